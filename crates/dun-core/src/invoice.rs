@@ -1,0 +1,268 @@
+//! Invoices: itemized lines, totals and the due schedule.
+
+use serde::{Deserialize, Serialize};
+
+use crate::currency::Currency;
+use crate::date::Date;
+use crate::money::{format_scaled, parse_scaled, round_half_even, AMOUNT_MINOR_MAX};
+use crate::terms::{Installment, Terms};
+
+/// Quantities carry four decimal places (1.5 hours is `15000`).
+pub const QUANTITY_SCALE: u8 = 4;
+const QUANTITY_UNIT: i128 = 10_000;
+/// Tax rates are parts per million of the net amount (8.875 % is `88_750`).
+pub const TAX_RATE_PPM_MAX: i64 = 1_000_000;
+const PPM: i128 = 1_000_000;
+/// Most lines one invoice may hold.
+pub const LINES_MAX: usize = 1000;
+/// Longest line description, in bytes.
+pub const DESCRIPTION_BYTES_MAX: usize = 1000;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvoiceLine {
+    pub description: String,
+    /// Quantity × 10^4.
+    pub quantity_e4: i64,
+    pub unit_price_minor: i64,
+    /// Tax rate in parts per million.
+    pub tax_rate_ppm: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LineError {
+    #[error("quantity '{0}' must be a positive number with at most 4 decimals")]
+    Quantity(String),
+    #[error("unit price must not be negative (got {0} minor units); corrections are credit notes")]
+    NegativePrice(i64),
+    #[error("tax rate '{0}' must be a percentage from 0 to 100 with at most 4 decimals, e.g. 8.875")]
+    TaxRate(String),
+    #[error("description is longer than {DESCRIPTION_BYTES_MAX} bytes")]
+    Description,
+    #[error("the line total is larger than {AMOUNT_MINOR_MAX} minor units")]
+    TooLarge,
+}
+
+/// Parses a quantity such as `1.5` into ten-thousandths; refuses zero and negatives.
+pub fn parse_quantity_e4(text: &str) -> Result<i64, LineError> {
+    match parse_scaled(text, QUANTITY_SCALE) {
+        Ok(v) if v > 0 && v <= i128::from(AMOUNT_MINOR_MAX) => Ok(v as i64),
+        _ => Err(LineError::Quantity(text.to_string())),
+    }
+}
+
+/// Parses a tax rate written in percent (`20`, `8.875`) into parts per million.
+pub fn parse_tax_rate_ppm(text: &str) -> Result<i64, LineError> {
+    match parse_scaled(text.trim_end_matches('%'), 4) {
+        Ok(v) if (0..=i128::from(TAX_RATE_PPM_MAX)).contains(&v) => Ok(v as i64),
+        _ => Err(LineError::TaxRate(text.to_string())),
+    }
+}
+
+pub fn format_quantity(quantity_e4: i64) -> String {
+    trim_zeros(format_scaled(i128::from(quantity_e4), QUANTITY_SCALE))
+}
+
+pub fn format_tax_rate(tax_rate_ppm: i64) -> String {
+    trim_zeros(format_scaled(i128::from(tax_rate_ppm), 4))
+}
+
+fn trim_zeros(s: String) -> String {
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+impl InvoiceLine {
+    pub fn new(
+        description: &str,
+        quantity_e4: i64,
+        unit_price_minor: i64,
+        tax_rate_ppm: i64,
+    ) -> Result<InvoiceLine, LineError> {
+        if quantity_e4 <= 0 {
+            return Err(LineError::Quantity(format_quantity(quantity_e4)));
+        }
+        if unit_price_minor < 0 {
+            return Err(LineError::NegativePrice(unit_price_minor));
+        }
+        if !(0..=TAX_RATE_PPM_MAX).contains(&tax_rate_ppm) {
+            return Err(LineError::TaxRate(format_tax_rate(tax_rate_ppm)));
+        }
+        if description.len() > DESCRIPTION_BYTES_MAX {
+            return Err(LineError::Description);
+        }
+        let line = InvoiceLine {
+            description: description.to_string(),
+            quantity_e4,
+            unit_price_minor,
+            tax_rate_ppm,
+        };
+        if line.net_minor_wide() + line.tax_minor_wide() > i128::from(AMOUNT_MINOR_MAX) {
+            return Err(LineError::TooLarge);
+        }
+        Ok(line)
+    }
+
+    fn net_minor_wide(&self) -> i128 {
+        round_half_even(
+            i128::from(self.quantity_e4) * i128::from(self.unit_price_minor),
+            QUANTITY_UNIT,
+        )
+    }
+
+    fn tax_minor_wide(&self) -> i128 {
+        round_half_even(self.net_minor_wide() * i128::from(self.tax_rate_ppm), PPM)
+    }
+
+    /// Quantity × unit price, rounded half-even to the minor unit.
+    pub fn net_minor(&self) -> i64 {
+        self.net_minor_wide() as i64
+    }
+
+    /// Tax on this line's net, rounded half-even per line.
+    pub fn tax_minor(&self) -> i64 {
+        self.tax_minor_wide() as i64
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Totals {
+    pub subtotal_minor: i64,
+    pub tax_minor: i64,
+    pub total_minor: i64,
+}
+
+/// Sums lines. Tax is rounded per line, then added.
+pub fn totals(lines: &[InvoiceLine]) -> Totals {
+    let subtotal_minor: i64 = lines.iter().map(InvoiceLine::net_minor).sum();
+    let tax_minor: i64 = lines.iter().map(InvoiceLine::tax_minor).sum();
+    Totals {
+        subtotal_minor,
+        tax_minor,
+        total_minor: subtotal_minor + tax_minor,
+    }
+}
+
+/// Where an invoice document stands. Whether it is paid, partly paid or
+/// written off is derived from the ledger, never stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentStatus {
+    Draft,
+    Issued,
+    Void,
+}
+
+impl DocumentStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocumentStatus::Draft => "draft",
+            DocumentStatus::Issued => "issued",
+            DocumentStatus::Void => "void",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<DocumentStatus> {
+        match s {
+            "draft" => Some(DocumentStatus::Draft),
+            "issued" => Some(DocumentStatus::Issued),
+            "void" => Some(DocumentStatus::Void),
+            _ => None,
+        }
+    }
+}
+
+/// What the invoice says: everything a person reads on it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvoiceDraft {
+    pub customer_id: i64,
+    pub currency: Currency,
+    pub issue_date: Date,
+    pub terms: Terms,
+    pub description: String,
+    pub lines: Vec<InvoiceLine>,
+    /// An explicit schedule; when empty the terms produce one at issue.
+    pub installments: Vec<Installment>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InvoiceError {
+    #[error("an invoice needs at least one line")]
+    NoLines,
+    #[error("an invoice holds at most {LINES_MAX} lines")]
+    TooManyLines,
+    #[error("the installments add up to {given} minor units but the invoice total is {total}")]
+    InstallmentsDoNotAddUp { given: i64, total: i64 },
+    #[error("installment due dates must increase and not precede the issue date")]
+    InstallmentDates,
+    #[error("the invoice total is larger than {AMOUNT_MINOR_MAX} minor units")]
+    TooLarge,
+}
+
+impl InvoiceDraft {
+    pub fn totals(&self) -> Totals {
+        totals(&self.lines)
+    }
+
+    /// Checks the draft can be issued and returns its due schedule.
+    pub fn schedule(&self) -> Result<Vec<Installment>, InvoiceError> {
+        if self.lines.is_empty() {
+            return Err(InvoiceError::NoLines);
+        }
+        if self.lines.len() > LINES_MAX {
+            return Err(InvoiceError::TooManyLines);
+        }
+        let total = self.totals().total_minor;
+        if total > AMOUNT_MINOR_MAX {
+            return Err(InvoiceError::TooLarge);
+        }
+        if self.installments.is_empty() {
+            return Ok(self.terms.schedule(self.issue_date, total));
+        }
+        let given: i64 = self.installments.iter().map(|i| i.amount_minor).sum();
+        if given != total {
+            return Err(InvoiceError::InstallmentsDoNotAddUp { given, total });
+        }
+        let dates_ok = self.installments[0].due_date >= self.issue_date
+            && self
+                .installments
+                .windows(2)
+                .all(|w| w[0].due_date < w[1].due_date);
+        if !dates_ok {
+            return Err(InvoiceError::InstallmentDates);
+        }
+        Ok(self.installments.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_totals_round_half_even_once() {
+        // 0.5 × 3.33 = 1.665 → 1.66 (half to even); 10 % tax of 1.66 = 0.166 → 0.17
+        let line = InvoiceLine::new("widget", 5_000, 333, 100_000).unwrap();
+        assert_eq!((line.net_minor(), line.tax_minor()), (166, 17));
+        // 0.5 × 3.35 = 1.675 → 1.68
+        assert_eq!(InvoiceLine::new("w", 5_000, 335, 0).unwrap().net_minor(), 168);
+        let l = InvoiceLine::new("half", 5_000, 1, 0).unwrap(); // 0.5 × 0.01
+        assert_eq!(l.net_minor(), 0);
+        let l = InvoiceLine::new("half", 15_000, 1, 0).unwrap(); // 1.5 × 0.01
+        assert_eq!(l.net_minor(), 2);
+        let l = InvoiceLine::new("taxed", 10_000, 1999, 88_750).unwrap(); // 19.99 × 8.875 %
+        assert_eq!(l.tax_minor(), 177); // 1.7741125 → 1.77
+    }
+
+    #[test]
+    fn refuses_negative_quantity_and_price() {
+        assert!(parse_quantity_e4("-1").is_err());
+        assert!(parse_quantity_e4("0").is_err());
+        assert_eq!(parse_quantity_e4("1.5"), Ok(15_000));
+        assert!(InvoiceLine::new("x", 10_000, -1, 0).is_err());
+        assert_eq!(parse_tax_rate_ppm("8.875"), Ok(88_750));
+        assert!(parse_tax_rate_ppm("101").is_err());
+    }
+}

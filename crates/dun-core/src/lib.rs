@@ -1,0 +1,21 @@
+//! Dun's domain core: money, invoices, the ledger, and the reports derived
+//! from it.
+//!
+//! *Architecture invariant:* this crate does no I/O, reads no clock and is
+//! not async. Every function takes data (and a date, where the answer
+//! depends on one) and returns data, so every figure is reproducible.
+
+pub mod aging;
+pub mod book;
+pub mod currency;
+pub mod date;
+pub mod invoice;
+pub mod ledger;
+pub mod money;
+pub mod posting;
+pub mod state;
+pub mod terms;
+
+pub use currency::Currency;
+pub use date::Date;
+pub use money::Money;

@@ -1,0 +1,196 @@
+//! The state of one invoice or one payment, derived from its entries.
+
+use serde::Serialize;
+
+use crate::currency::Currency;
+use crate::date::Date;
+use crate::invoice::DocumentStatus;
+use crate::ledger::{Entry, EntryKind};
+use crate::terms::Installment;
+
+/// One change to an invoice's open amount.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Movement {
+    pub effective_date: Date,
+    pub kind: EntryKind,
+    pub ar_minor: i64,
+}
+
+/// An issued (or voided) invoice as the ledger sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct InvoiceState {
+    pub id: i64,
+    pub number: String,
+    pub customer_id: i64,
+    pub currency: Currency,
+    pub status: DocumentStatus,
+    pub issue_date: Date,
+    pub total_minor: i64,
+    pub schedule: Vec<Installment>,
+    /// Every entry on the invoice, in the order they were posted.
+    pub movements: Vec<Movement>,
+}
+
+/// What an invoice looks like on one day.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SettlementStatus {
+    Draft,
+    Open,
+    PartiallyPaid,
+    Paid,
+    WrittenOff,
+    Void,
+}
+
+impl SettlementStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SettlementStatus::Draft => "draft",
+            SettlementStatus::Open => "open",
+            SettlementStatus::PartiallyPaid => "partially_paid",
+            SettlementStatus::Paid => "paid",
+            SettlementStatus::WrittenOff => "written_off",
+            SettlementStatus::Void => "void",
+        }
+    }
+}
+
+impl InvoiceState {
+    pub fn due_date(&self) -> Date {
+        self.schedule
+            .last()
+            .map_or(self.issue_date, |i| i.due_date)
+    }
+
+    pub fn open_minor(&self) -> i64 {
+        self.movements.iter().map(|m| m.ar_minor).sum()
+    }
+
+    pub fn open_as_of(&self, date: Date) -> i64 {
+        self.movements
+            .iter()
+            .filter(|m| m.effective_date <= date)
+            .map(|m| m.ar_minor)
+            .sum()
+    }
+
+    /// The most that may be taken off the invoice with effect from `date`
+    /// without its open amount falling below zero on that day or any later
+    /// day already on the ledger. A payment recorded late is dated when it
+    /// was received; a fee posted since may not be paid by it retroactively.
+    pub fn reducible_on(&self, date: Date) -> i64 {
+        let mut dates: Vec<Date> = self
+            .movements
+            .iter()
+            .map(|m| m.effective_date)
+            .filter(|d| *d > date)
+            .collect();
+        dates.sort_unstable();
+        dates.dedup();
+        let mut floor = self.open_as_of(date);
+        for d in dates {
+            floor = floor.min(self.open_as_of(d));
+        }
+        floor.max(0)
+    }
+
+    pub fn last_movement_date(&self) -> Option<Date> {
+        self.movements.iter().map(|m| m.effective_date).max()
+    }
+
+    /// Status as of `date`, derived from the entries up to that day.
+    pub fn status_as_of(&self, date: Date) -> SettlementStatus {
+        let upto = || self.movements.iter().filter(|m| m.effective_date <= date);
+        if self.status == DocumentStatus::Draft || date < self.issue_date {
+            return SettlementStatus::Draft;
+        }
+        if upto().any(|m| m.kind == EntryKind::InvoiceVoided) {
+            return SettlementStatus::Void;
+        }
+        let open: i64 = upto().map(|m| m.ar_minor).sum();
+        if open <= 0 {
+            if upto().any(|m| m.kind == EntryKind::WriteOff) {
+                return SettlementStatus::WrittenOff;
+            }
+            return SettlementStatus::Paid;
+        }
+        if upto().any(|m| m.ar_minor < 0) {
+            SettlementStatus::PartiallyPaid
+        } else {
+            SettlementStatus::Open
+        }
+    }
+
+    /// The parts still open on `date`, each with the date it fell due.
+    ///
+    /// Money taken off the invoice settles the installments oldest first;
+    /// fees and interest are a last part, due with the last installment.
+    pub fn open_parts_as_of(&self, date: Date) -> Vec<Installment> {
+        let upto = self.movements.iter().filter(|m| m.effective_date <= date);
+        let (mut charged, mut open) = (0i64, 0i64);
+        for m in upto {
+            open += m.ar_minor;
+            if m.kind.is_charge() {
+                charged += m.ar_minor;
+            }
+        }
+        if open <= 0 {
+            return Vec::new();
+        }
+        let extra = charged - self.total_minor;
+        let mut settled = charged - open;
+        let mut parts = Vec::with_capacity(self.schedule.len() + 1);
+        let last_due = self.due_date();
+        let all = self.schedule.iter().copied().chain(
+            (extra > 0).then_some(Installment {
+                due_date: last_due,
+                amount_minor: extra,
+            }),
+        );
+        for part in all {
+            let taken = settled.min(part.amount_minor);
+            settled -= taken;
+            if part.amount_minor > taken {
+                parts.push(Installment {
+                    due_date: part.due_date,
+                    amount_minor: part.amount_minor - taken,
+                });
+            }
+        }
+        parts
+    }
+
+    pub fn apply(&mut self, entry: &Entry) {
+        if entry.kind == EntryKind::InvoiceVoided {
+            self.status = DocumentStatus::Void;
+        }
+        self.movements.push(Movement {
+            effective_date: entry.effective_date,
+            kind: entry.kind,
+            ar_minor: entry.ar_minor,
+        });
+    }
+}
+
+/// A payment as the ledger sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PaymentState {
+    pub id: i64,
+    pub customer_id: i64,
+    pub currency: Currency,
+    pub received_date: Date,
+    pub amount_minor: i64,
+    /// Received and not yet applied, refunded or reversed.
+    pub unallocated_minor: i64,
+    pub reversed: bool,
+}
+
+impl PaymentState {
+    pub fn apply(&mut self, entry: &Entry) {
+        if entry.kind == EntryKind::PaymentReversed {
+            self.reversed = true;
+        }
+        self.unallocated_minor += entry.credit_minor;
+    }
+}
