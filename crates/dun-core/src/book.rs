@@ -184,8 +184,8 @@ impl Book {
     }
 
     pub fn reverse(&mut self, payment_id: i64, date: Date) -> Result<(), BookError> {
-        let allocated = self.allocated_by(payment_id);
-        let entries = posting::reverse(self.payment(payment_id)?, &allocated, date)?;
+        let entries =
+            posting::reverse_with_history(self.payment(payment_id)?, &self.entries, date)?;
         self.post(entries);
         Ok(())
     }

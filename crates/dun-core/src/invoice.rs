@@ -197,6 +197,8 @@ pub enum InvoiceError {
     InstallmentsDoNotAddUp { given: i64, total: i64 },
     #[error("installment due dates must increase and not precede the issue date")]
     InstallmentDates,
+    #[error("installment {index} is {amount} minor units; an installment may not be negative")]
+    NegativeInstallment { index: usize, amount: i64 },
     #[error("the invoice total is larger than {AMOUNT_MINOR_MAX} minor units")]
     TooLarge,
 }
@@ -220,6 +222,17 @@ impl InvoiceDraft {
         }
         if self.installments.is_empty() {
             return Ok(self.terms.schedule(self.issue_date, total));
+        }
+        if let Some((index, i)) = self
+            .installments
+            .iter()
+            .enumerate()
+            .find(|(_, i)| i.amount_minor < 0)
+        {
+            return Err(InvoiceError::NegativeInstallment {
+                index: index + 1,
+                amount: i.amount_minor,
+            });
         }
         let given: i64 = self.installments.iter().map(|i| i.amount_minor).sum();
         if given != total {

@@ -7,6 +7,8 @@
 //!
 //! [`Book`]: crate::book::Book
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::date::Date;
@@ -105,9 +107,16 @@ fn require_not_before(what: &'static str, date: Date, since: Date, reason: &'sta
     Ok(())
 }
 
-/// Checks that `amount_minor` may come off `invoice` with effect from `date`.
-fn require_reducible(invoice: &InvoiceState, amount_minor: i64, date: Date) -> Result<(), PostingError> {
-    let open = invoice.reducible_on(date);
+/// Checks that `amount_minor` may come off `invoice` with effect from
+/// `date`, on top of `already_minor` planned against it by the same command
+/// (with effect from the same date) and not yet on the invoice.
+fn require_reducible(
+    invoice: &InvoiceState,
+    amount_minor: i64,
+    date: Date,
+    already_minor: i64,
+) -> Result<(), PostingError> {
+    let open = invoice.reducible_on(date) - already_minor;
     if amount_minor > open {
         return Err(PostingError::ExceedsOpen {
             number: invoice.number.clone(),
@@ -128,7 +137,25 @@ pub fn issue(invoice: &InvoiceState) -> Entry {
 pub fn void(invoice: &InvoiceState, date: Date) -> Result<Entry, PostingError> {
     require_issued(invoice)?;
     require_not_before("the void", date, invoice.issue_date, "the invoice's issue date")?;
-    if invoice.movements.iter().any(|m| m.ar_minor < 0) {
+    // Credit notes and write-offs stay; allocations count net of their
+    // reversals, so a payment that was reversed no longer stands in the way
+    // (as the error message promises).
+    let reduced = invoice
+        .movements
+        .iter()
+        .any(|m| matches!(m.kind, EntryKind::CreditNote | EntryKind::WriteOff));
+    let allocated: i64 = invoice
+        .movements
+        .iter()
+        .filter(|m| {
+            matches!(
+                m.kind,
+                EntryKind::Allocation | EntryKind::AllocationReversed
+            )
+        })
+        .map(|m| m.ar_minor)
+        .sum();
+    if reduced || allocated != 0 {
         return Err(PostingError::HasSettlements(invoice.number.clone()));
     }
     let open = invoice.open_minor();
@@ -158,7 +185,7 @@ pub fn reduce(
     check_amount(amount_minor)?;
     require_issued(invoice)?;
     require_not_before("the entry", date, invoice.issue_date, "the invoice's issue date")?;
-    require_reducible(invoice, amount_minor, date)?;
+    require_reducible(invoice, amount_minor, date, 0)?;
     Ok(Entry {
         document_id: Some(document_id),
         ..invoice_entry(invoice, kind, date, -amount_minor)
@@ -218,7 +245,14 @@ pub fn allocate(
         }
         require_issued(invoice)?;
         let on = date.max(payment.received_date).max(invoice.issue_date);
-        require_reducible(invoice, amount_minor, on)?;
+        // An invoice named twice in one request: the first allocation is
+        // not on the invoice yet, but it counts.
+        let already: i64 = entries
+            .iter()
+            .filter(|e| e.invoice_id == Some(invoice.id))
+            .map(|e| -e.ar_minor)
+            .sum();
+        require_reducible(invoice, amount_minor, on, already)?;
         if amount_minor > *remaining {
             return Err(PostingError::ExceedsUnallocated {
                 payment_id: payment.id,
@@ -301,9 +335,48 @@ pub fn refund(payment: &PaymentState, amount_minor: i64, date: Date) -> Result<E
     })
 }
 
+/// Reverses a payment that did not stand, given `history`, the entries
+/// posted on it so far (entries of other payments are ignored): every
+/// allocation made from it is undone (the invoices are open again), then
+/// what remains leaves credit.
+///
+/// The reversal may not be dated before the payment's last entry: undoing an
+/// allocation before it was made would show the invoice open for more than
+/// was billed, and the bounced payment as credit, on the days in between.
+pub fn reverse_with_history<'a>(
+    payment: &PaymentState,
+    history: impl IntoIterator<Item = &'a Entry>,
+    date: Date,
+) -> Result<Vec<Entry>, PostingError> {
+    let history: Vec<&Entry> = history
+        .into_iter()
+        .filter(|e| e.payment_id == Some(payment.id))
+        .collect();
+    if payment.reversed {
+        return Err(PostingError::PaymentReversed(payment.id));
+    }
+    let last = history
+        .iter()
+        .map(|e| e.effective_date)
+        .max()
+        .unwrap_or(payment.received_date);
+    require_not_before("the reversal", date, last, "the payment's last entry")?;
+    let mut per_invoice: BTreeMap<i64, i64> = BTreeMap::new();
+    for e in &history {
+        if let Some(invoice_id) = e.invoice_id {
+            *per_invoice.entry(invoice_id).or_default() -= e.ar_minor;
+        }
+    }
+    let allocated: Vec<(i64, i64)> = per_invoice.into_iter().filter(|(_, a)| *a != 0).collect();
+    reverse(payment, &allocated, date)
+}
+
 /// Reverses a payment that did not stand: every allocation made from it is
 /// undone (the invoices are open again), then what remains leaves credit.
 /// `allocated` lists, per invoice, the amount the payment still has on it.
+///
+/// This cannot see the payment's later-dated entries, so it cannot refuse a
+/// reversal dated before them; prefer [`reverse_with_history`], which does.
 pub fn reverse(
     payment: &PaymentState,
     allocated: &[(i64, i64)],
