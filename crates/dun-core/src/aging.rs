@@ -146,7 +146,14 @@ impl AgingReport {
     }
 
     /// Adds pre-summed figures for one bucket.
-    pub fn add_to_bucket(&mut self, customer_id: i64, currency: Currency, bucket: usize, amount_minor: i64, count: u64) {
+    pub fn add_to_bucket(
+        &mut self,
+        customer_id: i64,
+        currency: Currency,
+        bucket: usize,
+        amount_minor: i64,
+        count: u64,
+    ) {
         let buckets = self.edges.bucket_count();
         self.rows
             .entry((customer_id, currency))
@@ -157,7 +164,12 @@ impl AgingReport {
     /// Adds every part of `invoice` open on the report's date.
     pub fn add_invoice(&mut self, invoice: &InvoiceState, detail: bool) {
         for part in invoice.open_parts_as_of(self.as_of) {
-            self.add(invoice.customer_id, invoice.currency, part.due_date, part.amount_minor);
+            self.add(
+                invoice.customer_id,
+                invoice.currency,
+                part.due_date,
+                part.amount_minor,
+            );
             if detail {
                 let days_past_due = self.as_of.days_since(part.due_date);
                 self.items.push(AgingItem {
@@ -192,7 +204,8 @@ impl AgingReport {
     /// routes compare equal.
     pub fn normalized(mut self) -> AgingReport {
         self.rows.retain(|_, row| row.counts.iter().any(|c| *c > 0));
-        self.items.sort_by_key(|i| (i.customer_id, i.invoice_id, i.due_date));
+        self.items
+            .sort_by_key(|i| (i.customer_id, i.invoice_id, i.due_date));
         self
     }
 }

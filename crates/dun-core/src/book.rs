@@ -114,16 +114,34 @@ impl Book {
         Ok(())
     }
 
-    pub fn charge(&mut self, invoice_id: i64, kind: EntryKind, amount_minor: i64, date: Date) -> Result<(), BookError> {
+    pub fn charge(
+        &mut self,
+        invoice_id: i64,
+        kind: EntryKind,
+        amount_minor: i64,
+        date: Date,
+    ) -> Result<(), BookError> {
         let entry = posting::charge(self.invoice(invoice_id)?, kind, amount_minor, date)?;
         self.post(vec![entry]);
         Ok(())
     }
 
     /// A credit note or write-off; returns the document id.
-    pub fn reduce(&mut self, invoice_id: i64, kind: EntryKind, amount_minor: i64, date: Date) -> Result<i64, BookError> {
+    pub fn reduce(
+        &mut self,
+        invoice_id: i64,
+        kind: EntryKind,
+        amount_minor: i64,
+        date: Date,
+    ) -> Result<i64, BookError> {
         let document_id = self.next_document_id + 1;
-        let entry = posting::reduce(self.invoice(invoice_id)?, kind, document_id, amount_minor, date)?;
+        let entry = posting::reduce(
+            self.invoice(invoice_id)?,
+            kind,
+            document_id,
+            amount_minor,
+            date,
+        )?;
         self.next_document_id = document_id;
         self.post(vec![entry]);
         Ok(document_id)
@@ -165,7 +183,12 @@ impl Book {
     }
 
     /// Applies existing credit of a payment to invoices.
-    pub fn allocate(&mut self, payment_id: i64, request: &AllocationRequest, date: Date) -> Result<(), BookError> {
+    pub fn allocate(
+        &mut self,
+        payment_id: i64,
+        request: &AllocationRequest,
+        date: Date,
+    ) -> Result<(), BookError> {
         let payment = self.payment(payment_id)?;
         let candidates: Vec<&InvoiceState> = self
             .invoices
@@ -177,7 +200,12 @@ impl Book {
         Ok(())
     }
 
-    pub fn refund(&mut self, payment_id: i64, amount_minor: i64, date: Date) -> Result<(), BookError> {
+    pub fn refund(
+        &mut self,
+        payment_id: i64,
+        amount_minor: i64,
+        date: Date,
+    ) -> Result<(), BookError> {
         let entry = posting::refund(self.payment(payment_id)?, amount_minor, date)?;
         self.post(vec![entry]);
         Ok(())
@@ -211,7 +239,10 @@ impl Book {
 }
 
 /// Per invoice, what a payment still has allocated to it.
-pub fn allocated_by<'a>(entries: impl IntoIterator<Item = &'a Entry>, payment_id: i64) -> Vec<(i64, i64)> {
+pub fn allocated_by<'a>(
+    entries: impl IntoIterator<Item = &'a Entry>,
+    payment_id: i64,
+) -> Vec<(i64, i64)> {
     let mut per_invoice: BTreeMap<i64, i64> = BTreeMap::new();
     for e in entries {
         if e.payment_id == Some(payment_id) {
@@ -224,7 +255,9 @@ pub fn allocated_by<'a>(entries: impl IntoIterator<Item = &'a Entry>, payment_id
 }
 
 /// Sums entries into the open-balance identity's parts, per customer and currency.
-pub fn balances<'a>(entries: impl IntoIterator<Item = &'a Entry>) -> BTreeMap<(i64, Currency), BalanceParts> {
+pub fn balances<'a>(
+    entries: impl IntoIterator<Item = &'a Entry>,
+) -> BTreeMap<(i64, Currency), BalanceParts> {
     let mut parts: BTreeMap<(i64, Currency), BalanceParts> = BTreeMap::new();
     for e in entries {
         parts.entry((e.customer_id, e.currency)).or_default().add(e);

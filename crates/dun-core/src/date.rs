@@ -199,10 +199,22 @@ mod tests {
 
     #[test]
     fn refuses_what_is_not_a_day() {
-        assert!(matches!(Date::parse("2026-02-29"), Err(DateError::NoSuchDay(_))));
-        assert!(matches!(Date::parse("31/01/2026"), Err(DateError::Format(_))));
-        assert!(matches!(Date::parse("2026-1-31"), Err(DateError::Format(_))));
-        assert!(matches!(Date::parse("1850-01-01"), Err(DateError::OutOfRange { .. })));
+        assert!(matches!(
+            Date::parse("2026-02-29"),
+            Err(DateError::NoSuchDay(_))
+        ));
+        assert!(matches!(
+            Date::parse("31/01/2026"),
+            Err(DateError::Format(_))
+        ));
+        assert!(matches!(
+            Date::parse("2026-1-31"),
+            Err(DateError::Format(_))
+        ));
+        assert!(matches!(
+            Date::parse("1850-01-01"),
+            Err(DateError::OutOfRange { .. })
+        ));
         assert!(Date::parse("2024-02-29").is_ok());
     }
 
@@ -211,7 +223,16 @@ mod tests {
         let d = Date::parse("2026-01-31").unwrap();
         assert_eq!(d.add_months(1).to_string(), "2026-02-28");
         assert_eq!(d.end_of_month().to_string(), "2026-01-31");
-        assert_eq!(Date::parse("2026-12-15").unwrap().add_months(1).to_string(), "2027-01-15");
-        assert_eq!(Date::parse("2024-02-10").unwrap().end_of_month().to_string(), "2024-02-29");
+        assert_eq!(
+            Date::parse("2026-12-15").unwrap().add_months(1).to_string(),
+            "2027-01-15"
+        );
+        assert_eq!(
+            Date::parse("2024-02-10")
+                .unwrap()
+                .end_of_month()
+                .to_string(),
+            "2024-02-29"
+        );
     }
 }

@@ -34,7 +34,9 @@ pub enum LineError {
     Quantity(String),
     #[error("unit price must not be negative (got {0} minor units); corrections are credit notes")]
     NegativePrice(i64),
-    #[error("tax rate '{0}' must be a percentage from 0 to 100 with at most 4 decimals, e.g. 8.875")]
+    #[error(
+        "tax rate '{0}' must be a percentage from 0 to 100 with at most 4 decimals, e.g. 8.875"
+    )]
     TaxRate(String),
     #[error("description is longer than {DESCRIPTION_BYTES_MAX} bytes")]
     Description,
@@ -260,7 +262,10 @@ mod tests {
         let line = InvoiceLine::new("widget", 5_000, 333, 100_000).unwrap();
         assert_eq!((line.net_minor(), line.tax_minor()), (166, 17));
         // 0.5 × 3.35 = 1.675 → 1.68
-        assert_eq!(InvoiceLine::new("w", 5_000, 335, 0).unwrap().net_minor(), 168);
+        assert_eq!(
+            InvoiceLine::new("w", 5_000, 335, 0).unwrap().net_minor(),
+            168
+        );
         let l = InvoiceLine::new("half", 5_000, 1, 0).unwrap(); // 0.5 × 0.01
         assert_eq!(l.net_minor(), 0);
         let l = InvoiceLine::new("half", 15_000, 1, 0).unwrap(); // 1.5 × 0.01

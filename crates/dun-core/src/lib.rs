@@ -9,6 +9,7 @@ pub mod aging;
 pub mod book;
 pub mod currency;
 pub mod date;
+pub mod import;
 pub mod invoice;
 pub mod ledger;
 pub mod money;

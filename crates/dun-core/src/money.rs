@@ -177,13 +177,19 @@ mod tests {
             parse_amount_minor("1,234.00", usd()),
             Err(AmountError::NotANumber(_))
         ));
-        assert!(matches!(parse_amount_minor(".", usd()), Err(AmountError::NotANumber(_))));
+        assert!(matches!(
+            parse_amount_minor(".", usd()),
+            Err(AmountError::NotANumber(_))
+        ));
     }
 
     #[test]
     fn formats_back() {
         assert_eq!(format_minor(-5, usd()), "-0.05");
-        assert_eq!(format_minor(123456, Currency::parse("BHD").unwrap()), "123.456");
+        assert_eq!(
+            format_minor(123456, Currency::parse("BHD").unwrap()),
+            "123.456"
+        );
         assert_eq!(format_minor(7, Currency::parse("JPY").unwrap()), "7");
     }
 

@@ -66,7 +66,12 @@ fn check_amount(amount_minor: i64) -> Result<(), PostingError> {
     Ok(())
 }
 
-fn entry(kind: EntryKind, date: Date, ar_minor: i64, credit_minor: i64) -> impl Fn(i64, crate::Currency) -> Entry {
+fn entry(
+    kind: EntryKind,
+    date: Date,
+    ar_minor: i64,
+    credit_minor: i64,
+) -> impl Fn(i64, crate::Currency) -> Entry {
     move |customer_id, currency| Entry {
         customer_id,
         currency,
@@ -95,7 +100,12 @@ fn require_issued(invoice: &InvoiceState) -> Result<(), PostingError> {
     }
 }
 
-fn require_not_before(what: &'static str, date: Date, since: Date, reason: &'static str) -> Result<(), PostingError> {
+fn require_not_before(
+    what: &'static str,
+    date: Date,
+    since: Date,
+    reason: &'static str,
+) -> Result<(), PostingError> {
     if date < since {
         return Err(PostingError::TooEarly {
             what,
@@ -130,13 +140,23 @@ fn require_reducible(
 
 /// Issuing: the invoice's total becomes receivable on its issue date.
 pub fn issue(invoice: &InvoiceState) -> Entry {
-    invoice_entry(invoice, EntryKind::InvoiceIssued, invoice.issue_date, invoice.total_minor)
+    invoice_entry(
+        invoice,
+        EntryKind::InvoiceIssued,
+        invoice.issue_date,
+        invoice.total_minor,
+    )
 }
 
 /// Voiding cancels an invoice that nothing has been applied to.
 pub fn void(invoice: &InvoiceState, date: Date) -> Result<Entry, PostingError> {
     require_issued(invoice)?;
-    require_not_before("the void", date, invoice.issue_date, "the invoice's issue date")?;
+    require_not_before(
+        "the void",
+        date,
+        invoice.issue_date,
+        "the invoice's issue date",
+    )?;
     // Credit notes and write-offs stay; allocations count net of their
     // reversals, so a payment that was reversed no longer stands in the way
     // (as the error message promises).
@@ -161,15 +181,30 @@ pub fn void(invoice: &InvoiceState, date: Date) -> Result<Entry, PostingError> {
     let open = invoice.open_minor();
     let last = invoice.last_movement_date().unwrap_or(invoice.issue_date);
     require_not_before("the void", date, last, "the invoice's last entry")?;
-    Ok(invoice_entry(invoice, EntryKind::InvoiceVoided, date, -open))
+    Ok(invoice_entry(
+        invoice,
+        EntryKind::InvoiceVoided,
+        date,
+        -open,
+    ))
 }
 
 /// A charge on an invoice: a late fee or interest.
-pub fn charge(invoice: &InvoiceState, kind: EntryKind, amount_minor: i64, date: Date) -> Result<Entry, PostingError> {
+pub fn charge(
+    invoice: &InvoiceState,
+    kind: EntryKind,
+    amount_minor: i64,
+    date: Date,
+) -> Result<Entry, PostingError> {
     debug_assert!(matches!(kind, EntryKind::Fee | EntryKind::Interest));
     check_amount(amount_minor)?;
     require_issued(invoice)?;
-    require_not_before("the charge", date, invoice.issue_date, "the invoice's issue date")?;
+    require_not_before(
+        "the charge",
+        date,
+        invoice.issue_date,
+        "the invoice's issue date",
+    )?;
     Ok(invoice_entry(invoice, kind, date, amount_minor))
 }
 
@@ -184,7 +219,12 @@ pub fn reduce(
     debug_assert!(matches!(kind, EntryKind::CreditNote | EntryKind::WriteOff));
     check_amount(amount_minor)?;
     require_issued(invoice)?;
-    require_not_before("the entry", date, invoice.issue_date, "the invoice's issue date")?;
+    require_not_before(
+        "the entry",
+        date,
+        invoice.issue_date,
+        "the invoice's issue date",
+    )?;
     require_reducible(invoice, amount_minor, date, 0)?;
     Ok(Entry {
         document_id: Some(document_id),
@@ -232,7 +272,11 @@ pub fn allocate(
     }
     let mut remaining = payment.unallocated_minor;
     let mut entries = Vec::new();
-    let post = |invoice: &InvoiceState, amount_minor: i64, remaining: &mut i64, entries: &mut Vec<Entry>| -> Result<(), PostingError> {
+    let post = |invoice: &InvoiceState,
+                amount_minor: i64,
+                remaining: &mut i64,
+                entries: &mut Vec<Entry>|
+     -> Result<(), PostingError> {
         if invoice.currency != payment.currency {
             return Err(PostingError::CurrencyMismatch {
                 number: invoice.number.clone(),
@@ -316,12 +360,21 @@ pub fn allocate(
 }
 
 /// Pays unapplied credit back to the customer.
-pub fn refund(payment: &PaymentState, amount_minor: i64, date: Date) -> Result<Entry, PostingError> {
+pub fn refund(
+    payment: &PaymentState,
+    amount_minor: i64,
+    date: Date,
+) -> Result<Entry, PostingError> {
     check_amount(amount_minor)?;
     if payment.reversed {
         return Err(PostingError::PaymentReversed(payment.id));
     }
-    require_not_before("the refund", date, payment.received_date, "the payment's date")?;
+    require_not_before(
+        "the refund",
+        date,
+        payment.received_date,
+        "the payment's date",
+    )?;
     if amount_minor > payment.unallocated_minor {
         return Err(PostingError::ExceedsUnallocated {
             payment_id: payment.id,
@@ -385,7 +438,12 @@ pub fn reverse(
     if payment.reversed {
         return Err(PostingError::PaymentReversed(payment.id));
     }
-    require_not_before("the reversal", date, payment.received_date, "the payment's date")?;
+    require_not_before(
+        "the reversal",
+        date,
+        payment.received_date,
+        "the payment's date",
+    )?;
     let mut entries = Vec::new();
     let mut restored = 0;
     for &(invoice_id, amount_minor) in allocated.iter().filter(|(_, a)| *a > 0) {
@@ -393,10 +451,12 @@ pub fn reverse(
         entries.push(Entry {
             payment_id: Some(payment.id),
             invoice_id: Some(invoice_id),
-            ..entry(EntryKind::AllocationReversed, date, amount_minor, amount_minor)(
-                payment.customer_id,
-                payment.currency,
-            )
+            ..entry(
+                EntryKind::AllocationReversed,
+                date,
+                amount_minor,
+                amount_minor,
+            )(payment.customer_id, payment.currency)
         });
     }
     entries.push(Entry {

@@ -58,9 +58,7 @@ impl SettlementStatus {
 
 impl InvoiceState {
     pub fn due_date(&self) -> Date {
-        self.schedule
-            .last()
-            .map_or(self.issue_date, |i| i.due_date)
+        self.schedule.last().map_or(self.issue_date, |i| i.due_date)
     }
 
     pub fn open_minor(&self) -> i64 {
@@ -142,12 +140,14 @@ impl InvoiceState {
         let mut settled = charged - open;
         let mut parts = Vec::with_capacity(self.schedule.len() + 1);
         let last_due = self.due_date();
-        let all = self.schedule.iter().copied().chain(
-            (extra > 0).then_some(Installment {
+        let all = self
+            .schedule
+            .iter()
+            .copied()
+            .chain((extra > 0).then_some(Installment {
                 due_date: last_due,
                 amount_minor: extra,
-            }),
-        );
+            }));
         for part in all {
             let taken = settled.min(part.amount_minor);
             settled -= taken;

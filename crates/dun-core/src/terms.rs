@@ -60,10 +60,7 @@ impl Terms {
             return Ok(Terms::DueOnReceipt);
         }
         if let Some(rest) = t.strip_prefix("installments:") {
-            let list = rest
-                .split('/')
-                .map(days)
-                .collect::<Result<Vec<_>, _>>()?;
+            let list = rest.split('/').map(days).collect::<Result<Vec<_>, _>>()?;
             if list.is_empty() || list.len() > INSTALLMENTS_MAX {
                 return Err(error(&format!("give 1 to {INSTALLMENTS_MAX} installments")));
             }
@@ -154,7 +151,11 @@ mod tests {
     #[test]
     fn due_dates_follow_the_terms() {
         let issued = d("2026-01-20");
-        let due = |t: &str| Terms::parse(t).unwrap().schedule(issued, 100)[0].due_date.to_string();
+        let due = |t: &str| {
+            Terms::parse(t).unwrap().schedule(issued, 100)[0]
+                .due_date
+                .to_string()
+        };
         assert_eq!(due("net30"), "2026-02-19");
         assert_eq!(due("eom15"), "2026-02-15");
         assert_eq!(due("due_on_receipt"), "2026-01-20");
@@ -162,8 +163,13 @@ mod tests {
 
     #[test]
     fn installments_add_up_to_the_total() {
-        let s = Terms::parse("installments:30/60/90").unwrap().schedule(d("2026-01-01"), 1000);
-        assert_eq!(s.iter().map(|i| i.amount_minor).collect::<Vec<_>>(), vec![334, 333, 333]);
+        let s = Terms::parse("installments:30/60/90")
+            .unwrap()
+            .schedule(d("2026-01-01"), 1000);
+        assert_eq!(
+            s.iter().map(|i| i.amount_minor).collect::<Vec<_>>(),
+            vec![334, 333, 333]
+        );
         assert_eq!(s[2].due_date.to_string(), "2026-04-01");
     }
 

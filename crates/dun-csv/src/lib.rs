@@ -1,0 +1,42 @@
+//! CSV in and out, in the documented columns.
+//!
+//! Reading checks every field and collects every problem with its row
+//! (the file's line number; the header is row 1), column and reason, so a
+//! person can fix a whole file in one pass. Nothing here touches the book:
+//! checks that need it (unknown customers, numbers already used) are made by
+//! storage.
+//!
+//! | file | columns (required **bold**) |
+//! |---|---|
+//! | customers | **ref**, **name**, email, phone, credit_limit, terms |
+//! | invoices | **number**, **customer_ref**, **issue_date**, **due_date**, **currency**, description, and either **amount** or **quantity** + **unit_price** (+ tax_rate, in percent); rows that repeat a number are further lines of that invoice |
+//! | payments | **date**, **customer_ref**, **amount**, **currency**, reference, invoice_number, method |
+
+mod read;
+mod write;
+
+pub use read::{read_customers, read_invoices, read_payments, Parsed};
+pub use write::{write_customers, write_invoices, write_payments};
+
+pub const CUSTOMER_COLUMNS: [&str; 6] = ["ref", "name", "email", "phone", "credit_limit", "terms"];
+pub const INVOICE_COLUMNS: [&str; 10] = [
+    "number",
+    "customer_ref",
+    "issue_date",
+    "due_date",
+    "currency",
+    "description",
+    "amount",
+    "quantity",
+    "unit_price",
+    "tax_rate",
+];
+pub const PAYMENT_COLUMNS: [&str; 7] = [
+    "date",
+    "customer_ref",
+    "amount",
+    "currency",
+    "reference",
+    "invoice_number",
+    "method",
+];

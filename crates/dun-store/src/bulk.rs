@@ -1,0 +1,68 @@
+//! Multi-row INSERTs: many rows per statement, for imports.
+//!
+//! Both engines accept `INSERT … VALUES (…), (…) RETURNING …`, so a batch
+//! of rows is one round trip on PostgreSQL and one statement step on SQLite.
+
+use crate::db::{Param, Row, Tx};
+use crate::error::StoreError;
+
+/// Placeholders one statement may carry (SQLite allows 32 766, PostgreSQL 65 535).
+const PARAMS_PER_STATEMENT_MAX: usize = 30_000;
+/// Rows per statement, whatever the width.
+const ROWS_PER_STATEMENT_MAX: usize = 1_000;
+
+/// `INSERT INTO table (columns) VALUES ($1, …), (…) [RETURNING returning]`
+fn statement(table: &str, columns: &[&str], rows: usize, returning: Option<&str>) -> String {
+    let width = columns.len();
+    let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
+    for r in 0..rows {
+        sql.push_str(if r == 0 { "(" } else { ", (" });
+        for c in 0..width {
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('$');
+            sql.push_str(&(r * width + c + 1).to_string());
+        }
+        sql.push(')');
+    }
+    if let Some(returning) = returning {
+        sql.push_str(" RETURNING ");
+        sql.push_str(returning);
+    }
+    sql
+}
+
+/// Inserts `rows` (each `columns.len()` params wide) and hands every
+/// RETURNING row to `returned`, in batches.
+pub fn insert<'a>(
+    tx: &mut Tx<'_>,
+    table: &str,
+    columns: &[&str],
+    rows: &[Vec<Param<'a>>],
+    returning: Option<&str>,
+    mut returned: impl FnMut(&Row<'_>) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    let width = columns.len();
+    let per_statement = (PARAMS_PER_STATEMENT_MAX / width).clamp(1, ROWS_PER_STATEMENT_MAX);
+    let full = statement(table, columns, per_statement, returning);
+    let mut params: Vec<Param<'a>> = Vec::with_capacity(per_statement * width);
+    for chunk in rows.chunks(per_statement) {
+        params.clear();
+        for row in chunk {
+            debug_assert_eq!(row.len(), width);
+            params.extend_from_slice(row);
+        }
+        let sql = if chunk.len() == per_statement {
+            full.clone()
+        } else {
+            statement(table, columns, chunk.len(), returning)
+        };
+        if returning.is_some() {
+            tx.query_each(&sql, &params, &mut returned)?;
+        } else {
+            tx.execute(&sql, &params)?;
+        }
+    }
+    Ok(())
+}

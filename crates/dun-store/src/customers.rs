@@ -1,0 +1,314 @@
+//! Customers and their balances.
+
+use std::collections::BTreeMap;
+
+use dun_core::import::{CustomerRow, ImportErrors};
+use dun_core::terms::Terms;
+use dun_core::Currency;
+use serde::{Deserialize, Serialize};
+
+use crate::clock::now_utc;
+use crate::db::{Row, Tx};
+use crate::error::StoreError;
+use crate::{idempotency, params, Store};
+
+/// Longest customer reference, in bytes.
+pub const REF_BYTES_MAX: usize = 64;
+/// Longest customer name, in bytes.
+pub const NAME_BYTES_MAX: usize = 200;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Customer {
+    pub id: i64,
+    pub reference: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    /// In the organisation's currency.
+    pub credit_limit_minor: Option<i64>,
+    pub terms: Terms,
+    pub status: String,
+}
+
+/// What one customer owes and holds, in one currency.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Balance {
+    pub currency: Currency,
+    pub open_minor: i64,
+    pub credit_minor: i64,
+    pub open_invoices: i64,
+}
+
+pub(crate) const COLUMNS: &str = "id, ref, name, email, phone, credit_limit_minor, terms, status";
+
+pub(crate) fn customer_from_row(r: &Row<'_>) -> Result<Customer, StoreError> {
+    let terms = r.string(6)?;
+    Ok(Customer {
+        id: r.i64(0)?,
+        reference: r.string(1)?,
+        name: r.string(2)?,
+        email: r.opt_string(3)?,
+        phone: r.opt_string(4)?,
+        credit_limit_minor: r.opt_i64(5)?,
+        terms: Terms::parse(&terms).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        status: r.string(7)?,
+    })
+}
+
+/// Checks one customer's fields; problems go to `errors` under `row`.
+pub fn check_customer(row: &CustomerRow, errors: &mut ImportErrors) {
+    let r = row.row;
+    if row.reference.trim().is_empty() || row.reference.len() > REF_BYTES_MAX {
+        errors.push(
+            r,
+            "ref",
+            &row.reference,
+            format!("a customer reference of 1 to {REF_BYTES_MAX} bytes is required"),
+        );
+    }
+    if row.name.trim().is_empty() || row.name.len() > NAME_BYTES_MAX {
+        errors.push(
+            r,
+            "name",
+            &row.name,
+            format!("a name of 1 to {NAME_BYTES_MAX} bytes is required"),
+        );
+    }
+    if let Some(email) = &row.email {
+        let ok = email.len() <= 254
+            && email.split_once('@').is_some_and(|(local, domain)| {
+                !local.is_empty() && domain.contains('.') && !email.contains(char::is_whitespace)
+            });
+        if !ok {
+            errors.push(
+                r,
+                "email",
+                email,
+                "not an email address like name@example.com",
+            );
+        }
+    }
+    if let Some(phone) = &row.phone {
+        let ok = phone.len() <= 40
+            && phone
+                .chars()
+                .all(|c| c.is_ascii_digit() || " +-().".contains(c));
+        if !ok {
+            errors.push(
+                r,
+                "phone",
+                phone,
+                "a phone number may hold digits, spaces and + - ( ) . only",
+            );
+        }
+    }
+    if let Some(limit) = row.credit_limit_minor {
+        if limit < 0 {
+            errors.push(
+                r,
+                "credit_limit",
+                &limit.to_string(),
+                "a credit limit cannot be negative",
+            );
+        }
+    }
+}
+
+/// Takes the customer's row lock for the rest of the transaction: every
+/// posting for one customer runs one at a time, on either engine.
+pub(crate) fn lock(tx: &mut Tx<'_>, org_id: i64, customer_id: i64) -> Result<(), StoreError> {
+    let locked = tx.execute(
+        "UPDATE customers SET lock_version = lock_version + 1 WHERE org_id = $1 AND id = $2",
+        params![org_id, customer_id],
+    )?;
+    if locked == 0 {
+        return Err(StoreError::not_found("customer", format!("#{customer_id}")));
+    }
+    Ok(())
+}
+
+pub(crate) fn by_ref(
+    tx: &mut Tx<'_>,
+    org_id: i64,
+    reference: &str,
+) -> Result<Customer, StoreError> {
+    tx.query_opt(
+        &format!("SELECT {COLUMNS} FROM customers WHERE org_id = $1 AND ref = $2"),
+        params![org_id, reference],
+        customer_from_row,
+    )?
+    .ok_or_else(|| StoreError::not_found("customer", reference))
+}
+
+/// Every customer reference of the organisation and its id.
+pub(crate) fn ids_by_ref(
+    tx: &mut Tx<'_>,
+    org_id: i64,
+) -> Result<BTreeMap<String, i64>, StoreError> {
+    let mut map = BTreeMap::new();
+    tx.query_each(
+        "SELECT ref, id FROM customers WHERE org_id = $1",
+        params![org_id],
+        |r| {
+            map.insert(r.string(0)?, r.i64(1)?);
+            Ok(())
+        },
+    )?;
+    Ok(map)
+}
+
+pub(crate) fn insert(
+    tx: &mut Tx<'_>,
+    org_id: i64,
+    rows: &[CustomerRow],
+    default_terms: &Terms,
+    now: &str,
+) -> Result<Vec<i64>, StoreError> {
+    let terms: Vec<String> = rows
+        .iter()
+        .map(|c| c.terms.as_ref().unwrap_or(default_terms).to_string())
+        .collect();
+    let params: Vec<Vec<crate::Param<'_>>> = rows
+        .iter()
+        .zip(&terms)
+        .map(|(c, t)| {
+            vec![
+                org_id.into(),
+                c.reference.trim().into(),
+                c.name.trim().into(),
+                c.email.as_deref().into(),
+                c.phone.as_deref().into(),
+                c.credit_limit_minor.into(),
+                t.as_str().into(),
+                "active".into(),
+                0i64.into(),
+                now.into(),
+            ]
+        })
+        .collect();
+    let mut ids = Vec::with_capacity(rows.len());
+    crate::bulk::insert(
+        tx,
+        "customers",
+        &[
+            "org_id",
+            "ref",
+            "name",
+            "email",
+            "phone",
+            "credit_limit_minor",
+            "terms",
+            "status",
+            "lock_version",
+            "created_at",
+        ],
+        &params,
+        Some("id"),
+        |r| {
+            ids.push(r.i64(0)?);
+            Ok(())
+        },
+    )?;
+    Ok(ids)
+}
+
+impl Store {
+    /// Adds one customer.
+    pub fn add_customer(
+        &mut self,
+        org_id: i64,
+        row: &CustomerRow,
+        key: Option<&str>,
+    ) -> Result<Customer, StoreError> {
+        let mut errors = ImportErrors::default();
+        check_customer(row, &mut errors);
+        if let Some(e) = errors.errors.first() {
+            return Err(StoreError::Invalid(format!("{}: {}", e.column, e.reason)));
+        }
+        let now = now_utc();
+        let tx = self.conn().transaction()?;
+        idempotency::run(tx, org_id, key, "customer.add", row, &now, |tx| {
+            if by_ref(tx, org_id, row.reference.trim()).is_ok() {
+                return Err(StoreError::Conflict(format!(
+                    "a customer with reference '{}' already exists",
+                    row.reference.trim()
+                )));
+            }
+            insert(
+                tx,
+                org_id,
+                std::slice::from_ref(row),
+                &Terms::Net { days: 30 },
+                &now,
+            )?;
+            by_ref(tx, org_id, row.reference.trim())
+        })
+    }
+
+    pub fn customer(&mut self, org_id: i64, reference: &str) -> Result<Customer, StoreError> {
+        let mut tx = self.conn().read_transaction()?;
+        by_ref(&mut tx, org_id, reference)
+    }
+
+    pub fn customers(&mut self, org_id: i64) -> Result<Vec<Customer>, StoreError> {
+        let mut tx = self.conn().read_transaction()?;
+        tx.query(
+            &format!("SELECT {COLUMNS} FROM customers WHERE org_id = $1 ORDER BY ref"),
+            params![org_id],
+            customer_from_row,
+        )
+    }
+
+    /// Open amounts and unapplied credit per customer and currency, now.
+    pub fn balances(&mut self, org_id: i64) -> Result<BTreeMap<i64, Vec<Balance>>, StoreError> {
+        let mut tx = self.conn().read_transaction()?;
+        let mut out: BTreeMap<i64, BTreeMap<Currency, Balance>> = BTreeMap::new();
+        let currency =
+            |s: String| Currency::parse(&s).map_err(|e| StoreError::Corrupt(e.to_string()));
+        tx.query_each(
+            "SELECT customer_id, currency, CAST(SUM(open_minor) AS BIGINT), COUNT(*) FROM invoices
+             WHERE org_id = $1 AND open_minor <> 0 GROUP BY customer_id, currency",
+            params![org_id],
+            |r| {
+                let c = currency(r.string(1)?)?;
+                let b = out
+                    .entry(r.i64(0)?)
+                    .or_default()
+                    .entry(c)
+                    .or_insert(Balance {
+                        currency: c,
+                        open_minor: 0,
+                        credit_minor: 0,
+                        open_invoices: 0,
+                    });
+                b.open_minor = r.i64(2)?;
+                b.open_invoices = r.i64(3)?;
+                Ok(())
+            },
+        )?;
+        tx.query_each(
+            "SELECT customer_id, currency, CAST(SUM(unallocated_minor) AS BIGINT) FROM payments
+             WHERE org_id = $1 AND unallocated_minor <> 0 GROUP BY customer_id, currency",
+            params![org_id],
+            |r| {
+                let c = currency(r.string(1)?)?;
+                let b = out
+                    .entry(r.i64(0)?)
+                    .or_default()
+                    .entry(c)
+                    .or_insert(Balance {
+                        currency: c,
+                        open_minor: 0,
+                        credit_minor: 0,
+                        open_invoices: 0,
+                    });
+                b.credit_minor = r.i64(2)?;
+                Ok(())
+            },
+        )?;
+        Ok(out
+            .into_iter()
+            .map(|(id, m)| (id, m.into_values().collect()))
+            .collect())
+    }
+}

@@ -1,0 +1,393 @@
+//! The one place that knows two databases exist.
+//!
+//! Every query in this crate is a single SQL text written once, with `$1`,
+//! `$2`, … placeholders, that both SQLite and PostgreSQL accept. This module
+//! runs that text on whichever connection is open: it binds [`Param`]s and
+//! reads [`Row`]s, and it begins transactions the way each engine needs for
+//! writers to queue rather than fail (SQLite `BEGIN IMMEDIATE`; PostgreSQL
+//! row locks taken by the queries themselves).
+
+use std::collections::HashMap;
+use std::error::Error as StdError;
+
+use bytes::BytesMut;
+use postgres_types::{IsNull, ToSql as PgToSql, Type};
+use rusqlite::types::{ToSqlOutput, Value as SqliteValue};
+
+use crate::error::StoreError;
+
+/// How long a SQLite writer waits for the file lock before giving up.
+const SQLITE_BUSY_TIMEOUT_MS: u64 = 10_000;
+/// Prepared statements kept per SQLite connection.
+const SQLITE_STATEMENT_CACHE: usize = 256;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A value bound to a placeholder. Integers are 64-bit on both engines
+/// (every integer column is BIGINT on PostgreSQL).
+#[derive(Clone, Copy, Debug)]
+pub enum Param<'a> {
+    Int(Option<i64>),
+    Text(Option<&'a str>),
+}
+
+impl From<i64> for Param<'_> {
+    fn from(v: i64) -> Self {
+        Param::Int(Some(v))
+    }
+}
+impl From<Option<i64>> for Param<'_> {
+    fn from(v: Option<i64>) -> Self {
+        Param::Int(v)
+    }
+}
+impl<'a> From<&'a str> for Param<'a> {
+    fn from(v: &'a str) -> Self {
+        Param::Text(Some(v))
+    }
+}
+impl<'a> From<&'a String> for Param<'a> {
+    fn from(v: &'a String) -> Self {
+        Param::Text(Some(v.as_str()))
+    }
+}
+impl<'a> From<Option<&'a str>> for Param<'a> {
+    fn from(v: Option<&'a str>) -> Self {
+        Param::Text(v)
+    }
+}
+
+/// Builds a `&[Param]` from values: `params![org_id, "text", maybe]`.
+#[macro_export]
+macro_rules! params {
+    ($($v:expr),* $(,)?) => { &[$($crate::db::Param::from($v)),*][..] };
+}
+
+impl rusqlite::ToSql for Param<'_> {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(match self {
+            Param::Int(Some(v)) => ToSqlOutput::Owned(SqliteValue::Integer(*v)),
+            Param::Text(Some(v)) => {
+                ToSqlOutput::Borrowed(rusqlite::types::ValueRef::Text(v.as_bytes()))
+            }
+            Param::Int(None) | Param::Text(None) => ToSqlOutput::Owned(SqliteValue::Null),
+        })
+    }
+}
+
+impl PgToSql for Param<'_> {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut BytesMut,
+    ) -> Result<IsNull, Box<dyn StdError + Sync + Send>> {
+        match self {
+            Param::Int(Some(v)) if *ty == Type::INT4 => i32::try_from(*v)?.to_sql(ty, out),
+            Param::Int(Some(v)) if *ty == Type::INT2 => i16::try_from(*v)?.to_sql(ty, out),
+            Param::Int(Some(v)) => v.to_sql(ty, out),
+            Param::Text(Some(v)) => v.to_sql(ty, out),
+            Param::Int(None) | Param::Text(None) => Ok(IsNull::Yes),
+        }
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        matches!(
+            *ty,
+            Type::INT2 | Type::INT4 | Type::INT8 | Type::TEXT | Type::VARCHAR | Type::BPCHAR
+        )
+    }
+
+    postgres_types::to_sql_checked!();
+}
+
+/// One result row, whichever engine produced it.
+pub enum Row<'r> {
+    Sqlite(&'r rusqlite::Row<'r>),
+    Postgres(&'r postgres::Row),
+}
+
+impl Row<'_> {
+    pub fn i64(&self, index: usize) -> Result<i64, StoreError> {
+        Ok(match self {
+            Row::Sqlite(r) => r.get(index)?,
+            Row::Postgres(r) => r.try_get(index)?,
+        })
+    }
+
+    pub fn opt_i64(&self, index: usize) -> Result<Option<i64>, StoreError> {
+        Ok(match self {
+            Row::Sqlite(r) => r.get(index)?,
+            Row::Postgres(r) => r.try_get(index)?,
+        })
+    }
+
+    pub fn string(&self, index: usize) -> Result<String, StoreError> {
+        Ok(match self {
+            Row::Sqlite(r) => r.get(index)?,
+            Row::Postgres(r) => r.try_get(index)?,
+        })
+    }
+
+    pub fn opt_string(&self, index: usize) -> Result<Option<String>, StoreError> {
+        Ok(match self {
+            Row::Sqlite(r) => r.get(index)?,
+            Row::Postgres(r) => r.try_get(index)?,
+        })
+    }
+}
+
+/// An open connection to one of the two engines.
+pub enum Conn {
+    Sqlite(rusqlite::Connection),
+    Postgres {
+        client: Box<postgres::Client>,
+        statements: HashMap<String, postgres::Statement>,
+    },
+}
+
+impl Conn {
+    /// Opens `url`: `postgres://…` or `postgresql://…` for PostgreSQL;
+    /// anything else is a SQLite file path (an optional `sqlite://` prefix
+    /// is dropped).
+    pub fn open(url: &str) -> Result<Conn, StoreError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let client = postgres::Client::connect(url, postgres::NoTls).map_err(|e| {
+                StoreError::Connect(format!(
+                    "cannot connect to PostgreSQL at {}: {e}",
+                    redact(url)
+                ))
+            })?;
+            return Ok(Conn::Postgres {
+                client: Box::new(client),
+                statements: HashMap::new(),
+            });
+        }
+        let path = url.strip_prefix("sqlite://").unwrap_or(url);
+        let conn = rusqlite::Connection::open(path).map_err(|e| {
+            StoreError::Connect(format!("cannot open the SQLite file '{path}': {e}"))
+        })?;
+        conn.busy_timeout(std::time::Duration::from_millis(SQLITE_BUSY_TIMEOUT_MS))?;
+        // WAL lets readers run beside the one writer; synchronous=FULL makes
+        // every committed posting survive a power cut.
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.set_prepared_statement_cache_capacity(SQLITE_STATEMENT_CACHE);
+        Ok(Conn::Sqlite(conn))
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Conn::Sqlite(_) => Backend::Sqlite,
+            Conn::Postgres { .. } => Backend::Postgres,
+        }
+    }
+
+    /// Begins a transaction in which a writer holds its locks to the end.
+    pub fn transaction(&mut self) -> Result<Tx<'_>, StoreError> {
+        Ok(match self {
+            Conn::Sqlite(conn) => Tx::Sqlite(
+                conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?,
+            ),
+            Conn::Postgres { client, statements } => Tx::Postgres {
+                tx: client.transaction()?,
+                statements,
+            },
+        })
+    }
+
+    /// Begins a read-only transaction: one consistent snapshot for a report.
+    pub fn read_transaction(&mut self) -> Result<Tx<'_>, StoreError> {
+        Ok(match self {
+            Conn::Sqlite(conn) => {
+                Tx::Sqlite(conn.transaction_with_behavior(rusqlite::TransactionBehavior::Deferred)?)
+            }
+            Conn::Postgres { client, statements } => Tx::Postgres {
+                tx: client
+                    .build_transaction()
+                    .isolation_level(postgres::IsolationLevel::RepeatableRead)
+                    .read_only(true)
+                    .start()?,
+                statements,
+            },
+        })
+    }
+
+    /// Runs a batch of statements separated by `;` (migrations).
+    pub fn batch(&mut self, sql: &str) -> Result<(), StoreError> {
+        match self {
+            Conn::Sqlite(conn) => conn.execute_batch(sql)?,
+            Conn::Postgres { client, .. } => client.batch_execute(sql)?,
+        }
+        Ok(())
+    }
+}
+
+/// Hides the password in a connection URL before it appears in a message.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// A transaction on either engine. Dropped without [`Tx::commit`], it rolls back.
+pub enum Tx<'c> {
+    Sqlite(rusqlite::Transaction<'c>),
+    Postgres {
+        tx: postgres::Transaction<'c>,
+        statements: &'c mut HashMap<String, postgres::Statement>,
+    },
+}
+
+fn pg_params<'p>(params: &'p [Param<'p>]) -> Vec<&'p (dyn PgToSql + Sync)> {
+    params.iter().map(|p| p as &(dyn PgToSql + Sync)).collect()
+}
+
+fn pg_statement(
+    tx: &mut postgres::Transaction<'_>,
+    statements: &mut HashMap<String, postgres::Statement>,
+    sql: &str,
+) -> Result<postgres::Statement, StoreError> {
+    if let Some(statement) = statements.get(sql) {
+        return Ok(statement.clone());
+    }
+    let statement = tx.prepare(sql)?;
+    statements.insert(sql.to_string(), statement.clone());
+    Ok(statement)
+}
+
+/// SQLite reads `$1` as a *named* parameter numbered by first appearance;
+/// `?1` is numbered by its digits, as `$1` is on PostgreSQL. So `$n` outside
+/// string literals becomes `?n`.
+fn sqlite_sql(sql: &str) -> std::borrow::Cow<'_, str> {
+    if !sql.contains('$') {
+        return std::borrow::Cow::Borrowed(sql);
+    }
+    let mut out = String::with_capacity(sql.len());
+    let mut in_literal = false;
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\'' {
+            in_literal = !in_literal;
+        }
+        if c == '$' && !in_literal && chars.peek().is_some_and(char::is_ascii_digit) {
+            out.push('?');
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+fn sqlite_bind(
+    statement: &mut rusqlite::CachedStatement<'_>,
+    params: &[Param<'_>],
+) -> Result<(), StoreError> {
+    debug_assert_eq!(
+        statement.parameter_count(),
+        params.len(),
+        "placeholder count"
+    );
+    for (i, param) in params.iter().enumerate() {
+        statement.raw_bind_parameter(i + 1, param)?;
+    }
+    Ok(())
+}
+
+impl Tx<'_> {
+    pub fn backend(&self) -> Backend {
+        match self {
+            Tx::Sqlite(_) => Backend::Sqlite,
+            Tx::Postgres { .. } => Backend::Postgres,
+        }
+    }
+
+    /// Runs a statement; returns the number of rows it changed.
+    pub fn execute(&mut self, sql: &str, params: &[Param<'_>]) -> Result<u64, StoreError> {
+        match self {
+            Tx::Sqlite(tx) => {
+                let mut statement = tx.prepare_cached(&sqlite_sql(sql))?;
+                sqlite_bind(&mut statement, params)?;
+                Ok(statement.raw_execute()? as u64)
+            }
+            Tx::Postgres { tx, statements } => {
+                let statement = pg_statement(tx, statements, sql)?;
+                Ok(tx.execute(&statement, &pg_params(params))?)
+            }
+        }
+    }
+
+    /// Runs a query and hands each row to `each`.
+    pub fn query_each(
+        &mut self,
+        sql: &str,
+        params: &[Param<'_>],
+        mut each: impl FnMut(&Row<'_>) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        match self {
+            Tx::Sqlite(tx) => {
+                let mut statement = tx.prepare_cached(&sqlite_sql(sql))?;
+                sqlite_bind(&mut statement, params)?;
+                let mut rows = statement.raw_query();
+                while let Some(row) = rows.next()? {
+                    each(&Row::Sqlite(row))?;
+                }
+                Ok(())
+            }
+            Tx::Postgres { tx, statements } => {
+                let statement = pg_statement(tx, statements, sql)?;
+                let params = pg_params(params);
+                let mut rows = tx.query_raw(&statement, params)?;
+                use postgres::fallible_iterator::FallibleIterator;
+                while let Some(row) = rows.next()? {
+                    each(&Row::Postgres(&row))?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Runs a query and maps every row.
+    pub fn query<T>(
+        &mut self,
+        sql: &str,
+        params: &[Param<'_>],
+        mut map: impl FnMut(&Row<'_>) -> Result<T, StoreError>,
+    ) -> Result<Vec<T>, StoreError> {
+        let mut out = Vec::new();
+        self.query_each(sql, params, |row| {
+            out.push(map(row)?);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// Runs a query expected to return at most one row.
+    pub fn query_opt<T>(
+        &mut self,
+        sql: &str,
+        params: &[Param<'_>],
+        map: impl FnMut(&Row<'_>) -> Result<T, StoreError>,
+    ) -> Result<Option<T>, StoreError> {
+        Ok(self.query(sql, params, map)?.into_iter().next())
+    }
+
+    pub fn commit(self) -> Result<(), StoreError> {
+        match self {
+            Tx::Sqlite(tx) => tx.commit()?,
+            Tx::Postgres { tx, .. } => tx.commit()?,
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,70 @@
+//! Errors from storage, each a sentence a person can act on.
+
+use dun_core::book::BookError;
+use dun_core::invoice::InvoiceError;
+use dun_core::posting::PostingError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{0}")]
+    Connect(String),
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("database error: {0}")]
+    Postgres(#[from] postgres::Error),
+    #[error("{what} '{key}' was not found")]
+    NotFound { what: &'static str, key: String },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Posting(#[from] PostingError),
+    #[error(transparent)]
+    Invoice(#[from] InvoiceError),
+    #[error("idempotency key '{0}' was already used for a different command; use a new key")]
+    KeyReused(String),
+    #[error("the database holds data this build cannot read: {0}")]
+    Corrupt(String),
+    #[error("the import was refused; nothing was written:\n{0}")]
+    Import(crate::import::ImportErrors),
+}
+
+impl From<BookError> for StoreError {
+    fn from(e: BookError) -> Self {
+        match e {
+            BookError::Posting(p) => StoreError::Posting(p),
+            BookError::Invoice(i) => StoreError::Invoice(i),
+            other => StoreError::Invalid(other.to_string()),
+        }
+    }
+}
+
+impl From<serde_json::Error> for StoreError {
+    fn from(e: serde_json::Error) -> Self {
+        StoreError::Corrupt(e.to_string())
+    }
+}
+
+impl StoreError {
+    pub(crate) fn not_found(what: &'static str, key: impl ToString) -> StoreError {
+        StoreError::NotFound {
+            what,
+            key: key.to_string(),
+        }
+    }
+
+    /// Whether a unique constraint refused the write (two writers raced, or a duplicate).
+    pub fn is_unique_violation(&self) -> bool {
+        match self {
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => {
+                e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                    || e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+            }
+            StoreError::Postgres(e) => {
+                e.code() == Some(&postgres::error::SqlState::UNIQUE_VIOLATION)
+            }
+            _ => false,
+        }
+    }
+}

@@ -1,0 +1,545 @@
+//! Imports: whole files of customers, invoices or payments, all or nothing.
+//!
+//! Every row is checked against the book before anything is written; any
+//! bad row refuses the whole file and every bad row is reported. Unusual
+//! but legitimate history (a due date before the issue date, a currency
+//! other than the organisation's, one customer listed twice) is written and
+//! reported as a warning.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use dun_core::import::{CustomerRow, ImportWarning, InvoiceRow, PaymentRow};
+use dun_core::invoice::totals;
+use dun_core::ledger::{Entry, EntryKind};
+use dun_core::posting::{self, AllocationRequest};
+use dun_core::state::{InvoiceState, PaymentState};
+use dun_core::terms::{Installment, Terms};
+use serde::{Deserialize, Serialize};
+
+pub use dun_core::import::ImportErrors;
+
+use crate::clock::now_utc;
+use crate::db::{Param, Tx};
+use crate::error::StoreError;
+use crate::{bulk, customers, entries, idempotency, invoices, params, Store};
+
+/// Rows written per progress report.
+const PROGRESS_EVERY_ROWS: usize = 10_000;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportSummary {
+    pub rows: usize,
+    pub written: usize,
+    pub dry_run: bool,
+    pub warnings: Vec<ImportWarning>,
+}
+
+/// How an import identifies itself: a key (to make a repeat harmless)
+/// and a fingerprint of its content (a digest of the file).
+pub struct ImportRequest<'a> {
+    pub key: Option<&'a str>,
+    pub fingerprint: &'a str,
+    pub dry_run: bool,
+}
+
+fn refuse(errors: ImportErrors) -> Result<(), StoreError> {
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(StoreError::Import(errors))
+    }
+}
+
+fn warn(warnings: &mut Vec<ImportWarning>, rows: Vec<usize>, message: String) {
+    if !rows.is_empty() {
+        warnings.push(ImportWarning { rows, message });
+    }
+}
+
+/// Runs an import's write under its key, or checks it only (dry run).
+fn run_import(
+    store: &mut Store,
+    org_id: i64,
+    command: &str,
+    request: &ImportRequest<'_>,
+    work: impl FnOnce(&mut Tx<'_>, &str) -> Result<ImportSummary, StoreError>,
+) -> Result<ImportSummary, StoreError> {
+    let now = now_utc();
+    let mut tx = store.conn().transaction()?;
+    if request.dry_run {
+        let summary = work(&mut tx, &now)?;
+        drop(tx); // rolls back
+        return Ok(ImportSummary {
+            written: 0,
+            dry_run: true,
+            ..summary
+        });
+    }
+    idempotency::run(
+        tx,
+        org_id,
+        request.key,
+        command,
+        &request.fingerprint,
+        &now,
+        |tx| work(tx, &now),
+    )
+}
+
+impl Store {
+    pub fn import_customers(
+        &mut self,
+        org_id: i64,
+        rows: &[CustomerRow],
+        request: &ImportRequest<'_>,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<ImportSummary, StoreError> {
+        run_import(self, org_id, "import.customers", request, |tx, now| {
+            let existing = customers::ids_by_ref(tx, org_id)?;
+            let mut errors = ImportErrors::default();
+            let mut first_row: HashMap<&str, &CustomerRow> = HashMap::new();
+            let mut repeated = Vec::new();
+            let mut renamed = Vec::new();
+            let mut fresh = Vec::new();
+            for row in rows {
+                customers::check_customer(row, &mut errors);
+                let reference = row.reference.trim();
+                if existing.contains_key(reference) {
+                    errors.push(
+                        row.row,
+                        "ref",
+                        reference,
+                        "a customer with this reference already exists",
+                    );
+                    continue;
+                }
+                match first_row.get(reference) {
+                    Some(first) if first.name.trim() != row.name.trim() => renamed.push(row.row),
+                    Some(_) => repeated.push(row.row),
+                    None => {
+                        first_row.insert(reference, row);
+                        fresh.push(row.clone());
+                    }
+                }
+            }
+            refuse(errors)?;
+            let mut warnings = Vec::new();
+            warn(
+                &mut warnings,
+                repeated,
+                "customer listed again; the first row was kept".into(),
+            );
+            warn(
+                &mut warnings,
+                renamed,
+                "customer listed again under another name; the first row's name was kept".into(),
+            );
+            for chunk in fresh.chunks(PROGRESS_EVERY_ROWS) {
+                customers::insert(tx, org_id, chunk, &Terms::Net { days: 30 }, now)?;
+                progress(chunk.len());
+            }
+            Ok(ImportSummary {
+                rows: rows.len(),
+                written: fresh.len(),
+                dry_run: false,
+                warnings,
+            })
+        })
+    }
+
+    pub fn import_invoices(
+        &mut self,
+        org_id: i64,
+        rows: &[InvoiceRow],
+        request: &ImportRequest<'_>,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<ImportSummary, StoreError> {
+        let org = self
+            .orgs()?
+            .into_iter()
+            .find(|o| o.id == org_id)
+            .ok_or_else(|| StoreError::not_found("organisation", org_id))?;
+        run_import(self, org_id, "import.invoices", request, |tx, now| {
+            let customer_ids = customers::ids_by_ref(tx, org_id)?;
+            let mut taken: HashSet<String> = HashSet::new();
+            tx.query_each(
+                "SELECT number FROM invoices WHERE org_id = $1 AND number IS NOT NULL",
+                params![org_id],
+                |r| {
+                    taken.insert(r.string(0)?);
+                    Ok(())
+                },
+            )?;
+            let mut errors = ImportErrors::default();
+            let mut seen: HashMap<&str, usize> = HashMap::with_capacity(rows.len());
+            let (mut early_due, mut foreign) = (Vec::new(), Vec::new());
+            for row in rows {
+                if !customer_ids.contains_key(&row.customer_ref) {
+                    errors.push(
+                        row.row,
+                        "customer_ref",
+                        &row.customer_ref,
+                        "no customer has this reference; import customers first",
+                    );
+                }
+                if taken.contains(&row.number) {
+                    errors.push(
+                        row.row,
+                        "number",
+                        &row.number,
+                        "an invoice with this number is already in the book",
+                    );
+                } else if let Some(first) = seen.insert(&row.number, row.row) {
+                    errors.push(
+                        row.row,
+                        "number",
+                        &row.number,
+                        format!("the number is used twice in this file (also row {first})"),
+                    );
+                }
+                if row.due_date < row.issue_date {
+                    early_due.push(row.row);
+                }
+                if row.currency != org.currency {
+                    foreign.push(row.row);
+                }
+            }
+            refuse(errors)?;
+            let mut warnings = Vec::new();
+            warn(
+                &mut warnings,
+                early_due,
+                "due date before the issue date; kept as given".into(),
+            );
+            warn(
+                &mut warnings,
+                foreign,
+                format!(
+                    "currency other than the organisation's {}; kept as given",
+                    org.currency
+                ),
+            );
+
+            let texts: Vec<(String, String)> = rows
+                .iter()
+                .map(|r| {
+                    Ok((
+                        serde_json::to_string(&r.lines)?,
+                        Terms::Net {
+                            days: r.due_date.days_since(r.issue_date).max(0) as u32,
+                        }
+                        .to_string(),
+                    ))
+                })
+                .collect::<Result<_, StoreError>>()?;
+            let mut ids: HashMap<String, i64> = HashMap::with_capacity(rows.len());
+            for (chunk, chunk_texts) in rows
+                .chunks(PROGRESS_EVERY_ROWS)
+                .zip(texts.chunks(PROGRESS_EVERY_ROWS))
+            {
+                let params: Vec<Vec<Param<'_>>> = chunk
+                    .iter()
+                    .zip(chunk_texts)
+                    .map(|(r, (lines, terms))| {
+                        let t = totals(&r.lines);
+                        vec![
+                            org_id.into(),
+                            customer_ids[&r.customer_ref].into(),
+                            r.number.as_str().into(),
+                            r.currency.code().into(),
+                            i64::from(r.issue_date.day_number()).into(),
+                            i64::from(r.due_date.day_number()).into(),
+                            terms.as_str().into(),
+                            r.description.as_str().into(),
+                            lines.as_str().into(),
+                            t.subtotal_minor.into(),
+                            t.tax_minor.into(),
+                            t.total_minor.into(),
+                            "issued".into(),
+                            t.total_minor.into(),
+                            i64::from(r.issue_date.day_number()).into(),
+                            now.into(),
+                        ]
+                    })
+                    .collect();
+                bulk::insert(
+                    tx,
+                    "invoices",
+                    &[
+                        "org_id",
+                        "customer_id",
+                        "number",
+                        "currency",
+                        "issue_date",
+                        "due_date",
+                        "terms",
+                        "description",
+                        "lines",
+                        "subtotal_minor",
+                        "tax_minor",
+                        "total_minor",
+                        "status",
+                        "open_minor",
+                        "last_entry_date",
+                        "created_at",
+                    ],
+                    &params,
+                    Some("id, number"),
+                    |r| {
+                        ids.insert(r.string(1)?, r.i64(0)?);
+                        Ok(())
+                    },
+                )?;
+                let issued: Vec<Entry> = chunk
+                    .iter()
+                    .map(|r| {
+                        let state = InvoiceState::issued(
+                            ids[&r.number],
+                            r.number.clone(),
+                            customer_ids[&r.customer_ref],
+                            r.currency,
+                            r.issue_date,
+                            totals(&r.lines).total_minor,
+                            vec![Installment {
+                                due_date: r.due_date,
+                                amount_minor: 0,
+                            }],
+                        );
+                        posting::issue(&state)
+                    })
+                    .collect();
+                entries::insert(tx, org_id, &issued, now)?;
+                progress(chunk.len());
+            }
+            advance_sequence(
+                tx,
+                org_id,
+                &org.invoice_prefix,
+                rows.iter().map(|r| r.number.as_str()),
+            )?;
+            Ok(ImportSummary {
+                rows: rows.len(),
+                written: rows.len(),
+                dry_run: false,
+                warnings,
+            })
+        })
+    }
+
+    pub fn import_payments(
+        &mut self,
+        org_id: i64,
+        rows: &[PaymentRow],
+        request: &ImportRequest<'_>,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<ImportSummary, StoreError> {
+        run_import(self, org_id, "import.payments", request, |tx, now| {
+            let customer_ids = customers::ids_by_ref(tx, org_id)?;
+            let mut errors = ImportErrors::default();
+            let mut open: BTreeMap<i64, InvoiceState> =
+                entries::invoice_states(tx, org_id, "open_minor > 0 AND status = 'issued'", &[])?;
+            let mut by_customer: HashMap<i64, Vec<i64>> = HashMap::new();
+            for state in open.values() {
+                by_customer
+                    .entry(state.customer_id)
+                    .or_default()
+                    .push(state.id);
+            }
+            let mut numbers: HashMap<String, i64> = HashMap::new();
+            if rows.iter().any(|r| r.invoice_number.is_some()) {
+                tx.query_each(
+                    "SELECT number, id FROM invoices WHERE org_id = $1 AND number IS NOT NULL",
+                    params![org_id],
+                    |r| {
+                        numbers.insert(r.string(0)?, r.i64(1)?);
+                        Ok(())
+                    },
+                )?;
+            }
+            // Plan every payment against the invoices as earlier rows left them.
+            let mut planned: Vec<(usize, i64, Vec<Entry>)> = Vec::with_capacity(rows.len());
+            for (index, row) in rows.iter().enumerate() {
+                let Some(&customer_id) = customer_ids.get(&row.customer_ref) else {
+                    errors.push(
+                        row.row,
+                        "customer_ref",
+                        &row.customer_ref,
+                        "no customer has this reference; import customers first",
+                    );
+                    continue;
+                };
+                let mut payment = PaymentState {
+                    id: -(index as i64) - 1,
+                    customer_id,
+                    currency: row.currency,
+                    received_date: row.received_date,
+                    amount_minor: row.amount_minor,
+                    unallocated_minor: 0,
+                    reversed: false,
+                };
+                let received = match posting::receive(&payment) {
+                    Ok(e) => e,
+                    Err(e) => {
+                        errors.push(
+                            row.row,
+                            "amount",
+                            &row.amount_minor.to_string(),
+                            e.to_string(),
+                        );
+                        continue;
+                    }
+                };
+                payment.apply(&received);
+                let request = match &row.invoice_number {
+                    None => AllocationRequest::OldestDueFirst,
+                    Some(number) => match numbers.get(number) {
+                        None => {
+                            errors.push(
+                                row.row,
+                                "invoice_number",
+                                number,
+                                "no invoice has this number",
+                            );
+                            continue;
+                        }
+                        Some(id) => match open.get(id) {
+                            // Paid in full already: the payment stays as credit.
+                            None => AllocationRequest::None,
+                            Some(state) => {
+                                let amount = row.amount_minor.min(
+                                    state.reducible_on(row.received_date.max(state.issue_date)),
+                                );
+                                if amount > 0 {
+                                    AllocationRequest::Explicit(vec![(*id, amount)])
+                                } else {
+                                    AllocationRequest::None
+                                }
+                            }
+                        },
+                    },
+                };
+                let candidates: Vec<&InvoiceState> = match &request {
+                    AllocationRequest::Explicit(list) => {
+                        list.iter().filter_map(|(id, _)| open.get(id)).collect()
+                    }
+                    _ => by_customer
+                        .get(&customer_id)
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|id| open.get(id))
+                        .collect(),
+                };
+                match posting::allocate(&payment, &candidates, &request, row.received_date) {
+                    Ok(allocations) => {
+                        for a in &allocations {
+                            if let Some(state) = a.invoice_id.and_then(|id| open.get_mut(&id)) {
+                                state.apply(a);
+                            }
+                        }
+                        let mut all = vec![received];
+                        all.extend(allocations);
+                        planned.push((index, customer_id, all));
+                    }
+                    Err(e) => errors.push(
+                        row.row,
+                        row.invoice_number
+                            .as_ref()
+                            .map_or("amount", |_| "invoice_number"),
+                        row.invoice_number.as_deref().unwrap_or(""),
+                        e.to_string(),
+                    ),
+                }
+            }
+            refuse(errors)?;
+            let mut written = 0;
+            let mut pending: Vec<Entry> = Vec::new();
+            for (index, customer_id, mut planned_entries) in planned {
+                let row = &rows[index];
+                let unallocated: i64 = planned_entries.iter().map(|e| e.credit_minor).sum();
+                let id = tx
+                    .query_opt(
+                        "INSERT INTO payments (org_id, customer_id, currency, received_date, amount_minor, method,
+                            reference, unallocated_minor, status, created_at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'received', $9) RETURNING id",
+                        params![org_id, customer_id, row.currency.code(), i64::from(row.received_date.day_number()),
+                            row.amount_minor, row.method.as_str(), row.reference.as_str(), unallocated, now],
+                        |r| r.i64(0),
+                    )?
+                    .ok_or_else(|| StoreError::Conflict("a payment was not saved".into()))?;
+                for e in &mut planned_entries {
+                    e.payment_id = Some(id);
+                }
+                pending.extend(planned_entries);
+                written += 1;
+                if written % PROGRESS_EVERY_ROWS == 0 {
+                    flush_allocations(tx, org_id, &mut pending, now)?;
+                    progress(PROGRESS_EVERY_ROWS);
+                }
+            }
+            flush_allocations(tx, org_id, &mut pending, now)?;
+            progress(written % PROGRESS_EVERY_ROWS);
+            Ok(ImportSummary {
+                rows: rows.len(),
+                written,
+                dry_run: false,
+                warnings: Vec::new(),
+            })
+        })
+    }
+}
+
+/// Writes planned payment entries and moves the invoices' open amounts.
+fn flush_allocations(
+    tx: &mut Tx<'_>,
+    org_id: i64,
+    pending: &mut Vec<Entry>,
+    now: &str,
+) -> Result<(), StoreError> {
+    // Payments were inserted with their final unallocated amount, so only
+    // the invoice side of the derived figures moves here.
+    entries::insert(tx, org_id, pending, now)?;
+    let mut moved: BTreeMap<i64, (i64, i32)> = BTreeMap::new();
+    for e in pending.iter().filter(|e| e.kind == EntryKind::Allocation) {
+        if let Some(id) = e.invoice_id {
+            let slot = moved.entry(id).or_insert((0, i32::MIN));
+            slot.0 += e.ar_minor;
+            slot.1 = slot.1.max(e.effective_date.day_number());
+        }
+    }
+    for (id, (delta, last)) in moved {
+        tx.execute(
+            "UPDATE invoices SET open_minor = open_minor + $1,
+                last_entry_date = CASE WHEN last_entry_date < $2 THEN $2 ELSE last_entry_date END
+             WHERE org_id = $3 AND id = $4",
+            params![delta, i64::from(last), org_id, id],
+        )?;
+    }
+    pending.clear();
+    Ok(())
+}
+
+/// Imported numbers that look like the organisation's own (prefix + digits)
+/// move its sequence past them, so issuing never collides with history.
+fn advance_sequence<'a>(
+    tx: &mut Tx<'_>,
+    org_id: i64,
+    prefix: &str,
+    numbers: impl Iterator<Item = &'a str>,
+) -> Result<(), StoreError> {
+    let highest = numbers
+        .filter_map(|n| n.strip_prefix(prefix))
+        .filter(|digits| {
+            !digits.is_empty() && digits.len() <= 15 && digits.bytes().all(|b| b.is_ascii_digit())
+        })
+        .filter_map(|digits| digits.parse::<i64>().ok())
+        .max();
+    if let Some(highest) = highest {
+        tx.execute(
+            "UPDATE organisations SET next_invoice_number = CASE WHEN next_invoice_number <= $1 THEN $2 ELSE next_invoice_number END
+             WHERE id = $3",
+            params![highest, highest + 1, org_id],
+        )?;
+    }
+    let _ = invoices::format_number;
+    Ok(())
+}

@@ -1,0 +1,506 @@
+//! Invoices: drafts, issue with a gap-free number, void, credit notes and
+//! write-offs.
+
+use dun_core::invoice::{InvoiceDraft, InvoiceLine, Totals};
+use dun_core::ledger::EntryKind;
+use dun_core::posting;
+use dun_core::state::SettlementStatus;
+use dun_core::terms::{Installment, Terms};
+use dun_core::{Currency, Date};
+use serde::{Deserialize, Serialize};
+
+use crate::clock::now_utc;
+use crate::customers;
+use crate::db::Tx;
+use crate::entries::{self, StoredEntry};
+use crate::error::StoreError;
+use crate::{idempotency, params, Store};
+
+/// Longest reason for a void, credit note or write-off, in bytes.
+pub const REASON_BYTES_MAX: usize = 1000;
+/// Most invoices one list returns.
+pub const LIST_LIMIT_MAX: i64 = 10_000;
+
+/// What a posting command returns (and what a repeated key returns again).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Posted {
+    pub invoice_id: i64,
+    pub number: String,
+    pub currency: Currency,
+    /// The amount the command posted (total, credited, written off).
+    pub amount_minor: i64,
+    /// The invoice's open amount after the command.
+    pub open_minor: i64,
+    /// The credit note or write-off created, if any.
+    pub document_number: Option<String>,
+}
+
+/// An invoice with everything a person reads on it and its ledger history.
+#[derive(Clone, Debug, Serialize)]
+pub struct InvoiceView {
+    pub id: i64,
+    pub number: Option<String>,
+    pub customer_ref: String,
+    pub customer_name: String,
+    pub currency: Currency,
+    pub issue_date: Date,
+    pub due_date: Date,
+    pub terms: Terms,
+    pub description: String,
+    pub lines: Vec<InvoiceLine>,
+    pub schedule: Vec<Installment>,
+    pub totals: Totals,
+    pub open_minor: i64,
+    pub status: SettlementStatus,
+    pub days_past_due: i32,
+    pub entries: Vec<StoredEntry>,
+}
+
+/// One row of an invoice list.
+#[derive(Clone, Debug, Serialize)]
+pub struct InvoiceSummary {
+    pub id: i64,
+    pub number: Option<String>,
+    pub customer_ref: String,
+    pub currency: Currency,
+    pub issue_date: Date,
+    pub due_date: Date,
+    pub total_minor: i64,
+    pub open_minor: i64,
+    pub status: String,
+}
+
+/// What a credit note or write-off takes off an invoice.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reduction {
+    /// `EntryKind::CreditNote` or `EntryKind::WriteOff`.
+    pub kind: EntryKind,
+    /// All that is open when None.
+    pub amount_minor: Option<i64>,
+    pub date: Date,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct InvoiceFilter {
+    pub customer_ref: Option<String>,
+    /// `draft`, `open` (anything not settled), `overdue` (as of `as_of`), `paid`, `void`.
+    pub status: Option<String>,
+    pub as_of: Option<Date>,
+    pub limit: i64,
+}
+
+fn check_reason(reason: &str) -> Result<(), StoreError> {
+    if reason.len() > REASON_BYTES_MAX {
+        return Err(StoreError::Invalid(format!(
+            "reason is longer than {REASON_BYTES_MAX} bytes"
+        )));
+    }
+    Ok(())
+}
+
+/// Finds an invoice by its number, or by `#id` / plain id for drafts.
+pub(crate) fn find(tx: &mut Tx<'_>, org_id: i64, key: &str) -> Result<i64, StoreError> {
+    if let Some(id) = tx.query_opt(
+        "SELECT id FROM invoices WHERE org_id = $1 AND number = $2",
+        params![org_id, key],
+        |r| r.i64(0),
+    )? {
+        return Ok(id);
+    }
+    let id: Option<i64> = key.trim_start_matches('#').parse().ok();
+    if let Some(id) = id {
+        if let Some(id) = tx.query_opt(
+            "SELECT id FROM invoices WHERE org_id = $1 AND id = $2",
+            params![org_id, id],
+            |r| r.i64(0),
+        )? {
+            return Ok(id);
+        }
+    }
+    Err(StoreError::not_found("invoice", key))
+}
+
+fn customer_of(tx: &mut Tx<'_>, org_id: i64, invoice_id: i64) -> Result<i64, StoreError> {
+    tx.query_opt(
+        "SELECT customer_id FROM invoices WHERE org_id = $1 AND id = $2",
+        params![org_id, invoice_id],
+        |r| r.i64(0),
+    )?
+    .ok_or_else(|| StoreError::not_found("invoice", format!("#{invoice_id}")))
+}
+
+/// Takes the next number of the organisation's gap-free sequence. The
+/// organisation row stays locked until the transaction ends, so a number
+/// is never handed out twice, and a rollback hands it back.
+pub(crate) fn next_number(tx: &mut Tx<'_>, org_id: i64, which: &str) -> Result<String, StoreError> {
+    let sql = match which {
+        "invoice" => "UPDATE organisations SET next_invoice_number = next_invoice_number + 1 WHERE id = $1
+                      RETURNING invoice_prefix, next_invoice_number - 1",
+        _ => "UPDATE organisations SET next_credit_note_number = next_credit_note_number + 1 WHERE id = $1
+              RETURNING credit_note_prefix, next_credit_note_number - 1",
+    };
+    let (prefix, n) = tx
+        .query_opt(sql, params![org_id], |r| Ok((r.string(0)?, r.i64(1)?)))?
+        .ok_or_else(|| StoreError::not_found("organisation", format!("#{org_id}")))?;
+    Ok(format_number(&prefix, n))
+}
+
+pub fn format_number(prefix: &str, n: i64) -> String {
+    format!("{prefix}{n:06}")
+}
+
+impl Store {
+    /// Saves a draft invoice; it has no number until it is issued.
+    pub fn create_invoice(
+        &mut self,
+        org_id: i64,
+        draft: &InvoiceDraft,
+        key: Option<&str>,
+    ) -> Result<i64, StoreError> {
+        let schedule = draft.schedule()?;
+        let totals = draft.totals();
+        let now = now_utc();
+        let tx = self.conn().transaction()?;
+        idempotency::run(tx, org_id, key, "invoice.create", draft, &now, |tx| {
+            customers::lock(tx, org_id, draft.customer_id)?;
+            let explicit = (!draft.installments.is_empty())
+                .then(|| serde_json::to_string(&schedule))
+                .transpose()?;
+            let due = schedule.last().map_or(draft.issue_date, |i| i.due_date);
+            let id = tx
+                .query_opt(
+                    "INSERT INTO invoices (org_id, customer_id, number, currency, issue_date, due_date, terms,
+                        description, lines, schedule, subtotal_minor, tax_minor, total_minor, status,
+                        open_minor, last_entry_date, created_at)
+                     VALUES ($1, $2, NULL, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'draft', 0, $13, $14)
+                     RETURNING id",
+                    params![
+                        org_id,
+                        draft.customer_id,
+                        draft.currency.code(),
+                        i64::from(draft.issue_date.day_number()),
+                        i64::from(due.day_number()),
+                        draft.terms.to_string().as_str(),
+                        draft.description.as_str(),
+                        serde_json::to_string(&draft.lines)?.as_str(),
+                        explicit.as_deref(),
+                        totals.subtotal_minor,
+                        totals.tax_minor,
+                        totals.total_minor,
+                        i64::from(draft.issue_date.day_number()),
+                        now.as_str(),
+                    ],
+                    |r| r.i64(0),
+                )?
+                .ok_or_else(|| StoreError::Conflict("the invoice was not saved".into()))?;
+            Ok(id)
+        })
+    }
+
+    /// Issues a draft: it takes the next number, its schedule is fixed from
+    /// its terms, and its total is posted. From here on it never changes.
+    pub fn issue_invoice(
+        &mut self,
+        org_id: i64,
+        invoice: &str,
+        key: Option<&str>,
+    ) -> Result<Posted, StoreError> {
+        let now = now_utc();
+        let tx = self.conn().transaction()?;
+        idempotency::run(tx, org_id, key, "invoice.issue", &invoice, &now, |tx| {
+            let id = find(tx, org_id, invoice)?;
+            let customer_id = customer_of(tx, org_id, id)?;
+            customers::lock(tx, org_id, customer_id)?;
+            let mut state = entries::invoice_state(tx, org_id, id)?;
+            if state.status != dun_core::invoice::DocumentStatus::Draft {
+                return Err(StoreError::Conflict(format!(
+                    "invoice {} is already issued",
+                    state.number
+                )));
+            }
+            let terms: String = tx
+                .query_opt(
+                    "SELECT terms FROM invoices WHERE org_id = $1 AND id = $2",
+                    params![org_id, id],
+                    |r| r.string(0),
+                )?
+                .unwrap_or_default();
+            let has_explicit = tx
+                .query_opt(
+                    "SELECT schedule FROM invoices WHERE org_id = $1 AND id = $2",
+                    params![org_id, id],
+                    |r| r.opt_string(0),
+                )?
+                .flatten()
+                .is_some();
+            if !has_explicit {
+                let terms = Terms::parse(&terms).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                state.schedule = terms.schedule(state.issue_date, state.total_minor);
+            }
+            let number = next_number(tx, org_id, "invoice")?;
+            let schedule_json = (state.schedule.len() > 1)
+                .then(|| serde_json::to_string(&state.schedule))
+                .transpose()?;
+            let due = state.due_date();
+            tx.execute(
+                "UPDATE invoices SET number = $1, status = 'issued', due_date = $2, schedule = $3
+                 WHERE org_id = $4 AND id = $5",
+                params![number.as_str(), i64::from(due.day_number()), schedule_json.as_deref(), org_id, id],
+            )
+            .map_err(|e| {
+                if e.is_unique_violation() {
+                    StoreError::Conflict(format!(
+                        "invoice number {number} is already taken by an imported invoice; change the organisation's invoice prefix"
+                    ))
+                } else {
+                    e
+                }
+            })?;
+            state.number = number.clone();
+            state.status = dun_core::invoice::DocumentStatus::Issued;
+            let entry = posting::issue(&state);
+            entries::post(tx, org_id, &[entry], &now)?;
+            Ok(Posted {
+                invoice_id: id,
+                number,
+                currency: state.currency,
+                amount_minor: state.total_minor,
+                open_minor: state.total_minor,
+                document_number: None,
+            })
+        })
+    }
+
+    /// Voids an issued invoice that nothing has been applied to.
+    pub fn void_invoice(
+        &mut self,
+        org_id: i64,
+        invoice: &str,
+        date: Date,
+        reason: &str,
+        key: Option<&str>,
+    ) -> Result<Posted, StoreError> {
+        check_reason(reason)?;
+        let now = now_utc();
+        let tx = self.conn().transaction()?;
+        idempotency::run(
+            tx,
+            org_id,
+            key,
+            "invoice.void",
+            &(invoice, date, reason),
+            &now,
+            |tx| {
+                let id = find(tx, org_id, invoice)?;
+                let customer_id = customer_of(tx, org_id, id)?;
+                customers::lock(tx, org_id, customer_id)?;
+                let state = entries::invoice_state(tx, org_id, id)?;
+                let entry = posting::void(&state, date)?;
+                let amount = -entry.ar_minor;
+                entries::post(tx, org_id, &[entry], &now)?;
+                Ok(Posted {
+                    invoice_id: id,
+                    number: state.number,
+                    currency: state.currency,
+                    amount_minor: amount,
+                    open_minor: 0,
+                    document_number: None,
+                })
+            },
+        )
+    }
+
+    /// A credit note or write-off against one invoice.
+    pub fn reduce_invoice(
+        &mut self,
+        org_id: i64,
+        invoice: &str,
+        reduction: &Reduction,
+        key: Option<&str>,
+    ) -> Result<Posted, StoreError> {
+        let Reduction {
+            kind,
+            amount_minor,
+            date,
+            ref reason,
+        } = *reduction;
+        let reason = reason.as_str();
+        check_reason(reason)?;
+        let now = now_utc();
+        let command = match kind {
+            EntryKind::CreditNote => "credit_note",
+            EntryKind::WriteOff => "write_off",
+            other => {
+                return Err(StoreError::Invalid(format!(
+                    "{} does not reduce an invoice",
+                    other.as_str()
+                )))
+            }
+        };
+        let tx = self.conn().transaction()?;
+        idempotency::run(
+            tx,
+            org_id,
+            key,
+            command,
+            &(invoice, amount_minor, date, reason),
+            &now,
+            |tx| {
+                let id = find(tx, org_id, invoice)?;
+                let customer_id = customer_of(tx, org_id, id)?;
+                customers::lock(tx, org_id, customer_id)?;
+                let state = entries::invoice_state(tx, org_id, id)?;
+                let amount = amount_minor.unwrap_or_else(|| state.reducible_on(date));
+                let (document_id, document_number) = match kind {
+                    EntryKind::CreditNote => {
+                        let number = next_number(tx, org_id, "credit_note")?;
+                        let id = tx.query_opt(
+                        "INSERT INTO credit_notes (org_id, number, invoice_id, customer_id, currency, issue_date,
+                            amount_minor, reason, created_at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+                        params![org_id, number.as_str(), id, customer_id, state.currency.code(),
+                            i64::from(date.day_number()), amount, reason, now.as_str()],
+                        |r| r.i64(0),
+                    )?;
+                        (id, Some(number))
+                    }
+                    _ => {
+                        let id = tx.query_opt(
+                        "INSERT INTO write_offs (org_id, invoice_id, customer_id, currency, written_off_date,
+                            amount_minor, reason, created_at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                        params![org_id, id, customer_id, state.currency.code(),
+                            i64::from(date.day_number()), amount, reason, now.as_str()],
+                        |r| r.i64(0),
+                    )?;
+                        (id, None)
+                    }
+                };
+                let document_id = document_id
+                    .ok_or_else(|| StoreError::Conflict("the document was not saved".into()))?;
+                let entry = posting::reduce(&state, kind, document_id, amount, date)?;
+                entries::post(tx, org_id, &[entry], &now)?;
+                Ok(Posted {
+                    invoice_id: id,
+                    number: state.number.clone(),
+                    currency: state.currency,
+                    amount_minor: amount,
+                    open_minor: state.open_minor() - amount,
+                    document_number,
+                })
+            },
+        )
+    }
+
+    /// One invoice with its history, its status judged as of `as_of`.
+    pub fn invoice(
+        &mut self,
+        org_id: i64,
+        invoice: &str,
+        as_of: Date,
+    ) -> Result<InvoiceView, StoreError> {
+        let mut tx = self.conn().read_transaction()?;
+        let id = find(&mut tx, org_id, invoice)?;
+        let state = entries::invoice_state(&mut tx, org_id, id)?;
+        let view = tx
+            .query_opt(
+                "SELECT i.number, c.ref, c.name, i.terms, i.description, i.lines, i.subtotal_minor, i.tax_minor
+                 FROM invoices i JOIN customers c ON c.id = i.customer_id AND c.org_id = i.org_id
+                 WHERE i.org_id = $1 AND i.id = $2",
+                params![org_id, id],
+                |r| {
+                    let terms = r.string(3)?;
+                    let lines = r.string(5)?;
+                    Ok((r.opt_string(0)?, r.string(1)?, r.string(2)?, terms, r.string(4)?, lines, r.i64(6)?, r.i64(7)?))
+                },
+            )?
+            .ok_or_else(|| StoreError::not_found("invoice", invoice))?;
+        let (
+            number,
+            customer_ref,
+            customer_name,
+            terms,
+            description,
+            lines,
+            subtotal_minor,
+            tax_minor,
+        ) = view;
+        let history = entries::entries(&mut tx, org_id, "invoice_id = $2", params![id])?;
+        let due_date = state.due_date();
+        Ok(InvoiceView {
+            id,
+            number,
+            customer_ref,
+            customer_name,
+            currency: state.currency,
+            issue_date: state.issue_date,
+            due_date,
+            terms: Terms::parse(&terms).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            description,
+            lines: serde_json::from_str(&lines)?,
+            schedule: state.schedule.clone(),
+            totals: Totals {
+                subtotal_minor,
+                tax_minor,
+                total_minor: state.total_minor,
+            },
+            open_minor: state.open_as_of(as_of),
+            status: state.status_as_of(as_of),
+            days_past_due: as_of.days_since(due_date),
+            entries: history,
+        })
+    }
+
+    /// Invoices, newest first, filtered.
+    pub fn invoices(
+        &mut self,
+        org_id: i64,
+        filter: &InvoiceFilter,
+    ) -> Result<Vec<InvoiceSummary>, StoreError> {
+        let limit = filter.limit.clamp(1, LIST_LIMIT_MAX);
+        let as_of = i64::from(filter.as_of.map_or(i32::MAX, Date::day_number));
+        let status_condition = match filter.status.as_deref() {
+            None | Some("all") => "1 = 1",
+            Some("draft") => "i.status = 'draft'",
+            Some("open") => "i.open_minor > 0",
+            Some("overdue") => "i.open_minor > 0 AND i.due_date < $3",
+            Some("paid") => "i.status = 'issued' AND i.open_minor = 0",
+            Some("void") => "i.status = 'void'",
+            Some(other) => {
+                return Err(StoreError::Invalid(format!(
+                    "status '{other}' is not one of all, draft, open, overdue, paid, void"
+                )))
+            }
+        };
+        let sql = format!(
+            "SELECT i.id, i.number, c.ref, i.currency, i.issue_date, i.due_date, i.total_minor, i.open_minor, i.status
+             FROM invoices i JOIN customers c ON c.id = i.customer_id AND c.org_id = i.org_id
+             WHERE i.org_id = $1 AND ($2 = '' OR c.ref = $2) AND i.issue_date <= $3 AND {status_condition}
+             ORDER BY i.id DESC LIMIT $4"
+        );
+        let customer = filter.customer_ref.as_deref().unwrap_or("");
+        let mut tx = self.conn().read_transaction()?;
+        tx.query(&sql, params![org_id, customer, as_of, limit], |r| {
+            let status = r.string(8)?;
+            let open = r.i64(7)?;
+            let total = r.i64(6)?;
+            Ok(InvoiceSummary {
+                id: r.i64(0)?,
+                number: r.opt_string(1)?,
+                customer_ref: r.string(2)?,
+                currency: entries::currency(&r.string(3)?)?,
+                issue_date: Date::from_day_number(r.i64(4)? as i32),
+                due_date: Date::from_day_number(r.i64(5)? as i32),
+                total_minor: total,
+                open_minor: open,
+                status: match status.as_str() {
+                    "issued" if open == 0 => "settled".to_string(),
+                    "issued" if open < total => "partially_paid".to_string(),
+                    "issued" => "open".to_string(),
+                    s => s.to_string(),
+                },
+            })
+        })
+    }
+}

@@ -1,0 +1,108 @@
+//! Embedded migrations, one list per engine, applied in order at start.
+
+use crate::db::{Backend, Conn};
+use crate::error::StoreError;
+use crate::params;
+
+struct Migration {
+    version: i64,
+    name: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "ledger",
+    sqlite: include_str!("migrations/sqlite/0001_ledger.sql"),
+    postgres: include_str!("migrations/postgres/0001_ledger.sql"),
+}];
+
+const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
+    version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)";
+
+/// Brings the schema up to date. Safe to run from several processes at
+/// once: each migration runs in a transaction that holds the migrations
+/// table locked, and a version already applied is skipped.
+pub fn migrate(conn: &mut Conn, now: &str) -> Result<(), StoreError> {
+    conn.batch(CREATE_TABLE)?;
+    let latest = MIGRATIONS.last().map_or(0, |m| m.version);
+    for migration in MIGRATIONS {
+        let mut tx = conn.transaction()?;
+        if tx.backend() == Backend::Postgres {
+            tx.execute("LOCK TABLE schema_migrations IN EXCLUSIVE MODE", &[])?;
+        }
+        let newest: Option<i64> = tx
+            .query_opt("SELECT MAX(version) FROM schema_migrations", &[], |r| {
+                r.opt_i64(0)
+            })?
+            .flatten();
+        if newest.unwrap_or(0) > latest {
+            return Err(StoreError::Corrupt(format!(
+                "its schema is version {}, newer than this build's {latest}; upgrade dun",
+                newest.unwrap_or(0)
+            )));
+        }
+        if newest.unwrap_or(0) >= migration.version {
+            continue;
+        }
+        let sql = match tx.backend() {
+            Backend::Sqlite => migration.sqlite,
+            Backend::Postgres => migration.postgres,
+        };
+        for statement in statements(sql) {
+            tx.execute(&statement, &[])?;
+        }
+        tx.execute(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+            params![migration.version, migration.name, now],
+        )?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+/// Splits a migration into its statements. Comment lines go first: a
+/// comment may hold a `;` (the schema's header does), which must not end a
+/// statement.
+fn statements(sql: &str) -> Vec<String> {
+    let code: String = sql
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("--"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    code.split(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_semicolon_in_a_comment_does_not_split_a_statement() {
+        let sql = "-- dates are days; money is minor units\nCREATE TABLE a (x BIGINT);\n-- done;\nCREATE TABLE b (y TEXT);\n";
+        assert_eq!(
+            statements(sql),
+            ["CREATE TABLE a (x BIGINT)", "CREATE TABLE b (y TEXT)"]
+        );
+    }
+
+    #[test]
+    fn every_migration_splits_into_create_statements() {
+        for m in MIGRATIONS {
+            for sql in [m.sqlite, m.postgres] {
+                for statement in statements(sql) {
+                    assert!(
+                        statement.starts_with("CREATE "),
+                        "migration {} holds '{statement}'",
+                        m.version
+                    );
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! Organisations: the tenants. Every other row belongs to exactly one.
+
+use dun_core::aging::AgingEdges;
+use dun_core::Currency;
+use serde::{Deserialize, Serialize};
+
+use crate::clock::now_utc;
+use crate::db::Row;
+use crate::error::StoreError;
+use crate::{params, Store};
+
+/// Longest organisation name, in bytes.
+pub const NAME_BYTES_MAX: usize = 200;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Org {
+    pub id: i64,
+    pub name: String,
+    pub currency: Currency,
+    pub timezone: String,
+    pub invoice_prefix: String,
+    pub credit_note_prefix: String,
+    pub aging_edges: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewOrg {
+    pub name: String,
+    pub currency: Currency,
+    /// An IANA zone name, already checked by the caller (`Area/City`).
+    pub timezone: String,
+    pub invoice_prefix: String,
+}
+
+const COLUMNS: &str =
+    "id, name, currency, timezone, invoice_prefix, credit_note_prefix, aging_edges";
+
+fn org_from_row(r: &Row<'_>) -> Result<Org, StoreError> {
+    let currency = r.string(2)?;
+    Ok(Org {
+        id: r.i64(0)?,
+        name: r.string(1)?,
+        currency: Currency::parse(&currency).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        timezone: r.string(3)?,
+        invoice_prefix: r.string(4)?,
+        credit_note_prefix: r.string(5)?,
+        aging_edges: r.string(6)?,
+    })
+}
+
+impl Org {
+    pub fn edges(&self) -> AgingEdges {
+        AgingEdges::parse(&self.aging_edges).unwrap_or_else(|_| AgingEdges::standard())
+    }
+}
+
+impl Store {
+    pub fn create_org(&mut self, new: &NewOrg) -> Result<Org, StoreError> {
+        let name = new.name.trim();
+        if name.is_empty() || name.len() > NAME_BYTES_MAX {
+            return Err(StoreError::Invalid(format!(
+                "organisation name must be 1 to {NAME_BYTES_MAX} bytes"
+            )));
+        }
+        let prefix_ok = |p: &str| {
+            p.len() <= 20
+                && p.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_/".contains(c))
+        };
+        if !prefix_ok(&new.invoice_prefix) {
+            return Err(StoreError::Invalid(format!(
+                "invoice prefix '{}' must be at most 20 letters, digits, '-', '_' or '/'",
+                new.invoice_prefix
+            )));
+        }
+        let now = now_utc();
+        let mut tx = self.conn().transaction()?;
+        let inserted = tx.query_opt(
+            "INSERT INTO organisations (name, currency, timezone, invoice_prefix, next_invoice_number,
+                credit_note_prefix, next_credit_note_number, aging_edges, created_at)
+             VALUES ($1, $2, $3, $4, 1, 'CN-', 1, '30,60,90', $5)
+             ON CONFLICT (name) DO NOTHING
+             RETURNING id, name, currency, timezone, invoice_prefix, credit_note_prefix, aging_edges",
+            params![name, new.currency.code(), new.timezone.as_str(), new.invoice_prefix.as_str(), now.as_str()],
+            org_from_row,
+        )?;
+        let org = inserted.ok_or_else(|| {
+            StoreError::Conflict(format!("an organisation named '{name}' already exists"))
+        })?;
+        tx.commit()?;
+        Ok(org)
+    }
+
+    pub fn orgs(&mut self) -> Result<Vec<Org>, StoreError> {
+        let mut tx = self.conn().read_transaction()?;
+        tx.query(
+            &format!("SELECT {COLUMNS} FROM organisations ORDER BY id"),
+            &[],
+            org_from_row,
+        )
+    }
+
+    /// The organisation named `name`, or the only one when `name` is None.
+    pub fn org(&mut self, name: Option<&str>) -> Result<Org, StoreError> {
+        let orgs = self.orgs()?;
+        match name {
+            Some(name) => orgs
+                .into_iter()
+                .find(|o| o.name == name)
+                .ok_or_else(|| StoreError::not_found("organisation", name)),
+            None => match orgs.len() {
+                0 => Err(StoreError::Invalid(
+                    "this database has no organisation yet; run `dun init --org NAME --currency USD --timezone Area/City`".into(),
+                )),
+                1 => Ok(orgs.into_iter().next().expect("one org")),
+                _ => Err(StoreError::Invalid(format!(
+                    "this database holds {} organisations; choose one with --org ({})",
+                    orgs.len(),
+                    orgs.iter().map(|o| o.name.as_str()).collect::<Vec<_>>().join(", ")
+                ))),
+            },
+        }
+    }
+
+    /// Sets the aging bucket edges the organisation's reports use by default.
+    pub fn set_aging_edges(&mut self, org_id: i64, edges: &AgingEdges) -> Result<(), StoreError> {
+        let mut tx = self.conn().transaction()?;
+        tx.execute(
+            "UPDATE organisations SET aging_edges = $1 WHERE id = $2",
+            params![edges.to_string().as_str(), org_id],
+        )?;
+        tx.commit()
+    }
+}

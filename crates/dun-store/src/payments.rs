@@ -1,0 +1,308 @@
+//! Payments: receipt, allocation, refunds and reversals.
+
+use dun_core::posting::{self, AllocationRequest};
+use dun_core::state::{InvoiceState, PaymentState};
+use dun_core::{Currency, Date};
+use serde::{Deserialize, Serialize};
+
+use crate::clock::now_utc;
+use crate::customers;
+use crate::db::Tx;
+use crate::entries;
+use crate::error::StoreError;
+use crate::{idempotency, invoices, params, Store};
+
+/// Longest payment reference or method, in bytes.
+pub const REFERENCE_BYTES_MAX: usize = 200;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewPayment {
+    pub customer_ref: String,
+    pub currency: Currency,
+    pub received_date: Date,
+    pub amount_minor: i64,
+    pub method: String,
+    pub reference: String,
+}
+
+/// How a command asks for allocation: invoice numbers rather than ids.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Allocate {
+    None,
+    OldestDueFirst,
+    Explicit(Vec<(String, i64)>),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Allocated {
+    pub invoice_id: i64,
+    pub number: String,
+    pub amount_minor: i64,
+}
+
+/// What recording, allocating, refunding or reversing a payment returns.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentPosted {
+    pub payment_id: i64,
+    pub currency: Currency,
+    pub amount_minor: i64,
+    pub allocations: Vec<Allocated>,
+    pub unallocated_minor: i64,
+}
+
+fn check_text(field: &str, value: &str) -> Result<(), StoreError> {
+    if value.len() > REFERENCE_BYTES_MAX {
+        return Err(StoreError::Invalid(format!(
+            "{field} is longer than {REFERENCE_BYTES_MAX} bytes"
+        )));
+    }
+    Ok(())
+}
+
+/// The customer's invoices that still have something open.
+pub(crate) fn open_invoices(
+    tx: &mut Tx<'_>,
+    org_id: i64,
+    customer_id: i64,
+) -> Result<Vec<InvoiceState>, StoreError> {
+    Ok(entries::invoice_states(
+        tx,
+        org_id,
+        "customer_id = $2 AND open_minor > 0 AND status = 'issued'",
+        params![customer_id],
+    )?
+    .into_values()
+    .collect())
+}
+
+fn resolve(
+    tx: &mut Tx<'_>,
+    org_id: i64,
+    allocate: &Allocate,
+) -> Result<AllocationRequest, StoreError> {
+    Ok(match allocate {
+        Allocate::None => AllocationRequest::None,
+        Allocate::OldestDueFirst => AllocationRequest::OldestDueFirst,
+        Allocate::Explicit(list) => AllocationRequest::Explicit(
+            list.iter()
+                .map(|(number, amount)| Ok((invoices::find(tx, org_id, number)?, *amount)))
+                .collect::<Result<_, StoreError>>()?,
+        ),
+    })
+}
+
+/// Plans and posts allocations of `payment` in `tx`.
+fn allocate_in(
+    tx: &mut Tx<'_>,
+    org_id: i64,
+    payment: &PaymentState,
+    request: &AllocationRequest,
+    date: Date,
+    now: &str,
+) -> Result<Vec<Allocated>, StoreError> {
+    let mut candidates = open_invoices(tx, org_id, payment.customer_id)?;
+    if let AllocationRequest::Explicit(list) = request {
+        // Named invoices are checked even when nothing is open on them, so
+        // the refusal says why (void, paid, another customer's).
+        for (id, _) in list {
+            if !candidates.iter().any(|c| c.id == *id) {
+                candidates.push(entries::invoice_state(tx, org_id, *id)?);
+            }
+        }
+    }
+    let refs: Vec<&InvoiceState> = candidates.iter().collect();
+    let planned = posting::allocate(payment, &refs, request, date)?;
+    entries::post(tx, org_id, &planned, now)?;
+    Ok(planned
+        .iter()
+        .map(|e| {
+            let id = e.invoice_id.unwrap_or_default();
+            Allocated {
+                invoice_id: id,
+                number: candidates
+                    .iter()
+                    .find(|c| c.id == id)
+                    .map(|c| c.number.clone())
+                    .unwrap_or_default(),
+                amount_minor: -e.ar_minor,
+            }
+        })
+        .collect())
+}
+
+impl Store {
+    /// Records a payment and allocates it, all or nothing.
+    pub fn record_payment(
+        &mut self,
+        org_id: i64,
+        payment: &NewPayment,
+        allocate: &Allocate,
+        key: Option<&str>,
+    ) -> Result<PaymentPosted, StoreError> {
+        check_text("method", &payment.method)?;
+        check_text("reference", &payment.reference)?;
+        let now = now_utc();
+        let tx = self.conn().transaction()?;
+        idempotency::run(
+            tx,
+            org_id,
+            key,
+            "payment.record",
+            &(payment, allocate),
+            &now,
+            |tx| {
+                let customer = customers::by_ref(tx, org_id, &payment.customer_ref)?;
+                customers::lock(tx, org_id, customer.id)?;
+                let request = resolve(tx, org_id, allocate)?;
+                let id = tx
+                .query_opt(
+                    "INSERT INTO payments (org_id, customer_id, currency, received_date, amount_minor, method,
+                        reference, unallocated_minor, status, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, 0, 'received', $8) RETURNING id",
+                    params![org_id, customer.id, payment.currency.code(), i64::from(payment.received_date.day_number()),
+                        payment.amount_minor, payment.method.as_str(), payment.reference.as_str(), now.as_str()],
+                    |r| r.i64(0),
+                )?
+                .ok_or_else(|| StoreError::Conflict("the payment was not saved".into()))?;
+                let mut state = PaymentState {
+                    id,
+                    customer_id: customer.id,
+                    currency: payment.currency,
+                    received_date: payment.received_date,
+                    amount_minor: payment.amount_minor,
+                    unallocated_minor: 0,
+                    reversed: false,
+                };
+                let received = posting::receive(&state)?;
+                state.apply(&received);
+                entries::post(tx, org_id, &[received], &now)?;
+                let allocations =
+                    allocate_in(tx, org_id, &state, &request, payment.received_date, &now)?;
+                let allocated: i64 = allocations.iter().map(|a| a.amount_minor).sum();
+                Ok(PaymentPosted {
+                    payment_id: id,
+                    currency: payment.currency,
+                    amount_minor: payment.amount_minor,
+                    allocations,
+                    unallocated_minor: payment.amount_minor - allocated,
+                })
+            },
+        )
+    }
+
+    /// Applies a payment's unallocated credit to invoices.
+    pub fn allocate_payment(
+        &mut self,
+        org_id: i64,
+        payment_id: i64,
+        allocate: &Allocate,
+        date: Date,
+        key: Option<&str>,
+    ) -> Result<PaymentPosted, StoreError> {
+        let now = now_utc();
+        let tx = self.conn().transaction()?;
+        idempotency::run(
+            tx,
+            org_id,
+            key,
+            "payment.allocate",
+            &(payment_id, allocate, date),
+            &now,
+            |tx| {
+                let state = entries::payment_state(tx, org_id, payment_id)?;
+                customers::lock(tx, org_id, state.customer_id)?;
+                let state = entries::payment_state(tx, org_id, payment_id)?;
+                let request = resolve(tx, org_id, allocate)?;
+                let allocations = allocate_in(tx, org_id, &state, &request, date, &now)?;
+                let allocated: i64 = allocations.iter().map(|a| a.amount_minor).sum();
+                Ok(PaymentPosted {
+                    payment_id,
+                    currency: state.currency,
+                    amount_minor: state.amount_minor,
+                    allocations,
+                    unallocated_minor: state.unallocated_minor - allocated,
+                })
+            },
+        )
+    }
+
+    /// Pays back unallocated credit.
+    pub fn refund_payment(
+        &mut self,
+        org_id: i64,
+        payment_id: i64,
+        amount_minor: i64,
+        date: Date,
+        key: Option<&str>,
+    ) -> Result<PaymentPosted, StoreError> {
+        let now = now_utc();
+        let tx = self.conn().transaction()?;
+        idempotency::run(
+            tx,
+            org_id,
+            key,
+            "payment.refund",
+            &(payment_id, amount_minor, date),
+            &now,
+            |tx| {
+                let state = entries::payment_state(tx, org_id, payment_id)?;
+                customers::lock(tx, org_id, state.customer_id)?;
+                let state = entries::payment_state(tx, org_id, payment_id)?;
+                let entry = posting::refund(&state, amount_minor, date)?;
+                entries::post(tx, org_id, &[entry], &now)?;
+                Ok(PaymentPosted {
+                    payment_id,
+                    currency: state.currency,
+                    amount_minor: state.amount_minor,
+                    allocations: Vec::new(),
+                    unallocated_minor: state.unallocated_minor - amount_minor,
+                })
+            },
+        )
+    }
+
+    /// Reverses a payment that did not stand; its invoices are open again.
+    pub fn reverse_payment(
+        &mut self,
+        org_id: i64,
+        payment_id: i64,
+        date: Date,
+        key: Option<&str>,
+    ) -> Result<PaymentPosted, StoreError> {
+        let now = now_utc();
+        let tx = self.conn().transaction()?;
+        idempotency::run(
+            tx,
+            org_id,
+            key,
+            "payment.reverse",
+            &(payment_id, date),
+            &now,
+            |tx| {
+                let state = entries::payment_state(tx, org_id, payment_id)?;
+                customers::lock(tx, org_id, state.customer_id)?;
+                let state = entries::payment_state(tx, org_id, payment_id)?;
+                let history = entries::entries(tx, org_id, "payment_id = $2", params![payment_id])?;
+                let allocated =
+                    dun_core::book::allocated_by(history.iter().map(|s| &s.entry), payment_id);
+                let planned =
+                    posting::reverse_with_history(&state, history.iter().map(|s| &s.entry), date)?;
+                entries::post(tx, org_id, &planned, &now)?;
+                Ok(PaymentPosted {
+                    payment_id,
+                    currency: state.currency,
+                    amount_minor: state.amount_minor,
+                    allocations: allocated
+                        .iter()
+                        .map(|(id, amount)| Allocated {
+                            invoice_id: *id,
+                            number: String::new(),
+                            amount_minor: -amount,
+                        })
+                        .collect(),
+                    unallocated_minor: 0,
+                })
+            },
+        )
+    }
+}

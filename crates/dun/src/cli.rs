@@ -1,0 +1,345 @@
+//! The command line, as clap reads it. Every command has `--help`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Parser, Debug)]
+#[command(name = "dun", version, about = "Accounts receivable and collections for small businesses", long_about = None)]
+pub struct Cli {
+    /// Database: a SQLite file path, or a postgres:// URL.
+    #[arg(
+        long,
+        global = true,
+        env = "DUN_DATABASE_URL",
+        default_value = "./dun.db"
+    )]
+    pub db: String,
+    /// Organisation to work in, when the database holds more than one.
+    #[arg(long, global = true, env = "DUN_ORG")]
+    pub org: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create the database (if needed) and an organisation named by --org.
+    Init(InitArgs),
+    /// Customers: add, list, show.
+    #[command(subcommand)]
+    Customer(CustomerCommand),
+    /// Invoices: create, issue, void, list, show.
+    #[command(subcommand)]
+    Invoice(InvoiceCommand),
+    /// Payments: record, allocate, refund, reverse, list.
+    #[command(subcommand)]
+    Payment(PaymentCommand),
+    /// Issue a credit note against an invoice.
+    CreditNote(ReduceArgs),
+    /// Write off what is uncollectable on an invoice.
+    WriteOff(ReduceArgs),
+    /// Import customers, invoices or payments from CSV, all or nothing.
+    Import(ImportArgs),
+    /// Export customers, invoices or payments as CSV.
+    Export(ExportArgs),
+    /// The aging report as of a date.
+    Aging(AgingArgs),
+    /// Fill the database with a realistic demo book.
+    Demo(DemoArgs),
+    /// Check that every stored balance equals the sum of its ledger entries.
+    Verify,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(Args, Debug)]
+pub struct FormatArg {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Args, Debug)]
+pub struct KeyArg {
+    /// Idempotency key: repeating the command with the same key does nothing new.
+    #[arg(long = "idempotency-key", value_name = "KEY")]
+    pub key: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct InitArgs {
+    /// Home currency (ISO 4217), e.g. USD, EUR, JPY.
+    #[arg(long)]
+    pub currency: String,
+    /// IANA time zone that decides what "today" is, e.g. America/New_York.
+    #[arg(long)]
+    pub timezone: String,
+    /// Invoice number prefix; numbers run PREFIX000001, PREFIX000002, …
+    #[arg(long, default_value = "INV-")]
+    pub invoice_prefix: String,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CustomerCommand {
+    /// Add a customer.
+    Add {
+        /// Your reference for the customer (unique), e.g. C0042.
+        #[arg(long = "ref")]
+        reference: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        phone: Option<String>,
+        /// Credit limit in the organisation's currency, e.g. 5000.00.
+        #[arg(long)]
+        credit_limit: Option<String>,
+        /// Payment terms: due_on_receipt, net30, eom15, installments:30/60/90.
+        #[arg(long)]
+        terms: Option<String>,
+        #[command(flatten)]
+        key: KeyArg,
+    },
+    /// List customers with what they owe.
+    List(FormatArg),
+    /// Show one customer, their balances and open invoices.
+    Show {
+        #[arg(value_name = "REF")]
+        reference: String,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum InvoiceCommand {
+    /// Create a draft invoice (and issue it with --issue).
+    Create(InvoiceCreateArgs),
+    /// Issue a draft: it takes the next number and becomes immutable.
+    Issue {
+        /// Invoice number, or #ID for a draft.
+        invoice: String,
+        #[command(flatten)]
+        key: KeyArg,
+    },
+    /// Void an issued invoice nothing has been applied to.
+    Void {
+        invoice: String,
+        /// Date of the void (default: today).
+        #[arg(long)]
+        date: Option<String>,
+        #[arg(long, default_value = "")]
+        reason: String,
+        #[command(flatten)]
+        key: KeyArg,
+    },
+    /// List invoices, newest first.
+    List {
+        /// Only this customer's (by reference).
+        #[arg(long)]
+        customer: Option<String>,
+        /// all, draft, open, overdue, paid, void.
+        #[arg(long, default_value = "all")]
+        status: String,
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Show one invoice with its lines and ledger history.
+    Show {
+        invoice: String,
+        /// Judge its status as of this date (default: today).
+        #[arg(long)]
+        as_of: Option<String>,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct InvoiceCreateArgs {
+    /// Customer reference.
+    #[arg(long)]
+    pub customer: String,
+    /// A line as DESCRIPTION:QUANTITY:UNIT_PRICE, e.g. "Design work:2.5:120.00". Repeatable.
+    #[arg(long = "line", value_name = "DESC:QTY:PRICE")]
+    pub lines: Vec<String>,
+    /// Tax rate in percent applied to every line, e.g. 20 or 8.875.
+    #[arg(long, default_value = "0")]
+    pub tax_rate: String,
+    /// Issue date (default: today).
+    #[arg(long)]
+    pub issue_date: Option<String>,
+    /// Terms (default: the customer's).
+    #[arg(long)]
+    pub terms: Option<String>,
+    /// Currency (default: the organisation's).
+    #[arg(long)]
+    pub currency: Option<String>,
+    #[arg(long, default_value = "")]
+    pub description: String,
+    /// An explicit installment as DATE=AMOUNT; repeat for each. They must add up to the total.
+    #[arg(long = "installment", value_name = "DATE=AMOUNT")]
+    pub installments: Vec<String>,
+    /// Issue it at once.
+    #[arg(long)]
+    pub issue: bool,
+    #[command(flatten)]
+    pub key: KeyArg,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PaymentCommand {
+    /// Record money received and allocate it.
+    Record {
+        #[arg(long)]
+        customer: String,
+        /// Amount, e.g. 250.00.
+        #[arg(long)]
+        amount: String,
+        #[arg(long)]
+        currency: Option<String>,
+        /// Date received (default: today).
+        #[arg(long)]
+        date: Option<String>,
+        #[arg(long, default_value = "bank_transfer")]
+        method: String,
+        #[arg(long, default_value = "")]
+        reference: String,
+        /// `oldest` (oldest due first), `none` (keep as credit), or INVOICE=AMOUNT[,INVOICE=AMOUNT…].
+        #[arg(long, default_value = "oldest")]
+        allocate: String,
+        #[command(flatten)]
+        key: KeyArg,
+    },
+    /// Apply a payment's unallocated credit to invoices.
+    Allocate {
+        payment_id: i64,
+        /// `oldest` or INVOICE=AMOUNT[,INVOICE=AMOUNT…].
+        #[arg(long, default_value = "oldest")]
+        to: String,
+        #[arg(long)]
+        date: Option<String>,
+        #[command(flatten)]
+        key: KeyArg,
+    },
+    /// Pay unallocated credit back to the customer.
+    Refund {
+        payment_id: i64,
+        #[arg(long)]
+        amount: String,
+        #[arg(long)]
+        date: Option<String>,
+        #[command(flatten)]
+        key: KeyArg,
+    },
+    /// Reverse a payment that did not stand (bounced, charged back).
+    Reverse {
+        payment_id: i64,
+        #[arg(long)]
+        date: Option<String>,
+        #[command(flatten)]
+        key: KeyArg,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct ReduceArgs {
+    /// Invoice number.
+    pub invoice: String,
+    /// Amount (default: all that is open).
+    #[arg(long)]
+    pub amount: Option<String>,
+    /// Date (default: today).
+    #[arg(long)]
+    pub date: Option<String>,
+    #[arg(long)]
+    pub reason: String,
+    #[command(flatten)]
+    pub key: KeyArg,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Table {
+    Customers,
+    Invoices,
+    Payments,
+}
+
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    #[arg(value_enum)]
+    pub what: Table,
+    pub file: PathBuf,
+    /// Check everything, write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Idempotency key (default: derived from the file's content, so importing the same file twice does nothing).
+    #[arg(long = "idempotency-key")]
+    pub key: Option<String>,
+    #[command(flatten)]
+    pub format: FormatArg,
+}
+
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    #[arg(value_enum)]
+    pub what: Table,
+    /// Write to this file instead of standard output.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct AgingArgs {
+    /// The date to age as of (default: today in the organisation's time zone).
+    #[arg(long)]
+    pub as_of: Option<String>,
+    /// List every open invoice (or installment) instead of one row per customer.
+    #[arg(long)]
+    pub detail: bool,
+    /// Bucket edges in days past due (default: the organisation's, 30,60,90).
+    #[arg(long)]
+    pub edges: Option<String>,
+    #[command(flatten)]
+    pub format: FormatArg,
+}
+
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// How many invoices to generate.
+    #[arg(long, default_value_t = 2_000)]
+    pub invoices: usize,
+    /// How many customers (default: scaled to the invoices).
+    #[arg(long)]
+    pub customers: Option<usize>,
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Last day of the book's history (default: today).
+    #[arg(long)]
+    pub end_date: Option<String>,
+    /// Also write the book as CSV files (customers.csv, invoices.csv, payments.csv) here.
+    #[arg(long)]
+    pub csv_dir: Option<PathBuf>,
+    /// Only write the CSV files; leave the database alone.
+    #[arg(long, requires = "csv_dir")]
+    pub csv_only: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        super::Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,166 @@
+use anyhow::{anyhow, Result};
+use dun_core::import::CustomerRow;
+use dun_core::money::parse_amount_minor;
+use dun_core::terms::Terms;
+use dun_store::invoices::InvoiceFilter;
+use serde_json::json;
+
+use super::money;
+use crate::cli::CustomerCommand;
+use crate::context::Context;
+use crate::output::{emit, Table};
+
+pub fn run(ctx: &mut Context, command: CustomerCommand) -> Result<()> {
+    let org_id = ctx.org.id;
+    match command {
+        CustomerCommand::Add {
+            reference,
+            name,
+            email,
+            phone,
+            credit_limit,
+            terms,
+            key,
+        } => {
+            let credit_limit_minor = credit_limit
+                .map(|t| {
+                    parse_amount_minor(&t, ctx.org.currency)
+                        .map_err(|e| anyhow!("--credit-limit: {e}"))
+                })
+                .transpose()?;
+            let terms = terms
+                .map(|t| Terms::parse(&t).map_err(|e| anyhow!("--terms: {e}")))
+                .transpose()?;
+            let row = CustomerRow {
+                row: 1,
+                reference,
+                name,
+                email,
+                phone,
+                credit_limit_minor,
+                terms,
+            };
+            let customer = ctx.store.add_customer(org_id, &row, key.key.as_deref())?;
+            println!(
+                "Added customer {} ({}), terms {}",
+                customer.reference, customer.name, customer.terms
+            );
+        }
+        CustomerCommand::List(format) => {
+            let customers = ctx.store.customers(org_id)?;
+            let balances = ctx.store.balances(org_id)?;
+            let mut table = Table::new(&[
+                "ref",
+                "name",
+                "terms",
+                "status",
+                "currency",
+                "open",
+                "credit",
+                "open invoices",
+            ])
+            .numeric([5, 6, 7]);
+            let mut json = Vec::new();
+            for c in &customers {
+                let lines = balances.get(&c.id).cloned().unwrap_or_default();
+                if lines.is_empty() {
+                    table.push(vec![
+                        c.reference.clone(),
+                        c.name.clone(),
+                        c.terms.to_string(),
+                        c.status.clone(),
+                        String::new(),
+                        String::new(),
+                        String::new(),
+                        "0".into(),
+                    ]);
+                }
+                for b in &lines {
+                    table.push(vec![
+                        c.reference.clone(),
+                        c.name.clone(),
+                        c.terms.to_string(),
+                        c.status.clone(),
+                        b.currency.to_string(),
+                        money(b.open_minor, b.currency),
+                        money(b.credit_minor, b.currency),
+                        b.open_invoices.to_string(),
+                    ]);
+                }
+                json.push(json!({ "customer": c, "balances": lines }));
+            }
+            emit(format.format, &table, &json)?;
+        }
+        CustomerCommand::Show { reference, format } => {
+            let customer = ctx.store.customer(org_id, &reference)?;
+            let balances = ctx
+                .store
+                .balances(org_id)?
+                .remove(&customer.id)
+                .unwrap_or_default();
+            let open = ctx.store.invoices(
+                org_id,
+                &InvoiceFilter {
+                    customer_ref: Some(reference.clone()),
+                    status: Some("open".into()),
+                    as_of: None,
+                    limit: 1000,
+                },
+            )?;
+            let today = ctx.today()?;
+            let mut table = Table::new(&[
+                "invoice",
+                "issued",
+                "due",
+                "days past due",
+                "currency",
+                "total",
+                "open",
+            ])
+            .numeric([3, 5, 6]);
+            for i in &open {
+                table.push(vec![
+                    i.number.clone().unwrap_or_default(),
+                    i.issue_date.to_string(),
+                    i.due_date.to_string(),
+                    today.days_since(i.due_date).max(0).to_string(),
+                    i.currency.to_string(),
+                    money(i.total_minor, i.currency),
+                    money(i.open_minor, i.currency),
+                ]);
+            }
+            if format.format == crate::cli::Format::Table {
+                println!("{} — {}", customer.reference, customer.name);
+                println!(
+                    "  email {}  phone {}",
+                    customer.email.as_deref().unwrap_or("-"),
+                    customer.phone.as_deref().unwrap_or("-")
+                );
+                let limit = customer.credit_limit_minor.map_or("none".to_string(), |l| {
+                    format!("{} {}", money(l, ctx.org.currency), ctx.org.currency)
+                });
+                println!(
+                    "  terms {}  credit limit {}  status {}",
+                    customer.terms, limit, customer.status
+                );
+                for b in &balances {
+                    println!(
+                        "  owes {} {} on {} invoice(s); unapplied credit {} {}",
+                        money(b.open_minor, b.currency),
+                        b.currency,
+                        b.open_invoices,
+                        money(b.credit_minor, b.currency),
+                        b.currency
+                    );
+                }
+                println!();
+            }
+            emit(
+                format.format,
+                &table,
+                &json!({ "customer": customer, "balances": balances, "open_invoices": open }),
+            )?;
+        }
+    }
+    Ok(())
+}

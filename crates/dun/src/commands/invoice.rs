@@ -1,0 +1,271 @@
+use anyhow::{anyhow, bail, Result};
+use dun_core::invoice::{
+    format_quantity, format_tax_rate, parse_quantity_e4, parse_tax_rate_ppm, InvoiceDraft,
+    InvoiceLine,
+};
+use dun_core::ledger::EntryKind;
+use dun_core::money::parse_amount_minor;
+use dun_core::terms::{Installment, Terms};
+use dun_store::invoices::{InvoiceFilter, Posted, Reduction};
+
+use super::{amount, money};
+use crate::cli::{Format, InvoiceCommand, InvoiceCreateArgs, ReduceArgs};
+use crate::context::{parse_date, Context};
+use crate::output::{emit, Table};
+
+pub fn run(ctx: &mut Context, command: InvoiceCommand) -> Result<()> {
+    let org_id = ctx.org.id;
+    match command {
+        InvoiceCommand::Create(args) => create(ctx, &args),
+        InvoiceCommand::Issue { invoice, key } => {
+            let posted = ctx
+                .store
+                .issue_invoice(org_id, &invoice, key.key.as_deref())?;
+            print_posted("Issued", &posted);
+            Ok(())
+        }
+        InvoiceCommand::Void {
+            invoice,
+            date,
+            reason,
+            key,
+        } => {
+            let date = ctx.date_or_today(date.as_deref(), "date")?;
+            let posted =
+                ctx.store
+                    .void_invoice(org_id, &invoice, date, &reason, key.key.as_deref())?;
+            print_posted("Voided", &posted);
+            Ok(())
+        }
+        InvoiceCommand::List {
+            customer,
+            status,
+            limit,
+            format,
+        } => {
+            let today = ctx.today()?;
+            let filter = InvoiceFilter {
+                customer_ref: customer,
+                status: Some(status),
+                as_of: Some(today),
+                limit,
+            };
+            let invoices = ctx.store.invoices(org_id, &filter)?;
+            let mut table = Table::new(&[
+                "number", "customer", "issued", "due", "status", "currency", "total", "open",
+            ])
+            .numeric([6, 7]);
+            for i in &invoices {
+                table.push(vec![
+                    i.number
+                        .clone()
+                        .unwrap_or_else(|| format!("draft #{}", i.id)),
+                    i.customer_ref.clone(),
+                    i.issue_date.to_string(),
+                    i.due_date.to_string(),
+                    i.status.clone(),
+                    i.currency.to_string(),
+                    money(i.total_minor, i.currency),
+                    money(i.open_minor, i.currency),
+                ]);
+            }
+            emit(format.format, &table, &invoices)
+        }
+        InvoiceCommand::Show {
+            invoice,
+            as_of,
+            format,
+        } => {
+            let as_of = ctx.date_or_today(as_of.as_deref(), "as-of")?;
+            let view = ctx.store.invoice(org_id, &invoice, as_of)?;
+            let c = view.currency;
+            let mut table = Table::new(&[
+                "description",
+                "quantity",
+                "unit price",
+                "tax %",
+                "net",
+                "tax",
+            ])
+            .numeric([1, 2, 3, 4, 5]);
+            for l in &view.lines {
+                table.push(vec![
+                    l.description.clone(),
+                    format_quantity(l.quantity_e4),
+                    money(l.unit_price_minor, c),
+                    format_tax_rate(l.tax_rate_ppm),
+                    money(l.net_minor(), c),
+                    money(l.tax_minor(), c),
+                ]);
+            }
+            if format.format == Format::Table {
+                let number = view
+                    .number
+                    .clone()
+                    .unwrap_or_else(|| format!("draft #{}", view.id));
+                println!("Invoice {number}  ({})", view.status.as_str());
+                println!("  customer {} — {}", view.customer_ref, view.customer_name);
+                println!(
+                    "  issued {}  due {}  terms {}",
+                    view.issue_date, view.due_date, view.terms
+                );
+                if !view.description.is_empty() {
+                    println!("  {}", view.description);
+                }
+                println!();
+                print!("{}", table.render());
+                println!();
+                println!(
+                    "  subtotal {:>14} {c}",
+                    money(view.totals.subtotal_minor, c)
+                );
+                println!("  tax      {:>14} {c}", money(view.totals.tax_minor, c));
+                println!("  total    {:>14} {c}", money(view.totals.total_minor, c));
+                println!(
+                    "  open     {:>14} {c}  as of {as_of}",
+                    money(view.open_minor, c)
+                );
+                if view.schedule.len() > 1 {
+                    println!("\n  installments:");
+                    for i in &view.schedule {
+                        println!("    {}  {:>14} {c}", i.due_date, money(i.amount_minor, c));
+                    }
+                }
+                if !view.entries.is_empty() {
+                    println!("\n  ledger:");
+                    for e in &view.entries {
+                        println!(
+                            "    {}  {:<20} {:>14} {c}",
+                            e.entry.effective_date,
+                            e.entry.kind.as_str(),
+                            money(e.entry.ar_minor, c)
+                        );
+                    }
+                }
+                return Ok(());
+            }
+            emit(format.format, &table, &view)
+        }
+    }
+}
+
+/// Parses `DESCRIPTION:QUANTITY:UNIT_PRICE` (the description may hold colons).
+fn parse_line(text: &str, currency: dun_core::Currency, tax_rate_ppm: i64) -> Result<InvoiceLine> {
+    let mut parts = text.rsplitn(3, ':');
+    let (Some(price), Some(quantity), Some(description)) =
+        (parts.next(), parts.next(), parts.next())
+    else {
+        bail!("--line '{text}': write DESCRIPTION:QUANTITY:UNIT_PRICE, e.g. \"Design work:2.5:120.00\"");
+    };
+    let quantity_e4 = parse_quantity_e4(quantity).map_err(|e| anyhow!("--line '{text}': {e}"))?;
+    let price = parse_amount_minor(price, currency)
+        .map_err(|e| anyhow!("--line '{text}': unit price: {e}"))?;
+    InvoiceLine::new(description.trim(), quantity_e4, price, tax_rate_ppm)
+        .map_err(|e| anyhow!("--line '{text}': {e}"))
+}
+
+fn create(ctx: &mut Context, args: &InvoiceCreateArgs) -> Result<()> {
+    let org_id = ctx.org.id;
+    let customer = ctx.store.customer(org_id, &args.customer)?;
+    let currency = ctx.currency_or_home(args.currency.as_deref())?;
+    let tax_rate_ppm =
+        parse_tax_rate_ppm(&args.tax_rate).map_err(|e| anyhow!("--tax-rate: {e}"))?;
+    if args.lines.is_empty() {
+        bail!("--line: an invoice needs at least one line, e.g. --line \"Design work:2.5:120.00\"");
+    }
+    let lines = args
+        .lines
+        .iter()
+        .map(|l| parse_line(l, currency, tax_rate_ppm))
+        .collect::<Result<Vec<_>>>()?;
+    let terms = match &args.terms {
+        Some(t) => Terms::parse(t).map_err(|e| anyhow!("--terms: {e}"))?,
+        None => customer.terms.clone(),
+    };
+    let installments = args
+        .installments
+        .iter()
+        .map(|text| {
+            let (date, amount_text) = text.split_once('=').ok_or_else(|| {
+                anyhow!("--installment '{text}': write DATE=AMOUNT, e.g. 2026-03-01=500.00")
+            })?;
+            Ok(Installment {
+                due_date: parse_date(date, "installment")?,
+                amount_minor: amount(amount_text, currency, "installment")?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let draft = InvoiceDraft {
+        customer_id: customer.id,
+        currency,
+        issue_date: ctx.date_or_today(args.issue_date.as_deref(), "issue-date")?,
+        terms,
+        description: args.description.clone(),
+        lines,
+        installments,
+    };
+    let totals = draft.totals();
+    let key = args.key.key.as_deref();
+    let id = ctx.store.create_invoice(org_id, &draft, key)?;
+    if args.issue {
+        let issue_key = key.map(|k| format!("{k}/issue"));
+        let posted = ctx
+            .store
+            .issue_invoice(org_id, &format!("#{id}"), issue_key.as_deref())?;
+        print_posted("Issued", &posted);
+    } else {
+        println!("Created draft #{id} for {}: total {} {currency}; issue it with `dun invoice issue '#{id}'`", customer.reference, money(totals.total_minor, currency));
+    }
+    Ok(())
+}
+
+fn print_posted(verb: &str, p: &Posted) {
+    let c = p.currency;
+    match &p.document_number {
+        Some(doc) => println!(
+            "{verb} {doc} on invoice {}: {} {c}; open now {} {c}",
+            p.number,
+            money(p.amount_minor, c),
+            money(p.open_minor, c)
+        ),
+        None => println!(
+            "{verb} invoice {}: {} {c}; open now {} {c}",
+            p.number,
+            money(p.amount_minor, c),
+            money(p.open_minor, c)
+        ),
+    }
+}
+
+pub fn reduce(ctx: &mut Context, args: ReduceArgs, kind: EntryKind) -> Result<()> {
+    let org_id = ctx.org.id;
+    let date = ctx.date_or_today(args.date.as_deref(), "date")?;
+    let invoice = ctx.store.invoice(org_id, &args.invoice, date)?;
+    let amount_minor = args
+        .amount
+        .as_deref()
+        .map(|a| amount(a, invoice.currency, "amount"))
+        .transpose()?;
+    if args.reason.trim().is_empty() {
+        bail!("--reason: say why, in a few words; it is kept with the entry");
+    }
+    let reduction = Reduction {
+        kind,
+        amount_minor,
+        date,
+        reason: args.reason.clone(),
+    };
+    let posted =
+        ctx.store
+            .reduce_invoice(org_id, &args.invoice, &reduction, args.key.key.as_deref())?;
+    let verb = if kind == EntryKind::CreditNote {
+        "Issued credit note"
+    } else {
+        "Wrote off"
+    };
+    match (&posted.document_number, kind) {
+        (Some(_), _) => print_posted("Issued credit note", &posted),
+        _ => print_posted(verb, &posted),
+    }
+    Ok(())
+}

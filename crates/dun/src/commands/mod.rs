@@ -1,0 +1,72 @@
+//! One module per command family; each turns arguments into a store call
+//! and the result into output.
+
+mod aging;
+mod customer;
+mod demo;
+mod init;
+mod invoice;
+mod payment;
+mod transfer;
+
+use anyhow::{anyhow, Result};
+use dun_core::money::parse_amount_minor;
+use dun_core::Currency;
+
+use crate::cli::{Cli, Command};
+use crate::context::Context;
+
+pub fn run(cli: Cli) -> Result<()> {
+    let org = cli.org.as_deref();
+    match cli.command {
+        Command::Init(args) => init::run(&cli.db, org, &args),
+        Command::Demo(args) => demo::run(&cli.db, org, &args),
+        Command::Customer(c) => customer::run(&mut Context::open(&cli.db, org)?, c),
+        Command::Invoice(c) => invoice::run(&mut Context::open(&cli.db, org)?, c),
+        Command::Payment(c) => payment::run(&mut Context::open(&cli.db, org)?, c),
+        Command::CreditNote(a) => invoice::reduce(
+            &mut Context::open(&cli.db, org)?,
+            a,
+            dun_core::ledger::EntryKind::CreditNote,
+        ),
+        Command::WriteOff(a) => invoice::reduce(
+            &mut Context::open(&cli.db, org)?,
+            a,
+            dun_core::ledger::EntryKind::WriteOff,
+        ),
+        Command::Import(a) => transfer::import(&mut Context::open(&cli.db, org)?, &a),
+        Command::Export(a) => transfer::export(&mut Context::open(&cli.db, org)?, &a),
+        Command::Aging(a) => aging::run(&mut Context::open(&cli.db, org)?, &a),
+        Command::Verify => {
+            let mut ctx = Context::open(&cli.db, org)?;
+            let problems = ctx.store.verify(ctx.org.id)?;
+            if problems.is_empty() {
+                println!("ok: every balance equals the sum of its ledger entries");
+                Ok(())
+            } else {
+                for p in &problems {
+                    eprintln!("{p}");
+                }
+                Err(anyhow!(
+                    "{} balance(s) disagree with the ledger",
+                    problems.len()
+                ))
+            }
+        }
+    }
+}
+
+/// An amount from the command line, in `currency`.
+pub fn amount(text: &str, currency: Currency, flag: &str) -> Result<i64> {
+    let amount = parse_amount_minor(text, currency).map_err(|e| anyhow!("--{flag}: {e}"))?;
+    if amount <= 0 {
+        return Err(anyhow!(
+            "--{flag}: the amount must be positive (got {text})"
+        ));
+    }
+    Ok(amount)
+}
+
+pub fn money(amount_minor: i64, currency: Currency) -> String {
+    dun_core::money::format_minor(amount_minor, currency)
+}
