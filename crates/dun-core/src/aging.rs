@@ -118,6 +118,16 @@ pub struct AgingItem {
     pub open_minor: i64,
 }
 
+/// An amount open on one invoice (or one installment of it), due on one date.
+pub struct OpenItem<'a> {
+    pub customer_id: i64,
+    pub invoice_id: i64,
+    pub number: &'a str,
+    pub currency: Currency,
+    pub due_date: Date,
+    pub open_minor: i64,
+}
+
 /// The aging of a book as of one date.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct AgingReport {
@@ -164,25 +174,38 @@ impl AgingReport {
     /// Adds every part of `invoice` open on the report's date.
     pub fn add_invoice(&mut self, invoice: &InvoiceState, detail: bool) {
         for part in invoice.open_parts_as_of(self.as_of) {
-            self.add(
-                invoice.customer_id,
-                invoice.currency,
-                part.due_date,
-                part.amount_minor,
-            );
-            if detail {
-                let days_past_due = self.as_of.days_since(part.due_date);
-                self.items.push(AgingItem {
-                    customer_id: invoice.customer_id,
-                    invoice_id: invoice.id,
-                    number: invoice.number.clone(),
-                    currency: invoice.currency,
-                    due_date: part.due_date,
-                    days_past_due,
-                    bucket: self.edges.bucket(days_past_due),
-                    open_minor: part.amount_minor,
-                });
-            }
+            let item = OpenItem {
+                customer_id: invoice.customer_id,
+                invoice_id: invoice.id,
+                number: &invoice.number,
+                currency: invoice.currency,
+                due_date: part.due_date,
+                open_minor: part.amount_minor,
+            };
+            self.add_item(&item, detail);
+        }
+    }
+
+    /// Adds one open amount; with `detail`, also lists it.
+    pub fn add_item(&mut self, item: &OpenItem<'_>, detail: bool) {
+        self.add(
+            item.customer_id,
+            item.currency,
+            item.due_date,
+            item.open_minor,
+        );
+        if detail {
+            let days_past_due = self.as_of.days_since(item.due_date);
+            self.items.push(AgingItem {
+                customer_id: item.customer_id,
+                invoice_id: item.invoice_id,
+                number: item.number.to_string(),
+                currency: item.currency,
+                due_date: item.due_date,
+                days_past_due,
+                bucket: self.edges.bucket(days_past_due),
+                open_minor: item.open_minor,
+            });
         }
     }
 

@@ -56,7 +56,7 @@ impl Terms {
             Ok(days)
         };
         let t = text.trim().to_ascii_lowercase();
-        if t == "due_on_receipt" || t == "due on receipt" || t == "cod" || t == "net0" {
+        if t == "due_on_receipt" || t == "due on receipt" || t == "cod" {
             return Ok(Terms::DueOnReceipt);
         }
         if let Some(rest) = t.strip_prefix("installments:") {

@@ -33,35 +33,30 @@ fn statement(table: &str, columns: &[&str], rows: usize, returning: Option<&str>
     sql
 }
 
-/// Inserts `rows` (each `columns.len()` params wide) and hands every
-/// RETURNING row to `returned`, in batches.
-pub fn insert<'a>(
+/// Inserts rows given as one flat list of params, `columns.len()` per row,
+/// and hands every RETURNING row to `returned`, in batches.
+pub fn insert(
     tx: &mut Tx<'_>,
     table: &str,
     columns: &[&str],
-    rows: &[Vec<Param<'a>>],
+    rows: &[Param<'_>],
     returning: Option<&str>,
     mut returned: impl FnMut(&Row<'_>) -> Result<(), StoreError>,
 ) -> Result<(), StoreError> {
     let width = columns.len();
     let per_statement = (PARAMS_PER_STATEMENT_MAX / width).clamp(1, ROWS_PER_STATEMENT_MAX);
+    assert_eq!(rows.len() % width, 0, "{table}: params are not whole rows");
     let full = statement(table, columns, per_statement, returning);
-    let mut params: Vec<Param<'a>> = Vec::with_capacity(per_statement * width);
-    for chunk in rows.chunks(per_statement) {
-        params.clear();
-        for row in chunk {
-            debug_assert_eq!(row.len(), width);
-            params.extend_from_slice(row);
-        }
-        let sql = if chunk.len() == per_statement {
-            full.clone()
+    for params in rows.chunks(per_statement * width) {
+        let sql = if params.len() == per_statement * width {
+            std::borrow::Cow::Borrowed(full.as_str())
         } else {
-            statement(table, columns, chunk.len(), returning)
+            std::borrow::Cow::Owned(statement(table, columns, params.len() / width, returning))
         };
         if returning.is_some() {
-            tx.query_each(&sql, &params, &mut returned)?;
+            tx.query_each(&sql, params, &mut returned)?;
         } else {
-            tx.execute(&sql, &params)?;
+            tx.execute(&sql, params)?;
         }
     }
     Ok(())

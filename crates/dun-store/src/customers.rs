@@ -168,24 +168,21 @@ pub(crate) fn insert(
         .iter()
         .map(|c| c.terms.as_ref().unwrap_or(default_terms).to_string())
         .collect();
-    let params: Vec<Vec<crate::Param<'_>>> = rows
-        .iter()
-        .zip(&terms)
-        .map(|(c, t)| {
-            vec![
-                org_id.into(),
-                c.reference.trim().into(),
-                c.name.trim().into(),
-                c.email.as_deref().into(),
-                c.phone.as_deref().into(),
-                c.credit_limit_minor.into(),
-                t.as_str().into(),
-                "active".into(),
-                0i64.into(),
-                now.into(),
-            ]
-        })
-        .collect();
+    let mut params: Vec<crate::Param<'_>> = Vec::with_capacity(rows.len() * 10);
+    for (c, t) in rows.iter().zip(&terms) {
+        params.extend_from_slice(&[
+            org_id.into(),
+            c.reference.trim().into(),
+            c.name.trim().into(),
+            c.email.as_deref().into(),
+            c.phone.as_deref().into(),
+            c.credit_limit_minor.into(),
+            t.as_str().into(),
+            "active".into(),
+            0i64.into(),
+            now.into(),
+        ]);
+    }
     let mut ids = Vec::with_capacity(rows.len());
     crate::bulk::insert(
         tx,

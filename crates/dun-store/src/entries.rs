@@ -39,24 +39,22 @@ pub(crate) fn insert(
     entries: &[Entry],
     now: &str,
 ) -> Result<(), StoreError> {
-    let rows: Vec<Vec<Param<'_>>> = entries
-        .iter()
-        .map(|e| {
-            vec![
-                org_id.into(),
-                e.customer_id.into(),
-                e.currency.code().into(),
-                e.kind.as_str().into(),
-                e.invoice_id.into(),
-                e.payment_id.into(),
-                e.document_id.into(),
-                i64::from(e.effective_date.day_number()).into(),
-                e.ar_minor.into(),
-                e.credit_minor.into(),
-                now.into(),
-            ]
-        })
-        .collect();
+    let mut rows: Vec<Param<'_>> = Vec::with_capacity(entries.len() * 11);
+    for e in entries {
+        rows.extend_from_slice(&[
+            org_id.into(),
+            e.customer_id.into(),
+            e.currency.code().into(),
+            e.kind.as_str().into(),
+            e.invoice_id.into(),
+            e.payment_id.into(),
+            e.document_id.into(),
+            i64::from(e.effective_date.day_number()).into(),
+            e.ar_minor.into(),
+            e.credit_minor.into(),
+            now.into(),
+        ]);
+    }
     crate::bulk::insert(
         tx,
         "ledger_entries",

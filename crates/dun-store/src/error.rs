@@ -10,7 +10,7 @@ pub enum StoreError {
     Connect(String),
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
-    #[error("database error: {0}")]
+    #[error("database error: {}", postgres_message(.0))]
     Postgres(#[from] postgres::Error),
     #[error("{what} '{key}' was not found")]
     NotFound { what: &'static str, key: String },
@@ -28,6 +28,25 @@ pub enum StoreError {
     Corrupt(String),
     #[error("the import was refused; nothing was written:\n{0}")]
     Import(crate::import::ImportErrors),
+}
+
+/// The server's own words: `postgres::Error` displays only "db error" and
+/// keeps the message, its SQLSTATE and detail in its source.
+fn postgres_message(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => {
+            let mut message = format!("{} (SQLSTATE {})", db.message(), db.code().code());
+            if let Some(detail) = db.detail() {
+                message.push_str(": ");
+                message.push_str(detail);
+            }
+            message
+        }
+        None => match std::error::Error::source(e) {
+            Some(source) => format!("{e}: {source}"),
+            None => e.to_string(),
+        },
+    }
 }
 
 impl From<BookError> for StoreError {

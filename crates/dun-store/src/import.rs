@@ -237,31 +237,29 @@ impl Store {
                 .chunks(PROGRESS_EVERY_ROWS)
                 .zip(texts.chunks(PROGRESS_EVERY_ROWS))
             {
-                let params: Vec<Vec<Param<'_>>> = chunk
-                    .iter()
-                    .zip(chunk_texts)
-                    .map(|(r, (lines, terms))| {
-                        let t = totals(&r.lines);
-                        vec![
-                            org_id.into(),
-                            customer_ids[&r.customer_ref].into(),
-                            r.number.as_str().into(),
-                            r.currency.code().into(),
-                            i64::from(r.issue_date.day_number()).into(),
-                            i64::from(r.due_date.day_number()).into(),
-                            terms.as_str().into(),
-                            r.description.as_str().into(),
-                            lines.as_str().into(),
-                            t.subtotal_minor.into(),
-                            t.tax_minor.into(),
-                            t.total_minor.into(),
-                            "issued".into(),
-                            t.total_minor.into(),
-                            i64::from(r.issue_date.day_number()).into(),
-                            now.into(),
-                        ]
-                    })
-                    .collect();
+                let mut params: Vec<Param<'_>> = Vec::with_capacity(chunk.len() * 17);
+                for (r, (lines, terms)) in chunk.iter().zip(chunk_texts) {
+                    let t = totals(&r.lines);
+                    params.extend_from_slice(&[
+                        org_id.into(),
+                        customer_ids[&r.customer_ref].into(),
+                        r.number.as_str().into(),
+                        r.currency.code().into(),
+                        i64::from(r.issue_date.day_number()).into(),
+                        i64::from(r.due_date.day_number()).into(),
+                        terms.as_str().into(),
+                        r.description.as_str().into(),
+                        lines.as_str().into(),
+                        1i64.into(),
+                        t.subtotal_minor.into(),
+                        t.tax_minor.into(),
+                        t.total_minor.into(),
+                        "issued".into(),
+                        t.total_minor.into(),
+                        i64::from(r.issue_date.day_number()).into(),
+                        now.into(),
+                    ]);
+                }
                 bulk::insert(
                     tx,
                     "invoices",
@@ -275,6 +273,7 @@ impl Store {
                         "terms",
                         "description",
                         "lines",
+                        "installment_count",
                         "subtotal_minor",
                         "tax_minor",
                         "total_minor",
@@ -337,7 +336,7 @@ impl Store {
             let customer_ids = customers::ids_by_ref(tx, org_id)?;
             let mut errors = ImportErrors::default();
             let mut open: BTreeMap<i64, InvoiceState> =
-                entries::invoice_states(tx, org_id, "open_minor > 0 AND status = 'issued'", &[])?;
+                entries::invoice_states(tx, org_id, "open_minor <> 0 AND status = 'issued'", &[])?;
             let mut by_customer: HashMap<i64, Vec<i64>> = HashMap::new();
             for state in open.values() {
                 by_customer

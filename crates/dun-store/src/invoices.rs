@@ -171,9 +171,9 @@ impl Store {
             let id = tx
                 .query_opt(
                     "INSERT INTO invoices (org_id, customer_id, number, currency, issue_date, due_date, terms,
-                        description, lines, schedule, subtotal_minor, tax_minor, total_minor, status,
-                        open_minor, last_entry_date, created_at)
-                     VALUES ($1, $2, NULL, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'draft', 0, $13, $14)
+                        description, lines, schedule, installment_count, subtotal_minor, tax_minor, total_minor,
+                        status, open_minor, last_entry_date, created_at)
+                     VALUES ($1, $2, NULL, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'draft', 0, $14, $15)
                      RETURNING id",
                     params![
                         org_id,
@@ -185,6 +185,7 @@ impl Store {
                         draft.description.as_str(),
                         serde_json::to_string(&draft.lines)?.as_str(),
                         explicit.as_deref(),
+                        schedule.len() as i64,
                         totals.subtotal_minor,
                         totals.tax_minor,
                         totals.total_minor,
@@ -244,9 +245,9 @@ impl Store {
                 .transpose()?;
             let due = state.due_date();
             tx.execute(
-                "UPDATE invoices SET number = $1, status = 'issued', due_date = $2, schedule = $3
-                 WHERE org_id = $4 AND id = $5",
-                params![number.as_str(), i64::from(due.day_number()), schedule_json.as_deref(), org_id, id],
+                "UPDATE invoices SET number = $1, status = 'issued', due_date = $2, schedule = $3, installment_count = $4
+                 WHERE org_id = $5 AND id = $6",
+                params![number.as_str(), i64::from(due.day_number()), schedule_json.as_deref(), state.schedule.len() as i64, org_id, id],
             )
             .map_err(|e| {
                 if e.is_unique_violation() {
@@ -463,8 +464,8 @@ impl Store {
         let status_condition = match filter.status.as_deref() {
             None | Some("all") => "1 = 1",
             Some("draft") => "i.status = 'draft'",
-            Some("open") => "i.open_minor > 0",
-            Some("overdue") => "i.open_minor > 0 AND i.due_date < $3",
+            Some("open") => "i.open_minor <> 0",
+            Some("overdue") => "i.open_minor <> 0 AND i.due_date < $3",
             Some("paid") => "i.status = 'issued' AND i.open_minor = 0",
             Some("void") => "i.status = 'void'",
             Some(other) => {

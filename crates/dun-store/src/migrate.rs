@@ -21,11 +21,25 @@ const MIGRATIONS: &[Migration] = &[Migration {
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
     version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)";
 
+/// The PostgreSQL advisory lock ("dunmigr") held while the migrations
+/// table is created.
+const PG_MIGRATIONS_LOCK_KEY: i64 = 0x64_75_6e_6d_69_67_72;
+
 /// Brings the schema up to date. Safe to run from several processes at
-/// once: each migration runs in a transaction that holds the migrations
-/// table locked, and a version already applied is skipped.
+/// once: the migrations table is created under a lock, each migration runs
+/// in a transaction that holds that table locked, and a version already
+/// applied is skipped.
 pub fn migrate(conn: &mut Conn, now: &str) -> Result<(), StoreError> {
-    conn.batch(CREATE_TABLE)?;
+    // On PostgreSQL two sessions running CREATE TABLE IF NOT EXISTS at once
+    // can both find no table, and the second then fails on the catalog's
+    // unique index; an advisory lock makes the second wait and find it.
+    // (SQLite's writer transaction queues them already.)
+    let mut tx = conn.transaction()?;
+    if tx.backend() == Backend::Postgres {
+        tx.execute("SELECT pg_advisory_xact_lock($1)", params![PG_MIGRATIONS_LOCK_KEY])?;
+    }
+    tx.execute(CREATE_TABLE, &[])?;
+    tx.commit()?;
     let latest = MIGRATIONS.last().map_or(0, |m| m.version);
     for migration in MIGRATIONS {
         let mut tx = conn.transaction()?;

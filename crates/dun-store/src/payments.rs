@@ -68,7 +68,7 @@ pub(crate) fn open_invoices(
     Ok(entries::invoice_states(
         tx,
         org_id,
-        "customer_id = $2 AND open_minor > 0 AND status = 'issued'",
+        "customer_id = $2 AND open_minor <> 0 AND status = 'issued'",
         params![customer_id],
     )?
     .into_values()

@@ -24,10 +24,15 @@ pub fn run(ctx: &mut Context, args: &AgingArgs) -> Result<()> {
     } else {
         summary_table(&report, &names)
     };
-    if args.format.format == Format::Table {
-        println!("Aging as of {as_of} (days past due)\n");
+    match args.format.format {
+        Format::Json => emit(Format::Json, &table, &to_json(&report, &names)),
+        format => {
+            if format == Format::Table {
+                println!("Aging as of {as_of} (days past due)\n");
+            }
+            emit(format, &table, &())
+        }
     }
-    emit(args.format.format, &table, &to_json(&report, &names))
 }
 
 fn summary_table(report: &AgingReport, names: &BTreeMap<i64, CustomerName>) -> Table {

@@ -40,6 +40,7 @@ CREATE TABLE invoices (
     description TEXT NOT NULL,
     lines TEXT NOT NULL,
     schedule TEXT,
+    installment_count BIGINT NOT NULL,
     subtotal_minor BIGINT NOT NULL,
     tax_minor BIGINT NOT NULL,
     total_minor BIGINT NOT NULL,
@@ -49,7 +50,15 @@ CREATE TABLE invoices (
     created_at TEXT NOT NULL,
     UNIQUE (org_id, number)
 );
-CREATE INDEX invoices_by_customer ON invoices (org_id, customer_id, open_minor);
+-- Open invoices only: serves a customer's open invoices and, covering every
+-- column it reads, the aging report's GROUP BY without touching the table.
+CREATE INDEX invoices_open ON invoices
+    (org_id, customer_id, currency, due_date, open_minor, last_entry_date, installment_count)
+    WHERE open_minor <> 0;
+-- Open invoices split into installments: the few the aging rebuilds.
+CREATE INDEX invoices_open_split ON invoices (org_id, id)
+    WHERE open_minor <> 0 AND installment_count > 1;
+-- Invoices that moved after a date: what an aging of a past date rebuilds.
 CREATE INDEX invoices_by_last_entry ON invoices (org_id, last_entry_date);
 
 CREATE TABLE payments (
@@ -108,8 +117,7 @@ CREATE TABLE ledger_entries (
     recorded_at TEXT NOT NULL
 );
 CREATE INDEX entries_by_invoice ON ledger_entries (org_id, invoice_id);
-CREATE INDEX entries_by_payment ON ledger_entries (org_id, payment_id);
-CREATE INDEX entries_by_customer ON ledger_entries (org_id, customer_id, effective_date);
+CREATE INDEX entries_by_payment ON ledger_entries (org_id, payment_id) WHERE payment_id IS NOT NULL;
 
 CREATE TABLE idempotency_keys (
     org_id BIGINT NOT NULL,
