@@ -6,7 +6,7 @@
 //! other than the organisation's, one customer listed twice) is written and
 //! reported as a warning.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use dun_core::import::{CustomerRow, ImportWarning, InvoiceRow, PaymentRow};
 use dun_core::invoice::totals;
@@ -334,6 +334,18 @@ impl Store {
     ) -> Result<ImportSummary, StoreError> {
         run_import(self, org_id, "import.payments", request, |tx, now| {
             let customer_ids = customers::ids_by_ref(tx, org_id)?;
+            // The customers' locks, as every other posting takes them, before
+            // the open invoices are read: otherwise a payment recorded
+            // meanwhile plans against what this import is changing, and the
+            // two together take more off an invoice than was open. In id
+            // order, so two imports never wait on each other in a circle.
+            let named: BTreeSet<i64> = rows
+                .iter()
+                .filter_map(|r| customer_ids.get(&r.customer_ref).copied())
+                .collect();
+            for customer_id in named {
+                customers::lock(tx, org_id, customer_id)?;
+            }
             let mut errors = ImportErrors::default();
             let mut open: BTreeMap<i64, InvoiceState> =
                 entries::invoice_states(tx, org_id, "open_minor <> 0 AND status = 'issued'", &[])?;

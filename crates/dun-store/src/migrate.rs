@@ -36,7 +36,10 @@ pub fn migrate(conn: &mut Conn, now: &str) -> Result<(), StoreError> {
     // (SQLite's writer transaction queues them already.)
     let mut tx = conn.transaction()?;
     if tx.backend() == Backend::Postgres {
-        tx.execute("SELECT pg_advisory_xact_lock($1)", params![PG_MIGRATIONS_LOCK_KEY])?;
+        tx.execute(
+            "SELECT pg_advisory_xact_lock($1)",
+            params![PG_MIGRATIONS_LOCK_KEY],
+        )?;
     }
     tx.execute(CREATE_TABLE, &[])?;
     tx.commit()?;

@@ -1,0 +1,545 @@
+//! Invoices: drafts, gap-free numbers at issue, voids, credit notes and
+//! write-offs.
+
+// Amounts are written as money reads: `100_00` is 100.00.
+#![allow(clippy::inconsistent_digit_grouping)]
+
+#[macro_use]
+mod common;
+
+use common::*;
+use dun_core::invoice::InvoiceError;
+use dun_core::ledger::EntryKind;
+use dun_core::posting::PostingError;
+use dun_core::state::SettlementStatus;
+use dun_store::invoices::Reduction;
+use dun_store::payments::Allocate;
+use dun_store::{Store, StoreError};
+
+storage_test!(
+    fn issuing_numbers_invoices_in_issue_order_without_gaps(store: &mut Store) {
+        let acme = org(store, "Acme Ltd");
+        let alpha = customer(store, &acme, "ALPHA");
+        let beta = customer(store, &acme, "BETA");
+        let drafts: Vec<i64> = [(alpha.id, 100_00), (beta.id, 250_00), (alpha.id, 75_50)]
+            .into_iter()
+            .map(|(customer, amount)| {
+                store
+                    .create_invoice(
+                        acme.id,
+                        &draft(customer, d("2026-01-05"), "net30", amount),
+                        None,
+                    )
+                    .unwrap()
+            })
+            .collect();
+        // A draft has no number and posts nothing.
+        let listed = all_invoices(store, acme.id);
+        assert!(
+            listed
+                .iter()
+                .all(|i| i.number.is_none() && i.status == "draft"),
+            "{listed:?}"
+        );
+        assert!(store.entries(acme.id).unwrap().is_empty());
+
+        // Numbers follow the order of issue, not of drafting.
+        let third = store
+            .issue_invoice(acme.id, &drafts[2].to_string(), None)
+            .unwrap();
+        let first = store
+            .issue_invoice(acme.id, &format!("#{}", drafts[0]), None)
+            .unwrap();
+        assert_eq!(
+            (third.number.as_str(), first.number.as_str()),
+            ("INV-000001", "INV-000002")
+        );
+        assert_eq!((third.amount_minor, third.open_minor), (75_50, 75_50));
+
+        // A refused issue hands no number out.
+        assert!(store.issue_invoice(acme.id, "INV-000001", None).is_err());
+        assert!(store.issue_invoice(acme.id, "INV-999999", None).is_err());
+        let empty = draft(alpha.id, d("2026-01-05"), "net30", 1);
+        let empty = dun_core::invoice::InvoiceDraft {
+            lines: Vec::new(),
+            ..empty
+        };
+        assert!(matches!(
+            store.create_invoice(acme.id, &empty, None),
+            Err(StoreError::Invoice(InvoiceError::NoLines))
+        ));
+        let second = store
+            .issue_invoice(acme.id, &drafts[1].to_string(), None)
+            .unwrap();
+        assert_eq!(second.number, "INV-000003");
+
+        let mut numbers: Vec<String> = all_invoices(store, acme.id)
+            .into_iter()
+            .filter_map(|i| i.number)
+            .collect();
+        numbers.sort();
+        assert_eq!(numbers, ["INV-000001", "INV-000002", "INV-000003"]);
+        let issued: Vec<(Option<i64>, i64)> = store
+            .entries(acme.id)
+            .unwrap()
+            .iter()
+            .filter(|e| e.entry.kind == EntryKind::InvoiceIssued)
+            .map(|e| (e.entry.invoice_id, e.entry.ar_minor))
+            .collect();
+        assert_eq!(
+            issued,
+            [
+                (Some(drafts[2]), 75_50),
+                (Some(drafts[0]), 100_00),
+                (Some(drafts[1]), 250_00)
+            ]
+        );
+
+        // Each organisation has its own sequence.
+        let globex = org(store, "Globex");
+        let gamma = customer(store, &globex, "GAMMA");
+        assert_eq!(
+            invoice(store, &globex, &gamma, "2026-01-06", "net30", 10_00).number,
+            "INV-000001"
+        );
+        assert_eq!(
+            invoice(store, &acme, &beta, "2026-01-06", "net30", 10_00).number,
+            "INV-000004"
+        );
+    }
+);
+
+storage_test!(
+    fn issuing_twice_is_refused(store: &mut Store) {
+        let acme = org(store, "Acme Ltd");
+        let alpha = customer(store, &acme, "ALPHA");
+        let id = store
+            .create_invoice(
+                acme.id,
+                &draft(alpha.id, d("2026-01-05"), "net30", 100_00),
+                None,
+            )
+            .unwrap();
+        let posted = store.issue_invoice(acme.id, &id.to_string(), None).unwrap();
+        assert_eq!(posted.invoice_id, id);
+        for again in [id.to_string(), posted.number.clone()] {
+            match store.issue_invoice(acme.id, &again, None) {
+                Err(StoreError::Conflict(message)) => assert!(
+                    message.contains("INV-000001 is already issued"),
+                    "{message}"
+                ),
+                other => panic!("a second issue of {again} was not refused: {other:?}"),
+            }
+        }
+        assert_eq!(count_kind(store, acme.id, EntryKind::InvoiceIssued), 1);
+        let view = store
+            .invoice(acme.id, "INV-000001", d("2026-01-05"))
+            .unwrap();
+        assert_eq!(
+            (view.due_date, view.open_minor, view.status),
+            (d("2026-02-04"), 100_00, SettlementStatus::Open)
+        );
+    }
+);
+
+storage_test!(
+    fn issuing_fixes_the_schedule_from_the_terms(store: &mut Store) {
+        let acme = org(store, "Acme Ltd");
+        let alpha = customer(store, &acme, "ALPHA");
+        let split = invoice(
+            store,
+            &acme,
+            &alpha,
+            "2026-01-31",
+            "installments:30/60/90",
+            100_01,
+        );
+        let view = store
+            .invoice(acme.id, &split.number, d("2026-01-31"))
+            .unwrap();
+        assert_eq!(
+            view.schedule,
+            terms("installments:30/60/90").schedule(d("2026-01-31"), 100_01)
+        );
+        assert_eq!(
+            view.schedule
+                .iter()
+                .map(|i| i.amount_minor)
+                .collect::<Vec<_>>(),
+            [33_34, 33_34, 33_33]
+        );
+        assert_eq!(
+            view.due_date,
+            d("2026-05-01"),
+            "due with the last installment"
+        );
+        let eom = invoice(store, &acme, &alpha, "2026-01-20", "eom15", 10_00);
+        assert_eq!(
+            store
+                .invoice(acme.id, &eom.number, d("2026-01-20"))
+                .unwrap()
+                .due_date,
+            d("2026-02-15")
+        );
+    }
+);
+
+storage_test!(
+    fn an_invoice_is_voided_only_without_settlements(store: &mut Store) {
+        let acme = org(store, "Acme Ltd");
+        let alpha = customer(store, &acme, "ALPHA");
+        let clean = invoice(store, &acme, &alpha, "2026-01-05", "net30", 100_00);
+        let paid = invoice(store, &acme, &alpha, "2026-01-05", "net30", 200_00);
+        let credited = invoice(store, &acme, &alpha, "2026-01-05", "net30", 300_00);
+        store
+            .record_payment(
+                acme.id,
+                &payment(&alpha, "2026-01-10", 50_00),
+                &Allocate::Explicit(vec![(paid.number.clone(), 50_00)]),
+                None,
+            )
+            .unwrap();
+        store
+            .reduce_invoice(
+                acme.id,
+                &credited.number,
+                &credit_note(Some(10_00), "2026-01-10"),
+                None,
+            )
+            .unwrap();
+
+        let before = snapshot(store, acme.id);
+        for number in [&paid.number, &credited.number] {
+            let refused = store.void_invoice(acme.id, number, d("2026-01-20"), "mistake", None);
+            assert!(
+                matches!(refused, Err(StoreError::Posting(PostingError::HasSettlements(ref n))) if n == number),
+                "{refused:?}"
+            );
+        }
+        let too_early =
+            store.void_invoice(acme.id, &clean.number, d("2026-01-04"), "mistake", None);
+        assert!(
+            matches!(
+                too_early,
+                Err(StoreError::Posting(PostingError::TooEarly { .. }))
+            ),
+            "{too_early:?}"
+        );
+        let draft_id = store
+            .create_invoice(
+                acme.id,
+                &draft(alpha.id, d("2026-01-05"), "net30", 5_00),
+                None,
+            )
+            .unwrap();
+        let draft_void = store.void_invoice(
+            acme.id,
+            &draft_id.to_string(),
+            d("2026-01-20"),
+            "mistake",
+            None,
+        );
+        assert!(
+            matches!(
+                draft_void,
+                Err(StoreError::Posting(PostingError::NotIssued(_)))
+            ),
+            "{draft_void:?}"
+        );
+        let mut after = snapshot(store, acme.id);
+        after.invoices -= 1; // the draft
+        assert_eq!(after, before, "a refused void changed the book");
+
+        let voided = store
+            .void_invoice(
+                acme.id,
+                &clean.number,
+                d("2026-01-20"),
+                "entered twice",
+                None,
+            )
+            .unwrap();
+        assert_eq!((voided.amount_minor, voided.open_minor), (100_00, 0));
+        let view = store
+            .invoice(acme.id, &clean.number, d("2026-01-20"))
+            .unwrap();
+        assert_eq!((view.status, view.open_minor), (SettlementStatus::Void, 0));
+        // Before the void it was open, and stays so in any report dated then.
+        assert_eq!(
+            store
+                .invoice(acme.id, &clean.number, d("2026-01-19"))
+                .unwrap()
+                .status,
+            SettlementStatus::Open
+        );
+        let again = store.void_invoice(acme.id, &clean.number, d("2026-01-21"), "again", None);
+        assert!(
+            matches!(again, Err(StoreError::Posting(PostingError::Void(_)))),
+            "{again:?}"
+        );
+        let paying_void = store.record_payment(
+            acme.id,
+            &payment(&alpha, "2026-01-22", 10_00),
+            &Allocate::Explicit(vec![(clean.number.clone(), 10_00)]),
+            None,
+        );
+        assert!(
+            matches!(paying_void, Err(StoreError::Posting(PostingError::Void(_)))),
+            "{paying_void:?}"
+        );
+        assert_eq!(count_kind(store, acme.id, EntryKind::InvoiceVoided), 1);
+    }
+);
+
+storage_test!(
+    fn credit_notes_are_numbered_and_never_exceed_what_is_open(store: &mut Store) {
+        let acme = org(store, "Acme Ltd");
+        let alpha = customer(store, &acme, "ALPHA");
+        let first = invoice(store, &acme, &alpha, "2026-01-05", "net30", 100_00);
+        let second = invoice(store, &acme, &alpha, "2026-01-06", "net30", 40_00);
+
+        let cn1 = store
+            .reduce_invoice(
+                acme.id,
+                &first.number,
+                &credit_note(Some(30_00), "2026-01-10"),
+                None,
+            )
+            .unwrap();
+        assert_eq!(cn1.document_number.as_deref(), Some("CN-000001"));
+        assert_eq!((cn1.amount_minor, cn1.open_minor), (30_00, 70_00));
+
+        let before = snapshot(store, acme.id);
+        let too_much = store.reduce_invoice(
+            acme.id,
+            &first.number,
+            &credit_note(Some(70_01), "2026-01-11"),
+            None,
+        );
+        assert!(
+            matches!(
+                too_much,
+                Err(StoreError::Posting(PostingError::ExceedsOpen { .. }))
+            ),
+            "{too_much:?}"
+        );
+        let before_issue = store.reduce_invoice(
+            acme.id,
+            &first.number,
+            &credit_note(Some(1_00), "2026-01-04"),
+            None,
+        );
+        assert!(
+            matches!(
+                before_issue,
+                Err(StoreError::Posting(PostingError::TooEarly { .. }))
+            ),
+            "{before_issue:?}"
+        );
+        let zero = store.reduce_invoice(
+            acme.id,
+            &first.number,
+            &credit_note(Some(0), "2026-01-11"),
+            None,
+        );
+        assert!(
+            matches!(zero, Err(StoreError::Posting(PostingError::Amount(0)))),
+            "{zero:?}"
+        );
+        let not_a_reduction = store.reduce_invoice(
+            acme.id,
+            &first.number,
+            &Reduction {
+                kind: EntryKind::Fee,
+                ..credit_note(Some(1_00), "2026-01-11")
+            },
+            None,
+        );
+        assert!(
+            matches!(not_a_reduction, Err(StoreError::Invalid(_))),
+            "{not_a_reduction:?}"
+        );
+        assert_eq!(
+            snapshot(store, acme.id),
+            before,
+            "a refused credit note changed the book"
+        );
+
+        // A refused credit note hands no number out; None credits all that is open.
+        let cn2 = store
+            .reduce_invoice(
+                acme.id,
+                &first.number,
+                &credit_note(None, "2026-01-12"),
+                None,
+            )
+            .unwrap();
+        assert_eq!(
+            (
+                cn2.document_number.as_deref(),
+                cn2.amount_minor,
+                cn2.open_minor
+            ),
+            (Some("CN-000002"), 70_00, 0)
+        );
+        let cn3 = store
+            .reduce_invoice(
+                acme.id,
+                &second.number,
+                &credit_note(Some(5_00), "2026-01-12"),
+                None,
+            )
+            .unwrap();
+        assert_eq!(cn3.document_number.as_deref(), Some("CN-000003"));
+        let nothing_left = store.reduce_invoice(
+            acme.id,
+            &first.number,
+            &credit_note(Some(1), "2026-01-13"),
+            None,
+        );
+        assert!(
+            matches!(
+                nothing_left,
+                Err(StoreError::Posting(PostingError::ExceedsOpen { .. }))
+            ),
+            "{nothing_left:?}"
+        );
+
+        assert_eq!(
+            store
+                .invoice(acme.id, &first.number, d("2026-01-12"))
+                .unwrap()
+                .status,
+            SettlementStatus::Paid
+        );
+        assert_eq!(
+            store
+                .invoice(acme.id, &first.number, d("2026-01-11"))
+                .unwrap()
+                .open_minor,
+            70_00,
+            "as of before the second note"
+        );
+        let credits: Vec<i64> = store
+            .entries(acme.id)
+            .unwrap()
+            .iter()
+            .filter(|e| e.entry.kind == EntryKind::CreditNote)
+            .map(|e| e.entry.ar_minor)
+            .collect();
+        assert_eq!(credits, [-30_00, -70_00, -5_00]);
+    }
+);
+
+storage_test!(
+    fn a_credit_note_cannot_take_back_what_a_later_payment_settled(store: &mut Store) {
+        let acme = org(store, "Acme Ltd");
+        let alpha = customer(store, &acme, "ALPHA");
+        let inv = invoice(store, &acme, &alpha, "2026-01-05", "net30", 100_00);
+        store
+            .record_payment(
+                acme.id,
+                &payment(&alpha, "2026-02-01", 80_00),
+                &Allocate::OldestDueFirst,
+                None,
+            )
+            .unwrap();
+        // Back-dated before the payment, 100.00 was open then, but only 20.00
+        // may go: more would leave the invoice below zero from 2026-02-01 on.
+        let backdated = store.reduce_invoice(
+            acme.id,
+            &inv.number,
+            &credit_note(Some(30_00), "2026-01-20"),
+            None,
+        );
+        assert!(
+            matches!(
+                backdated,
+                Err(StoreError::Posting(PostingError::ExceedsOpen { .. }))
+            ),
+            "{backdated:?}"
+        );
+        let ok = store
+            .reduce_invoice(
+                acme.id,
+                &inv.number,
+                &credit_note(Some(20_00), "2026-01-20"),
+                None,
+            )
+            .unwrap();
+        assert_eq!(ok.open_minor, 0);
+        assert_eq!(
+            store
+                .invoice(acme.id, &inv.number, d("2026-01-25"))
+                .unwrap()
+                .open_minor,
+            80_00
+        );
+    }
+);
+
+storage_test!(
+    fn a_write_off_takes_off_what_is_left(store: &mut Store) {
+        let acme = org(store, "Acme Ltd");
+        let alpha = customer(store, &acme, "ALPHA");
+        let inv = invoice(store, &acme, &alpha, "2026-01-05", "net30", 100_00);
+        store
+            .record_payment(
+                acme.id,
+                &payment(&alpha, "2026-02-10", 40_00),
+                &Allocate::OldestDueFirst,
+                None,
+            )
+            .unwrap();
+        let too_much = store.reduce_invoice(
+            acme.id,
+            &inv.number,
+            &write_off(Some(60_01), "2026-06-30"),
+            None,
+        );
+        assert!(
+            matches!(
+                too_much,
+                Err(StoreError::Posting(PostingError::ExceedsOpen { .. }))
+            ),
+            "{too_much:?}"
+        );
+        let written = store
+            .reduce_invoice(acme.id, &inv.number, &write_off(None, "2026-06-30"), None)
+            .unwrap();
+        assert_eq!(
+            (
+                written.amount_minor,
+                written.open_minor,
+                written.document_number
+            ),
+            (60_00, 0, None)
+        );
+        let view = store
+            .invoice(acme.id, &inv.number, d("2026-06-30"))
+            .unwrap();
+        assert_eq!(
+            (view.status, view.open_minor),
+            (SettlementStatus::WrittenOff, 0)
+        );
+        assert_eq!(
+            store
+                .invoice(acme.id, &inv.number, d("2026-06-29"))
+                .unwrap()
+                .status,
+            SettlementStatus::PartiallyPaid
+        );
+        // A write-off is no credit note: the credit-note sequence is untouched.
+        let other = invoice(store, &acme, &alpha, "2026-07-01", "net30", 10_00);
+        let cn = store
+            .reduce_invoice(
+                acme.id,
+                &other.number,
+                &credit_note(Some(1_00), "2026-07-02"),
+                None,
+            )
+            .unwrap();
+        assert_eq!(cn.document_number.as_deref(), Some("CN-000001"));
+        assert_eq!(count_kind(store, acme.id, EntryKind::WriteOff), 1);
+    }
+);

@@ -1,0 +1,192 @@
+//! Organisations and customers: the tenants, and who owes them.
+
+// Amounts are written as money reads: `100_00` is 100.00.
+#![allow(clippy::inconsistent_digit_grouping)]
+
+#[macro_use]
+mod common;
+
+use common::*;
+use dun_store::{Store, StoreError};
+
+/// Spoils one field of a good customer row.
+type Spoil = fn(&mut dun_core::import::CustomerRow);
+
+storage_test!(
+    fn an_organisation_name_is_taken_once(store: &mut Store) {
+        let acme = org(store, "Acme Ltd");
+        assert_eq!(acme.currency, usd());
+        assert_eq!(acme.invoice_prefix, "INV-");
+
+        for again in ["Acme Ltd", "  Acme Ltd  "] {
+            match store.create_org(&new_org(again)) {
+                Err(StoreError::Conflict(message)) => {
+                    assert!(message.contains("'Acme Ltd' already exists"), "{message}")
+                }
+                other => panic!("a second 'Acme Ltd' was not refused: {other:?}"),
+            }
+        }
+        let other = org(store, "Acme Holdings");
+        assert_ne!(other.id, acme.id);
+        let names: Vec<String> = store.orgs().unwrap().into_iter().map(|o| o.name).collect();
+        assert_eq!(names, ["Acme Ltd", "Acme Holdings"]);
+        assert_eq!(store.org(Some("Acme Ltd")).unwrap().id, acme.id);
+        assert!(
+            matches!(store.org(None), Err(StoreError::Invalid(_))),
+            "two orgs: one must be chosen"
+        );
+    }
+);
+
+storage_test!(
+    fn an_organisation_needs_a_name_and_a_plain_prefix(store: &mut Store) {
+        assert!(matches!(
+            store.create_org(&new_org("   ")),
+            Err(StoreError::Invalid(_))
+        ));
+        let mut bad_prefix = new_org("Acme Ltd");
+        bad_prefix.invoice_prefix = "INV 2026".into();
+        match store.create_org(&bad_prefix) {
+            Err(StoreError::Invalid(message)) => {
+                assert!(message.contains("invoice prefix 'INV 2026'"), "{message}")
+            }
+            other => panic!("a prefix with a space was accepted: {other:?}"),
+        }
+        assert!(
+            store.orgs().unwrap().is_empty(),
+            "a refused organisation was written"
+        );
+    }
+);
+
+storage_test!(
+    fn customers_are_added_and_listed(store: &mut Store) {
+        let acme = org(store, "Acme Ltd");
+        let mut zeta = customer_row("ZETA", "Zeta Trading");
+        zeta.terms = Some(terms("eom15"));
+        zeta.credit_limit_minor = None;
+        zeta.phone = None;
+        let added = store.add_customer(acme.id, &zeta, None).unwrap();
+        assert_eq!(added.reference, "ZETA");
+        assert_eq!(added.terms, terms("eom15"));
+        assert_eq!(added.status, "active");
+        let mut alpha = customer_row(" ALPHA ", " Alpha Inc ");
+        alpha.email = Some("ap@alpha.example.com".into());
+        let alpha = store.add_customer(acme.id, &alpha, None).unwrap();
+        assert_eq!(
+            (alpha.reference.as_str(), alpha.name.as_str()),
+            ("ALPHA", "Alpha Inc"),
+            "stored trimmed"
+        );
+        assert_eq!(alpha.terms, terms("net30"), "the default terms");
+        assert_eq!(alpha.email.as_deref(), Some("ap@alpha.example.com"));
+        assert_eq!(alpha.credit_limit_minor, Some(1_000_000));
+
+        let listed = store.customers(acme.id).unwrap();
+        assert_eq!(
+            listed
+                .iter()
+                .map(|c| c.reference.as_str())
+                .collect::<Vec<_>>(),
+            ["ALPHA", "ZETA"]
+        );
+        assert_eq!(listed[1], added);
+        assert_eq!(store.customer(acme.id, "ZETA").unwrap(), added);
+        assert!(matches!(
+            store.customer(acme.id, "NOBODY"),
+            Err(StoreError::NotFound {
+                what: "customer",
+                ..
+            })
+        ));
+
+        match store.add_customer(acme.id, &customer_row("ZETA", "Zeta again"), None) {
+            Err(StoreError::Conflict(message)) => assert!(
+                message.contains("reference 'ZETA' already exists"),
+                "{message}"
+            ),
+            other => panic!("a duplicate reference was accepted: {other:?}"),
+        }
+        assert_eq!(store.customers(acme.id).unwrap().len(), 2);
+    }
+);
+
+storage_test!(
+    fn a_bad_customer_is_refused_naming_the_field(store: &mut Store) {
+        let acme = org(store, "Acme Ltd");
+        let cases: Vec<(&str, Spoil)> = vec![
+            ("ref", |r| r.reference = "  ".into()),
+            ("ref", |r| r.reference = "R".repeat(65)),
+            ("name", |r| r.name = String::new()),
+            ("email", |r| r.email = Some("accounts.example.com".into())),
+            ("email", |r| r.email = Some("ap@localhost".into())),
+            ("phone", |r| r.phone = Some("call me".into())),
+            ("credit_limit", |r| r.credit_limit_minor = Some(-1)),
+        ];
+        for (field, spoil) in cases {
+            let mut row = customer_row("ACME1", "Acme One");
+            spoil(&mut row);
+            match store.add_customer(acme.id, &row, None) {
+                Err(StoreError::Invalid(message)) => {
+                    assert!(
+                        message.starts_with(&format!("{field}:")),
+                        "expected the field {field} named: {message}"
+                    )
+                }
+                other => panic!("{row:?} was not refused: {other:?}"),
+            }
+        }
+        assert!(
+            store.customers(acme.id).unwrap().is_empty(),
+            "a refused customer was written"
+        );
+    }
+);
+
+storage_test!(
+    fn organisations_never_see_each_others_customers(store: &mut Store) {
+        let acme = org(store, "Acme Ltd");
+        let globex = org(store, "Globex");
+        customer(store, &acme, "SHARED");
+        // The same reference is another customer in another organisation.
+        let theirs = customer(store, &globex, "SHARED");
+        customer(store, &globex, "ONLY-GLOBEX");
+        assert_eq!(store.customers(acme.id).unwrap().len(), 1);
+        assert_eq!(store.customers(globex.id).unwrap().len(), 2);
+        assert!(store.customer(acme.id, "ONLY-GLOBEX").is_err());
+        assert_eq!(store.customer(globex.id, "SHARED").unwrap().id, theirs.id);
+
+        // An invoice cannot be drafted in one organisation for another's customer.
+        let refused = store.create_invoice(
+            acme.id,
+            &draft(theirs.id, d("2026-01-05"), "net30", 100),
+            None,
+        );
+        assert!(
+            matches!(
+                refused,
+                Err(StoreError::NotFound {
+                    what: "customer",
+                    ..
+                })
+            ),
+            "{refused:?}"
+        );
+    }
+);
+
+#[test]
+fn the_harness_swaps_the_database_in_a_url() {
+    assert_eq!(
+        with_database("postgres://postgres@127.0.0.1:5432/test", "x"),
+        "postgres://postgres@127.0.0.1:5432/x"
+    );
+    assert_eq!(
+        with_database("postgresql://u:p@h/test?sslmode=disable", "x"),
+        "postgresql://u:p@h/x?sslmode=disable"
+    );
+    assert_eq!(
+        with_database("postgres://h:5432", "x"),
+        "postgres://h:5432/x"
+    );
+}
