@@ -113,7 +113,13 @@ impl InvoiceState {
             }
             return SettlementStatus::Paid;
         }
-        if upto().any(|m| m.ar_minor < 0) {
+        // Partly paid means less is open than was billed: a payment that was
+        // reversed leaves the invoice simply open again.
+        let billed: i64 = upto()
+            .filter(|m| m.kind.is_charge())
+            .map(|m| m.ar_minor)
+            .sum();
+        if open < billed {
             SettlementStatus::PartiallyPaid
         } else {
             SettlementStatus::Open
@@ -192,5 +198,44 @@ impl PaymentState {
             self.reversed = true;
         }
         self.unallocated_minor += entry.credit_minor;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::book::Book;
+    use crate::invoice::{InvoiceDraft, InvoiceLine};
+    use crate::posting::AllocationRequest;
+    use crate::terms::Terms;
+
+    #[test]
+    fn a_reversed_payment_leaves_the_invoice_open_not_partly_paid() {
+        let day = |s| Date::parse(s).unwrap();
+        let usd = Currency::parse("USD").unwrap();
+        let mut book = Book::new();
+        let draft = InvoiceDraft {
+            customer_id: 1,
+            currency: usd,
+            issue_date: day("2026-01-01"),
+            terms: Terms::Net { days: 30 },
+            description: String::new(),
+            lines: vec![InvoiceLine::new("work", 10_000, 10_000, 0).unwrap()],
+            installments: Vec::new(),
+        };
+        let invoice = book.issue(&draft).unwrap();
+        let payment = book
+            .receive(
+                1,
+                usd,
+                day("2026-01-10"),
+                4_000,
+                &AllocationRequest::OldestDueFirst,
+            )
+            .unwrap();
+        let state = |book: &Book| book.invoices[&invoice].status_as_of(day("2026-02-01"));
+        assert_eq!(state(&book), SettlementStatus::PartiallyPaid);
+        book.reverse(payment, day("2026-01-20")).unwrap();
+        assert_eq!(state(&book), SettlementStatus::Open);
     }
 }

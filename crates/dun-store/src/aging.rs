@@ -117,7 +117,7 @@ impl Store {
         // Each condition is answered by an index; together with UNMOVED they
         // cover every invoice issued by the date exactly once.
         for rebuild in [
-            "open_minor <> 0 AND installment_count > 1 AND +last_entry_date <= $2",
+            "open_minor <> 0 AND installment_count > 1 AND last_entry_date <= $2",
             "last_entry_date > $2 AND issue_date <= $3 AND status <> 'draft'",
         ] {
             let params = if rebuild.contains("$3") {

@@ -232,10 +232,18 @@ impl Conn {
         })
     }
 
-    /// Refreshes the planner's statistics, after a bulk write has changed
-    /// the shape of the tables (both engines take plain `ANALYZE`).
+    /// Refreshes the planner's statistics after a bulk write has changed
+    /// the shape of the tables. On PostgreSQL it also vacuums them: until a
+    /// freshly loaded table's visibility map is set, an index-only scan
+    /// fetches every row from the heap (a million-invoice aging took 3 s
+    /// instead of a fraction of one).
     pub fn analyze(&mut self) -> Result<(), StoreError> {
-        self.batch("ANALYZE")
+        match self {
+            Conn::Sqlite(_) => self.batch("ANALYZE"),
+            Conn::Postgres { .. } => {
+                self.batch("VACUUM (ANALYZE) customers, invoices, payments, ledger_entries")
+            }
+        }
     }
 
     /// Runs a batch of statements separated by `;` (migrations).

@@ -131,6 +131,12 @@ fn allocate_in(
 }
 
 impl Store {
+    /// One payment as the ledger sees it.
+    pub fn payment(&mut self, org_id: i64, payment_id: i64) -> Result<PaymentState, StoreError> {
+        let mut tx = self.conn().read_transaction()?;
+        entries::payment_state(&mut tx, org_id, payment_id)
+    }
+
     /// Records a payment and allocates it, all or nothing.
     pub fn record_payment(
         &mut self,

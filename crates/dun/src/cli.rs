@@ -49,6 +49,11 @@ pub enum Command {
     Demo(DemoArgs),
     /// Check that every stored balance equals the sum of its ledger entries.
     Verify,
+    /// Print a shell completion script, e.g. `dun completions bash > /etc/bash_completion.d/dun`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -240,6 +245,13 @@ pub enum PaymentCommand {
         date: Option<String>,
         #[command(flatten)]
         key: KeyArg,
+    },
+    /// List payments, newest first.
+    List {
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+        #[command(flatten)]
+        format: FormatArg,
     },
     /// Reverse a payment that did not stand (bounced, charged back).
     Reverse {

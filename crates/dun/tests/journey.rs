@@ -380,3 +380,54 @@ fn export_imports_back_into_an_empty_book() {
         );
     }
 }
+
+#[test]
+fn refunds_are_in_the_payments_own_currency() {
+    for db in backends("refunds_in_own_currency") {
+        let label = db.label;
+        ok(
+            &db,
+            &[
+                "init",
+                "--org",
+                "Acme",
+                "--currency",
+                "USD",
+                "--timezone",
+                "Asia/Tokyo",
+            ],
+        );
+        ok(
+            &db,
+            &["customer", "add", "--ref", "JP1", "--name", "Kyoto Trading"],
+        );
+        let out = ok(
+            &db,
+            &[
+                "payment",
+                "record",
+                "--customer",
+                "JP1",
+                "--amount",
+                "1000",
+                "--currency",
+                "JPY",
+                "--allocate",
+                "none",
+            ],
+        );
+        assert!(out.contains("payment #1 of 1000 JPY"), "[{label}] {out}");
+        let err = fails(&db, &["payment", "refund", "1", "--amount", "0.5"]);
+        assert!(err.contains("JPY allows 0"), "[{label}] {err}");
+        let out = ok(&db, &["payment", "refund", "1", "--amount", "400"]);
+        assert!(
+            out.contains("unallocated credit 600 JPY"),
+            "[{label}] {out}"
+        );
+        let err = fails(&db, &["payment", "refund", "1", "--amount", "601"]);
+        assert!(
+            err.contains("600") && err.contains("unallocated"),
+            "[{label}] {err}"
+        );
+    }
+}

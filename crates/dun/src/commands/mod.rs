@@ -37,6 +37,11 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Import(a) => transfer::import(&mut Context::open(&cli.db, org)?, &a),
         Command::Export(a) => transfer::export(&mut Context::open(&cli.db, org)?, &a),
         Command::Aging(a) => aging::run(&mut Context::open(&cli.db, org)?, &a),
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "dun", &mut std::io::stdout());
+            Ok(())
+        }
         Command::Verify => {
             let mut ctx = Context::open(&cli.db, org)?;
             let problems = ctx.store.verify(ctx.org.id)?;

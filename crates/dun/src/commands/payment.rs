@@ -5,6 +5,7 @@ use dun_store::payments::{Allocate, NewPayment, PaymentPosted};
 use super::{amount, money};
 use crate::cli::PaymentCommand;
 use crate::context::Context;
+use crate::output::{emit, Table};
 
 /// Reads `oldest`, `none`, or `INVOICE=AMOUNT[,INVOICE=AMOUNT…]`.
 fn parse_allocate(text: &str, currency: Currency) -> Result<Allocate> {
@@ -77,7 +78,7 @@ pub fn run(ctx: &mut Context, command: PaymentCommand) -> Result<()> {
             key,
         } => {
             let date = ctx.date_or_today(date.as_deref(), "date")?;
-            let currency = ctx.org.currency;
+            let currency = ctx.store.payment(org_id, payment_id)?.currency;
             let allocate = parse_allocate(&to, currency)?;
             let posted = ctx.store.allocate_payment(
                 org_id,
@@ -95,7 +96,8 @@ pub fn run(ctx: &mut Context, command: PaymentCommand) -> Result<()> {
             key,
         } => {
             let date = ctx.date_or_today(date.as_deref(), "date")?;
-            let amount_minor = amount(&amount_text, ctx.org.currency, "amount")?;
+            let currency = ctx.store.payment(org_id, payment_id)?.currency;
+            let amount_minor = amount(&amount_text, currency, "amount")?;
             let posted = ctx.store.refund_payment(
                 org_id,
                 payment_id,
@@ -104,6 +106,35 @@ pub fn run(ctx: &mut Context, command: PaymentCommand) -> Result<()> {
                 key.key.as_deref(),
             )?;
             print("Refunded from", &posted);
+        }
+        PaymentCommand::List { limit, format } => {
+            let payments = ctx.store.payments(org_id, limit)?;
+            let mut table = Table::new(&[
+                "id",
+                "date",
+                "customer",
+                "method",
+                "reference",
+                "currency",
+                "amount",
+                "unallocated",
+            ])
+            .numeric([0, 6, 7]);
+            let mut json = Vec::new();
+            for (id, p, unallocated_minor) in &payments {
+                table.push(vec![
+                    id.to_string(),
+                    p.received_date.to_string(),
+                    p.customer_ref.clone(),
+                    p.method.clone(),
+                    p.reference.clone(),
+                    p.currency.to_string(),
+                    money(p.amount_minor, p.currency),
+                    money(*unallocated_minor, p.currency),
+                ]);
+                json.push(serde_json::json!({ "id": id, "payment": p, "unallocated_minor": unallocated_minor }));
+            }
+            emit(format.format, &table, &json)?;
         }
         PaymentCommand::Reverse {
             payment_id,
