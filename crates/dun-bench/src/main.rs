@@ -1,0 +1,16 @@
+//! `dun-bench`: see the crate documentation in `lib.rs` and the README's
+//! "Performance" section.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    match dun_bench::run(dun_bench::cli::Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("dun-bench: error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,317 @@
+//! The headline jobs on one engine: Dun beside its floor.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::{bail, Result};
+use dun_core::{Currency, Date};
+use dun_store::payments::{Allocate, NewPayment};
+
+use crate::book::BookInfo;
+use crate::dun::{self, Dun, Table, ORG_NAME};
+use crate::floor::postgres::PostgresFloor;
+use crate::floor::sqlite::SqliteFloor;
+use crate::floor::{self, AgingLine};
+use crate::measure::{self, Run};
+use crate::report::{grouped, Cell, Figure, Row, Unit};
+
+/// Each payment the payments job records, in minor units: small, so each
+/// one settles part of the payer's oldest invoice.
+pub const PAYMENT_MINOR: i64 = 100;
+
+/// Where one engine's books live.
+pub enum Engine<'a> {
+    /// Dun's book and the floor's, as two files in this directory.
+    Sqlite { dir: &'a Path },
+    /// Both in this (fresh) database: the floor's tables are `floor_*`.
+    Postgres { url: &'a str },
+}
+
+impl Engine<'_> {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Engine::Sqlite { .. } => "SQLite",
+            Engine::Postgres { .. } => "PostgreSQL",
+        }
+    }
+}
+
+enum Floor {
+    Sqlite(SqliteFloor),
+    Postgres(PostgresFloor),
+}
+
+impl Floor {
+    fn import(&mut self, csv: &Path) -> Result<u64> {
+        match self {
+            Floor::Sqlite(f) => f.import(csv),
+            Floor::Postgres(f) => f.import(csv),
+        }
+    }
+    fn index(&mut self) -> Result<()> {
+        match self {
+            Floor::Sqlite(f) => f.index(),
+            Floor::Postgres(f) => f.index(),
+        }
+    }
+    fn aging(&mut self, as_of_day: i32) -> Result<Vec<AgingLine>> {
+        match self {
+            Floor::Sqlite(f) => f.aging(as_of_day),
+            Floor::Postgres(f) => f.aging(as_of_day),
+        }
+    }
+    fn customer_id(&mut self, reference: &str) -> Result<i64> {
+        match self {
+            Floor::Sqlite(f) => f.customer_id(reference),
+            Floor::Postgres(f) => f.customer_id(reference),
+        }
+    }
+    fn record_payment(
+        &mut self,
+        customer_id: i64,
+        day: i32,
+        currency: &str,
+        amount_minor: i64,
+    ) -> Result<()> {
+        match self {
+            Floor::Sqlite(f) => f.record_payment(customer_id, day, currency, amount_minor),
+            Floor::Postgres(f) => f.record_payment(customer_id, day, currency, amount_minor),
+        }
+    }
+}
+
+/// What every engine's run shares.
+pub struct Suite<'a> {
+    pub dun: &'a Dun,
+    pub book: &'a BookInfo,
+    pub customer_refs: &'a [String],
+    pub payments: usize,
+    pub repeat: usize,
+}
+
+fn progress(engine: &str, what: &str) {
+    eprintln!("dun-bench: {engine}: {what}");
+}
+
+/// Open amount per currency and bucket.
+type BucketTotals = BTreeMap<String, Vec<i64>>;
+
+impl Suite<'_> {
+    /// Runs the jobs on `engine`. Returns the rows and the checks that the
+    /// two sides did the same work.
+    pub fn run(&self, engine: &Engine<'_>) -> Result<(Vec<Row>, Vec<String>)> {
+        let name = engine.name();
+        let book = self.book;
+        let as_of = Date::parse(&book.end_date)?;
+        let currency = Currency::parse(&book.currency)?;
+        let n = grouped(book.invoices as u64);
+        let in_scope = measure::in_process_rss_scope();
+        let runs = self.repeat.max(1);
+
+        // Dun.
+        let dun_db = match engine {
+            Engine::Sqlite { dir } => dir.join("dun.db").to_string_lossy().into_owned(),
+            Engine::Postgres { url } => url.to_string(),
+        };
+        progress(name, "dun init, dun import customers");
+        self.dun.init(&dun_db, currency)?;
+        self.dun
+            .import(&dun_db, Table::Customers, &book.customers_csv)?;
+        progress(name, &format!("dun import invoices ({n} invoices)"));
+        let import = self
+            .dun
+            .import(&dun_db, Table::Invoices, &book.invoices_csv)?;
+        progress(name, "dun aging (process)");
+        let mut aging_process = Vec::new();
+        for _ in 0..runs {
+            if let Some(run) = self.dun.aging(&dun_db, &book.end_date)? {
+                aging_process.push(run);
+            }
+        }
+        progress(name, "Store::aging (in-process)");
+        let mut store = dun::open(&dun_db)?;
+        let org = store.org(Some(ORG_NAME))?;
+        let edges = org.edges();
+        let mut aging_store = Vec::new();
+        let mut dun_totals = BucketTotals::new();
+        for _ in 0..runs {
+            let (report, run) =
+                measure::in_process(|| Ok(store.aging(org.id, as_of, &edges, false)?))?;
+            aging_store.push(run);
+            dun_totals = report
+                .0
+                .totals()
+                .into_iter()
+                .map(|(c, row)| (c.code().to_string(), row.amounts_minor))
+                .collect();
+        }
+        progress(name, &format!("Store::record_payment × {}", self.payments));
+        let ((), pay_dun) = measure::in_process(|| {
+            for i in 0..self.payments {
+                let payment = NewPayment {
+                    customer_ref: book.payer_ref.clone(),
+                    currency,
+                    received_date: as_of,
+                    amount_minor: PAYMENT_MINOR,
+                    method: "bank_transfer".into(),
+                    reference: format!("bench {i}"),
+                };
+                store.record_payment(org.id, &payment, &Allocate::OldestDueFirst, None)?;
+            }
+            Ok(())
+        })?;
+        drop(store);
+
+        // The floor.
+        progress(name, "floor: import");
+        let mut floor = match engine {
+            Engine::Sqlite { dir } => Floor::Sqlite(SqliteFloor::create(
+                &dir.join("floor.db"),
+                self.customer_refs,
+            )?),
+            Engine::Postgres { url } => {
+                Floor::Postgres(PostgresFloor::create(url, self.customer_refs)?)
+            }
+        };
+        let (count, import_floor) = measure::in_process(|| floor.import(&book.invoices_csv))?;
+        if count != book.invoices as u64 {
+            bail!(
+                "the floor read {count} invoices from {}, the book has {}",
+                book.invoices_csv.display(),
+                book.invoices
+            );
+        }
+        floor.index()?;
+        progress(name, "floor: aging");
+        let mut aging_floor = Vec::new();
+        let mut floor_lines = Vec::new();
+        for _ in 0..runs {
+            let (lines, run) = measure::in_process(|| floor.aging(as_of.day_number()))?;
+            aging_floor.push(run);
+            floor_lines = lines;
+        }
+        progress(
+            name,
+            &format!("floor: {} single-row inserts", self.payments),
+        );
+        let payer = floor.customer_id(&book.payer_ref)?;
+        let ((), pay_floor) = measure::in_process(|| {
+            for _ in 0..self.payments {
+                floor.record_payment(payer, as_of.day_number(), currency.code(), PAYMENT_MINOR)?;
+            }
+            Ok(())
+        })?;
+
+        let checks = vec![agreement(name, &dun_totals, &floor_lines)];
+        let invoices = book.invoices as u64;
+        let dun_scope = self.dun.rss_scope();
+        let measured = |unit, count, runs: &[Run], scope| {
+            Cell::Measured(Figure::new(unit, count, runs, scope))
+        };
+        let floor_aging = measured(Unit::Millis, 1, &aging_floor, in_scope);
+        let aging_job = format!(
+            "aging as of {} over {n} open invoices, {name} (ms)",
+            book.end_date
+        );
+        let process_cell = if aging_process.is_empty() {
+            Cell::absent("n/a: no dun binary (Dun measured in-process)")
+        } else {
+            measured(Unit::Millis, 1, &aging_process, dun_scope)
+        };
+        let rows = vec![
+            Row::new(
+                name,
+                format!("import {n} invoices from CSV into {name} (invoices/s)"),
+                Unit::PerSecond,
+                "invoices/s",
+                measured(Unit::PerSecond, invoices, &[import], dun_scope),
+                measured(Unit::PerSecond, invoices, &[import_floor], in_scope),
+            ),
+            Row::new(
+                name,
+                format!("{aging_job}: `dun aging`, process"),
+                Unit::Millis,
+                "ms",
+                process_cell,
+                floor_aging.clone(),
+            ),
+            Row::new(
+                name,
+                format!("{aging_job}: `Store::aging`, in-process"),
+                Unit::Millis,
+                "ms",
+                measured(Unit::Millis, 1, &aging_store, in_scope),
+                floor_aging,
+            ),
+            Row::new(
+                name,
+                format!("record one payment, durable, {name} (commits/s)"),
+                Unit::PerSecond,
+                "commits/s",
+                measured(Unit::PerSecond, self.payments as u64, &[pay_dun], in_scope),
+                measured(
+                    Unit::PerSecond,
+                    self.payments as u64,
+                    &[pay_floor],
+                    in_scope,
+                ),
+            ),
+        ];
+        Ok((rows, checks))
+    }
+}
+
+/// The collections run has no code yet: its rows say so rather than show a number.
+pub fn collections_rows() -> Vec<Row> {
+    let not_built = "not built yet (issue 3)";
+    vec![
+        Row::new(
+            "any",
+            "the collections run, decide only (ms)".into(),
+            Unit::Millis,
+            "ms",
+            Cell::absent(not_built),
+            Cell::absent("not built yet (no ladder to compute)"),
+        ),
+        Row::new(
+            "any",
+            "the collections run, end to end (ms)".into(),
+            Unit::Millis,
+            "ms",
+            Cell::absent(not_built),
+            Cell::absent("—"),
+        ),
+    ]
+}
+
+/// Whether Dun's aging and the floor's summed the same open amounts.
+fn agreement(engine: &str, dun: &BucketTotals, floor_lines: &[AgingLine]) -> String {
+    let mut floor = BucketTotals::new();
+    for line in floor_lines {
+        let total = floor
+            .entry(line.currency.clone())
+            .or_insert_with(|| vec![0; 5]);
+        for (t, b) in total.iter_mut().zip(line.buckets_minor) {
+            *t += b;
+        }
+    }
+    let fmt = |t: &BucketTotals| {
+        t.iter()
+            .map(|(c, b)| format!("{c} {b:?}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    if *dun == floor {
+        format!(
+            "{engine}: Dun's aging and the floor's agree bucket by bucket ({})",
+            fmt(dun)
+        )
+    } else {
+        format!(
+            "{engine}: MISMATCH — Dun's aging per bucket {} ≠ the floor's {} (the floor totals: {:?})",
+            fmt(dun),
+            fmt(&floor),
+            floor::totals(floor_lines)
+        )
+    }
+}

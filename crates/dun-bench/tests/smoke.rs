@@ -1,0 +1,101 @@
+//! The bench is never part of the test command; these only check that both
+//! of its commands run to the end on a tiny book and print their tables.
+//! No timing is asserted.
+//!
+//! The `dun` binary is used when cargo has built it next to this bench (as
+//! `cargo test --workspace` does); otherwise the bench measures Dun
+//! in-process and says so in its output. Either way these tests pass.
+
+use std::path::Path;
+use std::process::Command;
+
+fn bench(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_dun-bench"))
+        .args(args)
+        .env_remove("DUN_BENCH_POSTGRES_URL")
+        .output()
+        .expect("dun-bench starts");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "dun-bench {args:?} failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+#[test]
+fn the_suite_runs_on_a_tiny_book_and_prints_its_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("figures.json");
+    let stdout = bench(&[
+        "--invoices",
+        "200",
+        "--payments",
+        "5",
+        "--repeat",
+        "1",
+        "--skip-postgres",
+        "--no-build",
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    assert!(stdout.contains("| job | Dun | floor | ratio |"), "{stdout}");
+    assert!(stdout.contains("not built yet"), "{stdout}");
+    let figures: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert!(figures["rows"]
+        .as_array()
+        .is_some_and(|rows| !rows.is_empty()));
+}
+
+fn write(path: &Path, text: &str) {
+    std::fs::write(path, text).unwrap();
+}
+
+/// A Tryton-shaped book of three invoices, in the peer benchmark's columns.
+#[test]
+fn the_peer_command_reads_a_tryton_book_and_prints_its_table() {
+    let tryton = tempfile::tempdir().unwrap();
+    let out = tryton.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    write(
+        &out.join("customers_3.csv"),
+        "id,name,credit_limit\n1,Customer 000001,1000.00\n2,Customer 000002,500.00\n",
+    );
+    write(
+        &out.join("invoices_3.csv"),
+        "number,customer_id,issue_date,due_date,amount,currency,paid_amount\n\
+         INV-1,1,2025-03-01,2025-03-31,100.00,USD,0.00\n\
+         INV-2,2,2025-04-01,2025-05-01,250.00,USD,250.00\n\
+         INV-3,1,2025-05-01,2025-05-31,80.00,USD,30.00\n",
+    );
+    write(
+        &out.join("payments_3.csv"),
+        "invoice_number,payment_date,amount\nINV-2,2025-05-02,250.00\nINV-3,2025-06-01,30.00\n",
+    );
+    write(
+        &out.join("expected_3.csv"),
+        "number,customer_id,days_overdue,open_amount\nINV-1,1,91,100.00\nINV-2,2,60,0.00\nINV-3,1,30,50.00\n",
+    );
+    write(
+        &out.join("summary_3.json"),
+        r#"{"tryton": "8.2.1", "as_of": "2025-06-30", "timings_s": {
+            "create customers": 0.5, "(a) create+post invoices (batches of 500)": 0.2,
+            "register payments (1 full, 1 partial)": 0.2, "(b) generate_dunnings, run 1": 0.1,
+            "(c) process (fees+state), run 1": 0.1, "(b) generate_dunnings, all 5 runs": 0.3,
+            "(c) process, all 5 runs": 0.3}}"#,
+    );
+    let stdout = bench(&[
+        "peer",
+        "--tryton-dir",
+        tryton.path().to_str().unwrap(),
+        "--size",
+        "3",
+        "--repeat",
+        "1",
+        "--no-build",
+    ]);
+    assert!(stdout.contains("| job | Dun | Tryton 8.2.1 |"), "{stdout}");
+    assert!(stdout.contains("150.00 USD, the same as"), "{stdout}");
+}
