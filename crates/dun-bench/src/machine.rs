@@ -21,6 +21,9 @@ pub struct Machine {
     pub commit: String,
     /// Today in UTC.
     pub date: String,
+    /// The 1-minute load average when the run began: other work on the
+    /// machine makes every figure noisier.
+    pub load_average_1m: Option<f64>,
 }
 
 impl Machine {
@@ -30,12 +33,18 @@ impl Machine {
             cores: std::thread::available_parallelism().map_or(0, |n| n.get()),
             commit: git_commit(&workspace_root()),
             date: today_utc().to_string(),
+            load_average_1m: std::fs::read_to_string("/proc/loadavg")
+                .ok()
+                .and_then(|text| text.split_whitespace().next()?.parse().ok()),
         }
     }
 
     pub fn markdown(&self) -> String {
+        let load = self
+            .load_average_1m
+            .map_or_else(|| "n/a".to_string(), |l| format!("{l:.2}"));
         format!(
-            "CPU: {} ({} logical CPUs) · commit: {} · date: {}\n",
+            "CPU: {} ({} logical CPUs) · commit: {} · date: {} · load average at start: {load}\n",
             self.cpu, self.cores, self.commit, self.date
         )
     }

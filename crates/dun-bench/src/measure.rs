@@ -142,3 +142,11 @@ pub fn summarize(runs: &[Run]) -> Run {
         peak_rss_kib: runs.iter().filter_map(|r| r.peak_rss_kib).max(),
     }
 }
+
+/// Runs taken as one: their times added, the highest peak.
+pub fn total(runs: &[Run]) -> Run {
+    Run {
+        seconds: runs.iter().map(|r| r.seconds).sum(),
+        peak_rss_kib: runs.iter().filter_map(|r| r.peak_rss_kib).max(),
+    }
+}

@@ -18,6 +18,8 @@ use crate::report::{grouped, Cell, Figure, Row, Unit};
 /// Each payment the payments job records, in minor units: small, so each
 /// one settles part of the payer's oldest invoice.
 pub const PAYMENT_MINOR: i64 = 100;
+/// Payments per block; Dun's and the floor's blocks alternate.
+const PAYMENT_BLOCK: usize = 100;
 
 /// Where one engine's books live.
 pub enum Engine<'a> {
@@ -108,7 +110,7 @@ impl Suite<'_> {
         let in_scope = measure::in_process_rss_scope();
         let runs = self.repeat.max(1);
 
-        // Dun.
+        // The imports: Dun's, then the floor's.
         let dun_db = match engine {
             Engine::Sqlite { dir } => dir.join("dun.db").to_string_lossy().into_owned(),
             Engine::Postgres { url } => url.to_string(),
@@ -121,48 +123,6 @@ impl Suite<'_> {
         let import = self
             .dun
             .import(&dun_db, Table::Invoices, &book.invoices_csv)?;
-        progress(name, "dun aging (process)");
-        let mut aging_process = Vec::new();
-        for _ in 0..runs {
-            if let Some(run) = self.dun.aging(&dun_db, &book.end_date)? {
-                aging_process.push(run);
-            }
-        }
-        progress(name, "Store::aging (in-process)");
-        let mut store = dun::open(&dun_db)?;
-        let org = store.org(Some(ORG_NAME))?;
-        let edges = org.edges();
-        let mut aging_store = Vec::new();
-        let mut dun_totals = BucketTotals::new();
-        for _ in 0..runs {
-            let (report, run) =
-                measure::in_process(|| Ok(store.aging(org.id, as_of, &edges, false)?))?;
-            aging_store.push(run);
-            dun_totals = report
-                .0
-                .totals()
-                .into_iter()
-                .map(|(c, row)| (c.code().to_string(), row.amounts_minor))
-                .collect();
-        }
-        progress(name, &format!("Store::record_payment × {}", self.payments));
-        let ((), pay_dun) = measure::in_process(|| {
-            for i in 0..self.payments {
-                let payment = NewPayment {
-                    customer_ref: book.payer_ref.clone(),
-                    currency,
-                    received_date: as_of,
-                    amount_minor: PAYMENT_MINOR,
-                    method: "bank_transfer".into(),
-                    reference: format!("bench {i}"),
-                };
-                store.record_payment(org.id, &payment, &Allocate::OldestDueFirst, None)?;
-            }
-            Ok(())
-        })?;
-        drop(store);
-
-        // The floor.
         progress(name, "floor: import");
         let mut floor = match engine {
             Engine::Sqlite { dir } => Floor::Sqlite(SqliteFloor::create(
@@ -182,25 +142,78 @@ impl Suite<'_> {
             );
         }
         floor.index()?;
-        progress(name, "floor: aging");
-        let mut aging_floor = Vec::new();
+
+        // The agings, taken in turn, so that a change in the machine's load
+        // during the run falls on every side alike.
+        progress(name, "aging: dun aging, Store::aging, floor, in turn");
+        let mut store = dun::open(&dun_db)?;
+        let org = store.org(Some(ORG_NAME))?;
+        let edges = org.edges();
+        let (mut aging_process, mut aging_store, mut aging_floor) =
+            (Vec::new(), Vec::new(), Vec::new());
+        let mut dun_totals = BucketTotals::new();
         let mut floor_lines = Vec::new();
         for _ in 0..runs {
+            if let Some(run) = self.dun.aging(&dun_db, &book.end_date)? {
+                aging_process.push(run);
+            }
+            let (report, run) =
+                measure::in_process(|| Ok(store.aging(org.id, as_of, &edges, false)?))?;
+            aging_store.push(run);
+            dun_totals = report
+                .0
+                .totals()
+                .into_iter()
+                .map(|(c, row)| (c.code().to_string(), row.amounts_minor))
+                .collect();
             let (lines, run) = measure::in_process(|| floor.aging(as_of.day_number()))?;
             aging_floor.push(run);
             floor_lines = lines;
         }
+
+        // The payments, in blocks taken in turn for the same reason.
         progress(
             name,
-            &format!("floor: {} single-row inserts", self.payments),
+            &format!(
+                "Store::record_payment and the floor's inserts, {} each",
+                self.payments
+            ),
         );
         let payer = floor.customer_id(&book.payer_ref)?;
-        let ((), pay_floor) = measure::in_process(|| {
-            for _ in 0..self.payments {
-                floor.record_payment(payer, as_of.day_number(), currency.code(), PAYMENT_MINOR)?;
-            }
-            Ok(())
-        })?;
+        let (mut pay_dun, mut pay_floor) = (Vec::new(), Vec::new());
+        for block in 0..self.payments.div_ceil(PAYMENT_BLOCK) {
+            let first = block * PAYMENT_BLOCK;
+            let block = first..(first + PAYMENT_BLOCK).min(self.payments);
+            let ((), run) = measure::in_process(|| {
+                for i in block.clone() {
+                    let payment = NewPayment {
+                        customer_ref: book.payer_ref.clone(),
+                        currency,
+                        received_date: as_of,
+                        amount_minor: PAYMENT_MINOR,
+                        method: "bank_transfer".into(),
+                        reference: format!("bench {i}"),
+                    };
+                    store.record_payment(org.id, &payment, &Allocate::OldestDueFirst, None)?;
+                }
+                Ok(())
+            })?;
+            pay_dun.push(run);
+            let ((), run) = measure::in_process(|| {
+                for _ in block.clone() {
+                    floor.record_payment(
+                        payer,
+                        as_of.day_number(),
+                        currency.code(),
+                        PAYMENT_MINOR,
+                    )?;
+                }
+                Ok(())
+            })?;
+            pay_floor.push(run);
+        }
+        drop(store);
+        let (pay_dun, pay_floor) = (measure::total(&pay_dun), measure::total(&pay_floor));
 
         let checks = vec![agreement(name, &dun_totals, &floor_lines)];
         let invoices = book.invoices as u64;
