@@ -61,3 +61,24 @@ pub fn insert(
     }
     Ok(())
 }
+
+/// Moves the derived figures of invoices: `(invoice id, change to
+/// open_minor, day of the latest entry)`, one prepared UPDATE each.
+///
+/// (One `UPDATE … FROM (VALUES …)` per batch would save PostgreSQL its
+/// round trips, but SQLite ran it at ~70 µs a row against ~3 µs for these.)
+pub fn move_invoices(
+    tx: &mut Tx<'_>,
+    org_id: i64,
+    moves: &[(i64, i64, i64)],
+) -> Result<(), StoreError> {
+    for (id, delta, last) in moves {
+        tx.execute(
+            "UPDATE invoices SET open_minor = open_minor + $1,
+                last_entry_date = CASE WHEN last_entry_date < $2 THEN $2 ELSE last_entry_date END
+             WHERE org_id = $3 AND id = $4",
+            crate::params![*delta, *last, org_id, *id],
+        )?;
+    }
+    Ok(())
+}

@@ -90,20 +90,15 @@ pub(crate) fn post(
             slot.1 |= e.kind == EntryKind::PaymentReversed;
         }
     }
-    for (id, (delta, last, voided)) in invoices {
+    let moves: Vec<(i64, i64, i64)> = invoices
+        .iter()
+        .map(|(id, (delta, last, _))| (*id, *delta, i64::from(*last)))
+        .collect();
+    crate::bulk::move_invoices(tx, org_id, &moves)?;
+    for (id, _) in invoices.iter().filter(|(_, (_, _, voided))| *voided) {
         tx.execute(
-            "UPDATE invoices SET open_minor = open_minor + $1,
-                last_entry_date = CASE WHEN last_entry_date < $2 THEN $3 ELSE last_entry_date END,
-                status = CASE WHEN $4 = 1 THEN 'void' ELSE status END
-             WHERE org_id = $5 AND id = $6",
-            params![
-                delta,
-                i64::from(last),
-                i64::from(last),
-                i64::from(voided),
-                org_id,
-                id
-            ],
+            "UPDATE invoices SET status = 'void' WHERE org_id = $1 AND id = $2",
+            params![org_id, *id],
         )?;
     }
     for (id, (delta, reversed)) in payments {

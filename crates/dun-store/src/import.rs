@@ -463,32 +463,61 @@ impl Store {
             }
             refuse(errors)?;
             let mut written = 0;
-            let mut pending: Vec<Entry> = Vec::new();
-            for (index, customer_id, mut planned_entries) in planned {
-                let row = &rows[index];
-                let unallocated: i64 = planned_entries.iter().map(|e| e.credit_minor).sum();
-                let id = tx
-                    .query_opt(
-                        "INSERT INTO payments (org_id, customer_id, currency, received_date, amount_minor, method,
-                            reference, unallocated_minor, status, created_at)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'received', $9) RETURNING id",
-                        params![org_id, customer_id, row.currency.code(), i64::from(row.received_date.day_number()),
-                            row.amount_minor, row.method.as_str(), row.reference.as_str(), unallocated, now],
-                        |r| r.i64(0),
-                    )?
-                    .ok_or_else(|| StoreError::Conflict("a payment was not saved".into()))?;
-                for e in &mut planned_entries {
-                    e.payment_id = Some(id);
+            for batch in planned.chunks(PROGRESS_EVERY_ROWS) {
+                let mut params: Vec<Param<'_>> = Vec::with_capacity(batch.len() * 11);
+                for (index, customer_id, planned_entries) in batch {
+                    let row = &rows[*index];
+                    let unallocated: i64 = planned_entries.iter().map(|e| e.credit_minor).sum();
+                    params.extend_from_slice(&[
+                        org_id.into(),
+                        (*customer_id).into(),
+                        row.currency.code().into(),
+                        i64::from(row.received_date.day_number()).into(),
+                        row.amount_minor.into(),
+                        row.method.as_str().into(),
+                        row.reference.as_str().into(),
+                        unallocated.into(),
+                        "received".into(),
+                        (row.row as i64).into(),
+                        now.into(),
+                    ]);
                 }
-                pending.extend(planned_entries);
-                written += 1;
-                if written % PROGRESS_EVERY_ROWS == 0 {
-                    flush_allocations(tx, org_id, &mut pending, now)?;
-                    progress(PROGRESS_EVERY_ROWS);
+                let mut ids: HashMap<i64, i64> = HashMap::with_capacity(batch.len());
+                bulk::insert(
+                    tx,
+                    "payments",
+                    &[
+                        "org_id",
+                        "customer_id",
+                        "currency",
+                        "received_date",
+                        "amount_minor",
+                        "method",
+                        "reference",
+                        "unallocated_minor",
+                        "status",
+                        "import_row",
+                        "created_at",
+                    ],
+                    &params,
+                    Some("id, import_row"),
+                    |r| {
+                        ids.insert(r.i64(1)?, r.i64(0)?);
+                        Ok(())
+                    },
+                )?;
+                let mut pending: Vec<Entry> = Vec::new();
+                for (index, _, planned_entries) in batch {
+                    let id = ids[&(rows[*index].row as i64)];
+                    pending.extend(planned_entries.iter().cloned().map(|e| Entry {
+                        payment_id: Some(id),
+                        ..e
+                    }));
                 }
+                flush_allocations(tx, org_id, &pending, now)?;
+                written += batch.len();
+                progress(batch.len());
             }
-            flush_allocations(tx, org_id, &mut pending, now)?;
-            progress(written % PROGRESS_EVERY_ROWS);
             Ok(ImportSummary {
                 rows: rows.len(),
                 written,
@@ -503,30 +532,25 @@ impl Store {
 fn flush_allocations(
     tx: &mut Tx<'_>,
     org_id: i64,
-    pending: &mut Vec<Entry>,
+    pending: &[Entry],
     now: &str,
 ) -> Result<(), StoreError> {
     // Payments were inserted with their final unallocated amount, so only
     // the invoice side of the derived figures moves here.
     entries::insert(tx, org_id, pending, now)?;
-    let mut moved: BTreeMap<i64, (i64, i32)> = BTreeMap::new();
+    let mut moved: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
     for e in pending.iter().filter(|e| e.kind == EntryKind::Allocation) {
         if let Some(id) = e.invoice_id {
-            let slot = moved.entry(id).or_insert((0, i32::MIN));
+            let slot = moved.entry(id).or_insert((0, i64::MIN));
             slot.0 += e.ar_minor;
-            slot.1 = slot.1.max(e.effective_date.day_number());
+            slot.1 = slot.1.max(i64::from(e.effective_date.day_number()));
         }
     }
-    for (id, (delta, last)) in moved {
-        tx.execute(
-            "UPDATE invoices SET open_minor = open_minor + $1,
-                last_entry_date = CASE WHEN last_entry_date < $2 THEN $2 ELSE last_entry_date END
-             WHERE org_id = $3 AND id = $4",
-            params![delta, i64::from(last), org_id, id],
-        )?;
-    }
-    pending.clear();
-    Ok(())
+    let moves: Vec<(i64, i64, i64)> = moved
+        .into_iter()
+        .map(|(id, (delta, last))| (id, delta, last))
+        .collect();
+    bulk::move_invoices(tx, org_id, &moves)
 }
 
 /// Imported numbers that look like the organisation's own (prefix + digits)

@@ -76,6 +76,8 @@ CREATE TABLE payments (
     reference TEXT NOT NULL,
     unallocated_minor BIGINT NOT NULL,
     status TEXT NOT NULL,
+    -- The row of the import file this payment came from; NULL when entered.
+    import_row BIGINT,
     created_at TEXT NOT NULL
 );
 CREATE INDEX payments_by_customer ON payments (org_id, customer_id);
