@@ -4,7 +4,7 @@
 use dun_core::invoice::{InvoiceDraft, InvoiceLine, Totals};
 use dun_core::ledger::EntryKind;
 use dun_core::posting;
-use dun_core::state::SettlementStatus;
+use dun_core::state::{InvoiceState, SettlementStatus};
 use dun_core::terms::{Installment, Terms};
 use dun_core::{Currency, Date};
 use serde::{Deserialize, Serialize};
@@ -130,6 +130,15 @@ fn customer_of(tx: &mut Tx<'_>, org_id: i64, invoice_id: i64) -> Result<i64, Sto
     .ok_or_else(|| StoreError::not_found("invoice", format!("#{invoice_id}")))
 }
 
+/// An invoice read under its customer's lock: the lock comes first, so the
+/// state is what every other writer has committed.
+fn locked_invoice(tx: &mut Tx<'_>, org_id: i64, invoice: &str) -> Result<InvoiceState, StoreError> {
+    let id = find(tx, org_id, invoice)?;
+    let customer_id = customer_of(tx, org_id, id)?;
+    customers::lock(tx, org_id, customer_id)?;
+    entries::invoice_state(tx, org_id, id)
+}
+
 /// Takes the next number of the organisation's gap-free sequence. The
 /// organisation row stays locked until the transaction ends, so a number
 /// is never handed out twice, and a rollback hands it back.
@@ -210,10 +219,8 @@ impl Store {
         let now = now_utc();
         let tx = self.conn().transaction()?;
         idempotency::run(tx, org_id, key, "invoice.issue", &invoice, &now, |tx| {
-            let id = find(tx, org_id, invoice)?;
-            let customer_id = customer_of(tx, org_id, id)?;
-            customers::lock(tx, org_id, customer_id)?;
-            let mut state = entries::invoice_state(tx, org_id, id)?;
+            let mut state = locked_invoice(tx, org_id, invoice)?;
+            let id = state.id;
             if state.status != dun_core::invoice::DocumentStatus::Draft {
                 return Err(StoreError::Conflict(format!(
                     "invoice {} is already issued",
@@ -293,10 +300,8 @@ impl Store {
             &(invoice, date, reason),
             &now,
             |tx| {
-                let id = find(tx, org_id, invoice)?;
-                let customer_id = customer_of(tx, org_id, id)?;
-                customers::lock(tx, org_id, customer_id)?;
-                let state = entries::invoice_state(tx, org_id, id)?;
+                let state = locked_invoice(tx, org_id, invoice)?;
+                let id = state.id;
                 let entry = posting::void(&state, date)?;
                 let amount = -entry.ar_minor;
                 entries::post(tx, org_id, &[entry], &now)?;
@@ -348,10 +353,8 @@ impl Store {
             &(invoice, amount_minor, date, reason),
             &now,
             |tx| {
-                let id = find(tx, org_id, invoice)?;
-                let customer_id = customer_of(tx, org_id, id)?;
-                customers::lock(tx, org_id, customer_id)?;
-                let state = entries::invoice_state(tx, org_id, id)?;
+                let state = locked_invoice(tx, org_id, invoice)?;
+                let (id, customer_id) = (state.id, state.customer_id);
                 let amount = amount_minor.unwrap_or_else(|| state.reducible_on(date));
                 let (document_id, document_number) = match kind {
                     EntryKind::CreditNote => {

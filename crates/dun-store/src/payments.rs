@@ -59,6 +59,18 @@ fn check_text(field: &str, value: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// A payment read under its customer's lock: the lock comes first, so the
+/// state is what every other writer has committed.
+fn locked_payment(
+    tx: &mut Tx<'_>,
+    org_id: i64,
+    payment_id: i64,
+) -> Result<PaymentState, StoreError> {
+    let customer_id = entries::payment_state(tx, org_id, payment_id)?.customer_id;
+    customers::lock(tx, org_id, customer_id)?;
+    entries::payment_state(tx, org_id, payment_id)
+}
+
 /// The customer's invoices that still have something open.
 pub(crate) fn open_invoices(
     tx: &mut Tx<'_>,
@@ -215,9 +227,7 @@ impl Store {
             &(payment_id, allocate, date),
             &now,
             |tx| {
-                let state = entries::payment_state(tx, org_id, payment_id)?;
-                customers::lock(tx, org_id, state.customer_id)?;
-                let state = entries::payment_state(tx, org_id, payment_id)?;
+                let state = locked_payment(tx, org_id, payment_id)?;
                 let request = resolve(tx, org_id, allocate)?;
                 let allocations = allocate_in(tx, org_id, &state, &request, date, &now)?;
                 let allocated: i64 = allocations.iter().map(|a| a.amount_minor).sum();
@@ -251,9 +261,7 @@ impl Store {
             &(payment_id, amount_minor, date),
             &now,
             |tx| {
-                let state = entries::payment_state(tx, org_id, payment_id)?;
-                customers::lock(tx, org_id, state.customer_id)?;
-                let state = entries::payment_state(tx, org_id, payment_id)?;
+                let state = locked_payment(tx, org_id, payment_id)?;
                 let entry = posting::refund(&state, amount_minor, date)?;
                 entries::post(tx, org_id, &[entry], &now)?;
                 Ok(PaymentPosted {
@@ -285,9 +293,7 @@ impl Store {
             &(payment_id, date),
             &now,
             |tx| {
-                let state = entries::payment_state(tx, org_id, payment_id)?;
-                customers::lock(tx, org_id, state.customer_id)?;
-                let state = entries::payment_state(tx, org_id, payment_id)?;
+                let state = locked_payment(tx, org_id, payment_id)?;
                 let history = entries::entries(tx, org_id, "payment_id = $2", params![payment_id])?;
                 let allocated =
                     dun_core::book::allocated_by(history.iter().map(|s| &s.entry), payment_id);
