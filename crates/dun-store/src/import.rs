@@ -75,7 +75,7 @@ fn run_import(
             ..summary
         });
     }
-    idempotency::run(
+    let summary = idempotency::run(
         tx,
         org_id,
         request.key,
@@ -83,7 +83,13 @@ fn run_import(
         &request.fingerprint,
         &now,
         |tx| work(tx, &now),
-    )
+    )?;
+    // A large import changes which index is best. Without fresh statistics
+    // SQLite's planner picks a narrow index over the covering one, and a
+    // freshly loaded PostgreSQL table cannot be read index-only until it is
+    // vacuumed.
+    store.conn().analyze()?;
+    Ok(summary)
 }
 
 impl Store {
@@ -509,9 +515,9 @@ impl Store {
                 let mut pending: Vec<Entry> = Vec::new();
                 for (index, _, planned_entries) in batch {
                     let id = ids[&(rows[*index].row as i64)];
-                    pending.extend(planned_entries.iter().cloned().map(|e| Entry {
+                    pending.extend(planned_entries.iter().map(|e| Entry {
                         payment_id: Some(id),
-                        ..e
+                        ..e.clone()
                     }));
                 }
                 flush_allocations(tx, org_id, &pending, now)?;
