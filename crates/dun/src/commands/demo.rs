@@ -135,6 +135,7 @@ pub fn run(db: &str, org: Option<&str>, args: &DemoArgs) -> Result<()> {
     };
     println!("Organisation: {} ({})\n", ctx.org.name, ctx.org.currency);
     super::aging::run(&mut ctx, &aging)?;
-    println!("\nTry: dun customer list | dun invoice list --status overdue | dun aging --detail | dun --help");
+    let me = std::env::args().next().unwrap_or_else(|| "dun".into());
+    println!("\nNext: {me} customer list | {me} invoice list --status overdue | {me} aging --detail | {me} --help");
     Ok(())
 }
