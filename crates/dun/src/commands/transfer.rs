@@ -20,7 +20,7 @@ pub const IMPORT_FILE_BYTES_MAX: u64 = 4 * 1024 * 1024 * 1024;
 pub fn progress_bar(len: u64, message: &'static str) -> ProgressBar {
     let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
     bar.set_style(
-        ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} rows ({per_sec}, {eta} left)")
+        ProgressStyle::with_template("{msg} [{bar:40}] {human_pos}/{human_len} rows, {eta} left")
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> "),
     );
@@ -61,6 +61,7 @@ fn write<T>(
         return Err(StoreError::Import(errors));
     }
     let bar = progress_bar(parsed.rows.len() as u64, what);
+    bar.set_message(format!("importing {what}"));
     let result = import(&mut ctx.store, &parsed.rows, request, &mut |n| {
         bar.inc(n as u64)
     });
