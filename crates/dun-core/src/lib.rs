@@ -7,6 +7,7 @@
 
 pub mod aging;
 pub mod book;
+pub mod collections;
 pub mod currency;
 pub mod date;
 pub mod import;

@@ -1,0 +1,1 @@
+//! The policy as a TOML document (to be written).

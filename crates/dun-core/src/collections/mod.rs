@@ -1,0 +1,7 @@
+//! Collections: the written credit policy and the daily run that executes it.
+//!
+//! Everything here is a pure decision over data the shell loads: no I/O,
+//! no clock. The store applies what the run decides.
+
+pub mod document;
+pub mod policy;

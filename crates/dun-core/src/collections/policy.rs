@@ -1,0 +1,757 @@
+//! The credit policy: a document the owner reads and the run executes.
+//!
+//! The types below are the policy's whole vocabulary; `document.rs` reads
+//! and writes them as TOML. Amounts in a policy are decimals without a
+//! currency (`"40.00"`): they are applied in the currency of the invoice they
+//! concern and rounded half-even to its minor unit at that point
+//! ([`PolicyAmount::in_minor`]), so one policy serves a book in several
+//! currencies.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::money::{format_scaled, parse_scaled, round_half_even};
+use crate::terms::Terms;
+use crate::Currency;
+
+/// Most steps a ladder (reminders and overdue steps together) may have.
+pub const STEPS_MAX: usize = 32;
+/// Most per-customer overrides one policy may carry.
+pub const OVERRIDES_MAX: usize = 10_000;
+/// Furthest a step may lie from the due date, in days.
+pub const STEP_DAYS_MAX: u32 = 3650;
+/// Scale of [`PolicyAmount`] and [`Rate`]: six decimal places.
+pub const SCALE: u8 = 6;
+const UNIT: i128 = 1_000_000;
+
+/// A non-negative decimal with up to six places, exact.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct PolicyAmount(i128);
+
+impl PolicyAmount {
+    pub fn parse(text: &str) -> Result<PolicyAmount, String> {
+        match parse_scaled(text, SCALE) {
+            Ok(v) if v < 0 => Err(format!("'{text}' is negative; amounts are 0 or more")),
+            Ok(v) if v > 1_000_000_000_000 * UNIT => Err(format!("'{text}' is too large")),
+            Ok(v) => Ok(PolicyAmount(v)),
+            Err(Some(d)) => Err(format!(
+                "'{text}' has {d} decimal places; at most {SCALE} are accepted"
+            )),
+            Err(None) => Err(format!(
+                "'{text}' is not a decimal number (write it as a string, e.g. \"40.00\")"
+            )),
+        }
+    }
+
+    pub fn scaled(self) -> i128 {
+        self.0
+    }
+
+    pub fn from_scaled(value: i128) -> PolicyAmount {
+        PolicyAmount(value)
+    }
+
+    /// The amount in minor units of `currency`, rounded half-even.
+    pub fn in_minor(self, currency: Currency) -> i64 {
+        let scale = 10i128.pow(u32::from(currency.exponent()));
+        round_half_even(self.0 * scale, UNIT) as i64
+    }
+}
+
+impl fmt::Display for PolicyAmount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = format_scaled(self.0, SCALE);
+        let trimmed = text.trim_end_matches('0');
+        let trimmed = trimmed.strip_suffix('.').unwrap_or(trimmed);
+        // Keep two places where there are any, as people write money.
+        match trimmed.split_once('.') {
+            Some((_, frac)) if frac.len() == 1 => write!(f, "{trimmed}0"),
+            Some(_) => f.write_str(trimmed),
+            None => f.write_str(trimmed),
+        }
+    }
+}
+
+impl TryFrom<String> for PolicyAmount {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        PolicyAmount::parse(&value)
+    }
+}
+
+impl From<PolicyAmount> for String {
+    fn from(value: PolicyAmount) -> Self {
+        value.to_string()
+    }
+}
+
+/// A percentage, exact to six decimal places (`"8"` is 8 %).
+pub type Rate = PolicyAmount;
+
+/// How a message or task reaches its recipient.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// An e-mail to the customer's billing contact.
+    Email,
+    /// A letter (PDF) to the customer.
+    Letter,
+    /// A call for the collector to make: a task on the worklist.
+    CallTask,
+    /// Something for a person inside the business to do: a task.
+    InternalTask,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Email => "email",
+            Channel::Letter => "letter",
+            Channel::CallTask => "call_task",
+            Channel::InternalTask => "internal_task",
+        }
+    }
+
+    /// Whether the customer receives it (a message), or a person here acts on it (a task).
+    pub fn is_customer_facing(self) -> bool {
+        matches!(self, Channel::Email | Channel::Letter)
+    }
+}
+
+/// What a step does besides its message or task.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Effect {
+    /// Attach the invoice again to the message.
+    ResendInvoice,
+    /// Charge the late fee (`[late_fee]`).
+    LateFee,
+    /// State in the message the date interest starts (`[interest]`); with
+    /// `start = "notice"` interest runs only from a date so stated.
+    AnnounceInterest,
+    /// The customer becomes `cod_required`.
+    CreditHold,
+    /// Propose handing the debt to a collection agency (a person approves).
+    ProposeAgency,
+    /// Propose legal action (a person approves).
+    ProposeLegal,
+    /// Propose writing the invoice off (a person approves).
+    ProposeWriteOff,
+}
+
+impl Effect {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Effect::ResendInvoice => "resend_invoice",
+            Effect::LateFee => "late_fee",
+            Effect::AnnounceInterest => "announce_interest",
+            Effect::CreditHold => "credit_hold",
+            Effect::ProposeAgency => "propose_agency",
+            Effect::ProposeLegal => "propose_legal",
+            Effect::ProposeWriteOff => "propose_write_off",
+        }
+    }
+}
+
+/// A pre-due reminder (`[[reminder]]`, `days_before_due`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reminder {
+    pub key: String,
+    pub days_before_due: u32,
+    #[serde(default = "email")]
+    pub channels: Vec<Channel>,
+    pub template: String,
+}
+
+/// A step of the collections ladder (`[[step]]`, `days_past_due`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LadderStep {
+    pub key: String,
+    pub days_past_due: u32,
+    #[serde(default = "email")]
+    pub channels: Vec<Channel>,
+    pub template: String,
+    #[serde(default)]
+    pub effects: Vec<Effect>,
+}
+
+fn email() -> Vec<Channel> {
+    vec![Channel::Email]
+}
+
+/// One step of the ladder as the run sees it: reminders and overdue steps
+/// in one list, by their offset from the due date (negative before it).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Step {
+    pub key: String,
+    pub offset_days: i32,
+    pub channels: Vec<Channel>,
+    pub template: String,
+    pub effects: Vec<Effect>,
+}
+
+impl Step {
+    pub fn has(&self, effect: Effect) -> bool {
+        self.effects.contains(&effect)
+    }
+
+    pub fn is_customer_facing(&self) -> bool {
+        self.channels.iter().any(|c| c.is_customer_facing())
+    }
+
+    pub fn is_reminder(&self) -> bool {
+        self.offset_days <= 0
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FeeBasis {
+    /// Once per invoice and step.
+    Invoice,
+    /// Again every `period_days` while the invoice stays overdue.
+    Period,
+}
+
+/// `[late_fee]`: flat, or a percentage of the invoice's overdue principal.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LateFee {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flat: Option<PolicyAmount>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub percent: Option<Rate>,
+    #[serde(default = "fee_basis")]
+    pub per: FeeBasis,
+    #[serde(default = "thirty")]
+    pub period_days: u32,
+    /// Most fees one invoice may carry in all, if set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cap: Option<PolicyAmount>,
+}
+
+fn fee_basis() -> FeeBasis {
+    FeeBasis::Invoice
+}
+
+fn thirty() -> u32 {
+    30
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InterestStart {
+    /// From the due date plus `grace_days`.
+    Grace,
+    /// From the date a notice with `announce_interest` stated (due date +
+    /// `grace_days`, and never sooner after the notice than the ladder
+    /// intended); no notice, no interest.
+    Notice,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DayCount {
+    /// Actual days over a 365-day year.
+    #[serde(rename = "act/365")]
+    Act365,
+    /// Actual days over a 360-day year.
+    #[serde(rename = "act/360")]
+    Act360,
+}
+
+impl DayCount {
+    pub fn year_days(self) -> i128 {
+        match self {
+            DayCount::Act365 => 365,
+            DayCount::Act360 => 360,
+        }
+    }
+}
+
+/// `[interest]`: simple interest accrued daily on overdue principal.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InterestRule {
+    pub annual_rate_percent: Rate,
+    #[serde(default = "interest_start")]
+    pub start: InterestStart,
+    #[serde(default)]
+    pub grace_days: u32,
+    /// Most interest one invoice may be charged for one calendar month.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub monthly_cap: Option<PolicyAmount>,
+    /// Accrue on fees and posted interest too (off: principal only).
+    #[serde(default)]
+    pub compound: bool,
+    #[serde(default = "day_count")]
+    pub day_count: DayCount,
+}
+
+fn interest_start() -> InterestStart {
+    InterestStart::Grace
+}
+
+fn day_count() -> DayCount {
+    DayCount::Act365
+}
+
+/// Within one invoice, what a payment settles first. (Across invoices a
+/// payment goes to the oldest due first, or where it is explicitly put.)
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AllocationOrder {
+    /// The invoice's principal, then its fees, then its interest.
+    PrincipalFirst,
+    /// Fees, then interest, then principal (interest keeps running longest).
+    FeesInterestPrincipal,
+}
+
+/// `[credit]`: limits and when a customer must pay cash on delivery.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreditRules {
+    /// Limit for customers without their own, in the organisation's currency.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_limit: Option<PolicyAmount>,
+    /// A customer with any invoice this many days past due becomes `cod_required`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cod_when_days_past_due: Option<u32>,
+    /// The hold placed by the policy lifts once nothing is overdue.
+    #[serde(default = "yes")]
+    pub lift_when_nothing_overdue: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// `[payments]`
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentRules {
+    #[serde(default)]
+    pub accepted_methods: Vec<String>,
+    #[serde(default = "allocation_order")]
+    pub allocation: AllocationOrder,
+}
+
+fn allocation_order() -> AllocationOrder {
+    AllocationOrder::PrincipalFirst
+}
+
+/// A risk tier, from least to most risky. `New` is a customer with too
+/// little history to judge.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tier {
+    New,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Tier {
+    pub const ALL: [Tier; 5] = [
+        Tier::New,
+        Tier::Low,
+        Tier::Medium,
+        Tier::High,
+        Tier::Critical,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tier::New => "new",
+            Tier::Low => "low",
+            Tier::Medium => "medium",
+            Tier::High => "high",
+            Tier::Critical => "critical",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Tier> {
+        Tier::ALL.into_iter().find(|t| t.as_str() == text)
+    }
+}
+
+impl fmt::Display for Tier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// When a customer is placed in a tier (any condition set suffices), and
+/// what the tier changes.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TierRule {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avg_days_late_at_least: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_time_percent_below: Option<u32>,
+    /// The key of a ladder step reached in the last 12 months.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step_reached: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub broken_promises_at_least: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disputes_at_least: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenure_days_below: Option<u32>,
+    /// Days added to every overdue step's threshold (negative: sooner).
+    #[serde(default)]
+    pub ladder_shift_days: i32,
+    /// Customers in this tier must pay cash on delivery.
+    #[serde(default)]
+    pub cod: bool,
+    /// Weight on the worklist, in percent (100 = neutral).
+    #[serde(default = "hundred")]
+    pub worklist_weight_percent: u32,
+}
+
+fn hundred() -> u32 {
+    100
+}
+
+/// `[tiers]`
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TierRules {
+    /// Fewer settled invoices than this: tier `new`.
+    #[serde(default = "three")]
+    pub settled_invoices_to_rate: u32,
+    /// How far back history counts, in days.
+    #[serde(default = "year")]
+    pub history_days: u32,
+    #[serde(default)]
+    pub new: TierRule,
+    #[serde(default)]
+    pub low: TierRule,
+    #[serde(default)]
+    pub medium: TierRule,
+    #[serde(default)]
+    pub high: TierRule,
+    #[serde(default)]
+    pub critical: TierRule,
+}
+
+fn three() -> u32 {
+    3
+}
+
+fn year() -> u32 {
+    365
+}
+
+impl TierRules {
+    pub fn rule(&self, tier: Tier) -> &TierRule {
+        match tier {
+            Tier::New => &self.new,
+            Tier::Low => &self.low,
+            Tier::Medium => &self.medium,
+            Tier::High => &self.high,
+            Tier::Critical => &self.critical,
+        }
+    }
+}
+
+/// `[plans]`: payment plans.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanRules {
+    /// An installment this many days past due breaks the plan; the ladder
+    /// resumes on the invoices it covered.
+    #[serde(default = "fifteen")]
+    pub default_after_days: u32,
+    /// Reminder before each installment falls due, in days (none if unset).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remind_days_before: Option<u32>,
+    /// Notice when an installment is this many days past due.
+    #[serde(default = "three_days")]
+    pub notice_days_past_due: u32,
+}
+
+fn fifteen() -> u32 {
+    15
+}
+
+fn three_days() -> u32 {
+    3
+}
+
+/// `[collateral]`
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CollateralRules {
+    /// A task is made this many days before a piece of collateral expires.
+    #[serde(default = "thirty")]
+    pub warn_days_before_expiry: u32,
+}
+
+/// `[[customer]]`: what the policy says differently for one customer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomerOverride {
+    #[serde(rename = "ref")]
+    pub reference: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub terms: Option<Terms>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credit_limit: Option<PolicyAmount>,
+    /// No reminders, notices, fees or interest for this customer.
+    #[serde(default)]
+    pub pause: bool,
+    #[serde(default)]
+    pub ladder_shift_days: i32,
+    /// Why: kept with the version.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reason: String,
+}
+
+/// The whole policy.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    /// Terms for new customers and invoices without their own.
+    pub default_terms: Terms,
+    pub credit: CreditRules,
+    pub payments: PaymentRules,
+    #[serde(default, rename = "reminder")]
+    pub reminders: Vec<Reminder>,
+    #[serde(default, rename = "step")]
+    pub ladder: Vec<LadderStep>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub late_fee: Option<LateFee>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interest: Option<InterestRule>,
+    pub tiers: TierRules,
+    pub plans: PlanRules,
+    pub collateral: CollateralRules,
+    #[serde(default, rename = "customer")]
+    pub overrides: Vec<CustomerOverride>,
+}
+
+impl Policy {
+    /// Reminders and overdue steps in one list, earliest first.
+    pub fn steps(&self) -> Vec<Step> {
+        let mut steps: Vec<Step> = self
+            .reminders
+            .iter()
+            .map(|r| Step {
+                key: r.key.clone(),
+                offset_days: -(r.days_before_due as i32),
+                channels: r.channels.clone(),
+                template: r.template.clone(),
+                effects: Vec::new(),
+            })
+            .chain(self.ladder.iter().map(|s| Step {
+                key: s.key.clone(),
+                offset_days: s.days_past_due as i32,
+                channels: s.channels.clone(),
+                template: s.template.clone(),
+                effects: s.effects.clone(),
+            }))
+            .collect();
+        steps.sort_by_key(|s| s.offset_days);
+        steps
+    }
+
+    pub fn override_for(&self, reference: &str) -> Option<&CustomerOverride> {
+        self.overrides.iter().find(|o| o.reference == reference)
+    }
+
+    /// Checks what the types cannot: unique keys, sane days, a fee that is
+    /// flat or percent. Each problem names the place in the document.
+    pub fn check(&self) -> Result<(), Vec<PolicyProblem>> {
+        let mut problems = Vec::new();
+        let mut problem = |place: String, reason: String| {
+            problems.push(PolicyProblem { place, reason });
+        };
+        let steps = self.reminders.len() + self.ladder.len();
+        if steps > STEPS_MAX {
+            problem(
+                "reminder/step".into(),
+                format!("{steps} steps; at most {STEPS_MAX} are accepted"),
+            );
+        }
+        let mut keys: Vec<&str> = Vec::new();
+        let key_ok = |k: &str| {
+            !k.is_empty()
+                && k.len() <= 64
+                && k.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        };
+        for (i, r) in self.reminders.iter().enumerate() {
+            let place = format!("reminder {} ('{}')", i + 1, r.key);
+            if !key_ok(&r.key) {
+                problem(place.clone(), "key must be 1–64 of a–z, 0–9 and _".into());
+            }
+            if keys.contains(&r.key.as_str()) {
+                problem(place.clone(), "key is used twice".into());
+            }
+            keys.push(&r.key);
+            if r.days_before_due > STEP_DAYS_MAX {
+                problem(
+                    place.clone(),
+                    format!("days_before_due is over {STEP_DAYS_MAX}"),
+                );
+            }
+            if !r.channels.iter().all(|c| c.is_customer_facing()) || r.channels.is_empty() {
+                problem(
+                    place.clone(),
+                    "a reminder goes to the customer: channels email and/or letter".into(),
+                );
+            }
+            if r.template.trim().is_empty() {
+                problem(place, "template is empty".into());
+            }
+        }
+        let mut last_days = None;
+        for (i, s) in self.ladder.iter().enumerate() {
+            let place = format!("step {} ('{}')", i + 1, s.key);
+            if !key_ok(&s.key) {
+                problem(place.clone(), "key must be 1–64 of a–z, 0–9 and _".into());
+            }
+            if keys.contains(&s.key.as_str()) {
+                problem(place.clone(), "key is used twice".into());
+            }
+            keys.push(&s.key);
+            if s.days_past_due == 0 {
+                problem(place.clone(), "days_past_due must be 1 or more; a reminder on the due date is a [[reminder]] with days_before_due = 0".into());
+            }
+            if s.days_past_due > STEP_DAYS_MAX {
+                problem(
+                    place.clone(),
+                    format!("days_past_due is over {STEP_DAYS_MAX}"),
+                );
+            }
+            if let Some(last) = last_days {
+                if s.days_past_due <= last {
+                    problem(place.clone(), format!("days_past_due {} is not after the step before ({last}); list steps in order", s.days_past_due));
+                }
+            }
+            last_days = Some(s.days_past_due);
+            if s.channels.is_empty() {
+                problem(
+                    place.clone(),
+                    "give at least one channel: email, letter, call_task, internal_task".into(),
+                );
+            }
+            if s.template.trim().is_empty() {
+                problem(place.clone(), "template is empty".into());
+            }
+            if s.effects.contains(&Effect::LateFee) && self.late_fee.is_none() {
+                problem(
+                    place.clone(),
+                    "effect late_fee needs a [late_fee] section".into(),
+                );
+            }
+            if s.effects.contains(&Effect::AnnounceInterest) && self.interest.is_none() {
+                problem(
+                    place,
+                    "effect announce_interest needs an [interest] section".into(),
+                );
+            }
+        }
+        if let Some(fee) = &self.late_fee {
+            match (&fee.flat, &fee.percent) {
+                (Some(_), Some(_)) | (None, None) => problem(
+                    "late_fee".into(),
+                    "give either flat (an amount) or percent (of the overdue amount), not both"
+                        .into(),
+                ),
+                _ => {}
+            }
+            if fee.per == FeeBasis::Period && fee.period_days == 0 {
+                problem("late_fee.period_days".into(), "must be 1 or more".into());
+            }
+            if fee.percent.is_some_and(|p| p.scaled() > 100 * UNIT) {
+                problem("late_fee.percent".into(), "at most 100".into());
+            }
+        }
+        if let Some(interest) = &self.interest {
+            if interest.annual_rate_percent.scaled() > 100 * UNIT {
+                problem("interest.annual_rate_percent".into(), "at most 100".into());
+            }
+            if interest.start == InterestStart::Notice
+                && !self
+                    .ladder
+                    .iter()
+                    .any(|s| s.effects.contains(&Effect::AnnounceInterest))
+            {
+                problem(
+                    "interest.start".into(),
+                    "\"notice\" needs a step with effect announce_interest".into(),
+                );
+            }
+        }
+        for tier in Tier::ALL {
+            let rule = self.tiers.rule(tier);
+            if let Some(step) = &rule.step_reached {
+                if !self.ladder.iter().any(|s| &s.key == step) {
+                    problem(
+                        format!("tiers.{tier}.step_reached"),
+                        format!("no step has key '{step}'"),
+                    );
+                }
+            }
+            if rule.on_time_percent_below.is_some_and(|p| p > 100) {
+                problem(
+                    format!("tiers.{tier}.on_time_percent_below"),
+                    "at most 100".into(),
+                );
+            }
+            if rule.ladder_shift_days.unsigned_abs() > STEP_DAYS_MAX {
+                problem(
+                    format!("tiers.{tier}.ladder_shift_days"),
+                    format!("at most {STEP_DAYS_MAX} either way"),
+                );
+            }
+        }
+        if self.overrides.len() > OVERRIDES_MAX {
+            problem(
+                "customer".into(),
+                format!("at most {OVERRIDES_MAX} overrides"),
+            );
+        }
+        let mut refs: Vec<&str> = Vec::new();
+        for (i, o) in self.overrides.iter().enumerate() {
+            if refs.contains(&o.reference.as_str()) {
+                problem(
+                    format!("customer {} ('{}')", i + 1, o.reference),
+                    "this customer has an override already".into(),
+                );
+            }
+            refs.push(&o.reference);
+            if o.ladder_shift_days.unsigned_abs() > STEP_DAYS_MAX {
+                problem(
+                    format!("customer {} ('{}')", i + 1, o.reference),
+                    format!("ladder_shift_days: at most {STEP_DAYS_MAX} either way"),
+                );
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems)
+        }
+    }
+}
+
+/// One thing wrong with a policy: where, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PolicyProblem {
+    pub place: String,
+    pub reason: String,
+}
+
+impl fmt::Display for PolicyProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.place, self.reason)
+    }
+}
