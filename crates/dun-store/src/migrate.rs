@@ -11,12 +11,26 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "ledger",
-    sqlite: include_str!("migrations/sqlite/0001_ledger.sql"),
-    postgres: include_str!("migrations/postgres/0001_ledger.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "ledger",
+        sqlite: include_str!("migrations/sqlite/0001_ledger.sql"),
+        postgres: include_str!("migrations/postgres/0001_ledger.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "policy",
+        sqlite: include_str!("migrations/sqlite/0002_policy.sql"),
+        postgres: include_str!("migrations/postgres/0002_policy.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "collections",
+        sqlite: include_str!("migrations/sqlite/0003_collections.sql"),
+        postgres: include_str!("migrations/postgres/0003_collections.sql"),
+    },
+];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
     version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)";
@@ -109,12 +123,12 @@ mod tests {
     }
 
     #[test]
-    fn every_migration_splits_into_create_statements() {
+    fn every_migration_splits_into_create_or_alter_statements() {
         for m in MIGRATIONS {
             for sql in [m.sqlite, m.postgres] {
                 for statement in statements(sql) {
                     assert!(
-                        statement.starts_with("CREATE "),
+                        statement.starts_with("CREATE ") || statement.starts_with("ALTER TABLE "),
                         "migration {} holds '{statement}'",
                         m.version
                     );

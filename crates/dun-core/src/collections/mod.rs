@@ -3,5 +3,11 @@
 //! Everything here is a pure decision over data the shell loads: no I/O,
 //! no clock. The store applies what the run decides.
 
+pub mod action;
+pub mod charges;
+pub mod credit;
 pub mod document;
 pub mod policy;
+pub mod risk;
+pub mod run;
+pub mod worklist;

@@ -1,0 +1,255 @@
+//! What the run decides: actions, each naming the policy version and the
+//! rule that produced it, and the marks that make it happen at most once.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use super::credit::CustomerStatus;
+use super::policy::{Channel, Tier};
+use crate::currency::Currency;
+use crate::date::Date;
+
+/// What a step was done for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Subject {
+    Invoice {
+        id: i64,
+    },
+    /// Installment `number` (1-based) of a payment plan.
+    Installment {
+        plan_id: i64,
+        number: u32,
+    },
+    Collateral {
+        id: i64,
+    },
+}
+
+impl fmt::Display for Subject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Subject::Invoice { id } => write!(f, "invoice:{id}"),
+            Subject::Installment { plan_id, number } => write!(f, "plan:{plan_id}/{number}"),
+            Subject::Collateral { id } => write!(f, "collateral:{id}"),
+        }
+    }
+}
+
+impl Subject {
+    pub fn parse(text: &str) -> Option<Subject> {
+        let (kind, rest) = text.split_once(':')?;
+        match kind {
+            "invoice" => Some(Subject::Invoice {
+                id: rest.parse().ok()?,
+            }),
+            "collateral" => Some(Subject::Collateral {
+                id: rest.parse().ok()?,
+            }),
+            "plan" => {
+                let (plan, number) = rest.split_once('/')?;
+                Some(Subject::Installment {
+                    plan_id: plan.parse().ok()?,
+                    number: number.parse().ok()?,
+                })
+            }
+            _ => None,
+        }
+    }
+}
+
+/// "This was done for this subject": a step sent (or skipped), a fee
+/// charged, a month's interest posted. The store keeps marks unique, which
+/// is what makes a second run of the same day produce nothing.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Mark {
+    pub subject: Subject,
+    /// A step key (`first_notice`), `fee:<step>` (`fee:<step>:<period>`
+    /// for fees per period), `interest:<YYYY-MM>`, `expiry`, `reminder`, `notice`.
+    pub key: String,
+}
+
+impl Mark {
+    pub fn new(subject: Subject, key: impl Into<String>) -> Mark {
+        Mark {
+            subject,
+            key: key.into(),
+        }
+    }
+}
+
+/// A mark already on the book.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DoneMark {
+    pub key: String,
+    pub on: Date,
+    /// Recorded as superseded by a later step, not performed.
+    pub skipped: bool,
+}
+
+/// One invoice (or installment) a message is about.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct MessageItem {
+    pub invoice_id: i64,
+    pub number: String,
+    pub currency: Currency,
+    pub due_date: Date,
+    pub days_past_due: i32,
+    pub open_minor: i64,
+    /// The step this item is sent for.
+    pub step: String,
+    /// Set when the item is an installment of a payment plan.
+    pub installment: Option<InstallmentRef>,
+    /// Attach the invoice again.
+    pub resend_invoice: bool,
+    /// The message states that interest runs from this date if unpaid.
+    pub interest_from: Option<Date>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct InstallmentRef {
+    pub plan_id: i64,
+    pub number: u32,
+    pub amount_minor: i64,
+}
+
+/// One customer's message of the day: every invoice concerned, one message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Message {
+    pub channels: Vec<Channel>,
+    /// The template of the most pressing step among the items.
+    pub template: String,
+    pub items: Vec<MessageItem>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskKind {
+    Call,
+    Internal,
+    /// Review an escalation or a write-off the policy proposes; a person decides.
+    Escalation,
+    CollateralExpiry,
+    BrokenPromise,
+}
+
+impl TaskKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskKind::Call => "call",
+            TaskKind::Internal => "internal",
+            TaskKind::Escalation => "escalation",
+            TaskKind::CollateralExpiry => "collateral_expiry",
+            TaskKind::BrokenPromise => "broken_promise",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Task {
+    pub kind: TaskKind,
+    pub title: String,
+    pub invoice_ids: Vec<i64>,
+    /// What the policy proposes a person approve (`propose_agency`, …).
+    pub proposals: Vec<String>,
+    pub due_date: Date,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "type")]
+pub enum ActionKind {
+    Message(Message),
+    Task(Task),
+    Fee {
+        invoice_id: i64,
+        number: String,
+        currency: Currency,
+        amount_minor: i64,
+        step: String,
+    },
+    Interest {
+        invoice_id: i64,
+        number: String,
+        currency: Currency,
+        amount_minor: i64,
+        from: Date,
+        through: Date,
+        /// The accrual before the monthly cap, when the cap cut it.
+        uncapped_minor: Option<i64>,
+    },
+    /// Steps superseded by a later one reached on the same run (a missed
+    /// day): recorded, not performed.
+    Skip {
+        steps: Vec<String>,
+        invoice_id: i64,
+    },
+    SetStatus {
+        from: CustomerStatus,
+        to: CustomerStatus,
+        reason: String,
+    },
+    SetTier {
+        from: Tier,
+        to: Tier,
+        reasons: Vec<String>,
+    },
+    PromiseSettled {
+        promise_id: i64,
+        kept: bool,
+        currency: Currency,
+        amount_minor: i64,
+        received_minor: i64,
+    },
+    PlanSettled {
+        plan_id: i64,
+        /// `completed`, or `defaulted` (the ladder resumes on its invoices).
+        outcome: PlanOutcome,
+        installment: Option<u32>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlanOutcome {
+    Completed,
+    Defaulted,
+}
+
+impl ActionKind {
+    /// A short name for tables and logs.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ActionKind::Message(_) => "message",
+            ActionKind::Task(_) => "task",
+            ActionKind::Fee { .. } => "fee",
+            ActionKind::Interest { .. } => "interest",
+            ActionKind::Skip { .. } => "skip",
+            ActionKind::SetStatus { .. } => "status",
+            ActionKind::SetTier { .. } => "tier",
+            ActionKind::PromiseSettled { .. } => "promise",
+            ActionKind::PlanSettled { .. } => "plan",
+        }
+    }
+}
+
+/// One decision of the run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Action {
+    pub customer_id: i64,
+    /// The policy rule that produced it: `step.final_demand`, `late_fee`,
+    /// `interest`, `credit.cod_when_days_past_due`, `tiers`, …
+    pub rule: String,
+    /// Marks set when the action is applied; if any is already on the book
+    /// the action has been done and is not applied again.
+    pub marks: Vec<Mark>,
+    pub kind: ActionKind,
+}
+
+/// Everything one run decided.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RunPlan {
+    pub as_of: Date,
+    pub policy_version: i64,
+    pub actions: Vec<Action>,
+}

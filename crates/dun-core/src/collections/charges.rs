@@ -1,0 +1,386 @@
+//! What an invoice's open amount is made of, and the late fees and interest
+//! the policy charges on it.
+//!
+//! The ledger records fees and interest as their own entries, and money
+//! taken off an invoice as one figure. Which part of the invoice that money
+//! settled is a rule of the policy ([`AllocationOrder`]), applied here when a
+//! fee or interest is computed, so the rule can change without rewriting
+//! history.
+
+use serde::Serialize;
+
+use super::policy::{AllocationOrder, FeeBasis, InterestRule, LateFee};
+use crate::date::Date;
+use crate::ledger::EntryKind;
+use crate::money::round_half_even;
+use crate::state::InvoiceState;
+
+/// An invoice's open amount by part.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct OpenSplit {
+    pub principal_minor: i64,
+    pub fees_minor: i64,
+    pub interest_minor: i64,
+}
+
+impl OpenSplit {
+    pub fn total_minor(&self) -> i64 {
+        self.principal_minor + self.fees_minor + self.interest_minor
+    }
+}
+
+/// The open amount of `invoice` at the end of `date`, by part, with what was
+/// taken off settling the parts in `order`.
+pub fn open_split_as_of(invoice: &InvoiceState, date: Date, order: AllocationOrder) -> OpenSplit {
+    let (mut principal, mut fees, mut interest, mut reduced) = (0i64, 0i64, 0i64, 0i64);
+    for m in invoice
+        .movements
+        .iter()
+        .filter(|m| m.effective_date <= date)
+    {
+        match m.kind {
+            EntryKind::InvoiceIssued | EntryKind::InvoiceVoided => principal += m.ar_minor,
+            EntryKind::Fee => fees += m.ar_minor,
+            EntryKind::Interest => interest += m.ar_minor,
+            _ => reduced -= m.ar_minor,
+        }
+    }
+    let mut take = |part: &mut i64| {
+        let t = reduced.min(*part).max(0);
+        *part -= t;
+        reduced -= t;
+    };
+    match order {
+        AllocationOrder::PrincipalFirst => {
+            take(&mut principal);
+            take(&mut fees);
+            take(&mut interest);
+        }
+        AllocationOrder::FeesInterestPrincipal => {
+            take(&mut fees);
+            take(&mut interest);
+            take(&mut principal);
+        }
+    }
+    OpenSplit {
+        principal_minor: principal,
+        fees_minor: fees,
+        interest_minor: interest,
+    }
+}
+
+/// Fees charged on an invoice so far (posted entries).
+pub fn fees_charged_minor(invoice: &InvoiceState) -> i64 {
+    invoice
+        .movements
+        .iter()
+        .filter(|m| m.kind == EntryKind::Fee)
+        .map(|m| m.ar_minor)
+        .sum()
+}
+
+/// The late fee for one charge: flat, or `percent` of the overdue
+/// principal, rounded half-even once; then held under the cap given what
+/// the invoice has been charged already. Zero means nothing to post.
+pub fn late_fee_minor(
+    rule: &LateFee,
+    invoice: &InvoiceState,
+    as_of: Date,
+    order: AllocationOrder,
+) -> i64 {
+    let currency = invoice.currency;
+    let amount = match (rule.flat, rule.percent) {
+        (Some(flat), _) => flat.in_minor(currency),
+        (None, Some(percent)) => {
+            let base = open_split_as_of(invoice, as_of, order)
+                .principal_minor
+                .max(0);
+            // base × percent / 100, percent scaled by 10^6.
+            round_half_even(i128::from(base) * percent.scaled(), 100 * 1_000_000) as i64
+        }
+        (None, None) => 0,
+    };
+    let room = match rule.cap {
+        Some(cap) => (cap.in_minor(currency) - fees_charged_minor(invoice)).max(0),
+        None => i64::MAX,
+    };
+    amount.min(room).max(0)
+}
+
+/// The periods of a fee charged per period that have begun by
+/// `days_past_due`, for a step reached at `step_days`: 0, 1, 2, …
+pub fn fee_periods(rule: &LateFee, step_days: i32, days_past_due: i32) -> u32 {
+    match rule.per {
+        FeeBasis::Invoice => 1,
+        FeeBasis::Period => {
+            let since = (days_past_due - step_days).max(0) as u32;
+            since / rule.period_days.max(1) + 1
+        }
+    }
+}
+
+/// One calendar month of interest on one invoice.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct InterestCharge {
+    /// First and last day accrued (inclusive).
+    pub from: Date,
+    pub through: Date,
+    pub amount_minor: i64,
+    /// What the accrual came to before the monthly cap, if the cap cut it.
+    pub uncapped_minor: Option<i64>,
+}
+
+/// Simple interest on `invoice` for the days `from..=through`: each day
+/// accrues `base × rate / 100 / year days`, where the base is the overdue
+/// principal at the end of that day (the whole open amount when
+/// `compound`); the sum is kept exact and rounded half-even once, then held
+/// under the monthly cap.
+pub fn interest_for(
+    rule: &InterestRule,
+    invoice: &InvoiceState,
+    from: Date,
+    through: Date,
+    order: AllocationOrder,
+) -> InterestCharge {
+    let mut numerator: i128 = 0;
+    if from <= through {
+        // The base changes only on days with a movement; walk the segments.
+        let mut change_days: Vec<Date> = invoice
+            .movements
+            .iter()
+            .map(|m| m.effective_date)
+            .filter(|d| *d > from && *d <= through)
+            .collect();
+        change_days.sort_unstable();
+        change_days.dedup();
+        let mut start = from;
+        for next in change_days
+            .into_iter()
+            .chain(std::iter::once(through.add_days(1)))
+        {
+            let split = open_split_as_of(invoice, start, order);
+            let base = if rule.compound {
+                split.total_minor()
+            } else {
+                split.principal_minor
+            }
+            .max(0);
+            let days = next.days_since(start);
+            numerator += i128::from(base) * i128::from(days) * rule.annual_rate_percent.scaled();
+            start = next;
+        }
+    }
+    let denominator = 100 * 1_000_000 * rule.day_count.year_days();
+    let accrued = round_half_even(numerator, denominator) as i64;
+    let cap = rule.monthly_cap.map(|c| c.in_minor(invoice.currency));
+    let amount = cap.map_or(accrued, |c| accrued.min(c));
+    InterestCharge {
+        from,
+        through,
+        amount_minor: amount,
+        uncapped_minor: (amount != accrued).then_some(accrued),
+    }
+}
+
+/// The calendar months wholly ended before `as_of` in which interest
+/// started on `start` runs: `(first day, last day)` of each, clipped to the
+/// start. Interest is posted per month once the month is over.
+pub fn interest_months(start: Date, as_of: Date) -> Vec<(Date, Date)> {
+    let mut months = Vec::new();
+    let (y, m, _) = start.ymd();
+    let mut first = Date::from_ymd(y, m, 1).expect("first of a month exists");
+    loop {
+        let last = first.end_of_month();
+        if last >= as_of {
+            break;
+        }
+        months.push((first.max(start), last));
+        first = last.add_days(1);
+    }
+    months
+}
+
+/// `YYYY-MM` of a date: the key of a month's interest.
+pub fn month_key(date: Date) -> String {
+    let (y, m, _) = date.ymd();
+    format!("{y:04}-{m:02}")
+}
+
+#[cfg(test)]
+// Minor units written as major_minor (100_00 is 100.00) read as money.
+#[allow(clippy::inconsistent_digit_grouping)]
+mod tests {
+    use super::*;
+    use crate::book::Book;
+    use crate::collections::policy::{DayCount, InterestStart, PolicyAmount};
+    use crate::invoice::{InvoiceDraft, InvoiceLine};
+    use crate::posting::AllocationRequest;
+    use crate::terms::Terms;
+    use crate::Currency;
+
+    fn day(s: &str) -> Date {
+        Date::parse(s).unwrap()
+    }
+
+    fn book_with_invoice(total_minor: i64) -> (Book, i64) {
+        let mut book = Book::new();
+        let draft = InvoiceDraft {
+            customer_id: 1,
+            currency: Currency::parse("USD").unwrap(),
+            issue_date: day("2026-01-01"),
+            terms: Terms::Net { days: 30 },
+            description: String::new(),
+            lines: vec![InvoiceLine::new("work", 10_000, total_minor, 0).unwrap()],
+            installments: Vec::new(),
+        };
+        let id = book.issue(&draft).unwrap();
+        (book, id)
+    }
+
+    fn interest_rule(rate: &str) -> InterestRule {
+        InterestRule {
+            annual_rate_percent: PolicyAmount::parse(rate).unwrap(),
+            start: InterestStart::Grace,
+            grace_days: 0,
+            monthly_cap: None,
+            compound: false,
+            day_count: DayCount::Act365,
+        }
+    }
+
+    #[test]
+    fn a_partial_payment_settles_principal_or_fees_first_as_the_policy_says() {
+        let (mut book, id) = book_with_invoice(100_00);
+        book.charge(id, EntryKind::Fee, 40_00, day("2026-03-01"))
+            .unwrap();
+        book.receive(
+            1,
+            Currency::parse("USD").unwrap(),
+            day("2026-03-05"),
+            50_00,
+            &AllocationRequest::OldestDueFirst,
+        )
+        .unwrap();
+        let inv = &book.invoices[&id];
+        let p = open_split_as_of(inv, day("2026-03-05"), AllocationOrder::PrincipalFirst);
+        assert_eq!((p.principal_minor, p.fees_minor), (50_00, 40_00));
+        let f = open_split_as_of(
+            inv,
+            day("2026-03-05"),
+            AllocationOrder::FeesInterestPrincipal,
+        );
+        assert_eq!((f.principal_minor, f.fees_minor), (90_00, 0));
+        assert_eq!(p.total_minor(), f.total_minor());
+    }
+
+    #[test]
+    fn interest_accrues_daily_on_principal_and_rounds_once() {
+        let (mut book, id) = book_with_invoice(1_000_00);
+        // 10 % a year on 1,000.00 for 31 days = 8.4931… → 8.49.
+        let rule = interest_rule("10");
+        let c = interest_for(
+            &rule,
+            &book.invoices[&id],
+            day("2026-03-01"),
+            day("2026-03-31"),
+            AllocationOrder::PrincipalFirst,
+        );
+        assert_eq!(c.amount_minor, 8_49);
+        // Half paid on the 16th: 15 days on 1,000 + 16 days on 500 = 4.109… + 2.191… = 6.30.
+        book.receive(
+            1,
+            Currency::parse("USD").unwrap(),
+            day("2026-03-16"),
+            500_00,
+            &AllocationRequest::OldestDueFirst,
+        )
+        .unwrap();
+        let c = interest_for(
+            &rule,
+            &book.invoices[&id],
+            day("2026-03-01"),
+            day("2026-03-31"),
+            AllocationOrder::PrincipalFirst,
+        );
+        assert_eq!(c.amount_minor, 6_30);
+        // A fee is not principal: no interest on it unless compounding.
+        book.charge(id, EntryKind::Fee, 100_00, day("2026-03-01"))
+            .unwrap();
+        let c2 = interest_for(
+            &rule,
+            &book.invoices[&id],
+            day("2026-03-01"),
+            day("2026-03-31"),
+            AllocationOrder::PrincipalFirst,
+        );
+        assert_eq!(c2.amount_minor, 6_30);
+        let mut compound = rule.clone();
+        compound.compound = true;
+        let c3 = interest_for(
+            &compound,
+            &book.invoices[&id],
+            day("2026-03-01"),
+            day("2026-03-31"),
+            AllocationOrder::PrincipalFirst,
+        );
+        assert!(c3.amount_minor > c2.amount_minor);
+        let mut capped = rule;
+        capped.monthly_cap = Some(PolicyAmount::parse("5").unwrap());
+        let c4 = interest_for(
+            &capped,
+            &book.invoices[&id],
+            day("2026-03-01"),
+            day("2026-03-31"),
+            AllocationOrder::PrincipalFirst,
+        );
+        assert_eq!((c4.amount_minor, c4.uncapped_minor), (5_00, Some(6_30)));
+    }
+
+    #[test]
+    fn months_are_whole_and_clipped_to_the_start() {
+        let m = interest_months(day("2026-01-20"), day("2026-04-01"));
+        assert_eq!(
+            m,
+            vec![
+                (day("2026-01-20"), day("2026-01-31")),
+                (day("2026-02-01"), day("2026-02-28")),
+                (day("2026-03-01"), day("2026-03-31")),
+            ]
+        );
+        assert!(interest_months(day("2026-01-20"), day("2026-01-31")).is_empty());
+        assert_eq!(month_key(day("2026-02-28")), "2026-02");
+    }
+
+    #[test]
+    fn a_fee_stops_at_its_cap_and_a_percent_fee_rounds_half_even() {
+        let (mut book, id) = book_with_invoice(1_234_50);
+        let rule = LateFee {
+            flat: None,
+            percent: Some(PolicyAmount::parse("2").unwrap()),
+            per: FeeBasis::Invoice,
+            period_days: 30,
+            cap: Some(PolicyAmount::parse("30").unwrap()),
+        };
+        // 2 % of 1,234.50 = 24.69.
+        assert_eq!(
+            late_fee_minor(
+                &rule,
+                &book.invoices[&id],
+                day("2026-03-01"),
+                AllocationOrder::PrincipalFirst
+            ),
+            24_69
+        );
+        book.charge(id, EntryKind::Fee, 24_69, day("2026-03-01"))
+            .unwrap();
+        assert_eq!(
+            late_fee_minor(
+                &rule,
+                &book.invoices[&id],
+                day("2026-04-01"),
+                AllocationOrder::PrincipalFirst
+            ),
+            5_31
+        );
+    }
+}

@@ -1,0 +1,890 @@
+//! The daily collections run: `(book as of D, policy, D) → actions`.
+//!
+//! [`decide`] is pure and deterministic: the same input gives the same
+//! actions in the same order. It is also what makes the run idempotent:
+//! everything it has done is a [`Mark`] on the book, and it never decides
+//! an action whose mark is already there.
+//!
+//! ## A missed day
+//! The run does not replay the days it missed; it looks at the book as it
+//! stands on D. For each invoice, of the steps reached and not yet done:
+//! - among customer-facing steps only the latest is sent; earlier ones are
+//!   recorded as skipped (a customer never gets a stale first notice and a
+//!   second notice on the same day);
+//! - the same for task steps (call, internal);
+//! - a pre-due reminder is never sent once the invoice is past due;
+//! - effects are not skipped: the late fee of a step reached while the
+//!   machine was off is charged, its credit hold placed;
+//! - interest is posted for every whole month since it started.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde::Serialize;
+
+use super::action::{
+    Action, ActionKind, DoneMark, InstallmentRef, Mark, Message, MessageItem, PlanOutcome, RunPlan,
+    Subject, Task, TaskKind,
+};
+use super::charges::{fee_periods, interest_for, interest_months, late_fee_minor, month_key};
+use super::credit::CustomerStatus;
+use super::policy::{Channel, Effect, FeeBasis, InterestStart, Policy, Step, Tier};
+use super::risk::{assess, History};
+use crate::currency::Currency;
+use crate::date::Date;
+use crate::state::{InvoiceState, SettlementStatus};
+use crate::terms::Installment;
+
+/// A customer as the run sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RunCustomer {
+    pub id: i64,
+    pub reference: String,
+    pub name: String,
+    pub status: CustomerStatus,
+    /// The status was placed by the policy, so the policy may lift it.
+    pub status_by_policy: bool,
+    /// Paused by a person through this day (inclusive).
+    pub paused_until: Option<Date>,
+    pub tier: Tier,
+    pub history: History,
+}
+
+/// An active promise to pay.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Promise {
+    pub id: i64,
+    pub customer_id: i64,
+    pub currency: Currency,
+    pub amount_minor: i64,
+    pub made_on: Date,
+    pub promised_date: Date,
+    /// The invoices it covers; empty: all the customer's in its currency.
+    pub invoice_ids: Vec<i64>,
+}
+
+/// Money received (payments that were not reversed).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Receipt {
+    pub customer_id: i64,
+    pub currency: Currency,
+    pub received_date: Date,
+    pub amount_minor: i64,
+}
+
+/// An open dispute on an invoice.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Dispute {
+    pub id: i64,
+    pub invoice_id: i64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlanStatus {
+    Active,
+    Completed,
+    Defaulted,
+}
+
+/// A payment plan: open invoices turned into dated installments.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Plan {
+    pub id: i64,
+    pub customer_id: i64,
+    pub currency: Currency,
+    pub invoice_ids: Vec<i64>,
+    pub installments: Vec<Installment>,
+    pub created_on: Date,
+    /// What the covered invoices had open when the plan was made.
+    pub opening_minor: i64,
+    pub status: PlanStatus,
+    pub defaulted_on: Option<Date>,
+}
+
+/// Collateral on a customer's credit file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Collateral {
+    pub id: i64,
+    pub customer_id: i64,
+    pub kind: String,
+    pub expires_on: Option<Date>,
+}
+
+/// The book as of the run's date, as loaded by the shell.
+pub struct RunInput<'a> {
+    pub as_of: Date,
+    pub policy: &'a Policy,
+    pub policy_version: i64,
+    pub customers: &'a [RunCustomer],
+    /// Invoices that are open, or moved recently enough to owe interest.
+    pub invoices: &'a [InvoiceState],
+    pub done: &'a HashMap<Subject, Vec<DoneMark>>,
+    pub promises: &'a [Promise],
+    pub receipts: &'a [Receipt],
+    pub disputes: &'a [Dispute],
+    pub plans: &'a [Plan],
+    pub collateral: &'a [Collateral],
+}
+
+struct Ctx<'a> {
+    input: &'a RunInput<'a>,
+    steps: &'a [Step],
+    actions: Vec<Action>,
+}
+
+impl Ctx<'_> {
+    fn done(&self, subject: Subject, key: &str) -> Option<&DoneMark> {
+        self.input
+            .done
+            .get(&subject)
+            .and_then(|marks| marks.iter().find(|m| m.key == key))
+    }
+
+    fn push(
+        &mut self,
+        customer_id: i64,
+        rule: impl Into<String>,
+        marks: Vec<Mark>,
+        kind: ActionKind,
+    ) {
+        self.actions.push(Action {
+            customer_id,
+            rule: rule.into(),
+            marks,
+            kind,
+        });
+    }
+}
+
+/// Decides the run for `input.as_of`.
+pub fn decide(input: &RunInput<'_>) -> RunPlan {
+    let steps = input.policy.steps();
+    let mut ctx = Ctx {
+        input,
+        steps: &steps,
+        actions: Vec::new(),
+    };
+    let mut by_customer: HashMap<i64, Vec<&InvoiceState>> = HashMap::new();
+    for inv in input.invoices {
+        by_customer.entry(inv.customer_id).or_default().push(inv);
+    }
+    let index = |list: Vec<(i64, usize)>| {
+        let mut map: HashMap<i64, Vec<usize>> = HashMap::new();
+        for (k, i) in list {
+            map.entry(k).or_default().push(i);
+        }
+        map
+    };
+    let promises = index(
+        input
+            .promises
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.customer_id, i))
+            .collect(),
+    );
+    let plans = index(
+        input
+            .plans
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.customer_id, i))
+            .collect(),
+    );
+    let collateral = index(
+        input
+            .collateral
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.customer_id, i))
+            .collect(),
+    );
+    let receipts = index(
+        input
+            .receipts
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.customer_id, i))
+            .collect(),
+    );
+    let disputed: BTreeSet<i64> = input.disputes.iter().map(|d| d.invoice_id).collect();
+    let mut customers: Vec<&RunCustomer> = input.customers.iter().collect();
+    customers.sort_by_key(|c| c.id);
+    let none = Vec::new();
+    for customer in customers {
+        let mut invoices = by_customer.get(&customer.id).cloned().unwrap_or_default();
+        invoices.sort_by_key(|i| (first_due(i, input.as_of), i.id));
+        let pick = |map: &HashMap<i64, Vec<usize>>| map.get(&customer.id).unwrap_or(&none).clone();
+        decide_customer(
+            &mut ctx,
+            customer,
+            &invoices,
+            &pick(&promises),
+            &pick(&plans),
+            &pick(&collateral),
+            &pick(&receipts),
+            &disputed,
+        );
+    }
+    RunPlan {
+        as_of: input.as_of,
+        policy_version: input.policy_version,
+        actions: ctx.actions,
+    }
+}
+
+/// The due date the ladder counts from: the oldest part still open.
+fn first_due(invoice: &InvoiceState, as_of: Date) -> Date {
+    invoice
+        .open_parts_as_of(as_of)
+        .first()
+        .map_or(invoice.due_date(), |p| p.due_date)
+}
+
+/// A step's threshold for this customer: overdue steps move by the tier's
+/// and the customer's shift, never onto or before the due date.
+fn threshold(step: &Step, shift: i32) -> i32 {
+    if step.offset_days > 0 {
+        (step.offset_days + shift).max(1)
+    } else {
+        step.offset_days
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn decide_customer(
+    ctx: &mut Ctx<'_>,
+    customer: &RunCustomer,
+    invoices: &[&InvoiceState],
+    promises: &[usize],
+    plans: &[usize],
+    collateral: &[usize],
+    receipts: &[usize],
+    disputed: &BTreeSet<i64>,
+) {
+    let input = ctx.input;
+    let policy = input.policy;
+    let as_of = input.as_of;
+    let cid = customer.id;
+
+    // The tier first: it moves the ladder for this very run.
+    let assessment = assess(&customer.history, &policy.tiers, as_of);
+    if assessment.tier != customer.tier {
+        ctx.push(
+            cid,
+            format!("tiers.{}", assessment.tier),
+            Vec::new(),
+            ActionKind::SetTier {
+                from: customer.tier,
+                to: assessment.tier,
+                reasons: assessment.reasons.clone(),
+            },
+        );
+    }
+    let tier = assessment.tier;
+    let over = policy.override_for(&customer.reference);
+    let shift = policy.tiers.rule(tier).ladder_shift_days + over.map_or(0, |o| o.ladder_shift_days);
+    let paused = over.is_some_and(|o| o.pause) || customer.paused_until.is_some_and(|d| d >= as_of);
+
+    // Promises: kept, broken, or still pausing what they cover.
+    let mut suppressed: BTreeSet<i64> = BTreeSet::new();
+    for &i in promises {
+        let p = &input.promises[i];
+        let received: i64 = receipts
+            .iter()
+            .map(|&r| &input.receipts[r])
+            .filter(|r| r.currency == p.currency)
+            .filter(|r| {
+                r.received_date >= p.made_on && r.received_date <= as_of.min(p.promised_date)
+            })
+            .map(|r| r.amount_minor)
+            .sum();
+        let settled = |kept| ActionKind::PromiseSettled {
+            promise_id: p.id,
+            kept,
+            currency: p.currency,
+            amount_minor: p.amount_minor,
+            received_minor: received,
+        };
+        if received >= p.amount_minor {
+            ctx.push(cid, "promises", Vec::new(), settled(true));
+        } else if as_of > p.promised_date {
+            ctx.push(cid, "promises", Vec::new(), settled(false));
+            ctx.push(
+                cid,
+                "promises",
+                Vec::new(),
+                ActionKind::Task(Task {
+                    kind: TaskKind::BrokenPromise,
+                    title: format!(
+                        "Promise to pay by {} was broken: call {}",
+                        p.promised_date, customer.name
+                    ),
+                    invoice_ids: p.invoice_ids.clone(),
+                    proposals: Vec::new(),
+                    due_date: as_of,
+                }),
+            );
+        } else if p.invoice_ids.is_empty() {
+            suppressed.extend(
+                invoices
+                    .iter()
+                    .filter(|i| i.currency == p.currency)
+                    .map(|i| i.id),
+            );
+        } else {
+            suppressed.extend(p.invoice_ids.iter().copied());
+        }
+    }
+
+    // Plans: a current plan is dunned per installment instead of its invoices.
+    let mut items: Vec<(i32, String, Vec<Channel>, MessageItem, Mark)> = Vec::new();
+    let mut interest_not_before: BTreeMap<i64, Date> = BTreeMap::new();
+    for &i in plans {
+        let plan = &input.plans[i];
+        if plan.status == PlanStatus::Defaulted {
+            if let Some(on) = plan.defaulted_on {
+                for id in &plan.invoice_ids {
+                    interest_not_before.insert(*id, on);
+                }
+            }
+            continue;
+        }
+        if plan.status != PlanStatus::Active {
+            continue;
+        }
+        decide_plan(
+            ctx,
+            customer,
+            plan,
+            invoices,
+            paused,
+            &mut suppressed,
+            &mut items,
+            &mut interest_not_before,
+        );
+    }
+
+    // Invoices.
+    let mut tasks: BTreeMap<String, (Step, Vec<i64>, Vec<Mark>)> = BTreeMap::new();
+    let mut hold_reasons: Vec<(String, String)> = Vec::new();
+    let mut overdue_any = false;
+    let mut planned_fees: BTreeMap<i64, i64> = BTreeMap::new();
+    for inv in invoices {
+        let status = inv.status_as_of(as_of);
+        let open = matches!(
+            status,
+            SettlementStatus::Open | SettlementStatus::PartiallyPaid
+        );
+        let due = first_due(inv, as_of);
+        let dpd = as_of.days_since(due);
+        let is_disputed = disputed.contains(&inv.id);
+        if open && dpd > 0 && !is_disputed {
+            overdue_any = true;
+            if let Some(days) = policy.credit.cod_when_days_past_due {
+                if dpd >= days as i32 {
+                    hold_reasons.push((
+                        "credit.cod_when_days_past_due".into(),
+                        format!(
+                            "invoice {} is {dpd} days past due ({days} or more)",
+                            inv.number
+                        ),
+                    ));
+                }
+            }
+        }
+        if paused || is_disputed || suppressed.contains(&inv.id) {
+            continue;
+        }
+        if matches!(
+            status,
+            SettlementStatus::Open | SettlementStatus::PartiallyPaid | SettlementStatus::Paid
+        ) {
+            decide_interest(
+                ctx,
+                customer,
+                inv,
+                interest_not_before.get(&inv.id).copied(),
+            );
+        }
+        if !open {
+            continue;
+        }
+        let subject = Subject::Invoice { id: inv.id };
+        let steps = ctx.steps;
+        let reached: Vec<&Step> = steps
+            .iter()
+            .filter(|s| dpd >= threshold(s, shift))
+            .collect();
+        // Effects of every reached step, done now or before or skipped.
+        for step in &reached {
+            if step.has(Effect::CreditHold) {
+                hold_reasons.push((
+                    format!("step.{}", step.key),
+                    format!("invoice {} reached {}", inv.number, step.key),
+                ));
+            }
+            if step.has(Effect::LateFee) {
+                if let Some(rule) = &policy.late_fee {
+                    let periods = fee_periods(rule, threshold(step, shift), dpd);
+                    for n in 0..periods {
+                        let key = match rule.per {
+                            FeeBasis::Invoice => format!("fee:{}", step.key),
+                            FeeBasis::Period => format!("fee:{}:{n}", step.key),
+                        };
+                        if ctx.done(subject, &key).is_some() {
+                            continue;
+                        }
+                        let already = planned_fees.get(&inv.id).copied().unwrap_or(0);
+                        let amount = late_fee_minor(rule, inv, as_of, policy.payments.allocation)
+                            .min(cap_room(rule, inv, already));
+                        if amount > 0 {
+                            *planned_fees.entry(inv.id).or_default() += amount;
+                            ctx.push(
+                                cid,
+                                "late_fee",
+                                vec![Mark::new(subject, key)],
+                                ActionKind::Fee {
+                                    invoice_id: inv.id,
+                                    number: inv.number.clone(),
+                                    currency: inv.currency,
+                                    amount_minor: amount,
+                                    step: step.key.clone(),
+                                },
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        // Messages and tasks: the latest step of each kind not yet done.
+        let pending: Vec<&Step> = reached
+            .iter()
+            .copied()
+            .filter(|s| ctx.done(subject, &s.key).is_none())
+            .collect();
+        let mut skipped: Vec<String> = Vec::new();
+        let facing: Vec<&Step> = pending
+            .iter()
+            .copied()
+            .filter(|s| s.is_customer_facing())
+            .collect();
+        let internal: Vec<&Step> = pending
+            .iter()
+            .copied()
+            .filter(|s| !s.is_customer_facing())
+            .collect();
+        if let Some((last, earlier)) = facing.split_last() {
+            skipped.extend(earlier.iter().map(|s| s.key.clone()));
+            if last.is_reminder() && dpd > 0 {
+                skipped.push(last.key.clone());
+            } else {
+                let interest_from = last
+                    .has(Effect::AnnounceInterest)
+                    .then(|| stated_interest_start(policy, inv, last, shift, as_of))
+                    .flatten();
+                items.push((
+                    threshold(last, shift),
+                    last.template.clone(),
+                    last.channels.clone(),
+                    MessageItem {
+                        invoice_id: inv.id,
+                        number: inv.number.clone(),
+                        currency: inv.currency,
+                        due_date: due,
+                        days_past_due: dpd,
+                        open_minor: inv.open_as_of(as_of),
+                        step: last.key.clone(),
+                        installment: None,
+                        resend_invoice: last.has(Effect::ResendInvoice),
+                        interest_from,
+                    },
+                    Mark::new(subject, last.key.clone()),
+                ));
+            }
+        }
+        if let Some((last, earlier)) = internal.split_last() {
+            skipped.extend(earlier.iter().map(|s| s.key.clone()));
+            let entry = tasks
+                .entry(last.key.clone())
+                .or_insert_with(|| ((*last).clone(), Vec::new(), Vec::new()));
+            entry.1.push(inv.id);
+            entry.2.push(Mark::new(subject, last.key.clone()));
+        }
+        if !skipped.is_empty() {
+            let marks = skipped
+                .iter()
+                .map(|k| Mark::new(subject, k.clone()))
+                .collect();
+            ctx.push(
+                cid,
+                "missed_days",
+                marks,
+                ActionKind::Skip {
+                    steps: skipped,
+                    invoice_id: inv.id,
+                },
+            );
+        }
+    }
+
+    if !items.is_empty() {
+        items.sort_by_key(|(threshold, ..)| *threshold);
+        let template = items.last().map(|i| i.1.clone()).unwrap_or_default();
+        let rule = format!(
+            "step.{}",
+            items.last().map(|i| i.3.step.clone()).unwrap_or_default()
+        );
+        let mut channels: Vec<Channel> = items.iter().flat_map(|i| i.2.iter().copied()).collect();
+        channels.sort();
+        channels.dedup();
+        let marks = items.iter().map(|i| i.4.clone()).collect();
+        let mut list: Vec<MessageItem> = items.into_iter().map(|i| i.3).collect();
+        list.sort_by_key(|i| (i.due_date, i.invoice_id));
+        ctx.push(
+            cid,
+            rule,
+            marks,
+            ActionKind::Message(Message {
+                channels,
+                template,
+                items: list,
+            }),
+        );
+    }
+    for (key, (step, invoice_ids, marks)) in tasks {
+        let proposals: Vec<String> = step
+            .effects
+            .iter()
+            .filter(|e| {
+                matches!(
+                    e,
+                    Effect::ProposeAgency | Effect::ProposeLegal | Effect::ProposeWriteOff
+                )
+            })
+            .map(|e| e.as_str().to_string())
+            .collect();
+        let kind = if !proposals.is_empty() {
+            TaskKind::Escalation
+        } else if step.channels.contains(&Channel::CallTask) {
+            TaskKind::Call
+        } else {
+            TaskKind::Internal
+        };
+        let numbers: Vec<&str> = invoices
+            .iter()
+            .filter(|i| invoice_ids.contains(&i.id))
+            .map(|i| i.number.as_str())
+            .collect();
+        let title = match kind {
+            TaskKind::Call => format!("Call {} about {}", customer.name, numbers.join(", ")),
+            TaskKind::Escalation => format!(
+                "Review {} for {}: {}",
+                customer.name,
+                proposals.join(", ").replace('_', " "),
+                numbers.join(", ")
+            ),
+            _ => format!(
+                "{}: {} ({})",
+                key.replace('_', " "),
+                customer.name,
+                numbers.join(", ")
+            ),
+        };
+        ctx.push(
+            cid,
+            format!("step.{key}"),
+            marks,
+            ActionKind::Task(Task {
+                kind,
+                title,
+                invoice_ids,
+                proposals,
+                due_date: as_of,
+            }),
+        );
+    }
+
+    // Holds: placed by the policy's rules, lifted by them when nothing is overdue.
+    let tier_rule = policy.tiers.rule(tier);
+    if tier_rule.cod {
+        hold_reasons.push((
+            format!("tiers.{tier}"),
+            format!("risk tier {tier} requires cash on delivery"),
+        ));
+    }
+    match customer.status {
+        CustomerStatus::Active if !hold_reasons.is_empty() => {
+            let (rule, reason) = hold_reasons.swap_remove(0);
+            ctx.push(
+                cid,
+                rule,
+                Vec::new(),
+                ActionKind::SetStatus {
+                    from: CustomerStatus::Active,
+                    to: CustomerStatus::CodRequired,
+                    reason,
+                },
+            );
+        }
+        CustomerStatus::CodRequired
+            if customer.status_by_policy
+                && hold_reasons.is_empty()
+                && !overdue_any
+                && policy.credit.lift_when_nothing_overdue =>
+        {
+            ctx.push(
+                cid,
+                "credit.lift_when_nothing_overdue",
+                Vec::new(),
+                ActionKind::SetStatus {
+                    from: CustomerStatus::CodRequired,
+                    to: CustomerStatus::Active,
+                    reason: "nothing is overdue".into(),
+                },
+            );
+        }
+        _ => {}
+    }
+
+    // Collateral about to lapse.
+    for &i in collateral {
+        let c = &input.collateral[i];
+        let Some(expires) = c.expires_on else {
+            continue;
+        };
+        let warn = expires.add_days(-(policy.collateral.warn_days_before_expiry as i32));
+        let subject = Subject::Collateral { id: c.id };
+        if as_of >= warn && ctx.done(subject, "expiry").is_none() {
+            let verb = if expires < as_of {
+                "expired"
+            } else {
+                "expires"
+            };
+            ctx.push(
+                cid,
+                "collateral.warn_days_before_expiry",
+                vec![Mark::new(subject, "expiry")],
+                ActionKind::Task(Task {
+                    kind: TaskKind::CollateralExpiry,
+                    title: format!(
+                        "{} of {} {verb} on {expires}: renew or replace it",
+                        c.kind.replace('_', " "),
+                        customer.name
+                    ),
+                    invoice_ids: Vec::new(),
+                    proposals: Vec::new(),
+                    due_date: as_of.max(warn),
+                }),
+            );
+        }
+    }
+}
+
+/// What the cap still allows on an invoice, counting fees planned earlier in this run.
+fn cap_room(rule: &super::policy::LateFee, inv: &InvoiceState, planned_minor: i64) -> i64 {
+    match rule.cap {
+        Some(cap) => {
+            (cap.in_minor(inv.currency) - super::charges::fees_charged_minor(inv) - planned_minor)
+                .max(0)
+        }
+        None => i64::MAX,
+    }
+}
+
+/// The date a notice states interest starts from: the due date plus the
+/// grace days, and never sooner after the notice than the ladder meant
+/// (a notice sent late still gives the customer the same time).
+fn stated_interest_start(
+    policy: &Policy,
+    inv: &InvoiceState,
+    step: &Step,
+    shift: i32,
+    sent_on: Date,
+) -> Option<Date> {
+    let rule = policy.interest.as_ref()?;
+    let due = inv.due_date();
+    let by_due = due.add_days(rule.grace_days as i32);
+    let notice_days = (rule.grace_days as i32 - threshold(step, shift)).max(0);
+    Some(by_due.max(sent_on.add_days(notice_days)))
+}
+
+fn decide_interest(
+    ctx: &mut Ctx<'_>,
+    customer: &RunCustomer,
+    inv: &InvoiceState,
+    not_before: Option<Date>,
+) {
+    let input = ctx.input;
+    let policy = input.policy;
+    let Some(rule) = &policy.interest else { return };
+    let subject = Subject::Invoice { id: inv.id };
+    let start = match rule.start {
+        InterestStart::Grace => Some(inv.due_date().add_days(rule.grace_days as i32 + 1)),
+        InterestStart::Notice => {
+            let shift = 0;
+            let steps = ctx.steps;
+            steps
+                .iter()
+                .filter(|s| s.has(Effect::AnnounceInterest))
+                .filter_map(|s| {
+                    let done = ctx.done(subject, &s.key)?;
+                    (!done.skipped).then(|| stated_interest_start(policy, inv, s, shift, done.on))
+                })
+                .flatten()
+                .min()
+        }
+    };
+    let Some(mut start) = start else { return };
+    if let Some(d) = not_before {
+        start = start.max(d);
+    }
+    if start >= input.as_of {
+        return;
+    }
+    for (from, through) in interest_months(start, input.as_of) {
+        let key = format!("interest:{}", month_key(from));
+        if ctx.done(subject, &key).is_some() {
+            continue;
+        }
+        // Nothing open in the whole month: nothing to charge.
+        if inv.open_as_of(from) <= 0
+            && !inv
+                .movements
+                .iter()
+                .any(|m| m.effective_date > from && m.effective_date <= through)
+        {
+            continue;
+        }
+        let charge = interest_for(rule, inv, from, through, policy.payments.allocation);
+        if charge.amount_minor > 0 {
+            ctx.push(
+                customer.id,
+                "interest",
+                vec![Mark::new(subject, key)],
+                ActionKind::Interest {
+                    invoice_id: inv.id,
+                    number: inv.number.clone(),
+                    currency: inv.currency,
+                    amount_minor: charge.amount_minor,
+                    from,
+                    through,
+                    uncapped_minor: charge.uncapped_minor,
+                },
+            );
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn decide_plan(
+    ctx: &mut Ctx<'_>,
+    customer: &RunCustomer,
+    plan: &Plan,
+    invoices: &[&InvoiceState],
+    paused: bool,
+    suppressed: &mut BTreeSet<i64>,
+    items: &mut Vec<(i32, String, Vec<Channel>, MessageItem, Mark)>,
+    interest_not_before: &mut BTreeMap<i64, Date>,
+) {
+    let input = ctx.input;
+    let rules = &input.policy.plans;
+    let as_of = input.as_of;
+    let open_now: i64 = invoices
+        .iter()
+        .filter(|i| plan.invoice_ids.contains(&i.id))
+        .map(|i| i.open_as_of(as_of).max(0))
+        .sum();
+    let paid = (plan.opening_minor - open_now).max(0);
+    let total: i64 = plan.installments.iter().map(|i| i.amount_minor).sum();
+    if paid >= total || open_now == 0 {
+        ctx.push(
+            customer.id,
+            "plans",
+            Vec::new(),
+            ActionKind::PlanSettled {
+                plan_id: plan.id,
+                outcome: PlanOutcome::Completed,
+                installment: None,
+            },
+        );
+        return;
+    }
+    let mut cumulative = 0i64;
+    let mut first_unpaid: Option<(u32, &Installment, i64)> = None;
+    let mut unpaid: Vec<(u32, &Installment, i64)> = Vec::new();
+    for (n, inst) in plan.installments.iter().enumerate() {
+        cumulative += inst.amount_minor;
+        if cumulative > paid {
+            let left = (cumulative - paid).min(inst.amount_minor);
+            let entry = (n as u32 + 1, inst, left);
+            first_unpaid.get_or_insert(entry);
+            unpaid.push(entry);
+        }
+    }
+    if let Some((n, inst, _)) = first_unpaid {
+        let late = as_of.days_since(inst.due_date);
+        if late >= rules.default_after_days as i32 {
+            ctx.push(
+                customer.id,
+                "plans.default_after_days",
+                Vec::new(),
+                ActionKind::PlanSettled {
+                    plan_id: plan.id,
+                    outcome: PlanOutcome::Defaulted,
+                    installment: Some(n),
+                },
+            );
+            for id in &plan.invoice_ids {
+                interest_not_before.insert(*id, as_of);
+            }
+            return;
+        }
+    }
+    suppressed.extend(plan.invoice_ids.iter().copied());
+    if paused {
+        return;
+    }
+    let first_invoice = invoices.iter().find(|i| plan.invoice_ids.contains(&i.id));
+    let number =
+        first_invoice.map_or_else(String::new, |i| format!("plan {} ({})", plan.id, i.number));
+    for (n, inst, left) in unpaid {
+        let subject = Subject::Installment {
+            plan_id: plan.id,
+            number: n,
+        };
+        let dpd = as_of.days_since(inst.due_date);
+        let mut push = |key: &str, template: &str, rank: i32| {
+            items.push((
+                rank,
+                template.to_string(),
+                vec![Channel::Email],
+                MessageItem {
+                    invoice_id: first_invoice.map_or(0, |i| i.id),
+                    number: number.clone(),
+                    currency: plan.currency,
+                    due_date: inst.due_date,
+                    days_past_due: dpd,
+                    open_minor: left,
+                    step: format!("plan_{key}"),
+                    installment: Some(InstallmentRef {
+                        plan_id: plan.id,
+                        number: n,
+                        amount_minor: inst.amount_minor,
+                    }),
+                    resend_invoice: false,
+                    interest_from: None,
+                },
+                Mark::new(subject, key),
+            ));
+        };
+        if let Some(before) = rules.remind_days_before {
+            if dpd <= 0 && dpd >= -(before as i32) && ctx.done(subject, "reminder").is_none() {
+                push("reminder", "plan_installment_reminder", -1);
+            }
+        }
+        if dpd >= rules.notice_days_past_due as i32 && ctx.done(subject, "notice").is_none() {
+            push("notice", "plan_installment_notice", 1);
+        }
+    }
+}
