@@ -1,0 +1,114 @@
+//! The communication log: every message, task, charge, call, note,
+//! promise, dispute and status change on a customer's timeline.
+//!
+//! *Invariant:* timeline rows are only ever inserted; nothing here updates
+//! or deletes one.
+
+use serde::Serialize;
+
+use dun_core::Date;
+
+use crate::db::Tx;
+use crate::error::StoreError;
+use crate::{params, Store};
+
+/// Most timeline entries one read returns.
+pub const TIMELINE_LIMIT_MAX: i64 = 1000;
+/// Most bytes of a summary a person writes (a note, a call's outcome).
+pub const SUMMARY_BYTES_MAX: usize = 4000;
+
+/// One entry of the log. `kind` is one of: `message`, `task`, `fee`,
+/// `interest`, `skip`, `status_change`, `tier_change`, `promise_kept`,
+/// `promise_broken`, `plan_completed`, `plan_defaulted` (written by the
+/// run, author `policy vN · rule`), and `call`, `note`, `reply`, `promise`,
+/// `dispute`, `dispute_resolved`, `dispute_rejected`, `pause`, `resume`,
+/// `override`, `collateral`, `plan`, `task_done` (written for a person,
+/// author their name).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TimelineEntry {
+    pub id: i64,
+    pub customer_id: i64,
+    pub occurred_at: String,
+    pub on_date: Date,
+    pub kind: String,
+    pub author: String,
+    pub summary: String,
+    /// JSON with what the kind needs (amounts, dates, outcome).
+    pub detail: serde_json::Value,
+    pub invoice_ids: Vec<i64>,
+}
+
+/// What to write.
+pub struct NewEntry<'a> {
+    pub customer_id: i64,
+    pub on_date: Date,
+    pub kind: &'a str,
+    pub author: &'a str,
+    pub summary: &'a str,
+    pub detail: serde_json::Value,
+    pub invoice_ids: &'a [i64],
+}
+
+/// Appends one entry inside the caller's transaction.
+pub fn log(
+    tx: &mut Tx<'_>,
+    org_id: i64,
+    now: &str,
+    entry: &NewEntry<'_>,
+) -> Result<i64, StoreError> {
+    let detail = entry.detail.to_string();
+    let ids = serde_json::to_string(entry.invoice_ids).expect("ids serialize");
+    tx.query(
+        "INSERT INTO timeline (org_id, customer_id, occurred_at, on_date, kind, author, summary, detail, invoice_ids)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        params![
+            org_id,
+            entry.customer_id,
+            now,
+            i64::from(entry.on_date.day_number()),
+            entry.kind,
+            entry.author,
+            entry.summary,
+            &detail,
+            &ids
+        ],
+        |r| r.i64(0),
+    )
+    .map(|ids| ids[0])
+}
+
+impl Store {
+    /// A customer's timeline, newest first, at most `limit` entries before
+    /// entry id `before` (for paging; `None` = from the newest).
+    pub fn timeline(
+        &mut self,
+        org_id: i64,
+        customer_id: i64,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<TimelineEntry>, StoreError> {
+        let limit = limit.clamp(1, TIMELINE_LIMIT_MAX);
+        let mut tx = self.conn().read_transaction()?;
+        let rows = tx.query(
+            "SELECT id, customer_id, occurred_at, on_date, kind, author, summary, detail, invoice_ids
+             FROM timeline WHERE org_id = $1 AND customer_id = $2 AND id < $3
+             ORDER BY id DESC LIMIT $4",
+            params![org_id, customer_id, before.unwrap_or(i64::MAX), limit],
+            |r| {
+                Ok(TimelineEntry {
+                    id: r.i64(0)?,
+                    customer_id: r.i64(1)?,
+                    occurred_at: r.string(2)?,
+                    on_date: Date::from_day_number(r.i64(3)? as i32),
+                    kind: r.string(4)?,
+                    author: r.string(5)?,
+                    summary: r.string(6)?,
+                    detail: serde_json::from_str(&r.string(7)?).unwrap_or(serde_json::Value::Null),
+                    invoice_ids: serde_json::from_str(&r.string(8)?).unwrap_or_default(),
+                })
+            },
+        )?;
+        tx.commit()?;
+        Ok(rows)
+    }
+}
