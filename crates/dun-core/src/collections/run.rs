@@ -579,9 +579,13 @@ fn decide_customer(
         let title = match kind {
             TaskKind::Call => format!("Call {} about {}", customer.name, numbers.join(", ")),
             TaskKind::Escalation => format!(
-                "Review {} for {}: {}",
+                "Review {}: {}? ({})",
                 customer.name,
-                proposals.join(", ").replace('_', " "),
+                proposals
+                    .iter()
+                    .map(|p| p.replace("propose_", "").replace('_', " "))
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 numbers.join(", ")
             ),
             _ => format!(

@@ -1,0 +1,755 @@
+//! The collections run, tested in the domain's own words.
+//!
+//! Each file in `tests/collections/` is a book written as text, runs of the
+//! collections engine on given dates, and after each `run` the actions it
+//! decided, as a snapshot (indented lines). After every run the actions are
+//! applied to the in-memory book (fees and interest posted, marks set,
+//! statuses, tiers, promises and plans updated), so the next run sees what
+//! the store would.
+//!
+//! ```text
+//! ; a comment
+//! policy
+//!     [late_fee]            ; TOML sections replacing the default's
+//!     flat = "25.00"
+//! 2026-01-05 customer ACME "Acme Ltd"
+//! 2026-01-05 invoice INV1 ACME 100.00 USD net30
+//! 2026-02-10 payment ACME 60.00 USD oldest          ; or none, or INV1:60.00
+//! 2026-02-11 credit-note INV1 10.00                 ; write-off, void too
+//! 2026-02-01 promise ACME 40.00 USD by 2026-02-20 INV1   ; invoices optional
+//! 2026-02-01 dispute INV1
+//! 2026-02-05 dispute-closed INV1
+//! 2026-02-01 plan ACME INV1 2026-02-15=50.00 2026-03-15=50.00
+//! 2026-02-01 collateral ACME ucc1 expires 2026-04-01
+//! 2026-02-01 pause ACME until 2026-02-10
+//! 2026-02-01 status ACME on_hold                    ; a person's status
+//! run 2026-02-08
+//!     message ACME [email] first_notice: INV1 7d 100.00 USD
+//! aging 2026-02-08
+//!     ACME USD 0.00 100.00 0.00 0.00 0.00
+//! ```
+//!
+//! Snapshots are checked exactly. `DUN_UPDATE_SCENARIOS=1 cargo test -p
+//! dun-core --test collections_scenarios` rewrites them from what the run
+//! decides — then read the diff: every line must be what PRODUCT.md and the
+//! policy say should happen.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
+use std::path::Path;
+
+use dun_core::aging::AgingEdges;
+use dun_core::book::Book;
+use dun_core::collections::action::{ActionKind, DoneMark, PlanOutcome, RunPlan, Subject};
+use dun_core::collections::credit::CustomerStatus;
+use dun_core::collections::document;
+use dun_core::collections::policy::{Policy, Tier};
+use dun_core::collections::risk::History;
+use dun_core::collections::run::{
+    decide, Collateral, Dispute, Plan, PlanStatus, Promise, Receipt, RunCustomer, RunInput,
+};
+use dun_core::invoice::{InvoiceDraft, InvoiceLine};
+use dun_core::ledger::EntryKind;
+use dun_core::money::{format_minor, parse_amount_minor};
+use dun_core::posting::AllocationRequest;
+use dun_core::terms::{Installment, Terms};
+use dun_core::{Currency, Date};
+
+struct Customer {
+    label: String,
+    run: RunCustomer,
+    broken_promises: u32,
+    disputes: u32,
+}
+
+struct Scenario {
+    policy: Policy,
+    book: Book,
+    customers: Vec<Customer>,
+    invoices: BTreeMap<String, i64>,
+    done: HashMap<Subject, Vec<DoneMark>>,
+    promises: Vec<Promise>,
+    disputes: Vec<Dispute>,
+    plans: Vec<Plan>,
+    collateral: Vec<Collateral>,
+    last_run: Option<Date>,
+}
+
+fn date_of(text: &str) -> Result<Date, String> {
+    Date::parse(text).map_err(|e| e.to_string())
+}
+
+fn currency_of(text: &str) -> Result<Currency, String> {
+    Currency::parse(text).map_err(|e| e.to_string())
+}
+
+fn amount_of(text: &str, currency: Currency) -> Result<i64, String> {
+    parse_amount_minor(text, currency).map_err(|e| e.to_string())
+}
+
+/// Puts the fragment's sections in place of the default policy's (a
+/// section given is given whole; `[[step]]` lists replace the ladder).
+fn merge(base: &mut toml::Value, over: toml::Value) {
+    if let (toml::Value::Table(b), toml::Value::Table(o)) = (base, over) {
+        for (k, v) in o {
+            b.insert(k, v);
+        }
+    }
+}
+
+impl Scenario {
+    fn new() -> Scenario {
+        Scenario {
+            policy: document::parse(document::DEFAULT_POLICY).expect("the default policy parses"),
+            book: Book::new(),
+            customers: Vec::new(),
+            invoices: BTreeMap::new(),
+            done: HashMap::new(),
+            promises: Vec::new(),
+            disputes: Vec::new(),
+            plans: Vec::new(),
+            collateral: Vec::new(),
+            last_run: None,
+        }
+    }
+
+    fn set_policy(&mut self, fragment: &str) -> Result<(), String> {
+        let mut base: toml::Value =
+            toml::from_str(document::DEFAULT_POLICY).map_err(|e| e.to_string())?;
+        let over: toml::Value =
+            toml::from_str(fragment).map_err(|e| format!("policy fragment: {e}"))?;
+        merge(&mut base, over);
+        let text = toml::to_string(&base).map_err(|e| e.to_string())?;
+        self.policy = document::parse(&text).map_err(|errors| {
+            errors
+                .iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join("; ")
+        })?;
+        Ok(())
+    }
+
+    fn customer(&mut self, label: &str) -> i64 {
+        if let Some(c) = self.customers.iter().find(|c| c.label == label) {
+            return c.run.id;
+        }
+        let id = self.customers.len() as i64 + 1;
+        self.customers.push(Customer {
+            label: label.to_string(),
+            run: RunCustomer {
+                id,
+                reference: label.to_string(),
+                name: label.to_string(),
+                status: CustomerStatus::Active,
+                status_by_policy: false,
+                paused_until: None,
+                tier: Tier::New,
+                history: History::default(),
+            },
+            broken_promises: 0,
+            disputes: 0,
+        });
+        id
+    }
+
+    fn customer_mut(&mut self, label: &str) -> &mut Customer {
+        let id = self.customer(label);
+        &mut self.customers[id as usize - 1]
+    }
+
+    fn label(&self, customer_id: i64) -> &str {
+        &self.customers[customer_id as usize - 1].label
+    }
+
+    fn invoice(&self, label: &str) -> Result<i64, String> {
+        self.invoices
+            .get(label)
+            .copied()
+            .ok_or_else(|| format!("no invoice {label} in this scenario"))
+    }
+
+    fn invoice_label(&self, id: i64) -> String {
+        self.invoices
+            .iter()
+            .find(|(_, v)| **v == id)
+            .map_or_else(|| format!("#{id}"), |(k, _)| k.clone())
+    }
+
+    fn fact(&mut self, date: Date, verb: &str, args: &[&str]) -> Result<(), String> {
+        let err = |e: dun_core::book::BookError| e.to_string();
+        match (verb, args) {
+            ("customer", [label, ..]) => {
+                self.customer(label);
+                Ok(())
+            }
+            ("invoice", [label, customer, amount, currency, terms]) => {
+                let currency = currency_of(currency)?;
+                let price = amount_of(amount, currency)?;
+                let draft = InvoiceDraft {
+                    customer_id: self.customer(customer),
+                    currency,
+                    issue_date: date,
+                    terms: Terms::parse(terms).map_err(|e| e.to_string())?,
+                    description: String::new(),
+                    lines: vec![
+                        InvoiceLine::new(label, 10_000, price, 0).map_err(|e| e.to_string())?
+                    ],
+                    installments: Vec::new(),
+                };
+                let id = self.book.issue(&draft).map_err(err)?;
+                self.invoices.insert(label.to_string(), id);
+                Ok(())
+            }
+            ("payment", [customer, amount, currency, allocation]) => {
+                let currency = currency_of(currency)?;
+                let amount = amount_of(amount, currency)?;
+                let request = match *allocation {
+                    "none" => AllocationRequest::None,
+                    "oldest" => AllocationRequest::OldestDueFirst,
+                    list => {
+                        let mut pairs = Vec::new();
+                        for pair in list.split(',') {
+                            let (label, a) = pair.split_once(':').ok_or("INVOICE:AMOUNT")?;
+                            pairs.push((self.invoice(label)?, amount_of(a, currency)?));
+                        }
+                        AllocationRequest::Explicit(pairs)
+                    }
+                };
+                let customer = self.customer(customer);
+                self.book
+                    .receive(customer, currency, date, amount, &request)
+                    .map_err(err)?;
+                Ok(())
+            }
+            ("void", [invoice]) => {
+                let id = self.invoice(invoice)?;
+                self.book.void(id, date).map_err(err)
+            }
+            (verb @ ("credit-note" | "write-off"), [invoice, amount]) => {
+                let id = self.invoice(invoice)?;
+                let amount = amount_of(amount, self.book.invoices[&id].currency)?;
+                let kind = if verb == "credit-note" {
+                    EntryKind::CreditNote
+                } else {
+                    EntryKind::WriteOff
+                };
+                self.book
+                    .reduce(id, kind, amount, date)
+                    .map(|_| ())
+                    .map_err(err)
+            }
+            ("promise", [customer, amount, currency, "by", by, invoices @ ..]) => {
+                let currency = currency_of(currency)?;
+                let customer_id = self.customer(customer);
+                let invoice_ids = invoices
+                    .iter()
+                    .map(|l| self.invoice(l))
+                    .collect::<Result<_, _>>()?;
+                self.promises.push(Promise {
+                    id: self.promises.len() as i64 + 1,
+                    customer_id,
+                    currency,
+                    amount_minor: amount_of(amount, currency)?,
+                    made_on: date,
+                    promised_date: date_of(by)?,
+                    invoice_ids,
+                });
+                Ok(())
+            }
+            ("dispute", [invoice]) => {
+                let id = self.invoice(invoice)?;
+                let customer = self.book.invoices[&id].customer_id;
+                self.disputes.push(Dispute {
+                    id: self.disputes.len() as i64 + 1,
+                    invoice_id: id,
+                });
+                self.customers[customer as usize - 1].disputes += 1;
+                Ok(())
+            }
+            ("dispute-closed", [invoice]) => {
+                let id = self.invoice(invoice)?;
+                self.disputes.retain(|d| d.invoice_id != id);
+                Ok(())
+            }
+            ("plan", [customer, rest @ ..]) => {
+                let customer_id = self.customer(customer);
+                let (labels, parts): (Vec<&str>, Vec<&str>) =
+                    rest.iter().partition(|w| !w.contains('='));
+                let invoice_ids: Vec<i64> = labels
+                    .iter()
+                    .map(|l| self.invoice(l))
+                    .collect::<Result<_, _>>()?;
+                let currency = self.book.invoices[&invoice_ids[0]].currency;
+                let installments = parts
+                    .iter()
+                    .map(|p| {
+                        let (d, a) = p.split_once('=').expect("DATE=AMOUNT");
+                        Ok(Installment {
+                            due_date: date_of(d)?,
+                            amount_minor: amount_of(a, currency)?,
+                        })
+                    })
+                    .collect::<Result<Vec<_>, String>>()?;
+                let opening: i64 = invoice_ids
+                    .iter()
+                    .map(|id| self.book.invoices[id].open_as_of(date))
+                    .sum();
+                let total: i64 = installments.iter().map(|i| i.amount_minor).sum();
+                if total != opening {
+                    return Err(format!(
+                        "installments add up to {total}, the invoices have {opening} open"
+                    ));
+                }
+                self.plans.push(Plan {
+                    id: self.plans.len() as i64 + 1,
+                    customer_id,
+                    currency,
+                    invoice_ids,
+                    installments,
+                    created_on: date,
+                    opening_minor: opening,
+                    status: PlanStatus::Active,
+                    defaulted_on: None,
+                });
+                Ok(())
+            }
+            ("collateral", [customer, kind, "expires", expires]) => {
+                let customer_id = self.customer(customer);
+                self.collateral.push(Collateral {
+                    id: self.collateral.len() as i64 + 1,
+                    customer_id,
+                    kind: kind.to_string(),
+                    expires_on: Some(date_of(expires)?),
+                });
+                Ok(())
+            }
+            ("pause", [customer, "until", until]) => {
+                let until = date_of(until)?;
+                self.customer_mut(customer).run.paused_until = Some(until);
+                Ok(())
+            }
+            ("status", [customer, status]) => {
+                let status = CustomerStatus::parse(status).ok_or("unknown status")?;
+                let c = self.customer_mut(customer);
+                c.run.status = status;
+                c.run.status_by_policy = false;
+                Ok(())
+            }
+            _ => Err(format!("cannot read '{verb} {}'", args.join(" "))),
+        }
+    }
+
+    fn run(&mut self, as_of: Date) -> Result<String, String> {
+        // As in the store: runs go forward.
+        if self.last_run.is_some_and(|last| as_of < last) {
+            return Err(format!("runs go forward: {as_of} is before the last run"));
+        }
+        self.last_run = Some(as_of);
+        // The history the store would load: settled invoices in the window,
+        // broken promises, disputes, steps reached.
+        for c in &mut self.customers {
+            let invoices = self
+                .book
+                .invoices
+                .values()
+                .filter(|i| i.customer_id == c.run.id);
+            let mut h = History::from_invoices(invoices, as_of, self.policy.tiers.history_days);
+            h.broken_promises = c.broken_promises;
+            h.disputes = c.disputes;
+            for inv in self
+                .book
+                .invoices
+                .values()
+                .filter(|i| i.customer_id == c.run.id)
+            {
+                if let Some(marks) = self.done.get(&Subject::Invoice { id: inv.id }) {
+                    h.steps_reached
+                        .extend(marks.iter().filter(|m| !m.skipped).map(|m| m.key.clone()));
+                }
+            }
+            c.run.history = h;
+        }
+        let customers: Vec<RunCustomer> = self.customers.iter().map(|c| c.run.clone()).collect();
+        let invoices: Vec<_> = self.book.invoices.values().cloned().collect();
+        let receipts: Vec<Receipt> = self
+            .book
+            .payments
+            .values()
+            .filter(|p| !p.reversed)
+            .map(|p| Receipt {
+                customer_id: p.customer_id,
+                currency: p.currency,
+                received_date: p.received_date,
+                amount_minor: p.amount_minor,
+            })
+            .collect();
+        let plan = decide(&RunInput {
+            as_of,
+            policy: &self.policy,
+            policy_version: 1,
+            customers: &customers,
+            invoices: &invoices,
+            done: &self.done,
+            promises: &self.promises,
+            receipts: &receipts,
+            disputes: &self.disputes,
+            plans: &self.plans,
+            collateral: &self.collateral,
+        });
+        // The same input decides the same actions.
+        let again = decide(&RunInput {
+            as_of,
+            policy: &self.policy,
+            policy_version: 1,
+            customers: &customers,
+            invoices: &invoices,
+            done: &self.done,
+            promises: &self.promises,
+            receipts: &receipts,
+            disputes: &self.disputes,
+            plans: &self.plans,
+            collateral: &self.collateral,
+        });
+        assert_eq!(plan, again, "the run is not deterministic");
+        let text = self.render(&plan);
+        self.apply(&plan)?;
+        Ok(text)
+    }
+
+    fn apply(&mut self, plan: &RunPlan) -> Result<(), String> {
+        let as_of = plan.as_of;
+        for action in &plan.actions {
+            let skipped = matches!(action.kind, ActionKind::Skip { .. });
+            for mark in &action.marks {
+                let list = self.done.entry(mark.subject).or_default();
+                assert!(
+                    !list.iter().any(|m| m.key == mark.key),
+                    "the run decided {mark:?} twice"
+                );
+                list.push(DoneMark {
+                    key: mark.key.clone(),
+                    on: as_of,
+                    skipped,
+                });
+            }
+            let cid = action.customer_id;
+            match &action.kind {
+                ActionKind::Fee {
+                    invoice_id,
+                    amount_minor,
+                    ..
+                } => self
+                    .book
+                    .charge(*invoice_id, EntryKind::Fee, *amount_minor, as_of)
+                    .map_err(|e| e.to_string())?,
+                ActionKind::Interest {
+                    invoice_id,
+                    amount_minor,
+                    ..
+                } => self
+                    .book
+                    .charge(*invoice_id, EntryKind::Interest, *amount_minor, as_of)
+                    .map_err(|e| e.to_string())?,
+                ActionKind::SetStatus { to, .. } => {
+                    let c = &mut self.customers[cid as usize - 1].run;
+                    c.status = *to;
+                    c.status_by_policy = true;
+                }
+                ActionKind::SetTier { to, .. } => self.customers[cid as usize - 1].run.tier = *to,
+                ActionKind::PromiseSettled {
+                    promise_id, kept, ..
+                } => {
+                    self.promises.retain(|p| p.id != *promise_id);
+                    if !kept {
+                        self.customers[cid as usize - 1].broken_promises += 1;
+                    }
+                }
+                ActionKind::PlanSettled {
+                    plan_id, outcome, ..
+                } => {
+                    let plan = self
+                        .plans
+                        .iter_mut()
+                        .find(|p| p.id == *plan_id)
+                        .expect("plan");
+                    match outcome {
+                        PlanOutcome::Completed => plan.status = PlanStatus::Completed,
+                        PlanOutcome::Defaulted => {
+                            plan.status = PlanStatus::Defaulted;
+                            plan.defaulted_on = Some(as_of);
+                        }
+                    }
+                }
+                ActionKind::Message(_) | ActionKind::Task(_) | ActionKind::Skip { .. } => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn render(&self, plan: &RunPlan) -> String {
+        let mut out = String::new();
+        if plan.actions.is_empty() {
+            out.push_str("(nothing)\n");
+        }
+        for a in &plan.actions {
+            let who = self.label(a.customer_id);
+            let line = match &a.kind {
+                ActionKind::Message(m) => {
+                    let channels: Vec<&str> = m.channels.iter().map(|c| c.as_str()).collect();
+                    let items: Vec<String> = m
+                        .items
+                        .iter()
+                        .map(|i| {
+                            let name = match i.installment {
+                                Some(inst) => format!("plan{}/{}", inst.plan_id, inst.number),
+                                None => self.invoice_label(i.invoice_id),
+                            };
+                            let mut s = format!(
+                                "{name} {}:{}d {} {}",
+                                i.step,
+                                i.days_past_due,
+                                format_minor(i.open_minor, i.currency),
+                                i.currency
+                            );
+                            if i.resend_invoice {
+                                s.push_str(" +invoice");
+                            }
+                            if let Some(d) = i.interest_from {
+                                write!(s, " interest-from {d}").unwrap();
+                            }
+                            s
+                        })
+                        .collect();
+                    format!(
+                        "message {who} [{}] {}: {}",
+                        channels.join("+"),
+                        m.template,
+                        items.join("; ")
+                    )
+                }
+                ActionKind::Task(t) => {
+                    let invoices: Vec<String> = t
+                        .invoice_ids
+                        .iter()
+                        .map(|i| self.invoice_label(*i))
+                        .collect();
+                    let mut s = format!("task {who} {} [{}]", t.kind.as_str(), invoices.join(" "));
+                    if !t.proposals.is_empty() {
+                        write!(s, " proposes {}", t.proposals.join(", ")).unwrap();
+                    }
+                    write!(s, ": {}", t.title).unwrap();
+                    s
+                }
+                ActionKind::Fee {
+                    invoice_id,
+                    currency,
+                    amount_minor,
+                    step,
+                    ..
+                } => format!(
+                    "fee {who} {} {} {currency} ({step})",
+                    self.invoice_label(*invoice_id),
+                    format_minor(*amount_minor, *currency)
+                ),
+                ActionKind::Interest {
+                    invoice_id,
+                    currency,
+                    amount_minor,
+                    from,
+                    through,
+                    uncapped_minor,
+                    ..
+                } => {
+                    let mut s = format!(
+                        "interest {who} {} {} {currency} {from}..{through}",
+                        self.invoice_label(*invoice_id),
+                        format_minor(*amount_minor, *currency)
+                    );
+                    if let Some(u) = uncapped_minor {
+                        write!(s, " (capped from {})", format_minor(*u, *currency)).unwrap();
+                    }
+                    s
+                }
+                ActionKind::Skip { steps, invoice_id } => {
+                    format!(
+                        "skip {who} {} {}",
+                        self.invoice_label(*invoice_id),
+                        steps.join(", ")
+                    )
+                }
+                ActionKind::SetStatus { from, to, reason } => {
+                    format!("status {who} {from} -> {to}: {reason}")
+                }
+                ActionKind::SetTier { from, to, reasons } => {
+                    format!("tier {who} {from} -> {to}: {}", reasons.join("; "))
+                }
+                ActionKind::PromiseSettled {
+                    promise_id,
+                    kept,
+                    currency,
+                    amount_minor,
+                    received_minor,
+                } => format!(
+                    "promise {who} #{promise_id} {} (received {} of {} {currency})",
+                    if *kept { "kept" } else { "broken" },
+                    format_minor(*received_minor, *currency),
+                    format_minor(*amount_minor, *currency)
+                ),
+                ActionKind::PlanSettled {
+                    plan_id,
+                    outcome,
+                    installment,
+                } => {
+                    let outcome = match outcome {
+                        PlanOutcome::Completed => "completed",
+                        PlanOutcome::Defaulted => "defaulted",
+                    };
+                    let mut s = format!("plan {who} #{plan_id} {outcome}");
+                    if let Some(n) = installment {
+                        write!(s, " at installment {n}").unwrap();
+                    }
+                    s
+                }
+            };
+            writeln!(out, "{line}    <{}>", a.rule).unwrap();
+        }
+        out
+    }
+
+    fn aging(&self, as_of: Date) -> String {
+        let report = self.book.aging(as_of, &AgingEdges::standard(), false);
+        let mut out = String::new();
+        for ((customer, currency), row) in &report.rows {
+            let amounts: Vec<String> = row
+                .amounts_minor
+                .iter()
+                .map(|a| format_minor(*a, *currency))
+                .collect();
+            writeln!(
+                out,
+                "{} {currency} {}",
+                self.label(*customer),
+                amounts.join(" ")
+            )
+            .unwrap();
+        }
+        out
+    }
+}
+
+/// Runs one scenario file; returns it with the snapshots as decided.
+fn play(text: &str) -> Result<String, String> {
+    let mut scenario = Scenario::new();
+    let mut out = String::new();
+    let mut lines = text.lines().peekable();
+    let mut number = 0;
+    while let Some(line) = lines.next() {
+        number += 1;
+        let line_number = number;
+        let at = move |e: String| format!("line {line_number}: {e}");
+        let body = line.split(" ;").next().unwrap_or("").trim_end();
+        if line.starts_with(' ') || line.trim().is_empty() || line.starts_with(';') {
+            if !line.starts_with(' ') {
+                out.push_str(line);
+                out.push('\n');
+            }
+            continue;
+        }
+        out.push_str(line);
+        out.push('\n');
+        let words: Vec<&str> = body.split_whitespace().collect();
+        match words.as_slice() {
+            ["policy"] => {
+                let mut fragment = String::new();
+                while let Some(next) = lines.peek() {
+                    if !next.starts_with(' ') {
+                        break;
+                    }
+                    fragment.push_str(next.trim());
+                    fragment.push('\n');
+                    out.push_str(next);
+                    out.push('\n');
+                    lines.next();
+                    number += 1;
+                }
+                scenario.set_policy(&fragment).map_err(at)?;
+            }
+            ["run", date] | ["aging", date] => {
+                while lines.peek().is_some_and(|l| l.starts_with(' ')) {
+                    lines.next();
+                    number += 1;
+                }
+                let date = date_of(date).map_err(at)?;
+                let result = if words[0] == "run" {
+                    scenario.run(date).map_err(at)?
+                } else {
+                    scenario.aging(date)
+                };
+                for l in result.lines() {
+                    out.push_str("    ");
+                    out.push_str(l);
+                    out.push('\n');
+                }
+            }
+            [date, verb, args @ ..] => {
+                let date = date_of(date).map_err(at)?;
+                let args: Vec<&str> = args.iter().map(|a| a.trim_matches('"')).collect();
+                scenario.fact(date, verb, &args).map_err(at)?;
+            }
+            _ => return Err(at(format!("cannot read '{line}'"))),
+        }
+    }
+    Ok(out)
+}
+
+#[test]
+fn every_scenario_decides_what_its_snapshot_says() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/collections");
+    let update = std::env::var("DUN_UPDATE_SCENARIOS").is_ok_and(|v| v == "1");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("tests/collections exists")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "scn"))
+        .collect();
+    files.sort();
+    assert!(
+        files.len() >= 10,
+        "expected the scenario files in {}",
+        dir.display()
+    );
+    let mut failures = Vec::new();
+    for path in files {
+        let text = std::fs::read_to_string(&path).expect("read scenario");
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        match play(&text) {
+            Err(e) => failures.push(format!("{name}: {e}")),
+            Ok(actual) if actual != text => {
+                if update {
+                    std::fs::write(&path, &actual).expect("write scenario");
+                } else {
+                    let diff: Vec<String> = text
+                        .lines()
+                        .zip(actual.lines().chain(std::iter::repeat("<missing>")))
+                        .enumerate()
+                        .filter(|(_, (a, b))| a != b)
+                        .take(8)
+                        .map(|(i, (a, b))| {
+                            format!("  line {}:\n    expected: {a}\n    decided:  {b}", i + 1)
+                        })
+                        .collect();
+                    failures.push(format!(
+                        "{name}: the run decided otherwise\n{}",
+                        diff.join("\n")
+                    ));
+                }
+            }
+            Ok(_) => {}
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{}\n(DUN_UPDATE_SCENARIOS=1 rewrites the snapshots)",
+        failures.join("\n\n")
+    );
+}
