@@ -22,9 +22,14 @@ pub struct History {
     /// Per currency: Σ amount and Σ amount × days late of the settled
     /// invoices (amounts of different currencies are never added).
     pub lateness: BTreeMap<Currency, (i128, i128)>,
+    /// Promises found broken in the window, before the run's date (what a
+    /// run records counts from the next day, so a second run of the same
+    /// day sees the same history and decides the same tier).
     pub broken_promises: u32,
+    /// Disputes opened in the window.
     pub disputes: u32,
-    /// Keys of ladder steps reached in the window.
+    /// Keys of ladder steps done (not skipped) in the window, before the
+    /// run's date.
     pub steps_reached: Vec<String>,
 }
 
