@@ -1,6 +1,7 @@
 //! Errors from storage, each a sentence a person can act on.
 
 use dun_core::book::BookError;
+use dun_core::collections::document::DocumentError;
 use dun_core::invoice::InvoiceError;
 use dun_core::posting::PostingError;
 
@@ -28,6 +29,18 @@ pub enum StoreError {
     Corrupt(String),
     #[error("the import was refused; nothing was written:\n{0}")]
     Import(crate::import::ImportErrors),
+    /// Every problem of a policy document, each with its line.
+    #[error("the policy was refused; nothing was written:\n{}", policy_errors(.0))]
+    PolicyDocument(Vec<DocumentError>),
+}
+
+/// One problem a line, indented under the sentence that introduces them.
+fn policy_errors(errors: &[DocumentError]) -> String {
+    errors
+        .iter()
+        .map(|e| format!("  {e}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The server's own words: `postgres::Error` displays only "db error" and

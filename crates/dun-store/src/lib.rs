@@ -22,6 +22,7 @@ pub mod invoices;
 mod migrate;
 pub mod orgs;
 pub mod payments;
+pub mod policies;
 pub mod timeline;
 
 pub use db::{Backend, Conn, Param, Row, Tx};

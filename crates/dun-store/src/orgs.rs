@@ -87,6 +87,8 @@ impl Store {
         let org = inserted.ok_or_else(|| {
             StoreError::Conflict(format!("an organisation named '{name}' already exists"))
         })?;
+        // Every organisation starts with a policy: version 1, the default.
+        crate::policies::insert_default(&mut tx, org.id, &now)?;
         tx.commit()?;
         Ok(org)
     }

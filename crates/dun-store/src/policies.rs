@@ -1,0 +1,253 @@
+//! The credit policy's versions: each organisation's policy is a document,
+//! and every change to it is a new numbered version with who, when and what
+//! changed. Versions are only ever inserted.
+//!
+//! Version 1 is Dun's default policy, written when the organisation is
+//! created (or, for an organisation older than policies, the first time its
+//! policy is read). `apply_policy` takes the organisation's row lock before
+//! it reads the current version, so two writers at once get N+1 and N+2.
+
+use dun_core::collections::document::{self, DEFAULT_POLICY};
+use dun_core::collections::policy::Policy;
+use serde::{Deserialize, Serialize};
+
+use crate::clock::now_utc;
+use crate::db::{Row, Tx};
+use crate::error::StoreError;
+use crate::{idempotency, params, Store};
+
+/// Longest author name kept with a version, in bytes.
+pub const AUTHOR_BYTES_MAX: usize = 200;
+/// Who wrote version 1, the default policy.
+pub const DEFAULT_AUTHOR: &str = "dun init";
+/// What version 1 changed.
+const DEFAULT_CHANGES: &str = "Dun's default policy";
+
+/// One version of the policy, as stored and as parsed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PolicyVersion {
+    pub version: i64,
+    /// The document as its author wrote it, notes and all.
+    pub document: String,
+    pub policy: Policy,
+    /// What this version changed from the one before, in sentences.
+    pub changes: Vec<String>,
+    pub author: String,
+    /// When it was made, UTC, `YYYY-MM-DDTHH:MM:SSZ`.
+    pub created_at: String,
+}
+
+/// A version without its document: a line of the history.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyVersionSummary {
+    pub version: i64,
+    pub changes: Vec<String>,
+    pub author: String,
+    pub created_at: String,
+}
+
+/// What a repeated idempotency key is compared on.
+#[derive(Serialize)]
+struct ApplyRequest<'a> {
+    document: &'a str,
+    author: &'a str,
+}
+
+const COLUMNS: &str = "version, document, changes, author, created_at";
+
+fn version_from_row(r: &Row<'_>) -> Result<PolicyVersion, StoreError> {
+    let version = r.i64(0)?;
+    let document = r.string(1)?;
+    let policy = document::parse(&document).map_err(|errors| {
+        StoreError::Corrupt(format!(
+            "policy version {version} no longer reads: {}",
+            errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")
+        ))
+    })?;
+    Ok(PolicyVersion {
+        version,
+        document,
+        policy,
+        changes: serde_json::from_str(&r.string(2)?)?,
+        author: r.string(3)?,
+        created_at: r.string(4)?,
+    })
+}
+
+fn summary_from_row(r: &Row<'_>) -> Result<PolicyVersionSummary, StoreError> {
+    Ok(PolicyVersionSummary {
+        version: r.i64(0)?,
+        changes: serde_json::from_str(&r.string(1)?)?,
+        author: r.string(2)?,
+        created_at: r.string(3)?,
+    })
+}
+
+/// Writes version 1, the default policy, unless the organisation has a
+/// version already. Call it holding the organisation's row lock (or inside
+/// the transaction that creates the organisation).
+pub(crate) fn insert_default(tx: &mut Tx<'_>, org_id: i64, now: &str) -> Result<(), StoreError> {
+    let changes = serde_json::to_string(&[DEFAULT_CHANGES])?;
+    tx.execute(
+        "INSERT INTO policy_versions (org_id, version, document, changes, author, created_at)
+         VALUES ($1, 1, $2, $3, $4, $5) ON CONFLICT (org_id, version) DO NOTHING",
+        params![
+            org_id,
+            DEFAULT_POLICY,
+            changes.as_str(),
+            DEFAULT_AUTHOR,
+            now
+        ],
+    )?;
+    Ok(())
+}
+
+/// Takes the organisation's row lock: writers of its policy queue here
+/// until the holder commits (PostgreSQL; SQLite's writers queue on the file).
+fn lock_org(tx: &mut Tx<'_>, org_id: i64) -> Result<(), StoreError> {
+    let locked = tx.execute(
+        "UPDATE organisations SET name = name WHERE id = $1",
+        params![org_id],
+    )?;
+    if locked == 0 {
+        return Err(StoreError::not_found("organisation", format!("#{org_id}")));
+    }
+    Ok(())
+}
+
+fn latest(tx: &mut Tx<'_>, org_id: i64) -> Result<Option<PolicyVersion>, StoreError> {
+    tx.query_opt(
+        &format!(
+            "SELECT {COLUMNS} FROM policy_versions WHERE org_id = $1 ORDER BY version DESC LIMIT 1"
+        ),
+        params![org_id],
+        version_from_row,
+    )
+}
+
+fn check_author(author: &str) -> Result<&str, StoreError> {
+    let author = author.trim();
+    if author.is_empty() || author.len() > AUTHOR_BYTES_MAX {
+        return Err(StoreError::Invalid(format!(
+            "the author of a policy version must be 1 to {AUTHOR_BYTES_MAX} bytes"
+        )));
+    }
+    Ok(author)
+}
+
+impl Store {
+    /// The policy in force: the organisation's latest version.
+    pub fn policy(&mut self, org_id: i64) -> Result<PolicyVersion, StoreError> {
+        self.ensure_policy(org_id)?;
+        let mut tx = self.conn().read_transaction()?;
+        latest(&mut tx, org_id)?
+            .ok_or_else(|| StoreError::not_found("policy of organisation", format!("#{org_id}")))
+    }
+
+    /// One version of the organisation's policy.
+    pub fn policy_version(
+        &mut self,
+        org_id: i64,
+        version: i64,
+    ) -> Result<PolicyVersion, StoreError> {
+        self.ensure_policy(org_id)?;
+        let mut tx = self.conn().read_transaction()?;
+        tx.query_opt(
+            &format!("SELECT {COLUMNS} FROM policy_versions WHERE org_id = $1 AND version = $2"),
+            params![org_id, version],
+            version_from_row,
+        )?
+        .ok_or_else(|| StoreError::not_found("policy version", version))
+    }
+
+    /// Every version of the organisation's policy, oldest first.
+    pub fn policy_versions(
+        &mut self,
+        org_id: i64,
+    ) -> Result<Vec<PolicyVersionSummary>, StoreError> {
+        self.ensure_policy(org_id)?;
+        let mut tx = self.conn().read_transaction()?;
+        tx.query(
+            "SELECT version, changes, author, created_at FROM policy_versions
+             WHERE org_id = $1 ORDER BY version",
+            params![org_id],
+            summary_from_row,
+        )
+    }
+
+    /// Makes `text` the policy in force as a new version by `author`.
+    ///
+    /// Refused, with nothing written: a document with problems (every one,
+    /// with its line: [`StoreError::PolicyDocument`]), and a document that
+    /// changes nothing. A repeated `key` returns the version it made.
+    pub fn apply_policy(
+        &mut self,
+        org_id: i64,
+        text: &str,
+        author: &str,
+        key: Option<&str>,
+    ) -> Result<PolicyVersion, StoreError> {
+        let policy = document::parse(text).map_err(StoreError::PolicyDocument)?;
+        let author = check_author(author)?;
+        let now = now_utc();
+        let request = ApplyRequest {
+            document: text,
+            author,
+        };
+        let tx = self.conn().transaction()?;
+        let version = idempotency::run(tx, org_id, key, "policy.apply", &request, &now, |tx| {
+            lock_org(tx, org_id)?;
+            insert_default(tx, org_id, &now)?;
+            let current = latest(tx, org_id)?
+                .ok_or_else(|| StoreError::Corrupt("the default policy was not written".into()))?;
+            if current.policy == policy {
+                return Err(StoreError::Invalid(format!(
+                    "the document changes nothing: version {} in force says the same (notes aside); nothing was written",
+                    current.version
+                )));
+            }
+            let mut changes = document::summarize_changes(&current.policy, &policy);
+            if changes.is_empty() {
+                changes.push("the policy changed".into());
+            }
+            let version = current.version + 1;
+            tx.execute(
+                "INSERT INTO policy_versions (org_id, version, document, changes, author, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+                params![
+                    org_id,
+                    version,
+                    text,
+                    serde_json::to_string(&changes)?.as_str(),
+                    author,
+                    now.as_str()
+                ],
+            )?;
+            Ok(version)
+        })?;
+        self.policy_version(org_id, version)
+    }
+
+    /// Writes version 1 for an organisation that has no policy yet (one
+    /// created before policies were kept).
+    fn ensure_policy(&mut self, org_id: i64) -> Result<(), StoreError> {
+        let mut tx = self.conn().read_transaction()?;
+        let any = tx.query_opt(
+            "SELECT version FROM policy_versions WHERE org_id = $1 LIMIT 1",
+            params![org_id],
+            |r| r.i64(0),
+        )?;
+        drop(tx);
+        if any.is_some() {
+            return Ok(());
+        }
+        let mut tx = self.conn().transaction()?;
+        lock_org(&mut tx, org_id)?;
+        insert_default(&mut tx, org_id, &now_utc())?;
+        tx.commit()
+    }
+}
