@@ -39,6 +39,9 @@ pub enum Command {
     CreditNote(ReduceArgs),
     /// Write off what is uncollectable on an invoice.
     WriteOff(ReduceArgs),
+    /// The credit policy: show, history, apply, edit, check.
+    #[command(subcommand)]
+    Policy(crate::commands::policy::PolicyCommand),
     /// Import customers, invoices or payments from CSV, all or nothing.
     Import(ImportArgs),
     /// Export customers, invoices or payments as CSV.

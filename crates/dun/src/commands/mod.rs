@@ -7,6 +7,7 @@ mod demo;
 mod init;
 mod invoice;
 mod payment;
+pub mod policy;
 mod transfer;
 
 use anyhow::{anyhow, Result};
@@ -34,6 +35,7 @@ pub fn run(cli: Cli) -> Result<()> {
             a,
             dun_core::ledger::EntryKind::WriteOff,
         ),
+        Command::Policy(c) => policy::run(&cli.db, org, c),
         Command::Import(a) => transfer::import(&mut Context::open(&cli.db, org)?, &a),
         Command::Export(a) => transfer::export(&mut Context::open(&cli.db, org)?, &a),
         Command::Aging(a) => aging::run(&mut Context::open(&cli.db, org)?, &a),
