@@ -144,7 +144,7 @@ impl InvoiceState {
         }
         let extra = charged - self.total_minor;
         let mut settled = charged - open;
-        let mut parts = Vec::with_capacity(self.schedule.len() + 1);
+        let mut parts: Vec<Installment> = Vec::with_capacity(self.schedule.len() + 1);
         let last_due = self.due_date();
         let all = self
             .schedule
@@ -158,10 +158,16 @@ impl InvoiceState {
             let taken = settled.min(part.amount_minor);
             settled -= taken;
             if part.amount_minor > taken {
-                parts.push(Installment {
-                    due_date: part.due_date,
-                    amount_minor: part.amount_minor - taken,
-                });
+                let left = part.amount_minor - taken;
+                match parts.last_mut() {
+                    // Fees and interest fall due with the last installment:
+                    // one open part, as the aging's index route counts it.
+                    Some(last) if last.due_date == part.due_date => last.amount_minor += left,
+                    _ => parts.push(Installment {
+                        due_date: part.due_date,
+                        amount_minor: left,
+                    }),
+                }
             }
         }
         parts
