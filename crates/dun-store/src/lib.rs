@@ -11,6 +11,7 @@
 pub mod aging;
 mod bulk;
 pub mod clock;
+pub mod collections;
 pub mod customers;
 pub mod db;
 pub mod entries;

@@ -1,0 +1,1330 @@
+//! The daily collections run, stored: load the book as of a date, let the
+//! domain decide ([`run::decide`]), and apply what it decided in the same
+//! transaction.
+//!
+//! ## One run at a time, and each step once
+//! An applied run takes the organisation's row lock before it reads
+//! anything (on SQLite the transaction is `IMMEDIATE`, which already holds
+//! the file's write lock), so a second process running the same day waits,
+//! then reads what the first committed — its marks — and decides nothing
+//! new. Marks are also unique in the table: an action any of whose marks is
+//! already there is not applied (under the lock this cannot happen; it is
+//! the second belt).
+//!
+//! ## Postings
+//! Fees and interest are ledger entries made by [`posting::charge`] and
+//! appended by [`entries::post`], so `open_minor` and `last_entry_date`
+//! move in the same transaction. As every posting does, the run first takes
+//! the row locks of the customers it charges (ascending ids, after the
+//! organisation's), then re-reads their invoices' status, so an invoice a
+//! person voided meanwhile is refused rather than charged. A posting the
+//! rules refuse fails the whole run: nothing of it is written.
+//!
+//! ## Loading fast
+//! Invoices come through the indexes the aging uses: open ones through
+//! `invoices_open`, recently moved ones through `invoices_by_last_entry`,
+//! their entries through `entries_by_invoice`. Payment history is summed in
+//! SQL, per customer, over the policy's window. Nothing reads the whole
+//! ledger.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::time::Instant;
+
+use dun_core::collections::action::{
+    Action, ActionKind, DoneMark, Mark, Message, PlanOutcome, RunPlan, Subject, Task,
+};
+use dun_core::collections::credit::CustomerStatus;
+use dun_core::collections::document::{self, DEFAULT_POLICY};
+use dun_core::collections::policy::{Policy, Tier};
+use dun_core::collections::risk::History;
+use dun_core::collections::run::{
+    self, Collateral, Dispute, Plan, PlanStatus, Promise, Receipt, RunCustomer, RunInput,
+};
+use dun_core::invoice::DocumentStatus;
+use dun_core::ledger::{Entry, EntryKind};
+use dun_core::money::format_minor;
+use dun_core::posting;
+use dun_core::state::{InvoiceState, Movement};
+use dun_core::Date;
+use serde::Serialize;
+
+use crate::aging::CustomerName;
+use crate::clock::now_utc;
+use crate::db::{Param, Row, Tx};
+use crate::entries::{self, currency, INVOICE_HEADER};
+use crate::error::StoreError;
+use crate::timeline::{self, NewEntry};
+use crate::{customers, params, Store};
+
+/// Most runs one history read returns.
+pub const RUNS_LIMIT_MAX: i64 = 1000;
+/// Most outbox messages one read returns.
+pub const OUTBOX_LIMIT_MAX: i64 = 10_000;
+/// Ids per `IN (…)` list.
+const IDS_PER_STATEMENT: usize = 500;
+/// Rows per multi-row INSERT.
+const ROWS_PER_STATEMENT: usize = 500;
+/// Attempts of an applied run that PostgreSQL aborted as a deadlock victim
+/// or a serialization failure (the run is all or nothing, so it is redone).
+const RUN_ATTEMPTS_MAX: usize = 3;
+
+/// How long each part of a run took, in milliseconds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct RunTimings {
+    pub load_ms: f64,
+    pub decide_ms: f64,
+    pub write_ms: f64,
+}
+
+/// An action the run applied, with the `run_actions` row that records it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AppliedAction {
+    pub action_id: i64,
+    pub action: Action,
+}
+
+/// What a run decided and, when applied, what it did.
+#[derive(Clone, Debug, Serialize)]
+pub struct RunOutcome {
+    pub plan: RunPlan,
+    /// Empty for a dry run.
+    pub applied: Vec<AppliedAction>,
+    /// The `runs` row, when applied.
+    pub run_id: Option<i64>,
+    pub timings: RunTimings,
+    /// Reference and name of every customer an action concerns.
+    pub customers: BTreeMap<i64, CustomerName>,
+}
+
+/// One applied run, from the history.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RunRecord {
+    pub id: i64,
+    pub as_of: Date,
+    pub policy_version: i64,
+    pub actions: i64,
+    pub started_at: String,
+    pub finished_at: String,
+}
+
+/// A customer-facing message waiting in (or gone from) the outbox.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct OutboxMessage {
+    pub id: i64,
+    pub customer_id: i64,
+    pub customer_ref: String,
+    pub customer_name: String,
+    pub action_id: Option<i64>,
+    pub as_of: Date,
+    pub channels: Vec<String>,
+    pub template: String,
+    /// The message as the run decided it (its items: every invoice concerned).
+    pub detail: serde_json::Value,
+    pub status: String,
+    pub attempts: i64,
+    pub created_at: String,
+    pub sent_at: Option<String>,
+}
+
+/// The book as of a date, loaded for the run: what [`RunInput`] borrows.
+#[derive(Clone, Debug)]
+pub struct RunBook {
+    pub as_of: Date,
+    pub policy: Policy,
+    pub policy_version: i64,
+    pub customers: Vec<RunCustomer>,
+    pub invoices: Vec<InvoiceState>,
+    pub done: HashMap<Subject, Vec<DoneMark>>,
+    pub promises: Vec<Promise>,
+    pub receipts: Vec<Receipt>,
+    pub disputes: Vec<Dispute>,
+    pub plans: Vec<Plan>,
+    pub collateral: Vec<Collateral>,
+}
+
+impl RunBook {
+    pub fn input(&self) -> RunInput<'_> {
+        RunInput {
+            as_of: self.as_of,
+            policy: &self.policy,
+            policy_version: self.policy_version,
+            customers: &self.customers,
+            invoices: &self.invoices,
+            done: &self.done,
+            promises: &self.promises,
+            receipts: &self.receipts,
+            disputes: &self.disputes,
+            plans: &self.plans,
+            collateral: &self.collateral,
+        }
+    }
+}
+
+fn day(date: Date) -> i64 {
+    i64::from(date.day_number())
+}
+
+fn date(r: &Row<'_>, index: usize) -> Result<Date, StoreError> {
+    Ok(Date::from_day_number(r.i64(index)? as i32))
+}
+
+fn opt_date(r: &Row<'_>, index: usize) -> Result<Option<Date>, StoreError> {
+    Ok(r.opt_i64(index)?.map(|d| Date::from_day_number(d as i32)))
+}
+
+fn json_ids(text: &str) -> Result<Vec<i64>, StoreError> {
+    Ok(serde_json::from_str(text)?)
+}
+
+/// `$first, $first+1, …` for `n` values.
+fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Whether PostgreSQL gave up the transaction so that another could go on
+/// (deadlock victim, serialization failure): redoing it is safe.
+fn is_retryable(e: &StoreError) -> bool {
+    match e {
+        StoreError::Postgres(e) => matches!(
+            e.code(),
+            Some(c) if *c == postgres::error::SqlState::T_R_DEADLOCK_DETECTED
+                || *c == postgres::error::SqlState::T_R_SERIALIZATION_FAILURE
+        ),
+        _ => false,
+    }
+}
+
+/// The organisation's row lock (a no-op update): applied runs queue on it.
+fn lock_org(tx: &mut Tx<'_>, org_id: i64) -> Result<(), StoreError> {
+    let locked = tx.execute(
+        "UPDATE organisations SET name = name WHERE id = $1",
+        params![org_id],
+    )?;
+    if locked == 0 {
+        return Err(StoreError::not_found("organisation", format!("#{org_id}")));
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Loading
+
+/// The policy in force: the latest version, or Dun's default (version 1)
+/// for an organisation that has none written yet.
+fn load_policy(tx: &mut Tx<'_>, org_id: i64) -> Result<(i64, Policy), StoreError> {
+    let latest = tx.query_opt(
+        "SELECT version, document FROM policy_versions WHERE org_id = $1 ORDER BY version DESC LIMIT 1",
+        params![org_id],
+        |r| Ok((r.i64(0)?, r.string(1)?)),
+    )?;
+    let (version, text) = latest.unwrap_or((1, DEFAULT_POLICY.to_string()));
+    let policy = document::parse(&text).map_err(|errors| {
+        StoreError::Corrupt(format!(
+            "policy version {version} no longer reads: {}",
+            errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")
+        ))
+    })?;
+    Ok((version, policy))
+}
+
+/// Appends the invoices matching `condition` (over `invoices`, `$1` the
+/// organisation, `$2`… `params`) with their movements, in posting order.
+fn load_invoices(
+    tx: &mut Tx<'_>,
+    org_id: i64,
+    condition: &str,
+    params: &[Param<'_>],
+    out: &mut Vec<InvoiceState>,
+) -> Result<(), StoreError> {
+    let mut all: Vec<Param<'_>> = vec![org_id.into()];
+    all.extend_from_slice(params);
+    let first = out.len();
+    let mut index: HashMap<i64, usize> = HashMap::new();
+    tx.query_each(
+        &format!("SELECT {INVOICE_HEADER} FROM invoices WHERE org_id = $1 AND {condition}"),
+        &all,
+        |r| {
+            let state = entries::invoice_header(r)?;
+            index.insert(state.id, out.len());
+            out.push(state);
+            Ok(())
+        },
+    )?;
+    if out.len() == first {
+        return Ok(());
+    }
+    // Entry ids beside the movements: an index hands rows over in its own
+    // order, and movements are kept in the order they were posted.
+    let mut ids: Vec<Vec<i64>> = vec![Vec::new(); out.len() - first];
+    let mut kinds: HashMap<String, EntryKind> = HashMap::new();
+    tx.query_each(
+        &format!(
+            "SELECT invoice_id, id, effective_date, kind, ar_minor FROM ledger_entries
+             WHERE org_id = $1 AND invoice_id IN (SELECT id FROM invoices WHERE org_id = $1 AND {condition})"
+        ),
+        &all,
+        |r| {
+            let Some(&i) = index.get(&r.i64(0)?) else {
+                return Ok(());
+            };
+            let text = r.string(3)?;
+            let kind = match kinds.get(&text) {
+                Some(k) => *k,
+                None => {
+                    let k = EntryKind::parse(&text)
+                        .ok_or_else(|| StoreError::Corrupt(format!("entry kind '{text}'")))?;
+                    kinds.insert(text, k);
+                    k
+                }
+            };
+            ids[i - first].push(r.i64(1)?);
+            out[i].movements.push(Movement {
+                effective_date: date(r, 2)?,
+                kind,
+                ar_minor: r.i64(4)?,
+            });
+            Ok(())
+        },
+    )?;
+    for (offset, ids) in ids.into_iter().enumerate() {
+        if !ids.windows(2).all(|w| w[0] < w[1]) {
+            let state = &mut out[first + offset];
+            let mut pairs: Vec<(i64, Movement)> =
+                ids.into_iter().zip(state.movements.drain(..)).collect();
+            pairs.sort_by_key(|p| p.0);
+            state.movements = pairs.into_iter().map(|p| p.1).collect();
+        }
+    }
+    Ok(())
+}
+
+fn add_mark(done: &mut HashMap<Subject, Vec<DoneMark>>, r: &Row<'_>) -> Result<(), StoreError> {
+    let text = r.string(0)?;
+    let subject =
+        Subject::parse(&text).ok_or_else(|| StoreError::Corrupt(format!("run mark '{text}'")))?;
+    done.entry(subject).or_default().push(DoneMark {
+        key: r.string(1)?,
+        on: date(r, 2)?,
+        skipped: r.i64(3)? != 0,
+    });
+    Ok(())
+}
+
+/// Payment history per customer over the policy's window, summed in SQL.
+fn load_history(
+    tx: &mut Tx<'_>,
+    org_id: i64,
+    as_of: Date,
+    policy: &Policy,
+) -> Result<HashMap<i64, History>, StoreError> {
+    let since = as_of.add_days(-(policy.tiers.history_days as i32));
+    let (since, upto) = (day(since), day(as_of));
+    let mut history: HashMap<i64, History> = HashMap::new();
+    // Paid in full within the window (settled on the day of the last entry),
+    // written off excluded, as the domain counts them.
+    tx.query_each(
+        "SELECT customer_id, currency, COUNT(*),
+            CAST(SUM(CASE WHEN last_entry_date <= due_date THEN 1 ELSE 0 END) AS BIGINT),
+            CAST(SUM(CASE WHEN total_minor > 0 THEN total_minor ELSE 0 END) AS BIGINT),
+            CAST(SUM(CASE WHEN total_minor > 0 AND last_entry_date > due_date
+                THEN total_minor * (last_entry_date - due_date) ELSE 0 END) AS BIGINT)
+         FROM invoices
+         WHERE org_id = $1 AND open_minor = 0 AND status = 'issued'
+            AND last_entry_date > $2 AND last_entry_date <= $3
+            AND id NOT IN (SELECT invoice_id FROM write_offs WHERE org_id = $1)
+         GROUP BY customer_id, currency",
+        params![org_id, since, upto],
+        |r| {
+            let h = history.entry(r.i64(0)?).or_default();
+            h.settled += r.i64(2)? as u32;
+            h.settled_on_time += r.i64(3)? as u32;
+            let e = h.lateness.entry(currency(&r.string(1)?)?).or_default();
+            e.0 += i128::from(r.i64(4)?);
+            e.1 += i128::from(r.i64(5)?);
+            Ok(())
+        },
+    )?;
+    // Tenure is read only by a tier rule on it: the first invoice of every
+    // customer takes a pass over all invoices, so it is found only then.
+    let tenure = [
+        Tier::New,
+        Tier::Low,
+        Tier::Medium,
+        Tier::High,
+        Tier::Critical,
+    ]
+    .iter()
+    .any(|t| policy.tiers.rule(*t).tenure_days_below.is_some());
+    if tenure {
+        tx.query_each(
+            "SELECT customer_id, MIN(issue_date) FROM invoices
+             WHERE org_id = $1 AND status <> 'draft' AND issue_date <= $2 GROUP BY customer_id",
+            params![org_id, upto],
+            |r| {
+                history.entry(r.i64(0)?).or_default().first_invoice = Some(date(r, 1)?);
+                Ok(())
+            },
+        )?;
+    }
+    tx.query_each(
+        "SELECT customer_id, COUNT(*) FROM promises
+         WHERE org_id = $1 AND status = 'broken' AND settled_on > $2 AND settled_on <= $3
+         GROUP BY customer_id",
+        params![org_id, since, upto],
+        |r| {
+            history.entry(r.i64(0)?).or_default().broken_promises = r.i64(1)? as u32;
+            Ok(())
+        },
+    )?;
+    tx.query_each(
+        "SELECT customer_id, COUNT(*) FROM disputes
+         WHERE org_id = $1 AND opened_on > $2 AND opened_on <= $3 GROUP BY customer_id",
+        params![org_id, since, upto],
+        |r| {
+            history.entry(r.i64(0)?).or_default().disputes = r.i64(1)? as u32;
+            Ok(())
+        },
+    )?;
+    // Ladder steps done (not skipped) on the customer's invoices in the
+    // window; fee and interest marks have a ':' in their key, steps never.
+    let uses_steps = Tier::ALL
+        .iter()
+        .any(|t| policy.tiers.rule(*t).step_reached.is_some());
+    if uses_steps {
+        tx.query_each(
+            "SELECT DISTINCT i.customer_id, m.key FROM run_marks m
+             JOIN invoices i ON i.org_id = m.org_id AND i.id = CAST(substr(m.subject, 9) AS BIGINT)
+             WHERE m.org_id = $1 AND m.skipped = 0 AND m.done_on > $2 AND m.done_on <= $3
+                AND substr(m.subject, 1, 8) = 'invoice:' AND m.key NOT LIKE '%:%'",
+            params![org_id, since, upto],
+            |r| {
+                history
+                    .entry(r.i64(0)?)
+                    .or_default()
+                    .steps_reached
+                    .push(r.string(1)?);
+                Ok(())
+            },
+        )?;
+        for h in history.values_mut() {
+            h.steps_reached.sort();
+        }
+    }
+    Ok(history)
+}
+
+/// Loads everything the run needs to decide `as_of`, inside `tx`.
+fn load(tx: &mut Tx<'_>, org_id: i64, as_of: Date) -> Result<RunBook, StoreError> {
+    let (policy_version, policy) = load_policy(tx, org_id)?;
+    let mut history = load_history(tx, org_id, as_of, &policy)?;
+
+    let mut customers = Vec::new();
+    tx.query_each(
+        "SELECT id, ref, name, status, status_by_policy, paused_until, tier FROM customers WHERE org_id = $1",
+        params![org_id],
+        |r| {
+            let id = r.i64(0)?;
+            let status = r.string(3)?;
+            let tier = r.string(6)?;
+            customers.push(RunCustomer {
+                id,
+                reference: r.string(1)?,
+                name: r.string(2)?,
+                status: CustomerStatus::parse(&status)
+                    .ok_or_else(|| StoreError::Corrupt(format!("customer status '{status}'")))?,
+                status_by_policy: r.i64(4)? != 0,
+                paused_until: opt_date(r, 5)?,
+                tier: Tier::parse(&tier)
+                    .ok_or_else(|| StoreError::Corrupt(format!("customer tier '{tier}'")))?,
+                history: history.remove(&id).unwrap_or_default(),
+            });
+            Ok(())
+        },
+    )?;
+
+    // Open invoices, and those moved since the first day of the month
+    // before (the months whose interest may be owed, and any invoice that
+    // was still open on a past `as_of`). Each set through its own index.
+    let (y, m, _) = as_of.add_months(-1).ymd();
+    let recent = Date::from_ymd(y, m, 1).expect("the first of a month exists");
+    let mut invoices = Vec::new();
+    const OPEN: &str = "open_minor <> 0";
+    const RECENT: &str = "open_minor = 0 AND last_entry_date >= $2 AND status <> 'draft'";
+    load_invoices(tx, org_id, OPEN, &[], &mut invoices)?;
+    load_invoices(tx, org_id, RECENT, params![day(recent)], &mut invoices)?;
+
+    // Marks: those of the loaded invoices (joined through the key they are
+    // stored under), then those of plans' installments and collateral.
+    let mut done: HashMap<Subject, Vec<DoneMark>> = HashMap::new();
+    for (condition, params) in [(OPEN, params![]), (RECENT, params![day(recent)])] {
+        let mut all: Vec<Param<'_>> = vec![org_id.into()];
+        all.extend_from_slice(params);
+        tx.query_each(
+            &format!(
+                "SELECT m.subject, m.key, m.done_on, m.skipped FROM invoices
+                 JOIN run_marks m ON m.org_id = invoices.org_id AND m.subject = 'invoice:' || invoices.id
+                 WHERE invoices.org_id = $1 AND {condition}"
+            ),
+            &all,
+            |r| add_mark(&mut done, r),
+        )?;
+    }
+
+    let mut promises = Vec::new();
+    tx.query_each(
+        "SELECT id, customer_id, currency, amount_minor, made_on, promised_date, invoice_ids
+         FROM promises WHERE org_id = $1 AND status = 'active' ORDER BY id",
+        params![org_id],
+        |r| {
+            promises.push(Promise {
+                id: r.i64(0)?,
+                customer_id: r.i64(1)?,
+                currency: currency(&r.string(2)?)?,
+                amount_minor: r.i64(3)?,
+                made_on: date(r, 4)?,
+                promised_date: date(r, 5)?,
+                invoice_ids: json_ids(&r.string(6)?)?,
+            });
+            Ok(())
+        },
+    )?;
+    let mut receipts = Vec::new();
+    if let Some(since) = promises.iter().map(|p| p.made_on).min() {
+        tx.query_each(
+            "SELECT customer_id, currency, received_date, amount_minor FROM payments
+             WHERE org_id = $1 AND status <> 'reversed' AND received_date >= $2
+                AND customer_id IN (SELECT customer_id FROM promises WHERE org_id = $1 AND status = 'active')",
+            params![org_id, day(since)],
+            |r| {
+                receipts.push(Receipt {
+                    customer_id: r.i64(0)?,
+                    currency: currency(&r.string(1)?)?,
+                    received_date: date(r, 2)?,
+                    amount_minor: r.i64(3)?,
+                });
+                Ok(())
+            },
+        )?;
+    }
+    let disputes = tx.query(
+        "SELECT id, invoice_id FROM disputes WHERE org_id = $1 AND status = 'open' ORDER BY id",
+        params![org_id],
+        |r| {
+            Ok(Dispute {
+                id: r.i64(0)?,
+                invoice_id: r.i64(1)?,
+            })
+        },
+    )?;
+    let plans = tx.query(
+        "SELECT id, customer_id, currency, invoice_ids, installments, created_on, opening_minor, status, defaulted_on
+         FROM payment_plans WHERE org_id = $1 AND status IN ('active', 'defaulted') ORDER BY id",
+        params![org_id],
+        |r| {
+            let status = r.string(7)?;
+            Ok(Plan {
+                id: r.i64(0)?,
+                customer_id: r.i64(1)?,
+                currency: currency(&r.string(2)?)?,
+                invoice_ids: json_ids(&r.string(3)?)?,
+                installments: serde_json::from_str(&r.string(4)?)?,
+                created_on: date(r, 5)?,
+                opening_minor: r.i64(6)?,
+                status: match status.as_str() {
+                    "active" => PlanStatus::Active,
+                    "defaulted" => PlanStatus::Defaulted,
+                    "completed" => PlanStatus::Completed,
+                    other => return Err(StoreError::Corrupt(format!("plan status '{other}'"))),
+                },
+                defaulted_on: opt_date(r, 8)?,
+            })
+        },
+    )?;
+    let collateral = tx.query(
+        "SELECT id, customer_id, kind, expires_on FROM collateral
+         WHERE org_id = $1 AND expires_on IS NOT NULL ORDER BY id",
+        params![org_id],
+        |r| {
+            Ok(Collateral {
+                id: r.i64(0)?,
+                customer_id: r.i64(1)?,
+                kind: r.string(2)?,
+                expires_on: opt_date(r, 3)?,
+            })
+        },
+    )?;
+    // Few: looked up by their exact keys.
+    let mut subjects: Vec<String> = collateral
+        .iter()
+        .map(|c| Subject::Collateral { id: c.id }.to_string())
+        .collect();
+    for plan in plans.iter().filter(|p| p.status == PlanStatus::Active) {
+        for n in 1..=plan.installments.len() as u32 {
+            subjects.push(
+                Subject::Installment {
+                    plan_id: plan.id,
+                    number: n,
+                }
+                .to_string(),
+            );
+        }
+    }
+    for chunk in subjects.chunks(IDS_PER_STATEMENT) {
+        let mut all: Vec<Param<'_>> = vec![org_id.into()];
+        all.extend(chunk.iter().map(Param::from));
+        tx.query_each(
+            &format!(
+                "SELECT subject, key, done_on, skipped FROM run_marks WHERE org_id = $1 AND subject IN ({})",
+                placeholders(2, chunk.len())
+            ),
+            &all,
+            |r| add_mark(&mut done, r),
+        )?;
+    }
+
+    Ok(RunBook {
+        as_of,
+        policy,
+        policy_version,
+        customers,
+        invoices,
+        done,
+        promises,
+        receipts,
+        disputes,
+        plans,
+        collateral,
+    })
+}
+
+// ---------------------------------------------------------------------------
+// Applying
+
+/// Multi-row `INSERT INTO table (columns) VALUES … {suffix}`, handing every
+/// row the suffix's RETURNING gives back to `each`.
+fn insert_rows(
+    tx: &mut Tx<'_>,
+    table: &str,
+    columns: &[&str],
+    rows: &[Param<'_>],
+    suffix: &str,
+    mut each: impl FnMut(&Row<'_>) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    let width = columns.len();
+    assert_eq!(rows.len() % width, 0, "{table}: params are not whole rows");
+    for chunk in rows.chunks(ROWS_PER_STATEMENT * width) {
+        let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
+        for r in 0..chunk.len() / width {
+            if r > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('(');
+            sql.push_str(&placeholders(r * width + 1, width));
+            sql.push(')');
+        }
+        sql.push(' ');
+        sql.push_str(suffix);
+        tx.query_each(&sql, chunk, &mut each)?;
+    }
+    Ok(())
+}
+
+/// The invoices an action concerns.
+fn invoice_ids(action: &Action) -> Vec<i64> {
+    match &action.kind {
+        ActionKind::Message(m) => {
+            let mut ids: Vec<i64> = m.items.iter().map(|i| i.invoice_id).collect();
+            ids.dedup();
+            ids
+        }
+        ActionKind::Task(t) => t.invoice_ids.clone(),
+        ActionKind::Fee { invoice_id, .. }
+        | ActionKind::Interest { invoice_id, .. }
+        | ActionKind::Skip { invoice_id, .. } => vec![*invoice_id],
+        _ => Vec::new(),
+    }
+}
+
+/// What the timeline says an action did: its kind and a sentence.
+fn describe(action: &Action, numbers: &HashMap<i64, &str>) -> (&'static str, String) {
+    let number = |id: &i64| numbers.get(id).copied().unwrap_or("?").to_string();
+    match &action.kind {
+        ActionKind::Message(m) => {
+            let channels: Vec<&str> = m.channels.iter().map(|c| c.as_str()).collect();
+            let items: Vec<&str> = m.items.iter().map(|i| i.number.as_str()).collect();
+            (
+                "message",
+                format!(
+                    "{} by {} about {}",
+                    m.template.replace('_', " "),
+                    channels.join(" and "),
+                    items.join(", ")
+                ),
+            )
+        }
+        ActionKind::Task(t) => ("task", t.title.clone()),
+        ActionKind::Fee {
+            number,
+            currency,
+            amount_minor,
+            step,
+            ..
+        } => (
+            "fee",
+            format!(
+                "late fee of {} {currency} on {number} ({})",
+                format_minor(*amount_minor, *currency),
+                step.replace('_', " ")
+            ),
+        ),
+        ActionKind::Interest {
+            number,
+            currency,
+            amount_minor,
+            from,
+            through,
+            ..
+        } => (
+            "interest",
+            format!(
+                "interest of {} {currency} on {number} for {from} to {through}",
+                format_minor(*amount_minor, *currency)
+            ),
+        ),
+        ActionKind::Skip { steps, invoice_id } => (
+            "skip",
+            format!(
+                "{} on {} not sent: a later step was due the same day",
+                steps.join(", ").replace('_', " "),
+                number(invoice_id)
+            ),
+        ),
+        ActionKind::SetStatus { from, to, reason } => {
+            ("status_change", format!("status {from} → {to}: {reason}"))
+        }
+        ActionKind::SetTier { from, to, reasons } => (
+            "tier_change",
+            format!("risk tier {from} → {to}: {}", reasons.join("; ")),
+        ),
+        ActionKind::PromiseSettled {
+            kept,
+            currency,
+            amount_minor,
+            received_minor,
+            ..
+        } => (
+            if *kept {
+                "promise_kept"
+            } else {
+                "promise_broken"
+            },
+            format!(
+                "promise to pay {} {currency} {}: {} {currency} received",
+                format_minor(*amount_minor, *currency),
+                if *kept { "kept" } else { "broken" },
+                format_minor(*received_minor, *currency)
+            ),
+        ),
+        ActionKind::PlanSettled {
+            plan_id,
+            outcome,
+            installment,
+        } => match outcome {
+            PlanOutcome::Completed => (
+                "plan_completed",
+                format!("payment plan {plan_id} completed"),
+            ),
+            PlanOutcome::Defaulted => (
+                "plan_defaulted",
+                format!(
+                    "payment plan {plan_id} defaulted{}: the ladder resumes on its invoices",
+                    installment.map_or(String::new(), |n| format!(" (installment {n} unpaid)"))
+                ),
+            ),
+        },
+    }
+}
+
+/// Writes what `plan` decided. Returns the run's id and the actions applied.
+fn apply(
+    tx: &mut Tx<'_>,
+    org_id: i64,
+    book: &RunBook,
+    plan: &RunPlan,
+    now: &str,
+) -> Result<(i64, Vec<AppliedAction>), StoreError> {
+    let as_of = day(plan.as_of);
+    let version = plan.policy_version;
+    let run_id = tx
+        .query_opt(
+            "INSERT INTO runs (org_id, as_of, policy_version, actions, started_at, finished_at)
+             VALUES ($1, $2, $3, 0, $4, $4) RETURNING id",
+            params![org_id, as_of, version, now],
+            |r| r.i64(0),
+        )?
+        .ok_or_else(|| StoreError::Conflict("the run was not recorded".into()))?;
+
+    // A mark belongs to the first action that claims it; then the table
+    // says which marks are new. An action with a mark that is not is
+    // skipped whole, and the marks it did claim are taken back.
+    let mut keep = vec![true; plan.actions.len()];
+    let mut owner: HashMap<(String, &str), usize> = HashMap::new();
+    for (i, action) in plan.actions.iter().enumerate() {
+        let keys: Vec<(String, &str)> = action
+            .marks
+            .iter()
+            .map(|m| (m.subject.to_string(), m.key.as_str()))
+            .collect();
+        if keys.iter().any(|k| owner.contains_key(k)) {
+            keep[i] = false;
+            continue;
+        }
+        for k in keys {
+            owner.insert(k, i);
+        }
+    }
+    let mut mark_rows: Vec<Param<'_>> = Vec::new();
+    let subjects: Vec<(String, &Mark, i64)> = plan
+        .actions
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| keep[*i])
+        .flat_map(|(_, a)| {
+            let skipped = i64::from(matches!(a.kind, ActionKind::Skip { .. }));
+            a.marks
+                .iter()
+                .map(move |m| (m.subject.to_string(), m, skipped))
+        })
+        .collect();
+    for (subject, mark, skipped) in &subjects {
+        mark_rows.extend_from_slice(&[
+            org_id.into(),
+            subject.into(),
+            mark.key.as_str().into(),
+            as_of.into(),
+            (*skipped).into(),
+            run_id.into(),
+        ]);
+    }
+    let mut inserted: HashSet<(String, String)> = HashSet::new();
+    insert_rows(
+        tx,
+        "run_marks",
+        &["org_id", "subject", "key", "done_on", "skipped", "run_id"],
+        &mark_rows,
+        "ON CONFLICT (org_id, subject, key) DO NOTHING RETURNING subject, key",
+        |r| {
+            inserted.insert((r.string(0)?, r.string(1)?));
+            Ok(())
+        },
+    )?;
+    if inserted.len() != subjects.len() {
+        for (i, action) in plan.actions.iter().enumerate() {
+            if !keep[i] {
+                continue;
+            }
+            let all_new = action
+                .marks
+                .iter()
+                .all(|m| inserted.contains(&(m.subject.to_string(), m.key.clone())));
+            if !all_new {
+                keep[i] = false;
+                for m in &action.marks {
+                    let subject = m.subject.to_string();
+                    if inserted.remove(&(subject.clone(), m.key.clone())) {
+                        tx.execute(
+                            "DELETE FROM run_marks WHERE org_id = $1 AND subject = $2 AND key = $3 AND run_id = $4",
+                            params![org_id, subject.as_str(), m.key.as_str(), run_id],
+                        )?;
+                    }
+                }
+            }
+        }
+    }
+
+    // Status and tier changes, promises and plans: only if the row still
+    // says what the run read (a person may have changed it meanwhile).
+    for (i, action) in plan.actions.iter().enumerate() {
+        if !keep[i] {
+            continue;
+        }
+        let cid = action.customer_id;
+        let changed = match &action.kind {
+            ActionKind::SetStatus { from, to, .. } => tx.execute(
+                "UPDATE customers SET status = $1, status_by_policy = 1
+                 WHERE org_id = $2 AND id = $3 AND status = $4",
+                params![to.as_str(), org_id, cid, from.as_str()],
+            )?,
+            ActionKind::SetTier { from, to, reasons } => tx.execute(
+                "UPDATE customers SET tier = $1, tier_reasons = $2
+                 WHERE org_id = $3 AND id = $4 AND tier = $5",
+                params![
+                    to.as_str(),
+                    serde_json::to_string(reasons)?.as_str(),
+                    org_id,
+                    cid,
+                    from.as_str()
+                ],
+            )?,
+            ActionKind::PromiseSettled {
+                promise_id, kept, ..
+            } => tx.execute(
+                "UPDATE promises SET status = $1, settled_on = $2
+                 WHERE org_id = $3 AND id = $4 AND status = 'active'",
+                params![
+                    if *kept { "kept" } else { "broken" },
+                    as_of,
+                    org_id,
+                    *promise_id
+                ],
+            )?,
+            ActionKind::PlanSettled {
+                plan_id, outcome, ..
+            } => {
+                let (status, defaulted_on) = match outcome {
+                    PlanOutcome::Completed => ("completed", None),
+                    PlanOutcome::Defaulted => ("defaulted", Some(as_of)),
+                };
+                tx.execute(
+                    "UPDATE payment_plans SET status = $1, defaulted_on = $2
+                     WHERE org_id = $3 AND id = $4 AND status = 'active'",
+                    params![status, defaulted_on, org_id, *plan_id],
+                )?
+            }
+            _ => 1,
+        };
+        if changed == 0 {
+            keep[i] = false;
+        }
+    }
+
+    // The record of every action, then what each does.
+    let kept: Vec<usize> = (0..plan.actions.len()).filter(|i| keep[*i]).collect();
+    let details: Vec<String> = kept
+        .iter()
+        .map(|i| serde_json::to_string(&plan.actions[*i]))
+        .collect::<Result<_, _>>()?;
+    let rules: Vec<String> = kept.iter().map(|i| plan.actions[*i].rule.clone()).collect();
+    let mut rows: Vec<Param<'_>> = Vec::with_capacity(kept.len() * 8);
+    for (n, i) in kept.iter().enumerate() {
+        let action = &plan.actions[*i];
+        rows.extend_from_slice(&[
+            org_id.into(),
+            run_id.into(),
+            action.customer_id.into(),
+            version.into(),
+            rules[n].as_str().into(),
+            action.kind.name().into(),
+            details[n].as_str().into(),
+            now.into(),
+        ]);
+    }
+    // Ids come back keyed by (customer, kind, rule): rows returned in
+    // another order than inserted still find their action.
+    let mut waiting: HashMap<(i64, String, String), std::collections::VecDeque<usize>> =
+        HashMap::new();
+    for i in &kept {
+        let a = &plan.actions[*i];
+        waiting
+            .entry((a.customer_id, a.kind.name().to_string(), a.rule.clone()))
+            .or_default()
+            .push_back(*i);
+    }
+    let mut action_ids: HashMap<usize, i64> = HashMap::new();
+    insert_rows(
+        tx,
+        "run_actions",
+        &[
+            "org_id",
+            "run_id",
+            "customer_id",
+            "policy_version",
+            "rule",
+            "kind",
+            "detail",
+            "created_at",
+        ],
+        &rows,
+        "RETURNING id, customer_id, kind, rule",
+        |r| {
+            let key = (r.i64(1)?, r.string(2)?, r.string(3)?);
+            if let Some(i) = waiting.get_mut(&key).and_then(|q| q.pop_front()) {
+                action_ids.insert(i, r.i64(0)?);
+            }
+            Ok(())
+        },
+    )?;
+
+    let numbers: HashMap<i64, &str> = book
+        .invoices
+        .iter()
+        .map(|i| (i.id, i.number.as_str()))
+        .collect();
+    let authors: Vec<String> = kept
+        .iter()
+        .map(|i| format!("policy v{version} · {}", plan.actions[*i].rule))
+        .collect();
+
+    // Messages to the outbox, tasks to the worklist.
+    let mut outbox: Vec<(usize, &Message, String)> = Vec::new();
+    let mut tasks: Vec<(usize, &Task)> = Vec::new();
+    for (n, i) in kept.iter().enumerate() {
+        match &plan.actions[*i].kind {
+            ActionKind::Message(m) => outbox.push((*i, m, serde_json::to_string(m)?)),
+            ActionKind::Task(t) => tasks.push((n, t)),
+            _ => {}
+        }
+    }
+    let channels: Vec<String> = outbox
+        .iter()
+        .map(|(_, m, _)| {
+            serde_json::to_string(&m.channels.iter().map(|c| c.as_str()).collect::<Vec<_>>())
+        })
+        .collect::<Result<_, _>>()?;
+    let mut rows: Vec<Param<'_>> = Vec::with_capacity(outbox.len() * 10);
+    for (n, (i, m, detail)) in outbox.iter().enumerate() {
+        rows.extend_from_slice(&[
+            org_id.into(),
+            plan.actions[*i].customer_id.into(),
+            action_ids.get(i).copied().into(),
+            as_of.into(),
+            channels[n].as_str().into(),
+            m.template.as_str().into(),
+            detail.as_str().into(),
+            "pending".into(),
+            0i64.into(),
+            now.into(),
+        ]);
+    }
+    insert_rows(
+        tx,
+        "outbox",
+        &[
+            "org_id",
+            "customer_id",
+            "action_id",
+            "as_of",
+            "channels",
+            "template",
+            "detail",
+            "status",
+            "attempts",
+            "created_at",
+        ],
+        &rows,
+        "",
+        |_| Ok(()),
+    )?;
+    let task_texts: Vec<(String, String)> = tasks
+        .iter()
+        .map(|(_, t)| {
+            Ok((
+                serde_json::to_string(&t.invoice_ids)?,
+                serde_json::to_string(&t.proposals)?,
+            ))
+        })
+        .collect::<Result<_, StoreError>>()?;
+    let mut rows: Vec<Param<'_>> = Vec::with_capacity(tasks.len() * 11);
+    for ((n, t), (ids, proposals)) in tasks.iter().zip(&task_texts) {
+        rows.extend_from_slice(&[
+            org_id.into(),
+            plan.actions[kept[*n]].customer_id.into(),
+            t.kind.as_str().into(),
+            t.title.as_str().into(),
+            day(t.due_date).into(),
+            "open".into(),
+            ids.as_str().into(),
+            proposals.as_str().into(),
+            authors[*n].as_str().into(),
+            now.into(),
+        ]);
+    }
+    insert_rows(
+        tx,
+        "tasks",
+        &[
+            "org_id",
+            "customer_id",
+            "kind",
+            "title",
+            "due_date",
+            "status",
+            "invoice_ids",
+            "proposals",
+            "created_by",
+            "created_at",
+        ],
+        &rows,
+        "",
+        |_| Ok(()),
+    )?;
+
+    // The timeline: one entry per action, by the policy version and rule.
+    for (n, i) in kept.iter().enumerate() {
+        let action = &plan.actions[*i];
+        let (kind, summary) = describe(action, &numbers);
+        timeline::log(
+            tx,
+            org_id,
+            now,
+            &NewEntry {
+                customer_id: action.customer_id,
+                on_date: plan.as_of,
+                kind,
+                author: &authors[n],
+                summary: &summary,
+                detail: serde_json::to_value(&action.kind)?,
+                invoice_ids: &invoice_ids(action),
+            },
+        )?;
+    }
+
+    // Fees and interest: under their customers' locks, on their invoices
+    // as they stand now; the posting rules decide, as for any posting.
+    let charges: Vec<(i64, EntryKind, i64)> = kept
+        .iter()
+        .filter_map(|i| match &plan.actions[*i].kind {
+            ActionKind::Fee {
+                invoice_id,
+                amount_minor,
+                ..
+            } => Some((*invoice_id, EntryKind::Fee, *amount_minor)),
+            ActionKind::Interest {
+                invoice_id,
+                amount_minor,
+                ..
+            } => Some((*invoice_id, EntryKind::Interest, *amount_minor)),
+            _ => None,
+        })
+        .collect();
+    if !charges.is_empty() {
+        let states: HashMap<i64, &InvoiceState> = book.invoices.iter().map(|i| (i.id, i)).collect();
+        let charged: BTreeSet<i64> = charges.iter().map(|c| c.0).collect();
+        let mut payers: BTreeSet<i64> = BTreeSet::new();
+        for id in &charged {
+            let state = states
+                .get(id)
+                .ok_or_else(|| StoreError::not_found("invoice", format!("#{id}")))?;
+            payers.insert(state.customer_id);
+        }
+        for customer_id in &payers {
+            customers::lock(tx, org_id, *customer_id)?;
+        }
+        let ids: Vec<i64> = charged.into_iter().collect();
+        let mut status_now: HashMap<i64, String> = HashMap::new();
+        for chunk in ids.chunks(IDS_PER_STATEMENT) {
+            let mut all: Vec<Param<'_>> = vec![org_id.into()];
+            all.extend(chunk.iter().map(|id| Param::from(*id)));
+            tx.query_each(
+                &format!(
+                    "SELECT id, status FROM invoices WHERE org_id = $1 AND id IN ({})",
+                    placeholders(2, chunk.len())
+                ),
+                &all,
+                |r| {
+                    status_now.insert(r.i64(0)?, r.string(1)?);
+                    Ok(())
+                },
+            )?;
+        }
+        let mut posted: Vec<Entry> = Vec::with_capacity(charges.len());
+        for (id, kind, amount) in charges {
+            let mut state = (*states[&id]).clone();
+            let status = status_now.get(&id).map_or("", String::as_str);
+            state.status = DocumentStatus::parse(status)
+                .ok_or_else(|| StoreError::Corrupt(format!("invoice status '{status}'")))?;
+            posted.push(posting::charge(&state, kind, amount, plan.as_of)?);
+        }
+        entries::post(tx, org_id, &posted, now)?;
+    }
+
+    tx.execute(
+        "UPDATE runs SET actions = $1, finished_at = $2 WHERE org_id = $3 AND id = $4",
+        params![kept.len() as i64, now_utc().as_str(), org_id, run_id],
+    )?;
+    let applied = kept
+        .iter()
+        .map(|i| AppliedAction {
+            action_id: action_ids.get(i).copied().unwrap_or(0),
+            action: plan.actions[*i].clone(),
+        })
+        .collect();
+    Ok((run_id, applied))
+}
+
+fn elapsed_ms(since: Instant) -> f64 {
+    since.elapsed().as_secs_f64() * 1000.0
+}
+
+fn names(book: &RunBook, plan: &RunPlan) -> BTreeMap<i64, CustomerName> {
+    let concerned: BTreeSet<i64> = plan.actions.iter().map(|a| a.customer_id).collect();
+    book.customers
+        .iter()
+        .filter(|c| concerned.contains(&c.id))
+        .map(|c| {
+            (
+                c.id,
+                CustomerName {
+                    reference: c.reference.clone(),
+                    name: c.name.clone(),
+                },
+            )
+        })
+        .collect()
+}
+
+impl Store {
+    /// The book as of `as_of`, loaded as the run would load it, from one
+    /// consistent snapshot (for previews and benchmarks of the decision).
+    pub fn run_book(&mut self, org_id: i64, as_of: Date) -> Result<RunBook, StoreError> {
+        let mut tx = self.conn().read_transaction()?;
+        let book = load(&mut tx, org_id, as_of)?;
+        tx.commit()?;
+        Ok(book)
+    }
+
+    /// The daily collections run as of `as_of`: decides from the book and,
+    /// with `apply`, does what it decided, all in one transaction. Without
+    /// `apply` nothing is written (a preview).
+    ///
+    /// Refused: applying a date before the latest applied run's.
+    pub fn run_collections(
+        &mut self,
+        org_id: i64,
+        as_of: Date,
+        apply: bool,
+    ) -> Result<RunOutcome, StoreError> {
+        if !apply {
+            let started = Instant::now();
+            let mut tx = self.conn().read_transaction()?;
+            let book = load(&mut tx, org_id, as_of)?;
+            tx.commit()?;
+            let load_ms = elapsed_ms(started);
+            let started = Instant::now();
+            let plan = run::decide(&book.input());
+            let decide_ms = elapsed_ms(started);
+            return Ok(RunOutcome {
+                customers: names(&book, &plan),
+                plan,
+                applied: Vec::new(),
+                run_id: None,
+                timings: RunTimings {
+                    load_ms,
+                    decide_ms,
+                    write_ms: 0.0,
+                },
+            });
+        }
+        let mut attempt = 1;
+        loop {
+            match self.apply_run(org_id, as_of) {
+                Err(e) if attempt < RUN_ATTEMPTS_MAX && is_retryable(&e) => attempt += 1,
+                other => return other,
+            }
+        }
+    }
+
+    fn apply_run(&mut self, org_id: i64, as_of: Date) -> Result<RunOutcome, StoreError> {
+        let now = now_utc();
+        let started = Instant::now();
+        let mut tx = self.conn().transaction()?;
+        lock_org(&mut tx, org_id)?;
+        let latest = tx
+            .query_opt(
+                "SELECT MAX(as_of) FROM runs WHERE org_id = $1",
+                params![org_id],
+                |r| opt_date(r, 0),
+            )?
+            .flatten();
+        if let Some(latest) = latest.filter(|d| *d > as_of) {
+            return Err(StoreError::Conflict(format!(
+                "runs go forward; the run for {latest} was applied, so {as_of} cannot be applied now (preview it with --dry-run)"
+            )));
+        }
+        let book = load(&mut tx, org_id, as_of)?;
+        let load_ms = elapsed_ms(started);
+        let started = Instant::now();
+        let plan = run::decide(&book.input());
+        let decide_ms = elapsed_ms(started);
+        let started = Instant::now();
+        let (run_id, applied) = apply(&mut tx, org_id, &book, &plan, &now)?;
+        tx.commit()?;
+        let write_ms = elapsed_ms(started);
+        Ok(RunOutcome {
+            customers: names(&book, &plan),
+            plan,
+            applied,
+            run_id: Some(run_id),
+            timings: RunTimings {
+                load_ms,
+                decide_ms,
+                write_ms,
+            },
+        })
+    }
+
+    /// Applied runs, newest first.
+    pub fn runs(&mut self, org_id: i64, limit: i64) -> Result<Vec<RunRecord>, StoreError> {
+        let limit = limit.clamp(1, RUNS_LIMIT_MAX);
+        let mut tx = self.conn().read_transaction()?;
+        tx.query(
+            "SELECT id, as_of, policy_version, actions, started_at, finished_at FROM runs
+             WHERE org_id = $1 ORDER BY id DESC LIMIT $2",
+            params![org_id, limit],
+            |r| {
+                Ok(RunRecord {
+                    id: r.i64(0)?,
+                    as_of: date(r, 1)?,
+                    policy_version: r.i64(2)?,
+                    actions: r.i64(3)?,
+                    started_at: r.string(4)?,
+                    finished_at: r.string(5)?,
+                })
+            },
+        )
+    }
+
+    /// Messages in the outbox, oldest first; only those with `status`
+    /// (`pending`, `sent`, `failed`) when given.
+    pub fn outbox(
+        &mut self,
+        org_id: i64,
+        status: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<OutboxMessage>, StoreError> {
+        let limit = limit.clamp(1, OUTBOX_LIMIT_MAX);
+        let mut tx = self.conn().read_transaction()?;
+        tx.query(
+            "SELECT o.id, o.customer_id, c.ref, c.name, o.action_id, o.as_of, o.channels, o.template,
+                o.detail, o.status, o.attempts, o.created_at, o.sent_at
+             FROM outbox o JOIN customers c ON c.org_id = o.org_id AND c.id = o.customer_id
+             WHERE o.org_id = $1 AND ($2 = '' OR o.status = $2)
+             ORDER BY o.id LIMIT $3",
+            params![org_id, status.unwrap_or(""), limit],
+            |r| {
+                Ok(OutboxMessage {
+                    id: r.i64(0)?,
+                    customer_id: r.i64(1)?,
+                    customer_ref: r.string(2)?,
+                    customer_name: r.string(3)?,
+                    action_id: r.opt_i64(4)?,
+                    as_of: date(r, 5)?,
+                    channels: serde_json::from_str(&r.string(6)?)?,
+                    template: r.string(7)?,
+                    detail: serde_json::from_str(&r.string(8)?)?,
+                    status: r.string(9)?,
+                    attempts: r.i64(10)?,
+                    created_at: r.string(11)?,
+                    sent_at: r.opt_string(12)?,
+                })
+            },
+        )
+    }
+}
