@@ -19,6 +19,10 @@ pub enum StoreError {
     Conflict(String),
     #[error("{0}")]
     Invalid(String),
+    /// A rule of the credit policy refused the command (a credit limit, a
+    /// hold); a person may override it with a reason.
+    #[error("{0}")]
+    Refused(String),
     #[error(transparent)]
     Posting(#[from] PostingError),
     #[error(transparent)]

@@ -10,6 +10,7 @@ use dun_core::{Currency, Date};
 use serde::{Deserialize, Serialize};
 
 use crate::clock::now_utc;
+use crate::credit_file::{self, IssueOverride};
 use crate::customers;
 use crate::db::Tx;
 use crate::entries::{self, StoredEntry};
@@ -159,6 +160,71 @@ pub fn format_number(prefix: &str, n: i64) -> String {
     format!("{prefix}{n:06}")
 }
 
+/// A credit note or write-off inside the caller's transaction (a dispute
+/// resolved by a credit note uses it too).
+pub(crate) fn reduce(
+    tx: &mut Tx<'_>,
+    org_id: i64,
+    invoice: &str,
+    reduction: &Reduction,
+    now: &str,
+) -> Result<Posted, StoreError> {
+    let Reduction {
+        kind,
+        amount_minor,
+        date,
+        ref reason,
+    } = *reduction;
+    let reason = reason.as_str();
+    check_reason(reason)?;
+    if !matches!(kind, EntryKind::CreditNote | EntryKind::WriteOff) {
+        return Err(StoreError::Invalid(format!(
+            "{} does not reduce an invoice",
+            kind.as_str()
+        )));
+    }
+    let state = locked_invoice(tx, org_id, invoice)?;
+    let (id, customer_id) = (state.id, state.customer_id);
+    let amount = amount_minor.unwrap_or_else(|| state.reducible_on(date));
+    let (document_id, document_number) = match kind {
+        EntryKind::CreditNote => {
+            let number = next_number(tx, org_id, "credit_note")?;
+            let id = tx.query_opt(
+                "INSERT INTO credit_notes (org_id, number, invoice_id, customer_id, currency, issue_date,
+                    amount_minor, reason, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+                params![org_id, number.as_str(), id, customer_id, state.currency.code(),
+                    i64::from(date.day_number()), amount, reason, now],
+                |r| r.i64(0),
+            )?;
+            (id, Some(number))
+        }
+        _ => {
+            let id = tx.query_opt(
+                "INSERT INTO write_offs (org_id, invoice_id, customer_id, currency, written_off_date,
+                    amount_minor, reason, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                params![org_id, id, customer_id, state.currency.code(),
+                    i64::from(date.day_number()), amount, reason, now],
+                |r| r.i64(0),
+            )?;
+            (id, None)
+        }
+    };
+    let document_id =
+        document_id.ok_or_else(|| StoreError::Conflict("the document was not saved".into()))?;
+    let entry = posting::reduce(&state, kind, document_id, amount, date)?;
+    entries::post(tx, org_id, &[entry], now)?;
+    Ok(Posted {
+        invoice_id: id,
+        number: state.number.clone(),
+        currency: state.currency,
+        amount_minor: amount,
+        open_minor: state.open_minor() - amount,
+        document_number,
+    })
+}
+
 impl Store {
     /// Saves a draft invoice; it has no number until it is issued.
     pub fn create_invoice(
@@ -210,15 +276,26 @@ impl Store {
 
     /// Issues a draft: it takes the next number, its schedule is fixed from
     /// its terms, and its total is posted. From here on it never changes.
+    ///
+    /// The customer's credit is checked first (status, credit limit): a
+    /// refusal writes nothing, unless a person overrides it with a reason,
+    /// which is then logged on the customer's timeline with the refusal.
     pub fn issue_invoice(
         &mut self,
         org_id: i64,
         invoice: &str,
+        override_by: Option<IssueOverride<'_>>,
         key: Option<&str>,
     ) -> Result<Posted, StoreError> {
         let now = now_utc();
+        // Without an override the request is the invoice alone, as it was
+        // before credit checks, so keys already stored still match.
+        let request = match &override_by {
+            None => serde_json::json!(invoice),
+            Some(o) => serde_json::json!([invoice, o.reason, o.author]),
+        };
         let tx = self.conn().transaction()?;
-        idempotency::run(tx, org_id, key, "invoice.issue", &invoice, &now, |tx| {
+        idempotency::run(tx, org_id, key, "invoice.issue", &request, &now, |tx| {
             let mut state = locked_invoice(tx, org_id, invoice)?;
             let id = state.id;
             if state.status != dun_core::invoice::DocumentStatus::Draft {
@@ -227,6 +304,7 @@ impl Store {
                     state.number
                 )));
             }
+            let overridden = credit_file::check_credit(tx, org_id, &state, override_by.as_ref())?;
             let terms: String = tx
                 .query_opt(
                     "SELECT terms FROM invoices WHERE org_id = $1 AND id = $2",
@@ -269,6 +347,9 @@ impl Store {
             state.status = dun_core::invoice::DocumentStatus::Issued;
             let entry = posting::issue(&state);
             entries::post(tx, org_id, &[entry], &now)?;
+            if let Some(overridden) = overridden {
+                credit_file::log_override(tx, org_id, &state, &overridden, &now)?;
+            }
             Ok(Posted {
                 invoice_id: id,
                 number,
@@ -325,16 +406,8 @@ impl Store {
         reduction: &Reduction,
         key: Option<&str>,
     ) -> Result<Posted, StoreError> {
-        let Reduction {
-            kind,
-            amount_minor,
-            date,
-            ref reason,
-        } = *reduction;
-        let reason = reason.as_str();
-        check_reason(reason)?;
-        let now = now_utc();
-        let command = match kind {
+        check_reason(&reduction.reason)?;
+        let command = match reduction.kind {
             EntryKind::CreditNote => "credit_note",
             EntryKind::WriteOff => "write_off",
             other => {
@@ -344,57 +417,17 @@ impl Store {
                 )))
             }
         };
+        let now = now_utc();
+        let request = (
+            invoice,
+            reduction.amount_minor,
+            reduction.date,
+            reduction.reason.as_str(),
+        );
         let tx = self.conn().transaction()?;
-        idempotency::run(
-            tx,
-            org_id,
-            key,
-            command,
-            &(invoice, amount_minor, date, reason),
-            &now,
-            |tx| {
-                let state = locked_invoice(tx, org_id, invoice)?;
-                let (id, customer_id) = (state.id, state.customer_id);
-                let amount = amount_minor.unwrap_or_else(|| state.reducible_on(date));
-                let (document_id, document_number) = match kind {
-                    EntryKind::CreditNote => {
-                        let number = next_number(tx, org_id, "credit_note")?;
-                        let id = tx.query_opt(
-                        "INSERT INTO credit_notes (org_id, number, invoice_id, customer_id, currency, issue_date,
-                            amount_minor, reason, created_at)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-                        params![org_id, number.as_str(), id, customer_id, state.currency.code(),
-                            i64::from(date.day_number()), amount, reason, now.as_str()],
-                        |r| r.i64(0),
-                    )?;
-                        (id, Some(number))
-                    }
-                    _ => {
-                        let id = tx.query_opt(
-                        "INSERT INTO write_offs (org_id, invoice_id, customer_id, currency, written_off_date,
-                            amount_minor, reason, created_at)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-                        params![org_id, id, customer_id, state.currency.code(),
-                            i64::from(date.day_number()), amount, reason, now.as_str()],
-                        |r| r.i64(0),
-                    )?;
-                        (id, None)
-                    }
-                };
-                let document_id = document_id
-                    .ok_or_else(|| StoreError::Conflict("the document was not saved".into()))?;
-                let entry = posting::reduce(&state, kind, document_id, amount, date)?;
-                entries::post(tx, org_id, &[entry], &now)?;
-                Ok(Posted {
-                    invoice_id: id,
-                    number: state.number.clone(),
-                    currency: state.currency,
-                    amount_minor: amount,
-                    open_minor: state.open_minor() - amount,
-                    document_number,
-                })
-            },
-        )
+        idempotency::run(tx, org_id, key, command, &request, &now, |tx| {
+            reduce(tx, org_id, invoice, reduction, &now)
+        })
     }
 
     /// One invoice with its history, its status judged as of `as_of`.

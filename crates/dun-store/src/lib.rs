@@ -11,9 +11,12 @@
 pub mod aging;
 mod bulk;
 pub mod clock;
+pub mod collateral;
 pub mod collections;
+pub mod credit_file;
 pub mod customers;
 pub mod db;
+pub mod disputes;
 pub mod entries;
 pub mod error;
 mod export;
@@ -23,8 +26,11 @@ pub mod invoices;
 mod migrate;
 pub mod orgs;
 pub mod payments;
+pub mod plans;
 pub mod policies;
+pub mod records;
 pub mod timeline;
+pub mod worklist;
 
 pub use db::{Backend, Conn, Param, Row, Tx};
 pub use error::StoreError;

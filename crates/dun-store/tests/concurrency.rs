@@ -86,7 +86,9 @@ storage_test!(
                         None,
                     )
                     .unwrap();
-                let posted = store.issue_invoice(acme.id, &id.to_string(), None).unwrap();
+                let posted = store
+                    .issue_invoice(acme.id, &id.to_string(), None, None)
+                    .unwrap();
                 if i % CREDIT_NOTE_EVERY == 0 {
                     let note = store
                         .reduce_invoice(
@@ -298,7 +300,7 @@ storage_test!(
 
         let issued = on_connections(url, THREADS, |_, store| {
             store
-                .issue_invoice(acme.id, &draft_id.to_string(), Some("issue-once"))
+                .issue_invoice(acme.id, &draft_id.to_string(), None, Some("issue-once"))
                 .unwrap()
         });
         assert!(issued.iter().all(|p| *p == issued[0]), "{issued:#?}");

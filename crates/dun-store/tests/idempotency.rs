@@ -42,12 +42,12 @@ storage_test!(
         assert_eq!(all_invoices(store, acme.id).len(), 1, "one draft");
 
         let issued = store
-            .issue_invoice(acme.id, &id.to_string(), Some("issue-1"))
+            .issue_invoice(acme.id, &id.to_string(), None, Some("issue-1"))
             .unwrap();
         let entries = entry_count(store, acme.id);
         assert_eq!(
             store
-                .issue_invoice(acme.id, &id.to_string(), Some("issue-1"))
+                .issue_invoice(acme.id, &id.to_string(), None, Some("issue-1"))
                 .unwrap(),
             issued,
             "not 'already issued'"

@@ -45,10 +45,10 @@ storage_test!(
 
         // Numbers follow the order of issue, not of drafting.
         let third = store
-            .issue_invoice(acme.id, &drafts[2].to_string(), None)
+            .issue_invoice(acme.id, &drafts[2].to_string(), None, None)
             .unwrap();
         let first = store
-            .issue_invoice(acme.id, &format!("#{}", drafts[0]), None)
+            .issue_invoice(acme.id, &format!("#{}", drafts[0]), None, None)
             .unwrap();
         assert_eq!(
             (third.number.as_str(), first.number.as_str()),
@@ -57,8 +57,12 @@ storage_test!(
         assert_eq!((third.amount_minor, third.open_minor), (75_50, 75_50));
 
         // A refused issue hands no number out.
-        assert!(store.issue_invoice(acme.id, "INV-000001", None).is_err());
-        assert!(store.issue_invoice(acme.id, "INV-999999", None).is_err());
+        assert!(store
+            .issue_invoice(acme.id, "INV-000001", None, None)
+            .is_err());
+        assert!(store
+            .issue_invoice(acme.id, "INV-999999", None, None)
+            .is_err());
         let empty = draft(alpha.id, d("2026-01-05"), "net30", 1);
         let empty = dun_core::invoice::InvoiceDraft {
             lines: Vec::new(),
@@ -69,7 +73,7 @@ storage_test!(
             Err(StoreError::Invoice(InvoiceError::NoLines))
         ));
         let second = store
-            .issue_invoice(acme.id, &drafts[1].to_string(), None)
+            .issue_invoice(acme.id, &drafts[1].to_string(), None, None)
             .unwrap();
         assert_eq!(second.number, "INV-000003");
 
@@ -120,10 +124,12 @@ storage_test!(
                 None,
             )
             .unwrap();
-        let posted = store.issue_invoice(acme.id, &id.to_string(), None).unwrap();
+        let posted = store
+            .issue_invoice(acme.id, &id.to_string(), None, None)
+            .unwrap();
         assert_eq!(posted.invoice_id, id);
         for again in [id.to_string(), posted.number.clone()] {
-            match store.issue_invoice(acme.id, &again, None) {
+            match store.issue_invoice(acme.id, &again, None, None) {
                 Err(StoreError::Conflict(message)) => assert!(
                     message.contains("INV-000001 is already issued"),
                     "{message}"

@@ -26,7 +26,7 @@ pub struct Cli {
 pub enum Command {
     /// Create the database (if needed) and an organisation named by --org.
     Init(InitArgs),
-    /// Customers: add, list, show.
+    /// Customers: add, list, show, pause, resume, status, timeline.
     #[command(subcommand)]
     Customer(CustomerCommand),
     /// Invoices: create, issue, void, list, show.
@@ -42,6 +42,23 @@ pub enum Command {
     /// The credit policy: show, history, apply, edit, check.
     #[command(subcommand)]
     Policy(crate::commands::policy::PolicyCommand),
+    /// Log what happened with a customer: a call, note, reply, promise or dispute.
+    #[command(subcommand)]
+    Log(crate::commands::log::LogCommand),
+    /// Disputes: list, resolve (by a credit note) or reject.
+    #[command(subcommand)]
+    Dispute(crate::commands::dispute::DisputeCommand),
+    /// Payment plans: create, list.
+    #[command(subcommand)]
+    Plan(crate::commands::plan::PlanCommand),
+    /// Collateral on customers' credit files: add, list.
+    #[command(subcommand)]
+    Collateral(crate::commands::collateral::CollateralCommand),
+    /// The collector's open tasks, most pressing first.
+    Worklist(crate::commands::worklist::WorklistArgs),
+    /// Tasks: mark one done, or add your own.
+    #[command(subcommand)]
+    Task(crate::commands::worklist::TaskCommand),
     /// Import customers, invoices or payments from CSV, all or nothing.
     Import(ImportArgs),
     /// Export customers, invoices or payments as CSV.
@@ -124,6 +141,14 @@ pub enum CustomerCommand {
         #[command(flatten)]
         format: FormatArg,
     },
+    /// Pause reminders, notices, fees and interest for a customer.
+    Pause(crate::commands::standing::PauseArgs),
+    /// Lift a pause.
+    Resume(crate::commands::standing::ResumeArgs),
+    /// Set a customer's credit status by hand: active, cod_required, on_hold, do_not_serve.
+    Status(crate::commands::standing::StatusArgs),
+    /// Everything on a customer's timeline, newest first.
+    Timeline(crate::commands::standing::TimelineArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -134,6 +159,8 @@ pub enum InvoiceCommand {
     Issue {
         /// Invoice number, or #ID for a draft.
         invoice: String,
+        #[command(flatten)]
+        credit: crate::commands::standing::OverrideArgs,
         #[command(flatten)]
         key: KeyArg,
     },
@@ -200,6 +227,8 @@ pub struct InvoiceCreateArgs {
     /// Issue it at once.
     #[arg(long)]
     pub issue: bool,
+    #[command(flatten)]
+    pub credit: crate::commands::standing::OverrideArgs,
     #[command(flatten)]
     pub key: KeyArg,
 }

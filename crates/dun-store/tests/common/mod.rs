@@ -434,7 +434,7 @@ pub fn issue_draft(store: &mut Store, org: &Org, draft: &InvoiceDraft) -> Posted
         .create_invoice(org.id, draft, None)
         .expect("create the draft");
     store
-        .issue_invoice(org.id, &id.to_string(), None)
+        .issue_invoice(org.id, &id.to_string(), None, None)
         .expect("issue the invoice")
 }
 

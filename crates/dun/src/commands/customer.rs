@@ -91,6 +91,10 @@ pub fn run(ctx: &mut Context, command: CustomerCommand) -> Result<()> {
             }
             emit(format.format, &table, &json)?;
         }
+        CustomerCommand::Pause(args) => super::standing::pause(ctx, args)?,
+        CustomerCommand::Resume(args) => super::standing::resume(ctx, args)?,
+        CustomerCommand::Status(args) => super::standing::status(ctx, args)?,
+        CustomerCommand::Timeline(args) => super::standing::timeline(ctx, args)?,
         CustomerCommand::Show { reference, format } => {
             let customer = ctx.store.customer(org_id, &reference)?;
             let balances = ctx
@@ -153,12 +157,15 @@ pub fn run(ctx: &mut Context, command: CustomerCommand) -> Result<()> {
                         b.currency
                     );
                 }
+            }
+            let records = super::standing::show(ctx, &customer, format.format)?;
+            if format.format == crate::cli::Format::Table {
                 println!();
             }
             emit(
                 format.format,
                 &table,
-                &json!({ "customer": customer, "balances": balances, "open_invoices": open }),
+                &json!({ "customer": customer, "balances": balances, "open_invoices": open, "records": records }),
             )?;
         }
     }

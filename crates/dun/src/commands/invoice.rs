@@ -17,10 +17,18 @@ pub fn run(ctx: &mut Context, command: InvoiceCommand) -> Result<()> {
     let org_id = ctx.org.id;
     match command {
         InvoiceCommand::Create(args) => create(ctx, &args),
-        InvoiceCommand::Issue { invoice, key } => {
-            let posted = ctx
-                .store
-                .issue_invoice(org_id, &invoice, key.key.as_deref())?;
+        InvoiceCommand::Issue {
+            invoice,
+            credit,
+            key,
+        } => {
+            let author = credit.author.name();
+            let posted = ctx.store.issue_invoice(
+                org_id,
+                &invoice,
+                credit.get(&author),
+                key.key.as_deref(),
+            )?;
             print_posted("Issued", &posted);
             Ok(())
         }
@@ -209,9 +217,13 @@ fn create(ctx: &mut Context, args: &InvoiceCreateArgs) -> Result<()> {
     let id = ctx.store.create_invoice(org_id, &draft, key)?;
     if args.issue {
         let issue_key = key.map(|k| format!("{k}/issue"));
-        let posted = ctx
-            .store
-            .issue_invoice(org_id, &format!("#{id}"), issue_key.as_deref())?;
+        let author = args.credit.author.name();
+        let posted = ctx.store.issue_invoice(
+            org_id,
+            &format!("#{id}"),
+            args.credit.get(&author),
+            issue_key.as_deref(),
+        )?;
         print_posted("Issued", &posted);
     } else {
         println!("Created draft #{id} for {}: total {} {currency}; issue it with `dun invoice issue '#{id}'`", customer.reference, money(totals.total_minor, currency));

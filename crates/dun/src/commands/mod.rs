@@ -2,13 +2,19 @@
 //! and the result into output.
 
 mod aging;
+pub mod collateral;
 mod customer;
 mod demo;
+pub mod dispute;
 mod init;
 mod invoice;
+pub mod log;
 mod payment;
+pub mod plan;
 pub mod policy;
+pub mod standing;
 mod transfer;
+pub mod worklist;
 
 use anyhow::{anyhow, Result};
 use dun_core::money::parse_amount_minor;
@@ -36,6 +42,12 @@ pub fn run(cli: Cli) -> Result<()> {
             dun_core::ledger::EntryKind::WriteOff,
         ),
         Command::Policy(c) => policy::run(&cli.db, org, c),
+        Command::Log(c) => log::run(&mut Context::open(&cli.db, org)?, c),
+        Command::Dispute(c) => dispute::run(&mut Context::open(&cli.db, org)?, c),
+        Command::Plan(c) => plan::run(&mut Context::open(&cli.db, org)?, c),
+        Command::Collateral(c) => collateral::run(&mut Context::open(&cli.db, org)?, c),
+        Command::Worklist(a) => worklist::worklist(&mut Context::open(&cli.db, org)?, &a),
+        Command::Task(c) => worklist::task(&mut Context::open(&cli.db, org)?, c),
         Command::Import(a) => transfer::import(&mut Context::open(&cli.db, org)?, &a),
         Command::Export(a) => transfer::export(&mut Context::open(&cli.db, org)?, &a),
         Command::Aging(a) => aging::run(&mut Context::open(&cli.db, org)?, &a),

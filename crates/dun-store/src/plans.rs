@@ -1,0 +1,316 @@
+//! Payment plans: a customer's open invoices turned into dated
+//! installments. While a plan is current the run duns each installment on
+//! its own due date instead of the invoices; a missed installment breaks it
+//! (the run decides that) and the ladder resumes.
+
+use dun_core::money::format_minor;
+use dun_core::terms::Installment;
+use dun_core::{Currency, Date};
+use serde::{Deserialize, Serialize};
+
+use crate::clock::now_utc;
+use crate::db::{Param, Tx};
+use crate::error::StoreError;
+use crate::records::{
+    check_amount, check_author, customer_invoices, ids_json, locked_customer, numbers_of,
+    InvoiceRule, RECORDS_LIST_MAX,
+};
+use crate::timeline::{self, NewEntry};
+use crate::{customers, entries, idempotency, params, Store};
+
+/// Most installments one plan may have (ten years of monthly payments).
+pub const PLAN_INSTALLMENTS_MAX: usize = 120;
+
+/// A plan as a person proposes it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewPlan {
+    pub customer_ref: String,
+    /// Invoice numbers it covers: all open, one currency, the customer's.
+    pub invoices: Vec<String>,
+    /// Dated amounts, in increasing date order, adding up exactly to what
+    /// the invoices have open.
+    pub installments: Vec<Installment>,
+    pub created_on: Date,
+    pub author: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanRecord {
+    pub id: i64,
+    pub customer_id: i64,
+    pub customer_ref: String,
+    pub currency: Currency,
+    pub invoice_ids: Vec<i64>,
+    pub invoices: Vec<String>,
+    pub installments: Vec<Installment>,
+    pub created_on: Date,
+    /// What the invoices had open when the plan was made.
+    pub opening_minor: i64,
+    /// `active`, `completed` or `defaulted`.
+    pub status: String,
+    pub defaulted_on: Option<Date>,
+}
+
+/// `total_minor` in `count` installments every `every_days` days from
+/// `first`, as equal as minor units allow: the remainder goes one unit each
+/// to the first installments (100.00 in 3 is 33.34, 33.33, 33.33).
+pub fn split_evenly(
+    total_minor: i64,
+    count: u32,
+    first: Date,
+    every_days: u32,
+) -> Result<Vec<Installment>, StoreError> {
+    if count == 0 || count as usize > PLAN_INSTALLMENTS_MAX {
+        return Err(StoreError::Invalid(format!(
+            "a plan has 1 to {PLAN_INSTALLMENTS_MAX} installments (got {count})"
+        )));
+    }
+    if every_days == 0 && count > 1 {
+        return Err(StoreError::Invalid(
+            "installments must be at least one day apart".into(),
+        ));
+    }
+    let n = i64::from(count);
+    if total_minor < n {
+        return Err(StoreError::Invalid(format!(
+            "{total_minor} minor units cannot be split into {count} installments"
+        )));
+    }
+    let (base, remainder) = (total_minor / n, total_minor % n);
+    Ok((0..n)
+        .map(|i| Installment {
+            due_date: first.add_days((i * i64::from(every_days)) as i32),
+            amount_minor: base + i64::from(i < remainder),
+        })
+        .collect())
+}
+
+fn plans_where(
+    tx: &mut Tx<'_>,
+    org_id: i64,
+    condition: &str,
+    more: &[Param<'_>],
+) -> Result<Vec<PlanRecord>, StoreError> {
+    let mut all: Vec<Param<'_>> = vec![org_id.into(), RECORDS_LIST_MAX.into()];
+    all.extend_from_slice(more);
+    let mut rows = tx.query(
+        &format!(
+            "SELECT p.id, p.customer_id, c.ref, p.currency, p.invoice_ids, p.installments, p.created_on,
+                p.opening_minor, p.status, p.defaulted_on
+             FROM payment_plans p JOIN customers c ON c.id = p.customer_id AND c.org_id = p.org_id
+             WHERE p.org_id = $1 AND {condition} ORDER BY p.id DESC LIMIT $2"
+        ),
+        &all,
+        |r| {
+            Ok(PlanRecord {
+                id: r.i64(0)?,
+                customer_id: r.i64(1)?,
+                customer_ref: r.string(2)?,
+                currency: entries::currency(&r.string(3)?)?,
+                invoice_ids: serde_json::from_str(&r.string(4)?)?,
+                invoices: Vec::new(),
+                installments: serde_json::from_str(&r.string(5)?)?,
+                created_on: Date::from_day_number(r.i64(6)? as i32),
+                opening_minor: r.i64(7)?,
+                status: r.string(8)?,
+                defaulted_on: r.opt_i64(9)?.map(|d| Date::from_day_number(d as i32)),
+            })
+        },
+    )?;
+    for p in &mut rows {
+        p.invoices = numbers_of(tx, org_id, &p.invoice_ids)?;
+    }
+    Ok(rows)
+}
+
+fn check_installments(plan: &NewPlan) -> Result<(), StoreError> {
+    let list = &plan.installments;
+    if list.is_empty() || list.len() > PLAN_INSTALLMENTS_MAX {
+        return Err(StoreError::Invalid(format!(
+            "a plan has 1 to {PLAN_INSTALLMENTS_MAX} installments (got {})",
+            list.len()
+        )));
+    }
+    if plan.invoices.is_empty() {
+        return Err(StoreError::Invalid(
+            "name the invoices the plan covers (--invoice)".into(),
+        ));
+    }
+    for (i, part) in list.iter().enumerate() {
+        check_amount(&format!("installment {}", i + 1), part.amount_minor)?;
+        if part.due_date < plan.created_on {
+            return Err(StoreError::Invalid(format!(
+                "installment {} is due {}, before the plan is made ({})",
+                i + 1,
+                part.due_date,
+                plan.created_on
+            )));
+        }
+        if i > 0 && part.due_date <= list[i - 1].due_date {
+            return Err(StoreError::Invalid(format!(
+                "installment {} is due {}, not after installment {} ({}); list them in date order",
+                i + 1,
+                part.due_date,
+                i,
+                list[i - 1].due_date
+            )));
+        }
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Puts open invoices on a payment plan. The installments must add up
+    /// exactly to what the invoices have open. Logged as `plan`.
+    pub fn create_plan(
+        &mut self,
+        org_id: i64,
+        plan: &NewPlan,
+        key: Option<&str>,
+    ) -> Result<PlanRecord, StoreError> {
+        let author = check_author(&plan.author)?.to_string();
+        check_installments(plan)?;
+        let now = now_utc();
+        let tx = self.conn().transaction()?;
+        idempotency::run(tx, org_id, key, "plan.create", plan, &now, |tx| {
+            let customer = locked_customer(tx, org_id, &plan.customer_ref)?;
+            let states = customer_invoices(
+                tx,
+                org_id,
+                &customer,
+                &plan.invoices,
+                &InvoiceRule {
+                    open: true,
+                    currency: None,
+                },
+            )?;
+            let currency = states[0].currency;
+            if let Some(other) = states.iter().find(|s| s.currency != currency) {
+                return Err(StoreError::Invalid(format!(
+                    "invoice {} is in {}, invoice {} in {currency}; a plan is in one currency",
+                    other.number, other.currency, states[0].number
+                )));
+            }
+            let active = tx.query(
+                "SELECT id, invoice_ids FROM payment_plans
+                 WHERE org_id = $1 AND customer_id = $2 AND status = 'active'",
+                params![org_id, customer.id],
+                |r| Ok((r.i64(0)?, r.string(1)?)),
+            )?;
+            for (id, ids) in active {
+                let ids: Vec<i64> = serde_json::from_str(&ids)?;
+                if let Some(s) = states.iter().find(|s| ids.contains(&s.id)) {
+                    return Err(StoreError::Conflict(format!(
+                        "invoice {} is already on plan #{id}",
+                        s.number
+                    )));
+                }
+            }
+            let opening: i64 = states.iter().map(|s| s.open_minor()).sum();
+            let planned: i64 = plan.installments.iter().map(|i| i.amount_minor).sum();
+            if planned != opening {
+                return Err(StoreError::Invalid(format!(
+                    "the installments add up to {} {currency} but the invoices have {} {currency} open; they must be equal",
+                    format_minor(planned, currency),
+                    format_minor(opening, currency)
+                )));
+            }
+            let ids: Vec<i64> = states.iter().map(|s| s.id).collect();
+            let numbers: Vec<String> = states.iter().map(|s| s.number.clone()).collect();
+            let id = tx
+                .query_opt(
+                    "INSERT INTO payment_plans (org_id, customer_id, currency, invoice_ids, installments,
+                        created_on, opening_minor, status, defaulted_on, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', NULL, $8) RETURNING id",
+                    params![
+                        org_id,
+                        customer.id,
+                        currency.code(),
+                        ids_json(&ids).as_str(),
+                        serde_json::to_string(&plan.installments)?.as_str(),
+                        i64::from(plan.created_on.day_number()),
+                        opening,
+                        now.as_str()
+                    ],
+                    |r| r.i64(0),
+                )?
+                .ok_or_else(|| StoreError::Conflict("the plan was not saved".into()))?;
+            let first = plan.installments[0];
+            let last = plan.installments[plan.installments.len() - 1];
+            let summary = format!(
+                "Payment plan #{id}: {} {currency} in {} installment(s), {} to {} ({})",
+                format_minor(opening, currency),
+                plan.installments.len(),
+                first.due_date,
+                last.due_date,
+                numbers.join(", ")
+            );
+            timeline::log(
+                tx,
+                org_id,
+                &now,
+                &NewEntry {
+                    customer_id: customer.id,
+                    on_date: plan.created_on,
+                    kind: "plan",
+                    author: &author,
+                    summary: &summary,
+                    detail: serde_json::json!({
+                        "plan_id": id,
+                        "currency": currency,
+                        "opening_minor": opening,
+                        "installments": plan.installments,
+                    }),
+                    invoice_ids: &ids,
+                },
+            )?;
+            Ok(PlanRecord {
+                id,
+                customer_id: customer.id,
+                customer_ref: customer.reference.clone(),
+                currency,
+                invoice_ids: ids,
+                invoices: numbers,
+                installments: plan.installments.clone(),
+                created_on: plan.created_on,
+                opening_minor: opening,
+                status: "active".into(),
+                defaulted_on: None,
+            })
+        })
+    }
+
+    /// Payment plans of one customer or of all, newest first.
+    pub fn plans(
+        &mut self,
+        org_id: i64,
+        customer_ref: Option<&str>,
+    ) -> Result<Vec<PlanRecord>, StoreError> {
+        let mut tx = self.conn().read_transaction()?;
+        match customer_ref {
+            Some(reference) => {
+                let customer = customers::by_ref(&mut tx, org_id, reference)?;
+                plans_where(&mut tx, org_id, "p.customer_id = $3", params![customer.id])
+            }
+            None => plans_where(&mut tx, org_id, "1 = 1", &[]),
+        }
+    }
+}
+
+#[cfg(test)]
+// Minor units written as major_minor (100_00 is 100.00) read as money.
+#[allow(clippy::inconsistent_digit_grouping)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_even_split_puts_the_remainder_first() {
+        let first = Date::parse("2026-03-01").unwrap();
+        let parts = split_evenly(100_00, 3, first, 30).unwrap();
+        let amounts: Vec<i64> = parts.iter().map(|p| p.amount_minor).collect();
+        assert_eq!(amounts, vec![33_34, 33_33, 33_33]);
+        assert_eq!(parts[2].due_date, Date::parse("2026-04-30").unwrap());
+        assert!(split_evenly(2, 3, first, 30).is_err());
+        assert!(split_evenly(100, 0, first, 30).is_err());
+    }
+}

@@ -1,0 +1,1144 @@
+//! The human side of collections: promises, disputes, payment plans,
+//! collateral, pauses and holds, calls and notes, the credit check on
+//! issue, tasks and the worklist — each with its refusals, which write
+//! nothing, and each on the customer's timeline.
+
+// Amounts are written as money reads: `100_00` is 100.00.
+#![allow(clippy::inconsistent_digit_grouping)]
+
+#[macro_use]
+mod common;
+
+use common::*;
+use dun_core::collections::credit::CustomerStatus;
+use dun_core::collections::policy::Tier;
+use dun_core::ledger::EntryKind;
+use dun_core::terms::Installment;
+use dun_store::collateral::{CollateralKind, NewCollateral};
+use dun_store::credit_file::{paused_indefinitely, IssueOverride};
+use dun_store::customers::Customer;
+use dun_store::disputes::{NewDispute, Resolution};
+use dun_store::payments::Allocate;
+use dun_store::plans::NewPlan;
+use dun_store::records::{ContactKind, NewContact, NewPromise, PromisedPayment};
+use dun_store::{Conn, Org, Store, StoreError};
+
+const CLERK: &str = "Dana (collector)";
+
+/// Everything a refused record must leave as it was: the ledger, and
+/// every record and timeline entry of the organisation.
+#[derive(Debug, PartialEq, Eq)]
+struct Records {
+    ledger: Snapshot,
+    timeline: Vec<String>,
+    promises: usize,
+    disputes: Vec<String>,
+    plans: usize,
+    collateral: usize,
+    tasks: Vec<String>,
+    standing: Vec<String>,
+}
+
+fn records(store: &mut Store, org: &Org) -> Records {
+    let customers = store.customers(org.id).unwrap();
+    let mut timeline = Vec::new();
+    let mut standing = Vec::new();
+    for c in &customers {
+        for e in store.timeline(org.id, c.id, None, 1000).unwrap() {
+            timeline.push(format!("{} {} {}", c.reference, e.kind, e.summary));
+        }
+        standing.push(format!(
+            "{:?}",
+            store.credit_standing(org.id, &c.reference).unwrap()
+        ));
+    }
+    Records {
+        ledger: snapshot(store, org.id),
+        timeline,
+        promises: store.promises(org.id, None).unwrap().len(),
+        disputes: store
+            .disputes(org.id, None, false)
+            .unwrap()
+            .iter()
+            .map(|d| format!("{} {}", d.id, d.status))
+            .collect(),
+        plans: store.plans(org.id, None).unwrap().len(),
+        collateral: store.collateral(org.id, None).unwrap().len(),
+        tasks: store
+            .tasks(org.id, None, false)
+            .unwrap()
+            .iter()
+            .map(|t| format!("{} {}", t.id, t.status))
+            .collect(),
+        standing,
+    }
+}
+
+/// Runs `refused`, insists it fails with an error whose text holds every
+/// one of `words`, and that it wrote nothing.
+fn refused<T: std::fmt::Debug>(
+    store: &mut Store,
+    org: &Org,
+    words: &[&str],
+    refused: impl FnOnce(&mut Store) -> Result<T, StoreError>,
+) -> StoreError {
+    let before = records(store, org);
+    let error = refused(store).expect_err("the command should be refused");
+    let text = error.to_string();
+    for word in words {
+        assert!(text.contains(word), "'{word}' not in: {text}");
+    }
+    assert_eq!(records(store, org), before, "a refusal wrote something");
+    error
+}
+
+fn kinds(store: &mut Store, org: &Org, customer: &Customer) -> Vec<String> {
+    store
+        .timeline(org.id, customer.id, None, 1000)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect()
+}
+
+fn promise(customer: &Customer, amount_minor: i64, by: &str, invoices: &[&str]) -> NewPromise {
+    NewPromise {
+        customer_ref: customer.reference.clone(),
+        currency: usd(),
+        amount_minor,
+        promised_date: d(by),
+        invoices: invoices.iter().map(|s| s.to_string()).collect(),
+        made_on: d("2026-02-10"),
+        author: CLERK.into(),
+    }
+}
+
+fn dispute(invoice: &str, line: Option<u32>) -> NewDispute {
+    NewDispute {
+        invoice: invoice.into(),
+        line,
+        reason: "the second crate arrived broken".into(),
+        on: d("2026-02-12"),
+        author: CLERK.into(),
+    }
+}
+
+fn plan(customer: &Customer, invoices: &[&str], parts: &[(&str, i64)]) -> NewPlan {
+    NewPlan {
+        customer_ref: customer.reference.clone(),
+        invoices: invoices.iter().map(|s| s.to_string()).collect(),
+        installments: parts
+            .iter()
+            .map(|(date, amount_minor)| Installment {
+                due_date: d(date),
+                amount_minor: *amount_minor,
+            })
+            .collect(),
+        created_on: d("2026-02-15"),
+        author: CLERK.into(),
+    }
+}
+
+/// Sets a customer's tier as the run would (the run is not part of these tests).
+fn set_tier(url: &str, customer: &Customer, tier: Tier) {
+    let mut conn = Conn::open(url).unwrap();
+    let mut tx = conn.transaction().unwrap();
+    tx.execute(
+        "UPDATE customers SET tier = $1 WHERE id = $2",
+        dun_store::params![tier.as_str(), customer.id],
+    )
+    .unwrap();
+    tx.commit().unwrap();
+}
+
+storage_test!(
+    fn a_promise_covers_named_or_all_open_invoices_and_is_refused_by_name(store: &mut Store) {
+        let acme = org(store, "Acme Ltd");
+        let alpha = customer(store, &acme, "ALPHA");
+        let beta = customer(store, &acme, "BETA");
+        let first = invoice(store, &acme, &alpha, "2026-01-05", "net30", 300_00);
+        let second = invoice(store, &acme, &alpha, "2026-01-06", "net30", 200_00);
+        let betas = invoice(store, &acme, &beta, "2026-01-05", "net30", 100_00);
+        let euros = issue_draft(
+            store,
+            &acme,
+            &draft_in(alpha.id, eur(), d("2026-01-05"), "net30", 50_00),
+        );
+        let paid = invoice(store, &acme, &alpha, "2026-01-07", "net30", 10_00);
+        store
+            .record_payment(
+                acme.id,
+                &payment(&alpha, "2026-01-08", 10_00),
+                &Allocate::Explicit(vec![(paid.number.clone(), 10_00)]),
+                None,
+            )
+            .unwrap();
+
+        let named = store
+            .add_promise(
+                acme.id,
+                &promise(&alpha, 250_00, "2026-02-20", &[&first.number]),
+                None,
+            )
+            .unwrap();
+        assert_eq!(named.status, "active");
+        assert_eq!(named.invoices, vec![first.number.clone()]);
+        assert_eq!(named.invoice_ids, vec![first.invoice_id]);
+        let all = store
+            .add_promise(
+                acme.id,
+                &promise(&alpha, 500_00, "2026-02-28", &[]),
+                Some("p-2"),
+            )
+            .unwrap();
+        assert!(all.invoice_ids.is_empty(), "empty: every open USD invoice");
+        // The same key again is the same promise, not a second one.
+        let again = store
+            .add_promise(
+                acme.id,
+                &promise(&alpha, 500_00, "2026-02-28", &[]),
+                Some("p-2"),
+            )
+            .unwrap();
+        assert_eq!(again, all);
+        let listed = store.promises(acme.id, Some("ALPHA")).unwrap();
+        assert_eq!(
+            listed.iter().map(|p| p.id).collect::<Vec<_>>(),
+            vec![all.id, named.id]
+        );
+        assert!(store.promises(acme.id, Some("BETA")).unwrap().is_empty());
+        let timeline = store.timeline(acme.id, alpha.id, None, 10).unwrap();
+        assert_eq!(timeline[0].kind, "promise");
+        assert_eq!(timeline[0].author, CLERK);
+        assert!(
+            timeline[1].summary.contains("250.00 USD by 2026-02-20")
+                && timeline[1].summary.contains(&first.number),
+            "{}",
+            timeline[1].summary
+        );
+
+        refused(store, &acme, &["before", "2026-02-10"], |s| {
+            s.add_promise(acme.id, &promise(&alpha, 1_00, "2026-02-09", &[]), None)
+        });
+        for amount in [0, -5_00] {
+            refused(store, &acme, &["positive"], |s| {
+                s.add_promise(acme.id, &promise(&alpha, amount, "2026-02-20", &[]), None)
+            });
+        }
+        let unknown = refused(store, &acme, &["INV-999999"], |s| {
+            s.add_promise(
+                acme.id,
+                &promise(&alpha, 1_00, "2026-02-20", &["INV-999999"]),
+                None,
+            )
+        });
+        assert!(
+            matches!(unknown, StoreError::NotFound { .. }),
+            "{unknown:?}"
+        );
+        refused(store, &acme, &[&betas.number, "ALPHA"], |s| {
+            s.add_promise(
+                acme.id,
+                &promise(&alpha, 1_00, "2026-02-20", &[&betas.number]),
+                None,
+            )
+        });
+        refused(store, &acme, &[&euros.number, "EUR"], |s| {
+            s.add_promise(
+                acme.id,
+                &promise(&alpha, 1_00, "2026-02-20", &[&euros.number]),
+                None,
+            )
+        });
+        refused(store, &acme, &[&paid.number, "paid"], |s| {
+            s.add_promise(
+                acme.id,
+                &promise(&alpha, 1_00, "2026-02-20", &[&paid.number]),
+                None,
+            )
+        });
+        refused(store, &acme, &["named twice"], |s| {
+            s.add_promise(
+                acme.id,
+                &promise(
+                    &alpha,
+                    1_00,
+                    "2026-02-20",
+                    &[&second.number, &second.number],
+                ),
+                None,
+            )
+        });
+        let mut nobody = promise(&alpha, 1_00, "2026-02-20", &[]);
+        nobody.author = "  ".into();
+        refused(store, &acme, &["author"], |s| {
+            s.add_promise(acme.id, &nobody, None)
+        });
+        let mut in_jpy = promise(&alpha, 1_00, "2026-02-20", &[]);
+        in_jpy.currency = dun_core::Currency::parse("JPY").unwrap();
+        refused(store, &acme, &["owes nothing in JPY"], |s| {
+            s.add_promise(acme.id, &in_jpy, None)
+        });
+    }
+);
+
+storage_test!(
+    fn a_call_may_carry_a_promise_and_notes_need_words(store: &mut Store) {
+        let acme = org(store, "Acme Ltd");
+        let alpha = customer(store, &acme, "ALPHA");
+        let beta = customer(store, &acme, "BETA");
+        let owed = invoice(store, &acme, &alpha, "2026-01-05", "net30", 300_00);
+        let betas = invoice(store, &acme, &beta, "2026-01-05", "net30", 100_00);
+        let call = |promise: Option<PromisedPayment>, invoices: Vec<String>| NewContact {
+            customer_ref: "ALPHA".into(),
+            kind: ContactKind::Call,
+            summary: "Spoke to Sam in accounts".into(),
+            outcome: Some("will pay on the 20th".into()),
+            on: d("2026-02-10"),
+            author: CLERK.into(),
+            invoices,
+            promise,
+        };
+        let logged = store
+            .log_contact(
+                acme.id,
+                &call(
+                    Some(PromisedPayment {
+                        amount_minor: 300_00,
+                        currency: usd(),
+                        promised_date: d("2026-02-20"),
+                    }),
+                    vec![owed.number.clone()],
+                ),
+            )
+            .unwrap();
+        let promise = logged.promise.expect("the call's promise");
+        assert_eq!(
+            (promise.amount_minor, promise.invoice_ids.clone()),
+            (300_00, vec![owed.invoice_id])
+        );
+        let timeline = store.timeline(acme.id, alpha.id, None, 10).unwrap();
+        assert_eq!(
+            timeline.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(),
+            ["promise", "call"]
+        );
+        assert_eq!(timeline[1].id, logged.timeline_id);
+        assert_eq!(
+            timeline[1].summary,
+            "Call: will pay on the 20th — Spoke to Sam in accounts"
+        );
+        assert_eq!(timeline[1].invoice_ids, vec![owed.invoice_id]);
+        let note = |kind: ContactKind, text: &str| NewContact {
+            customer_ref: "ALPHA".into(),
+            kind,
+            summary: text.into(),
+            outcome: None,
+            on: d("2026-02-11"),
+            author: CLERK.into(),
+            invoices: Vec::new(),
+            promise: None,
+        };
+        store
+            .log_contact(acme.id, &note(ContactKind::Note, "Prefers email"))
+            .unwrap();
+        store
+            .log_contact(acme.id, &note(ContactKind::Reply, "Cheque is in the post"))
+            .unwrap();
+        assert_eq!(kinds(store, &acme, &alpha)[..2], ["reply", "note"]);
+
+        let mut silent = call(None, Vec::new());
+        silent.outcome = None;
+        refused(store, &acme, &["outcome"], |s| {
+            s.log_contact(acme.id, &silent)
+        });
+        refused(store, &acme, &["1 to"], |s| {
+            s.log_contact(acme.id, &note(ContactKind::Note, "   "))
+        });
+        let mut promised_note = note(ContactKind::Note, "they promised");
+        promised_note.promise = Some(PromisedPayment {
+            amount_minor: 1_00,
+            currency: usd(),
+            promised_date: d("2026-02-20"),
+        });
+        refused(store, &acme, &["call"], |s| {
+            s.log_contact(acme.id, &promised_note)
+        });
+        refused(store, &acme, &[&betas.number], |s| {
+            s.log_contact(acme.id, &call(None, vec![betas.number.clone()]))
+        });
+        // A bad promise refuses the call with it: one transaction.
+        let late = Some(PromisedPayment {
+            amount_minor: 1_00,
+            currency: usd(),
+            promised_date: d("2026-02-01"),
+        });
+        refused(store, &acme, &["before"], |s| {
+            s.log_contact(acme.id, &call(late, Vec::new()))
+        });
+        refused(store, &acme, &["customer", "NOBODY"], |s| {
+            let mut c = note(ContactKind::Note, "hello");
+            c.customer_ref = "NOBODY".into();
+            s.log_contact(acme.id, &c)
+        });
+    }
+);
+
+storage_test!(
+    fn a_dispute_resolved_by_credit_note_reduces_the_invoice(store: &mut Store) {
+        let acme = org(store, "Acme Ltd");
+        let alpha = customer(store, &acme, "ALPHA");
+        let inv = invoice(store, &acme, &alpha, "2026-01-05", "net30", 300_00);
+        let other = invoice(store, &acme, &alpha, "2026-01-06", "net30", 80_00);
+
+        let opened = store
+            .open_dispute(acme.id, &dispute(&inv.number, Some(1)), Some("d-1"))
+            .unwrap();
+        assert_eq!(
+            (opened.status.as_str(), opened.line, opened.invoice.as_str()),
+            ("open", Some(1), inv.number.as_str())
+        );
+        assert_eq!(
+            store
+                .open_dispute(acme.id, &dispute(&inv.number, Some(1)), Some("d-1"))
+                .unwrap(),
+            opened
+        );
+        refused(store, &acme, &["already has open dispute"], |s| {
+            s.open_dispute(acme.id, &dispute(&inv.number, None), None)
+        });
+        refused(store, &acme, &["lines 1 to 1", "no line 2"], |s| {
+            s.open_dispute(acme.id, &dispute(&other.number, Some(2)), None)
+        });
+        refused(store, &acme, &["no line 0"], |s| {
+            s.open_dispute(acme.id, &dispute(&other.number, Some(0)), None)
+        });
+        refused(store, &acme, &["INV-424242"], |s| {
+            s.open_dispute(acme.id, &dispute("INV-424242", None), None)
+        });
+        let mut wordless = dispute(&other.number, None);
+        wordless.reason = String::new();
+        refused(store, &acme, &["reason"], |s| {
+            s.open_dispute(acme.id, &wordless, None)
+        });
+
+        // More than is open is refused by the posting rules; the dispute stays open.
+        refused(store, &acme, &[], |s| {
+            s.resolve_dispute(
+                acme.id,
+                opened.id,
+                &Resolution::CreditNote {
+                    amount_minor: 300_01,
+                    reason: "too much".into(),
+                },
+                d("2026-02-20"),
+                CLERK,
+            )
+        });
+        refused(store, &acme, &["before the dispute was opened"], |s| {
+            s.resolve_dispute(
+                acme.id,
+                opened.id,
+                &Resolution::Rejected {
+                    reason: String::new(),
+                },
+                d("2026-02-01"),
+                CLERK,
+            )
+        });
+        let resolved = store
+            .resolve_dispute(
+                acme.id,
+                opened.id,
+                &Resolution::CreditNote {
+                    amount_minor: 120_00,
+                    reason: "broken crate".into(),
+                },
+                d("2026-02-20"),
+                CLERK,
+            )
+            .unwrap();
+        assert_eq!(resolved.status, "resolved");
+        assert_eq!(resolved.closed_on, Some(d("2026-02-20")));
+        let resolution = resolved.resolution.clone().unwrap();
+        assert_eq!(resolution["credit_note"], "CN-000001");
+        assert_eq!(resolution["amount_minor"], 120_00);
+        assert_eq!(open_of(store, &acme, &inv.number), 180_00);
+        assert_eq!(count_kind(store, acme.id, EntryKind::CreditNote), 1);
+        refused(store, &acme, &["already resolved"], |s| {
+            s.resolve_dispute(
+                acme.id,
+                opened.id,
+                &Resolution::Rejected {
+                    reason: String::new(),
+                },
+                d("2026-02-21"),
+                CLERK,
+            )
+        });
+
+        // Rejected: nothing posted, the ladder resumes.
+        let second = store
+            .open_dispute(acme.id, &dispute(&other.number, None), None)
+            .unwrap();
+        let rejected = store
+            .resolve_dispute(
+                acme.id,
+                second.id,
+                &Resolution::Rejected {
+                    reason: "delivery note signed".into(),
+                },
+                d("2026-02-21"),
+                CLERK,
+            )
+            .unwrap();
+        assert_eq!(rejected.status, "rejected");
+        assert_eq!(open_of(store, &acme, &other.number), 80_00);
+        assert!(store.disputes(acme.id, None, true).unwrap().is_empty());
+        assert_eq!(
+            store.disputes(acme.id, Some("ALPHA"), false).unwrap().len(),
+            2
+        );
+        assert_eq!(
+            kinds(store, &acme, &alpha),
+            ["dispute_rejected", "dispute", "dispute_resolved", "dispute"]
+        );
+
+        // Paid and void invoices cannot be disputed.
+        store
+            .record_payment(
+                acme.id,
+                &payment(&alpha, "2026-02-22", 80_00),
+                &Allocate::Explicit(vec![(other.number.clone(), 80_00)]),
+                None,
+            )
+            .unwrap();
+        refused(store, &acme, &["paid"], |s| {
+            s.open_dispute(acme.id, &dispute(&other.number, None), None)
+        });
+        let voided = invoice(store, &acme, &alpha, "2026-01-07", "net30", 5_00);
+        store
+            .void_invoice(acme.id, &voided.number, d("2026-01-08"), "typo", None)
+            .unwrap();
+        refused(store, &acme, &["void"], |s| {
+            s.open_dispute(acme.id, &dispute(&voided.number, None), None)
+        });
+        refused(store, &acme, &["dispute", "999"], |s| {
+            s.resolve_dispute(
+                acme.id,
+                999,
+                &Resolution::Rejected {
+                    reason: String::new(),
+                },
+                d("2026-02-21"),
+                CLERK,
+            )
+        });
+    }
+);
+
+storage_test!(
+    fn a_plan_adds_up_to_what_is_open_in_increasing_dates(store: &mut Store) {
+        let acme = org(store, "Acme Ltd");
+        let alpha = customer(store, &acme, "ALPHA");
+        let beta = customer(store, &acme, "BETA");
+        let a = invoice(store, &acme, &alpha, "2026-01-05", "net30", 600_00);
+        let b = invoice(store, &acme, &alpha, "2026-01-06", "net30", 400_00);
+        let euros = issue_draft(
+            store,
+            &acme,
+            &draft_in(alpha.id, eur(), d("2026-01-05"), "net30", 50_00),
+        );
+        let betas = invoice(store, &acme, &beta, "2026-01-05", "net30", 100_00);
+        store
+            .record_payment(
+                acme.id,
+                &payment(&alpha, "2026-01-20", 100_00),
+                &Allocate::Explicit(vec![(a.number.clone(), 100_00)]),
+                None,
+            )
+            .unwrap();
+
+        let both = [a.number.as_str(), b.number.as_str()];
+        refused(
+            store,
+            &acme,
+            &["add up to 800.00 USD", "have 900.00 USD open"],
+            |s| {
+                s.create_plan(
+                    acme.id,
+                    &plan(
+                        &alpha,
+                        &both,
+                        &[("2026-03-01", 400_00), ("2026-04-01", 400_00)],
+                    ),
+                    None,
+                )
+            },
+        );
+        refused(store, &acme, &["not after installment 1"], |s| {
+            s.create_plan(
+                acme.id,
+                &plan(
+                    &alpha,
+                    &both,
+                    &[("2026-04-01", 450_00), ("2026-03-01", 450_00)],
+                ),
+                None,
+            )
+        });
+        refused(store, &acme, &["before the plan is made"], |s| {
+            s.create_plan(
+                acme.id,
+                &plan(&alpha, &both, &[("2026-02-14", 900_00)]),
+                None,
+            )
+        });
+        refused(store, &acme, &["a plan is in one currency"], |s| {
+            s.create_plan(
+                acme.id,
+                &plan(
+                    &alpha,
+                    &[&a.number, &euros.number],
+                    &[("2026-03-01", 550_00)],
+                ),
+                None,
+            )
+        });
+        refused(store, &acme, &[&betas.number], |s| {
+            s.create_plan(
+                acme.id,
+                &plan(&alpha, &[&betas.number], &[("2026-03-01", 100_00)]),
+                None,
+            )
+        });
+        refused(store, &acme, &["installment 2", "positive"], |s| {
+            s.create_plan(
+                acme.id,
+                &plan(&alpha, &both, &[("2026-03-01", 900_00), ("2026-04-01", 0)]),
+                None,
+            )
+        });
+        refused(store, &acme, &["1 to 120 installments"], |s| {
+            s.create_plan(acme.id, &plan(&alpha, &both, &[]), None)
+        });
+
+        let made = store
+            .create_plan(
+                acme.id,
+                &plan(
+                    &alpha,
+                    &both,
+                    &[
+                        ("2026-03-01", 300_00),
+                        ("2026-04-01", 300_00),
+                        ("2026-05-01", 300_00),
+                    ],
+                ),
+                Some("plan-1"),
+            )
+            .unwrap();
+        assert_eq!(
+            (made.status.as_str(), made.opening_minor, made.currency),
+            ("active", 900_00, usd())
+        );
+        assert_eq!(made.invoices, vec![a.number.clone(), b.number.clone()]);
+        assert_eq!(
+            store.plans(acme.id, Some("ALPHA")).unwrap(),
+            vec![made.clone()]
+        );
+        assert!(store.plans(acme.id, Some("BETA")).unwrap().is_empty());
+        refused(store, &acme, &["already on plan"], |s| {
+            s.create_plan(
+                acme.id,
+                &plan(&alpha, &[&b.number], &[("2026-03-01", 400_00)]),
+                None,
+            )
+        });
+        let timeline = store.timeline(acme.id, alpha.id, None, 1).unwrap();
+        assert_eq!(timeline[0].kind, "plan");
+        assert!(timeline[0]
+            .summary
+            .contains("900.00 USD in 3 installment(s)"));
+    }
+);
+
+storage_test!(
+    fn collateral_pauses_and_holds_are_on_the_credit_file(store: &mut Store) {
+        let acme = org(store, "Acme Ltd");
+        let alpha = customer(store, &acme, "ALPHA");
+        let deposit = NewCollateral {
+            customer_ref: "ALPHA".into(),
+            kind: CollateralKind::Deposit,
+            amount_minor: 2_500_00,
+            currency: usd(),
+            filed_on: Some(d("2026-01-02")),
+            expires_on: Some(d("2026-03-31")),
+            reference: "BANK-77".into(),
+            note: "held in escrow".into(),
+            on: d("2026-01-02"),
+            author: CLERK.into(),
+        };
+        let held = store.add_collateral(acme.id, &deposit).unwrap();
+        let guarantee = NewCollateral {
+            kind: CollateralKind::PersonalGuarantee,
+            expires_on: None,
+            ..deposit.clone()
+        };
+        store.add_collateral(acme.id, &guarantee).unwrap();
+        let listed = store.collateral(acme.id, Some("ALPHA")).unwrap();
+        assert_eq!(listed[0], held, "the soonest to expire first");
+        assert_eq!(listed[1].kind, CollateralKind::PersonalGuarantee);
+        assert_eq!(CollateralKind::parse("ucc1").unwrap(), CollateralKind::Ucc1);
+        assert!(CollateralKind::parse("ucc2").is_err());
+        refused(
+            store,
+            &acme,
+            &["expires 2026-01-01 is before filed 2026-01-02"],
+            |s| {
+                s.add_collateral(
+                    acme.id,
+                    &NewCollateral {
+                        expires_on: Some(d("2026-01-01")),
+                        ..deposit.clone()
+                    },
+                )
+            },
+        );
+        refused(store, &acme, &["positive"], |s| {
+            s.add_collateral(
+                acme.id,
+                &NewCollateral {
+                    amount_minor: 0,
+                    ..deposit.clone()
+                },
+            )
+        });
+
+        // Pauses.
+        refused(store, &acme, &["before"], |s| {
+            s.pause_customer(
+                acme.id,
+                "ALPHA",
+                Some(d("2026-01-31")),
+                "holiday",
+                d("2026-02-01"),
+                CLERK,
+            )
+        });
+        refused(store, &acme, &["not paused"], |s| {
+            s.resume_customer(acme.id, "ALPHA", d("2026-02-01"), CLERK)
+        });
+        let paused = store
+            .pause_customer(
+                acme.id,
+                "ALPHA",
+                Some(d("2026-02-28")),
+                "owner on holiday",
+                d("2026-02-01"),
+                CLERK,
+            )
+            .unwrap();
+        assert_eq!(paused.paused_until, Some(d("2026-02-28")));
+        let forever = store
+            .pause_customer(acme.id, "ALPHA", None, "in talks", d("2026-02-02"), CLERK)
+            .unwrap();
+        assert_eq!(forever.paused_until, Some(paused_indefinitely()));
+        refused(store, &acme, &["reason"], |s| {
+            s.pause_customer(acme.id, "ALPHA", None, " ", d("2026-02-02"), CLERK)
+        });
+        let resumed = store
+            .resume_customer(acme.id, "ALPHA", d("2026-02-03"), CLERK)
+            .unwrap();
+        assert_eq!(resumed.paused_until, None);
+
+        // A person's status: the run may not lift it.
+        let held_status = store
+            .set_customer_status(
+                acme.id,
+                "ALPHA",
+                CustomerStatus::OnHold,
+                "cheque bounced twice",
+                d("2026-02-04"),
+                CLERK,
+            )
+            .unwrap();
+        assert_eq!(
+            (held_status.status, held_status.status_by_policy),
+            (CustomerStatus::OnHold, false)
+        );
+        assert_eq!(store.customer(acme.id, "ALPHA").unwrap().status, "on_hold");
+        refused(store, &acme, &["already on_hold"], |s| {
+            s.set_customer_status(
+                acme.id,
+                "ALPHA",
+                CustomerStatus::OnHold,
+                "again",
+                d("2026-02-04"),
+                CLERK,
+            )
+        });
+        assert_eq!(
+            kinds(store, &acme, &alpha),
+            [
+                "status_change",
+                "resume",
+                "pause",
+                "pause",
+                "collateral",
+                "collateral"
+            ]
+        );
+        let timeline = store.timeline(acme.id, alpha.id, None, 1).unwrap();
+        assert_eq!(
+            timeline[0].summary,
+            "Status active → on_hold: cheque bounced twice"
+        );
+    }
+);
+
+storage_test!(
+    fn issuing_over_the_limit_or_on_hold_needs_an_override_with_a_reason(store: &mut Store) {
+        let acme = org(store, "Acme Ltd");
+        let mut row = customer_row("ALPHA", "Alpha Corp");
+        row.credit_limit_minor = Some(1_000_00);
+        let alpha = store.add_customer(acme.id, &row, None).unwrap();
+        invoice(store, &acme, &alpha, "2026-01-05", "net30", 800_00);
+        let over = store
+            .create_invoice(
+                acme.id,
+                &draft(alpha.id, d("2026-01-06"), "net30", 300_00),
+                None,
+            )
+            .unwrap();
+        let key = over.to_string();
+        let error = refused(
+            store,
+            &acme,
+            &[
+                "owe 1100.00 USD",
+                "credit limit of 1000.00 USD",
+                "--override-reason",
+            ],
+            |s| s.issue_invoice(acme.id, &key, None, None),
+        );
+        assert!(matches!(error, StoreError::Refused(_)), "{error:?}");
+        refused(store, &acme, &["reason"], |s| {
+            s.issue_invoice(
+                acme.id,
+                &key,
+                Some(IssueOverride {
+                    reason: " ",
+                    author: CLERK,
+                }),
+                None,
+            )
+        });
+        // Up to the limit exactly is fine; a currency other than the
+        // limit's is not limited.
+        let euros = issue_draft(
+            store,
+            &acme,
+            &draft_in(alpha.id, eur(), d("2026-01-06"), "net30", 5_000_00),
+        );
+        assert_eq!(euros.number, "INV-000002", "the refusals took no number");
+        let posted = store
+            .issue_invoice(
+                acme.id,
+                &key,
+                Some(IssueOverride {
+                    reason: "paid a deposit of 300.00",
+                    author: CLERK,
+                }),
+                None,
+            )
+            .unwrap();
+        assert_eq!(posted.number, "INV-000003");
+        let logged = &store.timeline(acme.id, alpha.id, None, 1).unwrap()[0];
+        assert_eq!(
+            (logged.kind.as_str(), logged.author.as_str()),
+            ("override", CLERK)
+        );
+        assert!(
+            logged.summary.contains("INV-000003")
+                && logged.summary.contains("credit limit of 1000.00 USD")
+                && logged.summary.contains("paid a deposit of 300.00"),
+            "{}",
+            logged.summary
+        );
+        assert_eq!(logged.invoice_ids, vec![posted.invoice_id]);
+        // Within the limit, an override reason changes nothing and logs nothing.
+        let beta = customer(store, &acme, "BETA");
+        let small = store
+            .create_invoice(
+                acme.id,
+                &draft(beta.id, d("2026-01-06"), "net30", 10_00),
+                None,
+            )
+            .unwrap();
+        store
+            .issue_invoice(
+                acme.id,
+                &small.to_string(),
+                Some(IssueOverride {
+                    reason: "not needed",
+                    author: CLERK,
+                }),
+                None,
+            )
+            .unwrap();
+        assert!(kinds(store, &acme, &beta).is_empty());
+
+        // A hold refuses any amount.
+        store
+            .set_customer_status(
+                acme.id,
+                "BETA",
+                CustomerStatus::CodRequired,
+                "60 days late elsewhere",
+                d("2026-01-07"),
+                CLERK,
+            )
+            .unwrap();
+        let tiny = store
+            .create_invoice(acme.id, &draft(beta.id, d("2026-01-08"), "net30", 1), None)
+            .unwrap();
+        refused(store, &acme, &["cod_required"], |s| {
+            s.issue_invoice(acme.id, &tiny.to_string(), None, None)
+        });
+        store
+            .issue_invoice(
+                acme.id,
+                &tiny.to_string(),
+                Some(IssueOverride {
+                    reason: "cash received on delivery",
+                    author: CLERK,
+                }),
+                None,
+            )
+            .unwrap();
+        assert_eq!(kinds(store, &acme, &beta), ["override", "status_change"]);
+    }
+);
+
+storage_test!(
+    fn the_worklist_ranks_late_small_debts_and_risky_tiers_first(store: &mut Store, url: &str) {
+        let acme = org(store, "Acme Ltd");
+        let small_late = customer(store, &acme, "SMALL");
+        let big_fresh = customer(store, &acme, "BIG");
+        let critical = customer(store, &acme, "CRIT");
+        let low = customer(store, &acme, "LOW");
+        let quiet = customer(store, &acme, "QUIET");
+        let as_of = d("2026-03-12");
+        // 50.00 due 2026-02-01: 39 days late on the 12th of March.
+        invoice(store, &acme, &small_late, "2026-01-02", "net30", 50_00);
+        // 5,000.00 due 2026-03-13: not late yet.
+        invoice(store, &acme, &big_fresh, "2026-02-11", "net30", 5_000_00);
+        // Same debts, different tiers.
+        invoice(store, &acme, &critical, "2026-02-01", "net30", 500_00);
+        invoice(store, &acme, &low, "2026-02-01", "net30", 500_00);
+        set_tier(url, &critical, Tier::Critical);
+        set_tier(url, &low, Tier::Low);
+        let mut ids = Vec::new();
+        for c in [&big_fresh, &small_late, &low, &critical, &quiet] {
+            let task = store
+                .add_task(
+                    acme.id,
+                    &c.reference,
+                    "Call about the balance",
+                    d("2026-03-10"),
+                    d("2026-03-10"),
+                    CLERK,
+                )
+                .unwrap();
+            assert_eq!(
+                (task.kind.as_str(), task.status.as_str()),
+                ("internal", "open")
+            );
+            ids.push(task.id);
+        }
+        // Not due yet on the day: not on the list.
+        store
+            .add_task(
+                acme.id,
+                "LOW",
+                "Send the statement",
+                d("2026-03-20"),
+                d("2026-03-10"),
+                CLERK,
+            )
+            .unwrap();
+        store
+            .log_contact(
+                acme.id,
+                &NewContact {
+                    customer_ref: "SMALL".into(),
+                    kind: ContactKind::Call,
+                    summary: String::new(),
+                    outcome: Some("left voicemail".into()),
+                    on: d("2026-03-11"),
+                    author: CLERK.into(),
+                    invoices: Vec::new(),
+                    promise: None,
+                },
+            )
+            .unwrap();
+
+        let rows = store.worklist(acme.id, as_of, 100).unwrap();
+        let order: Vec<&str> = rows.iter().map(|r| r.customer_ref.as_str()).collect();
+        let at = |name: &str| order.iter().position(|r| *r == name).unwrap();
+        assert!(at("SMALL") < at("BIG"), "{order:?}");
+        assert!(at("CRIT") < at("LOW"), "{order:?}");
+        assert_eq!(
+            order.last(),
+            Some(&"QUIET"),
+            "owing nothing, last: {order:?}"
+        );
+        assert_eq!(rows.len(), 5);
+        let small = &rows[at("SMALL")];
+        assert_eq!(
+            (small.owed_minor, small.currency, small.days_late),
+            (50_00, Some(usd()), 39)
+        );
+        let contact = small.last_contact.as_ref().expect("the call");
+        assert_eq!(
+            (contact.kind.as_str(), contact.on),
+            ("call", d("2026-03-11"))
+        );
+        assert_eq!(small.next_step, "Call about the balance");
+        let crit = &rows[at("CRIT")];
+        assert_eq!((crit.tier, crit.tier_weight_percent), (Tier::Critical, 300));
+        assert_eq!(rows[at("LOW")].tier_weight_percent, 100);
+        assert_eq!(rows[at("BIG")].days_late, 0);
+        assert_eq!(store.worklist(acme.id, as_of, 2).unwrap().len(), 2);
+
+        // Done: off the list, on the timeline.
+        let done = store
+            .complete_task(
+                acme.id,
+                small.task_id,
+                "promised to pay Friday",
+                as_of,
+                CLERK,
+            )
+            .unwrap();
+        assert_eq!(
+            (done.status.as_str(), done.outcome.as_deref()),
+            ("done", Some("promised to pay Friday"))
+        );
+        assert!(done.closed_at.is_some());
+        assert!(store
+            .worklist(acme.id, as_of, 100)
+            .unwrap()
+            .iter()
+            .all(|r| r.task_id != small.task_id));
+        assert_eq!(kinds(store, &acme, &small_late)[0], "task_done");
+        refused(store, &acme, &["already done"], |s| {
+            s.complete_task(acme.id, small.task_id, "again", as_of, CLERK)
+        });
+        refused(store, &acme, &["outcome"], |s| {
+            s.complete_task(acme.id, ids[0], "", as_of, CLERK)
+        });
+        refused(store, &acme, &["task", "4242"], |s| {
+            s.complete_task(acme.id, 4242, "done", as_of, CLERK)
+        });
+        refused(store, &acme, &["title"], |s| {
+            s.add_task(acme.id, "LOW", "", as_of, as_of, CLERK)
+        });
+    }
+);
+
+storage_test!(
+    fn the_timeline_shows_everything_newest_first(store: &mut Store) {
+        let acme = org(store, "Acme Ltd");
+        let alpha = customer(store, &acme, "ALPHA");
+        let a = invoice(store, &acme, &alpha, "2026-01-05", "net30", 300_00);
+        let b = invoice(store, &acme, &alpha, "2026-01-06", "net30", 200_00);
+        store
+            .log_contact(
+                acme.id,
+                &NewContact {
+                    customer_ref: "ALPHA".into(),
+                    kind: ContactKind::Note,
+                    summary: "First contact".into(),
+                    outcome: None,
+                    on: d("2026-02-01"),
+                    author: CLERK.into(),
+                    invoices: Vec::new(),
+                    promise: None,
+                },
+            )
+            .unwrap();
+        store
+            .add_promise(
+                acme.id,
+                &promise(&alpha, 100_00, "2026-02-20", &[&a.number]),
+                None,
+            )
+            .unwrap();
+        let opened = store
+            .open_dispute(acme.id, &dispute(&b.number, None), None)
+            .unwrap();
+        store
+            .create_plan(
+                acme.id,
+                &plan(&alpha, &[&a.number], &[("2026-03-01", 300_00)]),
+                None,
+            )
+            .unwrap();
+        store
+            .resolve_dispute(
+                acme.id,
+                opened.id,
+                &Resolution::CreditNote {
+                    amount_minor: 200_00,
+                    reason: "returned".into(),
+                },
+                d("2026-02-16"),
+                CLERK,
+            )
+            .unwrap();
+        store
+            .pause_customer(
+                acme.id,
+                "ALPHA",
+                Some(d("2026-03-01")),
+                "plan agreed",
+                d("2026-02-16"),
+                CLERK,
+            )
+            .unwrap();
+        let task = store
+            .add_task(
+                acme.id,
+                "ALPHA",
+                "Check the first installment",
+                d("2026-03-02"),
+                d("2026-02-16"),
+                CLERK,
+            )
+            .unwrap();
+        store
+            .complete_task(acme.id, task.id, "paid", d("2026-03-02"), CLERK)
+            .unwrap();
+        assert_eq!(
+            kinds(store, &acme, &alpha),
+            [
+                "task_done",
+                "task",
+                "pause",
+                "dispute_resolved",
+                "plan",
+                "dispute",
+                "promise",
+                "note"
+            ]
+        );
+        assert_eq!(open_of(store, &acme, &b.number), 0);
+        // Paging: before an entry's id, the older ones.
+        let all = store.timeline(acme.id, alpha.id, None, 100).unwrap();
+        let older = store
+            .timeline(acme.id, alpha.id, Some(all[2].id), 100)
+            .unwrap();
+        assert_eq!(older, all[3..].to_vec());
+    }
+);
