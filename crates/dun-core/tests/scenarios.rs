@@ -429,8 +429,7 @@ fn installments_age_part_by_part() {
         ACME     USD     0.00 358.33 266.67   0.00  0.00  625.00
         total    USD     0.00 358.33 266.67   0.00  0.00  625.00
           INV1 ACME USD due 2026-03-11 40 days 31-60 266.67
-          INV1 ACME USD due 2026-04-10 10 days 1-30 333.33
-          INV1 ACME USD due 2026-04-10 10 days 1-30 25.00
+          INV1 ACME USD due 2026-04-10 10 days 1-30 358.33
 
         aging 2026-04-20 (15,45)
         customer cur  current   1-15  16-45    45+   total
@@ -589,10 +588,8 @@ fn yen_and_dinar_keep_their_own_minor_units() {
         MANAMA   BHD    0.000   617.408  0.000  0.000  0.000   617.408
         total    BHD    0.000   617.408  0.000  0.000  0.000   617.408
         total    JPY        0     50418      0      0      0     50418
-          INV1 TANAKA JPY due 2026-02-04 25 days 1-30 50001
-          INV1 TANAKA JPY due 2026-02-04 25 days 1-30 417
-          INV2 MANAMA BHD due 2026-02-19 10 days 1-30 617.283
-          INV2 MANAMA BHD due 2026-02-19 10 days 1-30 0.125
+          INV1 TANAKA JPY due 2026-02-04 25 days 1-30 50418
+          INV2 MANAMA BHD due 2026-02-19 10 days 1-30 617.408
 
         balance 2026-03-01
         TANAKA JPY invoices 150000 fees 0 interest 417 allocations 99999 credit-notes 0 write-offs 0 open 50418 credit 0

@@ -89,6 +89,11 @@ pub fn late_fee_minor(
     order: AllocationOrder,
 ) -> i64 {
     let currency = invoice.currency;
+    // A late fee is for late principal: none once only fees or interest
+    // are left open.
+    if open_split_as_of(invoice, as_of, order).principal_minor <= 0 {
+        return 0;
+    }
     let amount = match (rule.flat, rule.percent) {
         (Some(flat), _) => flat.in_minor(currency),
         (None, Some(percent)) => {
@@ -243,6 +248,7 @@ mod tests {
             start: InterestStart::Grace,
             grace_days: 0,
             monthly_cap: None,
+            minimum_charge: None,
             compound: false,
             day_count: DayCount::Act365,
         }

@@ -393,6 +393,7 @@ const ORDER: &[&str] = &[
     "start",
     "grace_days",
     "monthly_cap",
+    "minimum_charge",
     "compound",
     "day_count",
     "settled_invoices_to_rate",
@@ -546,12 +547,13 @@ fn fields(table: &toml::Table, skip: &[&str]) -> String {
 }
 
 /// Fields that hold money: told as money is written ("40.00", not "40").
-const MONEY_FIELDS: [&str; 5] = [
+const MONEY_FIELDS: [&str; 6] = [
     "flat",
     "cap",
     "default_limit",
     "credit_limit",
     "monthly_cap",
+    "minimum_charge",
 ];
 
 fn show_field(key: &str, value: &toml::Value) -> String {
@@ -695,6 +697,7 @@ mod tests {
                 start: InterestStart::Notice,
                 grace_days: 45,
                 monthly_cap: None,
+                minimum_charge: Some(amount("1.00")),
                 compound: false,
                 day_count: DayCount::Act365,
             }),

@@ -284,6 +284,9 @@ pub struct InterestRule {
     /// Most interest one invoice may be charged for one calendar month.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub monthly_cap: Option<PolicyAmount>,
+    /// A month's interest below this is not charged (none if unset).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minimum_charge: Option<PolicyAmount>,
     /// Accrue on fees and posted interest too (off: principal only).
     #[serde(default)]
     pub compound: bool,

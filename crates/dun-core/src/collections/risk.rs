@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::policy::{Tier, TierRule, TierRules};
 use crate::currency::Currency;
 use crate::date::Date;
+use crate::ledger::EntryKind;
 use crate::state::{InvoiceState, SettlementStatus};
 
 /// What a customer's history says, over the policy's window
@@ -67,8 +68,11 @@ impl History {
     }
 
     /// The settled part of the history from invoices' entries: each
-    /// invoice paid in full within `window_days` before `as_of` counts,
-    /// settled on the day its open amount reached zero.
+    /// invoice settled within `window_days` before `as_of` counts, settled
+    /// on the day the money taken off it (payments and credit notes, not
+    /// write-offs) reached its total. Fees and interest charged later do
+    /// not unsettle it: what the run charges today must not change the
+    /// history a second run of today reads.
     pub fn from_invoices<'a>(
         invoices: impl IntoIterator<Item = &'a InvoiceState>,
         as_of: Date,
@@ -84,7 +88,7 @@ impl History {
                 h.first_invoice
                     .map_or(inv.issue_date, |d| d.min(inv.issue_date)),
             );
-            if inv.status_as_of(as_of) != SettlementStatus::Paid {
+            if inv.status_as_of(as_of) == SettlementStatus::Void {
                 continue;
             }
             if let Some(settled_on) = settled_on(inv, as_of) {
@@ -97,25 +101,32 @@ impl History {
     }
 }
 
-/// The day an invoice's open amount last reached zero, up to `as_of`.
+/// The day the money taken off an invoice (payments and credit notes)
+/// last reached its total, up to `as_of`; `None` while it falls short.
 pub fn settled_on(invoice: &InvoiceState, as_of: Date) -> Option<Date> {
     let mut moves: Vec<(Date, i64)> = invoice
         .movements
         .iter()
         .filter(|m| m.effective_date <= as_of)
-        .map(|m| (m.effective_date, m.ar_minor))
+        .filter(|m| {
+            matches!(
+                m.kind,
+                EntryKind::Allocation | EntryKind::AllocationReversed | EntryKind::CreditNote
+            )
+        })
+        .map(|m| (m.effective_date, -m.ar_minor))
         .collect();
     moves.sort_by_key(|m| m.0);
-    let mut open = 0i64;
+    let mut paid = 0i64;
     let mut settled = None;
     let mut i = 0;
     while i < moves.len() {
         let day = moves[i].0;
         while i < moves.len() && moves[i].0 == day {
-            open += moves[i].1;
+            paid += moves[i].1;
             i += 1;
         }
-        settled = if open <= 0 {
+        settled = if paid >= invoice.total_minor {
             settled.or(Some(day))
         } else {
             None

@@ -290,6 +290,9 @@ fn decide_customer(
     let mut suppressed: BTreeSet<i64> = BTreeSet::new();
     for &i in promises {
         let p = &input.promises[i];
+        if p.made_on > as_of {
+            continue; // not made yet on the run's date
+        }
         let received: i64 = receipts
             .iter()
             .map(|&r| &input.receipts[r])
@@ -350,7 +353,7 @@ fn decide_customer(
             }
             continue;
         }
-        if plan.status != PlanStatus::Active {
+        if plan.status != PlanStatus::Active || plan.created_on > as_of {
             continue;
         }
         decide_plan(
@@ -372,13 +375,31 @@ fn decide_customer(
     let mut planned_fees: BTreeMap<i64, i64> = BTreeMap::new();
     for inv in invoices {
         let status = inv.status_as_of(as_of);
+        let is_disputed = disputed.contains(&inv.id);
+        let dunned = !(paused || is_disputed || suppressed.contains(&inv.id));
+        // Interest first: a month's interest on an invoice paid since
+        // opens it again, and the rest of this run must see that, or a
+        // second run of the day would decide what this one missed.
+        let interest_minor = if dunned
+            && matches!(
+                status,
+                SettlementStatus::Open | SettlementStatus::PartiallyPaid | SettlementStatus::Paid
+            ) {
+            decide_interest(
+                ctx,
+                customer,
+                inv,
+                interest_not_before.get(&inv.id).copied(),
+            )
+        } else {
+            0
+        };
         let open = matches!(
             status,
             SettlementStatus::Open | SettlementStatus::PartiallyPaid
-        );
+        ) || (status == SettlementStatus::Paid && interest_minor > 0);
         let due = first_due(inv, as_of);
         let dpd = as_of.days_since(due);
-        let is_disputed = disputed.contains(&inv.id);
         if open && dpd > 0 && !is_disputed {
             overdue_any = true;
             if let Some(days) = policy.credit.cod_when_days_past_due {
@@ -393,19 +414,8 @@ fn decide_customer(
                 }
             }
         }
-        if paused || is_disputed || suppressed.contains(&inv.id) {
+        if !dunned {
             continue;
-        }
-        if matches!(
-            status,
-            SettlementStatus::Open | SettlementStatus::PartiallyPaid | SettlementStatus::Paid
-        ) {
-            decide_interest(
-                ctx,
-                customer,
-                inv,
-                interest_not_before.get(&inv.id).copied(),
-            );
         }
         if !open {
             continue;
@@ -493,7 +503,10 @@ fn decide_customer(
                         currency: inv.currency,
                         due_date: due,
                         days_past_due: dpd,
-                        open_minor: inv.open_as_of(as_of),
+                        // What is owed once this run's charges are posted.
+                        open_minor: inv.open_as_of(as_of)
+                            + interest_minor
+                            + planned_fees.get(&inv.id).copied().unwrap_or(0),
                         step: last.key.clone(),
                         installment: None,
                         resend_invoice: last.has(Effect::ResendInvoice),
@@ -718,10 +731,12 @@ fn decide_interest(
     customer: &RunCustomer,
     inv: &InvoiceState,
     not_before: Option<Date>,
-) {
+) -> i64 {
     let input = ctx.input;
     let policy = input.policy;
-    let Some(rule) = &policy.interest else { return };
+    let Some(rule) = &policy.interest else {
+        return 0;
+    };
     let subject = Subject::Invoice { id: inv.id };
     let start = match rule.start {
         InterestStart::Grace => Some(inv.due_date().add_days(rule.grace_days as i32 + 1)),
@@ -739,13 +754,19 @@ fn decide_interest(
                 .min()
         }
     };
-    let Some(mut start) = start else { return };
+    let Some(mut start) = start else {
+        return 0;
+    };
     if let Some(d) = not_before {
         start = start.max(d);
     }
     if start >= input.as_of {
-        return;
+        return 0;
     }
+    let minimum = rule
+        .minimum_charge
+        .map_or(1, |m| m.in_minor(inv.currency).max(1));
+    let mut planned = 0;
     for (from, through) in interest_months(start, input.as_of) {
         let key = format!("interest:{}", month_key(from));
         if ctx.done(subject, &key).is_some() {
@@ -761,7 +782,10 @@ fn decide_interest(
             continue;
         }
         let charge = interest_for(rule, inv, from, through, policy.payments.allocation);
-        if charge.amount_minor > 0 {
+        // Below the policy's minimum a month's interest is not charged
+        // (the same every run, so it is simply never posted).
+        if charge.amount_minor >= minimum {
+            planned += charge.amount_minor;
             ctx.push(
                 customer.id,
                 "interest",
@@ -778,6 +802,7 @@ fn decide_interest(
             );
         }
     }
+    planned
 }
 
 #[allow(clippy::too_many_arguments)]
