@@ -77,6 +77,57 @@ pub fn log(
     .map(|ids| ids[0])
 }
 
+/// Appends many entries inside the caller's transaction, in multi-row
+/// INSERTs (the daily run writes one per action it applies).
+pub fn log_many(
+    tx: &mut Tx<'_>,
+    org_id: i64,
+    now: &str,
+    entries: &[NewEntry<'_>],
+) -> Result<(), StoreError> {
+    let texts: Vec<(String, String)> = entries
+        .iter()
+        .map(|e| {
+            (
+                e.detail.to_string(),
+                serde_json::to_string(e.invoice_ids).expect("ids serialize"),
+            )
+        })
+        .collect();
+    let mut rows: Vec<crate::Param<'_>> = Vec::with_capacity(entries.len() * 9);
+    for (e, (detail, ids)) in entries.iter().zip(&texts) {
+        rows.extend_from_slice(&[
+            org_id.into(),
+            e.customer_id.into(),
+            now.into(),
+            i64::from(e.on_date.day_number()).into(),
+            e.kind.into(),
+            e.author.into(),
+            e.summary.into(),
+            detail.into(),
+            ids.into(),
+        ]);
+    }
+    crate::bulk::insert(
+        tx,
+        "timeline",
+        &[
+            "org_id",
+            "customer_id",
+            "occurred_at",
+            "on_date",
+            "kind",
+            "author",
+            "summary",
+            "detail",
+            "invoice_ids",
+        ],
+        &rows,
+        None,
+        |_| Ok(()),
+    )
+}
+
 impl Store {
     /// A customer's timeline, newest first, at most `limit` entries before
     /// entry id `before` (for paging; `None` = from the newest).
