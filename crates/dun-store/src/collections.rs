@@ -31,12 +31,12 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::time::Instant;
 
 use dun_core::collections::action::{
-    Action, ActionKind, DoneMark, Mark, Message, PlanOutcome, RunPlan, Subject, Task,
+    Action, ActionKind, DoneMark, Message, PlanOutcome, RunPlan, Subject, Task,
 };
 use dun_core::collections::credit::CustomerStatus;
 use dun_core::collections::document::{self, DEFAULT_POLICY};
-use dun_core::collections::policy::{Policy, Tier};
-use dun_core::collections::risk::History;
+use dun_core::collections::policy::{Effect, InterestStart, Policy, Tier};
+use dun_core::collections::risk::{settled_on, History};
 use dun_core::collections::run::{
     self, Collateral, Dispute, Plan, PlanStatus, Promise, Receipt, RunCustomer, RunInput,
 };
@@ -44,14 +44,14 @@ use dun_core::invoice::DocumentStatus;
 use dun_core::ledger::{Entry, EntryKind};
 use dun_core::money::format_minor;
 use dun_core::posting;
-use dun_core::state::{InvoiceState, Movement};
+use dun_core::state::{InvoiceState, Movement, SettlementStatus};
 use dun_core::Date;
 use serde::Serialize;
 
 use crate::aging::CustomerName;
 use crate::clock::now_utc;
 use crate::db::{Param, Row, Tx};
-use crate::entries::{self, currency, INVOICE_HEADER};
+use crate::entries::{self, currency};
 use crate::error::StoreError;
 use crate::timeline::{self, NewEntry};
 use crate::{customers, params, Store};
@@ -80,7 +80,8 @@ pub struct RunTimings {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct AppliedAction {
     pub action_id: i64,
-    pub action: Action,
+    /// The action: `plan.actions[index]`.
+    pub index: usize,
 }
 
 /// What a run decided and, when applied, what it did.
@@ -94,6 +95,15 @@ pub struct RunOutcome {
     pub timings: RunTimings,
     /// Reference and name of every customer an action concerns.
     pub customers: BTreeMap<i64, CustomerName>,
+    /// The number of every invoice an action concerns.
+    pub invoice_numbers: BTreeMap<i64, String>,
+}
+
+impl RunOutcome {
+    /// The actions applied (none for a dry run), in the run's order.
+    pub fn applied_actions(&self) -> impl Iterator<Item = &Action> + '_ {
+        self.applied.iter().map(|a| &self.plan.actions[a.index])
+    }
 }
 
 /// One applied run, from the history.
@@ -236,6 +246,10 @@ fn load_policy(tx: &mut Tx<'_>, org_id: i64) -> Result<(i64, Policy), StoreError
 
 /// Appends the invoices matching `condition` (over `invoices`, `$1` the
 /// organisation, `$2`… `params`) with their movements, in posting order.
+///
+/// The header comes from the columns the run's covering indexes hold (no
+/// schedule); the schedules of the few invoices split into installments
+/// are read apart.
 fn load_invoices(
     tx: &mut Tx<'_>,
     org_id: i64,
@@ -247,11 +261,17 @@ fn load_invoices(
     all.extend_from_slice(params);
     let first = out.len();
     let mut index: HashMap<i64, usize> = HashMap::new();
+    let mut split = false;
     tx.query_each(
-        &format!("SELECT {INVOICE_HEADER} FROM invoices WHERE org_id = $1 AND {condition}"),
+        &format!(
+            "SELECT id, number, customer_id, currency, status, issue_date, due_date, total_minor,
+                CAST(NULL AS TEXT), installment_count
+             FROM invoices WHERE org_id = $1 AND {condition}"
+        ),
         &all,
         |r| {
             let state = entries::invoice_header(r)?;
+            split |= r.i64(9)? > 1;
             index.insert(state.id, out.len());
             out.push(state);
             Ok(())
@@ -259,6 +279,21 @@ fn load_invoices(
     )?;
     if out.len() == first {
         return Ok(());
+    }
+    if split {
+        tx.query_each(
+            &format!(
+                "SELECT id, schedule FROM invoices
+                 WHERE org_id = $1 AND {condition} AND installment_count > 1"
+            ),
+            &all,
+            |r| {
+                if let (Some(&i), Some(json)) = (index.get(&r.i64(0)?), r.opt_string(1)?) {
+                    out[i].schedule = serde_json::from_str(&json)?;
+                }
+                Ok(())
+            },
+        )?;
     }
     // Entry ids beside the movements: an index hands rows over in its own
     // order, and movements are kept in the order they were posted.
@@ -317,6 +352,28 @@ fn add_mark(done: &mut HashMap<Subject, Vec<DoneMark>>, r: &Row<'_>) -> Result<(
     Ok(())
 }
 
+/// The marks of `subjects`, by their exact keys.
+fn marks_of(
+    tx: &mut Tx<'_>,
+    org_id: i64,
+    subjects: &[String],
+    done: &mut HashMap<Subject, Vec<DoneMark>>,
+) -> Result<(), StoreError> {
+    for chunk in subjects.chunks(IDS_PER_STATEMENT) {
+        let mut all: Vec<Param<'_>> = vec![org_id.into()];
+        all.extend(chunk.iter().map(Param::from));
+        tx.query_each(
+            &format!(
+                "SELECT subject, key, done_on, skipped FROM run_marks WHERE org_id = $1 AND subject IN ({})",
+                placeholders(2, chunk.len())
+            ),
+            &all,
+            |r| add_mark(done, r),
+        )?;
+    }
+    Ok(())
+}
+
 /// Payment history per customer over the policy's window, summed in SQL.
 fn load_history(
     tx: &mut Tx<'_>,
@@ -337,7 +394,7 @@ fn load_history(
                 THEN total_minor * (last_entry_date - due_date) ELSE 0 END) AS BIGINT)
          FROM invoices
          WHERE org_id = $1 AND open_minor = 0 AND status = 'issued'
-            AND last_entry_date > $2 AND last_entry_date <= $3
+            AND +last_entry_date > $2 AND +last_entry_date <= $3
             AND id NOT IN (SELECT invoice_id FROM write_offs WHERE org_id = $1)
          GROUP BY customer_id, currency",
         params![org_id, since, upto],
@@ -373,9 +430,12 @@ fn load_history(
             },
         )?;
     }
+    // What the run itself records (broken promises, steps done) counts
+    // from the next day, so a second run of the same day sees the same
+    // history as the first.
     tx.query_each(
         "SELECT customer_id, COUNT(*) FROM promises
-         WHERE org_id = $1 AND status = 'broken' AND settled_on > $2 AND settled_on <= $3
+         WHERE org_id = $1 AND status = 'broken' AND settled_on > $2 AND settled_on < $3
          GROUP BY customer_id",
         params![org_id, since, upto],
         |r| {
@@ -401,7 +461,7 @@ fn load_history(
         tx.query_each(
             "SELECT DISTINCT i.customer_id, m.key FROM run_marks m
              JOIN invoices i ON i.org_id = m.org_id AND i.id = CAST(substr(m.subject, 9) AS BIGINT)
-             WHERE m.org_id = $1 AND m.skipped = 0 AND m.done_on > $2 AND m.done_on <= $3
+             WHERE m.org_id = $1 AND m.skipped = 0 AND m.done_on > $2 AND m.done_on < $3
                 AND substr(m.subject, 1, 8) = 'invoice:' AND m.key NOT LIKE '%:%'",
             params![org_id, since, upto],
             |r| {
@@ -420,10 +480,160 @@ fn load_history(
     Ok(history)
 }
 
+/// An invoice the run charged a fee or interest on is settled, as the
+/// domain counts it, when payments and credit notes reach its total,
+/// whatever was charged: its open amount and last entry say nothing of
+/// that. So each such invoice is judged from its entries instead of the
+/// sums [`load_history`] took: taken out of them if they counted it, and
+/// counted as the domain counts it.
+fn correct_for_charges<'a>(
+    history: &mut HashMap<i64, History>,
+    charged: impl Iterator<Item = &'a InvoiceState>,
+    as_of: Date,
+    window_days: u32,
+) {
+    let since = as_of.add_days(-(window_days as i32));
+    for inv in charged {
+        let h = history.entry(inv.customer_id).or_default();
+        let total = inv.total_minor.max(0);
+        let due = inv.due_date();
+        let last = inv.last_movement_date().unwrap_or(inv.issue_date);
+        let counted = inv.status == DocumentStatus::Issued
+            && inv.open_minor() == 0
+            && last > since
+            && last <= as_of
+            && !inv.movements.iter().any(|m| m.kind == EntryKind::WriteOff);
+        if counted {
+            h.settled = h.settled.saturating_sub(1);
+            if last <= due {
+                h.settled_on_time = h.settled_on_time.saturating_sub(1);
+            }
+            let e = h.lateness.entry(inv.currency).or_default();
+            e.0 -= i128::from(total);
+            e.1 -= i128::from(total) * i128::from(last.days_since(due).max(0));
+        }
+        if inv.status_as_of(as_of) != SettlementStatus::Void {
+            if let Some(on) = settled_on(inv, as_of).filter(|on| *on > since) {
+                h.add_settled(inv.currency, inv.total_minor, due, on);
+            }
+        }
+    }
+}
+
 /// Loads everything the run needs to decide `as_of`, inside `tx`.
 fn load(tx: &mut Tx<'_>, org_id: i64, as_of: Date) -> Result<RunBook, StoreError> {
     let (policy_version, policy) = load_policy(tx, org_id)?;
     let mut history = load_history(tx, org_id, as_of, &policy)?;
+
+    // Open invoices; and of those with nothing open now, the ones the run
+    // may still act on: moved after `as_of` (open on that day), and those
+    // paid since the first day of the month before that may owe interest
+    // for a month not charged yet (overdue past the grace days; with
+    // interest from a notice, only those a notice was sent for).
+    let mut sets: Vec<(String, Vec<Param<'_>>)> = vec![
+        ("open_minor <> 0".to_string(), Vec::new()),
+        (
+            "open_minor = 0 AND last_entry_date > $2 AND status <> 'draft'".to_string(),
+            vec![day(as_of).into()],
+        ),
+    ];
+    if let Some(rule) = &policy.interest {
+        let (y, m, _) = as_of.add_months(-1).ymd();
+        let recent = Date::from_ymd(y, m, 1).expect("the first of a month exists");
+        let cut = as_of.add_days(-(rule.grace_days as i32));
+        let mut condition = "open_minor = 0 AND status = 'issued' AND +last_entry_date >= $2
+            AND +last_entry_date <= $3 AND due_date < $4"
+            .to_string();
+        let mut params: Vec<Param<'_>> =
+            vec![day(recent).into(), day(as_of).into(), day(cut).into()];
+        if rule.start == InterestStart::Notice {
+            let keys: Vec<&str> = policy
+                .ladder
+                .iter()
+                .filter(|s| s.effects.contains(&Effect::AnnounceInterest))
+                .map(|s| s.key.as_str())
+                .collect();
+            condition.push_str(&format!(
+                " AND EXISTS (SELECT 1 FROM run_marks n WHERE n.org_id = invoices.org_id
+                    AND n.subject = 'invoice:' || invoices.id AND n.skipped = 0 AND n.key IN ({}))",
+                if keys.is_empty() {
+                    "''".to_string()
+                } else {
+                    placeholders(5, keys.len())
+                }
+            ));
+            params.extend(keys.into_iter().map(Param::from));
+        }
+        sets.push((condition, params));
+    }
+    let mut invoices = Vec::new();
+    // Marks: those of the loaded invoices (joined through the key they are
+    // stored under), then those of plans' installments and collateral.
+    let mut done: HashMap<Subject, Vec<DoneMark>> = HashMap::new();
+    for (n, (condition, params)) in sets.iter().enumerate() {
+        let first = invoices.len();
+        load_invoices(tx, org_id, condition, params, &mut invoices)?;
+        if n == 0 {
+            // The open invoices' marks, joined through the key they are
+            // stored under.
+            let mut all: Vec<Param<'_>> = vec![org_id.into()];
+            all.extend_from_slice(params);
+            tx.query_each(
+                &format!(
+                    "SELECT m.subject, m.key, m.done_on, m.skipped FROM invoices
+                     JOIN run_marks m ON m.org_id = invoices.org_id AND m.subject = 'invoice:' || invoices.id
+                     WHERE invoices.org_id = $1 AND {condition}"
+                ),
+                &all,
+                |r| add_mark(&mut done, r),
+            )?;
+        } else {
+            // The others are few: their marks by their exact keys (joined
+            // through these conditions, SQLite's planner may start from the
+            // marks and take minutes).
+            let subjects: Vec<String> = invoices[first..]
+                .iter()
+                .map(|i| Subject::Invoice { id: i.id }.to_string())
+                .collect();
+            marks_of(tx, org_id, &subjects, &mut done)?;
+        }
+    }
+
+    // The invoices the run has charged (the marks name them: nothing else
+    // posts fees or interest); those paid in full are not loaded yet.
+    let charged: HashSet<i64> = tx
+        .query(
+            "SELECT DISTINCT CAST(substr(subject, 9) AS BIGINT) FROM run_marks
+             WHERE org_id = $1 AND substr(subject, 1, 8) = 'invoice:'
+                AND (key LIKE 'fee:%' OR key LIKE 'interest:%')",
+            params![org_id],
+            |r| r.i64(0),
+        )?
+        .into_iter()
+        .collect();
+    let mut paid_charged = Vec::new();
+    if !charged.is_empty() {
+        load_invoices(
+            tx,
+            org_id,
+            "open_minor = 0 AND id IN (SELECT CAST(substr(subject, 9) AS BIGINT) FROM run_marks
+                WHERE org_id = $1 AND substr(subject, 1, 8) = 'invoice:'
+                    AND (key LIKE 'fee:%' OR key LIKE 'interest:%'))",
+            &[],
+            &mut paid_charged,
+        )?;
+        let loaded: HashSet<i64> = invoices.iter().map(|i| i.id).collect();
+        paid_charged.retain(|i| !loaded.contains(&i.id));
+    }
+    correct_for_charges(
+        &mut history,
+        invoices
+            .iter()
+            .filter(|i| charged.contains(&i.id))
+            .chain(&paid_charged),
+        as_of,
+        policy.tiers.history_days,
+    );
 
     let mut customers = Vec::new();
     tx.query_each(
@@ -448,34 +658,6 @@ fn load(tx: &mut Tx<'_>, org_id: i64, as_of: Date) -> Result<RunBook, StoreError
             Ok(())
         },
     )?;
-
-    // Open invoices, and those moved since the first day of the month
-    // before (the months whose interest may be owed, and any invoice that
-    // was still open on a past `as_of`). Each set through its own index.
-    let (y, m, _) = as_of.add_months(-1).ymd();
-    let recent = Date::from_ymd(y, m, 1).expect("the first of a month exists");
-    let mut invoices = Vec::new();
-    const OPEN: &str = "open_minor <> 0";
-    const RECENT: &str = "open_minor = 0 AND last_entry_date >= $2 AND status <> 'draft'";
-    load_invoices(tx, org_id, OPEN, &[], &mut invoices)?;
-    load_invoices(tx, org_id, RECENT, params![day(recent)], &mut invoices)?;
-
-    // Marks: those of the loaded invoices (joined through the key they are
-    // stored under), then those of plans' installments and collateral.
-    let mut done: HashMap<Subject, Vec<DoneMark>> = HashMap::new();
-    for (condition, params) in [(OPEN, params![]), (RECENT, params![day(recent)])] {
-        let mut all: Vec<Param<'_>> = vec![org_id.into()];
-        all.extend_from_slice(params);
-        tx.query_each(
-            &format!(
-                "SELECT m.subject, m.key, m.done_on, m.skipped FROM invoices
-                 JOIN run_marks m ON m.org_id = invoices.org_id AND m.subject = 'invoice:' || invoices.id
-                 WHERE invoices.org_id = $1 AND {condition}"
-            ),
-            &all,
-            |r| add_mark(&mut done, r),
-        )?;
-    }
 
     let mut promises = Vec::new();
     tx.query_each(
@@ -576,18 +758,7 @@ fn load(tx: &mut Tx<'_>, org_id: i64, as_of: Date) -> Result<RunBook, StoreError
             );
         }
     }
-    for chunk in subjects.chunks(IDS_PER_STATEMENT) {
-        let mut all: Vec<Param<'_>> = vec![org_id.into()];
-        all.extend(chunk.iter().map(Param::from));
-        tx.query_each(
-            &format!(
-                "SELECT subject, key, done_on, skipped FROM run_marks WHERE org_id = $1 AND subject IN ({})",
-                placeholders(2, chunk.len())
-            ),
-            &all,
-            |r| add_mark(&mut done, r),
-        )?;
-    }
+    marks_of(tx, org_id, &subjects, &mut done)?;
 
     Ok(RunBook {
         as_of,
@@ -608,7 +779,8 @@ fn load(tx: &mut Tx<'_>, org_id: i64, as_of: Date) -> Result<RunBook, StoreError
 // Applying
 
 /// Multi-row `INSERT INTO table (columns) VALUES … {suffix}`, handing every
-/// row the suffix's RETURNING gives back to `each`.
+/// row a RETURNING in the suffix gives back to `each`. Returns the rows
+/// inserted.
 fn insert_rows(
     tx: &mut Tx<'_>,
     table: &str,
@@ -616,24 +788,39 @@ fn insert_rows(
     rows: &[Param<'_>],
     suffix: &str,
     mut each: impl FnMut(&Row<'_>) -> Result<(), StoreError>,
-) -> Result<(), StoreError> {
+) -> Result<u64, StoreError> {
     let width = columns.len();
     assert_eq!(rows.len() % width, 0, "{table}: params are not whole rows");
+    let mut inserted = 0;
+    let mut full: Option<String> = None;
     for chunk in rows.chunks(ROWS_PER_STATEMENT * width) {
-        let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
-        for r in 0..chunk.len() / width {
-            if r > 0 {
-                sql.push_str(", ");
+        let statement = |n: usize| {
+            let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
+            for r in 0..n {
+                if r > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push('(');
+                sql.push_str(&placeholders(r * width + 1, width));
+                sql.push(')');
             }
-            sql.push('(');
-            sql.push_str(&placeholders(r * width + 1, width));
-            sql.push(')');
+            sql.push(' ');
+            sql.push_str(suffix);
+            sql
+        };
+        let n = chunk.len() / width;
+        let sql = if n == ROWS_PER_STATEMENT {
+            full.get_or_insert_with(|| statement(n)).clone()
+        } else {
+            statement(n)
+        };
+        if suffix.contains("RETURNING") {
+            tx.query_each(&sql, chunk, &mut each)?;
+        } else {
+            inserted += tx.execute(&sql, chunk)?;
         }
-        sql.push(' ');
-        sql.push_str(suffix);
-        tx.query_each(&sql, chunk, &mut each)?;
     }
-    Ok(())
+    Ok(inserted)
 }
 
 /// The invoices an action concerns.
@@ -774,71 +961,76 @@ fn apply(
     // A mark belongs to the first action that claims it; then the table
     // says which marks are new. An action with a mark that is not is
     // skipped whole, and the marks it did claim are taken back.
+    let subjects: Vec<Vec<String>> = plan
+        .actions
+        .iter()
+        .map(|a| a.marks.iter().map(|m| m.subject.to_string()).collect())
+        .collect();
     let mut keep = vec![true; plan.actions.len()];
-    let mut owner: HashMap<(String, &str), usize> = HashMap::new();
+    let mut owner: HashSet<(&str, &str)> = HashSet::new();
     for (i, action) in plan.actions.iter().enumerate() {
-        let keys: Vec<(String, &str)> = action
-            .marks
+        let keys: Vec<(&str, &str)> = subjects[i]
             .iter()
-            .map(|m| (m.subject.to_string(), m.key.as_str()))
+            .zip(&action.marks)
+            .map(|(s, m)| (s.as_str(), m.key.as_str()))
             .collect();
-        if keys.iter().any(|k| owner.contains_key(k)) {
+        if keys.iter().any(|k| owner.contains(k)) {
             keep[i] = false;
             continue;
         }
-        for k in keys {
-            owner.insert(k, i);
+        owner.extend(keys);
+    }
+    // In key order: the unique index is then written from left to right.
+    let mut marks: Vec<(&str, &str, i64)> = Vec::new();
+    for (i, action) in plan.actions.iter().enumerate().filter(|(i, _)| keep[*i]) {
+        let skipped = i64::from(matches!(action.kind, ActionKind::Skip { .. }));
+        for (subject, mark) in subjects[i].iter().zip(&action.marks) {
+            marks.push((subject, &mark.key, skipped));
         }
     }
-    let mut mark_rows: Vec<Param<'_>> = Vec::new();
-    let subjects: Vec<(String, &Mark, i64)> = plan
-        .actions
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| keep[*i])
-        .flat_map(|(_, a)| {
-            let skipped = i64::from(matches!(a.kind, ActionKind::Skip { .. }));
-            a.marks
-                .iter()
-                .map(move |m| (m.subject.to_string(), m, skipped))
-        })
-        .collect();
-    for (subject, mark, skipped) in &subjects {
+    marks.sort_unstable();
+    let mut mark_rows: Vec<Param<'_>> = Vec::with_capacity(marks.len() * 6);
+    for (subject, key, skipped) in &marks {
         mark_rows.extend_from_slice(&[
             org_id.into(),
-            subject.into(),
-            mark.key.as_str().into(),
+            (*subject).into(),
+            (*key).into(),
             as_of.into(),
             (*skipped).into(),
             run_id.into(),
         ]);
     }
-    let mut inserted: HashSet<(String, String)> = HashSet::new();
-    insert_rows(
+    let inserted = insert_rows(
         tx,
         "run_marks",
         &["org_id", "subject", "key", "done_on", "skipped", "run_id"],
         &mark_rows,
-        "ON CONFLICT (org_id, subject, key) DO NOTHING RETURNING subject, key",
-        |r| {
-            inserted.insert((r.string(0)?, r.string(1)?));
-            Ok(())
-        },
+        "ON CONFLICT (org_id, subject, key) DO NOTHING",
+        |_| Ok(()),
     )?;
-    if inserted.len() != subjects.len() {
+    if inserted != marks.len() as u64 {
+        // Some were there already (another run got here first): which of
+        // them this run wrote, the table says.
+        let mut ours: HashSet<(String, String)> = tx
+            .query(
+                "SELECT subject, key FROM run_marks WHERE org_id = $1 AND run_id = $2",
+                params![org_id, run_id],
+                |r| Ok((r.string(0)?, r.string(1)?)),
+            )?
+            .into_iter()
+            .collect();
         for (i, action) in plan.actions.iter().enumerate() {
             if !keep[i] {
                 continue;
             }
-            let all_new = action
-                .marks
+            let all_new = subjects[i]
                 .iter()
-                .all(|m| inserted.contains(&(m.subject.to_string(), m.key.clone())));
+                .zip(&action.marks)
+                .all(|(s, m)| ours.contains(&(s.clone(), m.key.clone())));
             if !all_new {
                 keep[i] = false;
-                for m in &action.marks {
-                    let subject = m.subject.to_string();
-                    if inserted.remove(&(subject.clone(), m.key.clone())) {
+                for (subject, m) in subjects[i].iter().zip(&action.marks) {
+                    if ours.remove(&(subject.clone(), m.key.clone())) {
                         tx.execute(
                             "DELETE FROM run_marks WHERE org_id = $1 AND subject = $2 AND key = $3 AND run_id = $4",
                             params![org_id, subject.as_str(), m.key.as_str(), run_id],
@@ -926,18 +1118,10 @@ fn apply(
             now.into(),
         ]);
     }
-    // Ids come back keyed by (customer, kind, rule): rows returned in
-    // another order than inserted still find their action.
-    let mut waiting: HashMap<(i64, String, String), std::collections::VecDeque<usize>> =
-        HashMap::new();
-    for i in &kept {
-        let a = &plan.actions[*i];
-        waiting
-            .entry((a.customer_id, a.kind.name().to_string(), a.rule.clone()))
-            .or_default()
-            .push_back(*i);
-    }
-    let mut action_ids: HashMap<usize, i64> = HashMap::new();
+    // Each row's id comes back in the order the rows were written (checked
+    // against its customer); were it otherwise, the ids are matched to the
+    // actions by customer, kind and rule.
+    let mut returned: Vec<(i64, i64)> = Vec::with_capacity(kept.len());
     insert_rows(
         tx,
         "run_actions",
@@ -952,15 +1136,42 @@ fn apply(
             "created_at",
         ],
         &rows,
-        "RETURNING id, customer_id, kind, rule",
+        "RETURNING id, customer_id",
         |r| {
-            let key = (r.i64(1)?, r.string(2)?, r.string(3)?);
-            if let Some(i) = waiting.get_mut(&key).and_then(|q| q.pop_front()) {
-                action_ids.insert(i, r.i64(0)?);
-            }
+            returned.push((r.i64(0)?, r.i64(1)?));
             Ok(())
         },
     )?;
+    let in_order = returned.len() == kept.len()
+        && returned
+            .iter()
+            .zip(&kept)
+            .all(|((_, c), i)| *c == plan.actions[*i].customer_id);
+    let mut action_ids: HashMap<usize, i64> = HashMap::new();
+    if in_order {
+        action_ids.extend(kept.iter().zip(&returned).map(|(i, (id, _))| (*i, *id)));
+    } else {
+        let mut waiting: HashMap<(i64, String, String), std::collections::VecDeque<usize>> =
+            HashMap::new();
+        for i in &kept {
+            let a = &plan.actions[*i];
+            waiting
+                .entry((a.customer_id, a.kind.name().to_string(), a.rule.clone()))
+                .or_default()
+                .push_back(*i);
+        }
+        tx.query_each(
+            "SELECT id, customer_id, kind, rule FROM run_actions WHERE org_id = $1 AND run_id = $2 ORDER BY id",
+            params![org_id, run_id],
+            |r| {
+                let queue = waiting.get_mut(&(r.i64(1)?, r.string(2)?, r.string(3)?));
+                if let Some(i) = queue.and_then(|q| q.pop_front()) {
+                    action_ids.insert(i, r.i64(0)?);
+                }
+                Ok(())
+            },
+        )?;
+    }
 
     let numbers: HashMap<i64, &str> = book
         .invoices
@@ -1067,24 +1278,32 @@ fn apply(
     )?;
 
     // The timeline: one entry per action, by the policy version and rule.
-    for (n, i) in kept.iter().enumerate() {
-        let action = &plan.actions[*i];
-        let (kind, summary) = describe(action, &numbers);
-        timeline::log(
-            tx,
-            org_id,
-            now,
-            &NewEntry {
+    let described: Vec<(&str, String, Vec<i64>)> = kept
+        .iter()
+        .map(|i| {
+            let action = &plan.actions[*i];
+            let (kind, summary) = describe(action, &numbers);
+            (kind, summary, invoice_ids(action))
+        })
+        .collect();
+    let entries: Vec<NewEntry<'_>> = kept
+        .iter()
+        .zip(&described)
+        .zip(&authors)
+        .map(|((i, (kind, summary, ids)), author)| {
+            let action = &plan.actions[*i];
+            Ok(NewEntry {
                 customer_id: action.customer_id,
                 on_date: plan.as_of,
                 kind,
-                author: &authors[n],
-                summary: &summary,
+                author,
+                summary,
                 detail: serde_json::to_value(&action.kind)?,
-                invoice_ids: &invoice_ids(action),
-            },
-        )?;
-    }
+                invoice_ids: ids,
+            })
+        })
+        .collect::<Result<_, StoreError>>()?;
+    timeline::log_many(tx, org_id, now, &entries)?;
 
     // Fees and interest: under their customers' locks, on their invoices
     // as they stand now; the posting rules decide, as for any posting.
@@ -1124,7 +1343,10 @@ fn apply(
             all.extend(chunk.iter().map(|id| Param::from(*id)));
             tx.query_each(
                 &format!(
-                    "SELECT id, status FROM invoices WHERE org_id = $1 AND id IN ({})",
+                    // `+org_id`: SQLite's sampled statistics otherwise make a
+                    // scan of the organisation's invoices look cheaper than
+                    // the ids' own rows.
+                    "SELECT id, status FROM invoices WHERE +org_id = $1 AND id IN ({})",
                     placeholders(2, chunk.len())
                 ),
                 &all,
@@ -1153,7 +1375,7 @@ fn apply(
         .iter()
         .map(|i| AppliedAction {
             action_id: action_ids.get(i).copied().unwrap_or(0),
-            action: plan.actions[*i].clone(),
+            index: *i,
         })
         .collect();
     Ok((run_id, applied))
@@ -1177,6 +1399,15 @@ fn names(book: &RunBook, plan: &RunPlan) -> BTreeMap<i64, CustomerName> {
                 },
             )
         })
+        .collect()
+}
+
+fn numbers(book: &RunBook, plan: &RunPlan) -> BTreeMap<i64, String> {
+    let concerned: BTreeSet<i64> = plan.actions.iter().flat_map(invoice_ids).collect();
+    book.invoices
+        .iter()
+        .filter(|i| concerned.contains(&i.id))
+        .map(|i| (i.id, i.number.clone()))
         .collect()
 }
 
@@ -1212,6 +1443,7 @@ impl Store {
             let decide_ms = elapsed_ms(started);
             return Ok(RunOutcome {
                 customers: names(&book, &plan),
+                invoice_numbers: numbers(&book, &plan),
                 plan,
                 applied: Vec::new(),
                 run_id: None,
@@ -1259,6 +1491,7 @@ impl Store {
         let write_ms = elapsed_ms(started);
         Ok(RunOutcome {
             customers: names(&book, &plan),
+            invoice_numbers: numbers(&book, &plan),
             plan,
             applied,
             run_id: Some(run_id),

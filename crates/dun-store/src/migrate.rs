@@ -30,6 +30,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0003_collections.sql"),
         postgres: include_str!("migrations/postgres/0003_collections.sql"),
     },
+    Migration {
+        version: 4,
+        name: "run",
+        sqlite: include_str!("migrations/sqlite/0004_run.sql"),
+        postgres: include_str!("migrations/postgres/0004_run.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -537,6 +537,72 @@ storage_test!(
     }
 );
 
+/// Interest from the due date at 12 % a year, and tiers judged on one
+/// settled invoice: 30 days late on average is `medium`.
+const INTEREST_POLICY: &str = r#"
+default_terms = "net30"
+
+[credit]
+
+[payments]
+
+[[step]]
+key = "first_notice"
+days_past_due = 7
+channels = ["email"]
+template = "first_notice"
+
+[interest]
+annual_rate_percent = "12"
+start = "grace"
+grace_days = 0
+
+[tiers]
+settled_invoices_to_rate = 1
+
+[tiers.medium]
+avg_days_late_at_least = 30
+
+[plans]
+
+[collateral]
+"#;
+
+storage_test!(
+    fn interest_on_a_paid_invoice_leaves_its_history_alone(store: &mut Store, url: &str) {
+        // Paid 70 days late in June: the run of 2 July charges interest
+        // for April to June, which opens the invoice again; it is still
+        // settled for the risk tiers, so a second run of the day decides
+        // nothing (no tier flips back).
+        let acme = org(store, "Acme Ltd");
+        store
+            .apply_policy(acme.id, INTEREST_POLICY, "Test Owner", None)
+            .unwrap();
+        let alpha = customer(store, &acme, "ALPHA");
+        let number = invoice(store, &acme, &alpha, "2026-03-02", "net30", 1000_00).number;
+        store
+            .record_payment(
+                acme.id,
+                &payment(&alpha, "2026-06-10", 1000_00),
+                &dun_store::payments::Allocate::OldestDueFirst,
+                None,
+            )
+            .unwrap();
+        let first = run_on(store, &acme, "2026-07-02", true);
+        let got = lines(&first);
+        assert!(
+            got.iter().any(|l| l.starts_with("ALPHA tier tiers.medium")),
+            "{got:#?}"
+        );
+        let interest: Vec<&String> = got.iter().filter(|l| l.contains(" interest ")).collect();
+        assert_eq!(interest.len(), 3, "April, May and June: {got:#?}");
+        assert!(open_of(store, &acme, &number) > 0, "interest reopened it");
+        let again = run_on(store, &acme, "2026-07-02", true);
+        assert!(again.plan.actions.is_empty(), "{:#?}", lines(&again));
+        assert_eq!(count(url, "run_marks", acme.id, "key LIKE 'interest:%'"), 3);
+    }
+);
+
 storage_test!(
     fn two_runs_of_the_same_day_at_once_apply_it_once(store: &mut Store, url: &str) {
         const THREADS: usize = 4;
@@ -592,7 +658,11 @@ storage_test!(
         assert_eq!(runs.iter().filter(|r| r.actions > 0).count(), 1);
         assert_eq!(store.outbox(acme.id, None, 100).unwrap().len(), 5);
         assert_eq!(count_kind(store, acme.id, EntryKind::Fee), expected_fees);
-        let want_marks: usize = winner.applied.iter().map(|a| a.action.marks.len()).sum();
+        let want_marks: usize = winner
+            .applied
+            .iter()
+            .map(|a| winner.plan.actions[a.index].marks.len())
+            .sum();
         assert_eq!(marks(url, acme.id).len(), want_marks);
         assert_eq!(
             count(url, "run_actions", acme.id, "1 = 1") as usize,
