@@ -65,6 +65,11 @@ pub enum Command {
     Export(ExportArgs),
     /// The aging report as of a date.
     Aging(AgingArgs),
+    /// The daily collections run: send what is due, post fees, make tasks (preview with --dry-run).
+    Run(crate::commands::run::RunArgs),
+    /// The messages the run has queued for customers.
+    #[command(subcommand)]
+    Outbox(crate::commands::outbox::OutboxCommand),
     /// Fill the database with a realistic demo book.
     Demo(DemoArgs),
     /// Check that every stored balance equals the sum of its ledger entries.

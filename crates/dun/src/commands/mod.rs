@@ -9,9 +9,11 @@ pub mod dispute;
 mod init;
 mod invoice;
 pub mod log;
+pub mod outbox;
 mod payment;
 pub mod plan;
 pub mod policy;
+pub mod run;
 pub mod standing;
 mod transfer;
 pub mod worklist;
@@ -51,6 +53,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Import(a) => transfer::import(&mut Context::open(&cli.db, org)?, &a),
         Command::Export(a) => transfer::export(&mut Context::open(&cli.db, org)?, &a),
         Command::Aging(a) => aging::run(&mut Context::open(&cli.db, org)?, &a),
+        Command::Run(a) => run::run(&mut Context::open(&cli.db, org)?, &a),
+        Command::Outbox(c) => outbox::run(&mut Context::open(&cli.db, org)?, c),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut command, "dun", &mut std::io::stdout());

@@ -1,0 +1,299 @@
+//! `dun run`: the daily collections run, previewed (`--dry-run`) or applied.
+
+use std::collections::BTreeMap;
+
+use anyhow::Result;
+use clap::Args;
+use dun_core::collections::action::{Action, ActionKind};
+use dun_core::Currency;
+use dun_store::collections::RunOutcome;
+use serde_json::json;
+
+use super::money;
+use crate::cli::{Format, FormatArg};
+use crate::context::Context;
+use crate::output::{emit, Table};
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// The day to run for (default: today in the organisation's time zone).
+    #[arg(long)]
+    pub as_of: Option<String>,
+    /// Show what the run would do; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub format: FormatArg,
+}
+
+/// Amounts per currency, printed `40.00 USD, 10.00 EUR`.
+#[derive(Default)]
+struct Totals(BTreeMap<Currency, i64>);
+
+impl Totals {
+    fn add(&mut self, currency: Currency, amount_minor: i64) {
+        *self.0.entry(currency).or_insert(0) += amount_minor;
+    }
+
+    fn text(&self) -> String {
+        self.0
+            .iter()
+            .map(|(c, a)| format!("{} {c}", money(*a, *c)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    fn json(&self) -> serde_json::Value {
+        self.0
+            .iter()
+            .map(|(c, a)| json!({ "currency": c, "amount": money(*a, *c), "amount_minor": a }))
+            .collect()
+    }
+}
+
+/// What an action is worth: the fee or interest posted, the amounts a
+/// message is about, a promise's amount.
+fn amount(action: &Action) -> Totals {
+    let mut totals = Totals::default();
+    match &action.kind {
+        ActionKind::Fee {
+            currency,
+            amount_minor,
+            ..
+        }
+        | ActionKind::Interest {
+            currency,
+            amount_minor,
+            ..
+        }
+        | ActionKind::PromiseSettled {
+            currency,
+            amount_minor,
+            ..
+        } => totals.add(*currency, *amount_minor),
+        ActionKind::Message(m) => {
+            for item in &m.items {
+                totals.add(item.currency, item.open_minor);
+            }
+        }
+        _ => {}
+    }
+    totals
+}
+
+fn invoices(action: &Action, numbers: &BTreeMap<i64, String>) -> Vec<String> {
+    let number = |id: &i64| numbers.get(id).cloned().unwrap_or_else(|| format!("#{id}"));
+    match &action.kind {
+        ActionKind::Message(m) => m.items.iter().map(|i| i.number.clone()).collect(),
+        ActionKind::Task(t) => t.invoice_ids.iter().map(number).collect(),
+        ActionKind::Fee { number, .. } | ActionKind::Interest { number, .. } => {
+            vec![number.clone()]
+        }
+        ActionKind::Skip { invoice_id, .. } => vec![number(invoice_id)],
+        _ => Vec::new(),
+    }
+}
+
+/// A few words on what the action does, beside its kind.
+fn what(action: &Action) -> String {
+    match &action.kind {
+        ActionKind::Message(m) => format!(
+            "{} ({})",
+            m.template,
+            m.channels
+                .iter()
+                .map(|c| c.as_str())
+                .collect::<Vec<_>>()
+                .join("+")
+        ),
+        ActionKind::Task(t) => format!("{}: {}", t.kind.as_str(), t.title),
+        ActionKind::Fee { step, .. } => format!("late fee ({step})"),
+        ActionKind::Interest { from, through, .. } => format!("interest {from} – {through}"),
+        ActionKind::Skip { steps, .. } => format!("not sent: {}", steps.join(", ")),
+        ActionKind::SetStatus { from, to, .. } => format!("status {from} → {to}"),
+        ActionKind::SetTier { from, to, .. } => format!("tier {from} → {to}"),
+        ActionKind::PromiseSettled { kept, .. } => if *kept {
+            "promise kept"
+        } else {
+            "promise broken"
+        }
+        .to_string(),
+        ActionKind::PlanSettled {
+            plan_id, outcome, ..
+        } => {
+            format!("plan {plan_id} {}", json!(outcome).as_str().unwrap_or(""))
+        }
+    }
+}
+
+/// `3 messages, 2 tasks, fees 80.00 USD, …`: every kind the run decided.
+fn summary(actions: &[&Action]) -> (String, serde_json::Value) {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    let (mut fees, mut interest) = (Totals::default(), Totals::default());
+    let mut skipped = 0;
+    for a in actions {
+        *counts.entry(a.kind.name()).or_insert(0) += 1;
+        match &a.kind {
+            ActionKind::Fee {
+                currency,
+                amount_minor,
+                ..
+            } => fees.add(*currency, *amount_minor),
+            ActionKind::Interest {
+                currency,
+                amount_minor,
+                ..
+            } => interest.add(*currency, *amount_minor),
+            ActionKind::Skip { steps, .. } => skipped += steps.len(),
+            _ => {}
+        }
+    }
+    let n = |k: &str| counts.get(k).copied().unwrap_or(0);
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let mut parts = vec![
+        plural(n("message"), "message", "messages"),
+        plural(n("task"), "task", "tasks"),
+    ];
+    if n("fee") > 0 {
+        parts.push(format!(
+            "{} ({})",
+            plural(n("fee"), "fee", "fees"),
+            fees.text()
+        ));
+    }
+    if n("interest") > 0 {
+        parts.push(format!(
+            "{} ({})",
+            plural(n("interest"), "interest charge", "interest charges"),
+            interest.text()
+        ));
+    }
+    for (kind, one, many) in [
+        ("status", "status change", "status changes"),
+        ("tier", "tier change", "tier changes"),
+        ("promise", "promise settled", "promises settled"),
+        ("plan", "plan settled", "plans settled"),
+    ] {
+        if n(kind) > 0 {
+            parts.push(plural(n(kind), one, many));
+        }
+    }
+    if skipped > 0 {
+        parts.push(plural(skipped, "step skipped", "steps skipped"));
+    }
+    let json = json!({
+        "actions": actions.len(),
+        "messages": n("message"),
+        "tasks": n("task"),
+        "fees": n("fee"),
+        "fees_total": fees.json(),
+        "interest_charges": n("interest"),
+        "interest_total": interest.json(),
+        "steps_skipped": skipped,
+        "status_changes": n("status"),
+        "tier_changes": n("tier"),
+        "promises_settled": n("promise"),
+        "plans_settled": n("plan"),
+    });
+    (parts.join(", "), json)
+}
+
+pub fn run(ctx: &mut Context, args: &RunArgs) -> Result<()> {
+    let as_of = ctx.date_or_today(args.as_of.as_deref(), "as-of")?;
+    let outcome = ctx
+        .store
+        .run_collections(ctx.org.id, as_of, !args.dry_run)?;
+    let t = outcome.timings;
+    eprintln!(
+        "load {:.0} ms · decide {:.0} ms · write {:.0} ms",
+        t.load_ms, t.decide_ms, t.write_ms
+    );
+    print(&outcome, args.dry_run, args.format.format)
+}
+
+fn print(outcome: &RunOutcome, dry_run: bool, format: Format) -> Result<()> {
+    let actions: Vec<&Action> = if dry_run {
+        outcome.plan.actions.iter().collect()
+    } else {
+        outcome.applied_actions().collect()
+    };
+    let as_of = outcome.plan.as_of;
+    let version = outcome.plan.policy_version;
+    let customer = |id: i64| {
+        outcome
+            .customers
+            .get(&id)
+            .map_or_else(|| format!("#{id}"), |c| c.reference.clone())
+    };
+    let mut table =
+        Table::new(&["customer", "action", "rule", "invoices", "amount", "what"]).numeric([4]);
+    for a in &actions {
+        table.push(vec![
+            customer(a.customer_id),
+            a.kind.name().to_string(),
+            a.rule.clone(),
+            invoices(a, &outcome.invoice_numbers).join(", "),
+            amount(a).text(),
+            what(a),
+        ]);
+    }
+    let (line, totals) = summary(&actions);
+    match format {
+        Format::Json => {
+            let list: Vec<serde_json::Value> = actions
+                .iter()
+                .map(|a| {
+                    let name = outcome.customers.get(&a.customer_id);
+                    json!({
+                        "customer_ref": name.map(|c| &c.reference),
+                        "customer_name": name.map(|c| &c.name),
+                        "action": a.kind.name(),
+                        "rule": a.rule,
+                        "author": format!("policy v{version} · {}", a.rule),
+                        "invoices": invoices(a, &outcome.invoice_numbers),
+                        "amount": amount(a).json(),
+                        "detail": a.kind,
+                        "marks": a.marks,
+                    })
+                })
+                .collect();
+            let json = json!({
+                "as_of": as_of,
+                "policy_version": version,
+                "dry_run": dry_run,
+                "run_id": outcome.run_id,
+                "actions": list,
+                "summary": totals,
+                "timings": outcome.timings,
+            });
+            emit(Format::Json, &table, &json)
+        }
+        Format::Csv => emit(Format::Csv, &table, &()),
+        Format::Table => {
+            if actions.is_empty() {
+                println!(
+                    "Nothing to do as of {as_of} (policy v{version}): every step due has been done."
+                );
+                return Ok(());
+            }
+            let head = if dry_run {
+                format!(
+                    "Preview of the run as of {as_of} (policy v{version}); nothing was written."
+                )
+            } else {
+                format!(
+                    "Run #{} as of {as_of} (policy v{version}): applied.",
+                    outcome.run_id.unwrap_or(0)
+                )
+            };
+            println!("{head}\n");
+            emit(Format::Table, &table, &())?;
+            println!("\n{line}.");
+            if dry_run {
+                println!("Apply it with `dun run --as-of {as_of}`.");
+            }
+            Ok(())
+        }
+    }
+}
