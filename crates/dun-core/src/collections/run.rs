@@ -213,7 +213,7 @@ pub fn decide(input: &RunInput<'_>) -> RunPlan {
     let none = Vec::new();
     for customer in customers {
         let mut invoices = by_customer.get(&customer.id).cloned().unwrap_or_default();
-        invoices.sort_by_key(|i| (first_due(i, input.as_of), i.id));
+        invoices.sort_by_cached_key(|i| (first_due(i, input.as_of), i.id));
         let pick = |map: &HashMap<i64, Vec<usize>>| map.get(&customer.id).unwrap_or(&none).clone();
         decide_customer(
             &mut ctx,
