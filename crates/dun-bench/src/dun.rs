@@ -165,6 +165,55 @@ impl Dun {
     }
 }
 
+impl Dun {
+    /// `dun --db DB policy apply FILE`: makes the policy in FILE the one in force.
+    pub fn apply_policy(&self, db: &str, file: &Path) -> Result<()> {
+        match self {
+            Dun::Binary(dun) => {
+                let args: [OsString; 7] = [
+                    "--db".into(),
+                    db.into(),
+                    "policy".into(),
+                    "apply".into(),
+                    file.into(),
+                    "--author".into(),
+                    "dun-bench".into(),
+                ];
+                measure::child(dun, args)?;
+            }
+            Dun::InProcess { .. } => {
+                let text = std::fs::read_to_string(file)
+                    .with_context(|| format!("cannot read {}", file.display()))?;
+                let mut store = open(db)?;
+                let org = store.org(Some(ORG_NAME))?;
+                store.apply_policy(org.id, &text, "dun-bench", None)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// `dun --db DB run --as-of D --format csv`: the collections run,
+    /// applied, timed from spawn to exit (or, in process, the store's run).
+    pub fn collections_run(&self, db: &str, as_of: &str) -> Result<Run> {
+        match self {
+            Dun::Binary(dun) => {
+                let args = ["--db", db, "run", "--as-of", as_of, "--format", "csv"];
+                Ok(measure::child(dun, args)?.0)
+            }
+            Dun::InProcess { .. } => {
+                let date = dun_core::Date::parse(as_of)?;
+                let mut store = open(db)?;
+                let org = store.org(Some(ORG_NAME))?;
+                Ok(measure::in_process(|| {
+                    store.run_collections(org.id, date, true)?;
+                    Ok(())
+                })?
+                .1)
+            }
+        }
+    }
+}
+
 pub fn open(db: &str) -> Result<Store> {
     Store::open(db).with_context(|| format!("cannot open {}", dun_store::db::redact(db)))
 }

@@ -120,7 +120,6 @@ fn run_suite(args: &SuiteArgs) -> Result<()> {
     let (r, c) = suite.run(&suite::Engine::Sqlite { dir: work.path() })?;
     rows.extend(r);
     checks.extend(c);
-    rows.extend(suite::collections_rows());
     let postgres = match (&args.postgres, args.skip_postgres) {
         (Some(url), false) => {
             let fresh = fresh_postgres::FreshDatabase::create(url)?;
@@ -160,6 +159,11 @@ fn run_suite(args: &SuiteArgs) -> Result<()> {
          beside one `GROUP BY customer_id, currency` with a `SUM(CASE…)` per bucket on a covering index built beforehand. \
          Payments = {payments} payments of {each} {cur} each, oldest due first, each its own transaction through `Store::record_payment`, beside {payments} single-row autocommit INSERTs; \
          SQLite with journal_mode=WAL, synchronous=FULL on both sides, PostgreSQL with synchronous_commit=on. \
+         The collections run, under Dun's default policy, on the book with its payments imported (`dun import payments`, after the jobs above): \
+         decide only = median of {repeat} runs of `run::decide` on the book as of {date} already loaded in memory (`Store::run_book`), \
+         beside a loop over an array of (due day, open amount) placing each open invoice on the highest ladder step its days past due reach; \
+         end to end = `dun run --as-of {date} --format csv`, spawn to exit: the first run over the whole book (every step due on every invoice, \
+         with the missed-day rule), applied in one transaction; then the next day's run. \
          Peak RSS: of the `dun` child (GNU time); \"(bench)\" = this bench process during the job, its baseline included.\n",
         repeat = args.output.repeat.max(1),
         date = book.end_date,
@@ -234,7 +238,9 @@ fn run_peer(args: &PeerArgs) -> Result<()> {
     ));
     out.push_str(&format!(
         "\n{peer_name} ÷ Dun = Tryton's time ÷ Dun's time: how many times faster Dun is. Dun's aging is the median of {} runs. \
-         Dun has no collections run yet, so the dunning rows are not a comparison of the same work.\n",
+         Dun's dunning is `dun run` under crates/dun-bench/tryton_policy.toml (Tryton's three levels at 15/30/60 days, a 10.00 fee at level 2, nothing else), \
+         applied once: Dun reaches every level in one run (steps passed on a missed day are recorded as skipped, their fees still charged), \
+         where Tryton advances one level per generate + process cycle.\n",
         args.output.repeat.max(1)
     ));
     for check in &checks {

@@ -9,7 +9,7 @@
 //! They become Dun's documented CSV columns: the customer's Tryton id is its
 //! `ref`, an invoice is one line of `amount`, a payment names its invoice.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Context as _, Result};
@@ -35,6 +35,77 @@ pub struct TrytonBook {
     pub currency: Currency,
     /// Sum of `open_amount` in expected_N.csv, in minor units.
     pub expected_open_minor: Option<i64>,
+    /// Dunnings per level once Tryton's runs reached their fixed point.
+    pub final_levels: BTreeMap<u32, u64>,
+    /// Fee moves Tryton posted over all its runs.
+    pub fees: Option<u64>,
+}
+
+/// Dun's policy doing what Tryton's dunning procedure does.
+pub const TRYTON_POLICY: &str = include_str!("../tryton_policy.toml");
+
+/// The step keys of [`TRYTON_POLICY`] and the Tryton level each is.
+pub const TRYTON_LEVELS: [(&str, u32); 3] = [("level_1", 1), ("level_2", 2), ("level_3", 3)];
+
+/// What Dun's run did to the book, in Tryton's terms.
+#[derive(Debug, Default)]
+pub struct DunLevels {
+    /// Per invoice number, the highest level reached (a step sent, or
+    /// recorded as skipped because a later one was due the same day).
+    pub by_invoice: BTreeMap<String, u32>,
+    /// Fees posted on the ledger, in minor units.
+    pub fee_total_minor: i64,
+    pub fees: u64,
+}
+
+impl DunLevels {
+    /// Invoices per level (levels reached by none are left out).
+    pub fn counts(&self) -> BTreeMap<u32, u64> {
+        let mut counts = BTreeMap::new();
+        for level in self.by_invoice.values() {
+            *counts.entry(*level).or_insert(0) += 1;
+        }
+        counts
+    }
+}
+
+/// Reads from the Dun book at `db` the levels its runs reached (from the
+/// run's marks) and the fees they posted.
+pub fn dun_levels(db: &str) -> Result<DunLevels> {
+    let mut store = dun::open(db)?;
+    let org = store.org(Some(ORG_NAME))?;
+    let numbers: HashMap<i64, String> = store
+        .invoice_states(org.id)?
+        .into_values()
+        .map(|i| (i.id, i.number))
+        .collect();
+    let mut out = DunLevels::default();
+    for e in store.entries(org.id)? {
+        if e.entry.kind == dun_core::ledger::EntryKind::Fee {
+            out.fee_total_minor += e.entry.ar_minor;
+            out.fees += 1;
+        }
+    }
+    let mut conn = dun_store::Conn::open(db)?;
+    let mut tx = conn.read_transaction()?;
+    let marks = tx.query(
+        "SELECT subject, key FROM run_marks WHERE org_id = $1",
+        dun_store::params![org.id],
+        |r| Ok((r.string(0)?, r.string(1)?)),
+    )?;
+    for (subject, key) in marks {
+        let Some(level) = TRYTON_LEVELS.iter().find(|(k, _)| *k == key).map(|l| l.1) else {
+            continue;
+        };
+        let id: Option<i64> = subject
+            .strip_prefix("invoice:")
+            .and_then(|i| i.parse().ok());
+        if let Some(number) = id.and_then(|id| numbers.get(&id)) {
+            let slot = out.by_invoice.entry(number.clone()).or_insert(0);
+            *slot = (*slot).max(level);
+        }
+    }
+    Ok(out)
 }
 
 /// Dun's CSV files made from Tryton's.
@@ -102,7 +173,26 @@ impl TrytonBook {
             .map(|r| r[currency_col].to_string())
             .ok_or_else(|| anyhow!("{} has no invoices", invoices_path.display()))?;
         let currency = Currency::parse(&code)?;
+        let mut final_levels = BTreeMap::new();
+        for (key, count) in summary
+            .get("final_counts")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            let level = key.split('/').next().and_then(|l| l.parse::<u32>().ok());
+            if let (Some(level), Some(count)) = (level, count.as_u64()) {
+                *final_levels.entry(level).or_insert(0) += count;
+            }
+        }
+        let fees = summary.get("runs").and_then(Value::as_array).map(|runs| {
+            runs.iter()
+                .filter_map(|r| r.get("fees").and_then(Value::as_u64))
+                .sum()
+        });
         Ok(TrytonBook {
+            final_levels,
+            fees,
             version: text("tryton"),
             as_of: text("as_of"),
             customers: count_rows("customers")?,
@@ -286,6 +376,16 @@ pub fn measure(
         None => format!("Dun's open total as of {} is {} {} (no expected_{}.csv to compare)", tryton.as_of, money(dun_open), tryton.currency, tryton.size),
     };
 
+    // The run posts fees: the open total is checked before it.
+    drop(store);
+    say("dun policy apply (Tryton's procedure), dun run");
+    let policy = Path::new(db).with_file_name("tryton_policy.toml");
+    std::fs::write(&policy, TRYTON_POLICY)
+        .with_context(|| format!("cannot write {}", policy.display()))?;
+    dun.apply_policy(db, &policy)?;
+    let run = dun.collections_run(db, &tryton.as_of)?;
+    let levels = dun_levels(db)?;
+
     let measured = |unit, count: usize, runs: &[Run]| {
         Cell::Measured(Figure::new(unit, count as u64, runs, scope))
     };
@@ -322,23 +422,56 @@ pub fn measure(
         ),
         Row::new(
             "SQLite",
+            format!("aging as of {} (ms): `dun aging` / Tryton: not measured by the peer", tryton.as_of),
+            Unit::Millis,
+            "ms",
+            aging_cell,
+            Cell::absent("—"),
+        ),
+        Row::new(
+            "SQLite",
             format!(
-                "dunning run as of {}, first run (ms): Dun shows `dun aging` as a stand-in — its collections run is not built yet (issue 3), so this is NOT the same work / Tryton generate_dunnings + process, run 1",
+                "dunning as of {} to the end state, every level, fees posted (ms): `dun run` (one run: the missed-day rule reaches every level at once) / Tryton generate_dunnings + process, all runs",
                 tryton.as_of
             ),
             Unit::Millis,
             "ms",
-            aging_cell,
-            tryton.cell(1, Unit::Millis, sum(tryton.seconds(&["generate_dunnings, run 1"]), tryton.seconds(&["process (fees+state), run 1"]))),
+            measured(Unit::Millis, 1, &[run]),
+            tryton.cell(1, Unit::Millis, sum(tryton.seconds(&["generate_dunnings, all"]), tryton.seconds(&["process, all"]))),
         ),
         Row::new(
             "SQLite",
-            "dunning to a fixed point, every level (ms): Dun not built yet / Tryton generate_dunnings + process, all runs".into(),
+            format!(
+                "dunning run as of {}, first run (ms): `dun run` (every level) / Tryton generate_dunnings + process, run 1 (level 1 only)",
+                tryton.as_of
+            ),
             Unit::Millis,
             "ms",
-            Cell::absent("not built yet (issue 3)"),
-            tryton.cell(1, Unit::Millis, sum(tryton.seconds(&["generate_dunnings, all"]), tryton.seconds(&["process, all"]))),
+            measured(Unit::Millis, 1, &[run]),
+            tryton.cell(1, Unit::Millis, sum(tryton.seconds(&["generate_dunnings, run 1"]), tryton.seconds(&["process (fees+state), run 1"]))),
         ),
     ];
-    Ok((rows, vec![check]))
+    let dun_counts = levels.counts();
+    let fee_text = |count: u64, minor: i64| {
+        format!(
+            "{} fees, {} {}",
+            grouped(count),
+            money(minor),
+            tryton.currency
+        )
+    };
+    let level_check = if dun_counts == tryton.final_levels {
+        format!(
+            "Dun's run and Tryton's reach the same levels: invoices per level {dun_counts:?}; Dun posted {}{}",
+            fee_text(levels.fees, levels.fee_total_minor),
+            tryton.fees.map_or(String::new(), |n| format!(", Tryton {} fee moves", grouped(n)))
+        )
+    } else {
+        format!(
+            "MISMATCH: invoices per level, Dun {dun_counts:?}, Tryton {:?} (Dun posted {})",
+            tryton.final_levels,
+            fee_text(levels.fees, levels.fee_total_minor)
+        )
+    };
+    Ok((rows, vec![check, level_check]))
 }

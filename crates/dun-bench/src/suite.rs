@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::{bail, Result};
+use dun_core::collections::run;
 use dun_core::{Currency, Date};
 use dun_store::payments::{Allocate, NewPayment};
 
@@ -219,7 +220,9 @@ impl Suite<'_> {
         }
         let (pay_dun, pay_floor) = (measure::total(&pay_dun), measure::total(&pay_floor));
 
-        let checks = vec![agreement(name, &dun_totals, &floor_lines)];
+        let mut checks = vec![agreement(name, &dun_totals, &floor_lines)];
+        let (run_rows, run_checks) = self.collections(engine, &dun_db, org.id, as_of)?;
+        checks.extend(run_checks);
         let invoices = book.invoices as u64;
         let dun_scope = self.dun.rss_scope();
         let measured = |unit, count, runs: &[Run], scope| {
@@ -274,31 +277,145 @@ impl Suite<'_> {
                 ),
             ),
         ];
+        let mut rows = rows;
+        rows.extend(run_rows);
+        Ok((rows, checks))
+    }
+
+    /// The collections run on the book with its payments: the decision
+    /// alone on a book already in memory (beside the floor's ladder loop),
+    /// then `dun run` end to end, first on the book's last day (the first
+    /// run: every step due on the whole book), then on the day after.
+    fn collections(
+        &self,
+        engine: &Engine<'_>,
+        dun_db: &str,
+        org_id: i64,
+        as_of: Date,
+    ) -> Result<(Vec<Row>, Vec<String>)> {
+        let name = engine.name();
+        let book = self.book;
+        let runs = self.repeat.max(1);
+        let in_scope = measure::in_process_rss_scope();
+        progress(
+            name,
+            "dun import payments (the run works on the book as paid)",
+        );
+        self.dun
+            .import(dun_db, Table::Payments, &book.payments_csv)?;
+        let mut rows = Vec::new();
+        let mut checks = Vec::new();
+        if matches!(engine, Engine::Sqlite { .. }) {
+            progress(
+                name,
+                "the collections run: run::decide on the book in memory, and the floor, in turn",
+            );
+            let loaded = dun::open(dun_db)?.run_book(org_id, as_of)?;
+            let input = loaded.input();
+            let mut thresholds: Vec<i32> = loaded
+                .policy
+                .ladder
+                .iter()
+                .map(|s| s.days_past_due as i32)
+                .collect();
+            thresholds.sort_unstable();
+            let open: Vec<(i32, i64)> = loaded
+                .invoices
+                .iter()
+                .map(|i| (i.due_date().day_number(), i.open_minor()))
+                .filter(|(_, open)| *open != 0)
+                .collect();
+            let (mut decide, mut ladder) = (Vec::new(), Vec::new());
+            let mut plan = None;
+            let mut levels = vec![0u64; thresholds.len() + 1];
+            for _ in 0..runs {
+                let (p, run) =
+                    measure::in_process(|| Ok(run::decide(std::hint::black_box(&input))))?;
+                decide.push(run);
+                plan = Some(p);
+                let (l, run) = measure::in_process(|| {
+                    Ok(floor_ladder(
+                        std::hint::black_box(&open),
+                        &thresholds,
+                        as_of.day_number(),
+                    ))
+                })?;
+                ladder.push(run);
+                levels = l;
+            }
+            let plan = plan.expect("decided at least once");
+            let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
+            for a in &plan.actions {
+                *kinds.entry(a.kind.name()).or_default() += 1;
+            }
+            checks.push(format!(
+                "the run as of {as_of} over {} customers and {} invoices loaded ({} open) decided {} actions ({}); the floor placed the open invoices on ladder steps 0..{}: {levels:?}",
+                grouped(loaded.customers.len() as u64),
+                grouped(loaded.invoices.len() as u64),
+                grouped(open.len() as u64),
+                grouped(plan.actions.len() as u64),
+                kinds
+                    .iter()
+                    .map(|(k, n)| format!("{k} {}", grouped(*n as u64)))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                thresholds.len(),
+            ));
+            drop(plan);
+            drop(loaded);
+            rows.push(Row::new(
+                "any",
+                format!(
+                    "the collections run, decide only: run::decide on the book as of {as_of} in memory (ms)"
+                ),
+                Unit::Millis,
+                "ms",
+                Cell::Measured(Figure::new(Unit::Millis, 1, &decide, in_scope)),
+                Cell::Measured(Figure::new(Unit::Millis, 1, &ladder, in_scope)),
+            ));
+        }
+        progress(
+            name,
+            &format!("dun run --as-of {as_of} (the first run), then the day after"),
+        );
+        let first = self.dun.collections_run(dun_db, &book.end_date)?;
+        let next_day = as_of.add_days(1).to_string();
+        let next = self.dun.collections_run(dun_db, &next_day)?;
+        let scope = self.dun.rss_scope();
+        let floor = || Cell::absent("—");
+        rows.push(Row::new(
+            name,
+            format!("the collections run, end to end: `dun run --as-of {as_of}`, the first run over the whole book, {name} (ms)"),
+            Unit::Millis,
+            "ms",
+            Cell::Measured(Figure::new(Unit::Millis, 1, &[first], scope)),
+            floor(),
+        ));
+        rows.push(Row::new(
+            name,
+            format!("the collections run, end to end: `dun run --as-of {next_day}`, the day after, {name} (ms)"),
+            Unit::Millis,
+            "ms",
+            Cell::Measured(Figure::new(Unit::Millis, 1, &[next], scope)),
+            floor(),
+        ));
         Ok((rows, checks))
     }
 }
 
-/// The collections run has no code yet: its rows say so rather than show a number.
-pub fn collections_rows() -> Vec<Row> {
-    let not_built = "not built yet (issue 3)";
-    vec![
-        Row::new(
-            "any",
-            "the collections run, decide only (ms)".into(),
-            Unit::Millis,
-            "ms",
-            Cell::absent(not_built),
-            Cell::absent("not built yet (no ladder to compute)"),
-        ),
-        Row::new(
-            "any",
-            "the collections run, end to end (ms)".into(),
-            Unit::Millis,
-            "ms",
-            Cell::absent(not_built),
-            Cell::absent("—"),
-        ),
-    ]
+/// The floor of the decision: for each open invoice in an array of
+/// `(due day, open amount)`, the highest ladder step its days past due
+/// reach. Returns how many invoices stand on each step (0: none reached).
+fn floor_ladder(open: &[(i32, i64)], thresholds: &[i32], as_of_day: i32) -> Vec<u64> {
+    let mut levels = vec![0u64; thresholds.len() + 1];
+    for &(due, amount) in open {
+        if amount > 0 {
+            let days = as_of_day - due;
+            let level = thresholds.iter().take_while(|t| days >= **t).count();
+            levels[level] += 1;
+        }
+    }
+    levels
 }
 
 /// Whether Dun's aging and the floor's summed the same open amounts.
