@@ -257,6 +257,40 @@ fn load_invoices(
     params: &[Param<'_>],
     out: &mut Vec<InvoiceState>,
 ) -> Result<(), StoreError> {
+    load_invoices_where(tx, org_id, "org_id = $1", condition, params, out)
+}
+
+/// The invoices of `ids` (as [`load_invoices`]).
+fn load_invoices_by_id(
+    tx: &mut Tx<'_>,
+    org_id: i64,
+    ids: &[i64],
+    out: &mut Vec<InvoiceState>,
+) -> Result<(), StoreError> {
+    for chunk in ids.chunks(IDS_PER_STATEMENT) {
+        let params: Vec<Param<'_>> = chunk.iter().map(|id| Param::from(*id)).collect();
+        // `+org_id`: SQLite's sampled statistics otherwise make a scan of
+        // the organisation's invoices look cheaper than the ids' own rows.
+        load_invoices_where(
+            tx,
+            org_id,
+            "+org_id = $1",
+            &format!("id IN ({})", placeholders(2, chunk.len())),
+            &params,
+            out,
+        )?;
+    }
+    Ok(())
+}
+
+fn load_invoices_where(
+    tx: &mut Tx<'_>,
+    org_id: i64,
+    org: &str,
+    condition: &str,
+    params: &[Param<'_>],
+    out: &mut Vec<InvoiceState>,
+) -> Result<(), StoreError> {
     let mut all: Vec<Param<'_>> = vec![org_id.into()];
     all.extend_from_slice(params);
     let first = out.len();
@@ -266,7 +300,7 @@ fn load_invoices(
         &format!(
             "SELECT id, number, customer_id, currency, status, issue_date, due_date, total_minor,
                 CAST(NULL AS TEXT), installment_count
-             FROM invoices WHERE org_id = $1 AND {condition}"
+             FROM invoices WHERE {org} AND {condition}"
         ),
         &all,
         |r| {
@@ -284,7 +318,7 @@ fn load_invoices(
         tx.query_each(
             &format!(
                 "SELECT id, schedule FROM invoices
-                 WHERE org_id = $1 AND {condition} AND installment_count > 1"
+                 WHERE {org} AND {condition} AND installment_count > 1"
             ),
             &all,
             |r| {
@@ -302,7 +336,7 @@ fn load_invoices(
     tx.query_each(
         &format!(
             "SELECT invoice_id, id, effective_date, kind, ar_minor FROM ledger_entries
-             WHERE org_id = $1 AND invoice_id IN (SELECT id FROM invoices WHERE org_id = $1 AND {condition})"
+             WHERE org_id = $1 AND invoice_id IN (SELECT id FROM invoices WHERE {org} AND {condition})"
         ),
         &all,
         |r| {
@@ -534,42 +568,13 @@ fn load(tx: &mut Tx<'_>, org_id: i64, as_of: Date) -> Result<RunBook, StoreError
     // paid since the first day of the month before that may owe interest
     // for a month not charged yet (overdue past the grace days; with
     // interest from a notice, only those a notice was sent for).
-    let mut sets: Vec<(String, Vec<Param<'_>>)> = vec![
+    let sets: Vec<(String, Vec<Param<'_>>)> = vec![
         ("open_minor <> 0".to_string(), Vec::new()),
         (
             "open_minor = 0 AND last_entry_date > $2 AND status <> 'draft'".to_string(),
             vec![day(as_of).into()],
         ),
     ];
-    if let Some(rule) = &policy.interest {
-        let (y, m, _) = as_of.add_months(-1).ymd();
-        let recent = Date::from_ymd(y, m, 1).expect("the first of a month exists");
-        let cut = as_of.add_days(-(rule.grace_days as i32));
-        let mut condition = "open_minor = 0 AND status = 'issued' AND +last_entry_date >= $2
-            AND +last_entry_date <= $3 AND due_date < $4"
-            .to_string();
-        let mut params: Vec<Param<'_>> =
-            vec![day(recent).into(), day(as_of).into(), day(cut).into()];
-        if rule.start == InterestStart::Notice {
-            let keys: Vec<&str> = policy
-                .ladder
-                .iter()
-                .filter(|s| s.effects.contains(&Effect::AnnounceInterest))
-                .map(|s| s.key.as_str())
-                .collect();
-            condition.push_str(&format!(
-                " AND EXISTS (SELECT 1 FROM run_marks n WHERE n.org_id = invoices.org_id
-                    AND n.subject = 'invoice:' || invoices.id AND n.skipped = 0 AND n.key IN ({}))",
-                if keys.is_empty() {
-                    "''".to_string()
-                } else {
-                    placeholders(5, keys.len())
-                }
-            ));
-            params.extend(keys.into_iter().map(Param::from));
-        }
-        sets.push((condition, params));
-    }
     let mut invoices = Vec::new();
     // Marks: those of the loaded invoices, then those of plans'
     // installments and collateral.
@@ -578,14 +583,57 @@ fn load(tx: &mut Tx<'_>, org_id: i64, as_of: Date) -> Result<RunBook, StoreError
         let first = invoices.len();
         load_invoices(tx, org_id, condition, params, &mut invoices)?;
         // Their marks by their exact keys. (Joined to the invoices through
-        // `'invoice:' || id`, SQLite's planner, with no statistics on the
-        // marks, may start from the marks and stringify every invoice id
-        // for each: seconds on a small book.)
+        // `'invoice:' || id`, a planner without statistics on the marks may
+        // nest a scan of one inside the other: minutes on PostgreSQL and
+        // SQLite alike.)
         let subjects: Vec<String> = invoices[first..]
             .iter()
             .map(|i| Subject::Invoice { id: i.id }.to_string())
             .collect();
         marks_of(tx, org_id, &subjects, &mut done)?;
+    }
+    if let Some(rule) = &policy.interest {
+        // Paid since the first of the month before, overdue past the grace
+        // days: they may owe a month's interest not charged yet; with
+        // interest from a notice, only those a notice was sent for.
+        let (y, m, _) = as_of.add_months(-1).ymd();
+        let recent = Date::from_ymd(y, m, 1).expect("the first of a month exists");
+        let cut = as_of.add_days(-(rule.grace_days as i32));
+        let mut ids: Vec<i64> = tx.query(
+            "SELECT id FROM invoices WHERE org_id = $1 AND open_minor = 0 AND status = 'issued'
+                AND +last_entry_date >= $2 AND +last_entry_date <= $3 AND due_date < $4",
+            params![org_id, day(recent), day(as_of), day(cut)],
+            |r| r.i64(0),
+        )?;
+        let mut marks: HashMap<Subject, Vec<DoneMark>> = HashMap::new();
+        let subjects: Vec<String> = ids
+            .iter()
+            .map(|id| Subject::Invoice { id: *id }.to_string())
+            .collect();
+        marks_of(tx, org_id, &subjects, &mut marks)?;
+        if rule.start == InterestStart::Notice {
+            let announcing: Vec<&str> = policy
+                .ladder
+                .iter()
+                .filter(|s| s.effects.contains(&Effect::AnnounceInterest))
+                .map(|s| s.key.as_str())
+                .collect();
+            ids.retain(|id| {
+                marks
+                    .get(&Subject::Invoice { id: *id })
+                    .is_some_and(|list| {
+                        list.iter()
+                            .any(|m| !m.skipped && announcing.contains(&m.key.as_str()))
+                    })
+            });
+        }
+        load_invoices_by_id(tx, org_id, &ids, &mut invoices)?;
+        for id in ids {
+            let subject = Subject::Invoice { id };
+            if let Some(list) = marks.remove(&subject) {
+                done.insert(subject, list);
+            }
+        }
     }
 
     // The invoices the run has charged (the marks name them: nothing else
@@ -602,17 +650,14 @@ fn load(tx: &mut Tx<'_>, org_id: i64, as_of: Date) -> Result<RunBook, StoreError
         .collect();
     let mut paid_charged = Vec::new();
     if !charged.is_empty() {
-        load_invoices(
-            tx,
-            org_id,
-            "open_minor = 0 AND id IN (SELECT CAST(substr(subject, 9) AS BIGINT) FROM run_marks
-                WHERE org_id = $1 AND substr(subject, 1, 8) = 'invoice:'
-                    AND (key LIKE 'fee:%' OR key LIKE 'interest:%'))",
-            &[],
-            &mut paid_charged,
-        )?;
         let loaded: HashSet<i64> = invoices.iter().map(|i| i.id).collect();
-        paid_charged.retain(|i| !loaded.contains(&i.id));
+        let mut rest: Vec<i64> = charged
+            .iter()
+            .filter(|id| !loaded.contains(id))
+            .copied()
+            .collect();
+        rest.sort_unstable();
+        load_invoices_by_id(tx, org_id, &rest, &mut paid_charged)?;
     }
     correct_for_charges(
         &mut history,
