@@ -378,12 +378,8 @@ impl Scenario {
         }
     }
 
-    fn run(&mut self, as_of: Date) -> Result<String, String> {
-        // As in the store: runs go forward.
-        if self.last_run.is_some_and(|last| as_of < last) {
-            return Err(format!("runs go forward: {as_of} is before the last run"));
-        }
-        self.last_run = Some(as_of);
+    /// Decides a run on the book as it stands, its history refreshed.
+    fn decide(&mut self, as_of: Date) -> RunPlan {
         self.refresh_history(as_of);
         let customers: Vec<RunCustomer> = self.customers.iter().map(|c| c.run.clone()).collect();
         let invoices: Vec<_> = self.book.invoices.values().cloned().collect();
@@ -399,7 +395,7 @@ impl Scenario {
                 amount_minor: p.amount_minor,
             })
             .collect();
-        let plan = decide(&RunInput {
+        decide(&RunInput {
             as_of,
             policy: &self.policy,
             policy_version: 1,
@@ -411,50 +407,28 @@ impl Scenario {
             disputes: &self.disputes,
             plans: &self.plans,
             collateral: &self.collateral,
-        });
+        })
+    }
+
+    fn run(&mut self, as_of: Date) -> Result<String, String> {
+        // As in the store: runs go forward.
+        if self.last_run.is_some_and(|last| as_of < last) {
+            return Err(format!("runs go forward: {as_of} is before the last run"));
+        }
+        self.last_run = Some(as_of);
+        let plan = self.decide(as_of);
         // The same input decides the same actions.
-        let again = decide(&RunInput {
-            as_of,
-            policy: &self.policy,
-            policy_version: 1,
-            customers: &customers,
-            invoices: &invoices,
-            done: &self.done,
-            promises: &self.promises,
-            receipts: &receipts,
-            disputes: &self.disputes,
-            plans: &self.plans,
-            collateral: &self.collateral,
-        });
-        assert_eq!(plan, again, "the run is not deterministic");
+        assert_eq!(plan, self.decide(as_of), "the run is not deterministic");
         let text = self.render(&plan);
         self.apply(&plan)?;
         // Idempotent: run again on the same day, after applying, and
         // nothing is left to do.
-        if !self.customers.is_empty() {
-            self.refresh_history(as_of);
-            let customers: Vec<RunCustomer> =
-                self.customers.iter().map(|c| c.run.clone()).collect();
-            let invoices: Vec<_> = self.book.invoices.values().cloned().collect();
-            let second = decide(&RunInput {
-                as_of,
-                policy: &self.policy,
-                policy_version: 1,
-                customers: &customers,
-                invoices: &invoices,
-                done: &self.done,
-                promises: &self.promises,
-                receipts: &receipts,
-                disputes: &self.disputes,
-                plans: &self.plans,
-                collateral: &self.collateral,
-            });
-            assert!(
-                second.actions.is_empty(),
-                "a second run on {as_of} decided more:\n{}",
-                self.render(&second)
-            );
-        }
+        let second = self.decide(as_of);
+        assert!(
+            second.actions.is_empty(),
+            "a second run on {as_of} decided more:\n{}",
+            self.render(&second)
+        );
         Ok(text)
     }
 
