@@ -210,18 +210,6 @@ fn is_retryable(e: &StoreError) -> bool {
     }
 }
 
-/// The organisation's row lock (a no-op update): applied runs queue on it.
-fn lock_org(tx: &mut Tx<'_>, org_id: i64) -> Result<(), StoreError> {
-    let locked = tx.execute(
-        "UPDATE organisations SET name = name WHERE id = $1",
-        params![org_id],
-    )?;
-    if locked == 0 {
-        return Err(StoreError::not_found("organisation", format!("#{org_id}")));
-    }
-    Ok(())
-}
-
 // ---------------------------------------------------------------------------
 // Loading
 
@@ -1513,7 +1501,7 @@ impl Store {
         let now = now_utc();
         let started = Instant::now();
         let mut tx = self.conn().transaction()?;
-        lock_org(&mut tx, org_id)?;
+        crate::orgs::lock(&mut tx, org_id)?;
         let latest = tx
             .query_opt(
                 "SELECT MAX(as_of) FROM runs WHERE org_id = $1",

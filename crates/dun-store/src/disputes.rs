@@ -228,6 +228,11 @@ impl Store {
             |r| r.i64(0),
         )?;
         let customer_id = found.ok_or_else(|| StoreError::not_found("dispute", dispute_id))?;
+        if matches!(resolution, Resolution::CreditNote { .. }) {
+            // A credit note takes a number: the organisation's lock before
+            // the customer's (see orgs::lock).
+            crate::orgs::lock(&mut tx, org_id)?;
+        }
         customers::lock(&mut tx, org_id, customer_id)?;
         let dispute = disputes_where(&mut tx, org_id, "d.id = $3", params![dispute_id])?
             .pop()

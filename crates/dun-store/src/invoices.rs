@@ -15,7 +15,7 @@ use crate::customers;
 use crate::db::Tx;
 use crate::entries::{self, StoredEntry};
 use crate::error::StoreError;
-use crate::{idempotency, params, Store};
+use crate::{idempotency, orgs, params, Store};
 
 /// Longest reason for a void, credit note or write-off, in bytes.
 pub const REASON_BYTES_MAX: usize = 1000;
@@ -183,6 +183,10 @@ pub(crate) fn reduce(
             kind.as_str()
         )));
     }
+    if kind == EntryKind::CreditNote {
+        // The credit note takes a number: the organisation's lock first.
+        orgs::lock(tx, org_id)?;
+    }
     let state = locked_invoice(tx, org_id, invoice)?;
     let (id, customer_id) = (state.id, state.customer_id);
     let amount = amount_minor.unwrap_or_else(|| state.reducible_on(date));
@@ -296,6 +300,8 @@ impl Store {
         };
         let tx = self.conn().transaction()?;
         idempotency::run(tx, org_id, key, "invoice.issue", &request, &now, |tx| {
+            // The number sequence's lock before the customer's (see orgs::lock).
+            orgs::lock(tx, org_id)?;
             let mut state = locked_invoice(tx, org_id, invoice)?;
             let id = state.id;
             if state.status != dun_core::invoice::DocumentStatus::Draft {

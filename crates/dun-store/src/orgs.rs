@@ -134,3 +134,19 @@ impl Store {
         tx.commit()
     }
 }
+
+/// Takes the organisation's row lock (a no-op update) until the transaction
+/// ends. Whoever needs it takes it **before** any customer's lock — an
+/// applied run, a policy change, issuing (the number sequence), a credit
+/// note — so two writers never hold the two locks in opposite orders and
+/// deadlock on PostgreSQL. (SQLite's writers queue on the file already.)
+pub(crate) fn lock(tx: &mut crate::db::Tx<'_>, org_id: i64) -> Result<(), StoreError> {
+    let locked = tx.execute(
+        "UPDATE organisations SET name = name WHERE id = $1",
+        crate::params![org_id],
+    )?;
+    if locked == 0 {
+        return Err(StoreError::not_found("organisation", format!("#{org_id}")));
+    }
+    Ok(())
+}

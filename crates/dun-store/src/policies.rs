@@ -106,19 +106,6 @@ pub(crate) fn insert_default(tx: &mut Tx<'_>, org_id: i64, now: &str) -> Result<
     Ok(())
 }
 
-/// Takes the organisation's row lock: writers of its policy queue here
-/// until the holder commits (PostgreSQL; SQLite's writers queue on the file).
-fn lock_org(tx: &mut Tx<'_>, org_id: i64) -> Result<(), StoreError> {
-    let locked = tx.execute(
-        "UPDATE organisations SET name = name WHERE id = $1",
-        params![org_id],
-    )?;
-    if locked == 0 {
-        return Err(StoreError::not_found("organisation", format!("#{org_id}")));
-    }
-    Ok(())
-}
-
 fn latest(tx: &mut Tx<'_>, org_id: i64) -> Result<Option<PolicyVersion>, StoreError> {
     tx.query_opt(
         &format!(
@@ -200,7 +187,7 @@ impl Store {
         };
         let tx = self.conn().transaction()?;
         let version = idempotency::run(tx, org_id, key, "policy.apply", &request, &now, |tx| {
-            lock_org(tx, org_id)?;
+            crate::orgs::lock(tx, org_id)?;
             insert_default(tx, org_id, &now)?;
             let current = latest(tx, org_id)?
                 .ok_or_else(|| StoreError::Corrupt("the default policy was not written".into()))?;
@@ -246,7 +233,7 @@ impl Store {
             return Ok(());
         }
         let mut tx = self.conn().transaction()?;
-        lock_org(&mut tx, org_id)?;
+        crate::orgs::lock(&mut tx, org_id)?;
         insert_default(&mut tx, org_id, &now_utc())?;
         tx.commit()
     }
