@@ -136,6 +136,9 @@ pub fn run(db: &str, org: Option<&str>, args: &DemoArgs) -> Result<()> {
     println!("Organisation: {} ({})\n", ctx.org.name, ctx.org.currency);
     super::aging::run(&mut ctx, &aging)?;
     let me = std::env::args().next().unwrap_or_else(|| "dun".into());
-    println!("\nNext: {me} customer list | {me} invoice list --status overdue | {me} aging --detail | {me} --help");
+    println!(
+        "\nNext: {me} customer list | {me} invoice list --status overdue | {me} aging --detail"
+    );
+    println!("      {me} run --dry-run (what today's collections run would do) | {me} run | {me} worklist | {me} --help");
     Ok(())
 }

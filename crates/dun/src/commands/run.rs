@@ -81,6 +81,23 @@ fn amount(action: &Action) -> Totals {
     totals
 }
 
+/// Most invoice numbers one table cell names; the rest are counted (JSON
+/// and CSV list them all).
+const INVOICES_PER_CELL_MAX: usize = 3;
+
+/// The first few invoice numbers and how many more, so one message about
+/// forty invoices does not widen every row of the table.
+fn shortened(numbers: &[String]) -> String {
+    if numbers.len() <= INVOICES_PER_CELL_MAX {
+        return numbers.join(", ");
+    }
+    format!(
+        "{} +{} more",
+        numbers[..INVOICES_PER_CELL_MAX].join(", "),
+        numbers.len() - INVOICES_PER_CELL_MAX
+    )
+}
+
 fn invoices(action: &Action, numbers: &BTreeMap<i64, String>) -> Vec<String> {
     let number = |id: &i64| numbers.get(id).cloned().unwrap_or_else(|| format!("#{id}"));
     match &action.kind {
@@ -233,7 +250,11 @@ fn print(outcome: &RunOutcome, dry_run: bool, format: Format) -> Result<()> {
             customer(a.customer_id),
             a.kind.name().to_string(),
             a.rule.clone(),
-            invoices(a, &outcome.invoice_numbers).join(", "),
+            if matches!(format, Format::Csv) {
+                invoices(a, &outcome.invoice_numbers).join(", ")
+            } else {
+                shortened(&invoices(a, &outcome.invoice_numbers))
+            },
             amount(a).text(),
             what(a),
         ]);
