@@ -34,7 +34,6 @@ use dun_core::collections::action::{
     Action, ActionKind, DoneMark, Message, PlanOutcome, RunPlan, Subject, Task,
 };
 use dun_core::collections::credit::CustomerStatus;
-use dun_core::collections::document::{self, DEFAULT_POLICY};
 use dun_core::collections::policy::{Effect, InterestStart, Policy, Tier};
 use dun_core::collections::risk::{settled_on, History};
 use dun_core::collections::run::{
@@ -212,28 +211,6 @@ fn is_retryable(e: &StoreError) -> bool {
 
 // ---------------------------------------------------------------------------
 // Loading
-
-/// The policy in force: the latest version, or Dun's default (version 1)
-/// for an organisation that has none written yet.
-fn load_policy(tx: &mut Tx<'_>, org_id: i64) -> Result<(i64, Policy), StoreError> {
-    let latest = tx.query_opt(
-        "SELECT version, document FROM policy_versions WHERE org_id = $1 ORDER BY version DESC LIMIT 1",
-        params![org_id],
-        |r| Ok((r.i64(0)?, r.string(1)?)),
-    )?;
-    let (version, text) = latest.unwrap_or((1, DEFAULT_POLICY.to_string()));
-    let policy = document::parse(&text).map_err(|errors| {
-        StoreError::Corrupt(format!(
-            "policy version {version} no longer reads: {}",
-            errors
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("; ")
-        ))
-    })?;
-    Ok((version, policy))
-}
 
 /// Appends the invoices matching `condition` (over `invoices`, `$1` the
 /// organisation, `$2`… `params`) with their movements, in posting order.
@@ -551,7 +528,7 @@ fn correct_for_charges<'a>(
 
 /// Loads everything the run needs to decide `as_of`, inside `tx`.
 fn load(tx: &mut Tx<'_>, org_id: i64, as_of: Date) -> Result<RunBook, StoreError> {
-    let (policy_version, policy) = load_policy(tx, org_id)?;
+    let (policy_version, policy) = crate::policies::in_force(tx, org_id)?;
     let mut history = load_history(tx, org_id, as_of, &policy)?;
 
     // Open invoices; and of those with nothing open now, the ones the run

@@ -6,8 +6,7 @@
 //! the daily run (which may lift only the holds it placed) leaves it alone.
 
 use dun_core::collections::credit::{check_issue, CreditRefusal, CustomerStatus};
-use dun_core::collections::document;
-use dun_core::collections::policy::{Policy, Tier};
+use dun_core::collections::policy::Tier;
 use dun_core::money::format_minor;
 use dun_core::state::InvoiceState;
 use dun_core::{Currency, Date};
@@ -41,28 +40,6 @@ pub(crate) struct Overridden {
     refusal: String,
     reason: String,
     author: String,
-}
-
-/// Reads the policy in force: the latest version, or Dun's default policy
-/// when the organisation has saved none (version 0).
-pub(crate) fn policy_in(tx: &mut Tx<'_>, org_id: i64) -> Result<(i64, Policy), StoreError> {
-    let latest = tx.query_opt(
-        "SELECT version, document FROM policy_versions WHERE org_id = $1 ORDER BY version DESC LIMIT 1",
-        params![org_id],
-        |r| Ok((r.i64(0)?, r.string(1)?)),
-    )?;
-    let (version, text) = match latest {
-        Some((version, text)) => (version, text),
-        None => (0, document::DEFAULT_POLICY.to_string()),
-    };
-    let policy = document::parse(&text).map_err(|problems| {
-        let problems: Vec<String> = problems.iter().map(ToString::to_string).collect();
-        StoreError::Corrupt(format!(
-            "policy version {version} does not read: {}",
-            problems.join("; ")
-        ))
-    })?;
-    Ok((version, policy))
 }
 
 /// The organisation's home currency.
@@ -134,7 +111,7 @@ pub(crate) fn check_credit(
         } else if own_limit.is_some() {
             own_limit
         } else {
-            let (_, policy) = policy_in(tx, org_id)?;
+            let (_, policy) = crate::policies::in_force(tx, org_id)?;
             policy
                 .override_for(&reference)
                 .and_then(|o| o.credit_limit)

@@ -14,10 +14,11 @@ use serde::{Deserialize, Serialize};
 use crate::clock::now_utc;
 use crate::db::{Row, Tx};
 use crate::error::StoreError;
+use crate::records::check_author;
 use crate::{idempotency, params, Store};
 
 /// Longest author name kept with a version, in bytes.
-pub const AUTHOR_BYTES_MAX: usize = 200;
+pub use crate::records::AUTHOR_BYTES_MAX;
 /// Who wrote version 1, the default policy.
 pub const DEFAULT_AUTHOR: &str = "dun init";
 /// What version 1 changed.
@@ -116,14 +117,24 @@ fn latest(tx: &mut Tx<'_>, org_id: i64) -> Result<Option<PolicyVersion>, StoreEr
     )
 }
 
-fn check_author(author: &str) -> Result<&str, StoreError> {
-    let author = author.trim();
-    if author.is_empty() || author.len() > AUTHOR_BYTES_MAX {
-        return Err(StoreError::Invalid(format!(
-            "the author of a policy version must be 1 to {AUTHOR_BYTES_MAX} bytes"
-        )));
-    }
-    Ok(author)
+/// The policy in force inside a transaction that may not write: the
+/// latest version, or Dun's default as version 1 (what `create_org` writes)
+/// for an organisation that has none saved yet.
+pub(crate) fn in_force(tx: &mut Tx<'_>, org_id: i64) -> Result<(i64, Policy), StoreError> {
+    let latest = tx.query_opt(
+        "SELECT version, document FROM policy_versions WHERE org_id = $1 ORDER BY version DESC LIMIT 1",
+        params![org_id],
+        |r| Ok((r.i64(0)?, r.string(1)?)),
+    )?;
+    let (version, text) = latest.unwrap_or((1, DEFAULT_POLICY.to_string()));
+    let policy = document::parse(&text).map_err(|errors| {
+        let errors: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        StoreError::Corrupt(format!(
+            "policy version {version} no longer reads: {}",
+            errors.join("; ")
+        ))
+    })?;
+    Ok((version, policy))
 }
 
 impl Store {

@@ -11,9 +11,10 @@ use dun_core::{Currency, Date};
 use serde::{Deserialize, Serialize};
 
 use crate::clock::now_utc;
-use crate::credit_file::{org_currency, policy_in};
+use crate::credit_file::org_currency;
 use crate::db::{Row, Tx};
 use crate::error::StoreError;
+use crate::policies::in_force;
 use crate::records::{check_author, check_text, locked_customer, NOTE_BYTES_MAX};
 use crate::timeline::{self, NewEntry};
 use crate::{customers, entries, params, Store};
@@ -185,7 +186,7 @@ impl Store {
         let mut tx = self.conn().read_transaction()?;
         // The policy in force, read in the same snapshot (not
         // `Store::policy`, which may write the default version first).
-        let (_, policy) = policy_in(&mut tx, org_id)?;
+        let (_, policy) = in_force(&mut tx, org_id)?;
         let home = org_currency(&mut tx, org_id)?;
         let tasks = tx.query(
             "SELECT t.id, t.customer_id, c.ref, c.name, c.tier, t.kind, t.title, t.due_date, t.invoice_ids
