@@ -41,7 +41,7 @@ impl Engine<'_> {
 
 enum Floor {
     Sqlite(SqliteFloor),
-    Postgres(PostgresFloor),
+    Postgres(Box<PostgresFloor>),
 }
 
 impl Floor {
@@ -131,7 +131,7 @@ impl Suite<'_> {
                 self.customer_refs,
             )?),
             Engine::Postgres { url } => {
-                Floor::Postgres(PostgresFloor::create(url, self.customer_refs)?)
+                Floor::Postgres(Box::new(PostgresFloor::create(url, self.customer_refs)?))
             }
         };
         let (count, import_floor) = measure::in_process(|| floor.import(&book.invoices_csv))?;
@@ -173,6 +173,19 @@ impl Suite<'_> {
             let (lines, run) = measure::in_process(|| floor.aging(as_of.day_number()))?;
             aging_floor.push(run);
             floor_lines = lines;
+        }
+
+        // The collection figures of the 90 days to the book's end, and the
+        // dashboard's trend of them: 12 points 30 days apart.
+        progress(name, "Store::figures and Store::figures_trend, in turn");
+        let (mut figures_runs, mut trend_runs) = (Vec::new(), Vec::new());
+        for _ in 0..runs {
+            let mut store = dun::open(&dun_db)?;
+            let (_, run) = measure::in_process(|| Ok(store.figures(org.id, as_of, 90)?))?;
+            figures_runs.push(run);
+            let (_, run) =
+                measure::in_process(|| Ok(store.figures_trend(org.id, as_of, 90, 12, 30)?))?;
+            trend_runs.push(run);
         }
 
         // The payments, in blocks taken in turn for the same reason.
@@ -262,6 +275,25 @@ impl Suite<'_> {
                 "ms",
                 measured(Unit::Millis, 1, &aging_store, in_scope),
                 floor_aging,
+            ),
+            Row::new(
+                name,
+                format!(
+                    "collection figures (DSO, CEI, …) of the 90 days to {}, {name}: `Store::figures`, in-process (ms)",
+                    book.end_date
+                ),
+                Unit::Millis,
+                "ms",
+                measured(Unit::Millis, 1, &figures_runs, in_scope),
+                Cell::absent("—"),
+            ),
+            Row::new(
+                name,
+                format!("collection figures, a trend of 12 such periods 30 days apart, {name}: `Store::figures_trend`, in-process (ms)"),
+                Unit::Millis,
+                "ms",
+                measured(Unit::Millis, 1, &trend_runs, in_scope),
+                Cell::absent("—"),
             ),
             Row::new(
                 name,

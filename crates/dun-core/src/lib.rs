@@ -10,12 +10,16 @@ pub mod book;
 pub mod collections;
 pub mod currency;
 pub mod date;
+pub mod figures;
 pub mod import;
 pub mod invoice;
 pub mod ledger;
 pub mod money;
+pub mod party;
 pub mod posting;
+pub mod schedule;
 pub mod state;
+pub mod statement;
 pub mod terms;
 
 pub use currency::Currency;

@@ -46,10 +46,17 @@ pub fn insert(
     let width = columns.len();
     let per_statement = (PARAMS_PER_STATEMENT_MAX / width).clamp(1, ROWS_PER_STATEMENT_MAX);
     assert_eq!(rows.len() % width, 0, "{table}: params are not whole rows");
-    let full = statement(table, columns, per_statement, returning);
+    // The full-batch statement only when there is a full batch: writing a
+    // thousand rows' placeholders for a one-row insert was most of the CPU
+    // a single payment cost.
+    let full = (rows.len() >= per_statement * width)
+        .then(|| statement(table, columns, per_statement, returning));
     for params in rows.chunks(per_statement * width) {
-        let sql = if params.len() == per_statement * width {
-            std::borrow::Cow::Borrowed(full.as_str())
+        let sql = if let Some(full) = full
+            .as_deref()
+            .filter(|_| params.len() == per_statement * width)
+        {
+            std::borrow::Cow::Borrowed(full)
         } else {
             std::borrow::Cow::Owned(statement(table, columns, params.len() / width, returning))
         };

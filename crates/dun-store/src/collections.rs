@@ -57,8 +57,7 @@ use crate::{customers, params, Store};
 
 /// Most runs one history read returns.
 pub const RUNS_LIMIT_MAX: i64 = 1000;
-/// Most outbox messages one read returns.
-pub const OUTBOX_LIMIT_MAX: i64 = 10_000;
+pub use crate::outbox::{OutboxMessage, OUTBOX_LIMIT_MAX};
 /// Ids per `IN (…)` list.
 const IDS_PER_STATEMENT: usize = 500;
 /// Rows per multi-row INSERT.
@@ -117,25 +116,6 @@ pub struct RunRecord {
     pub actions: i64,
     pub started_at: String,
     pub finished_at: String,
-}
-
-/// A customer-facing message waiting in (or gone from) the outbox.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct OutboxMessage {
-    pub id: i64,
-    pub customer_id: i64,
-    pub customer_ref: String,
-    pub customer_name: String,
-    pub action_id: Option<i64>,
-    pub as_of: Date,
-    pub channels: Vec<String>,
-    pub template: String,
-    /// The message as the run decided it (its items: every invoice concerned).
-    pub detail: serde_json::Value,
-    pub status: String,
-    pub attempts: i64,
-    pub created_at: String,
-    pub sent_at: Option<String>,
 }
 
 /// The book as of a date, loaded for the run: what [`RunInput`] borrows.
@@ -1244,6 +1224,7 @@ fn apply(
         "",
         |_| Ok(()),
     )?;
+    crate::outbox::assign_message_ids(tx, org_id)?;
     let task_texts: Vec<(String, String)> = tasks
         .iter()
         .map(|(_, t)| {
@@ -1530,43 +1511,6 @@ impl Store {
                     actions: r.i64(3)?,
                     started_at: r.string(4)?,
                     finished_at: r.string(5)?,
-                })
-            },
-        )
-    }
-
-    /// Messages in the outbox, oldest first; only those with `status`
-    /// (`pending`, `sent`, `failed`) when given.
-    pub fn outbox(
-        &mut self,
-        org_id: i64,
-        status: Option<&str>,
-        limit: i64,
-    ) -> Result<Vec<OutboxMessage>, StoreError> {
-        let limit = limit.clamp(1, OUTBOX_LIMIT_MAX);
-        let mut tx = self.conn().read_transaction()?;
-        tx.query(
-            "SELECT o.id, o.customer_id, c.ref, c.name, o.action_id, o.as_of, o.channels, o.template,
-                o.detail, o.status, o.attempts, o.created_at, o.sent_at
-             FROM outbox o JOIN customers c ON c.org_id = o.org_id AND c.id = o.customer_id
-             WHERE o.org_id = $1 AND ($2 = '' OR o.status = $2)
-             ORDER BY o.id LIMIT $3",
-            params![org_id, status.unwrap_or(""), limit],
-            |r| {
-                Ok(OutboxMessage {
-                    id: r.i64(0)?,
-                    customer_id: r.i64(1)?,
-                    customer_ref: r.string(2)?,
-                    customer_name: r.string(3)?,
-                    action_id: r.opt_i64(4)?,
-                    as_of: date(r, 5)?,
-                    channels: serde_json::from_str(&r.string(6)?)?,
-                    template: r.string(7)?,
-                    detail: serde_json::from_str(&r.string(8)?)?,
-                    status: r.string(9)?,
-                    attempts: r.i64(10)?,
-                    created_at: r.string(11)?,
-                    sent_at: r.opt_string(12)?,
                 })
             },
         )

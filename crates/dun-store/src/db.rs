@@ -205,9 +205,15 @@ impl Conn {
     /// Begins a transaction in which a writer holds its locks to the end.
     pub fn transaction(&mut self) -> Result<Tx<'_>, StoreError> {
         Ok(match self {
-            Conn::Sqlite(conn) => Tx::Sqlite(
-                conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?,
-            ),
+            Conn::Sqlite(conn) => {
+                if conn.is_autocommit() {
+                    Tx::Sqlite(
+                        conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?,
+                    )
+                } else {
+                    Tx::SqliteNested(conn.savepoint()?)
+                }
+            }
             Conn::Postgres { client, statements } => Tx::Postgres {
                 tx: client.transaction()?,
                 statements,
@@ -219,7 +225,13 @@ impl Conn {
     pub fn read_transaction(&mut self) -> Result<Tx<'_>, StoreError> {
         Ok(match self {
             Conn::Sqlite(conn) => {
-                Tx::Sqlite(conn.transaction_with_behavior(rusqlite::TransactionBehavior::Deferred)?)
+                if conn.is_autocommit() {
+                    Tx::Sqlite(
+                        conn.transaction_with_behavior(rusqlite::TransactionBehavior::Deferred)?,
+                    )
+                } else {
+                    Tx::SqliteNested(conn.savepoint()?)
+                }
             }
             Conn::Postgres { client, statements } => Tx::Postgres {
                 tx: client
@@ -230,6 +242,36 @@ impl Conn {
                 statements,
             },
         })
+    }
+
+    /// Opens a group transaction on SQLite: every transaction begun until
+    /// [`Conn::commit_group`] is a savepoint inside it, so many commands
+    /// (each all-or-nothing on its own) share one commit and one fsync.
+    /// PostgreSQL needs none (its writers commit side by side, and it
+    /// groups their commits itself), so there it is refused.
+    pub fn begin_group(&mut self) -> Result<(), StoreError> {
+        match self {
+            Conn::Sqlite(conn) => Ok(conn.execute_batch("BEGIN IMMEDIATE")?),
+            Conn::Postgres { .. } => Err(StoreError::Invalid(
+                "group transactions are for SQLite only".into(),
+            )),
+        }
+    }
+
+    /// Commits the group: everything its savepoints kept, durably, at once.
+    pub fn commit_group(&mut self) -> Result<(), StoreError> {
+        match self {
+            Conn::Sqlite(conn) => Ok(conn.execute_batch("COMMIT")?),
+            Conn::Postgres { .. } => Ok(()),
+        }
+    }
+
+    /// Abandons the group and everything done inside it.
+    pub fn rollback_group(&mut self) -> Result<(), StoreError> {
+        match self {
+            Conn::Sqlite(conn) if !conn.is_autocommit() => Ok(conn.execute_batch("ROLLBACK")?),
+            _ => Ok(()),
+        }
     }
 
     /// Refreshes the planner's statistics after a bulk write has changed
@@ -273,6 +315,9 @@ pub fn redact(url: &str) -> String {
 /// A transaction on either engine. Dropped without [`Tx::commit`], it rolls back.
 pub enum Tx<'c> {
     Sqlite(rusqlite::Transaction<'c>),
+    /// A transaction begun inside a group (see [`Conn::begin_group`]): a
+    /// savepoint, released into the group's one commit.
+    SqliteNested(rusqlite::Savepoint<'c>),
     Postgres {
         tx: postgres::Transaction<'c>,
         statements: &'c mut HashMap<String, postgres::Statement>,
@@ -335,21 +380,31 @@ fn sqlite_bind(
 }
 
 impl Tx<'_> {
+    /// The SQLite connection under a transaction or a savepoint.
+    fn sqlite(&self) -> Option<&rusqlite::Connection> {
+        match self {
+            Tx::Sqlite(tx) => Some(tx),
+            Tx::SqliteNested(savepoint) => Some(savepoint),
+            Tx::Postgres { .. } => None,
+        }
+    }
+
     pub fn backend(&self) -> Backend {
         match self {
-            Tx::Sqlite(_) => Backend::Sqlite,
+            Tx::Sqlite(_) | Tx::SqliteNested(_) => Backend::Sqlite,
             Tx::Postgres { .. } => Backend::Postgres,
         }
     }
 
     /// Runs a statement; returns the number of rows it changed.
     pub fn execute(&mut self, sql: &str, params: &[Param<'_>]) -> Result<u64, StoreError> {
+        if let Some(conn) = self.sqlite() {
+            let mut statement = conn.prepare_cached(&sqlite_sql(sql))?;
+            sqlite_bind(&mut statement, params)?;
+            return Ok(statement.raw_execute()? as u64);
+        }
         match self {
-            Tx::Sqlite(tx) => {
-                let mut statement = tx.prepare_cached(&sqlite_sql(sql))?;
-                sqlite_bind(&mut statement, params)?;
-                Ok(statement.raw_execute()? as u64)
-            }
+            Tx::Sqlite(_) | Tx::SqliteNested(_) => unreachable!("handled above"),
             Tx::Postgres { tx, statements } => {
                 let statement = pg_statement(tx, statements, sql)?;
                 Ok(tx.execute(&statement, &pg_params(params))?)
@@ -364,16 +419,17 @@ impl Tx<'_> {
         params: &[Param<'_>],
         mut each: impl FnMut(&Row<'_>) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
-        match self {
-            Tx::Sqlite(tx) => {
-                let mut statement = tx.prepare_cached(&sqlite_sql(sql))?;
-                sqlite_bind(&mut statement, params)?;
-                let mut rows = statement.raw_query();
-                while let Some(row) = rows.next()? {
-                    each(&Row::Sqlite(row))?;
-                }
-                Ok(())
+        if let Some(conn) = self.sqlite() {
+            let mut statement = conn.prepare_cached(&sqlite_sql(sql))?;
+            sqlite_bind(&mut statement, params)?;
+            let mut rows = statement.raw_query();
+            while let Some(row) = rows.next()? {
+                each(&Row::Sqlite(row))?;
             }
+            return Ok(());
+        }
+        match self {
+            Tx::Sqlite(_) | Tx::SqliteNested(_) => unreachable!("handled above"),
             Tx::Postgres { tx, statements } => {
                 let statement = pg_statement(tx, statements, sql)?;
                 let params = pg_params(params);
@@ -415,6 +471,7 @@ impl Tx<'_> {
     pub fn commit(self) -> Result<(), StoreError> {
         match self {
             Tx::Sqlite(tx) => tx.commit()?,
+            Tx::SqliteNested(savepoint) => savepoint.commit()?,
             Tx::Postgres { tx, .. } => tx.commit()?,
         }
         Ok(())

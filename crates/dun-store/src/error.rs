@@ -83,6 +83,34 @@ impl From<serde_json::Error> for StoreError {
 }
 
 impl StoreError {
+    /// A failure that goes away on retry: SQLite busy past its timeout, or
+    /// a PostgreSQL deadlock or serialization failure.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            StoreError::Sqlite(e) => matches!(
+                e.sqlite_error_code(),
+                Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+            ),
+            StoreError::Postgres(e) => e.code().is_some_and(|c| {
+                *c == postgres::error::SqlState::T_R_DEADLOCK_DETECTED
+                    || *c == postgres::error::SqlState::T_R_SERIALIZATION_FAILURE
+            }),
+            _ => false,
+        }
+    }
+
+    /// Text the database cannot store: PostgreSQL refuses the NUL
+    /// character (and bytes that are not UTF-8) in any text column.
+    pub fn is_unstorable_text(&self) -> bool {
+        match self {
+            StoreError::Postgres(e) => e.code().is_some_and(|c| {
+                *c == postgres::error::SqlState::CHARACTER_NOT_IN_REPERTOIRE
+                    || *c == postgres::error::SqlState::UNTRANSLATABLE_CHARACTER
+            }),
+            _ => false,
+        }
+    }
+
     pub(crate) fn not_found(what: &'static str, key: impl ToString) -> StoreError {
         StoreError::NotFound {
             what,

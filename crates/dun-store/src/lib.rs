@@ -8,27 +8,40 @@
 //! figures kept beside them (`invoices.open_minor`, `payments.unallocated_minor`),
 //! so a reader never sees one without the other.
 
+pub mod accounts;
 pub mod aging;
+pub mod api_ledger;
 mod bulk;
 pub mod clock;
 pub mod collateral;
 pub mod collections;
 pub mod credit_file;
+pub mod customer_list;
 pub mod customers;
 pub mod db;
+pub mod delivery;
 pub mod disputes;
 pub mod entries;
 pub mod error;
 mod export;
+pub mod figures;
+pub mod http_requests;
 pub mod idempotency;
 pub mod import;
 pub mod invoices;
 mod migrate;
+pub mod operations;
 pub mod orgs;
+pub mod outbox;
+pub mod parties;
 pub mod payments;
 pub mod plans;
 pub mod policies;
+pub mod portal;
 pub mod records;
+pub mod recurring;
+pub mod statement_schedules;
+pub mod statements;
 pub mod timeline;
 pub mod worklist;
 
@@ -50,8 +63,40 @@ impl Store {
         Ok(Store { conn })
     }
 
+    /// Opens the database at `url` without touching its schema: for a
+    /// server's pool of connections, after one [`Store::open`] migrated it.
+    pub fn connect(url: &str) -> Result<Store, StoreError> {
+        Ok(Store {
+            conn: Conn::open(url)?,
+        })
+    }
+
     pub fn backend(&self) -> Backend {
         self.conn.backend()
+    }
+
+    /// Opens a group transaction (SQLite): the commands run until
+    /// [`Store::commit_group`] each stay all-or-nothing, as savepoints, and
+    /// share one durable commit. See [`Conn::begin_group`].
+    pub fn begin_group(&mut self) -> Result<(), StoreError> {
+        self.conn.begin_group()
+    }
+
+    pub fn commit_group(&mut self) -> Result<(), StoreError> {
+        self.conn.commit_group()
+    }
+
+    pub fn rollback_group(&mut self) -> Result<(), StoreError> {
+        self.conn.rollback_group()
+    }
+
+    /// Whether the connection is gone (a PostgreSQL server restarted): a
+    /// pool drops such a store rather than lend it again.
+    pub fn is_broken(&self) -> bool {
+        match &self.conn {
+            Conn::Sqlite(_) => false,
+            Conn::Postgres { client, .. } => client.is_closed(),
+        }
     }
 
     pub(crate) fn conn(&mut self) -> &mut Conn {

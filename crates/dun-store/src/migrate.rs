@@ -36,6 +36,36 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0004_run.sql"),
         postgres: include_str!("migrations/postgres/0004_run.sql"),
     },
+    Migration {
+        version: 5,
+        name: "accounts",
+        sqlite: include_str!("migrations/sqlite/0005_accounts.sql"),
+        postgres: include_str!("migrations/postgres/0005_accounts.sql"),
+    },
+    Migration {
+        version: 6,
+        name: "parties",
+        sqlite: include_str!("migrations/sqlite/0006_parties.sql"),
+        postgres: include_str!("migrations/postgres/0006_parties.sql"),
+    },
+    Migration {
+        version: 7,
+        name: "delivery",
+        sqlite: include_str!("migrations/sqlite/0007_delivery.sql"),
+        postgres: include_str!("migrations/postgres/0007_delivery.sql"),
+    },
+    Migration {
+        version: 8,
+        name: "schedules",
+        sqlite: include_str!("migrations/sqlite/0008_schedules.sql"),
+        postgres: include_str!("migrations/postgres/0008_schedules.sql"),
+    },
+    Migration {
+        version: 9,
+        name: "http_idempotency",
+        sqlite: include_str!("migrations/sqlite/0009_http_idempotency.sql"),
+        postgres: include_str!("migrations/postgres/0009_http_idempotency.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -80,7 +110,16 @@ pub fn migrate(conn: &mut Conn, now: &str) -> Result<(), StoreError> {
                 newest.unwrap_or(0)
             )));
         }
-        if newest.unwrap_or(0) >= migration.version {
+        // Each version is looked up, not compared with the newest: a
+        // migration registered out of order must still run.
+        let applied = tx
+            .query_opt(
+                "SELECT version FROM schema_migrations WHERE version = $1",
+                params![migration.version],
+                |r| r.i64(0),
+            )?
+            .is_some();
+        if applied {
             continue;
         }
         let sql = match tx.backend() {

@@ -102,6 +102,48 @@ impl Store {
         )
     }
 
+    /// The organisation with this id.
+    pub fn org_by_id(&mut self, org_id: i64) -> Result<Org, StoreError> {
+        let mut tx = self.conn().read_transaction()?;
+        tx.query_opt(
+            &format!("SELECT {COLUMNS} FROM organisations WHERE id = $1"),
+            params![org_id],
+            org_from_row,
+        )?
+        .ok_or_else(|| StoreError::not_found("organisation", org_id))
+    }
+
+    /// The organisation's daily run time, `HH:MM` local.
+    pub fn run_at(&mut self, org_id: i64) -> Result<String, StoreError> {
+        let mut tx = self.conn().read_transaction()?;
+        tx.query_opt(
+            "SELECT run_at FROM organisations WHERE id = $1",
+            params![org_id],
+            |r| r.string(0),
+        )?
+        .ok_or_else(|| StoreError::not_found("organisation", org_id))
+    }
+
+    /// Sets the local time (`HH:MM`) at which a server runs the
+    /// organisation's collections each day.
+    pub fn set_run_at(&mut self, org_id: i64, run_at: &str) -> Result<(), StoreError> {
+        let valid = run_at.len() == 5
+            && run_at.as_bytes()[2] == b':'
+            && run_at[..2].parse::<u32>().is_ok_and(|h| h < 24)
+            && run_at[3..].parse::<u32>().is_ok_and(|m| m < 60);
+        if !valid {
+            return Err(StoreError::Invalid(format!(
+                "run_at: '{run_at}' is not a time of day as HH:MM (00:00 to 23:59)"
+            )));
+        }
+        let mut tx = self.conn().transaction()?;
+        tx.execute(
+            "UPDATE organisations SET run_at = $1 WHERE id = $2",
+            params![run_at, org_id],
+        )?;
+        tx.commit()
+    }
+
     /// The organisation named `name`, or the only one when `name` is None.
     pub fn org(&mut self, name: Option<&str>) -> Result<Org, StoreError> {
         let orgs = self.orgs()?;

@@ -26,6 +26,17 @@ pub struct Cli {
 pub enum Command {
     /// Create the database (if needed) and an organisation named by --org.
     Init(InitArgs),
+    /// Serve the HTTP API and run each organisation's daily collections at its run time.
+    Serve(crate::commands::serve::ServeArgs),
+    /// Users who may sign in to `dun serve`: add, list.
+    #[command(subcommand)]
+    User(crate::commands::accounts::UserCommand),
+    /// API tokens for `dun serve`: create, list, revoke.
+    #[command(subcommand)]
+    Token(crate::commands::accounts::TokenCommand),
+    /// The organisation's address, identifiers and bank details, as invoices name them: show, set.
+    #[command(subcommand)]
+    Org(crate::commands::party::OrgCommand),
     /// Customers: add, list, show, pause, resume, status, timeline.
     #[command(subcommand)]
     Customer(CustomerCommand),
@@ -63,13 +74,30 @@ pub enum Command {
     Import(ImportArgs),
     /// Export customers, invoices or payments as CSV.
     Export(ExportArgs),
+    /// A customer's statement of account for a period, as a table, JSON or PDF.
+    Statement(crate::commands::document::StatementArgs),
+    /// Letters: a final demand as PDF.
+    #[command(subcommand)]
+    Letter(crate::commands::document::LetterCommand),
     /// The aging report as of a date.
     Aging(AgingArgs),
+    /// Reports: collection figures (DSO, CEI, bad-debt ratio) and the aging.
+    #[command(subcommand)]
+    Report(crate::commands::report::ReportCommand),
     /// The daily collections run: send what is due, post fees, make tasks (preview with --dry-run).
     Run(crate::commands::run::RunArgs),
+    /// Recurring invoices: add, list, pause, resume, end (`dun run` issues them).
+    #[command(subcommand)]
+    Recurring(crate::commands::recurring::RecurringCommand),
+    /// Statements of account on a schedule: set, list, pause, resume, end.
+    #[command(subcommand)]
+    StatementSchedule(crate::commands::recurring::StatementScheduleCommand),
     /// The messages the run has queued for customers.
     #[command(subcommand)]
     Outbox(crate::commands::outbox::OutboxCommand),
+    /// The wording of the e-mails: list, show, set (your own per template).
+    #[command(subcommand)]
+    Template(crate::commands::template::TemplateCommand),
     /// Fill the database with a realistic demo book.
     Demo(DemoArgs),
     /// Check that every stored balance equals the sum of its ledger entries.
@@ -154,6 +182,8 @@ pub enum CustomerCommand {
     Status(crate::commands::standing::StatusArgs),
     /// Everything on a customer's timeline, newest first.
     Timeline(crate::commands::standing::TimelineArgs),
+    /// Set a customer's address and identifiers, as invoices and e-invoices name them.
+    SetAddress(crate::commands::party::SetAddressArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -193,6 +223,10 @@ pub enum InvoiceCommand {
         #[command(flatten)]
         format: FormatArg,
     },
+    /// Write an issued invoice or a credit note as a UBL 2.1 e-invoice (EN 16931).
+    Xml(crate::commands::ubl::XmlArgs),
+    /// Write an issued invoice as PDF (default ./NUMBER.pdf).
+    Pdf(crate::commands::document::InvoicePdfArgs),
     /// Show one invoice with its lines and ledger history.
     Show {
         invoice: String,

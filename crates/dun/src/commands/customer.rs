@@ -95,6 +95,7 @@ pub fn run(ctx: &mut Context, command: CustomerCommand) -> Result<()> {
         CustomerCommand::Resume(args) => super::standing::resume(ctx, args)?,
         CustomerCommand::Status(args) => super::standing::status(ctx, args)?,
         CustomerCommand::Timeline(args) => super::standing::timeline(ctx, args)?,
+        CustomerCommand::SetAddress(args) => super::party::set_address(ctx, &args)?,
         CustomerCommand::Show { reference, format } => {
             let customer = ctx.store.customer(org_id, &reference)?;
             let balances = ctx

@@ -16,7 +16,7 @@ use crate::cli::{AgingArgs, DemoArgs, FormatArg};
 use crate::context::{open_store, parse_date, today_in, Context};
 
 /// The organisation `dun demo` creates when the database has none.
-const DEMO_ORG: &str = "Demo Trading Co";
+pub(crate) const DEMO_ORG: &str = "Demo Trading Co";
 const DEMO_TIMEZONE: &str = "America/New_York";
 /// Most invoices one demo book may hold.
 const DEMO_INVOICES_MAX: usize = 10_000_000;
@@ -108,6 +108,7 @@ pub fn run(db: &str, org: Option<&str>, args: &DemoArgs) -> Result<()> {
             bar.inc(n as u64)
         })?;
         bar.finish_and_clear();
+        super::party::set_demo_addresses(&mut store, &org, &book.customers)?;
         let bar = progress_bar(book.invoices.len() as u64, "demo invoices");
         store.import_invoices(org.id, &book.invoices, &request("invoices"), &mut |n| {
             bar.inc(n as u64)

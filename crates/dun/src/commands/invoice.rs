@@ -79,6 +79,8 @@ pub fn run(ctx: &mut Context, command: InvoiceCommand) -> Result<()> {
             }
             emit(format.format, &table, &invoices)
         }
+        InvoiceCommand::Xml(args) => super::ubl::xml(ctx, &args),
+        InvoiceCommand::Pdf(args) => super::document::invoice(ctx, &args),
         InvoiceCommand::Show {
             invoice,
             as_of,
@@ -158,7 +160,11 @@ pub fn run(ctx: &mut Context, command: InvoiceCommand) -> Result<()> {
 }
 
 /// Parses `DESCRIPTION:QUANTITY:UNIT_PRICE` (the description may hold colons).
-fn parse_line(text: &str, currency: dun_core::Currency, tax_rate_ppm: i64) -> Result<InvoiceLine> {
+pub(crate) fn parse_line(
+    text: &str,
+    currency: dun_core::Currency,
+    tax_rate_ppm: i64,
+) -> Result<InvoiceLine> {
     let mut parts = text.rsplitn(3, ':');
     let (Some(price), Some(quantity), Some(description)) =
         (parts.next(), parts.next(), parts.next())

@@ -1,21 +1,29 @@
 //! One module per command family; each turns arguments into a store call
 //! and the result into output.
 
+pub mod accounts;
 mod aging;
 pub mod collateral;
 mod customer;
 mod demo;
 pub mod dispute;
+pub mod document;
 mod init;
 mod invoice;
 pub mod log;
 pub mod outbox;
+pub mod party;
 mod payment;
 pub mod plan;
 pub mod policy;
+pub mod recurring;
+pub mod report;
 pub mod run;
+pub mod serve;
 pub mod standing;
+pub mod template;
 mod transfer;
+pub mod ubl;
 pub mod worklist;
 
 use anyhow::{anyhow, Result};
@@ -29,7 +37,11 @@ pub fn run(cli: Cli) -> Result<()> {
     let org = cli.org.as_deref();
     match cli.command {
         Command::Init(args) => init::run(&cli.db, org, &args),
+        Command::Serve(args) => serve::run(&cli.db, &args),
+        Command::User(c) => accounts::user(&mut Context::open(&cli.db, org)?, c),
+        Command::Token(c) => accounts::token(&mut Context::open(&cli.db, org)?, c),
         Command::Demo(args) => demo::run(&cli.db, org, &args),
+        Command::Org(c) => party::org(&mut Context::open(&cli.db, org)?, c),
         Command::Customer(c) => customer::run(&mut Context::open(&cli.db, org)?, c),
         Command::Invoice(c) => invoice::run(&mut Context::open(&cli.db, org)?, c),
         Command::Payment(c) => payment::run(&mut Context::open(&cli.db, org)?, c),
@@ -52,9 +64,17 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Task(c) => worklist::task(&mut Context::open(&cli.db, org)?, c),
         Command::Import(a) => transfer::import(&mut Context::open(&cli.db, org)?, &a),
         Command::Export(a) => transfer::export(&mut Context::open(&cli.db, org)?, &a),
+        Command::Statement(a) => document::statement(&mut Context::open(&cli.db, org)?, &a),
+        Command::Letter(c) => document::letter(&mut Context::open(&cli.db, org)?, c),
         Command::Aging(a) => aging::run(&mut Context::open(&cli.db, org)?, &a),
         Command::Run(a) => run::run(&mut Context::open(&cli.db, org)?, &a),
+        Command::Recurring(c) => recurring::recurring(&mut Context::open(&cli.db, org)?, c),
+        Command::StatementSchedule(c) => {
+            recurring::statement_schedule(&mut Context::open(&cli.db, org)?, c)
+        }
         Command::Outbox(c) => outbox::run(&mut Context::open(&cli.db, org)?, c),
+        Command::Template(c) => template::run(&mut Context::open(&cli.db, org)?, c),
+        Command::Report(c) => report::run(&mut Context::open(&cli.db, org)?, c),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut command, "dun", &mut std::io::stdout());

@@ -1,17 +1,29 @@
-//! `dun outbox`: the customer-facing messages the run has queued.
+//! `dun outbox`: the customer-facing messages waiting to be e-mailed, and
+//! the delivery worker that sends them (`dun outbox send`).
 
-use anyhow::Result;
-use clap::Subcommand;
+use std::io::Write;
+use std::time::Duration;
 
+use anyhow::{anyhow, bail, Result};
+use clap::{Args, Subcommand};
+use dun_mail::config::{SmtpConfig, FROM_VAR, HOST_VAR, PORT_VAR, REPLY_TO_VAR, TLS_VAR};
+use dun_mail::worker::{deliver_with_documents, worker_name, DrainOptions};
+use dun_mail::SmtpSender;
+use dun_store::clock::now_utc;
+
+use super::log::AuthorArg;
 use crate::cli::FormatArg;
 use crate::context::Context;
 use crate::output::{emit, Table};
+
+/// Where portal links point when no public address is configured.
+const PUBLIC_URL_DEFAULT: &str = "http://localhost:8080";
 
 #[derive(Subcommand, Debug)]
 pub enum OutboxCommand {
     /// Messages in the outbox, oldest first.
     List {
-        /// Only messages with this status: pending, sent, failed.
+        /// Only messages with this status: pending, sending, sent, failed, unknown.
         #[arg(long)]
         status: Option<String>,
         #[arg(long, default_value_t = 100)]
@@ -19,6 +31,77 @@ pub enum OutboxCommand {
         #[command(flatten)]
         format: FormatArg,
     },
+    /// Send a failed message again, or one whose delivery is unknown once
+    /// you have confirmed it did not arrive.
+    Retry {
+        /// The message's id (see `dun outbox list`).
+        id: i64,
+        #[command(flatten)]
+        author: AuthorArg,
+    },
+    /// E-mail what is due in the outbox through the SMTP server
+    /// (DUN_SMTP_HOST, DUN_SMTP_PORT, DUN_SMTP_TLS, DUN_SMTP_USERNAME,
+    /// DUN_SMTP_PASSWORD, DUN_SMTP_FROM, DUN_SMTP_REPLY_TO).
+    Send(SendArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct SendArgs {
+    /// Send at most this many messages (per pass with --loop).
+    #[arg(long, default_value_t = 1000)]
+    limit: usize,
+    /// Keep going: send, wait, send again, until stopped.
+    #[arg(long = "loop")]
+    repeat: bool,
+    /// Seconds between passes with --loop.
+    #[arg(long, default_value_t = 30, value_name = "SECONDS")]
+    interval_secs: u64,
+    /// A message another worker claimed this many seconds ago and never
+    /// recorded is taken for lost in a crash and marked unknown.
+    #[arg(long, default_value_t = DrainOptions::STALE_SECS_DEFAULT, value_name = "SECONDS")]
+    stale_after_secs: i64,
+    /// The address customers' portal links start with.
+    #[arg(long, env = "DUN_PUBLIC_URL", default_value = PUBLIC_URL_DEFAULT)]
+    public_url: String,
+    /// SMTP server (overrides DUN_SMTP_HOST).
+    #[arg(long)]
+    smtp_host: Option<String>,
+    /// SMTP port (overrides DUN_SMTP_PORT).
+    #[arg(long)]
+    smtp_port: Option<String>,
+    /// none, starttls or tls (overrides DUN_SMTP_TLS).
+    #[arg(long)]
+    smtp_tls: Option<String>,
+    /// The From address (overrides DUN_SMTP_FROM).
+    #[arg(long)]
+    smtp_from: Option<String>,
+    /// The Reply-To address (overrides DUN_SMTP_REPLY_TO).
+    #[arg(long)]
+    smtp_reply_to: Option<String>,
+}
+
+impl SendArgs {
+    fn config(&self) -> Result<Option<SmtpConfig>> {
+        let flag = |name: &str| -> Option<String> {
+            match name {
+                HOST_VAR => self.smtp_host.clone(),
+                PORT_VAR => self.smtp_port.clone(),
+                TLS_VAR => self.smtp_tls.clone(),
+                FROM_VAR => self.smtp_from.clone(),
+                REPLY_TO_VAR => self.smtp_reply_to.clone(),
+                _ => None,
+            }
+        };
+        SmtpConfig::from_vars(|name| flag(name).or_else(|| std::env::var(name).ok()))
+            .map_err(|e| anyhow!("the SMTP settings cannot be used: {e}"))
+    }
+}
+
+fn no_server_note(pending: i64) -> String {
+    format!(
+        "No SMTP server is configured, so {pending} message(s) stay in the outbox. \
+         Set {HOST_VAR} and {FROM_VAR} (and {PORT_VAR}, {TLS_VAR} as needed), then run `dun outbox send`."
+    )
 }
 
 pub fn run(ctx: &mut Context, command: OutboxCommand) -> Result<()> {
@@ -30,26 +113,129 @@ pub fn run(ctx: &mut Context, command: OutboxCommand) -> Result<()> {
         } => {
             let messages = ctx.store.outbox(ctx.org.id, status.as_deref(), limit)?;
             let mut table = Table::new(&[
-                "id", "as of", "customer", "channels", "template", "invoices", "status", "attempts",
+                "id",
+                "as of",
+                "kind",
+                "customer",
+                "recipient",
+                "template",
+                "invoices",
+                "status",
+                "attempts",
+                "last error",
             ])
-            .numeric([0, 7]);
+            .numeric([0, 8]);
             for m in &messages {
                 let invoices: Vec<&str> = m.detail["items"]
                     .as_array()
                     .map(|items| items.iter().filter_map(|i| i["number"].as_str()).collect())
                     .unwrap_or_default();
+                let status = match (&m.status[..], &m.next_attempt_at) {
+                    ("pending", Some(at)) => format!("pending (next {at})"),
+                    (s, _) => s.to_string(),
+                };
                 table.push(vec![
                     m.id.to_string(),
                     m.as_of.to_string(),
+                    m.kind.clone(),
                     m.customer_ref.clone(),
-                    m.channels.join("+"),
+                    m.recipient.clone().unwrap_or_default(),
                     m.template.clone(),
                     invoices.join(", "),
-                    m.status.clone(),
+                    status,
                     m.attempts.to_string(),
+                    m.last_error.clone().unwrap_or_default(),
                 ]);
             }
-            emit(format.format, &table, &messages)
+            emit(format.format, &table, &messages)?;
+            let pending = messages.iter().filter(|m| m.status == "pending").count() as i64;
+            if pending > 0 && matches!(SmtpConfig::from_env(), Ok(None)) {
+                eprintln!("{}", no_server_note(pending));
+            }
+            Ok(())
         }
+        OutboxCommand::Retry { id, author } => {
+            let today = ctx.today()?;
+            let m = ctx
+                .store
+                .retry_message(ctx.org.id, id, &author.name(), &now_utc(), today)?;
+            println!(
+                "Message #{} ({} to {}) is pending again; `dun outbox send` sends it.",
+                m.id,
+                m.template,
+                m.recipient.as_deref().unwrap_or(&m.customer_ref)
+            );
+            Ok(())
+        }
+        OutboxCommand::Send(args) => send(ctx, &args),
+    }
+}
+
+fn send(ctx: &mut Context, args: &SendArgs) -> Result<()> {
+    if args.limit == 0 {
+        bail!("--limit must be at least 1");
+    }
+    let Some(config) = args.config()? else {
+        let pending = ctx
+            .store
+            .outbox_counts(ctx.org.id)?
+            .into_iter()
+            .find(|(s, _)| s == "pending")
+            .map_or(0, |(_, n)| n);
+        println!("{}", no_server_note(pending));
+        return Ok(());
+    };
+    let worker = worker_name();
+    let mut sender = SmtpSender::new(config.clone());
+    let now = now_utc;
+    loop {
+        let today = ctx.today()?;
+        // Each message carries its documents: an invoice's PDF and UBL
+        // e-invoice, a statement's PDF.
+        let report = deliver_with_documents(
+            &mut ctx.store,
+            ctx.org.id,
+            &config,
+            &mut sender,
+            &DrainOptions {
+                worker: &worker,
+                limit: args.limit,
+                stale_secs: args.stale_after_secs,
+                public_url: &args.public_url,
+                today,
+                now: &now,
+            },
+        )?;
+        let pending = ctx
+            .store
+            .outbox_counts(ctx.org.id)?
+            .into_iter()
+            .find(|(s, _)| s == "pending")
+            .map_or(0, |(_, n)| n);
+        let mut line = format!(
+            "Sent {}, to retry later {}, failed {}, unknown {}",
+            report.sent.len(),
+            report.retried.len(),
+            report.failed.len(),
+            report.unknown.len()
+        );
+        if !report.recovered.is_empty() {
+            line.push_str(&format!(
+                "; {} left in flight by a stopped worker marked unknown",
+                report.recovered.len()
+            ));
+        }
+        line.push_str(&format!("; {pending} pending."));
+        if !(report.failed.is_empty() && report.unknown.is_empty() && report.recovered.is_empty()) {
+            line.push_str(
+                " Failed and unknown messages are tasks on the worklist (`dun worklist`).",
+            );
+        }
+        println!("{line}");
+        std::io::stdout().flush()?;
+        if !args.repeat {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_secs(args.interval_secs.max(1)));
     }
 }

@@ -226,10 +226,21 @@ pub fn run(ctx: &mut Context, args: &RunArgs) -> Result<()> {
         "load {:.0} ms · decide {:.0} ms · write {:.0} ms",
         t.load_ms, t.decide_ms, t.write_ms
     );
-    print(&outcome, args.dry_run, args.format.format)
+    // Recurring invoices and statements due, after the collections run.
+    let schedules = if args.dry_run {
+        ctx.store.preview_schedules(ctx.org.id, as_of)?
+    } else {
+        ctx.store.run_schedules(ctx.org.id, as_of)?
+    };
+    print(&outcome, args.dry_run, args.format.format, &schedules)
 }
 
-fn print(outcome: &RunOutcome, dry_run: bool, format: Format) -> Result<()> {
+fn print(
+    outcome: &RunOutcome,
+    dry_run: bool,
+    format: Format,
+    schedules: &dun_store::recurring::ScheduleReport,
+) -> Result<()> {
     let actions: Vec<&Action> = if dry_run {
         outcome.plan.actions.iter().collect()
     } else {
@@ -287,6 +298,7 @@ fn print(outcome: &RunOutcome, dry_run: bool, format: Format) -> Result<()> {
                 "actions": list,
                 "summary": totals,
                 "timings": outcome.timings,
+                "schedules": super::recurring::report_json(schedules),
             });
             emit(Format::Json, &table, &json)
         }
@@ -296,6 +308,7 @@ fn print(outcome: &RunOutcome, dry_run: bool, format: Format) -> Result<()> {
                 println!(
                     "Nothing to do as of {as_of} (policy v{version}): every step due has been done."
                 );
+                super::recurring::print_report(schedules);
                 return Ok(());
             }
             let head = if dry_run {
@@ -314,6 +327,7 @@ fn print(outcome: &RunOutcome, dry_run: bool, format: Format) -> Result<()> {
             if dry_run {
                 println!("Apply it with `dun run --as-of {as_of}`.");
             }
+            super::recurring::print_report(schedules);
             Ok(())
         }
     }

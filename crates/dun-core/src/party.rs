@@ -1,0 +1,596 @@
+//! Parties: who sells (the organisation) and who buys (a customer), as
+//! documents and e-invoices name them, and how the seller is paid.
+//!
+//! Every field but the name may be absent: books kept before addresses
+//! existed still open. [`Party::check`] refuses malformed values (each
+//! problem names its field, the value and what is accepted);
+//! [`Party::missing_for_einvoice`] says what an EN 16931 e-invoice still
+//! needs (a country, at least).
+
+use serde::{Deserialize, Serialize};
+
+/// Longest party name, in bytes.
+pub const NAME_BYTES_MAX: usize = 200;
+/// Most street address lines (UBL: street name, additional street name,
+/// address line).
+pub const ADDRESS_LINES_MAX: usize = 3;
+/// Longest address line, city or region, in bytes.
+pub const ADDRESS_FIELD_BYTES_MAX: usize = 200;
+/// Longest postcode, in bytes.
+pub const POSTCODE_BYTES_MAX: usize = 20;
+/// Longest VAT or company identifier, in bytes.
+pub const IDENTIFIER_BYTES_MAX: usize = 40;
+/// Longest e-mail address, in bytes.
+pub const EMAIL_BYTES_MAX: usize = 254;
+/// Longest phone number, in bytes.
+pub const PHONE_BYTES_MAX: usize = 40;
+/// Longest account name or payment note, in bytes.
+pub const PAYMENT_TEXT_BYTES_MAX: usize = 500;
+/// Shortest and longest IBAN, in characters (Norway 15, Saint Lucia 32, the
+/// standard allows 34).
+pub const IBAN_CHARS_MIN: usize = 15;
+pub const IBAN_CHARS_MAX: usize = 34;
+
+/// A seller or buyer as a document names them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Party {
+    pub name: String,
+    /// Street address, one entry per line, at most [`ADDRESS_LINES_MAX`].
+    #[serde(default)]
+    pub address_lines: Vec<String>,
+    #[serde(default)]
+    pub city: Option<String>,
+    #[serde(default)]
+    pub postcode: Option<String>,
+    /// State, county or province.
+    #[serde(default)]
+    pub region: Option<String>,
+    /// ISO 3166-1 alpha-2, e.g. `GB`, `DE`, `US`.
+    #[serde(default)]
+    pub country_code: Option<String>,
+    /// VAT identifier with its country prefix, e.g. `GB123456789`,
+    /// `DE123456789` (Greece: `EL…`).
+    #[serde(default)]
+    pub vat_id: Option<String>,
+    /// Legal registration number (company number, SIREN, KvK…).
+    #[serde(default)]
+    pub company_id: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+}
+
+/// How the seller wants to be paid.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentInstructions {
+    /// Upper case without spaces; the checksum holds (see [`normalize_iban`]).
+    #[serde(default)]
+    pub iban: Option<String>,
+    #[serde(default)]
+    pub bic: Option<String>,
+    #[serde(default)]
+    pub account_name: Option<String>,
+    /// Free text printed with the instructions ("Quote the invoice number").
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// One refused field.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{field} '{value}': {reason}")]
+pub struct PartyError {
+    pub field: &'static str,
+    pub value: String,
+    pub reason: String,
+}
+
+impl PartyError {
+    fn new(field: &'static str, value: &str, reason: impl Into<String>) -> PartyError {
+        PartyError {
+            field,
+            value: value.to_string(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Every problem of a party, one a line.
+pub fn describe(errors: &[PartyError]) -> String {
+    errors
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn trimmed(value: &Option<String>) -> Option<String> {
+    value
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+}
+
+impl Party {
+    /// A party with only a name.
+    pub fn named(name: impl Into<String>) -> Party {
+        Party {
+            name: name.into(),
+            ..Party::default()
+        }
+    }
+
+    /// Trims every field, drops empty ones and empty address lines, and
+    /// writes the VAT identifier upper case without spaces. Then
+    /// [`Party::check`]s the result.
+    pub fn normalized(&self) -> Result<Party, Vec<PartyError>> {
+        let upper = |v: &Option<String>| {
+            trimmed(v).map(|s| s.chars().filter(|c| !c.is_whitespace()).collect::<String>())
+        };
+        let party = Party {
+            name: self.name.trim().to_string(),
+            address_lines: self
+                .address_lines
+                .iter()
+                .map(|l| l.trim().to_string())
+                .filter(|l| !l.is_empty())
+                .collect(),
+            city: trimmed(&self.city),
+            postcode: trimmed(&self.postcode),
+            region: trimmed(&self.region),
+            country_code: trimmed(&self.country_code),
+            vat_id: upper(&self.vat_id).map(|s| s.to_uppercase()),
+            company_id: trimmed(&self.company_id),
+            email: trimmed(&self.email),
+            phone: trimmed(&self.phone),
+        };
+        party.check()?;
+        Ok(party)
+    }
+
+    /// Every malformed field. The country code is never upper-cased for
+    /// the caller: `gb` is refused with the accepted form.
+    pub fn check(&self) -> Result<(), Vec<PartyError>> {
+        let mut errors = Vec::new();
+        if self.name.trim().is_empty() || self.name.len() > NAME_BYTES_MAX {
+            errors.push(PartyError::new(
+                "name",
+                &self.name,
+                format!("a name of 1 to {NAME_BYTES_MAX} bytes is required"),
+            ));
+        }
+        if self.address_lines.len() > ADDRESS_LINES_MAX {
+            errors.push(PartyError::new(
+                "address",
+                &self.address_lines.join(" / "),
+                format!(
+                    "{} lines given; at most {ADDRESS_LINES_MAX} street address lines are kept (city, postcode and country have fields of their own)",
+                    self.address_lines.len()
+                ),
+            ));
+        }
+        for line in &self.address_lines {
+            if line.len() > ADDRESS_FIELD_BYTES_MAX {
+                errors.push(PartyError::new(
+                    "address",
+                    line,
+                    format!("an address line may hold at most {ADDRESS_FIELD_BYTES_MAX} bytes"),
+                ));
+            }
+        }
+        for (field, value) in [("city", &self.city), ("region", &self.region)] {
+            if let Some(v) = value {
+                if v.len() > ADDRESS_FIELD_BYTES_MAX {
+                    errors.push(PartyError::new(
+                        field,
+                        v,
+                        format!("at most {ADDRESS_FIELD_BYTES_MAX} bytes"),
+                    ));
+                }
+            }
+        }
+        if let Some(postcode) = &self.postcode {
+            let ok = postcode.len() <= POSTCODE_BYTES_MAX
+                && postcode
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '-');
+            if !ok {
+                errors.push(PartyError::new(
+                    "postcode",
+                    postcode,
+                    format!(
+                        "a postcode is at most {POSTCODE_BYTES_MAX} letters, digits, spaces or '-'"
+                    ),
+                ));
+            }
+        }
+        if let Some(country) = &self.country_code {
+            if let Err(e) = check_country_code(country) {
+                errors.push(e);
+            }
+        }
+        if let Some(vat) = &self.vat_id {
+            let ok = vat.len() >= 4
+                && vat.len() <= IDENTIFIER_BYTES_MAX
+                && vat.chars().take(2).all(|c| c.is_ascii_uppercase())
+                && vat.chars().skip(2).all(|c| c.is_ascii_alphanumeric());
+            if !ok {
+                errors.push(PartyError::new(
+                    "vat_id",
+                    vat,
+                    "a VAT identifier starts with its two-letter country prefix followed by letters and digits only, e.g. GB123456789 or DE123456789",
+                ));
+            }
+        }
+        if let Some(id) = &self.company_id {
+            if id.is_empty() || id.len() > IDENTIFIER_BYTES_MAX || id.chars().any(char::is_control)
+            {
+                errors.push(PartyError::new(
+                    "company_id",
+                    id,
+                    format!("a company identifier of 1 to {IDENTIFIER_BYTES_MAX} bytes"),
+                ));
+            }
+        }
+        if let Some(email) = &self.email {
+            let ok = email.len() <= EMAIL_BYTES_MAX
+                && !email.contains(char::is_whitespace)
+                && email.split_once('@').is_some_and(|(local, domain)| {
+                    !local.is_empty() && domain.contains('.') && !domain.contains('@')
+                });
+            if !ok {
+                errors.push(PartyError::new(
+                    "email",
+                    email,
+                    "not an email address like name@example.com",
+                ));
+            }
+        }
+        if let Some(phone) = &self.phone {
+            let ok = phone.len() <= PHONE_BYTES_MAX
+                && phone
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || " +-().".contains(c));
+            if !ok {
+                errors.push(PartyError::new(
+                    "phone",
+                    phone,
+                    "a phone number may hold digits, spaces and + - ( ) . only",
+                ));
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// What an EN 16931 e-invoice needs that this party lacks, as field
+    /// names (`country_code` is required for seller and buyer, BR-09 and
+    /// BR-11). Empty when the party can be named on an e-invoice.
+    pub fn missing_for_einvoice(&self) -> Vec<&'static str> {
+        let mut missing = Vec::new();
+        if self.name.trim().is_empty() {
+            missing.push("name");
+        }
+        if self.country_code.is_none() {
+            missing.push("country_code");
+        }
+        missing
+    }
+
+    /// The address as printed lines: street lines, then "postcode city",
+    /// then region and country code when present.
+    pub fn address_block(&self) -> Vec<String> {
+        let mut lines = self.address_lines.clone();
+        let place = [self.postcode.as_deref(), self.city.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+        if !place.is_empty() {
+            lines.push(place);
+        }
+        if let Some(region) = &self.region {
+            lines.push(region.clone());
+        }
+        if let Some(country) = &self.country_code {
+            lines.push(country.clone());
+        }
+        lines
+    }
+}
+
+/// Checks an ISO 3166-1 alpha-2 code's form: two upper-case letters.
+pub fn check_country_code(code: &str) -> Result<(), PartyError> {
+    if code.len() == 2 && code.chars().all(|c| c.is_ascii_uppercase()) {
+        Ok(())
+    } else {
+        Err(PartyError::new(
+            "country_code",
+            code,
+            "a country is its ISO 3166-1 alpha-2 code: two upper-case letters, e.g. GB, DE, US",
+        ))
+    }
+}
+
+impl PaymentInstructions {
+    /// Trims, drops empty fields, normalizes IBAN and BIC (no spaces,
+    /// upper case), then checks them.
+    pub fn normalized(&self) -> Result<PaymentInstructions, Vec<PartyError>> {
+        let mut errors = Vec::new();
+        let iban = match trimmed(&self.iban) {
+            Some(text) => match normalize_iban(&text) {
+                Ok(iban) => Some(iban),
+                Err(e) => {
+                    errors.push(e);
+                    None
+                }
+            },
+            None => None,
+        };
+        let bic = trimmed(&self.bic).map(|b| b.replace(' ', "").to_uppercase());
+        let instructions = PaymentInstructions {
+            iban,
+            bic,
+            account_name: trimmed(&self.account_name),
+            note: trimmed(&self.note),
+        };
+        if let Err(more) = instructions.check() {
+            for e in more {
+                if !errors.iter().any(|x: &PartyError| x.field == e.field) {
+                    errors.push(e);
+                }
+            }
+        }
+        if errors.is_empty() {
+            Ok(instructions)
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// Every malformed field: the IBAN's form and checksum (as stored:
+    /// upper case, no spaces), the BIC's form, the lengths of the texts.
+    pub fn check(&self) -> Result<(), Vec<PartyError>> {
+        let mut errors = Vec::new();
+        if let Some(iban) = &self.iban {
+            match normalize_iban(iban) {
+                Ok(n) if &n == iban => {}
+                Ok(n) => errors.push(PartyError::new(
+                    "iban",
+                    iban,
+                    format!("store the IBAN as {n}: upper case, no spaces"),
+                )),
+                Err(e) => errors.push(e),
+            }
+        }
+        if let Some(bic) = &self.bic {
+            if let Err(e) = check_bic(bic) {
+                errors.push(e);
+            }
+        }
+        for (field, value) in [
+            ("account_name", &self.account_name),
+            ("payment_note", &self.note),
+        ] {
+            if let Some(v) = value {
+                if v.len() > PAYMENT_TEXT_BYTES_MAX {
+                    errors.push(PartyError::new(
+                        field,
+                        v,
+                        format!("at most {PAYMENT_TEXT_BYTES_MAX} bytes"),
+                    ));
+                }
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// Whether there is anything to tell a payer.
+    pub fn is_empty(&self) -> bool {
+        self.iban.is_none()
+            && self.bic.is_none()
+            && self.account_name.is_none()
+            && self.note.is_none()
+    }
+}
+
+/// The IBAN in its electronic form (upper case, no spaces) when its
+/// country prefix, check digits and ISO 7064 mod-97 checksum hold.
+pub fn normalize_iban(text: &str) -> Result<String, PartyError> {
+    let iban: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_uppercase();
+    let refuse = |reason: &str| Err(PartyError::new("iban", text, reason));
+    if iban.len() < IBAN_CHARS_MIN || iban.len() > IBAN_CHARS_MAX {
+        return refuse(&format!(
+            "an IBAN has {IBAN_CHARS_MIN} to {IBAN_CHARS_MAX} letters and digits (spaces allowed), e.g. GB82 WEST 1234 5698 7654 32; this has {}",
+            iban.len()
+        ));
+    }
+    let bytes = iban.as_bytes();
+    if !bytes[..2].iter().all(u8::is_ascii_uppercase)
+        || !bytes[2..4].iter().all(u8::is_ascii_digit)
+        || !bytes.iter().all(u8::is_ascii_alphanumeric)
+    {
+        return refuse("an IBAN is a two-letter country code, two check digits, then letters and digits, e.g. GB82 WEST 1234 5698 7654 32");
+    }
+    // Move the first four characters to the end, letters become 10..35,
+    // and the whole number mod 97 must be 1.
+    let mut remainder: u32 = 0;
+    for &b in bytes[4..].iter().chain(&bytes[..4]) {
+        let value = if b.is_ascii_digit() {
+            u32::from(b - b'0')
+        } else {
+            u32::from(b - b'A') + 10
+        };
+        remainder = if value >= 10 {
+            (remainder * 100 + value) % 97
+        } else {
+            (remainder * 10 + value) % 97
+        };
+    }
+    if remainder != 1 {
+        return refuse("the IBAN's check digits do not match (a typing mistake?); copy it again from the bank's statement");
+    }
+    Ok(iban)
+}
+
+/// Checks a BIC (ISO 9362): 4 letters of bank, 2 of country, 2 letters or
+/// digits of location, and optionally 3 of branch.
+pub fn check_bic(bic: &str) -> Result<(), PartyError> {
+    let b = bic.as_bytes();
+    let ok = (b.len() == 8 || b.len() == 11)
+        && b[..6].iter().all(u8::is_ascii_uppercase)
+        && b[6..]
+            .iter()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+    if ok {
+        Ok(())
+    } else {
+        Err(PartyError::new(
+            "bic",
+            bic,
+            "a BIC is 8 or 11 upper-case letters and digits: bank (4 letters), country (2 letters), location (2), optional branch (3), e.g. DEUTDEFF or DEUTDEFF500",
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn acme() -> Party {
+        Party {
+            name: "Acme Ltd".into(),
+            address_lines: vec!["1 High Street".into()],
+            city: Some("London".into()),
+            postcode: Some("EC1A 1BB".into()),
+            region: None,
+            country_code: Some("GB".into()),
+            vat_id: Some("GB123456789".into()),
+            company_id: Some("01234567".into()),
+            email: Some("accounts@acme.example".into()),
+            phone: Some("+44 20 7946 0000".into()),
+        }
+    }
+
+    #[test]
+    fn a_complete_party_passes() {
+        assert_eq!(acme().check(), Ok(()));
+        assert!(acme().missing_for_einvoice().is_empty());
+        assert_eq!(
+            acme().address_block(),
+            ["1 High Street", "EC1A 1BB London", "GB"]
+        );
+    }
+
+    #[test]
+    fn a_lower_case_or_long_country_is_refused_with_the_accepted_form() {
+        for bad in ["gb", "GBR", "G1", ""] {
+            let mut p = acme();
+            p.country_code = Some(bad.into());
+            let errors = p.check().unwrap_err();
+            assert_eq!(errors.len(), 1, "{errors:?}");
+            assert_eq!(errors[0].field, "country_code");
+            assert!(errors[0].to_string().contains("two upper-case letters"));
+        }
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let p = Party {
+            name: " ".into(),
+            address_lines: vec!["a".into(), "b".into(), "c".into(), "d".into()],
+            postcode: Some("12#45".into()),
+            vat_id: Some("123456".into()),
+            email: Some("nobody".into()),
+            phone: Some("call me".into()),
+            ..Party::default()
+        };
+        let fields: Vec<_> = p.check().unwrap_err().iter().map(|e| e.field).collect();
+        assert_eq!(
+            fields,
+            ["name", "address", "postcode", "vat_id", "email", "phone"]
+        );
+        assert_eq!(p.missing_for_einvoice(), ["name", "country_code"]);
+    }
+
+    #[test]
+    fn normalizing_trims_and_drops_empty_fields() {
+        let p = Party {
+            name: "  Acme  ".into(),
+            address_lines: vec![" 1 High St ".into(), "  ".into()],
+            city: Some("   ".into()),
+            vat_id: Some("gb 123 456 789".into()),
+            ..Party::default()
+        };
+        let n = p.normalized().unwrap();
+        assert_eq!(n.name, "Acme");
+        assert_eq!(n.address_lines, ["1 High St"]);
+        assert_eq!(n.city, None);
+        assert_eq!(n.vat_id.as_deref(), Some("GB123456789"));
+    }
+
+    #[test]
+    fn ibans_are_checked_by_their_checksum() {
+        // Published examples.
+        for good in [
+            "GB82 WEST 1234 5698 7654 32",
+            "DE89370400440532013000",
+            "fr14 2004 1010 0505 0001 3m02 606",
+            "NO9386011117947",
+        ] {
+            let n = normalize_iban(good).unwrap_or_else(|e| panic!("{good}: {e}"));
+            assert!(!n.contains(' '));
+            assert_eq!(n, n.to_uppercase());
+        }
+        let swapped = normalize_iban("GB82 WEST 1234 5698 7654 23").unwrap_err();
+        assert_eq!(swapped.field, "iban");
+        assert!(swapped.reason.contains("check digits"), "{swapped}");
+        assert!(normalize_iban("GB82")
+            .unwrap_err()
+            .reason
+            .contains("15 to 34"));
+        assert!(normalize_iban("1282WEST12345698765432").is_err());
+    }
+
+    #[test]
+    fn payment_instructions_normalize_and_check() {
+        let given = PaymentInstructions {
+            iban: Some("gb82 west 1234 5698 7654 32".into()),
+            bic: Some("westgb2l".into()),
+            account_name: Some(" Acme Ltd ".into()),
+            note: Some("".into()),
+        };
+        let n = given.normalized().unwrap();
+        assert_eq!(n.iban.as_deref(), Some("GB82WEST12345698765432"));
+        assert_eq!(n.bic.as_deref(), Some("WESTGB2L"));
+        assert_eq!(n.account_name.as_deref(), Some("Acme Ltd"));
+        assert_eq!(n.note, None);
+        assert_eq!(n.check(), Ok(()));
+
+        let bad = PaymentInstructions {
+            iban: Some("GB00WEST12345698765432".into()),
+            bic: Some("WEST".into()),
+            ..PaymentInstructions::default()
+        };
+        let fields: Vec<_> = bad
+            .normalized()
+            .unwrap_err()
+            .iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(fields, ["iban", "bic"]);
+        assert!(PaymentInstructions::default().is_empty());
+    }
+}

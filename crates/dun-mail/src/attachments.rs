@@ -1,0 +1,387 @@
+//! The documents a message carries, from the store: the invoice as PDF
+//! (`dun-pdf`) and as a checked UBL e-invoice (`dun-ubl`), the statement of
+//! account as PDF. The same glue serves `dun invoice pdf`, `dun invoice
+//! xml`, `dun statement`, the delivery worker and `dun serve`.
+
+use dun_core::ledger::EntryKind;
+use dun_core::money::format_minor;
+use dun_core::statement::Statement;
+use dun_core::terms::{Installment, Terms};
+use dun_core::{Currency, Date};
+use dun_pdf::views::{self, InvoiceFacts};
+use dun_store::delivery::Claim;
+use dun_store::{Store, StoreError};
+use dun_ubl::{check_en16931, BillingReference, Header, UblDocument, ZeroRateCategory};
+
+use crate::send::Attachment;
+
+/// How long a portal link printed on a document works, in days.
+pub const PORTAL_LINK_DAYS: i32 = 90;
+
+pub const PDF: &str = "application/pdf";
+pub const XML: &str = "application/xml";
+
+/// Why a document could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum DocumentError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("the PDF cannot be rendered: {0}")]
+    Render(#[from] dun_pdf::RenderError),
+    /// The document cannot exist as asked (a draft, a broken EN 16931 rule…).
+    #[error("{0}")]
+    Refused(String),
+}
+
+/// A link to the customer's portal, valid [`PORTAL_LINK_DAYS`] from `today`,
+/// when a public address is configured.
+pub fn portal_link(
+    store: &mut Store,
+    org_id: i64,
+    customer_id: i64,
+    today: Date,
+    public_url: Option<&str>,
+) -> Result<Option<String>, StoreError> {
+    let Some(url) = public_url.filter(|u| !u.trim().is_empty()) else {
+        return Ok(None);
+    };
+    let token = store.portal_token(org_id, customer_id, today.add_days(PORTAL_LINK_DAYS))?;
+    Ok(Some(dun_store::portal::portal_url(url, &token)))
+}
+
+/// The policy's late fee and interest as a sentence, if it has any.
+pub fn late_payment(
+    store: &mut Store,
+    org_id: i64,
+    currency: Currency,
+) -> Result<Option<String>, StoreError> {
+    let policy = store.policy(org_id)?;
+    Ok(views::late_payment_sentence(&policy.policy, currency))
+}
+
+/// The invoice `number` as PDF: its number and bytes, its status judged as
+/// of `today`.
+pub fn invoice_pdf(
+    store: &mut Store,
+    org_id: i64,
+    number: &str,
+    today: Date,
+    public_url: Option<&str>,
+) -> Result<(String, Vec<u8>), DocumentError> {
+    let doc = store.invoice_document(org_id, number, today)?;
+    let inv = &doc.invoice;
+    let Some(number) = inv.number.clone() else {
+        return Err(DocumentError::Refused(format!(
+            "invoice #{} is a draft and has no number yet; issue it first with `dun invoice issue '#{}'`",
+            inv.id, inv.id
+        )));
+    };
+    let customer = store.customer(org_id, &inv.customer_ref)?;
+    let portal = portal_link(store, org_id, customer.id, today, public_url)?;
+    let late = late_payment(store, org_id, inv.currency)?;
+    let title = if inv.status == dun_core::state::SettlementStatus::Void {
+        "Invoice (void)"
+    } else {
+        "Invoice"
+    };
+    let view = views::invoice(&InvoiceFacts {
+        title,
+        number: &number,
+        currency: inv.currency,
+        issue_date: inv.issue_date,
+        due_date: inv.due_date,
+        terms: &inv.terms,
+        description: &inv.description,
+        lines: &inv.lines,
+        schedule: &inv.schedule,
+        totals: inv.totals,
+        fees_and_interest_minor: inv
+            .entries
+            .iter()
+            .filter(|e| matches!(e.entry.kind, EntryKind::Fee | EntryKind::Interest))
+            .filter(|e| e.entry.effective_date <= today)
+            .map(|e| e.entry.ar_minor)
+            .sum(),
+        open_minor: inv.open_minor,
+        seller: &doc.seller,
+        buyer: &doc.buyer,
+        customer_reference: Some(&inv.customer_ref),
+        instructions: &doc.payment,
+        late_payment: late,
+        portal_link: portal,
+    });
+    let pdf = dun_pdf::render_invoice(&view)?;
+    Ok((number, pdf))
+}
+
+/// The customer's statements for `[from, to]` as (statement, PDF bytes),
+/// one per currency.
+pub fn statement_pdfs(
+    store: &mut Store,
+    org_id: i64,
+    customer_ref: &str,
+    from: Date,
+    to: Date,
+    public_url: Option<&str>,
+) -> Result<Vec<(Statement, Vec<u8>)>, DocumentError> {
+    let found = store.customer_statements(org_id, customer_ref, from, to)?;
+    let portal = portal_link(store, org_id, found.customer.id, to, public_url)?;
+    found
+        .statements
+        .into_iter()
+        .map(|s| {
+            let view = views::statement(
+                &s,
+                &found.seller,
+                &found.buyer,
+                Some(&found.customer.reference),
+                &found.payment,
+                portal.clone(),
+            );
+            let pdf = dun_pdf::render_statement(&view)?;
+            Ok((s, pdf))
+        })
+        .collect()
+}
+
+/// The invoice or credit note `number` as a UBL file: its name
+/// (`NUMBER.xml`) and bytes. An error names every EN 16931 rule the
+/// document would break.
+pub fn invoice_ubl(
+    store: &mut Store,
+    org_id: i64,
+    number: &str,
+    today: Date,
+) -> Result<(String, Vec<u8>), DocumentError> {
+    let document = checked_ubl_document(store, org_id, number, today)?;
+    Ok((
+        format!("{}.xml", document.header.number),
+        document.to_xml().into_bytes(),
+    ))
+}
+
+/// The e-invoice, refused with every rule it breaks.
+pub fn checked_ubl_document(
+    store: &mut Store,
+    org_id: i64,
+    number: &str,
+    today: Date,
+) -> Result<UblDocument, DocumentError> {
+    let document = ubl_document(store, org_id, number, today)?;
+    let violations = check_en16931(&document);
+    if !violations.is_empty() {
+        let list: Vec<String> = violations.iter().map(|v| format!("  {v}")).collect();
+        return Err(DocumentError::Refused(format!(
+            "{} would not be a valid EN 16931 e-invoice; nothing was written:\n{}",
+            document.header.number,
+            list.join("\n")
+        )));
+    }
+    Ok(document)
+}
+
+/// The e-invoice or credit note numbered `number` (unchecked).
+pub fn ubl_document(
+    store: &mut Store,
+    org_id: i64,
+    number: &str,
+    today: Date,
+) -> Result<UblDocument, DocumentError> {
+    let (seller, payment) = store.seller(org_id)?;
+    let zero = store.zero_rate(org_id)?;
+    let zero_rate = ZeroRateCategory {
+        code: zero.category,
+        exemption_reason: zero.exemption_reason,
+    };
+    match store.invoice(org_id, number, today) {
+        Ok(invoice) => {
+            let Some(invoice_number) = invoice.number.clone() else {
+                return Err(DocumentError::Refused(format!(
+                    "invoice {number} is a draft; issue it first (`dun invoice issue {number}`): a draft has no number to put on an e-invoice"
+                )));
+            };
+            let buyer = store.buyer_by_ref(org_id, &invoice.customer_ref)?;
+            let interest = store
+                .policy(org_id)
+                .ok()
+                .and_then(|p| p.policy.interest)
+                .map(|i| format!("late payment interest {} % a year", i.annual_rate_percent));
+            let terms = terms_sentence(&invoice.terms, &invoice.schedule, invoice.currency);
+            let payment_terms = Some(match interest {
+                Some(i) => format!("{terms}; {i}"),
+                None => terms,
+            });
+            let header = Header {
+                number: invoice_number,
+                issue_date: invoice.issue_date,
+                due_date: Some(invoice.due_date),
+                currency: invoice.currency,
+                note: Some(invoice.description.clone()).filter(|d| !d.trim().is_empty()),
+                buyer_reference: Some(invoice.customer_ref.clone()),
+                seller,
+                buyer,
+                payment,
+                payment_terms,
+                billing_reference: None,
+            };
+            Ok(UblDocument::invoice(header, &invoice.lines, &zero_rate))
+        }
+        Err(StoreError::NotFound { .. }) => {
+            let note = store.credit_note(org_id, number).map_err(|e| match e {
+                StoreError::NotFound { .. } => DocumentError::Refused(format!(
+                    "no invoice or credit note numbered '{number}'; see `dun invoice list`"
+                )),
+                other => other.into(),
+            })?;
+            let buyer = store.buyer(org_id, note.customer_id)?;
+            let header = Header {
+                number: note.number.clone(),
+                issue_date: note.issue_date,
+                due_date: None,
+                currency: note.currency,
+                note: Some(note.reason.clone()).filter(|r| !r.trim().is_empty()),
+                buyer_reference: Some(note.customer_ref.clone()),
+                seller,
+                buyer,
+                payment,
+                payment_terms: None,
+                billing_reference: Some(BillingReference {
+                    number: note.invoice_number.clone(),
+                    issue_date: note.invoice_issue_date,
+                }),
+            };
+            let reason = if note.reason.trim().is_empty() {
+                format!("Credit against {}", note.invoice_number)
+            } else {
+                note.reason.clone()
+            };
+            Ok(UblDocument::credit_note(
+                header,
+                &note.invoice_lines,
+                note.amount_minor,
+                &reason,
+                &zero_rate,
+            ))
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// The terms as a sentence for the payment terms note (BT-20).
+fn terms_sentence(terms: &Terms, schedule: &[Installment], currency: Currency) -> String {
+    if schedule.len() > 1 {
+        let parts: Vec<String> = schedule
+            .iter()
+            .map(|i| {
+                format!(
+                    "{} {} on {}",
+                    format_minor(i.amount_minor, currency),
+                    currency,
+                    i.due_date
+                )
+            })
+            .collect();
+        return format!("In {} installments: {}", schedule.len(), parts.join(", "));
+    }
+    match terms {
+        Terms::DueOnReceipt => "Due on receipt".to_string(),
+        Terms::Net { days } => format!("Net {days} days"),
+        Terms::EndOfMonth { days } => {
+            format!("Due {days} days after the end of the month of issue")
+        }
+        Terms::Installments { .. } => "Due in installments".to_string(),
+    }
+}
+
+/// A file name from a document number: letters, digits, `-`, `_`, `.` kept.
+pub fn file_stem(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// The files a claimed message carries: an `invoice` message its PDF and
+/// its UBL e-invoice (`NUMBER.pdf`, `NUMBER.xml`), a `statement` message
+/// one PDF per currency (`statement-CUSTOMER-END[-CUR].pdf`); other kinds
+/// (dunning, credit notes) none. A document that cannot be made — an
+/// e-invoice breaking an EN 16931 rule, say — is an error, so the message
+/// fails before the server is reached and a person sees why.
+pub fn for_claim(
+    store: &mut Store,
+    org_id: i64,
+    claim: &Claim,
+    today: Date,
+    public_url: Option<&str>,
+) -> Result<Vec<Attachment>, DocumentError> {
+    let m = &claim.message;
+    match m.kind.as_str() {
+        "invoice" => {
+            let Some(number) = claim.document.as_ref().and_then(|d| d.number.clone()) else {
+                return Err(DocumentError::Refused(format!(
+                    "message #{} is for an invoice with no number (a draft)",
+                    m.id
+                )));
+            };
+            let (number, pdf) = invoice_pdf(store, org_id, &number, today, public_url)?;
+            let (xml_name, xml) = invoice_ubl(store, org_id, &number, today)?;
+            Ok(vec![
+                Attachment {
+                    filename: format!("{}.pdf", file_stem(&number)),
+                    content_type: PDF.into(),
+                    bytes: pdf,
+                },
+                Attachment {
+                    filename: file_stem(&xml_name),
+                    content_type: XML.into(),
+                    bytes: xml,
+                },
+            ])
+        }
+        "statement" => {
+            let (Some(from), Some(to)) = (m.period_start, m.period_end) else {
+                return Err(DocumentError::Refused(format!(
+                    "statement message #{} has no period",
+                    m.id
+                )));
+            };
+            let all = statement_pdfs(store, org_id, &m.customer_ref, from, to, public_url)?;
+            let several = all.len() > 1;
+            let stem = file_stem(&format!("statement-{}-{to}", m.customer_ref));
+            Ok(all
+                .into_iter()
+                .map(|(s, pdf)| Attachment {
+                    filename: if several {
+                        format!("{stem}-{}.pdf", s.currency.code())
+                    } else {
+                        format!("{stem}.pdf")
+                    },
+                    content_type: PDF.into(),
+                    bytes: pdf,
+                })
+                .collect())
+        }
+        _ => Ok(Vec::new()),
+    }
+}
+
+/// [`for_claim`] as the worker's attachment function
+/// ([`crate::worker::AttachmentsFn`]), documents judged as of `today`.
+pub fn documents(
+    today: Date,
+    public_url: Option<&str>,
+) -> impl FnMut(&mut Store, i64, &Claim) -> Result<Vec<Attachment>, String> + '_ {
+    move |store, org_id, claim| {
+        for_claim(store, org_id, claim, today, public_url).map_err(|e| {
+            format!(
+                "the documents of message #{} cannot be attached: {e}",
+                claim.message.id
+            )
+        })
+    }
+}

@@ -1,0 +1,370 @@
+//! The delivery worker: drains an organisation's outbox through a
+//! [`Transport`], one message at a time — claim (committed), write, send,
+//! record — so that a stop at any instant leaves at most the one message
+//! in flight to be confirmed by a person (see `dun_store::delivery` for the
+//! at-most-once guarantee). Used by `dun outbox send` and by `dun serve`.
+
+use std::collections::BTreeMap;
+
+use dun_core::money::format_minor;
+use dun_core::{Currency, Date};
+use dun_store::delivery::{Claim, Retry, STALE_CLAIM_SECS_DEFAULT};
+use dun_store::portal::portal_url;
+use dun_store::{Store, StoreError};
+use serde::Serialize;
+
+use crate::config::SmtpConfig;
+use crate::send::{build, Attachment, Outgoing, SendOutcome, Transport};
+use crate::template::{default_template, escape_html, Template, Vars};
+
+/// Most messages one call sends, at most.
+pub const DRAIN_LIMIT_MAX: usize = 100_000;
+
+/// What a drain did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct DeliveryReport {
+    /// Messages claimed and handed to the server.
+    pub claimed: usize,
+    pub sent: Vec<i64>,
+    /// Temporary failures, pending again later.
+    pub retried: Vec<i64>,
+    pub failed: Vec<i64>,
+    /// Ambiguous: a person confirms.
+    pub unknown: Vec<i64>,
+    /// Left `sending` by a stopped worker, now `unknown`.
+    pub recovered: Vec<i64>,
+}
+
+/// How a drain runs.
+pub struct DrainOptions<'a> {
+    /// This worker's name (unique per process: host, pid, a random part).
+    pub worker: &'a str,
+    pub limit: usize,
+    /// Claims older than this, by other workers, are taken for stopped ones.
+    pub stale_secs: i64,
+    /// The address portal links start with (`https://ar.example.com`).
+    pub public_url: &'a str,
+    /// The organisation's today (timeline dates, portal link expiry).
+    pub today: Date,
+    /// The current UTC time, `YYYY-MM-DDTHH:MM:SSZ`, read for each step.
+    pub now: &'a dyn Fn() -> String,
+}
+
+impl DrainOptions<'_> {
+    pub const STALE_SECS_DEFAULT: i64 = STALE_CLAIM_SECS_DEFAULT;
+}
+
+/// Files a message of a kind carries (the invoice's PDF and XML, the
+/// statement's PDF). Given the store, the organisation and the claim.
+pub type AttachmentsFn<'a> =
+    dyn FnMut(&mut Store, i64, &Claim) -> Result<Vec<Attachment>, String> + 'a;
+
+/// No attachments at all (tests, or a transport that must stay small); the
+/// documents themselves come from [`crate::attachments::documents`].
+pub fn no_attachments(_: &mut Store, _: i64, _: &Claim) -> Result<Vec<Attachment>, String> {
+    Ok(Vec::new())
+}
+
+/// A worker name unique to this process.
+pub fn worker_name() -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "host".into());
+    let mut nonce = [0u8; 4];
+    // Without randomness the pid and the host still name the process.
+    let _ = getrandom::fill(&mut nonce);
+    format!(
+        "{host}:{}:{}",
+        std::process::id(),
+        nonce.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    )
+}
+
+/// The rows of the invoices table: number, due date, amount, days overdue.
+struct Row {
+    number: String,
+    due: String,
+    amount: String,
+    days: String,
+}
+
+fn table_text(rows: &[Row]) -> String {
+    let head = Row {
+        number: "Invoice".into(),
+        due: "Due".into(),
+        amount: "Amount open".into(),
+        days: "Days overdue".into(),
+    };
+    let all: Vec<&Row> = std::iter::once(&head).chain(rows).collect();
+    let w = |f: &dyn Fn(&Row) -> usize| all.iter().map(|r| f(r)).max().unwrap_or(0);
+    let (wn, wd, wa, wy) = (
+        w(&|r| r.number.chars().count()),
+        w(&|r| r.due.chars().count()),
+        w(&|r| r.amount.chars().count()),
+        w(&|r| r.days.chars().count()),
+    );
+    all.iter()
+        .map(|r| {
+            format!(
+                "{:<wn$}  {:<wd$}  {:>wa$}  {:>wy$}",
+                r.number, r.due, r.amount, r.days
+            )
+            .trim_end()
+            .to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn table_html(rows: &[Row]) -> String {
+    let cell = "style=\"padding: 4px 12px; border-bottom: 1px solid #ddd\"";
+    let num = "style=\"padding: 4px 12px; border-bottom: 1px solid #ddd; text-align: right\"";
+    let mut html = format!(
+        "<table style=\"border-collapse: collapse\">\n<tr><th {cell}>Invoice</th><th {cell}>Due</th><th {num}>Amount open</th><th {num}>Days overdue</th></tr>\n"
+    );
+    for r in rows {
+        html.push_str(&format!(
+            "<tr><td {cell}>{}</td><td {cell}>{}</td><td {num}>{}</td><td {num}>{}</td></tr>\n",
+            escape_html(&r.number),
+            escape_html(&r.due),
+            escape_html(&r.amount),
+            escape_html(&r.days)
+        ));
+    }
+    html.push_str("</table>");
+    html
+}
+
+fn money(minor: i64, currency: &str) -> String {
+    match Currency::parse(currency) {
+        Ok(c) => format!("{} {}", c.code(), format_minor(minor, c)),
+        Err(_) => format!("{currency} {minor}"),
+    }
+}
+
+/// The values of every placeholder for a claimed message.
+pub fn vars_for(claim: &Claim, public_url: &str) -> Vars {
+    let m = &claim.message;
+    let mut vars = Vars::default();
+    vars.set("org_name", claim.org_name.clone());
+    vars.set("customer_name", m.customer_name.clone());
+    vars.set("customer_ref", m.customer_ref.clone());
+    vars.set("as_of", m.as_of.to_string());
+    let link = portal_url(public_url, &claim.portal_token);
+    vars.set_with_html(
+        "portal_link",
+        link.clone(),
+        format!("<a href=\"{0}\">{0}</a>", escape_html(&link)),
+    );
+    let mut rows = Vec::new();
+    let mut totals: BTreeMap<String, i64> = BTreeMap::new();
+    if let Some(items) = m.detail["items"].as_array() {
+        for item in items {
+            let currency = item["currency"].as_str().unwrap_or("").to_string();
+            let open = item["open_minor"].as_i64().unwrap_or(0);
+            let days = item["days_past_due"].as_i64().unwrap_or(0);
+            let mut number = item["number"].as_str().unwrap_or("").to_string();
+            if let Some(n) = item["installment"]["number"].as_i64() {
+                number.push_str(&format!(" (installment {n})"));
+            }
+            rows.push(Row {
+                number,
+                due: item["due_date"].as_str().unwrap_or("").to_string(),
+                amount: money(open, &currency),
+                days: if days > 0 {
+                    days.to_string()
+                } else {
+                    "-".into()
+                },
+            });
+            *totals.entry(currency).or_default() += open;
+        }
+    }
+    if let Some(doc) = &claim.document {
+        let number = doc.number.clone().unwrap_or_default();
+        vars.set("invoice_number", number.clone());
+        vars.set("invoice_total", money(doc.total_minor, &doc.currency));
+        vars.set("due_date", doc.due_date.to_string());
+        if rows.is_empty() {
+            let days = m.as_of.days_since(doc.due_date);
+            rows.push(Row {
+                number,
+                due: doc.due_date.to_string(),
+                amount: money(doc.open_minor, &doc.currency),
+                days: if days > 0 {
+                    days.to_string()
+                } else {
+                    "-".into()
+                },
+            });
+            *totals.entry(doc.currency.clone()).or_default() += doc.open_minor;
+        }
+    }
+    if let (Some(start), Some(end)) = (m.period_start, m.period_end) {
+        vars.set("period_start", start.to_string());
+        vars.set("period_end", end.to_string());
+    }
+    vars.set("invoice_count", rows.len().to_string());
+    vars.set(
+        "total",
+        if totals.is_empty() {
+            "-".to_string()
+        } else {
+            totals
+                .iter()
+                .map(|(c, v)| money(*v, c))
+                .collect::<Vec<_>>()
+                .join(" + ")
+        },
+    );
+    if rows.is_empty() {
+        vars.set_with_html("invoices_table", "(none)", "<p>(none)</p>");
+    } else {
+        vars.set_with_html("invoices_table", table_text(&rows), table_html(&rows));
+    }
+    vars
+}
+
+/// The organisation's wording of the claim's template, or the built-in one.
+pub fn template_for(claim: &Claim) -> Template {
+    match &claim.template {
+        Some(t) => Template {
+            subject: t.subject.clone(),
+            text: t.text_body.clone(),
+            html: t.html_body.clone(),
+        },
+        None => default_template(&claim.message.template),
+    }
+}
+
+/// Writes the message a claim is for.
+pub fn compose(
+    claim: &Claim,
+    public_url: &str,
+    attachments: Vec<Attachment>,
+) -> Result<Outgoing, String> {
+    let name = &claim.message.template;
+    let rendered = template_for(claim)
+        .render(name, &vars_for(claim, public_url))
+        .map_err(|e| e.to_string())?;
+    Ok(Outgoing {
+        to: claim.recipient.clone(),
+        subject: rendered.subject,
+        text: rendered.text,
+        html: rendered.html,
+        message_id: claim
+            .message
+            .message_id
+            .clone()
+            .unwrap_or_else(|| format!("dun.{}.outbox@dun", claim.message.id)),
+        attachments,
+    })
+}
+
+/// Sends what is due in the organisation's outbox, up to `limit` messages,
+/// each with its documents ([`crate::attachments::for_claim`]: an invoice's
+/// PDF and UBL e-invoice, a statement's PDF), judged as of `options.today`
+/// with portal links under `options.public_url`. What `dun outbox send`
+/// and `dun serve` call.
+pub fn deliver_with_documents(
+    store: &mut Store,
+    org_id: i64,
+    config: &SmtpConfig,
+    transport: &mut dyn Transport,
+    options: &DrainOptions<'_>,
+) -> Result<DeliveryReport, StoreError> {
+    let mut documents = crate::attachments::documents(options.today, Some(options.public_url));
+    deliver_pending(store, org_id, config, transport, &mut documents, options)
+}
+
+/// Sends what is due in the organisation's outbox, up to `limit` messages,
+/// with the attachments `attachments` gives each.
+pub fn deliver_pending(
+    store: &mut Store,
+    org_id: i64,
+    config: &SmtpConfig,
+    transport: &mut dyn Transport,
+    attachments: &mut AttachmentsFn<'_>,
+    options: &DrainOptions<'_>,
+) -> Result<DeliveryReport, StoreError> {
+    let now = options.now;
+    let mut report = DeliveryReport {
+        recovered: store.recover_stale_claims(
+            org_id,
+            options.worker,
+            &now(),
+            options.stale_secs,
+            options.today,
+        )?,
+        ..DeliveryReport::default()
+    };
+    let limit = options.limit.min(DRAIN_LIMIT_MAX);
+    while report.claimed < limit {
+        let Some(claim) =
+            store.claim_next_message(org_id, options.worker, &now(), options.today)?
+        else {
+            break;
+        };
+        report.claimed += 1;
+        let id = claim.message.id;
+        // Anything that fails before the server is reached is certain.
+        let prepared = attachments(store, org_id, &claim)
+            .and_then(|files| compose(&claim, options.public_url, files))
+            .and_then(|out| {
+                let subject = out.subject.clone();
+                build(config, &out).map(|built| (built, subject))
+            });
+        let ((envelope, bytes), subject) = match prepared {
+            Ok(p) => p,
+            Err(e) => {
+                store.record_permanent_failure(
+                    org_id,
+                    id,
+                    options.worker,
+                    &now(),
+                    options.today,
+                    &e,
+                )?;
+                report.failed.push(id);
+                continue;
+            }
+        };
+        match transport.send(&envelope, &bytes) {
+            SendOutcome::Sent(_) => {
+                store.record_sent(org_id, id, options.worker, &now(), options.today, &subject)?;
+                report.sent.push(id);
+            }
+            SendOutcome::Temporary(e) => {
+                match store.record_temporary_failure(
+                    org_id,
+                    id,
+                    options.worker,
+                    &now(),
+                    options.today,
+                    &e,
+                )? {
+                    Retry::At(_) => report.retried.push(id),
+                    Retry::GaveUp => report.failed.push(id),
+                }
+            }
+            SendOutcome::Permanent(e) => {
+                store.record_permanent_failure(
+                    org_id,
+                    id,
+                    options.worker,
+                    &now(),
+                    options.today,
+                    &e,
+                )?;
+                report.failed.push(id);
+            }
+            SendOutcome::Ambiguous(e) => {
+                store.record_unknown(org_id, id, options.worker, &now(), options.today, &e)?;
+                report.unknown.push(id);
+            }
+        }
+    }
+    Ok(report)
+}

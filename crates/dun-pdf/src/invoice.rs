@@ -1,0 +1,270 @@
+//! The invoice (and credit note) document.
+
+use crate::canvas::{Font, Fonts, ACCENT, ACCENT_LIGHT, BLACK, GREY};
+use crate::layout::{Align, Column, Doc, BODY_PT, CONTENT_WIDTH_PT, SMALL_PT};
+use crate::{InvoiceView, RenderError};
+
+const LINE_LABELS: [&str; 5] = ["Description", "Qty", "Unit price", "Tax", "Amount"];
+
+fn line_columns() -> [Column; 5] {
+    let fixed = 50.0 + 82.0 + 48.0 + 88.0;
+    [
+        Column {
+            width: CONTENT_WIDTH_PT - fixed,
+            align: Align::Left,
+        },
+        Column {
+            width: 50.0,
+            align: Align::Right,
+        },
+        Column {
+            width: 82.0,
+            align: Align::Right,
+        },
+        Column {
+            width: 48.0,
+            align: Align::Right,
+        },
+        Column {
+            width: 88.0,
+            align: Align::Right,
+        },
+    ]
+}
+
+/// Draws the document's head on the first page: the seller on the left,
+/// the title and its figures on the right. Returns where it ends.
+pub(crate) fn head(
+    doc: &mut Doc<'_>,
+    title: &str,
+    seller: &crate::PartyView,
+    meta: &[(&str, String)],
+) {
+    let (x, right) = (doc.x(), doc.right());
+    let top = doc.y + 14.0;
+    // Seller, top left.
+    let mut y = top + 4.0;
+    for line in doc.fonts.wrap(Font::Bold, 15.0, &seller.name, 260.0) {
+        doc.page().text(x, y, Font::Bold, 15.0, BLACK, &line);
+        y += 18.0;
+    }
+    for line in &seller.lines {
+        doc.page().text(x, y, Font::Regular, SMALL_PT, GREY, line);
+        y += 11.0;
+    }
+    // Title, top right.
+    doc.text_right(right, top + 10.0, Font::Bold, 24.0, ACCENT, title);
+    let mut my = top + 32.0;
+    for (label, value) in meta {
+        let w = doc.width(Font::Bold, BODY_PT, value);
+        doc.page()
+            .text(right - 190.0, my, Font::Regular, SMALL_PT, GREY, label);
+        doc.page()
+            .text(right - w, my, Font::Bold, BODY_PT, BLACK, value);
+        my += 14.0;
+    }
+    doc.y = y.max(my) + 10.0;
+    let y = doc.y;
+    doc.page().line(x, y, right, y, 1.2, ACCENT);
+    doc.y += 16.0;
+}
+
+/// A shaded box on the right with a label and a large figure.
+pub(crate) fn amount_box(doc: &mut Doc<'_>, y: f32, label: &str, amount: &str, note: &str) -> f32 {
+    let (w, h) = (190.0, 66.0);
+    let x = doc.right() - w;
+    doc.page().rect(x, y, w, h, ACCENT_LIGHT);
+    doc.page().rect(x, y, 3.0, h, ACCENT);
+    doc.page().text(
+        x + 14.0,
+        y + 17.0,
+        Font::Bold,
+        SMALL_PT,
+        ACCENT,
+        &label.to_uppercase(),
+    );
+    doc.page()
+        .text(x + 14.0, y + 40.0, Font::Bold, 17.0, BLACK, amount);
+    doc.page()
+        .text(x + 14.0, y + 56.0, Font::Regular, SMALL_PT, GREY, note);
+    y + h
+}
+
+pub fn render(view: &InvoiceView) -> Result<Vec<u8>, RenderError> {
+    let fonts = Fonts::load()?;
+    let title = if view.title.is_empty() {
+        "Invoice"
+    } else {
+        view.title.as_str()
+    };
+    let mut doc = Doc::new(&fonts, format!("{title} {} (continued)", view.number));
+    let mut meta: Vec<(&str, String)> = vec![
+        ("Number", view.number.clone()),
+        ("Issue date", view.issue_date.clone()),
+        ("Due date", view.due_date.clone()),
+    ];
+    if let Some(r) = &view.customer_reference {
+        meta.push(("Customer", r.clone()));
+    }
+    head(&mut doc, title, &view.seller, &meta);
+
+    // Bill to, and the amount due.
+    let top = doc.y;
+    let bill_end = doc.party(doc.x(), top, 250.0, "Bill to", &view.buyer);
+    let box_end = amount_box(
+        &mut doc,
+        top - 10.0,
+        &format!("Amount due ({})", view.currency),
+        &view.amount_due,
+        &format!("Due {}", view.due_date),
+    );
+    doc.y = bill_end.max(box_end) + 12.0;
+    if let Some(d) = view.description.as_deref().filter(|d| !d.is_empty()) {
+        let x = doc.x();
+        doc.paragraph(x, CONTENT_WIDTH_PT, Font::Regular, BODY_PT, BLACK, d);
+        doc.y += 8.0;
+    }
+
+    // Lines.
+    let columns = line_columns();
+    doc.ensure(60.0);
+    doc.table_header(&columns, &LINE_LABELS);
+    for (i, line) in view.lines.iter().enumerate() {
+        doc.table_row(
+            &columns,
+            &LINE_LABELS,
+            &[
+                line.description.clone(),
+                line.quantity.clone(),
+                line.unit_price.clone(),
+                line.tax_rate.clone(),
+                line.amount.clone(),
+            ],
+            Font::Regular,
+            i % 2 == 1,
+        );
+    }
+
+    // Totals, right.
+    let mut rows: Vec<(String, String, bool)> =
+        vec![("Subtotal".into(), view.subtotal.clone(), false)];
+    for t in &view.taxes {
+        rows.push((t.label.clone(), t.amount.clone(), false));
+    }
+    rows.push((
+        format!("Total ({})", view.currency),
+        view.total.clone(),
+        true,
+    ));
+    if let Some(fees) = &view.fees_and_interest {
+        rows.push(("Late fees and interest".into(), fees.clone(), false));
+    }
+    if let Some(paid) = &view.paid {
+        rows.push(("Paid and credited".into(), format!("-{paid}"), false));
+    }
+    if view.paid.is_some() || view.fees_and_interest.is_some() {
+        rows.push((
+            format!("Amount due ({})", view.currency),
+            view.amount_due.clone(),
+            true,
+        ));
+    }
+    doc.ensure(rows.len() as f32 * 18.0 + 20.0);
+    doc.y += 8.0;
+    let right = doc.right();
+    let label_x = right - 230.0;
+    for (label, amount, strong) in &rows {
+        if *strong {
+            let y = doc.y + 6.0;
+            doc.page().line(label_x, y, right, y, 0.8, BLACK);
+            doc.y += 7.0;
+        }
+        doc.y += 16.0;
+        let (font, size) = if *strong {
+            (Font::Bold, 10.5)
+        } else {
+            (Font::Regular, BODY_PT)
+        };
+        let y = doc.y;
+        doc.page().text(label_x, y, font, size, BLACK, label);
+        doc.text_right(right - 6.0, y, font, size, BLACK, amount);
+    }
+    doc.y += 10.0;
+
+    if !view.installments.is_empty() {
+        doc.section("Installments");
+        for i in &view.installments {
+            doc.ensure(14.0);
+            doc.y += 14.0;
+            let (x, y) = (doc.x(), doc.y);
+            doc.page()
+                .text(x, y, Font::Regular, BODY_PT, BLACK, &i.label);
+            doc.text_right(x + 250.0, y, Font::Regular, BODY_PT, BLACK, &i.amount);
+        }
+        doc.y += 4.0;
+    }
+
+    let x = doc.x();
+    if !view.payment_terms.is_empty() {
+        doc.section("Payment terms");
+        doc.paragraph(
+            x,
+            CONTENT_WIDTH_PT,
+            Font::Regular,
+            BODY_PT,
+            BLACK,
+            &view.payment_terms,
+        );
+    }
+    if let Some(late) = view.late_payment.as_deref().filter(|l| !l.is_empty()) {
+        doc.section("Late payment");
+        doc.paragraph(x, CONTENT_WIDTH_PT, Font::Regular, BODY_PT, BLACK, late);
+    }
+    payment_block(
+        &mut doc,
+        &view.payment_instructions,
+        view.portal_link.as_deref(),
+    );
+
+    let footer = footer_text(&view.seller, &format!("{title} {}", view.number));
+    let pages = doc.finish(&footer);
+    crate::canvas::write_pdf(
+        &fonts,
+        &pages,
+        &crate::canvas::Info {
+            title: &format!("{title} {}", view.number),
+            author: &view.seller.name,
+        },
+    )
+}
+
+/// "How to pay" and the portal link, shared by every document.
+pub(crate) fn payment_block(doc: &mut Doc<'_>, instructions: &[String], portal: Option<&str>) {
+    if instructions.is_empty() && portal.is_none() {
+        return;
+    }
+    // The block stays on one page: a link apart from its sentence helps no one.
+    let lines = instructions.len() + if portal.is_some() { 2 } else { 0 };
+    doc.ensure(30.0 + lines as f32 * 14.0);
+    doc.section("How to pay");
+    let x = doc.x();
+    for line in instructions {
+        doc.paragraph(x, CONTENT_WIDTH_PT, Font::Regular, BODY_PT, BLACK, line);
+    }
+    if let Some(link) = portal {
+        doc.y += 4.0;
+        doc.paragraph(
+            x,
+            CONTENT_WIDTH_PT,
+            Font::Regular,
+            BODY_PT,
+            BLACK,
+            "See what is open and pay online:",
+        );
+        doc.paragraph(x, CONTENT_WIDTH_PT, Font::Bold, BODY_PT, ACCENT, link);
+    }
+}
+
+pub(crate) fn footer_text(seller: &crate::PartyView, document: &str) -> String {
+    format!("{} · {document}", seller.name)
+}

@@ -1,0 +1,154 @@
+//! The dunning letter (final demand) for a ladder's letter steps.
+
+use crate::canvas::{Font, Fonts, BLACK};
+use crate::invoice::{footer_text, head, payment_block};
+use crate::layout::{Align, Column, Doc, BODY_PT, CONTENT_WIDTH_PT};
+use crate::{LetterView, RenderError};
+
+const LABELS: [&str; 5] = ["Invoice", "Issued", "Due", "Days overdue", "Amount open"];
+
+fn columns() -> [Column; 5] {
+    let fixed = 80.0 + 80.0 + 80.0 + 100.0;
+    [
+        Column {
+            width: CONTENT_WIDTH_PT - fixed,
+            align: Align::Left,
+        },
+        Column {
+            width: 80.0,
+            align: Align::Left,
+        },
+        Column {
+            width: 80.0,
+            align: Align::Left,
+        },
+        Column {
+            width: 80.0,
+            align: Align::Right,
+        },
+        Column {
+            width: 100.0,
+            align: Align::Right,
+        },
+    ]
+}
+
+pub fn render(view: &LetterView) -> Result<Vec<u8>, RenderError> {
+    let fonts = Fonts::load()?;
+    let title = if view.title.is_empty() {
+        "Final demand"
+    } else {
+        view.title.as_str()
+    };
+    let mut doc = Doc::new(
+        &fonts,
+        format!(
+            "{title} · {} · {} (continued)",
+            view.recipient.name, view.date
+        ),
+    );
+    let mut meta: Vec<(&str, String)> = vec![("Date", view.date.clone())];
+    if let Some(r) = &view.reference {
+        meta.push(("Our reference", r.clone()));
+    }
+    head(&mut doc, title, &view.sender, &meta);
+
+    let top = doc.y;
+    doc.y = doc.party(doc.x(), top, 260.0, "To", &view.recipient) + 8.0;
+    let x = doc.x();
+    doc.paragraph(x, CONTENT_WIDTH_PT, Font::Bold, 11.0, BLACK, &view.subject);
+    doc.y += 10.0;
+    if !view.salutation.is_empty() {
+        doc.paragraph(
+            x,
+            CONTENT_WIDTH_PT,
+            Font::Regular,
+            BODY_PT,
+            BLACK,
+            &view.salutation,
+        );
+        doc.y += 6.0;
+    }
+    for p in &view.paragraphs {
+        doc.paragraph(x, CONTENT_WIDTH_PT, Font::Regular, BODY_PT, BLACK, p);
+        doc.y += 6.0;
+    }
+
+    let columns = columns();
+    doc.y += 4.0;
+    doc.ensure(60.0);
+    doc.table_header(&columns, &LABELS);
+    for (i, inv) in view.invoices.iter().enumerate() {
+        doc.table_row(
+            &columns,
+            &LABELS,
+            &[
+                inv.number.clone(),
+                inv.issue_date.clone(),
+                inv.due_date.clone(),
+                inv.days_overdue.clone(),
+                inv.amount_open.clone(),
+            ],
+            Font::Regular,
+            i % 2 == 1,
+        );
+    }
+    doc.table_row(
+        &columns,
+        &LABELS,
+        &[
+            format!("Total now due ({})", view.currency),
+            String::new(),
+            String::new(),
+            String::new(),
+            view.total.clone(),
+        ],
+        Font::Bold,
+        false,
+    );
+    doc.y += 10.0;
+    for p in &view.closing_paragraphs {
+        doc.paragraph(x, CONTENT_WIDTH_PT, Font::Regular, BODY_PT, BLACK, p);
+        doc.y += 6.0;
+    }
+    payment_block(
+        &mut doc,
+        &view.payment_instructions,
+        view.portal_link.as_deref(),
+    );
+    // The sign-off and the signature stay together.
+    doc.ensure(52.0);
+    doc.y += 10.0;
+    if !view.sign_off.is_empty() {
+        doc.paragraph(
+            x,
+            CONTENT_WIDTH_PT,
+            Font::Regular,
+            BODY_PT,
+            BLACK,
+            &view.sign_off,
+        );
+    }
+    if !view.signature.is_empty() {
+        doc.y += 14.0;
+        doc.paragraph(
+            x,
+            CONTENT_WIDTH_PT,
+            Font::Bold,
+            BODY_PT,
+            BLACK,
+            &view.signature,
+        );
+    }
+
+    let footer = footer_text(&view.sender, &format!("{title} · {}", view.date));
+    let pages = doc.finish(&footer);
+    crate::canvas::write_pdf(
+        &fonts,
+        &pages,
+        &crate::canvas::Info {
+            title: &format!("{title}: {}", view.recipient.name),
+            author: &view.sender.name,
+        },
+    )
+}

@@ -1,0 +1,40 @@
+//! Dun's documents as PDF: the invoice (and credit note), the statement of
+//! account and the dunning letter.
+//!
+//! The renderer takes plain view structs ([`InvoiceView`], [`StatementView`],
+//! [`LetterView`]) whose text is already formatted, lays them out itself
+//! (A4, its own simple flow with page breaks and page numbers) and writes the
+//! PDF with `pdf-writer`, embedding the vendored DejaVu Sans faces subset to
+//! the glyphs used. Nothing is fetched at build or run time; no I/O, no clock.
+//! [`views`] builds the view structs from `dun-core` types.
+
+mod canvas;
+mod invoice;
+mod layout;
+mod letter;
+mod model;
+mod statement;
+pub mod views;
+
+pub use model::*;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RenderError {
+    #[error("{0}")]
+    Font(String),
+}
+
+/// The invoice (or, titled so, the credit note) as PDF bytes.
+pub fn render_invoice(view: &InvoiceView) -> Result<Vec<u8>, RenderError> {
+    invoice::render(view)
+}
+
+/// The statement of account as PDF bytes.
+pub fn render_statement(view: &StatementView) -> Result<Vec<u8>, RenderError> {
+    statement::render(view)
+}
+
+/// The dunning letter as PDF bytes.
+pub fn render_letter(view: &LetterView) -> Result<Vec<u8>, RenderError> {
+    letter::render(view)
+}

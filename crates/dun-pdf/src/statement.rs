@@ -1,0 +1,192 @@
+//! The statement of account.
+
+use crate::canvas::{Font, Fonts, BLACK, GREY, RULE, SHADE};
+use crate::invoice::{amount_box, footer_text, head, payment_block};
+use crate::layout::{Align, Column, Doc, BODY_PT, CONTENT_WIDTH_PT, SMALL_PT};
+use crate::{RenderError, StatementView};
+
+const LABELS: [&str; 5] = ["Date", "Description", "Charges", "Credits", "Balance"];
+
+fn columns() -> [Column; 5] {
+    let fixed = 76.0 + 74.0 + 74.0 + 78.0;
+    [
+        Column {
+            width: 76.0,
+            align: Align::Left,
+        },
+        Column {
+            width: CONTENT_WIDTH_PT - fixed,
+            align: Align::Left,
+        },
+        Column {
+            width: 74.0,
+            align: Align::Right,
+        },
+        Column {
+            width: 74.0,
+            align: Align::Right,
+        },
+        Column {
+            width: 78.0,
+            align: Align::Right,
+        },
+    ]
+}
+
+pub fn render(view: &StatementView) -> Result<Vec<u8>, RenderError> {
+    let fonts = Fonts::load()?;
+    let title = "Statement of account";
+    let mut doc = Doc::new(
+        &fonts,
+        format!(
+            "{title} · {} · {} (continued)",
+            view.customer.name, view.period
+        ),
+    );
+    let mut meta: Vec<(&str, String)> = vec![
+        ("Date", view.date.clone()),
+        ("Period", view.period.clone()),
+        ("Currency", view.currency.clone()),
+    ];
+    if let Some(r) = &view.customer_reference {
+        meta.push(("Customer", r.clone()));
+    }
+    head(&mut doc, "Statement", &view.seller, &meta);
+
+    let top = doc.y;
+    let party_end = doc.party(doc.x(), top, 250.0, "Statement for", &view.customer);
+    let box_end = amount_box(
+        &mut doc,
+        top - 10.0,
+        &format!("Balance ({})", view.currency),
+        &view.closing_balance,
+        &format!("as of {}", view.date),
+    );
+    doc.y = party_end.max(box_end) + 16.0;
+
+    // Summary strip: opening, charges, credits, closing.
+    let cells = [
+        ("Opening balance", &view.opening_balance),
+        ("Charges", &view.total_charges),
+        ("Payments and credits", &view.total_credits),
+        ("Closing balance", &view.closing_balance),
+    ];
+    let w = CONTENT_WIDTH_PT / cells.len() as f32;
+    let (x0, y) = (doc.x(), doc.y);
+    doc.page().rect(x0, y, CONTENT_WIDTH_PT, 40.0, SHADE);
+    for (i, (label, amount)) in cells.iter().enumerate() {
+        let x = x0 + w * i as f32;
+        if i > 0 {
+            doc.page().line(x, y + 6.0, x, y + 34.0, 0.5, RULE);
+        }
+        doc.page()
+            .text(x + 10.0, y + 14.0, Font::Regular, SMALL_PT, GREY, label);
+        doc.page()
+            .text(x + 10.0, y + 31.0, Font::Bold, 11.0, BLACK, amount);
+    }
+    doc.y += 54.0;
+
+    let columns = columns();
+    doc.table_header(&columns, &LABELS);
+    let period_start = view.period.split(" to ").next().unwrap_or("").to_string();
+    doc.table_row(
+        &columns,
+        &LABELS,
+        &[
+            period_start,
+            "Opening balance".into(),
+            String::new(),
+            String::new(),
+            view.opening_balance.clone(),
+        ],
+        Font::Bold,
+        false,
+    );
+    for (i, line) in view.lines.iter().enumerate() {
+        doc.table_row(
+            &columns,
+            &LABELS,
+            &[
+                line.date.clone(),
+                line.description.clone(),
+                line.charge.clone(),
+                line.credit.clone(),
+                line.balance.clone(),
+            ],
+            Font::Regular,
+            i % 2 == 0,
+        );
+    }
+    doc.table_row(
+        &columns,
+        &LABELS,
+        &[
+            view.date.clone(),
+            "Closing balance".into(),
+            view.total_charges.clone(),
+            view.total_credits.clone(),
+            view.closing_balance.clone(),
+        ],
+        Font::Bold,
+        false,
+    );
+
+    if !view.aging.is_empty() {
+        doc.y += 8.0;
+        doc.section(&format!(
+            "What is open, by days past due ({})",
+            view.currency
+        ));
+        doc.ensure(50.0);
+        doc.y += 4.0;
+        let n = view.aging.len() as f32;
+        let w = CONTENT_WIDTH_PT / n;
+        let labels: Vec<&str> = view.aging.iter().map(|a| a.label.as_str()).collect();
+        let cols: Vec<Column> = (0..view.aging.len())
+            .map(|_| Column {
+                width: w,
+                align: Align::Right,
+            })
+            .collect();
+        doc.table_header(&cols, &labels);
+        let amounts: Vec<String> = view.aging.iter().map(|a| a.amount.clone()).collect();
+        doc.table_row(&cols, &labels, &amounts, Font::Bold, false);
+    }
+    if let Some(credit) = &view.unapplied_credit {
+        doc.y += 6.0;
+        let x = doc.x();
+        doc.paragraph(
+            x,
+            CONTENT_WIDTH_PT,
+            Font::Regular,
+            BODY_PT,
+            BLACK,
+            &format!(
+                "Payments received and not yet applied to an invoice: {credit} {}. The balance above is net of them.",
+                view.currency
+            ),
+        );
+    }
+    payment_block(
+        &mut doc,
+        &view.payment_instructions,
+        view.portal_link.as_deref(),
+    );
+
+    let footer = footer_text(
+        &view.seller,
+        &format!("Statement for {} · {}", view.customer.name, view.period),
+    );
+    let pages = doc.finish(&footer);
+    crate::canvas::write_pdf(
+        &fonts,
+        &pages,
+        &crate::canvas::Info {
+            title: &format!(
+                "Statement of account: {}, {}",
+                view.customer.name, view.period
+            ),
+            author: &view.seller.name,
+        },
+    )
+}

@@ -1,0 +1,537 @@
+//! Builders of the view structs from the domain's types: amounts formatted
+//! with grouping, terms and the credit policy's fees and interest put into
+//! sentences, a statement's lines and aging. Pure: the caller loads the data.
+
+use std::collections::BTreeMap;
+
+use dun_core::collections::policy::{
+    Effect, FeeBasis, InterestStart, LateFee, Policy, PolicyAmount,
+};
+use dun_core::invoice::{format_quantity, format_tax_rate, InvoiceLine, Totals};
+use dun_core::money::format_minor;
+use dun_core::party::{Party, PaymentInstructions};
+use dun_core::statement::{OpenInvoice, Statement};
+use dun_core::terms::{Installment, Terms};
+use dun_core::{Currency, Date};
+
+use crate::{
+    InvoiceLineView, InvoiceView, LabelledAmount, LetterInvoiceView, LetterView, PartyView,
+    StatementLineView, StatementView,
+};
+
+/// `1234567.5` → `"1,234,567.50"`: minor units with thousands grouped.
+pub fn amount(amount_minor: i64, currency: Currency) -> String {
+    let plain = format_minor(amount_minor, currency);
+    let (sign, digits) = match plain.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", plain.as_str()),
+    };
+    let (whole, frac) = match digits.split_once('.') {
+        Some((w, f)) => (w, Some(f)),
+        None => (digits, None),
+    };
+    let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    match frac {
+        Some(f) => format!("{sign}{grouped}.{f}"),
+        None => format!("{sign}{grouped}"),
+    }
+}
+
+/// A policy amount (a fee, a cap) in `currency`, formatted.
+fn policy_amount(value: PolicyAmount, currency: Currency) -> String {
+    format!("{} {currency}", amount(value.in_minor(currency), currency))
+}
+
+/// The lines under a party's name: address, VAT and company ids, e-mail.
+pub fn party(party: &Party) -> PartyView {
+    let mut lines = party.address_block();
+    if let Some(vat) = party.vat_id.as_deref().filter(|v| !v.is_empty()) {
+        lines.push(format!("VAT ID {vat}"));
+    }
+    if let Some(id) = party.company_id.as_deref().filter(|v| !v.is_empty()) {
+        lines.push(format!("Company no. {id}"));
+    }
+    if let Some(email) = party.email.as_deref().filter(|v| !v.is_empty()) {
+        lines.push(email.to_string());
+    }
+    if let Some(phone) = party.phone.as_deref().filter(|v| !v.is_empty()) {
+        lines.push(phone.to_string());
+    }
+    PartyView {
+        name: party.name.clone(),
+        lines,
+    }
+}
+
+pub fn invoice_lines(lines: &[InvoiceLine], currency: Currency) -> Vec<InvoiceLineView> {
+    lines
+        .iter()
+        .map(|l| InvoiceLineView {
+            description: l.description.clone(),
+            quantity: format_quantity(l.quantity_e4),
+            unit_price: amount(l.unit_price_minor, currency),
+            tax_rate: format!("{}%", format_tax_rate(l.tax_rate_ppm)),
+            amount: amount(l.net_minor(), currency),
+        })
+        .collect()
+}
+
+/// Tax per rate, highest rate first: `("Tax 20% on 1,000.00", "200.00")`.
+/// Rates that bring no tax and no net are left out; a zero rate with net
+/// amounts is shown, so the reader sees why no tax was charged.
+pub fn taxes(lines: &[InvoiceLine], currency: Currency) -> Vec<LabelledAmount> {
+    let mut by_rate: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
+    for l in lines {
+        let slot = by_rate.entry(l.tax_rate_ppm).or_default();
+        slot.0 += l.net_minor();
+        slot.1 += l.tax_minor();
+    }
+    by_rate
+        .into_iter()
+        .rev()
+        .filter(|(_, (net, tax))| *net != 0 || *tax != 0)
+        .map(|(rate, (net, tax))| LabelledAmount {
+            label: format!(
+                "Tax {}% on {}",
+                format_tax_rate(rate),
+                amount(net, currency)
+            ),
+            amount: amount(tax, currency),
+        })
+        .collect()
+}
+
+/// Payment terms as a sentence.
+pub fn terms_sentence(terms: &Terms, due_date: Date) -> String {
+    match terms {
+        Terms::DueOnReceipt => format!("Due on receipt ({due_date})."),
+        Terms::Net { days } => format!(
+            "Net {days}: payment is due within {days} days of the invoice date, by {due_date}."
+        ),
+        Terms::EndOfMonth { days } => format!(
+            "Payment is due {days} days after the end of the month of the invoice, by {due_date}."
+        ),
+        Terms::Installments { days } => {
+            let list: Vec<String> = days.iter().map(u32::to_string).collect();
+            format!(
+                "Payable in {} installments, {} days after the invoice date; the last falls due on {due_date}.",
+                days.len(),
+                list.join(", ")
+            )
+        }
+    }
+}
+
+/// The late-payment penalties and interest of the credit policy, in
+/// sentences for the invoice; None when the policy charges neither.
+pub fn late_payment_sentence(policy: &Policy, currency: Currency) -> Option<String> {
+    let mut parts = Vec::new();
+    if let Some(fee) = &policy.late_fee {
+        let first_step = policy
+            .ladder
+            .iter()
+            .filter(|s| s.effects.contains(&Effect::LateFee))
+            .map(|s| s.days_past_due)
+            .min();
+        if let Some(days) = first_step {
+            parts.push(fee_sentence(fee, days, currency));
+        }
+    }
+    if let Some(rule) = &policy.interest {
+        let start = match rule.start {
+            InterestStart::Grace if rule.grace_days == 0 => "from the due date".to_string(),
+            InterestStart::Grace => format!("from {} days after the due date", rule.grace_days),
+            InterestStart::Notice => "from the date stated in our notice".to_string(),
+        };
+        let base = if rule.compound {
+            "the overdue amount, fees and interest included"
+        } else {
+            "the overdue amount"
+        };
+        let mut s = format!(
+            "Interest at {}% a year accrues daily on {base} {start}",
+            rule.annual_rate_percent
+        );
+        if let Some(cap) = rule.monthly_cap {
+            s.push_str(&format!(
+                ", at most {} a month per invoice",
+                policy_amount(cap, currency)
+            ));
+        }
+        s.push('.');
+        parts.push(s);
+    }
+    (!parts.is_empty()).then(|| parts.join(" "))
+}
+
+fn fee_sentence(fee: &LateFee, days: u32, currency: Currency) -> String {
+    let what = match (fee.flat, fee.percent) {
+        (Some(flat), Some(pct)) => format!(
+            "a late fee of {} plus {pct}% of the overdue amount",
+            policy_amount(flat, currency)
+        ),
+        (Some(flat), None) => format!("a late fee of {}", policy_amount(flat, currency)),
+        (None, Some(pct)) => format!("a late fee of {pct}% of the overdue amount"),
+        (None, None) => "a late fee".to_string(),
+    };
+    let mut s = format!("An invoice unpaid {days} days after its due date incurs {what}");
+    if fee.per == FeeBasis::Period {
+        s.push_str(&format!(
+            ", charged again every {} days while it stays unpaid",
+            fee.period_days
+        ));
+    }
+    if let Some(cap) = fee.cap {
+        s.push_str(&format!(
+            " (at most {} in fees per invoice)",
+            policy_amount(cap, currency)
+        ));
+    }
+    s.push('.');
+    s
+}
+
+/// How to pay, line by line; `reference` is what the payer should quote.
+pub fn payment_instructions(p: &PaymentInstructions, reference: &str) -> Vec<String> {
+    let mut lines = Vec::new();
+    if let Some(name) = p.account_name.as_deref().filter(|v| !v.is_empty()) {
+        lines.push(format!("Account holder: {name}"));
+    }
+    if let Some(iban) = p.iban.as_deref().filter(|v| !v.is_empty()) {
+        lines.push(format!("IBAN: {}", group_iban(iban)));
+    }
+    if let Some(bic) = p.bic.as_deref().filter(|v| !v.is_empty()) {
+        lines.push(format!("BIC: {bic}"));
+    }
+    if !lines.is_empty() && !reference.is_empty() {
+        lines.push(format!("Reference: {reference}"));
+    }
+    if let Some(note) = p.note.as_deref().filter(|v| !v.is_empty()) {
+        lines.push(note.to_string());
+    }
+    lines
+}
+
+/// IBANs are read in groups of four.
+fn group_iban(iban: &str) -> String {
+    let chars: Vec<char> = iban.chars().filter(|c| !c.is_whitespace()).collect();
+    chars
+        .chunks(4)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// What an invoice document needs, in the domain's types.
+pub struct InvoiceFacts<'a> {
+    /// `"Invoice"`, or `"Credit note"`.
+    pub title: &'a str,
+    pub number: &'a str,
+    pub currency: Currency,
+    pub issue_date: Date,
+    pub due_date: Date,
+    pub terms: &'a Terms,
+    pub description: &'a str,
+    pub lines: &'a [InvoiceLine],
+    pub schedule: &'a [Installment],
+    pub totals: Totals,
+    /// Late fees and interest charged on the invoice since it was issued.
+    pub fees_and_interest_minor: i64,
+    /// What is open on the invoice now (fees and interest included).
+    pub open_minor: i64,
+    pub seller: &'a Party,
+    pub buyer: &'a Party,
+    pub customer_reference: Option<&'a str>,
+    pub instructions: &'a PaymentInstructions,
+    pub late_payment: Option<String>,
+    pub portal_link: Option<String>,
+}
+
+pub fn invoice(f: &InvoiceFacts<'_>) -> InvoiceView {
+    let c = f.currency;
+    // Paid, credited or written off: everything billed less what is open.
+    let billed_minor = f.totals.total_minor + f.fees_and_interest_minor;
+    let paid_minor = billed_minor - f.open_minor;
+    let paid = (paid_minor > 0).then(|| amount(paid_minor, c));
+    let fees_and_interest =
+        (f.fees_and_interest_minor != 0).then(|| amount(f.fees_and_interest_minor, c));
+    let amount_due = f.open_minor;
+    InvoiceView {
+        title: f.title.to_string(),
+        number: f.number.to_string(),
+        issue_date: f.issue_date.to_string(),
+        due_date: f.due_date.to_string(),
+        currency: c.to_string(),
+        seller: party(f.seller),
+        buyer: party(f.buyer),
+        customer_reference: f.customer_reference.map(str::to_string),
+        description: Some(f.description.to_string()).filter(|d| !d.is_empty()),
+        lines: invoice_lines(f.lines, c),
+        subtotal: amount(f.totals.subtotal_minor, c),
+        taxes: taxes(f.lines, c),
+        total: amount(f.totals.total_minor, c),
+        fees_and_interest,
+        paid,
+        amount_due: amount(amount_due.max(0), c),
+        installments: if f.schedule.len() > 1 {
+            f.schedule
+                .iter()
+                .map(|i| LabelledAmount {
+                    label: format!("Due {}", i.due_date),
+                    amount: format!("{} {c}", amount(i.amount_minor, c)),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        },
+        payment_terms: terms_sentence(f.terms, f.due_date),
+        late_payment: f.late_payment.clone(),
+        payment_instructions: payment_instructions(f.instructions, f.number),
+        portal_link: f.portal_link.clone(),
+    }
+}
+
+/// Aging bucket labels as a reader reads them: `1-30` → `1-30 days`.
+fn bucket_label(label: &str) -> String {
+    match label {
+        "current" => "Not yet due".to_string(),
+        other => format!("{other} days"),
+    }
+}
+
+/// A statement of account as its PDF shows it.
+pub fn statement(
+    s: &Statement,
+    seller: &Party,
+    customer: &Party,
+    customer_reference: Option<&str>,
+    instructions: &PaymentInstructions,
+    portal_link: Option<String>,
+) -> StatementView {
+    let c = s.currency;
+    let mut aging: Vec<LabelledAmount> = s
+        .aging_labels
+        .iter()
+        .zip(&s.aging_minor)
+        .map(|(label, minor)| LabelledAmount {
+            label: bucket_label(label),
+            amount: amount(*minor, c),
+        })
+        .collect();
+    aging.push(LabelledAmount {
+        label: "Total open".to_string(),
+        amount: amount(s.aging_total_minor(), c),
+    });
+    StatementView {
+        seller: party(seller),
+        customer: party(customer),
+        customer_reference: customer_reference.map(str::to_string),
+        date: s.to.to_string(),
+        period: format!("{} to {}", s.from, s.to),
+        currency: c.to_string(),
+        opening_balance: amount(s.opening_minor, c),
+        lines: s
+            .lines
+            .iter()
+            .map(|l| StatementLineView {
+                date: l.date.to_string(),
+                description: l.description(),
+                charge: l.charge_minor().map(|a| amount(a, c)).unwrap_or_default(),
+                credit: l.credit_minor().map(|a| amount(a, c)).unwrap_or_default(),
+                balance: amount(l.balance_minor, c),
+            })
+            .collect(),
+        total_charges: amount(s.charges_minor, c),
+        total_credits: amount(s.credits_minor, c),
+        closing_balance: amount(s.closing_minor, c),
+        aging,
+        unapplied_credit: (s.unapplied_credit_minor != 0)
+            .then(|| amount(s.unapplied_credit_minor, c)),
+        payment_instructions: payment_instructions(
+            instructions,
+            customer_reference.unwrap_or_default(),
+        ),
+        portal_link,
+    }
+}
+
+/// What a final demand needs, in the domain's types.
+pub struct LetterFacts<'a> {
+    pub title: &'a str,
+    pub sender: &'a Party,
+    pub recipient: &'a Party,
+    pub date: Date,
+    pub customer_reference: Option<&'a str>,
+    pub currency: Currency,
+    /// The invoices the letter demands, e.g. a statement's overdue ones.
+    pub invoices: &'a [OpenInvoice],
+    /// The date by which payment must arrive.
+    pub pay_by: Date,
+    pub late_payment: Option<String>,
+    pub instructions: &'a PaymentInstructions,
+    pub portal_link: Option<String>,
+    /// Who signs, e.g. "Accounts receivable, Northwind Supplies Ltd".
+    pub signature: &'a str,
+}
+
+/// A final demand in the firm, plain tone of the default ladder's letter step.
+pub fn final_demand(f: &LetterFacts<'_>) -> LetterView {
+    let c = f.currency;
+    let total_minor: i64 = f.invoices.iter().map(|i| i.open_minor).sum();
+    let total = amount(total_minor, c);
+    let count = f.invoices.len();
+    let plural = if count == 1 { "invoice" } else { "invoices" };
+    let mut paragraphs = vec![format!(
+        "Despite our earlier reminders, the {plural} below {} still unpaid. The amount now due is {total} {c}.",
+        if count == 1 { "is" } else { "are" }
+    )];
+    if let Some(late) = &f.late_payment {
+        let mut chars = late.chars();
+        let late = match chars.next() {
+            Some(first) => first.to_lowercase().chain(chars).collect::<String>(),
+            None => String::new(),
+        };
+        paragraphs.push(format!("Under our terms of payment, {late}"));
+    }
+    let closing = vec![
+        format!(
+            "Please pay {total} {c} in full by {}. If you have already paid, please let us know the date and reference so we can match it; if something on these invoices is in dispute, tell us now.",
+            f.pay_by
+        ),
+        format!(
+            "If we receive neither payment nor a reply by {}, we will place your account on hold and may pass the debt to a collection agency or take legal action without further notice.",
+            f.pay_by
+        ),
+    ];
+    LetterView {
+        title: f.title.to_string(),
+        sender: party(f.sender),
+        recipient: party(f.recipient),
+        date: f.date.to_string(),
+        reference: f.customer_reference.map(str::to_string),
+        subject: format!("{}: {count} overdue {plural}, {total} {c}", f.title),
+        salutation: format!("Dear {},", f.recipient.name),
+        paragraphs,
+        invoices: f
+            .invoices
+            .iter()
+            .map(|i| LetterInvoiceView {
+                number: i.number.clone(),
+                issue_date: i.issue_date.to_string(),
+                due_date: i.due_date.to_string(),
+                days_overdue: i.days_past_due.max(0).to_string(),
+                amount_open: amount(i.open_minor, c),
+            })
+            .collect(),
+        currency: c.to_string(),
+        total,
+        closing_paragraphs: closing,
+        sign_off: "Yours faithfully,".to_string(),
+        signature: f.signature.to_string(),
+        payment_instructions: payment_instructions(
+            f.instructions,
+            f.customer_reference.unwrap_or_default(),
+        ),
+        portal_link: f.portal_link.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_are_grouped_by_thousands() {
+        let usd = Currency::parse("USD").unwrap();
+        let jpy = Currency::parse("JPY").unwrap();
+        assert_eq!(amount(123_456_789, usd), "1,234,567.89");
+        assert_eq!(amount(-100_000, usd), "-1,000.00");
+        assert_eq!(amount(5, usd), "0.05");
+        assert_eq!(amount(1_000, jpy), "1,000");
+        assert_eq!(amount(999, jpy), "999");
+    }
+
+    #[test]
+    fn taxes_are_grouped_per_rate() {
+        let usd = Currency::parse("USD").unwrap();
+        let lines = vec![
+            InvoiceLine::new("a", 10_000, 10_000, 200_000).unwrap(),
+            InvoiceLine::new("b", 20_000, 5_000, 200_000).unwrap(),
+            InvoiceLine::new("c", 10_000, 3_000, 0).unwrap(),
+        ];
+        let t = taxes(&lines, usd);
+        assert_eq!(t.len(), 2);
+        assert_eq!(t[0].label, "Tax 20% on 200.00");
+        assert_eq!(t[0].amount, "40.00");
+        assert_eq!(t[1].label, "Tax 0% on 30.00");
+    }
+
+    #[test]
+    fn the_default_policy_becomes_a_late_payment_sentence() {
+        let usd = Currency::parse("USD").unwrap();
+        let policy =
+            dun_core::collections::document::parse(dun_core::collections::document::DEFAULT_POLICY)
+                .unwrap();
+        let s = late_payment_sentence(&policy, usd).unwrap();
+        assert!(s.contains("late fee"), "{s}");
+        assert!(s.contains("Interest at"), "{s}");
+    }
+
+    #[test]
+    fn iban_in_groups_of_four() {
+        let p = PaymentInstructions {
+            iban: Some("GB82WEST12345698765432".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            payment_instructions(&p, "INV-1"),
+            vec!["IBAN: GB82 WEST 1234 5698 7654 32", "Reference: INV-1"]
+        );
+    }
+}
+
+#[cfg(test)]
+mod invoice_tests {
+    use super::*;
+
+    #[test]
+    fn fees_raise_what_is_due_and_do_not_hide_what_was_paid() {
+        let usd = Currency::parse("USD").unwrap();
+        let lines = vec![InvoiceLine::new("work", 10_000, 100_000, 0).unwrap()];
+        let terms = Terms::Net { days: 30 };
+        let (p, i) = (Party::named("Seller"), PaymentInstructions::default());
+        let facts = |fees: i64, open: i64| InvoiceFacts {
+            title: "Invoice",
+            number: "INV-1",
+            currency: usd,
+            issue_date: Date::parse("2026-01-01").unwrap(),
+            due_date: Date::parse("2026-01-31").unwrap(),
+            terms: &terms,
+            description: "",
+            lines: &lines,
+            schedule: &[],
+            totals: dun_core::invoice::totals(&lines),
+            fees_and_interest_minor: fees,
+            open_minor: open,
+            seller: &p,
+            buyer: &p,
+            customer_reference: None,
+            instructions: &i,
+            late_payment: None,
+            portal_link: None,
+        };
+        let v = invoice(&facts(4_000, 54_000));
+        assert_eq!(v.fees_and_interest.as_deref(), Some("40.00"));
+        assert_eq!(v.paid.as_deref(), Some("500.00"));
+        assert_eq!(v.amount_due, "540.00");
+        let fresh = invoice(&facts(0, 100_000));
+        assert_eq!((fresh.paid, fresh.fees_and_interest), (None, None));
+        assert_eq!(fresh.amount_due, "1,000.00");
+    }
+}

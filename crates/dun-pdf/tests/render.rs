@@ -1,0 +1,434 @@
+//! Renders each document from the domain's types through `views`, then
+//! reads it back with poppler (`pdftotext`: the text a person and a machine
+//! see) and rasterises it (`pdftoppm`). `DUN_UPDATE_SCREENSHOTS=1` writes the
+//! PNGs to docs/screenshots/.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use dun_core::aging::AgingEdges;
+use dun_core::book::Book;
+use dun_core::collections::document::{parse, DEFAULT_POLICY};
+use dun_core::invoice::{totals, InvoiceDraft, InvoiceLine};
+use dun_core::ledger::EntryKind;
+use dun_core::party::{Party, PaymentInstructions};
+use dun_core::posting::AllocationRequest;
+use dun_core::statement::{statements, StatementInput};
+use dun_core::terms::Terms;
+use dun_core::{Currency, Date};
+use dun_pdf::views::{self, InvoiceFacts, LetterFacts};
+
+fn day(s: &str) -> Date {
+    Date::parse(s).unwrap()
+}
+
+fn eur() -> Currency {
+    Currency::parse("EUR").unwrap()
+}
+
+fn seller() -> Party {
+    Party {
+        name: "Northwind Supplies Ltd".into(),
+        address_lines: vec!["14 Harbour Street".into()],
+        city: Some("Bristol".into()),
+        postcode: Some("BS1 4RN".into()),
+        country_code: Some("GB".into()),
+        vat_id: Some("GB123456789".into()),
+        company_id: Some("08123456".into()),
+        email: Some("accounts@northwind.example".into()),
+        ..Party::default()
+    }
+}
+
+fn buyer() -> Party {
+    Party {
+        name: "Acme Engineering GmbH".into(),
+        address_lines: vec![
+            "Attn: Accounts payable".into(),
+            "Friedrichstraße 120".into(),
+        ],
+        city: Some("Berlin".into()),
+        postcode: Some("10117".into()),
+        country_code: Some("DE".into()),
+        vat_id: Some("DE811907980".into()),
+        ..Party::default()
+    }
+}
+
+fn instructions() -> PaymentInstructions {
+    PaymentInstructions {
+        iban: Some("GB82WEST12345698765432".into()),
+        bic: Some("WESTGB2L".into()),
+        account_name: Some("Northwind Supplies Ltd".into()),
+        note: Some("Please quote the reference so we can match your payment.".into()),
+    }
+}
+
+const PORTAL: &str = "https://pay.northwind.example/p/7f3c9a21";
+
+fn lines(n: usize) -> Vec<InvoiceLine> {
+    let items = [
+        (
+            "Hydraulic pump HP-200, refurbished",
+            20_000,
+            48_500,
+            200_000,
+        ),
+        (
+            "On-site installation and commissioning (hours)",
+            65_000,
+            9_500,
+            200_000,
+        ),
+        ("Seal kit SK-12", 40_000, 1_875, 200_000),
+        ("Travel: Bristol to Berlin, return", 10_000, 42_000, 0),
+        (
+            "Annual maintenance plan, 12 months, billed in advance",
+            10_000,
+            120_000,
+            200_000,
+        ),
+    ];
+    (0..n)
+        .map(|i| {
+            let (d, q, p, t) = items[i % items.len()];
+            InvoiceLine::new(d, q, p, t).unwrap()
+        })
+        .collect()
+}
+
+fn invoice_pdf(line_count: usize) -> Vec<u8> {
+    let lines = lines(line_count);
+    let policy = parse(DEFAULT_POLICY).unwrap();
+    let terms = Terms::Net { days: 30 };
+    let (seller, buyer, instructions) = (seller(), buyer(), instructions());
+    let view = views::invoice(&InvoiceFacts {
+        title: "Invoice",
+        number: "INV-000042",
+        currency: eur(),
+        issue_date: day("2026-11-02"),
+        due_date: day("2026-12-02"),
+        terms: &terms,
+        description: "Pump replacement at the Spandau plant, order PO-88231.",
+        lines: &lines,
+        schedule: &[],
+        totals: totals(&lines),
+        fees_and_interest_minor: 0,
+        open_minor: totals(&lines).total_minor,
+        seller: &seller,
+        buyer: &buyer,
+        customer_reference: Some("C0042"),
+        instructions: &instructions,
+        late_payment: views::late_payment_sentence(&policy, eur()),
+        portal_link: Some(PORTAL.into()),
+    });
+    dun_pdf::render_invoice(&view).unwrap()
+}
+
+/// A customer's autumn: invoices, a part payment, a credit note, a fee.
+fn book() -> (Book, BTreeMap<i64, String>, BTreeMap<i64, String>) {
+    let mut book = Book::new();
+    let issue = |book: &mut Book, date: &str, l: Vec<InvoiceLine>| {
+        book.issue(&InvoiceDraft {
+            customer_id: 1,
+            currency: eur(),
+            issue_date: day(date),
+            terms: Terms::Net { days: 30 },
+            description: String::new(),
+            lines: l,
+            installments: Vec::new(),
+        })
+        .unwrap()
+    };
+    let a = issue(&mut book, "2026-07-15", lines(2));
+    issue(&mut book, "2026-09-03", lines(3)[2..].to_vec());
+    let c = issue(&mut book, "2026-10-01", lines(1));
+    issue(&mut book, "2026-11-02", lines(5));
+    book.charge(a, EntryKind::Fee, 4_000, day("2026-10-02"))
+        .unwrap();
+    book.receive(
+        1,
+        eur(),
+        day("2026-10-06"),
+        250_000,
+        &AllocationRequest::OldestDueFirst,
+    )
+    .unwrap();
+    let credit = book
+        .reduce(c, EntryKind::CreditNote, 9_700, day("2026-10-20"))
+        .unwrap();
+    let mut payments = BTreeMap::new();
+    payments.insert(1, "BACS 771203".to_string());
+    let mut credit_notes = BTreeMap::new();
+    credit_notes.insert(credit, "CN-000007".to_string());
+    (book, payments, credit_notes)
+}
+
+fn statement_pdf() -> Vec<u8> {
+    let (book, payments, credit_notes) = book();
+    let edges = AgingEdges::standard();
+    let all = statements(&StatementInput {
+        customer_id: 1,
+        from: day("2026-10-01"),
+        to: day("2026-11-30"),
+        edges: &edges,
+        entries: &book.entries,
+        invoices: &book.invoices,
+        credit_notes: &credit_notes,
+        payments: &payments,
+    })
+    .unwrap();
+    assert_eq!(all.len(), 1);
+    let view = views::statement(
+        &all[0],
+        &seller(),
+        &buyer(),
+        Some("C0042"),
+        &instructions(),
+        Some(PORTAL.into()),
+    );
+    dun_pdf::render_statement(&view).unwrap()
+}
+
+fn letter_pdf() -> Vec<u8> {
+    let (book, payments, credit_notes) = book();
+    let edges = AgingEdges::standard();
+    let s = statements(&StatementInput {
+        customer_id: 1,
+        from: day("2026-12-01"),
+        to: day("2026-12-20"),
+        edges: &edges,
+        entries: &book.entries,
+        invoices: &book.invoices,
+        credit_notes: &credit_notes,
+        payments: &payments,
+    })
+    .unwrap()
+    .remove(0);
+    let overdue: Vec<_> = s
+        .open_invoices
+        .iter()
+        .filter(|i| i.days_past_due > 0)
+        .cloned()
+        .collect();
+    let policy = parse(DEFAULT_POLICY).unwrap();
+    let (seller, buyer, instructions) = (seller(), buyer(), instructions());
+    let view = views::final_demand(&LetterFacts {
+        title: "Final demand",
+        sender: &seller,
+        recipient: &buyer,
+        date: day("2026-12-20"),
+        customer_reference: Some("C0042"),
+        currency: eur(),
+        invoices: &overdue,
+        pay_by: day("2027-01-03"),
+        late_payment: views::late_payment_sentence(&policy, eur()),
+        instructions: &instructions,
+        portal_link: Some(PORTAL.into()),
+        signature: "Jane Holloway, Credit control, Northwind Supplies Ltd",
+    });
+    dun_pdf::render_letter(&view).unwrap()
+}
+
+/// Whether poppler's tools are here; if not, says so loudly (and fails
+/// when the CI requires them).
+fn poppler(test: &str) -> bool {
+    let ok = Command::new("pdftotext").arg("-v").output().is_ok()
+        && Command::new("pdftoppm").arg("-v").output().is_ok();
+    if !ok {
+        let message =
+            format!("SKIPPED: {test} because pdftotext/pdftoppm (poppler-utils) are not installed");
+        if std::env::var("DUN_TEST_REQUIRE_TOOLS").as_deref() == Ok("1") {
+            panic!("{message}, and DUN_TEST_REQUIRE_TOOLS=1");
+        }
+        eprintln!("{message}");
+    }
+    ok
+}
+
+fn text_of(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("doc.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let out = Command::new("pdftotext")
+        .args(["-layout", "-enc", "UTF-8"])
+        .arg(&path)
+        .arg("-")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "pdftotext refused the PDF: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "poppler complained: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Rasterises the first page; with DUN_UPDATE_SCREENSHOTS=1 keeps it as
+/// docs/screenshots/NAME.png.
+fn png_of(pdf: &[u8], name: &str) -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("doc.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let prefix = dir.path().join(name);
+    let out = Command::new("pdftoppm")
+        .args(["-png", "-r", "80", "-singlefile"])
+        .arg(&path)
+        .arg(&prefix)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success() && out.stderr.is_empty(),
+        "pdftoppm: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let png = std::fs::read(prefix.with_extension("png")).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    if std::env::var("DUN_UPDATE_SCREENSHOTS").as_deref() == Ok("1") {
+        let dest: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../docs/screenshots")
+            .join(format!("{name}.png"));
+        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        std::fs::write(&dest, &png).unwrap();
+    }
+    png
+}
+
+fn squash(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[test]
+fn the_invoice_says_what_it_is_and_adds_up() {
+    let pdf = invoice_pdf(5);
+    assert!(pdf.starts_with(b"%PDF-"));
+    assert!(
+        pdf.len() < 120_000,
+        "subset fonts keep an invoice small, got {} bytes",
+        pdf.len()
+    );
+    if !poppler("the_invoice_says_what_it_is_and_adds_up") {
+        return;
+    }
+    let text = squash(&text_of(&pdf));
+    for needle in [
+        "Invoice",
+        "INV-000042",
+        "Issue date 2026-11-02",
+        "Due date 2026-12-02",
+        "Northwind Supplies Ltd",
+        "Acme Engineering GmbH",
+        "Friedrichstraße 120",
+        "VAT ID DE811907980",
+        "Hydraulic pump HP-200, refurbished",
+        // 6.5 h × 95.00 = 617.50, right-aligned in its column.
+        "6.5 95.00 20% 617.50",
+        "Subtotal 3,282.50",
+        "Tax 20% on 2,862.50 572.50",
+        "Tax 0% on 420.00 0.00",
+        "Total (EUR) 3,855.00",
+        "AMOUNT DUE (EUR)",
+        "Net 30",
+        "late fee of 40.00 EUR",
+        "Interest at 8% a year",
+        "IBAN: GB82 WEST 1234 5698 7654 32",
+        "Reference: INV-000042",
+        PORTAL,
+        "Page 1 of 1",
+    ] {
+        assert!(text.contains(needle), "'{needle}' is not in:\n{text}");
+    }
+    png_of(&pdf, "invoice");
+}
+
+#[test]
+fn a_long_invoice_flows_onto_numbered_pages_with_its_header_repeated() {
+    let pdf = invoice_pdf(60);
+    if !poppler("a_long_invoice_flows_onto_numbered_pages_with_its_header_repeated") {
+        return;
+    }
+    let text = text_of(&pdf);
+    let pages: Vec<&str> = text
+        .split('\u{c}')
+        .filter(|p| !p.trim().is_empty())
+        .collect();
+    assert!(pages.len() >= 2, "60 lines fit on one page?\n{text}");
+    let n = pages.len();
+    for (i, page) in pages.iter().enumerate() {
+        let page = squash(page);
+        assert!(page.contains(&format!("Page {} of {n}", i + 1)), "{page}");
+        if page.contains("Seal kit") {
+            assert!(
+                page.contains("Description Qty Unit price Tax Amount"),
+                "{page}"
+            );
+        }
+        if i > 0 {
+            assert!(page.contains("Invoice INV-000042 (continued)"), "{page}");
+        }
+    }
+    // Every line made it: 60 lines, 12 of each item.
+    assert_eq!(text.matches("Seal kit SK-12").count(), 12);
+    assert!(text.rfind("Total (EUR)") > text.rfind("Seal kit"), "{text}");
+}
+
+#[test]
+fn the_statement_runs_from_opening_to_closing_with_an_aging() {
+    let pdf = statement_pdf();
+    if !poppler("the_statement_runs_from_opening_to_closing_with_an_aging") {
+        return;
+    }
+    let text = squash(&text_of(&pdf));
+    for needle in [
+        "Statement",
+        "Period 2026-10-01 to 2026-11-30",
+        "Acme Engineering GmbH",
+        // Before October: the invoices of July (1,905.00) and September (90.00).
+        "2026-10-01 Opening balance 1,995.00",
+        "2026-10-01 Invoice INV-000003 1,164.00 3,159.00",
+        "2026-10-02 Late fee on INV-000001 40.00 3,199.00",
+        "2026-10-06 Payment received (ref BACS 771203) 2,500.00 699.00",
+        // The description wraps in its column; the amounts stay on its first line.
+        "2026-10-20 Credit note CN-000007 on 97.00 602.00 INV-000003",
+        "2026-11-02 Invoice INV-000004 3,855.00 4,457.00",
+        "2026-11-30 Closing balance 5,059.00 2,597.00 4,457.00",
+        "Not yet due 1-30 days 31-60 days 61-90 days 90+ days Total open",
+        // INV-000003 is 30 days late; INV-000004 falls due on 2026-12-02.
+        "3,855.00 602.00 0.00 0.00 0.00 4,457.00",
+        "Page 1 of 1",
+    ] {
+        assert!(text.contains(needle), "'{needle}' is not in:\n{text}");
+    }
+    assert!(!text.contains("not yet applied"), "{text}");
+    png_of(&pdf, "statement");
+}
+
+#[test]
+fn the_final_demand_lists_the_overdue_invoices_and_the_total() {
+    let pdf = letter_pdf();
+    if !poppler("the_final_demand_lists_the_overdue_invoices_and_the_total") {
+        return;
+    }
+    let text = squash(&text_of(&pdf));
+    for needle in [
+        "Final demand",
+        "Dear Acme Engineering GmbH,",
+        "Invoice Issued Due Days overdue Amount open",
+        "INV-000003 2026-10-01 2026-10-31 50 602.00",
+        "INV-000004 2026-11-02 2026-12-02 18 3,855.00",
+        "Total now due (EUR) 4,457.00",
+        "Please pay 4,457.00 EUR in full by 2027-01-03",
+        "Yours faithfully,",
+        "Jane Holloway",
+        PORTAL,
+    ] {
+        assert!(text.contains(needle), "'{needle}' is not in:\n{text}");
+    }
+    png_of(&pdf, "letter");
+}

@@ -1,0 +1,269 @@
+//! The server's settings: defaults, then a TOML file, then `DUN_*`
+//! environment variables, each step overriding the one before. Every error
+//! names the key (or variable), the value and what is accepted.
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use serde::Deserialize;
+
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// JSON when standard error is not a terminal, text when it is.
+    Auto,
+    Json,
+    Text,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Address and port to listen on.
+    pub listen: SocketAddr,
+    /// A SQLite file path or a `postgres://` URL.
+    pub database_url: String,
+    /// The address people reach the server at (links in e-mails).
+    pub public_url: String,
+    /// Database connections the server keeps open.
+    pub pool_size: usize,
+    /// Largest request body accepted.
+    pub body_limit_bytes: usize,
+    /// Longest a request may take before it is answered 503.
+    pub request_timeout_ms: u64,
+    /// How long in-flight requests get to finish after SIGTERM.
+    pub shutdown_grace_ms: u64,
+    pub log_format: LogFormat,
+    /// Whether this process runs the daily collections of each
+    /// organisation at its local `run_at` time.
+    pub scheduler: bool,
+    /// How often the scheduler looks for a run that is due.
+    pub scheduler_interval_ms: u64,
+    /// A claimed run whose heartbeat is older than this is taken over.
+    pub run_claim_stale_ms: u64,
+    /// How long a browser session lasts.
+    pub session_hours: u64,
+    /// Failed sign-ins allowed per address and client in a window.
+    pub login_failures_max: u32,
+    pub login_window_ms: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database_url: "dun.sqlite".into(),
+            public_url: "http://127.0.0.1:8080".into(),
+            pool_size: 8,
+            body_limit_bytes: 1024 * 1024,
+            request_timeout_ms: 30_000,
+            shutdown_grace_ms: 30_000,
+            log_format: LogFormat::Auto,
+            scheduler: true,
+            scheduler_interval_ms: 60_000,
+            run_claim_stale_ms: 10 * 60_000,
+            session_hours: 12,
+            login_failures_max: 5,
+            login_window_ms: 15 * 60_000,
+        }
+    }
+}
+
+/// Limits on the settings themselves.
+const POOL_SIZE_MAX: usize = 256;
+const BODY_LIMIT_BYTES_MAX: usize = 64 * 1024 * 1024;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+impl Config {
+    /// Reads `file` (if given) over the defaults, then the environment.
+    pub fn load(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Config, ConfigError> {
+        let mut config = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    ConfigError(format!(
+                        "cannot read the config file {}: {e}",
+                        path.display()
+                    ))
+                })?;
+                Config::from_toml(&text)
+                    .map_err(|e| ConfigError(format!("{}: {}", path.display(), e.0)))?
+            }
+            None => Config::default(),
+        };
+        for (key, value) in env {
+            config.set_env(&key, &value)?;
+        }
+        config.check()?;
+        Ok(config)
+    }
+
+    pub fn from_toml(text: &str) -> Result<Config, ConfigError> {
+        let config: Config = toml::from_str(text).map_err(|e| ConfigError(e.to_string()))?;
+        config.check()?;
+        Ok(config)
+    }
+
+    /// Applies one `DUN_*` variable; others are ignored. The CLI's
+    /// `DUN_DATABASE_URL` is the same setting as `database_url`.
+    fn set_env(&mut self, key: &str, value: &str) -> Result<(), ConfigError> {
+        fn number<T: std::str::FromStr>(
+            key: &str,
+            value: &str,
+            what: &str,
+        ) -> Result<T, ConfigError> {
+            value
+                .trim()
+                .parse()
+                .map_err(|_| ConfigError(format!("{key}: '{value}' is not {what}")))
+        }
+        fn flag(key: &str, value: &str) -> Result<bool, ConfigError> {
+            match value.trim().to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" | "on" => Ok(true),
+                "0" | "false" | "no" | "off" => Ok(false),
+                _ => Err(ConfigError(format!(
+                    "{key}: '{value}' is not true or false (also accepted: 1/0, yes/no, on/off)"
+                ))),
+            }
+        }
+        match key {
+            "DUN_LISTEN" => {
+                self.listen = number(key, value, "an address and port such as 127.0.0.1:8080")?
+            }
+            "DUN_DATABASE_URL" => self.database_url = value.to_string(),
+            "DUN_PUBLIC_URL" => self.public_url = value.to_string(),
+            "DUN_POOL_SIZE" => self.pool_size = number(key, value, "a whole number")?,
+            "DUN_BODY_LIMIT_BYTES" => {
+                self.body_limit_bytes = number(key, value, "a whole number of bytes")?
+            }
+            "DUN_REQUEST_TIMEOUT_MS" => {
+                self.request_timeout_ms = number(key, value, "a whole number of milliseconds")?
+            }
+            "DUN_SHUTDOWN_GRACE_MS" => {
+                self.shutdown_grace_ms = number(key, value, "a whole number of milliseconds")?
+            }
+            "DUN_LOG_FORMAT" => {
+                self.log_format = match value {
+                    "auto" => LogFormat::Auto,
+                    "json" => LogFormat::Json,
+                    "text" => LogFormat::Text,
+                    _ => {
+                        return Err(ConfigError(format!(
+                            "{key}: '{value}' is not one of auto, json, text"
+                        )))
+                    }
+                }
+            }
+            "DUN_SCHEDULER" => self.scheduler = flag(key, value)?,
+            "DUN_SCHEDULER_INTERVAL_MS" => {
+                self.scheduler_interval_ms = number(key, value, "a whole number of milliseconds")?
+            }
+            "DUN_RUN_CLAIM_STALE_MS" => {
+                self.run_claim_stale_ms = number(key, value, "a whole number of milliseconds")?
+            }
+            "DUN_SESSION_HOURS" => {
+                self.session_hours = number(key, value, "a whole number of hours")?
+            }
+            "DUN_LOGIN_FAILURES_MAX" => {
+                self.login_failures_max = number(key, value, "a whole number")?
+            }
+            "DUN_LOGIN_WINDOW_MS" => {
+                self.login_window_ms = number(key, value, "a whole number of milliseconds")?
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        if self.pool_size == 0 || self.pool_size > POOL_SIZE_MAX {
+            return Err(ConfigError(format!(
+                "pool_size: {} is outside 1 to {POOL_SIZE_MAX}",
+                self.pool_size
+            )));
+        }
+        if self.body_limit_bytes < 1024 || self.body_limit_bytes > BODY_LIMIT_BYTES_MAX {
+            return Err(ConfigError(format!(
+                "body_limit_bytes: {} is outside 1024 to {BODY_LIMIT_BYTES_MAX}",
+                self.body_limit_bytes
+            )));
+        }
+        if self.request_timeout_ms == 0 {
+            return Err(ConfigError(
+                "request_timeout_ms: must be more than 0".into(),
+            ));
+        }
+        if self.scheduler_interval_ms < 100 {
+            return Err(ConfigError(
+                "scheduler_interval_ms: must be at least 100".into(),
+            ));
+        }
+        if self.session_hours == 0 || self.session_hours > 24 * 90 {
+            return Err(ConfigError(format!(
+                "session_hours: {} is outside 1 to 2160 (90 days)",
+                self.session_hours
+            )));
+        }
+        if !(self.public_url.starts_with("http://") || self.public_url.starts_with("https://")) {
+            return Err(ConfigError(format!(
+                "public_url: '{}' must start with http:// or https://",
+                self.public_url
+            )));
+        }
+        if self.database_url.trim().is_empty() {
+            return Err(ConfigError("database_url: must not be empty".into()));
+        }
+        Ok(())
+    }
+
+    /// Whether session cookies must only travel over HTTPS.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn environment_overrides_file_overrides_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("dun.toml");
+        std::fs::write(&path, "pool_size = 3\nlisten = \"0.0.0.0:9000\"\n").unwrap();
+        let config =
+            Config::load(Some(&path), env(&[("DUN_POOL_SIZE", "5"), ("HOME", "/x")])).unwrap();
+        assert_eq!(config.pool_size, 5);
+        assert_eq!(config.listen.port(), 9000);
+        assert_eq!(config.body_limit_bytes, Config::default().body_limit_bytes);
+    }
+
+    #[test]
+    fn errors_name_the_key() {
+        let e = Config::from_toml("pool_sise = 3\n").unwrap_err();
+        assert!(e.0.contains("pool_sise"), "{e}");
+        let e = Config::from_toml("pool_size = 0\n").unwrap_err();
+        assert!(e.0.starts_with("pool_size:"), "{e}");
+        let e = Config::load(None, env(&[("DUN_POOL_SIZE", "many")])).unwrap_err();
+        assert_eq!(e.0, "DUN_POOL_SIZE: 'many' is not a whole number");
+        let e = Config::load(None, env(&[("DUN_SCHEDULER", "maybe")])).unwrap_err();
+        assert!(e.0.starts_with("DUN_SCHEDULER: 'maybe'"), "{e}");
+        let e = Config::load(None, env(&[("DUN_LISTEN", "localhost")])).unwrap_err();
+        assert!(e.0.starts_with("DUN_LISTEN:"), "{e}");
+        let e = Config::load(None, env(&[("DUN_PUBLIC_URL", "dun.example")])).unwrap_err();
+        assert!(e.0.starts_with("public_url:"), "{e}");
+    }
+}

@@ -1,0 +1,805 @@
+//! Invoices: the list, one invoice, drafting, issuing, voiding, credit
+//! notes and write-offs.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use dun_core::invoice::{
+    format_quantity, format_tax_rate, parse_quantity_e4, parse_tax_rate_ppm, InvoiceDraft,
+    InvoiceLine,
+};
+use dun_core::ledger::EntryKind;
+use dun_core::terms::{Installment, Terms};
+use dun_core::Currency;
+use dun_store::credit_file::IssueOverride;
+use dun_store::invoices::{InvoiceFilter, InvoiceSummary, InvoiceView, Posted, Reduction};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::app::{org_of, AppState, Caller, Need};
+use crate::extract::{
+    decode_id_cursor, page_limit, page_of, ApiJson, ApiPath, ApiQuery, IdempotencyKey, Page,
+};
+use crate::problem::ApiError;
+use crate::wire;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_invoices, create_invoice))
+        .routes(routes!(get_invoice))
+        .routes(routes!(issue_invoice))
+        .routes(routes!(void_invoice))
+        .routes(routes!(credit_note))
+        .routes(routes!(write_off))
+}
+
+/// Longest description of an invoice, in bytes.
+const DESCRIPTION_BYTES_MAX: usize = 4000;
+
+/// One row of the invoice list.
+#[derive(Serialize, ToSchema)]
+pub struct InvoiceSummaryOut {
+    /// The invoice's id (drafts are addressed by it).
+    pub id: i64,
+    /// The number, given at issue; absent on a draft.
+    pub number: Option<String>,
+    /// The customer's reference.
+    pub customer: String,
+    pub currency: String,
+    pub issue_date: String,
+    pub due_date: String,
+    pub total: String,
+    pub open: String,
+    /// draft, open, partially_paid, settled, void.
+    pub status: String,
+}
+
+fn summary_out(s: InvoiceSummary) -> InvoiceSummaryOut {
+    InvoiceSummaryOut {
+        id: s.id,
+        number: s.number,
+        customer: s.customer_ref,
+        currency: s.currency.code().to_string(),
+        issue_date: s.issue_date.to_string(),
+        due_date: s.due_date.to_string(),
+        total: wire::amount(s.total_minor, s.currency),
+        open: wire::amount(s.open_minor, s.currency),
+        status: s.status,
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct InvoiceQuery {
+    /// all (default), draft, open, overdue, paid, void.
+    pub status: Option<String>,
+    /// Only invoices of the customer with this reference.
+    pub customer: Option<String>,
+    /// Items per page, 1 to 500 (default 50).
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+const STATUSES: [&str; 6] = ["all", "draft", "open", "overdue", "paid", "void"];
+
+/// Invoices, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/invoices",
+    tag = "invoices",
+    params(InvoiceQuery),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 200, body = Page<InvoiceSummaryOut>),
+        (status = 422, body = crate::problem::Problem, content_type = "application/problem+json")
+    )
+)]
+async fn list_invoices(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(query): ApiQuery<InvoiceQuery>,
+) -> Result<Json<Page<InvoiceSummaryOut>>, ApiError> {
+    let limit = page_limit(query.limit)?;
+    let before_id = decode_id_cursor("invoices", query.cursor.as_deref())?;
+    if let Some(status) = query.status.as_deref() {
+        if !STATUSES.contains(&status) {
+            return Err(ApiError::invalid(
+                "status",
+                format!("status: '{status}' is not one of {}", STATUSES.join(", ")),
+            ));
+        }
+    }
+    let page = state
+        .as_caller(caller, Need::Read, move |store, p| {
+            let org = org_of(store, p)?;
+            let filter = InvoiceFilter {
+                customer_ref: query.customer,
+                status: query.status,
+                as_of: Some(wire::today_in(&org.timezone)?),
+                limit: limit + 1,
+            };
+            let rows = store.invoice_page(p.org_id, &filter, before_id)?;
+            Ok(page_of(rows, limit, "invoices", |r| r.id.to_string()))
+        })
+        .await?;
+    Ok(Json(Page {
+        items: page.items.into_iter().map(summary_out).collect(),
+        next_cursor: page.next_cursor,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LineIn {
+    pub description: String,
+    /// A positive decimal with at most 4 decimals, e.g. "2.5".
+    pub quantity: String,
+    /// In the invoice's currency, as a decimal string.
+    pub unit_price: String,
+    /// A percentage from 0 to 100, e.g. "8.875" (default 0).
+    pub tax_rate: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InstallmentIn {
+    pub due_date: String,
+    pub amount: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewInvoiceIn {
+    /// The customer's reference.
+    pub customer: String,
+    /// ISO 4217 code (default: the organisation's home currency).
+    pub currency: Option<String>,
+    /// Default: today in the organisation's time zone.
+    pub issue_date: Option<String>,
+    /// Payment terms (default: the customer's).
+    pub terms: Option<String>,
+    pub description: Option<String>,
+    pub lines: Vec<LineIn>,
+    /// An explicit schedule adding up to the total; default from the terms.
+    pub installments: Option<Vec<InstallmentIn>>,
+    /// Issue at once (default false: a draft).
+    pub issue: Option<bool>,
+    /// With `issue`: overrides a credit-policy refusal, logged with your name.
+    pub override_reason: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct InvoiceCreated {
+    /// The invoice's id.
+    pub id: i64,
+    /// Its number, when it was issued.
+    pub number: Option<String>,
+    /// draft or open.
+    pub status: String,
+    pub customer: String,
+    pub currency: String,
+    pub subtotal: String,
+    pub tax: String,
+    pub total: String,
+    pub open: String,
+}
+
+fn check_text(field: &str, text: &str, max: usize) -> Result<(), ApiError> {
+    if text.len() > max {
+        return Err(ApiError::invalid(
+            field,
+            format!("{field}: at most {max} bytes"),
+        ));
+    }
+    Ok(())
+}
+
+fn override_reason(reason: Option<&str>) -> Result<Option<&str>, ApiError> {
+    match reason {
+        Some(r) if r.trim().is_empty() => Err(ApiError::invalid(
+            "override_reason",
+            "override_reason: say why the credit policy is overridden, or leave it out",
+        )),
+        Some(r) => {
+            check_text("override_reason", r, dun_store::invoices::REASON_BYTES_MAX)?;
+            Ok(Some(r))
+        }
+        None => Ok(None),
+    }
+}
+
+pub(crate) fn parse_lines(
+    lines: &[LineIn],
+    currency: Currency,
+) -> Result<Vec<InvoiceLine>, ApiError> {
+    let parsed = parse_each_line(lines, currency)?;
+    // Summed wide, so a large invoice is refused rather than overflowing.
+    let total: i128 = parsed
+        .iter()
+        .map(|l| i128::from(l.net_minor()) + i128::from(l.tax_minor()))
+        .sum();
+    if total > i128::from(dun_core::money::AMOUNT_MINOR_MAX) {
+        return Err(ApiError::invalid(
+            "lines",
+            format!(
+                "lines: the invoice total is larger than {} minor units",
+                dun_core::money::AMOUNT_MINOR_MAX
+            ),
+        ));
+    }
+    Ok(parsed)
+}
+
+fn parse_each_line(lines: &[LineIn], currency: Currency) -> Result<Vec<InvoiceLine>, ApiError> {
+    if lines.is_empty() {
+        return Err(ApiError::invalid(
+            "lines",
+            "lines: an invoice needs at least one line",
+        ));
+    }
+    if lines.len() > dun_core::invoice::LINES_MAX {
+        return Err(ApiError::invalid(
+            "lines",
+            format!("lines: at most {} lines", dun_core::invoice::LINES_MAX),
+        ));
+    }
+    lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let at = |part: &str| format!("lines[{i}].{part}");
+            let quantity = parse_quantity_e4(&l.quantity).map_err(|e| {
+                ApiError::invalid(at("quantity"), format!("{}: {e}", at("quantity")))
+            })?;
+            let price = wire::parse_amount(&at("unit_price"), &l.unit_price, currency)?;
+            let tax = match l.tax_rate.as_deref() {
+                Some(t) => parse_tax_rate_ppm(t).map_err(|e| {
+                    ApiError::invalid(at("tax_rate"), format!("{}: {e}", at("tax_rate")))
+                })?,
+                None => 0,
+            };
+            InvoiceLine::new(l.description.trim(), quantity, price, tax)
+                .map_err(|e| ApiError::invalid(format!("lines[{i}]"), format!("lines[{i}]: {e}")))
+        })
+        .collect()
+}
+
+/// The key of the issue step of a create with `issue: true` (as the CLI).
+fn issue_key(key: Option<&str>) -> Option<String> {
+    key.map(|k| {
+        let max = dun_store::idempotency::KEY_BYTES_MAX - "/issue".len();
+        format!("{}/issue", &k[..k.len().min(max)])
+    })
+}
+
+/// Drafts an invoice, and issues it at once with `issue: true`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/invoices",
+    tag = "invoices",
+    request_body = NewInvoiceIn,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 201, body = InvoiceCreated),
+        (status = 404, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 409, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::problem::Problem, content_type = "application/problem+json")
+    )
+)]
+async fn create_invoice(
+    State(state): State<AppState>,
+    caller: Caller,
+    key: IdempotencyKey,
+    ApiJson(input): ApiJson<NewInvoiceIn>,
+) -> Result<(StatusCode, Json<InvoiceCreated>), ApiError> {
+    let terms = input
+        .terms
+        .as_deref()
+        .map(|t| Terms::parse(t).map_err(|e| ApiError::invalid("terms", format!("terms: {e}"))))
+        .transpose()?;
+    let issue_date = wire::opt_date("issue_date", input.issue_date.as_deref())?;
+    let currency = input
+        .currency
+        .as_deref()
+        .map(|c| wire::parse_currency("currency", c))
+        .transpose()?;
+    let description = input.description.clone().unwrap_or_default();
+    check_text("description", &description, DESCRIPTION_BYTES_MAX)?;
+    override_reason(input.override_reason.as_deref())?;
+    if input.override_reason.is_some() && input.issue != Some(true) {
+        return Err(ApiError::invalid(
+            "override_reason",
+            "override_reason: only with issue: true (or on POST /api/v1/invoices/{invoice}/issue)",
+        ));
+    }
+    let out = state
+        .as_caller(caller, Need::Write, move |store, p| {
+            let org = org_of(store, p)?;
+            let currency = currency.unwrap_or(org.currency);
+            let lines = parse_lines(&input.lines, currency)?;
+            let installments = input
+                .installments
+                .as_deref()
+                .unwrap_or_default()
+                .iter()
+                .enumerate()
+                .map(|(i, inst)| {
+                    Ok(Installment {
+                        due_date: wire::parse_date(
+                            &format!("installments[{i}].due_date"),
+                            &inst.due_date,
+                        )?,
+                        amount_minor: wire::parse_amount(
+                            &format!("installments[{i}].amount"),
+                            &inst.amount,
+                            currency,
+                        )?,
+                    })
+                })
+                .collect::<Result<Vec<_>, ApiError>>()?;
+            let customer = store
+                .customer(p.org_id, &input.customer)
+                .map_err(|e| match e {
+                    dun_store::StoreError::NotFound { .. } => ApiError::invalid(
+                        "customer",
+                        format!(
+                            "customer: no customer has the reference '{}'",
+                            input.customer
+                        ),
+                    ),
+                    other => other.into(),
+                })?;
+            let draft = InvoiceDraft {
+                customer_id: customer.id,
+                currency,
+                issue_date: match issue_date {
+                    Some(d) => d,
+                    None => wire::today_in(&org.timezone)?,
+                },
+                terms: terms.unwrap_or_else(|| customer.terms.clone()),
+                description,
+                lines,
+                installments,
+            };
+            draft.schedule().map_err(|e| {
+                ApiError::invalid(
+                    if draft.installments.is_empty() {
+                        "lines"
+                    } else {
+                        "installments"
+                    },
+                    format!("{e}"),
+                )
+            })?;
+            let totals = draft.totals();
+            let id = store.create_invoice(p.org_id, &draft, key.as_deref())?;
+            let mut out = InvoiceCreated {
+                id,
+                number: None,
+                status: "draft".to_string(),
+                customer: customer.reference,
+                currency: currency.code().to_string(),
+                subtotal: wire::amount(totals.subtotal_minor, currency),
+                tax: wire::amount(totals.tax_minor, currency),
+                total: wire::amount(totals.total_minor, currency),
+                open: wire::amount(0, currency),
+            };
+            if input.issue == Some(true) {
+                let author = p.author();
+                let override_by = input
+                    .override_reason
+                    .as_deref()
+                    .map(|reason| IssueOverride {
+                        reason,
+                        author: &author,
+                    });
+                let key = issue_key(key.as_deref());
+                let posted = store.issue_invoice(
+                    p.org_id,
+                    &format!("#{id}"),
+                    override_by,
+                    key.as_deref(),
+                )?;
+                out.number = Some(posted.number);
+                out.status = "open".to_string();
+                out.open = wire::amount(posted.open_minor, currency);
+            }
+            Ok(out)
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(out)))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LineOut {
+    pub description: String,
+    pub quantity: String,
+    pub unit_price: String,
+    /// Percent.
+    pub tax_rate: String,
+    pub net: String,
+    pub tax: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct InstallmentOut {
+    pub due_date: String,
+    pub amount: String,
+}
+
+/// One ledger entry on an invoice.
+#[derive(Serialize, ToSchema)]
+pub struct InvoiceEntryOut {
+    pub id: i64,
+    /// invoice_issued, allocation, credit_note, write_off, fee, …
+    pub kind: String,
+    pub date: String,
+    /// What the entry did to the amount owed (negative reduces it).
+    pub amount: String,
+    pub payment_id: Option<i64>,
+    pub recorded_at: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct InvoiceOut {
+    pub id: i64,
+    /// Absent on a draft.
+    pub number: Option<String>,
+    pub customer: String,
+    pub customer_name: String,
+    pub currency: String,
+    pub issue_date: String,
+    pub due_date: String,
+    pub terms: String,
+    pub description: String,
+    pub lines: Vec<LineOut>,
+    pub installments: Vec<InstallmentOut>,
+    pub subtotal: String,
+    pub tax: String,
+    pub total: String,
+    /// Open as of `as_of`.
+    pub open: String,
+    /// draft, open, partially_paid, paid, written_off, void.
+    pub status: String,
+    pub days_past_due: i32,
+    pub entries: Vec<InvoiceEntryOut>,
+}
+
+fn invoice_out(v: InvoiceView) -> InvoiceOut {
+    let c = v.currency;
+    InvoiceOut {
+        id: v.id,
+        number: v.number,
+        customer: v.customer_ref,
+        customer_name: v.customer_name,
+        currency: c.code().to_string(),
+        issue_date: v.issue_date.to_string(),
+        due_date: v.due_date.to_string(),
+        terms: v.terms.to_string(),
+        description: v.description,
+        lines: v
+            .lines
+            .iter()
+            .map(|l| LineOut {
+                description: l.description.clone(),
+                quantity: format_quantity(l.quantity_e4),
+                unit_price: wire::amount(l.unit_price_minor, c),
+                tax_rate: format_tax_rate(l.tax_rate_ppm),
+                net: wire::amount(l.net_minor(), c),
+                tax: wire::amount(l.tax_minor(), c),
+            })
+            .collect(),
+        installments: v
+            .schedule
+            .iter()
+            .map(|i| InstallmentOut {
+                due_date: i.due_date.to_string(),
+                amount: wire::amount(i.amount_minor, c),
+            })
+            .collect(),
+        subtotal: wire::amount(v.totals.subtotal_minor, c),
+        tax: wire::amount(v.totals.tax_minor, c),
+        total: wire::amount(v.totals.total_minor, c),
+        open: wire::amount(v.open_minor, c),
+        status: v.status.as_str().to_string(),
+        days_past_due: v.days_past_due,
+        entries: v
+            .entries
+            .into_iter()
+            .map(|e| InvoiceEntryOut {
+                id: e.id,
+                kind: e.entry.kind.as_str().to_string(),
+                date: e.entry.effective_date.to_string(),
+                amount: wire::amount(e.entry.ar_minor, c),
+                payment_id: e.entry.payment_id,
+                recorded_at: e.recorded_at,
+            })
+            .collect(),
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct AsOfQuery {
+    /// Judge the status as of this date (default: today).
+    pub as_of: Option<String>,
+}
+
+/// One invoice with its lines, schedule and ledger history.
+#[utoipa::path(
+    get,
+    path = "/api/v1/invoices/{invoice}",
+    tag = "invoices",
+    params(("invoice" = String, Path, description = "The invoice's number, or its id (drafts)"), AsOfQuery),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 200, body = InvoiceOut),
+        (status = 404, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::problem::Problem, content_type = "application/problem+json")
+    )
+)]
+async fn get_invoice(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(invoice): ApiPath<String>,
+    ApiQuery(query): ApiQuery<AsOfQuery>,
+) -> Result<Json<InvoiceOut>, ApiError> {
+    let as_of = wire::opt_date("as_of", query.as_of.as_deref())?;
+    let view = state
+        .as_caller(caller, Need::Read, move |store, p| {
+            let as_of = match as_of {
+                Some(d) => d,
+                None => wire::today_in(&org_of(store, p)?.timezone)?,
+            };
+            Ok(store.invoice(p.org_id, &invoice, as_of)?)
+        })
+        .await?;
+    Ok(Json(invoice_out(view)))
+}
+
+/// What issuing, voiding, a credit note or a write-off posted.
+#[derive(Serialize, ToSchema)]
+pub struct PostedOut {
+    pub invoice_id: i64,
+    pub number: String,
+    pub currency: String,
+    /// The amount posted (the total, what was voided, credited or written off).
+    pub amount: String,
+    /// What is open on the invoice afterwards.
+    pub open: String,
+    /// The credit note's number, if one was made.
+    pub document_number: Option<String>,
+}
+
+fn posted_out(p: Posted) -> PostedOut {
+    PostedOut {
+        invoice_id: p.invoice_id,
+        number: p.number,
+        currency: p.currency.code().to_string(),
+        amount: wire::amount(p.amount_minor, p.currency),
+        open: wire::amount(p.open_minor, p.currency),
+        document_number: p.document_number,
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IssueIn {
+    /// Overrides a credit-policy refusal; logged with your name.
+    pub override_reason: Option<String>,
+}
+
+/// Issues a draft: it takes the next number and is posted.
+#[utoipa::path(
+    post,
+    path = "/api/v1/invoices/{invoice}/issue",
+    tag = "invoices",
+    request_body = IssueIn,
+    params(
+        ("invoice" = String, Path, description = "The draft's id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")
+    ),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 200, body = PostedOut),
+        (status = 404, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 409, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::problem::Problem, content_type = "application/problem+json")
+    )
+)]
+async fn issue_invoice(
+    State(state): State<AppState>,
+    caller: Caller,
+    key: IdempotencyKey,
+    ApiPath(invoice): ApiPath<String>,
+    ApiJson(input): ApiJson<IssueIn>,
+) -> Result<Json<PostedOut>, ApiError> {
+    override_reason(input.override_reason.as_deref())?;
+    let posted = state
+        .as_caller(caller, Need::Write, move |store, p| {
+            let author = p.author();
+            let override_by = input
+                .override_reason
+                .as_deref()
+                .map(|reason| IssueOverride {
+                    reason,
+                    author: &author,
+                });
+            Ok(store.issue_invoice(p.org_id, &invoice, override_by, key.as_deref())?)
+        })
+        .await?;
+    Ok(Json(posted_out(posted)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VoidIn {
+    /// Default: today.
+    pub date: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// Voids an issued invoice that nothing has been applied to.
+#[utoipa::path(
+    post,
+    path = "/api/v1/invoices/{invoice}/void",
+    tag = "invoices",
+    request_body = VoidIn,
+    params(
+        ("invoice" = String, Path, description = "The invoice's number"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")
+    ),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 200, body = PostedOut),
+        (status = 404, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 409, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::problem::Problem, content_type = "application/problem+json")
+    )
+)]
+async fn void_invoice(
+    State(state): State<AppState>,
+    caller: Caller,
+    key: IdempotencyKey,
+    ApiPath(invoice): ApiPath<String>,
+    ApiJson(input): ApiJson<VoidIn>,
+) -> Result<Json<PostedOut>, ApiError> {
+    let date = wire::opt_date("date", input.date.as_deref())?;
+    let reason = input.reason.unwrap_or_default();
+    check_text("reason", &reason, dun_store::invoices::REASON_BYTES_MAX)?;
+    let posted = state
+        .as_caller(caller, Need::Write, move |store, p| {
+            let date = match date {
+                Some(d) => d,
+                None => wire::today_in(&org_of(store, p)?.timezone)?,
+            };
+            Ok(store.void_invoice(p.org_id, &invoice, date, &reason, key.as_deref())?)
+        })
+        .await?;
+    Ok(Json(posted_out(posted)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReductionIn {
+    /// In the invoice's currency; default: all that is open.
+    pub amount: Option<String>,
+    /// Default: today.
+    pub date: Option<String>,
+    /// Why, in a few words; kept with the entry.
+    pub reason: String,
+}
+
+async fn reduce(
+    state: AppState,
+    caller: Caller,
+    key: IdempotencyKey,
+    invoice: String,
+    input: ReductionIn,
+    kind: EntryKind,
+) -> Result<(StatusCode, Json<PostedOut>), ApiError> {
+    let date = wire::opt_date("date", input.date.as_deref())?;
+    if input.reason.trim().is_empty() {
+        return Err(ApiError::invalid(
+            "reason",
+            "reason: say why, in a few words; it is kept with the entry",
+        ));
+    }
+    check_text(
+        "reason",
+        &input.reason,
+        dun_store::invoices::REASON_BYTES_MAX,
+    )?;
+    let posted = state
+        .as_caller(caller, Need::Write, move |store, p| {
+            let date = match date {
+                Some(d) => d,
+                None => wire::today_in(&org_of(store, p)?.timezone)?,
+            };
+            let amount_minor = match input.amount.as_deref() {
+                Some(text) => {
+                    let currency = store.invoice(p.org_id, &invoice, date)?.currency;
+                    let minor = wire::parse_amount("amount", text, currency)?;
+                    if minor <= 0 {
+                        return Err(ApiError::invalid(
+                            "amount",
+                            "amount: must be more than zero",
+                        ));
+                    }
+                    Some(minor)
+                }
+                None => None,
+            };
+            let reduction = Reduction {
+                kind,
+                amount_minor,
+                date,
+                reason: input.reason,
+            };
+            Ok(store.reduce_invoice(p.org_id, &invoice, &reduction, key.as_deref())?)
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(posted_out(posted))))
+}
+
+/// A credit note against an invoice.
+#[utoipa::path(
+    post,
+    path = "/api/v1/invoices/{invoice}/credit-notes",
+    tag = "invoices",
+    request_body = ReductionIn,
+    params(
+        ("invoice" = String, Path, description = "The invoice's number"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")
+    ),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 201, body = PostedOut),
+        (status = 404, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 409, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::problem::Problem, content_type = "application/problem+json")
+    )
+)]
+async fn credit_note(
+    State(state): State<AppState>,
+    caller: Caller,
+    key: IdempotencyKey,
+    ApiPath(invoice): ApiPath<String>,
+    ApiJson(input): ApiJson<ReductionIn>,
+) -> Result<(StatusCode, Json<PostedOut>), ApiError> {
+    reduce(state, caller, key, invoice, input, EntryKind::CreditNote).await
+}
+
+/// Writes off what cannot be collected on an invoice.
+#[utoipa::path(
+    post,
+    path = "/api/v1/invoices/{invoice}/write-offs",
+    tag = "invoices",
+    request_body = ReductionIn,
+    params(
+        ("invoice" = String, Path, description = "The invoice's number"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")
+    ),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 201, body = PostedOut),
+        (status = 404, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 409, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::problem::Problem, content_type = "application/problem+json")
+    )
+)]
+async fn write_off(
+    State(state): State<AppState>,
+    caller: Caller,
+    key: IdempotencyKey,
+    ApiPath(invoice): ApiPath<String>,
+    ApiJson(input): ApiJson<ReductionIn>,
+) -> Result<(StatusCode, Json<PostedOut>), ApiError> {
+    reduce(state, caller, key, invoice, input, EntryKind::WriteOff).await
+}

@@ -1,0 +1,12 @@
+//! The API's routes, one file per part of the product. Each handler
+//! carries its OpenAPI annotation; [`crate::openapi::api_router`] gathers
+//! them.
+
+pub mod accounts;
+pub mod collections;
+pub mod customers;
+pub mod documents;
+pub mod invoices;
+pub mod ops;
+pub mod payments;
+pub mod reports;

@@ -1,0 +1,163 @@
+//! Set-up, sign-in, roles and tokens over HTTP.
+
+mod common;
+
+use common::problem;
+use serde_json::json;
+
+server_test!(
+    fn setup_once_then_sign_in_and_tokens(server: &TestServer) {
+        let anon = server.anonymous();
+        assert_eq!(anon.get("/api/v1/setup").1["needed"], json!(true));
+        let owner = server.owner("Acme");
+        assert_eq!(anon.get("/api/v1/setup").1["needed"], json!(false));
+        // Set-up is closed now.
+        problem(409, anon.post("/api/v1/setup", json!({"organisation": "Other", "currency": "USD",
+        "timezone": "UTC", "email": "x@y.example", "name": "X", "password": "correct horse battery"})));
+        let (status, who) = owner.get("/api/v1/session");
+        assert_eq!(status, 200, "{who}");
+        assert_eq!(who["role"], json!("owner"));
+        assert_eq!(who["organisation"]["name"], json!("Acme"));
+        assert_eq!(who["via"], json!("token"));
+
+        // No credential, a wrong one, a revoked one.
+        problem(401, anon.get("/api/v1/customers"));
+        let forged = common::Api::new(&server.base, Some("dun_0000".into()));
+        problem(401, forged.get("/api/v1/customers"));
+        let (status, tokens) = owner.get("/api/v1/tokens");
+        assert_eq!(status, 200);
+        assert!(tokens
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t.get("secret").is_none()));
+
+        // A viewer cannot write; a collector cannot manage users.
+        let (status, _) = owner.post(
+            "/api/v1/users",
+            json!({"email": "vera@acme.example", "name": "Vera",
+        "password": "viewer password", "role": "viewer"}),
+        );
+        assert_eq!(status, 201);
+        let (status, _) = owner.post(
+            "/api/v1/users",
+            json!({"email": "cole@acme.example", "name": "Cole",
+        "password": "collector password", "role": "collector"}),
+        );
+        assert_eq!(status, 201);
+        let viewer = server.token_for_role("vera@acme.example", "viewer password", "viewer");
+        let collector =
+            server.token_for_role("cole@acme.example", "collector password", "collector");
+        assert_eq!(viewer.get("/api/v1/customers").0, 200);
+        problem(
+            403,
+            viewer.post(
+                "/api/v1/customers",
+                json!({"reference": "C1", "name": "One"}),
+            ),
+        );
+        assert_eq!(
+            collector
+                .post(
+                    "/api/v1/customers",
+                    json!({"reference": "C1", "name": "One"})
+                )
+                .0,
+            201
+        );
+        problem(403, collector.get("/api/v1/users"));
+        // A token never has more rights than its user.
+        problem(
+            422,
+            collector.post("/api/v1/tokens", json!({"name": "mine", "role": "owner"})),
+        );
+        let (status, own) = collector.get("/api/v1/tokens");
+        assert_eq!(status, 200);
+        assert!(
+            own.as_array()
+                .unwrap()
+                .iter()
+                .all(|t| t["user_email"] == json!("cole@acme.example")),
+            "{own}"
+        );
+
+        // Revoking works at once.
+        let (_, tokens) = owner.get("/api/v1/tokens");
+        let collector_token = tokens
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["user_email"] == json!("cole@acme.example"))
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap();
+        assert_eq!(
+            owner.delete(&format!("/api/v1/tokens/{collector_token}")).0,
+            204
+        );
+        problem(401, collector.get("/api/v1/customers"));
+
+        // The last owner stays an owner.
+        let (_, users) = owner.get("/api/v1/users");
+        let owner_id = users
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["role"] == json!("owner"))
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap();
+        problem(
+            409,
+            owner.patch(
+                &format!("/api/v1/users/{owner_id}"),
+                json!({"role": "viewer"}),
+            ),
+        );
+    }
+);
+
+server_test!(
+    fn sessions_need_csrf_on_writes_and_sign_in_is_rate_limited(server: &TestServer) {
+        let _owner = server.owner("Acme");
+        let session = server.session("owner@acme.example", "correct horse battery", None);
+        assert_eq!(session.get("/api/v1/customers").0, 200);
+        assert_eq!(
+            session
+                .post(
+                    "/api/v1/customers",
+                    json!({"reference": "C1", "name": "One"})
+                )
+                .0,
+            201
+        );
+        // The same cookie without the CSRF header is refused.
+        let body = problem(
+            403,
+            session.without_csrf().post(
+                "/api/v1/customers",
+                json!({"reference": "C2", "name": "Two"}),
+            ),
+        );
+        assert_eq!(body["field"], json!("x-csrf-token"));
+
+        let anon = server.anonymous();
+        for _ in 0..5 {
+            problem(
+                401,
+                anon.post(
+                    "/api/v1/session",
+                    json!({"email": "owner@acme.example", "password": "wrong password"}),
+                ),
+            );
+        }
+        let reply = anon.send(
+            "POST",
+            "/api/v1/session",
+            Some(json!({"email": "owner@acme.example", "password": "correct horse battery"})),
+            &[],
+        );
+        assert_eq!(reply.status, 429, "{}", reply.body);
+        assert!(reply.header("retry-after").is_some());
+    }
+);

@@ -1,0 +1,252 @@
+//! The scheduler: each organisation's day is run once, by one of several
+//! processes sharing the database; a claim left by a dead process is taken
+//! over; a live one is respected.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::store::{customer, d, invoice, org};
+use common::{test_config, TestServer};
+use dun_core::Date;
+use dun_store::operations::Claim;
+use dun_store::Store;
+
+/// A book with an invoice long overdue, whose run is due at once.
+fn overdue_book(url: &str) -> (i64, Date) {
+    let mut store = Store::open(url).expect("open");
+    let acme = org(&mut store, "Acme");
+    store.set_run_at(acme.id, "00:00").expect("run at midnight");
+    let c = customer(&mut store, &acme, "C1");
+    invoice(&mut store, &acme, &c, "2026-01-05", "net30", 120_000);
+    let zone = jiff::tz::TimeZone::get(&acme.timezone).unwrap();
+    let today = jiff::Timestamp::now().to_zoned(zone).date();
+    let today = Date::from_ymd(
+        i32::from(today.year()),
+        today.month() as u32,
+        today.day() as u32,
+    )
+    .unwrap();
+    (acme.id, today)
+}
+
+fn scheduling(url: &str) -> dun_server::config::Config {
+    dun_server::config::Config {
+        scheduler: true,
+        scheduler_interval_ms: 100,
+        run_claim_stale_ms: 1_500,
+        ..test_config(url)
+    }
+}
+
+/// Waits until the day's claim is finished; returns who finished it.
+fn wait_finished(url: &str, org_id: i64, date: Date) -> String {
+    let mut store = Store::connect(url).expect("connect");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let claims = store.run_claims(org_id, 10).expect("claims");
+        if let Some(c) = claims
+            .iter()
+            .find(|c| c.run_date == date && c.finished_at.is_some())
+        {
+            return c.claimed_by.clone();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the run did not finish: {claims:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn applied_runs(url: &str, org_id: i64, date: Date) -> usize {
+    let mut store = Store::connect(url).expect("connect");
+    store
+        .runs(org_id, 100)
+        .expect("runs")
+        .iter()
+        .filter(|r| r.as_of == date)
+        .count()
+}
+
+fn run_once_with_two_processes(url: &str) {
+    let (org_id, today) = overdue_book(url);
+    let a = TestServer::start_with(scheduling(url));
+    let b = TestServer::start_with(scheduling(url));
+    wait_finished(url, org_id, today);
+    // Several more ticks of both: nothing runs again.
+    std::thread::sleep(Duration::from_millis(600));
+    drop((a, b));
+    assert_eq!(applied_runs(url, org_id, today), 1, "the day ran once");
+    let mut store = Store::connect(url).unwrap();
+    let outbox = store.outbox(org_id, None, 100).unwrap();
+    assert_eq!(
+        outbox.len(),
+        1,
+        "one message for the one customer: {outbox:?}"
+    );
+}
+
+fn dead_claim_is_taken_over(url: &str) {
+    let (org_id, today) = overdue_book(url);
+    let mut store = Store::connect(url).unwrap();
+    // A process claimed the day an hour ago and died.
+    let claim = store
+        .claim_run(
+            org_id,
+            today,
+            "dead-host:1",
+            "2000-01-01T00:00:00Z",
+            "1999-12-31T00:00:00Z",
+        )
+        .unwrap();
+    assert_eq!(claim, Claim::Won);
+    let server = TestServer::start_with(scheduling(url));
+    let finisher = wait_finished(url, org_id, today);
+    drop(server);
+    assert_ne!(finisher, "dead-host:1");
+    assert_eq!(applied_runs(url, org_id, today), 1);
+}
+
+fn live_claim_is_respected(url: &str) {
+    let (org_id, today) = overdue_book(url);
+    let mut store = Store::connect(url).unwrap();
+    let now = jiff::Timestamp::now()
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
+    let claim = store
+        .claim_run(org_id, today, "busy-host:1", &now, "2000-01-01T00:00:00Z")
+        .unwrap();
+    assert_eq!(claim, Claim::Won);
+    let config = dun_server::config::Config {
+        run_claim_stale_ms: 60_000,
+        ..scheduling(url)
+    };
+    let server = TestServer::start_with(config);
+    std::thread::sleep(Duration::from_millis(800));
+    drop(server);
+    assert_eq!(
+        applied_runs(url, org_id, today),
+        0,
+        "another process holds the day"
+    );
+    let held = store
+        .claim_run(org_id, today, "third:1", &now, "2000-01-01T00:00:00Z")
+        .unwrap();
+    assert_eq!(
+        held,
+        Claim::Held {
+            by: "busy-host:1".into()
+        }
+    );
+}
+
+mod two_processes_run_the_day_once {
+    #[test]
+    fn sqlite() {
+        super::common::store::on_sqlite("two_processes", super::run_once_with_two_processes);
+    }
+    #[test]
+    fn postgres() {
+        super::common::store::on_postgres("two_processes", super::run_once_with_two_processes);
+    }
+}
+
+mod a_dead_claim_is_taken_over {
+    #[test]
+    fn sqlite() {
+        super::common::store::on_sqlite("dead_claim", super::dead_claim_is_taken_over);
+    }
+    #[test]
+    fn postgres() {
+        super::common::store::on_postgres("dead_claim", super::dead_claim_is_taken_over);
+    }
+}
+
+mod a_live_claim_is_respected {
+    #[test]
+    fn sqlite() {
+        super::common::store::on_sqlite("live_claim", super::live_claim_is_respected);
+    }
+    #[test]
+    fn postgres() {
+        super::common::store::on_postgres("live_claim", super::live_claim_is_respected);
+    }
+}
+
+#[test]
+fn claims_are_judged_by_their_heartbeat() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = dir.path().join("c.sqlite");
+    let url = url.to_str().unwrap();
+    let (org_id, today) = overdue_book(url);
+    let mut store = Store::connect(url).unwrap();
+    let t0 = "2026-11-24T10:00:00Z";
+    assert_eq!(
+        store
+            .claim_run(org_id, today, "a", t0, "2026-11-24T09:00:00Z")
+            .unwrap(),
+        Claim::Won
+    );
+    // Fresh: held.
+    assert_eq!(
+        store
+            .claim_run(
+                org_id,
+                today,
+                "b",
+                "2026-11-24T10:05:00Z",
+                "2026-11-24T09:55:00Z"
+            )
+            .unwrap(),
+        Claim::Held { by: "a".into() }
+    );
+    // A heartbeat keeps it: still held ten minutes later.
+    assert!(store
+        .heartbeat_run(org_id, today, "a", "2026-11-24T10:09:00Z")
+        .unwrap());
+    assert_eq!(
+        store
+            .claim_run(
+                org_id,
+                today,
+                "b",
+                "2026-11-24T10:10:00Z",
+                "2026-11-24T10:05:00Z"
+            )
+            .unwrap(),
+        Claim::Held { by: "a".into() }
+    );
+    // Silent past the limit: taken over; the old holder's heartbeat fails.
+    assert_eq!(
+        store
+            .claim_run(
+                org_id,
+                today,
+                "b",
+                "2026-11-24T10:30:00Z",
+                "2026-11-24T10:20:00Z"
+            )
+            .unwrap(),
+        Claim::Won
+    );
+    assert!(!store
+        .heartbeat_run(org_id, today, "a", "2026-11-24T10:31:00Z")
+        .unwrap());
+    store
+        .finish_run(org_id, today, "b", "done", "2026-11-24T10:32:00Z")
+        .unwrap();
+    assert_eq!(
+        store
+            .claim_run(
+                org_id,
+                today,
+                "c",
+                "2026-11-25T10:00:00Z",
+                "2026-11-25T09:00:00Z"
+            )
+            .unwrap(),
+        Claim::Finished
+    );
+    let _ = d("2026-01-01");
+}

@@ -1,0 +1,495 @@
+// Dun's real-browser journeys: Debian's Chromium, headless, driven by
+// playwright-core against a running `dun serve`; axe-core checks each main
+// page for accessibility, and each main page is photographed.
+//
+// Run by crates/dun/tests/browser.rs (part of `cargo test --workspace`):
+//
+//   BASE_URL=http://127.0.0.1:PORT      a server on the demo book
+//   SETUP_URL=http://127.0.0.1:PORT     a server on an empty database (first run)
+//   DUN_EMAIL, DUN_PASSWORD             the demo book's owner
+//   SCREENSHOT_DIR=DIR                  where the PNGs go
+//   FAILURE_DIR=DIR                     where a failed step's PNG goes (default SCREENSHOT_DIR)
+//   CHROMIUM=/usr/bin/chromium          (the default)
+//
+// A journey names the pages it needs. While a page is not served yet (the web
+// UI is being built page by page) the journey is reported PENDING and does
+// not fail the run, unless DUN_BROWSER_REQUIRE_ALL=1. Everything else that
+// goes wrong — a step, a serious or critical axe violation, a console error —
+// fails the run with a non-zero exit.
+
+import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+const AXE_PATH = require.resolve('axe-core/axe.min.js');
+
+const BASE_URL = need('BASE_URL');
+const SETUP_URL = process.env.SETUP_URL;
+const EMAIL = process.env.DUN_EMAIL ?? 'ann@demo.example';
+const PASSWORD = process.env.DUN_PASSWORD ?? 'correct horse battery';
+const SCREENSHOT_DIR = need('SCREENSHOT_DIR');
+const FAILURE_DIR = process.env.FAILURE_DIR ?? SCREENSHOT_DIR;
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+// The demo book's home currency (dun demo makes a USD organisation).
+const HOME_CURRENCY = process.env.DUN_HOME_CURRENCY ?? 'USD';
+const REQUIRE_ALL = process.env.DUN_BROWSER_REQUIRE_ALL === '1';
+
+const DESKTOP = { width: 1280, height: 800 };
+const PHONE = { width: 390, height: 844 };
+// Impacts that fail the run; axe's "minor" and "moderate" are printed only.
+const FAILING_IMPACTS = new Set(['serious', 'critical']);
+// A step waits this long for the page before failing (the server is local).
+const STEP_TIMEOUT_MS = 15_000;
+
+function need(name) {
+  const value = process.env[name];
+  if (!value) {
+    console.error(`journeys.mjs: ${name} must be set`);
+    process.exit(2);
+  }
+  return value;
+}
+
+function escapeRegExp(text) {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Whether the server serves `path` at all (anything but a 404). */
+async function served(base, path) {
+  const response = await fetch(new URL(path, base), { redirect: 'manual' });
+  return response.status !== 404;
+}
+
+/** Injects axe-core, runs it, prints every violation; returns the failing ones. */
+async function axeCheck(page, label) {
+  await page.addScriptTag({ path: AXE_PATH });
+  const violations = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const result = await axe.run(document, { resultTypes: ['violations'] });
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      helpUrl: v.helpUrl,
+      nodes: v.nodes.slice(0, 5).map((n) => ({ target: n.target.join(' '), summary: n.failureSummary })),
+    }));
+  });
+  const failing = violations.filter((v) => FAILING_IMPACTS.has(v.impact));
+  for (const v of violations) {
+    const mark = FAILING_IMPACTS.has(v.impact) ? 'FAIL' : 'note';
+    console.log(`  axe ${mark} [${v.impact}] ${label}: ${v.id} — ${v.help} (${v.helpUrl})`);
+    for (const n of v.nodes) console.log(`      at ${n.target}: ${n.summary?.split('\n').join(' ')}`);
+  }
+  return failing;
+}
+
+/** Everything a journey gets: the page, and the main-page check. */
+class Run {
+  constructor(page, failures) {
+    this.page = page;
+    this.failures = failures;
+  }
+
+  /**
+   * A main page: no serious/critical axe violation, and a screenshot
+   * `<name>.png` at desktop size (and `<name>-phone.png` when asked).
+   */
+  async mainPage(name, { phone = false } = {}) {
+    const page = this.page;
+    await page.waitForLoadState('load');
+    // Styled: the stylesheet arrived and has rules (an empty or missing one is a bare page).
+    const cssRules = await page.evaluate(() => [...document.styleSheets].reduce((n, sheet) => n + sheet.cssRules.length, 0));
+    if (cssRules === 0) {
+      this.failures.push(`${name}: no stylesheet rules reached the page`);
+    }
+    // Time to the first byte of the page (the server's work plus a local round trip), printed.
+    const firstByteMs = await page.evaluate(() => {
+      const [nav] = performance.getEntriesByType('navigation');
+      return nav ? Math.round(nav.responseStart - nav.requestStart) : null;
+    });
+    console.log(`  page ${name}: first byte in ${firstByteMs} ms`);
+    const failing = await axeCheck(page, `${name} (${new URL(page.url()).pathname})`);
+    if (failing.length > 0) {
+      this.failures.push(`${name}: ${failing.length} serious or critical accessibility violation(s): ${failing.map((v) => v.id).join(', ')}`);
+    }
+    await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`) });
+    if (phone) {
+      await page.setViewportSize(PHONE);
+      await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}-phone.png`) });
+      // Responsive: at phone width the page itself does not scroll sideways
+      // (a wide table may scroll inside its own box).
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      if (overflow > 0) {
+        const wide = await page.evaluate(() =>
+          [...document.querySelectorAll('main table, main svg, main pre')]
+            .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1)
+            .slice(0, 3)
+            .map((el) => `${el.tagName.toLowerCase()}${el.className && typeof el.className === 'string' ? '.' + el.className : ''}`),
+        );
+        const message = `${name} at phone width: the page is ${overflow}px wider than the screen (${wide.join(', ') || 'see the screenshot'})`;
+        this.failures.push(message);
+      }
+      const phoneFailing = await axeCheck(page, `${name} at phone width`);
+      if (phoneFailing.length > 0) {
+        this.failures.push(`${name} at phone width: ${phoneFailing.map((v) => v.id).join(', ')}`);
+      }
+      await page.setViewportSize(DESKTOP);
+    }
+  }
+
+  /** Signs in through the sign-in form as `email`. */
+  async signIn(base, email, password) {
+    const page = this.page;
+    await page.goto(new URL('/sign-in', base).href);
+    await page.getByLabel(/e-?mail/i).fill(email);
+    await page.getByLabel(/password/i).fill(password);
+    await Promise.all([
+      page.waitForURL((url) => url.pathname !== '/sign-in'),
+      page.getByRole('button', { name: /sign in/i }).click(),
+    ]);
+  }
+
+  /**
+   * Presses Tab until `locator` has the focus (as a keyboard user would
+   * reach it), then Enter. Fails when it is not reachable by Tab.
+   */
+  async tabTo(locator, { maxTabs = 200 } = {}) {
+    const page = this.page;
+    const handle = await locator.elementHandle();
+    for (let i = 0; i < maxTabs; i++) {
+      await page.keyboard.press('Tab');
+      if (await handle.evaluate((el) => el === document.activeElement)) {
+        // The keyboard user sees where they are: the focus is drawn.
+        const drawn = await handle.evaluate((el) => {
+          const style = getComputedStyle(el);
+          return (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0) || style.boxShadow !== 'none';
+        });
+        if (!drawn) throw new Error(`the keyboard focus on ${locator} is not visible (no outline or ring)`);
+        return;
+      }
+    }
+    throw new Error(`not reachable by Tab within ${maxTabs} presses: ${locator}`);
+  }
+}
+
+/**
+ * The journeys, in order. `base` picks the server; `needs` are the paths
+ * that must be served for the journey to run.
+ */
+const JOURNEYS = [
+  {
+    name: 'first-run set-up on an empty database',
+    base: () => SETUP_URL,
+    needs: ['/setup'],
+    async run(run) {
+      const { page } = run;
+      await page.goto(new URL('/setup', SETUP_URL).href);
+      await run.mainPage('setup');
+      const organisation = page.getByRole('group', { name: /organi[sz]ation/i });
+      await organisation.getByLabel(/name/i).fill('Harbour Supplies');
+      await organisation.getByLabel(/currency/i).fill('USD');
+      await organisation.getByLabel(/time ?zone/i).fill('Europe/London');
+      const owner = page.getByRole('group', { name: /owner/i });
+      await owner.getByLabel(/name/i).fill('Hana Owner');
+      await owner.getByLabel(/e-?mail/i).fill('owner@harbour.example');
+      await owner.getByLabel(/password/i).fill('a long passphrase here');
+      await Promise.all([
+        page.waitForURL((url) => url.pathname !== '/setup'),
+        page.getByRole('button', { name: /set up|create|start/i }).click(),
+      ]);
+      // Set up, the owner is signed in (or asked to sign in once).
+      if (new URL(page.url()).pathname === '/sign-in') {
+        await run.signIn(SETUP_URL, 'owner@harbour.example', 'a long passphrase here');
+      }
+      await page.getByText('Harbour Supplies').first().waitFor();
+      // The database is no longer empty: set-up does not open again.
+      const again = await page.goto(new URL('/setup', SETUP_URL).href);
+      if (new URL(page.url()).pathname === '/setup' && again.ok() && (await page.getByLabel(/password/i).count()) > 0) {
+        throw new Error('/setup still offers to create an organisation after set-up');
+      }
+    },
+  },
+  {
+    name: 'sign-in: a wrong password is refused, the right one opens the dashboard',
+    base: () => BASE_URL,
+    needs: ['/sign-in', '/dashboard'],
+    async run(run) {
+      const { page } = run;
+      await page.goto(new URL('/sign-in', BASE_URL).href);
+      await run.mainPage('sign-in');
+      await page.getByLabel(/e-?mail/i).fill(EMAIL);
+      await page.getByLabel(/password/i).fill('not the password');
+      // The 401 of a refused sign-in is expected here, not a page fault.
+      await page.getByRole('button', { name: /sign in/i }).click();
+      await page.getByText(/wrong|incorrect|not recogni[sz]ed/i).first().waitFor();
+      await run.signIn(BASE_URL, EMAIL, PASSWORD);
+      if (new URL(page.url()).pathname !== '/dashboard') {
+        await page.goto(new URL('/dashboard', BASE_URL).href);
+      }
+      await page.getByRole('heading').first().waitFor();
+      await run.mainPage('dashboard', { phone: true });
+    },
+  },
+  {
+    name: 'signed out, a page sends to sign-in; signing out ends the session',
+    base: () => BASE_URL,
+    needs: ['/sign-in', '/dashboard', '/sign-out'],
+    async run(run) {
+      const { page } = run;
+      for (const path of ['/dashboard', '/customers']) {
+        await page.goto(new URL(path, BASE_URL).href);
+        if (new URL(page.url()).pathname !== '/sign-in') {
+          throw new Error(`signed out, ${path} showed ${page.url()} instead of the sign-in page`);
+        }
+      }
+      await run.signIn(BASE_URL, EMAIL, PASSWORD);
+      await Promise.all([
+        page.waitForURL((url) => url.pathname === '/sign-in'),
+        page.getByRole('button', { name: /sign out/i }).click(),
+      ]);
+      await page.goto(new URL('/dashboard', BASE_URL).href);
+      if (new URL(page.url()).pathname !== '/sign-in') {
+        throw new Error(`after signing out, /dashboard showed ${page.url()}`);
+      }
+    },
+  },
+  {
+    name: 'dashboard reads with JavaScript off',
+    base: () => BASE_URL,
+    needs: ['/sign-in', '/dashboard'],
+    noJavaScript: true,
+    async run(run) {
+      const { page } = run;
+      await run.signIn(BASE_URL, EMAIL, PASSWORD);
+      await page.goto(new URL('/dashboard', BASE_URL).href);
+      await page.getByText(/overdue/i).first().waitFor();
+    },
+  },
+  {
+    name: 'customers list → a customer (by keyboard) → log a call with a promise → on the timeline',
+    base: () => BASE_URL,
+    needs: ['/sign-in', '/customers'],
+    async run(run) {
+      const { page } = run;
+      await run.signIn(BASE_URL, EMAIL, PASSWORD);
+      await page.goto(new URL('/customers', BASE_URL).href);
+      await page.getByRole('table').first().waitFor();
+      await run.mainPage('customers');
+      // The filter: only customers with something overdue (one who owes can promise).
+      await page.getByLabel(/overdue only/i).check();
+      await Promise.all([
+        page.waitForURL((url) => url.searchParams.has('overdue')),
+        page.getByRole('button', { name: /filter/i }).click(),
+      ]);
+      // Keyboard: the first Tab offers to skip the navigation.
+      await page.keyboard.press('Tab');
+      const first = await page.evaluate(() => document.activeElement?.textContent?.trim() ?? '');
+      if (!/skip/i.test(first)) throw new Error(`the first Tab reaches "${first}", not a skip link`);
+      // Keyboard: Tab to the first customer overdue in the home currency (a
+      // promise is made in it), Enter opens it.
+      const row = page
+        .getByRole('table')
+        .first()
+        .locator('tbody tr')
+        .filter({ hasText: new RegExp(`${HOME_CURRENCY} [1-9]`) })
+        .first();
+      const link = row.getByRole('link').first();
+      const name = (await link.innerText()).trim();
+      await run.tabTo(link);
+      await Promise.all([
+        page.waitForURL((url) => /^\/customers\/[^/]+$/.test(url.pathname)),
+        page.keyboard.press('Enter'),
+      ]);
+      await page.getByRole('heading', { name: new RegExp(escapeRegExp(name.split('\n')[0])) }).first().waitFor();
+      await run.mainPage('customer');
+      // Log a call: the customer promised to pay part of the balance in a week.
+      const promiseDate = new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10);
+      const amountLabel = await page.locator('label[for="promise_amount"]').innerText();
+      const currency = /[A-Z]{3}/.exec(amountLabel)?.[0] ?? HOME_CURRENCY;
+      const balanceText = await page.locator(`[data-balance="${currency}"]`).first().innerText();
+      const balanceCents = Math.round(Number(balanceText.replace(/[^0-9.]/g, '')) * 100);
+      const amount = (Math.min(12_345, Math.floor(balanceCents / 2)) / 100).toFixed(2);
+      const form = page.locator('form').filter({ has: page.getByRole('button', { name: /log (a |the )?call/i }) }).first();
+      const outcome = form.getByLabel(/outcome/i);
+      if ((await outcome.count()) > 0) {
+        if ((await outcome.evaluate((el) => el.tagName)) === 'SELECT') {
+          const values = await outcome.locator('option').evaluateAll((os) => os.map((o) => [o.value, o.textContent]));
+          const promised = values.find(([, text]) => /promise/i.test(text)) ?? values[0];
+          await outcome.selectOption(promised[0]);
+        } else {
+          await outcome.fill('Promised to pay next week');
+        }
+      }
+      await form.getByLabel(/promise.*date|date.*promise|pay by/i).fill(promiseDate);
+      await form.getByLabel(/promise.*amount|amount/i).first().fill(amount);
+      const note = form.getByLabel(/note|summary|what was said/i);
+      if ((await note.count()) > 0) await note.first().fill('Spoke to accounts payable; paying next week.');
+      await form.getByRole('button', { name: /log (a |the )?call/i }).click();
+      await page.waitForLoadState('load');
+      // The timeline shows the call and its promise.
+      await page.getByText(new RegExp(`Promised ${escapeRegExp(amount)} [A-Z]{3} by ${promiseDate}`)).first().waitFor();
+      await page.getByText(/Call: Promised to pay next week/).first().waitFor();
+    },
+  },
+  {
+    name: 'customers: search by name; a promise without its amount is refused with a message',
+    base: () => BASE_URL,
+    needs: ['/sign-in', '/customers'],
+    async run(run) {
+      const { page } = run;
+      await run.signIn(BASE_URL, EMAIL, PASSWORD);
+      await page.goto(new URL('/customers', BASE_URL).href);
+      const table = page.getByRole('table').first();
+      const rowsBefore = await table.locator('tbody tr').count();
+      const last = table.locator('tbody tr').last().getByRole('link').first();
+      const name = (await last.innerText()).trim();
+      // Search: type the name and press Enter in the box.
+      await page.getByRole('searchbox').fill(name);
+      await Promise.all([
+        page.waitForURL((url) => url.searchParams.get('q') === name),
+        page.getByRole('searchbox').press('Enter'),
+      ]);
+      const found = page.getByRole('table').first().getByRole('link', { name, exact: true });
+      await found.first().waitFor();
+      const rowsAfter = await page.getByRole('table').first().locator('tbody tr').count();
+      if (rowsBefore > 1 && rowsAfter >= rowsBefore) {
+        throw new Error(`searching for "${name}" kept all ${rowsBefore} rows`);
+      }
+      await Promise.all([
+        page.waitForURL((url) => /^\/customers\/[^/]+$/.test(url.pathname)),
+        found.first().click(),
+      ]);
+      // A promise needs both its date and its amount: the form says so and keeps what was typed.
+      const form = page.locator('form').filter({ has: page.getByRole('button', { name: /log (a |the )?call/i }) }).first();
+      await form.getByLabel(/outcome/i).fill('Will pay soon');
+      await form.getByLabel(/promise.*date|date.*promise|pay by/i).fill('2031-01-31');
+      await form.getByRole('button', { name: /log (a |the )?call/i }).click();
+      await page.getByRole('alert').filter({ hasText: /amount/i }).first().waitFor();
+      const kept = await page.getByLabel(/outcome/i).inputValue();
+      if (kept !== 'Will pay soon') {
+        throw new Error(`the refused form lost what was typed (outcome is now "${kept}")`);
+      }
+      if ((await page.getByText(/Call: Will pay soon/).count()) > 0) {
+        throw new Error('the refused call is on the timeline');
+      }
+    },
+  },
+  // Last: the customer it adds would otherwise show in the screenshots.
+  {
+    name: 'a signed-in browser writes only with its CSRF token (session API)',
+    base: () => BASE_URL,
+    needs: ['/api/v1/session'],
+    async run({ page }) {
+      await page.goto(new URL('/healthz', BASE_URL).href);
+      const outcome = await page.evaluate(async ({ email, password }) => {
+        const json = { 'content-type': 'application/json' };
+        const signIn = await fetch('/api/v1/session', {
+          method: 'POST',
+          headers: json,
+          body: JSON.stringify({ email, password }),
+        });
+        const who = await signIn.json();
+        const reference = `BROWSER-${Date.now().toString(36).toUpperCase()}`;
+        const body = JSON.stringify({ reference, name: 'Browser Test Ltd' });
+        const without = await fetch('/api/v1/customers', { method: 'POST', headers: json, body });
+        const withToken = await fetch('/api/v1/customers', {
+          method: 'POST',
+          headers: { ...json, 'x-csrf-token': who.csrf_token },
+          body,
+        });
+        const list = await fetch('/api/v1/customers?limit=1');
+        return {
+          signIn: signIn.status,
+          csrf: typeof who.csrf_token,
+          cookieVisibleToScript: document.cookie.includes('dun_session'),
+          without: without.status,
+          withToken: withToken.status,
+          list: list.status,
+        };
+      }, { email: EMAIL, password: PASSWORD });
+      const expected = { signIn: 200, csrf: 'string', cookieVisibleToScript: false, without: 403, withToken: 201, list: 200 };
+      for (const [key, value] of Object.entries(expected)) {
+        if (outcome[key] !== value) {
+          throw new Error(`${key}: expected ${value}, got ${outcome[key]} (${JSON.stringify(outcome)})`);
+        }
+      }
+    },
+  },
+];
+
+async function main() {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  mkdirSync(FAILURE_DIR, { recursive: true });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  const failures = [];
+  const pending = [];
+  let passed = 0;
+  try {
+    for (const journey of JOURNEYS) {
+      const base = journey.base();
+      if (!base) {
+        pending.push(`${journey.name}: no server given for it`);
+        continue;
+      }
+      const missing = [];
+      for (const path of journey.needs) {
+        if (!(await served(base, path))) missing.push(path);
+      }
+      if (missing.length > 0) {
+        pending.push(`${journey.name}: ${missing.join(', ')} not served yet`);
+        continue;
+      }
+      console.log(`journey: ${journey.name}`);
+      const context = await browser.newContext({
+        viewport: DESKTOP,
+        javaScriptEnabled: !journey.noJavaScript,
+        locale: 'en-GB',
+        timezoneId: 'UTC',
+      });
+      context.setDefaultTimeout(STEP_TIMEOUT_MS);
+      const page = await context.newPage();
+      const consoleErrors = [];
+      page.on('console', (msg) => {
+        if (msg.type() === 'error') consoleErrors.push(msg.text());
+      });
+      page.on('pageerror', (error) => consoleErrors.push(String(error)));
+      const before = failures.length;
+      try {
+        await journey.run(new Run(page, failures));
+      } catch (error) {
+        // What the page said (a form's error is a role="alert"), to read beside the step that failed.
+        const alerts = await page.getByRole('alert').allInnerTexts().catch(() => []);
+        const said = alerts.length > 0 ? `; the page says: ${alerts.join(' | ')}` : '';
+        failures.push(`${journey.name}: ${error.message.split('\n')[0]} (at ${page.url()}${said})`);
+        await page.screenshot({ path: join(FAILURE_DIR, `failed-${passed + failures.length}.png`) }).catch(() => {});
+      }
+      // A write refused on purpose (403 without the CSRF token) logs a resource error; only script errors count.
+      const scriptErrors = consoleErrors.filter((text) => !/Failed to load resource/.test(text));
+      if (scriptErrors.length > 0) {
+        failures.push(`${journey.name}: errors in the browser console: ${scriptErrors.join(' | ')}`);
+      }
+      if (failures.length === before) {
+        passed += 1;
+        console.log('  ok');
+      }
+      await context.close();
+    }
+  } finally {
+    await browser.close();
+  }
+  for (const p of pending) console.log(`PENDING (browser): ${p}`);
+  for (const f of failures) console.log(`FAILED (browser): ${f}`);
+  console.log(`journeys: ${passed} passed, ${failures.length} failed, ${pending.length} pending`);
+  if (failures.length > 0) process.exit(1);
+  if (REQUIRE_ALL && pending.length > 0) {
+    console.log('DUN_BROWSER_REQUIRE_ALL=1: pending journeys fail the run');
+    process.exit(1);
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,461 @@
+//! Customers: the list (filters, search, pages by cursor) and a
+//! customer's page (balances, open invoices, credit standing, collateral,
+//! timeline) with a form to log a call.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::Form;
+use dun_core::Date;
+use dun_server::app::{AppState, Caller, Need};
+use dun_server::extract::{decode_cursor, encode_cursor};
+use dun_server::problem::ApiError;
+use dun_server::wire;
+use dun_store::accounts::Principal;
+use dun_store::customer_list::CustomerFilter;
+use dun_store::invoices::InvoiceFilter;
+use dun_store::records::{ContactKind, NewContact, PromisedPayment};
+use dun_store::Store;
+use maud::{html, Markup};
+use serde::Deserialize;
+
+use crate::layout::{encode, money, page, status_class, words, Ctx, STATUSES, TIERS};
+use crate::{error_page, read_page, see_other};
+
+/// Customers one page of the list shows.
+const PAGE_ROWS: i64 = 50;
+/// Timeline entries a customer's page shows.
+const TIMELINE_ROWS: i64 = 50;
+/// Open invoices a customer's page shows.
+const INVOICE_ROWS: i64 = 200;
+const CURSOR_LIST: &str = "web-customers";
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct ListQuery {
+    status: Option<String>,
+    tier: Option<String>,
+    overdue: Option<String>,
+    q: Option<String>,
+    cursor: Option<String>,
+}
+
+fn non_empty(text: &Option<String>) -> Option<String> {
+    text.as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+}
+
+fn query_string(query: &ListQuery, cursor: &str) -> String {
+    let mut parts = Vec::new();
+    for (name, value) in [
+        ("status", non_empty(&query.status)),
+        ("tier", non_empty(&query.tier)),
+        ("overdue", non_empty(&query.overdue)),
+        ("q", non_empty(&query.q)),
+    ] {
+        if let Some(v) = value {
+            parts.push(format!("{name}={}", encode(&v)));
+        }
+    }
+    parts.push(format!("cursor={}", encode(cursor)));
+    parts.join("&")
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    Query(query): Query<ListQuery>,
+) -> Response {
+    read_page(&state, caller, move |store, p, ctx| {
+        let status = non_empty(&query.status);
+        let tier = non_empty(&query.tier);
+        let search = non_empty(&query.q);
+        let overdue = non_empty(&query.overdue).is_some();
+        let after_ref = decode_cursor(CURSOR_LIST, non_empty(&query.cursor).as_deref())?;
+        let mut rows = store.customer_page(
+            p.org_id,
+            &CustomerFilter {
+                after_ref,
+                reference: None,
+                status: status.clone(),
+                tier: tier.clone(),
+                overdue,
+                search: search.clone(),
+                as_of: ctx.today,
+                limit: PAGE_ROWS + 1,
+            },
+        )?;
+        let more = rows.len() as i64 > PAGE_ROWS;
+        rows.truncate(PAGE_ROWS as usize);
+        let next = if more {
+            rows.last()
+                .map(|r| query_string(&query, &encode_cursor(CURSOR_LIST, &r.reference)))
+        } else {
+            None
+        };
+        let body = html! {
+            h1 { "Customers" }
+            form.filters method="get" action="/customers" role="search" {
+                div {
+                    label for="q" { "Search" }
+                    input #q type="search" name="q" value=(search.as_deref().unwrap_or("")) placeholder="Name or reference";
+                }
+                div {
+                    label for="status" { "Status" }
+                    select #status name="status" {
+                        option value="" { "Any" }
+                        @for s in STATUSES {
+                            option value=(s) selected[status.as_deref() == Some(s)] { (words(s)) }
+                        }
+                    }
+                }
+                div {
+                    label for="tier" { "Risk tier" }
+                    select #tier name="tier" {
+                        option value="" { "Any" }
+                        @for t in TIERS {
+                            option value=(t) selected[tier.as_deref() == Some(t)] { (words(t)) }
+                        }
+                    }
+                }
+                div.check {
+                    input #overdue type="checkbox" name="overdue" value="1" checked[overdue];
+                    label for="overdue" { "Overdue only" }
+                }
+                div { button type="submit" { "Filter" } }
+            }
+            @if rows.is_empty() {
+                p.empty { "No customers match." }
+            } @else {
+                div.scroll tabindex="0" {
+                    table.data {
+                        thead { tr {
+                            th scope="col" { "Customer" }
+                            th scope="col" { "Reference" }
+                            th.num scope="col" { "Balance" }
+                            th.num scope="col" { "Overdue" }
+                            th scope="col" { "Tier" }
+                            th scope="col" { "Status" }
+                        } }
+                        tbody {
+                            @for row in &rows {
+                                tr {
+                                    td { a href=(format!("/customers/{}", encode(&row.reference))) { (row.name) } }
+                                    td.code { (row.reference) }
+                                    td.num {
+                                        @if row.owes.is_empty() { span.muted { "—" } }
+                                        @for (i, o) in row.owes.iter().enumerate() {
+                                            @if i > 0 { br; }
+                                            (money(o.open_minor, o.currency))
+                                        }
+                                    }
+                                    td.num {
+                                        @for (i, o) in row.owes.iter().enumerate() {
+                                            @if i > 0 { br; }
+                                            span.bad[o.overdue_minor > 0] { (money(o.overdue_minor, o.currency)) }
+                                        }
+                                    }
+                                    td { span class=(format!("badge {}", status_class(&row.tier))) { (words(&row.tier)) } }
+                                    td { span class=(format!("badge {}", status_class(&row.status))) { (words(&row.status)) } }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            nav.pager aria-label="Pages" {
+                @if query.cursor.is_some() {
+                    a href="/customers" { "First page" }
+                }
+                @if let Some(next) = next {
+                    a href=(format!("/customers?{next}")) rel="next" { "Next page" }
+                }
+            }
+        };
+        Ok((StatusCode::OK, page(ctx, "Customers", "Customers", body)))
+    })
+    .await
+}
+
+/// What the call form held, to show again beside its error.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct CallForm {
+    csrf_token: Option<String>,
+    #[serde(default)]
+    outcome: String,
+    #[serde(default)]
+    summary: String,
+    #[serde(default)]
+    promise_date: String,
+    #[serde(default)]
+    promise_amount: String,
+}
+
+fn customer_page(
+    store: &mut Store,
+    p: &Principal,
+    ctx: &Ctx,
+    reference: &str,
+    error: Option<(&str, &CallForm)>,
+) -> Result<Markup, ApiError> {
+    let customer = store.customer(p.org_id, reference)?;
+    let standing = store.credit_standing(p.org_id, reference)?;
+    let owes = store
+        .customer_page(
+            p.org_id,
+            &CustomerFilter {
+                after_ref: None,
+                reference: Some(reference.to_string()),
+                status: None,
+                tier: None,
+                overdue: false,
+                search: None,
+                as_of: ctx.today,
+                limit: 1,
+            },
+        )?
+        .into_iter()
+        .find(|r| r.reference == customer.reference)
+        .map(|r| r.owes)
+        .unwrap_or_default();
+    let invoices = store.invoices(
+        p.org_id,
+        &InvoiceFilter {
+            customer_ref: Some(reference.to_string()),
+            status: Some("open".into()),
+            as_of: Some(ctx.today),
+            limit: INVOICE_ROWS,
+        },
+    )?;
+    let collateral = store.collateral(p.org_id, Some(reference))?;
+    let timeline = store.timeline(p.org_id, customer.id, None, TIMELINE_ROWS)?;
+    let paused = standing.paused_until.filter(|d| *d >= ctx.today);
+    let blank = CallForm::default();
+    let form = error.map_or(&blank, |(_, f)| f);
+    let call_href = format!("/customers/{}/calls", encode(&customer.reference));
+    let body = html! {
+        p.crumbs { a href="/customers" { "Customers" } " / " (customer.reference) }
+        h1 {
+            (customer.name) " "
+            span class=(format!("badge {}", status_class(standing.status.as_str()))) { (words(standing.status.as_str())) }
+            " "
+            span class=(format!("badge {}", status_class(standing.tier.as_str()))) { "tier " (words(standing.tier.as_str())) }
+        }
+        p.muted {
+            @if let Some(email) = &customer.email { (email) " · " }
+            @if let Some(phone) = &customer.phone { (phone) " · " }
+            "terms " (customer.terms.to_string())
+            @if let Some(limit) = customer.credit_limit_minor { " · credit limit " (money(limit, ctx.currency)) }
+        }
+        div.cards {
+            @if owes.is_empty() {
+                div.card { p.label { "Balance" } p.big.num { (money(0, ctx.currency)) } }
+            }
+            @for o in &owes {
+                div.card {
+                    p.label { "Balance, " (o.currency.code()) " (" (o.open_invoices) " open)" }
+                    p.big.num data-balance=(o.currency.code()) { (money(o.open_minor, o.currency)) }
+                    p.label { "Overdue" }
+                    p.big.num.bad[o.overdue_minor > 0] { (money(o.overdue_minor, o.currency)) }
+                }
+            }
+        }
+        div.columns {
+            section aria-labelledby="invoices" {
+                h2 #invoices { "Open invoices" }
+                @if invoices.is_empty() {
+                    p.empty { "No open invoices." }
+                } @else {
+                    div.scroll tabindex="0" { table.data {
+                        thead { tr {
+                            th scope="col" { "Invoice" } th scope="col" { "Issued" } th scope="col" { "Due" }
+                            th.num scope="col" { "Total" } th.num scope="col" { "Open" } th.num scope="col" { "Days late" }
+                        } }
+                        tbody {
+                            @for i in &invoices {
+                                @let late = ctx.today.day_number() - i.due_date.day_number();
+                                tr {
+                                    td.code { (i.number.clone().unwrap_or_else(|| format!("draft #{}", i.id))) }
+                                    td { (i.issue_date) }
+                                    td { (i.due_date) }
+                                    td.num { (money(i.total_minor, i.currency)) }
+                                    td.num { (money(i.open_minor, i.currency)) }
+                                    td.num { @if late > 0 { span.bad { (late) } } @else { span.muted { "—" } } }
+                                }
+                            }
+                        }
+                    } }
+                }
+                h2 { "Credit standing" }
+                dl.facts {
+                    dt { "Status" } dd { (words(standing.status.as_str())) @if standing.status_by_policy { " (placed by the policy)" } }
+                    dt { "Ladder" } dd { @if let Some(d) = paused {
+                        @if d == dun_store::credit_file::paused_indefinitely() { "paused until resumed" } @else { "paused through " (d) }
+                    } @else { "running" } }
+                    dt { "Risk tier" } dd { (words(standing.tier.as_str())) }
+                }
+                @if !standing.tier_reasons.is_empty() {
+                    h3 { "Why this tier" }
+                    ul { @for reason in &standing.tier_reasons { li { (reason) } } }
+                }
+                h2 { "Collateral" }
+                @if collateral.is_empty() {
+                    p.empty { "None on file." }
+                } @else {
+                    div.scroll tabindex="0" { table.data {
+                        thead { tr { th scope="col" { "Kind" } th scope="col" { "Reference" } th.num scope="col" { "Amount" } th scope="col" { "Expires" } } }
+                        tbody { @for k in &collateral {
+                            tr {
+                                td { (words(k.kind.as_str())) }
+                                td { (k.reference) }
+                                td.num { @match (k.amount_minor, k.currency) {
+                                    (Some(a), Some(c)) => (money(a, c)),
+                                    _ => span.muted { "—" },
+                                } }
+                                td { @match k.expires_on {
+                                    Some(d) if d < ctx.today => span.bad { (d) " (expired)" },
+                                    Some(d) => (d),
+                                    None => span.muted { "—" },
+                                } }
+                            }
+                        } }
+                    } }
+                }
+            }
+            section aria-labelledby="call" {
+                h2 #call { "Log a call" }
+                @if let Some((message, _)) = error {
+                    p.notice.bad role="alert" { (message) }
+                }
+                form.stack method="post" action=(call_href) {
+                    (ctx.csrf_field())
+                    label for="outcome" { "Outcome" }
+                    input #outcome type="text" name="outcome" value=(form.outcome) required placeholder="reached, left voicemail, …";
+                    label for="summary" { "What was said " span.hint { "(optional)" } }
+                    textarea #summary name="summary" rows="3" { (form.summary) }
+                    fieldset {
+                        legend { "Promise to pay " span.hint { "(optional)" } }
+                        label for="promise_date" { "Pay by" }
+                        input #promise_date type="date" name="promise_date" value=(form.promise_date);
+                        label for="promise_amount" { "Amount (" (ctx.currency.code()) ")" }
+                        input #promise_amount type="text" inputmode="decimal" name="promise_amount" value=(form.promise_amount);
+                    }
+                    button.primary type="submit" { "Log the call" }
+                }
+                h2 #timeline { "Timeline" }
+                @if timeline.is_empty() {
+                    p.empty { "Nothing yet." }
+                } @else {
+                    ol.timeline {
+                        @for entry in &timeline {
+                            li {
+                                span class=(format!("kind k-{}", entry.kind)) { (words(&entry.kind)) }
+                                time datetime=(entry.on_date.to_string()) { (entry.on_date) }
+                                p { (entry.summary) }
+                                p.muted { (entry.author) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(page(ctx, "Customers", &customer.name, body))
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    Path(reference): Path<String>,
+) -> Response {
+    read_page(&state, caller, move |store, p, ctx| {
+        Ok((
+            StatusCode::OK,
+            customer_page(store, p, ctx, &reference, None)?,
+        ))
+    })
+    .await
+}
+
+fn promise(form: &CallForm, ctx: &Ctx) -> Result<Option<PromisedPayment>, ApiError> {
+    let date = form.promise_date.trim();
+    let amount = form.promise_amount.trim();
+    match (date.is_empty(), amount.is_empty()) {
+        (true, true) => Ok(None),
+        (false, false) => {
+            let promised_date: Date = wire::parse_date("promise_date", date)?;
+            let amount_minor = wire::parse_amount("promise_amount", amount, ctx.currency)?;
+            if amount_minor <= 0 {
+                return Err(ApiError::invalid(
+                    "promise_amount",
+                    "The promised amount must be more than zero.",
+                ));
+            }
+            Ok(Some(PromisedPayment {
+                amount_minor,
+                currency: ctx.currency,
+                promised_date,
+            }))
+        }
+        _ => Err(ApiError::invalid(
+            "promise_date",
+            "A promise needs both the date and the amount.",
+        )),
+    }
+}
+
+pub async fn log_call(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    Path(reference): Path<String>,
+    Form(form): Form<CallForm>,
+) -> Response {
+    let Ok(caller) = caller else {
+        return see_other("/sign-in");
+    };
+    let caller = caller.with_form_csrf(form.csrf_token.clone());
+    let (submitted, for_page) = (form.clone(), form);
+    let target = reference.clone();
+    let logged = state
+        .as_caller(caller.clone(), Need::Write, move |store, p| {
+            let ctx = Ctx::load(store, p)?;
+            let outcome = submitted.outcome.trim();
+            if outcome.is_empty() {
+                return Err(ApiError::invalid(
+                    "outcome",
+                    "A call needs its outcome, e.g. \"left voicemail\".",
+                ));
+            }
+            let promise = promise(&submitted, &ctx)?;
+            store.log_contact(
+                p.org_id,
+                &NewContact {
+                    customer_ref: target,
+                    kind: ContactKind::Call,
+                    summary: submitted.summary.trim().to_string(),
+                    outcome: Some(outcome.to_string()),
+                    on: ctx.today,
+                    author: p.author(),
+                    invoices: Vec::new(),
+                    promise,
+                },
+            )?;
+            Ok(())
+        })
+        .await;
+    match logged {
+        Ok(()) => see_other(&format!("/customers/{}#timeline", encode(&reference))),
+        Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
+            let message = e.detail;
+            read_page(&state, Ok(caller), move |store, p, ctx| {
+                Ok((
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    customer_page(store, p, ctx, &reference, Some((&message, &for_page)))?,
+                ))
+            })
+            .await
+        }
+        Err(e) => error_page(e),
+    }
+}

@@ -1,0 +1,257 @@
+//! The web UI's test harness: the real server (`dun_server::serve_with`
+//! with the UI's router merged, as `dun serve` runs it) on a random
+//! loopback port, on SQLite and on PostgreSQL, driven over real HTTP by a
+//! browser-like client that keeps its cookie and follows no redirects.
+
+#![allow(dead_code)]
+
+#[path = "../../../dun-store/tests/common/mod.rs"]
+pub mod store;
+
+use std::sync::Mutex;
+use std::thread::JoinHandle;
+
+use dun_server::config::{Config, LogFormat};
+
+#[macro_export]
+macro_rules! web_test {
+    ($(#[$meta:meta])* fn $name:ident($server:ident: &TestServer) $body:block) => {
+        $(#[$meta])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            fn scenario($server: &$crate::common::TestServer) $body
+
+            fn run(url: &str) {
+                let server = $crate::common::TestServer::start(url);
+                scenario(&server);
+            }
+
+            #[test]
+            fn sqlite() {
+                $crate::common::store::on_sqlite(stringify!($name), run);
+            }
+
+            #[test]
+            fn postgres() {
+                $crate::common::store::on_postgres(stringify!($name), run);
+            }
+        }
+    };
+}
+
+pub struct TestServer {
+    pub base: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl TestServer {
+    pub fn start(database_url: &str) -> TestServer {
+        let config = Config {
+            listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+            database_url: database_url.to_string(),
+            pool_size: 4,
+            log_format: LogFormat::Text,
+            scheduler: false,
+            shutdown_grace_ms: 5_000,
+            ..Config::default()
+        };
+        let state = dun_server::state(config).expect("the server's state");
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .expect("bind a loopback port");
+        let addr = listener.local_addr().expect("the bound address");
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            runtime
+                .block_on(dun_server::serve_with(
+                    listener,
+                    state,
+                    dun_web::router(),
+                    async move {
+                        let _ = stopped.await;
+                    },
+                ))
+                .expect("the server ran");
+        });
+        TestServer {
+            base: format!("http://{addr}"),
+            stop: Some(stop),
+            thread: Some(thread),
+        }
+    }
+
+    pub fn browser(&self) -> Browser {
+        Browser {
+            base: self.base.clone(),
+            agent: ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .max_redirects(0)
+                .timeout_global(Some(std::time::Duration::from_secs(60)))
+                .build()
+                .into(),
+            cookie: Mutex::new(None),
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// A browser with JavaScript off: it keeps the session cookie, sends forms
+/// and reads pages; redirects are left for the test to see.
+pub struct Browser {
+    pub base: String,
+    agent: ureq::Agent,
+    cookie: Mutex<Option<String>>,
+}
+
+pub struct Page {
+    pub status: u16,
+    pub location: Option<String>,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Page {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The value of the first hidden `csrf_token` field.
+    pub fn csrf(&self) -> String {
+        let marker = "name=\"csrf_token\" value=\"";
+        let start = self.body.find(marker).expect("a CSRF field") + marker.len();
+        let end = self.body[start..].find('"').expect("the field's end");
+        self.body[start..start + end].to_string()
+    }
+
+    pub fn assert_contains(&self, text: &str) {
+        assert!(
+            self.body.contains(text),
+            "the page should contain {text:?}:\n{}",
+            self.body
+        );
+    }
+}
+
+/// `application/x-www-form-urlencoded` of `fields`.
+pub fn form(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+                (b as char).to_string()
+            } else if b == b' ' {
+                "+".to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+impl Browser {
+    pub fn get(&self, path: &str) -> Page {
+        self.send("GET", path, None, &[])
+    }
+
+    pub fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let body = form(fields);
+        self.send(
+            "POST",
+            path,
+            Some(body),
+            &[("Content-Type", "application/x-www-form-urlencoded")],
+        )
+    }
+
+    /// JSON to the API with the session's cookie and CSRF header.
+    pub fn post_json(&self, path: &str, csrf: &str, body: serde_json::Value) -> Page {
+        self.send(
+            "POST",
+            path,
+            Some(body.to_string()),
+            &[("Content-Type", "application/json"), ("x-csrf-token", csrf)],
+        )
+    }
+
+    pub fn forget_cookie(&self) {
+        *self.cookie.lock().unwrap() = None;
+    }
+
+    pub fn send(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<String>,
+        headers: &[(&str, &str)],
+    ) -> Page {
+        let url = format!("{}{}", self.base, path);
+        let mut request = ureq::http::Request::builder().method(method).uri(&url);
+        if let Some(cookie) = self.cookie.lock().unwrap().as_deref() {
+            request = request.header("Cookie", cookie);
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let result = match body {
+            Some(text) => self.agent.run(request.body(text).expect("a request")),
+            None => self.agent.run(request.body(()).expect("a request")),
+        };
+        let mut response = result.unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        let headers: Vec<(String, String)> = response
+            .headers()
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_str().unwrap_or("").to_string()))
+            .collect();
+        if let Some(set) = response
+            .headers()
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+        {
+            let pair = set.split(';').next().unwrap_or("").trim().to_string();
+            *self.cookie.lock().unwrap() = if pair.ends_with('=') {
+                None
+            } else {
+                Some(pair)
+            };
+        }
+        let location = response
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        Page {
+            status: response.status().as_u16(),
+            location,
+            headers,
+            body: response.body_mut().read_to_string().unwrap_or_default(),
+        }
+    }
+}

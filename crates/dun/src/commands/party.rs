@@ -1,0 +1,317 @@
+//! `dun org show|set` (the organisation as seller: address, identifiers,
+//! bank details, how 0 % lines are declared) and `dun customer
+//! set-address` (a customer as buyer). Flags given replace a field; an
+//! empty value (`--vat-id ""`) clears it; the rest are kept.
+
+use anyhow::{anyhow, Result};
+use clap::{Args, Subcommand};
+use dun_core::party::{Party, PaymentInstructions};
+use dun_store::parties::ZeroRate;
+use serde::Serialize;
+
+use crate::cli::{Format, FormatArg};
+use crate::context::Context;
+use crate::output::{emit, Table};
+
+#[derive(Subcommand, Debug)]
+pub enum OrgCommand {
+    /// Show the organisation as invoices and e-invoices name it.
+    Show(FormatArg),
+    /// Set the organisation's address, identifiers and bank details.
+    Set(Box<OrgSetArgs>),
+}
+
+/// Where a party is and how it is identified.
+#[derive(Args, Debug, Default)]
+pub struct AddressArgs {
+    /// A street address line; repeat for up to 3 lines (replaces all lines).
+    #[arg(long = "address", value_name = "LINE")]
+    pub address: Vec<String>,
+    #[arg(long)]
+    pub city: Option<String>,
+    #[arg(long)]
+    pub postcode: Option<String>,
+    /// State, county or province.
+    #[arg(long)]
+    pub region: Option<String>,
+    /// ISO 3166-1 alpha-2 country code, e.g. GB, DE, US.
+    #[arg(long)]
+    pub country: Option<String>,
+    /// VAT identifier with its country prefix, e.g. GB123456789.
+    #[arg(long)]
+    pub vat_id: Option<String>,
+    /// Company registration number.
+    #[arg(long)]
+    pub company_id: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct OrgSetArgs {
+    /// Legal name on documents, when it differs from the organisation's name.
+    #[arg(long)]
+    pub legal_name: Option<String>,
+    #[command(flatten)]
+    pub address: AddressArgs,
+    #[arg(long)]
+    pub email: Option<String>,
+    #[arg(long)]
+    pub phone: Option<String>,
+    /// Bank account to be paid into (IBAN; spaces allowed, checksum checked).
+    #[arg(long)]
+    pub iban: Option<String>,
+    #[arg(long)]
+    pub bic: Option<String>,
+    /// The name the bank account is held in.
+    #[arg(long)]
+    pub account_name: Option<String>,
+    /// A note printed with the payment instructions, e.g. "Quote the invoice number".
+    #[arg(long)]
+    pub payment_note: Option<String>,
+    /// EN 16931 VAT category of lines taxed at 0 %: Z (zero rated), E (exempt), AE (reverse charge), K (intra-community), G (export), O (not subject to VAT).
+    #[arg(long)]
+    pub zero_rate_category: Option<String>,
+    /// Why no VAT is charged on 0 % lines (needed for every category but Z).
+    #[arg(long)]
+    pub exemption_reason: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct SetAddressArgs {
+    /// Customer reference.
+    #[arg(value_name = "REF")]
+    pub reference: String,
+    #[command(flatten)]
+    pub address: AddressArgs,
+}
+
+/// `Some("")` clears, `Some(v)` sets, `None` keeps.
+fn merge(field: &mut Option<String>, given: &Option<String>) {
+    if let Some(value) = given {
+        *field = Some(value.clone()).filter(|v| !v.trim().is_empty());
+    }
+}
+
+impl AddressArgs {
+    fn apply(&self, party: &mut Party) {
+        if !self.address.is_empty() {
+            party.address_lines = self.address.clone();
+        }
+        merge(&mut party.city, &self.city);
+        merge(&mut party.postcode, &self.postcode);
+        merge(&mut party.region, &self.region);
+        merge(&mut party.country_code, &self.country);
+        merge(&mut party.vat_id, &self.vat_id);
+        merge(&mut party.company_id, &self.company_id);
+    }
+}
+
+#[derive(Serialize)]
+struct SellerJson<'a> {
+    seller: &'a Party,
+    payment: &'a PaymentInstructions,
+    zero_rate: &'a ZeroRate,
+    missing_for_einvoice: Vec<&'static str>,
+}
+
+pub fn org(ctx: &mut Context, command: OrgCommand) -> Result<()> {
+    let org_id = ctx.org.id;
+    match command {
+        OrgCommand::Show(format) => show_seller(ctx, format.format),
+        OrgCommand::Set(args) => {
+            let (mut party, mut payment) = ctx.store.seller(org_id)?;
+            if let Some(name) = &args.legal_name {
+                party.name = if name.trim().is_empty() {
+                    ctx.org.name.clone()
+                } else {
+                    name.clone()
+                };
+            }
+            args.address.apply(&mut party);
+            merge(&mut party.email, &args.email);
+            merge(&mut party.phone, &args.phone);
+            merge(&mut payment.iban, &args.iban);
+            merge(&mut payment.bic, &args.bic);
+            merge(&mut payment.account_name, &args.account_name);
+            merge(&mut payment.note, &args.payment_note);
+            let mut zero_rate = ctx.store.zero_rate(org_id)?;
+            let zero_rate_given =
+                args.zero_rate_category.is_some() || args.exemption_reason.is_some();
+            if let Some(category) = &args.zero_rate_category {
+                zero_rate.category = category.trim().to_ascii_uppercase();
+            }
+            merge(&mut zero_rate.exemption_reason, &args.exemption_reason);
+            if zero_rate_given {
+                // Checked before anything is written.
+                zero_rate.check()?;
+            }
+            ctx.store.set_seller(org_id, &party, &payment)?;
+            if zero_rate_given {
+                ctx.store.set_zero_rate(org_id, &zero_rate)?;
+            }
+            show_seller(ctx, Format::Table)
+        }
+    }
+}
+
+fn show_seller(ctx: &mut Context, format: Format) -> Result<()> {
+    let (party, payment) = ctx.store.seller(ctx.org.id)?;
+    let zero_rate = ctx.store.zero_rate(ctx.org.id)?;
+    let missing = party.missing_for_einvoice();
+    let mut table = Table::new(&["field", "value"]);
+    let mut row = |field: &str, value: Option<&str>| {
+        table.push(vec![field.to_string(), value.unwrap_or("-").to_string()]);
+    };
+    row("name", Some(&party.name));
+    let address = party.address_lines.join(", ");
+    row("address", Some(address.as_str()).filter(|a| !a.is_empty()));
+    row("city", party.city.as_deref());
+    row("postcode", party.postcode.as_deref());
+    row("region", party.region.as_deref());
+    row("country", party.country_code.as_deref());
+    row("vat id", party.vat_id.as_deref());
+    row("company id", party.company_id.as_deref());
+    row("email", party.email.as_deref());
+    row("phone", party.phone.as_deref());
+    row("iban", payment.iban.as_deref());
+    row("bic", payment.bic.as_deref());
+    row("account name", payment.account_name.as_deref());
+    row("payment note", payment.note.as_deref());
+    row("0 % category", Some(&zero_rate.category));
+    row("exemption reason", zero_rate.exemption_reason.as_deref());
+    emit(
+        format,
+        &table,
+        &SellerJson {
+            seller: &party,
+            payment: &payment,
+            zero_rate: &zero_rate,
+            missing_for_einvoice: missing.clone(),
+        },
+    )?;
+    if format == Format::Table && !missing.is_empty() {
+        eprintln!(
+            "note: e-invoices need the seller's {}; set it with `dun org set --country GB`",
+            missing.join(", ")
+        );
+    }
+    Ok(())
+}
+
+pub fn set_address(ctx: &mut Context, args: &SetAddressArgs) -> Result<()> {
+    let org_id = ctx.org.id;
+    let mut party = ctx
+        .store
+        .buyer_by_ref(org_id, &args.reference)
+        .map_err(|e| anyhow!("{e}"))?;
+    args.address.apply(&mut party);
+    let stored = ctx.store.set_buyer(org_id, &args.reference, &party)?;
+    println!(
+        "Customer {} ({}): {}",
+        args.reference.trim(),
+        stored.name,
+        if stored.address_block().is_empty() {
+            "no address".to_string()
+        } else {
+            stored.address_block().join(", ")
+        }
+    );
+    if let Some(vat) = &stored.vat_id {
+        println!("VAT id {vat}");
+    }
+    Ok(())
+}
+
+/// The demo organisation as seller: a believable address and how to pay it.
+pub fn demo_seller(name: &str) -> (Party, PaymentInstructions) {
+    (
+        Party {
+            name: name.to_string(),
+            address_lines: vec!["100 Market Street".into(), "Suite 400".into()],
+            city: Some("New York".into()),
+            postcode: Some("10004".into()),
+            region: Some("NY".into()),
+            country_code: Some("US".into()),
+            vat_id: None,
+            company_id: Some("EIN 12-3456789".into()),
+            email: Some("billing@demotrading.example".into()),
+            phone: Some("+1 212 555 0100".into()),
+        },
+        PaymentInstructions {
+            iban: None,
+            bic: None,
+            account_name: Some(name.to_string()),
+            note: Some(
+                "ACH or wire to routing 021000021, account 000123456789; quote the invoice number"
+                    .into(),
+            ),
+        },
+    )
+}
+
+/// A believable US address for the demo book's `index`-th customer, the
+/// same for the same index every time.
+pub fn demo_buyer_address(index: usize) -> Party {
+    const STREETS: &[&str] = &[
+        "Oak Avenue",
+        "Maple Street",
+        "Harbor Road",
+        "Mill Lane",
+        "Commerce Drive",
+        "Elm Street",
+        "Industrial Parkway",
+        "Main Street",
+        "Lake Shore Drive",
+        "Cedar Court",
+    ];
+    const PLACES: &[(&str, &str, &str)] = &[
+        ("Boston", "MA", "02110"),
+        ("Chicago", "IL", "60601"),
+        ("Austin", "TX", "78701"),
+        ("Denver", "CO", "80202"),
+        ("Seattle", "WA", "98101"),
+        ("Portland", "OR", "97204"),
+        ("Atlanta", "GA", "30303"),
+        ("Philadelphia", "PA", "19103"),
+        ("Minneapolis", "MN", "55402"),
+        ("Columbus", "OH", "43215"),
+    ];
+    let (city, state, zip) = PLACES[(index * 7 + 3) % PLACES.len()];
+    Party {
+        address_lines: vec![format!(
+            "{} {}",
+            100 + (index * 37) % 9_800,
+            STREETS[index % STREETS.len()]
+        )],
+        city: Some(city.into()),
+        postcode: Some(zip.into()),
+        region: Some(state.into()),
+        country_code: Some("US".into()),
+        ..Party::default()
+    }
+}
+
+/// Gives a fresh demo book's organisation (when `dun demo` created it) and
+/// customers their addresses, so invoices and e-invoices look real.
+pub fn set_demo_addresses(
+    store: &mut dun_store::Store,
+    org: &dun_store::Org,
+    customers: &[dun_core::import::CustomerRow],
+) -> Result<()> {
+    let (seller, payment) = store.seller(org.id)?;
+    if seller.country_code.is_none() && org.name == super::demo::DEMO_ORG {
+        let (seller, payment_demo) = demo_seller(&seller.name);
+        let payment = if payment.is_empty() {
+            payment_demo
+        } else {
+            payment
+        };
+        store.set_seller(org.id, &seller, &payment)?;
+    }
+    let addresses: Vec<(String, Party)> = customers
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.reference.clone(), demo_buyer_address(i)))
+        .collect();
+    store.set_buyer_addresses(org.id, &addresses)?;
+    Ok(())
+}

@@ -1,0 +1,354 @@
+//! Documents through the real binary, on each database: `dun invoice pdf`,
+//! `dun statement` (table, JSON, PDF) and `dun letter pdf`, read back with
+//! poppler's pdftotext.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::{backends, dun_in, fails, ok, Db};
+
+/// Whether pdftotext is here; if not, says so loudly (and fails when the
+/// CI requires the tools).
+fn pdftotext_available(test: &str) -> bool {
+    let ok = Command::new("pdftotext").arg("-v").output().is_ok();
+    if !ok {
+        let message = format!(
+            "SKIPPED: {test} reads no PDF text because pdftotext (poppler-utils) is not installed"
+        );
+        if std::env::var("DUN_TEST_REQUIRE_TOOLS").as_deref() == Ok("1") {
+            panic!("{message}, and DUN_TEST_REQUIRE_TOOLS=1");
+        }
+        eprintln!("{message}");
+    }
+    ok
+}
+
+/// The PDF's text with runs of white space made one space; None without poppler.
+fn pdf_text(path: &Path, tools: bool) -> Option<String> {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert!(
+        bytes.starts_with(b"%PDF-"),
+        "{} is not a PDF",
+        path.display()
+    );
+    if !tools {
+        return None;
+    }
+    let out = Command::new("pdftotext")
+        .args(["-layout", "-enc", "UTF-8"])
+        .arg(path)
+        .arg("-")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success() && out.stderr.is_empty(),
+        "pdftotext: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    Some(text.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
+fn assert_contains(text: &str, needles: &[&str]) {
+    for needle in needles {
+        assert!(text.contains(needle), "'{needle}' is not in:\n{text}");
+    }
+}
+
+fn book(db: &Db) {
+    ok(
+        db,
+        &[
+            "init",
+            "--org",
+            "Acme Ltd",
+            "--currency",
+            "EUR",
+            "--timezone",
+            "Europe/Berlin",
+        ],
+    );
+    ok(
+        db,
+        &["customer", "add", "--ref", "C1", "--name", "Globex GmbH"],
+    );
+    ok(
+        db,
+        &["customer", "add", "--ref", "C2", "--name", "Initech SA"],
+    );
+    ok(
+        db,
+        &[
+            "invoice",
+            "create",
+            "--customer",
+            "C1",
+            "--issue-date",
+            "2026-09-01",
+            "--tax-rate",
+            "19",
+            "--line",
+            "Consulting:10:120.00",
+            "--line",
+            "Travel:1:80.00",
+            "--issue",
+        ],
+    );
+    ok(
+        db,
+        &[
+            "invoice",
+            "create",
+            "--customer",
+            "C1",
+            "--issue-date",
+            "2026-10-15",
+            "--line",
+            "Support:2:50.00",
+            "--issue",
+        ],
+    );
+    ok(
+        db,
+        &[
+            "invoice",
+            "create",
+            "--customer",
+            "C1",
+            "--issue-date",
+            "2026-10-16",
+            "--line",
+            "Not yet issued:1:10.00",
+        ],
+    );
+    ok(
+        db,
+        &[
+            "payment",
+            "record",
+            "--customer",
+            "C1",
+            "--amount",
+            "1000.00",
+            "--date",
+            "2026-10-20",
+            "--reference",
+            "SEPA 4411",
+        ],
+    );
+}
+
+#[test]
+fn an_invoice_a_statement_and_a_final_demand_from_the_command_line() {
+    let tools =
+        pdftotext_available("an_invoice_a_statement_and_a_final_demand_from_the_command_line");
+    for db in backends("an_invoice_a_statement_and_a_final_demand_from_the_command_line") {
+        let label = db.label;
+        let dir = tempfile::tempdir().unwrap();
+        book(&db);
+
+        // The invoice, to a named file, with a portal link.
+        let invoice = dir.path().join("invoice.pdf");
+        let run = dun_in(
+            &db,
+            None,
+            &[
+                "invoice",
+                "pdf",
+                "INV-000001",
+                "--out",
+                invoice.to_str().unwrap(),
+                "--public-url",
+                "https://pay.acme.example",
+            ],
+        );
+        assert!(run.ok, "[{label}] {}", run.stderr);
+        assert!(
+            run.stderr.contains("Wrote invoice INV-000001"),
+            "{}",
+            run.stderr
+        );
+        if let Some(text) = pdf_text(&invoice, tools) {
+            assert_contains(
+                &text,
+                &[
+                    "Acme Ltd",
+                    "Invoice",
+                    "Number INV-000001",
+                    "Issue date 2026-09-01",
+                    "Due date 2026-10-01",
+                    "Globex GmbH",
+                    "Consulting 10 120.00 19% 1,200.00",
+                    "Subtotal 1,280.00",
+                    "Tax 19% on 1,280.00 243.20",
+                    "Total (EUR) 1,523.20",
+                    "Paid and credited -1,000.00",
+                    "Amount due (EUR) 523.20",
+                    "Net 30",
+                    "late fee of 40.00 EUR",
+                    "https://pay.acme.example/portal/",
+                ],
+            );
+        }
+
+        // Without --out: NUMBER.pdf in the working directory.
+        let run = dun_in(&db, Some(dir.path()), &["invoice", "pdf", "INV-000002"]);
+        assert!(run.ok, "[{label}] {}", run.stderr);
+        if let Some(text) = pdf_text(&dir.path().join("INV-000002.pdf"), tools) {
+            assert_contains(&text, &["INV-000002", "Total (EUR) 100.00"]);
+            assert!(
+                !text.contains("/portal/"),
+                "no --public-url, no link: {text}"
+            );
+        }
+
+        // The statement as a table…
+        let table = ok(
+            &db,
+            &[
+                "statement",
+                "C1",
+                "--from",
+                "2026-10-01",
+                "--to",
+                "2026-11-24",
+            ],
+        );
+        assert_contains(
+            &table,
+            &[
+                "Statement of account: C1, 2026-10-01 to 2026-11-24, EUR",
+                "Opening balance",
+                "Invoice INV-000002",
+                "Payment received (ref SEPA 4411)",
+            ],
+        );
+        let closing = table
+            .lines()
+            .find(|l| l.contains("Closing balance"))
+            .unwrap();
+        assert!(closing.trim_end().ends_with("623.20"), "{closing}");
+        // …as JSON…
+        let json: serde_json::Value = serde_json::from_str(&ok(
+            &db,
+            &[
+                "statement",
+                "C1",
+                "--from",
+                "2026-10-01",
+                "--to",
+                "2026-11-24",
+                "--format",
+                "json",
+            ],
+        ))
+        .unwrap();
+        let s = &json[0];
+        assert_eq!(s["currency"], "EUR", "[{label}] {json}");
+        assert_eq!(s["opening_minor"], 152_320);
+        assert_eq!(s["closing_minor"], 62_320);
+        assert_eq!(
+            s["aging_minor"],
+            serde_json::json!([0, 10_000, 52_320, 0, 0])
+        );
+        assert_eq!(s["lines"].as_array().unwrap().len(), 2);
+        // …and as PDF.
+        let statement = dir.path().join("statement.pdf");
+        ok(
+            &db,
+            &[
+                "statement",
+                "C1",
+                "--from",
+                "2026-10-01",
+                "--to",
+                "2026-11-24",
+                "--pdf",
+                statement.to_str().unwrap(),
+            ],
+        );
+        if let Some(text) = pdf_text(&statement, tools) {
+            assert_contains(
+                &text,
+                &[
+                    "Statement",
+                    "Period 2026-10-01 to 2026-11-24",
+                    "2026-10-01 Opening balance 1,523.20",
+                    "2026-10-20 Payment received (ref SEPA 4411) 1,000.00 623.20",
+                    "Closing balance 100.00 1,000.00 623.20",
+                ],
+            );
+        }
+
+        // The final demand lists what is overdue on its date.
+        let letter = dir.path().join("letter.pdf");
+        ok(
+            &db,
+            &[
+                "letter",
+                "pdf",
+                "C1",
+                "--date",
+                "2026-12-01",
+                "--out",
+                letter.to_str().unwrap(),
+            ],
+        );
+        if let Some(text) = pdf_text(&letter, tools) {
+            assert_contains(
+                &text,
+                &[
+                    "Final demand",
+                    "Dear Globex GmbH,",
+                    "INV-000001 2026-09-01 2026-10-01 61 523.20",
+                    "INV-000002 2026-10-15 2026-11-14 17 100.00",
+                    "Total now due (EUR) 623.20",
+                    "by 2026-12-15",
+                    "Accounts receivable, Acme Ltd",
+                ],
+            );
+        }
+    }
+}
+
+#[test]
+fn refusals_say_what_to_do() {
+    for db in backends("refusals_say_what_to_do") {
+        let label = db.label;
+        book(&db);
+        let draft = fails(&db, &["invoice", "pdf", "#3"]);
+        assert!(
+            draft.contains("draft") && draft.contains("dun invoice issue"),
+            "[{label}] {draft}"
+        );
+        let unknown = fails(&db, &["invoice", "pdf", "INV-999999"]);
+        assert!(unknown.contains("INV-999999"), "[{label}] {unknown}");
+        let customer = fails(&db, &["statement", "C9"]);
+        assert!(customer.contains("C9"), "[{label}] {customer}");
+        let reversed = fails(
+            &db,
+            &[
+                "statement",
+                "C1",
+                "--from",
+                "2026-11-01",
+                "--to",
+                "2026-10-01",
+            ],
+        );
+        assert!(reversed.contains("--from"), "[{label}] {reversed}");
+        let bad_date = fails(&db, &["statement", "C1", "--to", "2026-13-01"]);
+        assert!(bad_date.contains("--to"), "[{label}] {bad_date}");
+        let nothing = fails(&db, &["letter", "pdf", "C2", "--date", "2026-12-01"]);
+        assert!(nothing.contains("nothing to demand"), "[{label}] {nothing}");
+        // A customer with nothing at all: said plainly, not an error.
+        let quiet = common::dun(&db, &["statement", "C2", "--to", "2026-12-01"]);
+        assert!(
+            quiet.ok && quiet.stderr.contains("nothing to state"),
+            "[{label}] {}",
+            quiet.stderr
+        );
+    }
+}

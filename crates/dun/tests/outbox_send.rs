@@ -1,0 +1,1002 @@
+//! `dun outbox send` through a real SMTP server process (Python's aiosmtpd
+//! on a loopback port, with a handler that stores each message it accepts
+//! and refuses `refuse@…` with 550): what the customer receives, the
+//! failures a person must see, and a worker killed with SIGKILL at random
+//! moments that never sends a message twice.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{backends, ok, Db};
+
+const REQUIRE_TOOLS_VAR: &str = "DUN_TEST_REQUIRE_TOOLS";
+
+/// The handler: every accepted message becomes `<uuid>.eml` (written then
+/// renamed, so a half-written file is never read), with the envelope's
+/// recipients in a first header line.
+const SINK_PY: &str = r#"
+import os, uuid
+
+class Sink:
+    def __init__(self, outdir):
+        self.outdir = outdir
+
+    @classmethod
+    def from_cli(cls, parser, *args):
+        return cls(*args)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.startswith('refuse'):
+            return '550 5.1.1 <%s>: mailbox unavailable' % address
+        envelope.rcpt_tos.append(address)
+        return '250 OK'
+
+    async def handle_DATA(self, server, session, envelope):
+        name = uuid.uuid4().hex
+        tmp = os.path.join(self.outdir, name + '.tmp')
+        with open(tmp, 'wb') as f:
+            f.write(('X-Envelope-To: ' + ','.join(envelope.rcpt_tos) + '\r\n').encode())
+            f.write(envelope.original_content or envelope.content)
+            f.flush()
+            os.fsync(f.fileno())
+        os.rename(tmp, os.path.join(self.outdir, name + '.eml'))
+        return '250 2.0.0 Message accepted for delivery'
+"#;
+
+struct Sink {
+    child: Child,
+    port: u16,
+    outdir: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Sink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn skip(reason: &str) -> Option<Sink> {
+    let message = format!("SKIPPED: {reason}");
+    if std::env::var(REQUIRE_TOOLS_VAR).as_deref() == Ok("1") {
+        panic!("{message}, and {REQUIRE_TOOLS_VAR}=1 requires it");
+    }
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{message}");
+    None
+}
+
+/// Starts aiosmtpd on a free loopback port, or reports the test skipped.
+fn start_sink() -> Option<Sink> {
+    let probe = Command::new("python3")
+        .args(["-c", "import aiosmtpd"])
+        .output();
+    if !matches!(probe, Ok(ref o) if o.status.success()) {
+        return skip("python3 with aiosmtpd is not installed (pip install aiosmtpd)");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("dunsink.py"), SINK_PY).unwrap();
+    let outdir = dir.path().join("received");
+    std::fs::create_dir(&outdir).unwrap();
+    let port = free_port();
+    let child = Command::new("python3")
+        .args(["-m", "aiosmtpd", "-n", "-l"])
+        .arg(format!("127.0.0.1:{port}"))
+        .args(["-c", "dunsink.Sink"])
+        .arg(&outdir)
+        .env("PYTHONPATH", dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start aiosmtpd");
+    let sink = Sink {
+        child,
+        port,
+        outdir,
+        _dir: dir,
+    };
+    let started = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "aiosmtpd did not listen on {port}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Some(sink)
+}
+
+/// One message the server accepted.
+#[derive(Debug)]
+struct Received {
+    envelope_to: String,
+    to: String,
+    from: String,
+    reply_to: String,
+    subject: String,
+    message_id: String,
+    text: String,
+    html: String,
+    /// (filename, content type)
+    attachments: Vec<(String, String)>,
+}
+
+fn received(outdir: &Path) -> Vec<Received> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(outdir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "eml"))
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .map(|path| {
+            let raw = std::fs::read(path).unwrap();
+            let mail = mailparse::parse_mail(&raw).unwrap();
+            let header = |name: &str| {
+                use mailparse::MailHeaderMap;
+                mail.headers.get_first_value(name).unwrap_or_default()
+            };
+            let mut text = String::new();
+            let mut html = String::new();
+            let mut attachments = Vec::new();
+            fn walk(
+                part: &mailparse::ParsedMail<'_>,
+                text: &mut String,
+                html: &mut String,
+                attachments: &mut Vec<(String, String)>,
+            ) {
+                if part.subparts.is_empty() {
+                    let disposition = part.get_content_disposition();
+                    if disposition.disposition == mailparse::DispositionType::Attachment {
+                        attachments.push((
+                            disposition
+                                .params
+                                .get("filename")
+                                .cloned()
+                                .unwrap_or_default(),
+                            part.ctype.mimetype.clone(),
+                        ));
+                    } else if part.ctype.mimetype == "text/plain" {
+                        text.push_str(&part.get_body().unwrap());
+                    } else if part.ctype.mimetype == "text/html" {
+                        html.push_str(&part.get_body().unwrap());
+                    }
+                }
+                for sub in &part.subparts {
+                    walk(sub, text, html, attachments);
+                }
+            }
+            walk(&mail, &mut text, &mut html, &mut attachments);
+            Received {
+                envelope_to: header("X-Envelope-To"),
+                to: header("To"),
+                from: header("From"),
+                reply_to: header("Reply-To"),
+                subject: header("Subject"),
+                message_id: header("Message-ID"),
+                text,
+                html,
+                attachments,
+            }
+        })
+        .collect()
+}
+
+/// Runs dun with no SMTP settings from this process's environment.
+fn dun(db: &Db, args: &[&str]) -> common::Run {
+    let output = Command::new(env!("CARGO_BIN_EXE_dun"))
+        .arg("--db")
+        .arg(&db.url)
+        .args(args)
+        .env_remove("DUN_ORG")
+        .env_remove("DUN_DATABASE_URL")
+        .env_remove("DUN_SMTP_HOST")
+        .env_remove("DUN_SMTP_FROM")
+        .env_remove("DUN_PUBLIC_URL")
+        .output()
+        .expect("run dun");
+    common::Run {
+        ok: output.status.success(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+fn smtp_args(port: u16) -> Vec<String> {
+    vec![
+        "--smtp-host".into(),
+        "127.0.0.1".into(),
+        "--smtp-port".into(),
+        port.to_string(),
+        "--smtp-tls".into(),
+        "none".into(),
+        "--smtp-from".into(),
+        "Acme Accounts <billing@acme.example>".into(),
+        "--smtp-reply-to".into(),
+        "ar@acme.example".into(),
+        "--public-url".into(),
+        "https://pay.acme.example".into(),
+    ]
+}
+
+fn send(db: &Db, port: u16, extra: &[&str]) -> String {
+    let mut args: Vec<String> = vec!["outbox".into(), "send".into()];
+    args.extend(smtp_args(port));
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let run = dun(db, &refs);
+    assert!(run.ok, "dun outbox send failed:\n{}", run.stderr);
+    run.stdout
+}
+
+fn json(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}):\n{text}"))
+}
+
+/// A book of `n` customers, each with one invoice 70 days overdue on
+/// 2026-06-30 (a final demand each), the customer `refuse_ref` with an
+/// address the server refuses.
+fn book(db: &Db, dir: &Path, n: usize, refuse_ref: Option<&str>) {
+    ok(
+        db,
+        &[
+            "init",
+            "--org",
+            "Acme Supplies",
+            "--currency",
+            "USD",
+            "--timezone",
+            "UTC",
+        ],
+    );
+    let mut customers = String::from("ref,name,email,phone,credit_limit,terms\n");
+    let mut invoices = String::from(
+        "number,customer_ref,issue_date,due_date,currency,description,amount,quantity,unit_price,tax_rate\n",
+    );
+    for i in 1..=n {
+        let reference = format!("C{i}");
+        let email = if Some(reference.as_str()) == refuse_ref {
+            format!("refuse{i}@example.com")
+        } else {
+            format!("ap{i}@example.com")
+        };
+        customers.push_str(&format!(
+            "{reference},Customer {i} & Sons,{email},,,net30\n"
+        ));
+        invoices.push_str(&format!(
+            "A-{i},{reference},2026-03-21,2026-04-20,USD,Bolts,{i}50.00,,,\n"
+        ));
+    }
+    let c = dir.join("customers.csv");
+    let inv = dir.join("invoices.csv");
+    std::fs::write(&c, customers).unwrap();
+    std::fs::write(&inv, invoices).unwrap();
+    ok(db, &["import", "customers", c.to_str().unwrap()]);
+    ok(db, &["import", "invoices", inv.to_str().unwrap()]);
+    ok(db, &["run", "--as-of", "2026-06-30"]);
+}
+
+#[test]
+fn the_run_s_messages_reach_a_real_smtp_server_once() {
+    let Some(sink) = start_sink() else { return };
+    for db in backends("the_run_s_messages_reach_a_real_smtp_server_once") {
+        let label = db.label;
+        for f in std::fs::read_dir(&sink.outdir).unwrap() {
+            std::fs::remove_file(f.unwrap().path()).unwrap();
+        }
+        let dir = tempfile::tempdir().unwrap();
+        book(&db, dir.path(), 3, Some("C3"));
+
+        // Without a server, messages stay and the CLI says so.
+        let run = dun(&db, &["outbox", "send"]);
+        assert!(run.ok, "[{label}] {}", run.stderr);
+        assert!(
+            run.stdout
+                .contains("No SMTP server is configured, so 3 message(s) stay in the outbox"),
+            "[{label}] {}",
+            run.stdout
+        );
+        let listed = dun(&db, &["outbox", "list"]);
+        assert!(
+            listed.stderr.contains("No SMTP server is configured"),
+            "[{label}]"
+        );
+
+        let out = send(&db, sink.port, &[]);
+        assert!(
+            out.contains("Sent 2, to retry later 0, failed 1"),
+            "[{label}] {out}"
+        );
+        let outbox = json(&ok(&db, &["outbox", "list", "--format", "json"]));
+        let rows = outbox.as_array().unwrap();
+        let by_ref: BTreeMap<&str, &serde_json::Value> = rows
+            .iter()
+            .map(|m| (m["customer_ref"].as_str().unwrap(), m))
+            .collect();
+        assert_eq!(by_ref["C1"]["status"], "sent", "[{label}]");
+        assert_eq!(by_ref["C1"]["attempts"], 1);
+        assert_eq!(by_ref["C3"]["status"], "failed");
+        assert!(
+            by_ref["C3"]["last_error"].as_str().unwrap().contains("550"),
+            "[{label}] {}",
+            by_ref["C3"]
+        );
+
+        let mail = received(&sink.outdir);
+        assert_eq!(mail.len(), 2, "[{label}] {mail:#?}");
+        let first = mail
+            .iter()
+            .find(|m| m.envelope_to == "ap1@example.com")
+            .expect("C1's message");
+        let row = by_ref["C1"];
+        assert_eq!(first.to, "ap1@example.com");
+        assert_eq!(first.from, "\"Acme Accounts\" <billing@acme.example>");
+        assert_eq!(first.reply_to, "ar@acme.example");
+        assert_eq!(
+            first.subject,
+            "FINAL DEMAND: overdue invoices from Acme Supplies"
+        );
+        assert_eq!(
+            first.message_id,
+            format!("<{}>", row["message_id"].as_str().unwrap())
+        );
+        assert!(
+            first.attachments.is_empty(),
+            "dunning messages carry no file"
+        );
+        // The invoice list: number, due date, the amount open, days overdue.
+        let item = &row["detail"]["items"][0];
+        let amount = format!(
+            "USD {}.{:02}",
+            item["open_minor"].as_i64().unwrap() / 100,
+            item["open_minor"].as_i64().unwrap() % 100
+        );
+        for body in [&first.text, &first.html] {
+            assert!(body.contains("Customer 1 &"), "[{label}] {body}");
+            assert!(body.contains("A-1"), "[{label}] {body}");
+            assert!(body.contains("2026-04-20"), "[{label}] {body}");
+            assert!(body.contains(&amount), "[{label}] {amount} in {body}");
+            assert!(body.contains("71"), "[{label}] days overdue in {body}");
+            assert!(
+                body.contains("https://pay.acme.example/portal/"),
+                "[{label}]"
+            );
+        }
+        assert!(first.text.contains("Dear Customer 1 & Sons,"));
+        assert!(first.html.contains("Dear Customer 1 &amp; Sons,"));
+        assert!(first.html.contains("<table"));
+        assert!(first.text.contains(&format!("Total: {amount}")));
+
+        // Sending again sends nothing: sent is sent, failed waits for a person.
+        let out = send(&db, sink.port, &[]);
+        assert!(
+            out.contains("Sent 0, to retry later 0, failed 0, unknown 0"),
+            "[{label}] {out}"
+        );
+        assert_eq!(received(&sink.outdir).len(), 2);
+
+        // The failure is a task on the worklist; the send a timeline entry.
+        let worklist = ok(&db, &["worklist"]);
+        assert!(worklist.contains("C3"), "[{label}] {worklist}");
+        let timeline = ok(&db, &["customer", "timeline", "C1"]);
+        assert!(
+            timeline.contains("E-mailed final_demand to ap1@example.com"),
+            "[{label}] {timeline}"
+        );
+
+        // Retried after a person fixed it: still refused, so failed again,
+        // and the retry is on the timeline with who asked.
+        let id = by_ref["C3"]["id"].as_i64().unwrap().to_string();
+        ok(&db, &["outbox", "retry", &id, "--author", "maria"]);
+        let again = dun(&db, &["outbox", "retry", &id]);
+        assert!(
+            !again.ok
+                && again
+                    .stderr
+                    .contains("only a failed or unknown message can be retried")
+        );
+        let out = send(&db, sink.port, &[]);
+        assert!(out.contains("failed 1"), "[{label}] {out}");
+        let timeline = ok(&db, &["customer", "timeline", "C3"]);
+        assert!(timeline.contains("maria"), "[{label}] {timeline}");
+    }
+}
+
+#[test]
+fn a_server_that_is_down_means_a_later_attempt_with_backoff() {
+    for db in backends("a_server_that_is_down_means_a_later_attempt_with_backoff") {
+        let label = db.label;
+        let dir = tempfile::tempdir().unwrap();
+        book(&db, dir.path(), 2, None);
+        let closed = free_port();
+        let out = send(&db, closed, &[]);
+        assert!(out.contains("Sent 0, to retry later 2"), "[{label}] {out}");
+        let outbox = json(&ok(&db, &["outbox", "list", "--format", "json"]));
+        for m in outbox.as_array().unwrap() {
+            assert_eq!(m["status"], "pending", "[{label}]");
+            assert_eq!(m["attempts"], 1);
+            assert!(
+                m["last_error"].as_str().unwrap().contains("cannot connect"),
+                "{m}"
+            );
+            assert!(m["next_attempt_at"].is_string());
+        }
+        // Not due yet: a second pass right away does not try again.
+        let out = send(&db, closed, &[]);
+        assert!(out.contains("Sent 0, to retry later 0"), "[{label}] {out}");
+        let outbox = json(&ok(&db, &["outbox", "list", "--format", "json"]));
+        assert!(outbox
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["attempts"] == 1));
+    }
+}
+
+/// A small deterministic generator for the crash points.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, below: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 33) % below
+    }
+}
+
+#[test]
+fn a_worker_killed_at_random_never_sends_a_message_twice() {
+    let Some(sink) = start_sink() else { return };
+    let db = common::sqlite();
+    let dir = tempfile::tempdir().unwrap();
+    const MESSAGES: usize = 300;
+    const CRASHES: usize = 50;
+    book(&db, dir.path(), MESSAGES, None);
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64;
+    eprintln!("crash points seeded with {seed}");
+    let mut rng = Lcg(seed);
+    let mut args: Vec<String> = vec![
+        "--db".into(),
+        db.url.clone(),
+        "outbox".into(),
+        "send".into(),
+        "--stale-after-secs".into(),
+        "0".into(),
+    ];
+    args.extend(smtp_args(sink.port));
+    let mut killed = 0;
+    let started = Instant::now();
+    while killed < CRASHES {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_dun"))
+            .args(&args)
+            .env_remove("DUN_SMTP_HOST")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(5 + rng.next(60)));
+        match child.try_wait().unwrap() {
+            Some(_) => break, // it drained everything before this crash point
+            None => {
+                child.kill().unwrap(); // SIGKILL
+                child.wait().unwrap();
+                killed += 1;
+            }
+        }
+        assert!(started.elapsed() < Duration::from_secs(150), "too slow");
+    }
+    // A last worker finishes the outbox and records what the killed ones left.
+    send(&db, sink.port, &["--stale-after-secs", "0"]);
+
+    let outbox = json(&ok(
+        &db,
+        &["outbox", "list", "--format", "json", "--limit", "1000"],
+    ));
+    let rows = outbox.as_array().unwrap();
+    assert_eq!(rows.len(), MESSAGES);
+    let mut times: BTreeMap<String, usize> = BTreeMap::new();
+    for m in received(&sink.outdir) {
+        *times.entry(m.message_id).or_default() += 1;
+    }
+    let (mut sent, mut unknown, mut unknown_received) = (0, 0, 0);
+    for m in rows {
+        let id = format!("<{}>", m["message_id"].as_str().unwrap());
+        let n = times.get(&id).copied().unwrap_or(0);
+        match m["status"].as_str().unwrap() {
+            "sent" => {
+                assert_eq!(n, 1, "{id} is sent and was received {n} times");
+                sent += 1;
+            }
+            "unknown" => {
+                // The documented window: at most once, and a task says so.
+                assert!(n <= 1, "{id} is unknown and was received {n} times");
+                unknown += 1;
+                unknown_received += n;
+            }
+            other => panic!("{id} ended {other}: {m}"),
+        }
+    }
+    assert!(
+        times.values().all(|n| *n == 1),
+        "a message was received twice"
+    );
+    assert!(killed > 0, "no worker was killed");
+    eprintln!(
+        "{killed} kills: {sent} sent once, {unknown} unknown (of which {unknown_received} had arrived), none twice"
+    );
+    let tasks = json(&ok(
+        &db,
+        &["worklist", "--format", "json", "--limit", "1000"],
+    ));
+    let delivery_tasks = tasks
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["task_kind"] == "delivery")
+        .count();
+    assert_eq!(delivery_tasks, unknown, "one task per unknown message");
+}
+
+/// One attachment the server accepted, decoded.
+#[derive(Debug)]
+struct File {
+    filename: String,
+    content_type: String,
+    bytes: Vec<u8>,
+}
+
+/// Every received message's Message-ID, subject and attached files.
+fn received_files(outdir: &Path) -> Vec<(String, String, Vec<File>)> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(outdir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "eml"))
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .map(|path| {
+            let raw = std::fs::read(path).unwrap();
+            let mail = mailparse::parse_mail(&raw).unwrap();
+            use mailparse::MailHeaderMap;
+            let id = mail
+                .headers
+                .get_first_value("Message-ID")
+                .unwrap_or_default();
+            let subject = mail.headers.get_first_value("Subject").unwrap_or_default();
+            let mut out = Vec::new();
+            fn walk(part: &mailparse::ParsedMail<'_>, out: &mut Vec<File>) {
+                let disposition = part.get_content_disposition();
+                if part.subparts.is_empty()
+                    && disposition.disposition == mailparse::DispositionType::Attachment
+                {
+                    out.push(File {
+                        filename: disposition
+                            .params
+                            .get("filename")
+                            .cloned()
+                            .unwrap_or_default(),
+                        content_type: part.ctype.mimetype.clone(),
+                        bytes: part.get_body_raw().unwrap(),
+                    });
+                }
+                for sub in &part.subparts {
+                    walk(sub, out);
+                }
+            }
+            walk(&mail, &mut out);
+            (id, subject, out)
+        })
+        .collect()
+}
+
+#[test]
+fn an_invoice_e_mail_carries_its_pdf_and_its_ubl_e_invoice() {
+    let Some(sink) = start_sink() else { return };
+    for db in backends("an_invoice_e_mail_carries_its_pdf_and_its_ubl_e_invoice") {
+        let label = db.label;
+        for f in std::fs::read_dir(&sink.outdir).unwrap() {
+            std::fs::remove_file(f.unwrap().path()).unwrap();
+        }
+        ok(
+            &db,
+            &[
+                "init",
+                "--org",
+                "Acme Supplies",
+                "--currency",
+                "EUR",
+                "--timezone",
+                "UTC",
+            ],
+        );
+        ok(
+            &db,
+            &[
+                "customer",
+                "add",
+                "--ref",
+                "C1",
+                "--name",
+                "Bolt & Nut",
+                "--email",
+                "ap@bolt.example.com",
+                "--terms",
+                "net30",
+            ],
+        );
+        ok(
+            &db,
+            &[
+                "recurring",
+                "add",
+                "C1",
+                "--schedule",
+                "monthly:1",
+                "--line",
+                "Hosting:1:100.00",
+                "--tax-rate",
+                "20",
+                "--starts",
+                "2026-06-15",
+            ],
+        );
+        ok(
+            &db,
+            &[
+                "statement-schedule",
+                "set",
+                "C1",
+                "--schedule",
+                "monthly:2",
+                "--starts",
+                "2026-06-15",
+            ],
+        );
+        ok(&db, &["run", "--as-of", "2026-07-01"]);
+        ok(&db, &["run", "--as-of", "2026-07-02"]);
+
+        // Without the seller's and buyer's countries the e-invoice breaks
+        // EN 16931: the invoice's message fails before the server is
+        // reached, saying why, and waits for a person.
+        let out = send(&db, sink.port, &[]);
+        assert!(
+            out.contains("Sent 1, to retry later 0, failed 1"),
+            "[{label}] {out}"
+        );
+        let outbox = json(&ok(&db, &["outbox", "list", "--format", "json"]));
+        let invoice_message = outbox
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["kind"] == "invoice")
+            .unwrap()
+            .clone();
+        assert_eq!(invoice_message["status"], "failed", "[{label}]");
+        let error = invoice_message["last_error"].as_str().unwrap();
+        assert!(
+            error.contains("cannot be attached") && error.contains("BR-"),
+            "[{label}] {error}"
+        );
+        let worklist = ok(&db, &["worklist"]);
+        assert!(worklist.contains("C1"), "[{label}] {worklist}");
+
+        // Set right and retried, it goes with both files.
+        ok(
+            &db,
+            &[
+                "org",
+                "set",
+                "--address",
+                "1 rue de la Paix",
+                "--city",
+                "Paris",
+                "--postcode",
+                "75002",
+                "--country",
+                "FR",
+                "--vat-id",
+                "FR 40 303 265 045",
+                "--iban",
+                "FR14 2004 1010 0505 0001 3M02 606",
+            ],
+        );
+        ok(
+            &db,
+            &[
+                "customer",
+                "set-address",
+                "C1",
+                "--address",
+                "Hauptstraße 5",
+                "--city",
+                "Berlin",
+                "--postcode",
+                "10115",
+                "--country",
+                "DE",
+                "--vat-id",
+                "DE123456789",
+            ],
+        );
+        let id = invoice_message["id"].as_i64().unwrap().to_string();
+        ok(&db, &["outbox", "retry", &id]);
+        let out = send(&db, sink.port, &[]);
+        assert!(
+            out.contains("Sent 1, to retry later 0, failed 0"),
+            "[{label}] {out}"
+        );
+        let mail = received_files(&sink.outdir);
+        assert_eq!(mail.len(), 2, "[{label}]");
+        let (_, _, files) = mail
+            .iter()
+            .find(|(_, s, _)| s.starts_with("Invoice INV-000001"))
+            .unwrap_or_else(|| panic!("[{label}] no invoice e-mail"));
+        let names: Vec<(&str, &str)> = files
+            .iter()
+            .map(|f| (f.filename.as_str(), f.content_type.as_str()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("INV-000001.pdf", "application/pdf"),
+                ("INV-000001.xml", "application/xml")
+            ],
+            "[{label}]"
+        );
+        assert!(files[0].bytes.starts_with(b"%PDF"), "[{label}]");
+        let xml = String::from_utf8(files[1].bytes.clone()).unwrap();
+        assert!(xml.starts_with("<?xml"), "[{label}] {xml}");
+        assert!(
+            xml.contains("<cbc:ID>INV-000001</cbc:ID>"),
+            "[{label}] {xml}"
+        );
+        // The attached e-invoice is the one `dun invoice xml` writes.
+        assert_eq!(xml, ok(&db, &["invoice", "xml", "INV-000001"]), "[{label}]");
+
+        let (_, _, files) = mail
+            .iter()
+            .find(|(_, s, _)| s.starts_with("Statement of account"))
+            .unwrap_or_else(|| panic!("[{label}] no statement e-mail"));
+        assert_eq!(files.len(), 1, "[{label}] {files:?}");
+        assert!(
+            files[0].filename.starts_with("statement-C1-") && files[0].filename.ends_with(".pdf"),
+            "[{label}] {}",
+            files[0].filename
+        );
+        assert_eq!(files[0].content_type, "application/pdf");
+        assert!(files[0].bytes.starts_with(b"%PDF"), "[{label}]");
+    }
+}
+
+#[test]
+fn two_workers_on_one_outbox_deliver_every_message_exactly_once() {
+    let Some(sink) = start_sink() else { return };
+    const MESSAGES: usize = 80;
+    for db in backends("two_workers_on_one_outbox_deliver_every_message_exactly_once") {
+        let label = db.label;
+        for f in std::fs::read_dir(&sink.outdir).unwrap() {
+            std::fs::remove_file(f.unwrap().path()).unwrap();
+        }
+        let dir = tempfile::tempdir().unwrap();
+        book(&db, dir.path(), MESSAGES, None);
+        let mut args: Vec<String> = vec![
+            "--db".into(),
+            db.url.clone(),
+            "outbox".into(),
+            "send".into(),
+        ];
+        args.extend(smtp_args(sink.port));
+        let workers: Vec<Child> = (0..2)
+            .map(|_| {
+                Command::new(env!("CARGO_BIN_EXE_dun"))
+                    .args(&args)
+                    .env_remove("DUN_ORG")
+                    .env_remove("DUN_DATABASE_URL")
+                    .env_remove("DUN_SMTP_HOST")
+                    .env_remove("DUN_SMTP_FROM")
+                    .env_remove("DUN_PUBLIC_URL")
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        let mut sent_by = Vec::new();
+        for w in workers {
+            let out = w.wait_with_output().unwrap();
+            let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+            assert!(
+                out.status.success(),
+                "[{label}] a worker failed:\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let sent: usize = stdout
+                .strip_prefix("Sent ")
+                .and_then(|s| s.split(',').next())
+                .and_then(|n| n.parse().ok())
+                .unwrap_or_else(|| panic!("[{label}] {stdout}"));
+            sent_by.push(sent);
+        }
+        assert_eq!(
+            sent_by.iter().sum::<usize>(),
+            MESSAGES,
+            "[{label}] {sent_by:?}"
+        );
+        eprintln!("[{label}] two workers sent {sent_by:?}");
+
+        let outbox = json(&ok(
+            &db,
+            &["outbox", "list", "--format", "json", "--limit", "1000"],
+        ));
+        let rows = outbox.as_array().unwrap();
+        assert_eq!(rows.len(), MESSAGES, "[{label}]");
+        let mut times: BTreeMap<String, usize> = BTreeMap::new();
+        for m in received(&sink.outdir) {
+            *times.entry(m.message_id).or_default() += 1;
+        }
+        assert_eq!(
+            times.len(),
+            MESSAGES,
+            "[{label}] distinct messages received"
+        );
+        for m in rows {
+            assert_eq!(m["status"], "sent", "[{label}] {m}");
+            let id = format!("<{}>", m["message_id"].as_str().unwrap());
+            assert_eq!(times.get(&id), Some(&1), "[{label}] {id} received");
+        }
+    }
+}
+
+/// `dun serve` runs the day at the organisation's run time and e-mails what
+/// the run queued, through the same worker, without anyone typing a command.
+#[test]
+fn dun_serve_runs_the_day_and_mails_what_it_queued() {
+    for db in common::backends("dun_serve_runs_the_day_and_mails_what_it_queued") {
+        let Some(sink) = start_sink() else { return };
+        let dir = tempfile::tempdir().unwrap();
+        book(&db, dir.path(), 3, None);
+        {
+            let mut store = dun_store::Store::open(&db.url).unwrap();
+            let org = store.org(None).unwrap();
+            store.set_run_at(org.id, "00:00").unwrap();
+        }
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_dun"));
+        command
+            .args(["--db", &db.url, "serve", "--listen", "127.0.0.1:0"])
+            .env_remove("DUN_DATABASE_URL")
+            .env("DUN_SCHEDULER_INTERVAL_MS", "200")
+            .env("DUN_SMTP_HOST", "127.0.0.1")
+            .env("DUN_SMTP_PORT", sink.port.to_string())
+            .env("DUN_SMTP_TLS", "none")
+            .env("DUN_SMTP_FROM", "Acme Supplies <billing@acme.example>")
+            .env("DUN_LOG_FORMAT", "json")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        let mut server = command.spawn().expect("start dun serve");
+        // The June run queued one message per customer (today's run, made
+        // by the server, may queue more). All go out, once each.
+        let started = Instant::now();
+        let all_sent = |db: &Db| {
+            let listed = json(&dun(db, &["outbox", "list", "--format", "json"]).stdout);
+            let rows = listed.as_array().unwrap().clone();
+            (rows.len(), rows.iter().all(|m| m["status"] == "sent"))
+        };
+        loop {
+            let (rows, sent) = all_sent(&db);
+            let ran_today = {
+                let mut store = dun_store::Store::open(&db.url).unwrap();
+                let org = store.org(None).unwrap();
+                let today = jiff::Timestamp::now()
+                    .to_zoned(jiff::tz::TimeZone::UTC)
+                    .date()
+                    .to_string();
+                store
+                    .runs(org.id, 10)
+                    .unwrap()
+                    .iter()
+                    .any(|r| r.as_of.to_string() == today)
+            };
+            if rows >= 3 && sent && ran_today {
+                break;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "{}: the server did not run and send",
+                db.label
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        // A few more ticks: nothing is run or sent twice.
+        std::thread::sleep(Duration::from_millis(800));
+        let _ = server.kill();
+        let _ = server.wait();
+        let (rows, _) = all_sent(&db);
+        let got = received(&sink.outdir);
+        assert_eq!(
+            got.len(),
+            rows,
+            "{}: every message received once: {got:?}",
+            db.label
+        );
+        let mut ids: Vec<&str> = got.iter().map(|m| m.message_id.as_str()).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), rows, "{}: no Message-ID twice", db.label);
+        assert!(
+            got.iter().all(|m| m.envelope_to.starts_with("ap")),
+            "{}",
+            db.label
+        );
+    }
+}
+
+/// The organisation's own wording, saved with `dun template set`, is what
+/// the customer receives.
+#[test]
+fn an_edited_template_is_the_wording_sent() {
+    let Some(sink) = start_sink() else { return };
+    for db in backends("an_edited_template_is_the_wording_sent") {
+        for f in std::fs::read_dir(&sink.outdir).unwrap() {
+            std::fs::remove_file(f.unwrap().path()).unwrap();
+        }
+        let dir = tempfile::tempdir().unwrap();
+        book(&db, dir.path(), 1, None);
+        let body = dir.path().join("final_demand.txt");
+        std::fs::write(&body, "Dear {{customer_name}},\n\nOur own words: please settle {{total}} now.\n\n{{invoices_table}}\n").unwrap();
+        ok(
+            &db,
+            &[
+                "template",
+                "set",
+                "final_demand",
+                "--subject",
+                "Our own final demand for {{customer_name}}",
+                "--text-file",
+                body.to_str().unwrap(),
+                "--author",
+                "test",
+            ],
+        );
+        send(&db, sink.port, &[]);
+        let got = received(&sink.outdir);
+        assert_eq!(got.len(), 1, "{}: {got:?}", db.label);
+        assert_eq!(
+            got[0].subject, "Our own final demand for Customer 1 & Sons",
+            "{}",
+            db.label
+        );
+        assert!(
+            got[0].text.contains("Our own words: please settle"),
+            "{}: {}",
+            db.label,
+            got[0].text
+        );
+        assert!(
+            got[0].text.contains("A-1"),
+            "{}: the invoices listed: {}",
+            db.label,
+            got[0].text
+        );
+    }
+}

@@ -1,0 +1,168 @@
+//! The OpenAPI document against what the server really does: schemathesis
+//! (PyPI) generates requests from `/openapi.json` — valid, edge and invalid
+//! ones, and stateful sequences — against a live `dun serve` on a demo book,
+//! and fails on any 5xx, any status the document does not list, and any
+//! body or content type that contradicts it.
+//!
+//! Skipped loudly without `schemathesis` on the PATH; under
+//! `DUN_TEST_REQUIRE_TOOLS=1` (CI) that is a failure instead.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{backends, ok, Db};
+
+const CHECKS: &str =
+    "not_a_server_error,response_schema_conformance,content_type_conformance,status_code_conformance";
+/// The account operations that can revoke the very token schemathesis
+/// uses; they get a run of their own at the end.
+const ACCOUNT_PATHS: &str = "^/api/v1/(tokens|users)/";
+
+fn schemathesis_available() -> bool {
+    let found = Command::new("schemathesis")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !found {
+        let message = "SKIPPED (schemathesis): not on the PATH; install it with `python3 -m pip install schemathesis`";
+        if std::env::var("DUN_TEST_REQUIRE_TOOLS").as_deref() == Ok("1") {
+            panic!("{message}, and DUN_TEST_REQUIRE_TOOLS=1 requires it");
+        }
+        eprintln!("{message}");
+    }
+    found
+}
+
+fn serve(db: &Db) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dun"))
+        .args([
+            "--db",
+            &db.url,
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--no-scheduler",
+        ])
+        .env_remove("DUN_DATABASE_URL")
+        .env("DUN_LOG_FORMAT", "json")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start dun serve");
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let addr = loop {
+        let line = lines.next().expect("dun serve said nothing").unwrap();
+        if let Some(rest) = line.strip_prefix("Dun is serving http://") {
+            break rest.split_whitespace().next().unwrap().to_string();
+        }
+        assert!(Instant::now() < deadline, "dun serve did not start");
+    };
+    // Server errors are logged; echo them so a failure shows its cause.
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            if line.contains("\"ERROR\"") {
+                eprintln!("dun serve: {line}");
+            }
+        }
+    });
+    (child, addr)
+}
+
+fn schemathesis(addr: &str, token: &str, selection: &[&str], label: &str) {
+    let output = Command::new("schemathesis")
+        .args(["run", &format!("http://{addr}/openapi.json")])
+        .args(["--header", &format!("Authorization: Bearer {token}")])
+        .args([
+            "--checks",
+            CHECKS,
+            "--max-examples",
+            "25",
+            "--seed",
+            "20261124",
+        ])
+        .args(selection)
+        .env("SCHEMATHESIS_HOOKS", "")
+        .output()
+        .expect("run schemathesis");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let tail: String = stdout
+        .lines()
+        .rev()
+        .take(12)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect::<Vec<_>>()
+        .join("\n");
+    eprintln!("schemathesis ({label}):\n{tail}");
+    assert!(
+        output.status.success(),
+        "schemathesis found problems ({label}):\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn the_api_keeps_to_its_openapi_document() {
+    if !schemathesis_available() {
+        return;
+    }
+    for db in backends("the_api_keeps_to_its_openapi_document") {
+        ok(&db, &["demo", "--invoices", "300"]);
+        let mut add = Command::new(env!("CARGO_BIN_EXE_dun"))
+            .args([
+                "--db",
+                &db.url,
+                "user",
+                "add",
+                "st@demo.example",
+                "--name",
+                "Schemathesis",
+                "--role",
+                "owner",
+            ])
+            .env_remove("DUN_DATABASE_URL")
+            .env("DUN_PASSWORD", "correct horse battery")
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        assert!(add.wait().unwrap().success());
+        let token = ok(
+            &db,
+            &[
+                "token",
+                "create",
+                "--user",
+                "st@demo.example",
+                "--name",
+                "st",
+                "--role",
+                "owner",
+            ],
+        )
+        .trim()
+        .to_string();
+        let (mut child, addr) = serve(&db);
+        schemathesis(
+            &addr,
+            &token,
+            &["--exclude-path-regex", ACCOUNT_PATHS],
+            db.label,
+        );
+        schemathesis(
+            &addr,
+            &token,
+            &["--include-path-regex", ACCOUNT_PATHS],
+            db.label,
+        );
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+}

@@ -1,0 +1,376 @@
+//! E-invoices through the real binary: the organisation's and customers'
+//! addresses, `dun invoice xml` for invoices and credit notes, validated
+//! against the UBL 2.1 schemas, on SQLite and PostgreSQL.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use common::{backends, fails, ok, Db};
+
+fn schemas() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/ubl-2.1-xsdrt")
+}
+
+/// Validates `file` against the UBL 2.1 schema for `kind`, or skips loudly
+/// (failing instead when DUN_TEST_REQUIRE_TOOLS=1).
+fn assert_valid(kind: &str, file: &std::path::Path) {
+    let xsd = schemas().join(format!("maindoc/UBL-{kind}-2.1.xsd"));
+    let xmllint = Command::new("xmllint").arg("--version").output().is_ok();
+    if !xmllint || !xsd.is_file() {
+        let message = format!(
+            "SKIPPED: XSD validation of {} needs xmllint and {}",
+            file.display(),
+            xsd.display()
+        );
+        if std::env::var("DUN_TEST_REQUIRE_TOOLS").as_deref() == Ok("1") {
+            panic!("{message}, and DUN_TEST_REQUIRE_TOOLS=1");
+        }
+        eprintln!("{message}");
+        return;
+    }
+    let out = Command::new("xmllint")
+        .arg("--noout")
+        .arg("--schema")
+        .arg(&xsd)
+        .arg(file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "xmllint refused {}:\n{}\n{}",
+        file.display(),
+        String::from_utf8_lossy(&out.stderr),
+        std::fs::read_to_string(file).unwrap()
+    );
+}
+
+fn book(db: &Db) {
+    ok(
+        db,
+        &[
+            "init",
+            "--org",
+            "Acme",
+            "--currency",
+            "EUR",
+            "--timezone",
+            "Europe/Paris",
+        ],
+    );
+    ok(
+        db,
+        &[
+            "customer",
+            "add",
+            "--ref",
+            "ZETA",
+            "--name",
+            "Zeta GmbH",
+            "--email",
+            "ap@zeta.example",
+        ],
+    );
+    ok(
+        db,
+        &[
+            "invoice",
+            "create",
+            "--customer",
+            "ZETA",
+            "--issue-date",
+            "2026-11-02",
+            "--terms",
+            "net30",
+            "--line",
+            "Consulting:1.5:120.00",
+            "--line",
+            "Travel:1:99.99",
+            "--tax-rate",
+            "20",
+            "--description",
+            "November & co",
+            "--issue",
+        ],
+    );
+    ok(
+        db,
+        &[
+            "invoice",
+            "create",
+            "--customer",
+            "ZETA",
+            "--issue-date",
+            "2026-11-03",
+            "--line",
+            "Books:3:9.99",
+            "--issue",
+        ],
+    );
+}
+
+#[test]
+fn the_seller_and_buyer_are_set_and_invoices_and_credit_notes_are_written_as_ubl() {
+    for db in backends("ubl_cli") {
+        let label = db.label;
+        book(&db);
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("inv1.xml");
+        let out_s = out.to_str().unwrap();
+
+        // Without the seller's country, the e-invoice is refused and nothing is written.
+        let err = fails(&db, &["invoice", "xml", "INV-000001", "--out", out_s]);
+        assert!(err.contains("BR-09"), "[{label}] {err}");
+        assert!(err.contains("BR-11"), "[{label}] {err}");
+        assert!(err.contains("dun org set --country"), "[{label}] {err}");
+        assert!(!out.exists(), "[{label}] a refused e-invoice was written");
+
+        // Bad values are refused with the field, value and the accepted form.
+        let err = fails(
+            &db,
+            &[
+                "org",
+                "set",
+                "--country",
+                "gb",
+                "--iban",
+                "GB82 WEST 1234 5698 7654 33",
+            ],
+        );
+        assert!(
+            err.contains("country_code 'gb'") && err.contains("two upper-case letters"),
+            "[{label}] {err}"
+        );
+        assert!(err.contains("check digits"), "[{label}] {err}");
+
+        let shown = ok(
+            &db,
+            &[
+                "org",
+                "set",
+                "--legal-name",
+                "Acme SAS",
+                "--address",
+                "1 rue de la Paix",
+                "--city",
+                "Paris",
+                "--postcode",
+                "75002",
+                "--country",
+                "FR",
+                "--vat-id",
+                "FR 40 303 265 045",
+                "--company-id",
+                "303265045",
+                "--iban",
+                "FR14 2004 1010 0505 0001 3M02 606",
+                "--bic",
+                "PSSTFRPPPAR",
+                "--payment-note",
+                "Quote the invoice number",
+            ],
+        );
+        assert!(shown.contains("FR40303265045"), "[{label}] {shown}");
+        assert!(
+            shown.contains("FR1420041010050500013M02606"),
+            "[{label}] {shown}"
+        );
+        let json = ok(&db, &["org", "show", "--format", "json"]);
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(v["seller"]["name"], "Acme SAS", "[{label}]");
+        assert_eq!(v["seller"]["country_code"], "FR", "[{label}]");
+        assert_eq!(v["zero_rate"]["category"], "Z", "[{label}]");
+        assert_eq!(
+            v["missing_for_einvoice"],
+            serde_json::json!([]),
+            "[{label}]"
+        );
+        // A later set keeps what it does not name.
+        ok(&db, &["org", "set", "--phone", "+33 1 23 45 67 89"]);
+        let v: serde_json::Value =
+            serde_json::from_str(&ok(&db, &["org", "show", "--format", "json"])).unwrap();
+        assert_eq!(v["seller"]["city"], "Paris", "[{label}]");
+        assert_eq!(v["payment"]["bic"], "PSSTFRPPPAR", "[{label}]");
+
+        let said = ok(
+            &db,
+            &[
+                "customer",
+                "set-address",
+                "ZETA",
+                "--address",
+                "Hauptstraße 5",
+                "--city",
+                "Berlin",
+                "--postcode",
+                "10115",
+                "--country",
+                "DE",
+                "--vat-id",
+                "DE123456789",
+            ],
+        );
+        assert!(
+            said.contains("Hauptstraße 5, 10115 Berlin, DE"),
+            "[{label}] {said}"
+        );
+        let err = fails(
+            &db,
+            &["customer", "set-address", "NOBODY", "--country", "DE"],
+        );
+        assert!(err.contains("NOBODY"), "[{label}] {err}");
+
+        // The invoice, to a file and to standard output alike.
+        ok(&db, &["invoice", "xml", "INV-000001", "--out", out_s]);
+        let xml = std::fs::read_to_string(&out).unwrap();
+        assert_eq!(xml, ok(&db, &["invoice", "xml", "INV-000001"]), "[{label}]");
+        assert_valid("Invoice", &out);
+        for expected in [
+            "<cbc:ID>INV-000001</cbc:ID>",
+            "<cbc:IssueDate>2026-11-02</cbc:IssueDate>",
+            "<cbc:DueDate>2026-12-02</cbc:DueDate>",
+            "<cbc:Note>November &amp; co</cbc:Note>",
+            "<cbc:BuyerReference>ZETA</cbc:BuyerReference>",
+            "<cbc:Name>Acme SAS</cbc:Name>",
+            "<cbc:CompanyID>FR40303265045</cbc:CompanyID>",
+            "<cbc:StreetName>Hauptstraße 5</cbc:StreetName>",
+            "<cbc:ID>FR1420041010050500013M02606</cbc:ID>",
+            "<cbc:Note>Net 30 days; late payment interest",
+            // 180.00 + 99.99 = 279.99 net; VAT 36.00 + 20.00 = 56.00.
+            "<cbc:LineExtensionAmount currencyID=\"EUR\">279.99</cbc:LineExtensionAmount>",
+            "<cbc:TaxAmount currencyID=\"EUR\">56.00</cbc:TaxAmount>",
+            "<cbc:PayableAmount currencyID=\"EUR\">335.99</cbc:PayableAmount>",
+        ] {
+            assert!(
+                xml.contains(expected),
+                "[{label}] missing {expected} in\n{xml}"
+            );
+        }
+
+        // A zero-rated invoice under reverse charge.
+        let err = fails(&db, &["org", "set", "--zero-rate-category", "AE"]);
+        assert!(
+            err.contains("needs a tax exemption reason"),
+            "[{label}] {err}"
+        );
+        ok(
+            &db,
+            &[
+                "org",
+                "set",
+                "--zero-rate-category",
+                "AE",
+                "--exemption-reason",
+                "Reverse charge",
+            ],
+        );
+        let out2 = dir.path().join("inv2.xml");
+        ok(
+            &db,
+            &[
+                "invoice",
+                "xml",
+                "INV-000002",
+                "--out",
+                out2.to_str().unwrap(),
+            ],
+        );
+        let xml2 = std::fs::read_to_string(&out2).unwrap();
+        assert!(xml2.contains("<cbc:ID>AE</cbc:ID>"), "[{label}] {xml2}");
+        assert!(xml2.contains("<cbc:TaxExemptionReason>Reverse charge</cbc:TaxExemptionReason>"));
+        assert_valid("Invoice", &out2);
+
+        // A partial credit note, by its own number.
+        let credited = ok(
+            &db,
+            &[
+                "credit-note",
+                "INV-000001",
+                "--amount",
+                "100.00",
+                "--date",
+                "2026-11-10",
+                "--reason",
+                "Goodwill",
+            ],
+        );
+        assert!(credited.contains("CN-000001"), "[{label}] {credited}");
+        let cn = dir.path().join("cn1.xml");
+        ok(
+            &db,
+            &["invoice", "xml", "CN-000001", "--out", cn.to_str().unwrap()],
+        );
+        let cn_xml = std::fs::read_to_string(&cn).unwrap();
+        assert!(cn_xml.contains("<CreditNote "), "[{label}]");
+        assert!(cn_xml.contains("<cbc:CreditNoteTypeCode>381</cbc:CreditNoteTypeCode>"));
+        assert!(
+            cn_xml.contains("<cbc:ID>INV-000001</cbc:ID>"),
+            "[{label}] the credited invoice"
+        );
+        assert!(cn_xml.contains("<cbc:PayableAmount currencyID=\"EUR\">100.00</cbc:PayableAmount>"));
+        assert_valid("CreditNote", &cn);
+
+        // Drafts and unknown numbers are refused plainly.
+        ok(
+            &db,
+            &[
+                "invoice",
+                "create",
+                "--customer",
+                "ZETA",
+                "--line",
+                "Draft:1:1.00",
+            ],
+        );
+        let err = fails(&db, &["invoice", "xml", "#3"]);
+        assert!(
+            err.contains("is a draft; issue it first"),
+            "[{label}] {err}"
+        );
+        let err = fails(&db, &["invoice", "xml", "INV-999999"]);
+        assert!(
+            err.contains("no invoice or credit note numbered 'INV-999999'"),
+            "[{label}] {err}"
+        );
+    }
+}
+
+#[test]
+fn the_demo_book_s_invoices_are_valid_e_invoices() {
+    for db in backends("ubl_demo") {
+        let label = db.label;
+        ok(
+            &db,
+            &["demo", "--invoices", "60", "--end-date", "2026-11-01"],
+        );
+        let json = ok(&db, &["org", "show", "--format", "json"]);
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(v["seller"]["country_code"], "US", "[{label}]");
+        assert_eq!(
+            v["missing_for_einvoice"],
+            serde_json::json!([]),
+            "[{label}]"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        for number in ["INV-000001", "INV-000060"] {
+            let out = dir.path().join(format!("{number}.xml"));
+            ok(
+                &db,
+                &["invoice", "xml", number, "--out", out.to_str().unwrap()],
+            );
+            let xml = std::fs::read_to_string(&out).unwrap();
+            assert!(
+                xml.contains("<cbc:CityName>New York</cbc:CityName>"),
+                "[{label}] {xml}"
+            );
+            assert_eq!(
+                xml.matches("<cbc:IdentificationCode>US</cbc:IdentificationCode>")
+                    .count(),
+                2,
+                "[{label}]"
+            );
+            assert_valid("Invoice", &out);
+        }
+    }
+}
