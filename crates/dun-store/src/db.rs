@@ -27,6 +27,40 @@ const SQLITE_ANALYSIS_ROWS: i64 = 1000;
 /// Prepared statements kept per SQLite connection.
 const SQLITE_STATEMENT_CACHE: usize = 256;
 
+/// Puts a SQLite file in WAL mode. The mode is kept in the file, so only
+/// the first opening of a new database changes it — and when several
+/// processes open one new file at once, two can both hold a shared lock and
+/// want the exclusive one; SQLite then answers "database is locked" at once
+/// rather than through the busy handler (waiting could deadlock). That race
+/// is retried here, for no longer than the busy timeout.
+fn set_wal(conn: &rusqlite::Connection) -> Result<(), StoreError> {
+    let started = std::time::Instant::now();
+    loop {
+        let mode: Result<String, rusqlite::Error> =
+            conn.query_row("PRAGMA journal_mode", [], |r| r.get(0));
+        let outcome = match mode {
+            Ok(mode) if mode.eq_ignore_ascii_case("wal") => return Ok(()),
+            Ok(_) => conn
+                .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0))
+                .map(|_| ()),
+            Err(e) => Err(e),
+        };
+        match outcome {
+            Ok(()) => return Ok(()),
+            Err(e)
+                if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)
+                    && started.elapsed().as_millis() < u128::from(SQLITE_BUSY_TIMEOUT_MS) =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(SQLITE_WAL_RETRY_MS));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// Pause between attempts to put a new SQLite file in WAL mode, in ms.
+const SQLITE_WAL_RETRY_MS: u64 = 5;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -179,7 +213,7 @@ impl Conn {
         conn.busy_timeout(std::time::Duration::from_millis(SQLITE_BUSY_TIMEOUT_MS))?;
         // WAL lets readers run beside the one writer; synchronous=FULL makes
         // every committed posting survive a power cut.
-        conn.pragma_update(None, "journal_mode", "WAL")?;
+        set_wal(&conn)?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         // The default 2 MiB page cache thrashes once a book's indexes outgrow
