@@ -20,7 +20,7 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use crate::layout::{encode, money, page, status_class, words, Ctx, STATUSES, TIERS};
-use crate::{error_page, read_page, see_other};
+use crate::{read_page, submit};
 
 /// Customers one page of the list shows.
 const PAGE_ROWS: i64 = 50;
@@ -411,15 +411,14 @@ pub async fn log_call(
     Path(reference): Path<String>,
     Form(form): Form<CallForm>,
 ) -> Response {
-    let Ok(caller) = caller else {
-        return see_other("/sign-in");
-    };
-    let caller = caller.with_form_csrf(form.csrf_token.clone());
     let (submitted, for_page) = (form.clone(), form);
     let target = reference.clone();
-    let logged = state
-        .as_caller(caller.clone(), Need::Write, move |store, p| {
-            let ctx = Ctx::load(store, p)?;
+    submit(
+        &state,
+        caller,
+        submitted.csrf_token.clone(),
+        Need::Write,
+        move |store, p, ctx| {
             let outcome = submitted.outcome.trim();
             if outcome.is_empty() {
                 return Err(ApiError::invalid(
@@ -427,11 +426,11 @@ pub async fn log_call(
                     "A call needs its outcome, e.g. \"left voicemail\".",
                 ));
             }
-            let promise = promise(&submitted, &ctx)?;
+            let promise = promise(&submitted, ctx)?;
             store.log_contact(
                 p.org_id,
                 &NewContact {
-                    customer_ref: target,
+                    customer_ref: target.clone(),
                     kind: ContactKind::Call,
                     summary: submitted.summary.trim().to_string(),
                     outcome: Some(outcome.to_string()),
@@ -441,21 +440,17 @@ pub async fn log_call(
                     promise,
                 },
             )?;
-            Ok(())
-        })
-        .await;
-    match logged {
-        Ok(()) => see_other(&format!("/customers/{}#timeline", encode(&reference))),
-        Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
-            let message = e.detail;
-            read_page(&state, Ok(caller), move |store, p, ctx| {
-                Ok((
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    customer_page(store, p, ctx, &reference, Some((&message, &for_page)))?,
-                ))
-            })
-            .await
-        }
-        Err(e) => error_page(e),
-    }
+            Ok(format!("/customers/{}#timeline", encode(&target)))
+        },
+        move |store, p, ctx, message| {
+            customer_page(store, p, ctx, &reference, Some((message, &for_page)))
+        },
+    )
+    .await
+}
+
+/// The customer actions beyond the call (note, dispute, pause, hold,
+/// override, payment plan): their forms post here.
+pub fn action_routes() -> axum::Router<AppState> {
+    axum::Router::new()
 }

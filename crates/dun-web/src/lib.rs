@@ -17,7 +17,13 @@ mod auth;
 mod charts;
 mod customers;
 mod dashboard;
+mod invoices;
 mod layout;
+mod policy;
+mod portal;
+mod reports;
+mod settings;
+mod worklist;
 
 use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
@@ -48,6 +54,13 @@ pub fn router() -> Router<AppState> {
         .route("/customers/{reference}", get(customers::show))
         .route("/customers/{reference}/calls", post(customers::log_call))
         .route("/assets/{name}", get(assets::serve))
+        .merge(customers::action_routes())
+        .merge(invoices::routes())
+        .merge(worklist::routes())
+        .merge(policy::routes())
+        .merge(reports::routes())
+        .merge(settings::routes())
+        .merge(portal::routes())
 }
 
 async fn home(State(state): State<AppState>, caller: Result<Caller, ApiError>) -> Response {
@@ -132,6 +145,49 @@ where
         .await
     {
         Ok((status, markup)) => html(status, markup),
+        Err(e) => error_page(e),
+    }
+}
+
+/// A form that writes, for a signed-in caller: checks the form's CSRF token
+/// and the role, runs `work` in one write, and answers 303 to the address
+/// it returns. A refusal the person can fix (422) shows the form's page
+/// again via `again` with the message, status 422, so nothing typed is
+/// lost; any other refusal is an error page.
+pub(crate) async fn submit<F, G>(
+    state: &AppState,
+    caller: Result<Caller, ApiError>,
+    csrf_token: Option<String>,
+    need: Need,
+    work: F,
+    again: G,
+) -> Response
+where
+    F: FnOnce(&mut Store, &Principal, &Ctx) -> Result<String, ApiError> + Send + 'static,
+    G: FnOnce(&mut Store, &Principal, &Ctx, &str) -> Result<Markup, ApiError> + Send + 'static,
+{
+    let Ok(caller) = caller else {
+        return see_other("/sign-in");
+    };
+    let caller = caller.with_form_csrf(csrf_token);
+    let done = state
+        .as_caller(caller.clone(), need, move |store, p| {
+            let ctx = Ctx::load(store, p)?;
+            work(store, p, &ctx)
+        })
+        .await;
+    match done {
+        Ok(to) => see_other(&to),
+        Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
+            let message = e.detail;
+            read_page(state, Ok(caller), move |store, p, ctx| {
+                Ok((
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    again(store, p, ctx, &message)?,
+                ))
+            })
+            .await
+        }
         Err(e) => error_page(e),
     }
 }
