@@ -102,6 +102,11 @@ pub fn page(ctx: &Ctx, current: &str, title: &str, body: Markup) -> Markup {
                     }
                     div.user {
                         span { (ctx.email) " · " (ctx.role.as_str()) }
+                        @if current == "Settings" {
+                            a href="/settings" aria-current="page" { "Settings" }
+                        } @else {
+                            a href="/settings" { "Settings" }
+                        }
                         form method="post" action="/sign-out" {
                             (ctx.csrf_field())
                             button.link type="submit" { "Sign out" }

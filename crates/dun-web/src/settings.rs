@@ -1,9 +1,425 @@
 //! The owner's settings: users (add, change role, remove) and API tokens
-//! (create, shown once; revoke).
+//! (create, shown once; revoke). Everyone sees and manages their own
+//! tokens here; only an owner sees the users and every token.
 
-use axum::Router;
-use dun_server::app::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use dun_server::app::{AppState, Caller, Need};
+use dun_server::problem::ApiError;
+use dun_store::accounts::{NewToken, Principal, Role};
+use dun_store::Store;
+use maud::{html, Markup};
+use serde::Deserialize;
+
+use crate::layout::{page, Ctx};
+use crate::{error_page, html as html_response, read_page, see_other, submit};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/settings", get(show))
+        .route("/settings/users", post(add_user))
+        .route("/settings/users/{user_id}/role", post(change_role))
+        .route("/settings/users/{user_id}/remove", post(remove_user))
+        .route("/settings/tokens", post(create_token))
+        .route("/settings/tokens/{token_id}/revoke", post(revoke_token))
+}
+
+/// What the add-user form held, to show again beside its error.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct UserForm {
+    csrf_token: Option<String>,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    role: String,
+}
+
+/// What the token form held.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct TokenForm {
+    csrf_token: Option<String>,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    role: String,
+}
+
+/// A form that carries only its CSRF token (and maybe a role).
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct ButtonForm {
+    csrf_token: Option<String>,
+    #[serde(default)]
+    role: String,
+}
+
+/// What the page shows beside the lists: an error and the form it came
+/// from, or a token's secret shown this once.
+#[derive(Default)]
+struct Shown<'a> {
+    user_error: Option<(&'a str, &'a UserForm)>,
+    token_error: Option<(&'a str, &'a TokenForm)>,
+    new_token: Option<&'a NewToken>,
+}
+
+fn role_select(id: &str, chosen: &str, most: Role) -> Markup {
+    html! {
+        select id=(id) name="role" {
+            @for role in Role::ALL.iter().rev().filter(|r| **r <= most) {
+                option value=(role.as_str()) selected[chosen == role.as_str()] { (role.as_str()) }
+            }
+        }
+    }
+}
+
+fn settings_page(
+    store: &mut Store,
+    p: &Principal,
+    ctx: &Ctx,
+    shown: Shown<'_>,
+) -> Result<Markup, ApiError> {
+    let owner = p.role == Role::Owner;
+    let members = if owner {
+        store.members(p.org_id)?
+    } else {
+        Vec::new()
+    };
+    let only = (!owner).then_some(p.user_id);
+    let tokens = store.tokens(p.org_id, only)?;
+    let blank_user = UserForm {
+        role: Role::Collector.as_str().into(),
+        ..UserForm::default()
+    };
+    let user_form = shown.user_error.map_or(&blank_user, |(_, f)| f);
+    let blank_token = TokenForm {
+        role: Role::Collector.as_str().into(),
+        ..TokenForm::default()
+    };
+    let token_form = shown.token_error.map_or(&blank_token, |(_, f)| f);
+    let body = html! {
+        h1 { "Settings" }
+        @if owner {
+            section aria-labelledby="users" {
+                h2 #users { "Users" }
+                div.scroll tabindex="0" { table.data {
+                    thead { tr {
+                        th scope="col" { "Name" } th scope="col" { "E-mail" }
+                        th scope="col" { "Role" } th scope="col" { span.visually-hidden { "Remove" } }
+                    } }
+                    tbody { @for m in &members {
+                        @let role_id = format!("role-{}", m.user.id);
+                        tr {
+                            td { (m.user.name) }
+                            td { (m.user.email) }
+                            td {
+                                form.inline method="post" action=(format!("/settings/users/{}/role", m.user.id)) {
+                                    (ctx.csrf_field())
+                                    label.visually-hidden for=(role_id) { "Role of " (m.user.email) }
+                                    (role_select(&role_id, m.role.as_str(), Role::Owner))
+                                    button type="submit" { "Change role" }
+                                }
+                            }
+                            td {
+                                @if m.user.id != p.user_id {
+                                    form.inline method="post" action=(format!("/settings/users/{}/remove", m.user.id)) {
+                                        (ctx.csrf_field())
+                                        button.danger type="submit" aria-label=(format!("Remove {}", m.user.email)) { "Remove" }
+                                    }
+                                } @else {
+                                    span.muted { "you" }
+                                }
+                            }
+                        }
+                    } }
+                } }
+                h3 #add-user-title { "Add a user" }
+                @if let Some((message, _)) = shown.user_error {
+                    p.notice.bad role="alert" { (message) }
+                }
+                form.stack method="post" action="/settings/users" aria-labelledby="add-user-title" {
+                    (ctx.csrf_field())
+                    label for="user-email" { "E-mail" }
+                    input #user-email type="email" name="email" value=(user_form.email) required;
+                    label for="user-name" { "Name" }
+                    input #user-name type="text" name="name" value=(user_form.name) required;
+                    label for="user-password" { "Password " span.hint { "(at least 10 characters; not needed for someone with an account already)" } }
+                    input #user-password type="password" name="password" autocomplete="new-password";
+                    label for="user-role" { "Role" }
+                    (role_select("user-role", &user_form.role, Role::Owner))
+                    button.primary type="submit" { "Add the user" }
+                }
+            }
+        }
+        section aria-labelledby="tokens" {
+            h2 #tokens { "API tokens" }
+            p.muted {
+                @if owner { "Every token of the organisation. " } @else { "Your tokens. " }
+                "A token acts with its role over the API: send it as "
+                code { "Authorization: Bearer …" } "."
+            }
+            @if let Some(made) = shown.new_token {
+                div.notice.ok role="status" {
+                    p { "The token " strong { (made.info.name) } " was made. Copy its secret now — it is not shown again:" }
+                    p { code #token-secret { (made.secret) } }
+                }
+            }
+            @if tokens.is_empty() {
+                p.empty { "No tokens yet." }
+            } @else {
+                div.scroll tabindex="0" { table.data {
+                    thead { tr {
+                        th scope="col" { "Name" } th scope="col" { "Starts with" } th scope="col" { "Role" }
+                        th scope="col" { "Made by" } th scope="col" { "Made" } th scope="col" { "State" }
+                    } }
+                    tbody { @for t in &tokens {
+                        tr {
+                            td { (t.name) }
+                            td.code { (t.prefix) "…" }
+                            td { (t.role.as_str()) }
+                            td { (t.user_email) }
+                            td { (t.created_at.get(..10).unwrap_or(&t.created_at)) }
+                            td {
+                                @if let Some(revoked) = &t.revoked_at {
+                                    span.badge.neutral { "revoked " (revoked.get(..10).unwrap_or(revoked)) }
+                                } @else {
+                                    form.inline method="post" action=(format!("/settings/tokens/{}/revoke", t.id)) {
+                                        (ctx.csrf_field())
+                                        button.danger type="submit" aria-label=(format!("Revoke {}", t.name)) { "Revoke" }
+                                    }
+                                }
+                            }
+                        }
+                    } }
+                } }
+            }
+            h3 #new-token-title { "Make a token" }
+            @if let Some((message, _)) = shown.token_error {
+                p.notice.bad role="alert" { (message) }
+            }
+            form.stack method="post" action="/settings/tokens" aria-labelledby="new-token-title" {
+                (ctx.csrf_field())
+                label for="token-name" { "What it is for" }
+                input #token-name type="text" name="name" value=(token_form.name) required placeholder="accounting sync";
+                label for="token-role" { "Role " span.hint { "(at most your own)" } }
+                (role_select("token-role", &token_form.role, p.role))
+                button.primary type="submit" { "Make the token" }
+            }
+        }
+    };
+    Ok(page(ctx, "Settings", "Settings", body))
+}
+
+pub async fn show(State(state): State<AppState>, caller: Result<Caller, ApiError>) -> Response {
+    read_page(&state, caller, |store, p, ctx| {
+        Ok((
+            StatusCode::OK,
+            settings_page(store, p, ctx, Shown::default())?,
+        ))
+    })
+    .await
+}
+
+fn parse_role(text: &str) -> Result<Role, ApiError> {
+    Role::parse(text.trim()).map_err(|_| {
+        ApiError::invalid(
+            "role",
+            format!(
+                "role: '{}' is not one of owner, collector, viewer",
+                text.trim()
+            ),
+        )
+    })
+}
+
+pub async fn add_user(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    Form(form): Form<UserForm>,
+) -> Response {
+    let (submitted, for_page) = (form.clone(), form);
+    submit(
+        &state,
+        caller,
+        submitted.csrf_token.clone(),
+        Need::Own,
+        move |store, p, _| {
+            let role = parse_role(&submitted.role)?;
+            let password = Some(submitted.password.as_str()).filter(|s| !s.is_empty());
+            store.add_user(
+                p.org_id,
+                &submitted.email,
+                submitted.name.trim(),
+                password,
+                role,
+            )?;
+            Ok("/settings#users".into())
+        },
+        move |store, p, ctx, message| {
+            settings_page(
+                store,
+                p,
+                ctx,
+                Shown {
+                    user_error: Some((message, &for_page)),
+                    ..Shown::default()
+                },
+            )
+        },
+    )
+    .await
+}
+
+pub async fn change_role(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    Path(user_id): Path<i64>,
+    Form(form): Form<ButtonForm>,
+) -> Response {
+    submit(
+        &state,
+        caller,
+        form.csrf_token.clone(),
+        Need::Own,
+        move |store, p, _| {
+            store.set_role(p.org_id, user_id, parse_role(&form.role)?)?;
+            Ok("/settings#users".into())
+        },
+        |store, p, ctx, message| {
+            let blank = UserForm::default();
+            settings_page(
+                store,
+                p,
+                ctx,
+                Shown {
+                    user_error: Some((message, &blank)),
+                    ..Shown::default()
+                },
+            )
+        },
+    )
+    .await
+}
+
+pub async fn remove_user(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    Path(user_id): Path<i64>,
+    Form(form): Form<ButtonForm>,
+) -> Response {
+    submit(
+        &state,
+        caller,
+        form.csrf_token.clone(),
+        Need::Own,
+        move |store, p, _| {
+            store.remove_user(p.org_id, user_id)?;
+            Ok("/settings#users".into())
+        },
+        |store, p, ctx, message| {
+            let blank = UserForm::default();
+            settings_page(
+                store,
+                p,
+                ctx,
+                Shown {
+                    user_error: Some((message, &blank)),
+                    ..Shown::default()
+                },
+            )
+        },
+    )
+    .await
+}
+
+/// Makes a token and answers with the page showing its secret — once: the
+/// answer is not a redirect, so the secret is never in an address, and the
+/// page is not cached.
+pub async fn create_token(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    Form(form): Form<TokenForm>,
+) -> Response {
+    let Ok(caller) = caller else {
+        return see_other("/sign-in");
+    };
+    let caller = caller.with_form_csrf(form.csrf_token.clone());
+    let made = state
+        .as_caller(caller, Need::Read, move |store, p| {
+            let ctx = Ctx::load(store, p)?;
+            let result = parse_role(&form.role).and_then(|role| {
+                store
+                    .create_token(p.org_id, p.user_id, &form.name, role)
+                    .map_err(ApiError::from)
+            });
+            match result {
+                Ok(made) => Ok((
+                    StatusCode::CREATED,
+                    settings_page(
+                        store,
+                        p,
+                        &ctx,
+                        Shown {
+                            new_token: Some(&made),
+                            ..Shown::default()
+                        },
+                    )?,
+                )),
+                Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => Ok((
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    settings_page(
+                        store,
+                        p,
+                        &ctx,
+                        Shown {
+                            token_error: Some((&e.detail, &form)),
+                            ..Shown::default()
+                        },
+                    )?,
+                )),
+                Err(e) => Err(e),
+            }
+        })
+        .await;
+    match made {
+        Ok((status, markup)) => html_response(status, markup),
+        Err(e) => error_page(e),
+    }
+}
+
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    Path(token_id): Path<i64>,
+    Form(form): Form<ButtonForm>,
+) -> Response {
+    submit(
+        &state,
+        caller,
+        form.csrf_token.clone(),
+        Need::Read,
+        move |store, p, _| {
+            let only = (p.role != Role::Owner).then_some(p.user_id);
+            store.revoke_token(p.org_id, token_id, only)?;
+            Ok("/settings#tokens".into())
+        },
+        |store, p, ctx, message| {
+            let blank = TokenForm::default();
+            settings_page(
+                store,
+                p,
+                ctx,
+                Shown {
+                    token_error: Some((message, &blank)),
+                    ..Shown::default()
+                },
+            )
+        },
+    )
+    .await
 }

@@ -1,0 +1,205 @@
+//! The owner's settings over real HTTP: users added, re-roled and
+//! removed through the forms; a token made (its secret shown once and
+//! working on the API), then revoked; a collector sees only their own
+//! tokens and cannot reach the users.
+
+mod common;
+
+use common::{Browser, Page, TestServer};
+
+const PASSWORD: &str = "correct horse battery";
+
+fn set_up(browser: &Browser) -> String {
+    let made = browser.post_form(
+        "/setup",
+        &[
+            ("organisation", "Acme Tools"),
+            ("currency", "USD"),
+            ("timezone", "UTC"),
+            ("name", "Olive Owner"),
+            ("email", "olive@acme.example"),
+            ("password", PASSWORD),
+        ],
+    );
+    assert_eq!(made.status, 303, "{}", made.body);
+    browser.get("/settings").csrf()
+}
+
+/// The id in `/settings/users/{id}/…` of the row holding `email`.
+fn user_id(page: &Page, email: &str) -> String {
+    let row = page
+        .body
+        .split("<tr>")
+        .skip(1)
+        .find(|row| row.contains(email))
+        .unwrap_or_else(|| panic!("a row for {email}:\n{}", page.body));
+    let start = row.find("/settings/users/").expect("a user form") + "/settings/users/".len();
+    let end = row[start..].find('/').unwrap();
+    row[start..start + end].to_string()
+}
+
+fn api_status(server: &TestServer, secret: &str) -> u16 {
+    let browser = server.browser();
+    browser
+        .send(
+            "GET",
+            "/api/v1/session",
+            None,
+            &[("Authorization", &format!("Bearer {secret}"))],
+        )
+        .status
+}
+
+web_test!(
+    fn an_owner_manages_users_and_tokens(server: &TestServer) {
+        let owner = server.browser();
+        let csrf = set_up(&owner);
+        let settings = owner.get("/settings");
+        assert_eq!(settings.status, 200, "{}", settings.body);
+        settings.assert_contains("olive@acme.example");
+        settings.assert_contains("Add a user");
+
+        // A new user without a password is refused, with what was typed kept.
+        let refused = owner.post_form(
+            "/settings/users",
+            &[
+                ("csrf_token", &csrf),
+                ("email", "carl@acme.example"),
+                ("name", "Carl Collector"),
+                ("password", ""),
+                ("role", "collector"),
+            ],
+        );
+        assert_eq!(refused.status, 422, "{}", refused.body);
+        refused.assert_contains("password");
+        refused.assert_contains(r#"value="carl@acme.example""#);
+        refused.assert_contains(r#"value="Carl Collector""#);
+
+        // Without the CSRF field nothing is written.
+        let forged = owner.post_form(
+            "/settings/users",
+            &[
+                ("email", "eve@acme.example"),
+                ("name", "Eve"),
+                ("password", PASSWORD),
+                ("role", "owner"),
+            ],
+        );
+        assert_eq!(forged.status, 403, "{}", forged.body);
+
+        let added = owner.post_form(
+            "/settings/users",
+            &[
+                ("csrf_token", &csrf),
+                ("email", "carl@acme.example"),
+                ("name", "Carl Collector"),
+                ("password", PASSWORD),
+                ("role", "viewer"),
+            ],
+        );
+        assert_eq!(added.status, 303, "{}", added.body);
+        let settings = owner.get("/settings");
+        settings.assert_contains("Carl Collector");
+        assert!(!settings.body.contains("eve@acme.example"));
+        let carl = user_id(&settings, "carl@acme.example");
+        let olive = user_id(&settings, "olive@acme.example");
+
+        let promoted = owner.post_form(
+            &format!("/settings/users/{carl}/role"),
+            &[("csrf_token", &csrf), ("role", "collector")],
+        );
+        assert_eq!(promoted.status, 303, "{}", promoted.body);
+
+        // The last owner cannot step down.
+        let alone = owner.post_form(
+            &format!("/settings/users/{olive}/role"),
+            &[("csrf_token", &csrf), ("role", "viewer")],
+        );
+        assert_ne!(alone.status, 303, "{}", alone.body);
+        assert!(alone.body.contains("owner"), "{}", alone.body);
+
+        // A token: its secret is on the answer once and works on the API.
+        let made = owner.post_form(
+            "/settings/tokens",
+            &[
+                ("csrf_token", &csrf),
+                ("name", "ledger export"),
+                ("role", "viewer"),
+            ],
+        );
+        assert_eq!(made.status, 201, "{}", made.body);
+        assert_eq!(made.header("cache-control"), Some("no-store"));
+        let marker = r#"<code id="token-secret">"#;
+        let start = made.body.find(marker).expect("the secret") + marker.len();
+        let secret = made.body[start..start + made.body[start..].find('<').unwrap()].to_string();
+        assert!(secret.len() > 20, "{secret}");
+        assert_eq!(api_status(server, &secret), 200);
+        let listed = owner.get("/settings");
+        listed.assert_contains("ledger export");
+        assert!(!listed.body.contains(&secret), "the secret is shown once");
+
+        // Carl signs in: he sees his own tokens only, and no users.
+        let carl_browser = server.browser();
+        let signed_in = carl_browser.post_form(
+            "/sign-in",
+            &[("email", "carl@acme.example"), ("password", PASSWORD)],
+        );
+        assert_eq!(signed_in.status, 303, "{}", signed_in.body);
+        let his = carl_browser.get("/settings");
+        assert_eq!(his.status, 200, "{}", his.body);
+        assert!(!his.body.contains("Add a user"));
+        assert!(!his.body.contains("ledger export"));
+        let carl_csrf = his.csrf();
+        let barred = carl_browser.post_form(
+            "/settings/users",
+            &[
+                ("csrf_token", &carl_csrf),
+                ("email", "mallory@acme.example"),
+                ("name", "Mallory"),
+                ("password", PASSWORD),
+                ("role", "owner"),
+            ],
+        );
+        assert_eq!(barred.status, 403, "{}", barred.body);
+        // A collector may not make a token above his role.
+        let above = carl_browser.post_form(
+            "/settings/tokens",
+            &[
+                ("csrf_token", &carl_csrf),
+                ("name", "mine"),
+                ("role", "owner"),
+            ],
+        );
+        assert_eq!(above.status, 422, "{}", above.body);
+        above.assert_contains("role");
+
+        // The owner revokes the token; the API refuses it at once.
+        let token_id = {
+            let row = listed
+                .body
+                .split("<tr>")
+                .find(|r| r.contains("ledger export"))
+                .unwrap();
+            let start = row.find("/settings/tokens/").unwrap() + "/settings/tokens/".len();
+            row[start..start + row[start..].find('/').unwrap()].to_string()
+        };
+        let revoked = owner.post_form(
+            &format!("/settings/tokens/{token_id}/revoke"),
+            &[("csrf_token", &csrf)],
+        );
+        assert_eq!(revoked.status, 303, "{}", revoked.body);
+        assert_eq!(api_status(server, &secret), 401);
+        owner.get("/settings").assert_contains("revoked");
+
+        // Removing Carl ends his session.
+        let removed = owner.post_form(
+            &format!("/settings/users/{carl}/remove"),
+            &[("csrf_token", &csrf)],
+        );
+        assert_eq!(removed.status, 303, "{}", removed.body);
+        assert_eq!(
+            carl_browser.get("/settings").location.as_deref(),
+            Some("/sign-in")
+        );
+    }
+);
