@@ -184,6 +184,14 @@ pub enum CustomerCommand {
     Timeline(crate::commands::standing::TimelineArgs),
     /// Set a customer's address and identifiers, as invoices and e-invoices name them.
     SetAddress(crate::commands::party::SetAddressArgs),
+    /// Print a signed link to the customer's portal, to send them by hand.
+    PortalLink {
+        #[arg(value_name = "REF")]
+        reference: String,
+        /// The address `dun serve` is reached at, e.g. https://pay.example.com.
+        #[arg(long, env = "DUN_PUBLIC_URL", value_name = "URL")]
+        public_url: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]

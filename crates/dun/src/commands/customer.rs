@@ -96,6 +96,22 @@ pub fn run(ctx: &mut Context, command: CustomerCommand) -> Result<()> {
         CustomerCommand::Status(args) => super::standing::status(ctx, args)?,
         CustomerCommand::Timeline(args) => super::standing::timeline(ctx, args)?,
         CustomerCommand::SetAddress(args) => super::party::set_address(ctx, &args)?,
+        CustomerCommand::PortalLink {
+            reference,
+            public_url,
+        } => {
+            let customer = ctx.store.customer(org_id, &reference)?;
+            let today = ctx.today()?;
+            let link = dun_mail::attachments::portal_link(
+                &mut ctx.store,
+                org_id,
+                customer.id,
+                today,
+                Some(&public_url),
+            )?
+            .ok_or_else(|| anyhow::anyhow!("--public-url: give the address dun serve is reached at, e.g. https://pay.example.com"))?;
+            println!("{link}");
+        }
         CustomerCommand::Show { reference, format } => {
             let customer = ctx.store.customer(org_id, &reference)?;
             let balances = ctx
