@@ -1,9 +1,331 @@
 //! The collector's worklist: prioritized tasks, each with one form to
 //! log its outcome.
+//!
+//! The order is the store's (`Store::worklist`): priority = amount at
+//! risk × lateness × the risk tier's weight (PRODUCT.md). A page shows
+//! [`PAGE_ROWS`] tasks; `page=N` shows the next ones, up to the store's
+//! bound of [`WORKLIST_LIMIT_MAX`] tasks.
 
-use axum::Router;
-use dun_server::app::AppState;
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use dun_server::app::{AppState, Caller, Need};
+use dun_server::problem::ApiError;
+use dun_store::accounts::{Principal, Role};
+use dun_store::worklist::{WorklistRow, WORKLIST_LIMIT_MAX};
+use dun_store::Store;
+use maud::{html, Markup};
+use serde::Deserialize;
+
+use crate::layout::{encode, money, page, status_class, words, Ctx};
+use crate::{read_page, submit};
+
+/// Tasks one page shows.
+const PAGE_ROWS: usize = 25;
+/// The task kinds, for the filter.
+const KINDS: [&str; 5] = [
+    "call",
+    "internal",
+    "escalation",
+    "collateral_expiry",
+    "broken_promise",
+];
+/// The outcomes logged in one click: (button text, outcome recorded, id part).
+pub const OUTCOMES: [(&str, &str, &str); 4] = [
+    ("Called — promised", "Called — promised to pay", "promised"),
+    ("Left voicemail", "Left voicemail", "voicemail"),
+    ("No answer", "No answer", "no-answer"),
+    ("Done", "Done", "done"),
+];
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct WorklistQuery {
+    kind: Option<String>,
+    page: Option<String>,
+    done: Option<String>,
+}
+
+fn non_empty(text: &Option<String>) -> Option<String> {
+    text.as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+}
+
+/// The form one task's row posts.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct DoneForm {
+    csrf_token: Option<String>,
+    #[serde(default)]
+    outcome: String,
+    #[serde(default)]
+    preset: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    page: String,
+}
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/worklist", get(show))
+        .route("/worklist/{task_id}/done", post(done))
+}
+
+/// A refused outcome to show beside its task: (task id, message, text typed).
+type Refusal<'a> = (i64, &'a str, &'a str);
+
+fn worklist_page(
+    store: &mut Store,
+    p: &Principal,
+    ctx: &Ctx,
+    query: &WorklistQuery,
+    refusal: Option<Refusal<'_>>,
+) -> Result<Markup, ApiError> {
+    let kind = non_empty(&query.kind).filter(|k| KINDS.contains(&k.as_str()));
+    let page_no: usize = match non_empty(&query.page) {
+        None => 0,
+        Some(text) => text.parse::<usize>().map_err(|_| {
+            ApiError::invalid("page", format!("page: '{text}' is not a page number"))
+        })?,
+    };
+    let offset = page_no.saturating_mul(PAGE_ROWS);
+    // The store ranks every open task and keeps the first `limit`; without
+    // a filter only as many as this page needs (+1 to know of a next page).
+    let limit = if kind.is_some() {
+        WORKLIST_LIMIT_MAX
+    } else {
+        ((offset + PAGE_ROWS + 1) as i64).min(WORKLIST_LIMIT_MAX)
+    };
+    let ranked = store.worklist(p.org_id, ctx.today, limit)?;
+    let matching: Vec<(usize, WorklistRow)> = ranked
+        .into_iter()
+        .enumerate()
+        .filter(|(_, r)| kind.as_deref().is_none_or(|k| r.task_kind == k))
+        .collect();
+    let more = matching.len() > offset + PAGE_ROWS;
+    let rows: Vec<(usize, WorklistRow)> =
+        matching.into_iter().skip(offset).take(PAGE_ROWS).collect();
+    // Active promises of the customers on this page (one read each).
+    let mut promised: BTreeMap<String, String> = BTreeMap::new();
+    for (_, row) in &rows {
+        if promised.contains_key(&row.customer_ref) {
+            continue;
+        }
+        let text = store
+            .promises(p.org_id, Some(&row.customer_ref))?
+            .into_iter()
+            .filter(|pr| pr.status == "active")
+            .min_by_key(|pr| pr.promised_date)
+            .map(|pr| {
+                format!(
+                    "{} by {}",
+                    money(pr.amount_minor, pr.currency),
+                    pr.promised_date
+                )
+            })
+            .unwrap_or_default();
+        promised.insert(row.customer_ref.clone(), text);
+    }
+    let writes = ctx.role >= Role::Collector;
+    let kind_q = kind.as_deref().unwrap_or("");
+    let link = |n: usize| {
+        let mut parts = Vec::new();
+        if let Some(k) = &kind {
+            parts.push(format!("kind={}", encode(k)));
+        }
+        if n > 0 {
+            parts.push(format!("page={n}"));
+        }
+        if parts.is_empty() {
+            "/worklist".to_string()
+        } else {
+            format!("/worklist?{}", parts.join("&"))
+        }
+    };
+    let done = non_empty(&query.done).and_then(|d| d.parse::<i64>().ok());
+    let body = html! {
+        h1 { "Worklist" }
+        p.muted { "Open tasks due by " (ctx.today) ", most pressing first: amount at risk × days late × the risk tier's weight." }
+        @if let Some(id) = done {
+            p.notice.ok role="status" { "Task #" (id) " is done; the outcome is on the customer's timeline." }
+        }
+        form.filters method="get" action="/worklist" {
+            div {
+                label for="kind" { "Kind" }
+                select #kind name="kind" {
+                    option value="" { "Any" }
+                    @for k in KINDS {
+                        option value=(k) selected[kind.as_deref() == Some(k)] { (words(k)) }
+                    }
+                }
+            }
+            div { button type="submit" { "Filter" } }
+        }
+        @if rows.is_empty() {
+            p.empty { "No open tasks are due." }
+        } @else {
+            div.scroll tabindex="0" { table.data.worklist {
+                thead { tr {
+                    th.num scope="col" { "#" }
+                    th scope="col" { "Kind" }
+                    th scope="col" { "Customer" }
+                    th scope="col" { "What to do" }
+                    th.num scope="col" { "Overdue" }
+                    th scope="col" { "Late since" }
+                    th scope="col" { "Promised" }
+                    th scope="col" { "Last contact" }
+                    @if writes { th scope="col" { "Outcome" } }
+                } }
+                tbody {
+                    @for (rank, row) in &rows {
+                        @let currency = row.currency.unwrap_or(ctx.currency);
+                        @let since = ctx.today.add_days(-row.days_late);
+                        tr id=(format!("task-{}", row.task_id)) data-task=(row.task_id) {
+                            td.num { (rank + 1) }
+                            td { span class=(format!("badge {}", status_class(&row.task_kind))) { (words(&row.task_kind)) } }
+                            td {
+                                a href=(format!("/customers/{}", encode(&row.customer_ref))) { (row.customer_name) }
+                                br;
+                                span class=(format!("badge {}", status_class(row.tier.as_str()))) { "tier " (words(row.tier.as_str())) }
+                            }
+                            td { (row.next_step) br; span.muted { "due " (row.due_date) } }
+                            td.num { span.bad[row.owed_minor > 0 && row.days_late > 0] { (money(row.owed_minor, currency)) } }
+                            td {
+                                @if row.days_late > 0 {
+                                    (since) br; span.muted { (row.days_late) " days late" }
+                                } @else { span.muted { "—" } }
+                            }
+                            td { @match promised.get(&row.customer_ref).filter(|t| !t.is_empty()) {
+                                Some(t) => (t),
+                                None => span.muted { "—" },
+                            } }
+                            td { @match &row.last_contact {
+                                Some(c) => { (c.on) " · " (words(&c.kind)) br; span.muted { (c.summary) } },
+                                None => span.muted { "none" },
+                            } }
+                            @if writes {
+                                td { (done_form(ctx, row.task_id, kind_q, page_no, refusal.filter(|r| r.0 == row.task_id))) }
+                            }
+                        }
+                    }
+                }
+            } }
+        }
+        nav.pager aria-label="Pages" {
+            @if page_no > 0 {
+                a href=(link(page_no - 1)) rel="prev" { "Previous page" }
+            }
+            @if more {
+                a href=(link(page_no + 1)) rel="next" { "Next page" }
+            }
+        }
+    };
+    Ok(page(ctx, "Worklist", "Worklist", body))
+}
+
+fn done_form(
+    ctx: &Ctx,
+    task_id: i64,
+    kind: &str,
+    page_no: usize,
+    refusal: Option<Refusal<'_>>,
+) -> Markup {
+    let input_id = format!("outcome-{task_id}");
+    html! {
+        form.done method="post" action=(format!("/worklist/{task_id}/done")) {
+            (ctx.csrf_field())
+            input type="hidden" name="kind" value=(kind);
+            input type="hidden" name="page" value=(page_no);
+            @if let Some((_, message, _)) = refusal {
+                p.notice.bad role="alert" { (message) }
+            }
+            div.presets {
+                @for (text, outcome, id) in OUTCOMES {
+                    button type="submit" name="preset" value=(outcome) id=(format!("done-{task_id}-{id}")) { (text) }
+                }
+            }
+            label for=(input_id) { "Outcome of task #" (task_id) }
+            input id=(input_id) type="text" name="outcome" value=(refusal.map_or("", |r| r.2)) placeholder="e.g. will pay Friday";
+            button.primary type="submit" id=(format!("done-{task_id}")) { "Log outcome" }
+        }
+    }
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    Query(query): Query<WorklistQuery>,
+) -> Response {
+    read_page(&state, caller, move |store, p, ctx| {
+        Ok((StatusCode::OK, worklist_page(store, p, ctx, &query, None)?))
+    })
+    .await
+}
+
+/// The outcome a form gives: a one-click outcome, with the typed words
+/// after it if any; or the typed words alone.
+fn outcome_of(form: &DoneForm) -> Result<String, ApiError> {
+    let preset = form.preset.trim();
+    let typed = form.outcome.trim();
+    let outcome =
+        match (preset.is_empty(), typed.is_empty()) {
+            (false, false) => format!("{preset} — {typed}"),
+            (false, true) => preset.to_string(),
+            (true, false) => typed.to_string(),
+            (true, true) => return Err(ApiError::invalid(
+                "outcome",
+                "Say what came of the task, e.g. \"left voicemail\", or click one of the outcomes.",
+            )),
+        };
+    Ok(outcome)
+}
+
+pub async fn done(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    Path(task_id): Path<i64>,
+    Form(form): Form<DoneForm>,
+) -> Response {
+    let (submitted, for_page) = (form.clone(), form);
+    submit(
+        &state,
+        caller,
+        submitted.csrf_token.clone(),
+        Need::Write,
+        move |store, p, ctx| {
+            let outcome = outcome_of(&submitted)?;
+            store.complete_task(p.org_id, task_id, &outcome, ctx.today, &p.author())?;
+            let mut to = format!("/worklist?done={task_id}");
+            let kind = submitted.kind.trim();
+            if KINDS.contains(&kind) {
+                to.push_str(&format!("&kind={}", encode(kind)));
+            }
+            if let Ok(n) = submitted.page.trim().parse::<usize>() {
+                if n > 0 {
+                    to.push_str(&format!("&page={n}"));
+                }
+            }
+            Ok(to)
+        },
+        move |store, p, ctx, message| {
+            let query = WorklistQuery {
+                kind: Some(for_page.kind.clone()),
+                page: Some(for_page.page.clone()).filter(|t| t.trim().parse::<usize>().is_ok()),
+                done: None,
+            };
+            worklist_page(
+                store,
+                p,
+                ctx,
+                &query,
+                Some((task_id, message, for_page.outcome.as_str())),
+            )
+        },
+    )
+    .await
 }
