@@ -85,3 +85,76 @@ pub fn line(title: &str, points: &[(String, Option<f64>)]) -> Markup {
         }
     }
 }
+
+/// Several lines over the same points (labels oldest first), each series
+/// (name, values or none) drawn with its own class `series-N` and named in
+/// a legend; the title is the text alternative, and pages show the same
+/// numbers in a table beside it.
+pub fn lines(title: &str, labels: &[String], series: &[(String, Vec<Option<f64>>)]) -> Markup {
+    let (width, height, pad, legend) = (560.0, 180.0, 28.0, 20.0);
+    let values: Vec<f64> = series
+        .iter()
+        .flat_map(|s| s.1.iter().flatten().copied())
+        .collect();
+    let (low, high) = values
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(l, h), v| (l.min(*v), h.max(*v)));
+    let (low, high) = if values.is_empty() {
+        (0.0, 1.0)
+    } else if (high - low).abs() < 1e-9 {
+        (low - 1.0, high + 1.0)
+    } else {
+        (low.min(0.0), high)
+    };
+    let step = if labels.len() > 1 {
+        (width - 2.0 * pad) / (labels.len() - 1) as f64
+    } else {
+        0.0
+    };
+    let plot_bottom = height - pad;
+    let plot_top = legend + 8.0;
+    let xy = |i: usize, v: f64| {
+        (
+            pad + step * i as f64,
+            plot_bottom - (v - low) / (high - low) * (plot_bottom - plot_top),
+        )
+    };
+    html! {
+        svg.chart.lines viewBox=(format!("0 0 {width} {height}")) role="img" aria-label=(title) preserveAspectRatio="xMinYMin meet" {
+            title { (title) }
+            line x1=(pad) y1=(plot_bottom) x2=(width - pad) y2=(plot_bottom) class="grid" {}
+            @if !values.is_empty() {
+                text x="0" y=(plot_top + 4.0) class="axis" { (format!("{high:.0}")) }
+                text x="0" y=(plot_bottom - 4.0) class="axis" { (format!("{low:.0}")) }
+            }
+            @for (n, (name, points)) in series.iter().enumerate() {
+                @let path: String = points
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, p)| p.map(|v| xy(i, v)))
+                    .enumerate()
+                    .map(|(k, (x, y))| format!("{}{x:.1},{y:.1}", if k == 0 { "M" } else { " L" }))
+                    .collect();
+                g class=(format!("series series-{n}")) {
+                    rect x=(pad + 150.0 * n as f64) y="4" width="12" height="12" class="key" {}
+                    text x=(pad + 150.0 * n as f64 + 16.0) y="14" class="axis" { (name) }
+                    @if !path.is_empty() {
+                        path d=(path) class="trend" {}
+                    }
+                    @for (i, value) in points.iter().enumerate() {
+                        @if let Some(v) = value {
+                            @let (x, y) = xy(i, *v);
+                            circle cx=(format!("{x:.1}")) cy=(format!("{y:.1}")) r="3" class="dot" {
+                                title { (name) ", " (labels.get(i).map(String::as_str).unwrap_or("")) ": " (format!("{v:.1}")) }
+                            }
+                        }
+                    }
+                }
+            }
+            @if let (Some(first), Some(last)) = (labels.first(), labels.last()) {
+                text x=(pad) y=(height - 6.0) class="axis" { (first) }
+                text x=(width - pad) y=(height - 6.0) class="axis end" { (last) }
+            }
+        }
+    }
+}
