@@ -1,12 +1,14 @@
-//! The stylesheet, compiled into the binary and served with a long cache
-//! life; pages link it with a hash of its content, so a new build's
-//! stylesheet is a new address.
+//! The stylesheet and the invoice form's script, compiled into the binary
+//! and served with a long cache life; pages link them with a hash of their
+//! content, so a new build's asset is a new address.
 
 use axum::extract::Path;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 pub const CSS: &str = include_str!("../assets/dun.css");
+/// The draft invoice form's live totals (the form works without it).
+pub const INVOICE_JS: &str = include_str!("../assets/invoice-form.js");
 
 /// FNV-1a of the stylesheet, computed when compiling.
 const fn fnv1a(bytes: &[u8]) -> u64 {
@@ -21,27 +23,33 @@ const fn fnv1a(bytes: &[u8]) -> u64 {
 }
 
 pub const CSS_HASH: u64 = fnv1a(CSS.as_bytes());
+pub const INVOICE_JS_HASH: u64 = fnv1a(INVOICE_JS.as_bytes());
 
 /// The address pages link the stylesheet by.
 pub fn css_href() -> String {
     format!("/assets/dun.css?v={CSS_HASH:016x}")
 }
 
+/// The address the draft invoice form loads its script from.
+pub fn invoice_js_href() -> String {
+    format!("/assets/invoice-form.js?v={INVOICE_JS_HASH:016x}")
+}
+
+fn asset(body: &'static str, content_type: &'static str) -> Response {
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=31536000, immutable"),
+    );
+    response
+}
+
 pub async fn serve(Path(name): Path<String>) -> Response {
     match name.as_str() {
-        "dun.css" => {
-            let mut response = CSS.into_response();
-            let headers = response.headers_mut();
-            headers.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/css; charset=utf-8"),
-            );
-            headers.insert(
-                header::CACHE_CONTROL,
-                HeaderValue::from_static("public, max-age=31536000, immutable"),
-            );
-            response
-        }
+        "dun.css" => asset(CSS, "text/css; charset=utf-8"),
+        "invoice-form.js" => asset(INVOICE_JS, "text/javascript; charset=utf-8"),
         _ => (StatusCode::NOT_FOUND, "no such asset").into_response(),
     }
 }

@@ -1,10 +1,1276 @@
 //! Invoices: the list with filters, an invoice's page, the draft form with
 //! itemized lines and live totals, and the actions on an invoice (issue,
 //! void, credit note, payment with allocation, write-off).
+//!
+//! Every action calls the store function the JSON API calls, with the same
+//! checks; the draft form's totals come from `dun_core::invoice` (quantity
+//! × unit price rounded half-even to the minor unit, tax rounded half-even
+//! per line, then summed), which `assets/invoice-form.js` ports exactly
+//! in integer arithmetic (BigInt) for the live totals.
 
-use axum::Router;
-use dun_server::app::AppState;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use dun_core::aging::AgingEdges;
+use dun_core::invoice::{
+    format_quantity, format_tax_rate, parse_quantity_e4, parse_tax_rate_ppm, totals, InvoiceDraft,
+    InvoiceLine, Totals, LINES_MAX,
+};
+use dun_core::ledger::EntryKind;
+use dun_core::terms::Terms;
+use dun_core::{money as core_money, Currency, Date};
+use dun_server::app::{AppState, Caller, Need};
+use dun_server::extract::{decode_cursor, encode_cursor};
+use dun_server::problem::ApiError;
+use dun_store::accounts::{Principal, Role};
+use dun_store::credit_file::IssueOverride;
+use dun_store::customer_list::CustomerFilter;
+use dun_store::invoices::{Reduction, REASON_BYTES_MAX};
+use dun_store::payments::{Allocate, NewPayment, REFERENCE_BYTES_MAX};
+use dun_store::web_invoices::WebInvoiceFilter;
+use dun_store::{Store, StoreError};
+use maud::{html, Markup};
+use serde::Deserialize;
+
+use crate::assets;
+use crate::layout::{encode, money, page, status_class, words, Ctx};
+use crate::{read_page, submit};
+
+/// Invoices one page of the list shows.
+const PAGE_ROWS: i64 = 50;
+const CURSOR_LIST: &str = "web-invoices";
+/// Rows a new draft form starts with.
+const START_ROWS: usize = 3;
+/// Customers the form's datalist offers (the rest are typed).
+const CUSTOMER_OPTIONS: i64 = 50;
+/// The list's status filter, as the store knows it.
+const STATUSES: [&str; 5] = ["draft", "open", "overdue", "paid", "void"];
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/invoices", get(list))
+        .route("/invoices/new", get(new_form).post(new_submit))
+        .route("/invoices/{key}", get(show))
+        .route("/invoices/{key}/issue", post(issue))
+        .route("/invoices/{key}/void", post(void))
+        .route("/invoices/{key}/credit-notes", post(credit_note))
+        .route("/invoices/{key}/write-offs", post(write_off))
+        .route("/invoices/{key}/payments", post(payment))
+}
+
+/// The address of an invoice's page: its number, or `draft-{id}`.
+fn href(number: Option<&str>, id: i64) -> String {
+    match number {
+        Some(n) => format!("/invoices/{}", encode(n)),
+        None => format!("/invoices/draft-{id}"),
+    }
+}
+
+/// What the store finds an invoice by: its number, or `#id` for a draft.
+fn store_key(key: &str) -> String {
+    match key.strip_prefix("draft-") {
+        Some(id) => format!("#{id}"),
+        None => key.to_string(),
+    }
+}
+
+fn non_empty(text: &Option<String>) -> Option<String> {
+    text.as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+}
+
+// ---------------------------------------------------------------- the list
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct ListQuery {
+    status: Option<String>,
+    bucket: Option<String>,
+    customer: Option<String>,
+    cursor: Option<String>,
+}
+
+fn list_query_string(query: &ListQuery, cursor: &str) -> String {
+    let mut parts = Vec::new();
+    for (name, value) in [
+        ("status", non_empty(&query.status)),
+        ("bucket", non_empty(&query.bucket)),
+        ("customer", non_empty(&query.customer)),
+    ] {
+        if let Some(v) = value {
+            parts.push(format!("{name}={}", encode(&v)));
+        }
+    }
+    parts.push(format!("cursor={}", encode(cursor)));
+    parts.join("&")
+}
+
+/// The due dates of an aging bucket (index into `edges.labels()`) as of
+/// `today`: (earliest, latest), open-ended where None.
+pub(crate) fn bucket_range(
+    edges: &AgingEdges,
+    bucket: usize,
+    today: Date,
+) -> (Option<Date>, Option<Date>) {
+    let days = edges.days();
+    if bucket == 0 {
+        // Current: not yet past due.
+        return (Some(today), None);
+    }
+    if bucket <= days.len() {
+        let low = if bucket == 1 { 1 } else { days[bucket - 2] + 1 };
+        let high = days[bucket - 1];
+        return (
+            Some(today.add_days(-(high as i32))),
+            Some(today.add_days(-(low as i32))),
+        );
+    }
+    let last = days.last().copied().unwrap_or(0);
+    (None, Some(today.add_days(-(last as i32) - 1)))
+}
+
+fn bucket_label(label: &str) -> String {
+    if label == "current" {
+        "current (not yet due)".to_string()
+    } else {
+        format!("{} days late", label.replace('-', "–"))
+    }
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    Query(query): Query<ListQuery>,
+) -> Response {
+    read_page(&state, caller, move |store, p, ctx| {
+        let status = non_empty(&query.status);
+        let bucket = non_empty(&query.bucket);
+        let customer = non_empty(&query.customer);
+        if let Some(s) = status.as_deref() {
+            if !STATUSES.contains(&s) && s != "all" {
+                return Err(ApiError::invalid(
+                    "status",
+                    format!("Status '{s}' is not one of {}.", STATUSES.join(", ")),
+                ));
+            }
+        }
+        let labels = ctx.edges.labels();
+        let (due_from, due_to) = match bucket.as_deref() {
+            None => (None, None),
+            Some(b) => {
+                let index = labels.iter().position(|l| l == b).ok_or_else(|| {
+                    ApiError::invalid(
+                        "bucket",
+                        format!(
+                            "Overdue bucket '{b}' is not one of {}.",
+                            labels.join(", ")
+                        ),
+                    )
+                })?;
+                bucket_range(&ctx.edges, index, ctx.today)
+            }
+        };
+        let before_id = decode_cursor(CURSOR_LIST, non_empty(&query.cursor).as_deref())?
+            .map(|c| c.parse::<i64>())
+            .transpose()
+            .map_err(|_| ApiError::invalid("cursor", "This page's address is damaged; start from the first page."))?;
+        let mut rows = store.web_invoice_page(
+            p.org_id,
+            &WebInvoiceFilter {
+                customer_ref: customer.clone(),
+                status: status.clone(),
+                due_from,
+                due_to,
+                as_of: Some(ctx.today),
+                before_id,
+                limit: PAGE_ROWS + 1,
+            },
+        )?;
+        let more = rows.len() as i64 > PAGE_ROWS;
+        rows.truncate(PAGE_ROWS as usize);
+        let next = if more {
+            rows.last().map(|r| {
+                list_query_string(&query, &encode_cursor(CURSOR_LIST, &r.id.to_string()))
+            })
+        } else {
+            None
+        };
+        let writer = ctx.role >= Role::Collector;
+        let body = html! {
+            h1 { "Invoices" }
+            @if writer {
+                p { a href="/invoices/new" { "New invoice" } }
+            }
+            form.filters method="get" action="/invoices" role="search" {
+                div {
+                    label for="status" { "Status" }
+                    select #status name="status" {
+                        option value="" { "Any" }
+                        @for s in STATUSES {
+                            option value=(s) selected[status.as_deref() == Some(s)] { (words(s)) }
+                        }
+                    }
+                }
+                div {
+                    label for="bucket" { "Overdue bucket" }
+                    select #bucket name="bucket" {
+                        option value="" { "Any" }
+                        @for l in &labels {
+                            option value=(l) selected[bucket.as_deref() == Some(l.as_str())] { (bucket_label(l)) }
+                        }
+                    }
+                }
+                div {
+                    label for="customer" { "Customer reference" }
+                    input #customer type="text" name="customer" value=(customer.as_deref().unwrap_or(""));
+                }
+                div { button type="submit" { "Filter" } }
+            }
+            @if rows.is_empty() {
+                p.empty { "No invoices match." }
+            } @else {
+                div.scroll tabindex="0" {
+                    table.data #invoices {
+                        thead { tr {
+                            th scope="col" { "Invoice" }
+                            th scope="col" { "Customer" }
+                            th scope="col" { "Issued" }
+                            th scope="col" { "Due" }
+                            th.num scope="col" { "Total" }
+                            th.num scope="col" { "Open" }
+                            th.num scope="col" { "Days late" }
+                            th scope="col" { "Status" }
+                        } }
+                        tbody {
+                            @for row in &rows {
+                                @let late = ctx.today.days_since(row.due_date);
+                                @let open = row.open_minor != 0 && row.status != "draft";
+                                tr {
+                                    td.code { a href=(href(row.number.as_deref(), row.id)) {
+                                        (row.number.clone().unwrap_or_else(|| format!("draft #{}", row.id)))
+                                    } }
+                                    td { a href=(format!("/customers/{}", encode(&row.customer_ref))) { (row.customer_ref) } }
+                                    td { (row.issue_date) }
+                                    td { (row.due_date) }
+                                    td.num { (money(row.total_minor, row.currency)) }
+                                    td.num { @if row.status == "draft" { span.muted { "—" } } @else { (money(row.open_minor, row.currency)) } }
+                                    td.num { @if open && late > 0 { span.bad { (late) } } @else { span.muted { "—" } } }
+                                    td { span class=(format!("badge {}", status_class(&row.status))) { (words(&row.status)) } }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            nav.pager aria-label="Pages" {
+                @if query.cursor.is_some() {
+                    a href="/invoices" { "First page" }
+                }
+                @if let Some(next) = next {
+                    a href=(format!("/invoices?{next}")) rel="next" { "Next page" }
+                }
+            }
+        };
+        Ok((StatusCode::OK, page(ctx, "Invoices", "Invoices", body)))
+    })
+    .await
+}
+
+// ---------------------------------------------------------- the draft form
+
+/// One row of the draft form, as typed.
+#[derive(Clone, Debug, Default)]
+pub struct LineForm {
+    description: String,
+    quantity: String,
+    unit_price: String,
+    tax_rate: String,
+}
+
+impl LineForm {
+    fn is_blank(&self) -> bool {
+        [
+            &self.description,
+            &self.quantity,
+            &self.unit_price,
+            &self.tax_rate,
+        ]
+        .iter()
+        .all(|t| t.trim().is_empty())
+    }
+}
+
+/// The draft form, as typed (repeated `description`, `quantity`,
+/// `unit_price`, `tax_rate` make the rows, in order).
+#[derive(Clone, Debug, Default)]
+pub struct DraftForm {
+    csrf_token: Option<String>,
+    customer: String,
+    issue_date: String,
+    terms: String,
+    override_reason: String,
+    action: String,
+    lines: Vec<LineForm>,
+}
+
+impl DraftForm {
+    fn from_pairs(pairs: Vec<(String, String)>) -> DraftForm {
+        let mut form = DraftForm::default();
+        let mut columns: [Vec<String>; 4] = Default::default();
+        for (name, value) in pairs {
+            match name.as_str() {
+                "csrf_token" => form.csrf_token = Some(value),
+                "customer" => form.customer = value,
+                "issue_date" => form.issue_date = value,
+                "terms" => form.terms = value,
+                "override_reason" => form.override_reason = value,
+                "action" => form.action = value,
+                "description" => columns[0].push(value),
+                "quantity" => columns[1].push(value),
+                "unit_price" => columns[2].push(value),
+                "tax_rate" => columns[3].push(value),
+                _ => {}
+            }
+        }
+        let rows = columns
+            .iter()
+            .map(Vec::len)
+            .max()
+            .unwrap_or(0)
+            .min(LINES_MAX);
+        let cell = |c: usize, i: usize| columns[c].get(i).cloned().unwrap_or_default();
+        form.lines = (0..rows)
+            .map(|i| LineForm {
+                description: cell(0, i),
+                quantity: cell(1, i),
+                unit_price: cell(2, i),
+                tax_rate: cell(3, i),
+            })
+            .collect();
+        form
+    }
+}
+
+/// One typed row as a line, or the sentence saying what to fix.
+fn parse_line(n: usize, l: &LineForm, currency: Currency) -> Result<InvoiceLine, ApiError> {
+    let field = |part: &str| format!("lines[{}].{part}", n - 1);
+    let quantity = l.quantity.trim();
+    if quantity.is_empty() {
+        return Err(ApiError::invalid(
+            field("quantity"),
+            format!("Line {n}: give a quantity, e.g. 1 or 2.5."),
+        ));
+    }
+    let quantity = parse_quantity_e4(quantity)
+        .map_err(|e| ApiError::invalid(field("quantity"), format!("Line {n}: {e}.")))?;
+    let price = l.unit_price.trim();
+    if price.is_empty() {
+        return Err(ApiError::invalid(
+            field("unit_price"),
+            format!("Line {n}: give a unit price, e.g. 42.50."),
+        ));
+    }
+    let price = core_money::parse_amount_minor(price, currency).map_err(|e| {
+        ApiError::invalid(field("unit_price"), format!("Line {n}: unit price: {e}."))
+    })?;
+    let tax = match l.tax_rate.trim() {
+        "" => 0,
+        t => parse_tax_rate_ppm(t)
+            .map_err(|e| ApiError::invalid(field("tax_rate"), format!("Line {n}: {e}.")))?,
+    };
+    InvoiceLine::new(l.description.trim(), quantity, price, tax)
+        .map_err(|e| ApiError::invalid(format!("lines[{}]", n - 1), format!("Line {n}: {e}.")))
+}
+
+/// The rows that are not blank, as lines; the first problem otherwise.
+fn parse_lines(form: &DraftForm, currency: Currency) -> Result<Vec<InvoiceLine>, ApiError> {
+    let mut lines = Vec::new();
+    for (i, l) in form.lines.iter().enumerate() {
+        if !l.is_blank() {
+            lines.push(parse_line(i + 1, l, currency)?);
+        }
+    }
+    if lines.is_empty() {
+        return Err(ApiError::invalid(
+            "lines",
+            "Lines: an invoice needs at least one line with a quantity and a unit price.",
+        ));
+    }
+    let total: i128 = lines
+        .iter()
+        .map(|l| i128::from(l.net_minor()) + i128::from(l.tax_minor()))
+        .sum();
+    if total > i128::from(core_money::AMOUNT_MINOR_MAX) {
+        return Err(ApiError::invalid(
+            "lines",
+            "Lines: the invoice total is too large; split it into several invoices.",
+        ));
+    }
+    Ok(lines)
+}
+
+/// The totals of the rows that parse (the live view the server can give).
+fn form_totals(form: &DraftForm, currency: Currency) -> (Vec<Option<i64>>, Totals) {
+    let parsed: Vec<Option<InvoiceLine>> = form
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            (!l.is_blank())
+                .then(|| parse_line(i + 1, l, currency).ok())
+                .flatten()
+        })
+        .collect();
+    let valid: Vec<InvoiceLine> = parsed.iter().flatten().cloned().collect();
+    let per_line = parsed
+        .iter()
+        .map(|l| l.as_ref().map(|l| l.net_minor() + l.tax_minor()))
+        .collect();
+    (per_line, totals(&valid))
+}
+
+fn customer_options(
+    store: &mut Store,
+    p: &Principal,
+    ctx: &Ctx,
+) -> Result<Vec<(String, String)>, ApiError> {
+    Ok(store
+        .customer_page(
+            p.org_id,
+            &CustomerFilter {
+                after_ref: None,
+                reference: None,
+                status: None,
+                tier: None,
+                overdue: false,
+                search: None,
+                as_of: ctx.today,
+                limit: CUSTOMER_OPTIONS,
+            },
+        )?
+        .into_iter()
+        .map(|c| (c.reference, c.name))
+        .collect())
+}
+
+fn draft_page(
+    store: &mut Store,
+    p: &Principal,
+    ctx: &Ctx,
+    form: &DraftForm,
+    message: Option<&str>,
+) -> Result<Markup, ApiError> {
+    let customers = customer_options(store, p, ctx)?;
+    let currency = ctx.currency;
+    let (per_line, sums) = form_totals(form, currency);
+    let body = html! {
+        p.crumbs { a href="/invoices" { "Invoices" } " / new" }
+        h1 { "New invoice" }
+        @if let Some(message) = message {
+            p.notice.bad role="alert" { (message) }
+        }
+        form #invoice-form.stack method="post" action="/invoices/new"
+            data-currency=(currency.code()) data-exponent=(currency.exponent()) {
+            (ctx.csrf_field())
+            label for="customer" { "Customer (reference)" }
+            input #customer type="text" name="customer" list="customer-list" value=(form.customer) required autocomplete="off";
+            datalist #customer-list {
+                @for (reference, name) in &customers {
+                    option value=(reference) { (name) }
+                }
+            }
+            label for="issue_date" { "Issue date" }
+            input #issue_date type="date" name="issue_date" value=(form.issue_date);
+            label for="terms" { "Terms " span.hint { "(e.g. net30, eom15, due_on_receipt; empty: the customer's)" } }
+            input #terms type="text" name="terms" value=(form.terms);
+            fieldset {
+                legend { "Lines (" (currency.code()) ")" }
+                div.scroll tabindex="0" {
+                    table.data.lines {
+                        thead { tr {
+                            th scope="col" { "Description" }
+                            th.num scope="col" { "Quantity" }
+                            th.num scope="col" { "Unit price" }
+                            th.num scope="col" { "Tax %" }
+                            th.num scope="col" { "Line total" }
+                        } }
+                        tbody {
+                            @for (i, line) in form.lines.iter().enumerate() {
+                                tr data-line=(i) {
+                                    td {
+                                        label.visually-hidden for=(format!("line-{i}-description")) { "Line " (i + 1) " description" }
+                                        input id=(format!("line-{i}-description")) type="text" name="description" value=(line.description);
+                                    }
+                                    td.num {
+                                        label.visually-hidden for=(format!("line-{i}-quantity")) { "Line " (i + 1) " quantity" }
+                                        input id=(format!("line-{i}-quantity")) type="text" inputmode="decimal" size="6" name="quantity" value=(line.quantity);
+                                    }
+                                    td.num {
+                                        label.visually-hidden for=(format!("line-{i}-unit_price")) { "Line " (i + 1) " unit price" }
+                                        input id=(format!("line-{i}-unit_price")) type="text" inputmode="decimal" size="9" name="unit_price" value=(line.unit_price);
+                                    }
+                                    td.num {
+                                        label.visually-hidden for=(format!("line-{i}-tax_rate")) { "Line " (i + 1) " tax rate (percent)" }
+                                        input id=(format!("line-{i}-tax_rate")) type="text" inputmode="decimal" size="5" name="tax_rate" value=(line.tax_rate);
+                                    }
+                                    td.num {
+                                        output id=(format!("line-{i}-total")) {
+                                            @match per_line.get(i).copied().flatten() {
+                                                Some(t) => (money(t, currency)),
+                                                None => "—",
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                div.buttons {
+                    button type="submit" name="action" value="add_line" { "Add a line" }
+                    " "
+                    button type="submit" name="action" value="totals" { "Show totals" }
+                }
+            }
+            div #totals.totals aria-live="polite" {
+                dl.facts {
+                    dt { "Subtotal" } dd.num #subtotal { (money(sums.subtotal_minor, currency)) }
+                    dt { "Tax" } dd.num #tax { (money(sums.tax_minor, currency)) }
+                    dt { "Total" } dd.num #total { strong { (money(sums.total_minor, currency)) } }
+                }
+            }
+            label for="override_reason" { "Override reason " span.hint { "(only to issue over a credit-policy refusal; logged with your name)" } }
+            input #override_reason type="text" name="override_reason" value=(form.override_reason);
+            div.buttons {
+                button #draft type="submit" name="action" value="draft" { "Save draft" }
+                " "
+                button #issue.primary type="submit" name="action" value="issue" { "Save and issue" }
+            }
+        }
+        script src=(assets::invoice_js_href()) defer {}
+    };
+    Ok(page(ctx, "Invoices", "New invoice", body))
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct NewQuery {
+    customer: Option<String>,
+}
+
+pub async fn new_form(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    Query(query): Query<NewQuery>,
+) -> Response {
+    read_page(&state, caller, move |store, p, ctx| {
+        let mut form = DraftForm {
+            issue_date: ctx.today.to_string(),
+            lines: vec![LineForm::default(); START_ROWS],
+            ..DraftForm::default()
+        };
+        if let Some(reference) = non_empty(&query.customer) {
+            if let Ok(customer) = store.customer(p.org_id, &reference) {
+                form.terms = customer.terms.to_string();
+                form.customer = customer.reference;
+            } else {
+                form.customer = reference;
+            }
+        }
+        Ok((StatusCode::OK, draft_page(store, p, ctx, &form, None)?))
+    })
+    .await
+}
+
+fn check_override(reason: &str) -> Result<Option<String>, ApiError> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Ok(None);
+    }
+    if reason.len() > REASON_BYTES_MAX {
+        return Err(ApiError::invalid(
+            "override_reason",
+            format!("Override reason: at most {REASON_BYTES_MAX} bytes."),
+        ));
+    }
+    Ok(Some(reason.to_string()))
+}
+
+fn create_draft(
+    store: &mut Store,
+    p: &Principal,
+    ctx: &Ctx,
+    form: &DraftForm,
+) -> Result<i64, ApiError> {
+    let reference = form.customer.trim();
+    if reference.is_empty() {
+        return Err(ApiError::invalid(
+            "customer",
+            "Customer: type the customer's reference.",
+        ));
+    }
+    let customer = store.customer(p.org_id, reference).map_err(|e| match e {
+        StoreError::NotFound { .. } => ApiError::invalid(
+            "customer",
+            format!("Customer: no customer has the reference '{reference}'."),
+        ),
+        other => other.into(),
+    })?;
+    let issue_date = match form.issue_date.trim() {
+        "" => ctx.today,
+        d => Date::parse(d)
+            .map_err(|e| ApiError::invalid("issue_date", format!("Issue date: {e}.")))?,
+    };
+    let terms = match form.terms.trim() {
+        "" => customer.terms.clone(),
+        t => Terms::parse(t).map_err(|e| ApiError::invalid("terms", format!("Terms: {e}.")))?,
+    };
+    let lines = parse_lines(form, ctx.currency)?;
+    let draft = InvoiceDraft {
+        customer_id: customer.id,
+        currency: ctx.currency,
+        issue_date,
+        terms,
+        description: String::new(),
+        lines,
+        installments: Vec::new(),
+    };
+    draft
+        .schedule()
+        .map_err(|e| ApiError::invalid("lines", format!("{e}")))?;
+    Ok(store.create_invoice(p.org_id, &draft, None)?)
+}
+
+pub async fn new_submit(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let mut form = DraftForm::from_pairs(pairs);
+    match form.action.as_str() {
+        "add_line" | "totals" => {
+            let adding = form.action == "add_line";
+            if adding && form.lines.len() < LINES_MAX {
+                form.lines.push(LineForm::default());
+            }
+            // A POST, so the CSRF token is checked even though nothing is written.
+            let caller = caller.map(|c| c.with_form_csrf(form.csrf_token.clone()));
+            read_page(&state, caller, move |store, p, ctx| {
+                let problem = if adding {
+                    None
+                } else {
+                    parse_lines(&form, ctx.currency).err().map(|e| e.detail)
+                };
+                let status = if problem.is_some() {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                } else {
+                    StatusCode::OK
+                };
+                Ok((
+                    status,
+                    draft_page(store, p, ctx, &form, problem.as_deref())?,
+                ))
+            })
+            .await
+        }
+        _ => {
+            let issue = form.action == "issue";
+            let created: Arc<Mutex<Option<i64>>> = Arc::new(Mutex::new(None));
+            let (submitted, for_page, saved) = (form.clone(), form, created.clone());
+            submit(
+                &state,
+                caller,
+                submitted.csrf_token.clone(),
+                Need::Write,
+                move |store, p, ctx| {
+                    let override_reason = if issue {
+                        check_override(&submitted.override_reason)?
+                    } else {
+                        None
+                    };
+                    let id = create_draft(store, p, ctx, &submitted)?;
+                    if !issue {
+                        return Ok(href(None, id));
+                    }
+                    *saved.lock().unwrap_or_else(|e| e.into_inner()) = Some(id);
+                    let author = p.author();
+                    let override_by = override_reason.as_deref().map(|reason| IssueOverride {
+                        reason,
+                        author: &author,
+                    });
+                    let posted =
+                        store.issue_invoice(p.org_id, &format!("#{id}"), override_by, None)?;
+                    Ok(href(Some(&posted.number), id))
+                },
+                move |store, p, ctx, message| {
+                    let draft = *created.lock().unwrap_or_else(|e| e.into_inner());
+                    match draft {
+                        // Saved, but the issue was refused: the draft's page
+                        // with its issue form, the refusal and the override.
+                        Some(id) => {
+                            let values = ActionForm {
+                                override_reason: for_page.override_reason.clone(),
+                                ..ActionForm::default()
+                            };
+                            let text = format!("Saved as a draft, not issued. {message}");
+                            invoice_page(
+                                store,
+                                p,
+                                ctx,
+                                &format!("#{id}"),
+                                Some(("issue", &text, &values)),
+                            )
+                        }
+                        None => draft_page(store, p, ctx, &for_page, Some(message)),
+                    }
+                },
+            )
+            .await
+        }
+    }
+}
+
+// ------------------------------------------------------- an invoice's page
+
+/// Any action form's fields, kept to show again beside a refusal.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct ActionForm {
+    csrf_token: Option<String>,
+    #[serde(default)]
+    amount: String,
+    #[serde(default)]
+    date: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    method: String,
+    #[serde(default)]
+    reference: String,
+    #[serde(default)]
+    allocation: String,
+    #[serde(default)]
+    override_reason: String,
+}
+
+/// (which form, the message, what it held).
+type Refusal<'a> = (&'static str, &'a str, &'a ActionForm);
+
+fn invoice_page(
+    store: &mut Store,
+    p: &Principal,
+    ctx: &Ctx,
+    key: &str,
+    error: Option<Refusal<'_>>,
+) -> Result<Markup, ApiError> {
+    let v = store.invoice(p.org_id, key, ctx.today)?;
+    let c = v.currency;
+    let customer = store.customer(p.org_id, &v.customer_ref).ok();
+    let status = v.status.as_str();
+    let is_draft = status == "draft";
+    let is_void = status == "void";
+    let link = href(v.number.as_deref(), v.id);
+    let title = match &v.number {
+        Some(n) => format!("Invoice {n}"),
+        None => format!("Draft invoice #{}", v.id),
+    };
+    let writer = ctx.role >= Role::Collector;
+    let blank = ActionForm::default();
+    let values = |which: &str| match error {
+        Some((w, _, f)) if w == which => f,
+        _ => &blank,
+    };
+    let alert = |which: &str| -> Markup {
+        html! {
+            @if let Some((w, message, _)) = error {
+                @if w == which { p.notice.bad role="alert" { (message) } }
+            }
+        }
+    };
+    // Tax per rate, in the order the rates first appear.
+    let mut rates: Vec<(i64, i64, i64)> = Vec::new();
+    for l in &v.lines {
+        match rates.iter_mut().find(|r| r.0 == l.tax_rate_ppm) {
+            Some(r) => {
+                r.1 += l.net_minor();
+                r.2 += l.tax_minor();
+            }
+            None => rates.push((l.tax_rate_ppm, l.net_minor(), l.tax_minor())),
+        }
+    }
+    let late = if !is_draft && !is_void && v.open_minor > 0 {
+        v.days_past_due.max(0)
+    } else {
+        0
+    };
+    let nothing_applied = v
+        .entries
+        .iter()
+        .all(|e| matches!(e.entry.kind, EntryKind::InvoiceIssued));
+    let open = v.open_minor > 0 && !is_draft && !is_void;
+    let pay = values("payment");
+    let body = html! {
+        p.crumbs { a href="/invoices" { "Invoices" } " / " (v.number.clone().unwrap_or_else(|| format!("draft #{}", v.id))) }
+        h1 {
+            (title) " "
+            span #status class=(format!("badge {}", status_class(if late > 0 { "overdue" } else { status }))) { (words(status)) }
+        }
+        @if let Some(n) = &v.number {
+            p {
+                a href=(format!("/api/v1/invoices/{}/pdf", encode(n))) { "PDF" }
+                " · "
+                a href=(format!("/api/v1/invoices/{}/xml", encode(n))) { "UBL XML" }
+            }
+        }
+        div.columns {
+            section aria-labelledby="document" {
+                h2 #document .sr { "The invoice" }
+                dl.facts {
+                    dt { "From" } dd { (ctx.org_name) }
+                    dt { "To" } dd {
+                        a href=(format!("/customers/{}", encode(&v.customer_ref))) { (v.customer_name) }
+                        " (" (v.customer_ref) ")"
+                        @if let Some(email) = customer.as_ref().and_then(|c| c.email.as_ref()) { br; span.muted { (email) } }
+                    }
+                    dt { "Issue date" } dd { (v.issue_date) }
+                    dt { "Due date" } dd #due { (v.due_date) }
+                    dt { "Terms" } dd { (v.terms.to_string()) }
+                    @if !is_draft {
+                        dt { "Days late" } dd #days-late { @if late > 0 { span.bad { (late) } } @else { "—" } }
+                    }
+                }
+                @if !v.description.is_empty() { p { (v.description) } }
+                div.scroll tabindex="0" { table.data #lines {
+                    thead { tr {
+                        th scope="col" { "Description" } th.num scope="col" { "Quantity" } th.num scope="col" { "Unit price" }
+                        th.num scope="col" { "Tax %" } th.num scope="col" { "Net" } th.num scope="col" { "Tax" }
+                    } }
+                    tbody { @for l in &v.lines { tr {
+                        td { (l.description) }
+                        td.num { (format_quantity(l.quantity_e4)) }
+                        td.num { (money(l.unit_price_minor, c)) }
+                        td.num { (format_tax_rate(l.tax_rate_ppm)) }
+                        td.num { (money(l.net_minor(), c)) }
+                        td.num { (money(l.tax_minor(), c)) }
+                    } } }
+                } }
+                h3 { "Tax per rate" }
+                table.data #tax-rates {
+                    thead { tr { th scope="col" { "Rate" } th.num scope="col" { "Net" } th.num scope="col" { "Tax" } } }
+                    tbody { @for (rate, net, tax) in &rates { tr {
+                        td { (format_tax_rate(*rate)) " %" } td.num { (money(*net, c)) } td.num { (money(*tax, c)) }
+                    } } }
+                }
+                dl.facts #totals {
+                    dt { "Subtotal" } dd.num #subtotal { (money(v.totals.subtotal_minor, c)) }
+                    dt { "Tax" } dd.num #tax { (money(v.totals.tax_minor, c)) }
+                    dt { "Total" } dd.num #total { strong { (money(v.totals.total_minor, c)) } }
+                    @if !is_draft {
+                        dt { "Open" } dd.num #open { strong { (money(v.open_minor, c)) } }
+                    }
+                }
+                @if v.schedule.len() > 1 {
+                    h3 { "Installments" }
+                    table.data {
+                        thead { tr { th scope="col" { "Due" } th.num scope="col" { "Amount" } } }
+                        tbody { @for i in &v.schedule { tr { td { (i.due_date) } td.num { (money(i.amount_minor, c)) } } } }
+                    }
+                }
+                h2 #history { "History" }
+                @if v.entries.is_empty() {
+                    p.empty { "Nothing posted yet." }
+                } @else {
+                    table.data {
+                        thead { tr { th scope="col" { "Date" } th scope="col" { "What" } th.num scope="col" { "Amount" } th scope="col" { "Payment" } } }
+                        tbody { @for e in &v.entries { tr {
+                            td { (e.entry.effective_date) }
+                            td { (words(e.entry.kind.as_str())) }
+                            td.num { (money(e.entry.ar_minor, c)) }
+                            td { @if let Some(id) = e.entry.payment_id { "payment #" (id) } @else { span.muted { "—" } } }
+                        } } }
+                    }
+                }
+            }
+            @if writer {
+                section aria-labelledby="actions" {
+                    h2 #actions { "Actions" }
+                    @if is_draft {
+                        h3 { "Issue" }
+                        (alert("issue"))
+                        form.stack method="post" action=(format!("{link}/issue")) {
+                            (ctx.csrf_field())
+                            p.hint { "Issuing gives the invoice its number; it cannot be edited afterwards." }
+                            label for="override_reason" { "Override reason " span.hint { "(only if the credit policy refuses)" } }
+                            input #override_reason type="text" name="override_reason" value=(values("issue").override_reason);
+                            button #issue.primary type="submit" { "Issue invoice" }
+                        }
+                    }
+                    @if open {
+                        h3 #record-payment { "Record a payment" }
+                        (alert("payment"))
+                        form.stack method="post" action=(format!("{link}/payments")) {
+                            (ctx.csrf_field())
+                            label for="payment-amount" { "Amount (" (c.code()) ")" }
+                            input #payment-amount type="text" inputmode="decimal" name="amount" required
+                                value=(if pay.amount.is_empty() { core_money::format_minor(v.open_minor, c) } else { pay.amount.clone() });
+                            label for="payment-date" { "Received on" }
+                            input #payment-date type="date" name="date" value=(if pay.date.is_empty() { ctx.today.to_string() } else { pay.date.clone() });
+                            label for="payment-method" { "Method" }
+                            input #payment-method type="text" name="method" value=(if pay.method.is_empty() { "bank_transfer" } else { pay.method.as_str() });
+                            label for="payment-reference" { "Payer's reference " span.hint { "(optional)" } }
+                            input #payment-reference type="text" name="reference" value=(pay.reference);
+                            fieldset {
+                                legend { "Allocate to" }
+                                div.check {
+                                    input #allocation-this type="radio" name="allocation" value="this" checked[pay.allocation != "oldest_due_first"];
+                                    label for="allocation-this" { "This invoice (any remainder stays as customer credit)" }
+                                }
+                                div.check {
+                                    input #allocation-oldest type="radio" name="allocation" value="oldest_due_first" checked[pay.allocation == "oldest_due_first"];
+                                    label for="allocation-oldest" { "The customer's invoices, oldest due first" }
+                                }
+                            }
+                            button #record-payment-button.primary type="submit" { "Record payment" }
+                        }
+                        h3 { "Credit note" }
+                        (alert("credit_note"))
+                        form.stack method="post" action=(format!("{link}/credit-notes")) {
+                            (ctx.csrf_field())
+                            label for="credit-amount" { "Amount (" (c.code()) ") " span.hint { "(empty: all that is open)" } }
+                            input #credit-amount type="text" inputmode="decimal" name="amount" value=(values("credit_note").amount);
+                            label for="credit-reason" { "Reason" }
+                            input #credit-reason type="text" name="reason" required value=(values("credit_note").reason);
+                            button #credit-note type="submit" { "Issue credit note" }
+                        }
+                        h3 { "Write off" }
+                        (alert("write_off"))
+                        form.stack method="post" action=(format!("{link}/write-offs")) {
+                            (ctx.csrf_field())
+                            label for="writeoff-amount" { "Amount (" (c.code()) ") " span.hint { "(empty: all that is open)" } }
+                            input #writeoff-amount type="text" inputmode="decimal" name="amount" value=(values("write_off").amount);
+                            label for="writeoff-reason" { "Reason" }
+                            input #writeoff-reason type="text" name="reason" required value=(values("write_off").reason);
+                            button #write-off.danger type="submit" { "Write off" }
+                        }
+                    }
+                    @if !is_draft && !is_void && nothing_applied {
+                        h3 { "Void" }
+                        (alert("void"))
+                        form.stack method="post" action=(format!("{link}/void")) {
+                            (ctx.csrf_field())
+                            p.hint { "Only an invoice nothing has been applied to can be voided; otherwise issue a credit note." }
+                            label for="void-reason" { "Reason" }
+                            input #void-reason type="text" name="reason" required value=(values("void").reason);
+                            button #void.danger type="submit" { "Void invoice" }
+                        }
+                    }
+                    @if !is_draft && !open && !nothing_applied {
+                        p.empty { "Nothing is open on this invoice." }
+                    }
+                }
+            }
+        }
+    };
+    Ok(page(ctx, "Invoices", &title, body))
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    Path(key): Path<String>,
+) -> Response {
+    read_page(&state, caller, move |store, p, ctx| {
+        Ok((
+            StatusCode::OK,
+            invoice_page(store, p, ctx, &store_key(&key), None)?,
+        ))
+    })
+    .await
+}
+
+/// Runs one action form: `work` gets the store's key of the invoice and
+/// answers the address to go to; a 422 shows the page again with the
+/// message beside the form `which`.
+async fn action<F>(
+    state: AppState,
+    caller: Result<Caller, ApiError>,
+    key: String,
+    form: ActionForm,
+    which: &'static str,
+    work: F,
+) -> Response
+where
+    F: FnOnce(&mut Store, &Principal, &Ctx, &str, &ActionForm) -> Result<String, ApiError>
+        + Send
+        + 'static,
+{
+    let target = store_key(&key);
+    let again_key = target.clone();
+    let (submitted, for_page) = (form.clone(), form);
+    submit(
+        &state,
+        caller,
+        submitted.csrf_token.clone(),
+        Need::Write,
+        move |store, p, ctx| work(store, p, ctx, &target, &submitted),
+        move |store, p, ctx, message| {
+            invoice_page(store, p, ctx, &again_key, Some((which, message, &for_page)))
+        },
+    )
+    .await
+}
+
+fn page_of(store: &mut Store, p: &Principal, key: &str, ctx: &Ctx) -> Result<String, ApiError> {
+    let v = store.invoice(p.org_id, key, ctx.today)?;
+    Ok(href(v.number.as_deref(), v.id))
+}
+
+fn reason_of(text: &str) -> Result<String, ApiError> {
+    let reason = text.trim();
+    if reason.is_empty() {
+        return Err(ApiError::invalid(
+            "reason",
+            "Reason: say why, in a few words; it is kept with the entry.",
+        ));
+    }
+    if reason.len() > REASON_BYTES_MAX {
+        return Err(ApiError::invalid(
+            "reason",
+            format!("Reason: at most {REASON_BYTES_MAX} bytes."),
+        ));
+    }
+    Ok(reason.to_string())
+}
+
+fn date_or_today(text: &str, ctx: &Ctx, label: &str) -> Result<Date, ApiError> {
+    match text.trim() {
+        "" => Ok(ctx.today),
+        d => Date::parse(d).map_err(|e| ApiError::invalid("date", format!("{label}: {e}."))),
+    }
+}
+
+fn positive_amount(text: &str, currency: Currency) -> Result<i64, ApiError> {
+    let minor = core_money::parse_amount_minor(text.trim(), currency)
+        .map_err(|e| ApiError::invalid("amount", format!("Amount: {e}.")))?;
+    if minor <= 0 {
+        return Err(ApiError::invalid(
+            "amount",
+            "Amount: must be more than zero.",
+        ));
+    }
+    Ok(minor)
+}
+
+pub async fn issue(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    Path(key): Path<String>,
+    Form(form): Form<ActionForm>,
+) -> Response {
+    action(
+        state,
+        caller,
+        key,
+        form,
+        "issue",
+        |store, p, _ctx, key, f| {
+            let reason = check_override(&f.override_reason)?;
+            let author = p.author();
+            let override_by = reason.as_deref().map(|reason| IssueOverride {
+                reason,
+                author: &author,
+            });
+            let posted = store.issue_invoice(p.org_id, key, override_by, None)?;
+            Ok(href(Some(&posted.number), posted.invoice_id))
+        },
+    )
+    .await
+}
+
+pub async fn void(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    Path(key): Path<String>,
+    Form(form): Form<ActionForm>,
+) -> Response {
+    action(state, caller, key, form, "void", |store, p, ctx, key, f| {
+        let reason = reason_of(&f.reason)?;
+        store.void_invoice(p.org_id, key, ctx.today, &reason, None)?;
+        page_of(store, p, key, ctx)
+    })
+    .await
+}
+
+fn reduce(
+    store: &mut Store,
+    p: &Principal,
+    ctx: &Ctx,
+    key: &str,
+    f: &ActionForm,
+    kind: EntryKind,
+) -> Result<String, ApiError> {
+    let reason = reason_of(&f.reason)?;
+    let date = date_or_today(&f.date, ctx, "Date")?;
+    let amount_minor = match f.amount.trim() {
+        "" => None,
+        text => {
+            let currency = store.invoice(p.org_id, key, date)?.currency;
+            Some(positive_amount(text, currency)?)
+        }
+    };
+    store.reduce_invoice(
+        p.org_id,
+        key,
+        &Reduction {
+            kind,
+            amount_minor,
+            date,
+            reason,
+        },
+        None,
+    )?;
+    Ok(format!("{}#history", page_of(store, p, key, ctx)?))
+}
+
+pub async fn credit_note(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    Path(key): Path<String>,
+    Form(form): Form<ActionForm>,
+) -> Response {
+    action(
+        state,
+        caller,
+        key,
+        form,
+        "credit_note",
+        |store, p, ctx, key, f| reduce(store, p, ctx, key, f, EntryKind::CreditNote),
+    )
+    .await
+}
+
+pub async fn write_off(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    Path(key): Path<String>,
+    Form(form): Form<ActionForm>,
+) -> Response {
+    action(
+        state,
+        caller,
+        key,
+        form,
+        "write_off",
+        |store, p, ctx, key, f| reduce(store, p, ctx, key, f, EntryKind::WriteOff),
+    )
+    .await
+}
+
+pub async fn payment(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    Path(key): Path<String>,
+    Form(form): Form<ActionForm>,
+) -> Response {
+    action(
+        state,
+        caller,
+        key,
+        form,
+        "payment",
+        |store, p, ctx, key, f| {
+            let received_date = date_or_today(&f.date, ctx, "Received on")?;
+            let v = store.invoice(p.org_id, key, ctx.today)?;
+            let amount_minor = positive_amount(&f.amount, v.currency)?;
+            let method = match f.method.trim() {
+                "" => "bank_transfer".to_string(),
+                m => m.to_string(),
+            };
+            let reference = f.reference.trim().to_string();
+            for (label, text) in [("Method", &method), ("Payer's reference", &reference)] {
+                if text.len() > REFERENCE_BYTES_MAX {
+                    return Err(ApiError::invalid(
+                        "reference",
+                        format!("{label}: at most {REFERENCE_BYTES_MAX} bytes."),
+                    ));
+                }
+            }
+            let allocate = match f.allocation.as_str() {
+                "oldest_due_first" => Allocate::OldestDueFirst,
+                _ => {
+                    let Some(number) = v.number.clone().filter(|_| v.open_minor > 0) else {
+                        return Err(ApiError::invalid(
+                            "allocation",
+                            "Nothing is open on this invoice; allocate oldest due first instead.",
+                        ));
+                    };
+                    Allocate::Explicit(vec![(number, amount_minor.min(v.open_minor))])
+                }
+            };
+            store.record_payment(
+                p.org_id,
+                &NewPayment {
+                    customer_ref: v.customer_ref.clone(),
+                    currency: v.currency,
+                    received_date,
+                    amount_minor,
+                    method,
+                    reference,
+                },
+                &allocate,
+                None,
+            )?;
+            Ok(format!("{}#history", href(v.number.as_deref(), v.id)))
+        },
+    )
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_are_ranges_of_due_dates() {
+        let today = Date::parse("2026-03-31").unwrap();
+        let edges = AgingEdges::standard();
+        let d = |s: &str| Some(Date::parse(s).unwrap());
+        assert_eq!(bucket_range(&edges, 0, today), (d("2026-03-31"), None));
+        assert_eq!(
+            bucket_range(&edges, 1, today),
+            (d("2026-03-01"), d("2026-03-30"))
+        );
+        assert_eq!(
+            bucket_range(&edges, 2, today),
+            (d("2026-01-30"), d("2026-02-28"))
+        );
+        assert_eq!(bucket_range(&edges, 4, today), (None, d("2025-12-31")));
+    }
+
+    #[test]
+    fn repeated_names_make_rows_in_order() {
+        let pairs = [
+            ("customer", "BOLT"),
+            ("description", "a"),
+            ("quantity", "2"),
+            ("unit_price", "1.50"),
+            ("tax_rate", "20"),
+            ("description", ""),
+            ("quantity", ""),
+            ("unit_price", ""),
+            ("tax_rate", ""),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let form = DraftForm::from_pairs(pairs);
+        assert_eq!(form.lines.len(), 2);
+        let usd = Currency::parse("USD").unwrap();
+        let lines = parse_lines(&form, usd).unwrap();
+        assert_eq!(lines.len(), 1);
+        assert_eq!(totals(&lines).total_minor, 360);
+    }
 }
