@@ -175,7 +175,7 @@ fn worklist_page(
                     th scope="col" { "Kind" }
                     th scope="col" { "Customer" }
                     th scope="col" { "What to do" }
-                    th.num scope="col" { "Overdue" }
+                    th.num scope="col" { "Owed" }
                     th scope="col" { "Late since" }
                     th scope="col" { "Promised" }
                     th scope="col" { "Last contact" }

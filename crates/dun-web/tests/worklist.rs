@@ -1,0 +1,207 @@
+//! The worklist over real HTTP: a run applied through the API makes tasks;
+//! the page lists them in the store's priority order; one click logs an
+//! outcome that closes the task and shows on the customer's timeline; a
+//! viewer sees no forms; a form without the CSRF token is refused.
+
+mod common;
+
+use common::{Browser, TestServer};
+use serde_json::{json, Value};
+
+const PASSWORD: &str = "correct horse battery";
+
+fn owner(server: &TestServer) -> (Browser, String) {
+    let browser = server.browser();
+    let made = browser.post_form(
+        "/setup",
+        &[
+            ("organisation", "Acme Tools"),
+            ("currency", "USD"),
+            ("timezone", "UTC"),
+            ("name", "Olive Owner"),
+            ("email", "olive@acme.example"),
+            ("password", PASSWORD),
+        ],
+    );
+    assert_eq!(made.status, 303, "{}", made.body);
+    let csrf = browser.get("/dashboard").csrf();
+    (browser, csrf)
+}
+
+fn member(server: &TestServer, owner: &Browser, csrf: &str, email: &str, role: &str) -> Browser {
+    let added = owner.post_json(
+        "/api/v1/users",
+        csrf,
+        json!({"email": email, "name": role, "password": PASSWORD, "role": role}),
+    );
+    assert_eq!(added.status, 201, "{}", added.body);
+    let browser = server.browser();
+    let signed = browser.post_form("/sign-in", &[("email", email), ("password", PASSWORD)]);
+    assert_eq!(signed.status, 303, "{}", signed.body);
+    browser
+}
+
+/// The task ids in the order the page lists them.
+fn listed(body: &str) -> Vec<i64> {
+    body.match_indices("data-task=\"")
+        .map(|(i, m)| {
+            let rest = &body[i + m.len()..];
+            rest[..rest.find('"').unwrap()].parse().unwrap()
+        })
+        .collect()
+}
+
+web_test!(
+    fn tasks_in_priority_order_and_one_click_outcomes(server: &TestServer) {
+        let (browser, csrf) = owner(server);
+        let empty = browser.get("/worklist");
+        assert_eq!(empty.status, 200, "{}", empty.body);
+        empty.assert_contains("No open tasks are due");
+
+        // Three customers owing different amounts, long overdue.
+        for (reference, name, price) in [
+            ("SMALL", "Small Shop", "50.00"),
+            ("BIG", "Big Builders", "9000.00"),
+            ("MID", "Mid & Sons", "700.00"),
+        ] {
+            let c = browser.post_json(
+                "/api/v1/customers",
+                &csrf,
+                json!({"reference": reference, "name": name, "terms": "net30"}),
+            );
+            assert_eq!(c.status, 201, "{}", c.body);
+            let i = browser.post_json(
+                "/api/v1/invoices",
+                &csrf,
+                json!({"customer": reference, "issue_date": "2026-01-05", "terms": "net30",
+                       "lines": [{"description": "Goods", "quantity": "1", "unit_price": price}],
+                       "issue": true}),
+            );
+            assert_eq!(i.status, 201, "{}", i.body);
+        }
+        let run = browser.post_json("/api/v1/runs", &csrf, json!({}));
+        assert_eq!(run.status, 201, "{}", run.body);
+
+        let api = browser.get("/api/v1/worklist?limit=1000");
+        assert_eq!(api.status, 200, "{}", api.body);
+        let rows: Vec<Value> = serde_json::from_str(&api.body).unwrap();
+        assert!(rows.len() >= 3, "the run made tasks: {}", api.body);
+        let order: Vec<i64> = rows
+            .iter()
+            .map(|r| r["task_id"].as_i64().unwrap())
+            .collect();
+
+        let page = browser.get("/worklist");
+        assert_eq!(page.status, 200, "{}", page.body);
+        assert!(!page.body.to_lowercase().contains("<script"));
+        assert_eq!(listed(&page.body), order, "the store's priority order");
+        // The biggest amount at risk comes first.
+        assert_eq!(rows[0]["customer_reference"], "BIG", "{}", api.body);
+        let first = page.body.find("data-task=").unwrap();
+        assert!(page.body[first..].find("Big Builders") < page.body[first..].find("Small Shop"));
+        page.assert_contains(r#"href="/customers/BIG""#);
+        page.assert_contains("USD 9,040.00"); // with the final demand's late fee
+        page.assert_contains("Mid &amp; Sons");
+        let top = order[0];
+        page.assert_contains(&format!(r#"action="/worklist/{top}/done""#));
+        page.assert_contains(&format!(r#"<label for="outcome-{top}">"#));
+        page.assert_contains(&format!(r#"id="done-{top}-voicemail""#));
+
+        // Filtered by kind: only that kind.
+        let kind = rows[0]["task_kind"].as_str().unwrap().to_string();
+        let same: Vec<i64> = rows
+            .iter()
+            .filter(|r| r["task_kind"] == kind.as_str())
+            .map(|r| r["task_id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(
+            listed(&browser.get(&format!("/worklist?kind={kind}")).body),
+            same
+        );
+
+        // Without the CSRF token: refused, nothing closed.
+        let forged = browser.post_form(
+            &format!("/worklist/{top}/done"),
+            &[("preset", "Left voicemail")],
+        );
+        assert_eq!(forged.status, 403, "{}", forged.body);
+        assert_eq!(listed(&browser.get("/worklist").body), order);
+
+        // No outcome at all: the page again, with the message.
+        let blank = browser.post_form(
+            &format!("/worklist/{top}/done"),
+            &[("csrf_token", &csrf), ("outcome", " ")],
+        );
+        assert_eq!(blank.status, 422, "{}", blank.body);
+        blank.assert_contains("Say what came of the task");
+        blank.assert_contains(r#"role="alert""#);
+
+        // One click: closed, on the timeline, gone from the list.
+        let done = browser.post_form(
+            &format!("/worklist/{top}/done"),
+            &[
+                ("csrf_token", &csrf),
+                ("preset", "Left voicemail"),
+                ("outcome", ""),
+            ],
+        );
+        assert_eq!(done.status, 303, "{}", done.body);
+        assert_eq!(done.location, Some(format!("/worklist?done={top}")));
+        let after = browser.get(done.location.as_deref().unwrap());
+        after.assert_contains(&format!("Task #{top} is done"));
+        assert_eq!(listed(&after.body), order[1..].to_vec());
+        let customer = browser.get("/customers/BIG");
+        customer.assert_contains("Left voicemail");
+        customer.assert_contains("k-task_done");
+        let tasks = browser.get("/api/v1/tasks?status=done");
+        tasks.assert_contains("Left voicemail");
+
+        // A preset with words typed: both are kept.
+        let second = order[1];
+        let done = browser.post_form(
+            &format!("/worklist/{second}/done"),
+            &[
+                ("csrf_token", &csrf),
+                ("preset", "Called — promised to pay"),
+                ("outcome", "by Friday"),
+            ],
+        );
+        assert_eq!(done.status, 303, "{}", done.body);
+        browser
+            .get("/api/v1/tasks?status=done")
+            .assert_contains("Called — promised to pay — by Friday");
+        // Closing it again: a conflict, as the API answers.
+        let again = browser.post_form(
+            &format!("/worklist/{second}/done"),
+            &[("csrf_token", &csrf), ("preset", "Done")],
+        );
+        assert_eq!(again.status, 409, "{}", again.body);
+
+        // A viewer reads the list but gets no forms, and cannot post.
+        let viewer = member(server, &browser, &csrf, "vic@acme.example", "viewer");
+        let seen = viewer.get("/worklist");
+        assert_eq!(seen.status, 200, "{}", seen.body);
+        seen.assert_contains("Small Shop");
+        assert!(
+            !seen.body.contains("/done\""),
+            "no outcome forms: {}",
+            seen.body
+        );
+        let viewer_csrf = seen.csrf();
+        let refused = viewer.post_form(
+            &format!("/worklist/{}/done", order[2]),
+            &[("csrf_token", &viewer_csrf), ("preset", "Done")],
+        );
+        assert_eq!(refused.status, 403, "{}", refused.body);
+
+        // A collector may.
+        let collector = member(server, &browser, &csrf, "cole@acme.example", "collector");
+        let page = collector.get("/worklist");
+        let token = page.csrf();
+        let done = collector.post_form(
+            &format!("/worklist/{}/done", order[2]),
+            &[("csrf_token", &token), ("preset", "No answer")],
+        );
+        assert_eq!(done.status, 303, "{}", done.body);
+    }
+);
