@@ -44,6 +44,7 @@ pub mod recurring;
 pub mod statement_schedules;
 pub mod statements;
 pub mod timeline;
+pub mod web_portal;
 pub mod worklist;
 
 pub use db::{Backend, Conn, Param, Row, Tx};

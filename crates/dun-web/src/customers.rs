@@ -1,6 +1,7 @@
 //! Customers: the list (filters, search, pages by cursor) and a
 //! customer's page (balances, open invoices, credit standing, collateral,
-//! timeline) with a form to log a call.
+//! timeline) with a form to log a call and the actions beyond it
+//! (`customer_actions.rs`); a new customer's form is in `customer_new.rs`.
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -19,6 +20,7 @@ use dun_store::Store;
 use maud::{html, Markup};
 use serde::Deserialize;
 
+use crate::customer_actions::{action_forms, ActionFacts, ActionForm};
 use crate::layout::{encode, money, page, status_class, words, Ctx, STATUSES, TIERS};
 use crate::{read_page, submit};
 
@@ -94,8 +96,12 @@ pub async fn list(
         } else {
             None
         };
+        let writer = ctx.role != dun_store::accounts::Role::Viewer;
         let body = html! {
             h1 { "Customers" }
+            @if writer {
+                p.toolbar { a.button href="/customers/new" { "New customer" } }
+            }
             form.filters method="get" action="/customers" role="search" {
                 div {
                     label for="q" { "Search" }
@@ -192,12 +198,22 @@ pub struct CallForm {
     promise_amount: String,
 }
 
-fn customer_page(
+/// The form refused, to show again beside its message.
+pub(crate) enum Again<'a> {
+    Call(&'a CallForm),
+    Action(&'a ActionForm),
+}
+
+/// Open disputes a customer's page lists for resolving.
+const DISPUTE_ROWS: usize = 50;
+
+pub(crate) fn customer_page(
     store: &mut Store,
     p: &Principal,
     ctx: &Ctx,
     reference: &str,
-    error: Option<(&str, &CallForm)>,
+    error: Option<(&str, Again<'_>)>,
+    portal_link: Option<&str>,
 ) -> Result<Markup, ApiError> {
     let customer = store.customer(p.org_id, reference)?;
     let standing = store.credit_standing(p.org_id, reference)?;
@@ -231,8 +247,28 @@ fn customer_page(
     let collateral = store.collateral(p.org_id, Some(reference))?;
     let timeline = store.timeline(p.org_id, customer.id, None, TIMELINE_ROWS)?;
     let paused = standing.paused_until.filter(|d| *d >= ctx.today);
+    let mut disputes = store.disputes(p.org_id, Some(&customer.reference), true)?;
+    disputes.truncate(DISPUTE_ROWS);
     let blank = CallForm::default();
-    let form = error.map_or(&blank, |(_, f)| f);
+    let (call_error, action_error) = match &error {
+        Some((m, Again::Call(f))) => (Some((*m, *f)), None),
+        Some((m, Again::Action(f))) => (None, Some((*m, *f))),
+        None => (None, None),
+    };
+    let form = call_error.map_or(&blank, |(_, f)| f);
+    let writer = ctx.role != dun_store::accounts::Role::Viewer;
+    let actions = action_forms(
+        ctx,
+        &ActionFacts {
+            reference: &customer.reference,
+            invoices: &invoices,
+            disputes: &disputes,
+            standing: &standing,
+            paused: paused.is_some(),
+            portal_link,
+        },
+        action_error,
+    );
     let call_href = format!("/customers/{}/calls", encode(&customer.reference));
     let body = html! {
         p.crumbs { a href="/customers" { "Customers" } " / " (customer.reference) }
@@ -294,6 +330,13 @@ fn customer_page(
                         @if d == dun_store::credit_file::paused_indefinitely() { "paused until resumed" } @else { "paused through " (d) }
                     } @else { "running" } }
                     dt { "Risk tier" } dd { (words(standing.tier.as_str())) }
+                    dt { "Open disputes" } dd {
+                        @if disputes.is_empty() { "none" }
+                        @for (i, d) in disputes.iter().enumerate() {
+                            @if i > 0 { br; }
+                            span.dispute { (d.invoice) ": " (d.reason) " (since " (d.opened_on) ")" }
+                        }
+                    }
                 }
                 @if !standing.tier_reasons.is_empty() {
                     h3 { "Why this tier" }
@@ -324,8 +367,9 @@ fn customer_page(
                 }
             }
             section aria-labelledby="call" {
+                @if writer {
                 h2 #call { "Log a call" }
-                @if let Some((message, _)) = error {
+                @if let Some((message, _)) = call_error {
                     p.notice.bad role="alert" { (message) }
                 }
                 form.stack method="post" action=(call_href) {
@@ -343,6 +387,8 @@ fn customer_page(
                     }
                     button.primary type="submit" { "Log the call" }
                 }
+                }
+                (actions)
                 h2 #timeline { "Timeline" }
                 @if timeline.is_empty() {
                     p.empty { "Nothing yet." }
@@ -372,7 +418,7 @@ pub async fn show(
     read_page(&state, caller, move |store, p, ctx| {
         Ok((
             StatusCode::OK,
-            customer_page(store, p, ctx, &reference, None)?,
+            customer_page(store, p, ctx, &reference, None, None)?,
         ))
     })
     .await
@@ -443,7 +489,14 @@ pub async fn log_call(
             Ok(format!("/customers/{}#timeline", encode(&target)))
         },
         move |store, p, ctx, message| {
-            customer_page(store, p, ctx, &reference, Some((message, &for_page)))
+            customer_page(
+                store,
+                p,
+                ctx,
+                &reference,
+                Some((message, Again::Call(&for_page))),
+                None,
+            )
         },
     )
     .await
@@ -453,4 +506,13 @@ pub async fn log_call(
 /// override, payment plan): their forms post here.
 pub fn action_routes() -> axum::Router<AppState> {
     axum::Router::new()
+        .route(
+            "/customers/new",
+            axum::routing::get(crate::customer_new::new_page),
+        )
+        .route(
+            "/customers",
+            axum::routing::post(crate::customer_new::create),
+        )
+        .merge(crate::customer_actions::routes())
 }

@@ -15,6 +15,8 @@
 mod assets;
 mod auth;
 mod charts;
+mod customer_actions;
+mod customer_new;
 mod customers;
 mod dashboard;
 mod invoices;

@@ -1,0 +1,732 @@
+//! The actions on a customer's page beyond the call: a note, a dispute
+//! (and its resolution), a pause of the ladder and its end, a credit
+//! status set by a person (a hold, or an override of the policy's hold),
+//! a payment plan, and a signed link to the customer's portal.
+//!
+//! Each form posts with the session's CSRF token through [`crate::submit`]
+//! and calls the same store function, with the same checks, as the API's
+//! route for it (`dun-server/src/routes/collections.rs`); success answers
+//! 303 to the page's timeline, where the action shows. A refusal the
+//! person can fix (422, and a conflict such as "already on hold") shows
+//! the page again with the message beside the form and what was typed.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::post;
+use axum::{Form, Router};
+use dun_core::collections::credit::CustomerStatus;
+use dun_core::Date;
+use dun_server::app::{AppState, Caller, Need};
+use dun_server::problem::ApiError;
+use dun_server::wire;
+use dun_store::accounts::Role;
+use dun_store::credit_file::CreditStanding;
+use dun_store::disputes::{DisputeRecord, NewDispute, Resolution};
+use dun_store::invoices::InvoiceSummary;
+use dun_store::plans::NewPlan;
+use dun_store::records::{ContactKind, NewContact};
+use dun_store::{Store, StoreError};
+use maud::{html, Markup};
+use serde::Deserialize;
+
+use crate::customers::{customer_page, Again};
+use crate::layout::{encode, words, Ctx, STATUSES};
+use crate::{error_page, html as html_response, submit};
+
+/// Days between installments unless the form says otherwise.
+const PLAN_EVERY_DAYS: u32 = 30;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/customers/{reference}/notes", post(note))
+        .route("/customers/{reference}/disputes", post(dispute))
+        .route("/customers/{reference}/disputes/resolve", post(resolve))
+        .route("/customers/{reference}/pause", post(pause))
+        .route("/customers/{reference}/resume", post(resume))
+        .route("/customers/{reference}/status", post(status))
+        .route("/customers/{reference}/plans", post(plan))
+        .route("/customers/{reference}/portal-link", post(portal_link))
+}
+
+/// A conflict the person can act on ("already on hold", "not paused") is
+/// shown beside the form like a 422.
+pub(crate) fn fixable(e: ApiError) -> ApiError {
+    if e.status == StatusCode::CONFLICT {
+        ApiError::invalid(e.field.clone().unwrap_or_default(), e.detail)
+    } else {
+        e
+    }
+}
+
+fn store_err(e: StoreError) -> ApiError {
+    fixable(e.into())
+}
+
+/// Every action form's fields (each form sends its own); `form` names
+/// which one was sent, so its message and values show beside it again.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct ActionForm {
+    csrf_token: Option<String>,
+    #[serde(default)]
+    pub form: String,
+    #[serde(default)]
+    note_text: String,
+    #[serde(default)]
+    dispute_invoice: String,
+    #[serde(default)]
+    dispute_reason: String,
+    #[serde(default)]
+    resolve_dispute: String,
+    #[serde(default)]
+    resolution: String,
+    #[serde(default)]
+    resolve_amount: String,
+    #[serde(default)]
+    resolve_reason: String,
+    #[serde(default)]
+    pause_until: String,
+    #[serde(default)]
+    pause_reason: String,
+    #[serde(default)]
+    hold_status: String,
+    #[serde(default)]
+    hold_reason: String,
+    #[serde(default)]
+    plan_invoices: String,
+    #[serde(default)]
+    plan_count: String,
+    #[serde(default)]
+    plan_first: String,
+    #[serde(default)]
+    plan_every: String,
+}
+
+fn required<'a>(field: &str, text: &'a str, what: &str) -> Result<&'a str, ApiError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(ApiError::invalid(field, what.to_string()));
+    }
+    Ok(text)
+}
+
+fn back(reference: &str) -> String {
+    format!("/customers/{}#timeline", encode(reference))
+}
+
+/// What the page needs to draw the action forms.
+pub(crate) struct ActionFacts<'a> {
+    pub reference: &'a str,
+    pub invoices: &'a [InvoiceSummary],
+    pub disputes: &'a [DisputeRecord],
+    pub standing: &'a CreditStanding,
+    pub paused: bool,
+    pub portal_link: Option<&'a str>,
+}
+
+/// The action forms of a customer's page (none for a viewer); `again` is
+/// the refused form with its message.
+pub(crate) fn action_forms(
+    ctx: &Ctx,
+    facts: &ActionFacts<'_>,
+    again: Option<(&str, &ActionForm)>,
+) -> Markup {
+    if ctx.role == Role::Viewer {
+        return html! {};
+    }
+    let blank = ActionForm::default();
+    let (message, form) = match again {
+        Some((m, f)) => (Some(m), f),
+        None => (None, &blank),
+    };
+    let alert = |name: &str| -> Markup {
+        html! {
+            @if form.form == name {
+                @if let Some(m) = message { p.notice.bad role="alert" { (m) } }
+            }
+        }
+    };
+    let action = |path: &str| format!("/customers/{}/{path}", encode(facts.reference));
+    let numbered: Vec<(&str, &InvoiceSummary)> = facts
+        .invoices
+        .iter()
+        .filter_map(|i| i.number.as_deref().map(|n| (n, i)))
+        .collect();
+    let mut currencies: Vec<dun_core::Currency> =
+        numbered.iter().map(|(_, i)| i.currency).collect();
+    currencies.sort();
+    currencies.dedup();
+    html! {
+        section.actions aria-labelledby="actions" {
+            h2 #actions { "Actions" }
+
+            details.action open[form.form == "portal" || facts.portal_link.is_some()] {
+                summary { "Portal link" }
+                p.hint { "A signed link to this customer's portal: open invoices, statement, PDFs, promise and dispute. It works for 90 days." }
+                @if let Some(link) = facts.portal_link {
+                    label for="portal-link" { "Copy this link and send it to the customer" }
+                    input #portal-link type="text" readonly value=(link);
+                }
+                form.stack method="post" action=(action("portal-link")) {
+                    (ctx.csrf_field())
+                    button type="submit" { "Make a portal link" }
+                }
+            }
+
+            details.action open[form.form == "note"] {
+                summary { "Add a note" }
+                (alert("note"))
+                form.stack method="post" action=(action("notes")) {
+                    (ctx.csrf_field())
+                    input type="hidden" name="form" value="note";
+                    label for="note_text" { "Note" }
+                    textarea #note_text name="note_text" rows="3" required { (form.note_text) }
+                    button type="submit" { "Add the note" }
+                }
+            }
+
+            details.action open[form.form == "dispute"] {
+                summary { "Record a dispute" }
+                (alert("dispute"))
+                @if numbered.is_empty() {
+                    p.empty { "No open invoice to dispute." }
+                } @else {
+                    form.stack method="post" action=(action("disputes")) {
+                        (ctx.csrf_field())
+                        input type="hidden" name="form" value="dispute";
+                        label for="dispute_invoice" { "Invoice" }
+                        select #dispute_invoice name="dispute_invoice" required {
+                            @for (n, _) in &numbered {
+                                option value=(n) selected[form.dispute_invoice == *n] { (n) }
+                            }
+                        }
+                        label for="dispute_reason" { "What the customer disputes" }
+                        textarea #dispute_reason name="dispute_reason" rows="2" required { (form.dispute_reason) }
+                        button type="submit" { "Open the dispute" }
+                    }
+                }
+            }
+
+            @if !facts.disputes.is_empty() {
+                details.action open[form.form == "resolve"] {
+                    summary { "Resolve a dispute" }
+                    (alert("resolve"))
+                    form.stack method="post" action=(action("disputes/resolve")) {
+                        (ctx.csrf_field())
+                        input type="hidden" name="form" value="resolve";
+                        label for="resolve_dispute" { "Dispute" }
+                        select #resolve_dispute name="resolve_dispute" required {
+                            @for d in facts.disputes {
+                                @let id = d.id.to_string();
+                                option value=(id) selected[form.resolve_dispute == id] { (d.invoice) ": " (d.reason) }
+                            }
+                        }
+                        label for="resolution" { "Outcome" }
+                        select #resolution name="resolution" {
+                            option value="rejected" selected[form.resolution != "credit_note"] { "Rejected: the invoice stands, collections resume" }
+                            option value="credit_note" selected[form.resolution == "credit_note"] { "Credit note: the customer is right (in part)" }
+                        }
+                        label for="resolve_amount" { "Credit note amount " span.hint { "(only with a credit note)" } }
+                        input #resolve_amount type="text" inputmode="decimal" name="resolve_amount" value=(form.resolve_amount);
+                        label for="resolve_reason" { "Why " span.hint { "(optional)" } }
+                        input #resolve_reason type="text" name="resolve_reason" value=(form.resolve_reason);
+                        button type="submit" { "Resolve the dispute" }
+                    }
+                }
+            }
+
+            details.action open[form.form == "pause" || form.form == "resume"] {
+                summary { @if facts.paused { "Resume the ladder" } @else { "Pause the ladder" } }
+                (alert("pause"))
+                (alert("resume"))
+                @if facts.paused {
+                    form.stack method="post" action=(action("resume")) {
+                        (ctx.csrf_field())
+                        input type="hidden" name="form" value="resume";
+                        button type="submit" { "Resume the ladder" }
+                    }
+                } @else {
+                    form.stack method="post" action=(action("pause")) {
+                        (ctx.csrf_field())
+                        input type="hidden" name="form" value="pause";
+                        label for="pause_until" { "Paused through " span.hint { "(empty: until resumed)" } }
+                        input #pause_until type="date" name="pause_until" value=(form.pause_until);
+                        label for="pause_reason" { "Why" }
+                        input #pause_reason type="text" name="pause_reason" value=(form.pause_reason) required;
+                        button type="submit" { "Pause the ladder" }
+                    }
+                }
+            }
+
+            details.action open[form.form == "status"] {
+                summary { "Hold or credit status" }
+                p.hint {
+                    "Now " (words(facts.standing.status.as_str()))
+                    @if facts.standing.status_by_policy { ", placed by the policy" }
+                    ". A status set here overrides the policy: the daily run leaves it alone."
+                }
+                (alert("status"))
+                form.stack method="post" action=(action("status")) {
+                    (ctx.csrf_field())
+                    input type="hidden" name="form" value="status";
+                    label for="hold_status" { "Status" }
+                    select #hold_status name="hold_status" {
+                        @for s in STATUSES {
+                            option value=(s) selected[if form.hold_status.is_empty() { s == facts.standing.status.as_str() } else { form.hold_status == s }] { (words(s)) }
+                        }
+                    }
+                    label for="hold_reason" { "Why" }
+                    input #hold_reason type="text" name="hold_reason" value=(form.hold_reason) required;
+                    button type="submit" { "Set the status" }
+                }
+            }
+
+            details.action open[form.form == "plan"] {
+                summary { "Payment plan" }
+                (alert("plan"))
+                @if numbered.is_empty() {
+                    p.empty { "No open invoice to put on a plan." }
+                } @else {
+                    form.stack method="post" action=(action("plans")) {
+                        (ctx.csrf_field())
+                        input type="hidden" name="form" value="plan";
+                        label for="plan_invoices" { "Invoices" }
+                        select #plan_invoices name="plan_invoices" {
+                            @for c in &currencies {
+                                @let all = format!("*{}", c.code());
+                                option value=(all) selected[form.plan_invoices == all] { "Every open invoice in " (c.code()) }
+                            }
+                            @for (n, _) in &numbered {
+                                option value=(n) selected[form.plan_invoices == *n] { (n) " only" }
+                            }
+                        }
+                        label for="plan_count" { "Installments" }
+                        input #plan_count type="number" min="1" name="plan_count" value=(form.plan_count) required;
+                        label for="plan_first" { "First installment due" }
+                        input #plan_first type="date" name="plan_first" value=(form.plan_first) required;
+                        label for="plan_every" { "Days between installments" }
+                        input #plan_every type="number" min="1" name="plan_every" value=(if form.plan_every.is_empty() { PLAN_EVERY_DAYS.to_string() } else { form.plan_every.clone() });
+                        button type="submit" { "Create the plan" }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Runs one action through [`submit`]: 303 to the timeline, or the page
+/// again with the message beside the form.
+async fn act<F>(
+    state: AppState,
+    caller: Result<Caller, ApiError>,
+    reference: String,
+    form: ActionForm,
+    work: F,
+) -> Response
+where
+    F: FnOnce(
+            &mut Store,
+            &dun_store::accounts::Principal,
+            &Ctx,
+            &ActionForm,
+            &str,
+        ) -> Result<(), ApiError>
+        + Send
+        + 'static,
+{
+    let (submitted, for_page) = (form.clone(), form);
+    let target = reference.clone();
+    submit(
+        &state,
+        caller,
+        submitted.csrf_token.clone(),
+        Need::Write,
+        move |store, p, ctx| {
+            work(store, p, ctx, &submitted, &target)?;
+            Ok(back(&target))
+        },
+        move |store, p, ctx, message| {
+            customer_page(
+                store,
+                p,
+                ctx,
+                &reference,
+                Some((message, Again::Action(&for_page))),
+                None,
+            )
+        },
+    )
+    .await
+}
+
+async fn note(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    Path(reference): Path<String>,
+    Form(form): Form<ActionForm>,
+) -> Response {
+    act(
+        state,
+        caller,
+        reference,
+        form,
+        |store, p, ctx, f, reference| {
+            let text = required("note_text", &f.note_text, "A note needs its text.")?;
+            store
+                .log_contact(
+                    p.org_id,
+                    &NewContact {
+                        customer_ref: reference.to_string(),
+                        kind: ContactKind::Note,
+                        summary: text.to_string(),
+                        outcome: None,
+                        on: ctx.today,
+                        author: p.author(),
+                        invoices: Vec::new(),
+                        promise: None,
+                    },
+                )
+                .map_err(store_err)?;
+            Ok(())
+        },
+    )
+    .await
+}
+
+/// Refuses an invoice that is not this customer's.
+fn own_invoice(
+    store: &mut Store,
+    org_id: i64,
+    reference: &str,
+    number: &str,
+    today: Date,
+) -> Result<(), ApiError> {
+    match store.invoice(org_id, number, today) {
+        Ok(view) if view.customer_ref == reference => Ok(()),
+        Ok(_) | Err(StoreError::NotFound { .. }) => Err(ApiError::invalid(
+            "invoice",
+            format!("{reference} has no invoice {number}."),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn dispute(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    Path(reference): Path<String>,
+    Form(form): Form<ActionForm>,
+) -> Response {
+    act(
+        state,
+        caller,
+        reference,
+        form,
+        |store, p, ctx, f, reference| {
+            let invoice = required(
+                "dispute_invoice",
+                &f.dispute_invoice,
+                "Choose the disputed invoice.",
+            )?;
+            let reason = required(
+                "dispute_reason",
+                &f.dispute_reason,
+                "A dispute needs what the customer disputes.",
+            )?;
+            own_invoice(store, p.org_id, reference, invoice, ctx.today)?;
+            store
+                .open_dispute(
+                    p.org_id,
+                    &NewDispute {
+                        invoice: invoice.to_string(),
+                        line: None,
+                        reason: reason.to_string(),
+                        on: ctx.today,
+                        author: p.author(),
+                    },
+                    None,
+                )
+                .map_err(store_err)?;
+            Ok(())
+        },
+    )
+    .await
+}
+
+async fn resolve(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    Path(reference): Path<String>,
+    Form(form): Form<ActionForm>,
+) -> Response {
+    act(
+        state,
+        caller,
+        reference,
+        form,
+        |store, p, ctx, f, reference| {
+            let id: i64 = f.resolve_dispute.trim().parse().map_err(|_| {
+                ApiError::invalid("resolve_dispute", "Choose the dispute to resolve.")
+            })?;
+            let found = store.dispute(p.org_id, id).map_err(store_err)?;
+            if found.customer_ref != reference {
+                return Err(ApiError::invalid(
+                    "resolve_dispute",
+                    format!("{reference} has no dispute #{id}."),
+                ));
+            }
+            let reason = f.resolve_reason.trim().to_string();
+            let amount = f.resolve_amount.trim();
+            let resolution = match (f.resolution.as_str(), amount.is_empty()) {
+                ("credit_note", false) => {
+                    let currency = store.invoice(p.org_id, &found.invoice, ctx.today)?.currency;
+                    let amount_minor = wire::parse_amount("resolve_amount", amount, currency)?;
+                    if amount_minor <= 0 {
+                        return Err(ApiError::invalid(
+                            "resolve_amount",
+                            "The credit note's amount must be more than zero.",
+                        ));
+                    }
+                    Resolution::CreditNote {
+                        amount_minor,
+                        reason,
+                    }
+                }
+                ("credit_note", true) => {
+                    return Err(ApiError::invalid(
+                        "resolve_amount",
+                        "A credit note needs its amount.",
+                    ))
+                }
+                ("rejected" | "", true) => Resolution::Rejected { reason },
+                ("rejected" | "", false) => {
+                    return Err(ApiError::invalid(
+                        "resolve_amount",
+                        "A rejected dispute has no amount; choose a credit note to credit it.",
+                    ))
+                }
+                _ => {
+                    return Err(ApiError::invalid(
+                        "resolution",
+                        "Choose rejected or credit note.",
+                    ))
+                }
+            };
+            store
+                .resolve_dispute(p.org_id, id, &resolution, ctx.today, &p.author())
+                .map_err(store_err)?;
+            Ok(())
+        },
+    )
+    .await
+}
+
+async fn pause(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    Path(reference): Path<String>,
+    Form(form): Form<ActionForm>,
+) -> Response {
+    act(
+        state,
+        caller,
+        reference,
+        form,
+        |store, p, ctx, f, reference| {
+            let reason = required("pause_reason", &f.pause_reason, "A pause needs its reason.")?;
+            let until = match f.pause_until.trim() {
+                "" => None,
+                text => Some(wire::parse_date("pause_until", text)?),
+            };
+            if until.is_some_and(|u| u < ctx.today) {
+                return Err(ApiError::invalid(
+                    "pause_until",
+                    format!(
+                        "A pause runs from today ({}); choose a later day.",
+                        ctx.today
+                    ),
+                ));
+            }
+            store
+                .pause_customer(p.org_id, reference, until, reason, ctx.today, &p.author())
+                .map_err(store_err)?;
+            Ok(())
+        },
+    )
+    .await
+}
+
+async fn resume(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    Path(reference): Path<String>,
+    Form(form): Form<ActionForm>,
+) -> Response {
+    act(
+        state,
+        caller,
+        reference,
+        form,
+        |store, p, ctx, _, reference| {
+            store
+                .resume_customer(p.org_id, reference, ctx.today, &p.author())
+                .map_err(store_err)?;
+            Ok(())
+        },
+    )
+    .await
+}
+
+async fn status(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    Path(reference): Path<String>,
+    Form(form): Form<ActionForm>,
+) -> Response {
+    act(
+        state,
+        caller,
+        reference,
+        form,
+        |store, p, ctx, f, reference| {
+            let status = CustomerStatus::parse(f.hold_status.trim()).ok_or_else(|| {
+                ApiError::invalid(
+                    "hold_status",
+                    "Choose active, cod required, on hold or do not serve.",
+                )
+            })?;
+            let reason = required(
+                "hold_reason",
+                &f.hold_reason,
+                "A change of status needs its reason.",
+            )?;
+            store
+                .set_customer_status(p.org_id, reference, status, reason, ctx.today, &p.author())
+                .map_err(store_err)?;
+            Ok(())
+        },
+    )
+    .await
+}
+
+async fn plan(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    Path(reference): Path<String>,
+    Form(form): Form<ActionForm>,
+) -> Response {
+    act(
+        state,
+        caller,
+        reference,
+        form,
+        |store, p, ctx, f, reference| {
+            let count: u32 = f.plan_count.trim().parse().map_err(|_| {
+                ApiError::invalid("plan_count", "Give how many installments, e.g. 3.")
+            })?;
+            let first = wire::parse_date(
+                "plan_first",
+                required(
+                    "plan_first",
+                    &f.plan_first,
+                    "Give the first installment's date.",
+                )?,
+            )?;
+            let every: u32 = match f.plan_every.trim() {
+                "" => PLAN_EVERY_DAYS,
+                text => text.parse().map_err(|_| {
+                    ApiError::invalid("plan_every", "Give the days between installments, e.g. 30.")
+                })?,
+            };
+            let chosen = required(
+                "plan_invoices",
+                &f.plan_invoices,
+                "Choose the invoices the plan covers.",
+            )?;
+            let open = store.invoices(
+                p.org_id,
+                &dun_store::invoices::InvoiceFilter {
+                    customer_ref: Some(reference.to_string()),
+                    status: Some("open".into()),
+                    as_of: Some(ctx.today),
+                    limit: dun_store::invoices::LIST_LIMIT_MAX,
+                },
+            )?;
+            let covered: Vec<&InvoiceSummary> = match chosen.strip_prefix('*') {
+                Some(code) => open
+                    .iter()
+                    .filter(|i| i.currency.code() == code && i.open_minor > 0)
+                    .collect(),
+                None => open
+                    .iter()
+                    .filter(|i| i.number.as_deref() == Some(chosen))
+                    .collect(),
+            };
+            if covered.is_empty() {
+                return Err(ApiError::invalid(
+                    "plan_invoices",
+                    format!("{reference} has no open invoice {chosen} to put on a plan."),
+                ));
+            }
+            let open_minor = covered
+                .iter()
+                .fold(0i64, |sum, i| sum.saturating_add(i.open_minor));
+            let installments = dun_store::plans::split_evenly(open_minor, count, first, every)
+                .map_err(store_err)?;
+            store
+                .create_plan(
+                    p.org_id,
+                    &NewPlan {
+                        customer_ref: reference.to_string(),
+                        invoices: covered.iter().filter_map(|i| i.number.clone()).collect(),
+                        installments,
+                        created_on: ctx.today,
+                        author: p.author(),
+                    },
+                    None,
+                )
+                .map_err(store_err)?;
+            Ok(())
+        },
+    )
+    .await
+}
+
+/// Makes a signed portal link (valid as long as the one printed on
+/// documents) and shows the page with it, ready to copy.
+async fn portal_link(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    Path(reference): Path<String>,
+    Form(form): Form<ActionForm>,
+) -> Response {
+    let Ok(caller) = caller else {
+        return crate::see_other("/sign-in");
+    };
+    let caller = caller.with_form_csrf(form.csrf_token.clone());
+    let public_url = state.config.public_url.clone();
+    let done = state
+        .as_caller(caller, Need::Write, move |store, p| {
+            let ctx = Ctx::load(store, p)?;
+            let customer = store.customer(p.org_id, &reference)?;
+            let link = dun_mail::attachments::portal_link(
+                store,
+                p.org_id,
+                customer.id,
+                ctx.today,
+                Some(&public_url),
+            )?
+            .ok_or_else(|| {
+                ApiError::invalid(
+                    "portal",
+                    "The server has no public address (DUN_PUBLIC_URL) to put in a link.",
+                )
+            })?;
+            customer_page(store, p, &ctx, &reference, None, Some(&link))
+        })
+        .await;
+    match done {
+        Ok(markup) => html_response(StatusCode::OK, markup),
+        Err(e) => error_page(e),
+    }
+}
