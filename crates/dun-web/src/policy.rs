@@ -20,6 +20,7 @@ use dun_core::collections::policy::{
     Channel, FeeBasis, InterestStart, Policy, PolicyAmount, Tier, TierRule,
 };
 use dun_core::collections::run;
+use dun_core::Currency;
 use dun_server::app::{AppState, Caller, Need};
 use dun_server::problem::ApiError;
 use dun_store::accounts::{Principal, Role};
@@ -27,7 +28,7 @@ use dun_store::StoreError;
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use crate::layout::{encode, page, words, Ctx};
+use crate::layout::{encode, money, page, words, Ctx};
 use crate::{error_page, html as html_page, read_page, see_other};
 
 /// The note line that carries a version's reason.
@@ -144,7 +145,8 @@ fn tier_conditions(rule: &TierRule) -> String {
 }
 
 /// The policy as a document people read: headings and sentences.
-fn policy_document(policy: &Policy, currency: &str) -> Markup {
+fn policy_document(policy: &Policy, currency: Currency) -> Markup {
+    let cash = |a: &PolicyAmount| money(a.in_minor(currency), currency);
     let tiers = [
         Tier::New,
         Tier::Low,
@@ -170,7 +172,7 @@ fn policy_document(policy: &Policy, currency: &str) -> Markup {
 
             h2 #p-credit { "Credit limits and holds" }
             @match &policy.credit.default_limit {
-                Some(limit) => p { "Customers without a limit of their own have a credit limit of " strong { (currency) " " (amount(limit)) } "." },
+                Some(limit) => p { "Customers without a limit of their own have a credit limit of " strong { (cash(limit)) } "." },
                 None => p { "There is no default credit limit: only customers' own limits apply." },
             }
             p { "An invoice that would take a customer over their credit limit is refused unless a person overrides it with a reason." }
@@ -226,13 +228,13 @@ fn policy_document(policy: &Policy, currency: &str) -> Markup {
                 None => p { "No late fee is charged." },
                 Some(fee) => p {
                     "A step with the late fee charges "
-                    @if let Some(flat) = &fee.flat { strong { (currency) " " (amount(flat)) } }
+                    @if let Some(flat) = &fee.flat { strong { (cash(flat)) } }
                     @if let Some(pct) = &fee.percent { strong { (amount(pct)) " %" } " of the overdue amount" }
                     @match fee.per {
                         FeeBasis::Invoice => " once per invoice",
                         FeeBasis::Period => { " every " (days(fee.period_days)) " while the invoice stays overdue" },
                     }
-                    @if let Some(cap) = &fee.cap { ", at most " (currency) " " (amount(cap)) " per invoice in all" }
+                    @if let Some(cap) = &fee.cap { ", at most " (cash(cap)) " per invoice in all" }
                     "."
                 },
             }
@@ -250,8 +252,8 @@ fn policy_document(policy: &Policy, currency: &str) -> Markup {
                             InterestStart::Notice => { "from the date a notice states, " (days(i.grace_days)) " after the due date; no notice, no interest." },
                         }
                     }
-                    @if let Some(cap) = &i.monthly_cap { p { "At most " (currency) " " (amount(cap)) " of interest per invoice per month." } }
-                    @if let Some(min) = &i.minimum_charge { p { "A month's interest under " (currency) " " (amount(min)) " is not charged." } }
+                    @if let Some(cap) = &i.monthly_cap { p { "At most " (cash(cap)) " of interest per invoice per month." } }
+                    @if let Some(min) = &i.minimum_charge { p { "A month's interest under " (cash(min)) " is not charged." } }
                 },
             }
 
@@ -288,7 +290,7 @@ fn policy_document(policy: &Policy, currency: &str) -> Markup {
                         li {
                             a href=(format!("/customers/{}", encode(&o.reference))) { (o.reference) } ": "
                             @if let Some(t) = &o.terms { "terms " (t.to_string()) "; " }
-                            @if let Some(l) = &o.credit_limit { "credit limit " (currency) " " (amount(l)) "; " }
+                            @if let Some(l) = &o.credit_limit { "credit limit " (cash(l)) "; " }
                             @if o.pause { "ladder paused; " }
                             @if o.ladder_shift_days != 0 { "steps " (o.ladder_shift_days) " days later; " }
                             @if !o.reason.is_empty() { "because " (o.reason) }
@@ -326,7 +328,7 @@ pub async fn show(
                 @if ctx.role >= Role::Owner { a.button href="/policy/edit" { "Edit the policy" } " " }
                 a href="/policy/versions" { "Version history" }
             }
-            (policy_document(&v.policy, ctx.currency.code()))
+            (policy_document(&v.policy, ctx.currency))
         };
         Ok((StatusCode::OK, page(ctx, "Policy", "Credit policy", body)))
     })
@@ -721,7 +723,7 @@ pub async fn version(
                 @if let Some(reason) = reason_of(&v.document) { " Reason: " (reason) } }
             h2 { "What it changed" }
             ul { @for c in &v.changes { li { (c) } } }
-            (policy_document(&v.policy, ctx.currency.code()))
+            (policy_document(&v.policy, ctx.currency))
             details {
                 summary { "The document as written" }
                 pre.document { (v.document) }
