@@ -60,7 +60,14 @@ web_test!(
         list.assert_contains("New customer");
         let form = browser.get("/customers/new");
         assert_eq!(form.status, 200, "{}", form.body);
-        for id in ["reference", "name", "email", "phone", "terms", "credit_limit"] {
+        for id in [
+            "reference",
+            "name",
+            "email",
+            "phone",
+            "terms",
+            "credit_limit",
+        ] {
             form.assert_contains(&format!("id=\"{id}\""));
         }
         form.assert_contains("Create customer");
@@ -93,7 +100,11 @@ web_test!(
         let refused = post(fields("BOLT", "net30", "lots"));
         assert_eq!(refused.status, 422, "{}", refused.body);
         refused.assert_contains("credit_limit");
-        assert_eq!(browser.get("/customers/BOLT").status, 404, "nothing was written");
+        assert_eq!(
+            browser.get("/customers/BOLT").status,
+            404,
+            "nothing was written"
+        );
 
         let made = post(fields("BOLT", "net45", "5000.00"));
         assert_eq!(made.status, 303, "{}", made.body);
@@ -112,7 +123,8 @@ web_test!(
         twice.assert_contains(r#"role="alert""#);
 
         // Without the session's token: refused, nothing written.
-        let forged = browser.post_form("/customers", &[("reference", "FORGED"), ("name", "Forged")]);
+        let forged =
+            browser.post_form("/customers", &[("reference", "FORGED"), ("name", "Forged")]);
         assert_eq!(forged.status, 403, "{}", forged.body);
         assert_eq!(browser.get("/customers/FORGED").status, 404);
     }
@@ -124,7 +136,12 @@ web_test!(
         for (reference, name) in [("BOLT", "Bolt Supplies"), ("ZED", "Zed Hardware")] {
             let made = browser.post_form(
                 "/customers",
-                &[("csrf_token", &csrf), ("reference", reference), ("name", name), ("terms", "net30")],
+                &[
+                    ("csrf_token", &csrf),
+                    ("reference", reference),
+                    ("name", name),
+                    ("terms", "net30"),
+                ],
             );
             assert_eq!(made.status, 303, "{}", made.body);
         }
@@ -134,12 +151,24 @@ web_test!(
 
         let page = browser.get("/customers/BOLT");
         for id in [
-            "note_text", "dispute_invoice", "dispute_reason", "pause_until", "pause_reason",
-            "hold_status", "hold_reason", "plan_invoices", "plan_count", "plan_first", "plan_every",
+            "note_text",
+            "dispute_invoice",
+            "dispute_reason",
+            "pause_until",
+            "pause_reason",
+            "hold_status",
+            "hold_reason",
+            "plan_invoices",
+            "plan_count",
+            "plan_first",
+            "plan_every",
         ] {
             page.assert_contains(&format!("id=\"{id}\""));
         }
-        assert!(!page.body.contains(&zeds), "only BOLT's invoices are offered");
+        assert!(
+            !page.body.contains(&zeds),
+            "only BOLT's invoices are offered"
+        );
 
         // A note.
         let empty = browser.post_form(
@@ -151,7 +180,11 @@ web_test!(
         done(
             &browser.post_form(
                 "/customers/BOLT/notes",
-                &[("csrf_token", &csrf), ("form", "note"), ("note_text", "Asked for remittance advice")],
+                &[
+                    ("csrf_token", &csrf),
+                    ("form", "note"),
+                    ("note_text", "Asked for remittance advice"),
+                ],
             ),
             "BOLT",
         );
@@ -162,7 +195,12 @@ web_test!(
         // A dispute: another customer's invoice is refused, the reason kept.
         let wrong = browser.post_form(
             "/customers/BOLT/disputes",
-            &[("csrf_token", &csrf), ("form", "dispute"), ("dispute_invoice", &zeds), ("dispute_reason", "Short delivery of ZED")],
+            &[
+                ("csrf_token", &csrf),
+                ("form", "dispute"),
+                ("dispute_invoice", &zeds),
+                ("dispute_reason", "Short delivery of ZED"),
+            ],
         );
         assert_eq!(wrong.status, 422, "{}", wrong.body);
         wrong.assert_contains("Short delivery of ZED");
@@ -170,7 +208,12 @@ web_test!(
         done(
             &browser.post_form(
                 "/customers/BOLT/disputes",
-                &[("csrf_token", &csrf), ("form", "dispute"), ("dispute_invoice", &first), ("dispute_reason", "Two boxes arrived damaged")],
+                &[
+                    ("csrf_token", &csrf),
+                    ("form", "dispute"),
+                    ("dispute_invoice", &first),
+                    ("dispute_reason", "Two boxes arrived damaged"),
+                ],
             ),
             "BOLT",
         );
@@ -182,7 +225,12 @@ web_test!(
         // The same invoice again: a conflict, said beside the form.
         let again = browser.post_form(
             "/customers/BOLT/disputes",
-            &[("csrf_token", &csrf), ("form", "dispute"), ("dispute_invoice", &first), ("dispute_reason", "again")],
+            &[
+                ("csrf_token", &csrf),
+                ("form", "dispute"),
+                ("dispute_invoice", &first),
+                ("dispute_reason", "again"),
+            ],
         );
         assert_eq!(again.status, 422, "{}", again.body);
         again.assert_contains(r#"role="alert""#);
@@ -197,7 +245,13 @@ web_test!(
         };
         let needs_amount = browser.post_form(
             "/customers/BOLT/disputes/resolve",
-            &[("csrf_token", &csrf), ("form", "resolve"), ("resolve_dispute", &dispute_id), ("resolution", "credit_note"), ("resolve_reason", "kept reason")],
+            &[
+                ("csrf_token", &csrf),
+                ("form", "resolve"),
+                ("resolve_dispute", &dispute_id),
+                ("resolution", "credit_note"),
+                ("resolve_reason", "kept reason"),
+            ],
         );
         assert_eq!(needs_amount.status, 422, "{}", needs_amount.body);
         needs_amount.assert_contains("A credit note needs its amount");
@@ -205,25 +259,44 @@ web_test!(
         done(
             &browser.post_form(
                 "/customers/BOLT/disputes/resolve",
-                &[("csrf_token", &csrf), ("form", "resolve"), ("resolve_dispute", &dispute_id), ("resolution", "rejected"), ("resolve_reason", "photos show intact boxes")],
+                &[
+                    ("csrf_token", &csrf),
+                    ("form", "resolve"),
+                    ("resolve_dispute", &dispute_id),
+                    ("resolution", "rejected"),
+                    ("resolve_reason", "photos show intact boxes"),
+                ],
             ),
             "BOLT",
         );
         let page = browser.get("/customers/BOLT");
         page.assert_contains(&format!("Dispute on {first} rejected"));
-        assert!(!page.body.contains("id=\"resolve_dispute\""), "no open dispute left");
+        assert!(
+            !page.body.contains("id=\"resolve_dispute\""),
+            "no open dispute left"
+        );
 
         // Pause (a past day is refused), then resume.
         let past = browser.post_form(
             "/customers/BOLT/pause",
-            &[("csrf_token", &csrf), ("form", "pause"), ("pause_until", "2001-01-01"), ("pause_reason", "kept pause reason")],
+            &[
+                ("csrf_token", &csrf),
+                ("form", "pause"),
+                ("pause_until", "2001-01-01"),
+                ("pause_reason", "kept pause reason"),
+            ],
         );
         assert_eq!(past.status, 422, "{}", past.body);
         past.assert_contains("kept pause reason");
         done(
             &browser.post_form(
                 "/customers/BOLT/pause",
-                &[("csrf_token", &csrf), ("form", "pause"), ("pause_until", "2099-03-01"), ("pause_reason", "owner in hospital")],
+                &[
+                    ("csrf_token", &csrf),
+                    ("form", "pause"),
+                    ("pause_until", "2099-03-01"),
+                    ("pause_reason", "owner in hospital"),
+                ],
             ),
             "BOLT",
         );
@@ -232,39 +305,65 @@ web_test!(
         page.assert_contains("paused through 2099-03-01");
         page.assert_contains("Resume the ladder");
         done(
-            &browser.post_form("/customers/BOLT/resume", &[("csrf_token", &csrf), ("form", "resume")]),
+            &browser.post_form(
+                "/customers/BOLT/resume",
+                &[("csrf_token", &csrf), ("form", "resume")],
+            ),
             "BOLT",
         );
         let page = browser.get("/customers/BOLT");
         page.assert_contains("Resumed collections");
         page.assert_contains("Pause the ladder");
         // Resuming what is not paused: said beside the form.
-        let not_paused = browser.post_form("/customers/BOLT/resume", &[("csrf_token", &csrf), ("form", "resume")]);
+        let not_paused = browser.post_form(
+            "/customers/BOLT/resume",
+            &[("csrf_token", &csrf), ("form", "resume")],
+        );
         assert_eq!(not_paused.status, 422, "{}", not_paused.body);
         not_paused.assert_contains("is not paused");
         done(
             &browser.post_form(
                 "/customers/BOLT/pause",
-                &[("csrf_token", &csrf), ("form", "pause"), ("pause_until", ""), ("pause_reason", "until the audit ends")],
+                &[
+                    ("csrf_token", &csrf),
+                    ("form", "pause"),
+                    ("pause_until", ""),
+                    ("pause_reason", "until the audit ends"),
+                ],
             ),
             "BOLT",
         );
-        browser.get("/customers/BOLT").assert_contains("paused until resumed");
+        browser
+            .get("/customers/BOLT")
+            .assert_contains("paused until resumed");
         done(
-            &browser.post_form("/customers/BOLT/resume", &[("csrf_token", &csrf), ("form", "resume")]),
+            &browser.post_form(
+                "/customers/BOLT/resume",
+                &[("csrf_token", &csrf), ("form", "resume")],
+            ),
             "BOLT",
         );
 
         // A hold, then lifted.
         let no_reason = browser.post_form(
             "/customers/BOLT/status",
-            &[("csrf_token", &csrf), ("form", "status"), ("hold_status", "on_hold"), ("hold_reason", "")],
+            &[
+                ("csrf_token", &csrf),
+                ("form", "status"),
+                ("hold_status", "on_hold"),
+                ("hold_reason", ""),
+            ],
         );
         assert_eq!(no_reason.status, 422, "{}", no_reason.body);
         done(
             &browser.post_form(
                 "/customers/BOLT/status",
-                &[("csrf_token", &csrf), ("form", "status"), ("hold_status", "on_hold"), ("hold_reason", "cheque bounced")],
+                &[
+                    ("csrf_token", &csrf),
+                    ("form", "status"),
+                    ("hold_status", "on_hold"),
+                    ("hold_reason", "cheque bounced"),
+                ],
             ),
             "BOLT",
         );
@@ -275,7 +374,12 @@ web_test!(
         done(
             &browser.post_form(
                 "/customers/BOLT/status",
-                &[("csrf_token", &csrf), ("form", "status"), ("hold_status", "active"), ("hold_reason", "cheque cleared")],
+                &[
+                    ("csrf_token", &csrf),
+                    ("form", "status"),
+                    ("hold_status", "active"),
+                    ("hold_reason", "cheque cleared"),
+                ],
             ),
             "BOLT",
         );
@@ -286,14 +390,28 @@ web_test!(
         // A payment plan on the second invoice: three installments.
         let bad_count = browser.post_form(
             "/customers/BOLT/plans",
-            &[("csrf_token", &csrf), ("form", "plan"), ("plan_invoices", &second), ("plan_count", "none"), ("plan_first", "2030-01-01"), ("plan_every", "30")],
+            &[
+                ("csrf_token", &csrf),
+                ("form", "plan"),
+                ("plan_invoices", &second),
+                ("plan_count", "none"),
+                ("plan_first", "2030-01-01"),
+                ("plan_every", "30"),
+            ],
         );
         assert_eq!(bad_count.status, 422, "{}", bad_count.body);
         bad_count.assert_contains(r#"value="2030-01-01""#);
         done(
             &browser.post_form(
                 "/customers/BOLT/plans",
-                &[("csrf_token", &csrf), ("form", "plan"), ("plan_invoices", &second), ("plan_count", "3"), ("plan_first", "2030-01-01"), ("plan_every", "30")],
+                &[
+                    ("csrf_token", &csrf),
+                    ("form", "plan"),
+                    ("plan_invoices", &second),
+                    ("plan_count", "3"),
+                    ("plan_first", "2030-01-01"),
+                    ("plan_every", "30"),
+                ],
             ),
             "BOLT",
         );
@@ -310,8 +428,17 @@ web_test!(
         // Without the CSRF token every action is refused and nothing is logged.
         for (path, fields) in [
             ("/customers/BOLT/notes", vec![("note_text", "forged note")]),
-            ("/customers/BOLT/status", vec![("hold_status", "do_not_serve"), ("hold_reason", "forged hold")]),
-            ("/customers/BOLT/pause", vec![("pause_reason", "forged pause")]),
+            (
+                "/customers/BOLT/status",
+                vec![
+                    ("hold_status", "do_not_serve"),
+                    ("hold_reason", "forged hold"),
+                ],
+            ),
+            (
+                "/customers/BOLT/pause",
+                vec![("pause_reason", "forged pause")],
+            ),
             ("/customers/BOLT/portal-link", vec![]),
         ] {
             let forged = browser.post_form(path, &fields);
@@ -327,7 +454,11 @@ web_test!(
         let (browser, csrf) = owner(server);
         let made = browser.post_form(
             "/customers",
-            &[("csrf_token", &csrf), ("reference", "BOLT"), ("name", "Bolt Supplies")],
+            &[
+                ("csrf_token", &csrf),
+                ("reference", "BOLT"),
+                ("name", "Bolt Supplies"),
+            ],
         );
         assert_eq!(made.status, 303, "{}", made.body);
         issue(&browser, &csrf, "BOLT", "10.00");
@@ -347,19 +478,39 @@ web_test!(
         let page = viewer.get("/customers/BOLT");
         assert_eq!(page.status, 200, "{}", page.body);
         page.assert_contains("Bolt Supplies");
-        for form in ["/calls\"", "/notes\"", "/disputes\"", "/pause\"", "/status\"", "/plans\"", "/portal-link\""] {
-            assert!(!page.body.contains(form), "a viewer sees no {form} form:\n{}", page.body);
+        for form in [
+            "/calls\"",
+            "/notes\"",
+            "/disputes\"",
+            "/pause\"",
+            "/status\"",
+            "/plans\"",
+            "/portal-link\"",
+        ] {
+            assert!(
+                !page.body.contains(form),
+                "a viewer sees no {form} form:\n{}",
+                page.body
+            );
         }
         assert!(!viewer.get("/customers").body.contains("New customer"));
         let viewer_csrf = page.csrf();
         let refused = viewer.post_form(
             "/customers/BOLT/notes",
-            &[("csrf_token", &viewer_csrf), ("form", "note"), ("note_text", "viewer note")],
+            &[
+                ("csrf_token", &viewer_csrf),
+                ("form", "note"),
+                ("note_text", "viewer note"),
+            ],
         );
         assert_eq!(refused.status, 403, "{}", refused.body);
         let refused = viewer.post_form(
             "/customers",
-            &[("csrf_token", &viewer_csrf), ("reference", "VIEW"), ("name", "Viewer's")],
+            &[
+                ("csrf_token", &viewer_csrf),
+                ("reference", "VIEW"),
+                ("name", "Viewer's"),
+            ],
         );
         assert_eq!(refused.status, 403, "{}", refused.body);
         assert!(!browser.get("/customers/BOLT").body.contains("viewer note"));

@@ -1,0 +1,390 @@
+//! The customer portal over real HTTP, on SQLite and PostgreSQL: a link
+//! made on the customer's page opens that customer's invoices and
+//! statement with exact amounts, the PDFs, the payment instructions; a
+//! promise and a dispute land on the staff timeline; an expired link, an
+//! altered one and one of another organisation get a plain page with the
+//! right status; nothing of any other customer shows or downloads.
+
+mod common;
+
+use common::{Browser, Page, TestServer};
+use dun_core::import::CustomerRow;
+use dun_core::{Currency, Date};
+use dun_store::orgs::NewOrg;
+use dun_store::Store;
+use serde_json::json;
+
+const PASSWORD: &str = "correct horse battery";
+
+/// One scenario on both engines, with the database's URL (to sign links
+/// the way no page does: expired, or of another organisation).
+macro_rules! portal_test {
+    (fn $name:ident($server:ident, $url:ident) $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            fn run($url: &str) {
+                let server = TestServer::start($url);
+                let $server = &server;
+                $body
+            }
+
+            #[test]
+            fn sqlite() {
+                crate::common::store::on_sqlite(stringify!($name), run);
+            }
+
+            #[test]
+            fn postgres() {
+                crate::common::store::on_postgres(stringify!($name), run);
+            }
+        }
+    };
+}
+
+fn owner(server: &TestServer) -> (Browser, String) {
+    let browser = server.browser();
+    let made = browser.post_form(
+        "/setup",
+        &[
+            ("organisation", "Acme Tools"),
+            ("currency", "USD"),
+            ("timezone", "UTC"),
+            ("name", "Olive Owner"),
+            ("email", "olive@acme.example"),
+            ("password", PASSWORD),
+        ],
+    );
+    assert_eq!(made.status, 303, "{}", made.body);
+    let csrf = browser.get("/dashboard").csrf();
+    (browser, csrf)
+}
+
+fn ok(page: Page, what: &str) -> serde_json::Value {
+    assert!(
+        page.status == 200 || page.status == 201,
+        "{what}: {} {}",
+        page.status,
+        page.body
+    );
+    serde_json::from_str(&page.body).unwrap_or(serde_json::Value::Null)
+}
+
+/// The token of the link the customer page's "Portal link" button shows.
+fn portal_token(browser: &Browser, csrf: &str, reference: &str) -> String {
+    let page = browser.post_form(
+        &format!("/customers/{reference}/portal-link"),
+        &[("csrf_token", csrf)],
+    );
+    assert_eq!(page.status, 200, "{}", page.body);
+    let at = page
+        .body
+        .find(r#"id="portal-link""#)
+        .expect("the link's field");
+    let rest = &page.body[at..];
+    let marker = "/portal/";
+    let start = rest.find(marker).expect("a portal address") + marker.len();
+    let end = rest[start..].find('"').expect("the value's end");
+    rest[start..start + end].to_string()
+}
+
+/// A GET's status, content type and bytes (the page helper reads text).
+fn get_bytes(server: &TestServer, path: &str) -> (u16, String, Vec<u8>) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .build()
+        .into();
+    let mut response = agent
+        .get(format!("{}{path}", server.base))
+        .call()
+        .unwrap_or_else(|e| panic!("GET {path}: {e}"));
+    let kind = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let bytes = response.body_mut().read_to_vec().expect("the body");
+    (response.status().as_u16(), kind, bytes)
+}
+
+fn private(page: &Page) {
+    assert_eq!(
+        page.header("cache-control"),
+        Some("no-store"),
+        "{:?}",
+        page.headers
+    );
+    assert_eq!(page.header("referrer-policy"), Some("no-referrer"));
+    assert!(page
+        .header("x-robots-tag")
+        .is_some_and(|v| v.contains("noindex")));
+}
+
+/// The book: BOLT owes 627.00 less a payment of 100.00; ZED owes 99.00.
+/// Answers (BOLT's invoice, ZED's invoice).
+fn book(browser: &Browser, csrf: &str) -> (String, String) {
+    ok(
+        browser.send(
+            "PUT",
+            "/api/v1/organisation/profile",
+            Some(
+                json!({"seller": {"name": "Acme Tools", "email": "ar@acme.example", "phone": "+1 555 0199",
+                                  "address_lines": ["1 Forge Lane"], "city": "Springfield", "country_code": "US"},
+                       "payment": {"iban": "GB82WEST12345698765432", "bic": "NWBKGB2L",
+                                   "account_name": "Acme Tools Ltd", "note": "Quote the invoice number"}})
+                .to_string(),
+            ),
+            &[("Content-Type", "application/json"), ("x-csrf-token", csrf)],
+        ),
+        "the profile",
+    );
+    for (reference, name) in [("BOLT", "Bolt & Nut Supplies"), ("ZED", "Zed Hardware")] {
+        ok(
+            browser.post_json(
+                "/api/v1/customers",
+                csrf,
+                json!({"reference": reference, "name": name}),
+            ),
+            "a customer",
+        );
+    }
+    let bolt = ok(
+        browser.post_json(
+            "/api/v1/invoices",
+            csrf,
+            json!({"customer": "BOLT", "issue_date": "2026-01-05", "terms": "net30",
+                   "lines": [
+                       {"description": "Hex bolts M8 (box of 100)", "quantity": "12", "unit_price": "42.50", "tax_rate": "20"},
+                       {"description": "Delivery", "quantity": "1", "unit_price": "15.00"}],
+                   "issue": true}),
+        ),
+        "BOLT's invoice",
+    )["number"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let zed = ok(
+        browser.post_json(
+            "/api/v1/invoices",
+            csrf,
+            json!({"customer": "ZED", "issue_date": "2026-02-10", "terms": "net30",
+                   "lines": [{"description": "Secret widget", "quantity": "1", "unit_price": "99.00"}],
+                   "issue": true}),
+        ),
+        "ZED's invoice",
+    )["number"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    ok(
+        browser.post_json(
+            "/api/v1/payments",
+            csrf,
+            json!({"customer": "BOLT", "received_date": "2026-02-01", "amount": "100.00", "reference": "BOLT-PAY-1"}),
+        ),
+        "BOLT's payment",
+    );
+    (bolt, zed)
+}
+
+portal_test!(
+    fn a_link_opens_only_its_customers_account(server, url) {
+        let (browser, csrf) = owner(server);
+        let (bolt, zed) = book(&browser, &csrf);
+        let token = portal_token(&browser, &csrf, "BOLT");
+        let zed_token = portal_token(&browser, &csrf, "ZED");
+
+        // The customer has no session: the link alone opens the portal.
+        let customer = server.browser();
+        let portal = customer.get(&format!("/portal/{token}"));
+        assert_eq!(portal.status, 200, "{}", portal.body);
+        private(&portal);
+        portal.assert_contains("Bolt &amp; Nut Supplies");
+        portal.assert_contains("Acme Tools");
+        portal.assert_contains("ar@acme.example");
+        portal.assert_contains(&format!(r#"data-invoice="{bolt}""#));
+        portal.assert_contains("2026-01-05");
+        portal.assert_contains("2026-02-04");
+        portal.assert_contains("USD 627.00");
+        portal.assert_contains("USD 527.00");
+        // The statement: dated lines with the running balance.
+        portal.assert_contains("Opening balance");
+        portal.assert_contains("BOLT-PAY-1");
+        portal.assert_contains("USD -100.00");
+        portal.assert_contains(r#"data-closing="USD">USD 527.00<"#);
+        // How to pay, and what to quote.
+        portal.assert_contains("GB82WEST12345698765432");
+        portal.assert_contains("NWBKGB2L");
+        portal.assert_contains("Acme Tools Ltd");
+        portal.assert_contains(&format!("Quote {bolt}"));
+        // The forms, as the journeys find them.
+        for id in ["promise_date", "promise_amount", "dispute_invoice", "dispute_reason"] {
+            portal.assert_contains(&format!("id=\"{id}\""));
+        }
+        portal.assert_contains("Promise this payment");
+        portal.assert_contains("Raise a dispute");
+        // Nothing of anyone else, and no staff navigation.
+        for other in [zed.as_str(), "Zed Hardware", "Secret widget", "USD 99.00", "olive@acme.example", "/dashboard"] {
+            assert!(!portal.body.contains(other), "the portal shows {other:?}:\n{}", portal.body);
+        }
+        let zed_portal = customer.get(&format!("/portal/{zed_token}"));
+        assert_eq!(zed_portal.status, 200);
+        zed_portal.assert_contains("Zed Hardware");
+        zed_portal.assert_contains("USD 99.00");
+        assert!(!zed_portal.body.contains(&bolt));
+        assert!(!zed_portal.body.contains("Bolt"));
+
+        // The PDFs download; another customer's invoice does not.
+        let (status, kind, bytes) = get_bytes(server, &format!("/portal/{token}/invoices/{bolt}/pdf"));
+        assert_eq!(status, 200);
+        assert_eq!(kind, "application/pdf");
+        assert!(bytes.starts_with(b"%PDF"), "an invoice PDF");
+        let (status, kind, bytes) = get_bytes(server, &format!("/portal/{token}/statement.pdf"));
+        assert_eq!(status, 200);
+        assert_eq!(kind, "application/pdf");
+        assert!(bytes.starts_with(b"%PDF"), "a statement PDF");
+        let stolen = customer.get(&format!("/portal/{token}/invoices/{zed}/pdf"));
+        assert_eq!(stolen.status, 404, "{}", stolen.body);
+        assert!(!stolen.body.contains("Zed"), "{}", stolen.body);
+        private(&stolen);
+        assert_eq!(customer.get(&format!("/portal/{token}/invoices/%231/pdf")).status, 404, "no drafts by id");
+        assert_eq!(customer.get(&format!("/portal/{token}/invoices/NOPE-1/pdf")).status, 404);
+
+        // Links that open nothing: altered, cut, of another organisation, expired.
+        let mut store = Store::open(url).expect("the store");
+        let org = store.orgs().unwrap().into_iter().next().expect("the organisation");
+        let bolt_id = store.customer(org.id, "BOLT").unwrap().id;
+        let zed_id = store.customer(org.id, "ZED").unwrap().id;
+        let last = token.chars().last().unwrap();
+        let flipped = format!("{}{}", &token[..token.len() - 1], if last == '0' { '1' } else { '0' });
+        let other_customer = token.replacen(&format!(".{bolt_id}."), &format!(".{zed_id}."), 1);
+        assert_ne!(other_customer, token);
+        let other = store
+            .create_org(&NewOrg {
+                name: "Other Co".into(),
+                currency: Currency::parse("USD").unwrap(),
+                timezone: "UTC".into(),
+                invoice_prefix: "OT-".into(),
+            })
+            .unwrap();
+        let theirs = store
+            .add_customer(
+                other.id,
+                &CustomerRow {
+                    row: 1,
+                    reference: "THEIRS".into(),
+                    name: "Their Customer".into(),
+                    email: None,
+                    phone: None,
+                    credit_limit_minor: None,
+                    terms: None,
+                },
+                None,
+            )
+            .unwrap();
+        let their_token = store.portal_token(other.id, theirs.id, Date::parse("2099-01-01").unwrap()).unwrap();
+        let (_, rest) = token.split_once('.').unwrap();
+        let moved = format!("{}.{rest}", other.id);
+        let their_sig = their_token.rsplit_once('.').unwrap().1;
+        let (payload, _) = token.rsplit_once('.').unwrap();
+        let resigned = format!("{payload}.{their_sig}");
+        for bad in [flipped.as_str(), other_customer.as_str(), moved.as_str(), resigned.as_str(), "not-a-token", &token[..token.len() - 4]] {
+            let page = customer.get(&format!("/portal/{bad}"));
+            assert_eq!(page.status, 403, "{bad}: {}", page.body);
+            page.assert_contains("This link is not valid");
+            private(&page);
+            for secret in ["Bolt", "Zed", "Their", &bolt, "627.00", "Other Co"] {
+                assert!(!page.body.contains(secret), "{bad} reveals {secret}:\n{}", page.body);
+            }
+            assert_eq!(get_bytes(server, &format!("/portal/{bad}/statement.pdf")).0, 403);
+        }
+        // Their own genuine link opens their customer, not ours.
+        let theirs_page = customer.get(&format!("/portal/{their_token}"));
+        assert_eq!(theirs_page.status, 200, "{}", theirs_page.body);
+        theirs_page.assert_contains("Their Customer");
+        assert!(!theirs_page.body.contains("Bolt"));
+        assert!(!theirs_page.body.contains("Acme"));
+
+        let today = dun_server::wire::today_in("UTC").unwrap();
+        let expired = store.portal_token(org.id, bolt_id, today.add_days(-1)).unwrap();
+        let page = customer.get(&format!("/portal/{expired}"));
+        assert_eq!(page.status, 410, "{}", page.body);
+        page.assert_contains("This link has expired — ask Acme Tools for a new one");
+        assert!(!page.body.contains("627.00"));
+        assert!(!page.body.contains(&bolt));
+        assert_eq!(get_bytes(server, &format!("/portal/{expired}/invoices/{bolt}/pdf")).0, 410);
+        let posted = customer.post_form(&format!("/portal/{expired}/promise"), &[("promise_date", "2099-01-01"), ("promise_amount", "1.00")]);
+        assert_eq!(posted.status, 410);
+    }
+);
+
+portal_test!(
+    fn a_promise_and_a_dispute_reach_the_staff(server, url) {
+        let _ = url;
+        let (browser, csrf) = owner(server);
+        let (bolt, zed) = book(&browser, &csrf);
+        let token = portal_token(&browser, &csrf, "BOLT");
+        let customer = server.browser();
+        let base = format!("/portal/{token}");
+
+        // A refused promise keeps what was typed.
+        let refused = customer.post_form(&format!("{base}/promise"), &[("promise_date", "2099-01-10"), ("promise_amount", "lots")]);
+        assert_eq!(refused.status, 422, "{}", refused.body);
+        private(&refused);
+        refused.assert_contains(r#"role="alert""#);
+        refused.assert_contains(r#"value="lots""#);
+        refused.assert_contains(r#"value="2099-01-10""#);
+        let past = customer.post_form(&format!("{base}/promise"), &[("promise_date", "2001-01-10"), ("promise_amount", "10.00")]);
+        assert_eq!(past.status, 422, "{}", past.body);
+
+        let promised = customer.post_form(&format!("{base}/promise"), &[("promise_date", "2099-01-10"), ("promise_amount", "250.00")]);
+        assert_eq!(promised.status, 303, "{}", promised.body);
+        assert_eq!(promised.location.as_deref(), Some(format!("{base}?done=promise#promise").as_str()));
+        customer.get(&format!("{base}?done=promise")).assert_contains("Thank you");
+
+        // A dispute on another customer's invoice is refused; on one's own, recorded.
+        let theirs = customer.post_form(&format!("{base}/dispute"), &[("dispute_invoice", &zed), ("dispute_reason", "not ours")]);
+        assert_eq!(theirs.status, 422, "{}", theirs.body);
+        theirs.assert_contains("not one of your open invoices");
+        theirs.assert_contains("not ours");
+        let disputed = customer.post_form(&format!("{base}/dispute"), &[("dispute_invoice", &bolt), ("dispute_reason", "Two boxes arrived damaged")]);
+        assert_eq!(disputed.status, 303, "{}", disputed.body);
+        assert_eq!(disputed.location.as_deref(), Some(format!("{base}?done=dispute#dispute").as_str()));
+        customer.get(&format!("{base}?done=dispute")).assert_contains("your dispute is recorded");
+        let twice = customer.post_form(&format!("{base}/dispute"), &[("dispute_invoice", &bolt), ("dispute_reason", "again")]);
+        assert_eq!(twice.status, 422, "{}", twice.body);
+        twice.assert_contains("already in dispute");
+
+        // Posts from another site are refused and write nothing.
+        for header in [("Sec-Fetch-Site", "cross-site"), ("Origin", "https://evil.example")] {
+            let forged = customer.send(
+                "POST",
+                &format!("{base}/promise"),
+                Some("promise_date=2099-02-02&promise_amount=1.00".into()),
+                &[("Content-Type", "application/x-www-form-urlencoded"), header],
+            );
+            assert_eq!(forged.status, 403, "{header:?}: {}", forged.body);
+        }
+        let same = customer.send(
+            "POST",
+            &format!("{base}/promise"),
+            Some("promise_date=2099-03-03&promise_amount=5.00".into()),
+            &[("Content-Type", "application/x-www-form-urlencoded"), ("Sec-Fetch-Site", "same-origin"), ("Origin", &server.base)],
+        );
+        assert_eq!(same.status, 303, "{}", same.body);
+
+        // The staff see both on the timeline, by the portal, and the open dispute.
+        let page = browser.get("/customers/BOLT");
+        page.assert_contains("Promised 250.00 USD by 2099-01-10");
+        page.assert_contains("customer via portal");
+        page.assert_contains(&format!("Disputed {bolt}: Two boxes arrived damaged"));
+        page.assert_contains(&format!("{bolt}: Two boxes arrived damaged (since"));
+        assert!(!page.body.contains("2099-02-02"), "the cross-site promise was not written");
+        let zed_page = browser.get("/customers/ZED");
+        assert!(!zed_page.body.contains("not ours"));
+        assert!(!zed_page.body.contains("customer via portal"));
+    }
+);
