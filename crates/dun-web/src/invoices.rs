@@ -179,7 +179,7 @@ pub async fn list(
             .map(|c| c.parse::<i64>())
             .transpose()
             .map_err(|_| ApiError::invalid("cursor", "This page's address is damaged; start from the first page."))?;
-        let mut rows = store.web_invoice_page(
+        let found = store.web_invoice_page(
             p.org_id,
             &WebInvoiceFilter {
                 customer_ref: customer.clone(),
@@ -191,15 +191,18 @@ pub async fn list(
                 limit: PAGE_ROWS + 1,
             },
         )?;
+        let mut rows = found.rows;
         let more = rows.len() as i64 > PAGE_ROWS;
         rows.truncate(PAGE_ROWS as usize);
-        let next = if more {
-            rows.last().map(|r| {
-                list_query_string(&query, &encode_cursor(CURSOR_LIST, &r.id.to_string()))
-            })
+        // Drafts and void invoices are looked for a window of ids at a time.
+        let window = found.searched_down_to.filter(|_| !more);
+        let next_before = if more {
+            rows.last().map(|r| r.id)
         } else {
-            None
+            window
         };
+        let next = next_before
+            .map(|id| list_query_string(&query, &encode_cursor(CURSOR_LIST, &id.to_string())));
         let writer = ctx.role >= Role::Collector;
         let body = html! {
             h1 { "Invoices" }
@@ -231,8 +234,10 @@ pub async fn list(
                 }
                 div { button type="submit" { "Filter" } }
             }
-            @if rows.is_empty() {
+            @if rows.is_empty() && window.is_none() {
                 p.empty { "No invoices match." }
+            } @else if rows.is_empty() {
+                p.empty { "None among the most recent invoices; look further back with the next page." }
             } @else {
                 div.scroll tabindex="0" {
                     table.data #invoices {
@@ -272,7 +277,9 @@ pub async fn list(
                     a href="/invoices" { "First page" }
                 }
                 @if let Some(next) = next {
-                    a href=(format!("/invoices?{next}")) rel="next" { "Next page" }
+                    a href=(format!("/invoices?{next}")) rel="next" {
+                        @if window.is_some() { "Look further back" } @else { "Next page" }
+                    }
                 }
             }
         };
