@@ -20,7 +20,7 @@ use dun_store::Store;
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use crate::customer_actions::{action_forms, ActionFacts, ActionForm};
+use crate::customer_actions::{action_forms, describe_override, ActionFacts, ActionForm};
 use crate::layout::{encode, money, page, status_class, words, Ctx, STATUSES, TIERS};
 use crate::{read_page, submit};
 
@@ -247,6 +247,8 @@ pub(crate) fn customer_page(
     let collateral = store.collateral(p.org_id, Some(reference))?;
     let timeline = store.timeline(p.org_id, customer.id, None, TIMELINE_ROWS)?;
     let paused = standing.paused_until.filter(|d| *d >= ctx.today);
+    let policy = store.policy(p.org_id)?;
+    let policy_override = policy.policy.override_for(&customer.reference);
     let mut disputes = store.disputes(p.org_id, Some(&customer.reference), true)?;
     disputes.truncate(DISPUTE_ROWS);
     let blank = CallForm::default();
@@ -266,6 +268,7 @@ pub(crate) fn customer_page(
             standing: &standing,
             paused: paused.is_some(),
             portal_link,
+            policy_override,
         },
         action_error,
     );
@@ -330,6 +333,9 @@ pub(crate) fn customer_page(
                         @if d == dun_store::credit_file::paused_indefinitely() { "paused until resumed" } @else { "paused through " (d) }
                     } @else { "running" } }
                     dt { "Risk tier" } dd { (words(standing.tier.as_str())) }
+                    @if let Some(o) = policy_override {
+                        dt { "Policy override" } dd { (describe_override(o)) " (policy version " (policy.version) ")" }
+                    }
                     dt { "Open disputes" } dd {
                         @if disputes.is_empty() { "none" }
                         @for (i, d) in disputes.iter().enumerate() {

@@ -419,6 +419,49 @@ web_test!(
         page.assert_contains("k-plan");
         page.assert_contains("300.00 USD in 3 installment(s), 2030-01-01 to 2030-03-02");
 
+        // A policy override: the customer's own terms and limit, with the reason.
+        let page = browser.get("/customers/BOLT");
+        for id in [
+            "override_terms",
+            "override_credit_limit",
+            "override_shift_days",
+            "override_pause",
+            "override_reason",
+        ] {
+            page.assert_contains(&format!("id=\"{id}\""));
+        }
+        let bad_terms = browser.post_form(
+            "/customers/BOLT/override",
+            &[
+                ("csrf_token", &csrf),
+                ("form", "override"),
+                ("override_terms", "whenever"),
+                ("override_reason", "kept override reason"),
+            ],
+        );
+        assert_eq!(bad_terms.status, 422, "{}", bad_terms.body);
+        bad_terms.assert_contains("kept override reason");
+        bad_terms.assert_contains(r#"value="whenever""#);
+        let override_fields = [
+            ("csrf_token", csrf.as_str()),
+            ("form", "override"),
+            ("override_terms", "net60"),
+            ("override_credit_limit", "10000.00"),
+            ("override_shift_days", ""),
+            ("override_reason", "Pays \"quarterly\" by cheque"),
+        ];
+        done(
+            &browser.post_form("/customers/BOLT/override", &override_fields),
+            "BOLT",
+        );
+        let page = browser.get("/customers/BOLT");
+        page.assert_contains("k-override");
+        page.assert_contains("Policy override (version 2): terms net60; credit limit 10000 — Pays &quot;quarterly&quot; by cheque");
+        let policy = browser.get("/api/v1/policy");
+        assert!(policy.body.contains("[[customer]]"), "{}", policy.body);
+        let twice = browser.post_form("/customers/BOLT/override", &override_fields);
+        assert_eq!(twice.status, 422, "{}", twice.body);
+
         // A portal link, shown to copy.
         let linked = browser.post_form("/customers/BOLT/portal-link", &[("csrf_token", &csrf)]);
         assert_eq!(linked.status, 200, "{}", linked.body);
