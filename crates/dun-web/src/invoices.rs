@@ -78,6 +78,28 @@ fn store_key(key: &str) -> String {
     }
 }
 
+/// A fresh key for one rendering of a form that writes: sent back as the
+/// idempotency key, so a form sent twice (a double click, a retry) posts
+/// once.
+fn form_key() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!(
+        "web-{nanos:x}-{:x}-{:x}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// The key a form carries, if it is a usable one.
+fn sent_key(key: &str) -> Option<String> {
+    let key = key.trim();
+    (key.starts_with("web-") && key.len() <= 100).then(|| key.to_string())
+}
+
 fn non_empty(text: &Option<String>) -> Option<String> {
     text.as_deref()
         .map(str::trim)
@@ -322,6 +344,7 @@ pub struct DraftForm {
     terms: String,
     override_reason: String,
     action: String,
+    form_key: String,
     lines: Vec<LineForm>,
 }
 
@@ -337,6 +360,7 @@ impl DraftForm {
                 "terms" => form.terms = value,
                 "override_reason" => form.override_reason = value,
                 "action" => form.action = value,
+                "form_key" => form.form_key = value,
                 "description" => columns[0].push(value),
                 "quantity" => columns[1].push(value),
                 "unit_price" => columns[2].push(value),
@@ -484,6 +508,7 @@ fn draft_page(
         form #invoice-form.stack method="post" action="/invoices/new"
             data-currency=(currency.code()) data-exponent=(currency.exponent()) {
             (ctx.csrf_field())
+            input type="hidden" name="form_key" value=(form.form_key);
             label for="customer" { "Customer (reference)" }
             input #customer type="text" name="customer" list="customer-list" value=(form.customer) required autocomplete="off";
             datalist #customer-list {
@@ -577,6 +602,7 @@ pub async fn new_form(
     read_page(&state, caller, move |store, p, ctx| {
         let mut form = DraftForm {
             issue_date: ctx.today.to_string(),
+            form_key: form_key(),
             lines: vec![LineForm::default(); START_ROWS],
             ..DraftForm::default()
         };
@@ -649,7 +675,8 @@ fn create_draft(
     draft
         .schedule()
         .map_err(|e| ApiError::invalid("lines", format!("{e}")))?;
-    Ok(store.create_invoice(p.org_id, &draft, None)?)
+    let key = sent_key(&form.form_key);
+    Ok(store.create_invoice(p.org_id, &draft, key.as_deref())?)
 }
 
 pub async fn new_submit(
@@ -709,8 +736,13 @@ pub async fn new_submit(
                         reason,
                         author: &author,
                     });
-                    let posted =
-                        store.issue_invoice(p.org_id, &format!("#{id}"), override_by, None)?;
+                    let key = sent_key(&submitted.form_key).map(|k| format!("{k}/issue"));
+                    let posted = store.issue_invoice(
+                        p.org_id,
+                        &format!("#{id}"),
+                        override_by,
+                        key.as_deref(),
+                    )?;
                     Ok(href(Some(&posted.number), id))
                 },
                 move |store, p, ctx, message| {
@@ -761,6 +793,8 @@ pub struct ActionForm {
     allocation: String,
     #[serde(default)]
     override_reason: String,
+    #[serde(default)]
+    form_key: String,
 }
 
 /// (which form, the message, what it held).
@@ -909,6 +943,7 @@ fn invoice_page(
                         (alert("issue"))
                         form.stack method="post" action=(format!("{link}/issue")) {
                             (ctx.csrf_field())
+                            input type="hidden" name="form_key" value=(form_key());
                             p.hint { "Issuing gives the invoice its number; it cannot be edited afterwards." }
                             label for="override_reason" { "Override reason " span.hint { "(only if the credit policy refuses)" } }
                             input #override_reason type="text" name="override_reason" value=(values("issue").override_reason);
@@ -920,6 +955,7 @@ fn invoice_page(
                         (alert("payment"))
                         form.stack method="post" action=(format!("{link}/payments")) {
                             (ctx.csrf_field())
+                            input type="hidden" name="form_key" value=(form_key());
                             label for="payment-amount" { "Amount (" (c.code()) ")" }
                             input #payment-amount type="text" inputmode="decimal" name="amount" required
                                 value=(if pay.amount.is_empty() { core_money::format_minor(v.open_minor, c) } else { pay.amount.clone() });
@@ -946,6 +982,7 @@ fn invoice_page(
                         (alert("credit_note"))
                         form.stack method="post" action=(format!("{link}/credit-notes")) {
                             (ctx.csrf_field())
+                            input type="hidden" name="form_key" value=(form_key());
                             label for="credit-amount" { "Amount (" (c.code()) ") " span.hint { "(empty: all that is open)" } }
                             input #credit-amount type="text" inputmode="decimal" name="amount" value=(values("credit_note").amount);
                             label for="credit-reason" { "Reason" }
@@ -956,6 +993,7 @@ fn invoice_page(
                         (alert("write_off"))
                         form.stack method="post" action=(format!("{link}/write-offs")) {
                             (ctx.csrf_field())
+                            input type="hidden" name="form_key" value=(form_key());
                             label for="writeoff-amount" { "Amount (" (c.code()) ") " span.hint { "(empty: all that is open)" } }
                             input #writeoff-amount type="text" inputmode="decimal" name="amount" value=(values("write_off").amount);
                             label for="writeoff-reason" { "Reason" }
@@ -968,6 +1006,7 @@ fn invoice_page(
                         (alert("void"))
                         form.stack method="post" action=(format!("{link}/void")) {
                             (ctx.csrf_field())
+                            input type="hidden" name="form_key" value=(form_key());
                             p.hint { "Only an invoice nothing has been applied to can be voided; otherwise issue a credit note." }
                             label for="void-reason" { "Reason" }
                             input #void-reason type="text" name="reason" required value=(values("void").reason);
@@ -1090,7 +1129,12 @@ pub async fn issue(
                 reason,
                 author: &author,
             });
-            let posted = store.issue_invoice(p.org_id, key, override_by, None)?;
+            let posted = store.issue_invoice(
+                p.org_id,
+                key,
+                override_by,
+                sent_key(&f.form_key).as_deref(),
+            )?;
             Ok(href(Some(&posted.number), posted.invoice_id))
         },
     )
@@ -1105,7 +1149,13 @@ pub async fn void(
 ) -> Response {
     action(state, caller, key, form, "void", |store, p, ctx, key, f| {
         let reason = reason_of(&f.reason)?;
-        store.void_invoice(p.org_id, key, ctx.today, &reason, None)?;
+        store.void_invoice(
+            p.org_id,
+            key,
+            ctx.today,
+            &reason,
+            sent_key(&f.form_key).as_deref(),
+        )?;
         page_of(store, p, key, ctx)
     })
     .await
@@ -1137,7 +1187,7 @@ fn reduce(
             date,
             reason,
         },
-        None,
+        sent_key(&f.form_key).as_deref(),
     )?;
     Ok(format!("{}#history", page_of(store, p, key, ctx)?))
 }
@@ -1228,7 +1278,7 @@ pub async fn payment(
                     reference,
                 },
                 &allocate,
-                None,
+                sent_key(&f.form_key).as_deref(),
             )?;
             Ok(format!("{}#history", href(v.number.as_deref(), v.id)))
         },

@@ -179,12 +179,16 @@ web_test!(
         // Nothing was saved by the refusals.
         assert!(browser.get("/invoices").body.contains("No invoices match."));
 
-        // Save and issue: to the invoice's page.
-        let issued = browser.post_form(
-            "/invoices/new",
-            &draft_fields(&csrf, "BOLT", &BOLTS, "issue"),
-        );
+        // Save and issue: to the invoice's page. The form sent twice (its
+        // key the same) makes one invoice.
+        let key = text_between(&form.body, r#"name="form_key" value=""#, "\"").to_string();
+        let mut fields = draft_fields(&csrf, "BOLT", &BOLTS, "issue");
+        fields.push(("form_key", &key));
+        let issued = browser.post_form("/invoices/new", &fields);
         assert_eq!(issued.status, 303, "{}", issued.body);
+        let again = browser.post_form("/invoices/new", &fields);
+        assert_eq!(again.status, 303, "{}", again.body);
+        assert_eq!(again.location, issued.location);
         let address = issued.location.clone().expect("the invoice's address");
         let number = address.trim_start_matches("/invoices/").to_string();
         let invoice = browser.get(&address);
@@ -240,6 +244,20 @@ web_test!(
         assert_eq!(paid.status, 303, "{}", paid.body);
         let invoice = browser.get(&address);
         assert_eq!(open_of(&invoice), "USD 500.00");
+        // A payment form sent twice records one payment.
+        let key = text_between(&invoice.body, r#"name="form_key" value=""#, "\"").to_string();
+        let twice = [
+            ("csrf_token", csrf.as_str()),
+            ("amount", "100.00"),
+            ("allocation", "this"),
+            ("form_key", &key),
+        ];
+        for _ in 0..2 {
+            let paid = browser.post_form(&format!("{address}/payments"), &twice);
+            assert_eq!(paid.status, 303, "{}", paid.body);
+        }
+        let invoice = browser.get(&address);
+        assert_eq!(open_of(&invoice), "USD 400.00");
         invoice.assert_contains(">partially paid<");
         let refused = browser.post_form(
             &format!("{address}/payments"),
@@ -253,6 +271,7 @@ web_test!(
         assert_eq!(refused.status, 422);
         refused.assert_contains("Amount: must be more than zero.");
         refused.assert_contains(r#"value="TRF-2""#);
+        // 100.00 more than is open: the invoice is paid, the rest is credit.
         let paid = browser.post_form(
             &format!("{address}/payments"),
             &[
@@ -265,6 +284,12 @@ web_test!(
         let invoice = browser.get(&address);
         assert_eq!(open_of(&invoice), "USD 0.00");
         invoice.assert_contains(">paid<");
+        let payments = browser.get("/api/v1/payments?customer=BOLT");
+        let payments: serde_json::Value = serde_json::from_str(&payments.body).unwrap();
+        assert_eq!(payments["items"].as_array().unwrap().len(), 3, "{payments}");
+        assert_eq!(payments["items"][0]["unallocated"], "100.00");
+        assert_eq!(payments["items"][1]["reference"], "");
+        assert_eq!(payments["items"][2]["reference"], "TRF-1");
         assert!(!invoice.body.contains("Record a payment"));
 
         // A credit note and a write-off on the second invoice.
