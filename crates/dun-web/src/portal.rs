@@ -291,6 +291,14 @@ fn portal_page(
             @if let Some(e) = &seller.email { " · " a href=(format!("mailto:{e}")) { (e) } }
             @if let Some(p) = &seller.phone { " · " (p) }
         }
+        @if !seller.address_lines.is_empty() || seller.city.is_some() {
+            address.muted {
+                @for line in &seller.address_lines { (line) ", " }
+                @if let Some(pc) = &seller.postcode { (pc) " " }
+                @if let Some(city) = &seller.city { (city) }
+                @if let Some(cc) = &seller.country_code { ", " (cc) }
+            }
+        }
         @match done {
             Some("promise") => p.notice.ok role="status" { "Thank you — your promise to pay is recorded. " (seller.name) " will see it straight away." },
             Some("dispute") => p.notice.ok role="status" { "Thank you — your dispute is recorded. " (seller.name) " will look into it and be in touch; reminders for that invoice stop meanwhile." },

@@ -205,6 +205,7 @@ portal_test!(
         portal.assert_contains("Bolt &amp; Nut Supplies");
         portal.assert_contains("Acme Tools");
         portal.assert_contains("ar@acme.example");
+        portal.assert_contains("1 Forge Lane, Springfield, US");
         portal.assert_contains(&format!(r#"data-invoice="{bolt}""#));
         portal.assert_contains("2026-01-05");
         portal.assert_contains("2026-02-04");
