@@ -557,5 +557,37 @@ web_test!(
         );
         assert_eq!(refused.status, 403, "{}", refused.body);
         assert!(!browser.get("/customers/BOLT").body.contains("viewer note"));
+
+        // A collector works the customer but may not change the policy.
+        let user = browser.post_json(
+            "/api/v1/users",
+            &csrf,
+            json!({"email": "cole@acme.example", "name": "Cole Collector", "password": PASSWORD, "role": "collector"}),
+        );
+        assert_eq!(user.status, 201, "{}", user.body);
+        let collector = server.browser();
+        let signed = collector.post_form(
+            "/sign-in",
+            &[("email", "cole@acme.example"), ("password", PASSWORD)],
+        );
+        assert_eq!(signed.status, 303, "{}", signed.body);
+        let page = collector.get("/customers/BOLT");
+        page.assert_contains(r#"action="/customers/BOLT/notes""#);
+        assert!(!page.body.contains(r#"action="/customers/BOLT/override""#));
+        page.assert_contains("Only an owner can");
+        let refused = collector.post_form(
+            "/customers/BOLT/override",
+            &[
+                ("csrf_token", &page.csrf()),
+                ("form", "override"),
+                ("override_terms", "net90"),
+                ("override_reason", "collector tries"),
+            ],
+        );
+        assert_eq!(refused.status, 403, "{}", refused.body);
+        assert!(!browser
+            .get("/customers/BOLT")
+            .body
+            .contains("collector tries"));
     }
 );
