@@ -17,6 +17,21 @@
   if (!form || typeof BigInt !== "function") return;
   var exponent = parseInt(form.getAttribute("data-exponent") || "2", 10);
   var code = form.getAttribute("data-currency") || "";
+  // Currencies whose minor unit is not the cent: "JPY:0 BHD:3 …".
+  var exponents = {};
+  (form.getAttribute("data-exponents") || "").split(" ").forEach(function (pair) {
+    var parts = pair.split(":");
+    if (parts.length === 2) exponents[parts[0]] = parseInt(parts[1], 10);
+  });
+
+  // The currency typed in #currency, if it is a code; else the page's.
+  function currency() {
+    var input = document.getElementById("currency");
+    var typed = input && input.value ? input.value.trim().toUpperCase() : "";
+    if (!/^[A-Z]{3}$/.test(typed)) return;
+    code = typed;
+    exponent = Object.prototype.hasOwnProperty.call(exponents, typed) ? exponents[typed] : 2;
+  }
 
   // dun_core::money::parse_scaled for non-negative numbers; null if not one.
   function parseScaled(text, scale) {
@@ -82,6 +97,7 @@
   }
 
   function recompute() {
+    currency();
     var subtotal = 0n, tax = 0n;
     var rows = form.querySelectorAll("tr[data-line]");
     for (var i = 0; i < rows.length; i++) {

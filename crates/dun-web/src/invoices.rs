@@ -345,6 +345,7 @@ pub struct DraftForm {
     override_reason: String,
     action: String,
     form_key: String,
+    currency: String,
     lines: Vec<LineForm>,
 }
 
@@ -361,6 +362,7 @@ impl DraftForm {
                 "override_reason" => form.override_reason = value,
                 "action" => form.action = value,
                 "form_key" => form.form_key = value,
+                "currency" => form.currency = value,
                 "description" => columns[0].push(value),
                 "quantity" => columns[1].push(value),
                 "unit_price" => columns[2].push(value),
@@ -416,6 +418,37 @@ fn parse_line(n: usize, l: &LineForm, currency: Currency) -> Result<InvoiceLine,
     };
     InvoiceLine::new(l.description.trim(), quantity, price, tax)
         .map_err(|e| ApiError::invalid(format!("lines[{}]", n - 1), format!("Line {n}: {e}.")))
+}
+
+/// The form's currency: the organisation's unless another code is typed.
+fn form_currency(form: &DraftForm, ctx: &Ctx) -> Result<Currency, ApiError> {
+    match form.currency.trim() {
+        "" => Ok(ctx.currency),
+        code => Currency::parse(&code.to_ascii_uppercase())
+            .map_err(|e| ApiError::invalid("currency", format!("Currency: {e}."))),
+    }
+}
+
+/// The currencies whose minor unit is not the cent, as "JPY:0 BHD:3 …",
+/// for the live totals of an invoice in another currency.
+fn exponents() -> &'static str {
+    static TEXT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    TEXT.get_or_init(|| {
+        let mut out = Vec::new();
+        for a in b'A'..=b'Z' {
+            for b in b'A'..=b'Z' {
+                for c in b'A'..=b'Z' {
+                    let code = String::from_utf8(vec![a, b, c]).unwrap_or_default();
+                    if let Ok(currency) = Currency::parse(&code) {
+                        if currency.exponent() != 2 {
+                            out.push(format!("{code}:{}", currency.exponent()));
+                        }
+                    }
+                }
+            }
+        }
+        out.join(" ")
+    })
 }
 
 /// The rows that are not blank, as lines; the first problem otherwise.
@@ -497,7 +530,8 @@ fn draft_page(
     message: Option<&str>,
 ) -> Result<Markup, ApiError> {
     let customers = customer_options(store, p, ctx)?;
-    let currency = ctx.currency;
+    // Shown in the organisation's currency while the typed one is unknown.
+    let currency = form_currency(form, ctx).unwrap_or(ctx.currency);
     let (per_line, sums) = form_totals(form, currency);
     let body = html! {
         p.crumbs { a href="/invoices" { "Invoices" } " / new" }
@@ -506,7 +540,7 @@ fn draft_page(
             p.notice.bad role="alert" { (message) }
         }
         form #invoice-form.stack method="post" action="/invoices/new"
-            data-currency=(currency.code()) data-exponent=(currency.exponent()) {
+            data-currency=(currency.code()) data-exponent=(currency.exponent()) data-exponents=(exponents()) {
             (ctx.csrf_field())
             input type="hidden" name="form_key" value=(form.form_key);
             label for="customer" { "Customer (reference)" }
@@ -518,10 +552,12 @@ fn draft_page(
             }
             label for="issue_date" { "Issue date" }
             input #issue_date type="date" name="issue_date" value=(form.issue_date);
+            label for="currency" { "Currency" }
+            input #currency type="text" name="currency" value=(if form.currency.is_empty() { currency.code() } else { form.currency.as_str() }) size="4" maxlength="3" autocapitalize="characters";
             label for="terms" { "Terms " span.hint { "(e.g. net30, eom15, due_on_receipt; empty: the customer's)" } }
             input #terms type="text" name="terms" value=(form.terms);
             fieldset {
-                legend { "Lines (" (currency.code()) ")" }
+                legend { "Lines" }
                 div.scroll tabindex="0" {
                     table.data.lines {
                         thead { tr {
@@ -662,10 +698,11 @@ fn create_draft(
         "" => customer.terms.clone(),
         t => Terms::parse(t).map_err(|e| ApiError::invalid("terms", format!("Terms: {e}.")))?,
     };
-    let lines = parse_lines(form, ctx.currency)?;
+    let currency = form_currency(form, ctx)?;
+    let lines = parse_lines(form, currency)?;
     let draft = InvoiceDraft {
         customer_id: customer.id,
-        currency: ctx.currency,
+        currency,
         issue_date,
         terms,
         description: String::new(),
@@ -697,7 +734,10 @@ pub async fn new_submit(
                 let problem = if adding {
                     None
                 } else {
-                    parse_lines(&form, ctx.currency).err().map(|e| e.detail)
+                    form_currency(&form, ctx)
+                        .and_then(|c| parse_lines(&form, c))
+                        .err()
+                        .map(|e| e.detail)
                 };
                 let status = if problem.is_some() {
                     StatusCode::UNPROCESSABLE_ENTITY

@@ -147,6 +147,21 @@ web_test!(
         totals.assert_contains(r#"id="total"><strong>USD 627.00<"#);
         totals.assert_contains(r#"id="line-0-total">USD 612.00<"#);
 
+        // Another currency: its own minor unit (JPY has none), half-even.
+        let yen = [("Washers", "2.5", "101", "10")];
+        let mut fields = draft_fields(&csrf, "BOLT", &yen, "totals");
+        fields.push(("currency", "jpy"));
+        let totals = browser.post_form("/invoices/new", &fields);
+        assert_eq!(totals.status, 200, "{}", totals.body);
+        totals.assert_contains(r#"id="subtotal">JPY 252<"#);
+        totals.assert_contains(r#"id="total"><strong>JPY 277<"#);
+        totals.assert_contains(r#"name="currency" value="jpy""#);
+        let mut fields = draft_fields(&csrf, "BOLT", &yen, "draft");
+        fields.push(("currency", "XYZ"));
+        let refused = browser.post_form("/invoices/new", &fields);
+        assert_eq!(refused.status, 422, "{}", refused.body);
+        refused.assert_contains("Currency: 'XYZ' is not an ISO 4217 currency code");
+
         // Refusals keep every value and say what to fix.
         let bad = [("Hex bolts", "abc", "42.50", "20")];
         let refused =
@@ -439,6 +454,26 @@ web_test!(
             &[("csrf_token", &forms_csrf), ("reason", "no")],
         );
         assert_eq!(refused.status, 403, "{}", refused.body);
+
+        // A payment on the current invoice, allocated oldest due first:
+        // the late one is paid first, the rest goes to the current one.
+        let paid = browser.post_form(
+            &format!("/invoices/{current}/payments"),
+            &[
+                ("csrf_token", csrf.as_str()),
+                ("amount", "15.00"),
+                ("allocation", "oldest_due_first"),
+            ],
+        );
+        assert_eq!(paid.status, 303, "{}", paid.body);
+        assert_eq!(
+            open_of(&browser.get(&format!("/invoices/{late}"))),
+            "USD 0.00"
+        );
+        assert_eq!(
+            open_of(&browser.get(&format!("/invoices/{current}"))),
+            "USD 15.00"
+        );
     }
 );
 
