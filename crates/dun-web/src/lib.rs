@@ -20,6 +20,7 @@ mod customer_new;
 mod customers;
 mod dashboard;
 mod invoices;
+mod invoices_form;
 mod layout;
 mod policy;
 mod portal;
