@@ -39,6 +39,7 @@ pub mod plans;
 pub mod policies;
 pub mod portal;
 pub mod web_invoices;
+pub mod web_reports;
 pub mod records;
 pub mod recurring;
 pub mod statement_schedules;

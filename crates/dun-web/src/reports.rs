@@ -7,19 +7,23 @@
 //! ending on its date, a month apart). Detail lists are paged.
 
 use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use dun_core::aging::{AgingItem, AgingReport};
+use dun_core::aging::{AgingEdges, AgingItem, AgingReport};
 use dun_core::figures::Figure;
 use dun_core::{money as core_money, Currency, Date};
 use dun_server::app::{AppState, Caller, Need};
 use dun_server::problem::ApiError;
 use dun_server::wire;
 use dun_store::aging::CustomerName;
+use dun_store::figures::TrendPoint;
+use dun_store::Store;
 use maud::{html, Markup};
 use serde::Deserialize;
 
@@ -32,6 +36,129 @@ const PAGE_ROWS: usize = 50;
 pub const FIGURE_DAYS: u32 = 30;
 pub const FIGURE_POINTS: u32 = 12;
 pub const FIGURE_STEP: u32 = 30;
+
+/// Pages that read the whole book (the aging, the figures, the worklist's
+/// ranking) keep their last few results in memory, keyed by the database,
+/// the organisation, the date, what was asked and the book's
+/// [`PageMark`](dun_store::web_reports::PageMark): a new entry, task, run,
+/// customer, timeline entry or policy version anywhere makes a new key.
+/// Entries also expire after [`CACHE_TTL`] (an edit in place, such as a
+/// customer renamed, moves no mark).
+pub(crate) struct PageCache<K, V> {
+    items: Mutex<Vec<(K, Instant, Arc<V>)>>,
+}
+
+/// How long a cached result is used.
+const CACHE_TTL: Duration = Duration::from_secs(60);
+/// Results each cache keeps.
+const CACHE_ENTRIES: usize = 4;
+
+impl<K: PartialEq + Clone, V> PageCache<K, V> {
+    pub(crate) const fn new() -> PageCache<K, V> {
+        PageCache {
+            items: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The cached value for `key`, or `make`'s (kept for next time).
+    pub(crate) fn get_or_make<E>(
+        &self,
+        key: K,
+        make: impl FnOnce() -> Result<V, E>,
+    ) -> Result<Arc<V>, E> {
+        let now = Instant::now();
+        if let Ok(mut items) = self.items.lock() {
+            items.retain(|(_, at, _)| now.duration_since(*at) < CACHE_TTL);
+            if let Some((_, _, v)) = items.iter().find(|(k, _, _)| *k == key) {
+                return Ok(Arc::clone(v));
+            }
+        }
+        let value = Arc::new(make()?);
+        if let Ok(mut items) = self.items.lock() {
+            items.retain(|(k, _, _)| *k != key);
+            if items.len() >= CACHE_ENTRIES {
+                items.remove(0);
+            }
+            items.push((key, now, Arc::clone(&value)));
+        }
+        Ok(value)
+    }
+}
+
+/// (database, organisation, as of, edges, per invoice, ledger and customer marks).
+type AgingKey = (String, i64, i32, String, bool, i64, i64);
+/// (database, organisation, as of, ledger mark).
+type TrendKey = (String, i64, i32, i64);
+
+/// The aging as of a day, with its detail rows sorted as the API lists them.
+struct Aging {
+    report: AgingReport,
+    names: BTreeMap<i64, CustomerName>,
+    customers: Vec<(String, String, Currency, Vec<i64>)>,
+    invoices: Vec<(String, AgingItem)>,
+}
+
+static AGING: PageCache<AgingKey, Aging> = PageCache::new();
+static TREND: PageCache<TrendKey, Vec<TrendPoint>> = PageCache::new();
+
+fn aging_of(
+    store: &mut Store,
+    database: &str,
+    org_id: i64,
+    as_of: Date,
+    edges: &AgingEdges,
+    per_invoice: bool,
+) -> Result<Arc<Aging>, ApiError> {
+    let mark = store.page_mark(org_id)?;
+    let key = (
+        database.to_string(),
+        org_id,
+        as_of.day_number(),
+        edges.to_string(),
+        per_invoice,
+        mark.ledger_entry,
+        mark.customer,
+    );
+    AGING.get_or_make(key, || {
+        let (report, names) = store.aging(org_id, as_of, edges, per_invoice)?;
+        let customers = customer_rows(&report, &names);
+        let invoices = invoice_rows(&report, &names)
+            .into_iter()
+            .map(|(r, i)| (r, i.clone()))
+            .collect();
+        Ok::<_, ApiError>(Aging {
+            report,
+            names,
+            customers,
+            invoices,
+        })
+    })
+}
+
+fn trend_of(
+    store: &mut Store,
+    database: &str,
+    org_id: i64,
+    as_of: Date,
+) -> Result<Arc<Vec<TrendPoint>>, ApiError> {
+    let mark = store.page_mark(org_id)?;
+    let key = (
+        database.to_string(),
+        org_id,
+        as_of.day_number(),
+        mark.ledger_entry,
+    );
+    TREND.get_or_make(key, || {
+        store
+            .figures_trend(org_id, as_of, FIGURE_DAYS, FIGURE_POINTS, FIGURE_STEP)
+            .map_err(|e| match e {
+                dun_store::StoreError::Invalid(m) => {
+                    ApiError::invalid("as_of", format!("as_of: {m}"))
+                }
+                other => other.into(),
+            })
+    })
+}
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -178,6 +305,7 @@ pub async fn show(
     caller: Result<Caller, ApiError>,
     Query(query): Query<ReportQuery>,
 ) -> Response {
+    let database = state.config.database_url.clone();
     read_page(&state, caller, move |store, p, ctx| {
         let as_of = as_of(&query, ctx)?;
         let detail = match Detail::parse(query.detail.as_deref())? {
@@ -185,18 +313,14 @@ pub async fn show(
             d => d,
         };
         let page_no = page_no(&query)?;
-        let (report, names) = store.aging(p.org_id, as_of, &ctx.edges, detail == Detail::Invoices)?;
+        let aging = aging_of(store, &database, p.org_id, as_of, &ctx.edges, detail == Detail::Invoices)?;
+        let report = &aging.report;
         let labels = report.edges.labels();
         let totals = report.totals();
-        let trend = store
-            .figures_trend(p.org_id, as_of, FIGURE_DAYS, FIGURE_POINTS, FIGURE_STEP)
-            .map_err(|e| match e {
-                dun_store::StoreError::Invalid(m) => ApiError::invalid("as_of", format!("as_of: {m}")),
-                other => other.into(),
-            })?;
+        let trend = trend_of(store, &database, p.org_id, as_of)?;
         let offset = page_no.saturating_mul(PAGE_ROWS);
-        let customers = if detail == Detail::Customers { customer_rows(&report, &names) } else { Vec::new() };
-        let invoices = if detail == Detail::Invoices { invoice_rows(&report, &names) } else { Vec::new() };
+        let customers: &[_] = if detail == Detail::Customers { &aging.customers } else { &[] };
+        let invoices: &[_] = if detail == Detail::Invoices { &aging.invoices } else { &[] };
         let total_rows = customers.len().max(invoices.len());
         let more = total_rows > offset + PAGE_ROWS;
         // Currencies with figures, home currency first.
@@ -380,11 +504,8 @@ fn plain(amount_minor: i64, currency: Currency) -> String {
 
 /// The aging as CSV: a header row, then the summary (per currency), the
 /// customers, or the invoices; amounts as plain decimals.
-fn aging_csv_text(
-    report: &AgingReport,
-    names: &BTreeMap<i64, CustomerName>,
-    detail: Detail,
-) -> String {
+fn aging_csv_text(aging: &Aging, detail: Detail) -> String {
+    let (report, names) = (&aging.report, &aging.names);
     let labels = report.edges.labels();
     let mut out = String::new();
     match detail {
@@ -409,7 +530,7 @@ fn aging_csv_text(
             header.extend(labels.iter().cloned());
             header.push("total".into());
             csv_line(&mut out, &header);
-            for (reference, name, currency, amounts) in customer_rows(report, names) {
+            for (reference, name, currency, amounts) in aging.customers.iter().cloned() {
                 let mut line = vec![reference, name, currency.code().to_string()];
                 line.extend(amounts.iter().map(|a| plain(*a, currency)));
                 line.push(plain(amounts.iter().sum(), currency));
@@ -431,11 +552,11 @@ fn aging_csv_text(
                 ]
                 .map(String::from),
             );
-            for (reference, item) in invoice_rows(report, names) {
+            for (reference, item) in &aging.invoices {
                 csv_line(
                     &mut out,
                     &[
-                        reference,
+                        reference.clone(),
                         name(names, item.customer_id),
                         item.number.clone(),
                         item.due_date.to_string(),
@@ -459,14 +580,21 @@ pub async fn aging_csv(
     let Ok(caller) = caller else {
         return crate::see_other("/sign-in");
     };
+    let database = state.config.database_url.clone();
     let made = state
         .as_caller(caller, Need::Read, move |store, p| {
             let ctx = Ctx::load(store, p)?;
             let as_of = as_of(&query, &ctx)?;
             let detail = Detail::parse(query.detail.as_deref())?;
-            let (report, names) =
-                store.aging(p.org_id, as_of, &ctx.edges, detail == Detail::Invoices)?;
-            Ok((as_of, aging_csv_text(&report, &names, detail)))
+            let aging = aging_of(
+                store,
+                &database,
+                p.org_id,
+                as_of,
+                &ctx.edges,
+                detail == Detail::Invoices,
+            )?;
+            Ok((as_of, aging_csv_text(&aging, detail)))
         })
         .await;
     match made {

@@ -16,12 +16,14 @@ use axum::{Form, Router};
 use dun_server::app::{AppState, Caller, Need};
 use dun_server::problem::ApiError;
 use dun_store::accounts::{Principal, Role};
+use dun_store::web_reports::PageMark;
 use dun_store::worklist::{WorklistRow, WORKLIST_LIMIT_MAX};
 use dun_store::Store;
 use maud::{html, Markup};
 use serde::Deserialize;
 
 use crate::layout::{encode, money, page, status_class, words, Ctx};
+use crate::reports::PageCache;
 use crate::{read_page, submit};
 
 /// Tasks one page shows.
@@ -79,7 +81,12 @@ pub fn routes() -> Router<AppState> {
 /// A refused outcome to show beside its task: (task id, message, text typed).
 type Refusal<'a> = (i64, &'a str, &'a str);
 
+/// (database, organisation, day, the book's mark).
+type RankedKey = (String, i64, i32, PageMark);
+static RANKED: PageCache<RankedKey, Vec<WorklistRow>> = PageCache::new();
+
 fn worklist_page(
+    database: &str,
     store: &mut Store,
     p: &Principal,
     ctx: &Ctx,
@@ -94,18 +101,18 @@ fn worklist_page(
         })?,
     };
     let offset = page_no.saturating_mul(PAGE_ROWS);
-    // The store ranks every open task and keeps the first `limit`; without
-    // a filter only as many as this page needs (+1 to know of a next page).
-    let limit = if kind.is_some() {
-        WORKLIST_LIMIT_MAX
-    } else {
-        ((offset + PAGE_ROWS + 1) as i64).min(WORKLIST_LIMIT_MAX)
-    };
-    let ranked = store.worklist(p.org_id, ctx.today, limit)?;
+    // The store ranks every open task and keeps the first
+    // `WORKLIST_LIMIT_MAX`; the ranking is kept until the book moves.
+    let mark = store.page_mark(p.org_id)?;
+    let key = (database.to_string(), p.org_id, ctx.today.day_number(), mark);
+    let ranked = RANKED.get_or_make(key, || {
+        store.worklist(p.org_id, ctx.today, WORKLIST_LIMIT_MAX)
+    })?;
     let matching: Vec<(usize, WorklistRow)> = ranked
-        .into_iter()
+        .iter()
         .enumerate()
         .filter(|(_, r)| kind.as_deref().is_none_or(|k| r.task_kind == k))
+        .map(|(i, r)| (i, r.clone()))
         .collect();
     let more = matching.len() > offset + PAGE_ROWS;
     let rows: Vec<(usize, WorklistRow)> =
@@ -261,8 +268,12 @@ pub async fn show(
     caller: Result<Caller, ApiError>,
     Query(query): Query<WorklistQuery>,
 ) -> Response {
+    let database = state.config.database_url.clone();
     read_page(&state, caller, move |store, p, ctx| {
-        Ok((StatusCode::OK, worklist_page(store, p, ctx, &query, None)?))
+        Ok((
+            StatusCode::OK,
+            worklist_page(&database, store, p, ctx, &query, None)?,
+        ))
     })
     .await
 }
@@ -292,6 +303,7 @@ pub async fn done(
     Form(form): Form<DoneForm>,
 ) -> Response {
     let (submitted, for_page) = (form.clone(), form);
+    let database = state.config.database_url.clone();
     submit(
         &state,
         caller,
@@ -319,6 +331,7 @@ pub async fn done(
                 done: None,
             };
             worklist_page(
+                &database,
                 store,
                 p,
                 ctx,

@@ -69,7 +69,7 @@ fn cell(bucket: &str, amount: &str) -> String {
 
 web_test!(
     fn aging_as_of_two_dates_and_its_csv(server: &TestServer) {
-        let (browser, _csrf, bolt, zed) = book(server);
+        let (browser, csrf, bolt, zed) = book(server);
 
         let early = browser.get("/reports?as_of=2026-02-04");
         assert_eq!(early.status, 200, "{}", early.body);
@@ -143,6 +143,22 @@ web_test!(
         assert_eq!(
             csv.header("content-disposition"),
             Some("attachment; filename=aging-2026-02-04.csv")
+        );
+
+        // A payment moves the figures at once (nothing stale is shown).
+        let paid = browser.post_json(
+            "/api/v1/payments",
+            &csrf,
+            json!({"customer": "ZED", "received_date": "2026-03-05", "amount": "100.00", "method": "card"}),
+        );
+        assert_eq!(paid.status, 201, "{}", paid.body);
+        let after = browser.get("/reports?as_of=2026-03-10&detail=customers");
+        after.assert_contains(&cell("1-30", "USD 0.00"));
+        after.assert_contains(&cell("total", "USD 627.00"));
+        let csv = browser.get("/reports/aging.csv?as_of=2026-03-10&detail=summary");
+        assert_eq!(
+            csv.body,
+            "currency,current,1-30,31-60,61-90,90+,total\r\nUSD,0.00,0.00,627.00,0.00,0.00,627.00\r\n"
         );
 
         // Signed out: no CSV.
