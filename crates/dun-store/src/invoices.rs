@@ -516,15 +516,37 @@ impl Store {
                 )))
             }
         };
+        // Newest first is id order, read backwards through
+        // `invoices_by_org` or, for one customer, `invoices_by_customer`
+        // (migration 0010); a customer is looked up first so the index, not
+        // a join on every invoice, narrows the rows.
+        let mut tx = self.conn().read_transaction()?;
+        let customer_id = match filter.customer_ref.as_deref() {
+            Some(reference) => {
+                let found = tx.query_opt(
+                    "SELECT id FROM customers WHERE org_id = $1 AND ref = $2",
+                    params![org_id, reference],
+                    |r| r.i64(0),
+                )?;
+                match found {
+                    Some(id) => id,
+                    None => return Ok(Vec::new()),
+                }
+            }
+            None => 0,
+        };
+        let customer_condition = if customer_id == 0 {
+            "CAST($2 AS BIGINT) = 0"
+        } else {
+            "i.customer_id = $2"
+        };
         let sql = format!(
             "SELECT i.id, i.number, c.ref, i.currency, i.issue_date, i.due_date, i.total_minor, i.open_minor, i.status
              FROM invoices i JOIN customers c ON c.id = i.customer_id AND c.org_id = i.org_id
-             WHERE i.org_id = $1 AND ($2 = '' OR c.ref = $2) AND i.issue_date <= $3 AND {status_condition}
+             WHERE i.org_id = $1 AND {customer_condition} AND i.issue_date <= $3 AND {status_condition}
              ORDER BY i.id DESC LIMIT $4"
         );
-        let customer = filter.customer_ref.as_deref().unwrap_or("");
-        let mut tx = self.conn().read_transaction()?;
-        tx.query(&sql, params![org_id, customer, as_of, limit], |r| {
+        tx.query(&sql, params![org_id, customer_id, as_of, limit], |r| {
             let status = r.string(8)?;
             let open = r.i64(7)?;
             let total = r.i64(6)?;

@@ -66,6 +66,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0009_http_idempotency.sql"),
         postgres: include_str!("migrations/postgres/0009_http_idempotency.sql"),
     },
+    Migration {
+        version: 10,
+        name: "invoice_lists",
+        sqlite: include_str!("migrations/sqlite/0010_invoice_lists.sql"),
+        postgres: include_str!("migrations/postgres/0010_invoice_lists.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
