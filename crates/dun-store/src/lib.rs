@@ -41,6 +41,7 @@ pub mod portal;
 pub mod web_invoices;
 pub mod web_reports;
 pub mod records;
+pub mod revision;
 pub mod recurring;
 pub mod statement_schedules;
 pub mod statements;

@@ -12,34 +12,35 @@ use dun_server::app::{AppState, Caller};
 use dun_server::problem::ApiError;
 use maud::{html, Markup};
 
+use crate::dashboard_cache::{self, PERIOD_DAYS, TREND_POINTS};
 use crate::layout::{encode, grouped, money, page, status_class, words};
 use crate::{charts, read_page};
 
-/// Days the figures cover.
-const PERIOD_DAYS: u32 = 90;
-/// Points of the trend, a month apart.
-const TREND_POINTS: u32 = 12;
-const TREND_STEP_DAYS: u32 = 30;
 /// Lines of the run preview shown.
 const RUN_LINES: usize = 8;
 /// Worklist rows shown.
 const WORKLIST_ROWS: i64 = 5;
 
 pub async fn show(State(state): State<AppState>, caller: Result<Caller, ApiError>) -> Response {
-    read_page(&state, caller, |store, p, ctx| {
+    let runtime = tokio::runtime::Handle::current();
+    let for_refresh = state.clone();
+    let database = state.config.database_url.clone();
+    read_page(&state, caller, move |store, p, ctx| {
         let today = ctx.today;
-        let (aging, _) = store.aging(p.org_id, today, &ctx.edges, false)?;
+        let org_id = p.org_id;
+        let edges = ctx.edges.clone();
+        let (heavy, stale) = dashboard_cache::get(
+            store,
+            &database,
+            org_id,
+            today,
+            &ctx.edges,
+            dashboard_cache::SLOW_MS,
+            || dashboard_cache::refresh_in_background(runtime, for_refresh, org_id, today, edges),
+        )?;
+        let (aging, figures, trend, run) = (&heavy.aging, &heavy.figures, &heavy.trend, &heavy.run);
         let labels = aging.edges.labels();
         let totals = aging.totals();
-        let figures = store.figures(p.org_id, today, PERIOD_DAYS)?;
-        let trend = store.figures_trend(
-            p.org_id,
-            today,
-            PERIOD_DAYS,
-            TREND_POINTS,
-            TREND_STEP_DAYS,
-        )?;
-        let run = store.run_collections(p.org_id, today, false)?;
         let worklist = store.worklist(p.org_id, today, WORKLIST_ROWS)?;
 
         let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
@@ -60,7 +61,12 @@ pub async fn show(State(state): State<AppState>, caller: Result<Caller, ApiError
 
         let body = html! {
             h1 { "Dashboard" }
-            p.muted { "As of " (today) " (" (ctx.timezone) ")" }
+            p.muted {
+                "As of " (today) " (" (ctx.timezone) ")"
+                @if stale {
+                    " · figures computed at " (heavy.computed_at) "; newer ones are being computed — reload in a moment"
+                }
+            }
             section aria-labelledby="owed" {
                 h2 #owed { "Receivable" }
                 @if totals.is_empty() {
@@ -113,7 +119,7 @@ pub async fn show(State(state): State<AppState>, caller: Result<Caller, ApiError
                             th.num scope="col" { "Credit sales" }
                         } }
                         tbody {
-                            @for f in &figures {
+                            @for f in figures {
                                 tr {
                                     th scope="row" { (f.currency.code()) }
                                     td.num { (figure(f.dso, " days")) }

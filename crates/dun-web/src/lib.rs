@@ -19,6 +19,7 @@ mod customer_actions;
 mod customer_new;
 mod customers;
 mod dashboard;
+pub mod dashboard_cache;
 mod invoices;
 mod invoices_form;
 mod layout;

@@ -1,0 +1,203 @@
+//! The dashboard's heavy parts — the aging, the figures of the last 90
+//! days, their year of trend and today's run preview — kept per
+//! organisation between page views.
+//!
+//! On a 1,000,000-invoice book those take seconds (the trend reads a year
+//! of entries; the preview decides the whole run), while the page must
+//! answer in milliseconds. They are kept with the [`BookRevision`] they were
+//! computed at and reused while it has not moved, for at most
+//! [`FRESH_FOR`]. When the book has moved:
+//! - if computing them took under [`SLOW_MS`] (every small book), they are
+//!   computed again before the page answers: the page always shows the
+//!   book as it is;
+//! - if it took longer, the page answers at once with what was computed,
+//!   saying when, while one refresh runs in the background
+//!   (stale-while-revalidate); the next view shows the new figures.
+//!
+//! A new day always recomputes before answering (yesterday's preview is not
+//! today's). The cache is per process (each process of a shared
+//! PostgreSQL keeps its own) and keyed by database and organisation, so two
+//! servers in one process (as in the tests) never see each other's.
+
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
+use std::time::{Duration, Instant};
+
+use dun_core::aging::{AgingEdges, AgingReport};
+use dun_core::Date;
+use dun_server::app::AppState;
+use dun_server::problem::ApiError;
+use dun_store::collections::RunOutcome;
+use dun_store::figures::TrendPoint;
+use dun_store::revision::BookRevision;
+use dun_store::Store;
+
+/// Days the figures cover.
+pub const PERIOD_DAYS: u32 = 90;
+/// Points of the trend, a month apart.
+pub const TREND_POINTS: u32 = 12;
+pub const TREND_STEP_DAYS: u32 = 30;
+/// Longest a kept computation is used without recomputing, even when the
+/// book's revision has not moved (edits in place do not move it).
+pub const FRESH_FOR: Duration = Duration::from_secs(10 * 60);
+/// A computation taking this long or longer is refreshed in the background rather
+/// than while the owner waits, in ms.
+pub const SLOW_MS: u64 = 250;
+/// Organisations kept at most (the oldest computation goes first).
+const ORGS_MAX: usize = 256;
+
+/// What the dashboard computes from the whole book.
+pub struct Heavy {
+    pub aging: AgingReport,
+    pub figures: Vec<dun_core::figures::Figures>,
+    pub trend: Vec<TrendPoint>,
+    pub run: RunOutcome,
+    /// When it was computed (UTC, `HH:MM`), to say so on a stale page.
+    pub computed_at: String,
+    pub compute_ms: u64,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Key {
+    today: Date,
+    revision: BookRevision,
+}
+
+struct Slot {
+    key: Key,
+    heavy: Arc<Heavy>,
+    made: Instant,
+    refreshing: bool,
+}
+
+/// Where a book lives: the database's address and the organisation.
+type Book = (String, i64);
+
+static SLOTS: LazyLock<Mutex<HashMap<Book, Slot>>> = LazyLock::new(|| Mutex::new(HashMap::new()));
+
+fn slots() -> std::sync::MutexGuard<'static, HashMap<Book, Slot>> {
+    // A panic while holding the lock leaves plain data behind; use it.
+    SLOTS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Computes the heavy parts as of `today`.
+pub fn compute(
+    store: &mut Store,
+    org_id: i64,
+    today: Date,
+    edges: &AgingEdges,
+) -> Result<Heavy, ApiError> {
+    let started = Instant::now();
+    let (aging, _) = store.aging(org_id, today, edges, false)?;
+    let figures = store.figures(org_id, today, PERIOD_DAYS)?;
+    let trend = store.figures_trend(org_id, today, PERIOD_DAYS, TREND_POINTS, TREND_STEP_DAYS)?;
+    let run = store.run_collections(org_id, today, false)?;
+    let now = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC);
+    Ok(Heavy {
+        aging,
+        figures,
+        trend,
+        run,
+        computed_at: format!("{:02}:{:02} UTC", now.hour(), now.minute()),
+        compute_ms: started.elapsed().as_millis() as u64,
+    })
+}
+
+fn keep(book: Book, key: Key, heavy: Arc<Heavy>) {
+    let mut slots = slots();
+    if slots.len() >= ORGS_MAX && !slots.contains_key(&book) {
+        if let Some(oldest) = slots
+            .iter()
+            .min_by_key(|(_, s)| s.made)
+            .map(|(b, _)| b.clone())
+        {
+            slots.remove(&oldest);
+        }
+    }
+    slots.insert(
+        book,
+        Slot {
+            key,
+            heavy,
+            made: Instant::now(),
+            refreshing: false,
+        },
+    );
+}
+
+/// The heavy parts for `org_id` of the database at `database` today, and
+/// whether they are from before the book's latest change (a refresh is
+/// then under way). `refresh` is called at most once per stale period, to
+/// start the background refresh.
+pub fn get(
+    store: &mut Store,
+    database: &str,
+    org_id: i64,
+    today: Date,
+    edges: &AgingEdges,
+    slow_ms: u64,
+    refresh: impl FnOnce(),
+) -> Result<(Arc<Heavy>, bool), ApiError> {
+    let key = Key {
+        today,
+        revision: store.book_revision(org_id)?,
+    };
+    let book = (database.to_string(), org_id);
+    {
+        let mut slots = slots();
+        if let Some(slot) = slots.get_mut(&book) {
+            let expired = slot.made.elapsed() > FRESH_FOR;
+            if slot.key == key && !expired {
+                return Ok((slot.heavy.clone(), false));
+            }
+            if slot.key.today == today && slot.heavy.compute_ms >= slow_ms {
+                if !slot.refreshing {
+                    slot.refreshing = true;
+                    refresh();
+                }
+                return Ok((slot.heavy.clone(), true));
+            }
+        }
+    }
+    let heavy = Arc::new(compute(store, org_id, today, edges)?);
+    keep(book, key, heavy.clone());
+    Ok((heavy, false))
+}
+
+/// Recomputes `org_id`'s heavy parts on a pooled connection, off the
+/// request; on failure the old ones stay and the next view tries again.
+pub fn refresh_in_background(
+    runtime: tokio::runtime::Handle,
+    state: AppState,
+    org_id: i64,
+    today: Date,
+    edges: AgingEdges,
+) {
+    let book = (state.config.database_url.clone(), org_id);
+    let failed = book.clone();
+    runtime.spawn(async move {
+        let done = state
+            .pool
+            .run(move |store| {
+                let key = Key {
+                    today,
+                    revision: store.book_revision(org_id)?,
+                };
+                let heavy = Arc::new(compute(store, org_id, today, &edges)?);
+                keep(book, key, heavy);
+                Ok(())
+            })
+            .await;
+        if let Err(e) = done {
+            eprintln!(
+                "dun-web: refreshing the dashboard of organisation {org_id}: {}",
+                e.detail
+            );
+            if let Some(slot) = slots().get_mut(&failed) {
+                slot.refreshing = false;
+            }
+        }
+    });
+}
