@@ -328,9 +328,9 @@ fn draft_page(
                     }
                 }
                 div.buttons {
-                    button type="submit" name="action" value="add_line" { "Add a line" }
+                    button type="submit" name="action" value="add_line" formnovalidate { "Add a line" }
                     " "
-                    button type="submit" name="action" value="totals" { "Show totals" }
+                    button type="submit" name="action" value="totals" formnovalidate { "Show totals" }
                 }
             }
             div #totals.totals aria-live="polite" {
