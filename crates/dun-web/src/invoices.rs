@@ -205,15 +205,13 @@ pub async fn list(
         let mut rows = found.rows;
         let more = rows.len() as i64 > PAGE_ROWS;
         rows.truncate(PAGE_ROWS as usize);
-        // Drafts and void invoices are looked for a window of ids at a time.
-        let window = found.searched_down_to.filter(|_| !more);
-        let next_before = if more {
-            rows.last().map(|r| r.id)
+        let next = if more {
+            rows.last().map(|r| {
+                list_query_string(&query, &encode_cursor(CURSOR_LIST, &r.id.to_string()))
+            })
         } else {
-            window
+            None
         };
-        let next = next_before
-            .map(|id| list_query_string(&query, &encode_cursor(CURSOR_LIST, &id.to_string())));
         let writer = ctx.role >= Role::Collector;
         let body = html! {
             h1 { "Invoices" }
@@ -245,10 +243,8 @@ pub async fn list(
                 }
                 div { button type="submit" { "Filter" } }
             }
-            @if rows.is_empty() && window.is_none() {
+            @if rows.is_empty() {
                 p.empty { "No invoices match." }
-            } @else if rows.is_empty() {
-                p.empty { "None among the most recent invoices; look further back with the next page." }
             } @else {
                 div.scroll tabindex="0" {
                     table.data #invoices {
@@ -288,9 +284,7 @@ pub async fn list(
                     a href="/invoices" { "First page" }
                 }
                 @if let Some(next) = next {
-                    a href=(format!("/invoices?{next}")) rel="next" {
-                        @if window.is_some() { "Look further back" } @else { "Next page" }
-                    }
+                    a href=(format!("/invoices?{next}")) rel="next" { "Next page" }
                 }
             }
         };
