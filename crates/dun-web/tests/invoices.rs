@@ -474,6 +474,29 @@ web_test!(
             open_of(&browser.get(&format!("/invoices/{current}"))),
             "USD 15.00"
         );
+
+        // Pages of 50, newest first, the filter kept on the next page.
+        for i in 0..50 {
+            let price = format!("{}.00", i + 1);
+            let made = browser.post_json(
+                "/api/v1/invoices",
+                &csrf,
+                json!({"customer": "ZED", "lines": [{"description": "Nails", "quantity": "1", "unit_price": price}]}),
+            );
+            assert_eq!(made.status, 201, "{}", made.body);
+        }
+        let first = browser.get("/invoices?customer=ZED");
+        assert_eq!(first.body.matches(r#"<td class="code">"#).count(), 50);
+        first.assert_contains("USD 50.00");
+        assert!(!first.body.contains(&format!(">{late}<")));
+        let next = text_between(&first.body, r#"<a href="/invoices?"#, "\"").replace("&amp;", "&");
+        assert!(next.starts_with("customer=ZED&cursor="), "{next}");
+        let second = browser.get(&format!("/invoices?{next}"));
+        assert_eq!(second.status, 200, "{}", second.body);
+        assert_eq!(second.body.matches(r#"<td class="code">"#).count(), 2);
+        second.assert_contains(&format!(">{late}<"));
+        second.assert_contains(&format!(">{current}<"));
+        assert!(!second.body.contains(r#"rel="next""#));
     }
 );
 
