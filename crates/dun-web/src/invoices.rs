@@ -413,11 +413,15 @@ pub(crate) fn invoice_page(
             (title) " "
             span #status class=(format!("badge {}", status_class(if late > 0 { "overdue" } else { status }))) { (words(status)) }
         }
-        @if let Some(n) = &v.number {
-            p {
+        p {
+            @if let Some(n) = &v.number {
                 a href=(format!("/api/v1/invoices/{}/pdf", encode(n))) { "PDF" }
                 " · "
                 a href=(format!("/api/v1/invoices/{}/xml", encode(n))) { "UBL XML" }
+                @if writer { " · " }
+            }
+            @if writer {
+                a href=(format!("/invoices/new?customer={}", encode(&v.customer_ref))) { "New invoice for " (v.customer_name) }
             }
         }
         div.columns {

@@ -21,7 +21,7 @@ use dun_core::terms::Terms;
 use dun_core::{money as core_money, Currency, Date};
 use dun_server::app::{AppState, Caller, Need};
 use dun_server::problem::ApiError;
-use dun_store::accounts::Principal;
+use dun_store::accounts::{Principal, Role};
 use dun_store::credit_file::IssueOverride;
 use dun_store::customer_list::CustomerFilter;
 use dun_store::{Store, StoreError};
@@ -257,6 +257,14 @@ fn draft_page(
     form: &DraftForm,
     message: Option<&str>,
 ) -> Result<Markup, ApiError> {
+    if ctx.role < Role::Collector {
+        let body = html! {
+            p.crumbs { a href="/invoices" { "Invoices" } " / new" }
+            h1 { "New invoice" }
+            p.notice { "You may read the book but not write to it: a collector or an owner makes invoices." }
+        };
+        return Ok(page(ctx, "Invoices", "New invoice", body));
+    }
     let customers = customer_options(store, p, ctx)?;
     // Shown in the organisation's currency while the typed one is unknown.
     let currency = form_currency(form, ctx).unwrap_or(ctx.currency);

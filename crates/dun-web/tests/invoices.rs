@@ -213,6 +213,9 @@ web_test!(
         assert_eq!(open_of(&invoice), "USD 627.00");
         invoice.assert_contains(&format!(r#"href="/api/v1/invoices/{number}/pdf""#));
         invoice.assert_contains("Bolt &amp; Nut Supplies");
+        invoice.assert_contains(
+            r#"href="/invoices/new?customer=BOLT">New invoice for Bolt &amp; Nut Supplies<"#,
+        );
         invoice.assert_contains("20 %");
         let pdf = browser.get(&format!("/api/v1/invoices/{number}/pdf"));
         assert_eq!(pdf.status, 200, "the session reads the PDF");
@@ -448,6 +451,11 @@ web_test!(
             .get("/invoices")
             .body
             .contains(r#"href="/invoices/new""#));
+        assert!(!page.body.contains("/invoices/new"));
+        let form = viewer.get("/invoices/new");
+        assert_eq!(form.status, 200);
+        form.assert_contains("You may read the book but not write to it");
+        assert!(!form.body.contains(r#"id="invoice-form""#));
         let forms_csrf = page.csrf();
         let refused = viewer.post_form(
             &format!("/invoices/{current}/write-offs"),
