@@ -435,7 +435,16 @@ fn create_draft(
         .schedule()
         .map_err(|e| ApiError::invalid("lines", format!("{e}")))?;
     let key = sent_key(&form.form_key);
-    Ok(store.create_invoice(p.org_id, &draft, key.as_deref())?)
+    store
+        .create_invoice(p.org_id, &draft, key.as_deref())
+        .map_err(|e| match e {
+            // The same form sent again with other values (after going back).
+            StoreError::KeyReused(_) => ApiError::invalid(
+                "form_key",
+                "This form was saved already (see Invoices); send it again to save these values as another invoice.",
+            ),
+            other => other.into(),
+        })
 }
 
 pub async fn new_submit(
@@ -527,7 +536,15 @@ pub async fn new_submit(
                                 Some(("issue", &text, &values)),
                             )
                         }
-                        None => draft_page(store, p, ctx, &for_page, Some(message)),
+                        // Nothing was saved under a fresh key: the form
+                        // again, with a new one for its next sending.
+                        None => {
+                            let form = DraftForm {
+                                form_key: form_key(),
+                                ..for_page
+                            };
+                            draft_page(store, p, ctx, &form, Some(message))
+                        }
                     }
                 },
             )

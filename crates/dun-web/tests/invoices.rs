@@ -204,6 +204,16 @@ web_test!(
         let again = browser.post_form("/invoices/new", &fields);
         assert_eq!(again.status, 303, "{}", again.body);
         assert_eq!(again.location, issued.location);
+        let mut changed = draft_fields(&csrf, "BOLT", &[("Other", "1", "1.00", "")], "draft");
+        changed.push(("form_key", &key));
+        let refused = browser.post_form("/invoices/new", &changed);
+        assert_eq!(refused.status, 422, "{}", refused.body);
+        refused.assert_contains("This form was saved already");
+        refused.assert_contains(r#"value="Other""#);
+        assert!(
+            !refused.body.contains(&key),
+            "a fresh key for the next sending"
+        );
         let address = issued.location.clone().expect("the invoice's address");
         let number = address.trim_start_matches("/invoices/").to_string();
         let invoice = browser.get(&address);
