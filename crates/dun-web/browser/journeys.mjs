@@ -35,6 +35,8 @@ const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 // The demo book's home currency (dun demo makes a USD organisation).
 const HOME_CURRENCY = process.env.DUN_HOME_CURRENCY ?? 'USD';
 const REQUIRE_ALL = process.env.DUN_BROWSER_REQUIRE_ALL === '1';
+// Runs only the journeys whose name contains this text (to work on one).
+const ONLY = process.env.DUN_JOURNEY ?? '';
 
 const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
@@ -376,6 +378,165 @@ const JOURNEYS = [
       }
     },
   },
+  {
+    name: 'a new customer and an invoice for them: lines with live totals, issued, in the list',
+    base: () => BASE_URL,
+    needs: ['/sign-in', '/customers/new', '/invoices/new', '/invoices'],
+    async run(run) {
+      const { page } = run;
+      await run.signIn(BASE_URL, EMAIL, PASSWORD);
+      await page.goto(new URL('/customers/new', BASE_URL).href);
+      const reference = `JRNY${Date.now().toString(36).toUpperCase().slice(-5)}`;
+      await page.locator('#reference').fill(reference);
+      await page.locator('#name').fill('Journey Joinery Ltd');
+      await page.locator('#email').fill('ap@joinery.example');
+      const terms = page.locator('#terms');
+      if ((await terms.evaluate((el) => el.tagName)) === 'SELECT') {
+        await terms.selectOption({ index: 0 });
+      } else {
+        await terms.fill('net30');
+      }
+      await page.locator('#credit_limit').fill('10000.00');
+      await Promise.all([
+        page.waitForURL((url) => url.pathname === `/customers/${reference}`),
+        page.getByRole('button', { name: /create customer/i }).click(),
+      ]);
+      await page.getByRole('heading', { name: /Journey Joinery Ltd/ }).first().waitFor();
+
+      await page.goto(new URL(`/invoices/new?customer=${reference}`, BASE_URL).href);
+      await run.mainPage('invoice-new');
+      const customer = page.locator('#customer');
+      if ((await customer.inputValue().catch(() => '')) === '') {
+        if ((await customer.evaluate((el) => el.tagName)) === 'SELECT') await customer.selectOption(reference);
+        else await customer.fill(reference);
+      }
+      await page.locator('#line-0-description').fill('Oak worktop, 3 m');
+      await page.locator('#line-0-quantity').fill('2');
+      await page.locator('#line-0-unit_price').fill('415.50');
+      await page.locator('#line-0-tax_rate').fill('20');
+      await page.locator('#line-1-description').fill('Fitting');
+      await page.locator('#line-1-quantity').fill('3');
+      await page.locator('#line-1-unit_price').fill('45');
+      await page.locator('#line-1-tax_rate').fill('0');
+      // Live totals: 2 × 415.50 = 831.00, tax 166.20; 3 × 45 = 135.00 → 1,132.20.
+      await page.locator('#total').filter({ hasText: /1,?132\.20/ }).waitFor();
+      await Promise.all([
+        page.waitForURL((url) => /^\/invoices\/[^/]+$/.test(url.pathname) && !url.pathname.endsWith('/new')),
+        page.locator('#issue').click(),
+      ]);
+      await page.getByText(/1,?132\.20/).first().waitFor();
+      await run.mainPage('invoice');
+      const number = decodeURIComponent(new URL(page.url()).pathname.split('/').pop());
+      // The list, filtered to the customer, shows it.
+      await page.goto(new URL(`/invoices?customer=${reference}`, BASE_URL).href);
+      await page.getByRole('table').first().getByText(number).first().waitFor();
+      await page.goto(new URL('/invoices', BASE_URL).href);
+      await run.mainPage('invoices', { phone: true });
+    },
+  },
+  {
+    name: 'the customer opens their portal link and raises a dispute; the collector sees it on the timeline',
+    base: () => BASE_URL,
+    needs: ['/sign-in', '/customers'],
+    async run(run) {
+      const { page } = run;
+      await run.signIn(BASE_URL, EMAIL, PASSWORD);
+      // An overdue customer: their open invoices are what the portal shows.
+      await page.goto(new URL('/customers?overdue=1', BASE_URL).href);
+      const link = page.getByRole('table').first().locator('tbody tr').first().getByRole('link').first();
+      const name = (await link.innerText()).trim();
+      await Promise.all([page.waitForURL((url) => /^\/customers\/[^/]+$/.test(url.pathname)), link.click()]);
+      const customerUrl = page.url();
+      // The actions sit in closed <details>: open "Portal link", then make one.
+      await page.locator('summary', { hasText: /portal link/i }).first().click();
+      await page.getByRole('button', { name: /portal link/i }).click();
+      await page.waitForLoadState('load');
+      const portalText = (await page.locator('#portal-link').first().evaluate((el) => el.value || el.textContent)).trim();
+      const portalUrl = new URL(portalText.replace(/^.*?(\/portal\/)/, '$1'), BASE_URL).href;
+
+      // The customer: no session, only the link.
+      const customerContext = await page.context().browser().newContext({ viewport: DESKTOP, locale: 'en-GB', timezoneId: 'UTC' });
+      customerContext.setDefaultTimeout(STEP_TIMEOUT_MS);
+      try {
+        const portal = await customerContext.newPage();
+        await portal.goto(portalUrl);
+        await portal.getByText(name).first().waitFor();
+        await new Run(portal, run.failures).mainPage('portal', { phone: true });
+        const reason = `Goods arrived damaged (${Date.now().toString(36)})`;
+        const invoice = portal.locator('#dispute_invoice');
+        const options = await invoice.locator('option').evaluateAll((os) => os.map((o) => o.value).filter((v) => v));
+        if (options.length === 0) throw new Error('the portal offers no invoice to dispute');
+        await invoice.selectOption(options[0]);
+        await portal.locator('#dispute_reason').fill(reason);
+        await portal.getByRole('button', { name: /raise a dispute/i }).click();
+        await portal.waitForLoadState('load');
+        await portal.getByText(/thank|received|we will/i).first().waitFor();
+        // An altered link gets a clear page, not an error dump.
+        const altered = portalUrl.slice(0, -1) + (portalUrl.endsWith('0') ? '1' : '0');
+        const answer = await portal.goto(altered);
+        if (answer.status() < 400) throw new Error(`an altered portal link answered ${answer.status()}`);
+        await portal.getByText(/not valid|expired|ask/i).first().waitFor();
+
+        // The collector sees the dispute on the customer's timeline.
+        await page.goto(customerUrl);
+        await page.getByText(reason).first().waitFor();
+      } finally {
+        await customerContext.close();
+      }
+    },
+  },
+  {
+    name: 'the policy editor refuses a bad policy with its message, keeping the text',
+    base: () => BASE_URL,
+    needs: ['/sign-in', '/policy', '/policy/edit'],
+    async run(run) {
+      const { page } = run;
+      await run.signIn(BASE_URL, EMAIL, PASSWORD);
+      await page.goto(new URL('/policy', BASE_URL).href);
+      await run.mainPage('policy');
+      await page.goto(new URL('/policy/edit', BASE_URL).href);
+      const text = page.locator('#policy-text');
+      const good = await text.inputValue();
+      const bad = `${good}\n[this is not a policy\n`;
+      await text.fill(bad);
+      await page.locator('#check').click();
+      await page.waitForLoadState('load');
+      await page.getByRole('alert').first().waitFor();
+      const said = (await page.getByRole('alert').allInnerTexts()).join(' ');
+      if (!/line \d+/i.test(said)) throw new Error(`the refusal does not say which line: "${said}"`);
+      if ((await page.locator('#policy-text').inputValue()).trim() !== bad.trim()) {
+        throw new Error('the refused policy text was not kept');
+      }
+      await run.mainPage('policy-edit');
+      await page.goto(new URL('/policy/versions', BASE_URL).href);
+      await page.getByRole('table').first().waitFor();
+    },
+  },
+  {
+    name: 'the worklist, the reports and the settings read as main pages',
+    base: () => BASE_URL,
+    needs: ['/sign-in', '/worklist', '/reports', '/settings'],
+    async run(run) {
+      const { page } = run;
+      await run.signIn(BASE_URL, EMAIL, PASSWORD);
+      await page.goto(new URL('/worklist', BASE_URL).href);
+      await page.getByRole('heading', { name: /worklist/i }).first().waitFor();
+      await run.mainPage('worklist', { phone: true });
+      await page.goto(new URL('/reports', BASE_URL).href);
+      await page.getByRole('heading', { name: /aging/i }).first().waitFor();
+      await run.mainPage('reports');
+      const csv = await page.evaluate(async () => {
+        const link = [...document.querySelectorAll('a')].find((a) => /\.csv/.test(a.getAttribute('href') ?? ''));
+        if (!link) return null;
+        const response = await fetch(link.href);
+        return { type: response.headers.get('content-type'), head: (await response.text()).split('\n')[0] };
+      });
+      if (!csv || !/text\/csv/.test(csv.type ?? '')) throw new Error(`the aging CSV link is missing or not CSV: ${JSON.stringify(csv)}`);
+      await page.goto(new URL('/settings', BASE_URL).href);
+      await page.getByRole('heading', { name: /settings/i }).first().waitFor();
+      await run.mainPage('settings');
+    },
+  },
   // Last: the customer it adds would otherwise show in the screenshots.
   {
     name: 'a signed-in browser writes only with its CSRF token (session API)',
@@ -427,7 +588,7 @@ async function main() {
   const pending = [];
   let passed = 0;
   try {
-    for (const journey of JOURNEYS) {
+    for (const journey of JOURNEYS.filter((j) => j.name.includes(ONLY))) {
       const base = journey.base();
       if (!base) {
         pending.push(`${journey.name}: no server given for it`);

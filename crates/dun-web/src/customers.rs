@@ -303,6 +303,13 @@ pub(crate) fn customer_page(
         div.columns {
             section aria-labelledby="invoices" {
                 h2 #invoices { "Open invoices" }
+                p {
+                    a href=(format!("/invoices?customer={}", encode(&customer.reference))) { "All their invoices" }
+                    @if writer {
+                        " · "
+                        a href=(format!("/invoices/new?customer={}", encode(&customer.reference))) { "New invoice" }
+                    }
+                }
                 @if invoices.is_empty() {
                     p.empty { "No open invoices." }
                 } @else {
@@ -315,7 +322,10 @@ pub(crate) fn customer_page(
                             @for i in &invoices {
                                 @let late = ctx.today.day_number() - i.due_date.day_number();
                                 tr {
-                                    td.code { (i.number.clone().unwrap_or_else(|| format!("draft #{}", i.id))) }
+                                    td.code { @match &i.number {
+                                        Some(n) => a href=(format!("/invoices/{}", encode(n))) { (n) },
+                                        None => a href=(format!("/invoices/draft-{}", i.id)) { "draft #" (i.id) },
+                                    } }
                                     td { (i.issue_date) }
                                     td { (i.due_date) }
                                     td.num { (money(i.total_minor, i.currency)) }

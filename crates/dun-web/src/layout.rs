@@ -52,14 +52,14 @@ impl Ctx {
     }
 }
 
-/// The navigation: (label, address, built yet).
-const NAV: [(&str, &str, bool); 6] = [
-    ("Dashboard", "/dashboard", true),
-    ("Customers", "/customers", true),
-    ("Invoices", "/invoices", false),
-    ("Worklist", "/worklist", false),
-    ("Policy", "/policy", false),
-    ("Reports", "/reports", false),
+/// The navigation: (label, address).
+const NAV: [(&str, &str); 6] = [
+    ("Dashboard", "/dashboard"),
+    ("Customers", "/customers"),
+    ("Invoices", "/invoices"),
+    ("Worklist", "/worklist"),
+    ("Policy", "/policy"),
+    ("Reports", "/reports"),
 ];
 
 fn head(title: &str) -> Markup {
@@ -87,11 +87,9 @@ pub fn page(ctx: &Ctx, current: &str, title: &str, body: Markup) -> Markup {
                     }
                     nav aria-label="Main" {
                         ul {
-                            @for (label, href, built) in NAV {
+                            @for (label, href) in NAV {
                                 li {
-                                    @if !built {
-                                        span.soon title="Not built yet" { (label) }
-                                    } @else if label == current {
+                                    @if label == current {
                                         a href=(href) aria-current="page" { (label) }
                                     } @else {
                                         a href=(href) { (label) }
@@ -187,9 +185,13 @@ pub fn encode(text: &str) -> String {
 /// The CSS class of a customer status, risk tier or task state.
 pub fn status_class(status: &str) -> &'static str {
     match status {
-        "active" | "low" | "kept" | "paid" => "ok",
-        "on_hold" | "do_not_serve" | "critical" | "high" | "broken" | "overdue" => "bad",
-        "cod_required" | "medium" | "new" | "paused" | "open" => "warn",
+        "active" | "low" | "kept" | "paid" | "settled" => "ok",
+        "on_hold" | "do_not_serve" | "critical" | "high" | "broken" | "overdue" | "written_off" => {
+            "bad"
+        }
+        "cod_required" | "medium" | "new" | "paused" | "open" | "partially_paid" | "draft" => {
+            "warn"
+        }
         _ => "neutral",
     }
 }

@@ -566,10 +566,11 @@ async fn statement_pdf(
 /// sends `Sec-Fetch-Site` (modern ones) or `Origin` with a POST; either,
 /// when present, must name this site.
 fn cross_site(headers: &HeaderMap, public_url: &str) -> bool {
+    // A browser that sends Sec-Fetch-Site says where the form came from;
+    // its word is final. (Its Origin may be "null": the portal's
+    // Referrer-Policy: no-referrer makes Chromium send that on a POST.)
     if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-        if !matches!(site, "same-origin" | "none") {
-            return true;
-        }
+        return !matches!(site, "same-origin" | "none");
     }
     let Some(origin) = headers.get(header::ORIGIN) else {
         return false;

@@ -376,6 +376,23 @@ portal_test!(
             &[("Content-Type", "application/x-www-form-urlencoded"), ("Sec-Fetch-Site", "same-origin"), ("Origin", &server.base)],
         );
         assert_eq!(same.status, 303, "{}", same.body);
+        // Chromium sends Origin: null beside Sec-Fetch-Site on a page with
+        // Referrer-Policy: no-referrer (the portal's); that is the same site.
+        let from_chromium = customer.send(
+            "POST",
+            &format!("{base}/promise"),
+            Some("promise_date=2099-04-04&promise_amount=6.00".into()),
+            &[("Content-Type", "application/x-www-form-urlencoded"), ("Sec-Fetch-Site", "same-origin"), ("Origin", "null")],
+        );
+        assert_eq!(from_chromium.status, 303, "{}", from_chromium.body);
+        // Without Sec-Fetch-Site, an Origin of "null" says nothing: refused.
+        let unknown = customer.send(
+            "POST",
+            &format!("{base}/promise"),
+            Some("promise_date=2099-05-05&promise_amount=7.00".into()),
+            &[("Content-Type", "application/x-www-form-urlencoded"), ("Origin", "null")],
+        );
+        assert_eq!(unknown.status, 403, "{}", unknown.body);
 
         // The staff see both on the timeline, by the portal, and the open dispute.
         let page = browser.get("/customers/BOLT");
@@ -384,6 +401,8 @@ portal_test!(
         page.assert_contains(&format!("Disputed {bolt}: Two boxes arrived damaged"));
         page.assert_contains(&format!("{bolt}: Two boxes arrived damaged (since"));
         assert!(!page.body.contains("2099-02-02"), "the cross-site promise was not written");
+        assert!(page.body.contains("2099-04-04"), "Chromium's same-site promise was written");
+        assert!(!page.body.contains("2099-05-05"), "the promise of unknown origin was not written");
         let zed_page = browser.get("/customers/ZED");
         assert!(!zed_page.body.contains("not ours"));
         assert!(!zed_page.body.contains("customer via portal"));

@@ -163,6 +163,8 @@ fn journeys_in_chromium() {
         .env("SCREENSHOT_DIR", &screenshots)
         .env("FAILURE_DIR", &kept)
         .env("CHROMIUM", CHROMIUM)
+        // Every page is built: a journey waiting for one is a failure.
+        .env("DUN_BROWSER_REQUIRE_ALL", "1")
         .stdout(log.try_clone().expect("log file"))
         .stderr(log)
         .spawn()
