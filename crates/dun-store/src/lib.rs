@@ -39,7 +39,6 @@ pub mod plans;
 pub mod policies;
 pub mod portal;
 pub mod web_invoices;
-pub mod web_reports;
 pub mod records;
 pub mod revision;
 pub mod recurring;

@@ -12,7 +12,7 @@ use crate::error::StoreError;
 use crate::{params, Store};
 
 /// The book's fingerprint; see the module's comment.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct BookRevision {
     pub ledger_entry: i64,
     pub timeline_entry: i64,
@@ -47,14 +47,7 @@ impl Store {
                     })
                 },
             )?
-            .unwrap_or(BookRevision {
-                ledger_entry: 0,
-                timeline_entry: 0,
-                task: 0,
-                run: 0,
-                customer: 0,
-                policy_version: 0,
-            });
+            .unwrap_or_default();
         tx.commit()?;
         Ok(revision)
     }

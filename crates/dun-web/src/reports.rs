@@ -40,7 +40,7 @@ pub const FIGURE_STEP: u32 = 30;
 /// Pages that read the whole book (the aging, the figures, the worklist's
 /// ranking) keep their last few results in memory, keyed by the database,
 /// the organisation, the date, what was asked and the book's
-/// [`PageMark`](dun_store::web_reports::PageMark): a new entry, task, run,
+/// [`BookRevision`](dun_store::revision::BookRevision): a new entry, task, run,
 /// customer, timeline entry or policy version anywhere makes a new key.
 /// Entries also expire after [`CACHE_TTL`] (an edit in place, such as a
 /// customer renamed, moves no mark).
@@ -109,7 +109,7 @@ fn aging_of(
     edges: &AgingEdges,
     per_invoice: bool,
 ) -> Result<Arc<Aging>, ApiError> {
-    let mark = store.page_mark(org_id)?;
+    let mark = store.book_revision(org_id)?;
     let key = (
         database.to_string(),
         org_id,
@@ -139,7 +139,7 @@ fn trend_of(
     org_id: i64,
     as_of: Date,
 ) -> Result<Arc<Vec<TrendPoint>>, ApiError> {
-    let mark = store.page_mark(org_id)?;
+    let mark = store.book_revision(org_id)?;
     let key = (
         database.to_string(),
         org_id,

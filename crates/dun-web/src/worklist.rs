@@ -16,7 +16,7 @@ use axum::{Form, Router};
 use dun_server::app::{AppState, Caller, Need};
 use dun_server::problem::ApiError;
 use dun_store::accounts::{Principal, Role};
-use dun_store::web_reports::PageMark;
+use dun_store::revision::BookRevision;
 use dun_store::worklist::{WorklistRow, WORKLIST_LIMIT_MAX};
 use dun_store::Store;
 use maud::{html, Markup};
@@ -82,7 +82,7 @@ pub fn routes() -> Router<AppState> {
 type Refusal<'a> = (i64, &'a str, &'a str);
 
 /// (database, organisation, day, the book's mark).
-type RankedKey = (String, i64, i32, PageMark);
+type RankedKey = (String, i64, i32, BookRevision);
 static RANKED: PageCache<RankedKey, Vec<WorklistRow>> = PageCache::new();
 
 fn worklist_page(
@@ -103,7 +103,7 @@ fn worklist_page(
     let offset = page_no.saturating_mul(PAGE_ROWS);
     // The store ranks every open task and keeps the first
     // `WORKLIST_LIMIT_MAX`; the ranking is kept until the book moves.
-    let mark = store.page_mark(p.org_id)?;
+    let mark = store.book_revision(p.org_id)?;
     let key = (database.to_string(), p.org_id, ctx.today.day_number(), mark);
     let ranked = RANKED.get_or_make(key, || {
         store.worklist(p.org_id, ctx.today, WORKLIST_LIMIT_MAX)
