@@ -201,3 +201,40 @@ pub fn refresh_in_background(
         }
     });
 }
+
+/// Organisations whose dashboards [`warm`] computes, at most.
+const WARM_ORGS_MAX: usize = 64;
+
+/// Computes each organisation's dashboard in the background, one after
+/// another, as `dun serve` starts: on a big book the first view is then
+/// as fast as the next. Failures are logged and left to the first view.
+pub fn warm(state: AppState) {
+    tokio::runtime::Handle::current().spawn(async move {
+        let orgs = match state.pool.run(|store| Ok(store.orgs()?)).await {
+            Ok(orgs) => orgs,
+            Err(e) => {
+                eprintln!("dun-web: warming the dashboards: {}", e.detail);
+                return;
+            }
+        };
+        for org in orgs.into_iter().take(WARM_ORGS_MAX) {
+            let book = (state.config.database_url.clone(), org.id);
+            let done = state
+                .pool
+                .run(move |store| {
+                    let today = dun_server::wire::today_in(&org.timezone)?;
+                    let key = Key {
+                        today,
+                        revision: store.book_revision(org.id)?,
+                    };
+                    let heavy = Arc::new(compute(store, org.id, today, &org.edges())?);
+                    keep(book, key, heavy);
+                    Ok(())
+                })
+                .await;
+            if let Err(e) = done {
+                eprintln!("dun-web: warming a dashboard: {}", e.detail);
+            }
+        }
+    });
+}

@@ -42,6 +42,12 @@ use maud::Markup;
 
 pub use layout::Ctx;
 
+/// Starts computing what the pages keep (each organisation's dashboard)
+/// in the background; call it inside the runtime as the server starts.
+pub fn warm(state: AppState) {
+    dashboard_cache::warm(state);
+}
+
 /// The web UI's routes, to merge beside the API's
 /// (`dun_server::serve_with`).
 pub fn router() -> Router<AppState> {

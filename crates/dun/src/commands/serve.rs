@@ -65,6 +65,7 @@ pub fn run(db: &str, args: &ServeArgs) -> Result<()> {
             if !scheduler { "off" } else if mailing { "through SMTP" } else { "off: no DUN_SMTP_HOST, messages wait in the outbox" }
         );
         tracing::info!(listen = %local, database = %database, scheduler, "serving");
+        dun_web::warm(state.clone());
         dun_server::serve_with(
             listener,
             state,
