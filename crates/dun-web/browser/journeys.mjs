@@ -425,7 +425,7 @@ const JOURNEYS = [
         page.locator('#issue').click(),
       ]);
       await page.getByText(/1,?132\.20/).first().waitFor();
-      await run.mainPage('invoice');
+      await run.mainPage('invoice-page');
       const number = decodeURIComponent(new URL(page.url()).pathname.split('/').pop());
       // The list, filtered to the customer, shows it.
       await page.goto(new URL(`/invoices?customer=${reference}`, BASE_URL).href);
