@@ -5,3 +5,7 @@ CREATE INDEX invoices_by_org ON invoices (org_id, id);
 CREATE INDEX invoices_by_customer ON invoices (org_id, customer_id, id);
 -- Drafts or void invoices only: by status, newest first.
 CREATE INDEX invoices_by_status ON invoices (org_id, status, id);
+-- Fresh statistics, so the planner weighs the new indexes against the
+-- partial ones it had (without them SQLite walked invoices_by_org for open
+-- invoices instead of the partial invoices_open_header).
+ANALYZE invoices;
