@@ -19,7 +19,7 @@ use crate::{charts, read_page};
 /// Lines of the run preview shown.
 const RUN_LINES: usize = 8;
 /// Worklist rows shown.
-const WORKLIST_ROWS: i64 = 5;
+const WORKLIST_ROWS: usize = 5;
 
 pub async fn show(State(state): State<AppState>, caller: Result<Caller, ApiError>) -> Response {
     let runtime = tokio::runtime::Handle::current();
@@ -41,7 +41,8 @@ pub async fn show(State(state): State<AppState>, caller: Result<Caller, ApiError
         let (aging, figures, trend, run) = (&heavy.aging, &heavy.figures, &heavy.trend, &heavy.run);
         let labels = aging.edges.labels();
         let totals = aging.totals();
-        let worklist = store.worklist(p.org_id, today, WORKLIST_ROWS)?;
+        let ranked = crate::worklist::ranked(&database, store, org_id, today)?;
+        let worklist: Vec<_> = ranked.iter().take(WORKLIST_ROWS).collect();
 
         let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
         for action in &run.plan.actions {

@@ -85,6 +85,20 @@ type Refusal<'a> = (i64, &'a str, &'a str);
 type RankedKey = (String, i64, i32, BookRevision);
 static RANKED: PageCache<RankedKey, Vec<WorklistRow>> = PageCache::new();
 
+/// The organisation's open tasks in the store's priority order (the first
+/// `WORKLIST_LIMIT_MAX`), kept until the book moves; the dashboard shows
+/// its top.
+pub(crate) fn ranked(
+    database: &str,
+    store: &mut Store,
+    org_id: i64,
+    today: dun_core::Date,
+) -> Result<std::sync::Arc<Vec<WorklistRow>>, ApiError> {
+    let mark = store.book_revision(org_id)?;
+    let key = (database.to_string(), org_id, today.day_number(), mark);
+    Ok(RANKED.get_or_make(key, || store.worklist(org_id, today, WORKLIST_LIMIT_MAX))?)
+}
+
 fn worklist_page(
     database: &str,
     store: &mut Store,
@@ -103,11 +117,7 @@ fn worklist_page(
     let offset = page_no.saturating_mul(PAGE_ROWS);
     // The store ranks every open task and keeps the first
     // `WORKLIST_LIMIT_MAX`; the ranking is kept until the book moves.
-    let mark = store.book_revision(p.org_id)?;
-    let key = (database.to_string(), p.org_id, ctx.today.day_number(), mark);
-    let ranked = RANKED.get_or_make(key, || {
-        store.worklist(p.org_id, ctx.today, WORKLIST_LIMIT_MAX)
-    })?;
+    let ranked = ranked(database, store, p.org_id, ctx.today)?;
     let matching: Vec<(usize, WorklistRow)> = ranked
         .iter()
         .enumerate()
