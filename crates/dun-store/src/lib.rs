@@ -38,13 +38,13 @@ pub mod payments;
 pub mod plans;
 pub mod policies;
 pub mod portal;
-pub mod web_invoices;
 pub mod records;
-pub mod revision;
 pub mod recurring;
+pub mod revision;
 pub mod statement_schedules;
 pub mod statements;
 pub mod timeline;
+pub mod web_invoices;
 pub mod web_portal;
 pub mod worklist;
 
