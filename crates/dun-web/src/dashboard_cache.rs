@@ -1,6 +1,6 @@
 //! The dashboard's heavy parts — the aging, the figures of the last 90
-//! days, their year of trend and today's run preview — kept per
-//! organisation between page views.
+//! days, their year of trend and today's run preview — and the reports'
+//! figures over time as of today, kept per organisation between page views.
 //!
 //! On a 1,000,000-invoice book those take seconds (the trend reads a year
 //! of entries; the preview decides the whole run), while the page must
@@ -51,6 +51,10 @@ pub struct Heavy {
     pub aging: AgingReport,
     pub figures: Vec<dun_core::figures::Figures>,
     pub trend: Vec<TrendPoint>,
+    /// The reports' figures over time as of today: 30-day periods, a
+    /// month apart, for a year (kept here so the reports page shares the
+    /// warming and the background refresh).
+    pub month_trend: Vec<TrendPoint>,
     pub run: RunOutcome,
     /// When it was computed (UTC, `HH:MM`), to say so on a stale page.
     pub computed_at: String,
@@ -93,12 +97,20 @@ pub fn compute(
     let (aging, _) = store.aging(org_id, today, edges, false)?;
     let figures = store.figures(org_id, today, PERIOD_DAYS)?;
     let trend = store.figures_trend(org_id, today, PERIOD_DAYS, TREND_POINTS, TREND_STEP_DAYS)?;
+    let month_trend = store.figures_trend(
+        org_id,
+        today,
+        crate::reports::FIGURE_DAYS,
+        crate::reports::FIGURE_POINTS,
+        crate::reports::FIGURE_STEP,
+    )?;
     let run = store.run_collections(org_id, today, false)?;
     let now = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC);
     Ok(Heavy {
         aging,
         figures,
         trend,
+        month_trend,
         run,
         computed_at: format!("{:02}:{:02} UTC", now.hour(), now.minute()),
         compute_ms: started.elapsed().as_millis() as u64,

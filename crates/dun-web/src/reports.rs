@@ -303,7 +303,10 @@ pub async fn show(
     Query(query): Query<ReportQuery>,
 ) -> Response {
     let database = state.config.database_url.clone();
+    let runtime = tokio::runtime::Handle::current();
+    let for_refresh = state.clone();
     read_page(&state, caller, move |store, p, ctx| {
+        let (org_id, today, edges) = (p.org_id, ctx.today, ctx.edges.clone());
         let as_of = as_of(&query, ctx)?;
         let detail = match Detail::parse(query.detail.as_deref())? {
             Detail::Summary => Detail::Customers,
@@ -314,7 +317,31 @@ pub async fn show(
         let report = &aging.report;
         let labels = report.edges.labels();
         let totals = report.totals();
-        let trend = trend_of(store, &database, p.org_id, as_of)?;
+        // As of today the figures over time come with the dashboard's
+        // kept computation (warmed at start, refreshed in the background
+        // on a big book); another date computes its own.
+        let trend = if as_of == ctx.today {
+            let (heavy, _) = crate::dashboard_cache::get(
+                store,
+                &database,
+                p.org_id,
+                ctx.today,
+                &ctx.edges,
+                crate::dashboard_cache::SLOW_MS,
+                || {
+                    crate::dashboard_cache::refresh_in_background(
+                        runtime,
+                        for_refresh,
+                        org_id,
+                        today,
+                        edges,
+                    )
+                },
+            )?;
+            Arc::new(heavy.month_trend.clone())
+        } else {
+            trend_of(store, &database, p.org_id, as_of)?
+        };
         let offset = page_no.saturating_mul(PAGE_ROWS);
         let customers: &[_] = if detail == Detail::Customers { &aging.customers } else { &[] };
         let invoices: &[_] = if detail == Detail::Invoices { &aging.invoices } else { &[] };
