@@ -174,6 +174,21 @@ fn last_contacts(
 }
 
 impl Store {
+    /// The ids of the organisation's open tasks (`tasks_open` holds them).
+    pub fn open_task_ids(
+        &mut self,
+        org_id: i64,
+    ) -> Result<std::collections::BTreeSet<i64>, StoreError> {
+        let mut tx = self.conn().read_transaction()?;
+        let ids = tx.query(
+            "SELECT id FROM tasks WHERE org_id = $1 AND status = 'open'",
+            params![org_id],
+            |r| r.i64(0),
+        )?;
+        tx.commit()?;
+        Ok(ids.into_iter().collect())
+    }
+
     /// Open tasks due by `as_of`, highest priority first: priority = amount
     /// at risk × lateness × the tier's `worklist_weight_percent`.
     pub fn worklist(

@@ -22,26 +22,14 @@ const RUN_LINES: usize = 8;
 const WORKLIST_ROWS: usize = 5;
 
 pub async fn show(State(state): State<AppState>, caller: Result<Caller, ApiError>) -> Response {
-    let runtime = tokio::runtime::Handle::current();
-    let for_refresh = state.clone();
-    let database = state.config.database_url.clone();
+    let keeper = dashboard_cache::Keeper::new(&state);
     read_page(&state, caller, move |store, p, ctx| {
         let today = ctx.today;
-        let org_id = p.org_id;
-        let edges = ctx.edges.clone();
-        let (heavy, stale) = dashboard_cache::get(
-            store,
-            &database,
-            org_id,
-            today,
-            &ctx.edges,
-            dashboard_cache::SLOW_MS,
-            || dashboard_cache::refresh_in_background(runtime, for_refresh, org_id, today, edges),
-        )?;
+        let (heavy, stale) = keeper.heavy(store, p.org_id, today, &ctx.edges)?;
         let (aging, figures, trend, run) = (&heavy.aging, &heavy.figures, &heavy.trend, &heavy.run);
         let labels = aging.edges.labels();
         let totals = aging.totals();
-        let ranked = crate::worklist::ranked(&database, store, org_id, today)?;
+        let ranked = dashboard_cache::open_ranked(store, p.org_id, &heavy, stale)?;
         let worklist: Vec<_> = ranked.iter().take(WORKLIST_ROWS).collect();
 
         let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();

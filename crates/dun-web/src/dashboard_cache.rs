@@ -1,6 +1,7 @@
 //! The dashboard's heavy parts — the aging, the figures of the last 90
-//! days, their year of trend and today's run preview — and the reports'
-//! figures over time as of today, kept per organisation between page views.
+//! days, their year of trend, today's run preview and the worklist's
+//! ranking — and the reports' figures over time as of today, kept per
+//! organisation between page views.
 //!
 //! On a 1,000,000-invoice book those take seconds (the trend reads a year
 //! of entries; the preview decides the whole run), while the page must
@@ -30,6 +31,7 @@ use dun_server::problem::ApiError;
 use dun_store::collections::RunOutcome;
 use dun_store::figures::TrendPoint;
 use dun_store::revision::BookRevision;
+use dun_store::worklist::{WorklistRow, WORKLIST_LIMIT_MAX};
 use dun_store::Store;
 
 /// Days the figures cover.
@@ -56,6 +58,9 @@ pub struct Heavy {
     /// warming and the background refresh).
     pub month_trend: Vec<TrendPoint>,
     pub run: RunOutcome,
+    /// The open tasks in the worklist's priority order (the first
+    /// `WORKLIST_LIMIT_MAX`): the worklist page and the dashboard's top.
+    pub ranked: Vec<WorklistRow>,
     /// When it was computed (UTC, `HH:MM`), to say so on a stale page.
     pub computed_at: String,
     pub compute_ms: u64,
@@ -105,6 +110,7 @@ pub fn compute(
         crate::reports::FIGURE_STEP,
     )?;
     let run = store.run_collections(org_id, today, false)?;
+    let ranked = store.worklist(org_id, today, WORKLIST_LIMIT_MAX)?;
     let now = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC);
     Ok(Heavy {
         aging,
@@ -112,6 +118,7 @@ pub fn compute(
         trend,
         month_trend,
         run,
+        ranked,
         computed_at: format!("{:02}:{:02} UTC", now.hour(), now.minute()),
         compute_ms: started.elapsed().as_millis() as u64,
     })
@@ -212,6 +219,81 @@ pub fn refresh_in_background(
             }
         }
     });
+}
+
+/// The organisation's open tasks in the store's priority order (the first
+/// `WORKLIST_LIMIT_MAX`), from the kept computation.
+/// When that is from before the book's latest change (a big book, a
+/// refresh under way), the tasks closed since are left out — one read of
+/// the open tasks' ids — so a task just done never shows again; tasks made
+/// since appear with the refresh.
+pub fn open_ranked(
+    store: &mut Store,
+    org_id: i64,
+    heavy: &Heavy,
+    stale: bool,
+) -> Result<Vec<WorklistRow>, ApiError> {
+    if !stale {
+        return Ok(heavy.ranked.clone());
+    }
+    let open = store.open_task_ids(org_id)?;
+    Ok(heavy
+        .ranked
+        .iter()
+        .filter(|r| open.contains(&r.task_id))
+        .cloned()
+        .collect())
+}
+
+/// What a page needs to use the kept computation: the server's state (the
+/// book's database, the pool) and the runtime to refresh it on. Made in
+/// the request's handler, moved into its store work.
+#[derive(Clone)]
+pub struct Keeper {
+    state: AppState,
+    runtime: tokio::runtime::Handle,
+}
+
+impl Keeper {
+    /// Call inside the runtime (in a handler).
+    pub fn new(state: &AppState) -> Keeper {
+        Keeper {
+            state: state.clone(),
+            runtime: tokio::runtime::Handle::current(),
+        }
+    }
+
+    /// The database's address, which keys what pages keep.
+    pub fn database(&self) -> &str {
+        &self.state.config.database_url
+    }
+
+    /// [`get`] with [`SLOW_MS`] and a background refresh.
+    pub fn heavy(
+        &self,
+        store: &mut Store,
+        org_id: i64,
+        today: Date,
+        edges: &AgingEdges,
+    ) -> Result<(Arc<Heavy>, bool), ApiError> {
+        get(
+            store,
+            self.database(),
+            org_id,
+            today,
+            edges,
+            SLOW_MS,
+            || {
+                refresh_in_background(
+                    self.runtime.clone(),
+                    self.state.clone(),
+                    org_id,
+                    today,
+                    edges.clone(),
+                )
+            },
+        )
+    }
 }
 
 /// Organisations whose dashboards [`warm`] computes, at most.

@@ -303,10 +303,8 @@ pub async fn show(
     Query(query): Query<ReportQuery>,
 ) -> Response {
     let database = state.config.database_url.clone();
-    let runtime = tokio::runtime::Handle::current();
-    let for_refresh = state.clone();
+    let keeper = crate::dashboard_cache::Keeper::new(&state);
     read_page(&state, caller, move |store, p, ctx| {
-        let (org_id, today, edges) = (p.org_id, ctx.today, ctx.edges.clone());
         let as_of = as_of(&query, ctx)?;
         let detail = match Detail::parse(query.detail.as_deref())? {
             Detail::Summary => Detail::Customers,
@@ -321,23 +319,7 @@ pub async fn show(
         // kept computation (warmed at start, refreshed in the background
         // on a big book); another date computes its own.
         let trend = if as_of == ctx.today {
-            let (heavy, _) = crate::dashboard_cache::get(
-                store,
-                &database,
-                p.org_id,
-                ctx.today,
-                &ctx.edges,
-                crate::dashboard_cache::SLOW_MS,
-                || {
-                    crate::dashboard_cache::refresh_in_background(
-                        runtime,
-                        for_refresh,
-                        org_id,
-                        today,
-                        edges,
-                    )
-                },
-            )?;
+            let (heavy, _) = keeper.heavy(store, p.org_id, ctx.today, &ctx.edges)?;
             Arc::new(heavy.month_trend.clone())
         } else {
             trend_of(store, &database, p.org_id, as_of)?

@@ -4,7 +4,7 @@
 //! The order is the store's (`Store::worklist`): priority = amount at
 //! risk × lateness × the risk tier's weight (PRODUCT.md). A page shows
 //! [`PAGE_ROWS`] tasks; `page=N` shows the next ones, up to the store's
-//! bound of [`WORKLIST_LIMIT_MAX`] tasks.
+//! bound of `WORKLIST_LIMIT_MAX` tasks.
 
 use std::collections::BTreeMap;
 
@@ -16,14 +16,13 @@ use axum::{Form, Router};
 use dun_server::app::{AppState, Caller, Need};
 use dun_server::problem::ApiError;
 use dun_store::accounts::{Principal, Role};
-use dun_store::revision::BookRevision;
-use dun_store::worklist::{WorklistRow, WORKLIST_LIMIT_MAX};
+use dun_store::worklist::WorklistRow;
 use dun_store::Store;
 use maud::{html, Markup};
 use serde::Deserialize;
 
+use crate::dashboard_cache::{open_ranked, Keeper};
 use crate::layout::{encode, money, page, status_class, words, Ctx};
-use crate::reports::PageCache;
 use crate::{read_page, submit};
 
 /// Tasks one page shows.
@@ -81,26 +80,8 @@ pub fn routes() -> Router<AppState> {
 /// A refused outcome to show beside its task: (task id, message, text typed).
 type Refusal<'a> = (i64, &'a str, &'a str);
 
-/// (database, organisation, day, the book's mark).
-type RankedKey = (String, i64, i32, BookRevision);
-static RANKED: PageCache<RankedKey, Vec<WorklistRow>> = PageCache::new();
-
-/// The organisation's open tasks in the store's priority order (the first
-/// `WORKLIST_LIMIT_MAX`), kept until the book moves; the dashboard shows
-/// its top.
-pub(crate) fn ranked(
-    database: &str,
-    store: &mut Store,
-    org_id: i64,
-    today: dun_core::Date,
-) -> Result<std::sync::Arc<Vec<WorklistRow>>, ApiError> {
-    let mark = store.book_revision(org_id)?;
-    let key = (database.to_string(), org_id, today.day_number(), mark);
-    Ok(RANKED.get_or_make(key, || store.worklist(org_id, today, WORKLIST_LIMIT_MAX))?)
-}
-
 fn worklist_page(
-    database: &str,
+    keeper: &Keeper,
     store: &mut Store,
     p: &Principal,
     ctx: &Ctx,
@@ -116,8 +97,9 @@ fn worklist_page(
     };
     let offset = page_no.saturating_mul(PAGE_ROWS);
     // The store ranks every open task and keeps the first
-    // `WORKLIST_LIMIT_MAX`; the ranking is kept until the book moves.
-    let ranked = ranked(database, store, p.org_id, ctx.today)?;
+    // `WORKLIST_LIMIT_MAX`; the ranking is kept (see `ranked`).
+    let (heavy, stale) = keeper.heavy(store, p.org_id, ctx.today, &ctx.edges)?;
+    let ranked = open_ranked(store, p.org_id, &heavy, stale)?;
     let matching: Vec<(usize, WorklistRow)> = ranked
         .iter()
         .enumerate()
@@ -278,11 +260,11 @@ pub async fn show(
     caller: Result<Caller, ApiError>,
     Query(query): Query<WorklistQuery>,
 ) -> Response {
-    let database = state.config.database_url.clone();
+    let keeper = Keeper::new(&state);
     read_page(&state, caller, move |store, p, ctx| {
         Ok((
             StatusCode::OK,
-            worklist_page(&database, store, p, ctx, &query, None)?,
+            worklist_page(&keeper, store, p, ctx, &query, None)?,
         ))
     })
     .await
@@ -313,7 +295,7 @@ pub async fn done(
     Form(form): Form<DoneForm>,
 ) -> Response {
     let (submitted, for_page) = (form.clone(), form);
-    let database = state.config.database_url.clone();
+    let keeper = Keeper::new(&state);
     submit(
         &state,
         caller,
@@ -341,7 +323,7 @@ pub async fn done(
                 done: None,
             };
             worklist_page(
-                &database,
+                &keeper,
                 store,
                 p,
                 ctx,

@@ -7,7 +7,7 @@ mod common;
 #[allow(unused_imports)]
 use common::store::*;
 use dun_store::payments::Allocate;
-use dun_web::dashboard_cache::get;
+use dun_web::dashboard_cache::{get, open_ranked};
 
 /// What the kept aging says is owed, in minor units.
 fn owed(heavy: &dun_web::dashboard_cache::Heavy) -> i64 {
@@ -92,4 +92,56 @@ fn kept_while_the_book_stands_still(url: &str) {
     let (tomorrow, stale) = get(store, url, org.id, d("2026-03-02"), &edges, 0, never).unwrap();
     assert!(!stale);
     assert_eq!(owed(&tomorrow), 5_000);
+}
+
+#[test]
+fn a_task_done_leaves_a_stale_worklist_at_once_sqlite() {
+    on_sqlite("dashboard_cache_tasks", a_task_done_leaves_a_stale_worklist);
+}
+
+#[test]
+fn a_task_done_leaves_a_stale_worklist_at_once_postgres() {
+    on_postgres("dashboard_cache_tasks", a_task_done_leaves_a_stale_worklist);
+}
+
+/// A slow book serves its kept ranking until the refresh lands; a task
+/// done meanwhile is gone from it at once, one made meanwhile waits.
+fn a_task_done_leaves_a_stale_worklist(url: &str) {
+    let mut opened = dun_store::Store::open(url).expect("open the store");
+    let store = &mut opened;
+    let org = org(store, "Acme");
+    let bolt = customer(store, &org, "BOLT");
+    invoice(store, &org, &bolt, "2026-01-05", "net30", 10_000);
+    let today = d("2026-03-01");
+    let edges = org.edges();
+    let call = store
+        .add_task(org.id, "BOLT", "Call about January", today, today, "ann")
+        .unwrap();
+    let visit = store
+        .add_task(org.id, "BOLT", "Visit the yard", today, today, "ann")
+        .unwrap();
+    let (heavy, stale) = get(store, url, org.id, today, &edges, u64::MAX, || {}).unwrap();
+    assert!(!stale);
+    let ids = |rows: Vec<dun_store::worklist::WorklistRow>| -> Vec<i64> {
+        let mut ids: Vec<i64> = rows.iter().map(|r| r.task_id).collect();
+        ids.sort();
+        ids
+    };
+    let fresh = open_ranked(store, org.id, &heavy, stale).unwrap();
+    assert_eq!(ids(fresh), vec![call.id, visit.id]);
+
+    store
+        .complete_task(org.id, call.id, "Promised to pay", today, "ann")
+        .unwrap();
+    let later = store
+        .add_task(org.id, "BOLT", "Send the statement", today, today, "ann")
+        .unwrap();
+    let (kept, stale) = get(store, url, org.id, today, &edges, 0, || {}).unwrap();
+    assert!(stale, "a slow book answers with what it kept");
+    assert_eq!(
+        ids(open_ranked(store, org.id, &kept, stale).unwrap()),
+        vec![visit.id],
+        "the task done is gone; the new one ({}) comes with the refresh",
+        later.id
+    );
 }
