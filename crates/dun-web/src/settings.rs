@@ -215,6 +215,36 @@ fn settings_page(
     Ok(page(ctx, "Settings", "Settings", body))
 }
 
+/// The page again with `message` by the users (a button's refusal).
+fn users_refused(
+    store: &mut Store,
+    p: &Principal,
+    ctx: &Ctx,
+    message: &str,
+) -> Result<Markup, ApiError> {
+    let blank = UserForm::default();
+    let shown = Shown {
+        user_error: Some((message, &blank)),
+        ..Shown::default()
+    };
+    settings_page(store, p, ctx, shown)
+}
+
+/// The page again with `message` by the tokens (a button's refusal).
+fn tokens_refused(
+    store: &mut Store,
+    p: &Principal,
+    ctx: &Ctx,
+    message: &str,
+) -> Result<Markup, ApiError> {
+    let blank = TokenForm::default();
+    let shown = Shown {
+        token_error: Some((message, &blank)),
+        ..Shown::default()
+    };
+    settings_page(store, p, ctx, shown)
+}
+
 pub async fn show(State(state): State<AppState>, caller: Result<Caller, ApiError>) -> Response {
     read_page(&state, caller, |store, p, ctx| {
         Ok((
@@ -290,18 +320,7 @@ pub async fn change_role(
             store.set_role(p.org_id, user_id, parse_role(&form.role)?)?;
             Ok("/settings#users".into())
         },
-        |store, p, ctx, message| {
-            let blank = UserForm::default();
-            settings_page(
-                store,
-                p,
-                ctx,
-                Shown {
-                    user_error: Some((message, &blank)),
-                    ..Shown::default()
-                },
-            )
-        },
+        users_refused,
     )
     .await
 }
@@ -321,18 +340,7 @@ pub async fn remove_user(
             store.remove_user(p.org_id, user_id)?;
             Ok("/settings#users".into())
         },
-        |store, p, ctx, message| {
-            let blank = UserForm::default();
-            settings_page(
-                store,
-                p,
-                ctx,
-                Shown {
-                    user_error: Some((message, &blank)),
-                    ..Shown::default()
-                },
-            )
-        },
+        users_refused,
     )
     .await
 }
@@ -408,18 +416,7 @@ pub async fn revoke_token(
             store.revoke_token(p.org_id, token_id, only)?;
             Ok("/settings#tokens".into())
         },
-        |store, p, ctx, message| {
-            let blank = TokenForm::default();
-            settings_page(
-                store,
-                p,
-                ctx,
-                Shown {
-                    token_error: Some((message, &blank)),
-                    ..Shown::default()
-                },
-            )
-        },
+        tokens_refused,
     )
     .await
 }
