@@ -26,7 +26,8 @@ pub async fn show(State(state): State<AppState>, caller: Result<Caller, ApiError
     read_page(&state, caller, move |store, p, ctx| {
         let today = ctx.today;
         let (heavy, stale) = keeper.heavy(store, p.org_id, today, &ctx.edges)?;
-        let (aging, figures, trend, run) = (&heavy.aging, &heavy.figures, &heavy.trend, &heavy.run);
+        let (aging, figures, trend, run) =
+            (&heavy.aging.report, &heavy.figures, &heavy.trend, &heavy.run);
         let labels = aging.edges.labels();
         let totals = aging.totals();
         let ranked = dashboard_cache::open_ranked(store, p.org_id, &heavy, stale)?;

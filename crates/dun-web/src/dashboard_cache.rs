@@ -24,7 +24,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex};
 use std::time::{Duration, Instant};
 
-use dun_core::aging::{AgingEdges, AgingReport};
+use dun_core::aging::AgingEdges;
 use dun_core::Date;
 use dun_server::app::AppState;
 use dun_server::problem::ApiError;
@@ -50,7 +50,8 @@ const ORGS_MAX: usize = 256;
 
 /// What the dashboard computes from the whole book.
 pub struct Heavy {
-    pub aging: AgingReport,
+    /// The aging by customer (the reports' detail rows too).
+    pub aging: Arc<crate::reports::Aging>,
     pub figures: Vec<dun_core::figures::Figures>,
     pub trend: Vec<TrendPoint>,
     /// The reports' figures over time as of today: 30-day periods, a
@@ -99,7 +100,9 @@ pub fn compute(
     edges: &AgingEdges,
 ) -> Result<Heavy, ApiError> {
     let started = Instant::now();
-    let (aging, _) = store.aging(org_id, today, edges, false)?;
+    let aging = Arc::new(crate::reports::aging_now(
+        store, org_id, today, edges, false,
+    )?);
     let figures = store.figures(org_id, today, PERIOD_DAYS)?;
     let trend = store.figures_trend(org_id, today, PERIOD_DAYS, TREND_POINTS, TREND_STEP_DAYS)?;
     let month_trend = store.figures_trend(

@@ -91,11 +91,32 @@ type AgingKey = (String, i64, i32, String, bool, i64, i64);
 type TrendKey = (String, i64, i32, i64);
 
 /// The aging as of a day, with its detail rows sorted as the API lists them.
-struct Aging {
-    report: AgingReport,
-    names: BTreeMap<i64, CustomerName>,
-    customers: Vec<(String, String, Currency, Vec<i64>)>,
-    invoices: Vec<(String, AgingItem)>,
+pub struct Aging {
+    pub report: AgingReport,
+    pub names: BTreeMap<i64, CustomerName>,
+    pub customers: Vec<(String, String, Currency, Vec<i64>)>,
+    pub invoices: Vec<(String, AgingItem)>,
+}
+
+/// Computes the aging as of `as_of` with its detail rows (per invoice
+/// too, when asked).
+pub(crate) fn aging_now(
+    store: &mut Store,
+    org_id: i64,
+    as_of: Date,
+    edges: &AgingEdges,
+    per_invoice: bool,
+) -> Result<Aging, ApiError> {
+    let (mut report, names) = store.aging(org_id, as_of, edges, per_invoice)?;
+    let customers = customer_rows(&report, &names);
+    // The items move to the sorted list (kept once, not twice).
+    let invoices = invoice_rows(std::mem::take(&mut report.items), &names);
+    Ok(Aging {
+        report,
+        names,
+        customers,
+        invoices,
+    })
 }
 
 static AGING: PageCache<AgingKey, Aging> = PageCache::new();
@@ -119,18 +140,7 @@ fn aging_of(
         mark.ledger_entry,
         mark.customer,
     );
-    AGING.get_or_make(key, || {
-        let (mut report, names) = store.aging(org_id, as_of, edges, per_invoice)?;
-        let customers = customer_rows(&report, &names);
-        // The items move to the sorted list (kept once, not twice).
-        let invoices = invoice_rows(std::mem::take(&mut report.items), &names);
-        Ok::<_, ApiError>(Aging {
-            report,
-            names,
-            customers,
-            invoices,
-        })
-    })
+    AGING.get_or_make(key, || aging_now(store, org_id, as_of, edges, per_invoice))
 }
 
 fn trend_of(
@@ -311,18 +321,25 @@ pub async fn show(
             d => d,
         };
         let page_no = page_no(&query)?;
-        let aging = aging_of(store, &database, p.org_id, as_of, &ctx.edges, detail == Detail::Invoices)?;
+        // As of today the aging by customer and the figures over time come
+        // with the dashboard's kept computation (warmed at start, refreshed
+        // in the background on a big book); another date, or the detail
+        // per invoice, computes its own.
+        let kept = if as_of == ctx.today {
+            Some(keeper.heavy(store, p.org_id, ctx.today, &ctx.edges)?.0)
+        } else {
+            None
+        };
+        let aging = match &kept {
+            Some(heavy) if detail == Detail::Customers => heavy.aging.clone(),
+            _ => aging_of(store, &database, p.org_id, as_of, &ctx.edges, detail == Detail::Invoices)?,
+        };
         let report = &aging.report;
         let labels = report.edges.labels();
         let totals = report.totals();
-        // As of today the figures over time come with the dashboard's
-        // kept computation (warmed at start, refreshed in the background
-        // on a big book); another date computes its own.
-        let trend = if as_of == ctx.today {
-            let (heavy, _) = keeper.heavy(store, p.org_id, ctx.today, &ctx.edges)?;
-            Arc::new(heavy.month_trend.clone())
-        } else {
-            trend_of(store, &database, p.org_id, as_of)?
+        let trend = match &kept {
+            Some(heavy) => Arc::new(heavy.month_trend.clone()),
+            None => trend_of(store, &database, p.org_id, as_of)?,
         };
         let offset = page_no.saturating_mul(PAGE_ROWS);
         let customers: &[_] = if detail == Detail::Customers { &aging.customers } else { &[] };

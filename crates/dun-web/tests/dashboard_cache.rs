@@ -13,6 +13,7 @@ use dun_web::dashboard_cache::{get, open_ranked};
 fn owed(heavy: &dun_web::dashboard_cache::Heavy) -> i64 {
     heavy
         .aging
+        .report
         .totals()
         .values()
         .map(|row| row.total_minor())
