@@ -216,7 +216,65 @@ pub enum PlanOutcome {
     Defaulted,
 }
 
+impl PlanOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PlanOutcome::Completed => "completed",
+            PlanOutcome::Defaulted => "defaulted",
+        }
+    }
+}
+
 impl ActionKind {
+    /// A few words on what the action does, beside its kind: for the run's
+    /// table (`dun run`) and the API's run outcome.
+    pub fn describe(&self) -> String {
+        match self {
+            ActionKind::Message(m) => format!(
+                "{} ({})",
+                m.template,
+                m.channels
+                    .iter()
+                    .map(|c| c.as_str())
+                    .collect::<Vec<_>>()
+                    .join("+")
+            ),
+            ActionKind::Task(t) => format!("{}: {}", t.kind.as_str(), t.title),
+            ActionKind::Fee { step, .. } => format!("late fee ({step})"),
+            ActionKind::Interest { from, through, .. } => format!("interest {from} – {through}"),
+            ActionKind::Skip { steps, .. } => format!("not sent: {}", steps.join(", ")),
+            ActionKind::SetStatus { from, to, .. } => format!("status {from} → {to}"),
+            ActionKind::SetTier { from, to, .. } => format!("tier {from} → {to}"),
+            ActionKind::PromiseSettled { kept, .. } => if *kept {
+                "promise kept"
+            } else {
+                "promise broken"
+            }
+            .to_string(),
+            ActionKind::PlanSettled {
+                plan_id, outcome, ..
+            } => format!("plan {plan_id} {}", outcome.as_str()),
+        }
+    }
+
+    /// The numbers of the invoices the action concerns; `numbers` names
+    /// those the action knows only by id (`#id` when it has none).
+    pub fn invoice_numbers(
+        &self,
+        numbers: &std::collections::BTreeMap<i64, String>,
+    ) -> Vec<String> {
+        let number = |id: &i64| numbers.get(id).cloned().unwrap_or_else(|| format!("#{id}"));
+        match self {
+            ActionKind::Message(m) => m.items.iter().map(|i| i.number.clone()).collect(),
+            ActionKind::Task(t) => t.invoice_ids.iter().map(number).collect(),
+            ActionKind::Fee { number, .. } | ActionKind::Interest { number, .. } => {
+                vec![number.clone()]
+            }
+            ActionKind::Skip { invoice_id, .. } => vec![number(invoice_id)],
+            _ => Vec::new(),
+        }
+    }
+
     /// A short name for tables and logs.
     pub fn name(&self) -> &'static str {
         match self {

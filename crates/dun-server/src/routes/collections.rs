@@ -422,46 +422,6 @@ fn action_amounts(action: &Action) -> Vec<MoneyOut> {
         .collect()
 }
 
-fn action_invoices(action: &Action, numbers: &BTreeMap<i64, String>) -> Vec<String> {
-    let number = |id: &i64| numbers.get(id).cloned().unwrap_or_else(|| format!("#{id}"));
-    match &action.kind {
-        ActionKind::Message(m) => m.items.iter().map(|i| i.number.clone()).collect(),
-        ActionKind::Task(t) => t.invoice_ids.iter().map(number).collect(),
-        ActionKind::Fee { number, .. } | ActionKind::Interest { number, .. } => {
-            vec![number.clone()]
-        }
-        ActionKind::Skip { invoice_id, .. } => vec![number(invoice_id)],
-        _ => Vec::new(),
-    }
-}
-
-fn action_what(action: &Action) -> String {
-    match &action.kind {
-        ActionKind::Message(m) => format!(
-            "{} ({})",
-            m.template,
-            m.channels
-                .iter()
-                .map(|c| c.as_str())
-                .collect::<Vec<_>>()
-                .join("+")
-        ),
-        ActionKind::Task(t) => format!("{}: {}", t.kind.as_str(), t.title),
-        ActionKind::Fee { step, .. } => format!("late fee ({step})"),
-        ActionKind::Interest { from, through, .. } => format!("interest {from} – {through}"),
-        ActionKind::Skip { steps, .. } => format!("not sent: {}", steps.join(", ")),
-        ActionKind::SetStatus { from, to, .. } => format!("status {from} → {to}"),
-        ActionKind::SetTier { from, to, .. } => format!("tier {from} → {to}"),
-        ActionKind::PromiseSettled { kept, .. } => if *kept {
-            "promise kept"
-        } else {
-            "promise broken"
-        }
-        .to_string(),
-        ActionKind::PlanSettled { plan_id, .. } => format!("plan {plan_id} settled"),
-    }
-}
-
 fn run_out(outcome: &RunOutcome) -> RunOut {
     let applied = outcome.run_id.is_some();
     let actions: Vec<&Action> = if applied {
@@ -484,9 +444,9 @@ fn run_out(outcome: &RunOutcome) -> RunOut {
                     customer_name: name.map(|c| c.name.clone()).unwrap_or_default(),
                     kind: a.kind.name().to_string(),
                     rule: a.rule.clone(),
-                    invoices: action_invoices(a, &outcome.invoice_numbers),
+                    invoices: a.kind.invoice_numbers(&outcome.invoice_numbers),
                     amounts: action_amounts(a),
-                    what: action_what(a),
+                    what: a.kind.describe(),
                     detail: serde_json::to_value(&a.kind).unwrap_or(serde_json::Value::Null),
                 }
             })

@@ -98,51 +98,6 @@ fn shortened(numbers: &[String]) -> String {
     )
 }
 
-fn invoices(action: &Action, numbers: &BTreeMap<i64, String>) -> Vec<String> {
-    let number = |id: &i64| numbers.get(id).cloned().unwrap_or_else(|| format!("#{id}"));
-    match &action.kind {
-        ActionKind::Message(m) => m.items.iter().map(|i| i.number.clone()).collect(),
-        ActionKind::Task(t) => t.invoice_ids.iter().map(number).collect(),
-        ActionKind::Fee { number, .. } | ActionKind::Interest { number, .. } => {
-            vec![number.clone()]
-        }
-        ActionKind::Skip { invoice_id, .. } => vec![number(invoice_id)],
-        _ => Vec::new(),
-    }
-}
-
-/// A few words on what the action does, beside its kind.
-fn what(action: &Action) -> String {
-    match &action.kind {
-        ActionKind::Message(m) => format!(
-            "{} ({})",
-            m.template,
-            m.channels
-                .iter()
-                .map(|c| c.as_str())
-                .collect::<Vec<_>>()
-                .join("+")
-        ),
-        ActionKind::Task(t) => format!("{}: {}", t.kind.as_str(), t.title),
-        ActionKind::Fee { step, .. } => format!("late fee ({step})"),
-        ActionKind::Interest { from, through, .. } => format!("interest {from} – {through}"),
-        ActionKind::Skip { steps, .. } => format!("not sent: {}", steps.join(", ")),
-        ActionKind::SetStatus { from, to, .. } => format!("status {from} → {to}"),
-        ActionKind::SetTier { from, to, .. } => format!("tier {from} → {to}"),
-        ActionKind::PromiseSettled { kept, .. } => if *kept {
-            "promise kept"
-        } else {
-            "promise broken"
-        }
-        .to_string(),
-        ActionKind::PlanSettled {
-            plan_id, outcome, ..
-        } => {
-            format!("plan {plan_id} {}", json!(outcome).as_str().unwrap_or(""))
-        }
-    }
-}
-
 /// `3 messages, 2 tasks, fees 80.00 USD, …`: every kind the run decided.
 fn summary(actions: &[&Action]) -> (String, serde_json::Value) {
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
@@ -262,12 +217,12 @@ fn print(
             a.kind.name().to_string(),
             a.rule.clone(),
             if matches!(format, Format::Csv) {
-                invoices(a, &outcome.invoice_numbers).join(", ")
+                a.kind.invoice_numbers(&outcome.invoice_numbers).join(", ")
             } else {
-                shortened(&invoices(a, &outcome.invoice_numbers))
+                shortened(&a.kind.invoice_numbers(&outcome.invoice_numbers))
             },
             amount(a).text(),
-            what(a),
+            a.kind.describe(),
         ]);
     }
     let (line, totals) = summary(&actions);
@@ -283,7 +238,7 @@ fn print(
                         "action": a.kind.name(),
                         "rule": a.rule,
                         "author": format!("policy v{version} · {}", a.rule),
-                        "invoices": invoices(a, &outcome.invoice_numbers),
+                        "invoices": a.kind.invoice_numbers(&outcome.invoice_numbers),
                         "amount": amount(a).json(),
                         "detail": a.kind,
                         "marks": a.marks,
