@@ -169,6 +169,15 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce(&mut Store, &Principal) -> Result<T, ApiError> + Send + 'static,
     {
+        if need != Need::Read && self.pool.is_sqlite() {
+            // The one SQLite writer does only the write: the credential is
+            // read beforehand, here.
+            let principal = self
+                .pool
+                .quick(move |store| caller.authenticate(store, need))
+                .await?;
+            return self.pool.write(move |store| work(store, &principal)).await;
+        }
         let work = move |store: &mut Store| {
             let principal = caller.authenticate(store, need)?;
             work(store, &principal)
@@ -178,9 +187,24 @@ impl AppState {
             Need::Write | Need::Own => self.pool.write(work).await,
         }
     }
+
+    /// As [`AppState::as_caller`] for a read of a few rows by key (one
+    /// invoice, one customer): see [`Pool::quick`].
+    pub async fn as_caller_quick<T, F>(&self, caller: Caller, work: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Store, &Principal) -> Result<T, ApiError> + Send + 'static,
+    {
+        self.pool
+            .quick(move |store| {
+                let principal = caller.authenticate(store, Need::Read)?;
+                work(store, &principal)
+            })
+            .await
+    }
 }
 
-/// The caller's organisation, read in the same blocking call.
-pub fn org_of(store: &mut Store, principal: &Principal) -> Result<Org, ApiError> {
-    Ok(store.org_by_id(principal.org_id)?)
+/// The caller's organisation, as read with the credential.
+pub fn org_of(_store: &mut Store, principal: &Principal) -> Result<Org, ApiError> {
+    Ok(principal.org.clone())
 }

@@ -15,9 +15,17 @@
 //!   with the error and none of them happened. SQLite has one writer at a
 //!   time anyway: queueing here, in order, replaces its busy handler's
 //!   sleeps, and grouping replaces an fsync per payment with one per group.
+//! - **Quick reads on SQLite** — a credential, one invoice, one customer —
+//!   run on the async worker itself, with a connection kept per worker
+//!   thread ([`Pool::quick`]): a read of a few indexed rows from the mapped
+//!   file takes microseconds, less than handing it to a blocking thread and
+//!   back (two thread switches, most of such a request's cost). Anything
+//!   that may read much goes through [`Pool::run`]. On PostgreSQL every
+//!   read waits on the network, so it always goes to a blocking thread.
 
 use std::any::Any;
-use std::sync::{Arc, Mutex};
+use std::cell::RefCell;
+use std::sync::{Arc, Mutex, Weak};
 
 use dun_store::Store;
 use tokio::sync::{oneshot, Semaphore};
@@ -60,6 +68,12 @@ impl Drop for Inner {
     }
 }
 
+thread_local! {
+    /// Each worker thread's SQLite connections for [`Pool::quick`], one per
+    /// pool (tests run several servers in one process).
+    static QUICK: RefCell<Vec<(Weak<Inner>, Store)>> = const { RefCell::new(Vec::new()) };
+}
+
 fn is_postgres(url: &str) -> bool {
     url.starts_with("postgres://") || url.starts_with("postgresql://")
 }
@@ -86,6 +100,50 @@ impl Pool {
                 writer,
             }),
         }
+    }
+
+    /// Whether the database is SQLite (quick reads and one writer thread).
+    pub fn is_sqlite(&self) -> bool {
+        self.inner.writer.is_some()
+    }
+
+    /// Runs `work`, a read of a few rows by key, where it costs least: on
+    /// SQLite right here on the calling thread, with that thread's own
+    /// connection; on PostgreSQL as [`Pool::run`] does.
+    pub async fn quick<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Store) -> Result<T, ApiError> + Send + 'static,
+    {
+        if self.is_sqlite() {
+            self.here(work)
+        } else {
+            self.run(work).await
+        }
+    }
+
+    /// Runs `work` on this thread with its connection to this pool's
+    /// SQLite file (opened on first use). A panic is a 500, as elsewhere.
+    fn here<T>(&self, work: impl FnOnce(&mut Store) -> Result<T, ApiError>) -> Result<T, ApiError> {
+        QUICK.with(|quick| {
+            let mut quick = quick.borrow_mut();
+            quick.retain(|(pool, _)| pool.strong_count() > 0);
+            let mine = Arc::as_ptr(&self.inner);
+            let at = match quick
+                .iter()
+                .position(|(pool, _)| Weak::as_ptr(pool) == mine)
+            {
+                Some(at) => at,
+                None => {
+                    let store = Store::connect(&self.inner.url).map_err(ApiError::from)?;
+                    quick.push((Arc::downgrade(&self.inner), store));
+                    quick.len() - 1
+                }
+            };
+            let store = &mut quick[at].1;
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(store)))
+                .unwrap_or_else(|_| Err(ApiError::internal("a quick read panicked")))
+        })
     }
 
     /// Runs `work`, which only reads, with a pooled connection.

@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 use crate::clock::now_utc;
 use crate::db::Tx;
 use crate::error::StoreError;
-use crate::orgs::{NewOrg, Org};
+use crate::orgs::{org_from_row_at, NewOrg, Org};
 use crate::{params, Store};
 
 /// Shortest password accepted, in characters.
@@ -98,6 +98,8 @@ pub struct Principal {
     pub org_id: i64,
     pub role: Role,
     pub credential: Credential,
+    /// The organisation, read with the credential in one statement.
+    pub org: Org,
 }
 
 impl Principal {
@@ -614,13 +616,9 @@ impl Store {
         if !secret.starts_with(TOKEN_PREFIX) || secret.len() > 200 {
             return Ok(None);
         }
-        let mut tx = self.conn().read_transaction()?;
-        let found = tx.query_opt(
-            "SELECT t.id, t.org_id, t.role, m.role, u.id, u.email
-             FROM api_tokens t
-             JOIN memberships m ON m.org_id = t.org_id AND m.user_id = t.user_id
-             JOIN users u ON u.id = t.user_id
-             WHERE t.secret_sha256 = $1 AND t.revoked_at IS NULL",
+        // One statement, no transaction: every request asks this first.
+        let found = self.conn().statement().query_opt(
+            AUTH_BY_TOKEN,
             params![sha256_hex(secret).as_str()],
             |r| {
                 let role = Role::parse(&r.string(2)?)?.min(Role::parse(&r.string(3)?)?);
@@ -632,6 +630,7 @@ impl Store {
                     credential: Credential::Token {
                         token_id: r.i64(0)?,
                     },
+                    org: org_from_row_at(r, 6)?,
                 })
             },
         )?;
@@ -680,13 +679,8 @@ impl Store {
         if secret.len() != 64 {
             return Ok(None);
         }
-        let mut tx = self.conn().read_transaction()?;
-        tx.query_opt(
-            "SELECT s.id, s.org_id, m.role, u.id, u.email, s.csrf_token
-             FROM sessions s
-             JOIN memberships m ON m.org_id = s.org_id AND m.user_id = s.user_id
-             JOIN users u ON u.id = s.user_id
-             WHERE s.secret_sha256 = $1 AND s.expires_at > $2",
+        self.conn().statement().query_opt(
+            AUTH_BY_SESSION,
             params![sha256_hex(secret).as_str(), now],
             |r| {
                 Ok(Principal {
@@ -698,6 +692,7 @@ impl Store {
                         session_id: r.i64(0)?,
                         csrf_token: r.string(5)?,
                     },
+                    org: org_from_row_at(r, 6)?,
                 })
             },
         )
@@ -713,6 +708,25 @@ impl Store {
     }
 }
 
+/// A token's principal and organisation (the organisation's columns are
+/// `orgs::COLUMNS`, from the seventh on).
+const AUTH_BY_TOKEN: &str = "SELECT t.id, t.org_id, t.role, m.role, u.id, u.email,
+        o.id, o.name, o.currency, o.timezone, o.invoice_prefix, o.credit_note_prefix, o.aging_edges
+     FROM api_tokens t
+     JOIN memberships m ON m.org_id = t.org_id AND m.user_id = t.user_id
+     JOIN users u ON u.id = t.user_id
+     JOIN organisations o ON o.id = t.org_id
+     WHERE t.secret_sha256 = $1 AND t.revoked_at IS NULL";
+
+/// A session's principal and organisation, as [`AUTH_BY_TOKEN`].
+const AUTH_BY_SESSION: &str = "SELECT s.id, s.org_id, m.role, u.id, u.email, s.csrf_token,
+        o.id, o.name, o.currency, o.timezone, o.invoice_prefix, o.credit_note_prefix, o.aging_edges
+     FROM sessions s
+     JOIN memberships m ON m.org_id = s.org_id AND m.user_id = s.user_id
+     JOIN users u ON u.id = s.user_id
+     JOIN organisations o ON o.id = s.org_id
+     WHERE s.secret_sha256 = $1 AND s.expires_at > $2";
+
 /// A hash of a random password, verified against when the address is
 /// unknown so that a miss costs what a wrong password costs.
 const DUMMY_HASH: &str =
@@ -721,6 +735,17 @@ const DUMMY_HASH: &str =
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_credential_statements_read_every_column_of_the_organisation() {
+        let columns: Vec<String> = crate::orgs::COLUMNS
+            .split(',')
+            .map(|c| format!("o.{}", c.trim()))
+            .collect();
+        let columns = columns.join(", ");
+        assert!(AUTH_BY_TOKEN.contains(&columns), "{AUTH_BY_TOKEN}");
+        assert!(AUTH_BY_SESSION.contains(&columns), "{AUTH_BY_SESSION}");
+    }
 
     #[test]
     fn roles_order_by_rights() {

@@ -127,6 +127,24 @@ pub(crate) fn lock(tx: &mut Tx<'_>, org_id: i64, customer_id: i64) -> Result<(),
     Ok(())
 }
 
+/// Locks the customer with this reference, as [`lock`] does, and reads
+/// it: one statement.
+pub(crate) fn lock_by_ref(
+    tx: &mut Tx<'_>,
+    org_id: i64,
+    reference: &str,
+) -> Result<Customer, StoreError> {
+    tx.query_opt(
+        &format!(
+            "UPDATE customers SET lock_version = lock_version + 1
+             WHERE org_id = $1 AND ref = $2 RETURNING {COLUMNS}"
+        ),
+        params![org_id, reference],
+        customer_from_row,
+    )?
+    .ok_or_else(|| StoreError::not_found("customer", reference))
+}
+
 pub(crate) fn by_ref(
     tx: &mut Tx<'_>,
     org_id: i64,

@@ -278,6 +278,20 @@ impl Conn {
         })
     }
 
+    /// A handle that runs each statement on its own, committed as it
+    /// finishes: for a read of one statement, whose own snapshot is all the
+    /// consistency it needs. On PostgreSQL it saves the two round trips of
+    /// `BEGIN` and `COMMIT`; inside a SQLite group it runs in the group.
+    pub fn statement(&mut self) -> Tx<'_> {
+        match self {
+            Conn::Sqlite(conn) => Tx::SqliteStatement(conn),
+            Conn::Postgres { client, statements } => Tx::PostgresStatement {
+                client: client.as_mut(),
+                statements,
+            },
+        }
+    }
+
     /// Opens a group transaction on SQLite: every transaction begun until
     /// [`Conn::commit_group`] is a savepoint inside it, so many commands
     /// (each all-or-nothing on its own) share one commit and one fsync.
@@ -352,8 +366,15 @@ pub enum Tx<'c> {
     /// A transaction begun inside a group (see [`Conn::begin_group`]): a
     /// savepoint, released into the group's one commit.
     SqliteNested(rusqlite::Savepoint<'c>),
+    /// Statements run one by one outside a transaction (see [`Conn::statement`]).
+    SqliteStatement(&'c rusqlite::Connection),
     Postgres {
         tx: postgres::Transaction<'c>,
+        statements: &'c mut HashMap<String, postgres::Statement>,
+    },
+    /// Statements run one by one outside a transaction (see [`Conn::statement`]).
+    PostgresStatement {
+        client: &'c mut postgres::Client,
         statements: &'c mut HashMap<String, postgres::Statement>,
     },
 }
@@ -363,7 +384,7 @@ fn pg_params<'p>(params: &'p [Param<'p>]) -> Vec<&'p (dyn PgToSql + Sync)> {
 }
 
 fn pg_statement(
-    tx: &mut postgres::Transaction<'_>,
+    tx: &mut impl postgres::GenericClient,
     statements: &mut HashMap<String, postgres::Statement>,
     sql: &str,
 ) -> Result<postgres::Statement, StoreError> {
@@ -398,6 +419,30 @@ fn sqlite_sql(sql: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// Prepares `sql` through the connection's statement cache. SQLite numbers
+/// `$n` by first appearance, so the text is used as written when its
+/// placeholders first appear in order (`$1`, `$2`, … — nearly every query,
+/// and then a cache hit costs no copy of the text); otherwise as rewritten
+/// by [`sqlite_sql`].
+fn sqlite_prepare<'c>(
+    conn: &'c rusqlite::Connection,
+    sql: &str,
+) -> Result<rusqlite::CachedStatement<'c>, StoreError> {
+    let statement = conn.prepare_cached(sql)?;
+    let in_order = (1..=statement.parameter_count()).all(|i| {
+        statement
+            .parameter_name(i)
+            .and_then(|name| name.strip_prefix('$'))
+            .and_then(|digits| digits.parse::<usize>().ok())
+            == Some(i)
+    });
+    if in_order {
+        return Ok(statement);
+    }
+    drop(statement);
+    Ok(conn.prepare_cached(&sqlite_sql(sql))?)
+}
+
 fn sqlite_bind(
     statement: &mut rusqlite::CachedStatement<'_>,
     params: &[Param<'_>],
@@ -419,30 +464,35 @@ impl Tx<'_> {
         match self {
             Tx::Sqlite(tx) => Some(tx),
             Tx::SqliteNested(savepoint) => Some(savepoint),
-            Tx::Postgres { .. } => None,
+            Tx::SqliteStatement(conn) => Some(conn),
+            Tx::Postgres { .. } | Tx::PostgresStatement { .. } => None,
         }
     }
 
     pub fn backend(&self) -> Backend {
         match self {
-            Tx::Sqlite(_) | Tx::SqliteNested(_) => Backend::Sqlite,
-            Tx::Postgres { .. } => Backend::Postgres,
+            Tx::Sqlite(_) | Tx::SqliteNested(_) | Tx::SqliteStatement(_) => Backend::Sqlite,
+            Tx::Postgres { .. } | Tx::PostgresStatement { .. } => Backend::Postgres,
         }
     }
 
     /// Runs a statement; returns the number of rows it changed.
     pub fn execute(&mut self, sql: &str, params: &[Param<'_>]) -> Result<u64, StoreError> {
         if let Some(conn) = self.sqlite() {
-            let mut statement = conn.prepare_cached(&sqlite_sql(sql))?;
+            let mut statement = sqlite_prepare(conn, sql)?;
             sqlite_bind(&mut statement, params)?;
             return Ok(statement.raw_execute()? as u64);
         }
         match self {
-            Tx::Sqlite(_) | Tx::SqliteNested(_) => unreachable!("handled above"),
             Tx::Postgres { tx, statements } => {
                 let statement = pg_statement(tx, statements, sql)?;
                 Ok(tx.execute(&statement, &pg_params(params))?)
             }
+            Tx::PostgresStatement { client, statements } => {
+                let statement = pg_statement(*client, statements, sql)?;
+                Ok(client.execute(&statement, &pg_params(params))?)
+            }
+            _ => unreachable!("SQLite handled above"),
         }
     }
 
@@ -454,7 +504,7 @@ impl Tx<'_> {
         mut each: impl FnMut(&Row<'_>) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         if let Some(conn) = self.sqlite() {
-            let mut statement = conn.prepare_cached(&sqlite_sql(sql))?;
+            let mut statement = sqlite_prepare(conn, sql)?;
             sqlite_bind(&mut statement, params)?;
             let mut rows = statement.raw_query();
             while let Some(row) = rows.next()? {
@@ -462,18 +512,25 @@ impl Tx<'_> {
             }
             return Ok(());
         }
+        use postgres::fallible_iterator::FallibleIterator;
         match self {
-            Tx::Sqlite(_) | Tx::SqliteNested(_) => unreachable!("handled above"),
             Tx::Postgres { tx, statements } => {
                 let statement = pg_statement(tx, statements, sql)?;
-                let params = pg_params(params);
-                let mut rows = tx.query_raw(&statement, params)?;
-                use postgres::fallible_iterator::FallibleIterator;
+                let mut rows = tx.query_raw(&statement, pg_params(params))?;
                 while let Some(row) = rows.next()? {
                     each(&Row::Postgres(&row))?;
                 }
                 Ok(())
             }
+            Tx::PostgresStatement { client, statements } => {
+                let statement = pg_statement(*client, statements, sql)?;
+                let mut rows = client.query_raw(&statement, pg_params(params))?;
+                while let Some(row) = rows.next()? {
+                    each(&Row::Postgres(&row))?;
+                }
+                Ok(())
+            }
+            _ => unreachable!("SQLite handled above"),
         }
     }
 
@@ -507,6 +564,7 @@ impl Tx<'_> {
             Tx::Sqlite(tx) => tx.commit()?,
             Tx::SqliteNested(savepoint) => savepoint.commit()?,
             Tx::Postgres { tx, .. } => tx.commit()?,
+            Tx::SqliteStatement(_) | Tx::PostgresStatement { .. } => {}
         }
         Ok(())
     }

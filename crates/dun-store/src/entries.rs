@@ -165,26 +165,44 @@ pub(crate) fn invoice_states(
     if states.is_empty() {
         return Ok(states);
     }
+    load_movements(
+        tx,
+        &mut states,
+        &format!("invoice_id IN (SELECT id FROM invoices WHERE org_id = $1 AND {condition})"),
+        &all,
+    )?;
+    Ok(states)
+}
+
+/// Adds to `states` the movements of the entries matching `condition`
+/// (SQL over `ledger_entries`; `$1` is the organisation, the first of
+/// `params`), in the order they were posted.
+pub(crate) fn load_movements(
+    tx: &mut Tx<'_>,
+    states: &mut BTreeMap<i64, InvoiceState>,
+    condition: &str,
+    params: &[Param<'_>],
+) -> Result<(), StoreError> {
     tx.query_each(
         &format!(
             "SELECT invoice_id, effective_date, kind, ar_minor FROM ledger_entries
-             WHERE org_id = $1 AND invoice_id IN (SELECT id FROM invoices WHERE org_id = $1 AND {condition})
+             WHERE org_id = $1 AND {condition}
              ORDER BY id"
         ),
-        &all,
+        params,
         |r| {
             let kind = r.string(2)?;
             if let Some(state) = states.get_mut(&r.i64(0)?) {
                 state.movements.push(Movement {
                     effective_date: Date::from_day_number(r.i64(1)? as i32),
-                    kind: EntryKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("entry kind '{kind}'")))?,
+                    kind: EntryKind::parse(&kind)
+                        .ok_or_else(|| StoreError::Corrupt(format!("entry kind '{kind}'")))?,
                     ar_minor: r.i64(3)?,
                 });
             }
             Ok(())
         },
-    )?;
-    Ok(states)
+    )
 }
 
 pub(crate) fn invoice_state(

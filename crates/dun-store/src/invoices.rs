@@ -4,7 +4,7 @@
 use dun_core::invoice::{InvoiceDraft, InvoiceLine, Totals};
 use dun_core::ledger::EntryKind;
 use dun_core::posting;
-use dun_core::state::{InvoiceState, SettlementStatus};
+use dun_core::state::{InvoiceState, Movement, SettlementStatus};
 use dun_core::terms::{Installment, Terms};
 use dun_core::{Currency, Date};
 use serde::{Deserialize, Serialize};
@@ -101,6 +101,41 @@ fn check_reason(reason: &str) -> Result<(), StoreError> {
 }
 
 /// Finds an invoice by its number, or by `#id` / plain id for drafts.
+/// An invoice's header (the columns of `entries::INVOICE_HEADER`, in
+/// order), its document and its customer's reference and name.
+const VIEW: &str = "SELECT i.id, i.number, i.customer_id, i.currency, i.status, i.issue_date,
+        i.due_date, i.total_minor, i.schedule,
+        c.ref, c.name, i.terms, i.description, i.lines, i.subtotal_minor, i.tax_minor
+     FROM invoices i JOIN customers c ON c.id = i.customer_id AND c.org_id = i.org_id";
+
+/// What an invoice's view shows beyond its state.
+struct ViewDocument {
+    number: Option<String>,
+    customer_ref: String,
+    customer_name: String,
+    terms: String,
+    description: String,
+    lines: String,
+    subtotal_minor: i64,
+    tax_minor: i64,
+}
+
+fn view_row(r: &crate::db::Row<'_>) -> Result<(InvoiceState, ViewDocument), StoreError> {
+    Ok((
+        entries::invoice_header(r)?,
+        ViewDocument {
+            number: r.opt_string(1)?,
+            customer_ref: r.string(9)?,
+            customer_name: r.string(10)?,
+            terms: r.string(11)?,
+            description: r.string(12)?,
+            lines: r.string(13)?,
+            subtotal_minor: r.i64(14)?,
+            tax_minor: r.i64(15)?,
+        },
+    ))
+}
+
 pub(crate) fn find(tx: &mut Tx<'_>, org_id: i64, key: &str) -> Result<i64, StoreError> {
     if let Some(id) = tx.query_opt(
         "SELECT id FROM invoices WHERE org_id = $1 AND number = $2",
@@ -444,22 +479,27 @@ impl Store {
         as_of: Date,
     ) -> Result<InvoiceView, StoreError> {
         let mut tx = self.conn().read_transaction()?;
-        let id = find(&mut tx, org_id, invoice)?;
-        let state = entries::invoice_state(&mut tx, org_id, id)?;
-        let view = tx
-            .query_opt(
-                "SELECT i.number, c.ref, c.name, i.terms, i.description, i.lines, i.subtotal_minor, i.tax_minor
-                 FROM invoices i JOIN customers c ON c.id = i.customer_id AND c.org_id = i.org_id
-                 WHERE i.org_id = $1 AND i.id = $2",
-                params![org_id, id],
-                |r| {
-                    let terms = r.string(3)?;
-                    let lines = r.string(5)?;
-                    Ok((r.opt_string(0)?, r.string(1)?, r.string(2)?, terms, r.string(4)?, lines, r.i64(6)?, r.i64(7)?))
-                },
-            )?
-            .ok_or_else(|| StoreError::not_found("invoice", invoice))?;
-        let (
+        // The header, the document and the customer in one statement, by
+        // number or else by id (drafts); then the history, whose amounts
+        // are also the movements the state is judged from.
+        let mut found = tx.query_opt(
+            &format!("{VIEW} WHERE i.org_id = $1 AND i.number = $2"),
+            params![org_id, invoice],
+            view_row,
+        )?;
+        if found.is_none() {
+            if let Ok(id) = invoice.trim_start_matches('#').parse::<i64>() {
+                found = tx.query_opt(
+                    &format!("{VIEW} WHERE i.org_id = $1 AND i.id = $2"),
+                    params![org_id, id],
+                    view_row,
+                )?;
+            }
+        }
+        let (mut state, document) =
+            found.ok_or_else(|| StoreError::not_found("invoice", invoice))?;
+        let id = state.id;
+        let ViewDocument {
             number,
             customer_ref,
             customer_name,
@@ -468,8 +508,16 @@ impl Store {
             lines,
             subtotal_minor,
             tax_minor,
-        ) = view;
+        } = document;
         let history = entries::entries(&mut tx, org_id, "invoice_id = $2", params![id])?;
+        state.movements = history
+            .iter()
+            .map(|e| Movement {
+                effective_date: e.entry.effective_date,
+                kind: e.entry.kind,
+                ar_minor: e.entry.ar_minor,
+            })
+            .collect();
         let due_date = state.due_date();
         Ok(InvoiceView {
             id,

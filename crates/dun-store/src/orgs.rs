@@ -32,19 +32,24 @@ pub struct NewOrg {
     pub invoice_prefix: String,
 }
 
-const COLUMNS: &str =
+pub(crate) const COLUMNS: &str =
     "id, name, currency, timezone, invoice_prefix, credit_note_prefix, aging_edges";
 
 fn org_from_row(r: &Row<'_>) -> Result<Org, StoreError> {
-    let currency = r.string(2)?;
+    org_from_row_at(r, 0)
+}
+
+/// Reads the columns of [`COLUMNS`] starting at column `at` of a row.
+pub(crate) fn org_from_row_at(r: &Row<'_>, at: usize) -> Result<Org, StoreError> {
+    let currency = r.string(at + 2)?;
     Ok(Org {
-        id: r.i64(0)?,
-        name: r.string(1)?,
+        id: r.i64(at)?,
+        name: r.string(at + 1)?,
         currency: Currency::parse(&currency).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        timezone: r.string(3)?,
-        invoice_prefix: r.string(4)?,
-        credit_note_prefix: r.string(5)?,
-        aging_edges: r.string(6)?,
+        timezone: r.string(at + 3)?,
+        invoice_prefix: r.string(at + 4)?,
+        credit_note_prefix: r.string(at + 5)?,
+        aging_edges: r.string(at + 6)?,
     })
 }
 
@@ -104,13 +109,14 @@ impl Store {
 
     /// The organisation with this id.
     pub fn org_by_id(&mut self, org_id: i64) -> Result<Org, StoreError> {
-        let mut tx = self.conn().read_transaction()?;
-        tx.query_opt(
-            &format!("SELECT {COLUMNS} FROM organisations WHERE id = $1"),
-            params![org_id],
-            org_from_row,
-        )?
-        .ok_or_else(|| StoreError::not_found("organisation", org_id))
+        self.conn()
+            .statement()
+            .query_opt(
+                &format!("SELECT {COLUMNS} FROM organisations WHERE id = $1"),
+                params![org_id],
+                org_from_row,
+            )?
+            .ok_or_else(|| StoreError::not_found("organisation", org_id))
     }
 
     /// The organisation's daily run time, `HH:MM` local.

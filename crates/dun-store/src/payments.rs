@@ -1,5 +1,8 @@
 //! Payments: receipt, allocation, refunds and reversals.
 
+use std::collections::BTreeMap;
+
+use dun_core::ledger::Entry;
 use dun_core::posting::{self, AllocationRequest};
 use dun_core::state::{InvoiceState, PaymentState};
 use dun_core::{Currency, Date};
@@ -8,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::clock::now_utc;
 use crate::customers;
 use crate::db::Tx;
-use crate::entries;
+use crate::entries::{self, INVOICE_HEADER};
 use crate::error::StoreError;
 use crate::{idempotency, invoices, params, Store};
 
@@ -103,7 +106,28 @@ fn resolve(
     })
 }
 
-/// Plans and posts allocations of `payment` in `tx`.
+/// Allocations planned for a payment: the entries to post, and what they
+/// allocate to which invoice.
+type Plan = (Vec<Entry>, Vec<Allocated>);
+
+fn allocated_of(planned: &[Entry], candidates: &[InvoiceState]) -> Vec<Allocated> {
+    planned
+        .iter()
+        .map(|e| {
+            let id = e.invoice_id.unwrap_or_default();
+            Allocated {
+                invoice_id: id,
+                number: candidates
+                    .iter()
+                    .find(|c| c.id == id)
+                    .map(|c| c.number.clone())
+                    .unwrap_or_default(),
+                amount_minor: -e.ar_minor,
+            }
+        })
+        .collect()
+}
+
 /// Oldest-due-first allocation from the few invoices the payment can
 /// reach, rather than every open invoice of the customer with all its
 /// entries (a customer with forty open invoices made each payment read
@@ -119,78 +143,72 @@ fn oldest_due_first_from_prefix(
     org_id: i64,
     payment: &PaymentState,
     date: Date,
-    now: &str,
-) -> Result<Option<Vec<Allocated>>, StoreError> {
+) -> Result<Option<Plan>, StoreError> {
     // `open_minor <> 0` as written lets both engines use the partial index
-    // of open invoices (which says exactly that).
-    let headers = tx.query(
-        "SELECT id, due_date, issue_date, open_minor, installment_count FROM invoices
-         WHERE org_id = $1 AND customer_id = $2 AND currency = $3 AND open_minor <> 0
-           AND open_minor > 0 AND status = 'issued'",
+    // of open invoices (which says exactly that). The whole header is read
+    // here, so only the prefix's movements remain to be read.
+    let mut headers = tx.query(
+        &format!(
+            "SELECT {INVOICE_HEADER}, open_minor, installment_count FROM invoices
+             WHERE org_id = $1 AND customer_id = $2 AND currency = $3 AND open_minor <> 0
+               AND open_minor > 0 AND status = 'issued'"
+        ),
         params![org_id, payment.customer_id, payment.currency.code()],
-        |r| Ok((r.i64(0)?, r.i64(1)?, r.i64(2)?, r.i64(3)?, r.i64(4)?)),
+        |r| Ok((entries::invoice_header(r)?, r.i64(9)?, r.i64(10)?)),
     )?;
-    if headers.iter().any(|h| h.4 > 1) {
+    if headers.iter().any(|h| h.2 > 1) {
         return Ok(None);
     }
-    let mut headers = headers;
-    headers.sort_by_key(|&(id, due, issued, _, _)| (due, issued, id));
+    headers.sort_by_key(|(state, _, _)| (state.due_date(), state.issue_date, state.id));
     let mut covered = 0i64;
-    let mut ids = Vec::new();
-    for (id, _, _, open, _) in &headers {
+    let mut taken = 0;
+    for (_, open, _) in &headers {
         if covered >= payment.unallocated_minor {
             break;
         }
         covered = covered.saturating_add(*open);
-        ids.push(id.to_string());
+        taken += 1;
     }
-    let reaches_all = ids.len() == headers.len();
-    // Integers read just now: safe to write into the statement. (With
-    // none, the domain still judges the payment: a reversed one is refused.)
-    let candidates: Vec<InvoiceState> = if ids.is_empty() {
-        Vec::new()
-    } else {
-        entries::invoice_states(tx, org_id, &format!("id IN ({})", ids.join(",")), &[])?
-            .into_values()
-            .collect()
-    };
+    let reaches_all = taken == headers.len();
+    let mut candidates: BTreeMap<i64, InvoiceState> = headers
+        .into_iter()
+        .take(taken)
+        .map(|(state, _, _)| (state.id, state))
+        .collect();
+    // (With none, the domain still judges the payment: a reversed one is refused.)
+    if !candidates.is_empty() {
+        // Integers read just now: safe to write into the statement.
+        let ids: Vec<String> = candidates.keys().map(i64::to_string).collect();
+        entries::load_movements(
+            tx,
+            &mut candidates,
+            &format!("invoice_id IN ({})", ids.join(",")),
+            params![org_id],
+        )?;
+    }
+    let candidates: Vec<InvoiceState> = candidates.into_values().collect();
     let refs: Vec<&InvoiceState> = candidates.iter().collect();
     let planned = posting::allocate(payment, &refs, &AllocationRequest::OldestDueFirst, date)?;
     let allocated: i64 = planned.iter().map(|e| -e.ar_minor).sum();
     if allocated < payment.unallocated_minor && !reaches_all {
         return Ok(None);
     }
-    entries::post(tx, org_id, &planned, now)?;
-    Ok(Some(
-        planned
-            .iter()
-            .map(|e| {
-                let id = e.invoice_id.unwrap_or_default();
-                Allocated {
-                    invoice_id: id,
-                    number: candidates
-                        .iter()
-                        .find(|c| c.id == id)
-                        .map(|c| c.number.clone())
-                        .unwrap_or_default(),
-                    amount_minor: -e.ar_minor,
-                }
-            })
-            .collect(),
-    ))
+    let allocations = allocated_of(&planned, &candidates);
+    Ok(Some((planned, allocations)))
 }
 
-fn allocate_in(
+/// Plans the allocations of `payment` asked for by `request` in `tx`,
+/// without posting them.
+fn plan_allocations(
     tx: &mut Tx<'_>,
     org_id: i64,
     payment: &PaymentState,
     request: &AllocationRequest,
     date: Date,
-    now: &str,
-) -> Result<Vec<Allocated>, StoreError> {
+) -> Result<Plan, StoreError> {
     if let AllocationRequest::OldestDueFirst = request {
-        if let Some(allocated) = oldest_due_first_from_prefix(tx, org_id, payment, date, now)? {
-            return Ok(allocated);
+        if let Some(plan) = oldest_due_first_from_prefix(tx, org_id, payment, date)? {
+            return Ok(plan);
         }
     }
     let mut candidates = open_invoices(tx, org_id, payment.customer_id)?;
@@ -205,22 +223,8 @@ fn allocate_in(
     }
     let refs: Vec<&InvoiceState> = candidates.iter().collect();
     let planned = posting::allocate(payment, &refs, request, date)?;
-    entries::post(tx, org_id, &planned, now)?;
-    Ok(planned
-        .iter()
-        .map(|e| {
-            let id = e.invoice_id.unwrap_or_default();
-            Allocated {
-                invoice_id: id,
-                number: candidates
-                    .iter()
-                    .find(|c| c.id == id)
-                    .map(|c| c.number.clone())
-                    .unwrap_or_default(),
-                amount_minor: -e.ar_minor,
-            }
-        })
-        .collect())
+    let allocations = allocated_of(&planned, &candidates);
+    Ok((planned, allocations))
 }
 
 impl Store {
@@ -250,8 +254,7 @@ impl Store {
             &(payment, allocate),
             &now,
             |tx| {
-                let customer = customers::by_ref(tx, org_id, &payment.customer_ref)?;
-                customers::lock(tx, org_id, customer.id)?;
+                let customer = customers::lock_by_ref(tx, org_id, &payment.customer_ref)?;
                 let request = resolve(tx, org_id, allocate)?;
                 let id = tx
                 .query_opt(
@@ -274,9 +277,14 @@ impl Store {
                 };
                 let received = posting::receive(&state)?;
                 state.apply(&received);
-                entries::post(tx, org_id, &[received], &now)?;
-                let allocations =
-                    allocate_in(tx, org_id, &state, &request, payment.received_date, &now)?;
+                // The receipt and its allocations are posted together: one
+                // insert of entries, one update of the payment.
+                let (planned, allocations) =
+                    plan_allocations(tx, org_id, &state, &request, payment.received_date)?;
+                let mut posting = Vec::with_capacity(planned.len() + 1);
+                posting.push(received);
+                posting.extend(planned);
+                entries::post(tx, org_id, &posting, &now)?;
                 let allocated: i64 = allocations.iter().map(|a| a.amount_minor).sum();
                 Ok(PaymentPosted {
                     payment_id: id,
@@ -310,7 +318,8 @@ impl Store {
             |tx| {
                 let state = locked_payment(tx, org_id, payment_id)?;
                 let request = resolve(tx, org_id, allocate)?;
-                let allocations = allocate_in(tx, org_id, &state, &request, date, &now)?;
+                let (planned, allocations) = plan_allocations(tx, org_id, &state, &request, date)?;
+                entries::post(tx, org_id, &planned, &now)?;
                 let allocated: i64 = allocations.iter().map(|a| a.amount_minor).sum();
                 Ok(PaymentPosted {
                     payment_id,

@@ -26,8 +26,8 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    pub fn load(store: &mut Store, p: &Principal) -> Result<Ctx, ApiError> {
-        let org = store.org_by_id(p.org_id)?;
+    pub fn load(_store: &mut Store, p: &Principal) -> Result<Ctx, ApiError> {
+        let org = p.org.clone();
         let today = wire::today_in(&org.timezone)?;
         let csrf = match &p.credential {
             Credential::Session { csrf_token, .. } => csrf_token.clone(),

@@ -371,7 +371,7 @@ async fn get_payment(
     ApiPath(payment_id): ApiPath<i64>,
 ) -> Result<Json<PaymentOut>, ApiError> {
     let view = state
-        .as_caller(caller, Need::Read, move |store, p| {
+        .as_caller_quick(caller, move |store, p| {
             Ok(store.payment_view(p.org_id, payment_id)?)
         })
         .await?;
