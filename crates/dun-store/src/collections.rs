@@ -30,6 +30,8 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::time::Instant;
 
+use crate::db::placeholders;
+
 use dun_core::collections::action::{
     Action, ActionKind, DoneMark, Message, PlanOutcome, RunPlan, Subject, Task,
 };
@@ -169,13 +171,6 @@ fn json_ids(text: &str) -> Result<Vec<i64>, StoreError> {
 }
 
 /// `$first, $first+1, …` for `n` values.
-fn placeholders(first: usize, n: usize) -> String {
-    (first..first + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// Whether PostgreSQL gave up the transaction so that another could go on
 /// (deadlock victim, serialization failure): redoing it is safe.
 fn is_retryable(e: &StoreError) -> bool {

@@ -118,13 +118,10 @@ impl Store {
         if rows.is_empty() {
             return Ok(rows);
         }
-        // The ids are integers read just now, so writing them into the
-        // statement is safe; one query serves the whole page.
-        let ids = rows
-            .iter()
-            .map(|r| r.id.to_string())
-            .collect::<Vec<_>>()
-            .join(",");
+        // One query serves the whole page.
+        let ids = crate::db::placeholders(3, rows.len());
+        let mut bound: Vec<crate::db::Param<'_>> = vec![org_id.into(), as_of.into()];
+        bound.extend(rows.iter().map(|r| crate::db::Param::from(r.id)));
         let mut owes: BTreeMap<i64, Vec<CustomerOwes>> = BTreeMap::new();
         tx.query_each(
             &format!(
@@ -134,7 +131,7 @@ impl Store {
                  WHERE org_id = $1 AND open_minor <> 0 AND customer_id IN ({ids})
                  GROUP BY customer_id, currency ORDER BY customer_id, currency"
             ),
-            params![org_id, as_of],
+            &bound,
             |r| {
                 owes.entry(r.i64(0)?).or_default().push(CustomerOwes {
                     currency: crate::entries::currency(&r.string(1)?)?,

@@ -383,6 +383,12 @@ fn pg_params<'p>(params: &'p [Param<'p>]) -> Vec<&'p (dyn PgToSql + Sync)> {
     params.iter().map(|p| p as &(dyn PgToSql + Sync)).collect()
 }
 
+/// Prepared statements kept per PostgreSQL connection. Beyond this a
+/// statement is prepared for one use and closed, so that a stream of
+/// distinct texts (imports' batch sizes) cannot grow the connection and its
+/// server process without bound.
+const POSTGRES_STATEMENT_CACHE: usize = 512;
+
 fn pg_statement(
     tx: &mut impl postgres::GenericClient,
     statements: &mut HashMap<String, postgres::Statement>,
@@ -392,8 +398,25 @@ fn pg_statement(
         return Ok(statement.clone());
     }
     let statement = tx.prepare(sql)?;
-    statements.insert(sql.to_string(), statement.clone());
+    if statements.len() < POSTGRES_STATEMENT_CACHE {
+        statements.insert(sql.to_string(), statement.clone());
+    }
     Ok(statement)
+}
+
+/// `$first, $first+1, …` — `n` placeholders for an `IN (…)` list, so that
+/// its statement's text depends on the list's length only, never on its
+/// values (texts with values in them would each be prepared anew).
+pub(crate) fn placeholders(first: usize, n: usize) -> String {
+    let mut out = String::with_capacity(n * 5);
+    for i in first..first + n {
+        if i > first {
+            out.push_str(", ");
+        }
+        out.push('$');
+        out.push_str(&i.to_string());
+    }
+    out
 }
 
 /// SQLite reads `$1` as a *named* parameter numbered by first appearance;

@@ -2,7 +2,7 @@
 //! write-offs.
 
 use dun_core::invoice::{InvoiceDraft, InvoiceLine, Totals};
-use dun_core::ledger::EntryKind;
+use dun_core::ledger::{Entry, EntryKind};
 use dun_core::posting;
 use dun_core::state::{InvoiceState, Movement, SettlementStatus};
 use dun_core::terms::{Installment, Terms};
@@ -101,12 +101,61 @@ fn check_reason(reason: &str) -> Result<(), StoreError> {
 }
 
 /// Finds an invoice by its number, or by `#id` / plain id for drafts.
-/// An invoice's header (the columns of `entries::INVOICE_HEADER`, in
-/// order), its document and its customer's reference and name.
+/// An invoice's view and its history in one statement: the invoice's row
+/// (part 0) — its header (the columns of `entries::INVOICE_HEADER`, in
+/// order), document and customer — then its ledger entries (part 1) in the
+/// order posted, each column of an entry placed under a column of the same
+/// type. `{key}` picks the invoice by `$2`.
 const VIEW: &str = "SELECT i.id, i.number, i.customer_id, i.currency, i.status, i.issue_date,
         i.due_date, i.total_minor, i.schedule,
-        c.ref, c.name, i.terms, i.description, i.lines, i.subtotal_minor, i.tax_minor
-     FROM invoices i JOIN customers c ON c.id = i.customer_id AND c.org_id = i.org_id";
+        c.ref, c.name, i.terms, i.description, i.lines, i.subtotal_minor, i.tax_minor,
+        CAST(0 AS BIGINT), NULL
+     FROM invoices i JOIN customers c ON c.id = i.customer_id AND c.org_id = i.org_id
+     WHERE i.org_id = $1 AND {key}
+     UNION ALL
+     SELECT e.id, e.kind, e.customer_id, e.currency, e.recorded_at, e.effective_date,
+        e.ar_minor, e.credit_minor, NULL,
+        NULL, NULL, NULL, NULL, NULL, e.invoice_id, e.payment_id,
+        CAST(1 AS BIGINT), e.document_id
+     FROM ledger_entries e JOIN invoices i ON i.id = e.invoice_id AND i.org_id = e.org_id
+     WHERE e.org_id = $1 AND i.org_id = $1 AND {key}
+     ORDER BY 17, 1";
+
+type View = (InvoiceState, ViewDocument, Vec<StoredEntry>);
+
+fn read_view(
+    tx: &mut Tx<'_>,
+    key: &str,
+    params: &[crate::db::Param<'_>],
+) -> Result<Option<View>, StoreError> {
+    let mut head = None;
+    let mut history = Vec::new();
+    tx.query_each(&VIEW.replace("{key}", key), params, |r| {
+        if r.i64(16)? == 0 {
+            head = Some(view_row(r)?);
+            return Ok(());
+        }
+        let kind = r.string(1)?;
+        history.push(StoredEntry {
+            id: r.i64(0)?,
+            entry: Entry {
+                customer_id: r.i64(2)?,
+                currency: entries::currency(&r.string(3)?)?,
+                kind: EntryKind::parse(&kind)
+                    .ok_or_else(|| StoreError::Corrupt(format!("entry kind '{kind}'")))?,
+                invoice_id: r.opt_i64(14)?,
+                payment_id: r.opt_i64(15)?,
+                document_id: r.opt_i64(17)?,
+                effective_date: Date::from_day_number(r.i64(5)? as i32),
+                ar_minor: r.i64(6)?,
+                credit_minor: r.i64(7)?,
+            },
+            recorded_at: r.string(4)?,
+        });
+        Ok(())
+    })?;
+    Ok(head.map(|(state, document)| (state, document, history)))
+}
 
 /// What an invoice's view shows beyond its state.
 struct ViewDocument {
@@ -478,25 +527,16 @@ impl Store {
         invoice: &str,
         as_of: Date,
     ) -> Result<InvoiceView, StoreError> {
-        let mut tx = self.conn().read_transaction()?;
-        // The header, the document and the customer in one statement, by
-        // number or else by id (drafts); then the history, whose amounts
-        // are also the movements the state is judged from.
-        let mut found = tx.query_opt(
-            &format!("{VIEW} WHERE i.org_id = $1 AND i.number = $2"),
-            params![org_id, invoice],
-            view_row,
-        )?;
+        // One statement, so one snapshot without a transaction: by number,
+        // or else by id (drafts).
+        let mut tx = self.conn().statement();
+        let mut found = read_view(&mut tx, "i.number = $2", params![org_id, invoice])?;
         if found.is_none() {
             if let Ok(id) = invoice.trim_start_matches('#').parse::<i64>() {
-                found = tx.query_opt(
-                    &format!("{VIEW} WHERE i.org_id = $1 AND i.id = $2"),
-                    params![org_id, id],
-                    view_row,
-                )?;
+                found = read_view(&mut tx, "i.id = $2", params![org_id, id])?;
             }
         }
-        let (mut state, document) =
+        let (mut state, document, history) =
             found.ok_or_else(|| StoreError::not_found("invoice", invoice))?;
         let id = state.id;
         let ViewDocument {
@@ -509,7 +549,6 @@ impl Store {
             subtotal_minor,
             tax_minor,
         } = document;
-        let history = entries::entries(&mut tx, org_id, "invoice_id = $2", params![id])?;
         state.movements = history
             .iter()
             .map(|e| Movement {

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock::now_utc;
 use crate::customers;
-use crate::db::Tx;
+use crate::db::{placeholders, Param, Tx};
 use crate::entries::{self, INVOICE_HEADER};
 use crate::error::StoreError;
 use crate::{idempotency, invoices, params, Store};
@@ -177,13 +177,13 @@ fn oldest_due_first_from_prefix(
         .collect();
     // (With none, the domain still judges the payment: a reversed one is refused.)
     if !candidates.is_empty() {
-        // Integers read just now: safe to write into the statement.
-        let ids: Vec<String> = candidates.keys().map(i64::to_string).collect();
+        let mut bound: Vec<Param<'_>> = vec![org_id.into()];
+        bound.extend(candidates.keys().map(|&id| Param::from(id)));
         entries::load_movements(
             tx,
             &mut candidates,
-            &format!("invoice_id IN ({})", ids.join(",")),
-            params![org_id],
+            &format!("invoice_id IN ({})", placeholders(2, bound.len() - 1)),
+            &bound,
         )?;
     }
     let candidates: Vec<InvoiceState> = candidates.into_values().collect();
