@@ -103,6 +103,22 @@ run_wrk() { # label, then wrk arguments
 echo "dun serve on $engine, $invoices-invoice demo book, wrk -t2 -c$connections -d${seconds}s, commit $(git rev-parse --short HEAD), $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)"
 run_wrk "GET /api/v1/invoices/{number}" -H "$auth" "$base/api/v1/invoices/$number"
 run_wrk "POST /api/v1/payments" -s "$work/payment.lua" "$base"
+if [ -n "$postgres" ] && command -v pgbench >/dev/null; then
+  # The same two statements a GET of the invoice runs (the credential, as
+  # dun-store's AUTH_BY_TOKEN; the view, as invoices.rs's VIEW), executed by
+  # pgbench alone — no HTTP, no Dun — against the same database: what
+  # PostgreSQL itself allows a GET here.
+  hash="$(printf '%s' "$token" | sha256sum | cut -d' ' -f1)"
+  org="$(psql "$db" -Atc "SELECT org_id FROM api_tokens WHERE secret_sha256 = '$hash'")"
+  cat > "$work/get.sql" <<SQL
+SELECT t.id, t.org_id, t.role, m.role, u.id, u.email, o.id, o.name, o.currency, o.timezone, o.invoice_prefix, o.credit_note_prefix, o.aging_edges FROM api_tokens t JOIN memberships m ON m.org_id = t.org_id AND m.user_id = t.user_id JOIN users u ON u.id = t.user_id JOIN organisations o ON o.id = t.org_id WHERE t.secret_sha256 = '$hash' AND t.revoked_at IS NULL;
+SELECT i.id, i.number, i.customer_id, i.currency, i.status, i.issue_date, i.due_date, i.total_minor, i.schedule, c.ref, c.name, i.terms, i.description, i.lines, i.subtotal_minor, i.tax_minor, CAST(0 AS BIGINT), NULL FROM invoices i JOIN customers c ON c.id = i.customer_id AND c.org_id = i.org_id WHERE i.org_id = $org AND i.number = '$number' UNION ALL SELECT e.id, e.kind, e.customer_id, e.currency, e.recorded_at, e.effective_date, e.ar_minor, e.credit_minor, NULL, NULL, NULL, NULL, NULL, NULL, e.invoice_id, e.payment_id, CAST(1 AS BIGINT), e.document_id FROM ledger_entries e JOIN invoices i ON i.id = e.invoice_id AND i.org_id = e.org_id WHERE e.org_id = $org AND i.org_id = $org AND i.number = '$number' ORDER BY 17, 1;
+SQL
+  kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null || true; server_pid=""
+  tps="$(pgbench -n -M prepared -c "$connections" -j 2 -T "$seconds" -f "$work/get.sql" "$db" 2>/dev/null | awk -F'= ' '/^tps/ {split($2, a, " "); printf "%.0f", a[1]}')"
+  printf '%-34s %10s req/s   (pgbench alone: the GET'"'"'s two statements, no HTTP)\n' "PostgreSQL alone, GET statements" "$tps"
+  echo "{\"job\":\"pgbench: the GET's statements\",\"engine\":\"$engine\",\"requests_per_s\":$tps}" >> "$work/results.jsonl"
+fi
 if [ -n "$json" ]; then
   python3 - "$work/results.jsonl" "$json" <<'PY'
 import json, sys

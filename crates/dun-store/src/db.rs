@@ -592,3 +592,32 @@ impl Tx<'_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_number_from_the_first() {
+        assert_eq!(placeholders(2, 3), "$2, $3, $4");
+        assert_eq!(placeholders(1, 1), "$1");
+        assert_eq!(placeholders(5, 0), "");
+    }
+
+    #[test]
+    fn sqlite_binds_placeholders_by_their_number_in_any_order() {
+        let mut conn = Conn::open(":memory:").unwrap();
+        let mut tx = conn.statement();
+        // In order: used as written. Out of order, and repeated: rewritten.
+        for (sql, want) in [
+            ("SELECT $1 || '-' || $2", "a-b"),
+            ("SELECT $2 || '-' || $1", "b-a"),
+            ("SELECT $2 || $1 || $2 || '$1'", "bab$1"),
+        ] {
+            let got = tx
+                .query_opt(sql, params!["a", "b"], |r| r.string(0))
+                .unwrap();
+            assert_eq!(got.as_deref(), Some(want), "{sql}");
+        }
+    }
+}

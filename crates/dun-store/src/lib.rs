@@ -93,6 +93,15 @@ impl Store {
         self.conn.rollback_group()
     }
 
+    /// How many statements this connection keeps prepared on PostgreSQL
+    /// (bounded; see `db.rs`). 0 on SQLite, whose cache rusqlite bounds.
+    pub fn prepared_statements(&self) -> usize {
+        match &self.conn {
+            Conn::Sqlite(_) => 0,
+            Conn::Postgres { statements, .. } => statements.len(),
+        }
+    }
+
     /// Whether the connection is gone (a PostgreSQL server restarted): a
     /// pool drops such a store rather than lend it again.
     pub fn is_broken(&self) -> bool {

@@ -517,3 +517,38 @@ storage_test!(
         );
     }
 );
+
+storage_test!(
+    fn payments_to_other_invoices_reuse_the_same_prepared_statements(store: &mut Store) {
+        // The invoices a payment reaches differ from payment to payment;
+        // their ids must be bound, not written into the statement, or every
+        // payment would prepare (and keep) statements of its own.
+        let acme = org(store, "Acme Ltd");
+        let mut settled = Vec::new();
+        for i in 0..12 {
+            let c = customer(store, &acme, &format!("C{i:02}"));
+            let inv = invoice(store, &acme, &c, "2026-01-01", "net30", 10_00 + i);
+            settled.push((c, inv));
+        }
+        let mut prepared = Vec::new();
+        for (c, inv) in &settled {
+            let posted = store
+                .record_payment(
+                    acme.id,
+                    &payment(c, "2026-02-01", inv.amount_minor),
+                    &Allocate::OldestDueFirst,
+                    None,
+                )
+                .unwrap();
+            assert_eq!(
+                allocated(&posted.allocations),
+                [(inv.number.as_str(), inv.amount_minor)]
+            );
+            prepared.push(store.prepared_statements());
+        }
+        assert!(
+            prepared.windows(2).skip(1).all(|w| w[0] == w[1]),
+            "prepared statements after each payment: {prepared:?}"
+        );
+    }
+);
