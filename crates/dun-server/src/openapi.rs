@@ -136,6 +136,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(routes::invoices::router())
         .merge(routes::documents::router())
         .merge(routes::payments::router())
+        .merge(routes::portal_links::router())
         .merge(routes::collections::router())
         .merge(routes::reports::router())
         .merge(routes::ops::router())

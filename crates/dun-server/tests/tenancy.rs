@@ -35,6 +35,8 @@ fn body_for(method: &str, path: &str, a: &Ids) -> Option<Value> {
         }
         ("POST", "/api/v1/customers/{reference}/pause") => json!({"reason": "B pauses A"}),
         ("POST", "/api/v1/customers/{reference}/resume") => json!({}),
+        ("POST", "/api/v1/customers/{reference}/portal-links") => json!({}),
+        ("POST", "/api/v1/customers/{reference}/portal-links/withdraw") => json!({}),
         ("POST", "/api/v1/customers/{reference}/promises") => {
             json!({"date": "2026-12-01", "amount": "10.00"})
         }

@@ -72,6 +72,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0010_invoice_lists.sql"),
         postgres: include_str!("migrations/postgres/0010_invoice_lists.sql"),
     },
+    Migration {
+        version: 11,
+        name: "portal_withdrawal",
+        sqlite: include_str!("migrations/sqlite/0011_portal_withdrawal.sql"),
+        postgres: include_str!("migrations/postgres/0011_portal_withdrawal.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -7,6 +7,12 @@
 //! customer's portal until the day it expires, and changing any character
 //! of it breaks the signature.
 //!
+//! A person can **withdraw** a customer's links (a link forwarded to the
+//! wrong person): the customer's `portal_generation` goes up by one, and the
+//! signature covers the generation, so every link signed before stops
+//! working and the next one made works. Generation 0 is signed exactly as
+//! links were before withdrawal existed, so those links kept working.
+//!
 //! *Invariant:* the signature is checked before the expiry is read, so an
 //! altered expiry is reported as altered, never as valid or expired.
 
@@ -51,6 +57,10 @@ pub enum PortalError {
     Altered,
     #[error("this portal link expired on {expires_on}; ask the sender for a new one")]
     Expired { expires_on: Date },
+    /// Signed by the organisation, but for a generation of the customer's
+    /// links that has since been withdrawn.
+    #[error("this portal link was withdrawn; ask the sender for a new one")]
+    Withdrawn { org_id: i64 },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -76,10 +86,17 @@ impl fmt::Display for Payload {
     }
 }
 
-fn mac(secret: &str, payload: &Payload) -> HmacSha256 {
+/// Withdrawn generations a refused link is tried against, to tell a
+/// withdrawn link from an altered one.
+const WITHDRAWN_GENERATIONS_CHECKED_MAX: i64 = 100;
+
+fn mac(secret: &str, payload: &Payload, generation: i64) -> HmacSha256 {
     let mut mac = HmacSha256::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
     mac.update(b"dun-portal-v1:");
     mac.update(payload.to_string().as_bytes());
+    if generation != 0 {
+        mac.update(format!(":g{generation}").as_bytes());
+    }
     mac
 }
 
@@ -184,21 +201,20 @@ pub(crate) fn token(
     customer_id: i64,
     expires_on: Date,
 ) -> Result<String, StoreError> {
-    let known = tx.query_opt(
-        "SELECT id FROM customers WHERE org_id = $1 AND id = $2",
-        params![org_id, customer_id],
-        |r| r.i64(0),
-    )?;
-    if known.is_none() {
-        return Err(StoreError::not_found("customer", format!("#{customer_id}")));
-    }
+    let generation = tx
+        .query_opt(
+            "SELECT portal_generation FROM customers WHERE org_id = $1 AND id = $2",
+            params![org_id, customer_id],
+            |r| r.i64(0),
+        )?
+        .ok_or_else(|| StoreError::not_found("customer", format!("#{customer_id}")))?;
     let secret = secret(tx, org_id)?;
     let payload = Payload {
         org_id,
         customer_id,
         expires_day: expires_on.day_number(),
     };
-    let signature = hex(&mac(&secret, &payload).finalize().into_bytes());
+    let signature = hex(&mac(&secret, &payload, generation).finalize().into_bytes());
     Ok(format!("{payload}.{signature}"))
 }
 
@@ -217,6 +233,44 @@ impl Store {
         Ok(token)
     }
 
+    /// Withdraws every portal link made so far for the customer with this
+    /// reference (the next one made works), and logs it on the customer's
+    /// timeline. Returns how many times its links have been withdrawn.
+    pub fn withdraw_portal_links(
+        &mut self,
+        org_id: i64,
+        reference: &str,
+        on: Date,
+        author: &str,
+    ) -> Result<i64, StoreError> {
+        let now = crate::clock::now_utc();
+        let mut tx = self.conn().transaction()?;
+        let (customer_id, generation) = tx
+            .query_opt(
+                "UPDATE customers SET portal_generation = portal_generation + 1
+                 WHERE org_id = $1 AND ref = $2 RETURNING id, portal_generation",
+                params![org_id, reference],
+                |r| Ok((r.i64(0)?, r.i64(1)?)),
+            )?
+            .ok_or_else(|| StoreError::not_found("customer", reference))?;
+        crate::timeline::log(
+            &mut tx,
+            org_id,
+            &now,
+            &crate::timeline::NewEntry {
+                customer_id,
+                on_date: on,
+                kind: "portal_withdrawn",
+                author,
+                summary: "Withdrew the customer's portal links; the next link sent works",
+                detail: serde_json::json!({ "generation": generation }),
+                invoice_ids: &[],
+            },
+        )?;
+        tx.commit()?;
+        Ok(generation)
+    }
+
     /// Checks a portal token on `today`: its shape, then its signature under
     /// its organisation's secret, then its expiry.
     pub fn verify_portal_token(
@@ -225,21 +279,36 @@ impl Store {
         today: Date,
     ) -> Result<PortalAccess, PortalError> {
         let (payload, signature) = parse(token.trim())?;
-        let mut tx = self.conn().read_transaction()?;
-        let secret = tx
-            .query_opt(
-                "SELECT portal_secret FROM organisations WHERE id = $1",
-                params![payload.org_id],
-                |r| r.opt_string(0),
-            )?
-            .flatten();
-        tx.commit()?;
+        let found = self.conn().statement().query_opt(
+            "SELECT o.portal_secret, c.portal_generation
+             FROM organisations o
+             LEFT JOIN customers c ON c.org_id = o.id AND c.id = $2
+             WHERE o.id = $1",
+            params![payload.org_id, payload.customer_id],
+            |r| Ok((r.opt_string(0)?, r.opt_i64(1)?)),
+        )?;
         // An organisation that does not exist, or never signed a link, has
-        // signed nothing: the token was made up.
-        let secret = secret.ok_or(PortalError::Altered)?;
-        mac(&secret, &payload)
+        // signed nothing: the token was made up. (A customer no longer
+        // there is judged as generation 0; the portal then finds no one.)
+        let (secret, generation) = match found {
+            Some((Some(secret), generation)) => (secret, generation.unwrap_or(0)),
+            _ => return Err(PortalError::Altered),
+        };
+        if mac(&secret, &payload, generation)
             .verify_slice(&signature)
-            .map_err(|_| PortalError::Altered)?;
+            .is_err()
+        {
+            let withdrawn = (generation.saturating_sub(WITHDRAWN_GENERATIONS_CHECKED_MAX)
+                ..generation)
+                .any(|g| mac(&secret, &payload, g).verify_slice(&signature).is_ok());
+            return Err(if withdrawn {
+                PortalError::Withdrawn {
+                    org_id: payload.org_id,
+                }
+            } else {
+                PortalError::Altered
+            });
+        }
         let expires_on = Date::from_day_number(payload.expires_day);
         if today > expires_on {
             return Err(PortalError::Expired { expires_on });

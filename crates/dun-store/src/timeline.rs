@@ -22,8 +22,8 @@ pub const SUMMARY_BYTES_MAX: usize = 4000;
 /// `promise_broken`, `plan_completed`, `plan_defaulted` (written by the
 /// run, author `policy vN · rule`), and `call`, `note`, `reply`, `promise`,
 /// `dispute`, `dispute_resolved`, `dispute_rejected`, `pause`, `resume`,
-/// `override`, `collateral`, `plan`, `task_done` (written for a person,
-/// author their name).
+/// `override`, `collateral`, `plan`, `task_done`, `portal_withdrawn`
+/// (written for a person, author their name).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct TimelineEntry {
     pub id: i64,

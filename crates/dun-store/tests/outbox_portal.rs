@@ -188,3 +188,72 @@ storage_test!(
         );
     }
 );
+
+storage_test!(
+    fn withdrawn_portal_links_stop_working_and_new_ones_work(store: &mut Store) {
+        let acme = org(store, "Acme");
+        let c1 = customer(store, &acme, "C1");
+        let c2 = customer(store, &acme, "C2");
+        let expires = d("2026-04-30");
+        let today = d("2026-03-01");
+        let first = store.portal_token(acme.id, c1.id, expires).unwrap();
+        let theirs = store.portal_token(acme.id, c2.id, expires).unwrap();
+        assert!(store.verify_portal_token(&first, today).is_ok());
+
+        assert_eq!(
+            store
+                .withdraw_portal_links(acme.id, "C1", today, "olive")
+                .unwrap(),
+            1
+        );
+        match store.verify_portal_token(&first, today) {
+            Err(PortalError::Withdrawn { org_id }) => assert_eq!(org_id, acme.id),
+            other => panic!("expected withdrawn, got {other:?}"),
+        }
+        // Only that customer's links; a new one works, and differs.
+        assert!(store.verify_portal_token(&theirs, today).is_ok());
+        let second = store.portal_token(acme.id, c1.id, expires).unwrap();
+        assert_ne!(first, second);
+        assert_eq!(
+            store
+                .verify_portal_token(&second, today)
+                .unwrap()
+                .customer_id,
+            c1.id
+        );
+        // Withdrawn again: both earlier links say so; an altered one is
+        // still altered, not withdrawn.
+        assert_eq!(
+            store
+                .withdraw_portal_links(acme.id, "C1", today, "olive")
+                .unwrap(),
+            2
+        );
+        for token in [&first, &second] {
+            assert!(matches!(
+                store.verify_portal_token(token, today),
+                Err(PortalError::Withdrawn { .. })
+            ));
+        }
+        let mut altered = second.clone().into_bytes();
+        let last = altered.len() - 1;
+        altered[last] = if altered[last] == b'0' { b'1' } else { b'0' };
+        assert!(matches!(
+            store.verify_portal_token(&String::from_utf8(altered).unwrap(), today),
+            Err(PortalError::Altered)
+        ));
+        // On the timeline, by whom; an unknown customer is refused.
+        let timeline = store.timeline(acme.id, c1.id, None, 10).unwrap();
+        assert_eq!(
+            timeline
+                .iter()
+                .filter(|e| e.kind == "portal_withdrawn" && e.author == "olive")
+                .count(),
+            2
+        );
+        assert!(matches!(
+            store.withdraw_portal_links(acme.id, "NOBODY", today, "olive"),
+            Err(StoreError::NotFound { .. })
+        ));
+    }
+);

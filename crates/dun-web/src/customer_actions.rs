@@ -49,6 +49,10 @@ pub fn routes() -> Router<AppState> {
         .route("/customers/{reference}/status", post(status))
         .route("/customers/{reference}/plans", post(plan))
         .route("/customers/{reference}/portal-link", post(portal_link))
+        .route(
+            "/customers/{reference}/portal-withdraw",
+            post(portal_withdraw),
+        )
         .route("/customers/{reference}/override", post(policy_override))
 }
 
@@ -210,6 +214,11 @@ pub(crate) fn action_forms(
                 form.stack method="post" action=(action("portal-link")) {
                     (ctx.csrf_field())
                     button type="submit" { "Make a portal link" }
+                }
+                p.hint { "Sent a link to the wrong person? Withdraw every link made so far; the next one you make or send works." }
+                form.stack method="post" action=(action("portal-withdraw")) {
+                    (ctx.csrf_field())
+                    button type="submit" { "Withdraw the links sent so far" }
                 }
             }
 
@@ -640,6 +649,28 @@ async fn pause(
             }
             store
                 .pause_customer(p.org_id, reference, until, reason, ctx.today, &p.author())
+                .map_err(store_err)?;
+            Ok(())
+        },
+    )
+    .await
+}
+
+/// Withdraws every portal link made so far for the customer.
+async fn portal_withdraw(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    Path(reference): Path<String>,
+    Form(form): Form<ActionForm>,
+) -> Response {
+    act(
+        state,
+        caller,
+        reference,
+        form,
+        |store, p, ctx, _f, reference| {
+            store
+                .withdraw_portal_links(p.org_id, reference, ctx.today, &p.author())
                 .map_err(store_err)?;
             Ok(())
         },

@@ -153,6 +153,7 @@ struct Visitor {
 enum Refused {
     NotValid,
     Expired { org: String },
+    Withdrawn { org: String },
     Failed(ApiError),
 }
 
@@ -165,6 +166,12 @@ impl Refused {
                 Some(&org),
                 "This link has expired",
                 &format!("This link has expired — ask {org} for a new one."),
+            ),
+            Refused::Withdrawn { org } => refusal(
+                StatusCode::GONE,
+                Some(&org),
+                "This link was withdrawn",
+                &format!("{org} has withdrawn this link — ask them for a new one."),
             ),
             Refused::Failed(e) => trouble(e),
         }
@@ -191,6 +198,13 @@ fn visitor(store: &mut Store, token: &str) -> Result<Visitor, Refused> {
     let access = match store.verify_portal_token(token, Date::from_day_number(i32::MIN)) {
         Ok(a) => a,
         Err(PortalError::Store(e)) => return Err(e.into()),
+        Err(PortalError::Withdrawn { org_id }) => {
+            return Err(match store.org_by_id(org_id) {
+                Ok(org) => Refused::Withdrawn { org: org.name },
+                Err(StoreError::NotFound { .. }) => Refused::NotValid,
+                Err(e) => e.into(),
+            })
+        }
         Err(_) => return Err(Refused::NotValid),
     };
     let org = match store.org_by_id(access.org_id) {

@@ -408,3 +408,59 @@ portal_test!(
         assert!(!zed_page.body.contains("customer via portal"));
     }
 );
+
+portal_test!(
+    fn a_withdrawn_link_is_refused_and_the_next_one_works(server, url) {
+        let (browser, csrf) = owner(server);
+        book(&browser, &csrf);
+        // Made over the API, as an integration sending its own e-mail would.
+        let made = ok(
+            browser.post_json("/api/v1/customers/BOLT/portal-links", &csrf, json!({})),
+            "a link over the API",
+        );
+        let link = made["url"].as_str().expect("the url").to_string();
+        let path = &link[link.find("/portal/").expect("a portal address")..];
+        let from_page = portal_token(&browser, &csrf, "BOLT");
+        let zed = portal_token(&browser, &csrf, "ZED");
+        let customer = server.browser();
+        assert_eq!(customer.get(path).status, 200);
+
+        // Withdrawn from the customer page: both links now say so.
+        let done = browser.post_form("/customers/BOLT/portal-withdraw", &[("csrf_token", &csrf)]);
+        assert!(done.status == 303 || done.status == 200, "{}", done.body);
+        for gone in [path.to_string(), format!("/portal/{from_page}")] {
+            let page = customer.get(&gone);
+            assert_eq!(page.status, 410, "{gone}: {}", page.body);
+            page.assert_contains("This link was withdrawn");
+            page.assert_contains("Acme Tools");
+            assert!(!page.body.contains("Bolt"), "{}", page.body);
+        }
+        // Another customer's link is untouched; a new link works.
+        assert_eq!(customer.get(&format!("/portal/{zed}")).status, 200);
+        let fresh = portal_token(&browser, &csrf, "BOLT");
+        assert_eq!(customer.get(&format!("/portal/{fresh}")).status, 200);
+
+        // Over the API too; the timeline shows both withdrawals.
+        let again = ok(
+            browser.post_json("/api/v1/customers/BOLT/portal-links/withdraw", &csrf, json!({})),
+            "withdraw over the API",
+        );
+        assert_eq!(again["withdrawals"], 2);
+        assert_eq!(customer.get(&format!("/portal/{fresh}")).status, 410);
+        let page = browser.get("/customers/BOLT");
+        assert_eq!(
+            page.body.matches("portal links; the next link sent works").count(),
+            2,
+            "{}",
+            page.body
+        );
+        // An unknown customer is a problem, not a withdrawal.
+        let missing = browser.post_json(
+            "/api/v1/customers/NOBODY/portal-links/withdraw",
+            &csrf,
+            json!({}),
+        );
+        assert_eq!(missing.status, 404, "{}", missing.body);
+        let _ = url;
+    }
+);

@@ -177,7 +177,7 @@ pub enum CustomerCommand {
     /// Pause reminders, notices, fees and interest for a customer.
     Pause(crate::commands::standing::PauseArgs),
     /// Lift a pause.
-    Resume(crate::commands::standing::ResumeArgs),
+    Resume(crate::commands::standing::CustomerDayArgs),
     /// Set a customer's credit status by hand: active, cod_required, on_hold, do_not_serve.
     Status(crate::commands::standing::StatusArgs),
     /// Everything on a customer's timeline, newest first.
@@ -192,6 +192,9 @@ pub enum CustomerCommand {
         #[arg(long, env = "DUN_PUBLIC_URL", value_name = "URL")]
         public_url: String,
     },
+    /// Withdraw every portal link made so far for a customer (one went to the
+    /// wrong person); the next link made or sent works.
+    PortalWithdraw(crate::commands::standing::CustomerDayArgs),
 }
 
 #[derive(Subcommand, Debug)]

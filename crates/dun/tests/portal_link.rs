@@ -56,6 +56,23 @@ fn an_owner_prints_a_customers_portal_link() {
             "[{label}] an altered link must not verify"
         );
 
+        // Withdrawn from the command line: the printed link stops working.
+        let said = ok(
+            &db,
+            &["customer", "portal-withdraw", "BOLT", "--author", "olive"],
+        );
+        assert!(
+            said.contains("Withdrew the portal links"),
+            "[{label}] {said}"
+        );
+        assert!(
+            matches!(
+                store.verify_portal_token(token, today),
+                Err(dun_store::portal::PortalError::Withdrawn { .. })
+            ),
+            "[{label}] a withdrawn link must be refused as withdrawn"
+        );
+
         let refused = fails(
             &db,
             &[

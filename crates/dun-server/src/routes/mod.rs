@@ -9,4 +9,5 @@ pub mod documents;
 pub mod invoices;
 pub mod ops;
 pub mod payments;
+pub mod portal_links;
 pub mod reports;

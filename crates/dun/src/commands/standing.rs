@@ -35,8 +35,9 @@ pub struct PauseArgs {
     pub author: AuthorArg,
 }
 
+/// A customer, the day and who acts: resuming, withdrawing portal links.
 #[derive(Args, Debug)]
-pub struct ResumeArgs {
+pub struct CustomerDayArgs {
     /// Customer reference.
     pub customer: String,
     #[command(flatten)]
@@ -125,12 +126,25 @@ pub fn pause(ctx: &mut Context, args: PauseArgs) -> Result<()> {
     Ok(())
 }
 
-pub fn resume(ctx: &mut Context, args: ResumeArgs) -> Result<()> {
+pub fn resume(ctx: &mut Context, args: CustomerDayArgs) -> Result<()> {
     let on = ctx.date_or_today(args.on.on.as_deref(), "on")?;
     let s = ctx
         .store
         .resume_customer(ctx.org.id, &args.customer, on, &args.author.name())?;
     println!("Resumed collections for {}.", s.reference);
+    Ok(())
+}
+
+/// `dun customer portal-withdraw`.
+pub fn withdraw_portal_links(ctx: &mut Context, args: CustomerDayArgs) -> Result<()> {
+    let on = ctx.date_or_today(args.on.on.as_deref(), "on")?;
+    let n = ctx
+        .store
+        .withdraw_portal_links(ctx.org.id, &args.customer, on, &args.author.name())?;
+    println!(
+        "Withdrew the portal links made so far for {} (withdrawal {n}); the next link made or sent works.",
+        args.customer
+    );
     Ok(())
 }
 
