@@ -74,6 +74,29 @@ pub(crate) fn post(
     entries: &[Entry],
     now: &str,
 ) -> Result<(), StoreError> {
+    post_moving(tx, org_id, entries, now, None)
+}
+
+/// As [`post`], for the first entries of a payment whose row this
+/// transaction has just inserted with its figures already what these
+/// entries make them: that row is not written a second time.
+pub(crate) fn post_for_new_payment(
+    tx: &mut Tx<'_>,
+    org_id: i64,
+    entries: &[Entry],
+    now: &str,
+    payment_id: i64,
+) -> Result<(), StoreError> {
+    post_moving(tx, org_id, entries, now, Some(payment_id))
+}
+
+fn post_moving(
+    tx: &mut Tx<'_>,
+    org_id: i64,
+    entries: &[Entry],
+    now: &str,
+    written: Option<i64>,
+) -> Result<(), StoreError> {
     insert(tx, org_id, entries, now)?;
     let mut invoices: BTreeMap<i64, (i64, i32, bool)> = BTreeMap::new();
     let mut payments: BTreeMap<i64, (i64, bool)> = BTreeMap::new();
@@ -102,6 +125,9 @@ pub(crate) fn post(
         )?;
     }
     for (id, (delta, reversed)) in payments {
+        if Some(id) == written {
+            continue;
+        }
         tx.execute(
             "UPDATE payments SET unallocated_minor = unallocated_minor + $1,
                 status = CASE WHEN $2 = 1 THEN 'reversed' ELSE status END

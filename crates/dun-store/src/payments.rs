@@ -256,18 +256,13 @@ impl Store {
             |tx| {
                 let customer = customers::lock_by_ref(tx, org_id, &payment.customer_ref)?;
                 let request = resolve(tx, org_id, allocate)?;
-                let id = tx
-                .query_opt(
-                    "INSERT INTO payments (org_id, customer_id, currency, received_date, amount_minor, method,
-                        reference, unallocated_minor, status, created_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, 0, 'received', $8) RETURNING id",
-                    params![org_id, customer.id, payment.currency.code(), i64::from(payment.received_date.day_number()),
-                        payment.amount_minor, payment.method.as_str(), payment.reference.as_str(), now.as_str()],
-                    |r| r.i64(0),
-                )?
-                .ok_or_else(|| StoreError::Conflict("the payment was not saved".into()))?;
+                // Receipt and allocations are planned before the payment's
+                // row is written (under a provisional id), so the row goes
+                // in with its unallocated amount final, and the entries
+                // are posted together: one insert of entries, no second
+                // write of the payment.
                 let mut state = PaymentState {
-                    id,
+                    id: 0,
                     customer_id: customer.id,
                     currency: payment.currency,
                     received_date: payment.received_date,
@@ -277,14 +272,28 @@ impl Store {
                 };
                 let received = posting::receive(&state)?;
                 state.apply(&received);
-                // The receipt and its allocations are posted together: one
-                // insert of entries, one update of the payment.
                 let (planned, allocations) =
                     plan_allocations(tx, org_id, &state, &request, payment.received_date)?;
                 let mut posting = Vec::with_capacity(planned.len() + 1);
                 posting.push(received);
                 posting.extend(planned);
-                entries::post(tx, org_id, &posting, &now)?;
+                let unallocated_minor: i64 = posting.iter().map(|e| e.credit_minor).sum();
+                let id = tx
+                .query_opt(
+                    "INSERT INTO payments (org_id, customer_id, currency, received_date, amount_minor, method,
+                        reference, unallocated_minor, status, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'received', $9) RETURNING id",
+                    params![org_id, customer.id, payment.currency.code(), i64::from(payment.received_date.day_number()),
+                        payment.amount_minor, payment.method.as_str(), payment.reference.as_str(), unallocated_minor, now.as_str()],
+                    |r| r.i64(0),
+                )?
+                .ok_or_else(|| StoreError::Conflict("the payment was not saved".into()))?;
+                for entry in &mut posting {
+                    if entry.payment_id == Some(state.id) {
+                        entry.payment_id = Some(id);
+                    }
+                }
+                entries::post_for_new_payment(tx, org_id, &posting, &now, id)?;
                 let allocated: i64 = allocations.iter().map(|a| a.amount_minor).sum();
                 Ok(PaymentPosted {
                     payment_id: id,
