@@ -29,18 +29,8 @@ pub fn opt_date(field: &str, text: Option<&str>) -> Result<Option<Date>, ApiErro
 
 /// Today in the organisation's time zone.
 pub fn today_in(timezone: &str) -> Result<Date, ApiError> {
-    let zone = jiff::tz::TimeZone::get(timezone).map_err(|_| {
-        ApiError::internal(format!(
-            "the organisation's time zone '{timezone}' is unknown"
-        ))
-    })?;
-    let today = jiff::Timestamp::now().to_zoned(zone).date();
-    Date::from_ymd(
-        i32::from(today.year()),
-        today.month() as u32,
-        today.day() as u32,
-    )
-    .ok_or_else(|| ApiError::internal(format!("today ({today}) is outside the dates Dun accepts")))
+    dun_store::clock::today_in(timezone)
+        .map_err(|e| ApiError::internal(format!("the organisation's time zone: {e}")))
 }
 
 /// `at` as the store's recorded-time text, `YYYY-MM-DDTHH:MM:SSZ` (UTC),

@@ -1,5 +1,6 @@
-//! The shell's clock: when something was recorded (never what day it is
-//! for the book; that date is always passed in).
+//! The shell's clock: when something was recorded, and what day it is in
+//! an organisation's time zone — read by the shells (CLI, server), which
+//! pass that date in; nothing in the store reads it for itself.
 
 use dun_core::Date;
 
@@ -11,4 +12,42 @@ pub fn now_utc() -> String {
     let day = Date::from_day_number(secs.div_euclid(86_400) as i32);
     let s = secs.rem_euclid(86_400);
     format!("{day}T{:02}:{:02}:{:02}Z", s / 3600, s / 60 % 60, s % 60)
+}
+
+/// Why [`today_in`] has no answer.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum TodayError {
+    #[error(
+        "'{0}' is not a time zone; use an IANA name such as Europe/London or America/New_York"
+    )]
+    UnknownZone(String),
+    #[error("today ({0}) is outside the dates Dun accepts")]
+    OutOfRange(String),
+}
+
+/// Today's date in the time zone `timezone` (an IANA name).
+pub fn today_in(timezone: &str) -> Result<Date, TodayError> {
+    let zone = jiff::tz::TimeZone::get(timezone)
+        .map_err(|_| TodayError::UnknownZone(timezone.to_string()))?;
+    let today = jiff::Timestamp::now().to_zoned(zone).date();
+    Date::from_ymd(
+        i32::from(today.year()),
+        today.month() as u32,
+        today.day() as u32,
+    )
+    .ok_or_else(|| TodayError::OutOfRange(today.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn today_is_known_only_in_a_real_zone() {
+        assert!(today_in("Europe/London").is_ok());
+        assert_eq!(
+            today_in("Mars/Olympus"),
+            Err(TodayError::UnknownZone("Mars/Olympus".into()))
+        );
+    }
 }

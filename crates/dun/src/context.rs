@@ -54,12 +54,5 @@ pub fn check_timezone(name: &str) -> Result<jiff::tz::TimeZone> {
 }
 
 pub fn today_in(timezone: &str) -> Result<Date> {
-    let zone = check_timezone(timezone)?;
-    let today = jiff::Timestamp::now().to_zoned(zone).date();
-    Date::from_ymd(
-        i32::from(today.year()),
-        today.month() as u32,
-        today.day() as u32,
-    )
-    .ok_or_else(|| anyhow!("today ({today}) is outside the dates Dun accepts"))
+    dun_store::clock::today_in(timezone).map_err(|e| anyhow!("--timezone: {e}"))
 }
