@@ -243,6 +243,7 @@ impl Store {
         on: Date,
         author: &str,
     ) -> Result<i64, StoreError> {
+        let author = crate::records::check_author(author)?;
         let now = crate::clock::now_utc();
         let mut tx = self.conn().transaction()?;
         let (customer_id, generation) = tx

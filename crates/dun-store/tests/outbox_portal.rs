@@ -255,5 +255,11 @@ storage_test!(
             store.withdraw_portal_links(acme.id, "NOBODY", today, "olive"),
             Err(StoreError::NotFound { .. })
         ));
+        // Nobody named: refused, and nothing withdrawn.
+        match store.withdraw_portal_links(acme.id, "C2", today, "  ") {
+            Err(StoreError::Invalid(m)) => assert!(m.contains("author"), "{m}"),
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+        assert!(store.verify_portal_token(&theirs, today).is_ok());
     }
 );
