@@ -8,7 +8,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, Method};
 use dun_store::accounts::{Credential, Principal, Role};
-use dun_store::{Org, Store};
+use dun_store::Store;
 
 use crate::config::Config;
 use crate::limits::LoginLimiter;
@@ -202,9 +202,4 @@ impl AppState {
             })
             .await
     }
-}
-
-/// The caller's organisation, as read with the credential.
-pub fn org_of(_store: &mut Store, principal: &Principal) -> Result<Org, ApiError> {
-    Ok(principal.org.clone())
 }

@@ -829,7 +829,7 @@ async fn portal_link(
     let public_url = state.config.public_url.clone();
     let done = state
         .as_caller(caller, Need::Write, move |store, p| {
-            let ctx = Ctx::load(store, p)?;
+            let ctx = Ctx::load(p)?;
             let customer = store.customer(p.org_id, &reference)?;
             let link = dun_mail::attachments::portal_link(
                 store,

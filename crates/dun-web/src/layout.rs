@@ -5,7 +5,6 @@ use dun_core::{money, Currency, Date};
 use dun_server::problem::ApiError;
 use dun_server::wire;
 use dun_store::accounts::{Credential, Principal};
-use dun_store::Store;
 use maud::{html, Markup, DOCTYPE};
 
 use crate::assets;
@@ -26,7 +25,7 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    pub fn load(_store: &mut Store, p: &Principal) -> Result<Ctx, ApiError> {
+    pub fn load(p: &Principal) -> Result<Ctx, ApiError> {
         let org = p.org.clone();
         let today = wire::today_in(&org.timezone)?;
         let csrf = match &p.credential {

@@ -149,7 +149,7 @@ where
     };
     match state
         .as_caller(caller, Need::Read, move |store, p| {
-            let ctx = Ctx::load(store, p)?;
+            let ctx = Ctx::load(p)?;
             work(store, p, &ctx)
         })
         .await
@@ -182,7 +182,7 @@ where
     let caller = caller.with_form_csrf(csrf_token);
     let done = state
         .as_caller(caller.clone(), need, move |store, p| {
-            let ctx = Ctx::load(store, p)?;
+            let ctx = Ctx::load(p)?;
             work(store, p, &ctx)
         })
         .await;

@@ -610,7 +610,7 @@ pub async fn edit_submit(
     let caller = caller.with_form_csrf(form.csrf_token.clone());
     let answer = state
         .as_caller(caller, Need::Own, move |store, p| {
-            let ctx = Ctx::load(store, p)?;
+            let ctx = Ctx::load(p)?;
             let current = store.policy(p.org_id)?;
             let apply = form.action == "apply";
             let policy = match document::parse(&form.text) {

@@ -606,7 +606,7 @@ pub async fn aging_csv(
     let database = state.config.database_url.clone();
     let made = state
         .as_caller(caller, Need::Read, move |store, p| {
-            let ctx = Ctx::load(store, p)?;
+            let ctx = Ctx::load(p)?;
             let as_of = as_of(&query, &ctx)?;
             let detail = Detail::parse(query.detail.as_deref())?;
             let aging = aging_of(

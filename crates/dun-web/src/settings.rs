@@ -359,7 +359,7 @@ pub async fn create_token(
     let caller = caller.with_form_csrf(form.csrf_token.clone());
     let made = state
         .as_caller(caller, Need::Read, move |store, p| {
-            let ctx = Ctx::load(store, p)?;
+            let ctx = Ctx::load(p)?;
             let result = parse_role(&form.role).and_then(|role| {
                 store
                     .create_token(p.org_id, p.user_id, &form.name, role)

@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::app::{org_of, session_cookie, AppState, Caller, Need, SESSION_COOKIE};
+use crate::app::{session_cookie, AppState, Caller, Need, SESSION_COOKIE};
 use crate::extract::{ApiJson, ApiPath, IdempotencyKey};
 use crate::problem::ApiError;
 use crate::wire;
@@ -219,7 +219,7 @@ pub struct WhoAmI {
 }
 
 fn whoami_of(store: &mut dun_store::Store, p: &Principal) -> Result<WhoAmI, ApiError> {
-    let org = org_of(store, p)?;
+    let org = p.org.clone();
     let run_at = store.run_at(org.id)?;
     let (via, csrf_token) = match &p.credential {
         dun_store::accounts::Credential::Token { .. } => ("token".to_string(), None),
@@ -385,7 +385,7 @@ async fn organisation(
     Ok(Json(
         state
             .as_caller(caller, Need::Read, |store, p| {
-                let org = org_of(store, p)?;
+                let org = p.org.clone();
                 let run_at = store.run_at(org.id)?;
                 Ok(OrganisationOut::new(org, run_at))
             })
@@ -420,7 +420,7 @@ async fn update_organisation(
                 if let Some(run_at) = &input.run_at {
                     store.set_run_at(p.org_id, run_at)?;
                 }
-                let org = org_of(store, p)?;
+                let org = p.org.clone();
                 let run_at = store.run_at(org.id)?;
                 Ok(OrganisationOut::new(org, run_at))
             })

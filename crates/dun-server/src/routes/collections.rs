@@ -26,7 +26,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::app::{org_of, AppState, Caller, Need};
+use crate::app::{AppState, Caller, Need};
 use crate::extract::{
     decode_id_cursor, page_limit, page_of, ApiJson, ApiPath, ApiQuery, IdempotencyKey, Page,
 };
@@ -58,9 +58,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// Today in the caller's organisation.
-fn today(store: &mut Store, p: &dun_store::accounts::Principal) -> Result<Date, ApiError> {
-    let org = org_of(store, p)?;
-    wire::today_in(&org.timezone)
+fn today(p: &dun_store::accounts::Principal) -> Result<Date, ApiError> {
+    wire::today_in(&p.org.timezone)
 }
 
 fn limit_in(field: &str, limit: Option<i64>, default: i64, max: i64) -> Result<i64, ApiError> {
@@ -463,7 +462,7 @@ async fn run(
     let need = if apply { Need::Write } else { Need::Read };
     state
         .as_caller(caller, need, move |store, p| {
-            let org = org_of(store, p)?;
+            let org = p.org.clone();
             let as_of = wire::as_of_or_today("as_of", input.as_of.as_deref(), &org.timezone)?;
             let outcome = store.run_collections(p.org_id, as_of, apply)?;
             Ok(run_out(&outcome))
@@ -634,7 +633,7 @@ async fn worklist(
     let limit = limit_in("limit", query.limit, 50, 1000)?;
     let out = state
         .as_caller(caller, Need::Read, move |store, p| {
-            let org = org_of(store, p)?;
+            let org = p.org.clone();
             let as_of = wire::as_of_or_today("as_of", query.as_of.as_deref(), &org.timezone)?;
             let rows = store.worklist(p.org_id, as_of, limit)?;
             Ok(rows
@@ -783,7 +782,7 @@ async fn add_task(
     let due = wire::opt_date("due", input.due.as_deref())?;
     let task = state
         .as_caller(caller, Need::Write, move |store, p| {
-            let today = today(store, p)?;
+            let today = today(p)?;
             Ok(store.add_task(
                 p.org_id,
                 &input.customer,
@@ -828,7 +827,7 @@ async fn complete_task(
     text_in("outcome", &input.outcome)?;
     let task = state
         .as_caller(caller, Need::Write, move |store, p| {
-            let today = today(store, p)?;
+            let today = today(p)?;
             Ok(store.complete_task(p.org_id, task_id, &input.outcome, today, &p.author())?)
         })
         .await?;
@@ -988,7 +987,7 @@ fn promise_currency(
     if let Some(code) = given {
         return wire::parse_currency(field, code);
     }
-    let org = org_of(store, p)?;
+    let org = p.org.clone();
     match invoices.first() {
         Some(number) => {
             let today = wire::today_in(&org.timezone)?;
@@ -1055,7 +1054,7 @@ async fn log_contact(
         .as_caller(caller, Need::Write, move |store, p| {
             let on = match on {
                 Some(d) => d,
-                None => today(store, p)?,
+                None => today(p)?,
             };
             let promise = match (input.promise, promised_date) {
                 (Some(pr), Some(promised_date)) => {
@@ -1154,7 +1153,7 @@ async fn add_promise(
             let currency =
                 promise_currency(store, p, "currency", input.currency.as_deref(), &invoices)?;
             let amount_minor = positive("amount", &input.amount, currency)?;
-            let made_on = today(store, p)?;
+            let made_on = today(p)?;
             Ok(store.add_promise(
                 p.org_id,
                 &NewPromise {
@@ -1284,7 +1283,7 @@ async fn open_dispute(
     }
     let record = state
         .as_caller(caller, Need::Write, move |store, p| {
-            let on = today(store, p)?;
+            let on = today(p)?;
             Ok(store.open_dispute(
                 p.org_id,
                 &NewDispute {
@@ -1359,7 +1358,7 @@ async fn resolve_dispute(
     };
     let record = state
         .as_caller(caller, Need::Write, move |store, p| {
-            let today = today(store, p)?;
+            let today = today(p)?;
             let resolution = match credit_note {
                 Some(text) => {
                     let dispute = store.dispute(p.org_id, dispute_id)?;
@@ -1444,7 +1443,7 @@ async fn pause_customer(
     let s =
         state
             .as_caller(caller, Need::Write, move |store, p| {
-                let on = today(store, p)?;
+                let on = today(p)?;
                 if until.is_some_and(|u| u < on) {
                     return Err(ApiError::invalid(
                         "until",
@@ -1485,7 +1484,7 @@ async fn resume_customer(
 ) -> Result<Json<StandingOut>, ApiError> {
     let s = state
         .as_caller(caller, Need::Write, move |store, p| {
-            let on = today(store, p)?;
+            let on = today(p)?;
             Ok(store.resume_customer(p.org_id, &reference, on, &p.author())?)
         })
         .await?;
@@ -1536,7 +1535,7 @@ async fn set_status(
     text_in("reason", &input.reason)?;
     let s = state
         .as_caller(caller, Need::Write, move |store, p| {
-            let on = today(store, p)?;
+            let on = today(p)?;
             Ok(store.set_customer_status(
                 p.org_id,
                 &reference,
@@ -1747,7 +1746,7 @@ async fn add_collateral(
         .transpose()?;
     let record = state
         .as_caller(caller, Need::Write, move |store, p| {
-            let org = org_of(store, p)?;
+            let org = p.org.clone();
             let currency = given.unwrap_or(org.currency);
             let on = wire::today_in(&org.timezone)?;
             Ok(store.add_collateral(
@@ -1933,7 +1932,7 @@ async fn create_plan(
     };
     let plan = state
         .as_caller(caller, Need::Write, move |store, p| {
-            let created_on = today(store, p)?;
+            let created_on = today(p)?;
             let mut currency = None;
             let mut open_minor = 0i64;
             for number in &input.invoices {
@@ -1950,7 +1949,7 @@ async fn create_plan(
                 currency.get_or_insert(view.currency);
                 open_minor = open_minor.saturating_add(view.open_minor);
             }
-            let currency = currency.unwrap_or(org_of(store, p)?.currency);
+            let currency = currency.unwrap_or(p.org.currency);
             let installments = match (given, split) {
                 (Some(list), _) => list
                     .into_iter()

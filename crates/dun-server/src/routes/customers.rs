@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::app::{org_of, AppState, Caller, Need};
+use crate::app::{AppState, Caller, Need};
 use crate::extract::{
     decode_cursor, page_limit, page_of, ApiJson, ApiPath, ApiQuery, IdempotencyKey, Page,
 };
@@ -108,7 +108,7 @@ async fn list_customers(
     let after_ref = decode_cursor("customers", query.cursor.as_deref())?;
     let page = state
         .as_caller(caller, Need::Read, move |store, p| {
-            let org = org_of(store, p)?;
+            let org = p.org.clone();
             let filter = CustomerFilter {
                 after_ref,
                 reference: None,
@@ -189,10 +189,10 @@ fn customer_out(
 
 fn load_customer(
     store: &mut dun_store::Store,
-    org_id: i64,
+    org: &dun_store::Org,
     reference: &str,
 ) -> Result<CustomerOut, ApiError> {
-    let org = store.org_by_id(org_id)?;
+    let org_id = org.id;
     let customer = store.customer(org_id, reference)?;
     let standing = store.credit_standing(org_id, reference)?;
     let today = wire::today_in(&org.timezone)?;
@@ -244,7 +244,7 @@ async fn create_customer(
         .transpose()?;
     let out = state
         .as_caller(caller, Need::Write, move |store, p| {
-            let org = org_of(store, p)?;
+            let org = p.org.clone();
             let credit_limit_minor = input
                 .credit_limit
                 .as_deref()
@@ -260,7 +260,7 @@ async fn create_customer(
                 terms,
             };
             let customer = store.add_customer(p.org_id, &row, key.as_deref())?;
-            load_customer(store, p.org_id, &customer.reference)
+            load_customer(store, &p.org, &customer.reference)
         })
         .await?;
     Ok((StatusCode::CREATED, Json(out)))
@@ -286,7 +286,7 @@ async fn get_customer(
     Ok(Json(
         state
             .as_caller(caller, Need::Read, move |store, p| {
-                load_customer(store, p.org_id, &reference)
+                load_customer(store, &p.org, &reference)
             })
             .await?,
     ))

@@ -22,7 +22,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::app::{org_of, AppState, Caller, Need};
+use crate::app::{AppState, Caller, Need};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::problem::ApiError;
 use crate::routes::invoices::{parse_lines, LineIn, LineOut};
@@ -93,7 +93,7 @@ async fn invoice_pdf(
 ) -> Result<Response, ApiError> {
     let (number, pdf) = state
         .as_caller(caller, Need::Read, move |store, p| {
-            let today = wire::today_in(&org_of(store, p)?.timezone)?;
+            let today = wire::today_in(&p.org.timezone)?;
             attachments::invoice_pdf(store, p.org_id, &invoice, today, None)
                 .map_err(|e| document_error("invoice", e))
         })
@@ -123,7 +123,7 @@ async fn invoice_xml(
 ) -> Result<Response, ApiError> {
     let (name, xml) = state
         .as_caller(caller, Need::Read, move |store, p| {
-            let today = wire::today_in(&org_of(store, p)?.timezone)?;
+            let today = wire::today_in(&p.org.timezone)?;
             attachments::invoice_ubl(store, p.org_id, &invoice, today)
                 .map_err(|e| document_error("invoice", e))
         })
@@ -315,7 +315,7 @@ async fn customer_statement(
     let to = wire::opt_date("to", query.to.as_deref())?;
     let out = state
         .as_caller(caller, Need::Read, move |store, p| {
-            let (from, to) = period(from, to, &org_of(store, p)?.timezone)?;
+            let (from, to) = period(from, to, &p.org.timezone)?;
             let found = store.customer_statements(p.org_id, &reference, from, to)?;
             Ok(StatementsOut {
                 customer: found.customer.reference,
@@ -357,7 +357,7 @@ async fn customer_statement_pdf(
         .transpose()?;
     let (name, pdf) = state
         .as_caller(caller, Need::Read, move |store, p| {
-            let (from, to) = period(from, to, &org_of(store, p)?.timezone)?;
+            let (from, to) = period(from, to, &p.org.timezone)?;
             let all = attachments::statement_pdfs(store, p.org_id, &reference, from, to, None)
                 .map_err(|e| document_error("reference", e))?;
             let several = all.len() > 1;
@@ -756,7 +756,7 @@ async fn create_recurring(
     let description = input.description.unwrap_or_default();
     let r = state
         .as_caller(caller, Need::Write, move |store, p| {
-            let org = org_of(store, p)?;
+            let org = p.org.clone();
             let starts = match starts {
                 Some(d) => d,
                 None => wire::today_in(&org.timezone)?,
@@ -812,7 +812,7 @@ async fn step(
         .as_caller(caller, Need::Write, move |store, p| {
             let on = match on {
                 Some(d) => d,
-                None => wire::today_in(&org_of(store, p)?.timezone)?,
+                None => wire::today_in(&p.org.timezone)?,
             };
             let author = p.author();
             Ok(match step {

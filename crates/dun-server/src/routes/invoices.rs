@@ -18,7 +18,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::app::{org_of, AppState, Caller, Need};
+use crate::app::{AppState, Caller, Need};
 use crate::extract::{
     decode_id_cursor, page_limit, page_of, ApiJson, ApiPath, ApiQuery, IdempotencyKey, Page,
 };
@@ -115,7 +115,7 @@ async fn list_invoices(
     }
     let page = state
         .as_caller(caller, Need::Read, move |store, p| {
-            let org = org_of(store, p)?;
+            let org = p.org.clone();
             let filter = InvoiceFilter {
                 customer_ref: query.customer,
                 status: query.status,
@@ -319,7 +319,7 @@ async fn create_invoice(
     }
     let out = state
         .as_caller(caller, Need::Write, move |store, p| {
-            let org = org_of(store, p)?;
+            let org = p.org.clone();
             let currency = currency.unwrap_or(org.currency);
             let lines = parse_lines(&input.lines, currency)?;
             let installments = input
@@ -555,7 +555,7 @@ async fn get_invoice(
         .as_caller_quick(caller, move |store, p| {
             let as_of = match as_of {
                 Some(d) => d,
-                None => wire::today_in(&org_of(store, p)?.timezone)?,
+                None => wire::today_in(&p.org.timezone)?,
             };
             Ok(store.invoice(p.org_id, &invoice, as_of)?)
         })
@@ -677,7 +677,7 @@ async fn void_invoice(
         .as_caller(caller, Need::Write, move |store, p| {
             let date = match date {
                 Some(d) => d,
-                None => wire::today_in(&org_of(store, p)?.timezone)?,
+                None => wire::today_in(&p.org.timezone)?,
             };
             Ok(store.void_invoice(p.org_id, &invoice, date, &reason, key.as_deref())?)
         })
@@ -720,7 +720,7 @@ async fn reduce(
         .as_caller(caller, Need::Write, move |store, p| {
             let date = match date {
                 Some(d) => d,
-                None => wire::today_in(&org_of(store, p)?.timezone)?,
+                None => wire::today_in(&p.org.timezone)?,
             };
             let amount_minor = match input.amount.as_deref() {
                 Some(text) => {

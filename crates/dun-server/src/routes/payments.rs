@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::app::{org_of, AppState, Caller, Need};
+use crate::app::{AppState, Caller, Need};
 use crate::extract::{
     decode_id_cursor, page_limit, page_of, ApiJson, ApiPath, ApiQuery, IdempotencyKey, Page,
 };
@@ -277,7 +277,7 @@ async fn record_payment(
             let (currency, received_date) = match (currency, received_date) {
                 (Some(c), Some(d)) => (c, d),
                 (c, d) => {
-                    let org = org_of(store, p)?;
+                    let org = p.org.clone();
                     let d = match d {
                         Some(d) => d,
                         None => wire::today_in(&org.timezone)?,
@@ -379,13 +379,12 @@ async fn get_payment(
 }
 
 fn date_or_today(
-    store: &mut dun_store::Store,
     p: &dun_store::accounts::Principal,
     date: Option<dun_core::Date>,
 ) -> Result<dun_core::Date, ApiError> {
     match date {
         Some(d) => Ok(d),
-        None => wire::today_in(&org_of(store, p)?.timezone),
+        None => wire::today_in(&p.org.timezone),
     }
 }
 
@@ -427,7 +426,7 @@ async fn allocate_payment(
     let allocation = input.allocation;
     let posted = state
         .as_caller(caller, Need::Write, move |store, p| {
-            let date = date_or_today(store, p, date)?;
+            let date = date_or_today(p, date)?;
             let currency = store.payment(p.org_id, payment_id)?.currency;
             let allocate = allocate_of("allocation", Some(allocation), currency)?;
             Ok(store.allocate_payment(p.org_id, payment_id, &allocate, date, key.as_deref())?)
@@ -474,7 +473,7 @@ async fn refund_payment(
     let amount = input.amount;
     let posted = state
         .as_caller(caller, Need::Write, move |store, p| {
-            let date = date_or_today(store, p, date)?;
+            let date = date_or_today(p, date)?;
             let currency = store.payment(p.org_id, payment_id)?.currency;
             let amount_minor = wire::parse_amount("amount", &amount, currency)?;
             if amount_minor <= 0 {
@@ -525,7 +524,7 @@ async fn reverse_payment(
     let date = wire::opt_date("date", input.date.as_deref())?;
     let posted = state
         .as_caller(caller, Need::Write, move |store, p| {
-            let date = date_or_today(store, p, date)?;
+            let date = date_or_today(p, date)?;
             Ok(store.reverse_payment(p.org_id, payment_id, date, key.as_deref())?)
         })
         .await?;

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::app::{org_of, AppState, Caller, Need};
+use crate::app::{AppState, Caller, Need};
 use crate::extract::ApiPath;
 use crate::problem::ApiError;
 use crate::wire;
@@ -56,7 +56,7 @@ async fn make_portal_link(
     let public_url = state.config.public_url.clone();
     let out = state
         .as_caller(caller, Need::Write, move |store, p| {
-            let today = wire::today_in(&org_of(store, p)?.timezone)?;
+            let today = wire::today_in(&p.org.timezone)?;
             let customer = store.customer(p.org_id, &reference)?;
             let url =
                 dun_mail::attachments::portal_link(store, p.org_id, customer.id, today, Some(&public_url))?
@@ -112,7 +112,7 @@ async fn withdraw_portal_links(
 ) -> Result<Json<WithdrawnOut>, ApiError> {
     let out = state
         .as_caller(caller, Need::Write, move |store, p| {
-            let today = wire::today_in(&org_of(store, p)?.timezone)?;
+            let today = wire::today_in(&p.org.timezone)?;
             let withdrawals =
                 store.withdraw_portal_links(p.org_id, &reference, today, &p.author())?;
             Ok(WithdrawnOut {

@@ -15,7 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::app::{org_of, AppState, Caller, Need};
+use crate::app::{AppState, Caller, Need};
 use crate::extract::ApiQuery;
 use crate::problem::ApiError;
 use crate::wire;
@@ -200,7 +200,7 @@ async fn aging(
         .transpose()?;
     let out = state
         .as_caller(caller, Need::Read, move |store, p| {
-            let org = org_of(store, p)?;
+            let org = p.org.clone();
             let as_of = wire::as_of_or_today("as_of", query.as_of.as_deref(), &org.timezone)?;
             let edges = edges.unwrap_or_else(|| org.edges());
             let (report, names) =
@@ -335,7 +335,7 @@ async fn figures(
     let days = period_days(query.days)?;
     let out = state
         .as_caller(caller, Need::Read, move |store, p| {
-            let org = org_of(store, p)?;
+            let org = p.org.clone();
             let as_of = wire::as_of_or_today("as_of", query.as_of.as_deref(), &org.timezone)?;
             let figures = store.figures(p.org_id, as_of, days).map_err(period_error)?;
             Ok(figures.iter().map(figures_out).collect())
@@ -403,7 +403,7 @@ async fn figures_trend(
     }
     let out = state
         .as_caller(caller, Need::Read, move |store, p| {
-            let org = org_of(store, p)?;
+            let org = p.org.clone();
             let as_of = wire::as_of_or_today("as_of", query.as_of.as_deref(), &org.timezone)?;
             let trend = store
                 .figures_trend(p.org_id, as_of, days, points, step)
