@@ -442,27 +442,17 @@ fn sqlite_sql(sql: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
-/// Prepares `sql` through the connection's statement cache. SQLite numbers
-/// `$n` by first appearance, so the text is used as written when its
-/// placeholders first appear in order (`$1`, `$2`, … — nearly every query,
-/// and then a cache hit costs no copy of the text); otherwise as rewritten
-/// by [`sqlite_sql`].
+/// Prepares `sql`, rewritten by [`sqlite_sql`], through the connection's
+/// statement cache. Always `?n`, never `$n` as written: SQLite resolves a
+/// `$n` name by a linear scan of the names before it, both when it prepares
+/// and when a caller asks a parameter's name, so a multi-row insert with
+/// thousands of `$n` costs time quadratic in its parameters (an import of
+/// 1,000,000 invoices took 424 s instead of 20 s). The rewrite is linear in
+/// the text's length and the cache is keyed by the rewritten text.
 fn sqlite_prepare<'c>(
     conn: &'c rusqlite::Connection,
     sql: &str,
 ) -> Result<rusqlite::CachedStatement<'c>, StoreError> {
-    let statement = conn.prepare_cached(sql)?;
-    let in_order = (1..=statement.parameter_count()).all(|i| {
-        statement
-            .parameter_name(i)
-            .and_then(|name| name.strip_prefix('$'))
-            .and_then(|digits| digits.parse::<usize>().ok())
-            == Some(i)
-    });
-    if in_order {
-        return Ok(statement);
-    }
-    drop(statement);
     Ok(conn.prepare_cached(&sqlite_sql(sql))?)
 }
 
