@@ -22,7 +22,9 @@
 //! 2026-02-01 plan ACME INV1 2026-02-15=50.00 2026-03-15=50.00
 //! 2026-02-01 collateral ACME ucc1 expires 2026-04-01
 //! 2026-02-01 pause ACME until 2026-02-10
-//! 2026-02-01 status ACME on_hold                    ; a person's status
+//! 2026-02-01 status ACME on_hold                    ; a person's status (holds until changed)
+//! 2026-02-01 status ACME active until 2026-03-01     ; … or through a day
+//! 2026-02-01 task-done ACME call                     ; a person closes the open call tasks
 //! run 2026-02-08
 //!     message ACME [email] first_notice: INV1 7d 100.00 USD
 //! aging 2026-02-08
@@ -40,13 +42,16 @@ use std::path::Path;
 
 use dun_core::aging::AgingEdges;
 use dun_core::book::Book;
-use dun_core::collections::action::{ActionKind, DoneMark, PlanOutcome, RunPlan, Subject};
+use dun_core::collections::action::{
+    ActionKind, DoneMark, PlanOutcome, RunPlan, Subject, TaskKind,
+};
 use dun_core::collections::credit::CustomerStatus;
 use dun_core::collections::document;
 use dun_core::collections::policy::{Policy, Tier};
 use dun_core::collections::risk::History;
 use dun_core::collections::run::{
-    decide, Collateral, Dispute, Plan, PlanStatus, Promise, Receipt, RunCustomer, RunInput,
+    decide, Collateral, Dispute, OpenTask, Plan, PlanStatus, Promise, Receipt, RunCustomer,
+    RunInput,
 };
 use dun_core::invoice::{InvoiceDraft, InvoiceLine};
 use dun_core::ledger::EntryKind;
@@ -75,6 +80,9 @@ struct Scenario {
     collateral: Vec<Collateral>,
     last_run: Option<Date>,
     promise_ids: i64,
+    /// Tasks the run made that are still open, and the last task id given.
+    tasks: Vec<OpenTask>,
+    task_ids: i64,
 }
 
 fn date_of(text: &str) -> Result<Date, String> {
@@ -113,6 +121,8 @@ impl Scenario {
             collateral: Vec::new(),
             last_run: None,
             promise_ids: 0,
+            tasks: Vec::new(),
+            task_ids: 0,
         }
     }
 
@@ -146,6 +156,7 @@ impl Scenario {
                 name: label.to_string(),
                 status: CustomerStatus::Active,
                 status_by_policy: false,
+                status_held_until: None,
                 paused_until: None,
                 tier: Tier::New,
                 history: History::default(),
@@ -334,11 +345,24 @@ impl Scenario {
                 self.customer_mut(customer).run.paused_until = Some(until);
                 Ok(())
             }
-            ("status", [customer, status]) => {
+            ("status", [customer, status, rest @ ..]) => {
                 let status = CustomerStatus::parse(status).ok_or("unknown status")?;
+                let until = match rest {
+                    [] => Date::from_ymd(2200, 12, 31).expect("a date"),
+                    ["until", until] => date_of(until)?,
+                    _ => return Err("status CUSTOMER STATUS [until DATE]".into()),
+                };
                 let c = self.customer_mut(customer);
                 c.run.status = status;
                 c.run.status_by_policy = false;
+                c.run.status_held_until = Some(until);
+                Ok(())
+            }
+            ("task-done", [customer, kind]) => {
+                let customer_id = self.customer(customer);
+                let kind = TaskKind::parse(kind).ok_or("unknown task kind")?;
+                self.tasks
+                    .retain(|t| !(t.customer_id == customer_id && t.kind == kind));
                 Ok(())
             }
             _ => Err(format!("cannot read '{verb} {}'", args.join(" "))),
@@ -407,6 +431,7 @@ impl Scenario {
             disputes: &self.disputes,
             plans: &self.plans,
             collateral: &self.collateral,
+            open_tasks: &self.tasks,
         })
     }
 
@@ -496,7 +521,24 @@ impl Scenario {
                         }
                     }
                 }
-                ActionKind::Message(_) | ActionKind::Task(_) | ActionKind::Skip { .. } => {}
+                ActionKind::Task(t) => {
+                    self.task_ids += 1;
+                    self.tasks.push(OpenTask {
+                        id: self.task_ids,
+                        customer_id: cid,
+                        kind: t.kind,
+                        title: t.title.clone(),
+                        invoice_ids: t.invoice_ids.clone(),
+                    });
+                }
+                ActionKind::CloseTask { task_id, .. } => {
+                    assert!(
+                        self.tasks.iter().any(|t| t.id == *task_id),
+                        "the run closed task #{task_id}, which is not open"
+                    );
+                    self.tasks.retain(|t| t.id != *task_id);
+                }
+                ActionKind::Message(_) | ActionKind::Skip { .. } => {}
             }
         }
         Ok(())
@@ -626,6 +668,11 @@ impl Scenario {
                     }
                     s
                 }
+                ActionKind::CloseTask {
+                    task_id,
+                    title,
+                    reason,
+                } => format!("close-task {who} #{task_id} \"{title}\": {reason}"),
             };
             writeln!(out, "{line}    <{}>", a.rule).unwrap();
         }
@@ -898,9 +945,4 @@ mod random_books {
             prop_assert!(played.is_ok(), "{}\n{:?}", text, played);
         }
     }
-}
-#[test]
-fn tmp_regression() {
-    let text = "2026-02-09 invoice I1 C0 0.74 USD due_on_receipt\nrun 2026-03-11\n2026-06-01 payment C0 0.74 USD oldest\nrun 2026-06-01\n";
-    println!("{:?}", play(text));
 }

@@ -498,6 +498,24 @@ server_test!(
         );
         assert_eq!(status, 200, "{held}");
         assert_eq!(held["status"], json!("on_hold"));
+        assert_eq!(held["status_held"], json!(true));
+        assert_eq!(held["status_held_until"], Value::Null);
+        let (status, vouched) = api.put(
+            "/api/v1/customers/C1/status",
+            json!({"status": "active", "reason": "owner vouches", "until": "2199-01-31"}),
+        );
+        assert_eq!(status, 200, "{vouched}");
+        assert_eq!(vouched["status_held_until"], json!("2199-01-31"));
+        assert_eq!(
+            problem(
+                422,
+                api.put(
+                    "/api/v1/customers/C1/status",
+                    json!({"status": "active", "reason": "x", "until": "31/01/2199"})
+                )
+            )["field"],
+            json!("until")
+        );
         assert_eq!(
             problem(
                 422,

@@ -33,13 +33,13 @@ use std::time::Instant;
 use crate::db::placeholders;
 
 use dun_core::collections::action::{
-    Action, ActionKind, DoneMark, Message, PlanOutcome, RunPlan, Subject, Task,
+    Action, ActionKind, DoneMark, Message, PlanOutcome, RunPlan, Subject, Task, TaskKind,
 };
 use dun_core::collections::credit::CustomerStatus;
 use dun_core::collections::policy::{Effect, InterestStart, Policy, Tier};
 use dun_core::collections::risk::{settled_on, History};
 use dun_core::collections::run::{
-    self, Collateral, Dispute, Plan, PlanStatus, Promise, Receipt, RunCustomer, RunInput,
+    self, Collateral, Dispute, OpenTask, Plan, PlanStatus, Promise, Receipt, RunCustomer, RunInput,
 };
 use dun_core::invoice::DocumentStatus;
 use dun_core::ledger::{Entry, EntryKind};
@@ -134,6 +134,7 @@ pub struct RunBook {
     pub disputes: Vec<Dispute>,
     pub plans: Vec<Plan>,
     pub collateral: Vec<Collateral>,
+    pub open_tasks: Vec<OpenTask>,
 }
 
 impl RunBook {
@@ -150,6 +151,7 @@ impl RunBook {
             disputes: &self.disputes,
             plans: &self.plans,
             collateral: &self.collateral,
+            open_tasks: &self.open_tasks,
         }
     }
 }
@@ -614,7 +616,8 @@ fn load(tx: &mut Tx<'_>, org_id: i64, as_of: Date) -> Result<RunBook, StoreError
 
     let mut customers = Vec::new();
     tx.query_each(
-        "SELECT id, ref, name, status, status_by_policy, paused_until, tier FROM customers WHERE org_id = $1",
+        "SELECT id, ref, name, status, status_by_policy, paused_until, tier, status_held_until
+         FROM customers WHERE org_id = $1",
         params![org_id],
         |r| {
             let id = r.i64(0)?;
@@ -627,6 +630,7 @@ fn load(tx: &mut Tx<'_>, org_id: i64, as_of: Date) -> Result<RunBook, StoreError
                 status: CustomerStatus::parse(&status)
                     .ok_or_else(|| StoreError::Corrupt(format!("customer status '{status}'")))?,
                 status_by_policy: r.i64(4)? != 0,
+                status_held_until: opt_date(r, 7)?,
                 paused_until: opt_date(r, 5)?,
                 tier: Tier::parse(&tier)
                     .ok_or_else(|| StoreError::Corrupt(format!("customer tier '{tier}'")))?,
@@ -735,7 +739,34 @@ fn load(tx: &mut Tx<'_>, org_id: i64, as_of: Date) -> Result<RunBook, StoreError
             );
         }
     }
+    // A person's status decision: the run proposes once per decision.
+    subjects.extend(
+        customers
+            .iter()
+            .filter(|c| c.status_held_until.is_some())
+            .map(|c| Subject::Customer { id: c.id }.to_string()),
+    );
     marks_of(tx, org_id, &subjects, &mut done)?;
+
+    // The run's own open tasks: it closes those whose reason has gone.
+    let mut open_tasks = Vec::new();
+    tx.query_each(
+        "SELECT id, customer_id, kind, title, invoice_ids FROM tasks
+         WHERE org_id = $1 AND status = 'open' AND created_by LIKE 'policy v%' ORDER BY id",
+        params![org_id],
+        |r| {
+            if let Some(kind) = TaskKind::parse(&r.string(2)?) {
+                open_tasks.push(OpenTask {
+                    id: r.i64(0)?,
+                    customer_id: r.i64(1)?,
+                    kind,
+                    title: r.string(3)?,
+                    invoice_ids: json_ids(&r.string(4)?)?,
+                });
+            }
+            Ok(())
+        },
+    )?;
 
     Ok(RunBook {
         as_of,
@@ -749,6 +780,7 @@ fn load(tx: &mut Tx<'_>, org_id: i64, as_of: Date) -> Result<RunBook, StoreError
         disputes,
         plans,
         collateral,
+        open_tasks,
     })
 }
 
@@ -896,6 +928,9 @@ fn describe(action: &Action, numbers: &HashMap<i64, &str>) -> (&'static str, Str
                 format_minor(*received_minor, *currency)
             ),
         ),
+        ActionKind::CloseTask { title, reason, .. } => {
+            ("task_done", format!("Closed: {title} — {reason}"))
+        }
         ActionKind::PlanSettled {
             plan_id,
             outcome,
@@ -1036,7 +1071,7 @@ fn apply(
         let cid = action.customer_id;
         let changed = match &action.kind {
             ActionKind::SetStatus { from, to, .. } => tx.execute(
-                "UPDATE customers SET status = $1, status_by_policy = 1
+                "UPDATE customers SET status = $1, status_by_policy = 1, status_held_until = NULL
                  WHERE org_id = $2 AND id = $3 AND status = $4",
                 params![to.as_str(), org_id, cid, from.as_str()],
             )?,
@@ -1076,6 +1111,13 @@ fn apply(
                     params![status, defaulted_on, org_id, *plan_id],
                 )?
             }
+            ActionKind::CloseTask {
+                task_id, reason, ..
+            } => tx.execute(
+                "UPDATE tasks SET status = 'done', outcome = $1, closed_at = $2
+                 WHERE org_id = $3 AND id = $4 AND status = 'open'",
+                params![reason.as_str(), now, org_id, *task_id],
+            )?,
             _ => 1,
         };
         if changed == 0 {

@@ -19,6 +19,15 @@ use crate::records::{check_author, check_text, locked_customer, NOTE_BYTES_MAX};
 use crate::timeline::{self, NewEntry};
 use crate::{entries, params, Store};
 
+/// A person's decision on a customer's status.
+#[derive(Clone, Copy, Debug)]
+pub struct StatusDecision<'a> {
+    pub status: CustomerStatus,
+    pub reason: &'a str,
+    /// The last day it holds; `None`: until a person changes it.
+    pub until: Option<Date>,
+}
+
 /// `paused_until` of a customer paused "until resumed": the last day a
 /// date may carry, so the run's `paused_until >= as_of` holds for ever.
 pub const PAUSED_INDEFINITELY: &str = "2200-12-31";
@@ -204,6 +213,9 @@ pub struct CreditStanding {
     pub status_by_policy: bool,
     /// Paused by a person through this day; [`PAUSED_INDEFINITELY`] until resumed.
     pub paused_until: Option<Date>,
+    /// A person's decision on the status holds through this day
+    /// ([`PAUSED_INDEFINITELY`]: until a person changes it).
+    pub status_held_until: Option<Date>,
     pub tier: Tier,
     pub tier_reasons: Vec<String>,
 }
@@ -220,12 +232,13 @@ fn standing_from_row(r: &Row<'_>) -> Result<CreditStanding, StoreError> {
         paused_until: r.opt_i64(4)?.map(|d| Date::from_day_number(d as i32)),
         tier: Tier::parse(&tier).ok_or_else(|| StoreError::Corrupt(format!("tier '{tier}'")))?,
         tier_reasons: serde_json::from_str(&r.string(6)?)?,
+        status_held_until: r.opt_i64(7)?.map(|d| Date::from_day_number(d as i32)),
     })
 }
 
 fn standing(tx: &mut Tx<'_>, org_id: i64, reference: &str) -> Result<CreditStanding, StoreError> {
     tx.query_opt(
-        "SELECT id, ref, status, status_by_policy, paused_until, tier, tier_reasons
+        "SELECT id, ref, status, status_by_policy, paused_until, tier, tier_reasons, status_held_until
          FROM customers WHERE org_id = $1 AND ref = $2",
         params![org_id, reference],
         standing_from_row,
@@ -337,32 +350,51 @@ impl Store {
         Ok(standing)
     }
 
-    /// Sets a customer's status by a person's decision (the run will not
-    /// lift it). Logged as `status_change`.
+    /// Sets a customer's status by a person's decision, which holds through
+    /// `decision.until` (or until a person changes it): meanwhile the daily
+    /// run proposes a change on the worklist, never makes one. Logged as
+    /// `status_change`.
     pub fn set_customer_status(
         &mut self,
         org_id: i64,
         reference: &str,
-        status: CustomerStatus,
-        reason: &str,
+        decision: &StatusDecision<'_>,
         on: Date,
         author: &str,
     ) -> Result<CreditStanding, StoreError> {
+        let status = decision.status;
         let author = check_author(author)?;
-        let reason = check_text("reason", reason, NOTE_BYTES_MAX)?;
+        let reason = check_text("reason", decision.reason, NOTE_BYTES_MAX)?;
+        if let Some(until) = decision.until {
+            if until < on {
+                return Err(StoreError::Invalid(format!(
+                    "until: {until} is before {on}; give a day from {on} on, or none for \"until a person changes it\""
+                )));
+            }
+        }
+        let held_until = decision.until.unwrap_or_else(paused_indefinitely);
         let now = now_utc();
         let mut tx = self.conn().transaction()?;
         let customer = locked_customer(&mut tx, org_id, reference)?;
         let before = standing(&mut tx, org_id, &customer.reference)?;
-        if before.status == status && !before.status_by_policy {
+        if before.status == status
+            && !before.status_by_policy
+            && before.status_held_until == Some(held_until)
+        {
             return Err(StoreError::Conflict(format!(
                 "customer {} is already {status}",
                 customer.reference
             )));
         }
         tx.execute(
-            "UPDATE customers SET status = $1, status_by_policy = 0 WHERE org_id = $2 AND id = $3",
-            params![status.as_str(), org_id, customer.id],
+            "UPDATE customers SET status = $1, status_by_policy = 0, status_held_until = $2
+             WHERE org_id = $3 AND id = $4",
+            params![
+                status.as_str(),
+                i64::from(held_until.day_number()),
+                org_id,
+                customer.id
+            ],
         )?;
         let summary = format!("Status {} → {status}: {reason}", before.status);
         timeline::log(
@@ -380,6 +412,7 @@ impl Store {
                     "to": status,
                     "reason": reason,
                     "by_policy": false,
+                    "until": decision.until,
                 }),
                 invoice_ids: &[],
             },

@@ -78,6 +78,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0011_portal_withdrawal.sql"),
         postgres: include_str!("migrations/postgres/0011_portal_withdrawal.sql"),
     },
+    Migration {
+        version: 12,
+        name: "status_decisions",
+        sqlite: include_str!("migrations/sqlite/0012_status_decisions.sql"),
+        postgres: include_str!("migrations/postgres/0012_status_decisions.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

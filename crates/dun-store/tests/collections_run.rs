@@ -396,11 +396,31 @@ storage_test!(
             )
             .unwrap();
         let next = run_on(store, &acme, "2026-07-02", true);
-        assert_eq!(
-            lines(&next),
-            vec!["ALPHA status credit.lift_when_nothing_overdue cod_required->active".to_string()]
-        );
+        let call = store.tasks(acme.id, Some("ALPHA"), true).unwrap();
+        assert_eq!(call.len(), 0, "the call task is closed: {call:?}");
+        let closed = store.tasks(acme.id, Some("ALPHA"), false).unwrap();
+        assert_eq!(closed.len(), 1);
+        let mut want = vec![
+            "ALPHA status credit.lift_when_nothing_overdue cod_required->active".to_string(),
+            format!(
+                "ALPHA task_closed tasks.close_when_settled CloseTask {{ task_id: {}, title: \"Call ALPHA Corp about {number}\", reason: \"nothing is owed on it any more\" }}",
+                closed[0].id
+            ),
+        ];
+        want.sort();
+        let mut got = lines(&next);
+        got.sort();
+        assert_eq!(got, want);
         assert_eq!(store.customer(acme.id, "ALPHA").unwrap().status, "active");
+        let done = store
+            .timeline(acme.id, alpha.id, None, 100)
+            .unwrap()
+            .into_iter()
+            .find(|e| e.kind == "task_done")
+            .expect("the closing is on the timeline");
+        assert_eq!(done.author, "policy v2 · tasks.close_when_settled");
+        // The next day nothing more: the task stays closed.
+        assert!(lines(&run_on(store, &acme, "2026-07-03", true)).is_empty());
     }
 );
 
@@ -669,5 +689,84 @@ storage_test!(
             winner.applied.len()
         );
         assert_eq!(count(url, "tasks", acme.id, "1 = 1"), 5);
+    }
+);
+
+storage_test!(
+    fn a_persons_status_holds_and_the_run_proposes_instead(store: &mut Store, _url: &str) {
+        use dun_core::collections::credit::CustomerStatus;
+        use dun_store::credit_file::StatusDecision;
+        // The owner vouches for ALPHA until a person changes it, and for
+        // BETA through 5 July only.
+        let acme = book(store);
+        let alpha = customer(store, &acme, "ALPHA");
+        let beta = customer(store, &acme, "BETA");
+        let day = "2026-06-30";
+        overdue(store, &acme, &alpha, day, 60, 100_00);
+        overdue(store, &acme, &beta, day, 60, 100_00);
+        let vouch = |until: Option<&str>| StatusDecision {
+            status: CustomerStatus::Active,
+            reason: "owner vouches",
+            until: until.map(d),
+        };
+        store
+            .set_customer_status(acme.id, "ALPHA", &vouch(None), d("2026-06-01"), "owner")
+            .unwrap();
+        store
+            .set_customer_status(
+                acme.id,
+                "BETA",
+                &vouch(Some("2026-07-05")),
+                d("2026-06-01"),
+                "owner",
+            )
+            .unwrap();
+        // A day already gone is refused, naming the field.
+        let gone = store.set_customer_status(
+            acme.id,
+            "BETA",
+            &vouch(Some("2026-05-31")),
+            d("2026-06-01"),
+            "owner",
+        );
+        assert!(
+            matches!(&gone, Err(StoreError::Invalid(m)) if m.starts_with("until:")),
+            "{gone:?}"
+        );
+
+        let first = run_on(store, &acme, day, true);
+        let statuses: Vec<String> = lines(&first)
+            .into_iter()
+            .filter(|l| l.contains(" status ") || l.contains("status_review"))
+            .collect();
+        assert!(
+            statuses.iter().all(|l| !l.contains("->cod_required")),
+            "no hold over a person's word: {statuses:?}"
+        );
+        for reference in ["ALPHA", "BETA"] {
+            assert_eq!(store.customer(acme.id, reference).unwrap().status, "active");
+            let reviews: Vec<_> = store
+                .tasks(acme.id, Some(reference), true)
+                .unwrap()
+                .into_iter()
+                .filter(|t| t.kind == "status_review")
+                .collect();
+            assert_eq!(reviews.len(), 1, "{reference}: one proposal");
+        }
+        // Proposed once: the next days add nothing for ALPHA.
+        assert!(lines(&run_on(store, &acme, "2026-07-01", true)).is_empty());
+        // After BETA's last day the policy has its say again; ALPHA's holds.
+        let later = run_on(store, &acme, "2026-07-06", true);
+        assert_eq!(store.customer(acme.id, "ALPHA").unwrap().status, "active");
+        assert_eq!(
+            store.customer(acme.id, "BETA").unwrap().status,
+            "cod_required"
+        );
+        assert!(lines(&later)
+            .iter()
+            .any(|l| l.starts_with("BETA task_closed")));
+        let beta_standing = store.credit_standing(acme.id, "BETA").unwrap();
+        assert!(beta_standing.status_by_policy);
+        assert_eq!(beta_standing.status_held_until, None);
     }
 );

@@ -15,7 +15,7 @@ use dun_core::collections::policy::Tier;
 use dun_core::ledger::EntryKind;
 use dun_core::terms::Installment;
 use dun_store::collateral::{CollateralKind, NewCollateral};
-use dun_store::credit_file::{paused_indefinitely, IssueOverride};
+use dun_store::credit_file::{paused_indefinitely, IssueOverride, StatusDecision};
 use dun_store::customers::Customer;
 use dun_store::disputes::{NewDispute, Resolution};
 use dun_store::payments::Allocate;
@@ -756,8 +756,11 @@ storage_test!(
             .set_customer_status(
                 acme.id,
                 "ALPHA",
-                CustomerStatus::OnHold,
-                "cheque bounced twice",
+                &StatusDecision {
+                    status: CustomerStatus::OnHold,
+                    reason: "cheque bounced twice",
+                    until: None,
+                },
                 d("2026-02-04"),
                 CLERK,
             )
@@ -771,8 +774,11 @@ storage_test!(
             s.set_customer_status(
                 acme.id,
                 "ALPHA",
-                CustomerStatus::OnHold,
-                "again",
+                &StatusDecision {
+                    status: CustomerStatus::OnHold,
+                    reason: "again",
+                    until: None,
+                },
                 d("2026-02-04"),
                 CLERK,
             )
@@ -893,8 +899,11 @@ storage_test!(
             .set_customer_status(
                 acme.id,
                 "BETA",
-                CustomerStatus::CodRequired,
-                "60 days late elsewhere",
+                &StatusDecision {
+                    status: CustomerStatus::CodRequired,
+                    reason: "60 days late elsewhere",
+                    until: None,
+                },
                 d("2026-01-07"),
                 CLERK,
             )

@@ -23,7 +23,7 @@ use dun_server::app::{AppState, Caller, Need};
 use dun_server::problem::ApiError;
 use dun_server::wire;
 use dun_store::accounts::Role;
-use dun_store::credit_file::CreditStanding;
+use dun_store::credit_file::{CreditStanding, StatusDecision};
 use dun_store::disputes::{DisputeRecord, NewDispute, Resolution};
 use dun_store::invoices::InvoiceSummary;
 use dun_store::plans::NewPlan;
@@ -99,6 +99,8 @@ pub struct ActionForm {
     hold_status: String,
     #[serde(default)]
     hold_reason: String,
+    #[serde(default)]
+    hold_until: String,
     #[serde(default)]
     plan_invoices: String,
     #[serde(default)]
@@ -312,7 +314,8 @@ pub(crate) fn action_forms(
                 p.hint {
                     "Now " (words(facts.standing.status.as_str()))
                     @if facts.standing.status_by_policy { ", placed by the policy" }
-                    ". A status set here overrides the policy: the daily run leaves it alone."
+                    @if let Some(until) = facts.standing.status_held_until.filter(|d| *d < dun_store::credit_file::paused_indefinitely()) { ", set by a person through " (until) }
+                    ". A status set here overrides the policy: the daily run leaves it alone (it proposes on the worklist instead) through the day given, or until a person changes it."
                 }
                 (alert("status"))
                 form.stack method="post" action=(action("status")) {
@@ -326,6 +329,8 @@ pub(crate) fn action_forms(
                     }
                     label for="hold_reason" { "Why" }
                     input #hold_reason type="text" name="hold_reason" value=(form.hold_reason) required;
+                    label for="hold_until" { "Holds through " span.hint { "(empty: until a person changes it)" } }
+                    input #hold_until type="date" name="hold_until" value=(form.hold_until);
                     button type="submit" { "Set the status" }
                 }
             }
@@ -722,8 +727,17 @@ async fn status(
                 &f.hold_reason,
                 "A change of status needs its reason.",
             )?;
+            let until = match f.hold_until.trim() {
+                "" => None,
+                text => Some(wire::parse_date("hold_until", text)?),
+            };
+            let decision = StatusDecision {
+                status,
+                reason,
+                until,
+            };
             store
-                .set_customer_status(p.org_id, reference, status, reason, ctx.today, &p.author())
+                .set_customer_status(p.org_id, reference, &decision, ctx.today, &p.author())
                 .map_err(store_err)?;
             Ok(())
         },

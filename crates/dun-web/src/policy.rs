@@ -522,6 +522,7 @@ fn describe(
         }
         .to_string(),
         ActionKind::PlanSettled { plan_id, .. } => format!("plan {plan_id} settled"),
+        ActionKind::CloseTask { title, reason, .. } => format!("task closed: {title} ({reason})"),
     };
     format!("{who}: {what} [{}]", action.rule)
 }

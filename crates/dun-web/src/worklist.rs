@@ -13,6 +13,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
+use dun_core::collections::action::TaskKind;
 use dun_server::app::{AppState, Caller, Need};
 use dun_server::problem::ApiError;
 use dun_store::accounts::{Principal, Role};
@@ -27,14 +28,10 @@ use crate::{read_page, submit};
 
 /// Tasks one page shows.
 const PAGE_ROWS: usize = 25;
-/// The task kinds, for the filter.
-const KINDS: [&str; 5] = [
-    "call",
-    "internal",
-    "escalation",
-    "collateral_expiry",
-    "broken_promise",
-];
+/// The task kinds, for the filter: the domain's.
+fn is_kind(text: &str) -> bool {
+    TaskKind::parse(text).is_some()
+}
 /// The outcomes logged in one click: (button text, outcome recorded, id part).
 pub const OUTCOMES: [(&str, &str, &str); 4] = [
     ("Called — promised", "Called — promised to pay", "promised"),
@@ -88,7 +85,7 @@ fn worklist_page(
     query: &WorklistQuery,
     refusal: Option<Refusal<'_>>,
 ) -> Result<Markup, ApiError> {
-    let kind = non_empty(&query.kind).filter(|k| KINDS.contains(&k.as_str()));
+    let kind = non_empty(&query.kind).filter(|k| is_kind(k));
     let page_no: usize = match non_empty(&query.page) {
         None => 0,
         Some(text) => text.parse::<usize>().map_err(|_| {
@@ -158,7 +155,7 @@ fn worklist_page(
                 label for="kind" { "Kind" }
                 select #kind name="kind" {
                     option value="" { "Any" }
-                    @for k in KINDS {
+                    @for k in TaskKind::ALL.map(TaskKind::as_str) {
                         option value=(k) selected[kind.as_deref() == Some(k)] { (words(k)) }
                     }
                 }
@@ -306,7 +303,7 @@ pub async fn done(
             store.complete_task(p.org_id, task_id, &outcome, ctx.today, &p.author())?;
             let mut to = format!("/worklist?done={task_id}");
             let kind = submitted.kind.trim();
-            if KINDS.contains(&kind) {
+            if is_kind(kind) {
                 to.push_str(&format!("&kind={}", encode(kind)));
             }
             if let Ok(n) = submitted.page.trim().parse::<usize>() {

@@ -25,6 +25,10 @@ pub enum Subject {
     Collateral {
         id: i64,
     },
+    /// A customer as a whole (a proposal about their status).
+    Customer {
+        id: i64,
+    },
 }
 
 impl fmt::Display for Subject {
@@ -33,6 +37,7 @@ impl fmt::Display for Subject {
             Subject::Invoice { id } => write!(f, "invoice:{id}"),
             Subject::Installment { plan_id, number } => write!(f, "plan:{plan_id}/{number}"),
             Subject::Collateral { id } => write!(f, "collateral:{id}"),
+            Subject::Customer { id } => write!(f, "customer:{id}"),
         }
     }
 }
@@ -45,6 +50,9 @@ impl Subject {
                 id: rest.parse().ok()?,
             }),
             "collateral" => Some(Subject::Collateral {
+                id: rest.parse().ok()?,
+            }),
+            "customer" => Some(Subject::Customer {
                 id: rest.parse().ok()?,
             }),
             "plan" => {
@@ -132,6 +140,8 @@ pub enum TaskKind {
     Escalation,
     CollateralExpiry,
     BrokenPromise,
+    /// The policy would change a status a person set: a person decides.
+    StatusReview,
 }
 
 impl TaskKind {
@@ -142,7 +152,22 @@ impl TaskKind {
             TaskKind::Escalation => "escalation",
             TaskKind::CollateralExpiry => "collateral_expiry",
             TaskKind::BrokenPromise => "broken_promise",
+            TaskKind::StatusReview => "status_review",
         }
+    }
+
+    /// Every kind, in the order lists show them.
+    pub const ALL: [TaskKind; 6] = [
+        TaskKind::Call,
+        TaskKind::Internal,
+        TaskKind::Escalation,
+        TaskKind::CollateralExpiry,
+        TaskKind::BrokenPromise,
+        TaskKind::StatusReview,
+    ];
+
+    pub fn parse(text: &str) -> Option<TaskKind> {
+        TaskKind::ALL.into_iter().find(|k| k.as_str() == text)
     }
 }
 
@@ -207,6 +232,13 @@ pub enum ActionKind {
         outcome: PlanOutcome,
         installment: Option<u32>,
     },
+    /// An open task the run made whose reason no longer holds (what it
+    /// was about is paid, credited or written off): closed, with why.
+    CloseTask {
+        task_id: i64,
+        title: String,
+        reason: String,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -254,6 +286,7 @@ impl ActionKind {
             ActionKind::PlanSettled {
                 plan_id, outcome, ..
             } => format!("plan {plan_id} {}", outcome.as_str()),
+            ActionKind::CloseTask { title, .. } => format!("task closed: {title}"),
         }
     }
 
@@ -287,6 +320,7 @@ impl ActionKind {
             ActionKind::SetTier { .. } => "tier",
             ActionKind::PromiseSettled { .. } => "promise",
             ActionKind::PlanSettled { .. } => "plan",
+            ActionKind::CloseTask { .. } => "task_closed",
         }
     }
 }

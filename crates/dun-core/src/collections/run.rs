@@ -43,6 +43,10 @@ pub struct RunCustomer {
     pub status: CustomerStatus,
     /// The status was placed by the policy, so the policy may lift it.
     pub status_by_policy: bool,
+    /// A person decided the status, and the decision holds through this
+    /// day (inclusive; far in the future for "until a person changes it").
+    /// While it holds the run proposes, never changes, the status.
+    pub status_held_until: Option<Date>,
     /// Paused by a person through this day (inclusive).
     pub paused_until: Option<Date>,
     pub tier: Tier,
@@ -110,6 +114,17 @@ pub struct Collateral {
     pub expires_on: Option<Date>,
 }
 
+/// A task on the worklist that the run made and nobody has closed yet.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct OpenTask {
+    pub id: i64,
+    pub customer_id: i64,
+    pub kind: TaskKind,
+    pub title: String,
+    /// What it is about; empty: the customer's whole balance.
+    pub invoice_ids: Vec<i64>,
+}
+
 /// The book as of the run's date, as loaded by the shell.
 pub struct RunInput<'a> {
     pub as_of: Date,
@@ -124,6 +139,8 @@ pub struct RunInput<'a> {
     pub disputes: &'a [Dispute],
     pub plans: &'a [Plan],
     pub collateral: &'a [Collateral],
+    /// Open tasks the run made (those a person made are a person's to close).
+    pub open_tasks: &'a [OpenTask],
 }
 
 struct Ctx<'a> {
@@ -207,6 +224,14 @@ pub fn decide(input: &RunInput<'_>) -> RunPlan {
             .map(|(i, r)| (r.customer_id, i))
             .collect(),
     );
+    let open_tasks = index(
+        input
+            .open_tasks
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.customer_id, i))
+            .collect(),
+    );
     let disputed: BTreeSet<i64> = input.disputes.iter().map(|d| d.invoice_id).collect();
     let mut customers: Vec<&RunCustomer> = input.customers.iter().collect();
     customers.sort_by_key(|c| c.id);
@@ -223,6 +248,7 @@ pub fn decide(input: &RunInput<'_>) -> RunPlan {
             &pick(&plans),
             &pick(&collateral),
             &pick(&receipts),
+            &pick(&open_tasks),
             &disputed,
         );
     }
@@ -260,6 +286,7 @@ fn decide_customer(
     plans: &[usize],
     collateral: &[usize],
     receipts: &[usize],
+    open_tasks: &[usize],
     disputed: &BTreeSet<i64>,
 ) {
     let input = ctx.input;
@@ -288,6 +315,7 @@ fn decide_customer(
 
     // Promises: kept, broken, or still pausing what they cover.
     let mut suppressed: BTreeSet<i64> = BTreeSet::new();
+    let mut broken: Vec<&Promise> = Vec::new();
     for &i in promises {
         let p = &input.promises[i];
         if p.made_on > as_of {
@@ -313,21 +341,7 @@ fn decide_customer(
             ctx.push(cid, "promises", Vec::new(), settled(true));
         } else if as_of > p.promised_date {
             ctx.push(cid, "promises", Vec::new(), settled(false));
-            ctx.push(
-                cid,
-                "promises",
-                Vec::new(),
-                ActionKind::Task(Task {
-                    kind: TaskKind::BrokenPromise,
-                    title: format!(
-                        "Promise to pay by {} was broken: call {}",
-                        p.promised_date, customer.name
-                    ),
-                    invoice_ids: p.invoice_ids.clone(),
-                    proposals: Vec::new(),
-                    due_date: as_of,
-                }),
-            );
+            broken.push(p);
         } else if p.invoice_ids.is_empty() {
             suppressed.extend(
                 invoices
@@ -373,6 +387,8 @@ fn decide_customer(
     let mut hold_reasons: Vec<(String, String)> = Vec::new();
     let mut overdue_any = false;
     let mut planned_fees: BTreeMap<i64, i64> = BTreeMap::new();
+    // Invoices with something still owed after this run's charges.
+    let mut owed: BTreeSet<i64> = BTreeSet::new();
     for inv in invoices {
         let status = inv.status_as_of(as_of);
         let is_disputed = disputed.contains(&inv.id);
@@ -398,6 +414,9 @@ fn decide_customer(
             status,
             SettlementStatus::Open | SettlementStatus::PartiallyPaid
         ) || (status == SettlementStatus::Paid && interest_minor > 0);
+        if open {
+            owed.insert(inv.id);
+        }
         let due = first_due(inv, as_of);
         let dpd = as_of.days_since(due);
         if open && dpd > 0 && !is_disputed {
@@ -565,6 +584,31 @@ fn decide_customer(
             }),
         );
     }
+    // A broken promise: a call, if anything it covered is still owed.
+    for p in broken {
+        let covered_owed = invoices
+            .iter()
+            .filter(|i| i.currency == p.currency)
+            .filter(|i| p.invoice_ids.is_empty() || p.invoice_ids.contains(&i.id))
+            .any(|i| owed.contains(&i.id));
+        if covered_owed {
+            ctx.push(
+                cid,
+                "promises",
+                Vec::new(),
+                ActionKind::Task(Task {
+                    kind: TaskKind::BrokenPromise,
+                    title: format!(
+                        "Promise to pay by {} was broken: call {}",
+                        p.promised_date, customer.name
+                    ),
+                    invoice_ids: p.invoice_ids.clone(),
+                    proposals: Vec::new(),
+                    due_date: as_of,
+                }),
+            );
+        }
+    }
     for (key, (step, invoice_ids, marks)) in tasks {
         let proposals: Vec<String> = step
             .effects
@@ -630,7 +674,13 @@ fn decide_customer(
             format!("risk tier {tier} requires cash on delivery"),
         ));
     }
+    let person_holds = person_decision_holds(customer, as_of);
+    let wants_hold = customer.status == CustomerStatus::Active && !hold_reasons.is_empty();
+    let review_holds = wants_hold && person_holds;
     match customer.status {
+        CustomerStatus::Active if review_holds => {
+            propose_status(ctx, customer, CustomerStatus::CodRequired, &hold_reasons);
+        }
         CustomerStatus::Active if !hold_reasons.is_empty() => {
             let (rule, reason) = hold_reasons.swap_remove(0);
             ctx.push(
@@ -645,7 +695,8 @@ fn decide_customer(
             );
         }
         CustomerStatus::CodRequired
-            if customer.status_by_policy
+            if (customer.status_by_policy || customer.status_held_until.is_some())
+                && !person_holds
                 && hold_reasons.is_empty()
                 && !overdue_any
                 && policy.credit.lift_when_nothing_overdue =>
@@ -663,6 +714,13 @@ fn decide_customer(
         }
         _ => {}
     }
+
+    let review = match (review_holds, wants_hold) {
+        (true, _) => Review::Holds,
+        (false, true) => Review::DecisionEnded,
+        (false, false) => Review::NotWanted,
+    };
+    close_stale_tasks(ctx, customer, invoices, open_tasks, &owed, review);
 
     // Collateral about to lapse.
     for &i in collateral {
@@ -695,6 +753,153 @@ fn decide_customer(
                 }),
             );
         }
+    }
+}
+
+/// Whether a person's decision on the customer's status holds on `as_of`:
+/// one with a date holds through it; one without (set before decisions
+/// carried dates) holds while it is not `active`, the status every
+/// customer starts with.
+fn person_decision_holds(customer: &RunCustomer, as_of: Date) -> bool {
+    if customer.status_by_policy {
+        return false;
+    }
+    match customer.status_held_until {
+        Some(until) => until >= as_of,
+        None => customer.status != CustomerStatus::Active,
+    }
+}
+
+/// The policy would change a status a person decided: a task for a person,
+/// once per decision (the mark names the day the decision holds through).
+fn propose_status(
+    ctx: &mut Ctx<'_>,
+    customer: &RunCustomer,
+    to: CustomerStatus,
+    reasons: &[(String, String)],
+) {
+    let subject = Subject::Customer { id: customer.id };
+    let key = format!(
+        "status_review:{}",
+        customer
+            .status_held_until
+            .map_or_else(|| "open".to_string(), |d| d.to_string())
+    );
+    if ctx.done(subject, &key).is_some() {
+        return;
+    }
+    let why: Vec<&str> = reasons.iter().map(|(_, r)| r.as_str()).collect();
+    let rule = reasons
+        .first()
+        .map_or_else(|| "credit".to_string(), |(rule, _)| rule.clone());
+    ctx.push(
+        customer.id,
+        rule,
+        vec![Mark::new(subject, key)],
+        ActionKind::Task(Task {
+            kind: TaskKind::StatusReview,
+            title: format!(
+                "Review {}: the policy would set {to} ({}); a person set {}",
+                customer.name,
+                why.join("; "),
+                customer.status
+            ),
+            invoice_ids: Vec::new(),
+            proposals: vec![format!("status:{to}")],
+            due_date: ctx.input.as_of,
+        }),
+    );
+}
+
+/// Where a status review stands after this run.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Review {
+    /// The policy still wants a change a person's decision holds off.
+    Holds,
+    /// The decision ended and the policy made the change itself.
+    DecisionEnded,
+    /// The policy no longer wants a change.
+    NotWanted,
+}
+
+/// Closes each open task the run made whose reason no longer holds: every
+/// invoice it is about is paid, credited, voided or written off (for a task
+/// about the whole balance: nothing is owed at all).
+fn close_stale_tasks(
+    ctx: &mut Ctx<'_>,
+    customer: &RunCustomer,
+    invoices: &[&InvoiceState],
+    open_tasks: &[usize],
+    owed: &BTreeSet<i64>,
+    review: Review,
+) {
+    for &i in open_tasks {
+        let task = &ctx.input.open_tasks[i];
+        if task.kind == TaskKind::CollateralExpiry {
+            continue;
+        }
+        if task.kind == TaskKind::StatusReview {
+            let reason = match review {
+                Review::Holds => None,
+                Review::DecisionEnded => {
+                    Some("the person's decision has ended; the policy set the status".to_string())
+                }
+                Review::NotWanted => {
+                    Some("the policy no longer asks for a change of status".to_string())
+                }
+            };
+            if let Some(reason) = reason {
+                ctx.push(
+                    customer.id,
+                    "tasks.close_when_settled",
+                    Vec::new(),
+                    ActionKind::CloseTask {
+                        task_id: task.id,
+                        title: task.title.clone(),
+                        reason,
+                    },
+                );
+            }
+            continue;
+        }
+        let stale = if task.invoice_ids.is_empty() {
+            owed.is_empty()
+        } else {
+            task.invoice_ids.iter().all(|id| !owed.contains(id))
+        };
+        if !stale {
+            continue;
+        }
+        // Those the run loaded moved lately (the rest were settled before).
+        let settled: Vec<String> = task
+            .invoice_ids
+            .iter()
+            .filter_map(|id| invoices.iter().find(|inv| inv.id == *id))
+            .map(|inv| {
+                format!(
+                    "{} {}",
+                    inv.number,
+                    inv.status_as_of(ctx.input.as_of).as_str().replace('_', " ")
+                )
+            })
+            .collect();
+        let reason = if task.invoice_ids.is_empty() {
+            format!("{} owes nothing any more", customer.name)
+        } else if settled.is_empty() {
+            "nothing is owed on it any more".to_string()
+        } else {
+            format!("nothing is owed on it any more ({})", settled.join(", "))
+        };
+        ctx.push(
+            customer.id,
+            "tasks.close_when_settled",
+            Vec::new(),
+            ActionKind::CloseTask {
+                task_id: task.id,
+                title: task.title.clone(),
+                reason,
+            },
+        );
     }
 }
 

@@ -14,7 +14,7 @@ use dun_core::collections::credit::CustomerStatus;
 use dun_core::collections::document::{self, DocumentError};
 use dun_core::{Currency, Date};
 use dun_store::collections::RunOutcome;
-use dun_store::credit_file::CreditStanding;
+use dun_store::credit_file::{CreditStanding, StatusDecision};
 use dun_store::disputes::{DisputeRecord, NewDispute, Resolution};
 use dun_store::policies::{PolicyVersion, PolicyVersionSummary};
 use dun_store::records::{ContactKind, NewContact, NewPromise, PromiseRecord, PromisedPayment};
@@ -1389,6 +1389,12 @@ pub struct StandingOut {
     pub paused: bool,
     /// The last paused day; absent when paused until resumed, or not paused.
     pub paused_until: Option<String>,
+    /// Whether a person's decision on the status is in force (the run
+    /// proposes, never makes, a change while it is).
+    pub status_held: bool,
+    /// The last day that decision holds; absent when it holds until a
+    /// person changes it, or there is none.
+    pub status_held_until: Option<String>,
     pub tier: String,
     pub tier_reasons: Vec<String>,
 }
@@ -1402,6 +1408,11 @@ fn standing_out(s: CreditStanding) -> StandingOut {
         paused: s.paused_until.is_some(),
         paused_until: s
             .paused_until
+            .filter(|d| *d != indefinite)
+            .map(|d| d.to_string()),
+        status_held: s.status_held_until.is_some(),
+        status_held_until: s
+            .status_held_until
             .filter(|d| *d != indefinite)
             .map(|d| d.to_string()),
         tier: s.tier.as_str().to_string(),
@@ -1497,6 +1508,10 @@ pub struct StatusIn {
     /// `active`, `cod_required` (or `cod`), `on_hold` (or `hold`), `do_not_serve`.
     pub status: String,
     pub reason: String,
+    /// The last day the decision holds (default: until a person changes it);
+    /// meanwhile the daily run proposes a change, never makes one.
+    #[serde(default)]
+    pub until: Option<String>,
 }
 
 /// Sets a customer's credit status by hand (the run leaves a person's
@@ -1533,17 +1548,16 @@ async fn set_status(
         )
     })?;
     text_in("reason", &input.reason)?;
+    let until = wire::opt_date("until", input.until.as_deref())?;
     let s = state
         .as_caller(caller, Need::Write, move |store, p| {
             let on = today(p)?;
-            Ok(store.set_customer_status(
-                p.org_id,
-                &reference,
+            let decision = StatusDecision {
                 status,
-                &input.reason,
-                on,
-                &p.author(),
-            )?)
+                reason: &input.reason,
+                until,
+            };
+            Ok(store.set_customer_status(p.org_id, &reference, &decision, on, &p.author())?)
         })
         .await?;
     Ok(Json(standing_out(s)))

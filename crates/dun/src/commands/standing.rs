@@ -6,7 +6,7 @@ use anyhow::Result;
 use clap::builder::PossibleValuesParser;
 use clap::Args;
 use dun_core::collections::credit::CustomerStatus;
-use dun_store::credit_file::{paused_indefinitely, CreditStanding, IssueOverride};
+use dun_store::credit_file::{paused_indefinitely, CreditStanding, IssueOverride, StatusDecision};
 use dun_store::customers::Customer;
 use serde_json::json;
 
@@ -50,12 +50,17 @@ pub struct CustomerDayArgs {
 pub struct StatusArgs {
     /// Customer reference.
     pub customer: String,
-    /// The new status; set by a person, the daily run will not lift it.
+    /// The new status; set by a person, the daily run will not change it
+    /// (it proposes a change on the worklist instead).
     #[arg(value_parser = PossibleValuesParser::new(CustomerStatus::ALL.map(|s| s.as_str())))]
     pub status: String,
     /// Why, kept on the timeline.
     #[arg(long)]
     pub reason: String,
+    /// The last day the decision holds (YYYY-MM-DD); without it, until a
+    /// person changes it.
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
     #[command(flatten)]
     pub on: OnArg,
     #[command(flatten)]
@@ -151,16 +156,29 @@ pub fn withdraw_portal_links(ctx: &mut Context, args: CustomerDayArgs) -> Result
 pub fn status(ctx: &mut Context, args: StatusArgs) -> Result<()> {
     let on = ctx.date_or_today(args.on.on.as_deref(), "on")?;
     let status = CustomerStatus::parse(&args.status).expect("clap checked the value");
+    let until = args
+        .until
+        .as_deref()
+        .map(|d| parse_date(d, "until"))
+        .transpose()?;
+    let decision = StatusDecision {
+        status,
+        reason: &args.reason,
+        until,
+    };
     let s = ctx.store.set_customer_status(
         ctx.org.id,
         &args.customer,
-        status,
-        &args.reason,
+        &decision,
         on,
         &args.author.name(),
     )?;
+    let through = match until {
+        Some(d) => format!("through {d}"),
+        None => "until a person changes it".to_string(),
+    };
     println!(
-        "{} is now {} (set by a person; the daily run will not lift it).",
+        "{} is now {} (set by a person; the daily run will not change it {through}, and proposes on the worklist instead).",
         s.reference, s.status
     );
     Ok(())
