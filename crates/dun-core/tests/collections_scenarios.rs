@@ -83,6 +83,10 @@ struct Scenario {
     /// Tasks the run made that are still open, and the last task id given.
     tasks: Vec<OpenTask>,
     task_ids: i64,
+    /// The order facts were recorded in (a line's number stands for its
+    /// time), and when each payment was.
+    recorded: i64,
+    payments_recorded: HashMap<i64, i64>,
 }
 
 fn date_of(text: &str) -> Result<Date, String> {
@@ -123,6 +127,8 @@ impl Scenario {
             promise_ids: 0,
             tasks: Vec::new(),
             task_ids: 0,
+            recorded: 0,
+            payments_recorded: HashMap::new(),
         }
     }
 
@@ -192,6 +198,7 @@ impl Scenario {
 
     fn fact(&mut self, date: Date, verb: &str, args: &[&str]) -> Result<(), String> {
         let err = |e: dun_core::book::BookError| e.to_string();
+        self.recorded += 1;
         match (verb, args) {
             ("customer", [label, ..]) => {
                 self.customer(label);
@@ -231,9 +238,11 @@ impl Scenario {
                     }
                 };
                 let customer = self.customer(customer);
-                self.book
+                let id = self
+                    .book
                     .receive(customer, currency, date, amount, &request)
                     .map_err(err)?;
+                self.payments_recorded.insert(id, self.recorded);
                 Ok(())
             }
             ("void", [invoice]) => {
@@ -268,6 +277,7 @@ impl Scenario {
                     currency,
                     amount_minor: amount_of(amount, currency)?,
                     made_on: date,
+                    made_at_s: self.recorded,
                     promised_date: date_of(by)?,
                     invoice_ids,
                 });
@@ -417,6 +427,7 @@ impl Scenario {
                 currency: p.currency,
                 received_date: p.received_date,
                 amount_minor: p.amount_minor,
+                recorded_at_s: self.payments_recorded.get(&p.id).copied().unwrap_or(0),
             })
             .collect();
         decide(&RunInput {

@@ -14,6 +14,16 @@ pub fn now_utc() -> String {
     format!("{day}T{:02}:{:02}:{:02}Z", s / 3600, s / 60 % 60, s % 60)
 }
 
+/// Seconds since 1970-01-01 UTC of a time [`now_utc`] wrote
+/// (`YYYY-MM-DDTHH:MM:SSZ`); `None` for any other text.
+pub fn seconds_of(text: &str) -> Option<i64> {
+    let (day, time) = text.strip_suffix('Z')?.split_once('T')?;
+    let day = Date::parse(day).ok()?;
+    let mut parts = time.splitn(3, ':').map(|p| p.parse::<i64>().ok());
+    let (h, m, s) = (parts.next()??, parts.next()??, parts.next()??);
+    Some(i64::from(day.day_number()) * 86_400 + h * 3600 + m * 60 + s)
+}
+
 /// Why [`today_in`] has no answer.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum TodayError {

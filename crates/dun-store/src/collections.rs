@@ -168,6 +168,14 @@ fn opt_date(r: &Row<'_>, index: usize) -> Result<Option<Date>, StoreError> {
     Ok(r.opt_i64(index)?.map(|d| Date::from_day_number(d as i32)))
 }
 
+/// A row's `created_at` in seconds; `unknown` where the text is not a
+/// time this build wrote (rows written by hand), so that such a promise
+/// counts every payment since its day and such a payment counts toward
+/// every promise, as before times were compared.
+fn recorded_at(text: &str, unknown: i64) -> i64 {
+    crate::clock::seconds_of(text).unwrap_or(unknown)
+}
+
 fn json_ids(text: &str) -> Result<Vec<i64>, StoreError> {
     Ok(serde_json::from_str(text)?)
 }
@@ -642,7 +650,7 @@ fn load(tx: &mut Tx<'_>, org_id: i64, as_of: Date) -> Result<RunBook, StoreError
 
     let mut promises = Vec::new();
     tx.query_each(
-        "SELECT id, customer_id, currency, amount_minor, made_on, promised_date, invoice_ids
+        "SELECT id, customer_id, currency, amount_minor, made_on, promised_date, invoice_ids, created_at
          FROM promises WHERE org_id = $1 AND status = 'active' ORDER BY id",
         params![org_id],
         |r| {
@@ -654,6 +662,7 @@ fn load(tx: &mut Tx<'_>, org_id: i64, as_of: Date) -> Result<RunBook, StoreError
                 made_on: date(r, 4)?,
                 promised_date: date(r, 5)?,
                 invoice_ids: json_ids(&r.string(6)?)?,
+                made_at_s: recorded_at(&r.string(7)?, i64::MIN),
             });
             Ok(())
         },
@@ -661,7 +670,7 @@ fn load(tx: &mut Tx<'_>, org_id: i64, as_of: Date) -> Result<RunBook, StoreError
     let mut receipts = Vec::new();
     if let Some(since) = promises.iter().map(|p| p.made_on).min() {
         tx.query_each(
-            "SELECT customer_id, currency, received_date, amount_minor FROM payments
+            "SELECT customer_id, currency, received_date, amount_minor, created_at FROM payments
              WHERE org_id = $1 AND status <> 'reversed' AND received_date >= $2
                 AND customer_id IN (SELECT customer_id FROM promises WHERE org_id = $1 AND status = 'active')",
             params![org_id, day(since)],
@@ -671,6 +680,7 @@ fn load(tx: &mut Tx<'_>, org_id: i64, as_of: Date) -> Result<RunBook, StoreError
                     currency: currency(&r.string(1)?)?,
                     received_date: date(r, 2)?,
                     amount_minor: r.i64(3)?,
+                    recorded_at_s: recorded_at(&r.string(4)?, i64::MAX),
                 });
                 Ok(())
             },

@@ -61,6 +61,8 @@ pub struct Promise {
     pub currency: Currency,
     pub amount_minor: i64,
     pub made_on: Date,
+    /// When it was recorded, in seconds since 1970-01-01 UTC.
+    pub made_at_s: i64,
     pub promised_date: Date,
     /// The invoices it covers; empty: all the customer's in its currency.
     pub invoice_ids: Vec<i64>,
@@ -73,6 +75,9 @@ pub struct Receipt {
     pub currency: Currency,
     pub received_date: Date,
     pub amount_minor: i64,
+    /// When it was recorded, in seconds since 1970-01-01 UTC: a promise
+    /// counts only money recorded after the promise was.
+    pub recorded_at_s: i64,
 }
 
 /// An open dispute on an invoice.
@@ -326,7 +331,9 @@ fn decide_customer(
             .map(|&r| &input.receipts[r])
             .filter(|r| r.currency == p.currency)
             .filter(|r| {
-                r.received_date >= p.made_on && r.received_date <= as_of.min(p.promised_date)
+                r.received_date >= p.made_on
+                    && r.recorded_at_s > p.made_at_s
+                    && r.received_date <= as_of.min(p.promised_date)
             })
             .map(|r| r.amount_minor)
             .sum();
