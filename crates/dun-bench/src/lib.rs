@@ -12,10 +12,13 @@
 //! *Architecture invariant:* a figure is only ever printed from a
 //! measurement made in this run (or, for the peer, read from its summary
 //! file). A job with no code yet prints "not built yet", never a number.
-//! Nothing here asserts a timing.
+//! Nothing here asserts a timing, except the guard (`--compare`,
+//! [`compare`]), which compares ratios to work measured in the same run
+//! with a kept run's, never times.
 
 pub mod book;
 pub mod cli;
+pub mod compare;
 pub mod dun;
 pub mod floor;
 pub mod fresh_postgres;
@@ -98,6 +101,23 @@ struct SuiteJson<'a> {
 }
 
 fn run_suite(args: &SuiteArgs) -> Result<()> {
+    // The baseline is read first: a missing or mismatched one fails before
+    // the run, not after it.
+    let baseline = match &args.compare {
+        Some(path) => {
+            let baseline = compare::Baseline::read(path)?;
+            if baseline.book.invoices != args.invoices {
+                bail!(
+                    "--compare: {} is a run at {} invoices, this one is at {}; ratios only compare at the same size",
+                    path.display(),
+                    grouped(baseline.book.invoices as u64),
+                    grouped(args.invoices as u64)
+                );
+            }
+            Some((path, baseline))
+        }
+        None => None,
+    };
     let machine = Machine::read();
     let dun = Dun::locate(&args.dun)?;
     let work = WorkDir::new(&args.output)?;
@@ -188,6 +208,12 @@ fn run_suite(args: &SuiteArgs) -> Result<()> {
             checks: &checks,
         };
         write_json(path, &json)?;
+    }
+    if let Some((path, baseline)) = baseline {
+        let name = format!("{} ({})", path.display(), baseline.describe());
+        let lines = compare::compare(&baseline.rows, &rows);
+        print!("{}", compare::markdown(&lines, &name));
+        print!("{}", compare::verdict(&lines, &name)?);
     }
     Ok(())
 }

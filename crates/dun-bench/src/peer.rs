@@ -398,6 +398,7 @@ pub fn measure(
     let rows = vec![
         Row::new(
             "SQLite",
+            "peer_create_customers",
             format!("create {} customers (customers/s): `dun import customers` / Tryton create", grouped(tryton.customers as u64)),
             Unit::PerSecond,
             "customers/s",
@@ -406,6 +407,7 @@ pub fn measure(
         ),
         Row::new(
             "SQLite",
+            "peer_import_invoices",
             format!("create + post {} invoices (invoices posted/s): `dun import invoices` / Tryton create+post", grouped(tryton.invoices as u64)),
             Unit::PerSecond,
             "invoices/s",
@@ -414,6 +416,7 @@ pub fn measure(
         ),
         Row::new(
             "SQLite",
+            "peer_register_payments",
             format!("register {} payments against their invoices (payments/s): `dun import payments` / Tryton register", grouped(tryton.payments as u64)),
             Unit::PerSecond,
             "payments/s",
@@ -422,6 +425,7 @@ pub fn measure(
         ),
         Row::new(
             "SQLite",
+            "peer_aging",
             format!("aging as of {} (ms): `dun aging` / Tryton: not measured by the peer", tryton.as_of),
             Unit::Millis,
             "ms",
@@ -430,6 +434,7 @@ pub fn measure(
         ),
         Row::new(
             "SQLite",
+            "peer_dunning_all",
             format!(
                 "dunning as of {} to the end state, every level, fees posted (ms): `dun run` (one run: the missed-day rule reaches every level at once) / Tryton generate_dunnings + process, all runs",
                 tryton.as_of
@@ -441,6 +446,7 @@ pub fn measure(
         ),
         Row::new(
             "SQLite",
+            "peer_dunning_first",
             format!(
                 "dunning run as of {}, first run (ms): `dun run` (every level) / Tryton generate_dunnings + process, run 1 (level 1 only)",
                 tryton.as_of

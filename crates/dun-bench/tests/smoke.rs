@@ -9,12 +9,16 @@
 use std::path::Path;
 use std::process::Command;
 
-fn bench(args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_dun-bench"))
+fn bench_output(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_dun-bench"))
         .args(args)
         .env_remove("DUN_BENCH_POSTGRES_URL")
         .output()
-        .expect("dun-bench starts");
+        .expect("dun-bench starts")
+}
+
+fn bench(args: &[&str]) -> String {
+    let out = bench_output(args);
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         out.status.success(),
@@ -51,6 +55,54 @@ fn the_suite_runs_on_a_tiny_book_and_prints_its_table() {
     assert!(figures["rows"]
         .as_array()
         .is_some_and(|rows| !rows.is_empty()));
+    assert!(figures["rows"][0]["id"] == "import_invoices", "{figures}");
+
+    // The guard, against the run just made: every job printed beside it.
+    // On a book this small most times are under what can be timed
+    // reliably, and the few gated ones (a handful of fsyncs) may wobble, so
+    // only that the guard ran to its verdict is checked here; its logic is
+    // tested in `compare::tests`.
+    let out = bench_output(&[
+        "--invoices",
+        "200",
+        "--payments",
+        "5",
+        "--repeat",
+        "1",
+        "--skip-postgres",
+        "--no-build",
+        "--compare",
+        json.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stdout.contains("## Guard: this run beside"), "{stdout}");
+    assert!(
+        stdout.contains("| import_invoices | SQLite |") && stdout.contains("not gated: "),
+        "{stdout}"
+    );
+    assert!(
+        (out.status.success() && stdout.contains("Guard passed: "))
+            || (out.status.code() == Some(3) && stderr.contains("the benchmark guard failed")),
+        "{}\n{stdout}\n{stderr}",
+        out.status
+    );
+
+    // A baseline of another size is refused before the run.
+    let out = bench_output(&[
+        "--invoices",
+        "100",
+        "--skip-postgres",
+        "--no-build",
+        "--compare",
+        json.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("is a run at 200 invoices, this one is at 100"),
+        "{stderr}"
+    );
 }
 
 fn write(path: &Path, text: &str) {
