@@ -226,6 +226,7 @@ struct PeerJson<'a> {
     dun: String,
     tryton_version: &'a str,
     tryton_summary: String,
+    tryton_configuration: &'a str,
     as_of: &'a str,
     rows: &'a [Row],
     checks: &'a [String],
@@ -239,7 +240,7 @@ fn run_peer(args: &PeerArgs) -> Result<()> {
     let files = tryton.convert(work.path())?;
     let db = work.path().join("dun.db").to_string_lossy().into_owned();
     let (rows, checks) = peer::measure(&dun, &tryton, &files, &db, args.output.repeat)?;
-    let peer_name = format!("Tryton {}", tryton.version);
+    let peer_name = format!("Tryton {} ({})", tryton.version, tryton.configuration);
     let mut out = format!(
         "## Dun beside Tryton {}: {} invoices\n\n",
         tryton.version,
@@ -248,12 +249,14 @@ fn run_peer(args: &PeerArgs) -> Result<()> {
     out.push_str(&machine.markdown());
     out.push_str(&format!(
         "\nBook: Tryton's own ({}: {} customers, {} invoices, {} payments), converted to Dun's CSV columns and imported into a fresh SQLite book. \
-         Tryton's figures are read from {} (its ORM calls, timed inside its process); Dun's are `dun` commands timed from spawn to exit. Dun: {}.\n\n",
+         Tryton's figures are read from {} (its ORM calls, timed inside its process; Tryton run as {}: \
+         its `summary_N_O.json` is preferred when present, as its README recommends `-O`); Dun's are `dun` commands timed from spawn to exit. Dun: {}.\n\n",
         tryton.dir.display(),
         grouped(tryton.customers as u64),
         grouped(tryton.invoices as u64),
         grouped(tryton.payments as u64),
         tryton.summary_path.display(),
+        tryton.configuration,
         dun.describe(),
     ));
     out.push_str(&markdown(
@@ -281,6 +284,7 @@ fn run_peer(args: &PeerArgs) -> Result<()> {
             dun: dun.describe(),
             tryton_version: &tryton.version,
             tryton_summary: tryton.summary_path.display().to_string(),
+            tryton_configuration: &tryton.configuration,
             as_of: &tryton.as_of,
             rows: &rows,
             checks: &checks,

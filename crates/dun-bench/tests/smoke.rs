@@ -142,16 +142,39 @@ fn the_peer_command_reads_a_tryton_book_and_prints_its_table() {
             "(c) process (fees+state), run 1": 0.1, "(b) generate_dunnings, all 5 runs": 0.3,
             "(c) process, all 5 runs": 0.3}}"#,
     );
-    let stdout = bench(&[
-        "peer",
-        "--tryton-dir",
-        tryton.path().to_str().unwrap(),
-        "--size",
-        "3",
-        "--repeat",
-        "1",
-        "--no-build",
-    ]);
-    assert!(stdout.contains("| job | Dun | Tryton 8.2.1 |"), "{stdout}");
+    let peer = || {
+        bench(&[
+            "peer",
+            "--tryton-dir",
+            tryton.path().to_str().unwrap(),
+            "--size",
+            "3",
+            "--repeat",
+            "1",
+            "--no-build",
+        ])
+    };
+    let stdout = peer();
+    assert!(
+        stdout.contains("| job | Dun | Tryton 8.2.1 (python without -O) |"),
+        "{stdout}"
+    );
     assert!(stdout.contains("150.00 USD, the same as"), "{stdout}");
+
+    // Tryton run with `python -O` (its fast mode) writes summary_N_O.json:
+    // that one is compared when present, and the table says so.
+    write(
+        &out.join("summary_3_O.json"),
+        r#"{"tryton": "8.2.1", "as_of": "2025-06-30", "python_optimize": 1, "timings_s": {
+            "create customers": 0.4, "(a) create+post invoices (batches of 500)": 0.1,
+            "register payments (1 full, 1 partial)": 0.1, "(b) generate_dunnings, run 1": 0.05,
+            "(c) process (fees+state), run 1": 0.05, "(b) generate_dunnings, all 5 runs": 0.2,
+            "(c) process, all 5 runs": 0.2}}"#,
+    );
+    let stdout = peer();
+    assert!(
+        stdout.contains("| job | Dun | Tryton 8.2.1 (python -O) |"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("summary_3_O.json"), "{stdout}");
 }
