@@ -86,6 +86,12 @@ pub struct SuiteArgs {
     /// Skip PostgreSQL even when a URL is given.
     #[arg(long)]
     pub skip_postgres: bool,
+    /// After the run, set each job's ratio (Dun ÷ its floor, never an
+    /// absolute time) beside the ones in FILE (a `--json` of an earlier run
+    /// at the same --invoices) and exit with status 3 when any gated job's
+    /// ratio is more than 3× the baseline's.
+    #[arg(long, value_name = "FILE")]
+    pub compare: Option<PathBuf>,
     #[command(flatten)]
     pub dun: DunArgs,
     #[command(flatten)]

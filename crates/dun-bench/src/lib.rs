@@ -12,10 +12,13 @@
 //! *Architecture invariant:* a figure is only ever printed from a
 //! measurement made in this run (or, for the peer, read from its summary
 //! file). A job with no code yet prints "not built yet", never a number.
-//! Nothing here asserts a timing.
+//! Nothing here asserts a timing, except the guard (`--compare`,
+//! [`compare`]), which compares ratios to work measured in the same run
+//! with a kept run's, never times.
 
 pub mod book;
 pub mod cli;
+pub mod compare;
 pub mod dun;
 pub mod floor;
 pub mod fresh_postgres;
@@ -98,6 +101,23 @@ struct SuiteJson<'a> {
 }
 
 fn run_suite(args: &SuiteArgs) -> Result<()> {
+    // The baseline is read first: a missing or mismatched one fails before
+    // the run, not after it.
+    let baseline = match &args.compare {
+        Some(path) => {
+            let baseline = compare::Baseline::read(path)?;
+            if baseline.book.invoices != args.invoices {
+                bail!(
+                    "--compare: {} is a run at {} invoices, this one is at {}; ratios only compare at the same size",
+                    path.display(),
+                    grouped(baseline.book.invoices as u64),
+                    grouped(args.invoices as u64)
+                );
+            }
+            Some((path, baseline))
+        }
+        None => None,
+    };
     let machine = Machine::read();
     let dun = Dun::locate(&args.dun)?;
     let work = WorkDir::new(&args.output)?;
@@ -189,6 +209,12 @@ fn run_suite(args: &SuiteArgs) -> Result<()> {
         };
         write_json(path, &json)?;
     }
+    if let Some((path, baseline)) = baseline {
+        let name = format!("{} ({})", path.display(), baseline.describe());
+        let lines = compare::compare(&baseline.rows, &rows);
+        print!("{}", compare::markdown(&lines, &name));
+        print!("{}", compare::verdict(&lines, &name)?);
+    }
     Ok(())
 }
 
@@ -200,6 +226,7 @@ struct PeerJson<'a> {
     dun: String,
     tryton_version: &'a str,
     tryton_summary: String,
+    tryton_configuration: &'a str,
     as_of: &'a str,
     rows: &'a [Row],
     checks: &'a [String],
@@ -213,7 +240,7 @@ fn run_peer(args: &PeerArgs) -> Result<()> {
     let files = tryton.convert(work.path())?;
     let db = work.path().join("dun.db").to_string_lossy().into_owned();
     let (rows, checks) = peer::measure(&dun, &tryton, &files, &db, args.output.repeat)?;
-    let peer_name = format!("Tryton {}", tryton.version);
+    let peer_name = format!("Tryton {} ({})", tryton.version, tryton.configuration);
     let mut out = format!(
         "## Dun beside Tryton {}: {} invoices\n\n",
         tryton.version,
@@ -222,12 +249,14 @@ fn run_peer(args: &PeerArgs) -> Result<()> {
     out.push_str(&machine.markdown());
     out.push_str(&format!(
         "\nBook: Tryton's own ({}: {} customers, {} invoices, {} payments), converted to Dun's CSV columns and imported into a fresh SQLite book. \
-         Tryton's figures are read from {} (its ORM calls, timed inside its process); Dun's are `dun` commands timed from spawn to exit. Dun: {}.\n\n",
+         Tryton's figures are read from {} (its ORM calls, timed inside its process; Tryton run as {}: \
+         its `summary_N_O.json` is preferred when present, as its README recommends `-O`); Dun's are `dun` commands timed from spawn to exit. Dun: {}.\n\n",
         tryton.dir.display(),
         grouped(tryton.customers as u64),
         grouped(tryton.invoices as u64),
         grouped(tryton.payments as u64),
         tryton.summary_path.display(),
+        tryton.configuration,
         dun.describe(),
     ));
     out.push_str(&markdown(
@@ -255,6 +284,7 @@ fn run_peer(args: &PeerArgs) -> Result<()> {
             dun: dun.describe(),
             tryton_version: &tryton.version,
             tryton_summary: tryton.summary_path.display().to_string(),
+            tryton_configuration: &tryton.configuration,
             as_of: &tryton.as_of,
             rows: &rows,
             checks: &checks,

@@ -8,9 +8,15 @@ use clap::Parser;
 fn main() -> ExitCode {
     match dun_bench::run(dun_bench::cli::Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("dun-bench: error: {error:#}");
-            ExitCode::FAILURE
-        }
+        Err(error) => match error.downcast_ref::<dun_bench::compare::GuardFailed>() {
+            Some(failed) => {
+                eprintln!("dun-bench: {failed}");
+                ExitCode::from(dun_bench::compare::GuardFailed::EXIT_CODE)
+            }
+            None => {
+                eprintln!("dun-bench: error: {error:#}");
+                ExitCode::FAILURE
+            }
+        },
     }
 }

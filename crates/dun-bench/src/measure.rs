@@ -17,7 +17,7 @@ use std::process::{Command, Output};
 use std::time::Instant;
 
 use anyhow::{bail, Context as _, Result};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 const GNU_TIME: &str = "/usr/bin/time";
 
@@ -29,7 +29,7 @@ pub struct Run {
 }
 
 /// Whose memory a peak RSS figure is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RssScope {
     /// The `dun` child process alone.

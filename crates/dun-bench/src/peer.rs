@@ -1,6 +1,8 @@
 //! The peer: the book the Tryton benchmark (`../shared/peers/tryton`)
 //! generated, imported into Dun, with Dun's figures printed beside the ones
-//! Tryton recorded in `summary_SIZE.json`.
+//! Tryton recorded in `summary_SIZE_O.json` (its run under `python -O`, the
+//! fast mode its README recommends) or, when there is none,
+//! `summary_SIZE.json` (its run without `-O`).
 //!
 //! Tryton's files: `customers_N.csv` (id, name, credit_limit),
 //! `invoices_N.csv` (number, customer_id, issue_date, due_date, amount,
@@ -28,6 +30,9 @@ pub struct TrytonBook {
     pub version: String,
     pub as_of: String,
     pub summary_path: PathBuf,
+    /// Which of Tryton's configurations the figures are from: `python -O`
+    /// or not, as its summary says.
+    pub configuration: String,
     timings: serde_json::Map<String, Value>,
     pub customers: usize,
     pub invoices: usize,
@@ -138,10 +143,38 @@ fn columns<const N: usize>(
     Ok(out)
 }
 
+/// Tryton's summary for `size` in its `out/` directory: the one its run
+/// under `python -O` wrote (`summary_SIZE_O.json`) when there is one, else
+/// `summary_SIZE.json`.
+pub fn summary_path(out_dir: &Path, size: usize) -> PathBuf {
+    let optimized = out_dir.join(format!("summary_{size}_O.json"));
+    if optimized.is_file() {
+        optimized
+    } else {
+        out_dir.join(format!("summary_{size}.json"))
+    }
+}
+
+/// `python -O` or `python without -O`: from the summary's `python_optimize`,
+/// else from its file name.
+fn configuration(summary: &Value, path: &Path) -> String {
+    let optimized = match summary.get("python_optimize").and_then(Value::as_u64) {
+        Some(level) => level > 0,
+        None => path
+            .file_stem()
+            .is_some_and(|s| s.to_string_lossy().ends_with("_O")),
+    };
+    if optimized {
+        "python -O".to_string()
+    } else {
+        "python without -O".to_string()
+    }
+}
+
 impl TrytonBook {
     pub fn open(tryton_dir: &Path, size: usize) -> Result<TrytonBook> {
         let dir = tryton_dir.join("out");
-        let summary_path = dir.join(format!("summary_{size}.json"));
+        let summary_path = summary_path(&dir, size);
         let summary: Value = serde_json::from_slice(
             &std::fs::read(&summary_path)
                 .with_context(|| format!("cannot read {}", summary_path.display()))?,
@@ -185,6 +218,7 @@ impl TrytonBook {
                 *final_levels.entry(level).or_insert(0) += count;
             }
         }
+        let configuration = configuration(&summary, &summary_path);
         let fees = summary.get("runs").and_then(Value::as_array).map(|runs| {
             runs.iter()
                 .filter_map(|r| r.get("fees").and_then(Value::as_u64))
@@ -203,6 +237,7 @@ impl TrytonBook {
             currency,
             timings,
             summary_path,
+            configuration,
             dir,
             size,
         })
@@ -398,6 +433,7 @@ pub fn measure(
     let rows = vec![
         Row::new(
             "SQLite",
+            "peer_create_customers",
             format!("create {} customers (customers/s): `dun import customers` / Tryton create", grouped(tryton.customers as u64)),
             Unit::PerSecond,
             "customers/s",
@@ -406,6 +442,7 @@ pub fn measure(
         ),
         Row::new(
             "SQLite",
+            "peer_import_invoices",
             format!("create + post {} invoices (invoices posted/s): `dun import invoices` / Tryton create+post", grouped(tryton.invoices as u64)),
             Unit::PerSecond,
             "invoices/s",
@@ -414,6 +451,7 @@ pub fn measure(
         ),
         Row::new(
             "SQLite",
+            "peer_register_payments",
             format!("register {} payments against their invoices (payments/s): `dun import payments` / Tryton register", grouped(tryton.payments as u64)),
             Unit::PerSecond,
             "payments/s",
@@ -422,6 +460,7 @@ pub fn measure(
         ),
         Row::new(
             "SQLite",
+            "peer_aging",
             format!("aging as of {} (ms): `dun aging` / Tryton: not measured by the peer", tryton.as_of),
             Unit::Millis,
             "ms",
@@ -430,6 +469,7 @@ pub fn measure(
         ),
         Row::new(
             "SQLite",
+            "peer_dunning_all",
             format!(
                 "dunning as of {} to the end state, every level, fees posted (ms): `dun run` (one run: the missed-day rule reaches every level at once) / Tryton generate_dunnings + process, all runs",
                 tryton.as_of
@@ -441,6 +481,7 @@ pub fn measure(
         ),
         Row::new(
             "SQLite",
+            "peer_dunning_first",
             format!(
                 "dunning run as of {}, first run (ms): `dun run` (every level) / Tryton generate_dunnings + process, run 1 (level 1 only)",
                 tryton.as_of

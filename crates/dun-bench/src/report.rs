@@ -1,12 +1,12 @@
 //! Figures, the Markdown table they are printed as, and the machine facts
 //! printed beside them.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::measure::{summarize, RssScope, Run};
 
 /// How a job's figure reads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Unit {
     /// Items per second (`count` items per run).
@@ -16,7 +16,7 @@ pub enum Unit {
 }
 
 /// One side's measurement of one job.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Figure {
     /// Seconds per run: the median when the job ran more than once.
     pub seconds: f64,
@@ -54,7 +54,7 @@ impl Figure {
 }
 
 /// One side of a row: a figure, or a sentence saying why there is none.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Cell {
     Measured(Figure),
@@ -68,7 +68,7 @@ impl Cell {
         }
     }
 
-    fn figure(&self) -> Option<&Figure> {
+    pub fn figure(&self) -> Option<&Figure> {
         match self {
             Cell::Measured(f) => Some(f),
             Cell::Absent { .. } => None,
@@ -77,9 +77,14 @@ impl Cell {
 }
 
 /// One job: Dun beside its floor (or its peer).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Row {
     pub engine: String,
+    /// A short name of the job that stays the same whatever the book's
+    /// size (`import_invoices`): what `--compare` matches rows by. Empty in
+    /// JSON written before it existed (see `compare::job_id`).
+    #[serde(default)]
+    pub id: String,
     pub job: String,
     pub unit: Unit,
     /// `invoices/s`, `ms`, `commits/s`…
@@ -94,6 +99,7 @@ pub struct Row {
 impl Row {
     pub fn new(
         engine: &str,
+        id: &str,
         job: String,
         unit: Unit,
         unit_label: &str,
@@ -108,6 +114,7 @@ impl Row {
         };
         Row {
             engine: engine.to_string(),
+            id: id.to_string(),
             job,
             unit,
             unit_label: unit_label.to_string(),
@@ -163,7 +170,7 @@ fn cell_text(cell: &Cell, unit_label: &str) -> String {
     }
 }
 
-fn rss_text(cell: &Cell) -> String {
+pub fn rss_text(cell: &Cell) -> String {
     match cell {
         Cell::Measured(Figure {
             peak_rss_kib: Some(kib),
@@ -243,6 +250,7 @@ mod tests {
         let floor = Figure::new(Unit::PerSecond, 100, &[run(0.5)], RssScope::None);
         let row = Row::new(
             "SQLite",
+            "x",
             "x".into(),
             Unit::PerSecond,
             "invoices/s",

@@ -22,6 +22,20 @@ pub const PAYMENT_MINOR: i64 = 100;
 /// Payments per block; Dun's and the floor's blocks alternate.
 const PAYMENT_BLOCK: usize = 100;
 
+/// The jobs' stable ids (the `id` of their rows in `--json`): what
+/// `--compare` matches a run's rows and a baseline's by.
+pub mod ids {
+    pub const IMPORT_INVOICES: &str = "import_invoices";
+    pub const AGING_PROCESS: &str = "aging_dun_process";
+    pub const AGING_STORE: &str = "aging_store";
+    pub const FIGURES: &str = "figures";
+    pub const FIGURES_TREND: &str = "figures_trend";
+    pub const RECORD_PAYMENT: &str = "record_payment";
+    pub const RUN_DECIDE: &str = "run_decide";
+    pub const RUN_FIRST: &str = "run_first";
+    pub const RUN_NEXT_DAY: &str = "run_next_day";
+}
+
 /// Where one engine's books live.
 pub enum Engine<'a> {
     /// Dun's book and the floor's, as two files in this directory.
@@ -254,6 +268,7 @@ impl Suite<'_> {
         let rows = vec![
             Row::new(
                 name,
+                ids::IMPORT_INVOICES,
                 format!("import {n} invoices from CSV into {name} (invoices/s)"),
                 Unit::PerSecond,
                 "invoices/s",
@@ -262,6 +277,7 @@ impl Suite<'_> {
             ),
             Row::new(
                 name,
+                ids::AGING_PROCESS,
                 format!("{aging_job}: `dun aging`, process"),
                 Unit::Millis,
                 "ms",
@@ -270,6 +286,7 @@ impl Suite<'_> {
             ),
             Row::new(
                 name,
+                ids::AGING_STORE,
                 format!("{aging_job}: `Store::aging`, in-process"),
                 Unit::Millis,
                 "ms",
@@ -278,6 +295,7 @@ impl Suite<'_> {
             ),
             Row::new(
                 name,
+                ids::FIGURES,
                 format!(
                     "collection figures (DSO, CEI, …) of the 90 days to {}, {name}: `Store::figures`, in-process (ms)",
                     book.end_date
@@ -289,6 +307,7 @@ impl Suite<'_> {
             ),
             Row::new(
                 name,
+                ids::FIGURES_TREND,
                 format!("collection figures, a trend of 12 such periods 30 days apart, {name}: `Store::figures_trend`, in-process (ms)"),
                 Unit::Millis,
                 "ms",
@@ -297,6 +316,7 @@ impl Suite<'_> {
             ),
             Row::new(
                 name,
+                ids::RECORD_PAYMENT,
                 format!("record one payment, durable, {name} (commits/s)"),
                 Unit::PerSecond,
                 "commits/s",
@@ -397,6 +417,7 @@ impl Suite<'_> {
             drop(loaded);
             rows.push(Row::new(
                 "any",
+                ids::RUN_DECIDE,
                 format!(
                     "the collections run, decide only: run::decide on the book as of {as_of} in memory (ms)"
                 ),
@@ -417,6 +438,7 @@ impl Suite<'_> {
         let floor = || Cell::absent("—");
         rows.push(Row::new(
             name,
+            ids::RUN_FIRST,
             format!("the collections run, end to end: `dun run --as-of {as_of}`, the first run over the whole book, {name} (ms)"),
             Unit::Millis,
             "ms",
@@ -425,6 +447,7 @@ impl Suite<'_> {
         ));
         rows.push(Row::new(
             name,
+            ids::RUN_NEXT_DAY,
             format!("the collections run, end to end: `dun run --as-of {next_day}`, the day after, {name} (ms)"),
             Unit::Millis,
             "ms",

@@ -9,12 +9,16 @@
 use std::path::Path;
 use std::process::Command;
 
-fn bench(args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_dun-bench"))
+fn bench_output(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_dun-bench"))
         .args(args)
         .env_remove("DUN_BENCH_POSTGRES_URL")
         .output()
-        .expect("dun-bench starts");
+        .expect("dun-bench starts")
+}
+
+fn bench(args: &[&str]) -> String {
+    let out = bench_output(args);
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         out.status.success(),
@@ -51,6 +55,54 @@ fn the_suite_runs_on_a_tiny_book_and_prints_its_table() {
     assert!(figures["rows"]
         .as_array()
         .is_some_and(|rows| !rows.is_empty()));
+    assert!(figures["rows"][0]["id"] == "import_invoices", "{figures}");
+
+    // The guard, against the run just made: every job printed beside it.
+    // On a book this small most times are under what can be timed
+    // reliably, and the few gated ones (a handful of fsyncs) may wobble, so
+    // only that the guard ran to its verdict is checked here; its logic is
+    // tested in `compare::tests`.
+    let out = bench_output(&[
+        "--invoices",
+        "200",
+        "--payments",
+        "5",
+        "--repeat",
+        "1",
+        "--skip-postgres",
+        "--no-build",
+        "--compare",
+        json.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stdout.contains("## Guard: this run beside"), "{stdout}");
+    assert!(
+        stdout.contains("| import_invoices | SQLite |") && stdout.contains("not gated: "),
+        "{stdout}"
+    );
+    assert!(
+        (out.status.success() && stdout.contains("Guard passed: "))
+            || (out.status.code() == Some(3) && stderr.contains("the benchmark guard failed")),
+        "{}\n{stdout}\n{stderr}",
+        out.status
+    );
+
+    // A baseline of another size is refused before the run.
+    let out = bench_output(&[
+        "--invoices",
+        "100",
+        "--skip-postgres",
+        "--no-build",
+        "--compare",
+        json.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("is a run at 200 invoices, this one is at 100"),
+        "{stderr}"
+    );
 }
 
 fn write(path: &Path, text: &str) {
@@ -90,16 +142,39 @@ fn the_peer_command_reads_a_tryton_book_and_prints_its_table() {
             "(c) process (fees+state), run 1": 0.1, "(b) generate_dunnings, all 5 runs": 0.3,
             "(c) process, all 5 runs": 0.3}}"#,
     );
-    let stdout = bench(&[
-        "peer",
-        "--tryton-dir",
-        tryton.path().to_str().unwrap(),
-        "--size",
-        "3",
-        "--repeat",
-        "1",
-        "--no-build",
-    ]);
-    assert!(stdout.contains("| job | Dun | Tryton 8.2.1 |"), "{stdout}");
+    let peer = || {
+        bench(&[
+            "peer",
+            "--tryton-dir",
+            tryton.path().to_str().unwrap(),
+            "--size",
+            "3",
+            "--repeat",
+            "1",
+            "--no-build",
+        ])
+    };
+    let stdout = peer();
+    assert!(
+        stdout.contains("| job | Dun | Tryton 8.2.1 (python without -O) |"),
+        "{stdout}"
+    );
     assert!(stdout.contains("150.00 USD, the same as"), "{stdout}");
+
+    // Tryton run with `python -O` (its fast mode) writes summary_N_O.json:
+    // that one is compared when present, and the table says so.
+    write(
+        &out.join("summary_3_O.json"),
+        r#"{"tryton": "8.2.1", "as_of": "2025-06-30", "python_optimize": 1, "timings_s": {
+            "create customers": 0.4, "(a) create+post invoices (batches of 500)": 0.1,
+            "register payments (1 full, 1 partial)": 0.1, "(b) generate_dunnings, run 1": 0.05,
+            "(c) process (fees+state), run 1": 0.05, "(b) generate_dunnings, all 5 runs": 0.2,
+            "(c) process, all 5 runs": 0.2}}"#,
+    );
+    let stdout = peer();
+    assert!(
+        stdout.contains("| job | Dun | Tryton 8.2.1 (python -O) |"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("summary_3_O.json"), "{stdout}");
 }
