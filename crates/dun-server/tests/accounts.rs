@@ -14,6 +14,15 @@ server_test!(
         // Set-up is closed now.
         problem(409, anon.post("/api/v1/setup", json!({"organisation": "Other", "currency": "USD",
         "timezone": "UTC", "email": "x@y.example", "name": "X", "password": "correct horse battery"})));
+        // … and the refusal wrote nothing: no organisation "Other".
+        let orgs = dun_store::Store::open(&server.database_url)
+            .unwrap()
+            .orgs()
+            .unwrap();
+        assert_eq!(
+            orgs.iter().map(|o| o.name.as_str()).collect::<Vec<_>>(),
+            ["Acme"]
+        );
         let (status, who) = owner.get("/api/v1/session");
         assert_eq!(status, 200, "{who}");
         assert_eq!(who["role"], json!("owner"));

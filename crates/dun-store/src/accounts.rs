@@ -306,6 +306,11 @@ impl Store {
     /// already, as the demo book's does) and its owner. Refused once any
     /// user exists.
     pub fn setup(&mut self, setup: &Setup) -> Result<(Org, User), StoreError> {
+        // Refused before anything is written: once a person can sign in,
+        // set-up (which needs no sign-in) may not add an organisation.
+        if self.users_exist()? {
+            return Err(set_up_already());
+        }
         let org = match self.org(Some(&setup.org.name)) {
             Ok(org) => org,
             Err(StoreError::NotFound { .. }) => self.create_org(&setup.org)?,
@@ -318,9 +323,7 @@ impl Store {
             .query_opt("SELECT COUNT(*) FROM users", params![], |r| r.i64(0))?
             .unwrap_or(0);
         if users > 0 {
-            return Err(StoreError::Conflict(
-                "set-up is done already: sign in as an owner to add users".into(),
-            ));
+            return Err(set_up_already());
         }
         let user = insert_user(&mut tx, &setup.email, &setup.name, &setup.password, &now)?;
         tx.execute(
@@ -329,6 +332,16 @@ impl Store {
         )?;
         tx.commit()?;
         Ok((org, user))
+    }
+
+    /// Whether anyone can sign in yet (set-up is done once someone can).
+    pub fn users_exist(&mut self) -> Result<bool, StoreError> {
+        let mut tx = self.conn().transaction()?;
+        let users = tx
+            .query_opt("SELECT COUNT(*) FROM users", params![], |r| r.i64(0))?
+            .unwrap_or(0);
+        tx.commit()?;
+        Ok(users > 0)
     }
 
     /// Adds a user to an organisation with `role`; a user who exists
@@ -731,6 +744,10 @@ const AUTH_BY_SESSION: &str = "SELECT s.id, s.org_id, m.role, u.id, u.email, s.c
 /// unknown so that a miss costs what a wrong password costs.
 const DUMMY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0nU8jC1CMJ1bcoefZ0x8h6oXyqS6C5Qnb1SoR4mRtUk";
+
+fn set_up_already() -> StoreError {
+    StoreError::Conflict("set-up is done already: sign in as an owner to add users".into())
+}
 
 #[cfg(test)]
 mod tests {
