@@ -78,6 +78,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0011_portal_withdrawal.sql"),
         postgres: include_str!("migrations/postgres/0011_portal_withdrawal.sql"),
     },
+    Migration {
+        version: 12,
+        name: "invoice_policy_version",
+        sqlite: include_str!("migrations/sqlite/0012_invoice_policy_version.sql"),
+        postgres: include_str!("migrations/postgres/0012_invoice_policy_version.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -162,6 +162,30 @@ impl Store {
         .ok_or_else(|| StoreError::not_found("policy version", version))
     }
 
+    /// The policy version invoice `invoice` (its number, or `#id`) was
+    /// issued under, whose late-payment terms its document prints; the
+    /// current one for a draft (it takes the version in force when issued).
+    pub fn invoice_policy(
+        &mut self,
+        org_id: i64,
+        invoice: &str,
+    ) -> Result<PolicyVersion, StoreError> {
+        let version = {
+            let mut tx = self.conn().read_transaction()?;
+            let id = crate::invoices::find(&mut tx, org_id, invoice)?;
+            tx.query_opt(
+                "SELECT policy_version FROM invoices WHERE org_id = $1 AND id = $2",
+                params![org_id, id],
+                |r| r.opt_i64(0),
+            )?
+            .flatten()
+        };
+        match version {
+            Some(v) => self.policy_version(org_id, v),
+            None => self.policy(org_id),
+        }
+    }
+
     /// Every version of the organisation's policy, oldest first.
     pub fn policy_versions(
         &mut self,
