@@ -416,7 +416,21 @@ pub fn for_claim(
                 })
                 .collect()
         }
-        _ => resent_invoices(store, org_id, claim, today, public_url),
+        _ => {
+            let mut files = resent_invoices(store, org_id, claim, today, public_url)?;
+            // A step with both channels: the e-mail carries the letter.
+            if m.channels.iter().any(|c| c == "letter") {
+                let now = dun_store::clock::now_utc();
+                let letters =
+                    crate::letters::letters_for(store, org_id, m, &now, today, public_url)?;
+                files.extend(letters.into_iter().map(|l| Attachment {
+                    filename: l.filename,
+                    content_type: PDF.into(),
+                    bytes: l.pdf,
+                }));
+            }
+            Ok(files)
+        }
     }
 }
 

@@ -331,6 +331,14 @@ pub fn deliver_with_documents(
     transport: &mut dyn Transport,
     options: &DrainOptions<'_>,
 ) -> Result<DeliveryReport, StoreError> {
+    // Letters first: printing them does not wait for e-mail.
+    crate::letters::make_letters(
+        store,
+        org_id,
+        &(options.now)(),
+        options.today,
+        Some(options.public_url),
+    )?;
     let mut documents = crate::attachments::documents(options.today, Some(options.public_url));
     deliver_pending(store, org_id, config, transport, &mut documents, options)
 }

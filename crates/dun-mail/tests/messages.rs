@@ -128,3 +128,93 @@ storage_test!(
         assert!(files[0].bytes.starts_with(b"%PDF"));
     }
 );
+
+storage_test!(
+    fn a_letter_step_is_rendered_kept_on_the_timeline_and_the_worklist(store: &mut Store) {
+        let org = org(store, "Acme");
+        // The first notice goes by letter alone; the final demand (letter
+        // and e-mail) is the default's.
+        let letter_only = DEFAULT_POLICY.replace(
+            "key = \"first_notice\"\ndays_past_due = 7\nchannels = [\"email\"]",
+            "key = \"first_notice\"\ndays_past_due = 7\nchannels = [\"letter\"]",
+        );
+        assert_ne!(letter_only, DEFAULT_POLICY);
+        store
+            .apply_policy(org.id, &letter_only, "owner", None)
+            .unwrap();
+        let c1 = customer(store, &org, "C1");
+        let c2 = customer(store, &org, "C2");
+        invoice(store, &org, &c1, "2026-03-21", "net30", 150_00);
+        invoice(store, &org, &c2, "2026-05-21", "net30", 80_00);
+        let today = d("2026-06-30");
+        store.run_collections(org.id, today, true).unwrap();
+        let outbox = store.outbox(org.id, None, 100).unwrap();
+        let demand = outbox.iter().find(|m| m.customer_id == c1.id).unwrap();
+        let notice = outbox.iter().find(|m| m.customer_id == c2.id).unwrap();
+        assert_eq!(demand.template, "final_demand");
+        assert_eq!(demand.channels, ["email", "letter"]);
+        assert_eq!(notice.channels, ["letter"]);
+        assert_eq!(notice.status, "pending");
+
+        let done = dun_mail::letters::make_letters(store, org.id, NOW, today, None).unwrap();
+        assert!(done.failed.is_empty(), "{done:?}");
+        assert_eq!(done.made, [demand.id, notice.id]);
+        for (m, c) in [(demand, &c1), (notice, &c2)] {
+            let letters = store.letters(org.id, m.id).unwrap();
+            assert_eq!(letters.len(), 1);
+            assert!(letters[0].pdf.starts_with(b"%PDF"));
+            assert_eq!(
+                letters[0].filename,
+                format!("letter-{}-{}-2026-06-30.pdf", m.template, c.reference)
+            );
+            let timeline = store.timeline(org.id, c.id, None, 100).unwrap();
+            assert!(
+                timeline
+                    .iter()
+                    .any(|e| e.kind == "letter" && e.summary.contains(&letters[0].filename)),
+                "{timeline:?}"
+            );
+            let tasks = store.tasks(org.id, Some(&c.reference), true).unwrap();
+            let print: Vec<_> = tasks.iter().filter(|t| t.kind == "letter").collect();
+            assert_eq!(print.len(), 1, "{tasks:?}");
+            assert!(
+                print[0].title.starts_with("Print and post"),
+                "{}",
+                print[0].title
+            );
+        }
+        // A letter-only message is done once its letter is made; the other
+        // still waits for its e-mail.
+        let outbox = store.outbox(org.id, None, 100).unwrap();
+        let status = |id: i64| outbox.iter().find(|m| m.id == id).unwrap().status.clone();
+        assert_eq!(status(notice.id), "sent");
+        assert_eq!(status(demand.id), "pending");
+
+        // Once: a second pass makes nothing and adds no task.
+        let again = dun_mail::letters::make_letters(store, org.id, NOW, today, None).unwrap();
+        assert!(again.made.is_empty());
+        assert_eq!(
+            store
+                .tasks(org.id, Some("C1"), true)
+                .unwrap()
+                .iter()
+                .filter(|t| t.kind == "letter")
+                .count(),
+            1
+        );
+
+        // The e-mail of the step with both channels carries the letter.
+        let kept = store.letters(org.id, demand.id).unwrap();
+        let claim = store
+            .claim_next_message(org.id, "worker-1", NOW, today)
+            .unwrap()
+            .expect("the final demand's e-mail");
+        assert_eq!(claim.message.id, demand.id);
+        let files = for_claim(store, org.id, &claim, today, None).unwrap();
+        let letter = files
+            .iter()
+            .find(|f| f.filename == kept[0].filename)
+            .expect("the letter attached");
+        assert_eq!(letter.bytes, kept[0].pdf);
+    }
+);

@@ -84,6 +84,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0012_invoice_policy_version.sql"),
         postgres: include_str!("migrations/postgres/0012_invoice_policy_version.sql"),
     },
+    Migration {
+        version: 13,
+        name: "letters",
+        sqlite: include_str!("migrations/sqlite/0013_letters.sql"),
+        postgres: include_str!("migrations/postgres/0013_letters.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

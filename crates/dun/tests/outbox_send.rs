@@ -355,9 +355,32 @@ fn the_run_s_messages_reach_a_real_smtp_server_once() {
             first.message_id,
             format!("<{}>", row["message_id"].as_str().unwrap())
         );
+        // The final demand's step has the letter channel too: the e-mail
+        // carries the letter kept for printing.
+        assert_eq!(
+            first.attachments,
+            [(
+                "letter-final_demand-C1-2026-06-30.pdf".to_string(),
+                "application/pdf".to_string()
+            )],
+            "[{label}]"
+        );
+        // `dun outbox letter ID` writes it for printing.
+        let id = row["id"].to_string();
+        ok(
+            &db,
+            &[
+                "outbox",
+                "letter",
+                &id,
+                "--dir",
+                dir.path().to_str().unwrap(),
+            ],
+        );
         assert!(
-            first.attachments.is_empty(),
-            "dunning messages carry no file"
+            std::fs::read(dir.path().join("letter-final_demand-C1-2026-06-30.pdf"))
+                .unwrap()
+                .starts_with(b"%PDF")
         );
         // The invoice list: number, due date, the amount open, days overdue.
         let item = &row["detail"]["items"][0];
