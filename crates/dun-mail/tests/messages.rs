@@ -218,3 +218,51 @@ storage_test!(
         assert_eq!(letter.bytes, kept[0].pdf);
     }
 );
+
+storage_test!(
+    fn an_unrecorded_invoice_prints_the_terms_of_its_issue_date(store: &mut Store, url: &str) {
+        let org = org(store, "Acme");
+        let c1 = customer(store, &org, "C1");
+        let changed = DEFAULT_POLICY
+            .replace("flat = \"40.00\"", "flat = \"75.00\"")
+            .replace("cap = \"40.00\"", "cap = \"75.00\"");
+        store.apply_policy(org.id, &changed, "owner", None).unwrap();
+        let mid = invoice(store, &org, &c1, "2026-06-01", "net30", 500_00);
+        let ancient = invoice(store, &org, &c1, "2020-01-01", "net30", 100_00);
+        // As a book from before migration 0012 has them: no version recorded,
+        // version 1 made on 2026-01-01, version 2 later.
+        let mut conn = dun_store::db::Conn::open(url).unwrap();
+        let mut tx = conn.transaction().unwrap();
+        tx.execute(
+            "UPDATE invoices SET policy_version = NULL WHERE org_id = $1",
+            dun_store::params![org.id],
+        )
+        .unwrap();
+        tx.execute(
+            "UPDATE policy_versions SET created_at = '2026-01-01T09:00:00Z' WHERE org_id = $1 AND version = 1",
+            dun_store::params![org.id],
+        )
+        .unwrap();
+        tx.execute(
+            "UPDATE policy_versions SET created_at = '2026-09-01T09:00:00Z' WHERE org_id = $1 AND version = 2",
+            dun_store::params![org.id],
+        )
+        .unwrap();
+        tx.commit().unwrap();
+        let today = d("2026-12-01");
+        assert_eq!(
+            store.invoice_policy(org.id, &mid.number).unwrap().version,
+            1
+        );
+        let (_, view) = invoice_view(store, org.id, &mid.number, today, None).unwrap();
+        assert!(view.late_payment.unwrap().contains("a late fee of 40.00"));
+        // Issued before any version: the current one.
+        assert_eq!(
+            store
+                .invoice_policy(org.id, &ancient.number)
+                .unwrap()
+                .version,
+            2
+        );
+    }
+);
