@@ -65,15 +65,17 @@ fn letters_of(tx: &mut Tx<'_>, org_id: i64, outbox_id: i64) -> Result<Vec<Letter
 }
 
 impl Store {
-    /// Messages with the `letter` channel whose letter is not made yet,
-    /// oldest first (failed ones too: a letter does not depend on e-mail).
+    /// Pending messages with the `letter` channel whose letter is not made
+    /// yet, oldest first. Only pending ones: a message sent before letters
+    /// were made (a book from an earlier version) does not turn into a
+    /// letter to print months later; `dun outbox letter ID` still makes one.
     pub fn letters_to_make(&mut self, org_id: i64) -> Result<Vec<OutboxMessage>, StoreError> {
         let mut tx = self.conn().read_transaction()?;
         tx.query(
             &format!(
                 "SELECT {MESSAGE_COLUMNS}
                  FROM outbox o JOIN customers c ON c.org_id = o.org_id AND c.id = o.customer_id
-                 WHERE o.org_id = $1 AND o.channels LIKE '%\"letter\"%'
+                 WHERE o.org_id = $1 AND o.status = 'pending' AND o.channels LIKE '%\"letter\"%'
                    AND NOT EXISTS (SELECT 1 FROM letters l WHERE l.org_id = o.org_id AND l.outbox_id = o.id)
                  ORDER BY o.id LIMIT $2"
             ),

@@ -186,14 +186,10 @@ fn letter(ctx: &mut Context, id: i64, dir: &std::path::Path) -> Result<()> {
     let org = ctx.org.id;
     let mut letters = ctx.store.letters(org, id)?;
     if letters.is_empty() {
-        let Some(m) = ctx
-            .store
-            .letters_to_make(org)?
-            .into_iter()
-            .find(|m| m.id == id)
-        else {
+        let m = ctx.store.outbox_message(org, id)?;
+        if !m.channels.iter().any(|c| c == "letter") {
             bail!("message #{id} has no letter: its step has no `letter` channel (see `dun outbox list`)");
-        };
+        }
         letters = dun_mail::letters::letters_for(&mut ctx.store, org, &m, &now_utc(), today, None)?;
     }
     for l in letters {
