@@ -5,6 +5,7 @@
 
 use dun_core::ledger::EntryKind;
 use dun_core::money::format_minor;
+use dun_core::party::{Party, PaymentInstructions};
 use dun_core::statement::Statement;
 use dun_core::terms::{Installment, Terms};
 use dun_core::{Currency, Date};
@@ -68,6 +69,20 @@ pub fn invoice_pdf(
     today: Date,
     public_url: Option<&str>,
 ) -> Result<(String, Vec<u8>), DocumentError> {
+    let (number, view) = invoice_view(store, org_id, number, today, public_url)?;
+    Ok((number, dun_pdf::render_invoice(&view)?))
+}
+
+/// What the invoice's PDF prints (the model it is rendered from), with its
+/// number; the late-payment terms are those of the policy version the
+/// invoice was issued under.
+pub fn invoice_view(
+    store: &mut Store,
+    org_id: i64,
+    number: &str,
+    today: Date,
+    public_url: Option<&str>,
+) -> Result<(String, dun_pdf::InvoiceView), DocumentError> {
     let doc = store.invoice_document(org_id, number, today)?;
     let inv = &doc.invoice;
     let Some(number) = inv.number.clone() else {
@@ -78,7 +93,9 @@ pub fn invoice_pdf(
     };
     let customer = store.customer(org_id, &inv.customer_ref)?;
     let portal = portal_link(store, org_id, customer.id, today, public_url)?;
-    let late = late_payment(store, org_id, inv.currency)?;
+    // The terms of the policy the invoice was issued under, not today's.
+    let policy = store.invoice_policy(org_id, &number)?;
+    let late = views::late_payment_sentence(&policy.policy, inv.currency);
     let title = if inv.status == dun_core::state::SettlementStatus::Void {
         "Invoice (void)"
     } else {
@@ -110,8 +127,7 @@ pub fn invoice_pdf(
         late_payment: late,
         portal_link: portal,
     });
-    let pdf = dun_pdf::render_invoice(&view)?;
-    Ok((number, pdf))
+    Ok((number, view))
 }
 
 /// The customer's statements for `[from, to]` as (statement, PDF bytes),
@@ -126,22 +142,43 @@ pub fn statement_pdfs(
 ) -> Result<Vec<(Statement, Vec<u8>)>, DocumentError> {
     let found = store.customer_statements(org_id, customer_ref, from, to)?;
     let portal = portal_link(store, org_id, found.customer.id, to, public_url)?;
+    let who = StatementParties {
+        seller: &found.seller,
+        buyer: &found.buyer,
+        customer_reference: &found.customer.reference,
+        payment: &found.payment,
+        portal,
+    };
     found
         .statements
         .into_iter()
         .map(|s| {
-            let view = views::statement(
-                &s,
-                &found.seller,
-                &found.buyer,
-                Some(&found.customer.reference),
-                &found.payment,
-                portal.clone(),
-            );
-            let pdf = dun_pdf::render_statement(&view)?;
+            let pdf = statement_pdf(&s, &who)?;
             Ok((s, pdf))
         })
         .collect()
+}
+
+/// Who a statement names, and where the customer pays.
+struct StatementParties<'a> {
+    seller: &'a Party,
+    buyer: &'a Party,
+    customer_reference: &'a str,
+    payment: &'a PaymentInstructions,
+    portal: Option<String>,
+}
+
+/// One statement, already drawn up, as PDF.
+fn statement_pdf(s: &Statement, who: &StatementParties<'_>) -> Result<Vec<u8>, DocumentError> {
+    let view = views::statement(
+        s,
+        who.seller,
+        who.buyer,
+        Some(who.customer_reference),
+        who.payment,
+        who.portal.clone(),
+    );
+    Ok(dun_pdf::render_statement(&view)?)
 }
 
 /// The invoice or credit note `number` as a UBL file: its name
@@ -202,7 +239,7 @@ pub fn ubl_document(
             };
             let buyer = store.buyer_by_ref(org_id, &invoice.customer_ref)?;
             let interest = store
-                .policy(org_id)
+                .invoice_policy(org_id, &invoice_number)
                 .ok()
                 .and_then(|p| p.policy.interest)
                 .map(|i| format!("late payment interest {} % a year", i.annual_rate_percent));
@@ -309,7 +346,8 @@ pub fn file_stem(text: &str) -> String {
 /// The files a claimed message carries: an `invoice` message its PDF and
 /// its UBL e-invoice (`NUMBER.pdf`, `NUMBER.xml`), a `statement` message
 /// one PDF per currency (`statement-CUSTOMER-END[-CUR].pdf`); other kinds
-/// (dunning, credit notes) none. A document that cannot be made — an
+/// (credit notes) none, a reminder the invoices its step sends again
+/// ([`resent_invoices`]). A document that cannot be made — an
 /// e-invoice breaking an EN 16931 rule, say — is an error, so the message
 /// fails before the server is reached and a person sees why.
 pub fn for_claim(
@@ -344,30 +382,102 @@ pub fn for_claim(
             ])
         }
         "statement" => {
-            let (Some(from), Some(to)) = (m.period_start, m.period_end) else {
+            let (Some(_), Some(to)) = (m.period_start, m.period_end) else {
                 return Err(DocumentError::Refused(format!(
                     "statement message #{} has no period",
                     m.id
                 )));
             };
-            let all = statement_pdfs(store, org_id, &m.customer_ref, from, to, public_url)?;
-            let several = all.len() > 1;
+            // The statements drawn up at the claim, which the body lists.
+            let (seller, payment) = store.seller(org_id)?;
+            let buyer = store.buyer(org_id, m.customer_id)?;
+            let who = StatementParties {
+                seller: &seller,
+                buyer: &buyer,
+                customer_reference: &m.customer_ref,
+                payment: &payment,
+                portal: portal_link(store, org_id, m.customer_id, to, public_url)?,
+            };
+            let several = claim.statements.len() > 1;
             let stem = file_stem(&format!("statement-{}-{to}", m.customer_ref));
-            Ok(all
-                .into_iter()
-                .map(|(s, pdf)| Attachment {
-                    filename: if several {
-                        format!("{stem}-{}.pdf", s.currency.code())
-                    } else {
-                        format!("{stem}.pdf")
-                    },
-                    content_type: PDF.into(),
-                    bytes: pdf,
+            claim
+                .statements
+                .iter()
+                .map(|s| {
+                    Ok(Attachment {
+                        filename: if several {
+                            format!("{stem}-{}.pdf", s.currency.code())
+                        } else {
+                            format!("{stem}.pdf")
+                        },
+                        content_type: PDF.into(),
+                        bytes: statement_pdf(s, &who)?,
+                    })
                 })
-                .collect())
+                .collect()
         }
-        _ => Ok(Vec::new()),
+        _ => {
+            let mut files = resent_invoices(store, org_id, claim, today, public_url)?;
+            // A step with both channels: the e-mail carries the letter.
+            if m.channels.iter().any(|c| c == "letter") {
+                let now = dun_store::clock::now_utc();
+                let letters =
+                    crate::letters::letters_for(store, org_id, m, &now, today, public_url)?;
+                files.extend(letters.into_iter().map(|l| Attachment {
+                    filename: l.filename,
+                    content_type: PDF.into(),
+                    bytes: l.pdf,
+                }));
+            }
+            Ok(files)
+        }
     }
+}
+
+/// The invoices a reminder sends again (items whose step has the
+/// `resend_invoice` effect): each one's PDF, and its UBL e-invoice when the
+/// organisation's details make a conforming one (a reminder is not held
+/// back for an e-invoice the customer already had the chance to get).
+fn resent_invoices(
+    store: &mut Store,
+    org_id: i64,
+    claim: &Claim,
+    today: Date,
+    public_url: Option<&str>,
+) -> Result<Vec<Attachment>, DocumentError> {
+    let mut numbers: Vec<&str> = Vec::new();
+    for item in claim.message.detail["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        if item["resend_invoice"].as_bool() == Some(true) {
+            if let Some(number) = item["number"].as_str() {
+                if !numbers.contains(&number) {
+                    numbers.push(number);
+                }
+            }
+        }
+    }
+    let mut files = Vec::new();
+    for number in numbers {
+        let (number, pdf) = invoice_pdf(store, org_id, number, today, public_url)?;
+        files.push(Attachment {
+            filename: format!("{}.pdf", file_stem(&number)),
+            content_type: PDF.into(),
+            bytes: pdf,
+        });
+        match invoice_ubl(store, org_id, &number, today) {
+            Ok((name, xml)) => files.push(Attachment {
+                filename: file_stem(&name),
+                content_type: XML.into(),
+                bytes: xml,
+            }),
+            Err(DocumentError::Refused(_)) => {}
+            Err(other) => return Err(other),
+        }
+    }
+    Ok(files)
 }
 
 /// [`for_claim`] as the worker's attachment function

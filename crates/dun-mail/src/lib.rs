@@ -11,6 +11,7 @@
 
 pub mod attachments;
 pub mod config;
+pub mod letters;
 pub mod send;
 pub mod template;
 pub mod worker;

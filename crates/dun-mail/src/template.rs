@@ -15,7 +15,7 @@ pub const SUBJECT_BYTES_MAX: usize = 300;
 pub const BODY_BYTES_MAX: usize = 100_000;
 
 /// Every placeholder a template may use, with what it becomes.
-pub const PLACEHOLDERS: [(&str, &str); 13] = [
+pub const PLACEHOLDERS: [(&str, &str); 15] = [
     ("org_name", "your organisation's name"),
     ("customer_name", "the customer's name"),
     ("customer_ref", "the customer's reference"),
@@ -35,6 +35,14 @@ pub const PLACEHOLDERS: [(&str, &str); 13] = [
     ("due_date", "the document's due date"),
     ("period_start", "the statement's first day"),
     ("period_end", "the statement's last day"),
+    (
+        "interest_from",
+        "the date interest starts on what stays unpaid, when the step announces it (dates differing by invoice are named: 2026-04-04 (A-1), …); empty otherwise",
+    ),
+    (
+        "interest_notice",
+        "that date as a sentence (\"Interest on what remains unpaid runs from 2026-04-04.\"); empty when the step announces no interest",
+    ),
 ];
 
 /// Placeholders whose HTML value is already HTML.
@@ -253,7 +261,7 @@ const SIGN_OFF: &str = "Kind regards,\n{{org_name}}";
 pub fn default_template(name: &str) -> Template {
     let body = |opening: &str, closing: &str| {
         format!(
-            "Dear {{{{customer_name}}}},\n\n{opening}\n\n{{{{invoices_table}}}}\n\nTotal: {{{{total}}}}\n\n{closing}\n\nYou can see your account and pay online: {{{{portal_link}}}}\n\n{SIGN_OFF}"
+            "Dear {{{{customer_name}}}},\n\n{opening}\n\n{{{{invoices_table}}}}\n\nTotal: {{{{total}}}}\n\n{closing} {{{{interest_notice}}}}\n\nYou can see your account and pay online: {{{{portal_link}}}}\n\n{SIGN_OFF}"
         )
     };
     match name {

@@ -182,6 +182,27 @@ pub fn vars_for(claim: &Claim, public_url: &str) -> Vars {
             *totals.entry(currency).or_default() += open;
         }
     }
+    // A statement's invoices and total are the statement's own (the one
+    // drawn up at the claim, which the attached PDF prints).
+    for s in &claim.statements {
+        let code = s.currency.code().to_string();
+        for inv in &s.open_invoices {
+            rows.push(Row {
+                number: inv.number.clone(),
+                due: inv.due_date.to_string(),
+                amount: money(inv.open_minor, &code),
+                days: if inv.days_past_due > 0 {
+                    inv.days_past_due.to_string()
+                } else {
+                    "-".into()
+                },
+            });
+        }
+        *totals.entry(code).or_default() += s.aging_total_minor();
+    }
+    let (interest_from, interest_notice) = interest_dates(m.detail["items"].as_array());
+    vars.set("interest_from", interest_from);
+    vars.set("interest_notice", interest_notice);
     if let Some(doc) = &claim.document {
         let number = doc.number.clone().unwrap_or_default();
         vars.set("invoice_number", number.clone());
@@ -225,6 +246,41 @@ pub fn vars_for(claim: &Claim, public_url: &str) -> Vars {
         vars.set_with_html("invoices_table", table_text(&rows), table_html(&rows));
     }
     vars
+}
+
+/// The date interest starts, as the run decided it for the message's items
+/// (`interest_from`), and the sentence that states it; both empty when no
+/// item announces interest. Items with different dates are named.
+fn interest_dates(items: Option<&Vec<serde_json::Value>>) -> (String, String) {
+    let mut dates: Vec<(String, String)> = Vec::new();
+    for item in items.into_iter().flatten() {
+        if let Some(from) = item["interest_from"].as_str() {
+            let number = item["number"].as_str().unwrap_or("").to_string();
+            if !dates.iter().any(|(d, n)| *d == from && *n == number) {
+                dates.push((from.to_string(), number));
+            }
+        }
+    }
+    if dates.is_empty() {
+        return (String::new(), String::new());
+    }
+    if dates.iter().all(|(d, _)| *d == dates[0].0) {
+        let date = dates[0].0.clone();
+        let notice = format!("Interest on what remains unpaid runs from {date}.");
+        return (date, notice);
+    }
+    let named: Vec<String> = dates.iter().map(|(d, n)| format!("{d} ({n})")).collect();
+    let sentence: Vec<String> = dates
+        .iter()
+        .map(|(d, n)| format!("from {d} on {n}"))
+        .collect();
+    (
+        named.join(", "),
+        format!(
+            "Interest on what remains unpaid runs {}.",
+            sentence.join(", ")
+        ),
+    )
 }
 
 /// The organisation's wording of the claim's template, or the built-in one.
@@ -275,6 +331,14 @@ pub fn deliver_with_documents(
     transport: &mut dyn Transport,
     options: &DrainOptions<'_>,
 ) -> Result<DeliveryReport, StoreError> {
+    // Letters first: printing them does not wait for e-mail.
+    crate::letters::make_letters(
+        store,
+        org_id,
+        &(options.now)(),
+        options.today,
+        Some(options.public_url),
+    )?;
     let mut documents = crate::attachments::documents(options.today, Some(options.public_url));
     deliver_pending(store, org_id, config, transport, &mut documents, options)
 }

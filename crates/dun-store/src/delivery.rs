@@ -27,6 +27,7 @@
 //! exponential backoff, permanent ones (5xx, no address) become `failed`
 //! with a task. Every send, failure and unknown outcome is a timeline entry.
 
+use dun_core::statement::Statement;
 use dun_core::Date;
 use serde::Serialize;
 
@@ -131,6 +132,10 @@ pub struct Claim {
     pub document: Option<DocumentBrief>,
     /// The organisation's wording, when it has its own for this template.
     pub template: Option<StoredTemplate>,
+    /// For `statement` messages: the customer's statements of the period
+    /// (one per currency), drawn up once in the claim's snapshot — the PDF
+    /// attached and the e-mail's body are both written from these.
+    pub statements: Vec<Statement>,
 }
 
 /// What became of a temporary failure.
@@ -224,6 +229,26 @@ fn task_and_log(
         },
     )?;
     Ok(())
+}
+
+/// The statements a `statement` message is about (none for other kinds,
+/// or for a period the domain refuses: the message then goes without).
+fn statements_of(
+    tx: &mut Tx<'_>,
+    org_id: i64,
+    message: &OutboxMessage,
+) -> Result<Vec<Statement>, StoreError> {
+    let (Some(from), Some(to)) = (message.period_start, message.period_end) else {
+        return Ok(Vec::new());
+    };
+    if message.kind != "statement" {
+        return Ok(Vec::new());
+    }
+    let customer = crate::customers::by_ref(tx, org_id, &message.customer_ref)?;
+    match crate::statements::statements_in(tx, org_id, &customer, from, to) {
+        Err(StoreError::Invalid(_)) => Ok(Vec::new()),
+        other => other,
+    }
 }
 
 impl Store {
@@ -385,6 +410,7 @@ impl Store {
                 None => None,
             };
             let template = template(&mut tx, org_id, &message.template)?;
+            let statements = statements_of(&mut tx, org_id, &message)?;
             tx.commit()?;
             return Ok(Some(Claim {
                 message,
@@ -394,6 +420,7 @@ impl Store {
                 portal_expires_on,
                 document,
                 template,
+                statements,
             }));
         }
         tx.commit()?;

@@ -238,12 +238,20 @@ impl Store {
                     ))
                 })
                 .collect::<Result<_, StoreError>>()?;
+            // Each invoice records the policy version it is issued under.
+            let policy_version: Option<i64> = tx
+                .query_opt(
+                    "SELECT MAX(version) FROM policy_versions WHERE org_id = $1",
+                    params![org_id],
+                    |r| r.opt_i64(0),
+                )?
+                .flatten();
             let mut ids: HashMap<String, i64> = HashMap::with_capacity(rows.len());
             for (chunk, chunk_texts) in rows
                 .chunks(PROGRESS_EVERY_ROWS)
                 .zip(texts.chunks(PROGRESS_EVERY_ROWS))
             {
-                let mut params: Vec<Param<'_>> = Vec::with_capacity(chunk.len() * 17);
+                let mut params: Vec<Param<'_>> = Vec::with_capacity(chunk.len() * 18);
                 for (r, (lines, terms)) in chunk.iter().zip(chunk_texts) {
                     let t = totals(&r.lines);
                     params.extend_from_slice(&[
@@ -264,6 +272,7 @@ impl Store {
                         t.total_minor.into(),
                         i64::from(r.issue_date.day_number()).into(),
                         now.into(),
+                        policy_version.into(),
                     ]);
                 }
                 bulk::insert(
@@ -287,6 +296,7 @@ impl Store {
                         "open_minor",
                         "last_entry_date",
                         "created_at",
+                        "policy_version",
                     ],
                     &params,
                     Some("id, number"),

@@ -420,7 +420,8 @@ impl Store {
                 .transpose()?;
             let due = state.due_date();
             tx.execute(
-                "UPDATE invoices SET number = $1, status = 'issued', due_date = $2, schedule = $3, installment_count = $4
+                "UPDATE invoices SET number = $1, status = 'issued', due_date = $2, schedule = $3, installment_count = $4,
+                    policy_version = (SELECT MAX(version) FROM policy_versions WHERE org_id = $5)
                  WHERE org_id = $5 AND id = $6",
                 params![number.as_str(), i64::from(due.day_number()), schedule_json.as_deref(), state.schedule.len() as i64, org_id, id],
             )

@@ -29,6 +29,7 @@ pub mod http_requests;
 pub mod idempotency;
 pub mod import;
 pub mod invoices;
+pub mod letters;
 mod migrate;
 pub mod operations;
 pub mod orgs;

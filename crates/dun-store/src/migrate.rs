@@ -80,9 +80,21 @@ const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 12,
+        name: "invoice_policy_version",
+        sqlite: include_str!("migrations/sqlite/0012_invoice_policy_version.sql"),
+        postgres: include_str!("migrations/postgres/0012_invoice_policy_version.sql"),
+    },
+    Migration {
+        version: 13,
+        name: "letters",
+        sqlite: include_str!("migrations/sqlite/0013_letters.sql"),
+        postgres: include_str!("migrations/postgres/0013_letters.sql"),
+    },
+    Migration {
+        version: 14,
         name: "status_decisions",
-        sqlite: include_str!("migrations/sqlite/0012_status_decisions.sql"),
-        postgres: include_str!("migrations/postgres/0012_status_decisions.sql"),
+        sqlite: include_str!("migrations/sqlite/0014_status_decisions.sql"),
+        postgres: include_str!("migrations/postgres/0014_status_decisions.sql"),
     },
 ];
 

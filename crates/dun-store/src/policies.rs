@@ -162,6 +162,46 @@ impl Store {
         .ok_or_else(|| StoreError::not_found("policy version", version))
     }
 
+    /// The policy version invoice `invoice` (its number, or `#id`) was
+    /// issued under, whose late-payment terms its document prints: the one
+    /// recorded at issue; for an invoice issued before versions were
+    /// recorded, the latest made on or before its issue date; else (and for
+    /// a draft, which records the version in force when issued) the current.
+    pub fn invoice_policy(
+        &mut self,
+        org_id: i64,
+        invoice: &str,
+    ) -> Result<PolicyVersion, StoreError> {
+        let version = {
+            let mut tx = self.conn().read_transaction()?;
+            let id = crate::invoices::find(&mut tx, org_id, invoice)?;
+            let (recorded, issued, status) = tx
+                .query_opt(
+                    "SELECT policy_version, issue_date, status FROM invoices WHERE org_id = $1 AND id = $2",
+                    params![org_id, id],
+                    |r| Ok((r.opt_i64(0)?, r.i64(1)?, r.string(2)?)),
+                )?
+                .ok_or_else(|| StoreError::not_found("invoice", invoice))?;
+            match recorded {
+                Some(v) => Some(v),
+                None if status != "draft" => {
+                    let issued = dun_core::Date::from_day_number(issued as i32);
+                    tx.query_opt(
+                        "SELECT MAX(version) FROM policy_versions WHERE org_id = $1 AND created_at <= $2",
+                        params![org_id, format!("{issued}T23:59:59Z").as_str()],
+                        |r| r.opt_i64(0),
+                    )?
+                    .flatten()
+                }
+                None => None,
+            }
+        };
+        match version {
+            Some(v) => self.policy_version(org_id, v),
+            None => self.policy(org_id),
+        }
+    }
+
     /// Every version of the organisation's policy, oldest first.
     pub fn policy_versions(
         &mut self,

@@ -355,9 +355,32 @@ fn the_run_s_messages_reach_a_real_smtp_server_once() {
             first.message_id,
             format!("<{}>", row["message_id"].as_str().unwrap())
         );
+        // The final demand's step has the letter channel too: the e-mail
+        // carries the letter kept for printing.
+        assert_eq!(
+            first.attachments,
+            [(
+                "letter-final_demand-C1-2026-06-30.pdf".to_string(),
+                "application/pdf".to_string()
+            )],
+            "[{label}]"
+        );
+        // `dun outbox letter ID` writes it for printing.
+        let id = row["id"].to_string();
+        ok(
+            &db,
+            &[
+                "outbox",
+                "letter",
+                &id,
+                "--dir",
+                dir.path().to_str().unwrap(),
+            ],
+        );
         assert!(
-            first.attachments.is_empty(),
-            "dunning messages carry no file"
+            std::fs::read(dir.path().join("letter-final_demand-C1-2026-06-30.pdf"))
+                .unwrap()
+                .starts_with(b"%PDF")
         );
         // The invoice list: number, due date, the amount open, days overdue.
         let item = &row["detail"]["items"][0];
@@ -998,5 +1021,71 @@ fn an_edited_template_is_the_wording_sent() {
             db.label,
             got[0].text
         );
+    }
+}
+
+/// A second notice (the default ladder's step with `resend_invoice` and
+/// `announce_interest`) carries the invoice's PDF again and states, in
+/// its text, the date interest starts — the date the run recorded.
+#[test]
+fn a_second_notice_carries_the_invoice_and_the_date_interest_starts() {
+    let Some(sink) = start_sink() else { return };
+    for db in backends("a_second_notice_carries_the_invoice_and_the_date_interest_starts") {
+        let label = db.label;
+        for f in std::fs::read_dir(&sink.outdir).unwrap() {
+            std::fs::remove_file(f.unwrap().path()).unwrap();
+        }
+        let dir = tempfile::tempdir().unwrap();
+        ok(
+            &db,
+            &[
+                "init",
+                "--org",
+                "Acme Supplies",
+                "--currency",
+                "USD",
+                "--timezone",
+                "UTC",
+            ],
+        );
+        let c = dir.path().join("customers.csv");
+        let inv = dir.path().join("invoices.csv");
+        std::fs::write(
+            &c,
+            "ref,name,email,phone,credit_limit,terms\nC1,Customer 1,ap1@example.com,,,net30\n",
+        )
+        .unwrap();
+        std::fs::write(
+            &inv,
+            "number,customer_ref,issue_date,due_date,currency,description,amount,quantity,unit_price,tax_rate\nA-1,C1,2026-03-21,2026-04-20,USD,Bolts,150.00,,,\n",
+        )
+        .unwrap();
+        ok(&db, &["import", "customers", c.to_str().unwrap()]);
+        ok(&db, &["import", "invoices", inv.to_str().unwrap()]);
+        ok(&db, &["run", "--as-of", "2026-05-20"]);
+        let outbox = json(&ok(&db, &["outbox", "list", "--format", "json"]));
+        let row = &outbox.as_array().unwrap()[0];
+        assert_eq!(row["template"], "second_notice", "[{label}] {row}");
+        let item = &row["detail"]["items"][0];
+        assert_eq!(item["resend_invoice"], true, "[{label}] {row}");
+        let from = item["interest_from"].as_str().unwrap().to_string();
+
+        let out = send(&db, sink.port, &[]);
+        assert!(out.contains("Sent 1,"), "[{label}] {out}");
+        let mail = received(&sink.outdir);
+        assert_eq!(mail.len(), 1, "[{label}] {mail:#?}");
+        let m = &mail[0];
+        // Without the parties' countries no conforming e-invoice can be
+        // made: the reminder goes with the PDF alone, not held back.
+        assert_eq!(
+            m.attachments,
+            [("A-1.pdf".to_string(), "application/pdf".to_string())],
+            "[{label}]"
+        );
+        let sentence = format!("Interest on what remains unpaid runs from {from}.");
+        assert!(m.text.contains(&sentence), "[{label}] {}", m.text);
+        assert!(m.html.contains(&sentence), "[{label}] {}", m.html);
+        let files = received_files(&sink.outdir);
+        assert!(files[0].2[0].bytes.starts_with(b"%PDF"), "[{label}]");
     }
 }

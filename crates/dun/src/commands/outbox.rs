@@ -43,6 +43,15 @@ pub enum OutboxCommand {
     /// (DUN_SMTP_HOST, DUN_SMTP_PORT, DUN_SMTP_TLS, DUN_SMTP_USERNAME,
     /// DUN_SMTP_PASSWORD, DUN_SMTP_FROM, DUN_SMTP_REPLY_TO).
     Send(SendArgs),
+    /// Write the letter(s) of a message whose step has the `letter` channel
+    /// to print and post (made now if the worker has not yet).
+    Letter {
+        /// The message's id (see `dun outbox list`).
+        id: i64,
+        /// The folder to write them to.
+        #[arg(long, default_value = ".")]
+        dir: std::path::PathBuf,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -168,7 +177,28 @@ pub fn run(ctx: &mut Context, command: OutboxCommand) -> Result<()> {
             Ok(())
         }
         OutboxCommand::Send(args) => send(ctx, &args),
+        OutboxCommand::Letter { id, dir } => letter(ctx, id, &dir),
     }
+}
+
+fn letter(ctx: &mut Context, id: i64, dir: &std::path::Path) -> Result<()> {
+    let today = ctx.today()?;
+    let org = ctx.org.id;
+    let mut letters = ctx.store.letters(org, id)?;
+    if letters.is_empty() {
+        let m = ctx.store.outbox_message(org, id)?;
+        if !m.channels.iter().any(|c| c == "letter") {
+            bail!("message #{id} has no letter: its step has no `letter` channel (see `dun outbox list`)");
+        }
+        letters = dun_mail::letters::letters_for(&mut ctx.store, org, &m, &now_utc(), today, None)?;
+    }
+    for l in letters {
+        let path = dir.join(&l.filename);
+        std::fs::write(&path, &l.pdf)
+            .map_err(|e| anyhow!("cannot write '{}': {e}", path.display()))?;
+        eprintln!("Wrote {} ({} bytes)", path.display(), l.pdf.len());
+    }
+    Ok(())
 }
 
 fn send(ctx: &mut Context, args: &SendArgs) -> Result<()> {
@@ -176,6 +206,15 @@ fn send(ctx: &mut Context, args: &SendArgs) -> Result<()> {
         bail!("--limit must be at least 1");
     }
     let Some(config) = args.config()? else {
+        // Letters do not wait for an e-mail server.
+        let today = ctx.today()?;
+        dun_mail::letters::make_letters(
+            &mut ctx.store,
+            ctx.org.id,
+            &now_utc(),
+            today,
+            Some(&args.public_url),
+        )?;
         let pending = ctx
             .store
             .outbox_counts(ctx.org.id)?

@@ -1,0 +1,268 @@
+//! What a message and its documents say, on both engines (the storage
+//! harness of dun-store): an invoice's PDF prints the late-payment terms of
+//! the policy it was issued under, and a statement e-mail lists what its
+//! PDF shows.
+
+// Amounts are written as money reads: `250_00` is 250.00.
+#![allow(clippy::inconsistent_digit_grouping)]
+
+#[macro_use]
+#[path = "../../dun-store/tests/common/mod.rs"]
+mod common;
+
+use common::*;
+use dun_core::collections::document::DEFAULT_POLICY;
+use dun_core::schedule::Schedule;
+use dun_mail::attachments::{for_claim, invoice_view};
+use dun_mail::worker::compose;
+use dun_store::payments::Allocate;
+use dun_store::Store;
+
+const NOW: &str = "2026-12-01T08:00:00Z";
+
+storage_test!(
+    fn an_invoice_prints_the_terms_of_the_policy_it_was_issued_under(store: &mut Store) {
+        let org = org(store, "Acme");
+        let c1 = customer(store, &org, "C1");
+        let old = invoice(store, &org, &c1, "2026-10-01", "net30", 500_00);
+        let today = d("2026-12-01");
+        let (_, before) = invoice_view(store, org.id, &old.number, today, None).unwrap();
+        let old_terms = before.late_payment.clone().expect("the default has a fee");
+        assert!(old_terms.contains("a late fee of 40.00"), "{old_terms}");
+
+        let changed = DEFAULT_POLICY
+            .replace("flat = \"40.00\"", "flat = \"75.00\"")
+            .replace("cap = \"40.00\"", "cap = \"75.00\"");
+        assert_ne!(changed, DEFAULT_POLICY);
+        let v2 = store.apply_policy(org.id, &changed, "owner", None).unwrap();
+        assert_eq!(v2.version, 2);
+
+        // The invoice issued under version 1 still prints version 1's terms.
+        let (_, after) = invoice_view(store, org.id, &old.number, today, None).unwrap();
+        assert_eq!(after.late_payment.as_deref(), Some(old_terms.as_str()));
+        assert_eq!(
+            store.invoice_policy(org.id, &old.number).unwrap().version,
+            1
+        );
+
+        // One issued now prints the new terms.
+        let new = invoice(store, &org, &c1, "2026-11-20", "net30", 100_00);
+        let (_, fresh) = invoice_view(store, org.id, &new.number, today, None).unwrap();
+        let new_terms = fresh.late_payment.expect("a fee");
+        assert!(new_terms.contains("a late fee of 75.00"), "{new_terms}");
+        assert!(!new_terms.contains("40.00"), "{new_terms}");
+        assert_eq!(
+            store.invoice_policy(org.id, &new.number).unwrap().version,
+            2
+        );
+    }
+);
+
+storage_test!(
+    fn a_statement_e_mail_lists_the_invoices_and_total_its_pdf_shows(store: &mut Store) {
+        let org = org(store, "Acme");
+        let c1 = customer(store, &org, "C1");
+        let first = invoice(store, &org, &c1, "2026-09-10", "net30", 250_00);
+        let second = invoice(store, &org, &c1, "2026-10-15", "net30", 120_49);
+        let paid = invoice(store, &org, &c1, "2026-10-20", "net30", 60_00);
+        store
+            .record_payment(
+                org.id,
+                &payment(&c1, "2026-11-05", 95_00),
+                &Allocate::Explicit(vec![
+                    (first.number.clone(), 35_00),
+                    (paid.number.clone(), 60_00),
+                ]),
+                None,
+            )
+            .unwrap();
+        store
+            .set_statement_schedule(
+                org.id,
+                "C1",
+                Schedule::parse("monthly:1").unwrap(),
+                d("2026-11-24"),
+                "Ann",
+            )
+            .unwrap();
+        store.run_schedules(org.id, d("2026-12-01")).unwrap();
+
+        let claim = store
+            .claim_next_message(org.id, "worker-1", NOW, d("2026-12-01"))
+            .unwrap()
+            .expect("the statement is due");
+        assert_eq!(claim.message.kind, "statement");
+        // The PDF's model, drawn from the same statements.
+        let (from, to) = (d("2026-11-01"), d("2026-11-30"));
+        let statements = store.statement(org.id, "C1", from, to).unwrap();
+        assert_eq!(claim.statements, statements);
+        let found = store.customer_statements(org.id, "C1", from, to).unwrap();
+        let view = dun_pdf::views::statement(
+            &statements[0],
+            &found.seller,
+            &found.buyer,
+            Some("C1"),
+            &found.payment,
+            None,
+        );
+        let total = view.aging.last().unwrap();
+        assert_eq!(
+            (total.label.as_str(), total.amount.as_str()),
+            ("Total open", "335.49")
+        );
+
+        let out = compose(&claim, "https://pay.acme.example", Vec::new()).unwrap();
+        assert!(!out.text.contains("(none)"), "{}", out.text);
+        assert!(out.text.contains("Total open: USD 335.49"), "{}", out.text);
+        for number in [&first.number, &second.number] {
+            assert!(out.text.contains(number.as_str()), "{}", out.text);
+            assert!(out.html.contains(number.as_str()), "{}", out.html);
+        }
+        assert!(!out.text.contains(paid.number.as_str()), "{}", out.text);
+        assert!(out.text.contains("215.00"), "{}", out.text);
+        assert!(out.text.contains("120.49"), "{}", out.text);
+
+        // The attached PDF is rendered from those statements.
+        let files = for_claim(store, org.id, &claim, d("2026-12-01"), None).unwrap();
+        assert_eq!(files.len(), 1);
+        assert!(files[0].bytes.starts_with(b"%PDF"));
+    }
+);
+
+storage_test!(
+    fn a_letter_step_is_rendered_kept_on_the_timeline_and_the_worklist(store: &mut Store) {
+        let org = org(store, "Acme");
+        // The first notice goes by letter alone; the final demand (letter
+        // and e-mail) is the default's.
+        let letter_only = DEFAULT_POLICY.replace(
+            "key = \"first_notice\"\ndays_past_due = 7\nchannels = [\"email\"]",
+            "key = \"first_notice\"\ndays_past_due = 7\nchannels = [\"letter\"]",
+        );
+        assert_ne!(letter_only, DEFAULT_POLICY);
+        store
+            .apply_policy(org.id, &letter_only, "owner", None)
+            .unwrap();
+        let c1 = customer(store, &org, "C1");
+        let c2 = customer(store, &org, "C2");
+        invoice(store, &org, &c1, "2026-03-21", "net30", 150_00);
+        invoice(store, &org, &c2, "2026-05-21", "net30", 80_00);
+        let today = d("2026-06-30");
+        store.run_collections(org.id, today, true).unwrap();
+        let outbox = store.outbox(org.id, None, 100).unwrap();
+        let demand = outbox.iter().find(|m| m.customer_id == c1.id).unwrap();
+        let notice = outbox.iter().find(|m| m.customer_id == c2.id).unwrap();
+        assert_eq!(demand.template, "final_demand");
+        assert_eq!(demand.channels, ["email", "letter"]);
+        assert_eq!(notice.channels, ["letter"]);
+        assert_eq!(notice.status, "pending");
+
+        let done = dun_mail::letters::make_letters(store, org.id, NOW, today, None).unwrap();
+        assert!(done.failed.is_empty(), "{done:?}");
+        assert_eq!(done.made, [demand.id, notice.id]);
+        for (m, c) in [(demand, &c1), (notice, &c2)] {
+            let letters = store.letters(org.id, m.id).unwrap();
+            assert_eq!(letters.len(), 1);
+            assert!(letters[0].pdf.starts_with(b"%PDF"));
+            assert_eq!(
+                letters[0].filename,
+                format!("letter-{}-{}-2026-06-30.pdf", m.template, c.reference)
+            );
+            let timeline = store.timeline(org.id, c.id, None, 100).unwrap();
+            assert!(
+                timeline
+                    .iter()
+                    .any(|e| e.kind == "letter" && e.summary.contains(&letters[0].filename)),
+                "{timeline:?}"
+            );
+            let tasks = store.tasks(org.id, Some(&c.reference), true).unwrap();
+            let print: Vec<_> = tasks.iter().filter(|t| t.kind == "letter").collect();
+            assert_eq!(print.len(), 1, "{tasks:?}");
+            assert!(
+                print[0].title.starts_with("Print and post"),
+                "{}",
+                print[0].title
+            );
+        }
+        // A letter-only message is done once its letter is made; the other
+        // still waits for its e-mail.
+        let outbox = store.outbox(org.id, None, 100).unwrap();
+        let status = |id: i64| outbox.iter().find(|m| m.id == id).unwrap().status.clone();
+        assert_eq!(status(notice.id), "sent");
+        assert_eq!(status(demand.id), "pending");
+
+        // Once: a second pass makes nothing and adds no task.
+        let again = dun_mail::letters::make_letters(store, org.id, NOW, today, None).unwrap();
+        assert!(again.made.is_empty());
+        assert_eq!(
+            store
+                .tasks(org.id, Some("C1"), true)
+                .unwrap()
+                .iter()
+                .filter(|t| t.kind == "letter")
+                .count(),
+            1
+        );
+
+        // The e-mail of the step with both channels carries the letter.
+        let kept = store.letters(org.id, demand.id).unwrap();
+        let claim = store
+            .claim_next_message(org.id, "worker-1", NOW, today)
+            .unwrap()
+            .expect("the final demand's e-mail");
+        assert_eq!(claim.message.id, demand.id);
+        let files = for_claim(store, org.id, &claim, today, None).unwrap();
+        let letter = files
+            .iter()
+            .find(|f| f.filename == kept[0].filename)
+            .expect("the letter attached");
+        assert_eq!(letter.bytes, kept[0].pdf);
+    }
+);
+
+storage_test!(
+    fn an_unrecorded_invoice_prints_the_terms_of_its_issue_date(store: &mut Store, url: &str) {
+        let org = org(store, "Acme");
+        let c1 = customer(store, &org, "C1");
+        let changed = DEFAULT_POLICY
+            .replace("flat = \"40.00\"", "flat = \"75.00\"")
+            .replace("cap = \"40.00\"", "cap = \"75.00\"");
+        store.apply_policy(org.id, &changed, "owner", None).unwrap();
+        let mid = invoice(store, &org, &c1, "2026-06-01", "net30", 500_00);
+        let ancient = invoice(store, &org, &c1, "2020-01-01", "net30", 100_00);
+        // As a book from before migration 0012 has them: no version recorded,
+        // version 1 made on 2026-01-01, version 2 later.
+        let mut conn = dun_store::db::Conn::open(url).unwrap();
+        let mut tx = conn.transaction().unwrap();
+        tx.execute(
+            "UPDATE invoices SET policy_version = NULL WHERE org_id = $1",
+            dun_store::params![org.id],
+        )
+        .unwrap();
+        tx.execute(
+            "UPDATE policy_versions SET created_at = '2026-01-01T09:00:00Z' WHERE org_id = $1 AND version = 1",
+            dun_store::params![org.id],
+        )
+        .unwrap();
+        tx.execute(
+            "UPDATE policy_versions SET created_at = '2026-09-01T09:00:00Z' WHERE org_id = $1 AND version = 2",
+            dun_store::params![org.id],
+        )
+        .unwrap();
+        tx.commit().unwrap();
+        let today = d("2026-12-01");
+        assert_eq!(
+            store.invoice_policy(org.id, &mid.number).unwrap().version,
+            1
+        );
+        let (_, view) = invoice_view(store, org.id, &mid.number, today, None).unwrap();
+        assert!(view.late_payment.unwrap().contains("a late fee of 40.00"));
+        // Issued before any version: the current one.
+        assert_eq!(
+            store
+                .invoice_policy(org.id, &ancient.number)
+                .unwrap()
+                .version,
+            2
+        );
+    }
+);
