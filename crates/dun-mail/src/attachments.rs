@@ -56,7 +56,8 @@ pub fn late_payment(
     currency: Currency,
 ) -> Result<Option<String>, StoreError> {
     let policy = store.policy(org_id)?;
-    Ok(views::late_payment_sentence(&policy.policy, currency))
+    let home = store.org_by_id(org_id)?.currency;
+    Ok(views::late_payment_sentence(&policy.policy, currency, home))
 }
 
 /// The invoice `number` as PDF: its number and bytes, its status judged as
