@@ -78,6 +78,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0011_portal_withdrawal.sql"),
         postgres: include_str!("migrations/postgres/0011_portal_withdrawal.sql"),
     },
+    Migration {
+        version: 12,
+        name: "exchange_rates",
+        sqlite: include_str!("migrations/sqlite/0012_exchange_rates.sql"),
+        postgres: include_str!("migrations/postgres/0012_exchange_rates.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
