@@ -400,10 +400,15 @@ impl Scenario {
                 .filter(|i| i.customer_id == c.run.id)
             {
                 if let Some(marks) = self.done.get(&Subject::Invoice { id: inv.id }) {
+                    // As the store: steps, not charges (':'), and not a
+                    // step sent on a balance below the minimum.
+                    let below =
+                        |k: &str| marks.iter().any(|m| m.key == format!("below_minimum:{k}"));
                     h.steps_reached.extend(
                         marks
                             .iter()
                             .filter(|m| !m.skipped && m.on < as_of)
+                            .filter(|m| !m.key.contains(':') && !below(&m.key))
                             .map(|m| m.key.clone()),
                     );
                 }
@@ -433,6 +438,7 @@ impl Scenario {
         decide(&RunInput {
             as_of,
             policy: &self.policy,
+            home_currency: Currency::parse("USD").expect("USD"),
             policy_version: 1,
             customers: &customers,
             invoices: &invoices,
@@ -549,7 +555,7 @@ impl Scenario {
                     );
                     self.tasks.retain(|t| t.id != *task_id);
                 }
-                ActionKind::Message(_) | ActionKind::Skip { .. } => {}
+                ActionKind::Message(_) | ActionKind::Skip { .. } | ActionKind::NotCharged { .. } => {}
             }
         }
         Ok(())
@@ -646,6 +652,12 @@ impl Scenario {
                         steps.join(", ")
                     )
                 }
+                ActionKind::NotCharged {
+                    invoice_id, reason, ..
+                } => format!(
+                    "not-charged {who} {}: {reason}",
+                    self.invoice_label(*invoice_id)
+                ),
                 ActionKind::SetStatus { from, to, reason } => {
                     format!("status {who} {from} -> {to}: {reason}")
                 }

@@ -57,7 +57,8 @@ pub fn late_payment(
     currency: Currency,
 ) -> Result<Option<String>, StoreError> {
     let policy = store.policy(org_id)?;
-    Ok(views::late_payment_sentence(&policy.policy, currency))
+    let home = store.org_by_id(org_id)?.currency;
+    Ok(views::late_payment_sentence(&policy.policy, currency, home))
 }
 
 /// The invoice `number` as PDF: its number and bytes, its status judged as
@@ -95,7 +96,8 @@ pub fn invoice_view(
     let portal = portal_link(store, org_id, customer.id, today, public_url)?;
     // The terms of the policy the invoice was issued under, not today's.
     let policy = store.invoice_policy(org_id, &number)?;
-    let late = views::late_payment_sentence(&policy.policy, inv.currency);
+    let home = store.org_by_id(org_id)?.currency;
+    let late = views::late_payment_sentence(&policy.policy, inv.currency, home);
     let title = if inv.status == dun_core::state::SettlementStatus::Void {
         "Invoice (void)"
     } else {

@@ -66,6 +66,7 @@ pub fn letter_files(
     };
     let signature = format!("Accounts receivable, {}", seller.name);
     let several = by_currency.len() > 1;
+    let home = store.org_by_id(org_id)?.currency;
     let stem = file_stem(&format!(
         "letter-{}-{}-{}",
         m.template, m.customer_ref, m.as_of
@@ -82,7 +83,7 @@ pub fn letter_files(
             currency,
             invoices: &invoices,
             pay_by: m.as_of.add_days(LETTER_PAY_WITHIN_DAYS),
-            late_payment: views::late_payment_sentence(&policy.policy, currency),
+            late_payment: views::late_payment_sentence(&policy.policy, currency, home),
             instructions: &payment,
             portal_link: portal.clone(),
             signature: &signature,

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use dun_core::collections::policy::{
-    Effect, FeeBasis, InterestStart, LateFee, Policy, PolicyAmount,
+    Effect, FeeBasis, InterestStart, LateFee, Policy, PolicyAmount, PolicyMoney,
 };
 use dun_core::invoice::{format_quantity, format_tax_rate, InvoiceLine, Totals};
 use dun_core::money::format_minor;
@@ -46,6 +46,12 @@ pub fn amount(amount_minor: i64, currency: Currency) -> String {
 /// A policy amount (a fee, a cap) in `currency`, formatted.
 fn policy_amount(value: PolicyAmount, currency: Currency) -> String {
     format!("{} {currency}", amount(value.in_minor(currency), currency))
+}
+
+/// The policy's amount in `currency` (`home`: the organisation's), if it
+/// names one: never converted from another currency.
+fn money_in(value: &PolicyMoney, currency: Currency, home: Currency) -> Option<PolicyAmount> {
+    value.amount_in(currency, home)
 }
 
 /// The lines under a party's name: address, VAT and company ids, e-mail.
@@ -129,10 +135,28 @@ pub fn terms_sentence(terms: &Terms, due_date: Date) -> String {
 }
 
 /// The late-payment penalties and interest of the credit policy, in
-/// sentences for the invoice; None when the policy charges neither.
-pub fn late_payment_sentence(policy: &Policy, currency: Currency) -> Option<String> {
+/// sentences for the invoice; None when the policy charges neither. A fee
+/// or interest the policy names no amount for in the invoice's `currency`
+/// (`home` is the organisation's) is not charged, so not stated.
+pub fn late_payment_sentence(
+    policy: &Policy,
+    currency: Currency,
+    home: Currency,
+) -> Option<String> {
     let mut parts = Vec::new();
-    if let Some(fee) = &policy.late_fee {
+    let priced = |m: &Option<PolicyMoney>| {
+        m.as_ref()
+            .is_none_or(|m| money_in(m, currency, home).is_some())
+    };
+    let fee = policy
+        .late_fee
+        .as_ref()
+        .filter(|f| priced(&f.flat) && priced(&f.cap));
+    let interest = policy
+        .interest
+        .as_ref()
+        .filter(|i| priced(&i.monthly_cap) && priced(&i.minimum_charge));
+    if let Some(fee) = fee {
         let first_step = policy
             .ladder
             .iter()
@@ -140,10 +164,10 @@ pub fn late_payment_sentence(policy: &Policy, currency: Currency) -> Option<Stri
             .map(|s| s.days_past_due)
             .min();
         if let Some(days) = first_step {
-            parts.push(fee_sentence(fee, days, currency));
+            parts.push(fee_sentence(fee, days, currency, home));
         }
     }
-    if let Some(rule) = &policy.interest {
+    if let Some(rule) = interest {
         let start = match rule.start {
             InterestStart::Grace if rule.grace_days == 0 => "from the due date".to_string(),
             InterestStart::Grace => format!("from {} days after the due date", rule.grace_days),
@@ -158,7 +182,11 @@ pub fn late_payment_sentence(policy: &Policy, currency: Currency) -> Option<Stri
             "Interest at {}% a year accrues daily on {base} {start}",
             rule.annual_rate_percent
         );
-        if let Some(cap) = rule.monthly_cap {
+        if let Some(cap) = rule
+            .monthly_cap
+            .as_ref()
+            .and_then(|c| money_in(c, currency, home))
+        {
             s.push_str(&format!(
                 ", at most {} a month per invoice",
                 policy_amount(cap, currency)
@@ -170,8 +198,9 @@ pub fn late_payment_sentence(policy: &Policy, currency: Currency) -> Option<Stri
     (!parts.is_empty()).then(|| parts.join(" "))
 }
 
-fn fee_sentence(fee: &LateFee, days: u32, currency: Currency) -> String {
-    let what = match (fee.flat, fee.percent) {
+fn fee_sentence(fee: &LateFee, days: u32, currency: Currency, home: Currency) -> String {
+    let flat = fee.flat.as_ref().and_then(|f| money_in(f, currency, home));
+    let what = match (flat, fee.percent) {
         (Some(flat), Some(pct)) => format!(
             "a late fee of {} plus {pct}% of the overdue amount",
             policy_amount(flat, currency)
@@ -187,7 +216,7 @@ fn fee_sentence(fee: &LateFee, days: u32, currency: Currency) -> String {
             fee.period_days
         ));
     }
-    if let Some(cap) = fee.cap {
+    if let Some(cap) = fee.cap.as_ref().and_then(|c| money_in(c, currency, home)) {
         s.push_str(&format!(
             " (at most {} in fees per invoice)",
             policy_amount(cap, currency)
@@ -478,9 +507,14 @@ mod tests {
         let policy =
             dun_core::collections::document::parse(dun_core::collections::document::DEFAULT_POLICY)
                 .unwrap();
-        let s = late_payment_sentence(&policy, usd).unwrap();
-        assert!(s.contains("late fee"), "{s}");
+        let s = late_payment_sentence(&policy, usd, usd).unwrap();
+        assert!(s.contains("late fee of 40.00 USD"), "{s}");
         assert!(s.contains("Interest at"), "{s}");
+        // A plain amount is in the organisation's currency only: never
+        // converted, so a JPY invoice of a USD organisation states no fee
+        // and no interest (the policy names no minimum charge in JPY).
+        let jpy = Currency::parse("JPY").unwrap();
+        assert_eq!(late_payment_sentence(&policy, jpy, usd), None);
     }
 
     #[test]

@@ -120,7 +120,7 @@ fn invoice_pdf(line_count: usize) -> Vec<u8> {
         buyer: &buyer,
         customer_reference: Some("C0042"),
         instructions: &instructions,
-        late_payment: views::late_payment_sentence(&policy, eur()),
+        late_payment: views::late_payment_sentence(&policy, eur(), eur()),
         portal_link: Some(PORTAL.into()),
     });
     dun_pdf::render_invoice(&view).unwrap()
@@ -223,7 +223,7 @@ fn letter_pdf() -> Vec<u8> {
         currency: eur(),
         invoices: &overdue,
         pay_by: day("2027-01-03"),
-        late_payment: views::late_payment_sentence(&policy, eur()),
+        late_payment: views::late_payment_sentence(&policy, eur(), eur()),
         instructions: &instructions,
         portal_link: Some(PORTAL.into()),
         signature: "Jane Holloway, Credit control, Northwind Supplies Ltd",

@@ -70,6 +70,9 @@ fn body_for(method: &str, path: &str, a: &Ids) -> Option<Value> {
         }
         ("PUT", "/api/v1/policy") => json!({"document": a.policy}),
         ("POST", "/api/v1/policy/check") => json!({"document": a.policy}),
+        ("POST", "/api/v1/rates") => {
+            json!({"from": "EUR", "to": "USD", "rate": "1.08", "effective_from": "2026-01-01"})
+        }
         ("POST", "/api/v1/runs") => json!({}),
         ("POST", "/api/v1/runs/preview") => json!({}),
         ("POST", "/api/v1/tasks") => json!({"customer": customer, "title": "B's task on A"}),

@@ -46,7 +46,7 @@ use dun_core::ledger::{Entry, EntryKind};
 use dun_core::money::format_minor;
 use dun_core::posting;
 use dun_core::state::{InvoiceState, Movement, SettlementStatus};
-use dun_core::Date;
+use dun_core::{Currency, Date};
 use serde::Serialize;
 
 use crate::aging::CustomerName;
@@ -126,6 +126,8 @@ pub struct RunBook {
     pub as_of: Date,
     pub policy: Policy,
     pub policy_version: i64,
+    /// The organisation's currency (a policy amount without one is in it).
+    pub home_currency: Currency,
     pub customers: Vec<RunCustomer>,
     pub invoices: Vec<InvoiceState>,
     pub done: HashMap<Subject, Vec<DoneMark>>,
@@ -142,6 +144,7 @@ impl RunBook {
         RunInput {
             as_of: self.as_of,
             policy: &self.policy,
+            home_currency: self.home_currency,
             policy_version: self.policy_version,
             customers: &self.customers,
             invoices: &self.invoices,
@@ -441,6 +444,8 @@ fn load_history(
     )?;
     // Ladder steps done (not skipped) on the customer's invoices in the
     // window; fee and interest marks have a ':' in their key, steps never.
+    // A step sent on a balance below the policy's minimum
+    // (`below_minimum:<step>` beside it) does not count.
     let uses_steps = Tier::ALL
         .iter()
         .any(|t| policy.tiers.rule(*t).step_reached.is_some());
@@ -451,7 +456,9 @@ fn load_history(
                 m.key
              FROM run_marks m
              WHERE m.org_id = $1 AND m.skipped = 0 AND m.done_on > $2 AND m.done_on < $3
-                AND substr(m.subject, 1, 8) = 'invoice:' AND m.key NOT LIKE '%:%'",
+                AND substr(m.subject, 1, 8) = 'invoice:' AND m.key NOT LIKE '%:%'
+                AND NOT EXISTS (SELECT 1 FROM run_marks b WHERE b.org_id = m.org_id
+                    AND b.subject = m.subject AND b.key = 'below_minimum:' || m.key)",
             params![org_id, since, upto],
             |r| {
                 if let Some(customer_id) = r.opt_i64(0)? {
@@ -514,6 +521,7 @@ fn correct_for_charges<'a>(
 /// Loads everything the run needs to decide `as_of`, inside `tx`.
 fn load(tx: &mut Tx<'_>, org_id: i64, as_of: Date) -> Result<RunBook, StoreError> {
     let (policy_version, policy) = crate::policies::in_force(tx, org_id)?;
+    let home_currency = crate::credit_file::org_currency(tx, org_id)?;
     let mut history = load_history(tx, org_id, as_of, &policy)?;
 
     // Open invoices; and of those with nothing open now, the ones the run
@@ -782,6 +790,7 @@ fn load(tx: &mut Tx<'_>, org_id: i64, as_of: Date) -> Result<RunBook, StoreError
         as_of,
         policy,
         policy_version,
+        home_currency,
         customers,
         invoices,
         done,
@@ -853,7 +862,8 @@ fn invoice_ids(action: &Action) -> Vec<i64> {
         ActionKind::Task(t) => t.invoice_ids.clone(),
         ActionKind::Fee { invoice_id, .. }
         | ActionKind::Interest { invoice_id, .. }
-        | ActionKind::Skip { invoice_id, .. } => vec![*invoice_id],
+        | ActionKind::Skip { invoice_id, .. }
+        | ActionKind::NotCharged { invoice_id, .. } => vec![*invoice_id],
         _ => Vec::new(),
     }
 }
@@ -911,6 +921,10 @@ fn describe(action: &Action, numbers: &HashMap<i64, &str>) -> (&'static str, Str
                 steps.join(", ").replace('_', " "),
                 number(invoice_id)
             ),
+        ),
+        ActionKind::NotCharged { number, reason, .. } => (
+            "not_charged",
+            format!("nothing charged on {number}: {reason}"),
         ),
         ActionKind::SetStatus { from, to, reason } => {
             ("status_change", format!("status {from} → {to}: {reason}"))

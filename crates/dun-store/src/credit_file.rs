@@ -5,7 +5,9 @@
 //! *Invariant:* a status a person sets is marked `status_by_policy = 0`, so
 //! the daily run (which may lift only the holds it placed) leaves it alone.
 
-use dun_core::collections::credit::{check_issue, CreditRefusal, CustomerStatus};
+use dun_core::collections::credit::{
+    check_issue, exposure_minor, CreditRefusal, CustomerStatus, OVERRIDE_REASON_BYTES_MAX,
+};
 use dun_core::collections::policy::Tier;
 use dun_core::money::format_minor;
 use dun_core::state::InvoiceState;
@@ -88,15 +90,23 @@ fn describe(refusal: &CreditRefusal) -> String {
             limit,
             exposure,
         } => format!("the customer would owe {exposure} {currency} against a credit limit of {limit} {currency}"),
+        CreditRefusal::NoRate {
+            currency,
+            limit_currency,
+            on,
+        } => format!("no exchange rate from {currency} to {limit_currency} was set for {on}"),
         CreditRefusal::Reason => refusal.to_string(),
     }
 }
 
 /// The credit check on issue, inside the issuing transaction (the customer
-/// is locked): the customer's status, and their open amount plus this
-/// invoice against their credit limit. The limit is the customer's own,
-/// else the policy's override for them, else the policy's default; it is in
-/// the organisation's currency and applies to invoices in that currency.
+/// is locked): the customer's status, and their exposure plus this invoice
+/// against their credit limit. The limit is the customer's own, else the
+/// policy's override for them, else the policy's default, in the
+/// organisation's currency; what they owe in other currencies (and this
+/// invoice, if in one) counts through the rates the owner set
+/// ([`dun_core::collections::credit::exposure_minor`], rate in force on the
+/// issue date). Without a rate the issue is refused, naming the currency.
 pub(crate) fn check_credit(
     tx: &mut Tx<'_>,
     org_id: i64,
@@ -112,32 +122,38 @@ pub(crate) fn check_credit(
         .ok_or_else(|| StoreError::not_found("customer", format!("#{}", invoice.customer_id)))?;
     let status = CustomerStatus::parse(&status)
         .ok_or_else(|| StoreError::Corrupt(format!("customer status '{status}'")))?;
-    let currency = invoice.currency;
-    let (limit, open) = if status == CustomerStatus::Active {
-        let home = org_currency(tx, org_id)?;
-        let limit = if currency != home {
-            None
-        } else if own_limit.is_some() {
-            own_limit
-        } else {
-            let (_, policy) = crate::policies::in_force(tx, org_id)?;
-            policy
-                .override_for(&reference)
-                .and_then(|o| o.credit_limit)
-                .or(policy.credit.default_limit)
-                .map(|amount| amount.in_minor(home))
-        };
-        let open = match limit {
-            Some(_) => open_in(tx, org_id, invoice.customer_id, currency)?,
-            None => 0,
-        };
-        (limit, open)
+    let home = org_currency(tx, org_id)?;
+    let limit = if status != CustomerStatus::Active {
+        None
+    } else if own_limit.is_some() {
+        own_limit
     } else {
-        (None, 0)
+        let (_, policy) = crate::policies::in_force(tx, org_id)?;
+        policy
+            .override_for(&reference)
+            .and_then(|o| o.credit_limit)
+            .or(policy.credit.default_limit)
+            .map(|amount| amount.in_minor(home))
     };
-    let refusal = match check_issue(status, limit, open, invoice.total_minor, currency, None) {
-        Ok(_) => return Ok(None),
+    let exposure = match limit {
+        Some(_) => {
+            let owed = open_by_currency(tx, org_id, invoice.customer_id)?;
+            let rates = crate::rates::rates_into(tx, org_id, home)?;
+            let on = invoice.issue_date;
+            exposure_minor(&owed, home, &rates, on).and_then(|open| {
+                let total =
+                    exposure_minor(&[(invoice.currency, invoice.total_minor)], home, &rates, on)?;
+                Ok((open, total))
+            })
+        }
+        None => Ok((0, 0)),
+    };
+    let refusal = match exposure {
         Err(refusal) => refusal,
+        Ok((open, total)) => match check_issue(status, limit, open, total, home, None) {
+            Ok(_) => return Ok(None),
+            Err(refusal) => refusal,
+        },
     };
     let Some(by) = override_by else {
         return Err(StoreError::Refused(format!(
@@ -146,22 +162,32 @@ pub(crate) fn check_credit(
         )));
     };
     let author = check_author(by.author)?;
-    match check_issue(
-        status,
-        limit,
-        open,
-        invoice.total_minor,
-        currency,
-        Some(by.reason),
-    ) {
-        Ok(Some(o)) => Ok(Some(Overridden {
-            refusal: describe(&refusal),
-            reason: o.reason,
-            author: author.to_string(),
-        })),
-        Ok(None) => Ok(None),
-        Err(e) => Err(StoreError::Invalid(format!("--override-reason: {e}"))),
+    let reason = by.reason.trim();
+    if reason.is_empty() || reason.len() > OVERRIDE_REASON_BYTES_MAX {
+        return Err(StoreError::Invalid(format!(
+            "--override-reason: {}",
+            CreditRefusal::Reason
+        )));
     }
+    Ok(Some(Overridden {
+        refusal: describe(&refusal),
+        reason: reason.to_string(),
+        author: author.to_string(),
+    }))
+}
+
+/// What one customer owes on open invoices, per currency.
+fn open_by_currency(
+    tx: &mut Tx<'_>,
+    org_id: i64,
+    customer_id: i64,
+) -> Result<Vec<(Currency, i64)>, StoreError> {
+    tx.query(
+        "SELECT currency, CAST(SUM(open_minor) AS BIGINT) FROM invoices
+         WHERE org_id = $1 AND customer_id = $2 AND open_minor <> 0 GROUP BY currency",
+        params![org_id, customer_id],
+        |r| Ok((entries::currency(&r.string(0)?)?, r.i64(1)?)),
+    )
 }
 
 /// Logs an issue a person let through over a credit refusal.

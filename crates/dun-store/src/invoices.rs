@@ -321,44 +321,10 @@ impl Store {
         draft: &InvoiceDraft,
         key: Option<&str>,
     ) -> Result<i64, StoreError> {
-        let schedule = draft.schedule()?;
-        let totals = draft.totals();
         let now = now_utc();
         let tx = self.conn().transaction()?;
         idempotency::run(tx, org_id, key, "invoice.create", draft, &now, |tx| {
-            customers::lock(tx, org_id, draft.customer_id)?;
-            let explicit = (!draft.installments.is_empty())
-                .then(|| serde_json::to_string(&schedule))
-                .transpose()?;
-            let due = schedule.last().map_or(draft.issue_date, |i| i.due_date);
-            let id = tx
-                .query_opt(
-                    "INSERT INTO invoices (org_id, customer_id, number, currency, issue_date, due_date, terms,
-                        description, lines, schedule, installment_count, subtotal_minor, tax_minor, total_minor,
-                        status, open_minor, last_entry_date, created_at)
-                     VALUES ($1, $2, NULL, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'draft', 0, $14, $15)
-                     RETURNING id",
-                    params![
-                        org_id,
-                        draft.customer_id,
-                        draft.currency.code(),
-                        i64::from(draft.issue_date.day_number()),
-                        i64::from(due.day_number()),
-                        draft.terms.to_string().as_str(),
-                        draft.description.as_str(),
-                        serde_json::to_string(&draft.lines)?.as_str(),
-                        explicit.as_deref(),
-                        schedule.len() as i64,
-                        totals.subtotal_minor,
-                        totals.tax_minor,
-                        totals.total_minor,
-                        i64::from(draft.issue_date.day_number()),
-                        now.as_str(),
-                    ],
-                    |r| r.i64(0),
-                )?
-                .ok_or_else(|| StoreError::Conflict("the invoice was not saved".into()))?;
-            Ok(id)
+            insert_draft(tx, org_id, draft, &now)
         })
     }
 
@@ -384,72 +350,40 @@ impl Store {
         };
         let tx = self.conn().transaction()?;
         idempotency::run(tx, org_id, key, "invoice.issue", &request, &now, |tx| {
-            // The number sequence's lock before the customer's (see orgs::lock).
-            orgs::lock(tx, org_id)?;
-            let mut state = locked_invoice(tx, org_id, invoice)?;
-            let id = state.id;
-            if state.status != dun_core::invoice::DocumentStatus::Draft {
-                return Err(StoreError::Conflict(format!(
-                    "invoice {} is already issued",
-                    state.number
-                )));
-            }
-            let overridden = credit_file::check_credit(tx, org_id, &state, override_by.as_ref())?;
-            let terms: String = tx
-                .query_opt(
-                    "SELECT terms FROM invoices WHERE org_id = $1 AND id = $2",
-                    params![org_id, id],
-                    |r| r.string(0),
-                )?
-                .unwrap_or_default();
-            let has_explicit = tx
-                .query_opt(
-                    "SELECT schedule FROM invoices WHERE org_id = $1 AND id = $2",
-                    params![org_id, id],
-                    |r| r.opt_string(0),
-                )?
-                .flatten()
-                .is_some();
-            if !has_explicit {
-                let terms = Terms::parse(&terms).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                state.schedule = terms.schedule(state.issue_date, state.total_minor);
-            }
-            let number = next_number(tx, org_id, "invoice")?;
-            let schedule_json = (state.schedule.len() > 1)
-                .then(|| serde_json::to_string(&state.schedule))
-                .transpose()?;
-            let due = state.due_date();
-            tx.execute(
-                "UPDATE invoices SET number = $1, status = 'issued', due_date = $2, schedule = $3, installment_count = $4,
-                    policy_version = (SELECT MAX(version) FROM policy_versions WHERE org_id = $5)
-                 WHERE org_id = $5 AND id = $6",
-                params![number.as_str(), i64::from(due.day_number()), schedule_json.as_deref(), state.schedule.len() as i64, org_id, id],
-            )
-            .map_err(|e| {
-                if e.is_unique_violation() {
-                    StoreError::Conflict(format!(
-                        "invoice number {number} is already taken by an imported invoice; change the organisation's invoice prefix"
-                    ))
-                } else {
-                    e
-                }
-            })?;
-            state.number = number.clone();
-            state.status = dun_core::invoice::DocumentStatus::Issued;
-            let entry = posting::issue(&state);
-            entries::post(tx, org_id, &[entry], &now)?;
-            if let Some(overridden) = overridden {
-                credit_file::log_override(tx, org_id, &state, &overridden, &now)?;
-            }
-            Ok(Posted {
-                invoice_id: id,
-                number,
-                currency: state.currency,
-                amount_minor: state.total_minor,
-                open_minor: state.total_minor,
-                document_number: None,
-            })
+            issue_in(tx, org_id, invoice, override_by.as_ref(), &now)
         })
+    }
+
+    /// Creates an invoice and issues it in one transaction: when the credit
+    /// check refuses, nothing is written — no draft is left behind (ask for
+    /// a draft with [`Store::create_invoice`]).
+    pub fn create_and_issue_invoice(
+        &mut self,
+        org_id: i64,
+        draft: &InvoiceDraft,
+        override_by: Option<IssueOverride<'_>>,
+        key: Option<&str>,
+    ) -> Result<Posted, StoreError> {
+        let now = now_utc();
+        let request = match &override_by {
+            None => serde_json::json!([draft]),
+            Some(o) => serde_json::json!([draft, o.reason, o.author]),
+        };
+        let tx = self.conn().transaction()?;
+        idempotency::run(
+            tx,
+            org_id,
+            key,
+            "invoice.create_issue",
+            &request,
+            &now,
+            |tx| {
+                // The organisation's lock before the customer's (orgs::lock).
+                orgs::lock(tx, org_id)?;
+                let id = insert_draft(tx, org_id, draft, &now)?;
+                issue_in(tx, org_id, &format!("#{id}"), override_by.as_ref(), &now)
+            },
+        )
     }
 
     /// Voids an issued invoice that nothing has been applied to.
@@ -656,4 +590,123 @@ impl Store {
             })
         })
     }
+}
+
+/// Saves a draft (its number comes when it is issued); returns its id.
+fn insert_draft(
+    tx: &mut Tx<'_>,
+    org_id: i64,
+    draft: &InvoiceDraft,
+    now: &str,
+) -> Result<i64, StoreError> {
+    let schedule = draft.schedule()?;
+    let totals = draft.totals();
+    customers::lock(tx, org_id, draft.customer_id)?;
+    let explicit = (!draft.installments.is_empty())
+        .then(|| serde_json::to_string(&schedule))
+        .transpose()?;
+    let due = schedule.last().map_or(draft.issue_date, |i| i.due_date);
+    let id = tx
+        .query_opt(
+            "INSERT INTO invoices (org_id, customer_id, number, currency, issue_date, due_date, terms,
+                description, lines, schedule, installment_count, subtotal_minor, tax_minor, total_minor,
+                status, open_minor, last_entry_date, created_at)
+             VALUES ($1, $2, NULL, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'draft', 0, $14, $15)
+             RETURNING id",
+            params![
+                org_id,
+                draft.customer_id,
+                draft.currency.code(),
+                i64::from(draft.issue_date.day_number()),
+                i64::from(due.day_number()),
+                draft.terms.to_string().as_str(),
+                draft.description.as_str(),
+                serde_json::to_string(&draft.lines)?.as_str(),
+                explicit.as_deref(),
+                schedule.len() as i64,
+                totals.subtotal_minor,
+                totals.tax_minor,
+                totals.total_minor,
+                i64::from(draft.issue_date.day_number()),
+                now,
+            ],
+            |r| r.i64(0),
+        )?
+        .ok_or_else(|| StoreError::Conflict("the invoice was not saved".into()))?;
+    Ok(id)
+}
+
+/// Issues the draft `invoice` inside `tx` (see [`Store::issue_invoice`]).
+fn issue_in(
+    tx: &mut Tx<'_>,
+    org_id: i64,
+    invoice: &str,
+    override_by: Option<&IssueOverride<'_>>,
+    now: &str,
+) -> Result<Posted, StoreError> {
+    // The number sequence's lock before the customer's (see orgs::lock).
+    orgs::lock(tx, org_id)?;
+    let mut state = locked_invoice(tx, org_id, invoice)?;
+    let id = state.id;
+    if state.status != dun_core::invoice::DocumentStatus::Draft {
+        return Err(StoreError::Conflict(format!(
+            "invoice {} is already issued",
+            state.number
+        )));
+    }
+    let overridden = credit_file::check_credit(tx, org_id, &state, override_by)?;
+    let terms: String = tx
+        .query_opt(
+            "SELECT terms FROM invoices WHERE org_id = $1 AND id = $2",
+            params![org_id, id],
+            |r| r.string(0),
+        )?
+        .unwrap_or_default();
+    let has_explicit = tx
+        .query_opt(
+            "SELECT schedule FROM invoices WHERE org_id = $1 AND id = $2",
+            params![org_id, id],
+            |r| r.opt_string(0),
+        )?
+        .flatten()
+        .is_some();
+    if !has_explicit {
+        let terms = Terms::parse(&terms).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        state.schedule = terms.schedule(state.issue_date, state.total_minor);
+    }
+    let number = next_number(tx, org_id, "invoice")?;
+    let schedule_json = (state.schedule.len() > 1)
+        .then(|| serde_json::to_string(&state.schedule))
+        .transpose()?;
+    let due = state.due_date();
+    tx.execute(
+        "UPDATE invoices SET number = $1, status = 'issued', due_date = $2, schedule = $3, installment_count = $4,
+            policy_version = (SELECT MAX(version) FROM policy_versions WHERE org_id = $5)
+         WHERE org_id = $5 AND id = $6",
+        params![number.as_str(), i64::from(due.day_number()), schedule_json.as_deref(), state.schedule.len() as i64, org_id, id],
+    )
+    .map_err(|e| {
+        if e.is_unique_violation() {
+            StoreError::Conflict(format!(
+                "invoice number {number} is already taken by an imported invoice; change the organisation's invoice prefix"
+            ))
+        } else {
+            e
+        }
+    })?;
+    state.number = number.clone();
+    state.status = dun_core::invoice::DocumentStatus::Issued;
+    let entry = posting::issue(&state);
+    entries::post(tx, org_id, &[entry], now)?;
+    if let Some(overridden) = overridden {
+        credit_file::log_override(tx, org_id, &state, &overridden, now)?;
+    }
+    Ok(Posted {
+        invoice_id: id,
+        number,
+        currency: state.currency,
+        amount_minor: state.total_minor,
+        open_minor: state.total_minor,
+        document_number: None,
+    })
 }

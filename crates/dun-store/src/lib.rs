@@ -39,6 +39,7 @@ pub mod payments;
 pub mod plans;
 pub mod policies;
 pub mod portal;
+pub mod rates;
 pub mod records;
 pub mod recurring;
 pub mod revision;

@@ -96,6 +96,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0014_status_decisions.sql"),
         postgres: include_str!("migrations/postgres/0014_status_decisions.sql"),
     },
+    Migration {
+        version: 15,
+        name: "exchange_rates",
+        sqlite: include_str!("migrations/sqlite/0015_exchange_rates.sql"),
+        postgres: include_str!("migrations/postgres/0015_exchange_rates.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -71,6 +71,7 @@ storage_test!(
         assert_eq!(added.terms, terms("eom15"));
         assert_eq!(added.status, "active");
         let mut alpha = customer_row(" ALPHA ", " Alpha Inc ");
+        alpha.credit_limit_minor = Some(1_000_000);
         alpha.email = Some("ap@alpha.example.com".into());
         let alpha = store.add_customer(acme.id, &alpha, None).unwrap();
         assert_eq!(

@@ -11,7 +11,7 @@ mod common;
 
 use common::*;
 use dun_core::collections::credit::CustomerStatus;
-use dun_core::collections::policy::Tier;
+use dun_core::collections::policy::{Rate, Tier};
 use dun_core::ledger::EntryKind;
 use dun_core::terms::Installment;
 use dun_store::collateral::{CollateralKind, NewCollateral};
@@ -839,12 +839,22 @@ storage_test!(
                 None,
             )
         });
-        // Up to the limit exactly is fine; a currency other than the
-        // limit's is not limited.
+        // Up to the limit is fine; a currency other than the limit's
+        // counts at the owner's rate: 185.00 EUR × 1.08 = 199.80 USD.
+        store
+            .set_rate(
+                acme.id,
+                eur(),
+                usd(),
+                Rate::parse("1.08").unwrap(),
+                d("2026-01-01"),
+                CLERK,
+            )
+            .unwrap();
         let euros = issue_draft(
             store,
             &acme,
-            &draft_in(alpha.id, eur(), d("2026-01-06"), "net30", 5_000_00),
+            &draft_in(alpha.id, eur(), d("2026-01-06"), "net30", 185_00),
         );
         assert_eq!(euros.number, "INV-000002", "the refusals took no number");
         let posted = store
@@ -1149,5 +1159,143 @@ storage_test!(
             .timeline(acme.id, alpha.id, Some(all[2].id), 100)
             .unwrap();
         assert_eq!(older, all[3..].to_vec());
+    }
+);
+
+storage_test!(
+    fn a_credit_limit_counts_other_currencies_through_rates(store: &mut Store) {
+        let acme = org(store, "Acme Ltd");
+        let mut row = customer_row("ALPHA", "Alpha Corp");
+        row.credit_limit_minor = Some(1_000_00);
+        let alpha = store.add_customer(acme.id, &row, None).unwrap();
+        let jpy = dun_core::Currency::parse("JPY").unwrap();
+        let big_eur = draft_in(alpha.id, eur(), d("2026-01-06"), "net30", 50_000_00);
+        // No rate from EUR to USD: refused, naming it; and a refused
+        // create-and-issue leaves no draft behind.
+        refused(
+            store,
+            &acme,
+            &[
+                "cannot issue invoice",
+                "no exchange rate from EUR to USD is set for 2026-01-06",
+                "dun rates set EUR USD",
+            ],
+            |s| s.create_and_issue_invoice(acme.id, &big_eur, None, None),
+        );
+        assert!(all_invoices(store, acme.id).is_empty(), "an orphan draft");
+        // A rate from a later date is not in force yet.
+        let rate = |text: &str| Rate::parse(text).unwrap();
+        store
+            .set_rate(acme.id, eur(), usd(), rate("1.10"), d("2026-03-01"), CLERK)
+            .unwrap();
+        refused(store, &acme, &["no exchange rate from EUR"], |s| {
+            s.create_and_issue_invoice(acme.id, &big_eur, None, None)
+        });
+        store
+            .set_rate(acme.id, eur(), usd(), rate("1.08"), d("2026-01-01"), CLERK)
+            .unwrap();
+        // 50,000.00 EUR counts as 54,000.00 USD against 1,000.00 USD.
+        refused(
+            store,
+            &acme,
+            &["would owe 54000.00 USD against a credit limit of 1000.00 USD"],
+            |s| s.create_and_issue_invoice(acme.id, &big_eur, None, None),
+        );
+        // 900.00 EUR = 972.00 USD fits; then it counts toward a USD invoice.
+        let posted = store
+            .create_and_issue_invoice(
+                acme.id,
+                &draft_in(alpha.id, eur(), d("2026-01-06"), "net30", 900_00),
+                None,
+                None,
+            )
+            .unwrap();
+        assert_eq!(
+            (posted.number.as_str(), posted.open_minor),
+            ("INV-000001", 900_00)
+        );
+        refused(store, &acme, &["would owe 1002.00 USD"], |s| {
+            s.create_and_issue_invoice(
+                acme.id,
+                &draft(alpha.id, d("2026-01-07"), "net30", 30_00),
+                None,
+                None,
+            )
+        });
+        invoice(store, &acme, &alpha, "2026-01-07", "net30", 28_00);
+        // From March the EUR open counts at 1.10: 990.00 + 28.00 + 1.00 > 1000.00.
+        refused(store, &acme, &["would owe 1019.00 USD"], |s| {
+            s.create_and_issue_invoice(
+                acme.id,
+                &draft(alpha.id, d("2026-03-02"), "net30", 1_00),
+                None,
+                None,
+            )
+        });
+        // A currency with no rate at all; a person may still override.
+        let yen = draft_in(alpha.id, jpy, d("2026-01-08"), "net30", 1000);
+        refused(store, &acme, &["no exchange rate from JPY to USD"], |s| {
+            s.create_and_issue_invoice(acme.id, &yen, None, None)
+        });
+        let posted = store
+            .create_and_issue_invoice(
+                acme.id,
+                &yen,
+                Some(IssueOverride {
+                    reason: "paid in cash on delivery",
+                    author: CLERK,
+                }),
+                None,
+            )
+            .unwrap();
+        let logged = &store.timeline(acme.id, alpha.id, None, 1).unwrap()[0];
+        assert_eq!(logged.kind, "override");
+        assert!(
+            logged.summary.contains(&posted.number)
+                && logged.summary.contains("no exchange rate from JPY to USD"),
+            "{}",
+            logged.summary
+        );
+        // Rates are kept with their dates; the same pair and day is replaced.
+        store
+            .set_rate(acme.id, eur(), usd(), rate("1.09"), d("2026-01-01"), "ann")
+            .unwrap();
+        let list: Vec<String> = store
+            .rates(acme.id)
+            .unwrap()
+            .iter()
+            .map(|r| {
+                format!(
+                    "{} {} {} {} {}",
+                    r.rate.from, r.rate.to, r.rate.rate, r.rate.effective_from, r.author
+                )
+            })
+            .collect();
+        assert_eq!(
+            list,
+            [
+                "EUR USD 1.09 2026-01-01 ann",
+                format!("EUR USD 1.10 2026-03-01 {CLERK}").as_str()
+            ]
+        );
+        // The domain's checks, named by field.
+        let same = store
+            .set_rate(acme.id, usd(), usd(), rate("1"), d("2026-01-01"), CLERK)
+            .unwrap_err();
+        assert!(same.to_string().starts_with("to: "), "{same}");
+        let zero = store
+            .set_rate(acme.id, eur(), usd(), rate("0"), d("2026-01-01"), CLERK)
+            .unwrap_err();
+        assert!(zero.to_string().starts_with("rate: "), "{zero}");
+        // Customers without a limit are not checked in any currency.
+        let beta = customer(store, &acme, "BETA");
+        store
+            .create_and_issue_invoice(
+                acme.id,
+                &draft_in(beta.id, jpy, d("2026-01-08"), "net30", 5_000_000),
+                None,
+                None,
+            )
+            .unwrap();
     }
 );

@@ -193,7 +193,9 @@ storage_test!(
 storage_test!(
     fn a_refused_issue_is_a_task_and_the_run_goes_on(store: &mut Store) {
         let org = org(store, "Acme");
-        let c1 = customer(store, &org, "C1");
+        let mut row = customer_row("C1", "C1 Corp");
+        row.credit_limit_minor = Some(10_000_00);
+        let c1 = store.add_customer(org.id, &row, None).unwrap();
         let c2 = customer(store, &org, "C2");
         // C1's credit limit is 10,000.00; this template is 11,000.00.
         let mut big = template(&c1, "monthly:1", "2026-12-01");

@@ -17,7 +17,7 @@ use axum::{Form, Router};
 use dun_core::collections::action::{Action, ActionKind};
 use dun_core::collections::document::{self, DocumentError};
 use dun_core::collections::policy::{
-    Channel, FeeBasis, InterestStart, Policy, PolicyAmount, Tier, TierRule,
+    Channel, FeeBasis, InterestStart, Policy, PolicyAmount, PolicyMoney, Tier, TierRule,
 };
 use dun_core::collections::run;
 use dun_core::Currency;
@@ -147,6 +147,15 @@ fn tier_conditions(rule: &TierRule) -> String {
 /// The policy as a document people read: headings and sentences.
 fn policy_document(policy: &Policy, currency: Currency) -> Markup {
     let cash = |a: &PolicyAmount| money(a.in_minor(currency), currency);
+    // Per-currency amounts, each in its currency; a plain one in ours.
+    let cash_in = |m: &PolicyMoney| match m {
+        PolicyMoney::Home(a) => cash(a),
+        PolicyMoney::PerCurrency(map) => map
+            .iter()
+            .map(|(c, a)| money(a.in_minor(*c), *c))
+            .collect::<Vec<_>>()
+            .join(" / "),
+    };
     let tiers = [
         Tier::New,
         Tier::Low,
@@ -171,6 +180,9 @@ fn policy_document(policy: &Policy, currency: Currency) -> Markup {
                 }) "." }
 
             h2 #p-credit { "Credit limits and holds" }
+            @if let Some(min) = &policy.credit.minimum_overdue_balance {
+                p { "An overdue balance under " (cash_in(min)) " is reminded but not charged, held or escalated." }
+            }
             @match &policy.credit.default_limit {
                 Some(limit) => p { "Customers without a limit of their own have a credit limit of " strong { (cash(limit)) } "." },
                 None => p { "There is no default credit limit: only customers' own limits apply." },
@@ -228,13 +240,13 @@ fn policy_document(policy: &Policy, currency: Currency) -> Markup {
                 None => p { "No late fee is charged." },
                 Some(fee) => p {
                     "A step with the late fee charges "
-                    @if let Some(flat) = &fee.flat { strong { (cash(flat)) } }
+                    @if let Some(flat) = &fee.flat { strong { (cash_in(flat)) } }
                     @if let Some(pct) = &fee.percent { strong { (amount(pct)) " %" } " of the overdue amount" }
                     @match fee.per {
                         FeeBasis::Invoice => " once per invoice",
                         FeeBasis::Period => { " every " (days(fee.period_days)) " while the invoice stays overdue" },
                     }
-                    @if let Some(cap) = &fee.cap { ", at most " (cash(cap)) " per invoice in all" }
+                    @if let Some(cap) = &fee.cap { ", at most " (cash_in(cap)) " per invoice in all" }
                     "."
                 },
             }
@@ -252,8 +264,8 @@ fn policy_document(policy: &Policy, currency: Currency) -> Markup {
                             InterestStart::Notice => { "from the date a notice states, " (days(i.grace_days)) " after the due date; no notice, no interest." },
                         }
                     }
-                    @if let Some(cap) = &i.monthly_cap { p { "At most " (cash(cap)) " of interest per invoice per month." } }
-                    @if let Some(min) = &i.minimum_charge { p { "A month's interest under " (cash(min)) " is not charged." } }
+                    @if let Some(cap) = &i.monthly_cap { p { "At most " (cash_in(cap)) " of interest per invoice per month." } }
+                    @if let Some(min) = &i.minimum_charge { p { "A month's interest under " (cash_in(min)) " is not charged." } }
                 },
             }
 
@@ -513,6 +525,9 @@ fn describe(
         ActionKind::Skip {
             invoice_id, steps, ..
         } => format!("not sent on {}: {}", number(invoice_id), steps.join(", ")),
+        ActionKind::NotCharged { number, reason, .. } => {
+            format!("not charged on {number}: {reason}")
+        }
         ActionKind::SetStatus { from, to, .. } => format!("status {from} → {to}"),
         ActionKind::SetTier { from, to, .. } => format!("tier {from} → {to}"),
         ActionKind::PromiseSettled { kept, .. } => if *kept {

@@ -65,6 +65,9 @@ pub enum Command {
     /// Collateral on customers' credit files: add, list.
     #[command(subcommand)]
     Collateral(crate::commands::collateral::CollateralCommand),
+    /// Exchange rates counting other currencies toward credit limits: set, list.
+    #[command(subcommand)]
+    Rates(crate::commands::rates::RatesCommand),
     /// The collector's open tasks, most pressing first.
     Worklist(crate::commands::worklist::WorklistArgs),
     /// Tasks: mark one done, or add your own.

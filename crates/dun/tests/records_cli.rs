@@ -461,3 +461,94 @@ fn a_collectors_week_is_on_the_timeline() {
         ok(&db, &["verify"]);
     }
 }
+
+#[test]
+fn other_currencies_count_toward_a_limit_through_rates_and_a_refusal_leaves_no_draft() {
+    for db in backends("other_currencies_count_toward_a_limit_through_rates") {
+        let label = db.label;
+        ok(
+            &db,
+            &[
+                "init",
+                "--org",
+                "Acme Supplies",
+                "--currency",
+                "USD",
+                "--timezone",
+                "Europe/London",
+            ],
+        );
+        ok(
+            &db,
+            &[
+                "customer",
+                "add",
+                "--ref",
+                "C1",
+                "--name",
+                "Bolt & Nut",
+                "--credit-limit",
+                "1000.00",
+            ],
+        );
+        let euros = [
+            "invoice",
+            "create",
+            "--customer",
+            "C1",
+            "--currency",
+            "EUR",
+            "--issue-date",
+            "2026-01-10",
+            "--line",
+            "Pallets:1:50000.00",
+            "--issue",
+        ];
+        // No rate: refused, naming it, and no draft is left behind.
+        let err = fails(&db, &euros);
+        assert!(
+            err.contains("no exchange rate from EUR to USD is set for 2026-01-10")
+                && err.contains("dun rates set EUR USD"),
+            "[{label}] {err}"
+        );
+        let out = ok(&db, &["invoice", "list", "--format", "json"]);
+        assert_eq!(json(&out).as_array().unwrap().len(), 0, "[{label}] {out}");
+        let out = ok(
+            &db,
+            &[
+                "rates",
+                "set",
+                "EUR",
+                "USD",
+                "1.08",
+                "--from",
+                "2026-01-01",
+                "--author",
+                "ann",
+            ],
+        );
+        assert!(
+            out.contains("From 2026-01-01, 1 EUR counts as 1.08 USD"),
+            "[{label}] {out}"
+        );
+        let err = fails(&db, &euros);
+        assert!(
+            err.contains("would owe 54000.00 USD against a credit limit of 1000.00 USD"),
+            "[{label}] {err}"
+        );
+        let out = ok(&db, &["invoice", "list", "--format", "json"]);
+        assert_eq!(json(&out).as_array().unwrap().len(), 0, "[{label}] {out}");
+        let out = ok(&db, &["rates", "list", "--format", "json"]);
+        let list = json(&out);
+        assert_eq!(
+            (
+                list[0]["rate"]["from"].as_str(),
+                list[0]["rate"]["rate"].as_str(),
+                list[0]["rate"]["effective_from"].as_str(),
+                list[0]["author"].as_str()
+            ),
+            (Some("EUR"), Some("1.08"), Some("2026-01-01"), Some("ann")),
+            "[{label}] {out}"
+        );
+    }
+}

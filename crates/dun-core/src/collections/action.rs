@@ -203,6 +203,16 @@ pub enum ActionKind {
         /// The accrual before the monthly cap, when the cap cut it.
         uncapped_minor: Option<i64>,
     },
+    /// A fee or interest the policy would charge, not charged because the
+    /// policy names no amount in the invoice's currency (`field`, e.g.
+    /// `late_fee.flat`): amounts are never converted. Recorded once.
+    NotCharged {
+        invoice_id: i64,
+        number: String,
+        currency: Currency,
+        field: String,
+        reason: String,
+    },
     /// Steps superseded by a later one reached on the same run (a missed
     /// day): recorded, not performed.
     Skip {
@@ -275,6 +285,7 @@ impl ActionKind {
             ActionKind::Fee { step, .. } => format!("late fee ({step})"),
             ActionKind::Interest { from, through, .. } => format!("interest {from} – {through}"),
             ActionKind::Skip { steps, .. } => format!("not sent: {}", steps.join(", ")),
+            ActionKind::NotCharged { reason, .. } => format!("not charged: {reason}"),
             ActionKind::SetStatus { from, to, .. } => format!("status {from} → {to}"),
             ActionKind::SetTier { from, to, .. } => format!("tier {from} → {to}"),
             ActionKind::PromiseSettled { kept, .. } => if *kept {
@@ -304,6 +315,7 @@ impl ActionKind {
                 vec![number.clone()]
             }
             ActionKind::Skip { invoice_id, .. } => vec![number(invoice_id)],
+            ActionKind::NotCharged { number, .. } => vec![number.clone()],
             _ => Vec::new(),
         }
     }
@@ -316,6 +328,7 @@ impl ActionKind {
             ActionKind::Fee { .. } => "fee",
             ActionKind::Interest { .. } => "interest",
             ActionKind::Skip { .. } => "skip",
+            ActionKind::NotCharged { .. } => "not_charged",
             ActionKind::SetStatus { .. } => "status",
             ActionKind::SetTier { .. } => "tier",
             ActionKind::PromiseSettled { .. } => "promise",

@@ -9,7 +9,8 @@
 
 use serde::Serialize;
 
-use super::policy::{AllocationOrder, FeeBasis, InterestRule, LateFee};
+use super::policy::{AllocationOrder, FeeBasis, InterestRule, LateFee, NoAmountIn};
+use crate::currency::Currency;
 use crate::date::Date;
 use crate::ledger::EntryKind;
 use crate::money::round_half_even;
@@ -81,21 +82,24 @@ pub fn fees_charged_minor(invoice: &InvoiceState) -> i64 {
 
 /// The late fee for one charge: flat, or `percent` of the overdue
 /// principal, rounded half-even once; then held under the cap given what
-/// the invoice has been charged already. Zero means nothing to post.
+/// the invoice has been charged already. Zero means nothing to post; an
+/// error, that the policy names no amount in the invoice's currency (`home`
+/// is the organisation's, which a single amount is in).
 pub fn late_fee_minor(
     rule: &LateFee,
     invoice: &InvoiceState,
     as_of: Date,
     order: AllocationOrder,
-) -> i64 {
+    home: Currency,
+) -> Result<i64, NoAmountIn> {
     let currency = invoice.currency;
     // A late fee is for late principal: none once only fees or interest
     // are left open.
     if open_split_as_of(invoice, as_of, order).principal_minor <= 0 {
-        return 0;
+        return Ok(0);
     }
-    let amount = match (rule.flat, rule.percent) {
-        (Some(flat), _) => flat.in_minor(currency),
+    let amount = match (&rule.flat, rule.percent) {
+        (Some(flat), _) => flat.minor_in("late_fee.flat", currency, home)?,
         (None, Some(percent)) => {
             let base = open_split_as_of(invoice, as_of, order)
                 .principal_minor
@@ -105,11 +109,13 @@ pub fn late_fee_minor(
         }
         (None, None) => 0,
     };
-    let room = match rule.cap {
-        Some(cap) => (cap.in_minor(currency) - fees_charged_minor(invoice)).max(0),
+    let room = match &rule.cap {
+        Some(cap) => {
+            (cap.minor_in("late_fee.cap", currency, home)? - fees_charged_minor(invoice)).max(0)
+        }
         None => i64::MAX,
     };
-    amount.min(room).max(0)
+    Ok(amount.min(room).max(0))
 }
 
 /// The periods of a fee charged per period that have begun by
@@ -139,14 +145,16 @@ pub struct InterestCharge {
 /// accrues `base × rate / 100 / year days`, where the base is the overdue
 /// principal at the end of that day (the whole open amount when
 /// `compound`); the sum is kept exact and rounded half-even once, then held
-/// under the monthly cap.
+/// under the monthly cap (an error when the cap names no amount in the
+/// invoice's currency).
 pub fn interest_for(
     rule: &InterestRule,
     invoice: &InvoiceState,
     from: Date,
     through: Date,
     order: AllocationOrder,
-) -> InterestCharge {
+    home: Currency,
+) -> Result<InterestCharge, NoAmountIn> {
     let mut numerator: i128 = 0;
     if from <= through {
         // The base changes only on days with a movement; walk the segments.
@@ -177,14 +185,17 @@ pub fn interest_for(
     }
     let denominator = 100 * 1_000_000 * rule.day_count.year_days();
     let accrued = round_half_even(numerator, denominator) as i64;
-    let cap = rule.monthly_cap.map(|c| c.in_minor(invoice.currency));
+    let cap = match &rule.monthly_cap {
+        Some(c) => Some(c.minor_in("interest.monthly_cap", invoice.currency, home)?),
+        None => None,
+    };
     let amount = cap.map_or(accrued, |c| accrued.min(c));
-    InterestCharge {
+    Ok(InterestCharge {
         from,
         through,
         amount_minor: amount,
         uncapped_minor: (amount != accrued).then_some(accrued),
-    }
+    })
 }
 
 /// The calendar months wholly ended before `as_of` in which interest
@@ -217,11 +228,15 @@ pub fn month_key(date: Date) -> String {
 mod tests {
     use super::*;
     use crate::book::Book;
-    use crate::collections::policy::{DayCount, InterestStart, PolicyAmount};
+    use crate::collections::policy::{DayCount, InterestStart, PolicyAmount, PolicyMoney};
     use crate::invoice::{InvoiceDraft, InvoiceLine};
     use crate::posting::AllocationRequest;
     use crate::terms::Terms;
     use crate::Currency;
+
+    fn usd() -> Currency {
+        Currency::parse("USD").unwrap()
+    }
 
     fn day(s: &str) -> Date {
         Date::parse(s).unwrap()
@@ -290,7 +305,9 @@ mod tests {
             day("2026-03-01"),
             day("2026-03-31"),
             AllocationOrder::PrincipalFirst,
-        );
+            usd(),
+        )
+        .unwrap();
         assert_eq!(c.amount_minor, 8_49);
         // Half paid on the 16th: 15 days on 1,000 + 16 days on 500 = 4.109… + 2.191… = 6.30.
         book.receive(
@@ -307,7 +324,9 @@ mod tests {
             day("2026-03-01"),
             day("2026-03-31"),
             AllocationOrder::PrincipalFirst,
-        );
+            usd(),
+        )
+        .unwrap();
         assert_eq!(c.amount_minor, 6_30);
         // A fee is not principal: no interest on it unless compounding.
         book.charge(id, EntryKind::Fee, 100_00, day("2026-03-01"))
@@ -318,7 +337,9 @@ mod tests {
             day("2026-03-01"),
             day("2026-03-31"),
             AllocationOrder::PrincipalFirst,
-        );
+            usd(),
+        )
+        .unwrap();
         assert_eq!(c2.amount_minor, 6_30);
         let mut compound = rule.clone();
         compound.compound = true;
@@ -328,17 +349,21 @@ mod tests {
             day("2026-03-01"),
             day("2026-03-31"),
             AllocationOrder::PrincipalFirst,
-        );
+            usd(),
+        )
+        .unwrap();
         assert!(c3.amount_minor > c2.amount_minor);
         let mut capped = rule;
-        capped.monthly_cap = Some(PolicyAmount::parse("5").unwrap());
+        capped.monthly_cap = Some(PolicyMoney::Home(PolicyAmount::parse("5").unwrap()));
         let c4 = interest_for(
             &capped,
             &book.invoices[&id],
             day("2026-03-01"),
             day("2026-03-31"),
             AllocationOrder::PrincipalFirst,
-        );
+            usd(),
+        )
+        .unwrap();
         assert_eq!((c4.amount_minor, c4.uncapped_minor), (5_00, Some(6_30)));
     }
 
@@ -365,7 +390,7 @@ mod tests {
             percent: Some(PolicyAmount::parse("2").unwrap()),
             per: FeeBasis::Invoice,
             period_days: 30,
-            cap: Some(PolicyAmount::parse("30").unwrap()),
+            cap: Some(PolicyMoney::Home(PolicyAmount::parse("30").unwrap())),
         };
         // 2 % of 1,234.50 = 24.69.
         assert_eq!(
@@ -373,8 +398,10 @@ mod tests {
                 &rule,
                 &book.invoices[&id],
                 day("2026-03-01"),
-                AllocationOrder::PrincipalFirst
-            ),
+                AllocationOrder::PrincipalFirst,
+                usd()
+            )
+            .unwrap(),
             24_69
         );
         book.charge(id, EntryKind::Fee, 24_69, day("2026-03-01"))
@@ -384,8 +411,10 @@ mod tests {
                 &rule,
                 &book.invoices[&id],
                 day("2026-04-01"),
-                AllocationOrder::PrincipalFirst
-            ),
+                AllocationOrder::PrincipalFirst,
+                usd()
+            )
+            .unwrap(),
             5_31
         );
     }

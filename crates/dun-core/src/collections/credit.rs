@@ -5,7 +5,9 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::money::format_minor;
+use super::policy::Rate;
+use crate::date::Date;
+use crate::money::{format_minor, round_half_even};
 use crate::Currency;
 
 /// Most bytes of a reason a person gives for an override.
@@ -64,8 +66,114 @@ pub enum CreditRefusal {
         limit: String,
         exposure: String,
     },
+    /// The customer has a credit limit in `limit_currency` and owes (or
+    /// would owe) in `currency`, for which no rate is set on `on`: the
+    /// exposure cannot be counted, so issuing is refused.
+    #[error("no exchange rate from {currency} to {limit_currency} is set for {on}, so what the customer owes in {currency} cannot count toward their credit limit in {limit_currency}; set one with `dun rates set {currency} {limit_currency} RATE --from DATE`, or issue with an override with a reason (--override-reason)")]
+    NoRate {
+        currency: Currency,
+        limit_currency: Currency,
+        on: Date,
+    },
     #[error("an override needs a reason of 1 to {OVERRIDE_REASON_BYTES_MAX} bytes")]
     Reason,
+}
+
+/// A rate the owner set: from `effective_from` on, one unit of `from` counts
+/// as `rate` units of `to` (`dun rates set EUR USD 1.08 --from 2026-01-01`).
+/// Used only to count exposure toward a credit limit; no amount owed is
+/// ever converted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExchangeRate {
+    pub from: Currency,
+    pub to: Currency,
+    /// Units of `to` per unit of `from`, exact to six places.
+    pub rate: Rate,
+    pub effective_from: Date,
+}
+
+/// Largest rate accepted (units of one currency per unit of another).
+pub const RATE_MAX: i128 = 1_000_000_000;
+
+impl ExchangeRate {
+    /// Checks a rate the owner gives: two different currencies, a rate
+    /// above 0 and at most [`RATE_MAX`]. Each problem names its field.
+    pub fn new(
+        from: Currency,
+        to: Currency,
+        rate: Rate,
+        effective_from: Date,
+    ) -> Result<ExchangeRate, (&'static str, String)> {
+        if from == to {
+            return Err((
+                "to",
+                format!("a rate is between two currencies, not {from} and {to}"),
+            ));
+        }
+        if rate.scaled() <= 0 {
+            return Err(("rate", "must be above 0".into()));
+        }
+        if rate.scaled() > RATE_MAX * 1_000_000 {
+            return Err(("rate", format!("at most {RATE_MAX}")));
+        }
+        Ok(ExchangeRate {
+            from,
+            to,
+            rate,
+            effective_from,
+        })
+    }
+}
+
+/// `amount_minor` of `from` in minor units of `to` at `rate` (units of `to`
+/// per unit of `from`), rounded half-even once to `to`'s minor unit.
+pub fn convert_minor(amount_minor: i64, from: Currency, to: Currency, rate: Rate) -> i64 {
+    let up = 10i128.pow(u32::from(to.exponent()));
+    let down = 10i128.pow(u32::from(from.exponent())) * 1_000_000;
+    round_half_even(i128::from(amount_minor) * rate.scaled() * up, down)
+        .clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64
+}
+
+/// The rate from `from` to `to` in force on `on`: the one with the latest
+/// `effective_from` on or before it.
+pub fn rate_on(rates: &[ExchangeRate], from: Currency, to: Currency, on: Date) -> Option<Rate> {
+    rates
+        .iter()
+        .filter(|r| r.from == from && r.to == to && r.effective_from <= on)
+        .max_by_key(|r| r.effective_from)
+        .map(|r| r.rate)
+}
+
+/// What a customer owes (or would owe) in several currencies, counted in
+/// the credit limit's currency: each amount in another currency converted
+/// at the rate in force on `on` ([`convert_minor`]), summed. A currency
+/// without a rate refuses ([`CreditRefusal::NoRate`]): exposure is never
+/// left out.
+pub fn exposure_minor(
+    owed: &[(Currency, i64)],
+    limit_currency: Currency,
+    rates: &[ExchangeRate],
+    on: Date,
+) -> Result<i64, CreditRefusal> {
+    let mut total: i64 = 0;
+    for &(currency, amount_minor) in owed {
+        if amount_minor == 0 {
+            continue;
+        }
+        let counted = if currency == limit_currency {
+            amount_minor
+        } else {
+            let rate =
+                rate_on(rates, currency, limit_currency, on).ok_or(CreditRefusal::NoRate {
+                    currency,
+                    limit_currency,
+                    on,
+                })?;
+            convert_minor(amount_minor, currency, limit_currency, rate)
+        };
+        total = total.saturating_add(counted);
+    }
+    Ok(total)
 }
 
 /// What a person overrode, to be logged with their reason.
@@ -119,6 +227,90 @@ pub fn check_issue(
 #[allow(clippy::inconsistent_digit_grouping)]
 mod tests {
     use super::*;
+
+    fn rate(from: &str, to: &str, rate: &str, on: &str) -> ExchangeRate {
+        ExchangeRate::new(
+            Currency::parse(from).unwrap(),
+            Currency::parse(to).unwrap(),
+            Rate::parse(rate).unwrap(),
+            Date::parse(on).unwrap(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn exposure_in_other_currencies_counts_at_the_rate_in_force() {
+        let c = |s: &str| Currency::parse(s).unwrap();
+        let d = |s: &str| Date::parse(s).unwrap();
+        let rates = [
+            rate("EUR", "USD", "1.08", "2026-01-01"),
+            rate("EUR", "USD", "1.10", "2026-03-01"),
+            rate("JPY", "USD", "0.0067", "2026-01-01"),
+            rate("BHD", "USD", "2.659574", "2026-01-01"),
+        ];
+        // 50,000.00 EUR at 1.08 = 54,000.00 USD; at 1.10 from March.
+        assert_eq!(
+            exposure_minor(&[(c("EUR"), 50_000_00)], c("USD"), &rates, d("2026-02-01")),
+            Ok(54_000_00)
+        );
+        assert_eq!(
+            exposure_minor(&[(c("EUR"), 50_000_00)], c("USD"), &rates, d("2026-03-01")),
+            Ok(55_000_00)
+        );
+        // Minor units of each: 3,500 JPY = 23.45 USD; 1.234 BHD = 3.281… → 3.28.
+        assert_eq!(
+            convert_minor(3500, c("JPY"), c("USD"), Rate::parse("0.0067").unwrap()),
+            23_45
+        );
+        assert_eq!(
+            convert_minor(1234, c("BHD"), c("USD"), Rate::parse("2.659574").unwrap()),
+            3_28
+        );
+        // Half-even once: 0.05 EUR at 1.1 = 0.055 → 0.06; at 1.3 = 0.065 → 0.06.
+        assert_eq!(
+            convert_minor(5, c("EUR"), c("USD"), Rate::parse("1.1").unwrap()),
+            6
+        );
+        assert_eq!(
+            convert_minor(5, c("EUR"), c("USD"), Rate::parse("1.3").unwrap()),
+            6
+        );
+        // Before any rate, or a currency with none: refused, naming it.
+        assert_eq!(
+            exposure_minor(
+                &[(c("USD"), 100_00), (c("EUR"), 1_00)],
+                c("USD"),
+                &rates,
+                d("2025-12-31")
+            ),
+            Err(CreditRefusal::NoRate {
+                currency: c("EUR"),
+                limit_currency: c("USD"),
+                on: d("2025-12-31")
+            })
+        );
+        let no_gbp = exposure_minor(&[(c("GBP"), 1)], c("USD"), &rates, d("2026-02-01"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            no_gbp.starts_with("no exchange rate from GBP to USD is set for 2026-02-01"),
+            "{no_gbp}"
+        );
+        assert!(ExchangeRate::new(
+            c("USD"),
+            c("USD"),
+            Rate::parse("1").unwrap(),
+            d("2026-01-01")
+        )
+        .is_err());
+        assert!(ExchangeRate::new(
+            c("EUR"),
+            c("USD"),
+            Rate::parse("0").unwrap(),
+            d("2026-01-01")
+        )
+        .is_err());
+    }
 
     #[test]
     fn limits_and_holds_refuse_unless_overridden() {

@@ -383,6 +383,7 @@ const ORDER: &[&str] = &[
     "default_limit",
     "cod_when_days_past_due",
     "lift_when_nothing_overdue",
+    "minimum_overdue_balance",
     "accepted_methods",
     "allocation",
     "flat",
@@ -547,7 +548,8 @@ fn fields(table: &toml::Table, skip: &[&str]) -> String {
 }
 
 /// Fields that hold money: told as money is written ("40.00", not "40").
-const MONEY_FIELDS: [&str; 6] = [
+const MONEY_FIELDS: [&str; 7] = [
+    "minimum_overdue_balance",
     "flat",
     "cap",
     "default_limit",
@@ -581,12 +583,16 @@ mod tests {
     use crate::collections::policy::{
         AllocationOrder, Channel, CollateralRules, CreditRules, DayCount, Effect, FeeBasis,
         InterestRule, InterestStart, LadderStep, LateFee, PaymentRules, PlanRules, PolicyAmount,
-        Reminder, TierRule, TierRules,
+        PolicyMoney, Reminder, TierRule, TierRules,
     };
     use crate::terms::Terms;
 
     fn amount(text: &str) -> PolicyAmount {
         PolicyAmount::parse(text).unwrap()
+    }
+
+    fn home(text: &str) -> PolicyMoney {
+        PolicyMoney::Home(amount(text))
     }
 
     fn default_policy() -> Policy {
@@ -654,6 +660,7 @@ mod tests {
                 default_limit: None,
                 cod_when_days_past_due: Some(60),
                 lift_when_nothing_overdue: true,
+                minimum_overdue_balance: None,
             },
             payments: PaymentRules {
                 accepted_methods: vec!["bank_transfer".into(), "card".into(), "check".into()],
@@ -686,18 +693,18 @@ mod tests {
                 ),
             ],
             late_fee: Some(LateFee {
-                flat: Some(amount("40.00")),
+                flat: Some(home("40.00")),
                 percent: None,
                 per: FeeBasis::Invoice,
                 period_days: 30,
-                cap: Some(amount("40.00")),
+                cap: Some(home("40.00")),
             }),
             interest: Some(InterestRule {
                 annual_rate_percent: amount("8"),
                 start: InterestStart::Notice,
                 grace_days: 45,
                 monthly_cap: None,
-                minimum_charge: Some(amount("1.00")),
+                minimum_charge: Some(home("1.00")),
                 compound: false,
                 day_count: DayCount::Act365,
             }),
@@ -984,13 +991,109 @@ mod tests {
         assert!(error.reason.contains("at most 262144"), "{error}");
     }
 
+    fn currency(code: &str) -> crate::Currency {
+        crate::Currency::parse(code).unwrap()
+    }
+
+    #[test]
+    fn amounts_are_given_per_currency_and_a_plain_one_is_the_home_currency() {
+        let text = edited(
+            "flat = \"40.00\"",
+            "flat = { USD = \"25.00\", JPY = \"3500\", BHD = \"10.000\" }",
+        )
+        .replacen(
+            "lift_when_nothing_overdue = true",
+            "lift_when_nothing_overdue = true\nminimum_overdue_balance = { USD = \"10.00\" }",
+            1,
+        );
+        let policy = parse(&text).unwrap_or_else(|e| panic!("{e:#?}"));
+        let fee = policy.late_fee.as_ref().unwrap();
+        let flat = fee.flat.as_ref().unwrap();
+        let (usd, jpy, bhd, eur) = (
+            currency("USD"),
+            currency("JPY"),
+            currency("BHD"),
+            currency("EUR"),
+        );
+        assert_eq!(flat.minor_in("late_fee.flat", jpy, usd), Ok(3500));
+        assert_eq!(flat.minor_in("late_fee.flat", bhd, usd), Ok(10_000));
+        assert_eq!(flat.minor_in("late_fee.flat", usd, usd), Ok(2500));
+        // Never converted: EUR has none, and the refusal says so.
+        let missing = flat.minor_in("late_fee.flat", eur, usd).unwrap_err();
+        assert_eq!(
+            missing.to_string(),
+            "the policy has no late fee in EUR (late_fee.flat names none)"
+        );
+        // A plain amount (the cap, "40.00") is in the home currency only.
+        let cap = fee.cap.as_ref().unwrap();
+        assert_eq!(cap.minor_in("late_fee.cap", usd, usd), Ok(4000));
+        assert!(cap.minor_in("late_fee.cap", jpy, usd).is_err());
+        assert_eq!(cap.minor_in("late_fee.cap", jpy, jpy), Ok(40));
+        assert_eq!(policy.minimum_overdue_minor(usd, usd), 1000);
+        assert_eq!(policy.minimum_overdue_minor(jpy, usd), 0);
+        // It renders and reads back the same.
+        assert_eq!(parse(&render(&policy)), Ok(policy.clone()));
+        // And a new version says what changed.
+        let changes = summarize_changes(&default_policy(), &policy);
+        assert!(
+            changes
+                == [
+                    "credit.minimum_overdue_balance added: USD 10.00",
+                    "late_fee: flat 40.00 → (BHD 10.000; JPY 3500; USD 25.00)"
+                ],
+            "{changes:?}"
+        );
+    }
+
+    #[test]
+    fn an_amount_finer_than_its_currency_or_an_unknown_currency_is_refused_on_its_line() {
+        let text = edited(
+            "flat = \"40.00\"",
+            "flat = { USD = \"25.00\", JPY = \"3500.5\" }",
+        );
+        let error = one_error(&text);
+        assert_eq!(error.line, Some(line_with(&text, "3500.5")));
+        assert_eq!(error.place, "late_fee.flat.JPY");
+        assert!(
+            error
+                .reason
+                .contains("more decimal places than JPY has (0)"),
+            "{error}"
+        );
+        let text = edited(
+            "minimum_charge = \"1.00\"",
+            "minimum_charge = { USD = \"1.00\", BHD = \"0.5001\" }",
+        );
+        let error = one_error(&text);
+        assert_eq!(error.line, Some(line_with(&text, "0.5001")));
+        assert_eq!(error.place, "interest.minimum_charge.BHD");
+        let text = edited("flat = \"40.00\"", "flat = { XYZ = \"25.00\" }");
+        let error = one_error(&text);
+        assert_eq!(error.line, Some(line_with(&text, "XYZ")));
+        assert_eq!(error.place, "late_fee.flat");
+        assert!(error.reason.contains("'XYZ' is not an ISO 4217"), "{error}");
+        let text = edited("flat = \"40.00\"", "flat = { JPY = 3500 }");
+        let error = one_error(&text);
+        assert_eq!(error.line, Some(line_with(&text, "JPY = 3500")));
+        assert_eq!(error.place, "late_fee.flat.JPY");
+        assert!(error.reason.contains("in quotes"), "{error}");
+    }
+
     #[test]
     fn a_rendered_policy_parses_back_equal() {
         let mut policy = default_policy();
         assert_eq!(parse(&render(&policy)), Ok(policy.clone()));
         // And with every optional part set.
         policy.credit.default_limit = Some(amount("5000.00"));
-        policy.interest.as_mut().unwrap().monthly_cap = Some(amount("25.5"));
+        policy.interest.as_mut().unwrap().monthly_cap = Some(home("25.5"));
+        policy.credit.minimum_overdue_balance = Some(PolicyMoney::PerCurrency(
+            [
+                (currency("USD"), amount("10")),
+                (currency("JPY"), amount("1500")),
+            ]
+            .into_iter()
+            .collect(),
+        ));
         policy.late_fee = Some(LateFee {
             flat: None,
             percent: Some(amount("1.5")),

@@ -1,12 +1,14 @@
 //! The credit policy: a document the owner reads and the run executes.
 //!
 //! The types below are the policy's whole vocabulary; `document.rs` reads
-//! and writes them as TOML. Amounts in a policy are decimals without a
-//! currency (`"40.00"`): they are applied in the currency of the invoice they
-//! concern and rounded half-even to its minor unit at that point
-//! ([`PolicyAmount::in_minor`]), so one policy serves a book in several
-//! currencies.
+//! and writes them as TOML. Money in a policy ([`PolicyMoney`]) is either
+//! one amount (`"40.00"`), in the organisation's currency, or a table of
+//! amounts per currency (`{ USD = "40.00", JPY = "5000" }`). An amount is
+//! never converted: an invoice in a currency the policy names no amount for
+//! is not charged, and the run says so ([`PolicyMoney::minor_in`]).
+//! Percentages and rates ([`Rate`]) have no currency.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -89,6 +91,171 @@ impl From<PolicyAmount> for String {
 
 /// A percentage, exact to six decimal places (`"8"` is 8 %).
 pub type Rate = PolicyAmount;
+
+/// Money the policy names: one amount in the organisation's currency
+/// (`flat = "25.00"`), or one per currency
+/// (`flat = { USD = "25.00", JPY = "3500", BHD = "10.000" }`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PolicyMoney {
+    /// In the organisation's (home) currency; no other currency has one.
+    Home(PolicyAmount),
+    /// Per ISO 4217 currency.
+    PerCurrency(BTreeMap<Currency, PolicyAmount>),
+}
+
+/// The policy names no amount in a currency: the run records this
+/// refusal instead of charging (a typed reason: the policy's field and the
+/// currency).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct NoAmountIn {
+    /// The place in the policy: `late_fee.flat`, `interest.minimum_charge`, …
+    pub field: &'static str,
+    pub currency: Currency,
+}
+
+impl fmt::Display for NoAmountIn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.field {
+            "late_fee.flat" => "late fee",
+            "late_fee.cap" => "late fee cap",
+            "interest.monthly_cap" => "monthly interest cap",
+            "interest.minimum_charge" => "minimum interest charge",
+            other => other,
+        };
+        write!(
+            f,
+            "the policy has no {what} in {} ({} names none)",
+            self.currency, self.field
+        )
+    }
+}
+
+impl PolicyMoney {
+    /// The amount for `currency`, when the policy names one; `home` is the
+    /// organisation's currency, which a single amount is in.
+    pub fn amount_in(&self, currency: Currency, home: Currency) -> Option<PolicyAmount> {
+        match self {
+            PolicyMoney::Home(a) => (currency == home).then_some(*a),
+            PolicyMoney::PerCurrency(map) => map.get(&currency).copied(),
+        }
+    }
+
+    /// The amount in minor units of `currency` (rounded half-even), or
+    /// which currency has none. Never converted from another currency.
+    pub fn minor_in(
+        &self,
+        field: &'static str,
+        currency: Currency,
+        home: Currency,
+    ) -> Result<i64, NoAmountIn> {
+        self.amount_in(currency, home)
+            .map(|a| a.in_minor(currency))
+            .ok_or(NoAmountIn { field, currency })
+    }
+
+    /// The amount as the owner wrote it, for `dun policy show` and PDFs:
+    /// `40.00 USD` or `25.00 USD / 3500 JPY`.
+    pub fn describe(&self, home: Currency) -> String {
+        let one = |a: PolicyAmount, c: Currency| {
+            format!("{} {c}", crate::money::format_minor(a.in_minor(c), c))
+        };
+        match self {
+            PolicyMoney::Home(a) => one(*a, home),
+            PolicyMoney::PerCurrency(map) => map
+                .iter()
+                .map(|(c, a)| one(*a, *c))
+                .collect::<Vec<_>>()
+                .join(" / "),
+        }
+    }
+
+    /// Amounts with more decimal places than their currency has (`JPY =
+    /// "3500.5"`): `(currency, reason)` for each.
+    fn problems(&self) -> Vec<(Currency, String)> {
+        match self {
+            PolicyMoney::Home(_) => Vec::new(),
+            PolicyMoney::PerCurrency(map) => map
+                .iter()
+                .filter_map(|(c, a)| Some((*c, PolicyMoney::problems_of(*c, *a)?)))
+                .collect(),
+        }
+    }
+
+    /// Why `amount` is not an amount of `currency` (finer than its minor unit).
+    fn problems_of(currency: Currency, amount: PolicyAmount) -> Option<String> {
+        let unit = 10i128.pow(u32::from(SCALE - currency.exponent().min(SCALE)));
+        (amount.scaled() % unit != 0).then(|| {
+            format!(
+                "'{amount}' has more decimal places than {currency} has ({})",
+                currency.exponent()
+            )
+        })
+    }
+}
+
+impl Serialize for PolicyMoney {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            PolicyMoney::Home(a) => s.serialize_str(&a.to_string()),
+            PolicyMoney::PerCurrency(map) => {
+                // Each as its currency writes money ("10.000" BHD, "3500" JPY).
+                let text: BTreeMap<String, String> = map
+                    .iter()
+                    .map(|(c, a)| {
+                        let exact = PolicyMoney::problems_of(*c, *a).is_none();
+                        let text = if exact {
+                            crate::money::format_minor(a.in_minor(*c), *c)
+                        } else {
+                            a.to_string()
+                        };
+                        (c.to_string(), text)
+                    })
+                    .collect();
+                text.serialize(s)
+            }
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for PolicyMoney {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = PolicyMoney;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(
+                    "an amount in quotes (\"40.00\", in the organisation's currency) \
+                     or a table per currency ({ USD = \"40.00\", JPY = \"5000\" })",
+                )
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<PolicyMoney, E> {
+                PolicyAmount::parse(v)
+                    .map(PolicyMoney::Home)
+                    .map_err(E::custom)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<PolicyMoney, A::Error> {
+                let mut map = BTreeMap::new();
+                while let Some(code) = access.next_key::<String>()? {
+                    let currency = Currency::parse(&code).map_err(serde::de::Error::custom)?;
+                    let amount: PolicyAmount = access.next_value()?;
+                    if map.insert(currency, amount).is_some() {
+                        return Err(serde::de::Error::custom(format!("{code} is given twice")));
+                    }
+                }
+                if map.is_empty() {
+                    return Err(serde::de::Error::custom(
+                        "the table names no currency; give e.g. { USD = \"40.00\" }",
+                    ));
+                }
+                Ok(PolicyMoney::PerCurrency(map))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
+}
 
 /// How a message or task reaches its recipient.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -222,7 +389,7 @@ pub enum FeeBasis {
 #[serde(deny_unknown_fields)]
 pub struct LateFee {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub flat: Option<PolicyAmount>,
+    pub flat: Option<PolicyMoney>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub percent: Option<Rate>,
     #[serde(default = "fee_basis")]
@@ -231,7 +398,7 @@ pub struct LateFee {
     pub period_days: u32,
     /// Most fees one invoice may carry in all, if set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cap: Option<PolicyAmount>,
+    pub cap: Option<PolicyMoney>,
 }
 
 fn fee_basis() -> FeeBasis {
@@ -283,10 +450,10 @@ pub struct InterestRule {
     pub grace_days: u32,
     /// Most interest one invoice may be charged for one calendar month.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub monthly_cap: Option<PolicyAmount>,
+    pub monthly_cap: Option<PolicyMoney>,
     /// A month's interest below this is not charged (none if unset).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub minimum_charge: Option<PolicyAmount>,
+    pub minimum_charge: Option<PolicyMoney>,
     /// Accrue on fees and posted interest too (off: principal only).
     #[serde(default)]
     pub compound: bool,
@@ -326,6 +493,11 @@ pub struct CreditRules {
     /// The hold placed by the policy lifts once nothing is overdue.
     #[serde(default = "yes")]
     pub lift_when_nothing_overdue: bool,
+    /// A customer whose overdue balance in a currency is below this is
+    /// still reminded, but not charged fees or interest, held, moved to a
+    /// riskier tier or escalated for it. None: no minimum.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minimum_overdue_balance: Option<PolicyMoney>,
 }
 
 fn yes() -> bool {
@@ -564,6 +736,17 @@ impl Policy {
         steps
     }
 
+    /// The overdue balance below which a customer is reminded but not
+    /// charged, held, re-tiered or escalated, in minor units of `currency`
+    /// (0 when the policy names none for it).
+    pub fn minimum_overdue_minor(&self, currency: Currency, home: Currency) -> i64 {
+        self.credit
+            .minimum_overdue_balance
+            .as_ref()
+            .and_then(|m| m.amount_in(currency, home))
+            .map_or(0, |a| a.in_minor(currency))
+    }
+
     pub fn override_for(&self, reference: &str) -> Option<&CustomerOverride> {
         self.overrides.iter().find(|o| o.reference == reference)
     }
@@ -661,6 +844,29 @@ impl Policy {
                 );
             }
         }
+        let mut money = |place: &str, value: &Option<PolicyMoney>| {
+            for (currency, reason) in value.iter().flat_map(PolicyMoney::problems) {
+                problems.push(PolicyProblem {
+                    place: format!("{place}.{currency}"),
+                    reason,
+                });
+            }
+        };
+        money(
+            "credit.minimum_overdue_balance",
+            &self.credit.minimum_overdue_balance,
+        );
+        if let Some(fee) = &self.late_fee {
+            money("late_fee.flat", &fee.flat);
+            money("late_fee.cap", &fee.cap);
+        }
+        if let Some(interest) = &self.interest {
+            money("interest.monthly_cap", &interest.monthly_cap);
+            money("interest.minimum_charge", &interest.minimum_charge);
+        }
+        let mut problem = |place: String, reason: String| {
+            problems.push(PolicyProblem { place, reason });
+        };
         if let Some(fee) = &self.late_fee {
             match (&fee.flat, &fee.percent) {
                 (Some(_), Some(_)) | (None, None) => problem(

@@ -27,7 +27,7 @@ use super::action::{
 };
 use super::charges::{fee_periods, interest_for, interest_months, late_fee_minor, month_key};
 use super::credit::CustomerStatus;
-use super::policy::{Channel, Effect, FeeBasis, InterestStart, Policy, Step, Tier};
+use super::policy::{Channel, Effect, FeeBasis, InterestStart, NoAmountIn, Policy, Step, Tier};
 use super::risk::{assess, History};
 use crate::currency::Currency;
 use crate::date::Date;
@@ -134,6 +134,9 @@ pub struct OpenTask {
 pub struct RunInput<'a> {
     pub as_of: Date,
     pub policy: &'a Policy,
+    /// The organisation's currency: a policy amount given without a
+    /// currency is in it (and in no other).
+    pub home_currency: Currency,
     pub policy_version: i64,
     pub customers: &'a [RunCustomer],
     /// Invoices that are open, or moved recently enough to owe interest.
@@ -389,6 +392,19 @@ fn decide_customer(
         );
     }
 
+    // Balances below the policy's minimum, per currency: reminded, never
+    // charged, held, re-tiered or escalated.
+    let mut overdue_by_currency: BTreeMap<Currency, i64> = BTreeMap::new();
+    for inv in invoices {
+        if first_due(inv, as_of) < as_of && !disputed.contains(&inv.id) {
+            *overdue_by_currency.entry(inv.currency).or_default() += inv.open_as_of(as_of).max(0);
+        }
+    }
+    let is_small = |inv: &InvoiceState| {
+        let minimum = policy.minimum_overdue_minor(inv.currency, input.home_currency);
+        overdue_by_currency.get(&inv.currency).copied().unwrap_or(0) < minimum
+    };
+
     // Invoices.
     let mut tasks: BTreeMap<String, (Step, Vec<i64>, Vec<Mark>)> = BTreeMap::new();
     let mut hold_reasons: Vec<(String, String)> = Vec::new();
@@ -396,14 +412,17 @@ fn decide_customer(
     let mut planned_fees: BTreeMap<i64, i64> = BTreeMap::new();
     // Invoices with something still owed after this run's charges.
     let mut owed: BTreeSet<i64> = BTreeSet::new();
+    let mut below_minimum: Vec<Mark> = Vec::new();
     for inv in invoices {
         let status = inv.status_as_of(as_of);
         let is_disputed = disputed.contains(&inv.id);
         let dunned = !(paused || is_disputed || suppressed.contains(&inv.id));
+        let small = is_small(inv);
         // Interest first: a month's interest on an invoice paid since
         // opens it again, and the rest of this run must see that, or a
         // second run of the day would decide what this one missed.
         let interest_minor = if dunned
+            && !small
             && matches!(
                 status,
                 SettlementStatus::Open | SettlementStatus::PartiallyPaid | SettlementStatus::Paid
@@ -428,6 +447,8 @@ fn decide_customer(
         let dpd = as_of.days_since(due);
         if open && dpd > 0 && !is_disputed {
             overdue_any = true;
+        }
+        if open && dpd > 0 && !is_disputed && !small {
             if let Some(days) = policy.credit.cod_when_days_past_due {
                 if dpd >= days as i32 {
                     hold_reasons.push((
@@ -453,7 +474,7 @@ fn decide_customer(
             .filter(|s| dpd >= threshold(s, shift))
             .collect();
         // Effects of every reached step, done now or before or skipped.
-        for step in &reached {
+        for step in reached.iter().filter(|_| !small) {
             if step.has(Effect::CreditHold) {
                 hold_reasons.push((
                     format!("step.{}", step.key),
@@ -472,8 +493,17 @@ fn decide_customer(
                             continue;
                         }
                         let already = planned_fees.get(&inv.id).copied().unwrap_or(0);
-                        let amount = late_fee_minor(rule, inv, as_of, policy.payments.allocation)
-                            .min(cap_room(rule, inv, already));
+                        let home = input.home_currency;
+                        let amount =
+                            late_fee_minor(rule, inv, as_of, policy.payments.allocation, home)
+                                .and_then(|fee| Ok(fee.min(cap_room(rule, inv, already, home)?)));
+                        let amount = match amount {
+                            Ok(amount) => amount,
+                            Err(missing) => {
+                                not_charged(ctx, cid, inv, &format!("fee:{}", step.key), missing);
+                                break;
+                            }
+                        };
                         if amount > 0 {
                             *planned_fees.entry(inv.id).or_default() += amount;
                             ctx.push(
@@ -515,8 +545,8 @@ fn decide_customer(
             if last.is_reminder() && dpd > 0 {
                 skipped.push(last.key.clone());
             } else {
-                let interest_from = last
-                    .has(Effect::AnnounceInterest)
+                // No interest is charged below the minimum: none announced.
+                let interest_from = (last.has(Effect::AnnounceInterest) && !small)
                     .then(|| stated_interest_start(policy, inv, last, shift, as_of))
                     .flatten();
                 items.push((
@@ -540,10 +570,20 @@ fn decide_customer(
                     },
                     Mark::new(subject, last.key.clone()),
                 ));
+                if small {
+                    // The step was sent on a balance below the minimum: it
+                    // does not count toward a riskier tier (`step_reached`).
+                    below_minimum.push(Mark::new(subject, format!("below_minimum:{}", last.key)));
+                }
             }
         }
-        if let Some((last, earlier)) = internal.split_last() {
+        if let Some((_, earlier)) = internal.split_last() {
             skipped.extend(earlier.iter().map(|s| s.key.clone()));
+        }
+        if let Some(last) = internal
+            .last()
+            .filter(|last| !(small && is_escalation(last)))
+        {
             let entry = tasks
                 .entry(last.key.clone())
                 .or_insert_with(|| ((*last).clone(), Vec::new(), Vec::new()));
@@ -577,7 +617,11 @@ fn decide_customer(
         let mut channels: Vec<Channel> = items.iter().flat_map(|i| i.2.iter().copied()).collect();
         channels.sort();
         channels.dedup();
-        let marks = items.iter().map(|i| i.4.clone()).collect();
+        let marks = items
+            .iter()
+            .map(|i| i.4.clone())
+            .chain(below_minimum)
+            .collect();
         let mut list: Vec<MessageItem> = items.into_iter().map(|i| i.3).collect();
         list.sort_by_key(|i| (i.due_date, i.invoice_id));
         ctx.push(
@@ -911,14 +955,57 @@ fn close_stale_tasks(
 }
 
 /// What the cap still allows on an invoice, counting fees planned earlier in this run.
-fn cap_room(rule: &super::policy::LateFee, inv: &InvoiceState, planned_minor: i64) -> i64 {
-    match rule.cap {
-        Some(cap) => {
-            (cap.in_minor(inv.currency) - super::charges::fees_charged_minor(inv) - planned_minor)
-                .max(0)
-        }
+fn cap_room(
+    rule: &super::policy::LateFee,
+    inv: &InvoiceState,
+    planned_minor: i64,
+    home: Currency,
+) -> Result<i64, NoAmountIn> {
+    Ok(match &rule.cap {
+        Some(cap) => (cap.minor_in("late_fee.cap", inv.currency, home)?
+            - super::charges::fees_charged_minor(inv)
+            - planned_minor)
+            .max(0),
         None => i64::MAX,
+    })
+}
+
+/// A step that proposes an escalation (agency, legal, write-off).
+fn is_escalation(step: &Step) -> bool {
+    step.effects.iter().any(|e| {
+        matches!(
+            e,
+            Effect::ProposeAgency | Effect::ProposeLegal | Effect::ProposeWriteOff
+        )
+    })
+}
+
+/// Records, once per charge, that the policy names no amount in the
+/// invoice's currency: nothing is converted, nothing is charged.
+fn not_charged(
+    ctx: &mut Ctx<'_>,
+    customer_id: i64,
+    inv: &InvoiceState,
+    charge: &str,
+    missing: NoAmountIn,
+) {
+    let subject = Subject::Invoice { id: inv.id };
+    let key = format!("not_charged:{charge}");
+    if ctx.done(subject, &key).is_some() {
+        return;
     }
+    ctx.push(
+        customer_id,
+        missing.field,
+        vec![Mark::new(subject, key)],
+        ActionKind::NotCharged {
+            invoice_id: inv.id,
+            number: inv.number.clone(),
+            currency: inv.currency,
+            field: missing.field.to_string(),
+            reason: missing.to_string(),
+        },
+    );
 }
 
 /// The date a notice states interest starts from: the due date plus the
@@ -975,9 +1062,17 @@ fn decide_interest(
     if start >= input.as_of {
         return 0;
     }
-    let minimum = rule
-        .minimum_charge
-        .map_or(1, |m| m.in_minor(inv.currency).max(1));
+    let home = input.home_currency;
+    let minimum = match &rule.minimum_charge {
+        None => 1,
+        Some(m) => match m.minor_in("interest.minimum_charge", inv.currency, home) {
+            Ok(m) => m.max(1),
+            Err(missing) => {
+                not_charged(ctx, customer.id, inv, "interest", missing);
+                return 0;
+            }
+        },
+    };
     let mut planned = 0;
     for (from, through) in interest_months(start, input.as_of) {
         let key = format!("interest:{}", month_key(from));
@@ -993,7 +1088,14 @@ fn decide_interest(
         {
             continue;
         }
-        let charge = interest_for(rule, inv, from, through, policy.payments.allocation);
+        let charge = match interest_for(rule, inv, from, through, policy.payments.allocation, home)
+        {
+            Ok(charge) => charge,
+            Err(missing) => {
+                not_charged(ctx, customer.id, inv, "interest", missing);
+                return planned;
+            }
+        };
         // Below the policy's minimum a month's interest is not charged
         // (the same every run, so it is simply never posted).
         if charge.amount_minor >= minimum {

@@ -268,14 +268,6 @@ fn parse_each_line(lines: &[LineIn], currency: Currency) -> Result<Vec<InvoiceLi
         .collect()
 }
 
-/// The key of the issue step of a create with `issue: true` (as the CLI).
-fn issue_key(key: Option<&str>) -> Option<String> {
-    key.map(|k| {
-        let max = dun_store::idempotency::KEY_BYTES_MAX - "/issue".len();
-        format!("{}/issue", &k[..k.len().min(max)])
-    })
-}
-
 /// Drafts an invoice, and issues it at once with `issue: true`.
 #[utoipa::path(
     post,
@@ -377,9 +369,8 @@ async fn create_invoice(
                 )
             })?;
             let totals = draft.totals();
-            let id = store.create_invoice(p.org_id, &draft, key.as_deref())?;
             let mut out = InvoiceCreated {
-                id,
+                id: 0,
                 number: None,
                 status: "draft".to_string(),
                 customer: customer.reference,
@@ -390,6 +381,7 @@ async fn create_invoice(
                 open: wire::amount(0, currency),
             };
             if input.issue == Some(true) {
+                // One transaction: a refused issue leaves no draft behind.
                 let author = p.author();
                 let override_by = input
                     .override_reason
@@ -398,16 +390,18 @@ async fn create_invoice(
                         reason,
                         author: &author,
                     });
-                let key = issue_key(key.as_deref());
-                let posted = store.issue_invoice(
+                let posted = store.create_and_issue_invoice(
                     p.org_id,
-                    &format!("#{id}"),
+                    &draft,
                     override_by,
                     key.as_deref(),
                 )?;
+                out.id = posted.invoice_id;
                 out.number = Some(posted.number);
                 out.status = "open".to_string();
                 out.open = wire::amount(posted.open_minor, currency);
+            } else {
+                out.id = store.create_invoice(p.org_id, &draft, key.as_deref())?;
             }
             Ok(out)
         })

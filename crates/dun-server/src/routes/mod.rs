@@ -10,4 +10,5 @@ pub mod invoices;
 pub mod ops;
 pub mod payments;
 pub mod portal_links;
+pub mod rates;
 pub mod reports;

@@ -220,18 +220,15 @@ fn create(ctx: &mut Context, args: &InvoiceCreateArgs) -> Result<()> {
     };
     let totals = draft.totals();
     let key = args.key.key.as_deref();
-    let id = ctx.store.create_invoice(org_id, &draft, key)?;
     if args.issue {
-        let issue_key = key.map(|k| format!("{k}/issue"));
+        // One transaction: a refused issue leaves no draft behind.
         let author = args.credit.author.name();
-        let posted = ctx.store.issue_invoice(
-            org_id,
-            &format!("#{id}"),
-            args.credit.get(&author),
-            issue_key.as_deref(),
-        )?;
+        let posted =
+            ctx.store
+                .create_and_issue_invoice(org_id, &draft, args.credit.get(&author), key)?;
         print_posted("Issued", &posted);
     } else {
+        let id = ctx.store.create_invoice(org_id, &draft, key)?;
         println!("Created draft #{id} for {}: total {} {currency}; issue it with `dun invoice issue '#{id}'`", customer.reference, money(totals.total_minor, currency));
     }
     Ok(())

@@ -16,6 +16,7 @@ pub mod party;
 mod payment;
 pub mod plan;
 pub mod policy;
+pub mod rates;
 pub mod recurring;
 pub mod report;
 pub mod run;
@@ -60,6 +61,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Dispute(c) => dispute::run(&mut Context::open(&cli.db, org)?, c),
         Command::Plan(c) => plan::run(&mut Context::open(&cli.db, org)?, c),
         Command::Collateral(c) => collateral::run(&mut Context::open(&cli.db, org)?, c),
+        Command::Rates(c) => rates::run(&mut Context::open(&cli.db, org)?, c),
         Command::Worklist(a) => worklist::worklist(&mut Context::open(&cli.db, org)?, &a),
         Command::Task(c) => worklist::task(&mut Context::open(&cli.db, org)?, c),
         Command::Import(a) => transfer::import(&mut Context::open(&cli.db, org)?, &a),
