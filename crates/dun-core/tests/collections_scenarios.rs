@@ -555,7 +555,9 @@ impl Scenario {
                     );
                     self.tasks.retain(|t| t.id != *task_id);
                 }
-                ActionKind::Message(_) | ActionKind::Skip { .. } | ActionKind::NotCharged { .. } => {}
+                ActionKind::Message(_)
+                | ActionKind::Skip { .. }
+                | ActionKind::NotCharged { .. } => {}
             }
         }
         Ok(())

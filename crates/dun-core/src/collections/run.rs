@@ -431,6 +431,7 @@ fn decide_customer(
                 ctx,
                 customer,
                 inv,
+                shift,
                 interest_not_before.get(&inv.id).copied(),
             )
         } else {
@@ -1025,10 +1026,14 @@ fn stated_interest_start(
     Some(by_due.max(sent_on.add_days(notice_days)))
 }
 
+/// `shift` moves the ladder for this customer, as it did for the notice
+/// whose stated date interest starts from: [`stated_interest_start`] is the
+/// one computation of that date, for the message and the charge alike.
 fn decide_interest(
     ctx: &mut Ctx<'_>,
     customer: &RunCustomer,
     inv: &InvoiceState,
+    shift: i32,
     not_before: Option<Date>,
 ) -> i64 {
     let input = ctx.input;
@@ -1040,7 +1045,6 @@ fn decide_interest(
     let start = match rule.start {
         InterestStart::Grace => Some(inv.due_date().add_days(rule.grace_days as i32 + 1)),
         InterestStart::Notice => {
-            let shift = 0;
             let steps = ctx.steps;
             steps
                 .iter()
