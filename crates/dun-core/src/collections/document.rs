@@ -385,6 +385,7 @@ const ORDER: &[&str] = &[
     "lift_when_nothing_overdue",
     "accepted_methods",
     "allocation",
+    "unapplied_credit",
     "flat",
     "percent",
     "per",
@@ -579,9 +580,9 @@ fn show(value: &toml::Value) -> String {
 mod tests {
     use super::*;
     use crate::collections::policy::{
-        AllocationOrder, Channel, CollateralRules, CreditRules, DayCount, Effect, FeeBasis,
-        InterestRule, InterestStart, LadderStep, LateFee, PaymentRules, PlanRules, PolicyAmount,
-        Reminder, TierRule, TierRules,
+        AllocationOrder, Channel, CollateralRules, CreditApplication, CreditRules, DayCount,
+        Effect, FeeBasis, InterestRule, InterestStart, LadderStep, LateFee, PaymentRules,
+        PlanRules, PolicyAmount, Reminder, TierRule, TierRules,
     };
     use crate::terms::Terms;
 
@@ -658,6 +659,7 @@ mod tests {
             payments: PaymentRules {
                 accepted_methods: vec!["bank_transfer".into(), "card".into(), "check".into()],
                 allocation: AllocationOrder::PrincipalFirst,
+                unapplied_credit: CreditApplication::ApplyOldestFirst,
             },
             reminders: vec![
                 reminder("courtesy_reminder", 7),

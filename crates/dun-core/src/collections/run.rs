@@ -71,6 +71,15 @@ pub struct Receipt {
     pub amount_minor: i64,
 }
 
+/// A customer's unapplied credit in one currency (money received and not
+/// allocated, refunded or reversed).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Credit {
+    pub customer_id: i64,
+    pub currency: Currency,
+    pub unapplied_minor: i64,
+}
+
 /// An open dispute on an invoice.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Dispute {
@@ -124,6 +133,8 @@ pub struct RunInput<'a> {
     pub disputes: &'a [Dispute],
     pub plans: &'a [Plan],
     pub collateral: &'a [Collateral],
+    /// Customers' unapplied credit: what it covers is never chased.
+    pub credits: &'a [Credit],
 }
 
 struct Ctx<'a> {
@@ -207,6 +218,14 @@ pub fn decide(input: &RunInput<'_>) -> RunPlan {
             .map(|(i, r)| (r.customer_id, i))
             .collect(),
     );
+    let credits = index(
+        input
+            .credits
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.customer_id, i))
+            .collect(),
+    );
     let disputed: BTreeSet<i64> = input.disputes.iter().map(|d| d.invoice_id).collect();
     let mut customers: Vec<&RunCustomer> = input.customers.iter().collect();
     customers.sort_by_key(|c| c.id);
@@ -223,6 +242,7 @@ pub fn decide(input: &RunInput<'_>) -> RunPlan {
             &pick(&plans),
             &pick(&collateral),
             &pick(&receipts),
+            &pick(&credits),
             &disputed,
         );
     }
@@ -260,6 +280,7 @@ fn decide_customer(
     plans: &[usize],
     collateral: &[usize],
     receipts: &[usize],
+    credits: &[usize],
     disputed: &BTreeSet<i64>,
 ) {
     let input = ctx.input;
@@ -373,14 +394,25 @@ fn decide_customer(
     let mut hold_reasons: Vec<(String, String)> = Vec::new();
     let mut overdue_any = false;
     let mut planned_fees: BTreeMap<i64, i64> = BTreeMap::new();
+    // Unapplied credit covers invoices oldest due first; an invoice it
+    // covers whole is owed nothing for: no message, fee, interest or hold.
+    let mut credit_left: BTreeMap<Currency, i64> = BTreeMap::new();
+    for &i in credits {
+        let c = &input.credits[i];
+        *credit_left.entry(c.currency).or_default() += c.unapplied_minor.max(0);
+    }
     for inv in invoices {
         let status = inv.status_as_of(as_of);
         let is_disputed = disputed.contains(&inv.id);
         let dunned = !(paused || is_disputed || suppressed.contains(&inv.id));
+        let open_before = inv.open_as_of(as_of).max(0);
+        let room = credit_left.get(&inv.currency).copied().unwrap_or(0);
         // Interest first: a month's interest on an invoice paid since
         // opens it again, and the rest of this run must see that, or a
-        // second run of the day would decide what this one missed.
+        // second run of the day would decide what this one missed. None
+        // accrues on what credit already covers.
         let interest_minor = if dunned
+            && !(open_before > 0 && room >= open_before)
             && matches!(
                 status,
                 SettlementStatus::Open | SettlementStatus::PartiallyPaid | SettlementStatus::Paid
@@ -394,10 +426,18 @@ fn decide_customer(
         } else {
             0
         };
-        let open = matches!(
-            status,
-            SettlementStatus::Open | SettlementStatus::PartiallyPaid
-        ) || (status == SettlementStatus::Paid && interest_minor > 0);
+        // What is owed after this run's interest; trailing interest on a
+        // paid invoice that credit covers is netted from it, never chased.
+        let owed = open_before + interest_minor;
+        let covered = owed > 0 && room >= owed;
+        if covered {
+            credit_left.insert(inv.currency, room - owed);
+        }
+        let open = !covered
+            && (matches!(
+                status,
+                SettlementStatus::Open | SettlementStatus::PartiallyPaid
+            ) || (status == SettlementStatus::Paid && interest_minor > 0));
         let due = first_due(inv, as_of);
         let dpd = as_of.days_since(due);
         if open && dpd > 0 && !is_disputed {
