@@ -4,11 +4,13 @@
 //! code a payment allocated oldest-due-first goes through), each posted as
 //! its own ledger entry.
 
+use std::collections::BTreeMap;
+
 use dun_core::collections::policy::{CreditApplication, Policy};
 use dun_core::ledger::Entry;
 use dun_core::posting;
 use dun_core::state::{InvoiceState, PaymentState};
-use dun_core::Date;
+use dun_core::{Currency, Date};
 
 use crate::db::Tx;
 use crate::entries::{self, currency};
@@ -66,4 +68,25 @@ pub(crate) fn apply(
         entries::post(tx, org_id, &planned, now)?;
     }
     Ok(planned)
+}
+
+impl crate::Store {
+    /// Unapplied credit now, per currency: one customer's, or (`None`) the
+    /// whole organisation's. Shown beside what is owed, never netted from it.
+    pub fn unapplied_credit(
+        &mut self,
+        org_id: i64,
+        customer_id: Option<i64>,
+    ) -> Result<BTreeMap<Currency, i64>, StoreError> {
+        let mut tx = self.conn().read_transaction()?;
+        let rows = tx.query(
+            "SELECT currency, CAST(SUM(unallocated_minor) AS BIGINT) FROM payments
+             WHERE org_id = $1 AND (customer_id = $2 OR $2 = 0)
+                AND unallocated_minor > 0 AND status <> 'reversed'
+             GROUP BY currency",
+            params![org_id, customer_id.unwrap_or(0)],
+            |r| Ok((currency(&r.string(0)?)?, r.i64(1)?)),
+        )?;
+        Ok(rows.into_iter().collect())
+    }
 }
