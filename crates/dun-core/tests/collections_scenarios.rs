@@ -363,10 +363,16 @@ impl Scenario {
         Ok(())
     }
 
-    /// Unapplied credit per customer and currency, as the store loads it.
-    fn credits(&self) -> Vec<Credit> {
+    /// Unapplied credit per customer and currency received by `as_of`, as
+    /// the store loads it.
+    fn credits(&self, as_of: Date) -> Vec<Credit> {
         let mut sums: BTreeMap<(i64, Currency), i64> = BTreeMap::new();
-        for p in self.book.payments.values().filter(|p| !p.reversed) {
+        for p in self
+            .book
+            .payments
+            .values()
+            .filter(|p| !p.reversed && p.received_date <= as_of)
+        {
             *sums.entry((p.customer_id, p.currency)).or_default() += p.unallocated_minor;
         }
         sums.into_iter()
@@ -429,7 +435,7 @@ impl Scenario {
                 amount_minor: p.amount_minor,
             })
             .collect();
-        let credits = self.credits();
+        let credits = self.credits(as_of);
         decide(&RunInput {
             as_of,
             policy: &self.policy,
@@ -684,7 +690,7 @@ impl Scenario {
         for i in self.book.invoices.values() {
             rows.entry((i.customer_id, i.currency)).or_default().0 += i.open_as_of(as_of);
         }
-        for c in self.credits() {
+        for c in self.credits(as_of) {
             rows.entry((c.customer_id, c.currency)).or_default().1 += c.unapplied_minor;
         }
         let mut out = String::new();

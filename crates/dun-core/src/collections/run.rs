@@ -394,8 +394,9 @@ fn decide_customer(
     let mut hold_reasons: Vec<(String, String)> = Vec::new();
     let mut overdue_any = false;
     let mut planned_fees: BTreeMap<i64, i64> = BTreeMap::new();
-    // Unapplied credit covers invoices oldest due first; an invoice it
-    // covers whole is owed nothing for: no message, fee, interest or hold.
+    // Unapplied credit covers invoices oldest due first, as applying it
+    // would; an invoice it covers whole is owed nothing for: no message,
+    // fee, interest or hold.
     let mut credit_left: BTreeMap<Currency, i64> = BTreeMap::new();
     for &i in credits {
         let c = &input.credits[i];
@@ -430,8 +431,9 @@ fn decide_customer(
         // paid invoice that credit covers is netted from it, never chased.
         let owed = open_before + interest_minor;
         let covered = owed > 0 && room >= owed;
-        if covered {
-            credit_left.insert(inv.currency, room - owed);
+        // Consumed as applying it would: oldest first, in part if short.
+        if room > 0 && owed > 0 {
+            credit_left.insert(inv.currency, (room - owed).max(0));
         }
         let open = !covered
             && (matches!(
