@@ -200,6 +200,24 @@ impl Book {
         Ok(())
     }
 
+    /// Applies the customer's unapplied credit to their oldest open items
+    /// ([`posting::apply_credit`]).
+    pub fn apply_credit(&mut self, customer_id: i64, date: Date) -> Result<(), BookError> {
+        let payments: Vec<&PaymentState> = self
+            .payments
+            .values()
+            .filter(|p| p.customer_id == customer_id)
+            .collect();
+        let invoices: Vec<&InvoiceState> = self
+            .invoices
+            .values()
+            .filter(|i| i.customer_id == customer_id)
+            .collect();
+        let entries = posting::apply_credit(&payments, &invoices, date)?;
+        self.post(entries);
+        Ok(())
+    }
+
     pub fn refund(
         &mut self,
         payment_id: i64,

@@ -359,6 +359,45 @@ pub fn allocate(
     Ok(entries)
 }
 
+/// Applies a customer's unapplied credit to their oldest open items: each
+/// payment with credit left, oldest first, allocated oldest-due-first
+/// exactly as [`allocate`] does when asked to, over the invoices as the
+/// allocations before it left them. `payments` and `invoices` are one
+/// customer's; currencies are matched by [`allocate`]. Nothing to apply:
+/// no entries.
+pub fn apply_credit(
+    payments: &[&PaymentState],
+    invoices: &[&InvoiceState],
+    date: Date,
+) -> Result<Vec<Entry>, PostingError> {
+    let mut order: Vec<&PaymentState> = payments
+        .iter()
+        .copied()
+        .filter(|p| !p.reversed && p.unallocated_minor > 0)
+        .collect();
+    order.sort_by_key(|p| (p.received_date, p.id));
+    let mut states: Vec<InvoiceState> = invoices
+        .iter()
+        .filter(|i| order.iter().any(|p| p.currency == i.currency))
+        .map(|i| (*i).clone())
+        .collect();
+    let mut all = Vec::new();
+    for payment in order {
+        let refs: Vec<&InvoiceState> = states
+            .iter()
+            .filter(|i| i.currency == payment.currency)
+            .collect();
+        let entries = allocate(payment, &refs, &AllocationRequest::OldestDueFirst, date)?;
+        for entry in &entries {
+            if let Some(state) = states.iter_mut().find(|s| Some(s.id) == entry.invoice_id) {
+                state.apply(entry);
+            }
+        }
+        all.extend(entries);
+    }
+    Ok(all)
+}
+
 /// Pays unapplied credit back to the customer.
 pub fn refund(
     payment: &PaymentState,

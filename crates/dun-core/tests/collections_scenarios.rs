@@ -29,7 +29,14 @@
 //!     message ACME [email] first_notice: INV1 7d 100.00 USD
 //! aging 2026-02-08
 //!     ACME USD 0.00 100.00 0.00 0.00 0.00
+//! balance 2026-02-08                                ; owed and credit, apart
+//!     ACME USD owes 100.00 credit 0.00
 //! ```
+//!
+//! As the store does, unless the policy keeps credit unapplied
+//! (`[payments] unapplied_credit`), a customer's credit is applied to their
+//! oldest open items when an invoice is issued, a payment arrives and after
+//! each run's charges.
 //!
 //! Snapshots are checked exactly. `DUN_UPDATE_SCENARIOS=1 cargo test -p
 //! dun-core --test collections_scenarios` rewrites them from what the run
@@ -47,10 +54,10 @@ use dun_core::collections::action::{
 };
 use dun_core::collections::credit::CustomerStatus;
 use dun_core::collections::document;
-use dun_core::collections::policy::{Policy, Tier};
+use dun_core::collections::policy::{CreditApplication, Policy, Tier};
 use dun_core::collections::risk::History;
 use dun_core::collections::run::{
-    decide, Collateral, Dispute, OpenTask, Plan, PlanStatus, Promise, Receipt, RunCustomer,
+    decide, Collateral, Credit, Dispute, OpenTask, Plan, PlanStatus, Promise, Receipt, RunCustomer,
     RunInput,
 };
 use dun_core::invoice::{InvoiceDraft, InvoiceLine};
@@ -220,7 +227,7 @@ impl Scenario {
                 };
                 let id = self.book.issue(&draft).map_err(err)?;
                 self.invoices.insert(label.to_string(), id);
-                Ok(())
+                self.apply_credit(draft.customer_id, date)
             }
             ("payment", [customer, amount, currency, allocation]) => {
                 let currency = currency_of(currency)?;
@@ -243,7 +250,7 @@ impl Scenario {
                     .receive(customer, currency, date, amount, &request)
                     .map_err(err)?;
                 self.payments_recorded.insert(id, self.recorded);
-                Ok(())
+                self.apply_credit(customer, date)
             }
             ("void", [invoice]) => {
                 let id = self.invoice(invoice)?;
@@ -379,6 +386,39 @@ impl Scenario {
         }
     }
 
+    /// What the store does with credit: apply it at once, unless the
+    /// policy keeps it for a person to apply.
+    fn apply_credit(&mut self, customer_id: i64, date: Date) -> Result<(), String> {
+        if self.policy.payments.unapplied_credit == CreditApplication::ApplyOldestFirst {
+            self.book
+                .apply_credit(customer_id, date)
+                .map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
+
+    /// Unapplied credit per customer and currency received by `as_of`, as
+    /// the store loads it.
+    fn credits(&self, as_of: Date) -> Vec<Credit> {
+        let mut sums: BTreeMap<(i64, Currency), i64> = BTreeMap::new();
+        for p in self
+            .book
+            .payments
+            .values()
+            .filter(|p| !p.reversed && p.received_date <= as_of)
+        {
+            *sums.entry((p.customer_id, p.currency)).or_default() += p.unallocated_minor;
+        }
+        sums.into_iter()
+            .filter(|(_, v)| *v > 0)
+            .map(|((customer_id, currency), unapplied_minor)| Credit {
+                customer_id,
+                currency,
+                unapplied_minor,
+            })
+            .collect()
+    }
+
     /// The history the store would load: settled invoices in the window,
     /// broken promises, disputes, steps reached.
     fn refresh_history(&mut self, as_of: Date) {
@@ -435,6 +475,7 @@ impl Scenario {
                 recorded_at_s: self.payments_recorded.get(&p.id).copied().unwrap_or(0),
             })
             .collect();
+        let credits = self.credits(as_of);
         decide(&RunInput {
             as_of,
             policy: &self.policy,
@@ -449,6 +490,7 @@ impl Scenario {
             plans: &self.plans,
             collateral: &self.collateral,
             open_tasks: &self.tasks,
+            credits: &credits,
         })
     }
 
@@ -463,6 +505,16 @@ impl Scenario {
         assert_eq!(plan, self.decide(as_of), "the run is not deterministic");
         let text = self.render(&plan);
         self.apply(&plan)?;
+        // Charges the run posted are netted from credit, as the store does.
+        let charged: std::collections::BTreeSet<i64> = plan
+            .actions
+            .iter()
+            .filter(|a| matches!(a.kind, ActionKind::Fee { .. } | ActionKind::Interest { .. }))
+            .map(|a| a.customer_id)
+            .collect();
+        for customer_id in charged {
+            self.apply_credit(customer_id, as_of)?;
+        }
         // Idempotent: run again on the same day, after applying, and
         // nothing is left to do.
         let second = self.decide(as_of);
@@ -704,6 +756,29 @@ impl Scenario {
         out
     }
 
+    /// What each customer owes and holds as credit, per currency, apart.
+    fn balance(&self, as_of: Date) -> String {
+        let mut rows: BTreeMap<(i64, Currency), (i64, i64)> = BTreeMap::new();
+        for i in self.book.invoices.values() {
+            rows.entry((i.customer_id, i.currency)).or_default().0 += i.open_as_of(as_of);
+        }
+        for c in self.credits(as_of) {
+            rows.entry((c.customer_id, c.currency)).or_default().1 += c.unapplied_minor;
+        }
+        let mut out = String::new();
+        for ((customer, currency), (owed, credit)) in rows {
+            writeln!(
+                out,
+                "{} {currency} owes {} credit {}",
+                self.label(customer),
+                format_minor(owed, currency),
+                format_minor(credit, currency)
+            )
+            .unwrap();
+        }
+        out
+    }
+
     fn aging(&self, as_of: Date) -> String {
         let report = self.book.aging(as_of, &AgingEdges::standard(), false);
         let mut out = String::new();
@@ -762,16 +837,16 @@ fn play(text: &str) -> Result<String, String> {
                 }
                 scenario.set_policy(&fragment).map_err(at)?;
             }
-            ["run", date] | ["aging", date] => {
+            ["run", date] | ["aging", date] | ["balance", date] => {
                 while lines.peek().is_some_and(|l| l.starts_with(' ')) {
                     lines.next();
                     number += 1;
                 }
                 let date = date_of(date).map_err(at)?;
-                let result = if words[0] == "run" {
-                    scenario.run(date).map_err(at)?
-                } else {
-                    scenario.aging(date)
+                let result = match words[0] {
+                    "run" => scenario.run(date).map_err(at)?,
+                    "balance" => scenario.balance(date),
+                    _ => scenario.aging(date),
                 };
                 for l in result.lines() {
                     out.push_str("    ");

@@ -39,7 +39,8 @@ use dun_core::collections::credit::CustomerStatus;
 use dun_core::collections::policy::{Effect, InterestStart, Policy, Tier};
 use dun_core::collections::risk::{settled_on, History};
 use dun_core::collections::run::{
-    self, Collateral, Dispute, OpenTask, Plan, PlanStatus, Promise, Receipt, RunCustomer, RunInput,
+    self, Collateral, Credit, Dispute, OpenTask, Plan, PlanStatus, Promise, Receipt, RunCustomer,
+    RunInput,
 };
 use dun_core::invoice::DocumentStatus;
 use dun_core::ledger::{Entry, EntryKind};
@@ -137,6 +138,7 @@ pub struct RunBook {
     pub plans: Vec<Plan>,
     pub collateral: Vec<Collateral>,
     pub open_tasks: Vec<OpenTask>,
+    pub credits: Vec<Credit>,
 }
 
 impl RunBook {
@@ -155,6 +157,7 @@ impl RunBook {
             plans: &self.plans,
             collateral: &self.collateral,
             open_tasks: &self.open_tasks,
+            credits: &self.credits,
         }
     }
 }
@@ -694,6 +697,20 @@ fn load(tx: &mut Tx<'_>, org_id: i64, as_of: Date) -> Result<RunBook, StoreError
             },
         )?;
     }
+    // Unapplied credit received by the run's day, per customer and currency.
+    let credits = tx.query(
+        "SELECT customer_id, currency, CAST(SUM(unallocated_minor) AS BIGINT) FROM payments
+         WHERE org_id = $1 AND unallocated_minor > 0 AND status <> 'reversed' AND received_date <= $2
+         GROUP BY customer_id, currency",
+        params![org_id, day(as_of)],
+        |r| {
+            Ok(Credit {
+                customer_id: r.i64(0)?,
+                currency: currency(&r.string(1)?)?,
+                unapplied_minor: r.i64(2)?,
+            })
+        },
+    )?;
     let disputes = tx.query(
         "SELECT id, invoice_id FROM disputes WHERE org_id = $1 AND status = 'open' ORDER BY id",
         params![org_id],
@@ -800,6 +817,7 @@ fn load(tx: &mut Tx<'_>, org_id: i64, as_of: Date) -> Result<RunBook, StoreError
         plans,
         collateral,
         open_tasks,
+        credits,
     })
 }
 
@@ -1418,6 +1436,17 @@ fn apply(
             posted.push(posting::charge(&state, kind, amount, plan.as_of)?);
         }
         entries::post(tx, org_id, &posted, now)?;
+        // A charge that credit covers is netted from it at once.
+        for customer_id in &payers {
+            crate::unapplied::apply(
+                tx,
+                org_id,
+                *customer_id,
+                plan.as_of,
+                now,
+                Some(&book.policy),
+            )?;
+        }
     }
 
     tx.execute(

@@ -215,6 +215,22 @@ fn customer_of(tx: &mut Tx<'_>, org_id: i64, invoice_id: i64) -> Result<i64, Sto
     .ok_or_else(|| StoreError::not_found("invoice", format!("#{invoice_id}")))
 }
 
+/// An invoice's number (empty for a draft).
+pub(crate) fn number_of(
+    tx: &mut Tx<'_>,
+    org_id: i64,
+    invoice_id: i64,
+) -> Result<String, StoreError> {
+    Ok(tx
+        .query_opt(
+            "SELECT number FROM invoices WHERE org_id = $1 AND id = $2",
+            params![org_id, invoice_id],
+            |r| r.opt_string(0),
+        )?
+        .flatten()
+        .unwrap_or_default())
+}
+
 /// An invoice read under its customer's lock: the lock comes first, so the
 /// state is what every other writer has committed.
 fn locked_invoice(tx: &mut Tx<'_>, org_id: i64, invoice: &str) -> Result<InvoiceState, StoreError> {
@@ -698,6 +714,14 @@ fn issue_in(
     state.status = dun_core::invoice::DocumentStatus::Issued;
     let entry = posting::issue(&state);
     entries::post(tx, org_id, &[entry], now)?;
+    // The customer's credit pays it the day it is issued.
+    let applied =
+        crate::unapplied::apply(tx, org_id, state.customer_id, state.issue_date, now, None)?;
+    let credited: i64 = applied
+        .iter()
+        .filter(|e| e.invoice_id == Some(id))
+        .map(|e| -e.ar_minor)
+        .sum();
     if let Some(overridden) = overridden {
         credit_file::log_override(tx, org_id, &state, &overridden, now)?;
     }
@@ -706,7 +730,7 @@ fn issue_in(
         number,
         currency: state.currency,
         amount_minor: state.total_minor,
-        open_minor: state.total_minor,
+        open_minor: state.total_minor - credited,
         document_number: None,
     })
 }

@@ -46,6 +46,7 @@ pub mod revision;
 pub mod statement_schedules;
 pub mod statements;
 pub mod timeline;
+mod unapplied;
 pub mod web_invoices;
 pub mod web_portal;
 pub mod worklist;

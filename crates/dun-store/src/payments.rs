@@ -294,6 +294,25 @@ impl Store {
                     }
                 }
                 entries::post_for_new_payment(tx, org_id, &posting, &now, id)?;
+                // Credit left with invoices open is applied at once (as the
+                // policy says), this payment's and any older.
+                let mut allocations = allocations;
+                let applied = crate::unapplied::apply(
+                    tx,
+                    org_id,
+                    customer.id,
+                    payment.received_date,
+                    &now,
+                    None,
+                )?;
+                for e in applied.iter().filter(|e| e.payment_id == Some(id)) {
+                    let invoice_id = e.invoice_id.unwrap_or_default();
+                    allocations.push(Allocated {
+                        invoice_id,
+                        number: invoices::number_of(tx, org_id, invoice_id)?,
+                        amount_minor: -e.ar_minor,
+                    });
+                }
                 let allocated: i64 = allocations.iter().map(|a| a.amount_minor).sum();
                 Ok(PaymentPosted {
                     payment_id: id,
@@ -399,6 +418,8 @@ impl Store {
                 let planned =
                     posting::reverse_with_history(&state, history.iter().map(|s| &s.entry), date)?;
                 entries::post(tx, org_id, &planned, &now)?;
+                // The invoices it paid are open again: other credit pays them.
+                crate::unapplied::apply(tx, org_id, state.customer_id, date, &now, None)?;
                 Ok(PaymentPosted {
                     payment_id,
                     currency: state.currency,

@@ -37,6 +37,7 @@ use dun_store::{Org, Store};
 /// ```
 fn book(store: &mut Store) -> Org {
     let acme = org(store, "Acme Ltd");
+    keep_credit_unapplied(store, &acme);
     let alpha = customer(store, &acme, "ALPHA");
     let beta = customer(store, &acme, "BETA");
     invoice(store, &acme, &alpha, "2026-01-01", "net30", 1000_00);

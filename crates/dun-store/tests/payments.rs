@@ -31,6 +31,7 @@ fn credit_of(store: &mut Store, org_id: i64, customer_id: i64) -> i64 {
 storage_test!(
     fn a_payment_settles_the_oldest_due_first_and_keeps_the_rest_as_credit(store: &mut Store) {
         let acme = org(store, "Acme Ltd");
+        keep_credit_unapplied(store, &acme);
         let alpha = customer(store, &acme, "ALPHA");
         let beta = customer(store, &acme, "BETA");
         let jan31 = invoice(store, &acme, &alpha, "2026-01-01", "net30", 100_00); // INV-000001 due 01-31
@@ -124,6 +125,7 @@ storage_test!(
 storage_test!(
     fn an_explicit_allocation_is_applied_as_asked_or_not_at_all(store: &mut Store) {
         let acme = org(store, "Acme Ltd");
+        keep_credit_unapplied(store, &acme);
         let alpha = customer(store, &acme, "ALPHA");
         let beta = customer(store, &acme, "BETA");
         let older = invoice(store, &acme, &alpha, "2026-01-01", "net30", 100_00);
@@ -354,6 +356,7 @@ storage_test!(
 storage_test!(
     fn a_reversal_reopens_the_invoices_it_paid(store: &mut Store) {
         let acme = org(store, "Acme Ltd");
+        keep_credit_unapplied(store, &acme);
         let alpha = customer(store, &acme, "ALPHA");
         let first = invoice(store, &acme, &alpha, "2026-01-01", "net30", 100_00);
         let second = invoice(store, &acme, &alpha, "2026-01-02", "net30", 60_00);

@@ -25,6 +25,7 @@ struct Book {
 /// received and not applied, a EUR invoice and a draft; C2: one invoice.
 fn book(store: &mut Store) -> Book {
     let org = org(store, "Acme Ltd");
+    keep_credit_unapplied(store, &org);
     let c1 = customer(store, &org, "C1");
     let c2 = customer(store, &org, "C2");
     invoice(store, &org, &c1, "2026-01-05", "net30", 100_000);

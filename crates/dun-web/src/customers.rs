@@ -235,6 +235,8 @@ pub(crate) fn customer_page(
         .find(|r| r.reference == customer.reference)
         .map(|r| r.owes)
         .unwrap_or_default();
+    // Their unapplied credit, beside what they owe (never netted).
+    let credit = store.unapplied_credit(p.org_id, Some(customer.id))?;
     let invoices = store.invoices(
         p.org_id,
         &InvoiceFilter {
@@ -288,7 +290,7 @@ pub(crate) fn customer_page(
             @if let Some(limit) = customer.credit_limit_minor { " · credit limit " (money(limit, ctx.currency)) }
         }
         div.cards {
-            @if owes.is_empty() {
+            @if owes.is_empty() && credit.is_empty() {
                 div.card { p.label { "Balance" } p.big.num { (money(0, ctx.currency)) } }
             }
             @for o in &owes {
@@ -297,6 +299,16 @@ pub(crate) fn customer_page(
                     p.big.num data-balance=(o.currency.code()) { (money(o.open_minor, o.currency)) }
                     p.label { "Overdue" }
                     p.big.num.bad[o.overdue_minor > 0] { (money(o.overdue_minor, o.currency)) }
+                    @if let Some(c) = credit.get(&o.currency) {
+                        p.label { "Their credit (not yet applied)" }
+                        p.big.num data-credit=(o.currency.code()) { (money(*c, o.currency)) }
+                    }
+                }
+            }
+            @for (currency, c) in credit.iter().filter(|(c, _)| !owes.iter().any(|o| o.currency == **c)) {
+                div.card {
+                    p.label { "Their credit, " (currency.code()) " (not yet applied)" }
+                    p.big.num data-credit=(currency.code()) { (money(*c, *currency)) }
                 }
             }
         }

@@ -31,6 +31,8 @@ pub async fn show(State(state): State<AppState>, caller: Result<Caller, ApiError
         let labels = aging.edges.labels();
         let totals = aging.totals();
         let ranked = dashboard_cache::open_ranked(store, p.org_id, &heavy, stale)?;
+        // Customers' unapplied credit, beside what is owed (never netted).
+        let credit = store.unapplied_credit(p.org_id, None)?;
         let worklist: Vec<_> = ranked.iter().take(WORKLIST_ROWS).collect();
 
         let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
@@ -71,6 +73,16 @@ pub async fn show(State(state): State<AppState>, caller: Result<Caller, ApiError
                             p.big.num data-total=(currency.code()) { (money(total, *currency)) }
                             p.label { "Overdue" }
                             p.big.num.bad[overdue > 0] data-overdue=(currency.code()) { (money(overdue, *currency)) }
+                            @if let Some(c) = credit.get(currency) {
+                                p.label { "Customers' credit (not yet applied)" }
+                                p.big.num data-credit=(currency.code()) { (money(*c, *currency)) }
+                            }
+                        }
+                    }
+                    @for (currency, c) in credit.iter().filter(|(c, _)| !totals.contains_key(*c)) {
+                        div.card {
+                            p.label { "Customers' credit (not yet applied)" }
+                            p.big.num data-credit=(currency.code()) { (money(*c, *currency)) }
                         }
                     }
                 }

@@ -302,7 +302,8 @@ web_test!(
         assert_eq!(refused.status, 422);
         refused.assert_contains("Amount: must be more than zero.");
         refused.assert_contains(r#"value="TRF-2""#);
-        // 100.00 more than is open: the invoice is paid, the rest is credit.
+        // 100.00 more than is open: the invoice is paid, and the rest, as
+        // credit, pays their other open invoice at once (the default policy).
         let paid = browser.post_form(
             &format!("{address}/payments"),
             &[
@@ -318,7 +319,8 @@ web_test!(
         let payments = browser.get("/api/v1/payments?customer=BOLT");
         let payments: serde_json::Value = serde_json::from_str(&payments.body).unwrap();
         assert_eq!(payments["items"].as_array().unwrap().len(), 3, "{payments}");
-        assert_eq!(payments["items"][0]["unallocated"], "100.00");
+        assert_eq!(payments["items"][0]["unallocated"], "0.00");
+        assert_eq!(open_of(&browser.get(&second)), "USD 400.00");
         assert_eq!(payments["items"][1]["reference"], "");
         assert_eq!(payments["items"][2]["reference"], "TRF-1");
         assert!(!invoice.body.contains("Record a payment"));
@@ -333,7 +335,7 @@ web_test!(
             ],
         );
         assert_eq!(credited.status, 303, "{}", credited.body);
-        assert_eq!(open_of(&browser.get(&second)), "USD 487.50");
+        assert_eq!(open_of(&browser.get(&second)), "USD 387.50");
         let refused = browser.post_form(
             &format!("{second}/write-offs"),
             &[("csrf_token", &csrf), ("amount", "100.00"), ("reason", " ")],
@@ -351,7 +353,7 @@ web_test!(
         );
         assert_eq!(written.status, 303, "{}", written.body);
         let page = browser.get(&second);
-        assert_eq!(open_of(&page), "USD 387.50");
+        assert_eq!(open_of(&page), "USD 287.50");
         page.assert_contains("credit note");
         page.assert_contains("write off");
 

@@ -172,7 +172,10 @@ pub fn interest_for(
             .chain(std::iter::once(through.add_days(1)))
         {
             let split = open_split_as_of(invoice, start, order);
-            let base = if rule.compound {
+            // Nothing accrues once the principal is settled, compounding or not.
+            let base = if split.principal_minor <= 0 {
+                0
+            } else if rule.compound {
                 split.total_minor()
             } else {
                 split.principal_minor
@@ -365,6 +368,33 @@ mod tests {
         )
         .unwrap();
         assert_eq!((c4.amount_minor, c4.uncapped_minor), (5_00, Some(6_30)));
+    }
+
+    #[test]
+    fn nothing_accrues_once_the_principal_is_settled_even_compounding() {
+        let (mut book, id) = book_with_invoice(1_000_00);
+        book.charge(id, EntryKind::Fee, 40_00, day("2026-03-01"))
+            .unwrap();
+        book.receive(
+            1,
+            Currency::parse("USD").unwrap(),
+            day("2026-03-01"),
+            1_000_00,
+            &AllocationRequest::OldestDueFirst,
+        )
+        .unwrap();
+        let mut compound = interest_rule("10");
+        compound.compound = true;
+        let c = interest_for(
+            &compound,
+            &book.invoices[&id],
+            day("2026-03-02"),
+            day("2026-03-31"),
+            AllocationOrder::PrincipalFirst,
+            usd(),
+        )
+        .unwrap();
+        assert_eq!(c.amount_minor, 0, "only the fee is open");
     }
 
     #[test]

@@ -386,6 +386,7 @@ const ORDER: &[&str] = &[
     "minimum_overdue_balance",
     "accepted_methods",
     "allocation",
+    "unapplied_credit",
     "flat",
     "percent",
     "per",
@@ -581,9 +582,9 @@ fn show(value: &toml::Value) -> String {
 mod tests {
     use super::*;
     use crate::collections::policy::{
-        AllocationOrder, Channel, CollateralRules, CreditRules, DayCount, Effect, FeeBasis,
-        InterestRule, InterestStart, LadderStep, LateFee, PaymentRules, PlanRules, PolicyAmount,
-        PolicyMoney, Reminder, TierRule, TierRules,
+        AllocationOrder, Channel, CollateralRules, CreditApplication, CreditRules, DayCount,
+        Effect, FeeBasis, InterestRule, InterestStart, LadderStep, LateFee, PaymentRules,
+        PlanRules, PolicyAmount, PolicyMoney, Reminder, TierRule, TierRules,
     };
     use crate::terms::Terms;
 
@@ -665,6 +666,7 @@ mod tests {
             payments: PaymentRules {
                 accepted_methods: vec!["bank_transfer".into(), "card".into(), "check".into()],
                 allocation: AllocationOrder::PrincipalFirst,
+                unapplied_credit: CreditApplication::ApplyOldestFirst,
             },
             reminders: vec![
                 reminder("courtesy_reminder", 7),

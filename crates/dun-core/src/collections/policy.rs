@@ -512,10 +512,28 @@ pub struct PaymentRules {
     pub accepted_methods: Vec<String>,
     #[serde(default = "allocation_order")]
     pub allocation: AllocationOrder,
+    /// What happens to a customer's unapplied credit (money received and
+    /// not allocated).
+    #[serde(default)]
+    pub unapplied_credit: CreditApplication,
 }
 
 fn allocation_order() -> AllocationOrder {
     AllocationOrder::PrincipalFirst
+}
+
+/// What happens to a customer's unapplied credit. Whatever it says, the
+/// run never chases, charges or holds a customer whose credit in a
+/// currency covers what is overdue in it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CreditApplication {
+    /// Applied at once to the oldest open items in its currency: the day an
+    /// invoice is issued, money arrives, or the run charges something.
+    #[default]
+    ApplyOldestFirst,
+    /// Kept unapplied until a person applies it.
+    KeepUnapplied,
 }
 
 /// A risk tier, from least to most risky. `New` is a customer with too

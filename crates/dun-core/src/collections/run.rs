@@ -80,6 +80,15 @@ pub struct Receipt {
     pub recorded_at_s: i64,
 }
 
+/// A customer's unapplied credit in one currency (money received and not
+/// allocated, refunded or reversed).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Credit {
+    pub customer_id: i64,
+    pub currency: Currency,
+    pub unapplied_minor: i64,
+}
+
 /// An open dispute on an invoice.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Dispute {
@@ -149,6 +158,8 @@ pub struct RunInput<'a> {
     pub collateral: &'a [Collateral],
     /// Open tasks the run made (those a person made are a person's to close).
     pub open_tasks: &'a [OpenTask],
+    /// Customers' unapplied credit: what it covers is never chased.
+    pub credits: &'a [Credit],
 }
 
 struct Ctx<'a> {
@@ -240,6 +251,14 @@ pub fn decide(input: &RunInput<'_>) -> RunPlan {
             .map(|(i, t)| (t.customer_id, i))
             .collect(),
     );
+    let credits = index(
+        input
+            .credits
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.customer_id, i))
+            .collect(),
+    );
     let disputed: BTreeSet<i64> = input.disputes.iter().map(|d| d.invoice_id).collect();
     let mut customers: Vec<&RunCustomer> = input.customers.iter().collect();
     customers.sort_by_key(|c| c.id);
@@ -257,6 +276,7 @@ pub fn decide(input: &RunInput<'_>) -> RunPlan {
             &pick(&collateral),
             &pick(&receipts),
             &pick(&open_tasks),
+            &pick(&credits),
             &disputed,
         );
     }
@@ -295,6 +315,7 @@ fn decide_customer(
     collateral: &[usize],
     receipts: &[usize],
     open_tasks: &[usize],
+    credits: &[usize],
     disputed: &BTreeSet<i64>,
 ) {
     let input = ctx.input;
@@ -411,18 +432,30 @@ fn decide_customer(
     let mut overdue_any = false;
     let mut planned_fees: BTreeMap<i64, i64> = BTreeMap::new();
     // Invoices with something still owed after this run's charges.
-    let mut owed: BTreeSet<i64> = BTreeSet::new();
+    let mut owing: BTreeSet<i64> = BTreeSet::new();
     let mut below_minimum: Vec<Mark> = Vec::new();
+    // Unapplied credit covers invoices oldest due first, as applying it
+    // would; an invoice it covers whole is owed nothing for: no message,
+    // fee, interest or hold.
+    let mut credit_left: BTreeMap<Currency, i64> = BTreeMap::new();
+    for &i in credits {
+        let c = &input.credits[i];
+        *credit_left.entry(c.currency).or_default() += c.unapplied_minor.max(0);
+    }
     for inv in invoices {
         let status = inv.status_as_of(as_of);
         let is_disputed = disputed.contains(&inv.id);
         let dunned = !(paused || is_disputed || suppressed.contains(&inv.id));
         let small = is_small(inv);
+        let open_before = inv.open_as_of(as_of).max(0);
+        let room = credit_left.get(&inv.currency).copied().unwrap_or(0);
         // Interest first: a month's interest on an invoice paid since
         // opens it again, and the rest of this run must see that, or a
-        // second run of the day would decide what this one missed.
+        // second run of the day would decide what this one missed. None
+        // accrues on what credit already covers.
         let interest_minor = if dunned
             && !small
+            && !(open_before > 0 && room >= open_before)
             && matches!(
                 status,
                 SettlementStatus::Open | SettlementStatus::PartiallyPaid | SettlementStatus::Paid
@@ -437,12 +470,21 @@ fn decide_customer(
         } else {
             0
         };
-        let open = matches!(
-            status,
-            SettlementStatus::Open | SettlementStatus::PartiallyPaid
-        ) || (status == SettlementStatus::Paid && interest_minor > 0);
+        // What is owed after this run's interest; trailing interest on a
+        // paid invoice that credit covers is netted from it, never chased.
+        let owed = open_before + interest_minor;
+        let covered = owed > 0 && room >= owed;
+        // Consumed as applying it would: oldest first, in part if short.
+        if room > 0 && owed > 0 {
+            credit_left.insert(inv.currency, (room - owed).max(0));
+        }
+        let open = !covered
+            && (matches!(
+                status,
+                SettlementStatus::Open | SettlementStatus::PartiallyPaid
+            ) || (status == SettlementStatus::Paid && interest_minor > 0));
         if open {
-            owed.insert(inv.id);
+            owing.insert(inv.id);
         }
         let due = first_due(inv, as_of);
         let dpd = as_of.days_since(due);
@@ -642,7 +684,7 @@ fn decide_customer(
             .iter()
             .filter(|i| i.currency == p.currency)
             .filter(|i| p.invoice_ids.is_empty() || p.invoice_ids.contains(&i.id))
-            .any(|i| owed.contains(&i.id));
+            .any(|i| owing.contains(&i.id));
         if covered_owed {
             ctx.push(
                 cid,
@@ -772,7 +814,7 @@ fn decide_customer(
         (false, true) => Review::DecisionEnded,
         (false, false) => Review::NotWanted,
     };
-    close_stale_tasks(ctx, customer, invoices, open_tasks, &owed, review);
+    close_stale_tasks(ctx, customer, invoices, open_tasks, &owing, review);
 
     // Collateral about to lapse.
     for &i in collateral {

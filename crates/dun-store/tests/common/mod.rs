@@ -518,3 +518,18 @@ pub fn write_off(amount_minor: Option<i64>, date: &str) -> Reduction {
         reason: "uncollectable".to_string(),
     }
 }
+
+/// Puts Dun's default policy in force with customers' credit kept until a
+/// person applies it (`[payments] unapplied_credit = "keep_unapplied"`):
+/// for books that test applying, refunding and showing credit by hand.
+pub fn keep_credit_unapplied(store: &mut Store, org: &Org) {
+    let default = dun_core::collections::document::DEFAULT_POLICY;
+    let text = default.replace(
+        "unapplied_credit = \"apply_oldest_first\"",
+        "unapplied_credit = \"keep_unapplied\"",
+    );
+    assert_ne!(text, default, "the default policy names its credit setting");
+    store
+        .apply_policy(org.id, &text, "Test Owner", None)
+        .expect("keep credit unapplied");
+}
