@@ -172,7 +172,9 @@ storage_test!(
                 None,
             )
             .unwrap();
-        assert_eq!(paid.unallocated_minor, 56_71);
+        // 1,000.00 + interest from 24 March (the date the late notice
+        // stated) 1.75 + the final demand's fee 40.00 = 1,041.75 settled.
+        assert_eq!(paid.unallocated_minor, 58_25);
         let messages_before = store.outbox(acme.id, None, 100).unwrap().len();
         let tasks_before = store.tasks(acme.id, Some("F1"), false).unwrap().len();
         run_on(store, &acme, "2026-04-20");
@@ -185,7 +187,7 @@ storage_test!(
             0,
             "netted from the credit"
         );
-        assert_eq!(credit_of(store, acme.id, f1.id), 52_55);
+        assert_eq!(credit_of(store, acme.id, f1.id), 54_09);
         let june = run_on(store, &acme, "2026-06-01");
         assert_eq!(kinds(&june, f1.id), Vec::<String>::new());
         assert_eq!(
