@@ -204,61 +204,12 @@ pub fn decide(input: &RunInput<'_>) -> RunPlan {
     for inv in input.invoices {
         by_customer.entry(inv.customer_id).or_default().push(inv);
     }
-    let index = |list: Vec<(i64, usize)>| {
-        let mut map: HashMap<i64, Vec<usize>> = HashMap::new();
-        for (k, i) in list {
-            map.entry(k).or_default().push(i);
-        }
-        map
-    };
-    let promises = index(
-        input
-            .promises
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.customer_id, i))
-            .collect(),
-    );
-    let plans = index(
-        input
-            .plans
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.customer_id, i))
-            .collect(),
-    );
-    let collateral = index(
-        input
-            .collateral
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.customer_id, i))
-            .collect(),
-    );
-    let receipts = index(
-        input
-            .receipts
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.customer_id, i))
-            .collect(),
-    );
-    let open_tasks = index(
-        input
-            .open_tasks
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (t.customer_id, i))
-            .collect(),
-    );
-    let credits = index(
-        input
-            .credits
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.customer_id, i))
-            .collect(),
-    );
+    let promises = positions_by_customer(input.promises, |p| p.customer_id);
+    let plans = positions_by_customer(input.plans, |p| p.customer_id);
+    let collateral = positions_by_customer(input.collateral, |c| c.customer_id);
+    let receipts = positions_by_customer(input.receipts, |r| r.customer_id);
+    let open_tasks = positions_by_customer(input.open_tasks, |t| t.customer_id);
+    let credits = positions_by_customer(input.credits, |c| c.customer_id);
     let disputed: BTreeSet<i64> = input.disputes.iter().map(|d| d.invoice_id).collect();
     let mut customers: Vec<&RunCustomer> = input.customers.iter().collect();
     customers.sort_by_key(|c| c.id);
@@ -285,6 +236,15 @@ pub fn decide(input: &RunInput<'_>) -> RunPlan {
         policy_version: input.policy_version,
         actions: ctx.actions,
     }
+}
+
+/// Each customer's items, as their positions in `items`.
+fn positions_by_customer<T>(items: &[T], customer: impl Fn(&T) -> i64) -> HashMap<i64, Vec<usize>> {
+    let mut map: HashMap<i64, Vec<usize>> = HashMap::new();
+    for (i, item) in items.iter().enumerate() {
+        map.entry(customer(item)).or_default().push(i);
+    }
+    map
 }
 
 /// The due date the ladder counts from: the oldest part still open.
