@@ -24,7 +24,8 @@ use dun_server::problem::ApiError;
 use dun_server::wire;
 use dun_store::customers::Customer;
 use dun_store::disputes::NewDispute;
-use dun_store::invoices::{InvoiceFilter, InvoiceSummary};
+// The longest dispute reason is the store's, defined once there.
+use dun_store::invoices::{InvoiceFilter, InvoiceSummary, REASON_BYTES_MAX};
 use dun_store::portal::PortalError;
 use dun_store::records::NewPromise;
 use dun_store::{Org, Store, StoreError};
@@ -39,8 +40,6 @@ pub const PORTAL_AUTHOR: &str = "customer via portal";
 const INVOICE_ROWS: i64 = 200;
 /// How far back the statement goes at least, in days.
 const STATEMENT_DAYS: i32 = 365;
-/// Longest dispute reason, in bytes.
-const REASON_BYTES_MAX: usize = 2000;
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -346,6 +346,13 @@ portal_test!(
         assert_eq!(promised.location.as_deref(), Some(format!("{base}?done=promise#promise").as_str()));
         customer.get(&format!("{base}?done=promise")).assert_contains("Thank you");
 
+        // A reason longer than the book keeps is refused in the debtor's
+        // words, with what they typed kept, before anything is written.
+        let long = "x".repeat(1_500);
+        let too_long = customer.post_form(&format!("{base}/dispute"), &[("dispute_invoice", &bolt), ("dispute_reason", &long)]);
+        assert_eq!(too_long.status, 422, "{}", too_long.body);
+        too_long.assert_contains("Please say it in at most 1000 characters.");
+        assert!(!too_long.body.contains("bytes"), "{}", too_long.body);
         // A dispute on another customer's invoice is refused; on one's own, recorded.
         let theirs = customer.post_form(&format!("{base}/dispute"), &[("dispute_invoice", &zed), ("dispute_reason", "not ours")]);
         assert_eq!(theirs.status, 422, "{}", theirs.body);
