@@ -221,7 +221,7 @@ pub struct PromiseRecord {
 }
 
 /// Checks and writes a promise for a customer already locked.
-fn insert_promise(
+pub(crate) fn insert_promise(
     tx: &mut Tx<'_>,
     org_id: i64,
     customer: &Customer,

@@ -15,7 +15,10 @@ use crate::credit_file::org_currency;
 use crate::db::{Row, Tx};
 use crate::error::StoreError;
 use crate::policies::in_force;
-use crate::records::{check_author, check_text, locked_customer, NOTE_BYTES_MAX};
+use crate::records::{
+    check_author, check_text, insert_promise, locked_customer, NewPromise, PromisedPayment,
+    NOTE_BYTES_MAX,
+};
 use crate::timeline::{self, NewEntry};
 use crate::{customers, entries, params, Store};
 
@@ -333,6 +336,21 @@ impl Store {
         on: Date,
         author: &str,
     ) -> Result<TaskRecord, StoreError> {
+        self.complete_task_with_promise(org_id, task_id, outcome, None, on, author)
+    }
+
+    /// Closes an open task with what came of it and, when the customer
+    /// promised to pay, records that promise in the same transaction, so
+    /// the ladder waits for it. Logged as `task_done` (and `promise`).
+    pub fn complete_task_with_promise(
+        &mut self,
+        org_id: i64,
+        task_id: i64,
+        outcome: &str,
+        promise: Option<PromisedPayment>,
+        on: Date,
+        author: &str,
+    ) -> Result<TaskRecord, StoreError> {
         let author = check_author(author)?;
         let outcome = check_text("outcome", outcome, NOTE_BYTES_MAX)?;
         let now = now_utc();
@@ -349,6 +367,20 @@ impl Store {
                 "task #{task_id} is already {}",
                 before.status
             )));
+        }
+        if let Some(p) = promise {
+            // What they owe in that currency, as a promise made in a call.
+            let customer = locked_customer(&mut tx, org_id, &before.customer_ref)?;
+            let promise = NewPromise {
+                customer_ref: before.customer_ref.clone(),
+                currency: p.currency,
+                amount_minor: p.amount_minor,
+                promised_date: p.promised_date,
+                invoices: Vec::new(),
+                made_on: on,
+                author: author.to_string(),
+            };
+            insert_promise(&mut tx, org_id, &customer, &promise, author, &now)?;
         }
         timeline::log(
             &mut tx,

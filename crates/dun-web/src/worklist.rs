@@ -14,9 +14,13 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use dun_core::collections::action::TaskKind;
+use dun_core::money::parse_amount_minor;
+use dun_core::Currency;
 use dun_server::app::{AppState, Caller, Need};
 use dun_server::problem::ApiError;
+use dun_server::wire;
 use dun_store::accounts::{Principal, Role};
+use dun_store::records::PromisedPayment;
 use dun_store::worklist::WorklistRow;
 use dun_store::Store;
 use maud::{html, Markup};
@@ -32,9 +36,11 @@ const PAGE_ROWS: usize = 25;
 fn is_kind(text: &str) -> bool {
     TaskKind::parse(text).is_some()
 }
+/// The outcome that records a promise (its amount and date are asked for).
+const PROMISED: &str = "Called — promised to pay";
 /// The outcomes logged in one click: (button text, outcome recorded, id part).
 pub const OUTCOMES: [(&str, &str, &str); 4] = [
-    ("Called — promised", "Called — promised to pay", "promised"),
+    ("Called — promised", PROMISED, "promised"),
     ("Left voicemail", "Left voicemail", "voicemail"),
     ("No answer", "No answer", "no-answer"),
     ("Done", "Done", "done"),
@@ -66,6 +72,13 @@ pub struct DoneForm {
     kind: String,
     #[serde(default)]
     page: String,
+    /// What the customer promised in the call, in `promise_currency`, and by when.
+    #[serde(default)]
+    promise_amount: String,
+    #[serde(default)]
+    promise_currency: String,
+    #[serde(default)]
+    promise_date: String,
 }
 
 pub fn routes() -> Router<AppState> {
@@ -205,7 +218,7 @@ fn worklist_page(
                                 None => span.muted { "none" },
                             } }
                             @if writes {
-                                td { (done_form(ctx, row.task_id, kind_q, page_no, refusal.filter(|r| r.0 == row.task_id))) }
+                                td { (done_form(ctx, row.task_id, currency, kind_q, page_no, refusal.filter(|r| r.0 == row.task_id))) }
                             }
                         }
                     }
@@ -227,6 +240,7 @@ fn worklist_page(
 fn done_form(
     ctx: &Ctx,
     task_id: i64,
+    currency: Currency,
     kind: &str,
     page_no: usize,
     refusal: Option<Refusal<'_>>,
@@ -247,6 +261,11 @@ fn done_form(
             }
             label for=(input_id) { "Outcome of task #" (task_id) }
             input id=(input_id) type="text" name="outcome" value=(refusal.map_or("", |r| r.2)) placeholder="e.g. will pay Friday";
+            input type="hidden" name="promise_currency" value=(currency.code());
+            label for=(format!("promise-amount-{task_id}")) { "Promised (" (currency.code()) ", with “Called — promised”)" }
+            input id=(format!("promise-amount-{task_id}")) type="text" inputmode="decimal" name="promise_amount" placeholder="e.g. 400.00";
+            label for=(format!("promise-date-{task_id}")) { "by" }
+            input id=(format!("promise-date-{task_id}")) type="date" name="promise_date";
             button.primary type="submit" id=(format!("done-{task_id}")) { "Log outcome" }
         }
     }
@@ -285,6 +304,42 @@ fn outcome_of(form: &DoneForm) -> Result<String, ApiError> {
     Ok(outcome)
 }
 
+/// The promise a "promised" outcome records: amount and date are asked
+/// for, so the ladder waits for what was promised (and given with any
+/// other outcome, they are recorded too).
+fn promise_of(form: &DoneForm) -> Result<Option<PromisedPayment>, ApiError> {
+    let promised = form.preset.trim() == PROMISED;
+    let (amount, date) = (form.promise_amount.trim(), form.promise_date.trim());
+    if !promised && amount.is_empty() && date.is_empty() {
+        return Ok(None);
+    }
+    if amount.is_empty() {
+        return Err(ApiError::invalid(
+            "promise_amount",
+            "Say how much they promised to pay, e.g. 400.00, so the reminders wait for it.",
+        ));
+    }
+    if date.is_empty() {
+        return Err(ApiError::invalid(
+            "promise_date",
+            "Say by when they promised to pay, so the reminders wait until then.",
+        ));
+    }
+    let currency = Currency::parse(form.promise_currency.trim())
+        .map_err(|e| ApiError::invalid("promise_currency", e.to_string()))?;
+    let amount_minor = parse_amount_minor(amount, currency).map_err(|e| {
+        ApiError::invalid(
+            "promise_amount",
+            format!("'{amount}' is not an amount: {e}"),
+        )
+    })?;
+    Ok(Some(PromisedPayment {
+        amount_minor,
+        currency,
+        promised_date: wire::parse_date("promise_date", date)?,
+    }))
+}
+
 pub async fn done(
     State(state): State<AppState>,
     caller: Result<Caller, ApiError>,
@@ -300,7 +355,15 @@ pub async fn done(
         Need::Write,
         move |store, p, ctx| {
             let outcome = outcome_of(&submitted)?;
-            store.complete_task(p.org_id, task_id, &outcome, ctx.today, &p.author())?;
+            let promise = promise_of(&submitted)?;
+            store.complete_task_with_promise(
+                p.org_id,
+                task_id,
+                &outcome,
+                promise,
+                ctx.today,
+                &p.author(),
+            )?;
             let mut to = format!("/worklist?done={task_id}");
             let kind = submitted.kind.trim();
             if is_kind(kind) {

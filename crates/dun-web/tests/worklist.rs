@@ -156,9 +156,10 @@ web_test!(
         let tasks = browser.get("/api/v1/tasks?status=done");
         tasks.assert_contains("Left voicemail");
 
-        // A preset with words typed: both are kept.
+        // "Promised" asks what and by when: without them it is refused,
+        // naming the field, and nothing is written.
         let second = order[1];
-        let done = browser.post_form(
+        let vague = browser.post_form(
             &format!("/worklist/{second}/done"),
             &[
                 ("csrf_token", &csrf),
@@ -166,10 +167,34 @@ web_test!(
                 ("outcome", "by Friday"),
             ],
         );
+        assert_eq!(vague.status, 422, "{}", vague.body);
+        vague.assert_contains("Say how much they promised to pay");
+        // A preset with words typed: both are kept, and the promise is
+        // recorded with the task closed, so the ladder waits for it.
+        let done = browser.post_form(
+            &format!("/worklist/{second}/done"),
+            &[
+                ("csrf_token", &csrf),
+                ("preset", "Called — promised to pay"),
+                ("outcome", "by Friday"),
+                ("promise_amount", "5.00"),
+                ("promise_currency", "USD"),
+                ("promise_date", "2099-01-09"),
+            ],
+        );
         assert_eq!(done.status, 303, "{}", done.body);
         browser
             .get("/api/v1/tasks?status=done")
             .assert_contains("Called — promised to pay — by Friday");
+        let promised_by = rows
+            .iter()
+            .find(|r| r["task_id"].as_i64() == Some(second))
+            .and_then(|r| r["customer_reference"].as_str())
+            .unwrap()
+            .to_string();
+        browser
+            .get(&format!("/customers/{promised_by}"))
+            .assert_contains("2099-01-09");
         // Closing it again: a conflict, as the API answers.
         let again = browser.post_form(
             &format!("/worklist/{second}/done"),
