@@ -164,7 +164,11 @@ fn invoice_ids(m: &OutboxMessage) -> Vec<i64> {
     ids
 }
 
-fn locked_message(tx: &mut Tx<'_>, org_id: i64, id: i64) -> Result<OutboxMessage, StoreError> {
+pub(crate) fn locked_message(
+    tx: &mut Tx<'_>,
+    org_id: i64,
+    id: i64,
+) -> Result<OutboxMessage, StoreError> {
     tx.query_opt(
         &format!(
             "SELECT {MESSAGE_COLUMNS}

@@ -103,17 +103,7 @@ impl Store {
         today: Date,
     ) -> Result<Vec<Letter>, StoreError> {
         let mut tx = self.conn().transaction()?;
-        let m: OutboxMessage = tx
-            .query_opt(
-                &format!(
-                    "SELECT {MESSAGE_COLUMNS}
-                     FROM outbox o JOIN customers c ON c.org_id = o.org_id AND c.id = o.customer_id
-                     WHERE o.org_id = $1 AND o.id = $2"
-                ),
-                params![org_id, outbox_id],
-                message_from_row,
-            )?
-            .ok_or_else(|| StoreError::not_found("message", format!("#{outbox_id}")))?;
+        let m: OutboxMessage = crate::delivery::locked_message(&mut tx, org_id, outbox_id)?;
         crate::customers::lock(&mut tx, org_id, m.customer_id)?;
         let existing = letters_of(&mut tx, org_id, outbox_id)?;
         if !existing.is_empty() || files.is_empty() {
