@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::collections::plan::Plan;
 use crate::currency::Currency;
 use crate::date::Date;
 use crate::state::InvoiceState;
@@ -119,6 +120,7 @@ pub struct AgingItem {
 }
 
 /// An amount open on one invoice (or one installment of it), due on one date.
+#[derive(Clone, Copy, Debug)]
 pub struct OpenItem<'a> {
     pub customer_id: i64,
     pub invoice_id: i64,
@@ -186,6 +188,31 @@ impl AgingReport {
         }
     }
 
+    /// Adds what the invoices of a plan that stood on the report's date
+    /// have open (`open`: one item per covered invoice, any due date), each
+    /// part in the bucket of the installment it is owed with.
+    pub fn add_plan(&mut self, plan: &Plan, open: &[OpenItem<'_>], detail: bool) {
+        let in_order: Vec<&OpenItem<'_>> = plan
+            .invoice_ids
+            .iter()
+            .filter_map(|id| open.iter().find(|o| o.invoice_id == *id))
+            .collect();
+        let amounts: Vec<(i64, i64)> = in_order
+            .iter()
+            .map(|o| (o.invoice_id, o.open_minor))
+            .collect();
+        for part in plan.open_parts(&amounts) {
+            if let Some(o) = in_order.iter().find(|o| o.invoice_id == part.invoice_id) {
+                let item = OpenItem {
+                    due_date: part.due_date,
+                    open_minor: part.amount_minor,
+                    ..**o
+                };
+                self.add_item(&item, detail);
+            }
+        }
+    }
+
     /// Adds one open amount; with `detail`, also lists it.
     pub fn add_item(&mut self, item: &OpenItem<'_>, detail: bool) {
         self.add(
@@ -231,6 +258,38 @@ impl AgingReport {
             .sort_by_key(|i| (i.customer_id, i.invoice_id, i.due_date));
         self
     }
+}
+
+/// The aging of `invoices` as of `as_of`. An invoice under a plan that
+/// stood on that day is owed by the plan's installments' dates, not its own.
+pub fn aging_of<'a>(
+    as_of: Date,
+    edges: &AgingEdges,
+    invoices: impl IntoIterator<Item = &'a InvoiceState>,
+    plans: &[Plan],
+    detail: bool,
+) -> AgingReport {
+    let standing: Vec<&Plan> = plans.iter().filter(|p| p.covers_on(as_of)).collect();
+    let mut report = AgingReport::new(as_of, edges.clone());
+    let mut covered: Vec<OpenItem<'a>> = Vec::new();
+    for invoice in invoices {
+        if standing.iter().any(|p| p.invoice_ids.contains(&invoice.id)) {
+            covered.push(OpenItem {
+                customer_id: invoice.customer_id,
+                invoice_id: invoice.id,
+                number: &invoice.number,
+                currency: invoice.currency,
+                due_date: invoice.due_date(),
+                open_minor: invoice.open_as_of(as_of),
+            });
+        } else {
+            report.add_invoice(invoice, detail);
+        }
+    }
+    for plan in standing {
+        report.add_plan(plan, &covered, detail);
+    }
+    report.normalized()
 }
 
 #[cfg(test)]

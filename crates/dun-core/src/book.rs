@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 
 use crate::aging::{AgingEdges, AgingReport};
+use crate::collections::plan::Plan;
 use crate::currency::Currency;
 use crate::date::Date;
 use crate::invoice::{DocumentStatus, InvoiceDraft, InvoiceError};
@@ -248,11 +249,7 @@ impl Book {
 
     /// The aging from the invoices' live states.
     pub fn aging(&self, as_of: Date, edges: &AgingEdges, detail: bool) -> AgingReport {
-        let mut report = AgingReport::new(as_of, edges.clone());
-        for invoice in self.invoices.values() {
-            report.add_invoice(invoice, detail);
-        }
-        report.normalized()
+        crate::aging::aging_of(as_of, edges, self.invoices.values(), &[], detail)
     }
 }
 
@@ -284,10 +281,12 @@ pub fn balances<'a>(
 }
 
 /// The aging as of `as_of` rebuilt from invoice headers and the entries up
-/// to that day only: what any past report must have shown.
+/// to that day only: what any past report must have shown. Invoices under
+/// a plan that stood that day are aged by its installments.
 pub fn aging_from_entries<'a>(
     headers: impl IntoIterator<Item = &'a InvoiceState>,
     entries: impl IntoIterator<Item = &'a Entry>,
+    plans: &[Plan],
     as_of: Date,
     edges: &AgingEdges,
     detail: bool,
@@ -306,9 +305,5 @@ pub fn aging_from_entries<'a>(
             invoice.apply(e);
         }
     }
-    let mut report = AgingReport::new(as_of, edges.clone());
-    for invoice in invoices.values() {
-        report.add_invoice(invoice, detail);
-    }
-    report.normalized()
+    crate::aging::aging_of(as_of, edges, invoices.values(), plans, detail)
 }

@@ -13,7 +13,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::aging::{AgingEdges, AgingReport};
+use crate::aging::{aging_of, AgingEdges};
+use crate::collections::plan::Plan;
 use crate::currency::Currency;
 use crate::date::Date;
 use crate::ledger::{Entry, EntryKind};
@@ -46,6 +47,8 @@ pub struct StatementInput<'a> {
     pub credit_notes: &'a BTreeMap<i64, String>,
     /// Payment references (the cheque or transfer reference) by payment id.
     pub payments: &'a BTreeMap<i64, String>,
+    /// The customer's payment plans: what they cover is aged by their dates.
+    pub plans: &'a [Plan],
 }
 
 /// One dated line of a statement.
@@ -238,12 +241,16 @@ pub fn statements(input: &StatementInput<'_>) -> Result<Vec<Statement>, Statemen
             .map(|e| e.credit_minor)
             .sum();
 
-        let mut aging = AgingReport::new(to, input.edges.clone());
+        let issued: Vec<&InvoiceState> = input
+            .invoices
+            .values()
+            .filter(|s| {
+                s.customer_id == input.customer_id && s.currency == currency && s.issue_date <= to
+            })
+            .collect();
+        let aging = aging_of(to, input.edges, issued.iter().copied(), input.plans, false);
         let mut open_invoices = Vec::new();
-        for state in input.invoices.values().filter(|s| {
-            s.customer_id == input.customer_id && s.currency == currency && s.issue_date <= to
-        }) {
-            aging.add_invoice(state, false);
+        for state in issued {
             let open_minor = state.open_as_of(to);
             if open_minor > 0 {
                 open_invoices.push(OpenInvoice {
@@ -329,6 +336,7 @@ mod tests {
             invoices: &book.invoices,
             credit_notes: &none,
             payments: &none,
+            plans: &[],
         })
         .unwrap()
     }
@@ -469,6 +477,7 @@ mod tests {
             invoices: &book.invoices,
             credit_notes: &none,
             payments: &none,
+            plans: &[],
         })
         .unwrap_err();
         assert!(err.to_string().contains("2026-03-01"), "{err}");

@@ -47,7 +47,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::path::Path;
 
-use dun_core::aging::AgingEdges;
+use dun_core::aging::{aging_of, AgingEdges};
 use dun_core::book::Book;
 use dun_core::collections::action::{
     ActionKind, DoneMark, PlanOutcome, RunPlan, Subject, TaskKind,
@@ -449,7 +449,7 @@ impl Scenario {
                             .iter()
                             .filter(|m| !m.skipped && m.on < as_of)
                             .filter(|m| !m.key.contains(':') && !below(&m.key))
-                            .map(|m| m.key.clone()),
+                            .map(|m| m.key.split('@').next().unwrap_or(&m.key).to_string()),
                     );
                 }
             }
@@ -629,9 +629,17 @@ impl Scenario {
                         .items
                         .iter()
                         .map(|i| {
-                            let name = match i.installment {
-                                Some(inst) => format!("plan{}/{}", inst.plan_id, inst.number),
-                                None => self.invoice_label(i.invoice_id),
+                            let name = match (i.installment, i.part) {
+                                (Some(inst), _) => {
+                                    format!("plan{}/{}", inst.plan_id, inst.number)
+                                }
+                                (None, Some(part)) => format!(
+                                    "{}#{}/{}",
+                                    self.invoice_label(i.invoice_id),
+                                    part.number,
+                                    part.of
+                                ),
+                                (None, None) => self.invoice_label(i.invoice_id),
                             };
                             let mut s = format!(
                                 "{name} {}:{}d {} {}",
@@ -780,7 +788,13 @@ impl Scenario {
     }
 
     fn aging(&self, as_of: Date) -> String {
-        let report = self.book.aging(as_of, &AgingEdges::standard(), false);
+        let report = aging_of(
+            as_of,
+            &AgingEdges::standard(),
+            self.book.invoices.values(),
+            &self.plans,
+            false,
+        );
         let mut out = String::new();
         for ((customer, currency), row) in &report.rows {
             let amounts: Vec<String> = row

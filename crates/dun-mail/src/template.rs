@@ -15,7 +15,7 @@ pub const SUBJECT_BYTES_MAX: usize = 300;
 pub const BODY_BYTES_MAX: usize = 100_000;
 
 /// Every placeholder a template may use, with what it becomes.
-pub const PLACEHOLDERS: [(&str, &str); 15] = [
+pub const PLACEHOLDERS: [(&str, &str); 17] = [
     ("org_name", "your organisation's name"),
     ("customer_name", "the customer's name"),
     ("customer_ref", "the customer's reference"),
@@ -23,6 +23,14 @@ pub const PLACEHOLDERS: [(&str, &str); 15] = [
     (
         "invoices_table",
         "the invoices concerned: number, due date, amount open, days overdue",
+    ),
+    (
+        "other_invoices",
+        "the customer's other invoices in the message, not yet at its step, under their own heading (empty when none); a template that places it gets only the step's invoices in {{invoices_table}}, {{invoice_count}} and {{total}}",
+    ),
+    (
+        "reminders_sent",
+        "the reminders sent before about the invoices, with their dates, as a sentence (\"We wrote to you about these on 2026-03-09 (first notice) and 2026-04-08 (second notice). \"); empty when none was sent",
     ),
     ("invoice_count", "how many invoices are concerned"),
     ("total", "what is open on them, per currency"),
@@ -46,7 +54,7 @@ pub const PLACEHOLDERS: [(&str, &str); 15] = [
 ];
 
 /// Placeholders whose HTML value is already HTML.
-const HTML_VALUES: [&str; 2] = ["invoices_table", "portal_link"];
+const HTML_VALUES: [&str; 3] = ["invoices_table", "other_invoices", "portal_link"];
 
 /// The wording of one message.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -177,6 +185,14 @@ fn pieces<'a>(
 }
 
 impl Template {
+    /// Whether any part places `placeholder`.
+    pub fn uses(&self, placeholder: &str) -> bool {
+        let tag = format!("{{{{{placeholder}}}}}");
+        [&self.subject, &self.text, &self.html]
+            .iter()
+            .any(|part| part.contains(&tag))
+    }
+
     /// Checks every part: sizes, a one-line subject, known placeholders.
     pub fn check(&self, name: &str) -> Result<(), TemplateError> {
         let fail = |part, reason: String| TemplateError {
@@ -220,10 +236,19 @@ impl Template {
         Ok(Rendered {
             // The subject is one line whatever a value holds.
             subject: fill("subject", &self.subject, false)?.replace(['\r', '\n'], " "),
-            text: fill("text body", &self.text, false)?,
+            text: without_empty_paragraphs(&fill("text body", &self.text, false)?),
             html: fill("html body", &self.html, true)?,
         })
     }
+}
+
+/// The plain body without the blank paragraphs an empty value leaves.
+fn without_empty_paragraphs(text: &str) -> String {
+    let mut out = text.to_string();
+    while out.contains("\n\n\n") {
+        out = out.replace("\n\n\n", "\n\n");
+    }
+    out
 }
 
 /// Wraps paragraphs of a plain-text body as the HTML body: every blank-line
@@ -233,7 +258,7 @@ pub fn html_from_text(text: &str) -> String {
         .split("\n\n")
         .map(|p| {
             let p = p.trim();
-            if p == "{{invoices_table}}" {
+            if p == "{{invoices_table}}" || p == "{{other_invoices}}" {
                 p.to_string()
             } else {
                 format!("<p>{}</p>", p.replace('\n', "<br>\n"))
@@ -261,7 +286,7 @@ const SIGN_OFF: &str = "Kind regards,\n{{org_name}}";
 pub fn default_template(name: &str) -> Template {
     let body = |opening: &str, closing: &str| {
         format!(
-            "Dear {{{{customer_name}}}},\n\n{opening}\n\n{{{{invoices_table}}}}\n\nTotal: {{{{total}}}}\n\n{closing} {{{{interest_notice}}}}\n\nYou can see your account and pay online: {{{{portal_link}}}}\n\n{SIGN_OFF}"
+            "Dear {{{{customer_name}}}},\n\n{opening}\n\n{{{{invoices_table}}}}\n\nTotal: {{{{total}}}}\n\n{closing} {{{{interest_notice}}}}\n\n{{{{other_invoices}}}}\n\nYou can see your account and pay online: {{{{portal_link}}}}\n\n{SIGN_OFF}"
         )
     };
     match name {
@@ -289,14 +314,14 @@ pub fn default_template(name: &str) -> Template {
         "second_notice" | "dunning_level_2" => built_in(
             "Second notice: overdue invoices from {{org_name}}",
             &body(
-                "We wrote to you earlier about the following invoices, which remain unpaid:",
+                "{{reminders_sent}}The following invoices remain unpaid:",
                 "Please pay them now, or reply to this message within seven days to tell us when you will. Late-payment charges may apply under our terms.",
             ),
         ),
         "final_demand" | "dunning_level_3" => built_in(
             "FINAL DEMAND: overdue invoices from {{org_name}}",
             &body(
-                "Despite our previous reminders, the following invoices are still unpaid. This is our final demand for payment:",
+                "{{reminders_sent}}The following invoices are still unpaid. This is our final demand for payment:",
                 "Unless the full amount is paid within seven days, we may suspend your account and pass the debt to a collection agency or take legal action without further notice. Fees and interest apply as stated in our terms.",
             ),
         ),

@@ -144,8 +144,70 @@ fn money(minor: i64, currency: &str) -> String {
     }
 }
 
-/// The values of every placeholder for a claimed message.
-pub fn vars_for(claim: &Claim, public_url: &str) -> Vars {
+/// One item of a run's message as a row of the invoices table.
+fn item_row(item: &serde_json::Value) -> Row {
+    let currency = item["currency"].as_str().unwrap_or("");
+    let open = item["open_minor"].as_i64().unwrap_or(0);
+    let days = item["days_past_due"].as_i64().unwrap_or(0);
+    let mut number = item["number"].as_str().unwrap_or("").to_string();
+    if let Some(n) = item["installment"]["number"].as_i64() {
+        number.push_str(&format!(" (installment {n})"));
+    } else if let (Some(n), Some(of)) =
+        (item["part"]["number"].as_i64(), item["part"]["of"].as_i64())
+    {
+        number.push_str(&format!(" (part {n} of {of})"));
+    }
+    Row {
+        number,
+        due: item["due_date"].as_str().unwrap_or("").to_string(),
+        amount: money(open, currency),
+        days: if days > 0 {
+            days.to_string()
+        } else {
+            "-".into()
+        },
+    }
+}
+
+/// The reminders the run recorded as sent for `items` (`reminded`), as a
+/// sentence with their dates and a trailing space, or empty when none was:
+/// a message never claims a reminder that did not go.
+fn reminders_sent<'a>(items: impl Iterator<Item = &'a serde_json::Value>) -> String {
+    let mut sent: Vec<(String, String)> = Vec::new();
+    let mut count = 0;
+    for item in items {
+        count += 1;
+        for r in item["reminded"].as_array().into_iter().flatten() {
+            let (Some(on), Some(step)) = (r["on"].as_str(), r["step"].as_str()) else {
+                continue;
+            };
+            let entry = (on.to_string(), step.replace('_', " "));
+            if !sent.contains(&entry) {
+                sent.push(entry);
+            }
+        }
+    }
+    if sent.is_empty() {
+        return String::new();
+    }
+    sent.sort();
+    let named: Vec<String> = sent
+        .iter()
+        .map(|(on, step)| format!("{on} ({step})"))
+        .collect();
+    let list = match named.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => String::new(),
+    };
+    let them = if count == 1 { "this" } else { "these" };
+    format!("We wrote to you about {them} on {list}. ")
+}
+
+/// The values of every placeholder for a claimed message. With `split`
+/// (the template places `{{other_invoices}}`), the invoices table holds the
+/// items at the message's own step only.
+pub fn vars_for(claim: &Claim, public_url: &str, split: bool) -> Vars {
     let m = &claim.message;
     let mut vars = Vars::default();
     vars.set("org_name", claim.org_name.clone());
@@ -160,27 +222,38 @@ pub fn vars_for(claim: &Claim, public_url: &str) -> Vars {
     );
     let mut rows = Vec::new();
     let mut totals: BTreeMap<String, i64> = BTreeMap::new();
-    if let Some(items) = m.detail["items"].as_array() {
-        for item in items {
-            let currency = item["currency"].as_str().unwrap_or("").to_string();
-            let open = item["open_minor"].as_i64().unwrap_or(0);
-            let days = item["days_past_due"].as_i64().unwrap_or(0);
-            let mut number = item["number"].as_str().unwrap_or("").to_string();
-            if let Some(n) = item["installment"]["number"].as_i64() {
-                number.push_str(&format!(" (installment {n})"));
-            }
-            rows.push(Row {
-                number,
-                due: item["due_date"].as_str().unwrap_or("").to_string(),
-                amount: money(open, &currency),
-                days: if days > 0 {
-                    days.to_string()
-                } else {
-                    "-".into()
-                },
-            });
+    // With `split`, the items at the message's own step are what it is
+    // about; the others (at an earlier step, or not yet due) are listed
+    // apart, never under its wording.
+    let step = m.detail["step"].as_str();
+    let at_step =
+        |item: &serde_json::Value| !split || step.is_none() || item["step"].as_str() == step;
+    let items = m.detail["items"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or(&[]);
+    let mut others = Vec::new();
+    for item in items {
+        let currency = item["currency"].as_str().unwrap_or("").to_string();
+        let open = item["open_minor"].as_i64().unwrap_or(0);
+        if at_step(item) {
+            rows.push(item_row(item));
             *totals.entry(currency).or_default() += open;
+        } else {
+            others.push(item_row(item));
         }
+    }
+    let reminded = reminders_sent(items.iter().filter(|i| at_step(i)));
+    vars.set("reminders_sent", reminded);
+    if others.is_empty() {
+        vars.set("other_invoices", "");
+    } else {
+        let heading = "Also open on your account, not yet at this stage:";
+        vars.set_with_html(
+            "other_invoices",
+            format!("{heading}\n\n{}", table_text(&others)),
+            format!("<p>{heading}</p>\n{}", table_html(&others)),
+        );
     }
     // A statement's invoices and total are the statement's own (the one
     // drawn up at the claim, which the attached PDF prints).
@@ -302,8 +375,10 @@ pub fn compose(
     attachments: Vec<Attachment>,
 ) -> Result<Outgoing, String> {
     let name = &claim.message.template;
-    let rendered = template_for(claim)
-        .render(name, &vars_for(claim, public_url))
+    let template = template_for(claim);
+    let split = template.uses("other_invoices");
+    let rendered = template
+        .render(name, &vars_for(claim, public_url, split))
         .map_err(|e| e.to_string())?;
     Ok(Outgoing {
         to: claim.recipient.clone(),

@@ -266,3 +266,90 @@ storage_test!(
         );
     }
 );
+
+/// Every message the outbox holds for `day`, composed, by customer id.
+fn composed(store: &mut Store, org_id: i64, day: &str) -> Vec<(i64, String)> {
+    let mut out = Vec::new();
+    while let Some(claim) = store
+        .claim_next_message(org_id, "worker-1", NOW, d(day))
+        .unwrap()
+    {
+        if claim.message.as_of != d(day) {
+            continue;
+        }
+        let text = compose(&claim, "https://pay.acme.example", Vec::new())
+            .unwrap()
+            .text;
+        out.push((claim.message.customer_id, text));
+    }
+    out
+}
+
+storage_test!(
+    fn a_message_names_only_the_reminders_sent_and_demands_only_what_reached_its_step(
+        store: &mut Store,
+    ) {
+        // Issue 13 item 13a: the first run on a book that never ran sent a
+        // final demand "despite our previous reminders", and listed an
+        // invoice due that day under its threat.
+        let org = org(store, "Acme");
+        let c1 = customer(store, &org, "C1");
+        let c2 = customer(store, &org, "C2");
+        let c3 = customer(store, &org, "C3");
+        invoice(store, &org, &c1, "2026-04-01", "net30", 100_00); // due 05-01
+        invoice(store, &org, &c2, "2026-03-01", "net30", 200_00); // due 03-31
+        let old = invoice(store, &org, &c3, "2026-02-01", "net30", 300_00); // due 03-03
+        let today = invoice(store, &org, &c3, "2026-04-08", "net30", 40_00); // due 05-08
+
+        store
+            .run_collections(org.id, d("2026-05-08"), true)
+            .unwrap();
+        let first = composed(store, org.id, "2026-05-08");
+        let text_of = |all: &[(i64, String)], id: i64| {
+            all.iter()
+                .find(|(c, _)| *c == id)
+                .map(|(_, t)| t.clone())
+                .unwrap()
+        };
+        // C3: a final demand, the first message it ever got.
+        let demand = text_of(&first, c3.id);
+        assert!(
+            demand.contains("FINAL") || demand.contains("final demand"),
+            "{demand}"
+        );
+        assert!(!demand.contains("We wrote to you"), "{demand}");
+        assert!(
+            !demand.to_lowercase().contains("previous reminders"),
+            "{demand}"
+        );
+        // Its threat covers the old invoice only; the one due today is
+        // listed apart, under its own heading, after the demand's wording.
+        let (demanded, apart) = demand
+            .split_once("Also open on your account, not yet at this stage:")
+            .expect("the invoice due today is listed apart");
+        assert!(demanded.contains(old.number.as_str()), "{demand}");
+        assert!(!demanded.contains(today.number.as_str()), "{demand}");
+        // 300.00 and the final demand's 40.00 fee.
+        assert!(demanded.contains("Total: USD 340.00"), "{demand}");
+        assert!(apart.contains(today.number.as_str()), "{demand}");
+        // C2: a second notice (its first notice skipped, never sent).
+        let second = text_of(&first, c2.id);
+        assert!(!second.contains("We wrote to you"), "{second}");
+
+        store
+            .run_collections(org.id, d("2026-05-31"), true)
+            .unwrap();
+        let later = composed(store, org.id, "2026-05-31");
+        // C1 got its first notice on 05-08; C2 its second notice then.
+        let c1_second = text_of(&later, c1.id);
+        assert!(
+            c1_second.contains("We wrote to you about this on 2026-05-08 (first notice)."),
+            "{c1_second}"
+        );
+        let c2_demand = text_of(&later, c2.id);
+        assert!(
+            c2_demand.contains("We wrote to you about this on 2026-05-08 (second notice)."),
+            "{c2_demand}"
+        );
+    }
+);

@@ -400,6 +400,9 @@ pub struct LetterFacts<'a> {
     pub currency: Currency,
     /// The invoices the letter demands, e.g. a statement's overdue ones.
     pub invoices: &'a [OpenInvoice],
+    /// The reminders sent before about them, `(day, step in words)`,
+    /// oldest first: the letter names these and claims no other.
+    pub reminded: &'a [(Date, String)],
     /// The date by which payment must arrive.
     pub pay_by: Date,
     pub late_payment: Option<String>,
@@ -416,10 +419,25 @@ pub fn final_demand(f: &LetterFacts<'_>) -> LetterView {
     let total = amount(total_minor, c);
     let count = f.invoices.len();
     let plural = if count == 1 { "invoice" } else { "invoices" };
-    let mut paragraphs = vec![format!(
-        "Despite our earlier reminders, the {plural} below {} still unpaid. The amount now due is {total} {c}.",
-        if count == 1 { "is" } else { "are" }
-    )];
+    let is_are = if count == 1 { "is" } else { "are" };
+    let opening = if f.reminded.is_empty() {
+        format!("The {plural} below {is_are} unpaid. The amount now due is {total} {c}.")
+    } else {
+        let named: Vec<String> = f
+            .reminded
+            .iter()
+            .map(|(on, step)| format!("{on} ({step})"))
+            .collect();
+        let list = match named.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+            _ => named.join(""),
+        };
+        format!(
+            "We wrote to you about the {plural} below on {list}. {} still unpaid. The amount now due is {total} {c}.",
+            if count == 1 { "It is" } else { "They are" }
+        )
+    };
+    let mut paragraphs = vec![opening];
     if let Some(late) = &f.late_payment {
         let mut chars = late.chars();
         let late = match chars.next() {

@@ -177,6 +177,7 @@ fn statement_pdf() -> Vec<u8> {
         invoices: &book.invoices,
         credit_notes: &credit_notes,
         payments: &payments,
+        plans: &[],
     })
     .unwrap();
     assert_eq!(all.len(), 1);
@@ -203,6 +204,7 @@ fn letter_pdf() -> Vec<u8> {
         invoices: &book.invoices,
         credit_notes: &credit_notes,
         payments: &payments,
+        plans: &[],
     })
     .unwrap()
     .remove(0);
@@ -222,6 +224,7 @@ fn letter_pdf() -> Vec<u8> {
         customer_reference: Some("C0042"),
         currency: eur(),
         invoices: &overdue,
+        reminded: &[],
         pay_by: day("2027-01-03"),
         late_payment: views::late_payment_sentence(&policy, eur(), eur()),
         instructions: &instructions,

@@ -10,8 +10,12 @@
 //! - **rebuilt from entries**: every other invoice (one that moved after the
 //!   date, or is split into installments) is loaded with its entries and aged
 //!   by the domain, using only the entries up to the date.
+//!
+//! An invoice under a payment plan that stood on the date is owed by the
+//! plan's installments' dates; it is taken out of both routes and aged by
+//! the plan ([`AgingReport::add_plan`]).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use dun_core::aging::{AgingEdges, AgingReport, OpenItem};
 use dun_core::{Currency, Date};
@@ -72,10 +76,24 @@ fn unmoved_summed(
     )
 }
 
+/// An invoice's open amount on the report's date, kept to age by its plan.
+struct Owned {
+    customer_id: i64,
+    invoice_id: i64,
+    number: String,
+    currency: Currency,
+    open_minor: i64,
+}
+
+/// Ages the unmoved invoices row by row (listed with `detail`); those in
+/// `covered` go to `under_plan` instead.
 fn unmoved_listed(
     tx: &mut Tx<'_>,
     org_id: i64,
     report: &mut AgingReport,
+    covered: &HashSet<i64>,
+    under_plan: &mut Vec<Owned>,
+    detail: bool,
 ) -> Result<(), StoreError> {
     let as_of = i64::from(report.as_of.day_number());
     tx.query_each(
@@ -91,7 +109,17 @@ fn unmoved_listed(
                 due_date: Date::from_day_number(r.i64(4)? as i32),
                 open_minor: r.i64(5)?,
             };
-            report.add_item(&item, true);
+            if covered.contains(&item.invoice_id) {
+                under_plan.push(Owned {
+                    customer_id: item.customer_id,
+                    invoice_id: item.invoice_id,
+                    currency: item.currency,
+                    open_minor: item.open_minor,
+                    number,
+                });
+            } else {
+                report.add_item(&item, detail);
+            }
             Ok(())
         },
     )
@@ -108,12 +136,32 @@ impl Store {
     ) -> Result<(AgingReport, BTreeMap<i64, CustomerName>), StoreError> {
         let mut tx = self.conn().read_transaction()?;
         let mut report = AgingReport::new(as_of, edges.clone());
-        if detail {
-            unmoved_listed(&mut tx, org_id, &mut report)?;
+        let day = i64::from(as_of.day_number());
+        // Invoices under a plan that stood on the day are owed by its
+        // installments' dates: gathered apart, then aged by the plan.
+        let plans = crate::plans::domain_plans(
+            &mut tx,
+            org_id,
+            "created_on <= $2 AND (status <> 'defaulted' OR defaulted_on > $2)",
+            params![day],
+        )?;
+        let covered: HashSet<i64> = plans
+            .iter()
+            .flat_map(|p| p.invoice_ids.iter().copied())
+            .collect();
+        let mut under_plan: Vec<Owned> = Vec::new();
+        if detail || !covered.is_empty() {
+            unmoved_listed(
+                &mut tx,
+                org_id,
+                &mut report,
+                &covered,
+                &mut under_plan,
+                detail,
+            )?;
         } else {
             unmoved_summed(&mut tx, org_id, &mut report)?;
         }
-        let day = i64::from(as_of.day_number());
         // Each condition is answered by an index; together with UNMOVED they
         // cover every invoice issued by the date exactly once.
         for rebuild in [
@@ -126,8 +174,32 @@ impl Store {
                 params![day]
             };
             for state in entries::invoice_states(&mut tx, org_id, rebuild, params)?.values() {
-                report.add_invoice(state, detail);
+                if covered.contains(&state.id) {
+                    under_plan.push(Owned {
+                        customer_id: state.customer_id,
+                        invoice_id: state.id,
+                        number: state.number.clone(),
+                        currency: state.currency,
+                        open_minor: state.open_as_of(as_of),
+                    });
+                } else {
+                    report.add_invoice(state, detail);
+                }
             }
+        }
+        let open: Vec<OpenItem<'_>> = under_plan
+            .iter()
+            .map(|o| OpenItem {
+                customer_id: o.customer_id,
+                invoice_id: o.invoice_id,
+                number: &o.number,
+                currency: o.currency,
+                due_date: as_of,
+                open_minor: o.open_minor,
+            })
+            .collect();
+        for plan in &plans {
+            report.add_plan(plan, &open, detail);
         }
         let mut names = BTreeMap::new();
         tx.query_each(

@@ -465,17 +465,22 @@ fn load_history(
             params![org_id, since, upto],
             |r| {
                 if let Some(customer_id) = r.opt_i64(0)? {
+                    // `first_notice@2`: the step, reached by part 2 of an
+                    // invoice on installment terms.
+                    let key = r.string(1)?;
+                    let step = key.split('@').next().unwrap_or(&key).to_string();
                     history
                         .entry(customer_id)
                         .or_default()
                         .steps_reached
-                        .push(r.string(1)?);
+                        .push(step);
                 }
                 Ok(())
             },
         )?;
         for h in history.values_mut() {
             h.steps_reached.sort();
+            h.steps_reached.dedup();
         }
     }
     Ok(history)
@@ -721,30 +726,7 @@ fn load(tx: &mut Tx<'_>, org_id: i64, as_of: Date) -> Result<RunBook, StoreError
             })
         },
     )?;
-    let plans = tx.query(
-        "SELECT id, customer_id, currency, invoice_ids, installments, created_on, opening_minor, status, defaulted_on
-         FROM payment_plans WHERE org_id = $1 AND status IN ('active', 'defaulted') ORDER BY id",
-        params![org_id],
-        |r| {
-            let status = r.string(7)?;
-            Ok(Plan {
-                id: r.i64(0)?,
-                customer_id: r.i64(1)?,
-                currency: currency(&r.string(2)?)?,
-                invoice_ids: json_ids(&r.string(3)?)?,
-                installments: serde_json::from_str(&r.string(4)?)?,
-                created_on: date(r, 5)?,
-                opening_minor: r.i64(6)?,
-                status: match status.as_str() {
-                    "active" => PlanStatus::Active,
-                    "defaulted" => PlanStatus::Defaulted,
-                    "completed" => PlanStatus::Completed,
-                    other => return Err(StoreError::Corrupt(format!("plan status '{other}'"))),
-                },
-                defaulted_on: opt_date(r, 8)?,
-            })
-        },
-    )?;
+    let plans = crate::plans::domain_plans(tx, org_id, "status IN ('active', 'defaulted')", &[])?;
     let collateral = tx.query(
         "SELECT id, customer_id, kind, expires_on FROM collateral
          WHERE org_id = $1 AND expires_on IS NOT NULL ORDER BY id",

@@ -19,6 +19,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use dun_core::collections::plan::Plan;
 use dun_core::figures::{self, Figures, Movements, NotDue, Period};
 use dun_core::ledger::EntryKind;
 use dun_core::state::InvoiceState;
@@ -61,6 +62,10 @@ struct Gathered {
     not_due: NotDue,
     /// Invoices in installments open now or moved after `after`.
     split: Vec<InvoiceState>,
+    /// Payment plans made by the latest date, and every invoice they cover:
+    /// on a date a plan stood, its invoices are current by its installments.
+    plans: Vec<Plan>,
+    planned: BTreeMap<i64, InvoiceState>,
 }
 
 /// Reads, in one pass over what moved after `after`, AR now, every AR
@@ -133,11 +138,59 @@ fn gather(tx: &mut Tx<'_>, org_id: i64, after: Date) -> Result<Gathered, StoreEr
             params![after_day],
         )?);
     }
+    let plans = crate::plans::domain_plans(tx, org_id, "1 = 1", &[])?;
+    let ids: BTreeSet<i64> = plans
+        .iter()
+        .flat_map(|p| p.invoice_ids.iter().copied())
+        .collect();
+    let planned = if ids.is_empty() {
+        BTreeMap::new()
+    } else {
+        // Ids the database gave, written as numbers.
+        let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+        entries::invoice_states(tx, org_id, &format!("id IN ({})", list.join(", ")), &[])?
+    };
     Ok(Gathered {
         movements,
         not_due,
         split: split.into_values().collect(),
+        plans,
+        planned,
     })
+}
+
+/// What the plans standing on `date` move into (or out of) the current
+/// AR: their invoices' parts by the installments' dates, less the same
+/// parts by the invoices' own dates (which the other sums counted).
+fn plan_correction(gathered: &Gathered, currency: Currency, date: Date) -> i64 {
+    let mut delta = 0;
+    for plan in gathered
+        .plans
+        .iter()
+        .filter(|p| p.currency == currency && p.covers_on(date))
+    {
+        let states: Vec<&InvoiceState> = plan
+            .invoice_ids
+            .iter()
+            .filter_map(|id| gathered.planned.get(id))
+            .filter(|s| s.issue_date <= date)
+            .collect();
+        let own: i64 = states
+            .iter()
+            .flat_map(|s| s.open_parts_as_of(date))
+            .filter(|part| part.due_date >= date)
+            .map(|part| part.amount_minor)
+            .sum();
+        let open: Vec<(i64, i64)> = states.iter().map(|s| (s.id, s.open_as_of(date))).collect();
+        let by_plan: i64 = plan
+            .open_parts(&open)
+            .iter()
+            .filter(|part| part.due_date >= date)
+            .map(|part| part.amount_minor)
+            .sum();
+        delta += by_plan - own;
+    }
+    delta
 }
 
 fn day(number: i64) -> Date {
@@ -154,7 +207,7 @@ fn current_ar(gathered: &Gathered, currency: Currency, date: Date) -> i64 {
         .filter(|part| part.due_date >= date)
         .map(|part| part.amount_minor)
         .sum();
-    gathered.not_due.at(currency, date) + split
+    gathered.not_due.at(currency, date) + split + plan_correction(gathered, currency, date)
 }
 
 fn figures_of(

@@ -3,6 +3,7 @@
 //! its own due date instead of the invoices; a missed installment breaks it
 //! (the run decides that) and the ladder resumes.
 
+use dun_core::collections::plan::{Plan, PlanStatus};
 use dun_core::money::format_minor;
 use dun_core::terms::Installment;
 use dun_core::{Currency, Date};
@@ -83,6 +84,45 @@ pub fn split_evenly(
             amount_minor: base + i64::from(i < remainder),
         })
         .collect())
+}
+
+/// Plans as the domain reads them (`condition` on `payment_plans`, with
+/// `$1` the organisation and `$2`… from `more`), oldest first.
+pub(crate) fn domain_plans(
+    tx: &mut Tx<'_>,
+    org_id: i64,
+    condition: &str,
+    more: &[Param<'_>],
+) -> Result<Vec<Plan>, StoreError> {
+    let mut all: Vec<Param<'_>> = vec![org_id.into()];
+    all.extend_from_slice(more);
+    tx.query(
+        &format!(
+            "SELECT id, customer_id, currency, invoice_ids, installments, created_on, opening_minor,
+                status, defaulted_on
+             FROM payment_plans WHERE org_id = $1 AND {condition} ORDER BY id"
+        ),
+        &all,
+        |r| {
+            let status = r.string(7)?;
+            Ok(Plan {
+                id: r.i64(0)?,
+                customer_id: r.i64(1)?,
+                currency: entries::currency(&r.string(2)?)?,
+                invoice_ids: serde_json::from_str(&r.string(3)?)?,
+                installments: serde_json::from_str(&r.string(4)?)?,
+                created_on: Date::from_day_number(r.i64(5)? as i32),
+                opening_minor: r.i64(6)?,
+                status: match status.as_str() {
+                    "active" => PlanStatus::Active,
+                    "defaulted" => PlanStatus::Defaulted,
+                    "completed" => PlanStatus::Completed,
+                    other => return Err(StoreError::Corrupt(format!("plan status '{other}'"))),
+                },
+                defaulted_on: r.opt_i64(8)?.map(|d| Date::from_day_number(d as i32)),
+            })
+        },
+    )
 }
 
 fn plans_where(
@@ -278,6 +318,13 @@ impl Store {
                 defaulted_on: None,
             })
         })
+    }
+
+    /// Every plan of the organisation as the domain reads it (the run and
+    /// the aging), oldest first.
+    pub fn run_plans(&mut self, org_id: i64) -> Result<Vec<Plan>, StoreError> {
+        let mut tx = self.conn().read_transaction()?;
+        domain_plans(&mut tx, org_id, "1 = 1", &[])
     }
 
     /// Payment plans of one customer or of all, newest first.

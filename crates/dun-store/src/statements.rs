@@ -116,6 +116,7 @@ pub(crate) fn statements_in(
         org_id,
         customer.id,
     )?;
+    let plans = crate::plans::domain_plans(tx, org_id, "customer_id = $2", params![customer.id])?;
     statement::statements(&StatementInput {
         customer_id: customer.id,
         from,
@@ -125,6 +126,7 @@ pub(crate) fn statements_in(
         invoices: &invoices,
         credit_notes: &credit_notes,
         payments: &payments,
+        plans: &plans,
     })
     .map_err(|e| StoreError::Invalid(e.to_string()))
 }

@@ -11,8 +11,10 @@ mod common;
 use common::*;
 use dun_core::aging::AgingEdges;
 use dun_core::figures::{Absence, Figure, Figures, PeriodSums};
+use dun_core::terms::Installment;
 use dun_core::Currency;
 use dun_store::payments::{Allocate, NewPayment};
+use dun_store::plans::NewPlan;
 use dun_store::{Org, Store, StoreError};
 
 fn to(number: &str, amount_minor: i64) -> Allocate {
@@ -232,6 +234,42 @@ storage_test!(
     /// later, installments), and beginning + movements = ending.
     fn ar_equals_the_aging_on_every_date(store: &mut Store) {
         let acme = book(store);
+        // Two payment plans: their invoices are current by the plan's
+        // dates in the aging and in the figures alike.
+        for (customer, number, made, parts) in [
+            (
+                "BETA",
+                "INV-000005",
+                "2026-03-10",
+                [("2026-03-31", 200_00), ("2026-04-30", 200_00)],
+            ),
+            (
+                "ALPHA",
+                "INV-000008",
+                "2026-03-25",
+                [("2026-04-15", 50_00), ("2026-05-15", 50_00)],
+            ),
+        ] {
+            store
+                .create_plan(
+                    acme.id,
+                    &NewPlan {
+                        customer_ref: customer.into(),
+                        invoices: vec![number.into()],
+                        installments: parts
+                            .iter()
+                            .map(|(due, amount_minor)| Installment {
+                                due_date: d(due),
+                                amount_minor: *amount_minor,
+                            })
+                            .collect(),
+                        created_on: d(made),
+                        author: "clerk".into(),
+                    },
+                    None,
+                )
+                .unwrap();
+        }
         let edges = AgingEdges::standard();
         let mut date = d("2025-11-25");
         while date <= d("2026-05-10") {

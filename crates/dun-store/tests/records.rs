@@ -10,10 +10,12 @@
 mod common;
 
 use common::*;
+use dun_core::aging::AgingEdges;
 use dun_core::collections::credit::CustomerStatus;
 use dun_core::collections::policy::{Rate, Tier};
 use dun_core::ledger::EntryKind;
 use dun_core::terms::Installment;
+use dun_core::Date;
 use dun_store::collateral::{CollateralKind, NewCollateral};
 use dun_store::credit_file::{paused_indefinitely, IssueOverride, StatusDecision};
 use dun_store::customers::Customer;
@@ -654,6 +656,42 @@ storage_test!(
                 None,
             )
         });
+        // Under the plan the invoices are owed by its dates (issue 13
+        // item 4): on 04-05 installment 1 is 35 days late, 2 is 4 days,
+        // 3 not yet due, where the invoices' own dates made all 900.00 31-60.
+        let aging = |store: &mut Store, on: &str, detail: bool| {
+            store
+                .aging(acme.id, d(on), &AgingEdges::standard(), detail)
+                .unwrap()
+                .0
+        };
+        let report = aging(store, "2026-04-05", false);
+        assert_eq!(
+            report.rows[&(alpha.id, usd())].amounts_minor,
+            vec![300_00, 300_00, 300_00, 0, 0]
+        );
+        let listed = aging(store, "2026-04-05", true);
+        assert_eq!(listed.rows, report.rows, "listed and summed agree");
+        let parts: Vec<(String, Date, i64)> = listed
+            .items
+            .iter()
+            .filter(|i| i.customer_id == alpha.id && i.currency == usd())
+            .map(|i| (i.number.clone(), i.due_date, i.open_minor))
+            .collect();
+        assert_eq!(
+            parts,
+            vec![
+                (a.number.clone(), d("2026-03-01"), 300_00),
+                (a.number.clone(), d("2026-04-01"), 200_00),
+                (b.number.clone(), d("2026-04-01"), 100_00),
+                (b.number.clone(), d("2026-05-01"), 300_00),
+            ]
+        );
+        // Before the plan was made, the invoices' own dates.
+        assert_eq!(
+            aging(store, "2026-02-14", false).rows[&(alpha.id, usd())].amounts_minor,
+            vec![0, 900_00, 0, 0, 0]
+        );
         let timeline = store.timeline(acme.id, alpha.id, None, 1).unwrap();
         assert_eq!(timeline[0].kind, "plan");
         assert!(timeline[0]

@@ -177,6 +177,7 @@ storage_test!(
                     invoices: &invoices,
                     credit_notes: &none,
                     payments: &none,
+                    plans: &[],
                 })
                 .unwrap();
                 let figures = |all: &[dun_core::statement::Statement]| -> Vec<_> {

@@ -109,10 +109,31 @@ pub struct MessageItem {
     pub step: String,
     /// Set when the item is an installment of a payment plan.
     pub installment: Option<InstallmentRef>,
+    /// Set when the item is one part of an invoice on installment terms:
+    /// only that part is stated as due.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub part: Option<PartRef>,
+    /// The customer-facing steps sent for it before, oldest first: what
+    /// the message may say was sent (none: it claims no earlier reminder).
+    pub reminded: Vec<SentStep>,
     /// Attach the invoice again.
     pub resend_invoice: bool,
     /// The message states that interest runs from this date if unpaid.
     pub interest_from: Option<Date>,
+}
+
+/// A customer-facing step sent on a day.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SentStep {
+    pub step: String,
+    pub on: Date,
+}
+
+/// Part `number` of the `of` parts of an invoice on installment terms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct PartRef {
+    pub number: u32,
+    pub of: u32,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -128,6 +149,9 @@ pub struct Message {
     pub channels: Vec<Channel>,
     /// The template of the most pressing step among the items.
     pub template: String,
+    /// That step: the items at it are what the message is about; the rest
+    /// are listed apart, not under its wording.
+    pub step: String,
     pub items: Vec<MessageItem>,
 }
 

@@ -7,6 +7,7 @@ pub mod action;
 pub mod charges;
 pub mod credit;
 pub mod document;
+pub mod plan;
 pub mod policy;
 pub mod risk;
 pub mod run;

@@ -22,17 +22,18 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use serde::Serialize;
 
 use super::action::{
-    Action, ActionKind, DoneMark, InstallmentRef, Mark, Message, MessageItem, PlanOutcome, RunPlan,
-    Subject, Task, TaskKind,
+    Action, ActionKind, DoneMark, InstallmentRef, Mark, Message, MessageItem, PartRef, PlanOutcome,
+    RunPlan, SentStep, Subject, Task, TaskKind,
 };
 use super::charges::{fee_periods, interest_for, interest_months, late_fee_minor, month_key};
 use super::credit::CustomerStatus;
+use super::plan::UnpaidInstallment;
+pub use super::plan::{Plan, PlanStatus};
 use super::policy::{Channel, Effect, FeeBasis, InterestStart, NoAmountIn, Policy, Step, Tier};
 use super::risk::{assess, History};
 use crate::currency::Currency;
 use crate::date::Date;
 use crate::state::{InvoiceState, SettlementStatus};
-use crate::terms::Installment;
 
 /// A customer as the run sees it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -94,29 +95,6 @@ pub struct Credit {
 pub struct Dispute {
     pub id: i64,
     pub invoice_id: i64,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PlanStatus {
-    Active,
-    Completed,
-    Defaulted,
-}
-
-/// A payment plan: open invoices turned into dated installments.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Plan {
-    pub id: i64,
-    pub customer_id: i64,
-    pub currency: Currency,
-    pub invoice_ids: Vec<i64>,
-    pub installments: Vec<Installment>,
-    pub created_on: Date,
-    /// What the covered invoices had open when the plan was made.
-    pub opening_minor: i64,
-    pub status: PlanStatus,
-    pub defaulted_on: Option<Date>,
 }
 
 /// Collateral on a customer's credit file.
@@ -348,6 +326,7 @@ fn decide_customer(
     // Plans: a current plan is dunned per installment instead of its invoices.
     let mut items: Vec<(i32, String, Vec<Channel>, MessageItem, Mark)> = Vec::new();
     let mut interest_not_before: BTreeMap<i64, Date> = BTreeMap::new();
+    let mut plan_due: BTreeMap<i64, Date> = BTreeMap::new();
     for &i in plans {
         let plan = &input.plans[i];
         if plan.status == PlanStatus::Defaulted {
@@ -370,14 +349,21 @@ fn decide_customer(
             &mut suppressed,
             &mut items,
             &mut interest_not_before,
+            &mut plan_due,
         );
     }
 
     // Balances below the policy's minimum, per currency: reminded, never
     // charged, held, re-tiered or escalated.
+    let due_of = |inv: &InvoiceState| {
+        plan_due
+            .get(&inv.id)
+            .copied()
+            .unwrap_or_else(|| first_due(inv, as_of))
+    };
     let mut overdue_by_currency: BTreeMap<Currency, i64> = BTreeMap::new();
     for inv in invoices {
-        if first_due(inv, as_of) < as_of && !disputed.contains(&inv.id) {
+        if due_of(inv) < as_of && !disputed.contains(&inv.id) {
             *overdue_by_currency.entry(inv.currency).or_default() += inv.open_as_of(as_of).max(0);
         }
     }
@@ -446,7 +432,7 @@ fn decide_customer(
         if open {
             owing.insert(inv.id);
         }
-        let due = first_due(inv, as_of);
+        let due = due_of(inv);
         let dpd = as_of.days_since(due);
         if open && dpd > 0 && !is_disputed {
             overdue_any = true;
@@ -526,86 +512,29 @@ fn decide_customer(
                 }
             }
         }
-        // Messages and tasks: the latest step of each kind not yet done.
-        let pending: Vec<&Step> = reached
-            .iter()
-            .copied()
-            .filter(|s| ctx.done(subject, &s.key).is_none())
-            .collect();
-        let mut skipped: Vec<String> = Vec::new();
-        let facing: Vec<&Step> = pending
-            .iter()
-            .copied()
-            .filter(|s| s.is_customer_facing())
-            .collect();
-        let internal: Vec<&Step> = pending
-            .iter()
-            .copied()
-            .filter(|s| !s.is_customer_facing())
-            .collect();
-        if let Some((last, earlier)) = facing.split_last() {
-            skipped.extend(earlier.iter().map(|s| s.key.clone()));
-            if last.is_reminder() && dpd > 0 {
-                skipped.push(last.key.clone());
-            } else {
-                // No interest is charged below the minimum: none announced.
-                let interest_from = (last.has(Effect::AnnounceInterest) && !small)
-                    .then(|| stated_interest_start(policy, inv, last, shift, as_of))
-                    .flatten();
-                items.push((
-                    threshold(last, shift),
-                    last.template.clone(),
-                    last.channels.clone(),
-                    MessageItem {
-                        invoice_id: inv.id,
-                        number: inv.number.clone(),
-                        currency: inv.currency,
-                        due_date: due,
-                        days_past_due: dpd,
-                        // What is owed once this run's charges are posted.
-                        open_minor: inv.open_as_of(as_of)
-                            + interest_minor
-                            + planned_fees.get(&inv.id).copied().unwrap_or(0),
-                        step: last.key.clone(),
-                        installment: None,
-                        resend_invoice: last.has(Effect::ResendInvoice),
-                        interest_from,
-                    },
-                    Mark::new(subject, last.key.clone()),
-                ));
-                if small {
-                    // The step was sent on a balance below the minimum: it
-                    // does not count toward a riskier tier (`step_reached`).
-                    below_minimum.push(Mark::new(subject, format!("below_minimum:{}", last.key)));
-                }
-            }
-        }
-        if let Some((_, earlier)) = internal.split_last() {
-            skipped.extend(earlier.iter().map(|s| s.key.clone()));
-        }
-        if let Some(last) = internal
-            .last()
-            .filter(|last| !(small && is_escalation(last)))
-        {
-            let entry = tasks
-                .entry(last.key.clone())
-                .or_insert_with(|| ((*last).clone(), Vec::new(), Vec::new()));
-            entry.1.push(inv.id);
-            entry.2.push(Mark::new(subject, last.key.clone()));
-        }
-        if !skipped.is_empty() {
-            let marks = skipped
-                .iter()
-                .map(|k| Mark::new(subject, k.clone()))
-                .collect();
-            ctx.push(
-                cid,
-                "missed_days",
-                marks,
-                ActionKind::Skip {
-                    steps: skipped,
-                    invoice_id: inv.id,
+        // Messages and tasks: the latest step of each kind not yet done,
+        // per part owed on its own date (each installment of installment
+        // terms runs its own ladder; charges stay per invoice, above).
+        // This run's charges are owed with the part that reached them.
+        let charges = interest_minor + planned_fees.get(&inv.id).copied().unwrap_or(0);
+        let parts = ladder_parts(inv, as_of, due);
+        let count = parts.len() as u32;
+        for (i, part) in parts.into_iter().enumerate() {
+            let charged = if i == 0 { charges } else { 0 };
+            ladder_part(
+                ctx,
+                LadderPart {
+                    customer_id: cid,
+                    inv,
+                    part,
+                    count,
+                    charges_minor: charged,
+                    shift,
+                    small,
                 },
+                &mut items,
+                &mut tasks,
+                &mut below_minimum,
             );
         }
     }
@@ -613,10 +542,8 @@ fn decide_customer(
     if !items.is_empty() {
         items.sort_by_key(|(threshold, ..)| *threshold);
         let template = items.last().map(|i| i.1.clone()).unwrap_or_default();
-        let rule = format!(
-            "step.{}",
-            items.last().map(|i| i.3.step.clone()).unwrap_or_default()
-        );
+        let step = items.last().map(|i| i.3.step.clone()).unwrap_or_default();
+        let rule = format!("step.{step}");
         let mut channels: Vec<Channel> = items.iter().flat_map(|i| i.2.iter().copied()).collect();
         channels.sort();
         channels.dedup();
@@ -634,6 +561,7 @@ fn decide_customer(
             ActionKind::Message(Message {
                 channels,
                 template,
+                step,
                 items: list,
             }),
         );
@@ -957,6 +885,200 @@ fn close_stale_tasks(
     }
 }
 
+/// One part of an invoice the ladder runs on: the whole invoice, or one
+/// installment of installment terms.
+struct OwedPart {
+    /// 1-based position in the invoice's schedule.
+    number: u32,
+    due_date: Date,
+    open_minor: i64,
+}
+
+/// The parts of `inv` the ladder runs on, oldest due first. An invoice with
+/// one due date (or one aged by a plan's dates, `due`) is one part; on
+/// installment terms each open installment is its own, owed on its date.
+fn ladder_parts(inv: &InvoiceState, as_of: Date, due: Date) -> Vec<OwedPart> {
+    let whole = || {
+        vec![OwedPart {
+            number: 1,
+            due_date: due,
+            open_minor: inv.open_as_of(as_of).max(0),
+        }]
+    };
+    if inv.schedule.len() <= 1 || due != first_due(inv, as_of) {
+        return whole();
+    }
+    let parts: Vec<OwedPart> = inv
+        .open_parts_as_of(as_of)
+        .into_iter()
+        .map(|p| OwedPart {
+            number: inv
+                .schedule
+                .iter()
+                .position(|s| s.due_date == p.due_date)
+                .map_or(inv.schedule.len(), |i| i + 1) as u32,
+            due_date: p.due_date,
+            open_minor: p.amount_minor,
+        })
+        .collect();
+    if parts.is_empty() {
+        whole()
+    } else {
+        parts
+    }
+}
+
+/// A part's mark for `step`: the step's key for the first (as for an
+/// invoice with one due date), `key@n` for part n.
+fn part_key(step_key: &str, number: u32) -> String {
+    if number <= 1 {
+        step_key.to_string()
+    } else {
+        format!("{step_key}@{number}")
+    }
+}
+
+struct LadderPart<'a> {
+    customer_id: i64,
+    inv: &'a InvoiceState,
+    part: OwedPart,
+    /// How many parts the invoice has open.
+    count: u32,
+    /// This run's fees and interest, stated with this part.
+    charges_minor: i64,
+    shift: i32,
+    small: bool,
+}
+
+type MessageItems = Vec<(i32, String, Vec<Channel>, MessageItem, Mark)>;
+type StepTasks = BTreeMap<String, (Step, Vec<i64>, Vec<Mark>)>;
+
+/// The messages, tasks and skips of one owed part: of the steps it has
+/// reached and not yet done, the latest of each kind.
+fn ladder_part(
+    ctx: &mut Ctx<'_>,
+    p: LadderPart<'_>,
+    items: &mut MessageItems,
+    tasks: &mut StepTasks,
+    below_minimum: &mut Vec<Mark>,
+) {
+    let input = ctx.input;
+    let policy = input.policy;
+    let as_of = input.as_of;
+    let LadderPart {
+        customer_id: cid,
+        inv,
+        part,
+        count,
+        charges_minor,
+        shift,
+        small,
+    } = p;
+    let subject = Subject::Invoice { id: inv.id };
+    let due = part.due_date;
+    let dpd = as_of.days_since(due);
+    let key = |step: &Step| part_key(&step.key, part.number);
+    let steps = ctx.steps;
+    // What this part was sent before, so a message says only what happened.
+    let reminded: Vec<SentStep> = steps
+        .iter()
+        .filter(|s| s.is_customer_facing())
+        .filter_map(|s| {
+            let done = ctx.done(subject, &key(s))?;
+            (!done.skipped && done.on < as_of).then(|| SentStep {
+                step: s.key.clone(),
+                on: done.on,
+            })
+        })
+        .collect();
+    let pending: Vec<&Step> = steps
+        .iter()
+        .filter(|s| dpd >= threshold(s, shift))
+        .filter(|s| ctx.done(subject, &key(s)).is_none())
+        .collect();
+    let mut skipped: Vec<String> = Vec::new();
+    let facing: Vec<&Step> = pending
+        .iter()
+        .copied()
+        .filter(|s| s.is_customer_facing())
+        .collect();
+    let internal: Vec<&Step> = pending
+        .iter()
+        .copied()
+        .filter(|s| !s.is_customer_facing())
+        .collect();
+    if let Some((last, earlier)) = facing.split_last() {
+        skipped.extend(earlier.iter().map(|s| key(s)));
+        if last.is_reminder() && dpd > 0 {
+            skipped.push(key(last));
+        } else {
+            // No interest is charged below the minimum: none announced.
+            let interest_from = (last.has(Effect::AnnounceInterest) && !small)
+                .then(|| stated_interest_start(policy, inv, last, shift, as_of))
+                .flatten();
+            items.push((
+                threshold(last, shift),
+                last.template.clone(),
+                last.channels.clone(),
+                MessageItem {
+                    invoice_id: inv.id,
+                    number: inv.number.clone(),
+                    currency: inv.currency,
+                    due_date: due,
+                    days_past_due: dpd,
+                    // What is owed once this run's charges are posted.
+                    open_minor: part.open_minor + charges_minor,
+                    step: last.key.clone(),
+                    installment: None,
+                    reminded: reminded.clone(),
+                    part: (count > 1 || part.number > 1).then_some(PartRef {
+                        number: part.number,
+                        of: inv.schedule.len() as u32,
+                    }),
+                    resend_invoice: last.has(Effect::ResendInvoice),
+                    interest_from,
+                },
+                Mark::new(subject, key(last)),
+            ));
+            if small {
+                // The step was sent on a balance below the minimum: it
+                // does not count toward a riskier tier (`step_reached`).
+                below_minimum.push(Mark::new(subject, format!("below_minimum:{}", key(last))));
+            }
+        }
+    }
+    if let Some((_, earlier)) = internal.split_last() {
+        skipped.extend(earlier.iter().map(|s| key(s)));
+    }
+    if let Some(last) = internal
+        .last()
+        .filter(|last| !(small && is_escalation(last)))
+    {
+        let entry = tasks
+            .entry(last.key.clone())
+            .or_insert_with(|| ((*last).clone(), Vec::new(), Vec::new()));
+        if !entry.1.contains(&inv.id) {
+            entry.1.push(inv.id);
+        }
+        entry.2.push(Mark::new(subject, key(last)));
+    }
+    if !skipped.is_empty() {
+        let marks = skipped
+            .iter()
+            .map(|k| Mark::new(subject, k.clone()))
+            .collect();
+        ctx.push(
+            cid,
+            "missed_days",
+            marks,
+            ActionKind::Skip {
+                steps: skipped,
+                invoice_id: inv.id,
+            },
+        );
+    }
+}
+
 /// What the cap still allows on an invoice, counting fees planned earlier in this run.
 fn cap_room(
     rule: &super::policy::LateFee,
@@ -1135,6 +1257,7 @@ fn decide_plan(
     suppressed: &mut BTreeSet<i64>,
     items: &mut Vec<(i32, String, Vec<Channel>, MessageItem, Mark)>,
     interest_not_before: &mut BTreeMap<i64, Date>,
+    plan_due: &mut BTreeMap<i64, Date>,
 ) {
     let input = ctx.input;
     let rules = &input.policy.plans;
@@ -1159,20 +1282,9 @@ fn decide_plan(
         );
         return;
     }
-    let mut cumulative = 0i64;
-    let mut first_unpaid: Option<(u32, &Installment, i64)> = None;
-    let mut unpaid: Vec<(u32, &Installment, i64)> = Vec::new();
-    for (n, inst) in plan.installments.iter().enumerate() {
-        cumulative += inst.amount_minor;
-        if cumulative > paid {
-            let left = (cumulative - paid).min(inst.amount_minor);
-            let entry = (n as u32 + 1, inst, left);
-            first_unpaid.get_or_insert(entry);
-            unpaid.push(entry);
-        }
-    }
-    if let Some((n, inst, _)) = first_unpaid {
-        let late = as_of.days_since(inst.due_date);
+    let unpaid = plan.unpaid(open_now);
+    if let Some(first) = unpaid.first() {
+        let late = as_of.days_since(first.due_date);
         if late >= rules.default_after_days as i32 {
             ctx.push(
                 customer.id,
@@ -1181,7 +1293,7 @@ fn decide_plan(
                 ActionKind::PlanSettled {
                     plan_id: plan.id,
                     outcome: PlanOutcome::Defaulted,
-                    installment: Some(n),
+                    installment: Some(first.number),
                 },
             );
             for id in &plan.invoice_ids {
@@ -1190,6 +1302,20 @@ fn decide_plan(
             return;
         }
     }
+    // While the plan stands its invoices are owed by the installments'
+    // dates: each is aged, held and charged by the earliest it is part of.
+    let open_by_invoice: Vec<(i64, i64)> = plan
+        .invoice_ids
+        .iter()
+        .filter_map(|id| invoices.iter().find(|i| i.id == *id))
+        .map(|i| (i.id, i.open_as_of(as_of).max(0)))
+        .collect();
+    for part in plan.open_parts(&open_by_invoice) {
+        plan_due
+            .entry(part.invoice_id)
+            .and_modify(|d| *d = (*d).min(part.due_date))
+            .or_insert(part.due_date);
+    }
     suppressed.extend(plan.invoice_ids.iter().copied());
     if paused {
         return;
@@ -1197,12 +1323,18 @@ fn decide_plan(
     let first_invoice = invoices.iter().find(|i| plan.invoice_ids.contains(&i.id));
     let number =
         first_invoice.map_or_else(String::new, |i| format!("plan {} ({})", plan.id, i.number));
-    for (n, inst, left) in unpaid {
+    for UnpaidInstallment {
+        number: n,
+        due_date,
+        amount_minor,
+        left_minor: left,
+    } in unpaid
+    {
         let subject = Subject::Installment {
             plan_id: plan.id,
             number: n,
         };
-        let dpd = as_of.days_since(inst.due_date);
+        let dpd = as_of.days_since(due_date);
         let mut push = |key: &str, template: &str, rank: i32| {
             items.push((
                 rank,
@@ -1212,14 +1344,16 @@ fn decide_plan(
                     invoice_id: first_invoice.map_or(0, |i| i.id),
                     number: number.clone(),
                     currency: plan.currency,
-                    due_date: inst.due_date,
+                    due_date,
                     days_past_due: dpd,
                     open_minor: left,
                     step: format!("plan_{key}"),
+                    part: None,
+                    reminded: Vec::new(),
                     installment: Some(InstallmentRef {
                         plan_id: plan.id,
                         number: n,
-                        amount_minor: inst.amount_minor,
+                        amount_minor,
                     }),
                     resend_invoice: false,
                     interest_from: None,

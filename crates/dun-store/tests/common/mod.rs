@@ -293,6 +293,7 @@ pub fn assert_balances_match_ledger(store: &mut Store, org_id: i64) {
 pub fn assert_aging_matches_ledger(store: &mut Store, org_id: i64, dates: &[Date]) {
     let entries = store.entries(org_id).expect("entries");
     let headers = store.invoice_states(org_id).expect("invoice states");
+    let plans = store.run_plans(org_id).expect("plans");
     let mut around: BTreeSet<Date> = BTreeSet::new();
     for e in &entries {
         around.extend([e.entry.effective_date.add_days(-1), e.entry.effective_date]);
@@ -319,6 +320,7 @@ pub fn assert_aging_matches_ledger(store: &mut Store, org_id: i64, dates: &[Date
                 let expected = aging_from_entries(
                     headers.values(),
                     entries.iter().map(|s| &s.entry),
+                    &plans,
                     as_of,
                     edges,
                     detail,

@@ -364,6 +364,7 @@ pub fn letter(ctx: &mut Context, command: LetterCommand) -> Result<()> {
         customer_reference: Some(&found.customer.reference),
         currency,
         invoices: &overdue,
+        reminded: &[],
         pay_by: date.add_days(args.pay_within_days),
         late_payment: late,
         instructions: &found.payment,

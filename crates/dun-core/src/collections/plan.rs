@@ -1,0 +1,218 @@
+//! Payment plans: open invoices turned into dated installments.
+//!
+//! While a plan is current, its invoices are owed by the installments'
+//! dates, not their own: the aging puts each unpaid installment in the
+//! bucket of its own due date, and the run duns, holds and charges by
+//! them. Payments on the plan's invoices pay its installments in order.
+
+use serde::Serialize;
+
+use crate::currency::Currency;
+use crate::date::Date;
+use crate::terms::Installment;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlanStatus {
+    Active,
+    Completed,
+    Defaulted,
+}
+
+/// A payment plan: open invoices turned into dated installments.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Plan {
+    pub id: i64,
+    pub customer_id: i64,
+    pub currency: Currency,
+    pub invoice_ids: Vec<i64>,
+    pub installments: Vec<Installment>,
+    pub created_on: Date,
+    /// What the covered invoices had open when the plan was made.
+    pub opening_minor: i64,
+    pub status: PlanStatus,
+    pub defaulted_on: Option<Date>,
+}
+
+/// An installment not yet paid in full.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UnpaidInstallment {
+    /// 1-based, as the customer reads it.
+    pub number: u32,
+    pub due_date: Date,
+    pub amount_minor: i64,
+    /// What is still to pay of it.
+    pub left_minor: i64,
+}
+
+/// Part of one covered invoice's open amount, owed on an installment's date.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PlanPart {
+    pub invoice_id: i64,
+    pub due_date: Date,
+    pub amount_minor: i64,
+}
+
+impl Plan {
+    /// Whether the plan stood for its invoices on `date`: made by then and
+    /// not defaulted by then. (A completed plan's invoices are paid; on any
+    /// earlier day they were open, the plan stood.)
+    pub fn covers_on(&self, date: Date) -> bool {
+        self.created_on <= date
+            && match self.status {
+                PlanStatus::Active | PlanStatus::Completed => true,
+                PlanStatus::Defaulted => self.defaulted_on.is_none_or(|d| d > date),
+            }
+    }
+
+    /// The installments not yet paid, in order, when the covered invoices
+    /// have `open_now_minor` open: what was paid since the plan was made
+    /// pays the installments oldest first.
+    pub fn unpaid(&self, open_now_minor: i64) -> Vec<UnpaidInstallment> {
+        let paid = (self.opening_minor - open_now_minor).max(0);
+        let mut cumulative = 0i64;
+        let mut unpaid = Vec::new();
+        for (n, inst) in self.installments.iter().enumerate() {
+            cumulative += inst.amount_minor;
+            if cumulative > paid {
+                unpaid.push(UnpaidInstallment {
+                    number: n as u32 + 1,
+                    due_date: inst.due_date,
+                    amount_minor: inst.amount_minor,
+                    left_minor: (cumulative - paid).min(inst.amount_minor),
+                });
+            }
+        }
+        unpaid
+    }
+
+    /// The covered invoices' open amounts (`(invoice id, open)`, in the
+    /// plan's order) split over the unpaid installments' dates: each
+    /// invoice's parts add up to its open amount. Anything open beyond the
+    /// installments (a charge posted after the plan) is owed with the last.
+    pub fn open_parts(&self, open_by_invoice: &[(i64, i64)]) -> Vec<PlanPart> {
+        let open_now: i64 = open_by_invoice.iter().map(|(_, o)| (*o).max(0)).sum();
+        let unpaid = self.unpaid(open_now);
+        let last_due = self
+            .installments
+            .last()
+            .map(|i| i.due_date)
+            .unwrap_or(self.created_on);
+        let mut slots = unpaid.iter().map(|u| (u.due_date, u.left_minor));
+        let mut slot = slots.next();
+        let mut parts = Vec::new();
+        for &(invoice_id, open) in open_by_invoice {
+            let mut left = open.max(0);
+            while left > 0 {
+                let (due_date, take) = match &mut slot {
+                    Some((due, room)) => {
+                        let take = left.min(*room);
+                        *room -= take;
+                        (*due, take)
+                    }
+                    None => (last_due, left),
+                };
+                if take > 0 {
+                    match parts.last_mut() {
+                        Some(PlanPart {
+                            invoice_id: id,
+                            due_date: d,
+                            amount_minor,
+                        }) if *id == invoice_id && *d == due_date => *amount_minor += take,
+                        _ => parts.push(PlanPart {
+                            invoice_id,
+                            due_date,
+                            amount_minor: take,
+                        }),
+                    }
+                }
+                left -= take;
+                if slot.is_some_and(|(_, room)| room == 0) {
+                    slot = slots.next();
+                }
+            }
+        }
+        parts
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::inconsistent_digit_grouping)]
+mod tests {
+    use super::*;
+
+    fn d(text: &str) -> Date {
+        Date::parse(text).unwrap()
+    }
+
+    fn plan() -> Plan {
+        Plan {
+            id: 1,
+            customer_id: 1,
+            currency: Currency::parse("USD").unwrap(),
+            invoice_ids: vec![10, 11],
+            installments: vec![
+                Installment {
+                    due_date: d("2026-03-01"),
+                    amount_minor: 300_00,
+                },
+                Installment {
+                    due_date: d("2026-04-01"),
+                    amount_minor: 300_00,
+                },
+                Installment {
+                    due_date: d("2026-05-01"),
+                    amount_minor: 300_00,
+                },
+            ],
+            created_on: d("2026-02-10"),
+            opening_minor: 900_00,
+            status: PlanStatus::Active,
+            defaulted_on: None,
+        }
+    }
+
+    #[test]
+    fn payments_pay_the_installments_in_order() {
+        let unpaid = plan().unpaid(500_00);
+        assert_eq!(unpaid.len(), 2);
+        assert_eq!((unpaid[0].number, unpaid[0].left_minor), (2, 200_00));
+        assert_eq!((unpaid[1].number, unpaid[1].left_minor), (3, 300_00));
+    }
+
+    #[test]
+    fn open_amounts_fall_due_on_the_installments_dates() {
+        // 600.00 and 300.00 open: the first invoice fills installments 1
+        // and 2, the second is owed on the third's date.
+        let parts = plan().open_parts(&[(10, 600_00), (11, 300_00)]);
+        let got: Vec<(i64, Date, i64)> = parts
+            .iter()
+            .map(|p| (p.invoice_id, p.due_date, p.amount_minor))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (10, d("2026-03-01"), 300_00),
+                (10, d("2026-04-01"), 300_00),
+                (11, d("2026-05-01"), 300_00),
+            ]
+        );
+        // After 400.00 paid on the first invoice: what is left of it
+        // is owed with installment 2.
+        let parts = plan().open_parts(&[(10, 200_00), (11, 300_00)]);
+        assert_eq!(parts[0].due_date, d("2026-04-01"));
+        assert_eq!(parts[0].amount_minor, 200_00);
+        assert_eq!(parts.iter().map(|p| p.amount_minor).sum::<i64>(), 500_00);
+    }
+
+    #[test]
+    fn a_plan_stands_from_its_day_until_it_defaults() {
+        let mut p = plan();
+        assert!(!p.covers_on(d("2026-02-09")));
+        assert!(p.covers_on(d("2026-02-10")));
+        p.status = PlanStatus::Defaulted;
+        p.defaulted_on = Some(d("2026-03-16"));
+        assert!(p.covers_on(d("2026-03-15")));
+        assert!(!p.covers_on(d("2026-03-16")));
+    }
+}
