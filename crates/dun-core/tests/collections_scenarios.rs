@@ -27,6 +27,8 @@
 //! 2026-02-01 task-done ACME call                     ; a person closes the open call tasks
 //! run 2026-02-08
 //!     message ACME [email] first_notice: INV1 7d 100.00 USD
+//! runs 2026-02-09 2026-03-31                        ; a run every day; the days it did something
+//!     2026-02-24 message ACME [email] second_notice: …
 //! aging 2026-02-08
 //!     ACME USD 0.00 100.00 0.00 0.00 0.00
 //! balance 2026-02-08                                ; owed and credit, apart
@@ -850,6 +852,25 @@ fn play(text: &str) -> Result<String, String> {
                     number += 1;
                 }
                 scenario.set_policy(&fragment).map_err(at)?;
+            }
+            ["runs", from, to] => {
+                // A run every day from `from` through `to`; only the days
+                // the run did something are shown, each line with its day.
+                while lines.peek().is_some_and(|l| l.starts_with(' ')) {
+                    lines.next();
+                    number += 1;
+                }
+                let (from, to) = (date_of(from).map_err(at)?, date_of(to).map_err(at)?);
+                let mut day = from;
+                while day <= to {
+                    let result = scenario.run(day).map_err(at)?;
+                    if result.trim() != "(nothing)" {
+                        for l in result.lines() {
+                            out.push_str(&format!("    {day} {l}\n"));
+                        }
+                    }
+                    day = day.add_days(1);
+                }
             }
             ["run", date] | ["aging", date] | ["balance", date] => {
                 while lines.peek().is_some_and(|l| l.starts_with(' ')) {
