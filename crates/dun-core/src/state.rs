@@ -31,27 +31,124 @@ pub struct InvoiceState {
     pub movements: Vec<Movement>,
 }
 
-/// What an invoice looks like on one day.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+/// What an invoice looks like on one day: the one status vocabulary of
+/// every list, page, document and API (the glossary's words).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SettlementStatus {
     Draft,
     Open,
+    /// Less is open than was billed, and money was paid toward it.
     PartiallyPaid,
+    /// Less is open than was billed by credit notes alone.
+    PartiallyCredited,
+    /// Nothing open, and money was paid toward it.
     Paid,
+    /// Nothing open, by credit notes alone: what it billed was taken back.
+    Credited,
     WrittenOff,
     Void,
 }
 
 impl SettlementStatus {
+    pub const ALL: [SettlementStatus; 8] = [
+        SettlementStatus::Draft,
+        SettlementStatus::Open,
+        SettlementStatus::PartiallyPaid,
+        SettlementStatus::PartiallyCredited,
+        SettlementStatus::Paid,
+        SettlementStatus::Credited,
+        SettlementStatus::WrittenOff,
+        SettlementStatus::Void,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             SettlementStatus::Draft => "draft",
             SettlementStatus::Open => "open",
             SettlementStatus::PartiallyPaid => "partially_paid",
+            SettlementStatus::PartiallyCredited => "partially_credited",
             SettlementStatus::Paid => "paid",
+            SettlementStatus::Credited => "credited",
             SettlementStatus::WrittenOff => "written_off",
             SettlementStatus::Void => "void",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<SettlementStatus> {
+        SettlementStatus::ALL
+            .into_iter()
+            .find(|s| s.as_str() == text)
+    }
+
+    /// Something is still owed on it.
+    pub fn is_open(self) -> bool {
+        matches!(
+            self,
+            SettlementStatus::Open
+                | SettlementStatus::PartiallyPaid
+                | SettlementStatus::PartiallyCredited
+        )
+    }
+
+    /// Issued, and nothing is owed on it any more.
+    pub fn is_settled(self) -> bool {
+        matches!(
+            self,
+            SettlementStatus::Paid | SettlementStatus::Credited | SettlementStatus::WrittenOff
+        )
+    }
+}
+
+/// What took money off an invoice, as sums of its entries (negative: taken
+/// off): all [`InvoiceState::status_as_of`] needs besides the open amount.
+/// The store reads the same sums for a list's rows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Reductions {
+    /// Charges: the invoice, fees and interest.
+    pub billed_minor: i64,
+    /// Allocations less reversed allocations.
+    pub paid_minor: i64,
+    pub credited_minor: i64,
+    pub written_off_minor: i64,
+    pub voided: bool,
+}
+
+impl Reductions {
+    pub fn add(&mut self, kind: EntryKind, ar_minor: i64) {
+        match kind {
+            k if k.is_charge() => self.billed_minor += ar_minor,
+            EntryKind::Allocation | EntryKind::AllocationReversed => self.paid_minor += ar_minor,
+            EntryKind::CreditNote => self.credited_minor += ar_minor,
+            EntryKind::WriteOff => self.written_off_minor += ar_minor,
+            EntryKind::InvoiceVoided => self.voided = true,
+            _ => {}
+        }
+    }
+
+    /// The status of an issued invoice with `open_minor` open.
+    pub fn status(&self, open_minor: i64) -> SettlementStatus {
+        if self.voided {
+            return SettlementStatus::Void;
+        }
+        let paid = self.paid_minor < 0;
+        if open_minor <= 0 {
+            return if self.written_off_minor < 0 {
+                SettlementStatus::WrittenOff
+            } else if paid || self.credited_minor == 0 {
+                SettlementStatus::Paid
+            } else {
+                SettlementStatus::Credited
+            };
+        }
+        // Partly paid means less is open than was billed: a payment that was
+        // reversed leaves the invoice simply open again.
+        if open_minor >= self.billed_minor {
+            SettlementStatus::Open
+        } else if !paid && self.credited_minor < 0 {
+            SettlementStatus::PartiallyCredited
+        } else {
+            SettlementStatus::PartiallyPaid
         }
     }
 }
@@ -103,27 +200,13 @@ impl InvoiceState {
         if self.status == DocumentStatus::Draft || date < self.issue_date {
             return SettlementStatus::Draft;
         }
-        if upto().any(|m| m.kind == EntryKind::InvoiceVoided) {
-            return SettlementStatus::Void;
+        let mut reductions = Reductions::default();
+        let mut open = 0;
+        for m in upto() {
+            reductions.add(m.kind, m.ar_minor);
+            open += m.ar_minor;
         }
-        let open: i64 = upto().map(|m| m.ar_minor).sum();
-        if open <= 0 {
-            if upto().any(|m| m.kind == EntryKind::WriteOff) {
-                return SettlementStatus::WrittenOff;
-            }
-            return SettlementStatus::Paid;
-        }
-        // Partly paid means less is open than was billed: a payment that was
-        // reversed leaves the invoice simply open again.
-        let billed: i64 = upto()
-            .filter(|m| m.kind.is_charge())
-            .map(|m| m.ar_minor)
-            .sum();
-        if open < billed {
-            SettlementStatus::PartiallyPaid
-        } else {
-            SettlementStatus::Open
-        }
+        reductions.status(open)
     }
 
     /// The parts still open on `date`, each with the date it fell due.

@@ -286,9 +286,7 @@ fn composed(store: &mut Store, org_id: i64, day: &str) -> Vec<(i64, String)> {
 }
 
 storage_test!(
-    fn a_message_names_only_the_reminders_sent_and_demands_only_what_reached_its_step(
-        store: &mut Store,
-    ) {
+    fn a_message_names_only_reminders_sent_and_demands_only_its_step(store: &mut Store) {
         // Issue 13 item 13a: the first run on a book that never ran sent a
         // final demand "despite our previous reminders", and listed an
         // invoice due that day under its threat.

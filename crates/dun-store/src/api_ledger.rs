@@ -1,12 +1,13 @@
-//! Reads the HTTP API's invoice and payment lists need: cursor pages (id
-//! descending, before a given id) and one payment with its ledger history.
+//! Reads the HTTP API's payment list needs: cursor pages (id descending,
+//! before a given id) and one payment with its ledger history. (Invoice
+//! lists are `invoice_list.rs`, every shell's.)
 
 use dun_core::{Currency, Date};
 use serde::Serialize;
 
 use crate::entries::{self, StoredEntry};
 use crate::error::StoreError;
-use crate::invoices::{InvoiceFilter, InvoiceSummary, LIST_LIMIT_MAX};
+use crate::invoices::LIST_LIMIT_MAX;
 use crate::{params, Store};
 
 /// One payment as a list shows it.
@@ -51,61 +52,6 @@ fn payment_row(r: &crate::db::Row<'_>) -> Result<PaymentSummary, StoreError> {
 }
 
 impl Store {
-    /// Invoices, newest first, filtered, with ids below `before_id`.
-    pub fn invoice_page(
-        &mut self,
-        org_id: i64,
-        filter: &InvoiceFilter,
-        before_id: Option<i64>,
-    ) -> Result<Vec<InvoiceSummary>, StoreError> {
-        let limit = filter.limit.clamp(1, LIST_LIMIT_MAX);
-        let as_of = i64::from(filter.as_of.map_or(i32::MAX, Date::day_number));
-        let status_condition = match filter.status.as_deref() {
-            None | Some("all") => "1 = 1",
-            Some("draft") => "i.status = 'draft'",
-            Some("open") => "i.open_minor <> 0",
-            Some("overdue") => "i.open_minor <> 0 AND i.due_date < $3",
-            Some("paid") => "i.status = 'issued' AND i.open_minor = 0",
-            Some("void") => "i.status = 'void'",
-            Some(other) => {
-                return Err(StoreError::Invalid(format!(
-                    "status: '{other}' is not one of all, draft, open, overdue, paid, void"
-                )))
-            }
-        };
-        let sql = format!(
-            "SELECT i.id, i.number, c.ref, i.currency, i.issue_date, i.due_date, i.total_minor, i.open_minor, i.status
-             FROM invoices i JOIN customers c ON c.id = i.customer_id AND c.org_id = i.org_id
-             WHERE i.org_id = $1 AND ($2 = '' OR c.ref = $2) AND i.issue_date <= $3 AND i.id < $5
-               AND {status_condition}
-             ORDER BY i.id DESC LIMIT $4"
-        );
-        let customer = filter.customer_ref.as_deref().unwrap_or("");
-        let before = before_id.unwrap_or(i64::MAX);
-        let mut tx = self.conn().read_transaction()?;
-        tx.query(&sql, params![org_id, customer, as_of, limit, before], |r| {
-            let status = r.string(8)?;
-            let open = r.i64(7)?;
-            let total = r.i64(6)?;
-            Ok(InvoiceSummary {
-                id: r.i64(0)?,
-                number: r.opt_string(1)?,
-                customer_ref: r.string(2)?,
-                currency: entries::currency(&r.string(3)?)?,
-                issue_date: Date::from_day_number(r.i64(4)? as i32),
-                due_date: Date::from_day_number(r.i64(5)? as i32),
-                total_minor: total,
-                open_minor: open,
-                status: match status.as_str() {
-                    "issued" if open == 0 => "settled".to_string(),
-                    "issued" if open < total => "partially_paid".to_string(),
-                    "issued" => "open".to_string(),
-                    s => s.to_string(),
-                },
-            })
-        })
-    }
-
     /// Payments, newest first, of one customer if given, with ids below
     /// `before_id`.
     pub fn payment_page(

@@ -32,6 +32,10 @@ pub(crate) fn currency(code: &str) -> Result<Currency, StoreError> {
     Currency::parse(code).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
+pub(crate) fn kind(text: &str) -> Result<EntryKind, StoreError> {
+    EntryKind::parse(text).ok_or_else(|| StoreError::Corrupt(format!("entry kind '{text}'")))
+}
+
 /// Inserts entries as they are. The caller keeps the derived figures right.
 pub(crate) fn insert(
     tx: &mut Tx<'_>,

@@ -21,7 +21,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use dun_core::collections::plan::Plan;
 use dun_core::figures::{self, Figures, Movements, NotDue, Period};
-use dun_core::ledger::EntryKind;
 use dun_core::state::InvoiceState;
 use dun_core::{Currency, Date};
 use serde::Serialize;
@@ -36,10 +35,6 @@ use crate::{params, Store};
 pub struct TrendPoint {
     pub period: Period,
     pub figures: Vec<Figures>,
-}
-
-fn kind(text: &str) -> Result<EntryKind, StoreError> {
-    EntryKind::parse(text).ok_or_else(|| StoreError::Corrupt(format!("entry kind '{text}'")))
 }
 
 /// Reads `(currency, amount)` rows into per-currency sums.
@@ -116,7 +111,7 @@ fn gather(tx: &mut Tx<'_>, org_id: i64, after: Date) -> Result<Gathered, StoreEr
             let currency = entries::currency(&r.string(0)?)?;
             let effective = day(r.i64(2)?);
             let amount = r.i64(5)?;
-            movements.add(currency, kind(&r.string(1)?)?, effective, amount);
+            movements.add(currency, entries::kind(&r.string(1)?)?, effective, amount);
             if r.i64(4)? == 1 {
                 let due = day(r.i64(3)?);
                 if due > after {

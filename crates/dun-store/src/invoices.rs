@@ -57,6 +57,8 @@ pub struct InvoiceView {
     pub entries: Vec<StoredEntry>,
 }
 
+pub use crate::invoice_list::{InvoiceFilter, StatusFilter};
+
 /// One row of an invoice list.
 #[derive(Clone, Debug, Serialize)]
 pub struct InvoiceSummary {
@@ -80,15 +82,6 @@ pub struct Reduction {
     pub amount_minor: Option<i64>,
     pub date: Date,
     pub reason: String,
-}
-
-#[derive(Clone, Debug, Default)]
-pub struct InvoiceFilter {
-    pub customer_ref: Option<String>,
-    /// `draft`, `open` (anything not settled), `overdue` (as of `as_of`), `paid`, `void`.
-    pub status: Option<String>,
-    pub as_of: Option<Date>,
-    pub limit: i64,
 }
 
 fn check_reason(reason: &str) -> Result<(), StoreError> {
@@ -530,80 +523,6 @@ impl Store {
             status: state.status_as_of(as_of),
             days_past_due: as_of.days_since(due_date),
             entries: history,
-        })
-    }
-
-    /// Invoices, newest first, filtered.
-    pub fn invoices(
-        &mut self,
-        org_id: i64,
-        filter: &InvoiceFilter,
-    ) -> Result<Vec<InvoiceSummary>, StoreError> {
-        let limit = filter.limit.clamp(1, LIST_LIMIT_MAX);
-        let as_of = i64::from(filter.as_of.map_or(i32::MAX, Date::day_number));
-        let status_condition = match filter.status.as_deref() {
-            None | Some("all") => "1 = 1",
-            Some("draft") => "i.status = 'draft'",
-            Some("open") => "i.open_minor <> 0",
-            Some("overdue") => "i.open_minor <> 0 AND i.due_date < $3",
-            Some("paid") => "i.status = 'issued' AND i.open_minor = 0",
-            Some("void") => "i.status = 'void'",
-            Some(other) => {
-                return Err(StoreError::Invalid(format!(
-                    "status '{other}' is not one of all, draft, open, overdue, paid, void"
-                )))
-            }
-        };
-        // Newest first is id order, read backwards through
-        // `invoices_by_org` or, for one customer, `invoices_by_customer`
-        // (migration 0010); a customer is looked up first so the index, not
-        // a join on every invoice, narrows the rows.
-        let mut tx = self.conn().read_transaction()?;
-        let customer_id = match filter.customer_ref.as_deref() {
-            Some(reference) => {
-                let found = tx.query_opt(
-                    "SELECT id FROM customers WHERE org_id = $1 AND ref = $2",
-                    params![org_id, reference],
-                    |r| r.i64(0),
-                )?;
-                match found {
-                    Some(id) => id,
-                    None => return Ok(Vec::new()),
-                }
-            }
-            None => 0,
-        };
-        let customer_condition = if customer_id == 0 {
-            "CAST($2 AS BIGINT) = 0"
-        } else {
-            "i.customer_id = $2"
-        };
-        let sql = format!(
-            "SELECT i.id, i.number, c.ref, i.currency, i.issue_date, i.due_date, i.total_minor, i.open_minor, i.status
-             FROM invoices i JOIN customers c ON c.id = i.customer_id AND c.org_id = i.org_id
-             WHERE i.org_id = $1 AND {customer_condition} AND i.issue_date <= $3 AND {status_condition}
-             ORDER BY i.id DESC LIMIT $4"
-        );
-        tx.query(&sql, params![org_id, customer_id, as_of, limit], |r| {
-            let status = r.string(8)?;
-            let open = r.i64(7)?;
-            let total = r.i64(6)?;
-            Ok(InvoiceSummary {
-                id: r.i64(0)?,
-                number: r.opt_string(1)?,
-                customer_ref: r.string(2)?,
-                currency: entries::currency(&r.string(3)?)?,
-                issue_date: Date::from_day_number(r.i64(4)? as i32),
-                due_date: Date::from_day_number(r.i64(5)? as i32),
-                total_minor: total,
-                open_minor: open,
-                status: match status.as_str() {
-                    "issued" if open == 0 => "settled".to_string(),
-                    "issued" if open < total => "partially_paid".to_string(),
-                    "issued" => "open".to_string(),
-                    s => s.to_string(),
-                },
-            })
         })
     }
 }

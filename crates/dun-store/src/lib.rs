@@ -28,6 +28,7 @@ pub mod figures;
 pub mod http_requests;
 pub mod idempotency;
 pub mod import;
+pub mod invoice_list;
 pub mod invoices;
 pub mod letters;
 mod migrate;
@@ -47,7 +48,6 @@ pub mod statement_schedules;
 pub mod statements;
 pub mod timeline;
 mod unapplied;
-pub mod web_invoices;
 pub mod web_portal;
 pub mod worklist;
 

@@ -411,12 +411,13 @@ storage_test!(
             "{nothing_left:?}"
         );
 
+        // Settled by credit notes alone: it says so (issue 13 item 13c).
         assert_eq!(
             store
                 .invoice(acme.id, &first.number, d("2026-01-12"))
                 .unwrap()
                 .status,
-            SettlementStatus::Paid
+            SettlementStatus::Credited
         );
         assert_eq!(
             store
@@ -547,5 +548,125 @@ storage_test!(
             .unwrap();
         assert_eq!(cn.document_number.as_deref(), Some("CN-000001"));
         assert_eq!(count_kind(store, acme.id, EntryKind::WriteOff), 1);
+    }
+);
+
+storage_test!(
+    /// Issue 13 item 13c and issue 17: an invoice's status says what
+    /// happened to it, in the domain's words, the same in the list (every
+    /// shell's) and on its page; each word filters the list to exactly the
+    /// invoices it names. (At cf3f2f1 a credited invoice was
+    /// "partially_paid", and paid and written-off ones were both
+    /// "settled" in the CLI and API lists and "paid" on the web.)
+    fn every_list_says_what_happened_in_the_domains_words(store: &mut Store) {
+        use dun_store::invoices::{InvoiceFilter, StatusFilter};
+        let acme = org(store, "Acme Ltd");
+        let alpha = customer(store, &acme, "ALPHA");
+        let mut number = |store: &mut Store, amount| {
+            invoice(store, &acme, &alpha, "2026-01-05", "net30", amount).number
+        };
+        let paid = number(store, 100_00);
+        let credited = number(store, 100_00);
+        let partly_credited = number(store, 100_00);
+        let written_off = number(store, 100_00);
+        let partly_paid = number(store, 100_00);
+        let open = number(store, 100_00);
+        let void = number(store, 100_00);
+        let pay = |store: &mut Store, number: &str, amount| {
+            store
+                .record_payment(
+                    acme.id,
+                    &payment(&alpha, "2026-01-20", amount),
+                    &Allocate::Explicit(vec![(number.to_string(), amount)]),
+                    None,
+                )
+                .unwrap();
+        };
+        pay(store, &paid, 100_00);
+        pay(store, &partly_paid, 40_00);
+        let reduce = |store: &mut Store, number: &str, reduction: Reduction| {
+            store
+                .reduce_invoice(acme.id, number, &reduction, None)
+                .unwrap();
+        };
+        reduce(store, &credited, credit_note(None, "2026-01-21"));
+        reduce(
+            store,
+            &partly_credited,
+            credit_note(Some(30_00), "2026-01-21"),
+        );
+        reduce(store, &written_off, write_off(None, "2026-03-31"));
+        store
+            .void_invoice(acme.id, &void, d("2026-01-06"), "sent twice", None)
+            .unwrap();
+        let draft_id = store
+            .create_invoice(
+                acme.id,
+                &draft(alpha.id, d("2026-01-05"), "net30", 5_00),
+                None,
+            )
+            .unwrap();
+
+        let expected = [
+            (paid.as_str(), SettlementStatus::Paid),
+            (&credited, SettlementStatus::Credited),
+            (&partly_credited, SettlementStatus::PartiallyCredited),
+            (&written_off, SettlementStatus::WrittenOff),
+            (&partly_paid, SettlementStatus::PartiallyPaid),
+            (&open, SettlementStatus::Open),
+            (&void, SettlementStatus::Void),
+        ];
+        let list = |store: &mut Store, word: &str| {
+            let mut found: Vec<(Option<String>, String)> = store
+                .invoices(
+                    acme.id,
+                    &InvoiceFilter {
+                        status: StatusFilter::parse(word).unwrap(),
+                        as_of: Some(d("2026-06-01")),
+                        limit: 100,
+                        ..InvoiceFilter::default()
+                    },
+                )
+                .unwrap()
+                .into_iter()
+                .map(|r| (r.number, r.status))
+                .collect();
+            found.sort();
+            found
+        };
+        let all = list(store, "all");
+        assert_eq!(all.len(), 8, "{all:?}");
+        for (number, status) in expected {
+            assert!(
+                all.contains(&(Some(number.to_string()), status.as_str().to_string())),
+                "{number} should be {status:?} in {all:?}"
+            );
+            let page = store.invoice(acme.id, number, d("2026-06-01")).unwrap();
+            assert_eq!(page.status, status, "{number} on its page");
+            // Each status word lists exactly the invoices with it (as a
+            // filter, `open` is the group of all still owed: below).
+            if status == SettlementStatus::Open {
+                continue;
+            }
+            assert_eq!(
+                list(store, status.as_str()),
+                vec![(Some(number.to_string()), status.as_str().to_string())],
+                "the {status:?} filter"
+            );
+        }
+        assert!(all.contains(&(None, "draft".to_string())), "{draft_id}");
+        let words = |rows: Vec<(Option<String>, String)>| -> Vec<String> {
+            rows.into_iter().map(|(_, s)| s).collect()
+        };
+        // The groups: open is everything still owed, settled everything not.
+        let mut open_words = words(list(store, "open"));
+        open_words.sort();
+        assert_eq!(open_words, ["open", "partially_credited", "partially_paid"]);
+        let mut settled_words = words(list(store, "settled"));
+        settled_words.sort();
+        assert_eq!(settled_words, ["credited", "paid", "written_off"]);
+        assert_eq!(list(store, "overdue").len(), 3);
+        let refused = StatusFilter::parse("settledd").unwrap_err().to_string();
+        assert!(refused.contains("partially_credited"), "{refused}");
     }
 );

@@ -783,9 +783,11 @@ async fn plan(
                 p.org_id,
                 &dun_store::invoices::InvoiceFilter {
                     customer_ref: Some(reference.to_string()),
-                    status: Some("open".into()),
+                    status: dun_store::invoices::StatusFilter::Open,
                     as_of: Some(ctx.today),
+                    issued_by: Some(ctx.today),
                     limit: dun_store::invoices::LIST_LIMIT_MAX,
+                    ..Default::default()
                 },
             )?;
             let covered: Vec<&InvoiceSummary> = match chosen.strip_prefix('*') {

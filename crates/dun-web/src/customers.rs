@@ -241,9 +241,11 @@ pub(crate) fn customer_page(
         p.org_id,
         &InvoiceFilter {
             customer_ref: Some(reference.to_string()),
-            status: Some("open".into()),
+            status: dun_store::invoices::StatusFilter::Open,
             as_of: Some(ctx.today),
+            issued_by: Some(ctx.today),
             limit: INVOICE_ROWS,
+            ..Default::default()
         },
     )?;
     let collateral = store.collateral(p.org_id, Some(reference))?;

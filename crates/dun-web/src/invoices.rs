@@ -19,9 +19,9 @@ use dun_server::extract::{decode_cursor, encode_cursor};
 use dun_server::problem::ApiError;
 use dun_store::accounts::{Principal, Role};
 use dun_store::credit_file::IssueOverride;
+use dun_store::invoices::{InvoiceFilter, StatusFilter};
 use dun_store::invoices::{Reduction, REASON_BYTES_MAX};
 use dun_store::payments::{Allocate, NewPayment, REFERENCE_BYTES_MAX};
-use dun_store::web_invoices::WebInvoiceFilter;
 use dun_store::Store;
 use maud::{html, Markup};
 use serde::Deserialize;
@@ -33,8 +33,17 @@ use crate::{read_page, submit};
 /// Invoices one page of the list shows.
 const PAGE_ROWS: i64 = 50;
 const CURSOR_LIST: &str = "web-invoices";
-/// The list's status filter, as the store knows it.
-const STATUSES: [&str; 5] = ["draft", "open", "overdue", "paid", "void"];
+/// The list's status filters offered (the store knows each word).
+const STATUSES: [&str; 8] = [
+    "open",
+    "overdue",
+    "draft",
+    "paid",
+    "credited",
+    "written_off",
+    "void",
+    "settled",
+];
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -162,14 +171,17 @@ pub async fn list(
         let status = non_empty(&query.status);
         let bucket = non_empty(&query.bucket);
         let customer = non_empty(&query.customer);
-        if let Some(s) = status.as_deref() {
-            if !STATUSES.contains(&s) && s != "all" {
-                return Err(ApiError::invalid(
+        let status_filter = StatusFilter::parse(status.as_deref().unwrap_or(""))
+            .map_err(|_| {
+                ApiError::invalid(
                     "status",
-                    format!("Status '{s}' is not one of {}.", STATUSES.join(", ")),
-                ));
-            }
-        }
+                    format!(
+                        "Status '{}' is not one of {}.",
+                        status.as_deref().unwrap_or(""),
+                        STATUSES.join(", ")
+                    ),
+                )
+            })?;
         let labels = ctx.edges.labels();
         let (due_from, due_to) = match bucket.as_deref() {
             None => (None, None),
@@ -190,19 +202,19 @@ pub async fn list(
             .map(|c| c.parse::<i64>())
             .transpose()
             .map_err(|_| ApiError::invalid("cursor", "This page's address is damaged; start from the first page."))?;
-        let found = store.web_invoice_page(
+        let mut rows = store.invoices(
             p.org_id,
-            &WebInvoiceFilter {
+            &InvoiceFilter {
                 customer_ref: customer.clone(),
-                status: status.clone(),
+                status: status_filter,
                 due_from,
                 due_to,
                 as_of: Some(ctx.today),
+                issued_by: None,
                 before_id,
                 limit: PAGE_ROWS + 1,
             },
         )?;
-        let mut rows = found.rows;
         let more = rows.len() as i64 > PAGE_ROWS;
         rows.truncate(PAGE_ROWS as usize);
         let next = if more {

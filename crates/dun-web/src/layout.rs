@@ -184,13 +184,12 @@ pub fn encode(text: &str) -> String {
 /// The CSS class of a customer status, risk tier or task state.
 pub fn status_class(status: &str) -> &'static str {
     match status {
-        "active" | "low" | "kept" | "paid" | "settled" => "ok",
+        "active" | "low" | "kept" | "paid" | "credited" | "settled" => "ok",
         "on_hold" | "do_not_serve" | "critical" | "high" | "broken" | "overdue" | "written_off" => {
             "bad"
         }
-        "cod_required" | "medium" | "new" | "paused" | "open" | "partially_paid" | "draft" => {
-            "warn"
-        }
+        "cod_required" | "medium" | "new" | "paused" | "open" | "partially_paid"
+        | "partially_credited" | "draft" => "warn",
         _ => "neutral",
     }
 }

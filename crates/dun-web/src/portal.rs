@@ -252,9 +252,11 @@ fn open_invoices(store: &mut Store, v: &Visitor) -> Result<Vec<InvoiceSummary>, 
             v.org.id,
             &InvoiceFilter {
                 customer_ref: Some(v.customer.reference.clone()),
-                status: Some("open".into()),
+                status: dun_store::invoices::StatusFilter::Open,
                 as_of: Some(v.today),
+                issued_by: Some(v.today),
                 limit: INVOICE_ROWS,
+                ..Default::default()
             },
         )?
         .into_iter()

@@ -229,7 +229,9 @@ pub enum InvoiceCommand {
         /// Only this customer's (by reference).
         #[arg(long)]
         customer: Option<String>,
-        /// all, draft, open, overdue, paid, void.
+        /// all, open (everything still owed), overdue, settled, or one status:
+        /// draft, partially_paid, partially_credited, paid, credited,
+        /// written_off, void.
         #[arg(long, default_value = "all")]
         status: String,
         #[arg(long, default_value_t = 100)]

@@ -402,10 +402,9 @@ fn decide_customer(
         let interest_minor = if dunned
             && !small
             && !(open_before > 0 && room >= open_before)
-            && matches!(
-                status,
-                SettlementStatus::Open | SettlementStatus::PartiallyPaid | SettlementStatus::Paid
-            ) {
+            // A credited invoice was taken back: nothing accrues on it.
+            && (status.is_open() || status == SettlementStatus::Paid)
+        {
             decide_interest(
                 ctx,
                 customer,
@@ -425,10 +424,7 @@ fn decide_customer(
             credit_left.insert(inv.currency, (room - owed).max(0));
         }
         let open = !covered
-            && (matches!(
-                status,
-                SettlementStatus::Open | SettlementStatus::PartiallyPaid
-            ) || (status == SettlementStatus::Paid && interest_minor > 0));
+            && (status.is_open() || (status == SettlementStatus::Paid && interest_minor > 0));
         if open {
             owing.insert(inv.id);
         }
@@ -898,15 +894,15 @@ struct OwedPart {
 /// one due date (or one aged by a plan's dates, `due`) is one part; on
 /// installment terms each open installment is its own, owed on its date.
 fn ladder_parts(inv: &InvoiceState, as_of: Date, due: Date) -> Vec<OwedPart> {
-    let whole = || {
+    let whole = |number: usize| {
         vec![OwedPart {
-            number: 1,
+            number: number as u32,
             due_date: due,
             open_minor: inv.open_as_of(as_of).max(0),
         }]
     };
     if inv.schedule.len() <= 1 || due != first_due(inv, as_of) {
-        return whole();
+        return whole(1);
     }
     let parts: Vec<OwedPart> = inv
         .open_parts_as_of(as_of)
@@ -922,7 +918,10 @@ fn ladder_parts(inv: &InvoiceState, as_of: Date, due: Date) -> Vec<OwedPart> {
         })
         .collect();
     if parts.is_empty() {
-        whole()
+        // Paid, with this run's charges still to post: they fall due with
+        // the last installment, so they are its part (as they will be once
+        // posted, and the next run sees them).
+        whole(inv.schedule.len())
     } else {
         parts
     }

@@ -12,7 +12,9 @@ use dun_core::ledger::EntryKind;
 use dun_core::terms::{Installment, Terms};
 use dun_core::Currency;
 use dun_store::credit_file::IssueOverride;
-use dun_store::invoices::{InvoiceFilter, InvoiceSummary, InvoiceView, Posted, Reduction};
+use dun_store::invoices::{
+    InvoiceFilter, InvoiceSummary, InvoiceView, Posted, Reduction, StatusFilter,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -52,7 +54,8 @@ pub struct InvoiceSummaryOut {
     pub due_date: String,
     pub total: String,
     pub open: String,
-    /// draft, open, partially_paid, settled, void.
+    /// draft, open, partially_paid, partially_credited, paid, credited,
+    /// written_off, void.
     pub status: String,
 }
 
@@ -74,7 +77,9 @@ fn summary_out(s: InvoiceSummary) -> InvoiceSummaryOut {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct InvoiceQuery {
-    /// all (default), draft, open, overdue, paid, void.
+    /// all (default); open (everything still owed), overdue, settled (paid,
+    /// credited or written off); or one status: draft, partially_paid,
+    /// partially_credited, paid, credited, written_off, void.
     pub status: Option<String>,
     /// Only invoices of the customer with this reference.
     pub customer: Option<String>,
@@ -83,8 +88,6 @@ pub struct InvoiceQuery {
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
-
-const STATUSES: [&str; 6] = ["all", "draft", "open", "overdue", "paid", "void"];
 
 /// Invoices, newest first.
 #[utoipa::path(
@@ -105,24 +108,22 @@ async fn list_invoices(
 ) -> Result<Json<Page<InvoiceSummaryOut>>, ApiError> {
     let limit = page_limit(query.limit)?;
     let before_id = decode_id_cursor("invoices", query.cursor.as_deref())?;
-    if let Some(status) = query.status.as_deref() {
-        if !STATUSES.contains(&status) {
-            return Err(ApiError::invalid(
-                "status",
-                format!("status: '{status}' is not one of {}", STATUSES.join(", ")),
-            ));
-        }
-    }
+    let status = StatusFilter::parse(query.status.as_deref().unwrap_or(""))
+        .map_err(|e| ApiError::invalid("status", e.to_string()))?;
     let page = state
         .as_caller(caller, Need::Read, move |store, p| {
             let org = p.org.clone();
+            let today = wire::today_in(&org.timezone)?;
             let filter = InvoiceFilter {
                 customer_ref: query.customer,
-                status: query.status,
-                as_of: Some(wire::today_in(&org.timezone)?),
+                status,
+                as_of: Some(today),
+                issued_by: Some(today),
+                before_id,
                 limit: limit + 1,
+                ..InvoiceFilter::default()
             };
-            let rows = store.invoice_page(p.org_id, &filter, before_id)?;
+            let rows = store.invoices(p.org_id, &filter)?;
             Ok(page_of(rows, limit, "invoices", |r| r.id.to_string()))
         })
         .await?;
@@ -458,7 +459,8 @@ pub struct InvoiceOut {
     pub total: String,
     /// Open as of `as_of`.
     pub open: String,
-    /// draft, open, partially_paid, paid, written_off, void.
+    /// draft, open, partially_paid, partially_credited, paid, credited,
+    /// written_off, void.
     pub status: String,
     pub days_past_due: i32,
     pub entries: Vec<InvoiceEntryOut>,

@@ -124,9 +124,9 @@ pub fn run(ctx: &mut Context, command: CustomerCommand) -> Result<()> {
                 org_id,
                 &InvoiceFilter {
                     customer_ref: Some(reference.clone()),
-                    status: Some("open".into()),
-                    as_of: None,
+                    status: dun_store::invoices::StatusFilter::Open,
                     limit: 1000,
+                    ..Default::default()
                 },
             )?;
             let today = ctx.today()?;

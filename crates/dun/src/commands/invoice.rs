@@ -6,7 +6,7 @@ use dun_core::invoice::{
 use dun_core::ledger::EntryKind;
 use dun_core::money::parse_amount_minor;
 use dun_core::terms::{Installment, Terms};
-use dun_store::invoices::{InvoiceFilter, Posted, Reduction};
+use dun_store::invoices::{InvoiceFilter, Posted, Reduction, StatusFilter};
 
 use super::{amount, money};
 use crate::cli::{Format, InvoiceCommand, InvoiceCreateArgs, ReduceArgs};
@@ -54,9 +54,14 @@ pub fn run(ctx: &mut Context, command: InvoiceCommand) -> Result<()> {
             let today = ctx.today()?;
             let filter = InvoiceFilter {
                 customer_ref: customer,
-                status: Some(status),
+                status: StatusFilter::parse(&status).map_err(|e| {
+                    // The flag's own words.
+                    anyhow!("--status: {}", e.to_string().trim_start_matches("status: "))
+                })?,
                 as_of: Some(today),
+                issued_by: Some(today),
                 limit,
+                ..InvoiceFilter::default()
             };
             let invoices = ctx.store.invoices(org_id, &filter)?;
             let mut table = Table::new(&[
