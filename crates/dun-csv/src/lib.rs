@@ -12,9 +12,11 @@
 //! | invoices | **number**, **customer_ref**, **issue_date**, **due_date**, **currency**, description, and either **amount** or **quantity** + **unit_price** (+ tax_rate, in percent); rows that repeat a number are further lines of that invoice |
 //! | payments | **date**, **customer_ref**, **amount**, **currency**, reference, invoice_number, method |
 
+mod cell;
 mod read;
 mod write;
 
+pub use cell::{neutralise, restore, SafeWriter};
 pub use read::{read_customers, read_invoices, read_payments, Parsed};
 pub use write::{write_customers, write_invoices, write_payments};
 

@@ -103,14 +103,18 @@ struct Record<'a> {
 }
 
 impl Record<'_> {
-    /// The trimmed text of `column`, or "" when the column is absent or empty.
+    /// The text of `column` without surrounding spaces, or "" when the
+    /// column is absent or empty.
     fn text(&self, column: &str, errors: &mut ImportErrors) -> Option<&str> {
         let Some(&i) = self.header.index.get(column) else {
             return Some("");
         };
         let bytes = self.record.get(i).unwrap_or_default();
         match std::str::from_utf8(bytes) {
-            Ok(s) => Some(s.trim()),
+            // Spaces around a value are trimmed, never a tab (a leading
+            // tab would turn "\t=1+1" into a formula); a cell neutralised
+            // on export reads back as it was.
+            Ok(s) => Some(crate::restore(s.trim_matches(' '))),
             Err(e) => {
                 errors.push(
                     self.row,

@@ -1,5 +1,6 @@
 //! Writing rows as CSV, in the same columns the reader takes, so an export
-//! imports back as it was.
+//! imports back as it was — through [`crate::SafeWriter`], so no cell runs
+//! as a spreadsheet formula.
 
 use std::io::Write;
 
@@ -13,7 +14,7 @@ pub fn write_customers<W: Write>(
     rows: &[CustomerRow],
     currency: Currency,
 ) -> csv::Result<()> {
-    let mut w = csv::Writer::from_writer(out);
+    let mut w = crate::SafeWriter::new(out);
     w.write_record(crate::CUSTOMER_COLUMNS)?;
     for c in rows {
         let limit = c
@@ -40,7 +41,7 @@ pub fn write_customers<W: Write>(
 
 /// One row per invoice line.
 pub fn write_invoices<W: Write>(out: W, rows: &[InvoiceRow]) -> csv::Result<()> {
-    let mut w = csv::Writer::from_writer(out);
+    let mut w = crate::SafeWriter::new(out);
     w.write_record(crate::INVOICE_COLUMNS)?;
     for i in rows {
         let (issue, due) = (i.issue_date.to_string(), i.due_date.to_string());
@@ -67,7 +68,7 @@ pub fn write_invoices<W: Write>(out: W, rows: &[InvoiceRow]) -> csv::Result<()> 
 }
 
 pub fn write_payments<W: Write>(out: W, rows: &[PaymentRow]) -> csv::Result<()> {
-    let mut w = csv::Writer::from_writer(out);
+    let mut w = crate::SafeWriter::new(out);
     w.write_record(crate::PAYMENT_COLUMNS)?;
     for p in rows {
         let date = p.received_date.to_string();

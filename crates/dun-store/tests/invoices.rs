@@ -562,7 +562,7 @@ storage_test!(
         use dun_store::invoices::{InvoiceFilter, StatusFilter};
         let acme = org(store, "Acme Ltd");
         let alpha = customer(store, &acme, "ALPHA");
-        let mut number = |store: &mut Store, amount| {
+        let number = |store: &mut Store, amount| {
             invoice(store, &acme, &alpha, "2026-01-05", "net30", amount).number
         };
         let paid = number(store, 100_00);

@@ -507,18 +507,13 @@ pub async fn show(
 }
 
 /// A CSV field, quoted when it must be.
-fn field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_string()
-    }
-}
-
+/// One row through the one CSV writer (no cell runs as a formula).
 fn csv_line(out: &mut String, fields: &[String]) {
-    let line: Vec<String> = fields.iter().map(|f| field(f)).collect();
-    out.push_str(&line.join(","));
-    out.push_str("\r\n");
+    let mut w = dun_csv::SafeWriter::crlf(Vec::new());
+    // Writing to memory cannot fail.
+    let _ = w.write_record(fields);
+    let bytes = w.into_inner().unwrap_or_default();
+    out.push_str(&String::from_utf8_lossy(&bytes));
 }
 
 fn plain(amount_minor: i64, currency: Currency) -> String {
@@ -643,10 +638,23 @@ pub async fn aging_csv(
 mod tests {
     use super::*;
 
+    fn line(fields: &[&str]) -> String {
+        let mut out = String::new();
+        csv_line(
+            &mut out,
+            &fields.iter().map(|f| f.to_string()).collect::<Vec<_>>(),
+        );
+        out
+    }
+
     #[test]
-    fn quotes_only_what_needs_it() {
-        assert_eq!(field("Bolt & Nut"), "Bolt & Nut");
-        assert_eq!(field("A, B"), "\"A, B\"");
-        assert_eq!(field("say \"hi\""), "\"say \"\"hi\"\"\"");
+    fn quotes_only_what_needs_it_and_runs_no_formula() {
+        assert_eq!(line(&["Bolt & Nut", "A, B"]), "Bolt & Nut,\"A, B\"\r\n");
+        assert_eq!(line(&["say \"hi\""]), "\"say \"\"hi\"\"\"\r\n");
+        // Issue 18 item 2: a customer named like a formula is not one.
+        assert_eq!(
+            line(&["=cmd|' /C calc'!A0", "-5.00"]),
+            "=cmd|' /C calc'!A0,-5.00\r\n".replacen('=', "'=", 1)
+        );
     }
 }

@@ -66,7 +66,8 @@ impl Table {
     }
 
     pub fn write_csv(&self, out: impl Write) -> Result<()> {
-        let mut w = csv::Writer::from_writer(out);
+        // The one CSV writer: no cell runs as a spreadsheet formula.
+        let mut w = dun_csv::SafeWriter::new(out);
         w.write_record(&self.header)?;
         for row in &self.rows {
             w.write_record(row)?;

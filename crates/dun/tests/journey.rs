@@ -343,11 +343,46 @@ fn export_imports_back_into_an_empty_book() {
                 "7",
             ],
         );
+        // Issue 18 item 2: values a spreadsheet would run as formulas.
+        let formula = "=cmd|' /C calc'!A0";
+        ok(
+            &db,
+            &["customer", "add", "--ref", "X1", "--name", "+SUM(A1:A9)"],
+        );
+        ok(
+            &db,
+            &[
+                "payment",
+                "record",
+                "--customer",
+                "X1",
+                "--amount",
+                "1.00",
+                "--date",
+                "2026-06-01",
+                "--reference",
+                formula,
+            ],
+        );
         let dir = tempfile::tempdir().unwrap();
         for what in ["customers", "invoices", "payments"] {
             let path = dir.path().join(format!("{what}.csv"));
             ok(&db, &["export", what, "--output", path.to_str().unwrap()]);
+            let text = std::fs::read_to_string(&path).unwrap();
+            let mut cells = csv::Reader::from_reader(text.as_bytes());
+            for record in cells.records() {
+                for cell in record.unwrap().iter() {
+                    let formula_like = cell.starts_with(['=', '+', '@', '\t', '\r'])
+                        || (cell.starts_with('-') && cell.parse::<f64>().is_err());
+                    assert!(
+                        !formula_like,
+                        "[{label}] {what}.csv has a formula cell: {cell}"
+                    );
+                }
+            }
         }
+        let listed = ok(&db, &["payment", "list", "--format", "csv"]);
+        assert!(listed.contains("'=cmd"), "[{label}] {listed}");
         let before = ok(&db, &["aging", "--as-of", "2026-06-30", "--format", "csv"]);
         let copy = common::sqlite();
         ok(
@@ -374,6 +409,16 @@ fn export_imports_back_into_an_empty_book() {
             before, after,
             "[{label}] the exported book ages the same once imported"
         );
+        // Neutralised on the way out, exactly restored on the way in.
+        let payments = json(&ok(&copy, &["payment", "list", "--format", "json"]));
+        assert!(
+            payments
+                .to_string()
+                .contains(&serde_json::to_string(formula).unwrap()),
+            "[{label}] the reference reads back as written: {payments}"
+        );
+        let customer = ok(&copy, &["customer", "show", "X1"]);
+        assert!(customer.contains("+SUM(A1:A9)"), "[{label}] {customer}");
         assert!(
             before.lines().count() > 3,
             "[{label}] the demo book has open items:\n{before}"
