@@ -44,9 +44,13 @@ pub struct Config {
     pub run_claim_stale_ms: u64,
     /// How long a browser session lasts.
     pub session_hours: u64,
-    /// Failed sign-ins allowed per address and client in a window.
+    /// Failed sign-ins allowed per address in a window (a client may fail
+    /// `limits::CLIENT_FACTOR` times as often, over any addresses).
     pub login_failures_max: u32,
     pub login_window_ms: u64,
+    /// Proxies whose `X-Forwarded-For` names the client (none by default:
+    /// the peer's address is the client).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for Config {
@@ -66,6 +70,7 @@ impl Default for Config {
             session_hours: 12,
             login_failures_max: 5,
             login_window_ms: 15 * 60_000,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -175,6 +180,20 @@ impl Config {
             }
             "DUN_LOGIN_WINDOW_MS" => {
                 self.login_window_ms = number(key, value, "a whole number of milliseconds")?
+            }
+            "DUN_TRUSTED_PROXIES" => {
+                self.trusted_proxies = value
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|v| !v.is_empty())
+                    .map(|v| {
+                        v.parse().map_err(|_| {
+                            ConfigError(format!(
+                                "{key}: '{v}' is not an IP address; give addresses separated by commas, e.g. 10.0.0.1,10.0.0.2"
+                            ))
+                        })
+                    })
+                    .collect::<Result<_, _>>()?
             }
             _ => {}
         }

@@ -168,5 +168,15 @@ server_test!(
         );
         assert_eq!(reply.status, 429, "{}", reply.body);
         assert!(reply.header("retry-after").is_some());
+        // Issue 18 item 3: a padded or re-cased address is the same
+        // identity, and X-Forwarded-For from a peer that is not a trusted
+        // proxy names no other client.
+        let padded = anon.send(
+            "POST",
+            "/api/v1/session",
+            Some(json!({"email": "   OWNER@acme.example", "password": "a guess"})),
+            &[("x-forwarded-for", "203.0.113.77")],
+        );
+        assert_eq!(padded.status, 429, "{}", padded.body);
     }
 );

@@ -194,9 +194,16 @@ fn check_password_rules(password: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// The identity an address names at sign-in: trimmed (of any white
+/// space) and lower-cased. The password check and the sign-in limit both
+/// use it, so one account is one identity however it is typed.
+pub fn sign_in_identity(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
 /// The address lower-cased and trimmed, if it looks like one.
 pub fn normalize_email(email: &str) -> Result<String, StoreError> {
-    let email = email.trim().to_lowercase();
+    let email = sign_in_identity(email);
     let valid = email.len() <= EMAIL_BYTES_MAX
         && !email.chars().any(char::is_whitespace)
         && email.split_once('@').is_some_and(|(local, domain)| {
@@ -487,7 +494,7 @@ impl Store {
         email: &str,
         password: &str,
     ) -> Result<Option<User>, StoreError> {
-        let email = email.trim().to_lowercase();
+        let email = sign_in_identity(email);
         let found = {
             let mut tx = self.conn().read_transaction()?;
             tx.query_opt(

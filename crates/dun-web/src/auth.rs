@@ -122,9 +122,10 @@ fn signed_in(state: &AppState, session: &NewSession) -> Response {
 pub async fn sign_in_submit(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: axum::http::HeaderMap,
     Form(form): Form<SignInForm>,
 ) -> Response {
-    let client = peer.ip().to_string();
+    let client = dun_server::limits::client_of(peer.ip(), &headers, &state.config.trusted_proxies);
     let limiter = state.login_limiter.clone();
     if let Err(wait) = limiter.check(&form.email, &client, Instant::now()) {
         let message =

@@ -275,9 +275,10 @@ pub struct SignIn {
 async fn sign_in(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: axum::http::HeaderMap,
     ApiJson(input): ApiJson<SignIn>,
 ) -> Result<Response, ApiError> {
-    let client = peer.ip().to_string();
+    let client = crate::limits::client_of(peer.ip(), &headers, &state.config.trusted_proxies);
     let limiter = state.login_limiter.clone();
     if let Err(wait) = limiter.check(&input.email, &client, Instant::now()) {
         return Err(ApiError::too_many(
