@@ -19,6 +19,7 @@ pub mod app;
 pub mod config;
 pub mod delivery;
 pub mod extract;
+pub mod headers;
 pub mod idempotency;
 pub mod limits;
 pub mod logging;
@@ -112,6 +113,7 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
         next: Arc::new(AtomicU64::new(1)),
     };
     let body_limit = state.config.body_limit_bytes;
+    let hsts = state.config.secure_cookies();
     api.fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))
@@ -143,6 +145,7 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
                     idempotency::remember,
                 )),
         )
+        .layer(headers::security_headers(hsts))
         .with_state(state)
 }
 

@@ -180,3 +180,27 @@ server_test!(
         assert_eq!(padded.status, 429, "{}", padded.body);
     }
 );
+
+server_test!(
+    fn every_response_carries_the_security_headers(server: &TestServer) {
+        // Issue 18 item 6: an API answer, a refusal and a staff page alike.
+        let owner = server.owner("Acme");
+        let anon = server.anonymous();
+        for reply in [
+            owner.send("GET", "/api/v1/session", None, &[]),
+            anon.send("GET", "/api/v1/invoices", None, &[]),
+            anon.send("GET", "/no-such-route", None, &[]),
+        ] {
+            let csp = reply.header("content-security-policy").unwrap_or_default();
+            assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+            assert!(
+                csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+                "{csp}"
+            );
+            assert_eq!(reply.header("x-content-type-options"), Some("nosniff"));
+            assert!(reply.header("referrer-policy").is_some());
+            // The test server's public URL is http: no HSTS.
+            assert!(reply.header("strict-transport-security").is_none());
+        }
+    }
+);

@@ -65,8 +65,19 @@ async function served(base, path) {
 }
 
 /** Injects axe-core, runs it, prints every violation; returns the failing ones. */
+// axe-core is served to the page from its own origin (the server's
+// Content-Security-Policy allows scripts from 'self' only, never inline).
+const AXE_URL_PATH = '/__journeys/axe.min.js';
+const axeRouted = new WeakSet();
+
 async function axeCheck(page, label) {
-  await page.addScriptTag({ path: AXE_PATH });
+  if (!axeRouted.has(page)) {
+    await page.route(`**${AXE_URL_PATH}`, (route) =>
+      route.fulfill({ path: AXE_PATH, contentType: 'text/javascript; charset=utf-8' }),
+    );
+    axeRouted.add(page);
+  }
+  await page.addScriptTag({ url: new URL(AXE_URL_PATH, page.url()).href });
   const violations = await page.evaluate(async () => {
     // eslint-disable-next-line no-undef
     const result = await axe.run(document, { resultTypes: ['violations'] });
