@@ -176,11 +176,14 @@ impl AppState {
                 .pool
                 .quick(move |store| caller.authenticate(store, need))
                 .await?;
-            return self.pool.write(move |store| work(store, &principal)).await;
+            return self
+                .pool
+                .write(move |store| acting(store, &principal, work))
+                .await;
         }
         let work = move |store: &mut Store| {
             let principal = caller.authenticate(store, need)?;
-            work(store, &principal)
+            acting(store, &principal, work)
         };
         match need {
             Need::Read => self.pool.run(work).await,
@@ -202,4 +205,17 @@ impl AppState {
             })
             .await
     }
+}
+
+/// Runs `work` with the store acting for `principal` (the author of what it
+/// writes on timelines), and for nobody after.
+fn acting<T>(
+    store: &mut Store,
+    principal: &Principal,
+    work: impl FnOnce(&mut Store, &Principal) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    store.set_acting(Some(&principal.author()));
+    let result = work(store, principal);
+    store.set_acting(None);
+    result
 }

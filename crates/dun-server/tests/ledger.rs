@@ -324,7 +324,7 @@ server_test!(
         assert_eq!((status, &again), (201, &allocated));
         let (status, refunded) = api.post(
             &format!("/api/v1/payments/{credit_id}/refund"),
-            json!({"amount": "5.00", "date": "2026-01-23"}),
+            json!({"amount": "5.00", "date": "2026-01-23", "reason": "overpaid"}),
         );
         assert_eq!(status, 200, "{refunded}");
         assert_eq!(refunded["unallocated"], json!("10.00"));
@@ -332,7 +332,7 @@ server_test!(
             422,
             api.post(
                 &format!("/api/v1/payments/{credit_id}/refund"),
-                json!({"amount": "50.00"}),
+                json!({"amount": "50.00", "reason": "overpaid"}),
             ),
         );
 
@@ -352,7 +352,13 @@ server_test!(
         // Reversal reopens the invoices.
         let (status, reversed) = api.post(
             &format!("/api/v1/payments/{paid_id}/reverse"),
-            json!({"date": "2026-01-25"}),
+            json!({"date": "2026-01-25", "reason": ""}),
+        );
+        // A reversal says why (issue 13 item 14).
+        assert_eq!(status, 422, "{reversed}");
+        let (status, reversed) = api.post(
+            &format!("/api/v1/payments/{paid_id}/reverse"),
+            json!({"date": "2026-01-25", "reason": "cheque bounced"}),
         );
         assert_eq!(status, 200, "{reversed}");
         assert_eq!(reversed["allocations"].as_array().unwrap().len(), 2);
@@ -421,9 +427,18 @@ server_test!(
         problem(422, api.get("/api/v1/payments/abc"));
         problem(
             404,
-            api.post("/api/v1/payments/999999/refund", json!({"amount": "1"})),
+            api.post(
+                "/api/v1/payments/999999/refund",
+                json!({"amount": "1", "reason": "overpaid"}),
+            ),
         );
-        problem(404, api.post("/api/v1/payments/999999/reverse", json!({})));
+        problem(
+            404,
+            api.post(
+                "/api/v1/payments/999999/reverse",
+                json!({"reason": "bounced"}),
+            ),
+        );
         problem(
             404,
             api.post(

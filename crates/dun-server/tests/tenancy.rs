@@ -63,8 +63,10 @@ fn body_for(method: &str, path: &str, a: &Ids) -> Option<Value> {
         ("POST", "/api/v1/payments/{payment_id}/allocations") => {
             json!({"allocation": [{"invoice": invoice, "amount": "1.00"}]})
         }
-        ("POST", "/api/v1/payments/{payment_id}/refund") => json!({"amount": "1.00"}),
-        ("POST", "/api/v1/payments/{payment_id}/reverse") => json!({}),
+        ("POST", "/api/v1/payments/{payment_id}/refund") => {
+            json!({"amount": "1.00", "reason": "overpaid"})
+        }
+        ("POST", "/api/v1/payments/{payment_id}/reverse") => json!({"reason": "bounced"}),
         ("POST", "/api/v1/plans") => {
             json!({"customer": customer, "invoices": [invoice], "installments": 2})
         }

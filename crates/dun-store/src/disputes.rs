@@ -267,6 +267,7 @@ impl Store {
                         date: on,
                         reason: note_reason,
                     },
+                    None,
                     &now,
                 )?;
                 let c = posted.currency;

@@ -3,6 +3,7 @@
 
 use dun_core::invoice::{InvoiceDraft, InvoiceLine, Totals};
 use dun_core::ledger::{Entry, EntryKind};
+use dun_core::money::format_minor;
 use dun_core::posting;
 use dun_core::state::{InvoiceState, Movement, SettlementStatus};
 use dun_core::terms::{Installment, Terms};
@@ -15,6 +16,7 @@ use crate::customers;
 use crate::db::Tx;
 use crate::entries::{self, StoredEntry};
 use crate::error::StoreError;
+use crate::timeline::{self, NewEntry};
 use crate::{idempotency, orgs, params, Store};
 
 /// Longest reason for a void, credit note or write-off, in bytes.
@@ -254,12 +256,14 @@ pub fn format_number(prefix: &str, n: i64) -> String {
 }
 
 /// A credit note or write-off inside the caller's transaction (a dispute
-/// resolved by a credit note uses it too).
+/// resolved by a credit note uses it too). With `author`, it goes on the
+/// customer's timeline (a dispute's resolution writes its own entry).
 pub(crate) fn reduce(
     tx: &mut Tx<'_>,
     org_id: i64,
     invoice: &str,
     reduction: &Reduction,
+    author: Option<&str>,
     now: &str,
 ) -> Result<Posted, StoreError> {
     let Reduction {
@@ -312,6 +316,40 @@ pub(crate) fn reduce(
         document_id.ok_or_else(|| StoreError::Conflict("the document was not saved".into()))?;
     let entry = posting::reduce(&state, kind, document_id, amount, date)?;
     entries::post(tx, org_id, &[entry], now)?;
+    if let Some(author) = author {
+        let c = state.currency;
+        let what = match &document_number {
+            Some(number) => format!("Credit note {number}"),
+            None => "Write-off".to_string(),
+        };
+        timeline::log(
+            tx,
+            org_id,
+            now,
+            &NewEntry {
+                customer_id,
+                on_date: date,
+                kind: if kind == EntryKind::CreditNote {
+                    "credit_note"
+                } else {
+                    "write_off"
+                },
+                author,
+                summary: &format!(
+                    "{what} of {} {c} on {}: {reason}",
+                    format_minor(amount, c),
+                    state.number
+                ),
+                detail: serde_json::json!({
+                    "amount": format_minor(amount, c),
+                    "currency": c.code(),
+                    "document": document_number,
+                    "reason": reason,
+                }),
+                invoice_ids: &[id],
+            },
+        )?;
+    }
     Ok(Posted {
         invoice_id: id,
         number: state.number.clone(),
@@ -357,9 +395,10 @@ impl Store {
             None => serde_json::json!(invoice),
             Some(o) => serde_json::json!([invoice, o.reason, o.author]),
         };
+        let author = self.acting();
         let tx = self.conn().transaction()?;
         idempotency::run(tx, org_id, key, "invoice.issue", &request, &now, |tx| {
-            issue_in(tx, org_id, invoice, override_by.as_ref(), &now)
+            issue_in(tx, org_id, invoice, override_by.as_ref(), &author, &now)
         })
     }
 
@@ -378,6 +417,7 @@ impl Store {
             None => serde_json::json!([draft]),
             Some(o) => serde_json::json!([draft, o.reason, o.author]),
         };
+        let author = self.acting();
         let tx = self.conn().transaction()?;
         idempotency::run(
             tx,
@@ -390,7 +430,14 @@ impl Store {
                 // The organisation's lock before the customer's (orgs::lock).
                 orgs::lock(tx, org_id)?;
                 let id = insert_draft(tx, org_id, draft, &now)?;
-                issue_in(tx, org_id, &format!("#{id}"), override_by.as_ref(), &now)
+                issue_in(
+                    tx,
+                    org_id,
+                    &format!("#{id}"),
+                    override_by.as_ref(),
+                    &author,
+                    &now,
+                )
             },
         )
     }
@@ -406,6 +453,7 @@ impl Store {
     ) -> Result<Posted, StoreError> {
         check_reason(reason)?;
         let now = now_utc();
+        let author = self.acting();
         let tx = self.conn().transaction()?;
         idempotency::run(
             tx,
@@ -420,6 +468,25 @@ impl Store {
                 let entry = posting::void(&state, date)?;
                 let amount = -entry.ar_minor;
                 entries::post(tx, org_id, &[entry], &now)?;
+                let c = state.currency;
+                timeline::log(
+                    tx,
+                    org_id,
+                    &now,
+                    &NewEntry {
+                        customer_id: state.customer_id,
+                        on_date: date,
+                        kind: "invoice_voided",
+                        author: &author,
+                        summary: &format!(
+                            "Invoice {} ({} {c}) voided: {reason}",
+                            state.number,
+                            format_minor(amount, c)
+                        ),
+                        detail: serde_json::json!({"reason": reason}),
+                        invoice_ids: &[id],
+                    },
+                )?;
                 Ok(Posted {
                     invoice_id: id,
                     number: state.number,
@@ -458,9 +525,10 @@ impl Store {
             reduction.date,
             reduction.reason.as_str(),
         );
+        let author = self.acting();
         let tx = self.conn().transaction()?;
         idempotency::run(tx, org_id, key, command, &request, &now, |tx| {
-            reduce(tx, org_id, invoice, reduction, &now)
+            reduce(tx, org_id, invoice, reduction, Some(&author), &now)
         })
     }
 
@@ -577,6 +645,7 @@ fn issue_in(
     org_id: i64,
     invoice: &str,
     override_by: Option<&IssueOverride<'_>>,
+    author: &str,
     now: &str,
 ) -> Result<Posted, StoreError> {
     // The number sequence's lock before the customer's (see orgs::lock).
@@ -633,6 +702,28 @@ fn issue_in(
     state.status = dun_core::invoice::DocumentStatus::Issued;
     let entry = posting::issue(&state);
     entries::post(tx, org_id, &[entry], now)?;
+    let c = state.currency;
+    timeline::log(
+        tx,
+        org_id,
+        now,
+        &NewEntry {
+            customer_id: state.customer_id,
+            on_date: state.issue_date,
+            kind: "invoice_issued",
+            author,
+            summary: &format!(
+                "Invoice {number} issued: {} {c}, due {due}",
+                format_minor(state.total_minor, c)
+            ),
+            detail: serde_json::json!({
+                "total": format_minor(state.total_minor, c),
+                "currency": c.code(),
+                "due_date": due.to_string(),
+            }),
+            invoice_ids: &[id],
+        },
+    )?;
     // The customer's credit pays it the day it is issued.
     let applied =
         crate::unapplied::apply(tx, org_id, state.customer_id, state.issue_date, now, None)?;

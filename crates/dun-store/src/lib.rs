@@ -58,6 +58,10 @@ pub use orgs::Org;
 /// The book of record.
 pub struct Store {
     conn: Conn,
+    /// Who the commands on this handle are done for (a shell sets it per
+    /// request or command): the author of the timeline entries of money
+    /// moved by hand.
+    acting: Option<String>,
 }
 
 impl Store {
@@ -66,7 +70,18 @@ impl Store {
     pub fn open(url: &str) -> Result<Store, StoreError> {
         let mut conn = Conn::open(url)?;
         migrate::migrate(&mut conn, &clock::now_utc())?;
-        Ok(Store { conn })
+        Ok(Store { conn, acting: None })
+    }
+
+    /// Sets who the next commands are done for (`None`: nobody named, the
+    /// timeline says "unknown").
+    pub fn set_acting(&mut self, author: Option<&str>) {
+        self.acting = author.map(str::to_string);
+    }
+
+    /// Who the commands are done for, as the timeline names them.
+    pub(crate) fn acting(&self) -> String {
+        self.acting.clone().unwrap_or_else(|| "unknown".to_string())
     }
 
     /// Opens the database at `url` without touching its schema: for a
@@ -74,6 +89,7 @@ impl Store {
     pub fn connect(url: &str) -> Result<Store, StoreError> {
         Ok(Store {
             conn: Conn::open(url)?,
+            acting: None,
         })
     }
 

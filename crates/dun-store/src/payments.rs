@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use dun_core::ledger::Entry;
+use dun_core::money::format_minor;
 use dun_core::posting::{self, AllocationRequest};
 use dun_core::state::{InvoiceState, PaymentState};
 use dun_core::{Currency, Date};
@@ -13,6 +14,7 @@ use crate::customers;
 use crate::db::{placeholders, Param, Tx};
 use crate::entries::{self, INVOICE_HEADER};
 use crate::error::StoreError;
+use crate::timeline::{self, NewEntry};
 use crate::{idempotency, invoices, params, Store};
 
 /// Longest payment reference or method, in bytes.
@@ -227,6 +229,22 @@ fn plan_allocations(
     Ok((planned, allocations))
 }
 
+/// A refund or reversal says why: a person reads it on the timeline.
+fn check_money_reason(reason: &str) -> Result<(), StoreError> {
+    if reason.trim().is_empty() {
+        return Err(StoreError::Invalid(
+            "reason: say why (it is kept on the customer's timeline)".into(),
+        ));
+    }
+    if reason.len() > crate::invoices::REASON_BYTES_MAX {
+        return Err(StoreError::Invalid(format!(
+            "reason: at most {} bytes",
+            crate::invoices::REASON_BYTES_MAX
+        )));
+    }
+    Ok(())
+}
+
 impl Store {
     /// One payment as the ledger sees it.
     pub fn payment(&mut self, org_id: i64, payment_id: i64) -> Result<PaymentState, StoreError> {
@@ -245,6 +263,7 @@ impl Store {
         check_text("method", &payment.method)?;
         check_text("reference", &payment.reference)?;
         let now = now_utc();
+        let author = self.acting();
         let tx = self.conn().transaction()?;
         idempotency::run(
             tx,
@@ -314,12 +333,54 @@ impl Store {
                     });
                 }
                 let allocated: i64 = allocations.iter().map(|a| a.amount_minor).sum();
+                let c = payment.currency;
+                let paid: Vec<String> = allocations
+                    .iter()
+                    .map(|a| format!("{} {}", a.number, format_minor(a.amount_minor, c)))
+                    .collect();
+                let kept = payment.amount_minor - allocated;
+                let mut summary = format!(
+                    "Payment of {} {c} received{}",
+                    format_minor(payment.amount_minor, c),
+                    if payment.reference.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", payment.reference)
+                    }
+                );
+                if !paid.is_empty() {
+                    summary.push_str(&format!(": {}", paid.join(", ")));
+                }
+                if kept > 0 {
+                    summary.push_str(&format!("; {} {c} kept as credit", format_minor(kept, c)));
+                }
+                let invoice_ids: Vec<i64> = allocations.iter().map(|a| a.invoice_id).collect();
+                timeline::log(
+                    tx,
+                    org_id,
+                    &now,
+                    &NewEntry {
+                        customer_id: customer.id,
+                        on_date: payment.received_date,
+                        kind: "payment",
+                        author: &author,
+                        summary: &summary,
+                        detail: serde_json::json!({
+                            "payment_id": id,
+                            "amount": format_minor(payment.amount_minor, c),
+                            "currency": c.code(),
+                            "reference": payment.reference,
+                            "method": payment.method,
+                        }),
+                        invoice_ids: &invoice_ids,
+                    },
+                )?;
                 Ok(PaymentPosted {
                     payment_id: id,
                     currency: payment.currency,
                     amount_minor: payment.amount_minor,
                     allocations,
-                    unallocated_minor: payment.amount_minor - allocated,
+                    unallocated_minor: kept,
                 })
             },
         )
@@ -360,28 +421,54 @@ impl Store {
         )
     }
 
-    /// Pays back unallocated credit.
+    /// Pays back unallocated credit, for `reason` (on the timeline).
     pub fn refund_payment(
         &mut self,
         org_id: i64,
         payment_id: i64,
         amount_minor: i64,
         date: Date,
+        reason: &str,
         key: Option<&str>,
     ) -> Result<PaymentPosted, StoreError> {
+        check_money_reason(reason)?;
         let now = now_utc();
+        let author = self.acting();
         let tx = self.conn().transaction()?;
         idempotency::run(
             tx,
             org_id,
             key,
             "payment.refund",
-            &(payment_id, amount_minor, date),
+            &(payment_id, amount_minor, date, reason),
             &now,
             |tx| {
                 let state = locked_payment(tx, org_id, payment_id)?;
                 let entry = posting::refund(&state, amount_minor, date)?;
                 entries::post(tx, org_id, &[entry], &now)?;
+                let c = state.currency;
+                timeline::log(
+                    tx,
+                    org_id,
+                    &now,
+                    &NewEntry {
+                        customer_id: state.customer_id,
+                        on_date: date,
+                        kind: "refund",
+                        author: &author,
+                        summary: &format!(
+                            "Refund of {} {c} from payment #{payment_id}: {reason}",
+                            format_minor(amount_minor, c)
+                        ),
+                        detail: serde_json::json!({
+                            "payment_id": payment_id,
+                            "amount": format_minor(amount_minor, c),
+                            "currency": c.code(),
+                            "reason": reason,
+                        }),
+                        invoice_ids: &[],
+                    },
+                )?;
                 Ok(PaymentPosted {
                     payment_id,
                     currency: state.currency,
@@ -393,22 +480,26 @@ impl Store {
         )
     }
 
-    /// Reverses a payment that did not stand; its invoices are open again.
+    /// Reverses a payment that did not stand, for `reason` (on the
+    /// timeline); its invoices are open again.
     pub fn reverse_payment(
         &mut self,
         org_id: i64,
         payment_id: i64,
         date: Date,
+        reason: &str,
         key: Option<&str>,
     ) -> Result<PaymentPosted, StoreError> {
+        check_money_reason(reason)?;
         let now = now_utc();
+        let author = self.acting();
         let tx = self.conn().transaction()?;
         idempotency::run(
             tx,
             org_id,
             key,
             "payment.reverse",
-            &(payment_id, date),
+            &(payment_id, date, reason),
             &now,
             |tx| {
                 let state = locked_payment(tx, org_id, payment_id)?;
@@ -418,6 +509,30 @@ impl Store {
                 let planned =
                     posting::reverse_with_history(&state, history.iter().map(|s| &s.entry), date)?;
                 entries::post(tx, org_id, &planned, &now)?;
+                let c = state.currency;
+                let reopened: Vec<i64> = allocated.iter().map(|(id, _)| *id).collect();
+                timeline::log(
+                    tx,
+                    org_id,
+                    &now,
+                    &NewEntry {
+                        customer_id: state.customer_id,
+                        on_date: date,
+                        kind: "payment_reversed",
+                        author: &author,
+                        summary: &format!(
+                            "Payment #{payment_id} of {} {c} reversed: {reason}",
+                            format_minor(state.amount_minor, c)
+                        ),
+                        detail: serde_json::json!({
+                            "payment_id": payment_id,
+                            "amount": format_minor(state.amount_minor, c),
+                            "currency": c.code(),
+                            "reason": reason,
+                        }),
+                        invoice_ids: &reopened,
+                    },
+                )?;
                 // The invoices it paid are open again: other credit pays them.
                 crate::unapplied::apply(tx, org_id, state.customer_id, date, &now, None)?;
                 Ok(PaymentPosted {

@@ -17,7 +17,11 @@ pub const TIMELINE_LIMIT_MAX: i64 = 1000;
 /// Most bytes of a summary a person writes (a note, a call's outcome).
 pub const SUMMARY_BYTES_MAX: usize = 4000;
 
-/// One entry of the log. `kind` is one of: `message`, `task`, `fee`,
+/// One entry of the log. Money moved by hand is written by the command
+/// that moves it, with the store's acting author: `invoice_issued`,
+/// `invoice_voided`, `payment`, `credit_note`, `write_off`, `refund`,
+/// `payment_reversed`; `credit_applied` by the policy. Besides, `kind` is
+/// one of: `message`, `task`, `fee`,
 /// `interest`, `skip`, `status_change`, `tier_change`, `promise_kept`,
 /// `promise_broken`, `plan_completed`, `plan_defaulted` (written by the
 /// run, author `policy vN · rule`), and `call`, `note`, `reply`, `promise`,

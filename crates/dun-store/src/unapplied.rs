@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use dun_core::collections::policy::{CreditApplication, Policy};
 use dun_core::ledger::Entry;
+use dun_core::money::format_minor;
 use dun_core::posting;
 use dun_core::state::{InvoiceState, PaymentState};
 use dun_core::{Currency, Date};
@@ -66,8 +67,51 @@ pub(crate) fn apply(
     let planned = posting::apply_credit(&payment_refs, &invoice_refs, date)?;
     if !planned.is_empty() {
         entries::post(tx, org_id, &planned, now)?;
+        log_applied(tx, org_id, customer_id, date, &open, &planned, now)?;
     }
     Ok(planned)
+}
+
+/// Credit applied by the policy goes on the customer's timeline: money
+/// moved without a person.
+fn log_applied(
+    tx: &mut Tx<'_>,
+    org_id: i64,
+    customer_id: i64,
+    date: Date,
+    open: &[InvoiceState],
+    planned: &[Entry],
+    now: &str,
+) -> Result<(), StoreError> {
+    let mut parts: Vec<String> = Vec::new();
+    let mut ids: Vec<i64> = Vec::new();
+    for e in planned {
+        let Some(inv) = e.invoice_id.and_then(|id| open.iter().find(|i| i.id == id)) else {
+            continue;
+        };
+        parts.push(format!(
+            "{} {} {}",
+            inv.number,
+            format_minor(-e.ar_minor, inv.currency),
+            inv.currency
+        ));
+        ids.push(inv.id);
+    }
+    crate::timeline::log(
+        tx,
+        org_id,
+        now,
+        &crate::timeline::NewEntry {
+            customer_id,
+            on_date: date,
+            kind: "credit_applied",
+            author: "policy · payments.unapplied_credit",
+            summary: &format!("Credit applied: {}", parts.join(", ")),
+            detail: serde_json::Value::Null,
+            invoice_ids: &ids,
+        },
+    )?;
+    Ok(())
 }
 
 impl crate::Store {

@@ -165,10 +165,23 @@ fn book(store: &mut Store) -> Org {
         )
         .unwrap();
     store
-        .refund_payment(acme.id, spare.payment_id, 20_00, d("2026-04-02"), None)
+        .refund_payment(
+            acme.id,
+            spare.payment_id,
+            20_00,
+            d("2026-04-02"),
+            "overpaid",
+            None,
+        )
         .unwrap();
     store
-        .reverse_payment(acme.id, bounced.payment_id, d("2026-04-05"), None)
+        .reverse_payment(
+            acme.id,
+            bounced.payment_id,
+            d("2026-04-05"),
+            "cheque bounced",
+            None,
+        )
         .unwrap();
     store
         .reduce_invoice(acme.id, "INV-000007", &write_off(None, "2026-06-30"), None)

@@ -78,6 +78,7 @@ storage_test!(
                 paid.payment_id,
                 10_00,
                 d("2026-01-21"),
+                "overpaid",
                 Some("refund-1"),
             )
             .unwrap();
@@ -88,6 +89,7 @@ storage_test!(
                     paid.payment_id,
                     10_00,
                     d("2026-01-21"),
+                    "overpaid",
                     Some("refund-1")
                 )
                 .unwrap(),
@@ -153,11 +155,23 @@ storage_test!(
         );
 
         let reversed = store
-            .reverse_payment(acme.id, paid.payment_id, d("2026-01-24"), Some("reverse-1"))
+            .reverse_payment(
+                acme.id,
+                paid.payment_id,
+                d("2026-01-24"),
+                "cheque bounced",
+                Some("reverse-1"),
+            )
             .unwrap();
         assert_eq!(
             store
-                .reverse_payment(acme.id, paid.payment_id, d("2026-01-24"), Some("reverse-1"))
+                .reverse_payment(
+                    acme.id,
+                    paid.payment_id,
+                    d("2026-01-24"),
+                    "cheque bounced",
+                    Some("reverse-1")
+                )
                 .unwrap(),
             reversed
         );

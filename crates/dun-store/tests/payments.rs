@@ -306,7 +306,14 @@ storage_test!(
         assert_eq!(paid.unallocated_minor, 50_00);
 
         let before = snapshot(store, acme.id);
-        let over = store.refund_payment(acme.id, paid.payment_id, 50_01, d("2026-01-25"), None);
+        let over = store.refund_payment(
+            acme.id,
+            paid.payment_id,
+            50_01,
+            d("2026-01-25"),
+            "overpaid",
+            None,
+        );
         assert!(
             matches!(
                 over,
@@ -314,7 +321,14 @@ storage_test!(
             ),
             "{over:?}"
         );
-        let early = store.refund_payment(acme.id, paid.payment_id, 10_00, d("2026-01-19"), None);
+        let early = store.refund_payment(
+            acme.id,
+            paid.payment_id,
+            10_00,
+            d("2026-01-19"),
+            "overpaid",
+            None,
+        );
         assert!(
             matches!(
                 early,
@@ -322,7 +336,8 @@ storage_test!(
             ),
             "{early:?}"
         );
-        let unknown = store.refund_payment(acme.id, 9_999, 10_00, d("2026-01-25"), None);
+        let unknown =
+            store.refund_payment(acme.id, 9_999, 10_00, d("2026-01-25"), "overpaid", None);
         assert!(
             matches!(
                 unknown,
@@ -336,11 +351,25 @@ storage_test!(
         assert_eq!(snapshot(store, acme.id), before);
 
         let refunded = store
-            .refund_payment(acme.id, paid.payment_id, 30_00, d("2026-01-25"), None)
+            .refund_payment(
+                acme.id,
+                paid.payment_id,
+                30_00,
+                d("2026-01-25"),
+                "overpaid",
+                None,
+            )
             .unwrap();
         assert_eq!(refunded.unallocated_minor, 20_00);
         let refunded = store
-            .refund_payment(acme.id, paid.payment_id, 20_00, d("2026-01-26"), None)
+            .refund_payment(
+                acme.id,
+                paid.payment_id,
+                20_00,
+                d("2026-01-26"),
+                "overpaid",
+                None,
+            )
             .unwrap();
         assert_eq!(refunded.unallocated_minor, 0);
         assert_eq!(credit_of(store, acme.id, alpha.id), 0);
@@ -378,7 +407,13 @@ storage_test!(
             )
             .unwrap();
 
-        let early = store.reverse_payment(acme.id, bounced.payment_id, d("2026-01-31"), None);
+        let early = store.reverse_payment(
+            acme.id,
+            bounced.payment_id,
+            d("2026-01-31"),
+            "cheque bounced",
+            None,
+        );
         assert!(
             matches!(
                 early,
@@ -387,7 +422,13 @@ storage_test!(
             "{early:?}"
         );
         let reversed = store
-            .reverse_payment(acme.id, bounced.payment_id, d("2026-02-10"), None)
+            .reverse_payment(
+                acme.id,
+                bounced.payment_id,
+                d("2026-02-10"),
+                "cheque bounced",
+                None,
+            )
             .unwrap();
         let mut undone: Vec<(i64, i64)> = reversed
             .allocations
@@ -429,7 +470,13 @@ storage_test!(
         assert_eq!(count_kind(store, acme.id, EntryKind::PaymentReversed), 1);
 
         let before = snapshot(store, acme.id);
-        let twice = store.reverse_payment(acme.id, bounced.payment_id, d("2026-02-11"), None);
+        let twice = store.reverse_payment(
+            acme.id,
+            bounced.payment_id,
+            d("2026-02-11"),
+            "cheque bounced",
+            None,
+        );
         assert!(
             matches!(
                 twice,
@@ -437,7 +484,14 @@ storage_test!(
             ),
             "{twice:?}"
         );
-        let refund = store.refund_payment(acme.id, bounced.payment_id, 1, d("2026-02-11"), None);
+        let refund = store.refund_payment(
+            acme.id,
+            bounced.payment_id,
+            1,
+            d("2026-02-11"),
+            "overpaid",
+            None,
+        );
         assert!(
             matches!(
                 refund,
@@ -552,6 +606,111 @@ storage_test!(
         assert!(
             prepared.windows(2).skip(1).all(|w| w[0] == w[1]),
             "prepared statements after each payment: {prepared:?}"
+        );
+    }
+);
+
+storage_test!(
+    /// Issue 13 item 14: everything that moves money is on the customer's
+    /// timeline, with who did it and why, in the order it happened.
+    fn money_moved_is_on_the_timeline_with_author_and_reason(store: &mut Store) {
+        let acme = org(store, "Acme Ltd");
+        let alpha = customer(store, &acme, "ALPHA");
+        store.set_acting(Some("ann@acme.example"));
+        let first = invoice(store, &acme, &alpha, "2026-01-05", "net30", 100_00);
+        let second = invoice(store, &acme, &alpha, "2026-01-06", "net30", 40_00);
+        let paid = store
+            .record_payment(
+                acme.id,
+                &payment(&alpha, "2026-01-20", 60_00),
+                &Allocate::Explicit(vec![(first.number.clone(), 60_00)]),
+                None,
+            )
+            .unwrap();
+        store
+            .reduce_invoice(
+                acme.id,
+                &first.number,
+                &credit_note(Some(10_00), "2026-01-21"),
+                None,
+            )
+            .unwrap();
+        store
+            .void_invoice(acme.id, &second.number, d("2026-01-22"), "sent twice", None)
+            .unwrap();
+        let spare = store
+            .record_payment(
+                acme.id,
+                &payment(&alpha, "2026-01-23", 50_00),
+                &Allocate::None,
+                None,
+            )
+            .unwrap();
+        assert!(matches!(
+            store.refund_payment(acme.id, spare.payment_id, 5_00, d("2026-01-24"), " ", None),
+            Err(StoreError::Invalid(_))
+        ));
+        store
+            .refund_payment(
+                acme.id,
+                spare.payment_id,
+                5_00,
+                d("2026-01-24"),
+                "paid twice",
+                None,
+            )
+            .unwrap();
+        store
+            .reverse_payment(
+                acme.id,
+                paid.payment_id,
+                d("2026-01-25"),
+                "cheque bounced",
+                None,
+            )
+            .unwrap();
+        store.set_acting(None);
+
+        let mut timeline = store.timeline(acme.id, alpha.id, None, 100).unwrap();
+        timeline.reverse();
+        let people: Vec<(&str, &str)> = timeline
+            .iter()
+            .filter(|e| e.author == "ann@acme.example")
+            .map(|e| (e.kind.as_str(), e.summary.as_str()))
+            .collect();
+        let kinds: Vec<&str> = people.iter().map(|(k, _)| *k).collect();
+        assert_eq!(
+            kinds,
+            [
+                "invoice_issued",
+                "invoice_issued",
+                "payment",
+                "credit_note",
+                "invoice_voided",
+                "payment",
+                "refund",
+                "payment_reversed",
+            ],
+            "{timeline:#?}"
+        );
+        let said = |kind: &str, words: &[&str]| {
+            let (_, summary) = people.iter().find(|(k, _)| *k == kind).unwrap();
+            for w in words {
+                assert!(summary.contains(w), "{kind}: {summary}");
+            }
+        };
+        said("payment", &["60.00 USD", &first.number]);
+        said("credit_note", &["10.00 USD", "CN-000001", &first.number]);
+        said("invoice_voided", &[&second.number, "sent twice"]);
+        said("refund", &["5.00 USD", "paid twice"]);
+        said("payment_reversed", &["60.00 USD", "cheque bounced"]);
+        // The spare payment's credit was applied by the policy when the
+        // reversal reopened the invoice: that moved money too.
+        assert!(
+            timeline
+                .iter()
+                .any(|e| e.kind == "credit_applied" && e.author.starts_with("policy")),
+            "{timeline:#?}"
         );
     }
 );

@@ -226,7 +226,13 @@ storage_test!(
             .unwrap();
         assert_eq!(spare.unallocated_minor, 30_00, "nothing was open");
         store
-            .reverse_payment(acme.id, bounced.payment_id, d("2026-02-10"), None)
+            .reverse_payment(
+                acme.id,
+                bounced.payment_id,
+                d("2026-02-10"),
+                "cheque bounced",
+                None,
+            )
             .unwrap();
         assert_eq!(open_of(store, &acme, &inv.number), 70_00);
         assert_eq!(credit_of(store, acme.id, alpha.id), 0);

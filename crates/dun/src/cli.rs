@@ -330,6 +330,9 @@ pub enum PaymentCommand {
         amount: String,
         #[arg(long)]
         date: Option<String>,
+        /// Why the money goes back (kept on the customer's timeline).
+        #[arg(long)]
+        reason: String,
         #[command(flatten)]
         key: KeyArg,
     },
@@ -345,6 +348,9 @@ pub enum PaymentCommand {
         payment_id: i64,
         #[arg(long)]
         date: Option<String>,
+        /// Why it did not stand, e.g. "cheque bounced" (kept on the timeline).
+        #[arg(long)]
+        reason: String,
         #[command(flatten)]
         key: KeyArg,
     },

@@ -37,9 +37,14 @@ impl Context {
     }
 }
 
+/// Opens the book, acting for the person at the terminal (`$USER`): the
+/// author of the money they move, on the customer's timeline.
 pub fn open_store(db: &str) -> Result<Store> {
-    Store::open(db)
-        .with_context(|| format!("cannot open the database '{}'", dun_store::db::redact(db)))
+    let mut store = Store::open(db)
+        .with_context(|| format!("cannot open the database '{}'", dun_store::db::redact(db)))?;
+    let user = std::env::var("USER").ok().filter(|u| !u.trim().is_empty());
+    store.set_acting(user.as_deref());
+    Ok(store)
 }
 
 pub fn parse_date(text: &str, field: &str) -> Result<Date> {

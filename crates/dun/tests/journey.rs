@@ -462,14 +462,29 @@ fn refunds_are_in_the_payments_own_currency() {
             ],
         );
         assert!(out.contains("payment #1 of 1000 JPY"), "[{label}] {out}");
-        let err = fails(&db, &["payment", "refund", "1", "--amount", "0.5"]);
+        let err = fails(
+            &db,
+            &[
+                "payment", "refund", "1", "--amount", "0.5", "--reason", "overpaid",
+            ],
+        );
         assert!(err.contains("JPY allows 0"), "[{label}] {err}");
-        let out = ok(&db, &["payment", "refund", "1", "--amount", "400"]);
+        let out = ok(
+            &db,
+            &[
+                "payment", "refund", "1", "--amount", "400", "--reason", "overpaid",
+            ],
+        );
         assert!(
             out.contains("unallocated credit 600 JPY"),
             "[{label}] {out}"
         );
-        let err = fails(&db, &["payment", "refund", "1", "--amount", "601"]);
+        let err = fails(
+            &db,
+            &[
+                "payment", "refund", "1", "--amount", "601", "--reason", "overpaid",
+            ],
+        );
         assert!(
             err.contains("600") && err.contains("unallocated"),
             "[{label}] {err}"

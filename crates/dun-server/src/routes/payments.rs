@@ -442,6 +442,9 @@ pub struct RefundIn {
     pub amount: String,
     /// Default: today.
     pub date: Option<String>,
+    /// Why the money goes back (kept on the customer's timeline).
+    #[schema(min_length = 1, max_length = 1000)]
+    pub reason: String,
 }
 
 /// Pays unallocated credit back to the customer.
@@ -471,6 +474,7 @@ async fn refund_payment(
 ) -> Result<Json<PaymentPostedOut>, ApiError> {
     let date = wire::opt_date("date", input.date.as_deref())?;
     let amount = input.amount;
+    let reason = input.reason;
     let posted = state
         .as_caller(caller, Need::Write, move |store, p| {
             let date = date_or_today(p, date)?;
@@ -482,7 +486,14 @@ async fn refund_payment(
                     "amount: must be more than zero",
                 ));
             }
-            Ok(store.refund_payment(p.org_id, payment_id, amount_minor, date, key.as_deref())?)
+            Ok(store.refund_payment(
+                p.org_id,
+                payment_id,
+                amount_minor,
+                date,
+                &reason,
+                key.as_deref(),
+            )?)
         })
         .await?;
     Ok(Json(posted_out(posted)))
@@ -493,6 +504,10 @@ async fn refund_payment(
 pub struct ReverseIn {
     /// Default: today.
     pub date: Option<String>,
+    /// Why it did not stand, e.g. "cheque bounced" (kept on the
+    /// customer's timeline).
+    #[schema(min_length = 1, max_length = 1000)]
+    pub reason: String,
 }
 
 /// Reverses a payment that did not stand (bounced, charged back); its
@@ -522,10 +537,11 @@ async fn reverse_payment(
     ApiJson(input): ApiJson<ReverseIn>,
 ) -> Result<Json<PaymentPostedOut>, ApiError> {
     let date = wire::opt_date("date", input.date.as_deref())?;
+    let reason = input.reason;
     let posted = state
         .as_caller(caller, Need::Write, move |store, p| {
             let date = date_or_today(p, date)?;
-            Ok(store.reverse_payment(p.org_id, payment_id, date, key.as_deref())?)
+            Ok(store.reverse_payment(p.org_id, payment_id, date, &reason, key.as_deref())?)
         })
         .await?;
     Ok(Json(posted_out(posted)))

@@ -93,6 +93,7 @@ pub fn run(ctx: &mut Context, command: PaymentCommand) -> Result<()> {
             payment_id,
             amount: amount_text,
             date,
+            reason,
             key,
         } => {
             let date = ctx.date_or_today(date.as_deref(), "date")?;
@@ -103,6 +104,7 @@ pub fn run(ctx: &mut Context, command: PaymentCommand) -> Result<()> {
                 payment_id,
                 amount_minor,
                 date,
+                &reason,
                 key.key.as_deref(),
             )?;
             print("Refunded from", &posted);
@@ -139,12 +141,13 @@ pub fn run(ctx: &mut Context, command: PaymentCommand) -> Result<()> {
         PaymentCommand::Reverse {
             payment_id,
             date,
+            reason,
             key,
         } => {
             let date = ctx.date_or_today(date.as_deref(), "date")?;
-            let posted = ctx
-                .store
-                .reverse_payment(org_id, payment_id, date, key.key.as_deref())?;
+            let posted =
+                ctx.store
+                    .reverse_payment(org_id, payment_id, date, &reason, key.key.as_deref())?;
             println!(
                 "Reversed payment #{}; {} invoice(s) reopened",
                 posted.payment_id,
