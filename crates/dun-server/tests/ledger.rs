@@ -458,6 +458,7 @@ server_test!(
             "/api/v1/invoices/{invoice}",
             "/api/v1/invoices/{invoice}/issue",
             "/api/v1/invoices/{invoice}/void",
+            "/api/v1/invoices/{invoice}/send",
             "/api/v1/invoices/{invoice}/credit-notes",
             "/api/v1/invoices/{invoice}/write-offs",
             "/api/v1/payments",
@@ -473,5 +474,47 @@ server_test!(
         }
         let allocation = &doc["components"]["schemas"]["AllocationIn"];
         assert!(allocation["oneOf"].is_array(), "{allocation}");
+    }
+);
+
+server_test!(
+    /// Issue 15 item 1: any issued invoice can be e-mailed, through the
+    /// outbox; a customer without an address is a refusal naming it.
+    fn an_issued_invoice_is_sent_through_the_outbox(server: &TestServer) {
+        let api = server.owner("Acme");
+        customer(&api, "C1");
+        let (status, body) = api.post(
+            "/api/v1/customers",
+            json!({"reference": "C2", "name": "C2", "email": "ap@c2.example"}),
+        );
+        assert_eq!(status, 201, "{body}");
+        let first = issued(&api, "C1", "10.00");
+        let second = issued(&api, "C2", "20.00");
+        let number = |v: &Value| v["number"].as_str().unwrap().to_string();
+        let refused = problem(
+            422,
+            api.post(
+                &format!("/api/v1/invoices/{}/send", number(&first)),
+                json!(null),
+            ),
+        );
+        assert!(
+            refused.to_string().contains("no e-mail address"),
+            "{refused}"
+        );
+        let (status, sent) = api.post(
+            &format!("/api/v1/invoices/{}/send", number(&second)),
+            json!(null),
+        );
+        assert_eq!(status, 202, "{sent}");
+        assert_eq!(sent["email"], json!("ap@c2.example"));
+        let (_, outbox) = api.get("/api/v1/outbox");
+        assert!(
+            outbox
+                .to_string()
+                .contains(&format!("\"id\":{}", sent["message_id"])),
+            "{outbox}"
+        );
+        problem(404, api.post("/api/v1/invoices/NOPE-1/send", json!(null)));
     }
 );

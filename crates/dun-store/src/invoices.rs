@@ -16,6 +16,7 @@ use crate::customers;
 use crate::db::Tx;
 use crate::entries::{self, StoredEntry};
 use crate::error::StoreError;
+use crate::outbox::{self, MessageKind, NewMessage};
 use crate::timeline::{self, NewEntry};
 use crate::{idempotency, orgs, params, Store};
 
@@ -743,4 +744,139 @@ fn issue_in(
         open_minor: state.total_minor - credited,
         document_number: None,
     })
+}
+
+/// An invoice queued for e-mail: the message's id and where it goes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvoiceSent {
+    pub message_id: i64,
+    pub number: String,
+    pub email: String,
+}
+
+impl Store {
+    /// Queues an issued invoice for e-mail to its customer through the
+    /// outbox (the delivery worker attaches its PDF and, when the
+    /// organisation's details make one, its UBL e-invoice), and notes it on
+    /// the customer's timeline. Sending again queues another message.
+    pub fn send_invoice(
+        &mut self,
+        org_id: i64,
+        number: &str,
+        today: Date,
+        key: Option<&str>,
+    ) -> Result<InvoiceSent, StoreError> {
+        let now = now_utc();
+        let author = self.acting();
+        let tx = self.conn().transaction()?;
+        idempotency::run(
+            tx,
+            org_id,
+            key,
+            "invoice.send",
+            &(number, today),
+            &now,
+            |tx| {
+                let found = tx.query_opt(
+                    "SELECT i.id, i.customer_id, i.status, c.email, c.ref FROM invoices i
+                     JOIN customers c ON c.id = i.customer_id AND c.org_id = i.org_id
+                     WHERE i.org_id = $1 AND i.number = $2",
+                    params![org_id, number],
+                    |r| {
+                        Ok((
+                            r.i64(0)?,
+                            r.i64(1)?,
+                            r.string(2)?,
+                            r.opt_string(3)?,
+                            r.string(4)?,
+                        ))
+                    },
+                )?;
+                let Some((invoice_id, customer_id, status, email, reference)) = found else {
+                    return Err(StoreError::not_found("invoice", number));
+                };
+                if status != "issued" {
+                    return Err(StoreError::Conflict(format!(
+                        "invoice {number} is {status}: only an issued invoice is sent"
+                    )));
+                }
+                let Some(email) = email.filter(|e| !e.trim().is_empty()) else {
+                    return Err(StoreError::Invalid(format!(
+                        "email: customer {reference} has no e-mail address to send {number} to"
+                    )));
+                };
+                let message_id = outbox::enqueue(
+                    tx,
+                    org_id,
+                    &NewMessage {
+                        customer_id,
+                        kind: MessageKind::Invoice,
+                        invoice_id: Some(invoice_id),
+                        period: None,
+                        template: "invoice".to_string(),
+                        detail: serde_json::json!({ "number": number, "sent_by": author }),
+                        as_of: today,
+                    },
+                    &now,
+                )?;
+                timeline::log(
+                    tx,
+                    org_id,
+                    &now,
+                    &NewEntry {
+                        customer_id,
+                        on_date: today,
+                        kind: "invoice_sent",
+                        author: &author,
+                        summary: &format!("Invoice {number} queued for e-mail to {email}"),
+                        detail: serde_json::json!({ "message_id": message_id }),
+                        invoice_ids: &[invoice_id],
+                    },
+                )?;
+                Ok(InvoiceSent {
+                    message_id,
+                    number: number.to_string(),
+                    email,
+                })
+            },
+        )
+    }
+}
+
+/// One e-mail of an invoice, as its page lists them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct InvoiceEmail {
+    pub message_id: i64,
+    /// `pending`, `sending`, `sent`, `failed`, `unknown`, `cancelled`.
+    pub status: String,
+    pub queued_at: String,
+    pub sent_at: Option<String>,
+}
+
+/// Most e-mails of one invoice its page lists.
+pub const INVOICE_EMAILS_MAX: i64 = 20;
+
+impl Store {
+    /// The invoice's own e-mails (issued or sent again), newest first.
+    pub fn invoice_emails(
+        &mut self,
+        org_id: i64,
+        invoice_id: i64,
+    ) -> Result<Vec<InvoiceEmail>, StoreError> {
+        let mut tx = self.conn().read_transaction()?;
+        tx.query(
+            "SELECT id, status, created_at, sent_at FROM outbox
+             WHERE org_id = $1 AND invoice_id = $2 AND kind = 'invoice'
+             ORDER BY id DESC LIMIT $3",
+            params![org_id, invoice_id, INVOICE_EMAILS_MAX],
+            |r| {
+                Ok(InvoiceEmail {
+                    message_id: r.i64(0)?,
+                    status: r.string(1)?,
+                    queued_at: r.string(2)?,
+                    sent_at: r.opt_string(3)?,
+                })
+            },
+        )
+    }
 }

@@ -281,6 +281,7 @@ storage_test!(
         let kinds = timeline_kinds(store, &acme, alpha.id);
         let want: BTreeMap<String, usize> = [
             ("fee", 1),
+            ("invoice_issued", 3),
             ("message", 1),
             ("skip", 2),
             ("status_change", 1),
@@ -451,9 +452,15 @@ storage_test!(
         assert!(store.runs(acme.id, 10).unwrap().is_empty());
         assert!(store.outbox(acme.id, None, 100).unwrap().is_empty());
         assert!(marks(url, acme.id).is_empty());
-        for table in ["tasks", "timeline", "run_actions"] {
+        for table in ["tasks", "run_actions"] {
             assert_eq!(count(url, table, acme.id, "1 = 1"), 0, "{table}");
         }
+        // Only what people did before the run is on the timeline.
+        assert_eq!(
+            count(url, "timeline", acme.id, "author LIKE 'policy%'"),
+            0,
+            "timeline"
+        );
         assert_eq!(store.customer(acme.id, "BETA").unwrap().status, "active");
         // The preview still shows what the run would do.
         let preview = run_on(store, &acme, day, false);

@@ -322,7 +322,7 @@ storage_test!(
         let timeline = store.timeline(acme.id, alpha.id, None, 10).unwrap();
         assert_eq!(
             timeline.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(),
-            ["promise", "call"]
+            ["promise", "call", "invoice_issued"]
         );
         assert_eq!(timeline[1].id, logged.timeline_id);
         assert_eq!(
@@ -502,7 +502,14 @@ storage_test!(
         );
         assert_eq!(
             kinds(store, &acme, &alpha),
-            ["dispute_rejected", "dispute", "dispute_resolved", "dispute"]
+            [
+                "dispute_rejected",
+                "dispute",
+                "dispute_resolved",
+                "dispute",
+                "invoice_issued",
+                "invoice_issued"
+            ]
         );
 
         // Paid and void invoices cannot be disputed.
@@ -940,7 +947,8 @@ storage_test!(
                 None,
             )
             .unwrap();
-        assert!(kinds(store, &acme, &beta).is_empty());
+        // Issued within the limit: nothing overridden, only the issue logged.
+        assert_eq!(kinds(store, &acme, &beta), ["invoice_issued"]);
 
         // A hold refuses any amount.
         store
@@ -1187,7 +1195,9 @@ storage_test!(
                 "plan",
                 "dispute",
                 "promise",
-                "note"
+                "note",
+                "invoice_issued",
+                "invoice_issued"
             ]
         );
         assert_eq!(open_of(store, &acme, &b.number), 0);

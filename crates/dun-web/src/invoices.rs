@@ -55,6 +55,7 @@ pub fn routes() -> Router<AppState> {
         .route("/invoices/{key}", get(show))
         .route("/invoices/{key}/issue", post(issue))
         .route("/invoices/{key}/void", post(void))
+        .route("/invoices/{key}/send", post(send))
         .route("/invoices/{key}/credit-notes", post(credit_note))
         .route("/invoices/{key}/write-offs", post(write_off))
         .route("/invoices/{key}/payments", post(payment))
@@ -376,6 +377,7 @@ pub(crate) fn invoice_page(
     let v = store.invoice(p.org_id, key, ctx.today)?;
     let c = v.currency;
     let customer = store.customer(p.org_id, &v.customer_ref).ok();
+    let emails = store.invoice_emails(p.org_id, v.id)?;
     let status = v.status.as_str();
     let is_draft = status == "draft";
     let is_void = status == "void";
@@ -571,6 +573,28 @@ pub(crate) fn invoice_page(
                             button #write-off.danger type="submit" { "Write off" }
                         }
                     }
+                    @if !is_draft && !is_void {
+                        h3 { "E-mail" }
+                        (alert("send"))
+                        @if emails.is_empty() {
+                            p.hint { "Not e-mailed from Dun yet." }
+                        } @else {
+                            ul #emails {
+                                @for e in &emails {
+                                    li { "Message #" (e.message_id) ", " (words(&e.status)) " — queued " (e.queued_at)
+                                        @if let Some(at) = &e.sent_at { ", sent " (at) } }
+                                }
+                            }
+                        }
+                        form.stack method="post" action=(format!("{link}/send")) {
+                            (ctx.csrf_field())
+                            input type="hidden" name="form_key" value=(form_key());
+                            p.hint { "The PDF and, when your organisation's details make one, the e-invoice are attached." }
+                            button #send-invoice type="submit" {
+                                @if emails.is_empty() { "E-mail to customer" } @else { "E-mail again" }
+                            }
+                        }
+                    }
                     @if !is_draft && !is_void && nothing_applied {
                         h3 { "Void" }
                         (alert("void"))
@@ -708,6 +732,20 @@ pub async fn issue(
             Ok(href(Some(&posted.number), posted.invoice_id))
         },
     )
+    .await
+}
+
+/// E-mails the invoice to its customer (queued in the outbox).
+pub async fn send(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    Path(key): Path<String>,
+    Form(form): Form<ActionForm>,
+) -> Response {
+    action(state, caller, key, form, "send", |store, p, ctx, key, f| {
+        store.send_invoice(p.org_id, key, ctx.today, sent_key(&f.form_key).as_deref())?;
+        page_of(store, p, key, ctx)
+    })
     .await
 }
 

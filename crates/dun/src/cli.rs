@@ -213,6 +213,14 @@ pub enum InvoiceCommand {
         #[command(flatten)]
         key: KeyArg,
     },
+    /// E-mail an issued invoice to its customer, PDF and e-invoice attached
+    /// (queued in the outbox; `dun outbox send` or `dun serve` delivers it).
+    Send {
+        /// Invoice number.
+        invoice: String,
+        #[command(flatten)]
+        key: KeyArg,
+    },
     /// Void an issued invoice nothing has been applied to.
     Void {
         invoice: String,

@@ -1089,3 +1089,157 @@ fn a_second_notice_carries_the_invoice_and_the_date_interest_starts() {
         assert!(files[0].2[0].bytes.starts_with(b"%PDF"), "[{label}]");
     }
 }
+
+#[test]
+fn an_invoice_issued_by_hand_is_e_mailed_with_its_pdf() {
+    // Issue 15 item 1: only recurring invoices were ever mailed.
+    let Some(sink) = start_sink() else { return };
+    for db in backends("an_invoice_issued_by_hand_is_e_mailed_with_its_pdf") {
+        let label = db.label;
+        for f in std::fs::read_dir(&sink.outdir).unwrap() {
+            std::fs::remove_file(f.unwrap().path()).unwrap();
+        }
+        ok(
+            &db,
+            &[
+                "init",
+                "--org",
+                "Acme Supplies",
+                "--currency",
+                "USD",
+                "--timezone",
+                "UTC",
+            ],
+        );
+        ok(
+            &db,
+            &[
+                "customer",
+                "add",
+                "--ref",
+                "C1",
+                "--name",
+                "Bolt & Nut",
+                "--email",
+                "ap@bolt.example",
+            ],
+        );
+        ok(
+            &db,
+            &["customer", "add", "--ref", "C2", "--name", "No Mail Ltd"],
+        );
+        ok(
+            &db,
+            &[
+                "invoice",
+                "create",
+                "--customer",
+                "C1",
+                "--line",
+                "Bolts:2:60.00",
+                "--issue",
+            ],
+        );
+        ok(
+            &db,
+            &[
+                "invoice",
+                "create",
+                "--customer",
+                "C1",
+                "--line",
+                "Nuts:1:5.00",
+            ],
+        );
+        ok(
+            &db,
+            &[
+                "invoice",
+                "create",
+                "--customer",
+                "C2",
+                "--line",
+                "Pins:1:9.00",
+                "--issue",
+            ],
+        );
+        // A seller and buyer whose e-invoice conforms (EN 16931).
+        ok(
+            &db,
+            &[
+                "org",
+                "set",
+                "--address",
+                "1 rue de la Paix",
+                "--city",
+                "Paris",
+                "--postcode",
+                "75002",
+                "--country",
+                "FR",
+                "--vat-id",
+                "FR 40 303 265 045",
+                "--iban",
+                "FR14 2004 1010 0505 0001 3M02 606",
+            ],
+        );
+        ok(
+            &db,
+            &[
+                "customer",
+                "set-address",
+                "C1",
+                "--address",
+                "Hauptstraße 5",
+                "--city",
+                "Berlin",
+                "--postcode",
+                "10115",
+                "--country",
+                "DE",
+                "--vat-id",
+                "DE123456789",
+            ],
+        );
+        let queued = ok(&db, &["invoice", "send", "INV-000001"]);
+        assert!(
+            queued.contains("Queued INV-000001 for e-mail to ap@bolt.example"),
+            "[{label}] {queued}"
+        );
+        // A draft is not sent; a customer without an address is named.
+        let draft = dun(&db, &["invoice", "send", "#2"]);
+        assert!(!draft.ok, "[{label}] {}", draft.stdout);
+        let no_mail = dun(&db, &["invoice", "send", "INV-000002"]);
+        assert!(
+            !no_mail.ok && no_mail.stderr.contains("C2 has no e-mail address"),
+            "[{label}] {}",
+            no_mail.stderr
+        );
+        let out = send(&db, sink.port, &[]);
+        assert!(out.contains("Sent 1"), "[{label}] {out}");
+        let mails = received(&sink.outdir);
+        assert_eq!(mails.len(), 1, "[{label}] {mails:?}");
+        let mail = &mails[0];
+        assert!(
+            mail.envelope_to.contains("ap@bolt.example"),
+            "[{label}] {mail:?}"
+        );
+        assert!(
+            mail.attachments
+                .iter()
+                .any(|(name, ctype)| name.contains("INV-000001") && ctype == "application/pdf"),
+            "[{label}] {mail:?}"
+        );
+        assert!(
+            mail.attachments
+                .iter()
+                .any(|(name, _)| name.ends_with(".xml")),
+            "[{label}] the e-invoice goes too: {mail:?}"
+        );
+        let timeline = ok(&db, &["customer", "timeline", "C1"]);
+        assert!(
+            timeline.contains("Invoice INV-000001 queued for e-mail"),
+            "[{label}] {timeline}"
+        );
+    }
+}

@@ -441,6 +441,8 @@ fn a_collectors_week_is_on_the_timeline() {
                 "promise",
                 "call",
                 "override",
+                "invoice_issued",
+                "invoice_issued",
             ],
             "[{label}]"
         );

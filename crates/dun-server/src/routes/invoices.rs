@@ -33,6 +33,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_invoice))
         .routes(routes!(issue_invoice))
         .routes(routes!(void_invoice))
+        .routes(routes!(send_invoice))
         .routes(routes!(credit_note))
         .routes(routes!(write_off))
 }
@@ -631,6 +632,57 @@ async fn issue_invoice(
         })
         .await?;
     Ok(Json(posted_out(posted)))
+}
+
+/// An invoice queued for e-mail.
+#[derive(Serialize, ToSchema)]
+pub struct InvoiceSentOut {
+    /// The outbox message that carries it.
+    pub message_id: i64,
+    pub number: String,
+    /// The customer's address it goes to.
+    pub email: String,
+}
+
+/// E-mails an issued invoice to its customer: queued in the outbox, the
+/// PDF and (when the organisation's details make one) the UBL e-invoice
+/// attached; on the customer's timeline. Sending again queues it again.
+#[utoipa::path(
+    post,
+    path = "/api/v1/invoices/{invoice}/send",
+    tag = "invoices",
+    params(
+        ("invoice" = String, Path, description = "The invoice's number"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")
+    ),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 202, body = InvoiceSentOut),
+        (status = 404, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 409, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::problem::Problem, content_type = "application/problem+json")
+    )
+)]
+async fn send_invoice(
+    State(state): State<AppState>,
+    caller: Caller,
+    key: IdempotencyKey,
+    ApiPath(invoice): ApiPath<String>,
+) -> Result<(StatusCode, Json<InvoiceSentOut>), ApiError> {
+    let sent = state
+        .as_caller(caller, Need::Write, move |store, p| {
+            let today = wire::today_in(&p.org.timezone)?;
+            Ok(store.send_invoice(p.org_id, &invoice, today, key.as_deref())?)
+        })
+        .await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(InvoiceSentOut {
+            message_id: sent.message_id,
+            number: sent.number,
+            email: sent.email,
+        }),
+    ))
 }
 
 #[derive(Deserialize, ToSchema)]

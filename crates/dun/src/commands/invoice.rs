@@ -32,6 +32,17 @@ pub fn run(ctx: &mut Context, command: InvoiceCommand) -> Result<()> {
             print_posted("Issued", &posted);
             Ok(())
         }
+        InvoiceCommand::Send { invoice, key } => {
+            let today = ctx.today()?;
+            let sent = ctx
+                .store
+                .send_invoice(org_id, &invoice, today, key.key.as_deref())?;
+            println!(
+                "Queued {} for e-mail to {} (outbox message #{}); `dun outbox send` delivers it",
+                sent.number, sent.email, sent.message_id
+            );
+            Ok(())
+        }
         InvoiceCommand::Void {
             invoice,
             date,
