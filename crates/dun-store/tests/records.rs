@@ -981,7 +981,15 @@ storage_test!(
                 None,
             )
             .unwrap();
-        assert_eq!(kinds(store, &acme, &beta), ["override", "status_change"]);
+        assert_eq!(
+            kinds(store, &acme, &beta),
+            [
+                "override",
+                "invoice_issued",
+                "status_change",
+                "invoice_issued"
+            ]
+        );
     }
 );
 
