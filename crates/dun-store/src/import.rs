@@ -14,6 +14,7 @@ use dun_core::ledger::{Entry, EntryKind};
 use dun_core::posting::{self, AllocationRequest};
 use dun_core::state::{InvoiceState, PaymentState};
 use dun_core::terms::{Installment, Terms};
+use dun_core::Date;
 use serde::{Deserialize, Serialize};
 
 pub use dun_core::import::ImportErrors;
@@ -29,9 +30,14 @@ const PROGRESS_EVERY_ROWS: usize = 10_000;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportSummary {
     pub rows: usize,
+    /// Written by the import that wrote the file (when `repeated`, earlier).
     pub written: usize,
     pub dry_run: bool,
     pub warnings: Vec<ImportWarning>,
+    /// The same file (same content, same key) was imported before: this
+    /// time nothing was written.
+    #[serde(default)]
+    pub repeated: bool,
 }
 
 /// How an import identifies itself: a key (to make a repeat harmless)
@@ -75,7 +81,18 @@ fn run_import(
             ..summary
         });
     }
-    let summary = idempotency::run(
+    // A key already holding an answer is a repeat: it writes nothing.
+    let repeated = match request.key {
+        Some(key) => tx
+            .query_opt(
+                "SELECT key FROM idempotency_keys WHERE org_id = $1 AND key = $2 AND response IS NOT NULL",
+                params![org_id, key],
+                |r| r.string(0),
+            )?
+            .is_some(),
+        None => false,
+    };
+    let mut summary = idempotency::run(
         tx,
         org_id,
         request.key,
@@ -84,6 +101,10 @@ fn run_import(
         &now,
         |tx| work(tx, &now),
     )?;
+    if repeated {
+        summary.repeated = true;
+        return Ok(summary);
+    }
     // A large import changes which index is best. Without fresh statistics
     // SQLite's planner picks a narrow index over the covering one, and a
     // freshly loaded PostgreSQL table cannot be read index-only until it is
@@ -149,6 +170,7 @@ impl Store {
                 written: fresh.len(),
                 dry_run: false,
                 warnings,
+                repeated: false,
             })
         })
     }
@@ -337,6 +359,7 @@ impl Store {
                 written: rows.len(),
                 dry_run: false,
                 warnings,
+                repeated: false,
             })
         })
     }
@@ -538,10 +561,48 @@ impl Store {
                 rows: rows.len(),
                 written,
                 dry_run: false,
-                warnings: Vec::new(),
+                warnings: repeated_payments(rows),
+                repeated: false,
             })
         })
     }
+}
+
+/// Rows that record the same payment (date, customer, amount, currency and
+/// reference): each is recorded, so a file exported twice into one is
+/// named, row by row.
+fn repeated_payments(rows: &[PaymentRow]) -> Vec<ImportWarning> {
+    let mut same: BTreeMap<(Date, &str, i64, &str, &str), Vec<usize>> = BTreeMap::new();
+    for r in rows {
+        same.entry((
+            r.received_date,
+            r.customer_ref.as_str(),
+            r.amount_minor,
+            r.currency.code(),
+            r.reference.as_str(),
+        ))
+        .or_default()
+        .push(r.row);
+    }
+    let mut warnings = Vec::new();
+    for ((date, customer, _, _, reference), found) in same {
+        if found.len() > 1 {
+            let n = found.len();
+            warn(
+                &mut warnings,
+                found,
+                format!(
+                    "the same payment ({date}, {customer}, same amount{}) is on {n} rows; each was recorded — reverse the copies if they are one payment",
+                    if reference.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", reference '{reference}'")
+                    }
+                ),
+            );
+        }
+    }
+    warnings
 }
 
 /// Writes planned payment entries and moves the invoices' open amounts.

@@ -168,7 +168,10 @@ fn legitimate_oddities_are_accepted_with_warnings() {
         );
         // Importing the same file again is recognised and changes nothing.
         let again = ok(&db, &["import", "invoices", &path]);
-        assert!(again.contains("Imported 2"), "[{label}] {again}");
+        assert!(
+            again.contains("Nothing new") && again.contains("2 invoices written then"),
+            "[{label}] {again}"
+        );
         let list = ok(&db, &["invoice", "list", "--format", "csv"]);
         assert_eq!(list.matches("OLD-1").count(), 1, "[{label}] {list}");
         // Issuing continues the organisation's own sequence.
@@ -185,5 +188,37 @@ fn legitimate_oddities_are_accepted_with_warnings() {
             ],
         );
         assert!(out.contains("INV-000002"), "[{label}] {out}");
+    }
+}
+
+#[test]
+fn a_repeated_file_says_nothing_new_and_a_repeated_row_is_named() {
+    // Issue 18 item 9: re-importing said "Imported 2 payments" while writing
+    // nothing, and the same payment twice in one file went in without a word.
+    for db in backends("a_repeated_file_says_nothing_new") {
+        let label = db.label;
+        book(&db);
+        let dir = tempfile::tempdir().unwrap();
+        let payments = file(
+            &dir,
+            "payments.csv",
+            b"date,customer_ref,amount,currency,reference,invoice_number,method\n\
+              2026-01-10,C1,3.00,USD,wire 7,,\n\
+              2026-01-11,C1,2.00,USD,wire 8,,\n\
+              2026-01-10,C1,3.00,USD,wire 7,,\n",
+        );
+        let first = ok(&db, &["import", "payments", &payments]);
+        assert!(first.contains("Imported 3 payments"), "[{label}] {first}");
+        assert!(
+            first.contains("warning: rows 2, 4") && first.contains("wire 7"),
+            "[{label}] {first}"
+        );
+        let before = snapshot(&db);
+        let again = ok(&db, &["import", "payments", &payments]);
+        assert!(
+            again.contains("Nothing new: this file was imported before"),
+            "[{label}] {again}"
+        );
+        assert_eq!(snapshot(&db), before, "[{label}] nothing written");
     }
 }

@@ -136,6 +136,13 @@ pub fn import(ctx: &mut Context, args: &ImportArgs) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(&summary)?);
         return Ok(());
     }
+    if summary.repeated {
+        println!(
+            "Nothing new: this file was imported before ({} {what} written then); nothing was written now",
+            summary.written
+        );
+        return Ok(());
+    }
     if summary.dry_run {
         println!(
             "Dry run: {} {what} checked, all good; nothing was written",
