@@ -51,6 +51,9 @@ pub struct Config {
     /// Proxies whose `X-Forwarded-For` names the client (none by default:
     /// the peer's address is the client).
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// A bearer token that opens `/metrics` to other hosts; without one,
+    /// only loopback clients read it.
+    pub metrics_token: Option<String>,
 }
 
 impl Default for Config {
@@ -71,6 +74,7 @@ impl Default for Config {
             login_failures_max: 5,
             login_window_ms: 15 * 60_000,
             trusted_proxies: Vec::new(),
+            metrics_token: None,
         }
     }
 }
@@ -180,6 +184,9 @@ impl Config {
             }
             "DUN_LOGIN_WINDOW_MS" => {
                 self.login_window_ms = number(key, value, "a whole number of milliseconds")?
+            }
+            "DUN_METRICS_TOKEN" => {
+                self.metrics_token = Some(value.to_string()).filter(|t| !t.is_empty())
             }
             "DUN_TRUSTED_PROXIES" => {
                 self.trusted_proxies = value
