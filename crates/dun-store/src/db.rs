@@ -101,6 +101,23 @@ impl<'a> From<Option<&'a str>> for Param<'a> {
     }
 }
 
+/// Text never holds a NUL character, on either engine: PostgreSQL cannot
+/// store one (it answered with a raw error), SQLite would. Refused alike,
+/// as bad input, naming the value.
+fn refuse_nul(params: &[Param<'_>]) -> Result<(), StoreError> {
+    for p in params {
+        if let Param::Text(Some(text)) = p {
+            if text.contains('\0') {
+                let shown: String = text.replace('\0', "\\0").chars().take(60).collect();
+                return Err(StoreError::Invalid(format!(
+                    "'{shown}' holds a NUL character (\\0); text may not contain one"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Builds a `&[Param]` from values: `params![org_id, "text", maybe]`.
 #[macro_export]
 macro_rules! params {
@@ -491,6 +508,7 @@ impl Tx<'_> {
 
     /// Runs a statement; returns the number of rows it changed.
     pub fn execute(&mut self, sql: &str, params: &[Param<'_>]) -> Result<u64, StoreError> {
+        refuse_nul(params)?;
         if let Some(conn) = self.sqlite() {
             let mut statement = sqlite_prepare(conn, sql)?;
             sqlite_bind(&mut statement, params)?;
@@ -516,6 +534,7 @@ impl Tx<'_> {
         params: &[Param<'_>],
         mut each: impl FnMut(&Row<'_>) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
+        refuse_nul(params)?;
         if let Some(conn) = self.sqlite() {
             let mut statement = sqlite_prepare(conn, sql)?;
             sqlite_bind(&mut statement, params)?;

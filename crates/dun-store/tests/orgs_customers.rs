@@ -191,3 +191,24 @@ fn the_harness_swaps_the_database_in_a_url() {
         "postgres://h:5432/x"
     );
 }
+
+storage_test!(
+    /// Issue 18 item 7: on PostgreSQL a NUL character in a customer
+    /// reference was a raw database error (a 500 over HTTP); SQLite stored
+    /// it. Both refuse it now as bad input, and nothing is written.
+    fn a_nul_character_is_refused_alike_on_both_engines(store: &mut Store) {
+        let acme = org(store, "Acme Ltd");
+        let before = snapshot(store, acme.id);
+        for (reference, name) in [("A\0B", "Nul Corp"), ("NUL1", "Nul\0Corp")] {
+            let err = store
+                .add_customer(acme.id, &customer_row(reference, name), None)
+                .unwrap_err();
+            assert!(
+                matches!(&err, StoreError::Invalid(m) if m.contains("NUL character")),
+                "{err:?}"
+            );
+        }
+        assert_eq!(snapshot(store, acme.id), before);
+        assert!(store.customer(acme.id, "NUL1").is_err());
+    }
+);
