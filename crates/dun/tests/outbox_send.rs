@@ -197,6 +197,48 @@ fn received(outdir: &Path) -> Vec<Received> {
         .collect()
 }
 
+/// A French seller and a German buyer (`customer`) whose e-invoices
+/// conform to EN 16931: addresses, countries, VAT ids and an IBAN.
+fn conforming_parties(db: &Db, customer: &str) {
+    ok(
+        db,
+        &[
+            "org",
+            "set",
+            "--address",
+            "1 rue de la Paix",
+            "--city",
+            "Paris",
+            "--postcode",
+            "75002",
+            "--country",
+            "FR",
+            "--vat-id",
+            "FR 40 303 265 045",
+            "--iban",
+            "FR14 2004 1010 0505 0001 3M02 606",
+        ],
+    );
+    ok(
+        db,
+        &[
+            "customer",
+            "set-address",
+            customer,
+            "--address",
+            "Hauptstraße 5",
+            "--city",
+            "Berlin",
+            "--postcode",
+            "10115",
+            "--country",
+            "DE",
+            "--vat-id",
+            "DE123456789",
+        ],
+    );
+}
+
 /// Runs dun with no SMTP settings from this process's environment.
 fn dun(db: &Db, args: &[&str]) -> common::Run {
     let output = Command::new(env!("CARGO_BIN_EXE_dun"))
@@ -725,43 +767,7 @@ fn an_invoice_e_mail_carries_its_pdf_and_its_ubl_e_invoice() {
         assert!(worklist.contains("C1"), "[{label}] {worklist}");
 
         // Set right and retried, it goes with both files.
-        ok(
-            &db,
-            &[
-                "org",
-                "set",
-                "--address",
-                "1 rue de la Paix",
-                "--city",
-                "Paris",
-                "--postcode",
-                "75002",
-                "--country",
-                "FR",
-                "--vat-id",
-                "FR 40 303 265 045",
-                "--iban",
-                "FR14 2004 1010 0505 0001 3M02 606",
-            ],
-        );
-        ok(
-            &db,
-            &[
-                "customer",
-                "set-address",
-                "C1",
-                "--address",
-                "Hauptstraße 5",
-                "--city",
-                "Berlin",
-                "--postcode",
-                "10115",
-                "--country",
-                "DE",
-                "--vat-id",
-                "DE123456789",
-            ],
-        );
+        conforming_parties(&db, "C1");
         let id = invoice_message["id"].as_i64().unwrap().to_string();
         ok(&db, &["outbox", "retry", &id]);
         let out = send(&db, sink.port, &[]);
@@ -1163,44 +1169,7 @@ fn an_invoice_issued_by_hand_is_e_mailed_with_its_pdf() {
                 "--issue",
             ],
         );
-        // A seller and buyer whose e-invoice conforms (EN 16931).
-        ok(
-            &db,
-            &[
-                "org",
-                "set",
-                "--address",
-                "1 rue de la Paix",
-                "--city",
-                "Paris",
-                "--postcode",
-                "75002",
-                "--country",
-                "FR",
-                "--vat-id",
-                "FR 40 303 265 045",
-                "--iban",
-                "FR14 2004 1010 0505 0001 3M02 606",
-            ],
-        );
-        ok(
-            &db,
-            &[
-                "customer",
-                "set-address",
-                "C1",
-                "--address",
-                "Hauptstraße 5",
-                "--city",
-                "Berlin",
-                "--postcode",
-                "10115",
-                "--country",
-                "DE",
-                "--vat-id",
-                "DE123456789",
-            ],
-        );
+        conforming_parties(&db, "C1");
         let queued = ok(&db, &["invoice", "send", "INV-000001"]);
         assert!(
             queued.contains("Queued INV-000001 for e-mail to ap@bolt.example"),
