@@ -11,6 +11,7 @@ use dun_core::terms::{Installment, Terms};
 use dun_core::{Currency, Date};
 use dun_pdf::views::{self, InvoiceFacts};
 use dun_store::delivery::Claim;
+use dun_store::timeline::NewEntry;
 use dun_store::{Store, StoreError};
 use dun_ubl::{check_en16931, BillingReference, Header, UblDocument, ZeroRateCategory};
 
@@ -349,9 +350,10 @@ pub fn file_stem(text: &str) -> String {
 /// its UBL e-invoice (`NUMBER.pdf`, `NUMBER.xml`), a `statement` message
 /// one PDF per currency (`statement-CUSTOMER-END[-CUR].pdf`); other kinds
 /// (credit notes) none, a reminder the invoices its step sends again
-/// ([`resent_invoices`]). A document that cannot be made — an
-/// e-invoice breaking an EN 16931 rule, say — is an error, so the message
-/// fails before the server is reached and a person sees why.
+/// ([`resent_invoices`]). An invoice whose e-invoice would break an EN 16931
+/// rule goes with its PDF alone, and the timeline says why; any other
+/// document that cannot be made is an error, so the message fails before
+/// the server is reached and a person sees why.
 pub fn for_claim(
     store: &mut Store,
     org_id: i64,
@@ -369,19 +371,39 @@ pub fn for_claim(
                 )));
             };
             let (number, pdf) = invoice_pdf(store, org_id, &number, today, public_url)?;
-            let (xml_name, xml) = invoice_ubl(store, org_id, &number, today)?;
-            Ok(vec![
-                Attachment {
-                    filename: format!("{}.pdf", file_stem(&number)),
-                    content_type: PDF.into(),
-                    bytes: pdf,
-                },
-                Attachment {
+            let mut files = vec![Attachment {
+                filename: format!("{}.pdf", file_stem(&number)),
+                content_type: PDF.into(),
+                bytes: pdf,
+            }];
+            match invoice_ubl(store, org_id, &number, today) {
+                Ok((xml_name, xml)) => files.push(Attachment {
                     filename: file_stem(&xml_name),
                     content_type: XML.into(),
                     bytes: xml,
-                },
-            ])
+                }),
+                // Never a bad e-invoice: the invoice goes without one, and
+                // the timeline says why (what `dun org show` asks to set).
+                Err(DocumentError::Refused(why)) => {
+                    let invoice_ids: Vec<i64> = m.invoice_id.into_iter().collect();
+                    store.log_timeline(
+                        org_id,
+                        &NewEntry {
+                            customer_id: m.customer_id,
+                            on_date: today,
+                            kind: "einvoice_withheld",
+                            author: "delivery",
+                            summary: &format!(
+                                "Invoice {number} e-mailed without its e-invoice, which would not conform: {why}"
+                            ),
+                            detail: serde_json::json!({ "message_id": m.id }),
+                            invoice_ids: &invoice_ids,
+                        },
+                    )?;
+                }
+                Err(other) => return Err(other),
+            }
+            Ok(files)
         }
         "statement" => {
             let (Some(_), Some(to)) = (m.period_start, m.period_end) else {

@@ -133,6 +133,16 @@ pub fn log_many(
 }
 
 impl Store {
+    /// Writes one entry that no other command writes (the delivery worker's
+    /// notes, say), in its own transaction.
+    pub fn log_timeline(&mut self, org_id: i64, entry: &NewEntry<'_>) -> Result<i64, StoreError> {
+        let now = crate::clock::now_utc();
+        let mut tx = self.conn().transaction()?;
+        let id = log(&mut tx, org_id, &now, entry)?;
+        tx.commit()?;
+        Ok(id)
+    }
+
     /// A customer's timeline, newest first, at most `limit` entries before
     /// entry id `before` (for paging; `None` = from the newest).
     pub fn timeline(

@@ -741,44 +741,47 @@ fn an_invoice_e_mail_carries_its_pdf_and_its_ubl_e_invoice() {
         ok(&db, &["run", "--as-of", "2026-07-01"]);
         ok(&db, &["run", "--as-of", "2026-07-02"]);
 
-        // Without the seller's and buyer's countries the e-invoice breaks
-        // EN 16931: the invoice's message fails before the server is
-        // reached, saying why, and waits for a person.
+        // Without the seller's and buyer's countries the e-invoice would
+        // break EN 16931 (issue 15 item 2): the invoice goes with its PDF
+        // alone, never with a bad e-invoice, and the timeline says why.
         let out = send(&db, sink.port, &[]);
         assert!(
-            out.contains("Sent 1, to retry later 0, failed 1"),
+            out.contains("Sent 2, to retry later 0, failed 0"),
             "[{label}] {out}"
         );
-        let outbox = json(&ok(&db, &["outbox", "list", "--format", "json"]));
-        let invoice_message = outbox
-            .as_array()
-            .unwrap()
+        let first = received_files(&sink.outdir);
+        let (_, _, files) = first
             .iter()
-            .find(|m| m["kind"] == "invoice")
-            .unwrap()
-            .clone();
-        assert_eq!(invoice_message["status"], "failed", "[{label}]");
-        let error = invoice_message["last_error"].as_str().unwrap();
+            .find(|(_, s, _)| s.starts_with("Invoice INV-000001"))
+            .unwrap_or_else(|| panic!("[{label}] no invoice e-mail"));
+        let names: Vec<&str> = files.iter().map(|f| f.filename.as_str()).collect();
+        assert_eq!(names, ["INV-000001.pdf"], "[{label}]");
+        let timeline = ok(&db, &["customer", "timeline", "C1"]);
         assert!(
-            error.contains("cannot be attached") && error.contains("BR-"),
-            "[{label}] {error}"
+            timeline.contains("e-mailed without its e-invoice") && timeline.contains("BR-"),
+            "[{label}] {timeline}"
         );
-        let worklist = ok(&db, &["worklist"]);
-        assert!(worklist.contains("C1"), "[{label}] {worklist}");
+        for f in std::fs::read_dir(&sink.outdir).unwrap() {
+            std::fs::remove_file(f.unwrap().path()).unwrap();
+        }
 
-        // Set right and retried, it goes with both files.
+        // Set right and sent again, it goes with both files.
         conforming_parties(&db, "C1");
-        let id = invoice_message["id"].as_i64().unwrap().to_string();
-        ok(&db, &["outbox", "retry", &id]);
+        ok(&db, &["invoice", "send", "INV-000001"]);
         let out = send(&db, sink.port, &[]);
         assert!(
             out.contains("Sent 1, to retry later 0, failed 0"),
             "[{label}] {out}"
         );
-        let mail = received_files(&sink.outdir);
-        assert_eq!(mail.len(), 2, "[{label}]");
+        let mail: Vec<_> = first
+            .into_iter()
+            .chain(received_files(&sink.outdir))
+            .collect();
+        assert_eq!(mail.len(), 3, "[{label}]");
+        // The one sent again, with the e-invoice.
         let (_, _, files) = mail
             .iter()
+            .rev()
             .find(|(_, s, _)| s.starts_with("Invoice INV-000001"))
             .unwrap_or_else(|| panic!("[{label}] no invoice e-mail"));
         let names: Vec<(&str, &str)> = files
