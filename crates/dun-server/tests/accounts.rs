@@ -204,3 +204,59 @@ server_test!(
         }
     }
 );
+
+server_test!(
+    /// Issue 18 item 4: there was no way to change a password. A user
+    /// (any role) changes their own: the current one must be right, and
+    /// every other session of theirs ends.
+    fn a_user_changes_their_own_password_and_other_sessions_end(server: &TestServer) {
+        let owner = server.owner("Acme");
+        let (status, body) = owner.post(
+            "/api/v1/users",
+            json!({"email": "vera@acme.example", "name": "Vera",
+                   "password": "viewer password", "role": "viewer"}),
+        );
+        assert_eq!(status, 201, "{body}");
+        let asking = server.session("vera@acme.example", "viewer password", None);
+        let other = server.session("vera@acme.example", "viewer password", None);
+        let wrong = problem(
+            422,
+            asking.post(
+                "/api/v1/session/password",
+                json!({"current_password": "not it at all", "new_password": "a much longer phrase"}),
+            ),
+        );
+        assert!(wrong.to_string().contains("current_password"), "{wrong}");
+        problem(
+            422,
+            asking.post(
+                "/api/v1/session/password",
+                json!({"current_password": "viewer password", "new_password": "short"}),
+            ),
+        );
+        let (status, body) = asking.post(
+            "/api/v1/session/password",
+            json!({"current_password": "viewer password", "new_password": "a much longer phrase"}),
+        );
+        assert_eq!(status, 204, "{body}");
+        assert_eq!(
+            asking.get("/api/v1/session").0,
+            200,
+            "the asking session stays"
+        );
+        assert_eq!(
+            other.get("/api/v1/session").0,
+            401,
+            "every other session ended"
+        );
+        let anon = server.anonymous();
+        problem(
+            401,
+            anon.post(
+                "/api/v1/session",
+                json!({"email": "vera@acme.example", "password": "viewer password"}),
+            ),
+        );
+        server.session("vera@acme.example", "a much longer phrase", None);
+    }
+);

@@ -239,6 +239,26 @@ fn user_row(r: &crate::Row<'_>) -> Result<User, StoreError> {
     })
 }
 
+/// The new password's hash, and every session of the user's but `keep`
+/// ended: whoever held the old password is signed out.
+fn set_password_in(
+    tx: &mut Tx<'_>,
+    user_id: i64,
+    new: &str,
+    keep: Option<i64>,
+) -> Result<(), StoreError> {
+    let hash = hash_password(new)?;
+    tx.execute(
+        "UPDATE users SET password_hash = $1 WHERE id = $2",
+        params![hash.as_str(), user_id],
+    )?;
+    tx.execute(
+        "DELETE FROM sessions WHERE user_id = $1 AND id <> $2",
+        params![user_id, keep.unwrap_or(0)],
+    )?;
+    Ok(())
+}
+
 fn insert_user(
     tx: &mut Tx<'_>,
     email: &str,
@@ -716,6 +736,50 @@ impl Store {
                 })
             },
         )
+    }
+
+    /// A user changes their own password: the current one must be right;
+    /// every session of theirs ends except `keep_session` (the one asking).
+    pub fn change_password(
+        &mut self,
+        user_id: i64,
+        current: &str,
+        new: &str,
+        keep_session: Option<i64>,
+    ) -> Result<(), StoreError> {
+        check_password_rules(new)?;
+        let mut tx = self.conn().transaction()?;
+        let hash = tx
+            .query_opt(
+                "SELECT password_hash FROM users WHERE id = $1",
+                params![user_id],
+                |r| r.string(0),
+            )?
+            .ok_or_else(|| StoreError::not_found("user", format!("#{user_id}")))?;
+        if !verify_password(current, &hash) {
+            return Err(StoreError::Invalid(
+                "current_password: that is not your current password".into(),
+            ));
+        }
+        set_password_in(&mut tx, user_id, new, keep_session)?;
+        tx.commit()
+    }
+
+    /// Sets a user's password as the operator of the database (`dun user
+    /// password`): every session of theirs ends.
+    pub fn set_password(&mut self, email: &str, new: &str) -> Result<(), StoreError> {
+        check_password_rules(new)?;
+        let email = normalize_email(email)?;
+        let mut tx = self.conn().transaction()?;
+        let user_id = tx
+            .query_opt(
+                "SELECT id FROM users WHERE email = $1",
+                params![email.as_str()],
+                |r| r.i64(0),
+            )?
+            .ok_or_else(|| StoreError::not_found("user", email.clone()))?;
+        set_password_in(&mut tx, user_id, new, None)?;
+        tx.commit()
     }
 
     pub fn end_session(&mut self, secret: &str) -> Result<(), StoreError> {

@@ -491,3 +491,71 @@ fn refunds_are_in_the_payments_own_currency() {
         );
     }
 }
+
+#[test]
+fn an_operator_sets_a_users_password_from_the_command_line() {
+    // Issue 18 item 4: `DUN_PASSWORD=new dun user add existing@…` said
+    // "Added" and kept the old password; `dun user password` sets it.
+    for db in backends("an_operator_sets_a_users_password") {
+        let label = db.label;
+        ok(
+            &db,
+            &[
+                "init",
+                "--org",
+                "Acme",
+                "--currency",
+                "USD",
+                "--timezone",
+                "UTC",
+            ],
+        );
+        let with_password = |args: &[&str], password: &str| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_dun"))
+                .arg("--db")
+                .arg(&db.url)
+                .args(args)
+                .env_remove("DUN_DATABASE_URL")
+                .env_remove("DUN_ORG")
+                .env("DUN_PASSWORD", password)
+                .output()
+                .unwrap()
+        };
+        let added = with_password(
+            &[
+                "user",
+                "add",
+                "ann@acme.example",
+                "--name",
+                "Ann",
+                "--role",
+                "owner",
+            ],
+            "correct horse battery",
+        );
+        assert!(added.status.success(), "[{label}] {added:?}");
+        let short = with_password(&["user", "password", "ann@acme.example"], "short");
+        assert!(
+            !short.status.success(),
+            "[{label}] a short password is refused"
+        );
+        let changed = with_password(
+            &["user", "password", "ann@acme.example"],
+            "a much longer phrase",
+        );
+        let said = String::from_utf8_lossy(&changed.stdout);
+        assert!(
+            changed.status.success() && said.contains("Changed the password of ann@acme.example"),
+            "[{label}] {changed:?}"
+        );
+        let mut store = dun_store::Store::open(&db.url).unwrap();
+        assert!(store
+            .check_password("ann@acme.example", "a much longer phrase")
+            .unwrap()
+            .is_some());
+        assert!(store
+            .check_password("ann@acme.example", "correct horse battery")
+            .unwrap()
+            .is_none());
+    }
+}

@@ -7,7 +7,7 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use dun_store::accounts::{Member, Principal, Role, Setup, TokenInfo};
+use dun_store::accounts::{Credential, Member, Principal, Role, Setup, TokenInfo};
 use dun_store::orgs::NewOrg;
 use dun_store::Org;
 use serde::{Deserialize, Serialize};
@@ -24,6 +24,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(setup_status, setup))
         .routes(routes!(whoami, sign_in, sign_out))
+        .routes(routes!(change_password))
         .routes(routes!(organisation, update_organisation))
         .routes(routes!(list_users, add_user))
         .routes(routes!(change_role, remove_user))
@@ -352,6 +353,57 @@ async fn sign_in(
         response.headers_mut().insert(header::SET_COOKIE, value);
     }
     Ok(response)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    pub current_password: String,
+    /// 10 to 256 characters.
+    pub new_password: String,
+}
+
+/// Changes the signed-in user's own password (any role). Every other
+/// session of theirs ends; a session asking stays signed in. Tokens stay
+/// (revoke them apart).
+#[utoipa::path(
+    post,
+    path = "/api/v1/session/password",
+    tag = "accounts",
+    request_body = PasswordChange,
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 204, description = "Changed"),
+        (status = 401, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::problem::Problem, content_type = "application/problem+json")
+    )
+)]
+async fn change_password(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(input): ApiJson<PasswordChange>,
+) -> Result<StatusCode, ApiError> {
+    let principal = state
+        .pool
+        .quick(move |store| caller.authenticate(store, Need::Read))
+        .await?;
+    state
+        .pool
+        .write(move |store| {
+            let keep = match principal.credential {
+                Credential::Session { session_id, .. } => Some(session_id),
+                Credential::Token { .. } => None,
+            };
+            store.change_password(
+                principal.user_id,
+                &input.current_password,
+                &input.new_password,
+                keep,
+            )?;
+            Ok(())
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Signs out: ends the session and clears its cookie.

@@ -19,6 +19,12 @@ pub enum UserCommand {
     Add(UserAddArgs),
     /// The organisation's users and their roles.
     List(FormatArg),
+    /// Set a user's password (read from DUN_PASSWORD or standard input);
+    /// every session of theirs ends.
+    Password {
+        /// The user's e-mail address.
+        email: String,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -83,6 +89,12 @@ pub fn user(ctx: &mut Context, command: UserCommand) -> Result<()> {
                 member.role.as_str(),
                 ctx.org.name
             );
+            Ok(())
+        }
+        UserCommand::Password { email } => {
+            let password = password()?;
+            ctx.store.set_password(&email, &password)?;
+            println!("Changed the password of {email}; their sessions have ended.");
             Ok(())
         }
         UserCommand::List(format) => {
