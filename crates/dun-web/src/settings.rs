@@ -24,6 +24,7 @@ pub fn routes() -> Router<AppState> {
         .route("/settings/users/{user_id}/role", post(change_role))
         .route("/settings/users/{user_id}/remove", post(remove_user))
         .route("/settings/tokens", post(create_token))
+        .route("/settings/password", post(change_password))
         .route("/settings/tokens/{token_id}/revoke", post(revoke_token))
 }
 
@@ -66,6 +67,18 @@ struct Shown<'a> {
     user_error: Option<(&'a str, &'a UserForm)>,
     token_error: Option<(&'a str, &'a TokenForm)>,
     new_token: Option<&'a NewToken>,
+    /// The password form's outcome: `Ok(())` changed, `Err(why)` refused.
+    password: Option<Result<(), &'a str>>,
+}
+
+/// A user's own password change.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct PasswordForm {
+    csrf_token: Option<String>,
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    new_password: String,
 }
 
 fn role_select(id: &str, chosen: &str, most: Role) -> Markup {
@@ -211,6 +224,24 @@ fn settings_page(
                 button.primary type="submit" { "Make the token" }
             }
         }
+        section aria-labelledby="password" {
+            h2 #password { "Your password" }
+            @match shown.password {
+                Some(Ok(())) => {
+                    div.notice.ok role="status" { p { "Your password is changed; your other sessions have ended." } }
+                }
+                Some(Err(message)) => { p.notice.bad role="alert" { (message) } }
+                None => {}
+            }
+            form.stack method="post" action="/settings/password" aria-labelledby="password" {
+                (ctx.csrf_field())
+                label for="current-password" { "Current password" }
+                input #current-password type="password" name="current_password" required autocomplete="current-password";
+                label for="new-password" { "New password " span.hint { "(10 characters or more)" } }
+                input #new-password type="password" name="new_password" required minlength="10" autocomplete="new-password";
+                button.primary type="submit" { "Change the password" }
+            }
+        }
     };
     Ok(page(ctx, "Settings", "Settings", body))
 }
@@ -348,6 +379,48 @@ pub async fn remove_user(
 /// Makes a token and answers with the page showing its secret — once: the
 /// answer is not a redirect, so the secret is never in an address, and the
 /// page is not cached.
+/// The signed-in user's own password (any role); their other sessions end.
+pub async fn change_password(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    Form(form): Form<PasswordForm>,
+) -> Response {
+    let Ok(caller) = caller else {
+        return see_other("/sign-in");
+    };
+    let caller = caller.with_form_csrf(form.csrf_token.clone());
+    let done = state
+        .as_caller(caller, Need::Read, move |store, p| {
+            let ctx = Ctx::load(p)?;
+            let keep = match p.credential {
+                dun_store::accounts::Credential::Session { session_id, .. } => Some(session_id),
+                dun_store::accounts::Credential::Token { .. } => None,
+            };
+            let refusal = match store
+                .change_password(p.user_id, &form.current_password, &form.new_password, keep)
+                .map_err(ApiError::from)
+            {
+                Ok(()) => None,
+                Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => Some(e.detail),
+                Err(e) => return Err(e),
+            };
+            let (status, outcome) = match &refusal {
+                None => (StatusCode::OK, Ok(())),
+                Some(why) => (StatusCode::UNPROCESSABLE_ENTITY, Err(why.as_str())),
+            };
+            let shown = Shown {
+                password: Some(outcome),
+                ..Shown::default()
+            };
+            Ok((status, settings_page(store, p, &ctx, shown)?))
+        })
+        .await;
+    match done {
+        Ok((status, markup)) => html_response(status, markup),
+        Err(e) => error_page(e),
+    }
+}
+
 pub async fn create_token(
     State(state): State<AppState>,
     caller: Result<Caller, ApiError>,

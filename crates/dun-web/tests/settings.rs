@@ -203,3 +203,54 @@ web_test!(
         );
     }
 );
+
+web_test!(
+    /// Issue 18 item 4: each user changes their own password on the
+    /// settings page; the wrong current one is refused, and once changed
+    /// the other sessions are signed out.
+    fn a_user_changes_their_password_on_the_settings_page(server: &TestServer) {
+        let owner = server.browser();
+        let csrf = set_up(&owner);
+        let elsewhere = server.browser();
+        let signed_in = elsewhere.post_form(
+            "/sign-in",
+            &[("email", "olive@acme.example"), ("password", PASSWORD)],
+        );
+        assert_eq!(signed_in.status, 303, "{}", signed_in.body);
+        owner.get("/settings").assert_contains("Your password");
+        let wrong = owner.post_form(
+            "/settings/password",
+            &[
+                ("csrf_token", &csrf),
+                ("current_password", "not my password"),
+                ("new_password", "a much longer phrase"),
+            ],
+        );
+        assert_eq!(wrong.status, 422, "{}", wrong.body);
+        wrong.assert_contains("not your current password");
+        let changed = owner.post_form(
+            "/settings/password",
+            &[
+                ("csrf_token", &csrf),
+                ("current_password", PASSWORD),
+                ("new_password", "a much longer phrase"),
+            ],
+        );
+        assert_eq!(changed.status, 200, "{}", changed.body);
+        changed.assert_contains("Your password is changed");
+        assert_eq!(owner.get("/settings").status, 200, "this session stays");
+        assert_eq!(
+            elsewhere.get("/settings").location.as_deref(),
+            Some("/sign-in"),
+            "the other session ended"
+        );
+        let again = server.browser().post_form(
+            "/sign-in",
+            &[
+                ("email", "olive@acme.example"),
+                ("password", "a much longer phrase"),
+            ],
+        );
+        assert_eq!(again.status, 303, "{}", again.body);
+    }
+);
