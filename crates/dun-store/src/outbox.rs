@@ -309,6 +309,17 @@ impl Store {
         Ok(id)
     }
 
+    /// The newest messages first (a page of the outbox), only those with
+    /// `status` when given.
+    pub fn outbox_recent(
+        &mut self,
+        org_id: i64,
+        status: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<OutboxMessage>, StoreError> {
+        self.outbox_in_order(org_id, status, limit, "DESC")
+    }
+
     /// Messages in the outbox, oldest first; only those with `status`
     /// (one of [`STATUSES`]) when given.
     pub fn outbox(
@@ -317,10 +328,20 @@ impl Store {
         status: Option<&str>,
         limit: i64,
     ) -> Result<Vec<OutboxMessage>, StoreError> {
+        self.outbox_in_order(org_id, status, limit, "ASC")
+    }
+
+    fn outbox_in_order(
+        &mut self,
+        org_id: i64,
+        status: Option<&str>,
+        limit: i64,
+        order: &'static str,
+    ) -> Result<Vec<OutboxMessage>, StoreError> {
         if let Some(s) = status {
             if !STATUSES.contains(&s) {
                 return Err(StoreError::Invalid(format!(
-                    "status '{s}' is not one of {}",
+                    "status: '{s}' is not one of {}",
                     STATUSES.join(", ")
                 )));
             }
@@ -332,7 +353,7 @@ impl Store {
                 "SELECT {MESSAGE_COLUMNS}
                  FROM outbox o JOIN customers c ON c.org_id = o.org_id AND c.id = o.customer_id
                  WHERE o.org_id = $1 AND ($2 = '' OR o.status = $2)
-                 ORDER BY o.id LIMIT $3"
+                 ORDER BY o.id {order} LIMIT $3"
             ),
             params![org_id, status.unwrap_or(""), limit],
             message_from_row,

@@ -52,11 +52,12 @@ impl Ctx {
 }
 
 /// The navigation: (label, address).
-const NAV: [(&str, &str); 6] = [
+const NAV: [(&str, &str); 7] = [
     ("Dashboard", "/dashboard"),
     ("Customers", "/customers"),
     ("Invoices", "/invoices"),
     ("Worklist", "/worklist"),
+    ("Outbox", "/outbox"),
     ("Policy", "/policy"),
     ("Reports", "/reports"),
 ];

@@ -23,6 +23,7 @@ pub mod dashboard_cache;
 mod invoices;
 mod invoices_form;
 mod layout;
+mod outbox;
 mod policy;
 mod portal;
 mod reports;
@@ -69,6 +70,7 @@ pub fn router() -> Router<AppState> {
         .merge(worklist::routes())
         .merge(policy::routes())
         .merge(reports::routes())
+        .merge(outbox::routes())
         .merge(settings::routes())
         .merge(portal::routes())
 }

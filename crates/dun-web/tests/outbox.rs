@@ -1,0 +1,112 @@
+//! The outbox page over real HTTP, on SQLite and PostgreSQL: what is
+//! waiting, sent or failed, a banner when nothing can leave, and a failed
+//! message sent again (issue 16 item 2).
+
+mod common;
+
+use common::TestServer;
+use dun_core::import::CustomerRow;
+use dun_core::invoice::{InvoiceDraft, InvoiceLine};
+use dun_core::{Currency, Date};
+use dun_store::Store;
+
+const PASSWORD: &str = "correct horse battery";
+
+fn run(url: &str) {
+    let server = TestServer::start(url);
+    let owner = server.browser();
+    let made = owner.post_form(
+        "/setup",
+        &[
+            ("organisation", "Acme Tools"),
+            ("currency", "USD"),
+            ("timezone", "UTC"),
+            ("name", "Olive Owner"),
+            ("email", "olive@acme.example"),
+            ("password", PASSWORD),
+        ],
+    );
+    assert_eq!(made.status, 303, "{}", made.body);
+    let mut store = Store::open(url).expect("the store");
+    let org = store.orgs().unwrap().into_iter().next().unwrap();
+    let customer = store
+        .add_customer(
+            org.id,
+            &CustomerRow {
+                row: 1,
+                reference: "BOLT".into(),
+                name: "Bolt & Nut".into(),
+                email: Some("ap@bolt.example".into()),
+                phone: None,
+                credit_limit_minor: None,
+                terms: None,
+            },
+            None,
+        )
+        .unwrap();
+    let line = InvoiceLine::new("Bolts", 10_000, 12_00, 0).unwrap();
+    let draft = InvoiceDraft {
+        customer_id: customer.id,
+        currency: Currency::parse("USD").unwrap(),
+        issue_date: Date::parse("2026-03-01").unwrap(),
+        terms: dun_core::terms::Terms::Net { days: 30 },
+        description: String::new(),
+        lines: vec![line],
+        installments: Vec::new(),
+    };
+    let posted = store
+        .create_and_issue_invoice(org.id, &draft, None, None)
+        .unwrap();
+    let sent = store
+        .send_invoice(
+            org.id,
+            &posted.number,
+            Date::parse("2026-03-02").unwrap(),
+            None,
+        )
+        .unwrap();
+
+    let page = owner.get("/outbox");
+    assert_eq!(page.status, 200, "{}", page.body);
+    page.assert_contains("No SMTP server is configured");
+    page.assert_contains(&posted.number);
+    page.assert_contains("Bolt &amp; Nut");
+    page.assert_contains("pending");
+    assert!(!page.body.contains("Send again"), "nothing failed yet");
+    assert_eq!(owner.get("/outbox?status=bogus").status, 422);
+    assert!(!owner
+        .get("/outbox?status=sent")
+        .body
+        .contains(&posted.number));
+
+    // A message that failed is sent again from the page.
+    let mut conn = dun_store::Conn::open(url).unwrap();
+    let mut tx = conn.transaction().unwrap();
+    tx.execute(
+        "UPDATE outbox SET status = 'failed', last_error = 'mailbox full' WHERE id = $1",
+        dun_store::params![sent.message_id],
+    )
+    .unwrap();
+    tx.commit().unwrap();
+    let failed = owner.get("/outbox?status=failed");
+    failed.assert_contains("mailbox full");
+    failed.assert_contains("Send again");
+    let csrf = failed.csrf();
+    let again = owner.post_form(
+        &format!("/outbox/{}/retry", sent.message_id),
+        &[("csrf_token", &csrf)],
+    );
+    assert_eq!(again.status, 303, "{}", again.body);
+    let pending = owner.get("/outbox?status=pending");
+    pending.assert_contains(&posted.number);
+}
+
+#[test]
+fn the_outbox_page_on_sqlite() {
+    common::store::on_sqlite("outbox_page", run);
+}
+
+#[test]
+fn the_outbox_page_on_postgres() {
+    common::store::on_postgres("outbox_page", run);
+}
