@@ -385,50 +385,36 @@ impl Store {
                 continue;
             }
             let message = locked_message(&mut tx, org_id, id)?;
-            let org_name = tx
-                .query_opt(
-                    "SELECT name FROM organisations WHERE id = $1",
-                    params![org_id],
-                    |r| r.string(0),
-                )?
-                .unwrap_or_default();
-            let portal_expires_on = today.add_days(PORTAL_LINK_DAYS);
-            let portal_token =
-                portal::token(&mut tx, org_id, message.customer_id, portal_expires_on)?;
-            let document = match message.invoice_id {
-                Some(invoice_id) => tx.query_opt(
-                    "SELECT number, currency, issue_date, due_date, total_minor, open_minor
-                     FROM invoices WHERE org_id = $1 AND id = $2",
-                    params![org_id, invoice_id],
-                    |r| {
-                        Ok(DocumentBrief {
-                            number: r.opt_string(0)?,
-                            currency: r.string(1)?,
-                            issue_date: Date::from_day_number(r.i64(2)? as i32),
-                            due_date: Date::from_day_number(r.i64(3)? as i32),
-                            total_minor: r.i64(4)?,
-                            open_minor: r.i64(5)?,
-                        })
-                    },
-                )?,
-                None => None,
-            };
-            let template = template(&mut tx, org_id, &message.template)?;
-            let statements = statements_of(&mut tx, org_id, &message)?;
+            let claim = claim_of(&mut tx, org_id, message, email, today)?;
             tx.commit()?;
-            return Ok(Some(Claim {
-                message,
-                recipient: email,
-                org_name,
-                portal_token,
-                portal_expires_on,
-                document,
-                template,
-                statements,
-            }));
+            return Ok(Some(claim));
         }
         tx.commit()?;
         Ok(None)
+    }
+
+    /// Message `id` as the worker would write it today, without claiming
+    /// it or changing anything it says: for a person to read first. The
+    /// recipient is the customer's address now (empty when they have none).
+    pub fn preview_message(
+        &mut self,
+        org_id: i64,
+        id: i64,
+        today: Date,
+    ) -> Result<Claim, StoreError> {
+        let mut tx = self.conn().transaction()?;
+        let message = locked_message(&mut tx, org_id, id)?;
+        let email = tx
+            .query_opt(
+                "SELECT email FROM customers WHERE org_id = $1 AND id = $2",
+                params![org_id, message.customer_id],
+                |r| r.opt_string(0),
+            )?
+            .flatten()
+            .unwrap_or_default();
+        let claim = claim_of(&mut tx, org_id, message, email, today)?;
+        tx.commit()?;
+        Ok(claim)
     }
 
     /// Records that the server accepted message `id` (claimed by `worker`).
@@ -711,6 +697,57 @@ fn template(
         params![org_id, name],
         template_from_row,
     )
+}
+
+/// Everything a message needs to be written, read in the caller's
+/// transaction: the organisation, a fresh portal link, the document, the
+/// organisation's wording and a statement's statements.
+fn claim_of(
+    tx: &mut Tx<'_>,
+    org_id: i64,
+    message: OutboxMessage,
+    email: String,
+    today: Date,
+) -> Result<Claim, StoreError> {
+    let org_name = tx
+        .query_opt(
+            "SELECT name FROM organisations WHERE id = $1",
+            params![org_id],
+            |r| r.string(0),
+        )?
+        .unwrap_or_default();
+    let portal_expires_on = today.add_days(PORTAL_LINK_DAYS);
+    let portal_token = portal::token(tx, org_id, message.customer_id, portal_expires_on)?;
+    let document = match message.invoice_id {
+        Some(invoice_id) => tx.query_opt(
+            "SELECT number, currency, issue_date, due_date, total_minor, open_minor
+             FROM invoices WHERE org_id = $1 AND id = $2",
+            params![org_id, invoice_id],
+            |r| {
+                Ok(DocumentBrief {
+                    number: r.opt_string(0)?,
+                    currency: r.string(1)?,
+                    issue_date: Date::from_day_number(r.i64(2)? as i32),
+                    due_date: Date::from_day_number(r.i64(3)? as i32),
+                    total_minor: r.i64(4)?,
+                    open_minor: r.i64(5)?,
+                })
+            },
+        )?,
+        None => None,
+    };
+    let template = template(tx, org_id, &message.template)?;
+    let statements = statements_of(tx, org_id, &message)?;
+    Ok(Claim {
+        message,
+        recipient: email,
+        org_name,
+        portal_token,
+        portal_expires_on,
+        document,
+        template,
+        statements,
+    })
 }
 
 #[cfg(test)]

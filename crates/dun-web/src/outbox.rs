@@ -24,6 +24,7 @@ const PAGE_ROWS: i64 = 100;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/outbox", get(list))
+        .route("/outbox/{id}", get(show))
         .route("/outbox/{id}/retry", post(retry))
 }
 
@@ -92,7 +93,7 @@ fn outbox_page(
                 } }
                 tbody { @for m in messages {
                     tr {
-                        td.num { (m.id) }
+                        td.num { a href=(format!("/outbox/{}", m.id)) aria-label=(format!("Read message {}", m.id)) { (m.id) } }
                         td { a href=(format!("/customers/{}", encode(&m.customer_ref))) { (m.customer_name) } }
                         td { (words(&m.template)) }
                         td { (about(m)) }
@@ -171,5 +172,54 @@ pub async fn retry(
             ))
         },
     )
+    .await
+}
+
+/// What goes with a message, as the worker attaches it.
+fn attachments_said(kind: &str, resends: bool) -> &'static str {
+    match kind {
+        "invoice" => "the invoice's PDF, and its e-invoice (UBL) when it conforms",
+        "statement" => "the statement's PDF",
+        _ if resends => "the PDF (and e-invoice) of the invoices this step sends again",
+        _ => "none",
+    }
+}
+
+/// One message as the customer will read it: subject, addressee and body,
+/// written now from the same template and figures the worker uses.
+pub async fn show(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    Path(id): Path<i64>,
+) -> Response {
+    let public_url = state.config.public_url.clone();
+    read_page(&state, caller, move |store, p, ctx| {
+        let claim = store.preview_message(p.org_id, id, ctx.today)?;
+        let written = dun_mail::worker::compose(&claim, &public_url, Vec::new())
+            .map_err(|e| ApiError::invalid("template", e))?;
+        let m = &claim.message;
+        let resends = m.detail["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|i| i["resend_invoice"].as_bool() == Some(true));
+        let body = html! {
+            p { a href="/outbox" { "← Outbox" } }
+            h1 { "Message " (m.id) }
+            dl.facts {
+                dt { "State" } dd { span class=(format!("badge {}", status_class(&m.status))) { (words(&m.status)) } }
+                dt { "To" } dd {
+                    @if claim.recipient.is_empty() { span.bad { "no e-mail address" } } @else { (claim.recipient) }
+                    " (" a href=(format!("/customers/{}", encode(&m.customer_ref))) { (m.customer_name) } ")"
+                }
+                dt { "Subject" } dd #subject { (written.subject) }
+                dt { "Attached" } dd { (attachments_said(&m.kind, resends)) }
+                @if let Some(error) = &m.last_error { dt { "Last error" } dd { (error) } }
+            }
+            h2 { "As the customer reads it" }
+            div.scroll tabindex="0" { pre #message-text { (written.text) } }
+        };
+        Ok((StatusCode::OK, page(ctx, "Outbox", &format!("Message {}", m.id), body)))
+    })
     .await
 }

@@ -79,6 +79,14 @@ fn run(url: &str) {
         .body
         .contains(&posted.number));
 
+    // Opened, it reads as the customer will read it.
+    let message = owner.get(&format!("/outbox/{}", sent.message_id));
+    assert_eq!(message.status, 200, "{}", message.body);
+    message.assert_contains(&format!("Invoice {}", posted.number));
+    message.assert_contains("ap@bolt.example");
+    message.assert_contains("Dear Bolt &amp; Nut");
+    assert_eq!(owner.get("/outbox/999999").status, 404);
+
     // A message that failed is sent again from the page.
     let mut conn = dun_store::Conn::open(url).unwrap();
     let mut tx = conn.transaction().unwrap();
