@@ -8,10 +8,54 @@ use utoipa::ToSchema;
 
 use crate::problem::ApiError;
 
-/// A JSON body; a bad one is a 400/422 problem naming the field.
-#[derive(FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
+/// A JSON body, always a JSON object; a bad one is a 400/415/422 problem
+/// naming the field. (`[null]` is not a body: serde would read a list as a
+/// struct's fields in order.)
 pub struct ApiJson<T>(pub T);
+
+impl<T, S> FromRequest<S> for ApiJson<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        let json = req
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| {
+                v.split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase()
+            })
+            .is_some_and(|m| {
+                m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
+            });
+        if !json {
+            return Err(ApiError::from(
+                axum::extract::rejection::JsonRejection::MissingJsonContentType(Default::default()),
+            ));
+        }
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|e| {
+                ApiError::from(axum::extract::rejection::JsonRejection::BytesRejection(e))
+            })?;
+        let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+        if first.is_some_and(|b| *b != b'{') {
+            return Err(ApiError::invalid(
+                "body",
+                "the body must be a JSON object, e.g. {\"name\": \"…\"}",
+            ));
+        }
+        let axum::Json(value) = axum::Json::<T>::from_bytes(&bytes)?;
+        Ok(ApiJson(value))
+    }
+}
 
 /// A query string; a bad one is a 422 problem naming the parameter.
 #[derive(FromRequestParts)]

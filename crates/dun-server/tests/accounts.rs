@@ -260,3 +260,27 @@ server_test!(
         server.session("vera@acme.example", "a much longer phrase", None);
     }
 );
+
+server_test!(
+    /// Issue 18 item 9: `PATCH /api/v1/organisation` accepted `[null]`
+    /// (serde reads a list as a struct's fields). A body is a JSON object.
+    fn a_body_is_a_json_object(server: &TestServer) {
+        let owner = server.owner("Acme");
+        for (method, path) in [
+            ("PATCH", "/api/v1/organisation"),
+            ("POST", "/api/v1/customers"),
+        ] {
+            for body in [json!([null]), json!(["C9", "Nine"]), json!(null), json!(7)] {
+                let reply = owner.send(method, path, Some(body.clone()), &[]);
+                assert_eq!(reply.status, 422, "{method} {path} {body}: {}", reply.body);
+                assert!(
+                    reply.body.to_string().contains("JSON object"),
+                    "{method} {path} {body}: {}",
+                    reply.body
+                );
+            }
+        }
+        let (status, _) = owner.get("/api/v1/organisation");
+        assert_eq!(status, 200);
+    }
+);
