@@ -15,6 +15,7 @@ use dun_store::outbox::OutboxMessage;
 use dun_store::{Store, StoreError};
 
 use crate::attachments::{file_stem, portal_link, DocumentError};
+use crate::worker::{at_message_step, item_number, sent_before};
 
 /// Days the customer is given to pay in a letter.
 pub const LETTER_PAY_WITHIN_DAYS: i32 = 7;
@@ -28,16 +29,14 @@ pub fn letter_files(
     public_url: Option<&str>,
 ) -> Result<Vec<(String, Vec<u8>)>, DocumentError> {
     let mut by_currency: BTreeMap<String, Vec<OpenInvoice>> = BTreeMap::new();
-    let mut reminded: BTreeMap<String, Vec<(Date, String)>> = BTreeMap::new();
+    let mut items_by_currency: BTreeMap<String, Vec<&serde_json::Value>> = BTreeMap::new();
     // The letter is about the items at the message's own step: it demands
     // those only (the e-mail lists the others apart).
-    let step = m.detail["step"].as_str();
-    let at_step = |item: &&serde_json::Value| step.is_none() || item["step"].as_str() == step;
     for item in m.detail["items"]
         .as_array()
         .into_iter()
         .flatten()
-        .filter(at_step)
+        .filter(|item| at_message_step(&m.detail, item))
     {
         let (Some(number), Some(code)) = (item["number"].as_str(), item["currency"].as_str())
         else {
@@ -50,28 +49,16 @@ pub fn letter_files(
                 .and_then(|t| Date::parse(t).ok())
                 .unwrap_or(invoice.due_date)
         };
-        let sent = reminded.entry(code.to_string()).or_default();
-        for r in item["reminded"].as_array().into_iter().flatten() {
-            if let (Some(on), Some(step)) = (
-                r["on"].as_str().and_then(|t| Date::parse(t).ok()),
-                r["step"].as_str(),
-            ) {
-                let entry = (on, step.replace('_', " "));
-                if !sent.contains(&entry) {
-                    sent.push(entry);
-                }
-            }
-        }
-        sent.sort();
+        items_by_currency
+            .entry(code.to_string())
+            .or_default()
+            .push(item);
         by_currency
             .entry(code.to_string())
             .or_default()
             .push(OpenInvoice {
                 invoice_id: invoice.id,
-                number: match (item["part"]["number"].as_i64(), item["part"]["of"].as_i64()) {
-                    (Some(n), Some(of)) => format!("{number} (part {n} of {of})"),
-                    _ => number.to_string(),
-                },
+                number: item_number(item),
                 issue_date: invoice.issue_date,
                 due_date: date("due_date"),
                 days_past_due: item["days_past_due"].as_i64().unwrap_or(0) as i32,
@@ -100,6 +87,11 @@ pub fn letter_files(
     let mut files = Vec::new();
     for (code, invoices) in by_currency {
         let currency = Currency::parse(&code).map_err(|e| DocumentError::Refused(e.to_string()))?;
+        let reminded: Vec<(Date, String)> =
+            sent_before(items_by_currency.get(&code).into_iter().flatten().copied())
+                .into_iter()
+                .filter_map(|(on, step)| Date::parse(&on).ok().map(|d| (d, step)))
+                .collect();
         let view = views::final_demand(&LetterFacts {
             title,
             sender: &seller,
@@ -108,7 +100,7 @@ pub fn letter_files(
             customer_reference: Some(&m.customer_ref),
             currency,
             invoices: &invoices,
-            reminded: reminded.get(&code).map_or(&[], Vec::as_slice),
+            reminded: &reminded,
             pay_by: m.as_of.add_days(LETTER_PAY_WITHIN_DAYS),
             late_payment: views::late_payment_sentence(&policy.policy, currency, home),
             instructions: &payment,

@@ -144,11 +144,17 @@ fn money(minor: i64, currency: &str) -> String {
     }
 }
 
-/// One item of a run's message as a row of the invoices table.
-fn item_row(item: &serde_json::Value) -> Row {
-    let currency = item["currency"].as_str().unwrap_or("");
-    let open = item["open_minor"].as_i64().unwrap_or(0);
-    let days = item["days_past_due"].as_i64().unwrap_or(0);
+/// Whether `item` is at its message's own step: what the message's wording
+/// and its letter are about (a message written before steps were recorded:
+/// every item).
+pub(crate) fn at_message_step(detail: &serde_json::Value, item: &serde_json::Value) -> bool {
+    let step = detail["step"].as_str();
+    step.is_none() || item["step"].as_str() == step
+}
+
+/// An item's invoice number as the customer reads it, with the plan
+/// installment or the part of installment terms it stands for.
+pub(crate) fn item_number(item: &serde_json::Value) -> String {
     let mut number = item["number"].as_str().unwrap_or("").to_string();
     if let Some(n) = item["installment"]["number"].as_i64() {
         number.push_str(&format!(" (installment {n})"));
@@ -157,26 +163,16 @@ fn item_row(item: &serde_json::Value) -> Row {
     {
         number.push_str(&format!(" (part {n} of {of})"));
     }
-    Row {
-        number,
-        due: item["due_date"].as_str().unwrap_or("").to_string(),
-        amount: money(open, currency),
-        days: if days > 0 {
-            days.to_string()
-        } else {
-            "-".into()
-        },
-    }
+    number
 }
 
-/// The reminders the run recorded as sent for `items` (`reminded`), as a
-/// sentence with their dates and a trailing space, or empty when none was:
-/// a message never claims a reminder that did not go.
-fn reminders_sent<'a>(items: impl Iterator<Item = &'a serde_json::Value>) -> String {
+/// The reminders the run recorded as sent for `items` (`reminded`): (day,
+/// step in words), oldest first, each once.
+pub(crate) fn sent_before<'a>(
+    items: impl IntoIterator<Item = &'a serde_json::Value>,
+) -> Vec<(String, String)> {
     let mut sent: Vec<(String, String)> = Vec::new();
-    let mut count = 0;
     for item in items {
-        count += 1;
         for r in item["reminded"].as_array().into_iter().flatten() {
             let (Some(on), Some(step)) = (r["on"].as_str(), r["step"].as_str()) else {
                 continue;
@@ -187,20 +183,42 @@ fn reminders_sent<'a>(items: impl Iterator<Item = &'a serde_json::Value>) -> Str
             }
         }
     }
-    if sent.is_empty() {
-        return String::new();
-    }
     sent.sort();
+    sent
+}
+
+/// One item of a run's message as a row of the invoices table.
+fn item_row(item: &serde_json::Value) -> Row {
+    let currency = item["currency"].as_str().unwrap_or("");
+    let open = item["open_minor"].as_i64().unwrap_or(0);
+    let days = item["days_past_due"].as_i64().unwrap_or(0);
+    Row {
+        number: item_number(item),
+        due: item["due_date"].as_str().unwrap_or("").to_string(),
+        amount: money(open, currency),
+        days: if days > 0 {
+            days.to_string()
+        } else {
+            "-".into()
+        },
+    }
+}
+
+/// The reminders sent for `items` as a sentence with their dates and a
+/// trailing space, or empty when none was: a message never claims a
+/// reminder that did not go.
+fn reminders_sent(items: &[&serde_json::Value]) -> String {
+    let sent = sent_before(items.iter().copied());
     let named: Vec<String> = sent
         .iter()
         .map(|(on, step)| format!("{on} ({step})"))
         .collect();
     let list = match named.split_last() {
+        None => return String::new(),
         Some((last, [])) => last.clone(),
         Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
-        None => String::new(),
     };
-    let them = if count == 1 { "this" } else { "these" };
+    let them = if items.len() == 1 { "this" } else { "these" };
     format!("We wrote to you about {them} on {list}. ")
 }
 
@@ -225,9 +243,7 @@ pub fn vars_for(claim: &Claim, public_url: &str, split: bool) -> Vars {
     // With `split`, the items at the message's own step are what it is
     // about; the others (at an earlier step, or not yet due) are listed
     // apart, never under its wording.
-    let step = m.detail["step"].as_str();
-    let at_step =
-        |item: &serde_json::Value| !split || step.is_none() || item["step"].as_str() == step;
+    let at_step = |item: &serde_json::Value| !split || at_message_step(&m.detail, item);
     let items = m.detail["items"]
         .as_array()
         .map(Vec::as_slice)
@@ -243,7 +259,8 @@ pub fn vars_for(claim: &Claim, public_url: &str, split: bool) -> Vars {
             others.push(item_row(item));
         }
     }
-    let reminded = reminders_sent(items.iter().filter(|i| at_step(i)));
+    let at_step_items: Vec<&serde_json::Value> = items.iter().filter(|i| at_step(i)).collect();
+    let reminded = reminders_sent(&at_step_items);
     vars.set("reminders_sent", reminded);
     if others.is_empty() {
         vars.set("other_invoices", "");

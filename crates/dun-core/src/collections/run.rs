@@ -929,11 +929,13 @@ fn ladder_parts(inv: &InvoiceState, as_of: Date, due: Date) -> Vec<OwedPart> {
 
 /// A part's mark for `step`: the step's key for the first (as for an
 /// invoice with one due date), `key@n` for part n.
-fn part_key(step_key: &str, number: u32) -> String {
+/// Borrowed for the first part: the run asks it of every step of every
+/// invoice, and most invoices have one part.
+fn part_key(step_key: &str, number: u32) -> std::borrow::Cow<'_, str> {
     if number <= 1 {
-        step_key.to_string()
+        std::borrow::Cow::Borrowed(step_key)
     } else {
-        format!("{step_key}@{number}")
+        std::borrow::Cow::Owned(format!("{step_key}@{number}"))
     }
 }
 
@@ -976,24 +978,27 @@ fn ladder_part(
     let subject = Subject::Invoice { id: inv.id };
     let due = part.due_date;
     let dpd = as_of.days_since(due);
-    let key = |step: &Step| part_key(&step.key, part.number);
+    let n = part.number;
     let steps = ctx.steps;
-    // What this part was sent before, so a message says only what happened.
-    let reminded: Vec<SentStep> = steps
-        .iter()
-        .filter(|s| s.is_customer_facing())
-        .filter_map(|s| {
-            let done = ctx.done(subject, &key(s))?;
-            (!done.skipped && done.on < as_of).then(|| SentStep {
-                step: s.key.clone(),
-                on: done.on,
+    // What this part was sent before, so a message says only what happened
+    // (read only when a message goes).
+    let reminded = || -> Vec<SentStep> {
+        steps
+            .iter()
+            .filter(|s| s.is_customer_facing())
+            .filter_map(|s| {
+                let done = ctx.done(subject, &part_key(&s.key, n))?;
+                (!done.skipped && done.on < as_of).then(|| SentStep {
+                    step: s.key.clone(),
+                    on: done.on,
+                })
             })
-        })
-        .collect();
+            .collect()
+    };
     let pending: Vec<&Step> = steps
         .iter()
         .filter(|s| dpd >= threshold(s, shift))
-        .filter(|s| ctx.done(subject, &key(s)).is_none())
+        .filter(|s| ctx.done(subject, &part_key(&s.key, n)).is_none())
         .collect();
     let mut skipped: Vec<String> = Vec::new();
     let facing: Vec<&Step> = pending
@@ -1007,9 +1012,9 @@ fn ladder_part(
         .filter(|s| !s.is_customer_facing())
         .collect();
     if let Some((last, earlier)) = facing.split_last() {
-        skipped.extend(earlier.iter().map(|s| key(s)));
+        skipped.extend(earlier.iter().map(|s| part_key(&s.key, n).into_owned()));
         if last.is_reminder() && dpd > 0 {
-            skipped.push(key(last));
+            skipped.push(part_key(&last.key, n).into_owned());
         } else {
             // No interest is charged below the minimum: none announced.
             let interest_from = (last.has(Effect::AnnounceInterest) && !small)
@@ -1029,7 +1034,7 @@ fn ladder_part(
                     open_minor: part.open_minor + charges_minor,
                     step: last.key.clone(),
                     installment: None,
-                    reminded: reminded.clone(),
+                    reminded: reminded(),
                     part: (count > 1 || part.number > 1).then_some(PartRef {
                         number: part.number,
                         of: inv.schedule.len() as u32,
@@ -1037,17 +1042,20 @@ fn ladder_part(
                     resend_invoice: last.has(Effect::ResendInvoice),
                     interest_from,
                 },
-                Mark::new(subject, key(last)),
+                Mark::new(subject, part_key(&last.key, n).into_owned()),
             ));
             if small {
                 // The step was sent on a balance below the minimum: it
                 // does not count toward a riskier tier (`step_reached`).
-                below_minimum.push(Mark::new(subject, format!("below_minimum:{}", key(last))));
+                below_minimum.push(Mark::new(
+                    subject,
+                    format!("below_minimum:{}", part_key(&last.key, n)),
+                ));
             }
         }
     }
     if let Some((_, earlier)) = internal.split_last() {
-        skipped.extend(earlier.iter().map(|s| key(s)));
+        skipped.extend(earlier.iter().map(|s| part_key(&s.key, n).into_owned()));
     }
     if let Some(last) = internal
         .last()
@@ -1059,7 +1067,9 @@ fn ladder_part(
         if !entry.1.contains(&inv.id) {
             entry.1.push(inv.id);
         }
-        entry.2.push(Mark::new(subject, key(last)));
+        entry
+            .2
+            .push(Mark::new(subject, part_key(&last.key, n).into_owned()));
     }
     if !skipped.is_empty() {
         let marks = skipped
