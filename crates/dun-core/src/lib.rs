@@ -6,6 +6,7 @@
 //! depends on one) and returns data, so every figure is reproducible.
 
 pub mod aging;
+pub mod bank;
 pub mod book;
 pub mod collections;
 pub mod currency;
@@ -17,6 +18,7 @@ pub mod ledger;
 pub mod money;
 pub mod party;
 pub mod posting;
+pub mod reference;
 pub mod schedule;
 pub mod state;
 pub mod statement;

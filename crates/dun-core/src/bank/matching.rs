@@ -1,0 +1,1 @@
+//! Which open invoices an incoming credit pays.
