@@ -11,6 +11,8 @@
 pub mod accounts;
 pub mod aging;
 pub mod api_ledger;
+pub mod bank;
+pub mod bank_queue;
 mod bulk;
 pub mod clock;
 pub mod collateral;

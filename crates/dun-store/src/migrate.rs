@@ -102,6 +102,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0015_exchange_rates.sql"),
         postgres: include_str!("migrations/postgres/0015_exchange_rates.sql"),
     },
+    Migration {
+        version: 16,
+        name: "bank",
+        sqlite: include_str!("migrations/sqlite/0016_bank.sql"),
+        postgres: include_str!("migrations/postgres/0016_bank.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

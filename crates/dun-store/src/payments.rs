@@ -275,113 +275,7 @@ impl Store {
             |tx| {
                 let customer = customers::lock_by_ref(tx, org_id, &payment.customer_ref)?;
                 let request = resolve(tx, org_id, allocate)?;
-                // Receipt and allocations are planned before the payment's
-                // row is written (under a provisional id), so the row goes
-                // in with its unallocated amount final, and the entries
-                // are posted together: one insert of entries, no second
-                // write of the payment.
-                let mut state = PaymentState {
-                    id: 0,
-                    customer_id: customer.id,
-                    currency: payment.currency,
-                    received_date: payment.received_date,
-                    amount_minor: payment.amount_minor,
-                    unallocated_minor: 0,
-                    reversed: false,
-                };
-                let received = posting::receive(&state)?;
-                state.apply(&received);
-                let (planned, allocations) =
-                    plan_allocations(tx, org_id, &state, &request, payment.received_date)?;
-                let mut posting = Vec::with_capacity(planned.len() + 1);
-                posting.push(received);
-                posting.extend(planned);
-                let unallocated_minor: i64 = posting.iter().map(|e| e.credit_minor).sum();
-                let id = tx
-                .query_opt(
-                    "INSERT INTO payments (org_id, customer_id, currency, received_date, amount_minor, method,
-                        reference, unallocated_minor, status, created_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'received', $9) RETURNING id",
-                    params![org_id, customer.id, payment.currency.code(), i64::from(payment.received_date.day_number()),
-                        payment.amount_minor, payment.method.as_str(), payment.reference.as_str(), unallocated_minor, now.as_str()],
-                    |r| r.i64(0),
-                )?
-                .ok_or_else(|| StoreError::Conflict("the payment was not saved".into()))?;
-                for entry in &mut posting {
-                    if entry.payment_id == Some(state.id) {
-                        entry.payment_id = Some(id);
-                    }
-                }
-                entries::post_for_new_payment(tx, org_id, &posting, &now, id)?;
-                // Credit left with invoices open is applied at once (as the
-                // policy says), this payment's and any older.
-                let mut allocations = allocations;
-                let applied = crate::unapplied::apply(
-                    tx,
-                    org_id,
-                    customer.id,
-                    payment.received_date,
-                    &now,
-                    None,
-                )?;
-                for e in applied.iter().filter(|e| e.payment_id == Some(id)) {
-                    let invoice_id = e.invoice_id.unwrap_or_default();
-                    allocations.push(Allocated {
-                        invoice_id,
-                        number: invoices::number_of(tx, org_id, invoice_id)?,
-                        amount_minor: -e.ar_minor,
-                    });
-                }
-                let allocated: i64 = allocations.iter().map(|a| a.amount_minor).sum();
-                let c = payment.currency;
-                let paid: Vec<String> = allocations
-                    .iter()
-                    .map(|a| format!("{} {}", a.number, format_minor(a.amount_minor, c)))
-                    .collect();
-                let kept = payment.amount_minor - allocated;
-                let mut summary = format!(
-                    "Payment of {} {c} received{}",
-                    format_minor(payment.amount_minor, c),
-                    if payment.reference.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" ({})", payment.reference)
-                    }
-                );
-                if !paid.is_empty() {
-                    summary.push_str(&format!(": {}", paid.join(", ")));
-                }
-                if kept > 0 {
-                    summary.push_str(&format!("; {} {c} kept as credit", format_minor(kept, c)));
-                }
-                let invoice_ids: Vec<i64> = allocations.iter().map(|a| a.invoice_id).collect();
-                timeline::log(
-                    tx,
-                    org_id,
-                    &now,
-                    &NewEntry {
-                        customer_id: customer.id,
-                        on_date: payment.received_date,
-                        kind: "payment",
-                        author: &author,
-                        summary: &summary,
-                        detail: serde_json::json!({
-                            "payment_id": id,
-                            "amount": format_minor(payment.amount_minor, c),
-                            "currency": c.code(),
-                            "reference": payment.reference,
-                            "method": payment.method,
-                        }),
-                        invoice_ids: &invoice_ids,
-                    },
-                )?;
-                Ok(PaymentPosted {
-                    payment_id: id,
-                    currency: payment.currency,
-                    amount_minor: payment.amount_minor,
-                    allocations,
-                    unallocated_minor: kept,
-                })
+                record_in(tx, org_id, customer.id, payment, &request, &now, &author)
             },
         )
     }
@@ -501,55 +395,186 @@ impl Store {
             "payment.reverse",
             &(payment_id, date, reason),
             &now,
-            |tx| {
-                let state = locked_payment(tx, org_id, payment_id)?;
-                let history = entries::entries(tx, org_id, "payment_id = $2", params![payment_id])?;
-                let allocated =
-                    dun_core::book::allocated_by(history.iter().map(|s| &s.entry), payment_id);
-                let planned =
-                    posting::reverse_with_history(&state, history.iter().map(|s| &s.entry), date)?;
-                entries::post(tx, org_id, &planned, &now)?;
-                let c = state.currency;
-                let reopened: Vec<i64> = allocated.iter().map(|(id, _)| *id).collect();
-                timeline::log(
-                    tx,
-                    org_id,
-                    &now,
-                    &NewEntry {
-                        customer_id: state.customer_id,
-                        on_date: date,
-                        kind: "payment_reversed",
-                        author: &author,
-                        summary: &format!(
-                            "Payment #{payment_id} of {} {c} reversed: {reason}",
-                            format_minor(state.amount_minor, c)
-                        ),
-                        detail: serde_json::json!({
-                            "payment_id": payment_id,
-                            "amount": format_minor(state.amount_minor, c),
-                            "currency": c.code(),
-                            "reason": reason,
-                        }),
-                        invoice_ids: &reopened,
-                    },
-                )?;
-                // The invoices it paid are open again: other credit pays them.
-                crate::unapplied::apply(tx, org_id, state.customer_id, date, &now, None)?;
-                Ok(PaymentPosted {
-                    payment_id,
-                    currency: state.currency,
-                    amount_minor: state.amount_minor,
-                    allocations: allocated
-                        .iter()
-                        .map(|(id, amount)| Allocated {
-                            invoice_id: *id,
-                            number: String::new(),
-                            amount_minor: -amount,
-                        })
-                        .collect(),
-                    unallocated_minor: 0,
-                })
-            },
+            |tx| reverse_in(tx, org_id, payment_id, date, reason, &now, &author),
         )
     }
+}
+
+/// Records a payment from `customer_id` and allocates it as `request`
+/// says, inside the caller's transaction: the one way a payment is
+/// written (typed, imported from a bank, confirmed from the queue).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn record_in(
+    tx: &mut Tx<'_>,
+    org_id: i64,
+    customer_id: i64,
+    payment: &NewPayment,
+    request: &AllocationRequest,
+    now: &str,
+    author: &str,
+) -> Result<PaymentPosted, StoreError> {
+    check_text("method", &payment.method)?;
+    check_text("reference", &payment.reference)?;
+    customers::lock(tx, org_id, customer_id)?;
+    // Receipt and allocations are planned before the payment's
+    // row is written (under a provisional id), so the row goes
+    // in with its unallocated amount final, and the entries
+    // are posted together: one insert of entries, no second
+    // write of the payment.
+    let mut state = PaymentState {
+        id: 0,
+        customer_id: customer_id,
+        currency: payment.currency,
+        received_date: payment.received_date,
+        amount_minor: payment.amount_minor,
+        unallocated_minor: 0,
+        reversed: false,
+    };
+    let received = posting::receive(&state)?;
+    state.apply(&received);
+    let (planned, allocations) =
+        plan_allocations(tx, org_id, &state, request, payment.received_date)?;
+    let mut posting = Vec::with_capacity(planned.len() + 1);
+    posting.push(received);
+    posting.extend(planned);
+    let unallocated_minor: i64 = posting.iter().map(|e| e.credit_minor).sum();
+    let id = tx
+    .query_opt(
+        "INSERT INTO payments (org_id, customer_id, currency, received_date, amount_minor, method,
+            reference, unallocated_minor, status, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'received', $9) RETURNING id",
+        params![org_id, customer_id, payment.currency.code(), i64::from(payment.received_date.day_number()),
+            payment.amount_minor, payment.method.as_str(), payment.reference.as_str(), unallocated_minor, now],
+        |r| r.i64(0),
+    )?
+    .ok_or_else(|| StoreError::Conflict("the payment was not saved".into()))?;
+    for entry in &mut posting {
+        if entry.payment_id == Some(state.id) {
+            entry.payment_id = Some(id);
+        }
+    }
+    entries::post_for_new_payment(tx, org_id, &posting, &now, id)?;
+    // Credit left with invoices open is applied at once (as the
+    // policy says), this payment's and any older.
+    let mut allocations = allocations;
+    let applied =
+        crate::unapplied::apply(tx, org_id, customer_id, payment.received_date, &now, None)?;
+    for e in applied.iter().filter(|e| e.payment_id == Some(id)) {
+        let invoice_id = e.invoice_id.unwrap_or_default();
+        allocations.push(Allocated {
+            invoice_id,
+            number: invoices::number_of(tx, org_id, invoice_id)?,
+            amount_minor: -e.ar_minor,
+        });
+    }
+    let allocated: i64 = allocations.iter().map(|a| a.amount_minor).sum();
+    let c = payment.currency;
+    let paid: Vec<String> = allocations
+        .iter()
+        .map(|a| format!("{} {}", a.number, format_minor(a.amount_minor, c)))
+        .collect();
+    let kept = payment.amount_minor - allocated;
+    let mut summary = format!(
+        "Payment of {} {c} received{}",
+        format_minor(payment.amount_minor, c),
+        if payment.reference.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", payment.reference)
+        }
+    );
+    if !paid.is_empty() {
+        summary.push_str(&format!(": {}", paid.join(", ")));
+    }
+    if kept > 0 {
+        summary.push_str(&format!("; {} {c} kept as credit", format_minor(kept, c)));
+    }
+    let invoice_ids: Vec<i64> = allocations.iter().map(|a| a.invoice_id).collect();
+    timeline::log(
+        tx,
+        org_id,
+        &now,
+        &NewEntry {
+            customer_id: customer_id,
+            on_date: payment.received_date,
+            kind: "payment",
+            author: &author,
+            summary: &summary,
+            detail: serde_json::json!({
+                "payment_id": id,
+                "amount": format_minor(payment.amount_minor, c),
+                "currency": c.code(),
+                "reference": payment.reference,
+                "method": payment.method,
+            }),
+            invoice_ids: &invoice_ids,
+        },
+    )?;
+    Ok(PaymentPosted {
+        payment_id: id,
+        currency: payment.currency,
+        amount_minor: payment.amount_minor,
+        allocations,
+        unallocated_minor: kept,
+    })
+}
+
+/// Reverses a payment inside the caller's transaction: its allocations
+/// are undone, its invoices open again, the timeline says why.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn reverse_in(
+    tx: &mut Tx<'_>,
+    org_id: i64,
+    payment_id: i64,
+    date: Date,
+    reason: &str,
+    now: &str,
+    author: &str,
+) -> Result<PaymentPosted, StoreError> {
+    check_money_reason(reason)?;
+    let state = locked_payment(tx, org_id, payment_id)?;
+    let history = entries::entries(tx, org_id, "payment_id = $2", params![payment_id])?;
+    let allocated = dun_core::book::allocated_by(history.iter().map(|s| &s.entry), payment_id);
+    let planned = posting::reverse_with_history(&state, history.iter().map(|s| &s.entry), date)?;
+    entries::post(tx, org_id, &planned, &now)?;
+    let c = state.currency;
+    let reopened: Vec<i64> = allocated.iter().map(|(id, _)| *id).collect();
+    timeline::log(
+        tx,
+        org_id,
+        &now,
+        &NewEntry {
+            customer_id: state.customer_id,
+            on_date: date,
+            kind: "payment_reversed",
+            author: &author,
+            summary: &format!(
+                "Payment #{payment_id} of {} {c} reversed: {reason}",
+                format_minor(state.amount_minor, c)
+            ),
+            detail: serde_json::json!({
+                "payment_id": payment_id,
+                "amount": format_minor(state.amount_minor, c),
+                "currency": c.code(),
+                "reason": reason,
+            }),
+            invoice_ids: &reopened,
+        },
+    )?;
+    // The invoices it paid are open again: other credit pays them.
+    crate::unapplied::apply(tx, org_id, state.customer_id, date, &now, None)?;
+    Ok(PaymentPosted {
+        payment_id,
+        currency: state.currency,
+        amount_minor: state.amount_minor,
+        allocations: allocated
+            .iter()
+            .map(|(id, amount)| Allocated {
+                invoice_id: *id,
+                number: String::new(),
+                amount_minor: -amount,
+            })
+            .collect(),
+        unallocated_minor: 0,
+    })
 }

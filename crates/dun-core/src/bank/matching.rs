@@ -132,22 +132,39 @@ impl std::fmt::Display for Reason {
                 write!(f, "the payment quotes the customer's reference {reference}")
             }
             Reason::NumberInText { number, written } => {
-                write!(f, "the payment's text names {number} (written \"{written}\")")
+                write!(
+                    f,
+                    "the payment's text names {number} (written \"{written}\")"
+                )
             }
-            Reason::PayerIbanKnown { iban } => write!(f, "account {iban} paid this customer before"),
+            Reason::PayerIbanKnown { iban } => {
+                write!(f, "account {iban} paid this customer before")
+            }
             Reason::PayerNameKnown { name } => write!(f, "\"{name}\" paid this customer before"),
-            Reason::AmountEqualsInvoice { number } => write!(f, "the amount is what {number} has open"),
-            Reason::AmountEqualsBalance => f.write_str("the amount is the customer's whole open balance"),
-            Reason::AmountEqualsPlanDue => f.write_str("the amount is what the customer's plan has due"),
+            Reason::AmountEqualsInvoice { number } => {
+                write!(f, "the amount is what {number} has open")
+            }
+            Reason::AmountEqualsBalance => {
+                f.write_str("the amount is the customer's whole open balance")
+            }
+            Reason::AmountEqualsPlanDue => {
+                f.write_str("the amount is what the customer's plan has due")
+            }
             Reason::NameResembles { payer, customer } => {
-                write!(f, "the payer \"{payer}\" resembles the customer \"{customer}\"")
+                write!(
+                    f,
+                    "the payer \"{payer}\" resembles the customer \"{customer}\""
+                )
             }
             Reason::CurrencyDiffers { number, currency } => {
                 write!(f, "{number} is in {currency}, not the payment's currency")
             }
             Reason::NotOpen { number } => write!(f, "{number} has nothing open"),
             Reason::Overpaid { credit_minor } => {
-                write!(f, "{credit_minor} (minor units) more than was open is kept as credit")
+                write!(
+                    f,
+                    "{credit_minor} (minor units) more than was open is kept as credit"
+                )
             }
             Reason::Underpaid { left_minor } => {
                 write!(f, "{left_minor} (minor units) stays open")
@@ -222,19 +239,41 @@ pub struct Matcher {
 /// `INV-000123`, `inv 123` and `INV123` are the same number.
 pub fn number_key(number: &str) -> Option<(String, u64)> {
     let upper = number.to_uppercase();
-    let digits_at = upper.rfind(|c: char| !c.is_ascii_digit()).map_or(0, |i| i + 1);
+    let digits_at = upper
+        .rfind(|c: char| !c.is_ascii_digit())
+        .map_or(0, |i| i + 1);
     let digits = &upper[digits_at..];
     if digits.is_empty() || digits.len() > 18 {
         return None;
     }
-    let prefix: String = upper[..digits_at].chars().filter(|c| c.is_alphanumeric()).collect();
+    let prefix: String = upper[..digits_at]
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .collect();
     Some((prefix, digits.parse().ok()?))
 }
 
 /// Words that, written before a number, say it is an invoice's.
 const NUMBER_WORDS: &[&str] = &[
-    "INVOICE", "INV", "INVNO", "RECHNUNG", "RECHNUNGSNR", "RE", "RG", "RGNR", "RENR", "FACTURE",
-    "FACT", "FACTURA", "FATTURA", "FAKTURA", "FACTUUR", "NR", "NO", "NUMBER", "REF",
+    "INVOICE",
+    "INV",
+    "INVNO",
+    "RECHNUNG",
+    "RECHNUNGSNR",
+    "RE",
+    "RG",
+    "RGNR",
+    "RENR",
+    "FACTURE",
+    "FACT",
+    "FACTURA",
+    "FATTURA",
+    "FAKTURA",
+    "FACTUUR",
+    "NR",
+    "NO",
+    "NUMBER",
+    "REF",
 ];
 
 /// A number written in remittance text: the word before it, its digits as
@@ -263,7 +302,8 @@ fn written_numbers(text: &str) -> Vec<WrittenNumber> {
         }
         // A digit run inside an amount or a date (12.50, 2026-03-01) is not a
         // number: its neighbours are digits across one separator.
-        let next_is_digit = i + 1 < chars.len() && matches!(chars[i], '.' | ',') && chars[i + 1].is_ascii_digit();
+        let next_is_digit =
+            i + 1 < chars.len() && matches!(chars[i], '.' | ',') && chars[i + 1].is_ascii_digit();
         if next_is_digit {
             continue;
         }
@@ -281,7 +321,11 @@ fn written_numbers(text: &str) -> Vec<WrittenNumber> {
             j -= 1;
         }
         let word: String = chars[j..end].iter().collect();
-        let word = if word.is_empty() && hash { "#".to_string() } else { word };
+        let word = if word.is_empty() && hash {
+            "#".to_string()
+        } else {
+            word
+        };
         found.push(WrittenNumber {
             word,
             digits,
@@ -326,7 +370,10 @@ impl Matcher {
                 m.by_number.insert(key, i);
             }
             m.by_customer.entry(item.customer_id).or_default().push(i);
-            m.by_amount.entry((item.currency, item.open_minor)).or_default().push(i);
+            m.by_amount
+                .entry((item.currency, item.open_minor))
+                .or_default()
+                .push(i);
         }
         for list in m.by_customer.values_mut() {
             let items = &m.items;
@@ -343,7 +390,10 @@ impl Matcher {
         for c in customers {
             let key = name_key(&c.name);
             for word in key.split(' ').filter(|w| w.chars().count() >= 3) {
-                m.customers_by_word.entry(word.to_string()).or_default().push(c.customer_id);
+                m.customers_by_word
+                    .entry(word.to_string())
+                    .or_default()
+                    .push(c.customer_id);
             }
             m.customers.insert(c.customer_id, c.name.clone());
         }
@@ -352,7 +402,31 @@ impl Matcher {
 
     /// What is open on an invoice now (after what this matcher allocated).
     pub fn open_minor(&self, invoice_id: i64) -> Option<i64> {
-        self.by_id.get(&invoice_id).map(|&i| self.items[i].open_minor)
+        self.by_id
+            .get(&invoice_id)
+            .map(|&i| self.items[i].open_minor)
+    }
+
+    /// Tells the matcher an invoice's open amount as the ledger has it now
+    /// (credit applied by the policy after a payment moves it too).
+    pub fn set_open(&mut self, invoice_id: i64, open_minor: i64) {
+        let Some(&i) = self.by_id.get(&invoice_id) else {
+            return;
+        };
+        let item = &mut self.items[i];
+        if item.open_minor == open_minor {
+            return;
+        }
+        if let Some(list) = self.by_amount.get_mut(&(item.currency, item.open_minor)) {
+            list.retain(|&j| j != i);
+        }
+        item.open_minor = open_minor;
+        if open_minor > 0 {
+            self.by_amount
+                .entry((item.currency, open_minor))
+                .or_default()
+                .push(i);
+        }
     }
 
     /// Decides for one bank line. Debits and empty lines get an empty
@@ -411,7 +485,9 @@ impl Matcher {
         }
         if named.is_empty() {
             for w in written_numbers(&text) {
-                let Ok(value) = w.digits.parse::<u64>() else { continue };
+                let Ok(value) = w.digits.parse::<u64>() else {
+                    continue;
+                };
                 let hit = self
                     .by_number
                     .get(&(w.word.clone(), value))
@@ -420,7 +496,8 @@ impl Matcher {
                         let said = NUMBER_WORDS.contains(&w.word.as_str()) || w.word == "#";
                         let padded = w.digits.len() >= 4 && w.digits.starts_with('0');
                         let only = self.by_digits.get(&value).filter(|v| v.len() == 1)?;
-                        (said || (padded && !w.attached) || (padded && w.word.is_empty())).then_some(only[0])
+                        (said || (padded && !w.attached) || (padded && w.word.is_empty()))
+                            .then_some(only[0])
                     });
                 if let Some(i) = hit {
                     let it = &self.items[i];
@@ -449,7 +526,10 @@ impl Matcher {
         }
         // Named invoices: all one customer's, in the payment's currency.
         let customer_id = self.customer_of(named[0].0)?;
-        if named.iter().any(|(id, _, _)| self.customer_of(*id) != Some(customer_id)) {
+        if named
+            .iter()
+            .any(|(id, _, _)| self.customer_of(*id) != Some(customer_id))
+        {
             return Some(self.suggest_named(named));
         }
         let mut reasons = Vec::new();
@@ -508,7 +588,9 @@ impl Matcher {
     fn suggest_named(&self, named: Vec<(i64, Reason, Rule)>) -> Outcome {
         let mut candidates: Vec<Candidate> = Vec::new();
         for (id, reason, _) in named {
-            let Some(customer_id) = self.customer_of(id) else { continue };
+            let Some(customer_id) = self.customer_of(id) else {
+                continue;
+            };
             match candidates.iter_mut().find(|c| c.customer_id == customer_id) {
                 Some(c) => {
                     c.invoice_ids.push(id);
@@ -565,7 +647,10 @@ impl Matcher {
                     .retain(|&j| j != i);
                 item.open_minor -= pay;
                 if item.open_minor > 0 {
-                    self.by_amount.entry((item.currency, item.open_minor)).or_default().push(i);
+                    self.by_amount
+                        .entry((item.currency, item.open_minor))
+                        .or_default()
+                        .push(i);
                 }
                 if let Some(due) = item.plan_due_minor.as_mut() {
                     *due = (*due - pay).max(0);
@@ -600,7 +685,12 @@ impl Matcher {
             _ => {
                 let name = line.counterparty_name.as_deref()?;
                 let id = *self.payer_by_name.get(&name_key(name))?;
-                (id, Reason::PayerNameKnown { name: name.to_string() })
+                (
+                    id,
+                    Reason::PayerNameKnown {
+                        name: name.to_string(),
+                    },
+                )
             }
         };
         let ids = self.customer_items(customer_id, line.currency);
@@ -611,7 +701,10 @@ impl Matcher {
             .filter(|&i| self.items[i].open_minor == amount)
             .collect();
         let balance: i64 = ids.iter().map(|&i| self.items[i].open_minor).sum();
-        let plan_due: i64 = ids.iter().filter_map(|&i| self.items[i].plan_due_minor).sum();
+        let plan_due: i64 = ids
+            .iter()
+            .filter_map(|&i| self.items[i].plan_due_minor)
+            .sum();
         let (chosen, why) = if exact.len() == 1 {
             let number = self.items[exact[0]].number.clone();
             (exact, Reason::AmountEqualsInvoice { number })
@@ -635,7 +728,13 @@ impl Matcher {
                 }],
             });
         };
-        Some(self.allocate(line, customer_id, chosen, Rule::KnownPayer, vec![known, why]))
+        Some(self.allocate(
+            line,
+            customer_id,
+            chosen,
+            Rule::KnownPayer,
+            vec![known, why],
+        ))
     }
 
     fn resemblance(&self, line: &BankLine, customer_id: i64) -> Option<Reason> {
@@ -682,7 +781,9 @@ impl Matcher {
             let key = name_key(payer);
             let mut seen: Vec<i64> = Vec::new();
             for word in key.split(' ').filter(|w| w.chars().count() >= 3) {
-                let Some(ids) = self.customers_by_word.get(word) else { continue };
+                let Some(ids) = self.customers_by_word.get(word) else {
+                    continue;
+                };
                 if ids.len() > NAME_WORD_CUSTOMERS_MAX {
                     continue;
                 }
@@ -705,7 +806,11 @@ impl Matcher {
             }
         }
         let mut list: Vec<Candidate> = by_customer.into_values().collect();
-        list.sort_by(|a, b| b.score.cmp(&a.score).then(a.customer_id.cmp(&b.customer_id)));
+        list.sort_by(|a, b| {
+            b.score
+                .cmp(&a.score)
+                .then(a.customer_id.cmp(&b.customer_id))
+        });
         list.truncate(CANDIDATES_MAX);
         list
     }

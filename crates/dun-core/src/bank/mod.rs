@@ -158,6 +158,31 @@ impl Statement {
     }
 }
 
+/// What an ISO 20022 return reason code means, in words for the timeline
+/// (the common ones; others are shown as the code).
+pub fn return_reason_words(code: &str) -> String {
+    let words = match code {
+        "AC01" => "incorrect account number",
+        "AC04" => "account closed",
+        "AC06" => "account blocked",
+        "AG01" => "transaction forbidden on this account",
+        "AM04" => "insufficient funds",
+        "AM05" => "duplicate payment",
+        "BE05" => "unknown creditor",
+        "FF01" => "invalid file format",
+        "MD01" => "no mandate",
+        "MD06" => "refund requested by the payer",
+        "MD07" => "the payer has died",
+        "MS02" => "refused by the payer",
+        "MS03" => "reason not given by the bank",
+        "RR04" => "regulatory reason",
+        "SL01" => "specific service offered by the payer's bank",
+        "reversal" => "reversed by the bank",
+        _ => return format!("return code {code}"),
+    };
+    format!("{words} ({code})")
+}
+
 /// A payer's name as matching compares it: letters and digits only, lower
 /// case, words in order, with common company suffixes dropped
 /// (`"ACME Ltd."` and `"acme"` are the same payer).

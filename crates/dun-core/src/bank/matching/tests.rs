@@ -34,9 +34,18 @@ fn credit(amount_minor: i64, text: &str) -> BankLine {
 
 fn customers() -> Vec<CustomerName> {
     vec![
-        CustomerName { customer_id: 1, name: "Acme Ltd".into() },
-        CustomerName { customer_id: 2, name: "Borg GmbH".into() },
-        CustomerName { customer_id: 3, name: "Cyberdyne Systems".into() },
+        CustomerName {
+            customer_id: 1,
+            name: "Acme Ltd".into(),
+        },
+        CustomerName {
+            customer_id: 2,
+            name: "Borg GmbH".into(),
+        },
+        CustomerName {
+            customer_id: 3,
+            name: "Cyberdyne Systems".into(),
+        },
     ]
 }
 
@@ -49,16 +58,29 @@ fn book() -> Matcher {
             item(301, 3, 12_345, 3),
         ],
         vec![],
-        &[KnownPayer { customer_id: 2, iban: Some("DE89370400440532013000".into()), name_key: None }],
+        &[KnownPayer {
+            customer_id: 2,
+            iban: Some("DE89370400440532013000".into()),
+            name_key: None,
+        }],
         &customers(),
     )
 }
 
 fn allocations(outcome: &Outcome) -> (i64, Vec<(i64, i64)>, i64, Rule) {
     match outcome {
-        Outcome::Allocate { customer_id, allocations, credit_minor, rule, .. } => (
+        Outcome::Allocate {
+            customer_id,
+            allocations,
+            credit_minor,
+            rule,
+            ..
+        } => (
             *customer_id,
-            allocations.iter().map(|a| (a.invoice_id, a.amount_minor)).collect(),
+            allocations
+                .iter()
+                .map(|a| (a.invoice_id, a.amount_minor))
+                .collect(),
             *credit_minor,
             *rule,
         ),
@@ -71,9 +93,16 @@ fn a_reference_pays_its_invoice_and_the_rest_is_credit() {
     let mut m = book();
     let r = CreditorReference::for_invoice(102);
     let out = m.decide(&credit(6_000, &format!("Zahlung {}", r.grouped())));
-    assert_eq!(allocations(&out), (1, vec![(102, 5_000)], 1_000, Rule::Reference));
-    let Outcome::Allocate { reasons, .. } = out else { unreachable!() };
-    assert!(reasons.contains(&Reason::Overpaid { credit_minor: 1_000 }));
+    assert_eq!(
+        allocations(&out),
+        (1, vec![(102, 5_000)], 1_000, Rule::Reference)
+    );
+    let Outcome::Allocate { reasons, .. } = out else {
+        unreachable!()
+    };
+    assert!(reasons.contains(&Reason::Overpaid {
+        credit_minor: 1_000
+    }));
     assert_eq!(m.open_minor(102), Some(0));
 }
 
@@ -83,17 +112,34 @@ fn a_structured_reference_counts_like_one_in_the_text() {
     let mut line = credit(3_000, "");
     line.structured_ref = Some(CreditorReference::for_invoice(101).as_str().into());
     let out = m.decide(&line);
-    assert_eq!(allocations(&out), (1, vec![(101, 3_000)], 0, Rule::Reference));
-    let Outcome::Allocate { reasons, .. } = out else { unreachable!() };
+    assert_eq!(
+        allocations(&out),
+        (1, vec![(101, 3_000)], 0, Rule::Reference)
+    );
+    let Outcome::Allocate { reasons, .. } = out else {
+        unreachable!()
+    };
     assert!(reasons.contains(&Reason::Underpaid { left_minor: 7_000 }));
 }
 
 #[test]
 fn sloppily_typed_invoice_numbers_are_found() {
-    for text in ["inv 101", "INV101", "Invoice #101", "Rechnung 000101", "re: inv-000101 thanks", "RG-NR 101", "payment 000101"] {
+    for text in [
+        "inv 101",
+        "INV101",
+        "Invoice #101",
+        "Rechnung 000101",
+        "re: inv-000101 thanks",
+        "RG-NR 101",
+        "payment 000101",
+    ] {
         let mut m = book();
         let out = m.decide(&credit(10_000, text));
-        assert_eq!(allocations(&out), (1, vec![(101, 10_000)], 0, Rule::InvoiceNumber), "{text}");
+        assert_eq!(
+            allocations(&out),
+            (1, vec![(101, 10_000)], 0, Rule::InvoiceNumber),
+            "{text}"
+        );
     }
 }
 
@@ -101,7 +147,10 @@ fn sloppily_typed_invoice_numbers_are_found() {
 fn amounts_and_dates_in_the_text_are_not_invoice_numbers() {
     for text in ["101.00 EUR", "order 101", "2026-03-01"] {
         let mut m = book();
-        assert!(matches!(m.decide(&credit(999, text)), Outcome::Suggest { .. }), "{text}");
+        assert!(
+            matches!(m.decide(&credit(999, text)), Outcome::Suggest { .. }),
+            "{text}"
+        );
     }
 }
 
@@ -109,7 +158,10 @@ fn amounts_and_dates_in_the_text_are_not_invoice_numbers() {
 fn several_invoices_named_are_paid_oldest_due_first() {
     let mut m = book();
     let out = m.decide(&credit(12_000, "INV-000102 and INV-000101"));
-    assert_eq!(allocations(&out), (1, vec![(101, 10_000), (102, 2_000)], 0, Rule::InvoiceNumber));
+    assert_eq!(
+        allocations(&out),
+        (1, vec![(101, 10_000), (102, 2_000)], 0, Rule::InvoiceNumber)
+    );
 }
 
 #[test]
@@ -117,7 +169,15 @@ fn a_customer_reference_pays_the_oldest_first() {
     let mut m = book();
     let r = CreditorReference::for_customer(1);
     let out = m.decide(&credit(16_000, r.as_str()));
-    assert_eq!(allocations(&out), (1, vec![(101, 10_000), (102, 5_000)], 1_000, Rule::CustomerReference));
+    assert_eq!(
+        allocations(&out),
+        (
+            1,
+            vec![(101, 10_000), (102, 5_000)],
+            1_000,
+            Rule::CustomerReference
+        )
+    );
 }
 
 #[test]
@@ -125,7 +185,10 @@ fn a_known_payer_paying_one_invoices_amount_is_matched() {
     let mut m = book();
     let mut line = credit(7_500, "thanks");
     line.counterparty_iban = Some("DE89370400440532013000".into());
-    assert_eq!(allocations(&m.decide(&line)), (2, vec![(201, 7_500)], 0, Rule::KnownPayer));
+    assert_eq!(
+        allocations(&m.decide(&line)),
+        (2, vec![(201, 7_500)], 0, Rule::KnownPayer)
+    );
     // The same again: nothing is open now, so a person decides.
     assert!(matches!(m.decide(&line), Outcome::Suggest { .. }));
 }
@@ -135,7 +198,9 @@ fn a_known_payer_with_an_unrelated_amount_is_only_suggested() {
     let mut m = book();
     let mut line = credit(1_234, "");
     line.counterparty_iban = Some("DE89370400440532013000".into());
-    let Outcome::Suggest { candidates } = m.decide(&line) else { panic!() };
+    let Outcome::Suggest { candidates } = m.decide(&line) else {
+        panic!()
+    };
     assert_eq!(candidates[0].customer_id, 2);
     assert_eq!(candidates[0].score, 60);
 }
@@ -148,8 +213,13 @@ fn another_currency_is_never_allocated() {
     assert!(matches!(m.decide(&line), Outcome::Suggest { .. }));
     let mut line = credit(10_000, CreditorReference::for_invoice(101).as_str());
     line.currency = usd();
-    let Outcome::Suggest { candidates } = m.decide(&line) else { panic!() };
-    assert!(candidates[0].reasons.iter().any(|r| matches!(r, Reason::CurrencyDiffers { .. })));
+    let Outcome::Suggest { candidates } = m.decide(&line) else {
+        panic!()
+    };
+    assert!(candidates[0]
+        .reasons
+        .iter()
+        .any(|r| matches!(r, Reason::CurrencyDiffers { .. })));
     assert_eq!(m.open_minor(101), Some(10_000));
 }
 
@@ -158,23 +228,41 @@ fn a_strangers_transfer_gets_candidates_with_reasons() {
     let mut m = book();
     let mut line = credit(12_345, "transfer");
     line.counterparty_name = Some("CYBERDYNE SYSTEMS INC".into());
-    let Outcome::Suggest { candidates } = m.decide(&line) else { panic!() };
+    let Outcome::Suggest { candidates } = m.decide(&line) else {
+        panic!()
+    };
     assert_eq!(candidates[0].customer_id, 3);
     assert!(candidates[0].score >= 70, "{candidates:?}");
-    assert!(candidates[0].reasons.iter().any(|r| matches!(r, Reason::NameResembles { .. })));
-    assert!(candidates[0].reasons.iter().any(|r| matches!(r, Reason::AmountEqualsInvoice { .. })));
+    assert!(candidates[0]
+        .reasons
+        .iter()
+        .any(|r| matches!(r, Reason::NameResembles { .. })));
+    assert!(candidates[0]
+        .reasons
+        .iter()
+        .any(|r| matches!(r, Reason::AmountEqualsInvoice { .. })));
 }
 
 #[test]
 fn references_to_two_customers_are_left_for_a_person() {
     let mut m = book();
-    let Outcome::Suggest { candidates } = m.decide(&credit(17_500, "INV-000101 INV-000201")) else { panic!() };
-    assert_eq!(candidates.iter().map(|c| c.customer_id).collect::<Vec<_>>(), vec![1, 2]);
+    let Outcome::Suggest { candidates } = m.decide(&credit(17_500, "INV-000101 INV-000201")) else {
+        panic!()
+    };
+    assert_eq!(
+        candidates.iter().map(|c| c.customer_id).collect::<Vec<_>>(),
+        vec![1, 2]
+    );
 }
 
 #[test]
 fn a_paid_invoices_reference_makes_customer_credit() {
-    let named = vec![NamedInvoice { invoice_id: 999, number: "INV-000999".into(), customer_id: 1, currency: eur() }];
+    let named = vec![NamedInvoice {
+        invoice_id: 999,
+        number: "INV-000999".into(),
+        customer_id: 1,
+        currency: eur(),
+    }];
     let mut m = Matcher::new(vec![], named, &[], &customers());
     let out = m.decide(&credit(500, CreditorReference::for_invoice(999).as_str()));
     assert_eq!(allocations(&out), (1, vec![], 500, Rule::Reference));

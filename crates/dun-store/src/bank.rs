@@ -1,0 +1,489 @@
+//! Bank statements in: each booked line kept once, every new credit matched
+//! by the domain's rules (`dun_core::bank::matching`) and posted as a
+//! payment through the same code as a typed one, returns reversed, the
+//! rest left in the reconciliation queue (`bank_queue.rs`).
+//!
+//! A file is imported whole or not at all, in one transaction. A line is
+//! known by its account and key — the bank's reference, or a digest of the
+//! line and how many identical lines came before it in the file — so a
+//! file imported twice, or two overlapping statements, add each line once
+//! (`UNIQUE (org_id, account, line_key)`: on PostgreSQL a second process
+//! importing the same lines waits for the first and then adds nothing, so
+//! nothing is matched twice).
+
+use std::collections::HashMap;
+
+use dun_core::bank::matching::{
+    Allocation, CustomerName, KnownPayer, Matcher, NamedInvoice, OpenItem, Outcome, Reason, Rule,
+};
+use dun_core::bank::{name_key, BankLine, Statement, BANK_TEXT_BYTES_MAX};
+use dun_core::posting::AllocationRequest;
+use dun_core::reference::{self, Subject};
+use dun_core::{Currency, Date};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::clock::now_utc;
+use crate::db::{placeholders, Param, Tx};
+use crate::error::StoreError;
+use crate::payments::{self, NewPayment};
+use crate::{params, Store};
+
+/// Longest file name kept with a statement, in bytes.
+pub const FILE_NAME_BYTES_MAX: usize = 255;
+/// Most ids bound in one `IN (…)` list.
+const IDS_PER_QUERY_MAX: usize = 500;
+
+/// What a bank import did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BankImportSummary {
+    pub statements: usize,
+    /// Booked lines in the file.
+    pub lines_read: usize,
+    /// Lines not seen before (the rest were already imported).
+    pub lines_new: usize,
+    /// New credits posted as payments by a rule.
+    pub matched: usize,
+    /// New credits left for a person, with candidates.
+    pub suggested: usize,
+    /// New credits left for a person with no candidate.
+    pub unmatched: usize,
+    /// Returns and reversals that undid an earlier match.
+    pub returned: usize,
+    /// Money out that is not a return (not receivables).
+    pub debits: usize,
+    /// The payments posted, in file order.
+    pub payment_ids: Vec<i64>,
+}
+
+/// The statement's balances do not add up, or the lines break a limit.
+fn check(statements: &[Statement], accept_unbalanced: bool) -> Result<(), StoreError> {
+    for (i, s) in statements.iter().enumerate() {
+        if let Err(mismatch) = s.check_balances() {
+            if !accept_unbalanced {
+                let name = s.statement_id.as_deref().unwrap_or("(no id)");
+                return Err(StoreError::Invalid(format!(
+                    "statement {} ({name}): {mismatch}; nothing was imported. Check that the file is complete, or import it anyway with --accept-unbalanced",
+                    i + 1
+                )));
+            }
+        }
+        for line in &s.lines {
+            if line.amount_minor == 0 {
+                continue;
+            }
+            for (field, text) in [
+                ("remittance", Some(line.remittance.as_str())),
+                ("counterparty_name", line.counterparty_name.as_deref()),
+                ("bank_ref", line.bank_ref.as_deref()),
+            ] {
+                if text.is_some_and(|t| t.len() > BANK_TEXT_BYTES_MAX) {
+                    return Err(StoreError::Invalid(format!(
+                        "{field}: at most {BANK_TEXT_BYTES_MAX} bytes (statement {}, line booked {})",
+                        i + 1,
+                        line.booked
+                    )));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A line's key: the bank's reference, else a digest of what it says and
+/// how many identical lines came before it in the same file.
+fn line_key(line: &BankLine, seen: &mut HashMap<String, usize>) -> String {
+    if let Some(r) = line.bank_ref.as_deref().filter(|r| !r.is_empty()) {
+        return format!("ref:{r}");
+    }
+    let identity = line.identity();
+    let n = seen.entry(identity.clone()).or_default();
+    *n += 1;
+    let digest = Sha256::digest(format!("{identity}#{n}").as_bytes());
+    format!("sha256:{}", hex::encode(digest))
+}
+
+/// The matcher over the organisation's open book, with the invoices the
+/// new lines' references name and the payers people confirmed.
+fn matcher_for(tx: &mut Tx<'_>, org_id: i64, lines: &[&BankLine]) -> Result<Matcher, StoreError> {
+    let items = tx.query(
+        "SELECT id, number, customer_id, currency, open_minor, due_date FROM invoices
+         WHERE org_id = $1 AND open_minor <> 0 AND open_minor > 0 AND status = 'issued'",
+        params![org_id],
+        |r| {
+            Ok(OpenItem {
+                invoice_id: r.i64(0)?,
+                number: r.opt_string(1)?.unwrap_or_default(),
+                customer_id: r.i64(2)?,
+                currency: Currency::parse(&r.string(3)?)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                open_minor: r.i64(4)?,
+                due_date: Date::from_day_number(r.i64(5)? as i32),
+                plan_due_minor: None,
+            })
+        },
+    )?;
+    let mut named_ids: Vec<i64> = lines
+        .iter()
+        .filter(|l| l.is_credit())
+        .flat_map(|l| {
+            let text = format!(
+                "{} {}",
+                l.structured_ref.as_deref().unwrap_or(""),
+                l.remittance
+            );
+            reference::find_in(&text)
+        })
+        .filter_map(|r| match r.subject() {
+            Some(Subject::Invoice(id)) => Some(id),
+            _ => None,
+        })
+        .collect();
+    named_ids.sort_unstable();
+    named_ids.dedup();
+    let mut named = Vec::with_capacity(named_ids.len());
+    for chunk in named_ids.chunks(IDS_PER_QUERY_MAX) {
+        let mut bound: Vec<Param<'_>> = vec![org_id.into()];
+        bound.extend(chunk.iter().map(|&id| Param::from(id)));
+        named.extend(tx.query(
+            &format!(
+                "SELECT id, number, customer_id, currency FROM invoices
+                 WHERE org_id = $1 AND status <> 'draft' AND id IN ({})",
+                placeholders(2, chunk.len())
+            ),
+            &bound,
+            |r| {
+                Ok(NamedInvoice {
+                    invoice_id: r.i64(0)?,
+                    number: r.opt_string(1)?.unwrap_or_default(),
+                    customer_id: r.i64(2)?,
+                    currency: Currency::parse(&r.string(3)?)
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                })
+            },
+        )?);
+    }
+    let payers = known_payers(tx, org_id)?;
+    let customers = tx.query(
+        "SELECT id, name FROM customers WHERE org_id = $1",
+        params![org_id],
+        |r| {
+            Ok(CustomerName {
+                customer_id: r.i64(0)?,
+                name: r.string(1)?,
+            })
+        },
+    )?;
+    Ok(Matcher::new(items, named, &payers, &customers))
+}
+
+/// Payers people confirmed: `iban:…` and `name:…` keys.
+fn known_payers(tx: &mut Tx<'_>, org_id: i64) -> Result<Vec<KnownPayer>, StoreError> {
+    tx.query(
+        "SELECT payer_key, customer_id FROM payer_accounts WHERE org_id = $1",
+        params![org_id],
+        |r| {
+            let key = r.string(0)?;
+            let customer_id = r.i64(1)?;
+            Ok(match key.split_once(':') {
+                Some(("iban", iban)) => KnownPayer {
+                    customer_id,
+                    iban: Some(iban.to_string()),
+                    name_key: None,
+                },
+                Some((_, name)) => KnownPayer {
+                    customer_id,
+                    iban: None,
+                    name_key: Some(name.to_string()),
+                },
+                None => KnownPayer {
+                    customer_id,
+                    iban: None,
+                    name_key: None,
+                },
+            })
+        },
+    )
+}
+
+/// Teaches the payer of a line (its IBAN, else its name) for a customer.
+pub(crate) fn learn_payer(
+    tx: &mut Tx<'_>,
+    org_id: i64,
+    customer_id: i64,
+    iban: Option<&str>,
+    name: Option<&str>,
+    author: &str,
+    now: &str,
+) -> Result<(), StoreError> {
+    let key = match (iban.filter(|i| !i.is_empty()), name) {
+        (Some(iban), _) => format!("iban:{iban}"),
+        (None, Some(name)) if !name_key(name).is_empty() => format!("name:{}", name_key(name)),
+        _ => return Ok(()),
+    };
+    tx.execute(
+        "INSERT INTO payer_accounts (org_id, payer_key, customer_id, author, created_at)
+         VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (org_id, payer_key) DO UPDATE SET customer_id = $3, author = $4, created_at = $5",
+        params![org_id, key.as_str(), customer_id, author, now],
+    )?;
+    Ok(())
+}
+
+/// The payment a matched line becomes: from the customer, on the day the
+/// bank booked it, quoting the bank's reference or the payer's text.
+pub(crate) fn payment_of(
+    line_ref: Option<&str>,
+    remittance: &str,
+    booked: Date,
+    currency: Currency,
+    amount_minor: i64,
+) -> NewPayment {
+    let reference: String = line_ref
+        .filter(|r| !r.is_empty())
+        .unwrap_or(remittance)
+        .chars()
+        .take(payments::REFERENCE_BYTES_MAX / 4)
+        .collect();
+    NewPayment {
+        customer_ref: String::new(),
+        currency,
+        received_date: booked,
+        amount_minor,
+        method: "bank transfer".into(),
+        reference,
+    }
+}
+
+/// Posts `allocations` (and the rest as credit) as a payment inside `tx`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn post_match(
+    tx: &mut Tx<'_>,
+    org_id: i64,
+    customer_id: i64,
+    payment: &NewPayment,
+    allocations: &[Allocation],
+    now: &str,
+    author: &str,
+) -> Result<i64, StoreError> {
+    let request = if allocations.is_empty() {
+        AllocationRequest::None
+    } else {
+        AllocationRequest::Explicit(
+            allocations
+                .iter()
+                .map(|a| (a.invoice_id, a.amount_minor))
+                .collect(),
+        )
+    };
+    Ok(payments::record_in(tx, org_id, customer_id, payment, &request, now, author)?.payment_id)
+}
+
+/// What the open amounts of a customer's invoices are now, for the
+/// matcher (credit applied by the policy moves them too).
+fn refresh(
+    tx: &mut Tx<'_>,
+    org_id: i64,
+    customer_id: i64,
+    matcher: &mut Matcher,
+) -> Result<(), StoreError> {
+    let open = tx.query(
+        "SELECT id, open_minor FROM invoices WHERE org_id = $1 AND customer_id = $2 AND status = 'issued'",
+        params![org_id, customer_id],
+        |r| Ok((r.i64(0)?, r.i64(1)?)),
+    )?;
+    for (id, open_minor) in open {
+        matcher.set_open(id, open_minor.max(0));
+    }
+    Ok(())
+}
+
+/// A new line as stored.
+struct NewLine<'a> {
+    id: i64,
+    line: &'a BankLine,
+}
+
+impl Store {
+    /// Imports parsed statements: new lines kept, credits matched and
+    /// posted, returns reversed; all or nothing.
+    pub fn import_bank_statements(
+        &mut self,
+        org_id: i64,
+        file_name: &str,
+        statements: &[Statement],
+        accept_unbalanced: bool,
+    ) -> Result<BankImportSummary, StoreError> {
+        check(statements, accept_unbalanced)?;
+        if file_name.len() > FILE_NAME_BYTES_MAX {
+            return Err(StoreError::Invalid(format!(
+                "file name: at most {FILE_NAME_BYTES_MAX} bytes"
+            )));
+        }
+        let now = now_utc();
+        let author = self.acting();
+        let mut tx = self.conn().transaction()?;
+        let mut summary = BankImportSummary {
+            statements: statements.len(),
+            ..BankImportSummary::default()
+        };
+        let mut new_lines: Vec<NewLine<'_>> = Vec::new();
+        for s in statements {
+            let lines: Vec<&BankLine> = s.lines.iter().filter(|l| l.amount_minor != 0).collect();
+            summary.lines_read += lines.len();
+            let statement_id = tx
+                .query_opt(
+                    "INSERT INTO bank_statements (org_id, format, statement_ref, account_iban, file_name,
+                        lines_read, lines_new, opening_minor, closing_minor, author, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8, $9, $10) RETURNING id",
+                    params![org_id, s.format.to_string().as_str(), s.statement_id.as_deref(), s.account_iban.as_deref(),
+                        file_name, lines.len() as i64, s.opening_minor, s.closing_minor, author.as_str(), now.as_str()],
+                    |r| r.i64(0),
+                )?
+                .ok_or_else(|| StoreError::Conflict("the statement was not saved".into()))?;
+            let account = s.account_iban.clone().unwrap_or_default();
+            let mut seen = HashMap::new();
+            let mut added = 0i64;
+            for line in lines {
+                let key = line_key(line, &mut seen);
+                let id = tx.query_opt(
+                    "INSERT INTO bank_transactions (org_id, statement_id, account, line_key, bank_ref, booked_date,
+                        amount_minor, currency, counterparty_name, counterparty_iban, remittance, structured_ref,
+                        end_to_end_id, return_reason, status, detail, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'new', '{}', $15)
+                     ON CONFLICT (org_id, account, line_key) DO NOTHING RETURNING id",
+                    params![org_id, statement_id, account.as_str(), key.as_str(), line.bank_ref.as_deref(),
+                        i64::from(line.booked.day_number()), line.amount_minor, line.currency.code(),
+                        line.counterparty_name.as_deref(), line.counterparty_iban.as_deref(), line.remittance.as_str(),
+                        line.structured_ref.as_deref(), line.end_to_end_id.as_deref(), line.return_reason.as_deref(),
+                        now.as_str()],
+                    |r| r.i64(0),
+                )?;
+                if let Some(id) = id {
+                    added += 1;
+                    new_lines.push(NewLine { id, line });
+                }
+            }
+            tx.execute(
+                "UPDATE bank_statements SET lines_new = $3 WHERE org_id = $1 AND id = $2",
+                params![org_id, statement_id, added],
+            )?;
+        }
+        summary.lines_new = new_lines.len();
+        // Credits first, then returns: a credit and its return in one file
+        // cancel out.
+        let lines: Vec<&BankLine> = new_lines.iter().map(|n| n.line).collect();
+        let mut matcher = matcher_for(&mut tx, org_id, &lines)?;
+        for n in new_lines.iter().filter(|n| n.line.is_credit()) {
+            let outcome = matcher.decide(n.line);
+            let (status, detail) = match outcome {
+                Outcome::Allocate {
+                    customer_id,
+                    allocations,
+                    credit_minor: _,
+                    rule,
+                    reasons,
+                } => {
+                    let l = n.line;
+                    let payment = payment_of(
+                        l.bank_ref.as_deref(),
+                        &l.remittance,
+                        l.booked,
+                        l.currency,
+                        l.amount_minor,
+                    );
+                    match post_match(
+                        &mut tx,
+                        org_id,
+                        customer_id,
+                        &payment,
+                        &allocations,
+                        &now,
+                        &author,
+                    ) {
+                        Ok(payment_id) => {
+                            refresh(&mut tx, org_id, customer_id, &mut matcher)?;
+                            summary.matched += 1;
+                            summary.payment_ids.push(payment_id);
+                            mark(
+                                &mut tx,
+                                org_id,
+                                n.id,
+                                "matched",
+                                Some(rule),
+                                Some(customer_id),
+                                Some(payment_id),
+                                &reasons,
+                                None,
+                            )?;
+                            continue;
+                        }
+                        // A rule of the ledger refused (the invoice moved
+                        // since): a person decides.
+                        Err(StoreError::Posting(e)) => (
+                            "suggested",
+                            serde_json::json!({"candidates": [{"customer_id": customer_id,
+                                "invoice_ids": allocations.iter().map(|a| a.invoice_id).collect::<Vec<_>>(),
+                                "score": 50, "reasons": reasons}], "refused": e.to_string()}),
+                        ),
+                        Err(e) => return Err(e),
+                    }
+                }
+                Outcome::Suggest { candidates } => (
+                    if candidates.is_empty() {
+                        "unmatched"
+                    } else {
+                        "suggested"
+                    },
+                    serde_json::json!({ "candidates": candidates }),
+                ),
+            };
+            if status == "unmatched" {
+                summary.unmatched += 1;
+            } else {
+                summary.suggested += 1;
+            }
+            tx.execute(
+                "UPDATE bank_transactions SET status = $3, detail = $4 WHERE org_id = $1 AND id = $2",
+                params![org_id, n.id, status, detail.to_string().as_str()],
+            )?;
+        }
+        for n in new_lines.iter().filter(|n| !n.line.is_credit()) {
+            if n.line.return_reason.is_some()
+                && crate::bank_queue::reverse_return(&mut tx, org_id, n.id, n.line, &now, &author)?
+            {
+                summary.returned += 1;
+            } else {
+                summary.debits += 1;
+                tx.execute(
+                    "UPDATE bank_transactions SET status = 'debit' WHERE org_id = $1 AND id = $2",
+                    params![org_id, n.id],
+                )?;
+            }
+        }
+        tx.commit()?;
+        Ok(summary)
+    }
+}
+
+/// Records what was decided for a line.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn mark(
+    tx: &mut Tx<'_>,
+    org_id: i64,
+    id: i64,
+    status: &str,
+    rule: Option<Rule>,
+    customer_id: Option<i64>,
+    payment_id: Option<i64>,
+    reasons: &[Reason],
+    decided_by: Option<&str>,
+) -> Result<(), StoreError> {
+    let detail = serde_json::json!({ "reasons": reasons }).to_string();
+    tx.execute(
+        "UPDATE bank_transactions SET status = $3, rule = $4, customer_id = $5, payment_id = $6, detail = $7, decided_by = $8
+         WHERE org_id = $1 AND id = $2",
+        params![org_id, id, status, rule.map(Rule::as_str), customer_id, payment_id, detail.as_str(), decided_by],
+    )?;
+    Ok(())
+}
