@@ -138,6 +138,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(routes::payments::router())
         .merge(routes::portal_links::router())
         .merge(routes::rates::router())
+        .merge(routes::bank::router())
         .merge(routes::collections::router())
         .merge(routes::reports::router())
         .merge(routes::ops::router())

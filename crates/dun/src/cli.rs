@@ -65,6 +65,10 @@ pub enum Command {
     /// Collateral on customers' credit files: add, list.
     #[command(subcommand)]
     Collateral(crate::commands::collateral::CollateralCommand),
+    /// Bank statements in: import (camt, CSV), the reconciliation queue,
+    /// confirm, dismiss, undo.
+    #[command(subcommand)]
+    Bank(crate::commands::bank::BankCommand),
     /// Exchange rates counting other currencies toward credit limits: set, list.
     #[command(subcommand)]
     Rates(crate::commands::rates::RatesCommand),

@@ -3,6 +3,7 @@
 //! them.
 
 pub mod accounts;
+pub mod bank;
 pub mod collections;
 pub mod customers;
 pub mod documents;

@@ -2,6 +2,7 @@
 //! and the result into output.
 
 pub mod accounts;
+pub mod bank;
 mod aging;
 pub mod collateral;
 mod customer;
@@ -61,6 +62,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Dispute(c) => dispute::run(&mut Context::open(&cli.db, org)?, c),
         Command::Plan(c) => plan::run(&mut Context::open(&cli.db, org)?, c),
         Command::Collateral(c) => collateral::run(&mut Context::open(&cli.db, org)?, c),
+        Command::Bank(c) => bank::run(&mut Context::open(&cli.db, org)?, c),
         Command::Rates(c) => rates::run(&mut Context::open(&cli.db, org)?, c),
         Command::Worklist(a) => worklist::worklist(&mut Context::open(&cli.db, org)?, &a),
         Command::Task(c) => worklist::task(&mut Context::open(&cli.db, org)?, c),
