@@ -106,14 +106,20 @@ fn is_booked(entry: &Node) -> Result<bool, ParseError> {
 /// creditor of a debit), references, remittance and return reason.
 fn fill(line: &mut BankLine, tx: Option<&Node>, credit: bool, reversal: bool) {
     if let Some(tx) = tx {
-        let (party, account) = if credit {
-            ("RltdPties/Dbtr", "RltdPties/DbtrAcct/Id/IBAN")
+        let (name, name_v08, account) = if credit {
+            (
+                "RltdPties/Dbtr/Nm",
+                "RltdPties/Dbtr/Pty/Nm",
+                "RltdPties/DbtrAcct/Id/IBAN",
+            )
         } else {
-            ("RltdPties/Cdtr", "RltdPties/CdtrAcct/Id/IBAN")
+            (
+                "RltdPties/Cdtr/Nm",
+                "RltdPties/Cdtr/Pty/Nm",
+                "RltdPties/CdtrAcct/Id/IBAN",
+            )
         };
-        let name = tx
-            .text_at(&format!("{party}/Nm"))
-            .or_else(|| tx.text_at(&format!("{party}/Pty/Nm")));
+        let name = tx.text_at(name).or_else(|| tx.text_at(name_v08));
         line.counterparty_name = name.and_then(non_empty);
         line.counterparty_iban = tx.text_at(account).and_then(iban);
         line.end_to_end_id = tx

@@ -5,6 +5,7 @@
 use quick_xml::escape::resolve_xml_entity;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::{Reader, XmlVersion};
+use std::fmt::Write;
 
 use super::tree::Node;
 use crate::ParseError;
@@ -31,11 +32,72 @@ const REPEATED: [&str; 9] = [
     "Stmt", "Rpt", "Ntfctn", "Bal", "Ntry", "NtryDtls", "TxDtls", "Ustrd", "Strd",
 ];
 
+/// The open elements' path as one string (`Document/BkToCstmrStmt/Stmt[1]`),
+/// and for each open element where its name starts in it and how many
+/// children of each repeated name it has had.
+#[derive(Default)]
 struct Open {
-    name: String,
     path: String,
-    /// How many children of each name opened so far.
-    seen: Vec<(String, usize)>,
+    frames: Vec<Frame>,
+}
+
+struct Frame {
+    start: usize,
+    seen: Vec<(&'static str, usize)>,
+}
+
+impl Open {
+    fn depth(&self) -> usize {
+        self.frames.len()
+    }
+
+    /// Opens a child of the innermost element.
+    fn push(&mut self, name: &str) {
+        let start = self.path.len();
+        if let Some(parent) = self.frames.last_mut() {
+            self.path.push('/');
+            self.path.push_str(name);
+            if let Some(repeated) = REPEATED.iter().find(|r| **r == name) {
+                let index = match parent.seen.iter_mut().find(|(n, _)| n == repeated) {
+                    Some((_, count)) => {
+                        *count += 1;
+                        *count
+                    }
+                    None => {
+                        parent.seen.push((repeated, 1));
+                        1
+                    }
+                };
+                let _ = write!(self.path, "[{index}]");
+            }
+        } else {
+            self.path.push_str(name);
+        }
+        self.frames.push(Frame {
+            start,
+            seen: Vec::new(),
+        });
+    }
+
+    fn pop(&mut self) {
+        if let Some(frame) = self.frames.pop() {
+            self.path.truncate(frame.start);
+        }
+    }
+
+    /// The innermost open element's name, without its index.
+    fn name(&self) -> &str {
+        let last = self.path.rsplit('/').next().unwrap_or("");
+        last.split('[').next().unwrap_or(last)
+    }
+
+    fn place(&self) -> &str {
+        if self.frames.is_empty() {
+            "file"
+        } else {
+            &self.path
+        }
+    }
 }
 
 /// Reads `text`, calling `on` for each thing found. `on` returns, for a
@@ -46,7 +108,7 @@ pub fn read(
 ) -> Result<(), ParseError> {
     let mut reader = Reader::from_str(text);
     reader.config_mut().expand_empty_elements = true;
-    let mut open: Vec<Open> = Vec::new();
+    let mut open = Open::default();
     // The statement being read (index 0) and its open descendants.
     let mut nodes: Vec<Node> = Vec::new();
     let mut statement_tag: Option<&'static str> = None;
@@ -58,9 +120,11 @@ pub fn read(
         })?;
         match event {
             Event::Start(start) => {
-                let name = start.local_name().as_ref().to_string();
-                let path = child_path(&mut open, &name);
-                match open.len() {
+                let local = start.local_name();
+                let name = local.as_ref();
+                let depth = open.depth();
+                open.push(name);
+                match depth {
                     0 if had_root => {
                         let at = reader.buffer_position() as usize;
                         return Err(malformed(text, &open, at, "a second root element"));
@@ -69,27 +133,20 @@ pub fn read(
                         had_root = true;
                         let namespace = namespace_of(&start);
                         on(Found::Root {
-                            name: &name,
+                            name,
                             namespace: namespace.as_deref(),
                         })?;
                     }
                     1 => {
                         statement_tag = on(Found::Message {
-                            name: &name,
-                            path: &path,
+                            name,
+                            path: &open.path,
                         })?
                     }
-                    2 if Some(name.as_str()) == statement_tag => {
-                        nodes.push(node(&start, &name, path.clone())?)
-                    }
-                    _ if !nodes.is_empty() => nodes.push(node(&start, &name, path.clone())?),
+                    2 if Some(name) == statement_tag => nodes.push(node(&start, name, &open.path)?),
+                    _ if !nodes.is_empty() => nodes.push(node(&start, name, &open.path)?),
                     _ => {}
                 }
-                open.push(Open {
-                    name,
-                    path,
-                    seen: Vec::new(),
-                });
             }
             Event::End(_) => {
                 open.pop();
@@ -122,13 +179,13 @@ pub fn read(
                 append(&mut nodes, &resolved);
             }
             Event::Eof => {
-                if let Some(last) = open.last() {
+                if open.depth() > 0 {
                     return Err(ParseError::new(
-                        last.path.clone(),
+                        open.place(),
                         "",
                         format!(
                             "the file ends before </{}> closes: it is cut short; a camt file must be whole, well-formed XML",
-                            last.name
+                            open.name()
                         ),
                     ));
                 }
@@ -150,30 +207,8 @@ pub fn read(
     }
 }
 
-/// The path of a new child of the innermost open element, counting it.
-fn child_path(open: &mut [Open], name: &str) -> String {
-    let Some(parent) = open.last_mut() else {
-        return name.to_string();
-    };
-    let index = match parent.seen.iter_mut().find(|(n, _)| n == name) {
-        Some((_, count)) => {
-            *count += 1;
-            *count
-        }
-        None => {
-            parent.seen.push((name.to_string(), 1));
-            1
-        }
-    };
-    if REPEATED.contains(&name) {
-        format!("{}/{}[{}]", parent.path, name, index)
-    } else {
-        format!("{}/{}", parent.path, name)
-    }
-}
-
-fn node(start: &BytesStart<'_>, name: &str, path: String) -> Result<Node, ParseError> {
-    let mut node = Node::new(name, path);
+fn node(start: &BytesStart<'_>, name: &str, path: &str) -> Result<Node, ParseError> {
+    let mut node = Node::new(name, path.to_string());
     for attribute in start.attributes() {
         let attribute = attribute.map_err(|e| {
             ParseError::new(
@@ -222,14 +257,14 @@ fn namespace_of(start: &BytesStart<'_>) -> Option<String> {
 }
 
 /// A refusal of XML that is not well-formed, at byte `at`.
-fn malformed(text: &str, open: &[Open], at: usize, what: &str) -> ParseError {
+fn malformed(text: &str, open: &Open, at: usize, what: &str) -> ParseError {
     let at = at.min(text.len());
     let line = text.as_bytes()[..at]
         .iter()
         .filter(|b| **b == b'\n')
         .count()
         + 1;
-    let element = open.last().map_or("file", |o| o.path.as_str());
+    let element = open.place();
     let mut end = (at + 40).min(text.len());
     while !text.is_char_boundary(end) {
         end -= 1;

@@ -23,9 +23,17 @@ impl Node {
         }
     }
 
-    /// The first descendant at `path` (`Acct/Id/IBAN`).
+    /// The first descendant at `path` (`Acct/Id/IBAN`), in document order.
     pub fn at(&self, path: &str) -> Option<&Node> {
-        self.all(path).into_iter().next()
+        let (step, rest) = match path.split_once('/') {
+            Some((step, rest)) => (step, Some(rest)),
+            None => (path, None),
+        };
+        let mut children = self.children.iter().filter(|c| c.name == step);
+        match rest {
+            None => children.next(),
+            Some(rest) => children.find_map(|c| c.at(rest)),
+        }
     }
 
     /// Every descendant at `path`, in document order, through every
@@ -91,6 +99,9 @@ mod tests {
         assert_eq!(refs, ["a", "b"]);
         assert_eq!(root.text_at("NtryDtls/TxDtls/Ref"), Some("a"));
         assert_eq!(root.text_at("NtryDtls/Nope"), None);
+        // The first match may sit under a later repetition.
+        root.children[0].children[0].children.clear();
+        assert_eq!(root.text_at("NtryDtls/TxDtls/Ref"), Some("b"));
         assert_eq!(root.place_of("Amt"), "Ntry/Amt");
     }
 }
