@@ -80,11 +80,16 @@ fn read_rows(
         .delimiter(header.delimiter)
         .from_reader(&text.as_bytes()[header.offset..]);
     let mut lines = Vec::new();
+    let mut rows = Rows {
+        bytes: &text.as_bytes()[header.offset..],
+        byte: 0,
+        row: header.row,
+    };
     for (i, record) in reader.records().enumerate() {
         let record = record.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line() as usize);
+            let row = rows.at(e.position().map_or(0, |p| p.byte()));
             ParseError::new(
-                format!("row {}", header.row + line.saturating_sub(1)),
+                format!("row {row}"),
                 "",
                 format!("not readable as CSV: {e}"),
             )
@@ -92,7 +97,7 @@ fn read_rows(
         if i == 0 {
             continue; // the header
         }
-        let row = header.row + record.position().map_or(1, |p| p.line() as usize) - 1;
+        let row = rows.at(record.position().map_or(0, |p| p.byte()));
         let cells = Row {
             row,
             header,
@@ -121,6 +126,31 @@ fn read_rows(
         closing_minor: None,
         lines,
     })
+}
+
+/// The file's line of a record from its byte offset: counted here, as
+/// the `csv` reader does not count line breaks inside quoted fields (and
+/// after a `\r\n` puts a record's start at the `\n`).
+struct Rows<'a> {
+    bytes: &'a [u8],
+    byte: usize,
+    row: usize,
+}
+
+impl Rows<'_> {
+    /// The line at `byte`, which never goes back.
+    fn at(&mut self, byte: u64) -> usize {
+        let mut byte = (byte as usize).clamp(self.byte, self.bytes.len());
+        while matches!(self.bytes.get(byte), Some(b'\r' | b'\n')) {
+            byte += 1;
+        }
+        self.row += self.bytes[self.byte..byte]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count();
+        self.byte = byte;
+        self.row
+    }
 }
 
 /// One data row and where it is.
@@ -181,13 +211,13 @@ impl Row<'_> {
         line.value_date = value_date;
         line.counterparty_name = text_of(&resolved.counterparty_name).and_then(non_empty);
         line.counterparty_iban = text_of(&resolved.counterparty_iban).and_then(iban);
-        line.remittance = join(
-            resolved
-                .remittance
-                .iter()
-                .filter_map(|c| self.cell(c))
-                .map(|(_, v)| v),
-        );
+        // A cell may span lines; its words are joined by single spaces.
+        let words = resolved
+            .remittance
+            .iter()
+            .filter_map(|c| self.cell(c))
+            .flat_map(|(_, v)| v.split_whitespace());
+        line.remittance = join(words);
         line.bank_ref = text_of(&resolved.bank_ref).and_then(non_empty);
         line.end_to_end_id = text_of(&resolved.end_to_end_id)
             .filter(|id| id.trim() != "NOTPROVIDED")

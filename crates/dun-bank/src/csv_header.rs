@@ -121,8 +121,11 @@ fn header_at(text: &str, skip: usize, delimiter: Option<u8>) -> Option<Header> {
         .flexible(true)
         .delimiter(delimiter)
         .from_reader(&text.as_bytes()[offset..]);
+    // A blank line is no header (the reader would skip to the next line).
     let names = match reader.records().next() {
-        Some(Ok(record)) => record.iter().map(|n| n.trim().to_string()).collect(),
+        Some(Ok(record)) if !line.trim().is_empty() => {
+            record.iter().map(|n| n.trim().to_string()).collect()
+        }
         _ => Vec::new(),
     };
     Some(Header {
@@ -228,6 +231,13 @@ fn find(header: &Header, column: &Column) -> Option<Cells> {
 }
 
 fn missing(header: &Header, column: &Column) -> ParseError {
+    if header.names.is_empty() {
+        return ParseError::new(
+            format!("row {}", header.row),
+            column.0.join(" or "),
+            "the header row is blank; a header with the mapped columns is expected (see skip_rows)",
+        );
+    }
     let has: Vec<String> = header
         .names
         .iter()

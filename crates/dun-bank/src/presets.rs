@@ -38,10 +38,11 @@ fn dun() -> CsvMapping {
 }
 
 /// A German bank's CSV export (Sparkasse "CSV-CAMT", Volksbank and the
-/// like): `;`, `dd.mm.yy` or `dd.mm.yyyy`, `-1.234,56`.
+/// like): `;` (detected, as always), `dd.mm.yy` or `dd.mm.yyyy`,
+/// `-1.234,56`.
 fn de_bank() -> CsvMapping {
     CsvMapping {
-        delimiter: Some(b';'),
+        delimiter: None,
         skip_rows: None,
         date: Column::named(&["Buchungstag"]),
         date_formats: vec![

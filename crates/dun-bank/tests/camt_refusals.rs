@@ -148,10 +148,18 @@ fn an_amount_in_another_currency_than_the_account_is_refused() {
             ..Tx::default()
         },
     ];
-    let err = refuse(&document(Msg::C054, 4, &[one(vec![batch])]));
+    let err = refuse(&document(Msg::C054, 4, &[one(vec![batch.clone()])]));
     assert_eq!(
         err.place,
         "Document/BkToCstmrDbtCdtNtfctn/Ntfctn[1]/Ntry[1]/NtryDtls[1]/TxDtls[2]/Amt/@Ccy"
+    );
+    // A batch entry's own amount is checked too.
+    batch.txs[1].amount = Some(("1.00", "EUR"));
+    batch.ccy = "GBP";
+    let err = refuse(&document(Msg::C054, 4, &[one(vec![batch])]));
+    assert_eq!(
+        err.place,
+        "Document/BkToCstmrDbtCdtNtfctn/Ntfctn[1]/Ntry[1]/Amt/@Ccy"
     );
 }
 

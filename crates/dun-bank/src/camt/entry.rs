@@ -27,9 +27,10 @@ pub fn lines(entry: &Node, account: Option<Currency>) -> Result<Vec<BankLine>, P
     let reversal = flag(entry, "RvslInd")?;
     let details = entry.all("NtryDtls/TxDtls");
     let mut lines = Vec::with_capacity(details.len().max(1));
+    // Read (and so checked) even when a batch's transactions give the lines.
+    let amt = required(entry, "Amt", "an entry has an amount")?;
+    let (amount_minor, currency) = signed(entry, amt, account)?;
     if details.len() < 2 {
-        let amt = required(entry, "Amt", "an entry has an amount")?;
-        let (amount_minor, currency) = signed(entry, amt, account)?;
         let tx = details.first().copied();
         let bank_ref = tx.and_then(|t| t.text_at("Refs/AcctSvcrRef")).or(entry_ref);
         let mut line = BankLine::new(booked, amount_minor, currency);
