@@ -16,7 +16,14 @@ use crate::{amount, dates, presets, ParseError};
 pub fn parse(bytes: &[u8], mapping: &CsvMapping, name: &str) -> Result<Statement, ParseError> {
     let text = decode(bytes);
     let (header, resolved) = find_header(&text, mapping)?;
-    read_rows(&text, mapping, &header, &resolved, name)
+    read_rows(
+        &text,
+        mapping,
+        &header,
+        &resolved,
+        name,
+        STATEMENT_LINES_MAX,
+    )
 }
 
 /// Reads `bytes` through the preset whose columns its header has (the one
@@ -51,7 +58,14 @@ pub fn parse_detecting(bytes: &[u8]) -> Result<Statement, ParseError> {
             ),
         ));
     };
-    read_rows(&text, &mapping, &header, &resolved, name)
+    read_rows(
+        &text,
+        &mapping,
+        &header,
+        &resolved,
+        name,
+        STATEMENT_LINES_MAX,
+    )
 }
 
 /// UTF-8 (a BOM is dropped), else Windows-1252.
@@ -73,6 +87,7 @@ fn read_rows(
     header: &Header,
     resolved: &Resolved,
     name: &str,
+    lines_max: usize,
 ) -> Result<Statement, ParseError> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -104,11 +119,11 @@ fn read_rows(
             record: &record,
         };
         if let Some(line) = cells.line(mapping, resolved)? {
-            if lines.len() == STATEMENT_LINES_MAX {
+            if lines.len() == lines_max {
                 return Err(ParseError::new(
                     format!("row {row}"),
                     "",
-                    format!("more than {STATEMENT_LINES_MAX} lines in one file; split the file"),
+                    format!("more than {lines_max} lines in one file; split the file"),
                 ));
             }
             lines.push(line);
@@ -238,46 +253,38 @@ impl Row<'_> {
         };
         let (credit, debit) = match amount {
             ResolvedAmount::Signed(cells) => return read(self.required(cells, "an amount")?),
-            ResolvedAmount::CreditDebit { credit, debit } => (self.cell(credit), self.cell(debit)),
+            ResolvedAmount::CreditDebit { credit, debit } => (credit, debit),
         };
-        let money_in = credit.map(read).transpose()?;
-        let money_out = debit.map(read).transpose()?;
-        if let (Some((at, text)), Some(minor)) = (credit, money_in) {
-            if minor < 0 {
+        let (in_cell, out_cell) = (self.cell(credit), self.cell(debit));
+        let money_in = in_cell.map(read).transpose()?;
+        let money_out = out_cell.map(read).transpose()?;
+        let in_name = &self.header.names[credit.0[0]];
+        let out_name = &self.header.names[debit.0[0]];
+        match (in_cell, money_in) {
+            (Some((at, text)), Some(minor)) if minor < 0 => {
                 return Err(self.refuse(
                     at,
                     text,
-                    "a money-in column holds unsigned amounts".into(),
-                ));
+                    format!("\"{in_name}\" is money in, an unsigned amount; money out goes in \"{out_name}\""),
+                ))
             }
+            _ => {}
         }
         match (money_in.filter(|m| *m != 0), money_out.filter(|m| *m != 0)) {
             (Some(m), None) => Ok(m),
             (None, Some(m)) => Ok(-m.abs()),
             (None, None) if money_in.is_some() || money_out.is_some() => Ok(0),
-            (None, None) => {
-                let ResolvedAmount::CreditDebit { credit, .. } = amount else {
-                    unreachable!()
-                };
-                Err(self.refuse(
-                    credit.0[0],
-                    "",
-                    format!(
-                        "empty; an amount in \"{}\" (money in) or \"{}\" (money out) is required",
-                        self.header.names[credit.0[0]],
-                        debit_name(self.header, amount)
-                    ),
-                ))
-            }
+            (None, None) => Err(self.refuse(
+                credit.0[0],
+                "",
+                format!("empty; an amount in \"{in_name}\" (money in) or \"{out_name}\" (money out) is required"),
+            )),
             (Some(_), Some(_)) => {
-                let (at, text) = credit.expect("an amount was read");
+                let (at, text) = in_cell.unwrap_or((credit.0[0], ""));
                 Err(self.refuse(
                     at,
                     text,
-                    format!(
-                        "both money in and money out (\"{}\") have an amount; one of them is accepted",
-                        debit_name(self.header, amount)
-                    ),
+                    format!("both money in and money out (\"{out_name}\") have an amount; one of them is accepted"),
                 ))
             }
         }
@@ -306,9 +313,27 @@ impl Row<'_> {
     }
 }
 
-fn debit_name<'h>(header: &'h Header, amount: &ResolvedAmount) -> &'h str {
-    match amount {
-        ResolvedAmount::CreditDebit { debit, .. } => &header.names[debit.0[0]],
-        ResolvedAmount::Signed(cells) => &header.names[cells.0[0]],
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn more_lines_than_the_limit_are_refused() {
+        let file = |n: usize| {
+            let mut text = String::from("date,amount,currency\n");
+            for _ in 0..n {
+                text.push_str("2026-03-02,1,EUR\n");
+            }
+            text
+        };
+        let mapping = presets::preset("dun").unwrap();
+        let read = |text: &str| {
+            let (header, resolved) = find_header(text, &mapping)?;
+            read_rows(text, &mapping, &header, &resolved, "dun", 3)
+        };
+        assert_eq!(read(&file(3)).unwrap().lines.len(), 3);
+        let err = read(&file(4)).unwrap_err();
+        assert_eq!(err.place, "row 5");
+        assert!(err.reason.contains("more than 3 lines"));
     }
 }

@@ -47,8 +47,8 @@ pub use mapping::CsvMapping;
 
 use dun_core::bank::Statement;
 
-/// How to read a file. With neither field set, a camt file reads as camt
-/// and a CSV file through the preset its header row fits.
+/// How to read a CSV file: with neither field set, through the preset its
+/// header row fits. A camt file is read as camt whatever the options say.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ParseOptions {
     /// The name of a built-in CSV preset (see [`presets`]).

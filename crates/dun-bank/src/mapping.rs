@@ -98,18 +98,26 @@ impl CsvMapping {
     ///
     /// ```toml
     /// delimiter = ";"                 # optional: ";", "," or "\t"; else detected
-    /// skip_rows = 4                   # lines before the header
+    /// skip_rows = 4                   # lines before the header (default 0)
     /// date = "Buchungstag"
-    /// date_format = "dd.mm.yy"        # or a list; default yyyy-mm-dd
-    /// credit = "Haben"                # or amount = "Betrag"
+    /// date_format = "dd.mm.yy"        # or a list of them; default yyyy-mm-dd
+    /// credit = "Haben"                # or amount = "Betrag" (one signed column)
     /// debit = "Soll"
-    /// decimal = ","                   # default "."
+    /// decimal = ","                   # default "."; the other mark groups thousands
     /// fixed_currency = "EUR"          # or currency = "Waehrung"
     /// counterparty_name = "Auftraggeber"
     /// remittance = ["Verwendungszweck", "Buchungstext"]
     /// ```
     ///
-    /// Unknown keys are refused with the keys accepted.
+    /// Columns are named by their header text (compared without case or
+    /// surrounding spaces). Required: `date`; `amount`, or `credit` and
+    /// `debit`; `currency` or `fixed_currency`. Optional columns:
+    /// `value_date`, `counterparty_name`, `counterparty_iban`, `remittance`
+    /// (one or several, joined by a space), `bank_ref`, `end_to_end_id`,
+    /// `structured_ref`, and `status` with `status_keep` (only rows whose
+    /// status is one of these are read). Date formats: yyyy-mm-dd,
+    /// dd.mm.yyyy, dd.mm.yy, mm/dd/yyyy, dd/mm/yyyy. Every column named must
+    /// be in the file; unknown keys are refused with the keys accepted.
     pub fn from_toml(text: &str) -> Result<CsvMapping, ParseError> {
         let table = DeTable::parse(text).map_err(|e| {
             let at = e.span().map_or(0, |s| s.start);

@@ -232,8 +232,11 @@ fn node(start: &BytesStart<'_>, name: &str, path: &str) -> Result<Node, ParseErr
     Ok(node)
 }
 
+/// Text goes to the innermost node, but never to the statement itself:
+/// its only text is the layout between its children, which would grow
+/// with every entry.
 fn append(nodes: &mut [Node], text: &str) {
-    if let Some(node) = nodes.last_mut() {
+    if let [_, .., node] = nodes {
         node.text.push_str(text);
     }
 }
