@@ -52,10 +52,11 @@ impl Ctx {
 }
 
 /// The navigation: (label, address).
-const NAV: [(&str, &str); 7] = [
+const NAV: [(&str, &str); 8] = [
     ("Dashboard", "/dashboard"),
     ("Customers", "/customers"),
     ("Invoices", "/invoices"),
+    ("Bank", "/bank"),
     ("Worklist", "/worklist"),
     ("Outbox", "/outbox"),
     ("Policy", "/policy"),

@@ -14,6 +14,7 @@
 
 mod assets;
 mod auth;
+mod bank;
 mod charts;
 mod customer_actions;
 mod customer_new;
@@ -70,6 +71,7 @@ pub fn router() -> Router<AppState> {
         .merge(worklist::routes())
         .merge(policy::routes())
         .merge(reports::routes())
+        .merge(bank::routes())
         .merge(outbox::routes())
         .merge(settings::routes())
         .merge(portal::routes())
