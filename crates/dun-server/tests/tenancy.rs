@@ -75,6 +75,12 @@ fn body_for(method: &str, path: &str, a: &Ids) -> Option<Value> {
         ("POST", "/api/v1/rates") => {
             json!({"from": "EUR", "to": "USD", "rate": "1.08", "effective_from": "2026-01-01"})
         }
+        ("POST", "/api/v1/bank/statements") => json!({}),
+        ("POST", "/api/v1/bank/transactions/{transaction_id}/confirm") => {
+            json!({"customer": customer})
+        }
+        ("POST", "/api/v1/bank/transactions/{transaction_id}/dismiss") => json!({"reason": "B"}),
+        ("POST", "/api/v1/bank/transactions/{transaction_id}/undo") => json!({"reason": "B"}),
         ("POST", "/api/v1/runs") => json!({}),
         ("POST", "/api/v1/runs/preview") => json!({}),
         ("POST", "/api/v1/tasks") => json!({"customer": customer, "title": "B's task on A"}),
@@ -114,6 +120,7 @@ struct Ids {
     user_id: String,
     token_id: String,
     recurring_id: String,
+    bank_line_id: String,
     policy: String,
 }
 
@@ -130,6 +137,7 @@ impl Ids {
             "user_id" => self.user_id.clone(),
             "token_id" => self.token_id.clone(),
             "recurring_id" => self.recurring_id.clone(),
+            "transaction_id" => self.bank_line_id.clone(),
             // Template names are per organisation: B's "first_notice" is B's own.
             "name" => "first_notice".into(),
             "version" => "4".into(),
@@ -211,6 +219,11 @@ fn populate_a(server: &TestServer, a: &Api) -> Ids {
         json!({"address_lines": [format!("{SECRET} House")],
         "city": "Leeds", "country_code": "GB"}),
     ));
+    let csv = format!("date,amount,currency,counterparty_name,remittance\n2026-02-03,12.34,USD,{SECRET} Payer,{SECRET} transfer\n");
+    let imported = a.send_raw("POST", "/api/v1/bank/statements?file_name=a.csv", Some(&csv), "text/csv", &[]);
+    assert_eq!(imported.status, 201, "A's bank import: {}", imported.body);
+    let lines = created(a.get("/api/v1/bank/transactions"));
+    let bank_line_id = lines[0]["id"].as_i64().expect("a bank line id").to_string();
     let _ = server;
     Ids {
         customer: A_CUSTOMER.into(),
@@ -222,6 +235,7 @@ fn populate_a(server: &TestServer, a: &Api) -> Ids {
         user_id,
         token_id,
         recurring_id,
+        bank_line_id,
         policy,
     }
 }
@@ -247,6 +261,7 @@ fn snapshot(a: &Api, ids: &Ids) -> Vec<(String, Value)> {
         "/api/v1/outbox".into(),
         "/api/v1/templates".into(),
         "/api/v1/recurring".into(),
+        "/api/v1/bank/transactions?show=all".into(),
         "/api/v1/organisation/profile".into(),
         format!("/api/v1/customers/{A_CUSTOMER}/statement?from=2026-01-01&to=2026-03-31"),
     ]

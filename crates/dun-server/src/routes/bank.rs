@@ -230,9 +230,9 @@ async fn list_lines(
 /// One bank line.
 #[utoipa::path(
     get,
-    path = "/api/v1/bank/transactions/{id}",
+    path = "/api/v1/bank/transactions/{transaction_id}",
     tag = "payments",
-    params(("id" = i64, Path, description = "The bank line's id")),
+    params(("transaction_id" = i64, Path, description = "The bank line's id")),
     security(("token" = []), ("session" = [])),
     responses(
         (status = 200, body = BankLineOut),
@@ -276,10 +276,10 @@ pub struct ConfirmIn {
 /// for them.
 #[utoipa::path(
     post,
-    path = "/api/v1/bank/transactions/{id}/confirm",
+    path = "/api/v1/bank/transactions/{transaction_id}/confirm",
     tag = "payments",
     request_body = ConfirmIn,
-    params(("id" = i64, Path, description = "The bank line's id")),
+    params(("transaction_id" = i64, Path, description = "The bank line's id")),
     security(("token" = []), ("session" = [])),
     responses(
         (status = 200, body = BankLineOut),
@@ -334,10 +334,10 @@ pub struct ReasonIn {
 /// Takes a waiting line out of the queue: not a customer's payment.
 #[utoipa::path(
     post,
-    path = "/api/v1/bank/transactions/{id}/dismiss",
+    path = "/api/v1/bank/transactions/{transaction_id}/dismiss",
     tag = "payments",
     request_body = ReasonIn,
-    params(("id" = i64, Path, description = "The bank line's id")),
+    params(("transaction_id" = i64, Path, description = "The bank line's id")),
     security(("token" = []), ("session" = [])),
     responses(
         (status = 200, body = BankLineOut),
@@ -363,10 +363,10 @@ async fn dismiss_line(
 /// Undoes a match: its payment is reversed and the line waits again.
 #[utoipa::path(
     post,
-    path = "/api/v1/bank/transactions/{id}/undo",
+    path = "/api/v1/bank/transactions/{transaction_id}/undo",
     tag = "payments",
     request_body = ReasonIn,
-    params(("id" = i64, Path, description = "The bank line's id")),
+    params(("transaction_id" = i64, Path, description = "The bank line's id")),
     security(("token" = []), ("session" = [])),
     responses(
         (status = 200, body = BankLineOut),
