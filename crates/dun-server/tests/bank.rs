@@ -32,59 +32,129 @@ server_test!(
     fn a_statement_is_matched_and_the_rest_decided_over_http(server: &TestServer) {
         let api = server.owner("Bank Ltd");
         for (r, name) in [("C1", "Acme Corp"), ("C2", "Bolt Ltd")] {
-            let (status, body) = api.post("/api/v1/customers", json!({"reference": r, "name": name}));
+            let (status, body) =
+                api.post("/api/v1/customers", json!({"reference": r, "name": name}));
             assert_eq!(status, 201, "{body}");
         }
         let issue = |customer: &str, price: &str| -> String {
-            let (status, body) = api.post("/api/v1/invoices", json!({"customer": customer, "issue_date": "2026-03-01", "issue": true,
-                "lines": [{"description": "Work", "quantity": "1", "unit_price": price}]}));
+            let (status, body) = api.post(
+                "/api/v1/invoices",
+                json!({"customer": customer, "issue_date": "2026-03-01", "issue": true,
+                "lines": [{"description": "Work", "quantity": "1", "unit_price": price}]}),
+            );
             assert_eq!(status, 201, "{body}");
             body["number"].as_str().unwrap().to_string()
         };
         let first = issue("C1", "100.00");
         let second = issue("C2", "250.00");
         let file = camt053(&[
-            ("100.00", "ACME CORP", "GB82WEST12345698765432", &format!("invoice {}", first.to_lowercase())),
+            (
+                "100.00",
+                "ACME CORP",
+                "GB82WEST12345698765432",
+                &format!("invoice {}", first.to_lowercase()),
+            ),
             ("250.00", "Bolt Ltd", "FR1420041010050500013M02606", "March"),
         ]);
-        let imported = api.send_raw("POST", "/api/v1/bank/statements?file_name=march.xml", Some(&file), "application/xml", &[]);
+        let imported = api.send_raw(
+            "POST",
+            "/api/v1/bank/statements?file_name=march.xml",
+            Some(&file),
+            "application/xml",
+            &[],
+        );
         assert_eq!(imported.status, 201, "{}", imported.body);
-        assert_eq!((&imported.body["matched"], &imported.body["suggested"]), (&json!(1), &json!(1)), "{}", imported.body);
+        assert_eq!(
+            (&imported.body["matched"], &imported.body["suggested"]),
+            (&json!(1), &json!(1)),
+            "{}",
+            imported.body
+        );
         // The same file again adds nothing.
-        let again = api.send_raw("POST", "/api/v1/bank/statements", Some(&file), "application/xml", &[]);
+        let again = api.send_raw(
+            "POST",
+            "/api/v1/bank/statements",
+            Some(&file),
+            "application/xml",
+            &[],
+        );
         assert_eq!(again.body["lines_new"], json!(0), "{}", again.body);
 
         let (status, queue) = api.get("/api/v1/bank/transactions");
         assert_eq!(status, 200, "{queue}");
         let waiting = &queue[0];
         assert_eq!(waiting["candidates"][0]["customer"], json!("C2"), "{queue}");
-        assert_eq!(waiting["candidates"][0]["invoices"], json!([second]), "{queue}");
+        assert_eq!(
+            waiting["candidates"][0]["invoices"],
+            json!([second]),
+            "{queue}"
+        );
         let id = waiting["id"].as_i64().unwrap();
-        let (status, done) = api.post(&format!("/api/v1/bank/transactions/{id}/confirm"), json!({"customer": "C2"}));
+        let (status, done) = api.post(
+            &format!("/api/v1/bank/transactions/{id}/confirm"),
+            json!({"customer": "C2"}),
+        );
         assert_eq!(status, 200, "{done}");
-        assert_eq!((&done["status"], &done["rule"]), (&json!("matched"), &json!("person")), "{done}");
+        assert_eq!(
+            (&done["status"], &done["rule"]),
+            (&json!("matched"), &json!("person")),
+            "{done}"
+        );
         let (_, invoice) = api.get(&format!("/api/v1/invoices/{second}"));
         assert_eq!(invoice["open"], json!("0.00"), "{invoice}");
         // Confirming twice is a conflict, not a second payment.
-        problem(409, api.post(&format!("/api/v1/bank/transactions/{id}/confirm"), json!({"customer": "C2"})));
+        problem(
+            409,
+            api.post(
+                &format!("/api/v1/bank/transactions/{id}/confirm"),
+                json!({"customer": "C2"}),
+            ),
+        );
 
         let (_, matched) = api.get("/api/v1/bank/transactions?show=matched");
-        let auto: &Value = matched.as_array().unwrap().iter().find(|t| t["rule"] == json!("invoice_number")).expect("the automatic match");
-        assert!(auto["reasons"][0].as_str().unwrap().contains(&first), "{auto}");
+        let auto: &Value = matched
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["rule"] == json!("invoice_number"))
+            .expect("the automatic match");
+        assert!(
+            auto["reasons"][0].as_str().unwrap().contains(&first),
+            "{auto}"
+        );
         let auto_id = auto["id"].as_i64().unwrap();
-        let (status, undone) = api.post(&format!("/api/v1/bank/transactions/{auto_id}/undo"), json!({"reason": "paid for C2"}));
+        let (status, undone) = api.post(
+            &format!("/api/v1/bank/transactions/{auto_id}/undo"),
+            json!({"reason": "paid for C2"}),
+        );
         assert_eq!(status, 200, "{undone}");
         let (_, invoice) = api.get(&format!("/api/v1/invoices/{first}"));
         assert_eq!(invoice["open"], json!("100.00"), "{invoice}");
-        let (status, dismissed) = api.post(&format!("/api/v1/bank/transactions/{auto_id}/dismiss"), json!({"reason": "a loan"}));
+        let (status, dismissed) = api.post(
+            &format!("/api/v1/bank/transactions/{auto_id}/dismiss"),
+            json!({"reason": "a loan"}),
+        );
         assert_eq!(status, 200, "{dismissed}");
         assert_eq!(dismissed["status"], json!("not_customer"));
 
         // A file cut short is refused whole, naming where.
         let cut = &file[..file.len() / 2];
-        let refused = api.send_raw("POST", "/api/v1/bank/statements", Some(cut), "application/xml", &[]);
+        let refused = api.send_raw(
+            "POST",
+            "/api/v1/bank/statements",
+            Some(cut),
+            "application/xml",
+            &[],
+        );
         assert_eq!(refused.status, 422, "{}", refused.body);
-        assert!(refused.body["detail"].as_str().unwrap().contains("Document/BkToCstmrStmt"), "{}", refused.body);
+        assert!(
+            refused.body["detail"]
+                .as_str()
+                .unwrap()
+                .contains("Document/BkToCstmrStmt"),
+            "{}",
+            refused.body
+        );
         problem(422, api.get("/api/v1/bank/transactions?show=everything"));
     }
 );

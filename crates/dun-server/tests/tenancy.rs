@@ -220,7 +220,13 @@ fn populate_a(server: &TestServer, a: &Api) -> Ids {
         "city": "Leeds", "country_code": "GB"}),
     ));
     let csv = format!("date,amount,currency,counterparty_name,remittance\n2026-02-03,12.34,USD,{SECRET} Payer,{SECRET} transfer\n");
-    let imported = a.send_raw("POST", "/api/v1/bank/statements?file_name=a.csv", Some(&csv), "text/csv", &[]);
+    let imported = a.send_raw(
+        "POST",
+        "/api/v1/bank/statements?file_name=a.csv",
+        Some(&csv),
+        "text/csv",
+        &[],
+    );
     assert_eq!(imported.status, 201, "A's bank import: {}", imported.body);
     let lines = created(a.get("/api/v1/bank/transactions"));
     let bank_line_id = lines[0]["id"].as_i64().expect("a bank line id").to_string();

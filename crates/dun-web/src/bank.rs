@@ -49,7 +49,11 @@ pub struct ReasonForm {
     reason: String,
 }
 
-const TABS: [(&str, &str); 3] = [("queue", "Waiting for you"), ("matched", "Matched"), ("all", "All lines")];
+const TABS: [(&str, &str); 3] = [
+    ("queue", "Waiting for you"),
+    ("matched", "Matched"),
+    ("all", "All lines"),
+];
 
 fn line_text(t: &BankTransaction) -> Markup {
     html! {
@@ -95,7 +99,13 @@ fn decide_forms(ctx: &Ctx, t: &BankTransaction) -> Markup {
     }
 }
 
-fn bank_page(ctx: &Ctx, lines: &[BankTransaction], show: &str, notice: Option<&str>, refusal: Option<&str>) -> Markup {
+fn bank_page(
+    ctx: &Ctx,
+    lines: &[BankTransaction],
+    show: &str,
+    notice: Option<&str>,
+    refusal: Option<&str>,
+) -> Markup {
     let body = html! {
         h1 { "Bank" }
         @if let Some(message) = refusal { p.notice.bad role="alert" { (message) } }
@@ -160,52 +170,87 @@ fn bank_page(ctx: &Ctx, lines: &[BankTransaction], show: &str, notice: Option<&s
 }
 
 fn filter_of(show: &str) -> Result<BankFilter, ApiError> {
-    BankFilter::parse(show).ok_or_else(|| ApiError::invalid("show", format!("Show '{show}' is not one of queue, matched, all.")))
+    BankFilter::parse(show).ok_or_else(|| {
+        ApiError::invalid(
+            "show",
+            format!("Show '{show}' is not one of queue, matched, all."),
+        )
+    })
 }
 
 fn imported_notice(text: &str) -> Option<String> {
     let n: Vec<usize> = text.split('.').filter_map(|p| p.parse().ok()).collect();
-    let [read, new, matched, waiting] = n[..] else { return None };
+    let [read, new, matched, waiting] = n[..] else {
+        return None;
+    };
     Some(format!(
         "Read {read} lines: {new} new, {} already imported. {matched} matched and posted; {waiting} waiting for you.",
         read - new.min(read)
     ))
 }
 
-pub async fn list(State(state): State<AppState>, caller: Result<Caller, ApiError>, Query(query): Query<BankQuery>) -> Response {
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    Query(query): Query<BankQuery>,
+) -> Response {
     read_page(&state, caller, move |store, p, ctx| {
         let show = query.show.unwrap_or_else(|| "queue".into());
         let lines = store.bank_transactions(p.org_id, filter_of(&show)?)?;
         let notice = query.imported.as_deref().and_then(imported_notice);
-        Ok((StatusCode::OK, bank_page(ctx, &lines, &show, notice.as_deref(), None)))
+        Ok((
+            StatusCode::OK,
+            bank_page(ctx, &lines, &show, notice.as_deref(), None),
+        ))
     })
     .await
 }
 
-fn again(store: &mut Store, p: &dun_store::accounts::Principal, ctx: &Ctx, message: &str) -> Result<Markup, ApiError> {
+fn again(
+    store: &mut Store,
+    p: &dun_store::accounts::Principal,
+    ctx: &Ctx,
+    message: &str,
+) -> Result<Markup, ApiError> {
     let lines = store.bank_transactions(p.org_id, BankFilter::Queue)?;
     Ok(bank_page(ctx, &lines, "queue", None, Some(message)))
 }
 
 /// The statement upload: multipart, with the CSRF token as a field.
-pub async fn import(State(state): State<AppState>, caller: Result<Caller, ApiError>, mut multipart: Multipart) -> Response {
-    let (mut csrf, mut preset, mut accept, mut file, mut name) = (None, None, false, Vec::new(), String::new());
+pub async fn import(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    mut multipart: Multipart,
+) -> Response {
+    let (mut csrf, mut preset, mut accept, mut file, mut name) =
+        (None, None, false, Vec::new(), String::new());
     loop {
         let field = match multipart.next_field().await {
             Ok(Some(f)) => f,
             Ok(None) => break,
-            Err(e) => return error_page(ApiError::invalid("file", format!("The upload could not be read: {e}"))),
+            Err(e) => {
+                return error_page(ApiError::invalid(
+                    "file",
+                    format!("The upload could not be read: {e}"),
+                ))
+            }
         };
         let field_name = field.name().unwrap_or("").to_string();
         if field_name == "file" {
             name = field.file_name().unwrap_or("statement").to_string();
         }
         let Ok(bytes) = field.bytes().await else {
-            return error_page(ApiError::invalid("file", "The upload was cut short; try again."));
+            return error_page(ApiError::invalid(
+                "file",
+                "The upload was cut short; try again.",
+            ));
         };
         match field_name.as_str() {
             "csrf_token" => csrf = Some(String::from_utf8_lossy(&bytes).into_owned()),
-            "preset" => preset = Some(String::from_utf8_lossy(&bytes).into_owned()).filter(|p| !p.is_empty()),
+            "preset" => {
+                preset =
+                    Some(String::from_utf8_lossy(&bytes).into_owned()).filter(|p| !p.is_empty())
+            }
             "accept_unbalanced" => accept = true,
             "file" => file = bytes.to_vec(),
             _ => {}
@@ -218,20 +263,38 @@ pub async fn import(State(state): State<AppState>, caller: Result<Caller, ApiErr
         Need::Write,
         move |store, p, _| {
             if file.is_empty() {
-                return Err(ApiError::invalid("file", "Choose a statement file to import."));
+                return Err(ApiError::invalid(
+                    "file",
+                    "Choose a statement file to import.",
+                ));
             }
-            let options = dun_bank::ParseOptions { preset, mapping: None };
-            let statements = dun_bank::parse_statements(&file, &options)
-                .map_err(|e| ApiError::invalid("file", format!("{name}: {e}. Nothing was imported.")))?;
+            let options = dun_bank::ParseOptions {
+                preset,
+                mapping: None,
+            };
+            let statements = dun_bank::parse_statements(&file, &options).map_err(|e| {
+                ApiError::invalid("file", format!("{name}: {e}. Nothing was imported."))
+            })?;
             let s = store.import_bank_statements(p.org_id, &name, &statements, accept)?;
-            Ok(format!("/bank?imported={}.{}.{}.{}", s.lines_read, s.lines_new, s.matched, s.suggested + s.unmatched))
+            Ok(format!(
+                "/bank?imported={}.{}.{}.{}",
+                s.lines_read,
+                s.lines_new,
+                s.matched,
+                s.suggested + s.unmatched
+            ))
         },
         again,
     )
     .await
 }
 
-pub async fn confirm(State(state): State<AppState>, caller: Result<Caller, ApiError>, Path(id): Path<i64>, Form(form): Form<ConfirmForm>) -> Response {
+pub async fn confirm(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    Path(id): Path<i64>,
+    Form(form): Form<ConfirmForm>,
+) -> Response {
     submit(
         &state,
         caller,
@@ -244,7 +307,10 @@ pub async fn confirm(State(state): State<AppState>, caller: Result<Caller, ApiEr
                 .filter(|n| !n.is_empty())
                 .map(|n| (n.to_string(), None))
                 .collect();
-            let confirm = Confirm { customer_ref: form.customer.trim().to_string(), invoices };
+            let confirm = Confirm {
+                customer_ref: form.customer.trim().to_string(),
+                invoices,
+            };
             store.confirm_bank_transaction(p.org_id, id, &confirm)?;
             Ok(format!("/bank#line-{id}"))
         },
@@ -253,7 +319,12 @@ pub async fn confirm(State(state): State<AppState>, caller: Result<Caller, ApiEr
     .await
 }
 
-pub async fn dismiss(State(state): State<AppState>, caller: Result<Caller, ApiError>, Path(id): Path<i64>, Form(form): Form<ReasonForm>) -> Response {
+pub async fn dismiss(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    Path(id): Path<i64>,
+    Form(form): Form<ReasonForm>,
+) -> Response {
     submit(
         &state,
         caller,
@@ -268,7 +339,12 @@ pub async fn dismiss(State(state): State<AppState>, caller: Result<Caller, ApiEr
     .await
 }
 
-pub async fn undo(State(state): State<AppState>, caller: Result<Caller, ApiError>, Path(id): Path<i64>, Form(form): Form<ReasonForm>) -> Response {
+pub async fn undo(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    Path(id): Path<i64>,
+    Form(form): Form<ReasonForm>,
+) -> Response {
     submit(
         &state,
         caller,

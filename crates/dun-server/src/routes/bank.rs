@@ -107,8 +107,12 @@ async fn import_statement(
         preset: query.preset,
         mapping: None,
     };
-    let statements = dun_bank::parse_statements(&body, &options)
-        .map_err(|e| ApiError::invalid("body", format!("the statement file: {e}; nothing was imported")))?;
+    let statements = dun_bank::parse_statements(&body, &options).map_err(|e| {
+        ApiError::invalid(
+            "body",
+            format!("the statement file: {e}; nothing was imported"),
+        )
+    })?;
     let name = query.file_name.unwrap_or_else(|| "statement".into());
     let accept = query.accept_unbalanced.unwrap_or(false);
     let summary = state
@@ -217,8 +221,9 @@ async fn list_lines(
     ApiQuery(query): ApiQuery<LinesQuery>,
 ) -> Result<Json<Vec<BankLineOut>>, ApiError> {
     let show = query.show.unwrap_or_else(|| "queue".into());
-    let filter = BankFilter::parse(&show)
-        .ok_or_else(|| ApiError::invalid("show", format!("show '{show}': queue, matched or all")))?;
+    let filter = BankFilter::parse(&show).ok_or_else(|| {
+        ApiError::invalid("show", format!("show '{show}': queue, matched or all"))
+    })?;
     let list = state
         .as_caller(caller, Need::Read, move |store, p| {
             Ok(store.bank_transactions(p.org_id, filter)?)

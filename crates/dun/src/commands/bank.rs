@@ -149,12 +149,16 @@ pub fn run(ctx: &mut Context, command: BankCommand) -> Result<()> {
                     file.display()
                 ));
             }
-            let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let mapping = match mapping {
                 Some(path) => {
                     let text = std::fs::read_to_string(&path)
                         .with_context(|| format!("cannot read {}", path.display()))?;
-                    Some(dun_bank::CsvMapping::from_toml(&text).map_err(|e| anyhow!("{}: {e}", path.display()))?)
+                    Some(
+                        dun_bank::CsvMapping::from_toml(&text)
+                            .map_err(|e| anyhow!("{}: {e}", path.display()))?,
+                    )
                 }
                 None => None,
             };
@@ -165,9 +169,9 @@ pub fn run(ctx: &mut Context, command: BankCommand) -> Result<()> {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            let summary = ctx
-                .store
-                .import_bank_statements(org_id, &name, &statements, accept_unbalanced)?;
+            let summary =
+                ctx.store
+                    .import_bank_statements(org_id, &name, &statements, accept_unbalanced)?;
             print_summary(&summary);
         }
         BankCommand::Queue { show, format } => {

@@ -2,8 +2,8 @@
 //! and the result into output.
 
 pub mod accounts;
-pub mod bank;
 mod aging;
+pub mod bank;
 pub mod collateral;
 mod customer;
 mod demo;
