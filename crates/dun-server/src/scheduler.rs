@@ -11,6 +11,10 @@
 //! nothing, so a takeover never acts twice, and several `dun serve`
 //! processes sharing one PostgreSQL run each organisation's day once.
 //!
+//! When the policy says `run_after_bank_import`, the day's run waits until
+//! a bank statement has been imported that day (local time), or until the
+//! policy's `bank_import_wait_until`, whichever comes first.
+//!
 //! After the collections run, the day's schedules run too (recurring
 //! invoices issued, statements queued), as `dun run` does.
 //!
@@ -87,6 +91,16 @@ async fn due(state: &AppState) -> Result<Vec<Due>, ApiError> {
                 let local = now.strftime("%H:%M").to_string();
                 if local < run_at {
                     continue;
+                }
+                // The policy may have the run wait for the day's bank
+                // statement (until its latest time).
+                let payments = store.policy(org.id)?.policy.payments;
+                if payments.run_after_bank_import {
+                    let midnight = now.start_of_day().map_or_else(|_| utc(now.timestamp()), |m| utc(m.timestamp()));
+                    let imported = store.bank_imported_since(org.id, &midnight)?;
+                    if !payments.run_may_start(&local, imported) {
+                        continue;
+                    }
                 }
                 let d = now.date();
                 let Some(date) = Date::from_ymd(i32::from(d.year()), d.month() as u32, d.day() as u32) else {

@@ -141,6 +141,88 @@ fn live_claim_is_respected(url: &str) {
     );
 }
 
+fn the_run_waits_for_the_days_statement(url: &str) {
+    let (org_id, today) = overdue_book(url);
+    let mut store = Store::connect(url).unwrap();
+    let document = store
+        .policy(org_id)
+        .unwrap()
+        .document
+        .replace(
+            "run_after_bank_import = false",
+            "run_after_bank_import = true",
+        )
+        .replace(
+            "bank_import_wait_until = \"12:00\"",
+            "bank_import_wait_until = \"23:59\"",
+        );
+    store.apply_policy(org_id, &document, "test", None).unwrap();
+    assert!(
+        store
+            .policy(org_id)
+            .unwrap()
+            .policy
+            .payments
+            .run_after_bank_import
+    );
+    let zone = store
+        .orgs()
+        .unwrap()
+        .into_iter()
+        .find(|o| o.id == org_id)
+        .unwrap()
+        .timezone;
+    let local = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::get(&zone).unwrap());
+    if local.strftime("%H:%M").to_string().as_str() >= "23:58" {
+        // The latest time is (nearly) here: the run would not wait.
+        return;
+    }
+    let server = TestServer::start_with(scheduling(url));
+    std::thread::sleep(Duration::from_millis(800));
+    assert_eq!(
+        applied_runs(url, org_id, today),
+        0,
+        "no statement yet: the run waits"
+    );
+    let usd = dun_core::Currency::parse("USD").unwrap();
+    let statement = dun_core::bank::Statement {
+        format: dun_core::bank::StatementFormat::Csv("dun".into()),
+        statement_id: None,
+        account_iban: None,
+        currency: None,
+        opening_minor: None,
+        closing_minor: None,
+        lines: vec![dun_core::bank::BankLine::new(today, 1_00, usd)],
+    };
+    store
+        .import_bank_statements(org_id, "today.csv", &[statement], false)
+        .unwrap();
+    wait_finished(url, org_id, today);
+    drop(server);
+    assert_eq!(
+        applied_runs(url, org_id, today),
+        1,
+        "the statement came: the day ran"
+    );
+}
+
+mod the_run_waits_for_the_bank {
+    #[test]
+    fn sqlite() {
+        super::common::store::on_sqlite(
+            "waits_for_bank",
+            super::the_run_waits_for_the_days_statement,
+        );
+    }
+    #[test]
+    fn postgres() {
+        super::common::store::on_postgres(
+            "waits_for_bank",
+            super::the_run_waits_for_the_days_statement,
+        );
+    }
+}
+
 mod two_processes_run_the_day_once {
     #[test]
     fn sqlite() {

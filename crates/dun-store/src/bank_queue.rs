@@ -296,6 +296,23 @@ impl Store {
         Ok(out)
     }
 
+    /// Whether a bank statement was imported at or after `since_utc`
+    /// (`YYYY-MM-DDTHH:MM:SSZ`): the scheduled run may wait for the day's.
+    pub fn bank_imported_since(
+        &mut self,
+        org_id: i64,
+        since_utc: &str,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.conn().statement();
+        Ok(tx
+            .query_opt(
+                "SELECT id FROM bank_statements WHERE org_id = $1 AND created_at >= $2 LIMIT 1",
+                params![org_id, since_utc],
+                |r| r.i64(0),
+            )?
+            .is_some())
+    }
+
     /// One bank line.
     pub fn bank_transaction(
         &mut self,

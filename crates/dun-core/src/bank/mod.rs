@@ -236,3 +236,41 @@ mod tests {
         assert_eq!(name_key("Co"), "co");
     }
 }
+
+#[cfg(test)]
+mod waiting_for_the_bank {
+    use crate::collections::document::{parse, DEFAULT_POLICY};
+
+    #[test]
+    fn the_run_waits_for_the_statement_until_the_latest_time() {
+        let text = DEFAULT_POLICY
+            .replace(
+                "run_after_bank_import = false",
+                "run_after_bank_import = true",
+            )
+            .replace(
+                "bank_import_wait_until = \"12:00\"",
+                "bank_import_wait_until = \"10:30\"",
+            );
+        let rules = parse(&text).unwrap().payments;
+        assert!(!rules.run_may_start("06:00", false));
+        assert!(rules.run_may_start("06:00", true));
+        assert!(rules.run_may_start("10:30", false));
+        let default = parse(DEFAULT_POLICY).unwrap().payments;
+        assert!(
+            default.run_may_start("06:00", false),
+            "by default the run does not wait"
+        );
+        let bad = DEFAULT_POLICY.replace(
+            "bank_import_wait_until = \"12:00\"",
+            "bank_import_wait_until = \"25:00\"",
+        );
+        let errors = parse(&bad).unwrap_err();
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.to_string().contains("not a time of day")),
+            "{errors:?}"
+        );
+    }
+}

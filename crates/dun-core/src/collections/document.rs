@@ -387,6 +387,8 @@ const ORDER: &[&str] = &[
     "accepted_methods",
     "allocation",
     "unapplied_credit",
+    "run_after_bank_import",
+    "bank_import_wait_until",
     "flat",
     "percent",
     "per",
@@ -667,6 +669,8 @@ mod tests {
                 accepted_methods: vec!["bank_transfer".into(), "card".into(), "check".into()],
                 allocation: AllocationOrder::PrincipalFirst,
                 unapplied_credit: CreditApplication::ApplyOldestFirst,
+                run_after_bank_import: false,
+                bank_import_wait_until: "12:00".into(),
             },
             reminders: vec![
                 reminder("courtesy_reminder", 7),

@@ -516,10 +516,44 @@ pub struct PaymentRules {
     /// not allocated).
     #[serde(default)]
     pub unapplied_credit: CreditApplication,
+    /// The scheduled run waits for the day's bank statement, so customers
+    /// who paid yesterday are not chased this morning.
+    #[serde(default)]
+    pub run_after_bank_import: bool,
+    /// The latest local time (`HH:MM`) the run waits for it; then it runs
+    /// anyway.
+    #[serde(default = "bank_import_wait_until")]
+    pub bank_import_wait_until: String,
 }
 
 fn allocation_order() -> AllocationOrder {
     AllocationOrder::PrincipalFirst
+}
+
+fn bank_import_wait_until() -> String {
+    "12:00".into()
+}
+
+/// `HH:MM`, 00:00 to 23:59.
+pub fn is_clock_time(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.len() == 5
+        && b[2] == b':'
+        && b[..2].iter().chain(&b[3..]).all(u8::is_ascii_digit)
+        && text[..2] < *"24"
+        && text[3..] < *"60"
+}
+
+impl PaymentRules {
+    /// Whether the day's scheduled run may start at local time `now_hhmm`
+    /// (at or after the organisation's run time): at once, unless the
+    /// policy waits for the bank, in which case when a statement came in
+    /// today or the latest time has come.
+    pub fn run_may_start(&self, now_hhmm: &str, imported_today: bool) -> bool {
+        !self.run_after_bank_import
+            || imported_today
+            || now_hhmm >= self.bank_import_wait_until.as_str()
+    }
 }
 
 /// What happens to a customer's unapplied credit. Whatever it says, the
@@ -781,6 +815,15 @@ impl Policy {
             problem(
                 "reminder/step".into(),
                 format!("{steps} steps; at most {STEPS_MAX} are accepted"),
+            );
+        }
+        if !is_clock_time(&self.payments.bank_import_wait_until) {
+            problem(
+                "payments.bank_import_wait_until".into(),
+                format!(
+                    "'{}' is not a time of day; write HH:MM, e.g. \"11:00\"",
+                    self.payments.bank_import_wait_until
+                ),
             );
         }
         let mut keys: Vec<&str> = Vec::new();
