@@ -24,11 +24,7 @@ pub(crate) fn request_hash(command: &str, request: &impl Serialize) -> Result<St
     hasher.update(command.as_bytes());
     hasher.update([0]);
     hasher.update(serde_json::to_vec(request)?);
-    Ok(hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
+    Ok(hex::encode(hasher.finalize()))
 }
 
 /// Runs `work` in `tx` under `key` (if any) and commits.

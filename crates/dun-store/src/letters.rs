@@ -28,11 +28,7 @@ pub struct Letter {
 }
 
 fn to_hex(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push_str(&format!("{b:02x}"));
-    }
-    out
+    hex::encode(bytes)
 }
 
 fn from_hex(text: &str) -> Result<Vec<u8>, StoreError> {

@@ -167,7 +167,7 @@ fn nonce_hex() -> Result<String, StoreError> {
             "the operating system gave no random bytes for a Message-ID: {e}"
         ))
     })?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    Ok(hex::encode(bytes))
 }
 
 /// Gives every message of the organisation written without a Message-ID

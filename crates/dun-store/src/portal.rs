@@ -100,18 +100,8 @@ fn mac(secret: &str, payload: &Payload, generation: i64) -> HmacSha256 {
     mac
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 fn unhex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
-        .collect()
+    hex::decode(text).ok()
 }
 
 fn parse(token: &str) -> Result<(Payload, Vec<u8>), PortalError> {
@@ -166,7 +156,7 @@ fn random_secret() -> Result<String, StoreError> {
             "the operating system gave no random bytes for the portal secret: {e}"
         ))
     })?;
-    Ok(hex(&bytes))
+    Ok(hex::encode(bytes))
 }
 
 /// The organisation's portal secret, written first if it has none yet
@@ -214,7 +204,7 @@ pub(crate) fn token(
         customer_id,
         expires_day: expires_on.day_number(),
     };
-    let signature = hex(&mac(&secret, &payload, generation).finalize().into_bytes());
+    let signature = hex::encode(mac(&secret, &payload, generation).finalize().into_bytes());
     Ok(format!("{payload}.{signature}"))
 }
 

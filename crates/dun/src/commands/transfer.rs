@@ -78,10 +78,7 @@ pub fn import(ctx: &mut Context, args: &ImportArgs) -> Result<()> {
     }
     let mut bytes = Vec::with_capacity(size as usize);
     file.take(IMPORT_FILE_BYTES_MAX).read_to_end(&mut bytes)?;
-    let digest: String = Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let digest = hex::encode(Sha256::digest(&bytes));
     let what = format!("{:?}", args.what).to_lowercase();
     let default_key = format!("import:{what}:{digest}");
     let request = ImportRequest {
