@@ -234,6 +234,21 @@ server_test!(
                 json!({"current_password": "viewer password", "new_password": "short"}),
             ),
         );
+        // Long enough, but one of the most common passwords: refused, saying why.
+        let common = problem(
+            422,
+            asking.post(
+                "/api/v1/session/password",
+                json!({"current_password": "viewer password", "new_password": "P@ssw0rd2026!"}),
+            ),
+        );
+        assert!(
+            common["detail"]
+                .as_str()
+                .unwrap()
+                .contains("most common passwords"),
+            "{common}"
+        );
         let (status, body) = asking.post(
             "/api/v1/session/password",
             json!({"current_password": "viewer password", "new_password": "a much longer phrase"}),

@@ -19,11 +19,7 @@ use crate::error::StoreError;
 use crate::orgs::{org_from_row_at, NewOrg, Org};
 use crate::{params, Store};
 
-/// Shortest password accepted, in characters.
-pub const PASSWORD_CHARS_MIN: usize = 10;
-/// Longest password accepted, in bytes (argon2 hashes any length; this
-/// bounds the work a request can ask for).
-pub const PASSWORD_BYTES_MAX: usize = 256;
+pub use crate::passwords::{PASSWORD_BYTES_MAX, PASSWORD_CHARS_MIN};
 /// Longest e-mail address, in bytes (RFC 5321's path limit).
 pub const EMAIL_BYTES_MAX: usize = 254;
 /// Longest user or token name, in bytes.
@@ -183,12 +179,16 @@ fn verify_password(password: &str, stored: &str) -> bool {
 }
 
 fn check_password_rules(password: &str) -> Result<(), StoreError> {
-    if password.chars().count() < PASSWORD_CHARS_MIN || password.len() > PASSWORD_BYTES_MAX {
-        return Err(StoreError::Invalid(format!(
-            "password: must be {PASSWORD_CHARS_MIN} to {PASSWORD_BYTES_MAX} characters long"
-        )));
+    check_password_for(password, &[])
+}
+
+/// The password rules (`passwords.rs`) for the account `identity` (its
+/// address and name), as a typed refusal of the field `password`.
+fn check_password_for(password: &str, identity: &[&str]) -> Result<(), StoreError> {
+    match crate::passwords::weakness(password, identity) {
+        None => Ok(()),
+        Some(w) => Err(StoreError::Invalid(format!("password: {w}"))),
     }
-    Ok(())
 }
 
 /// The identity an address names at sign-in: trimmed (of any white
@@ -335,6 +335,7 @@ impl Store {
         if self.users_exist()? {
             return Err(set_up_already());
         }
+        check_password_for(&setup.password, &[&setup.email, &setup.name])?;
         let org = match self.org(Some(&setup.org.name)) {
             Ok(org) => org,
             Err(StoreError::NotFound { .. }) => self.create_org(&setup.org)?,
@@ -380,6 +381,9 @@ impl Store {
     ) -> Result<Member, StoreError> {
         let now = now_utc();
         let email = normalize_email(email)?;
+        if let Some(password) = password {
+            check_password_for(password, &[&email, name])?;
+        }
         let mut tx = self.conn().transaction()?;
         crate::orgs::lock(&mut tx, org_id)?;
         let existing = tx.query_opt(

@@ -38,6 +38,7 @@ pub mod operations;
 pub mod orgs;
 pub mod outbox;
 pub mod parties;
+pub mod passwords;
 pub mod payments;
 pub mod plans;
 pub mod policies;

@@ -161,7 +161,7 @@ fn settings_page(
                     input #user-email type="email" name="email" value=(user_form.email) required;
                     label for="user-name" { "Name" }
                     input #user-name type="text" name="name" value=(user_form.name) required;
-                    label for="user-password" { "Password " span.hint { "(at least 10 characters; not needed for someone with an account already)" } }
+                    label for="user-password" { "Password " span.hint { "(at least 12 characters; not needed for someone with an account already)" } }
                     input #user-password type="password" name="password" autocomplete="new-password";
                     label for="user-role" { "Role" }
                     (role_select("user-role", &user_form.role, Role::Owner))
@@ -237,8 +237,8 @@ fn settings_page(
                 (ctx.csrf_field())
                 label for="current-password" { "Current password" }
                 input #current-password type="password" name="current_password" required autocomplete="current-password";
-                label for="new-password" { "New password " span.hint { "(10 characters or more)" } }
-                input #new-password type="password" name="new_password" required minlength="10" autocomplete="new-password";
+                label for="new-password" { "New password " span.hint { "(12 characters or more, not a common password)" } }
+                input #new-password type="password" name="new_password" required minlength="12" autocomplete="new-password";
                 button.primary type="submit" { "Change the password" }
             }
         }

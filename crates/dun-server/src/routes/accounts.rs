@@ -139,7 +139,7 @@ pub struct SetupIn {
     pub invoice_prefix: Option<String>,
     pub email: String,
     pub name: String,
-    /// At least 10 characters.
+    /// At least 12 characters, not a common password.
     pub password: String,
 }
 
@@ -507,7 +507,7 @@ async fn list_users(
 pub struct NewUserIn {
     pub email: String,
     pub name: String,
-    /// Needed when the address has no account yet (at least 10 characters).
+    /// Needed when the address has no account yet (at least 12 characters, not a common password).
     pub password: Option<String>,
     pub role: RoleName,
 }
