@@ -119,12 +119,54 @@ fn signed_in(state: &AppState, session: &NewSession) -> Response {
     response
 }
 
+/// Whether a signed-out form (sign-in, set-up) was posted from another
+/// site: the browser says so (`Sec-Fetch-Site: cross-site`), or its
+/// `Origin` names another host than the one it asked. Such a post is
+/// login CSRF — signing the victim in to the attacker's account — and is
+/// refused (OWASP: verifying origin with standard headers). A client that
+/// sends neither header (curl, a script) is not a browser being steered.
+/// Behind a proxy that rewrites `Host`, the origin of the configured
+/// public URL is Dun's own too.
+pub(crate) fn posted_from_another_site(headers: &axum::http::HeaderMap, public_url: &str) -> bool {
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if text("sec-fetch-site") == Some("cross-site") {
+        return true;
+    }
+    match (text("origin"), text("host")) {
+        (Some("null"), _) => true,
+        (Some(origin), host) => {
+            let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
+            let public = public_url.trim_end_matches('/');
+            let same_host = host.is_some_and(|h| origin_host.eq_ignore_ascii_case(h));
+            !same_host && !origin.eq_ignore_ascii_case(public)
+        }
+        _ => false,
+    }
+}
+
+fn another_site() -> Response {
+    html(
+        StatusCode::FORBIDDEN,
+        crate::layout::bare(
+            "Refused",
+            maud::html! {
+                h1 { "Refused" }
+                p.notice.bad { "This form was sent from another site. Open Dun's own sign-in page and sign in there." }
+                p { a href="/sign-in" { "Sign in" } }
+            },
+        ),
+    )
+}
+
 pub async fn sign_in_submit(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: axum::http::HeaderMap,
     Form(form): Form<SignInForm>,
 ) -> Response {
+    if posted_from_another_site(&headers, &state.config.public_url) {
+        return another_site();
+    }
     let client = dun_server::limits::client_of(peer.ip(), &headers, &state.config.trusted_proxies);
     let limiter = state.login_limiter.clone();
     if let Err(wait) = limiter.check(&form.email, &client, Instant::now()) {
@@ -274,7 +316,14 @@ pub async fn setup_page(State(state): State<AppState>) -> Response {
     }
 }
 
-pub async fn setup_submit(State(state): State<AppState>, Form(form): Form<SetupForm>) -> Response {
+pub async fn setup_submit(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    Form(form): Form<SetupForm>,
+) -> Response {
+    if posted_from_another_site(&headers, &state.config.public_url) {
+        return another_site();
+    }
     let checked = wire::parse_currency("currency", form.currency.trim().to_uppercase().as_str())
         .and_then(|currency| {
             if jiff::tz::TimeZone::get(form.timezone.trim()).is_err() {

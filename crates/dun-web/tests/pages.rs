@@ -226,6 +226,32 @@ web_test!(
         );
         assert_eq!(wrong.status, 401);
         wrong.assert_contains("The e-mail address or the password is wrong");
+        // Login CSRF: the right password, posted from another site, is refused.
+        let body = "email=olive%40acme.example&password=".to_string() + &PASSWORD.replace(' ', "+");
+        let cross = browser.send(
+            "POST",
+            "/sign-in",
+            Some(body.clone()),
+            &[
+                ("Content-Type", "application/x-www-form-urlencoded"),
+                ("Origin", "https://evil.example"),
+            ],
+        );
+        assert_eq!(cross.status, 403, "{}", cross.body);
+        assert!(
+            cross.header("set-cookie").is_none(),
+            "no session for a cross-site post"
+        );
+        let fetched = browser.send(
+            "POST",
+            "/sign-in",
+            Some(body),
+            &[
+                ("Content-Type", "application/x-www-form-urlencoded"),
+                ("Sec-Fetch-Site", "cross-site"),
+            ],
+        );
+        assert_eq!(fetched.status, 403, "{}", fetched.body);
         let right = browser.post_form(
             "/sign-in",
             &[("email", "olive@acme.example"), ("password", PASSWORD)],
