@@ -52,10 +52,11 @@ impl Ctx {
 }
 
 /// The navigation: (label, address).
-const NAV: [(&str, &str); 8] = [
+const NAV: [(&str, &str); 9] = [
     ("Dashboard", "/dashboard"),
     ("Customers", "/customers"),
     ("Invoices", "/invoices"),
+    ("Payments", "/payments"),
     ("Bank", "/bank"),
     ("Worklist", "/worklist"),
     ("Outbox", "/outbox"),

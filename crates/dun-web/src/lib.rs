@@ -25,6 +25,7 @@ mod invoices;
 mod invoices_form;
 mod layout;
 mod outbox;
+mod payments;
 mod policy;
 mod portal;
 mod reports;
@@ -72,6 +73,7 @@ pub fn router() -> Router<AppState> {
         .merge(policy::routes())
         .merge(reports::routes())
         .merge(bank::routes())
+        .merge(payments::routes())
         .merge(outbox::routes())
         .merge(settings::routes())
         .merge(portal::routes())
