@@ -195,6 +195,9 @@ pub struct Header {
     pub seller: Party,
     pub buyer: Party,
     pub payment: PaymentInstructions,
+    /// BT-83, the remittance information a payment quotes: the invoice's
+    /// creditor reference, compact (`RF…`). `None` states the number.
+    pub payment_id: Option<String>,
     /// BT-20, e.g. "Net 30 days; late payment interest 8 % a year".
     pub payment_terms: Option<String>,
     pub billing_reference: Option<BillingReference>,

@@ -191,8 +191,12 @@ fn write(document: &UblDocument, kind: DocumentKind) -> String {
             PAYMENT_MEANS_CREDIT_TRANSFER
         };
         w.text_with("cbc:PaymentMeansCode", &[("name", "Credit transfer")], code);
-        // BT-83, the remittance information: the document's number.
-        w.text("cbc:PaymentID", &h.number);
+        // BT-83, the remittance information: the invoice's creditor
+        // reference (else, for a document without one, its number).
+        w.text(
+            "cbc:PaymentID",
+            h.payment_id.as_deref().unwrap_or(&h.number),
+        );
         if let Some(iban) = &p.iban {
             w.start("cac:PayeeFinancialAccount");
             w.text("cbc:ID", iban);

@@ -63,10 +63,12 @@ fn an_invoice_with_several_rates_and_zero_rated_lines_validates() {
         element(&xml, "<cac:FinancialInstitutionBranch>", "cbc:ID"),
         "WESTGB2L"
     );
+    // BT-83: the invoice's creditor reference, compact.
     assert_eq!(
         element(&xml, "<cac:PaymentMeans>", "cbc:PaymentID"),
-        "INV-000042"
+        dun_core::reference::CreditorReference::for_invoice(42).as_str()
     );
+
     // Escaped text, and the multi-line description kept whole.
     assert!(xml.contains("Acme Supplies &amp; Co. &lt;Ltd&gt;"));
     assert!(xml.contains("November&apos;s &quot;work&quot; &amp; materials"));
