@@ -26,6 +26,7 @@ mod layout;
 mod outbox;
 mod policy;
 mod portal;
+mod qr;
 mod reports;
 mod settings;
 mod worklist;
