@@ -39,8 +39,9 @@ pub const CREDIT_NOTE_TYPE_CODE: &str = "381";
 pub const UNIT_CODE_ONE: &str = "C62";
 /// UNCL 4461: SEPA credit transfer, when the seller gives an IBAN.
 pub const PAYMENT_MEANS_SEPA: &str = "58";
-/// UNCL 4461: credit transfer, when it gives no IBAN.
-pub const PAYMENT_MEANS_CREDIT_TRANSFER: &str = "30";
+/// UNCL 4461: instrument not defined, when it gives no IBAN (a credit
+/// transfer, code 30, must name the account: BR-61).
+pub const PAYMENT_MEANS_NOT_DEFINED: &str = "1";
 
 /// Parts per million in one whole (Dun's tax rates are ppm of the net).
 const PPM: i128 = 1_000_000;

@@ -225,12 +225,13 @@ fn a_minimal_seller_without_bank_or_address_lines_validates() {
         ..dun_core::party::Party::named("Bare Co")
     };
     h.payment = Default::default();
+    h.payment_id = None;
     h.payment_terms = None;
     h.note = None;
     h.buyer_reference = None;
     h.due_date = None;
     let doc = UblDocument::invoice(
-        h,
+        h.clone(),
         &[line("Thing", "1", 0, "0")],
         &ZeroRateCategory::default(),
     );
@@ -238,7 +239,25 @@ fn a_minimal_seller_without_bank_or_address_lines_validates() {
     let xml = doc.to_xml();
     assert!(!xml.contains("PaymentMeans"));
     assert!(!xml.contains("PaymentTerms"));
-    assert_schema_valid_if_present(&[("bare".into(), xml)]);
+    // No bank details, but a payment reference: stated, with a means the
+    // rules accept without an account (not a credit transfer: BR-61).
+    h.payment_id = Some(PAYMENT_ID.into());
+    let referenced = UblDocument::invoice(
+        h,
+        &[line("Thing", "1", 0, "0")],
+        &ZeroRateCategory::default(),
+    )
+    .to_xml();
+    assert_eq!(
+        element(&referenced, "<cac:PaymentMeans>", "cbc:PaymentMeansCode"),
+        "1"
+    );
+    assert_eq!(
+        element(&referenced, "<cac:PaymentMeans>", "cbc:PaymentID"),
+        PAYMENT_ID
+    );
+    assert!(!referenced.contains("PayeeFinancialAccount"));
+    assert_schema_valid_if_present(&[("bare".into(), xml), ("referenced".into(), referenced)]);
 }
 
 fn arbitrary_line() -> impl Strategy<Value = dun_core::invoice::InvoiceLine> {
