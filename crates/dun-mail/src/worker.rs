@@ -90,7 +90,7 @@ struct Row {
     due: String,
     amount: String,
     days: String,
-    /// Grouped (`RF18 1000 0042`); empty for a credit note.
+    /// Grouped (`RF81 1000 042`); empty for a credit note.
     reference: String,
     /// The invoice the row is about, when it is one.
     invoice_id: Option<i64>,
