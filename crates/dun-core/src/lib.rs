@@ -11,6 +11,7 @@ pub mod book;
 pub mod collections;
 pub mod currency;
 pub mod date;
+pub mod epc_qr;
 pub mod figures;
 pub mod import;
 pub mod invoice;

@@ -89,6 +89,16 @@ impl CreditorReference {
         Self::dun(2, customer_id)
     }
 
+    /// The reference to quote when paying `invoice_ids` of customer
+    /// `customer_id` in one transfer: the invoice's own when they are one
+    /// invoice, else the customer's (each invoice's own is listed beside it).
+    pub fn for_payment_of(customer_id: i64, invoice_ids: &[i64]) -> CreditorReference {
+        match invoice_ids.split_first() {
+            Some((first, rest)) if rest.iter().all(|id| id == first) => Self::for_invoice(*first),
+            _ => Self::for_customer(customer_id),
+        }
+    }
+
     fn dun(kind: u8, id: i64) -> CreditorReference {
         let body = format!("{kind}{:0width$}", id.max(0), width = ID_DIGITS_MIN);
         Self::with_body(&body).expect("a kind digit and at most 19 digits")
@@ -240,6 +250,27 @@ mod tests {
         let customer = CreditorReference::for_customer(7);
         assert_eq!(customer.subject(), Some(Subject::Customer(7)));
         assert_ne!(inv, CreditorReference::for_customer(12345));
+    }
+
+    #[test]
+    fn one_invoice_is_paid_with_its_own_reference_several_with_the_customers() {
+        assert_eq!(
+            CreditorReference::for_payment_of(3, &[42]),
+            CreditorReference::for_invoice(42)
+        );
+        // Two parts of one invoice are still one invoice.
+        assert_eq!(
+            CreditorReference::for_payment_of(3, &[42, 42]),
+            CreditorReference::for_invoice(42)
+        );
+        assert_eq!(
+            CreditorReference::for_payment_of(3, &[42, 43]),
+            CreditorReference::for_customer(3)
+        );
+        assert_eq!(
+            CreditorReference::for_payment_of(3, &[]),
+            CreditorReference::for_customer(3)
+        );
     }
 
     #[test]

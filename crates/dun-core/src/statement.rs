@@ -18,6 +18,7 @@ use crate::collections::plan::Plan;
 use crate::currency::Currency;
 use crate::date::Date;
 use crate::ledger::{Entry, EntryKind};
+use crate::reference::CreditorReference;
 use crate::state::InvoiceState;
 
 /// Longest period one statement may cover, in days (ten years).
@@ -119,6 +120,13 @@ pub struct OpenInvoice {
     pub open_minor: i64,
 }
 
+impl OpenInvoice {
+    /// The invoice's own payment reference.
+    pub fn payment_reference(&self) -> CreditorReference {
+        CreditorReference::for_invoice(self.invoice_id)
+    }
+}
+
 /// One customer's statement of account in one currency.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Statement {
@@ -149,6 +157,19 @@ pub struct Statement {
 impl Statement {
     pub fn aging_total_minor(&self) -> i64 {
         self.aging_minor.iter().sum()
+    }
+
+    /// The reference a payment of the statement quotes: the customer's
+    /// (ISO 11649, see [`CreditorReference::for_customer`]).
+    pub fn payment_reference(&self) -> CreditorReference {
+        CreditorReference::for_customer(self.customer_id)
+    }
+
+    /// What the statement asks to be paid: the closing balance (owed, net
+    /// of money received and not applied), or nothing when it is not
+    /// positive.
+    pub fn amount_due_minor(&self) -> i64 {
+        self.closing_minor.max(0)
     }
 
     /// What is past due at the end of the period (every bucket but current).

@@ -6,6 +6,7 @@
 use dun_core::ledger::EntryKind;
 use dun_core::money::format_minor;
 use dun_core::party::{Party, PaymentInstructions};
+use dun_core::reference::CreditorReference;
 use dun_core::statement::Statement;
 use dun_core::terms::{Installment, Terms};
 use dun_core::{Currency, Date};
@@ -104,6 +105,7 @@ pub fn invoice_view(
     } else {
         "Invoice"
     };
+    let reference = CreditorReference::for_invoice(inv.id);
     let view = views::invoice(&InvoiceFacts {
         title,
         number: &number,
@@ -126,6 +128,7 @@ pub fn invoice_view(
         seller: &doc.seller,
         buyer: &doc.buyer,
         customer_reference: Some(&inv.customer_ref),
+        payment_reference: &reference,
         instructions: &doc.payment,
         late_payment: late,
         portal_link: portal,
@@ -261,6 +264,11 @@ pub fn ubl_document(
                 seller,
                 buyer,
                 payment,
+                payment_id: Some(
+                    CreditorReference::for_invoice(invoice.id)
+                        .as_str()
+                        .to_string(),
+                ),
                 payment_terms,
                 billing_reference: None,
             };
@@ -284,6 +292,7 @@ pub fn ubl_document(
                 seller,
                 buyer,
                 payment,
+                payment_id: None,
                 payment_terms: None,
                 billing_reference: Some(BillingReference {
                     number: note.invoice_number.clone(),

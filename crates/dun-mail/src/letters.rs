@@ -98,6 +98,7 @@ pub fn letter_files(
             recipient: &buyer,
             date: m.as_of,
             customer_reference: Some(&m.customer_ref),
+            customer_id: m.customer_id,
             currency,
             invoices: &invoices,
             reminded: &reminded,

@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 
 use dun_core::money::format_minor;
+use dun_core::reference::CreditorReference;
 use dun_core::{Currency, Date};
 use dun_store::delivery::{Claim, Retry, STALE_CLAIM_SECS_DEFAULT};
 use dun_store::portal::portal_url;
@@ -82,12 +83,24 @@ pub fn worker_name() -> String {
     )
 }
 
-/// The rows of the invoices table: number, due date, amount, days overdue.
+/// The rows of the invoices table: number, due date, amount, days
+/// overdue, and the invoice's payment reference.
 struct Row {
     number: String,
     due: String,
     amount: String,
     days: String,
+    /// Grouped (`RF81 1000 042`); empty for a credit note.
+    reference: String,
+    /// The invoice the row is about, when it is one.
+    invoice_id: Option<i64>,
+}
+
+/// An invoice's payment reference as the table prints it.
+fn reference_of(invoice_id: Option<i64>) -> String {
+    invoice_id.map_or_else(String::new, |id| {
+        CreditorReference::for_invoice(id).grouped()
+    })
 }
 
 fn table_text(rows: &[Row]) -> String {
@@ -96,6 +109,8 @@ fn table_text(rows: &[Row]) -> String {
         due: "Due".into(),
         amount: "Amount open".into(),
         days: "Days overdue".into(),
+        reference: "Payment reference".into(),
+        invoice_id: None,
     };
     let all: Vec<&Row> = std::iter::once(&head).chain(rows).collect();
     let w = |f: &dyn Fn(&Row) -> usize| all.iter().map(|r| f(r)).max().unwrap_or(0);
@@ -108,8 +123,8 @@ fn table_text(rows: &[Row]) -> String {
     all.iter()
         .map(|r| {
             format!(
-                "{:<wn$}  {:<wd$}  {:>wa$}  {:>wy$}",
-                r.number, r.due, r.amount, r.days
+                "{:<wn$}  {:<wd$}  {:>wa$}  {:>wy$}  {}",
+                r.number, r.due, r.amount, r.days, r.reference
             )
             .trim_end()
             .to_string()
@@ -122,15 +137,16 @@ fn table_html(rows: &[Row]) -> String {
     let cell = "style=\"padding: 4px 12px; border-bottom: 1px solid #ddd\"";
     let num = "style=\"padding: 4px 12px; border-bottom: 1px solid #ddd; text-align: right\"";
     let mut html = format!(
-        "<table style=\"border-collapse: collapse\">\n<tr><th {cell}>Invoice</th><th {cell}>Due</th><th {num}>Amount open</th><th {num}>Days overdue</th></tr>\n"
+        "<table style=\"border-collapse: collapse\">\n<tr><th {cell}>Invoice</th><th {cell}>Due</th><th {num}>Amount open</th><th {num}>Days overdue</th><th {cell}>Payment reference</th></tr>\n"
     );
     for r in rows {
         html.push_str(&format!(
-            "<tr><td {cell}>{}</td><td {cell}>{}</td><td {num}>{}</td><td {num}>{}</td></tr>\n",
+            "<tr><td {cell}>{}</td><td {cell}>{}</td><td {num}>{}</td><td {num}>{}</td><td {cell}>{}</td></tr>\n",
             escape_html(&r.number),
             escape_html(&r.due),
             escape_html(&r.amount),
-            escape_html(&r.days)
+            escape_html(&r.days),
+            escape_html(&r.reference)
         ));
     }
     html.push_str("</table>");
@@ -192,7 +208,10 @@ fn item_row(item: &serde_json::Value) -> Row {
     let currency = item["currency"].as_str().unwrap_or("");
     let open = item["open_minor"].as_i64().unwrap_or(0);
     let days = item["days_past_due"].as_i64().unwrap_or(0);
+    let invoice_id = item["invoice_id"].as_i64();
     Row {
+        reference: reference_of(invoice_id),
+        invoice_id,
         number: item_number(item),
         due: item["due_date"].as_str().unwrap_or("").to_string(),
         amount: money(open, currency),
@@ -278,6 +297,8 @@ pub fn vars_for(claim: &Claim, public_url: &str, split: bool) -> Vars {
         let code = s.currency.code().to_string();
         for inv in &s.open_invoices {
             rows.push(Row {
+                reference: inv.payment_reference().grouped(),
+                invoice_id: Some(inv.invoice_id),
                 number: inv.number.clone(),
                 due: inv.due_date.to_string(),
                 amount: money(inv.open_minor, &code),
@@ -300,7 +321,11 @@ pub fn vars_for(claim: &Claim, public_url: &str, split: bool) -> Vars {
         vars.set("due_date", doc.due_date.to_string());
         if rows.is_empty() {
             let days = m.as_of.days_since(doc.due_date);
+            // A credit note is not paid: it names no reference.
+            let invoice_id = m.invoice_id.filter(|_| m.kind == "invoice");
             rows.push(Row {
+                reference: reference_of(invoice_id),
+                invoice_id,
                 number,
                 due: doc.due_date.to_string(),
                 amount: money(doc.open_minor, &doc.currency),
@@ -318,6 +343,17 @@ pub fn vars_for(claim: &Claim, public_url: &str, split: bool) -> Vars {
         vars.set("period_end", end.to_string());
     }
     vars.set("invoice_count", rows.len().to_string());
+    // What to quote for the invoices the message asks to be paid: one
+    // invoice's own, several (or a statement's balance) the customer's.
+    let payment_reference = if m.kind == "credit_note" {
+        String::new()
+    } else if !claim.statements.is_empty() {
+        claim.statements[0].payment_reference().grouped()
+    } else {
+        let ids: Vec<i64> = rows.iter().filter_map(|r| r.invoice_id).collect();
+        CreditorReference::for_payment_of(m.customer_id, &ids).grouped()
+    };
+    vars.set("payment_reference", payment_reference);
     vars.set(
         "total",
         if totals.is_empty() {

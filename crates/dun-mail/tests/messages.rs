@@ -12,6 +12,7 @@ mod common;
 
 use common::*;
 use dun_core::collections::document::DEFAULT_POLICY;
+use dun_core::reference::CreditorReference;
 use dun_core::schedule::Schedule;
 use dun_mail::attachments::{for_claim, invoice_view};
 use dun_mail::worker::compose;
@@ -121,6 +122,27 @@ storage_test!(
         assert!(!out.text.contains(paid.number.as_str()), "{}", out.text);
         assert!(out.text.contains("215.00"), "{}", out.text);
         assert!(out.text.contains("120.49"), "{}", out.text);
+        // The statement is paid with the customer's reference; each
+        // invoice's own stands beside it in the table.
+        let customer_ref = CreditorReference::for_customer(c1.id).grouped();
+        assert!(
+            out.text
+                .contains(&format!("Payment reference: {customer_ref}")),
+            "{}",
+            out.text
+        );
+        assert!(out.html.contains(&customer_ref), "{}", out.html);
+        assert_eq!(view.payment_reference, customer_ref);
+        for inv in [&first, &second] {
+            let own = CreditorReference::for_invoice(inv.invoice_id).grouped();
+            let row = out
+                .text
+                .lines()
+                .find(|l| l.starts_with(inv.number.as_str()))
+                .expect("the invoice's row");
+            assert!(row.ends_with(&own), "{row}");
+            assert!(out.html.contains(&own), "{}", out.html);
+        }
 
         // The attached PDF is rendered from those statements.
         let files = for_claim(store, org.id, &claim, d("2026-12-01"), None).unwrap();
@@ -327,6 +349,20 @@ storage_test!(
             .expect("the invoice due today is listed apart");
         assert!(demanded.contains(old.number.as_str()), "{demand}");
         assert!(!demanded.contains(today.number.as_str()), "{demand}");
+        // One invoice demanded: its own reference, in its row and to quote.
+        let old_ref = CreditorReference::for_invoice(old.invoice_id).grouped();
+        let row = demanded
+            .lines()
+            .find(|l| l.starts_with(old.number.as_str()))
+            .expect("the demanded invoice's row");
+        assert!(row.ends_with(&old_ref), "{row}");
+        assert!(
+            demanded.contains(&format!("Payment reference: {old_ref}")),
+            "{demand}"
+        );
+        // The one listed apart keeps its own beside it.
+        let today_ref = CreditorReference::for_invoice(today.invoice_id).grouped();
+        assert!(apart.contains(&today_ref), "{demand}");
         // 300.00 and the final demand's 40.00 fee.
         assert!(demanded.contains("Total: USD 340.00"), "{demand}");
         assert!(apart.contains(today.number.as_str()), "{demand}");
@@ -348,6 +384,104 @@ storage_test!(
         assert!(
             c2_demand.contains("We wrote to you about this on 2026-05-08 (second notice)."),
             "{c2_demand}"
+        );
+    }
+);
+
+storage_test!(
+    fn an_invoice_e_mail_and_its_documents_carry_the_invoices_payment_reference(store: &mut Store) {
+        let org = org(store, "Acme");
+        let c1 = customer(store, &org, "C1");
+        let inv = invoice(store, &org, &c1, "2026-11-20", "net30", 100_00);
+        let today = d("2026-12-01");
+        let reference = CreditorReference::for_invoice(inv.invoice_id);
+        store
+            .send_invoice(org.id, &inv.number, today, None)
+            .unwrap();
+        let claim = store
+            .claim_next_message(org.id, "worker-1", NOW, today)
+            .unwrap()
+            .expect("the invoice e-mail");
+        assert_eq!(claim.message.kind, "invoice");
+        let out = compose(&claim, "https://pay.acme.example", Vec::new()).unwrap();
+        let sentence = format!(
+            "Please quote the payment reference {} when you pay.",
+            reference.grouped()
+        );
+        assert!(out.text.contains(&sentence), "{}", out.text);
+        assert!(out.html.contains(&sentence), "{}", out.html);
+
+        // The PDF prints it; a dollar invoice has no EPC QR code.
+        let (_, view) = invoice_view(store, org.id, &inv.number, today, None).unwrap();
+        assert_eq!(view.payment_reference, reference.grouped());
+        assert!(view
+            .payment_instructions
+            .contains(&format!("Payment reference: {}", reference.grouped())));
+        assert_eq!(view.currency, "USD");
+        assert_eq!(view.payment_qr, None);
+        // The e-invoice states it as BT-83, compact.
+        let document =
+            dun_mail::attachments::ubl_document(store, org.id, &inv.number, today).unwrap();
+        assert_eq!(
+            document.header.payment_id.as_deref(),
+            Some(reference.as_str())
+        );
+    }
+);
+
+/// The text of a PDF, through poppler's `pdftotext`; `None` (said loudly,
+/// or failing when DUN_TEST_REQUIRE_TOOLS=1) when poppler is not here.
+fn pdf_text(pdf: &[u8]) -> Option<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("doc.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    match std::process::Command::new("pdftotext")
+        .args(["-layout", "-enc", "UTF-8"])
+        .arg(&path)
+        .arg("-")
+        .output()
+    {
+        Ok(out) if out.status.success() => {
+            let text = String::from_utf8(out.stdout).unwrap();
+            Some(text.split_whitespace().collect::<Vec<_>>().join(" "))
+        }
+        _ => {
+            let message = "SKIPPED: reading a letter's text needs pdftotext (poppler-utils)";
+            if std::env::var("DUN_TEST_REQUIRE_TOOLS").as_deref() == Ok("1") {
+                panic!("{message}, and DUN_TEST_REQUIRE_TOOLS=1");
+            }
+            eprintln!("{message}");
+            None
+        }
+    }
+}
+
+storage_test!(
+    fn a_letter_lists_each_invoices_reference_and_the_customers_for_all(store: &mut Store) {
+        let org = org(store, "Acme");
+        let c1 = customer(store, &org, "C1");
+        let a = invoice(store, &org, &c1, "2026-03-01", "net30", 150_00);
+        let b = invoice(store, &org, &c1, "2026-03-02", "net30", 80_00);
+        let today = d("2026-06-30");
+        store.run_collections(org.id, today, true).unwrap();
+        let outbox = store.outbox(org.id, None, 100).unwrap();
+        let demand = outbox
+            .iter()
+            .find(|m| m.customer_id == c1.id && m.channels.iter().any(|c| c == "letter"))
+            .expect("the final demand, by letter");
+        let files = dun_mail::letters::letter_files(store, org.id, demand, None).unwrap();
+        assert_eq!(files.len(), 1);
+        let Some(text) = pdf_text(&files[0].1) else {
+            return;
+        };
+        for inv in [&a, &b] {
+            let own = CreditorReference::for_invoice(inv.invoice_id).grouped();
+            assert!(text.contains(&own), "{own} is not in: {text}");
+        }
+        let all = CreditorReference::for_customer(c1.id).grouped();
+        assert!(
+            text.contains(&format!("Payment reference: {all}")),
+            "{text}"
         );
     }
 );

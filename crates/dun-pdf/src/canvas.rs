@@ -143,6 +143,8 @@ pub const SHADE: Color = Color(0.955, 0.96, 0.97);
 pub const ACCENT: Color = Color(0.09, 0.29, 0.47);
 pub const ACCENT_LIGHT: Color = Color(0.90, 0.94, 0.97);
 pub const WHITE: Color = Color(1.0, 1.0, 1.0);
+/// A QR code's dark modules: pure black, the most contrast for a reader.
+pub const QR_DARK: Color = Color(0.0, 0.0, 0.0);
 
 #[derive(Clone, Debug)]
 enum Op {

@@ -69,9 +69,18 @@ pub(crate) fn head(
     doc.y += 16.0;
 }
 
-/// A shaded box on the right with a label and a large figure.
-pub(crate) fn amount_box(doc: &mut Doc<'_>, y: f32, label: &str, amount: &str, note: &str) -> f32 {
-    let (w, h) = (190.0, 66.0);
+/// A shaded box on the right with a label, a large figure, a note and,
+/// when there is one, the payment reference to quote.
+pub(crate) fn amount_box(
+    doc: &mut Doc<'_>,
+    y: f32,
+    label: &str,
+    amount: &str,
+    note: &str,
+    reference: &str,
+) -> f32 {
+    let w = 190.0;
+    let h = if reference.is_empty() { 66.0 } else { 96.0 };
     let x = doc.right() - w;
     doc.page().rect(x, y, w, h, ACCENT_LIGHT);
     doc.page().rect(x, y, 3.0, h, ACCENT);
@@ -87,6 +96,18 @@ pub(crate) fn amount_box(doc: &mut Doc<'_>, y: f32, label: &str, amount: &str, n
         .text(x + 14.0, y + 40.0, Font::Bold, 17.0, BLACK, amount);
     doc.page()
         .text(x + 14.0, y + 56.0, Font::Regular, SMALL_PT, GREY, note);
+    if !reference.is_empty() {
+        doc.page().text(
+            x + 14.0,
+            y + 72.0,
+            Font::Bold,
+            SMALL_PT,
+            ACCENT,
+            &crate::views::PAYMENT_REFERENCE_LABEL.to_uppercase(),
+        );
+        doc.page()
+            .text(x + 14.0, y + 86.0, Font::Bold, 10.5, BLACK, reference);
+    }
     y + h
 }
 
@@ -117,6 +138,7 @@ pub fn render(view: &InvoiceView) -> Result<Vec<u8>, RenderError> {
         &format!("Amount due ({})", view.currency),
         &view.amount_due,
         &format!("Due {}", view.due_date),
+        &view.payment_reference,
     );
     doc.y = bill_end.max(box_end) + 12.0;
     if let Some(d) = view.description.as_deref().filter(|d| !d.is_empty()) {
@@ -224,6 +246,7 @@ pub fn render(view: &InvoiceView) -> Result<Vec<u8>, RenderError> {
         &mut doc,
         &view.payment_instructions,
         view.portal_link.as_deref(),
+        view.payment_qr.as_deref(),
     );
 
     let footer = footer_text(&view.seller, &format!("{title} {}", view.number));
@@ -238,30 +261,85 @@ pub fn render(view: &InvoiceView) -> Result<Vec<u8>, RenderError> {
     )
 }
 
-/// "How to pay" and the portal link, shared by every document.
-pub(crate) fn payment_block(doc: &mut Doc<'_>, instructions: &[String], portal: Option<&str>) {
-    if instructions.is_empty() && portal.is_none() {
+/// The side of the EPC QR code, quiet zone included, in points (31 mm:
+/// a module of the version-6 code an invoice's payload makes is 0.6 mm,
+/// well above what a phone's camera reads).
+const QR_SIDE_PT: f32 = 88.0;
+/// The caption under the code.
+pub(crate) const QR_CAPTION: &str = "Scan with your banking app";
+
+/// "How to pay", the EPC QR code beside it when `qr` (its payload) is
+/// given, and the portal link: shared by every document.
+pub(crate) fn payment_block(
+    doc: &mut Doc<'_>,
+    instructions: &[String],
+    portal: Option<&str>,
+    qr: Option<&str>,
+) {
+    if instructions.is_empty() && portal.is_none() && qr.is_none() {
         return;
     }
-    // The block stays on one page: a link apart from its sentence helps no one.
+    let matrix = qr.and_then(crate::qr::Matrix::encode);
+    // The block stays on one page: a link apart from its sentence helps
+    // no one, nor a code apart from what it pays.
     let lines = instructions.len() + if portal.is_some() { 2 } else { 0 };
-    doc.ensure(30.0 + lines as f32 * 14.0);
+    let text_height = lines as f32 * 14.0;
+    let qr_height = if matrix.is_some() {
+        QR_SIDE_PT + 14.0
+    } else {
+        0.0
+    };
+    doc.ensure(30.0 + text_height.max(qr_height));
     doc.section("How to pay");
+    let top = doc.y;
     let x = doc.x();
+    let width = if matrix.is_some() {
+        CONTENT_WIDTH_PT - QR_SIDE_PT - 16.0
+    } else {
+        CONTENT_WIDTH_PT
+    };
     for line in instructions {
-        doc.paragraph(x, CONTENT_WIDTH_PT, Font::Regular, BODY_PT, BLACK, line);
+        doc.paragraph(x, width, Font::Regular, BODY_PT, BLACK, line);
     }
     if let Some(link) = portal {
         doc.y += 4.0;
         doc.paragraph(
             x,
-            CONTENT_WIDTH_PT,
+            width,
             Font::Regular,
             BODY_PT,
             BLACK,
             "See what is open and pay online:",
         );
-        doc.paragraph(x, CONTENT_WIDTH_PT, Font::Bold, BODY_PT, ACCENT, link);
+        doc.paragraph(x, width, Font::Bold, BODY_PT, ACCENT, link);
+    }
+    if let Some(m) = matrix {
+        let left = doc.right() - QR_SIDE_PT;
+        let code_top = top + 4.0;
+        draw_qr(doc, &m, left, code_top, QR_SIDE_PT);
+        // Under the code, ending where it ends (it is wider than the code).
+        let caption_y = code_top + QR_SIDE_PT + 9.0;
+        let right = doc.right();
+        doc.text_right(right, caption_y, Font::Regular, SMALL_PT, GREY, QR_CAPTION);
+        doc.y = doc.y.max(caption_y + 4.0);
+    }
+}
+
+/// The QR code as filled squares in a `side`-point square at (`x`, `y`),
+/// its quiet zone inside the square and left white.
+fn draw_qr(doc: &mut Doc<'_>, m: &crate::qr::Matrix, x: f32, y: f32, side: f32) {
+    let modules = m.width + 2 * crate::qr::QUIET_ZONE_MODULES;
+    let unit = side / modules as f32;
+    let origin = crate::qr::QUIET_ZONE_MODULES as f32 * unit;
+    doc.page().rect(x, y, side, side, crate::canvas::WHITE);
+    for (row, col, len) in m.runs() {
+        doc.page().rect(
+            x + origin + col as f32 * unit,
+            y + origin + row as f32 * unit,
+            len as f32 * unit,
+            unit,
+            crate::canvas::QR_DARK,
+        );
     }
 }
 

@@ -5,7 +5,14 @@ use crate::invoice::{footer_text, head, payment_block};
 use crate::layout::{Align, Column, Doc, BODY_PT, CONTENT_WIDTH_PT};
 use crate::{LetterView, RenderError};
 
-const LABELS: [&str; 5] = ["Invoice", "Issued", "Due", "Days overdue", "Amount open"];
+/// Each invoice's number, with its own payment reference under it.
+const LABELS: [&str; 5] = [
+    "Invoice / payment reference",
+    "Issued",
+    "Due",
+    "Days overdue",
+    "Amount open",
+];
 
 fn columns() -> [Column; 5] {
     let fixed = 80.0 + 80.0 + 80.0 + 100.0;
@@ -51,6 +58,12 @@ pub fn render(view: &LetterView) -> Result<Vec<u8>, RenderError> {
     if let Some(r) = &view.reference {
         meta.push(("Our reference", r.clone()));
     }
+    if !view.payment_reference.is_empty() {
+        meta.push((
+            crate::views::PAYMENT_REFERENCE_LABEL,
+            view.payment_reference.clone(),
+        ));
+    }
     head(&mut doc, title, &view.sender, &meta);
 
     let top = doc.y;
@@ -83,7 +96,7 @@ pub fn render(view: &LetterView) -> Result<Vec<u8>, RenderError> {
             &columns,
             &LABELS,
             &[
-                inv.number.clone(),
+                format!("{}\n{}", inv.number, inv.payment_reference),
                 inv.issue_date.clone(),
                 inv.due_date.clone(),
                 inv.days_overdue.clone(),
@@ -115,6 +128,7 @@ pub fn render(view: &LetterView) -> Result<Vec<u8>, RenderError> {
         &mut doc,
         &view.payment_instructions,
         view.portal_link.as_deref(),
+        None,
     );
     // The sign-off and the signature stay together.
     doc.ensure(52.0);

@@ -13,6 +13,7 @@ mod invoice;
 mod layout;
 mod letter;
 mod model;
+pub mod qr;
 mod statement;
 pub mod views;
 

@@ -65,8 +65,13 @@ pub struct InvoiceView {
     pub payment_terms: String,
     /// Late-payment penalties and interest, from the credit policy.
     pub late_payment: Option<String>,
+    /// The invoice's ISO 11649 creditor reference, in groups of four.
+    pub payment_reference: String,
     /// How to pay: account holder, IBAN, BIC, the reference to quote.
     pub payment_instructions: Vec<String>,
+    /// The EPC QR code's payload (`dun_core::epc_qr`), drawn beside the
+    /// instructions; `None` prints no code.
+    pub payment_qr: Option<String>,
     /// Where the customer can see and pay what is open.
     pub portal_link: Option<String>,
 }
@@ -104,7 +109,11 @@ pub struct StatementView {
     pub aging: Vec<LabelledAmount>,
     /// Money received and not yet applied, when there is any.
     pub unapplied_credit: Option<String>,
+    /// The customer's ISO 11649 creditor reference, in groups of four.
+    pub payment_reference: String,
     pub payment_instructions: Vec<String>,
+    /// The EPC QR code's payload for the balance; `None` prints no code.
+    pub payment_qr: Option<String>,
     pub portal_link: Option<String>,
 }
 
@@ -117,6 +126,8 @@ pub struct LetterInvoiceView {
     /// e.g. `"63"`.
     pub days_overdue: String,
     pub amount_open: String,
+    /// The invoice's own creditor reference, in groups of four.
+    pub payment_reference: String,
 }
 
 /// A dunning letter (a final demand) for a ladder's letter step.
@@ -143,6 +154,8 @@ pub struct LetterView {
     /// e.g. `"Yours faithfully,"`.
     pub sign_off: String,
     pub signature: String,
+    /// The reference to quote for the whole demand, in groups of four.
+    pub payment_reference: String,
     pub payment_instructions: Vec<String>,
     pub portal_link: Option<String>,
 }

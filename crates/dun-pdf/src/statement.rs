@@ -61,6 +61,7 @@ pub fn render(view: &StatementView) -> Result<Vec<u8>, RenderError> {
         &format!("Balance ({})", view.currency),
         &view.closing_balance,
         &format!("as of {}", view.date),
+        &view.payment_reference,
     );
     doc.y = party_end.max(box_end) + 16.0;
 
@@ -171,6 +172,7 @@ pub fn render(view: &StatementView) -> Result<Vec<u8>, RenderError> {
         &mut doc,
         &view.payment_instructions,
         view.portal_link.as_deref(),
+        view.payment_qr.as_deref(),
     );
 
     let footer = footer_text(

@@ -7,9 +7,11 @@ use std::collections::BTreeMap;
 use dun_core::collections::policy::{
     Effect, FeeBasis, InterestStart, LateFee, Policy, PolicyAmount, PolicyMoney,
 };
+use dun_core::epc_qr;
 use dun_core::invoice::{format_quantity, format_tax_rate, InvoiceLine, Totals};
 use dun_core::money::format_minor;
 use dun_core::party::{Party, PaymentInstructions};
+use dun_core::reference::CreditorReference;
 use dun_core::statement::{OpenInvoice, Statement};
 use dun_core::terms::{Installment, Terms};
 use dun_core::{Currency, Date};
@@ -226,8 +228,12 @@ fn fee_sentence(fee: &LateFee, days: u32, currency: Currency, home: Currency) ->
     s
 }
 
-/// How to pay, line by line; `reference` is what the payer should quote.
-pub fn payment_instructions(p: &PaymentInstructions, reference: &str) -> Vec<String> {
+/// The label printed before a payment reference, on every document.
+pub const PAYMENT_REFERENCE_LABEL: &str = "Payment reference";
+
+/// How to pay, line by line; `reference` is what the payer should quote
+/// (a creditor reference, printed in groups of four).
+pub fn payment_instructions(p: &PaymentInstructions, reference: &CreditorReference) -> Vec<String> {
     let mut lines = Vec::new();
     if let Some(name) = p.account_name.as_deref().filter(|v| !v.is_empty()) {
         lines.push(format!("Account holder: {name}"));
@@ -238,9 +244,10 @@ pub fn payment_instructions(p: &PaymentInstructions, reference: &str) -> Vec<Str
     if let Some(bic) = p.bic.as_deref().filter(|v| !v.is_empty()) {
         lines.push(format!("BIC: {bic}"));
     }
-    if !lines.is_empty() && !reference.is_empty() {
-        lines.push(format!("Reference: {reference}"));
-    }
+    lines.push(format!(
+        "{PAYMENT_REFERENCE_LABEL}: {}",
+        reference.grouped()
+    ));
     if let Some(note) = p.note.as_deref().filter(|v| !v.is_empty()) {
         lines.push(note.to_string());
     }
@@ -277,6 +284,8 @@ pub struct InvoiceFacts<'a> {
     pub seller: &'a Party,
     pub buyer: &'a Party,
     pub customer_reference: Option<&'a str>,
+    /// The invoice's creditor reference (`CreditorReference::for_invoice`).
+    pub payment_reference: &'a CreditorReference,
     pub instructions: &'a PaymentInstructions,
     pub late_payment: Option<String>,
     pub portal_link: Option<String>,
@@ -321,7 +330,16 @@ pub fn invoice(f: &InvoiceFacts<'_>) -> InvoiceView {
         },
         payment_terms: terms_sentence(f.terms, f.due_date),
         late_payment: f.late_payment.clone(),
-        payment_instructions: payment_instructions(f.instructions, f.number),
+        payment_reference: f.payment_reference.grouped(),
+        payment_instructions: payment_instructions(f.instructions, f.payment_reference),
+        // What is open now (the total, when nothing has moved yet).
+        payment_qr: epc_qr::for_document(
+            f.instructions,
+            &f.seller.name,
+            c,
+            amount_due,
+            f.payment_reference,
+        ),
         portal_link: f.portal_link.clone(),
     }
 }
@@ -344,6 +362,7 @@ pub fn statement(
     portal_link: Option<String>,
 ) -> StatementView {
     let c = s.currency;
+    let reference = s.payment_reference();
     let mut aging: Vec<LabelledAmount> = s
         .aging_labels
         .iter()
@@ -382,9 +401,15 @@ pub fn statement(
         aging,
         unapplied_credit: (s.unapplied_credit_minor != 0)
             .then(|| amount(s.unapplied_credit_minor, c)),
-        payment_instructions: payment_instructions(
+        payment_reference: reference.grouped(),
+        payment_instructions: payment_instructions(instructions, &reference),
+        // The balance due, paid with the customer's reference.
+        payment_qr: epc_qr::for_document(
             instructions,
-            customer_reference.unwrap_or_default(),
+            &seller.name,
+            c,
+            s.amount_due_minor(),
+            &reference,
         ),
         portal_link,
     }
@@ -397,6 +422,8 @@ pub struct LetterFacts<'a> {
     pub recipient: &'a Party,
     pub date: Date,
     pub customer_reference: Option<&'a str>,
+    /// Whose invoices they are (the reference for paying several at once).
+    pub customer_id: i64,
     pub currency: Currency,
     /// The invoices the letter demands, e.g. a statement's overdue ones.
     pub invoices: &'a [OpenInvoice],
@@ -415,6 +442,8 @@ pub struct LetterFacts<'a> {
 /// A final demand in the firm, plain tone of the default ladder's letter step.
 pub fn final_demand(f: &LetterFacts<'_>) -> LetterView {
     let c = f.currency;
+    let ids: Vec<i64> = f.invoices.iter().map(|i| i.invoice_id).collect();
+    let reference = CreditorReference::for_payment_of(f.customer_id, &ids);
     let total_minor: i64 = f.invoices.iter().map(|i| i.open_minor).sum();
     let total = amount(total_minor, c);
     let count = f.invoices.len();
@@ -474,6 +503,7 @@ pub fn final_demand(f: &LetterFacts<'_>) -> LetterView {
                 due_date: i.due_date.to_string(),
                 days_overdue: i.days_past_due.max(0).to_string(),
                 amount_open: amount(i.open_minor, c),
+                payment_reference: i.payment_reference().grouped(),
             })
             .collect(),
         currency: c.to_string(),
@@ -481,10 +511,8 @@ pub fn final_demand(f: &LetterFacts<'_>) -> LetterView {
         closing_paragraphs: closing,
         sign_off: "Yours faithfully,".to_string(),
         signature: f.signature.to_string(),
-        payment_instructions: payment_instructions(
-            f.instructions,
-            f.customer_reference.unwrap_or_default(),
-        ),
+        payment_reference: reference.grouped(),
+        payment_instructions: payment_instructions(f.instructions, &reference),
         portal_link: f.portal_link.clone(),
     }
 }
@@ -541,9 +569,25 @@ mod tests {
             iban: Some("GB82WEST12345698765432".into()),
             ..Default::default()
         };
+        let r = CreditorReference::for_invoice(1);
         assert_eq!(
-            payment_instructions(&p, "INV-1"),
-            vec!["IBAN: GB82 WEST 1234 5698 7654 32", "Reference: INV-1"]
+            payment_instructions(&p, &r),
+            vec![
+                "IBAN: GB82 WEST 1234 5698 7654 32".to_string(),
+                format!("Payment reference: {}", r.grouped())
+            ]
+        );
+        // No bank details: the reference and the note, still.
+        let note = PaymentInstructions {
+            note: Some("Pay by cheque".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            payment_instructions(&note, &r),
+            vec![
+                format!("Payment reference: {}", r.grouped()),
+                "Pay by cheque".to_string()
+            ]
         );
     }
 }
@@ -558,6 +602,7 @@ mod invoice_tests {
         let lines = vec![InvoiceLine::new("work", 10_000, 100_000, 0).unwrap()];
         let terms = Terms::Net { days: 30 };
         let (p, i) = (Party::named("Seller"), PaymentInstructions::default());
+        let r = CreditorReference::for_invoice(1);
         let facts = |fees: i64, open: i64| InvoiceFacts {
             title: "Invoice",
             number: "INV-1",
@@ -574,6 +619,7 @@ mod invoice_tests {
             seller: &p,
             buyer: &p,
             customer_reference: None,
+            payment_reference: &r,
             instructions: &i,
             late_payment: None,
             portal_link: None,

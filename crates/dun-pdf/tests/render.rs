@@ -14,6 +14,7 @@ use dun_core::invoice::{totals, InvoiceDraft, InvoiceLine};
 use dun_core::ledger::EntryKind;
 use dun_core::party::{Party, PaymentInstructions};
 use dun_core::posting::AllocationRequest;
+use dun_core::reference::CreditorReference;
 use dun_core::statement::{statements, StatementInput};
 use dun_core::terms::Terms;
 use dun_core::{Currency, Date};
@@ -98,15 +99,35 @@ fn lines(n: usize) -> Vec<InvoiceLine> {
         .collect()
 }
 
+/// The invoice's id in the book the tests imagine: its reference names it.
+const INVOICE_ID: i64 = 42;
+
 fn invoice_pdf(line_count: usize) -> Vec<u8> {
+    invoice_pdf_in(line_count, eur(), &instructions())
+}
+
+fn invoice_pdf_in(
+    line_count: usize,
+    currency: Currency,
+    instructions: &PaymentInstructions,
+) -> Vec<u8> {
+    dun_pdf::render_invoice(&invoice_view(line_count, currency, instructions)).unwrap()
+}
+
+fn invoice_view(
+    line_count: usize,
+    currency: Currency,
+    instructions: &PaymentInstructions,
+) -> dun_pdf::InvoiceView {
     let lines = lines(line_count);
     let policy = parse(DEFAULT_POLICY).unwrap();
     let terms = Terms::Net { days: 30 };
-    let (seller, buyer, instructions) = (seller(), buyer(), instructions());
-    let view = views::invoice(&InvoiceFacts {
+    let (seller, buyer) = (seller(), buyer());
+    let reference = CreditorReference::for_invoice(INVOICE_ID);
+    views::invoice(&InvoiceFacts {
         title: "Invoice",
         number: "INV-000042",
-        currency: eur(),
+        currency,
         issue_date: day("2026-11-02"),
         due_date: day("2026-12-02"),
         terms: &terms,
@@ -119,11 +140,11 @@ fn invoice_pdf(line_count: usize) -> Vec<u8> {
         seller: &seller,
         buyer: &buyer,
         customer_reference: Some("C0042"),
-        instructions: &instructions,
-        late_payment: views::late_payment_sentence(&policy, eur(), eur()),
+        payment_reference: &reference,
+        instructions,
+        late_payment: views::late_payment_sentence(&policy, currency, eur()),
         portal_link: Some(PORTAL.into()),
-    });
-    dun_pdf::render_invoice(&view).unwrap()
+    })
 }
 
 /// A customer's autumn: invoices, a part payment, a credit note, a fee.
@@ -222,6 +243,7 @@ fn letter_pdf() -> Vec<u8> {
         recipient: &buyer,
         date: day("2026-12-20"),
         customer_reference: Some("C0042"),
+        customer_id: 1,
         currency: eur(),
         invoices: &overdue,
         reminded: &[],
@@ -303,6 +325,62 @@ fn png_of(pdf: &[u8], name: &str) -> Vec<u8> {
     png
 }
 
+/// Every QR code on the first page, decoded: the page rasterised in grey
+/// by `pdftoppm` at 300 dpi (a PGM, read here) and searched by `rqrr`.
+fn qr_codes_of(pdf: &[u8]) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("doc.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let prefix = dir.path().join("page");
+    let out = Command::new("pdftoppm")
+        .args(["-gray", "-r", "300", "-f", "1", "-l", "1", "-singlefile"])
+        .arg(&path)
+        .arg(&prefix)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "pdftoppm: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pgm = std::fs::read(prefix.with_extension("pgm")).unwrap();
+    let (width, height, pixels) = read_pgm(&pgm);
+    let mut image =
+        rqrr::PreparedImage::prepare_from_greyscale(width, height, |x, y| pixels[y * width + x]);
+    image
+        .detect_grids()
+        .iter()
+        .map(|grid| grid.decode().expect("a QR code found decodes").1)
+        .collect()
+}
+
+/// A binary PGM (`P5`, 8 bits): width, height and the grey of each pixel.
+fn read_pgm(bytes: &[u8]) -> (usize, usize, &[u8]) {
+    let mut fields = Vec::new();
+    let mut at = 0;
+    while fields.len() < 4 {
+        while bytes[at].is_ascii_whitespace() {
+            at += 1;
+        }
+        if bytes[at] == b'#' {
+            while bytes[at] != b'\n' {
+                at += 1;
+            }
+            continue;
+        }
+        let start = at;
+        while !bytes[at].is_ascii_whitespace() {
+            at += 1;
+        }
+        fields.push(std::str::from_utf8(&bytes[start..at]).unwrap().to_string());
+    }
+    assert_eq!((fields[0].as_str(), fields[3].as_str()), ("P5", "255"));
+    let (w, h): (usize, usize) = (fields[1].parse().unwrap(), fields[2].parse().unwrap());
+    let pixels = &bytes[at + 1..];
+    assert_eq!(pixels.len(), w * h);
+    (w, h, pixels)
+}
+
 fn squash(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
@@ -310,6 +388,7 @@ fn squash(text: &str) -> String {
 #[test]
 fn the_invoice_says_what_it_is_and_adds_up() {
     let pdf = invoice_pdf(5);
+    let reference = CreditorReference::for_invoice(INVOICE_ID).grouped();
     assert!(pdf.starts_with(b"%PDF-"));
     assert!(
         pdf.len() < 120_000,
@@ -341,13 +420,122 @@ fn the_invoice_says_what_it_is_and_adds_up() {
         "late fee of 40.00 EUR",
         "Interest at 8% a year",
         "IBAN: GB82 WEST 1234 5698 7654 32",
-        "Reference: INV-000042",
+        // In the amount box, and with the instructions.
+        "PAYMENT REFERENCE",
+        &format!("Payment reference: {reference}"),
+        "Scan with your banking app",
         PORTAL,
         "Page 1 of 1",
     ] {
         assert!(text.contains(needle), "'{needle}' is not in:\n{text}");
     }
     png_of(&pdf, "invoice");
+}
+
+#[test]
+fn the_invoices_epc_qr_code_reads_back_as_the_transfer_it_pays() {
+    let pdf = invoice_pdf(5);
+    if !poppler("the_invoices_epc_qr_code_reads_back_as_the_transfer_it_pays") {
+        return;
+    }
+    let reference = CreditorReference::for_invoice(INVOICE_ID);
+    // EPC069-12, version 002, UTF-8: BIC, the account holder, the IBAN,
+    // the amount open, no purpose, the invoice's reference; nothing after.
+    let expected = format!(
+        "BCD\n002\n1\nSCT\nWESTGB2L\nNorthwind Supplies Ltd\nGB82WEST12345698765432\nEUR3855.00\n\n{}",
+        reference.as_str()
+    );
+    assert_eq!(qr_codes_of(&pdf), vec![expected]);
+    if std::env::var("DUN_UPDATE_SCREENSHOTS").as_deref() == Ok("1") {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("doc.pdf");
+        std::fs::write(&path, &pdf).unwrap();
+        let dest =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/screenshots/invoice-pdf-epc-qr");
+        let out = Command::new("pdftoppm")
+            .args(["-png", "-r", "90", "-f", "1", "-l", "1", "-singlefile"])
+            .arg(&path)
+            .arg(&dest)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+    }
+}
+
+#[test]
+fn a_part_paid_invoices_code_asks_for_what_is_open() {
+    let lines = lines(5);
+    let terms = Terms::Net { days: 30 };
+    let (seller, buyer, bank) = (seller(), buyer(), instructions());
+    let reference = CreditorReference::for_invoice(INVOICE_ID);
+    let with_open = |fees_and_interest_minor: i64, open_minor: i64| {
+        views::invoice(&InvoiceFacts {
+            title: "Invoice",
+            number: "INV-000042",
+            currency: eur(),
+            issue_date: day("2026-11-02"),
+            due_date: day("2026-12-02"),
+            terms: &terms,
+            description: "",
+            lines: &lines,
+            schedule: &[],
+            totals: totals(&lines),
+            fees_and_interest_minor,
+            open_minor,
+            seller: &seller,
+            buyer: &buyer,
+            customer_reference: None,
+            payment_reference: &reference,
+            instructions: &bank,
+            late_payment: None,
+            portal_link: None,
+        })
+    };
+    // A fee charged, part paid: the code asks for what is open.
+    let part_paid = with_open(4_000, 104_000);
+    assert!(
+        part_paid
+            .payment_qr
+            .as_deref()
+            .unwrap()
+            .contains("\nEUR1040.00\n"),
+        "{:?}",
+        part_paid.payment_qr
+    );
+    // Paid in full: nothing to scan; the reference is still printed.
+    let paid = with_open(0, 0);
+    assert_eq!(paid.payment_qr, None);
+    assert_eq!(paid.payment_reference, reference.grouped());
+}
+
+#[test]
+fn no_code_for_a_dollar_invoice_or_an_organisation_without_an_iban() {
+    let usd = Currency::parse("USD").unwrap();
+    let dollars = invoice_pdf_in(5, usd, &instructions());
+    let no_iban = PaymentInstructions {
+        iban: None,
+        bic: None,
+        account_name: None,
+        note: Some("Pay by cheque to Northwind Supplies Ltd.".into()),
+    };
+    let unbanked = invoice_pdf_in(5, eur(), &no_iban);
+    assert_eq!(invoice_view(5, usd, &instructions()).payment_qr, None);
+    assert_eq!(invoice_view(5, eur(), &no_iban).payment_qr, None);
+    if !poppler("no_code_for_a_dollar_invoice_or_an_organisation_without_an_iban") {
+        return;
+    }
+    let reference = CreditorReference::for_invoice(INVOICE_ID);
+    for (pdf, what) in [(&dollars, "USD"), (&unbanked, "no IBAN")] {
+        assert_eq!(qr_codes_of(pdf), Vec::<String>::new(), "{what}");
+        let text = squash(&text_of(pdf));
+        assert!(
+            text.contains(&format!("Payment reference: {reference}")),
+            "{what}: {text}"
+        );
+        assert!(!text.contains("Scan with your banking app"), "{what}");
+    }
+    // Without bank details, the organisation's note says how to pay.
+    assert!(squash(&text_of(&unbanked)).contains("Pay by cheque to Northwind Supplies Ltd."));
 }
 
 #[test]
@@ -404,11 +592,20 @@ fn the_statement_runs_from_opening_to_closing_with_an_aging() {
         "Not yet due 1-30 days 31-60 days 61-90 days 90+ days Total open",
         // INV-000003 is 30 days late; INV-000004 falls due on 2026-12-02.
         "3,855.00 602.00 0.00 0.00 0.00 4,457.00",
+        &format!("Payment reference: {}", CreditorReference::for_customer(1)),
         "Page 1 of 1",
     ] {
         assert!(text.contains(needle), "'{needle}' is not in:\n{text}");
     }
     assert!(!text.contains("not yet applied"), "{text}");
+    // The code pays the balance due with the customer's reference.
+    assert_eq!(
+        qr_codes_of(&pdf),
+        vec![format!(
+            "BCD\n002\n1\nSCT\nWESTGB2L\nNorthwind Supplies Ltd\nGB82WEST12345698765432\nEUR4457.00\n\n{}",
+            CreditorReference::for_customer(1).as_str()
+        )]
+    );
     png_of(&pdf, "statement");
 }
 
@@ -422,9 +619,17 @@ fn the_final_demand_lists_the_overdue_invoices_and_the_total() {
     for needle in [
         "Final demand",
         "Dear Acme Engineering GmbH,",
-        "Invoice Issued Due Days overdue Amount open",
-        "INV-000003 2026-10-01 2026-10-31 50 602.00",
-        "INV-000004 2026-11-02 2026-12-02 18 3,855.00",
+        "Invoice / payment reference Issued Due Days overdue Amount open",
+        &format!(
+            "INV-000003 2026-10-01 2026-10-31 50 602.00 {}",
+            CreditorReference::for_invoice(3)
+        ),
+        &format!(
+            "INV-000004 2026-11-02 2026-12-02 18 3,855.00 {}",
+            CreditorReference::for_invoice(4)
+        ),
+        // Two invoices: one transfer for both quotes the customer's.
+        &format!("Payment reference: {}", CreditorReference::for_customer(1)),
         "Total now due (EUR) 4,457.00",
         "Please pay 4,457.00 EUR in full by 2027-01-03",
         "Yours faithfully,",

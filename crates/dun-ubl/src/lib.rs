@@ -39,8 +39,9 @@ pub const CREDIT_NOTE_TYPE_CODE: &str = "381";
 pub const UNIT_CODE_ONE: &str = "C62";
 /// UNCL 4461: SEPA credit transfer, when the seller gives an IBAN.
 pub const PAYMENT_MEANS_SEPA: &str = "58";
-/// UNCL 4461: credit transfer, when it gives no IBAN.
-pub const PAYMENT_MEANS_CREDIT_TRANSFER: &str = "30";
+/// UNCL 4461: instrument not defined, when it gives no IBAN (a credit
+/// transfer, code 30, must name the account: BR-61).
+pub const PAYMENT_MEANS_NOT_DEFINED: &str = "1";
 
 /// Parts per million in one whole (Dun's tax rates are ppm of the net).
 const PPM: i128 = 1_000_000;
@@ -195,6 +196,9 @@ pub struct Header {
     pub seller: Party,
     pub buyer: Party,
     pub payment: PaymentInstructions,
+    /// BT-83, the remittance information a payment quotes: the invoice's
+    /// creditor reference, compact (`RF…`). `None` states the number.
+    pub payment_id: Option<String>,
     /// BT-20, e.g. "Net 30 days; late payment interest 8 % a year".
     pub payment_terms: Option<String>,
     pub billing_reference: Option<BillingReference>,

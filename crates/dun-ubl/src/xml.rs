@@ -9,8 +9,7 @@ use dun_core::{Currency, Date};
 
 use crate::{
     DocumentKind, TaxCategory, UblDocument, CREDIT_NOTE_TYPE_CODE, CUSTOMIZATION_ID,
-    INVOICE_TYPE_CODE, PAYMENT_MEANS_CREDIT_TRANSFER, PAYMENT_MEANS_SEPA, PROFILE_ID,
-    UNIT_CODE_ONE,
+    INVOICE_TYPE_CODE, PAYMENT_MEANS_NOT_DEFINED, PAYMENT_MEANS_SEPA, PROFILE_ID, UNIT_CODE_ONE,
 };
 
 const NS_INVOICE: &str = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2";
@@ -183,16 +182,22 @@ fn write(document: &UblDocument, kind: DocumentKind) -> String {
     let p = &h.payment;
     // A credit note is paid back by the seller; the seller's own account
     // and terms would only mislead, so it states neither.
-    if kind == DocumentKind::Invoice && !p.is_empty() {
+    // An invoice with a payment reference states it even without bank
+    // details, so the buyer's system has it to quote.
+    if kind == DocumentKind::Invoice && (!p.is_empty() || h.payment_id.is_some()) {
         w.start("cac:PaymentMeans");
-        let code = if p.iban.is_some() {
-            PAYMENT_MEANS_SEPA
+        let (code, name) = if p.iban.is_some() {
+            (PAYMENT_MEANS_SEPA, "Credit transfer")
         } else {
-            PAYMENT_MEANS_CREDIT_TRANSFER
+            (PAYMENT_MEANS_NOT_DEFINED, "Instrument not defined")
         };
-        w.text_with("cbc:PaymentMeansCode", &[("name", "Credit transfer")], code);
-        // BT-83, the remittance information: the document's number.
-        w.text("cbc:PaymentID", &h.number);
+        w.text_with("cbc:PaymentMeansCode", &[("name", name)], code);
+        // BT-83, the remittance information: the invoice's creditor
+        // reference (else, for a document without one, its number).
+        w.text(
+            "cbc:PaymentID",
+            h.payment_id.as_deref().unwrap_or(&h.number),
+        );
         if let Some(iban) = &p.iban {
             w.start("cac:PayeeFinancialAccount");
             w.text("cbc:ID", iban);

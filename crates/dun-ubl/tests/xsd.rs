@@ -63,10 +63,12 @@ fn an_invoice_with_several_rates_and_zero_rated_lines_validates() {
         element(&xml, "<cac:FinancialInstitutionBranch>", "cbc:ID"),
         "WESTGB2L"
     );
+    // BT-83: the invoice's creditor reference, compact.
     assert_eq!(
         element(&xml, "<cac:PaymentMeans>", "cbc:PaymentID"),
-        "INV-000042"
+        dun_core::reference::CreditorReference::for_invoice(42).as_str()
     );
+
     // Escaped text, and the multi-line description kept whole.
     assert!(xml.contains("Acme Supplies &amp; Co. &lt;Ltd&gt;"));
     assert!(xml.contains("November&apos;s &quot;work&quot; &amp; materials"));
@@ -223,12 +225,13 @@ fn a_minimal_seller_without_bank_or_address_lines_validates() {
         ..dun_core::party::Party::named("Bare Co")
     };
     h.payment = Default::default();
+    h.payment_id = None;
     h.payment_terms = None;
     h.note = None;
     h.buyer_reference = None;
     h.due_date = None;
     let doc = UblDocument::invoice(
-        h,
+        h.clone(),
         &[line("Thing", "1", 0, "0")],
         &ZeroRateCategory::default(),
     );
@@ -236,7 +239,25 @@ fn a_minimal_seller_without_bank_or_address_lines_validates() {
     let xml = doc.to_xml();
     assert!(!xml.contains("PaymentMeans"));
     assert!(!xml.contains("PaymentTerms"));
-    assert_schema_valid_if_present(&[("bare".into(), xml)]);
+    // No bank details, but a payment reference: stated, with a means the
+    // rules accept without an account (not a credit transfer: BR-61).
+    h.payment_id = Some(PAYMENT_ID.into());
+    let referenced = UblDocument::invoice(
+        h,
+        &[line("Thing", "1", 0, "0")],
+        &ZeroRateCategory::default(),
+    )
+    .to_xml();
+    assert_eq!(
+        element(&referenced, "<cac:PaymentMeans>", "cbc:PaymentMeansCode"),
+        "1"
+    );
+    assert_eq!(
+        element(&referenced, "<cac:PaymentMeans>", "cbc:PaymentID"),
+        PAYMENT_ID
+    );
+    assert!(!referenced.contains("PayeeFinancialAccount"));
+    assert_schema_valid_if_present(&[("bare".into(), xml), ("referenced".into(), referenced)]);
 }
 
 fn arbitrary_line() -> impl Strategy<Value = dun_core::invoice::InvoiceLine> {

@@ -13,6 +13,7 @@ use axum::{Form, Router};
 use dun_core::aging::AgingEdges;
 use dun_core::invoice::{format_quantity, format_tax_rate};
 use dun_core::ledger::EntryKind;
+use dun_core::reference::CreditorReference;
 use dun_core::{money as core_money, Currency, Date};
 use dun_server::app::{AppState, Caller, Need};
 use dun_server::extract::{decode_cursor, encode_cursor};
@@ -451,6 +452,7 @@ pub(crate) fn invoice_page(
                     dt { "Issue date" } dd { (v.issue_date) }
                     dt { "Due date" } dd #due { (v.due_date) }
                     dt { "Terms" } dd { (v.terms.to_string()) }
+                    dt { "Payment reference" } dd.code #payment-reference { (CreditorReference::for_invoice(v.id).grouped()) }
                     @if !is_draft {
                         dt { "Days late" } dd #days-late { @if late > 0 { span.bad { (late) } } @else { "—" } }
                     }

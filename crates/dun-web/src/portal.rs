@@ -1,6 +1,8 @@
 //! The customer portal: a signed, expiring link per customer opens their
-//! open invoices and statement, the PDFs, payment instructions, and forms
-//! to promise a payment or raise a dispute. No sign-in; the link is the
+//! open invoices and statement, each invoice's own page (its payment
+//! reference and, in euro to an organisation with an IBAN, the EPC QR code
+//! a banking app scans), the PDFs, payment instructions, and forms to
+//! promise a payment or raise a dispute. No sign-in; the link is the
 //! credential, and it reaches only that customer.
 //!
 //! *Invariants:* every read and write here is scoped by the organisation
@@ -17,6 +19,8 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
+use dun_core::epc_qr;
+use dun_core::reference::CreditorReference;
 use dun_core::{Currency, Date};
 use dun_mail::attachments::{self, DocumentError};
 use dun_server::app::AppState;
@@ -45,6 +49,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/portal/{token}", get(show))
         .route("/portal/{token}/statement.pdf", get(statement_pdf))
+        .route("/portal/{token}/invoices/{number}", get(invoice_page))
         .route("/portal/{token}/invoices/{number}/pdf", get(invoice_pdf))
         .route("/portal/{token}/promise", post(promise))
         .route("/portal/{token}/dispute", post(dispute))
@@ -298,6 +303,7 @@ fn portal_page(
         .iter()
         .filter_map(|i| i.number.as_deref())
         .collect();
+    let invoice_ids: Vec<i64> = invoices.iter().map(|i| i.id).collect();
     let currency: Currency = invoices.first().map_or(v.org.currency, |i| i.currency);
     let body = html! {
         h1 { (v.customer.name) }
@@ -328,6 +334,7 @@ fn portal_page(
                     thead { tr {
                         th scope="col" { "Invoice" } th scope="col" { "Issued" } th scope="col" { "Due" }
                         th.num scope="col" { "Total" } th.num scope="col" { "Open" } th.num scope="col" { "Days late" }
+                        th scope="col" { "Payment reference" }
                         th scope="col" { "PDF" }
                     } }
                     tbody {
@@ -335,12 +342,13 @@ fn portal_page(
                             @let number = i.number.clone().unwrap_or_default();
                             @let late = v.today.days_since(i.due_date);
                             tr data-invoice=(number) {
-                                td.code { (number) }
+                                td.code { a href=(format!("{base}/invoices/{}", encode(&number))) { (number) } }
                                 td { (i.issue_date) }
                                 td { (i.due_date) }
                                 td.num { (money(i.total_minor, i.currency)) }
                                 td.num { (money(i.open_minor, i.currency)) }
                                 td.num { @if late > 0 { span.bad { (late) } } @else { span.muted { "—" } } }
+                                td.code { (CreditorReference::for_invoice(i.id).grouped()) }
                                 td { a href=(format!("{base}/invoices/{}/pdf", encode(&number))) { "Download " span.visually-hidden { (number) } " PDF" } }
                             }
                         }
@@ -357,9 +365,17 @@ fn portal_page(
                     @if let Some(name) = &payment.account_name { dt { "Account name" } dd { (name) } }
                     @if let Some(iban) = &payment.iban { dt { "IBAN" } dd.code { (iban) } }
                     @if let Some(bic) = &payment.bic { dt { "BIC" } dd.code { (bic) } }
-                    @if !numbers.is_empty() { dt { "Reference" } dd { "Quote " (numbers.join(", ")) } }
                 }
                 @if let Some(note) = &payment.note { p { (note) } }
+            }
+            @if !invoices.is_empty() {
+                dl.facts {
+                    dt { "Payment reference" }
+                    dd {
+                        span.code #payment-reference { (CreditorReference::for_payment_of(v.customer.id, &invoice_ids).grouped()) }
+                        @if invoice_ids.len() > 1 { " for everything open, or each invoice's own above" }
+                    }
+                }
             }
         }
         section aria-labelledby="statement" {
@@ -449,6 +465,111 @@ async fn show(
         .await;
     match done {
         Ok(Ok(markup)) => page(StatusCode::OK, markup),
+        Ok(Err(refused)) => refused.response(),
+        Err(e) => trouble(e),
+    }
+}
+
+/// One invoice of the visitor's as a page: its figures, its payment
+/// reference, how to pay it and, when it can be paid by SEPA credit
+/// transfer, the EPC QR code for what is open.
+fn invoice_view(
+    store: &mut Store,
+    v: &Visitor,
+    token: &str,
+    number: &str,
+) -> Result<Option<Markup>, StoreError> {
+    // Only an issued invoice of this customer: never a draft (`#id`),
+    // never anyone else's.
+    if number.starts_with('#') {
+        return Ok(None);
+    }
+    let inv = match store.invoice(v.org.id, number, v.today) {
+        Ok(inv) if inv.customer_ref == v.customer.reference && inv.number.is_some() => inv,
+        Ok(_) | Err(StoreError::NotFound { .. }) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let (seller, payment) = store.seller(v.org.id)?;
+    let c = inv.currency;
+    let open = if inv.status == dun_core::state::SettlementStatus::Void {
+        0
+    } else {
+        inv.open_minor.max(0)
+    };
+    let reference = CreditorReference::for_invoice(inv.id);
+    let qr = epc_qr::for_document(&payment, &seller.name, c, open, &reference).and_then(|p| {
+        crate::qr::epc_svg(
+            &p,
+            &format!("EPC QR code: pay {} to {}", money(open, c), seller.name),
+        )
+    });
+    let base = format!("/portal/{}", encode(token));
+    let number = inv.number.clone().unwrap_or_default();
+    let late = v.today.days_since(inv.due_date);
+    let body = html! {
+        p.crumbs { a href=(base) { "Your account" } " / " (number) }
+        h1 { "Invoice " (number) }
+        dl.facts #invoice {
+            dt { "Issued" } dd { (inv.issue_date) }
+            dt { "Due" } dd { (inv.due_date) }
+            dt { "Total" } dd.num { (money(inv.totals.total_minor, c)) }
+            dt { "Open" } dd.num #open { strong { (money(open, c)) } }
+            @if open > 0 && late > 0 { dt { "Days late" } dd { span.bad { (late) } } }
+            dt { "Payment reference" } dd.code #payment-reference { (reference.grouped()) }
+        }
+        p { a href=(format!("{base}/invoices/{}/pdf", encode(&number))) { "Download the invoice (PDF)" } }
+        section aria-labelledby="pay" {
+            h2 #pay { "How to pay" }
+            @if open <= 0 {
+                p.empty { "Nothing is open on this invoice. Thank you!" }
+            } @else {
+                div.columns {
+                    div {
+                        dl.facts {
+                            @if let Some(name) = &payment.account_name { dt { "Account name" } dd { (name) } }
+                            @if let Some(iban) = &payment.iban { dt { "IBAN" } dd.code { (iban) } }
+                            @if let Some(bic) = &payment.bic { dt { "BIC" } dd.code { (bic) } }
+                            dt { "Amount" } dd { (money(open, c)) }
+                            dt { "Payment reference" } dd.code { (reference.grouped()) }
+                        }
+                        p { "Please quote the payment reference with your payment, so it is matched to this invoice." }
+                        @if let Some(note) = &payment.note { p { (note) } }
+                        @if payment.iban.is_none() && payment.account_name.is_none() && payment.note.is_none() {
+                            p { "Please contact " (seller.name) " for payment details." }
+                        }
+                    }
+                    @if let Some(svg) = qr {
+                        figure.epc-qr {
+                            (svg)
+                            figcaption.muted { "Scan with your banking app to pay by SEPA credit transfer." }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(Some(frame(&v.org.name, &format!("Invoice {number}"), body)))
+}
+
+async fn invoice_page(
+    State(state): State<AppState>,
+    Path((token, number)): Path<(String, String)>,
+) -> Response {
+    let done = state
+        .pool
+        .run(move |store| {
+            Ok(match visitor(store, &token) {
+                Ok(v) => Ok((
+                    invoice_view(store, &v, &token, &number)?,
+                    v.org.name.clone(),
+                )),
+                Err(r) => Err(r),
+            })
+        })
+        .await;
+    match done {
+        Ok(Ok((Some(markup), _))) => page(StatusCode::OK, markup),
+        Ok(Ok((None, org))) => not_found(&org),
         Ok(Err(refused)) => refused.response(),
         Err(e) => trouble(e),
     }

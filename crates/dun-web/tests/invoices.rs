@@ -227,6 +227,15 @@ web_test!(
             r#"href="/invoices/new?customer=BOLT">New invoice for Bolt &amp; Nut Supplies<"#,
         );
         invoice.assert_contains("20 %");
+        // The payment reference the customer quotes, named by the invoice.
+        let api: serde_json::Value =
+            serde_json::from_str(&browser.get(&format!("/api/v1/invoices/{number}")).body).unwrap();
+        let reference =
+            dun_core::reference::CreditorReference::for_invoice(api["id"].as_i64().unwrap());
+        invoice.assert_contains(&format!(
+            r#"id="payment-reference">{}<"#,
+            reference.grouped()
+        ));
         let pdf = browser.get(&format!("/api/v1/invoices/{number}/pdf"));
         assert_eq!(pdf.status, 200, "the session reads the PDF");
 

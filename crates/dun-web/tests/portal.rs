@@ -9,6 +9,7 @@ mod common;
 
 use common::{Browser, Page, TestServer};
 use dun_core::import::CustomerRow;
+use dun_core::reference::CreditorReference;
 use dun_core::{Currency, Date};
 use dun_store::orgs::NewOrg;
 use dun_store::Store;
@@ -220,7 +221,14 @@ portal_test!(
         portal.assert_contains("GB82WEST12345698765432");
         portal.assert_contains("NWBKGB2L");
         portal.assert_contains("Acme Tools Ltd");
-        portal.assert_contains(&format!("Quote {bolt}"));
+        // One invoice open: its own payment reference is the one to quote.
+        let bolt_ref = {
+            let mut store = Store::open(url).expect("the store");
+            let org = store.orgs().unwrap().into_iter().next().unwrap();
+            let today = dun_server::wire::today_in("UTC").unwrap();
+            CreditorReference::for_invoice(store.invoice(org.id, &bolt, today).unwrap().id)
+        };
+        portal.assert_contains(&format!(r#"id="payment-reference">{}<"#, bolt_ref.grouped()));
         // The forms, as the journeys find them.
         for id in ["promise_date", "promise_amount", "dispute_invoice", "dispute_reason"] {
             portal.assert_contains(&format!("id=\"{id}\""));
@@ -469,5 +477,217 @@ portal_test!(
         );
         assert_eq!(missing.status, 404, "{}", missing.body);
         let _ = url;
+    }
+);
+
+/// An owner of a new organisation keeping its books in `currency`.
+fn owner_in(server: &TestServer, currency: &str) -> (Browser, String) {
+    let browser = server.browser();
+    let made = browser.post_form(
+        "/setup",
+        &[
+            ("organisation", "Acme Werkzeuge"),
+            ("currency", currency),
+            ("timezone", "UTC"),
+            ("name", "Olive Owner"),
+            ("email", "olive@acme.example"),
+            ("password", PASSWORD),
+        ],
+    );
+    assert_eq!(made.status, 303, "{}", made.body);
+    let csrf = browser.get("/dashboard").csrf();
+    (browser, csrf)
+}
+
+/// The value of attribute `name` on the first element that has it.
+fn attribute<'a>(body: &'a str, name: &str) -> &'a str {
+    let marker = format!("{name}=\"");
+    let start = body
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} in:\n{body}"))
+        + marker.len();
+    let end = body[start..].find('"').expect("the attribute's end");
+    &body[start..start + end]
+}
+
+/// Reads the inline SVG's QR code back: its path of module runs
+/// (`M{x} {y}h{n}v1h-{n}z`) drawn eight pixels a module, then decoded by
+/// `rqrr`, as a phone would.
+fn decode_svg_qr(body: &str) -> String {
+    let svg = &body[body.find("<svg").expect("an inline SVG")..];
+    let side: usize = attribute(svg, "viewBox")
+        .split(' ')
+        .nth(2)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let d = attribute(&svg[svg.find("<path").unwrap()..], " d");
+    let mut dark = vec![false; side * side];
+    for run in d.split('z').filter(|r| !r.is_empty()) {
+        let rest = run.strip_prefix('M').expect("a move");
+        let (x, rest) = rest.split_once(' ').unwrap();
+        let (y, rest) = rest.split_once('h').unwrap();
+        let (n, _) = rest.split_once('v').unwrap();
+        let (x, y, n): (usize, usize, usize) =
+            (x.parse().unwrap(), y.parse().unwrap(), n.parse().unwrap());
+        for i in x..x + n {
+            dark[y * side + i] = true;
+        }
+    }
+    const SCALE: usize = 8;
+    let px = side * SCALE;
+    let mut image = rqrr::PreparedImage::prepare_from_greyscale(px, px, |x, y| {
+        if dark[(y / SCALE) * side + x / SCALE] {
+            0
+        } else {
+            255
+        }
+    });
+    let grids = image.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code in the SVG");
+    grids[0].decode().expect("the code decodes").1
+}
+
+portal_test!(
+    fn an_invoice_page_shows_its_payment_reference_and_the_epc_code_in_euro(server, url) {
+        let (browser, csrf) = owner_in(server, "EUR");
+        ok(
+            browser.send(
+                "PUT",
+                "/api/v1/organisation/profile",
+                Some(
+                    json!({"seller": {"name": "Acme Werkzeuge", "country_code": "DE"},
+                           "payment": {"iban": "DE89 3704 0044 0532 0130 00",
+                                       "account_name": "Acme Werkzeuge GmbH", "note": "Danke!"}})
+                    .to_string(),
+                ),
+                &[("Content-Type", "application/json"), ("x-csrf-token", &csrf)],
+            ),
+            "the profile",
+        );
+        for (reference, name) in [("BOLT", "Bolt & Nut Supplies"), ("ZED", "Zed Hardware")] {
+            ok(
+                browser.post_json("/api/v1/customers", &csrf, json!({"reference": reference, "name": name})),
+                "a customer",
+            );
+        }
+        let issue = |customer: &str, currency: &str, price: &str| {
+            ok(
+                browser.post_json(
+                    "/api/v1/invoices",
+                    &csrf,
+                    json!({"customer": customer, "issue_date": "2026-01-05", "terms": "net30", "currency": currency,
+                           "lines": [{"description": "Hex bolts", "quantity": "1", "unit_price": price}],
+                           "issue": true}),
+                ),
+                "an invoice",
+            )["number"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        };
+        let euro = issue("BOLT", "EUR", "627.00");
+        let dollars = issue("BOLT", "USD", "50.00");
+        let zed = issue("ZED", "EUR", "99.00");
+        ok(
+            browser.post_json(
+                "/api/v1/payments",
+                &csrf,
+                json!({"customer": "BOLT", "received_date": "2026-02-01", "amount": "100.00", "currency": "EUR",
+                       "reference": "BOLT-PAY-1"}),
+            ),
+            "BOLT's payment",
+        );
+        let mut store = Store::open(url).expect("the store");
+        let org = store.orgs().unwrap().into_iter().next().expect("the organisation");
+        let today = dun_server::wire::today_in("UTC").unwrap();
+        let id = |store: &mut Store, number: &str| store.invoice(org.id, number, today).unwrap().id;
+        let euro_ref = CreditorReference::for_invoice(id(&mut store, &euro));
+        let dollar_ref = CreditorReference::for_invoice(id(&mut store, &dollars));
+        let token = portal_token(&browser, &csrf, "BOLT");
+        let customer = server.browser();
+
+        // The account page: each invoice's reference beside it, and
+        // the customer's for everything open.
+        let portal = customer.get(&format!("/portal/{token}"));
+        assert_eq!(portal.status, 200, "{}", portal.body);
+        portal.assert_contains(&euro_ref.grouped());
+        portal.assert_contains(&dollar_ref.grouped());
+        let bolt_id = store.customer(org.id, "BOLT").unwrap().id;
+        portal.assert_contains(&CreditorReference::for_customer(bolt_id).grouped());
+        portal.assert_contains(&format!("/portal/{token}/invoices/{euro}\""));
+
+        // The euro invoice's page: its reference, and the EPC QR code for
+        // what is open, drawn inline and same-origin.
+        let page = customer.get(&format!("/portal/{token}/invoices/{euro}"));
+        assert_eq!(page.status, 200, "{}", page.body);
+        private(&page);
+        page.assert_contains("Payment reference");
+        page.assert_contains(&euro_ref.grouped());
+        page.assert_contains("EUR 527.00");
+        let expected = format!(
+            "BCD\n002\n1\nSCT\n\nAcme Werkzeuge GmbH\nDE89370400440532013000\nEUR527.00\n\n{}",
+            euro_ref.as_str()
+        );
+        assert_eq!(attribute(&page.body, "data-epc-payload"), expected);
+        assert_eq!(decode_svg_qr(&page.body), expected);
+        // Nothing the page's policy would block: no style attribute, no
+        // script, nothing fetched from elsewhere.
+        let csp = page.header("content-security-policy").expect("a CSP");
+        assert!(!csp.contains("unsafe-inline"), "{csp}");
+        let svg = &page.body[page.body.find("<svg").unwrap()..page.body.find("</svg>").unwrap()];
+        for banned in ["style=", "<script", "href=", "<image"] {
+            assert!(!svg.contains(banned), "{banned} in {svg}");
+        }
+
+        // A dollar invoice: its reference, no code.
+        let page = customer.get(&format!("/portal/{token}/invoices/{dollars}"));
+        assert_eq!(page.status, 200, "{}", page.body);
+        page.assert_contains(&dollar_ref.grouped());
+        assert!(!page.body.contains("<svg"), "{}", page.body);
+
+        // Another customer's invoice, or a draft by id: not found.
+        let stolen = customer.get(&format!("/portal/{token}/invoices/{zed}"));
+        assert_eq!(stolen.status, 404, "{}", stolen.body);
+        assert!(!stolen.body.contains("Zed"), "{}", stolen.body);
+        assert_eq!(customer.get(&format!("/portal/{token}/invoices/%231")).status, 404);
+    }
+);
+
+portal_test!(
+    fn no_epc_code_without_an_iban(server, url) {
+        let (browser, csrf) = owner_in(server, "EUR");
+        ok(
+            browser.send(
+                "PUT",
+                "/api/v1/organisation/profile",
+                Some(json!({"seller": {"name": "Acme Werkzeuge"}, "payment": {"note": "Pay by cheque"}}).to_string()),
+                &[("Content-Type", "application/json"), ("x-csrf-token", &csrf)],
+            ),
+            "the profile",
+        );
+        ok(browser.post_json("/api/v1/customers", &csrf, json!({"reference": "BOLT", "name": "Bolt"})), "a customer");
+        let number = ok(
+            browser.post_json(
+                "/api/v1/invoices",
+                &csrf,
+                json!({"customer": "BOLT", "issue_date": "2026-01-05", "terms": "net30",
+                       "lines": [{"description": "Bolts", "quantity": "1", "unit_price": "10.00"}], "issue": true}),
+            ),
+            "an invoice",
+        )["number"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let mut store = Store::open(url).expect("the store");
+        let org = store.orgs().unwrap().into_iter().next().unwrap();
+        let today = dun_server::wire::today_in("UTC").unwrap();
+        let reference = CreditorReference::for_invoice(store.invoice(org.id, &number, today).unwrap().id);
+        let token = portal_token(&browser, &csrf, "BOLT");
+        let page = server.browser().get(&format!("/portal/{token}/invoices/{number}"));
+        assert_eq!(page.status, 200, "{}", page.body);
+        page.assert_contains(&reference.grouped());
+        page.assert_contains("Pay by cheque");
+        assert!(!page.body.contains("<svg"), "{}", page.body);
     }
 );

@@ -189,6 +189,8 @@ fn an_invoice_a_statement_and_a_final_demand_from_the_command_line() {
                     "Net 30",
                     "late fee of 40.00 EUR",
                     "https://pay.acme.example/portal/",
+                    "PAYMENT REFERENCE",
+                    "Payment reference: RF",
                 ],
             );
         }
@@ -350,5 +352,73 @@ fn refusals_say_what_to_do() {
             "[{label}] {}",
             quiet.stderr
         );
+    }
+}
+
+#[test]
+fn the_demo_books_euro_invoices_carry_the_epc_qr_code_and_every_invoice_its_reference() {
+    let tools = pdftotext_available(
+        "the_demo_books_euro_invoices_carry_the_epc_qr_code_and_every_invoice_its_reference",
+    );
+    for db in backends("demo_epc_qr") {
+        let label = db.label;
+        ok(
+            &db,
+            &["demo", "--invoices", "300", "--end-date", "2026-11-01"],
+        );
+        let json: serde_json::Value = serde_json::from_str(&ok(
+            &db,
+            &[
+                "invoice", "list", "--status", "open", "--limit", "1000", "--format", "json",
+            ],
+        ))
+        .unwrap();
+        let open = json.as_array().expect("a list of invoices");
+        let first_in = |code: &str| {
+            open.iter()
+                .find(|i| i["currency"] == code)
+                .unwrap_or_else(|| panic!("[{label}] the demo has an open {code} invoice"))
+                .clone()
+        };
+        let dir = tempfile::tempdir().unwrap();
+        for (invoice, code_shown) in [(first_in("EUR"), true), (first_in("USD"), false)] {
+            let number = invoice["number"].as_str().unwrap();
+            let reference = dun_core::reference::CreditorReference::for_invoice(
+                invoice["id"].as_i64().unwrap(),
+            );
+            let pdf = dir.path().join(format!("{number}.pdf"));
+            ok(
+                &db,
+                &["invoice", "pdf", number, "--out", pdf.to_str().unwrap()],
+            );
+            if let Some(text) = pdf_text(&pdf, tools) {
+                assert_contains(
+                    &text,
+                    &[
+                        "IBAN: DE89 3704 0044 0532 0130 00",
+                        &format!("Payment reference: {reference}"),
+                    ],
+                );
+                assert_eq!(
+                    text.contains("Scan with your banking app"),
+                    code_shown,
+                    "[{label}] {number}: {text}"
+                );
+            }
+            // The e-invoice carries it as BT-83, compact.
+            let xml = dir.path().join(format!("{number}.xml"));
+            ok(
+                &db,
+                &["invoice", "xml", number, "--out", xml.to_str().unwrap()],
+            );
+            let text = std::fs::read_to_string(&xml).unwrap();
+            assert!(
+                text.contains(&format!(
+                    "<cbc:PaymentID>{}</cbc:PaymentID>",
+                    reference.as_str()
+                )),
+                "[{label}] {text}"
+            );
+        }
     }
 }

@@ -53,6 +53,9 @@ pub fn bank() -> PaymentInstructions {
     }
 }
 
+/// The sample invoice's creditor reference (`CreditorReference::for_invoice(42)`).
+pub const PAYMENT_ID: &str = "RF811000042";
+
 pub fn d(text: &str) -> Date {
     Date::parse(text).unwrap()
 }
@@ -72,6 +75,7 @@ pub fn header(number: &str, code: &str) -> Header {
         seller: seller(),
         buyer: buyer(),
         payment: bank(),
+        payment_id: Some(PAYMENT_ID.into()),
         payment_terms: Some("Net 30 days; late payment interest 8 % a year".into()),
         billing_reference: None,
     }

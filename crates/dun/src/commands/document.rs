@@ -362,6 +362,7 @@ pub fn letter(ctx: &mut Context, command: LetterCommand) -> Result<()> {
         recipient: &found.buyer,
         date,
         customer_reference: Some(&found.customer.reference),
+        customer_id: found.customer.id,
         currency,
         invoices: &overdue,
         reminded: &[],

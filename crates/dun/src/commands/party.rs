@@ -236,12 +236,15 @@ pub fn demo_seller(name: &str) -> (Party, PaymentInstructions) {
             email: Some("billing@demotrading.example".into()),
             phone: Some("+1 212 555 0100".into()),
         },
+        // A euro collection account beside the dollar one, so the book's
+        // euro customers pay by SEPA transfer (their invoices carry the
+        // EPC QR code) and everyone else by ACH or wire.
         PaymentInstructions {
-            iban: None,
-            bic: None,
+            iban: Some("DE89370400440532013000".into()),
+            bic: Some("COBADEFFXXX".into()),
             account_name: Some(name.to_string()),
             note: Some(
-                "ACH or wire to routing 021000021, account 000123456789; quote the invoice number"
+                "In US dollars: ACH or wire to routing 021000021, account 000123456789. In euro: SEPA transfer to the IBAN above. Please quote the payment reference."
                     .into(),
             ),
         },
