@@ -5,6 +5,7 @@
 
 pub mod action;
 pub mod charges;
+pub mod chase;
 pub mod credit;
 pub mod document;
 pub mod plan;
