@@ -10,6 +10,7 @@ pub mod credit;
 pub mod document;
 pub mod plan;
 pub mod policy;
+pub mod recheck;
 pub mod risk;
 pub mod run;
 pub mod worklist;
