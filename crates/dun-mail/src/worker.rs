@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use dun_core::money::format_minor;
 use dun_core::{Currency, Date};
-use dun_store::delivery::{Claim, Retry, STALE_CLAIM_SECS_DEFAULT};
+use dun_store::delivery::{Claim, Next, Retry, STALE_CLAIM_SECS_DEFAULT};
 use dun_store::portal::portal_url;
 use dun_store::{Store, StoreError};
 use serde::Serialize;
@@ -33,6 +33,9 @@ pub struct DeliveryReport {
     pub unknown: Vec<i64>,
     /// Left `sending` by a stopped worker, now `unknown`.
     pub recovered: Vec<i64>,
+    /// Reminders the send-time re-check found nothing still chased in:
+    /// not sent (`dropped`).
+    pub dropped: Vec<i64>,
 }
 
 /// How a drain runs.
@@ -458,10 +461,13 @@ pub fn deliver_pending(
     };
     let limit = options.limit.min(DRAIN_LIMIT_MAX);
     while report.claimed < limit {
-        let Some(claim) =
-            store.claim_next_message(org_id, options.worker, &now(), options.today)?
-        else {
-            break;
+        let claim = match store.claim_next(org_id, options.worker, &now(), options.today)? {
+            Some(Next::Send(claim)) => claim,
+            Some(Next::Dropped { id, .. }) => {
+                report.dropped.push(id);
+                continue;
+            }
+            None => break,
         };
         report.claimed += 1;
         let id = claim.message.id;
