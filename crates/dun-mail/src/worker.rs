@@ -426,7 +426,9 @@ pub fn deliver_with_documents(
     transport: &mut dyn Transport,
     options: &DrainOptions<'_>,
 ) -> Result<DeliveryReport, StoreError> {
-    // Letters first: printing them does not wait for e-mail.
+    // Letters first: printing them does not wait for e-mail. None is made
+    // for a reminder no longer owed (re-checked as a claim would).
+    let dropped = store.recheck_letters(org_id, &(options.now)(), options.today)?;
     crate::letters::make_letters(
         store,
         org_id,
@@ -435,7 +437,11 @@ pub fn deliver_with_documents(
         Some(options.public_url),
     )?;
     let mut documents = crate::attachments::documents(options.today, Some(options.public_url));
-    deliver_pending(store, org_id, config, transport, &mut documents, options)
+    let mut report = deliver_pending(store, org_id, config, transport, &mut documents, options)?;
+    report
+        .dropped
+        .splice(0..0, dropped.into_iter().map(|(id, _)| id));
+    Ok(report)
 }
 
 /// Sends what is due in the organisation's outbox, up to `limit` messages,

@@ -106,6 +106,14 @@ impl Store {
             tx.commit()?;
             return Ok(existing);
         }
+        if m.status == "dropped" {
+            return Err(StoreError::Invalid(format!(
+                "message #{outbox_id} was dropped, so it has no letter: {}",
+                m.last_error
+                    .as_deref()
+                    .unwrap_or("nothing in it is owed any more")
+            )));
+        }
         // Send-time truth: a reminder still waiting is re-checked before its
         // letter is kept. Dropped, or re-worded since these files were
         // written from it: none is kept (the next pass writes the letter

@@ -47,11 +47,11 @@ use crate::collections::{
     active_promises, load_invoices, load_invoices_by_id, open_disputes, promised_receipts,
     unapplied_credits,
 };
-use crate::db::Tx;
+use crate::db::{Backend, Tx};
 use crate::error::StoreError;
 use crate::outbox::OutboxMessage;
 use crate::timeline::{self, NewEntry};
-use crate::{params, Param};
+use crate::{params, Param, Store};
 
 /// The statuses of a message that has not gone yet: the ones a re-check
 /// judges (the claim only ever takes `pending` ones; a preview of a failed
@@ -443,6 +443,58 @@ pub(crate) fn settle(
         )?;
     }
     Ok(true)
+}
+
+impl Store {
+    /// Re-checks, as a claim would, every pending reminder whose letter is
+    /// about to be made (the `letter` channel, none kept yet), each in a
+    /// transaction of its own that holds its row: the delivery worker calls
+    /// this before it makes letters, so no letter is written for what is
+    /// no longer owed, and a reminder that goes by letter alone is dropped
+    /// too. Returns those dropped, with why. (Keeping a letter re-checks
+    /// once more: `Store::save_letters`.)
+    pub fn recheck_letters(
+        &mut self,
+        org_id: i64,
+        now: &str,
+        today: Date,
+    ) -> Result<Vec<(i64, String)>, StoreError> {
+        let waiting: Vec<i64> = self
+            .letters_to_make(org_id)?
+            .into_iter()
+            .filter(is_rechecked)
+            .map(|m| m.id)
+            .collect();
+        let mut dropped = Vec::new();
+        for id in waiting {
+            let mut tx = self.conn().transaction()?;
+            let lock = match tx.backend() {
+                Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+                Backend::Sqlite => "",
+            };
+            let held = tx.query_opt(
+                &format!(
+                    "SELECT id FROM outbox WHERE org_id = $1 AND id = $2 AND status = 'pending'{lock}"
+                ),
+                params![org_id, id],
+                |r| r.i64(0),
+            )?;
+            if held.is_none() {
+                // Claimed, dropped or held by another worker meanwhile.
+                tx.commit()?;
+                continue;
+            }
+            let m = crate::delivery::locked_message(&mut tx, org_id, id)?;
+            let rechecked = recheck_message(&mut tx, org_id, m, today)?;
+            if settle(&mut tx, org_id, &rechecked, now, today)? {
+                if let Recheck::Dropped { reason, .. } = rechecked.recheck {
+                    dropped.push((id, reason));
+                }
+            }
+            tx.commit()?;
+        }
+        Ok(dropped)
+    }
 }
 
 /// What the re-check left out of a message that went, as the timeline's
