@@ -322,7 +322,9 @@ pub(crate) fn recheck_message(
             .iter()
             .map(|l| serde_json::json!({ "invoice_id": l.invoice_id, "number": l.number, "reason": l.reason, "on": on })),
     );
-    message.detail["left_out"] = noted.into();
+    if !noted.is_empty() {
+        message.detail["left_out"] = noted.into();
+    }
     if kept.is_empty() {
         // Nothing goes: its items stay as the run queued them, for the record.
         let reason = not_sent(&left_out);
