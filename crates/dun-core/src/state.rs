@@ -170,6 +170,29 @@ impl InvoiceState {
             .sum()
     }
 
+    /// The day, up to `date`, from which nothing has been open on the
+    /// invoice: the day it was paid, credited, written off or voided.
+    /// `None` while something is open on `date`.
+    pub fn closed_on(&self, date: Date) -> Option<Date> {
+        let mut days: Vec<Date> = self
+            .movements
+            .iter()
+            .map(|m| m.effective_date)
+            .filter(|d| *d <= date)
+            .collect();
+        days.sort_unstable();
+        days.dedup();
+        let mut closed = None;
+        for day in days {
+            if self.open_as_of(day) <= 0 {
+                closed = closed.or(Some(day));
+            } else {
+                closed = None;
+            }
+        }
+        closed
+    }
+
     /// The most that may be taken off the invoice with effect from `date`
     /// without its open amount falling below zero on that day or any later
     /// day already on the ledger. A payment recorded late is dated when it
@@ -326,5 +349,35 @@ mod tests {
         assert_eq!(state(&book), SettlementStatus::PartiallyPaid);
         book.reverse(payment, day("2026-01-20")).unwrap();
         assert_eq!(state(&book), SettlementStatus::Open);
+    }
+
+    #[test]
+    fn an_invoice_is_closed_from_the_day_nothing_is_left_open() {
+        let day = |s| Date::parse(s).unwrap();
+        let usd = Currency::parse("USD").unwrap();
+        let mut book = Book::new();
+        let draft = InvoiceDraft {
+            customer_id: 1,
+            currency: usd,
+            issue_date: day("2026-01-01"),
+            terms: Terms::Net { days: 30 },
+            description: String::new(),
+            lines: vec![InvoiceLine::new("work", 10_000, 10_000, 0).unwrap()],
+            installments: Vec::new(),
+        };
+        let invoice = book.issue(&draft).unwrap();
+        let oldest = AllocationRequest::OldestDueFirst;
+        book.receive(1, usd, day("2026-01-10"), 6_000, &oldest)
+            .unwrap();
+        let rest = book
+            .receive(1, usd, day("2026-01-15"), 4_000, &oldest)
+            .unwrap();
+        let closed = |book: &Book, on| book.invoices[&invoice].closed_on(day(on));
+        assert_eq!(closed(&book, "2026-01-12"), None);
+        assert_eq!(closed(&book, "2026-02-01"), Some(day("2026-01-15")));
+        // Open again after the last payment is reversed: not closed.
+        book.reverse(rest, day("2026-01-20")).unwrap();
+        assert_eq!(closed(&book, "2026-02-01"), None);
+        assert_eq!(closed(&book, "2026-01-19"), Some(day("2026-01-15")));
     }
 }

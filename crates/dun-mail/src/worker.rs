@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use dun_core::money::format_minor;
 use dun_core::reference::CreditorReference;
 use dun_core::{Currency, Date};
-use dun_store::delivery::{Claim, Retry, STALE_CLAIM_SECS_DEFAULT};
+use dun_store::delivery::{Claim, Next, Retry, STALE_CLAIM_SECS_DEFAULT};
 use dun_store::portal::portal_url;
 use dun_store::{Store, StoreError};
 use serde::Serialize;
@@ -34,6 +34,9 @@ pub struct DeliveryReport {
     pub unknown: Vec<i64>,
     /// Left `sending` by a stopped worker, now `unknown`.
     pub recovered: Vec<i64>,
+    /// Reminders the send-time re-check found nothing still chased in:
+    /// not sent (`dropped`).
+    pub dropped: Vec<i64>,
 }
 
 /// How a drain runs.
@@ -459,7 +462,9 @@ pub fn deliver_with_documents(
     transport: &mut dyn Transport,
     options: &DrainOptions<'_>,
 ) -> Result<DeliveryReport, StoreError> {
-    // Letters first: printing them does not wait for e-mail.
+    // Letters first: printing them does not wait for e-mail. None is made
+    // for a reminder no longer owed (re-checked as a claim would).
+    let dropped = store.recheck_letters(org_id, &(options.now)(), options.today)?;
     crate::letters::make_letters(
         store,
         org_id,
@@ -468,7 +473,11 @@ pub fn deliver_with_documents(
         Some(options.public_url),
     )?;
     let mut documents = crate::attachments::documents(options.today, Some(options.public_url));
-    deliver_pending(store, org_id, config, transport, &mut documents, options)
+    let mut report = deliver_pending(store, org_id, config, transport, &mut documents, options)?;
+    report
+        .dropped
+        .splice(0..0, dropped.into_iter().map(|(id, _)| id));
+    Ok(report)
 }
 
 /// Sends what is due in the organisation's outbox, up to `limit` messages,
@@ -494,10 +503,13 @@ pub fn deliver_pending(
     };
     let limit = options.limit.min(DRAIN_LIMIT_MAX);
     while report.claimed < limit {
-        let Some(claim) =
-            store.claim_next_message(org_id, options.worker, &now(), options.today)?
-        else {
-            break;
+        let claim = match store.claim_next(org_id, options.worker, &now(), options.today)? {
+            Some(Next::Send(claim)) => claim,
+            Some(Next::Dropped { id, .. }) => {
+                report.dropped.push(id);
+                continue;
+            }
+            None => break,
         };
         report.claimed += 1;
         let id = claim.message.id;

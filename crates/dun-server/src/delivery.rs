@@ -49,7 +49,7 @@ pub async fn drain(state: &AppState, smtp: &Arc<SmtpConfig>, worker: &str) -> Re
                 )?)
             })
             .await?;
-        if report.claimed > 0 || !report.recovered.is_empty() {
+        if report.claimed > 0 || !report.recovered.is_empty() || !report.dropped.is_empty() {
             tracing::info!(
                 org = %name,
                 sent = report.sent.len(),
@@ -57,6 +57,7 @@ pub async fn drain(state: &AppState, smtp: &Arc<SmtpConfig>, worker: &str) -> Re
                 failed = report.failed.len(),
                 unknown = report.unknown.len(),
                 recovered = report.recovered.len(),
+                dropped = report.dropped.len(),
                 "outbox drained"
             );
         }

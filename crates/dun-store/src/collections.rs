@@ -209,7 +209,7 @@ fn is_retryable(e: &StoreError) -> bool {
 /// The header comes from the columns the run's covering indexes hold (no
 /// schedule); the schedules of the few invoices split into installments
 /// are read apart.
-fn load_invoices(
+pub(crate) fn load_invoices(
     tx: &mut Tx<'_>,
     org_id: i64,
     condition: &str,
@@ -220,7 +220,7 @@ fn load_invoices(
 }
 
 /// The invoices of `ids` (as [`load_invoices`]).
-fn load_invoices_by_id(
+pub(crate) fn load_invoices_by_id(
     tx: &mut Tx<'_>,
     org_id: i64,
     ids: &[i64],
@@ -664,68 +664,10 @@ fn load(tx: &mut Tx<'_>, org_id: i64, as_of: Date) -> Result<RunBook, StoreError
         },
     )?;
 
-    let mut promises = Vec::new();
-    tx.query_each(
-        "SELECT id, customer_id, currency, amount_minor, made_on, promised_date, invoice_ids, created_at
-         FROM promises WHERE org_id = $1 AND status = 'active' ORDER BY id",
-        params![org_id],
-        |r| {
-            promises.push(Promise {
-                id: r.i64(0)?,
-                customer_id: r.i64(1)?,
-                currency: currency(&r.string(2)?)?,
-                amount_minor: r.i64(3)?,
-                made_on: date(r, 4)?,
-                promised_date: date(r, 5)?,
-                invoice_ids: json_ids(&r.string(6)?)?,
-                made_at_s: recorded_at(&r.string(7)?, i64::MIN),
-            });
-            Ok(())
-        },
-    )?;
-    let mut receipts = Vec::new();
-    if let Some(since) = promises.iter().map(|p| p.made_on).min() {
-        tx.query_each(
-            "SELECT customer_id, currency, received_date, amount_minor, created_at FROM payments
-             WHERE org_id = $1 AND status <> 'reversed' AND received_date >= $2
-                AND customer_id IN (SELECT customer_id FROM promises WHERE org_id = $1 AND status = 'active')",
-            params![org_id, day(since)],
-            |r| {
-                receipts.push(Receipt {
-                    customer_id: r.i64(0)?,
-                    currency: currency(&r.string(1)?)?,
-                    received_date: date(r, 2)?,
-                    amount_minor: r.i64(3)?,
-                    recorded_at_s: recorded_at(&r.string(4)?, i64::MAX),
-                });
-                Ok(())
-            },
-        )?;
-    }
-    // Unapplied credit received by the run's day, per customer and currency.
-    let credits = tx.query(
-        "SELECT customer_id, currency, CAST(SUM(unallocated_minor) AS BIGINT) FROM payments
-         WHERE org_id = $1 AND unallocated_minor > 0 AND status <> 'reversed' AND received_date <= $2
-         GROUP BY customer_id, currency",
-        params![org_id, day(as_of)],
-        |r| {
-            Ok(Credit {
-                customer_id: r.i64(0)?,
-                currency: currency(&r.string(1)?)?,
-                unapplied_minor: r.i64(2)?,
-            })
-        },
-    )?;
-    let disputes = tx.query(
-        "SELECT id, invoice_id FROM disputes WHERE org_id = $1 AND status = 'open' ORDER BY id",
-        params![org_id],
-        |r| {
-            Ok(Dispute {
-                id: r.i64(0)?,
-                invoice_id: r.i64(1)?,
-            })
-        },
-    )?;
+    let promises = active_promises(tx, org_id, None)?;
+    let receipts = promised_receipts(tx, org_id, &promises, None)?;
+    let credits = unapplied_credits(tx, org_id, as_of, None)?;
+    let disputes = open_disputes(tx, org_id, None)?;
     let plans = crate::plans::domain_plans(tx, org_id, "status IN ('active', 'defaulted')", &[])?;
     let collateral = tx.query(
         "SELECT id, customer_id, kind, expires_on FROM collateral
@@ -801,6 +743,130 @@ fn load(tx: &mut Tx<'_>, org_id: i64, as_of: Date) -> Result<RunBook, StoreError
         open_tasks,
         credits,
     })
+}
+
+/// `AND customer_id = $n` when `customer` names one (`$n` the parameter
+/// after `params`, which it is added to), else nothing: the run reads the
+/// whole organisation, the send-time re-check one customer.
+fn one_customer<'a>(customer: Option<i64>, params: &mut Vec<Param<'a>>) -> String {
+    match customer {
+        Some(id) => {
+            params.push(id.into());
+            format!(" AND customer_id = ${}", params.len())
+        }
+        None => String::new(),
+    }
+}
+
+/// The active promises to pay (of one customer, when given).
+pub(crate) fn active_promises(
+    tx: &mut Tx<'_>,
+    org_id: i64,
+    customer: Option<i64>,
+) -> Result<Vec<Promise>, StoreError> {
+    let mut params: Vec<Param<'_>> = vec![org_id.into()];
+    let only = one_customer(customer, &mut params);
+    tx.query(
+        &format!(
+            "SELECT id, customer_id, currency, amount_minor, made_on, promised_date, invoice_ids, created_at
+             FROM promises WHERE org_id = $1 AND status = 'active'{only} ORDER BY id"
+        ),
+        &params,
+        |r| {
+            Ok(Promise {
+                id: r.i64(0)?,
+                customer_id: r.i64(1)?,
+                currency: currency(&r.string(2)?)?,
+                amount_minor: r.i64(3)?,
+                made_on: date(r, 4)?,
+                promised_date: date(r, 5)?,
+                invoice_ids: json_ids(&r.string(6)?)?,
+                made_at_s: recorded_at(&r.string(7)?, i64::MIN),
+            })
+        },
+    )
+}
+
+/// The payments a promise may count: not reversed, received since the
+/// oldest of `promises` was made, by customers with an active promise (of
+/// one customer, when given).
+pub(crate) fn promised_receipts(
+    tx: &mut Tx<'_>,
+    org_id: i64,
+    promises: &[Promise],
+    customer: Option<i64>,
+) -> Result<Vec<Receipt>, StoreError> {
+    let Some(since) = promises.iter().map(|p| p.made_on).min() else {
+        return Ok(Vec::new());
+    };
+    let mut params: Vec<Param<'_>> = vec![org_id.into(), day(since).into()];
+    let only = one_customer(customer, &mut params);
+    tx.query(
+        &format!(
+            "SELECT customer_id, currency, received_date, amount_minor, created_at FROM payments
+             WHERE org_id = $1 AND status <> 'reversed' AND received_date >= $2{only}
+                AND customer_id IN (SELECT customer_id FROM promises WHERE org_id = $1 AND status = 'active')"
+        ),
+        &params,
+        |r| {
+            Ok(Receipt {
+                customer_id: r.i64(0)?,
+                currency: currency(&r.string(1)?)?,
+                received_date: date(r, 2)?,
+                amount_minor: r.i64(3)?,
+                recorded_at_s: recorded_at(&r.string(4)?, i64::MAX),
+            })
+        },
+    )
+}
+
+/// Unapplied credit received by `by`, per customer and currency (of one
+/// customer, when given).
+pub(crate) fn unapplied_credits(
+    tx: &mut Tx<'_>,
+    org_id: i64,
+    by: Date,
+    customer: Option<i64>,
+) -> Result<Vec<Credit>, StoreError> {
+    let mut params: Vec<Param<'_>> = vec![org_id.into(), day(by).into()];
+    let only = one_customer(customer, &mut params);
+    tx.query(
+        &format!(
+            "SELECT customer_id, currency, CAST(SUM(unallocated_minor) AS BIGINT) FROM payments
+             WHERE org_id = $1 AND unallocated_minor > 0 AND status <> 'reversed' AND received_date <= $2{only}
+             GROUP BY customer_id, currency"
+        ),
+        &params,
+        |r| {
+            Ok(Credit {
+                customer_id: r.i64(0)?,
+                currency: currency(&r.string(1)?)?,
+                unapplied_minor: r.i64(2)?,
+            })
+        },
+    )
+}
+
+/// The open disputes (of one customer, when given).
+pub(crate) fn open_disputes(
+    tx: &mut Tx<'_>,
+    org_id: i64,
+    customer: Option<i64>,
+) -> Result<Vec<Dispute>, StoreError> {
+    let mut params: Vec<Param<'_>> = vec![org_id.into()];
+    let only = one_customer(customer, &mut params);
+    tx.query(
+        &format!(
+            "SELECT id, invoice_id FROM disputes WHERE org_id = $1 AND status = 'open'{only} ORDER BY id"
+        ),
+        &params,
+        |r| {
+            Ok(Dispute {
+                id: r.i64(0)?,
+                invoice_id: r.i64(1)?,
+            })
+        },
+    )
 }
 
 // ---------------------------------------------------------------------------

@@ -26,6 +26,14 @@
 //! the body is sent is certain: temporary ones go back to `pending` with an
 //! exponential backoff, permanent ones (5xx, no address) become `failed`
 //! with a task. Every send, failure and unknown outcome is a timeline entry.
+//!
+//! ## Send-time truth
+//! In the same transaction as the claim, a reminder the run queued is
+//! re-checked against the ledger (`recheck.rs`): what is no longer chased
+//! is left out and the amounts are what is open now; a reminder with
+//! nothing left is `dropped` instead of claimed, with a timeline entry
+//! saying what was not sent and why. So two workers never both send, nor
+//! both drop, one message.
 
 use dun_core::statement::Statement;
 use dun_core::Date;
@@ -34,6 +42,7 @@ use serde::Serialize;
 use crate::db::{Backend, Tx};
 use crate::error::StoreError;
 use crate::outbox::{message_from_row, OutboxMessage, MESSAGE_COLUMNS};
+use crate::recheck::{self, Recheck};
 use crate::records::check_author;
 use crate::timeline::{self, NewEntry};
 use crate::{params, portal, Store};
@@ -136,6 +145,20 @@ pub struct Claim {
     /// (one per currency), drawn up once in the claim's snapshot — the PDF
     /// attached and the e-mail's body are both written from these.
     pub statements: Vec<Statement>,
+    /// What the send-time re-check made of it: for a claim, never
+    /// `Dropped`; for a preview, what sending it now would do.
+    pub recheck: Recheck,
+}
+
+/// What the next claim gave a worker.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "next")]
+pub enum Next {
+    /// A message claimed (`sending`) for the worker to send now.
+    Send(Box<Claim>),
+    /// A reminder nothing in which is chased any more: `dropped`, not
+    /// sent; `reason` says what was not sent and why.
+    Dropped { id: i64, reason: String },
 }
 
 /// What became of a temporary failure.
@@ -312,7 +335,8 @@ impl Store {
     }
 
     /// Claims the oldest pending e-mail that is due (`next_attempt_at` not
-    /// after `now`) for `worker`, committing `sending` before returning it.
+    /// after `now`) for `worker`, committing `sending` before returning it;
+    /// reminders found stale on the way are dropped (see [`Self::claim_next`]).
     /// A message whose customer has no e-mail address is failed on the way,
     /// with a task. `None` when nothing is due.
     pub fn claim_next_message(
@@ -322,6 +346,29 @@ impl Store {
         now: &str,
         today: Date,
     ) -> Result<Option<Claim>, StoreError> {
+        loop {
+            match self.claim_next(org_id, worker, now, today)? {
+                Some(Next::Send(claim)) => return Ok(Some(*claim)),
+                Some(Next::Dropped { .. }) => continue,
+                None => return Ok(None),
+            }
+        }
+    }
+
+    /// Takes the oldest pending e-mail that is due (`next_attempt_at` not
+    /// after `now`) for `worker` and, in the same transaction, re-checks a
+    /// reminder against the ledger (`recheck.rs`): still chased, it is
+    /// claimed — `sending`, committed before it is returned, worded for what
+    /// is still owed; nothing in it chased any more, it is `dropped` and
+    /// that is returned. A message whose customer has no e-mail address is
+    /// failed on the way, with a task. `None` when nothing is due.
+    pub fn claim_next(
+        &mut self,
+        org_id: i64,
+        worker: &str,
+        now: &str,
+        today: Date,
+    ) -> Result<Option<Next>, StoreError> {
         checked_time("now", now)?;
         let mut tx = self.conn().transaction()?;
         let lock = match tx.backend() {
@@ -339,6 +386,21 @@ impl Store {
                 tx.commit()?;
                 return Ok(None);
             };
+            // Send-time truth, decided under this claim's lock on the row.
+            let queued = locked_message(&mut tx, org_id, id)?;
+            let rechecked = recheck::recheck_message(&mut tx, org_id, queued, today)?;
+            if !recheck::settle(&mut tx, org_id, &rechecked, now, today)? {
+                continue;
+            }
+            if let Recheck::Dropped { reason, .. } = rechecked.recheck {
+                tx.commit()?;
+                return Ok(Some(Next::Dropped { id, reason }));
+            }
+            if !rechecked.message.channels.iter().any(|c| c == "email") {
+                // Re-worded for a step that goes by letter alone: the
+                // letters are made for it, not an e-mail.
+                continue;
+            }
             let email = tx
                 .query_opt(
                     "SELECT c.email FROM outbox o JOIN customers c ON c.org_id = o.org_id AND c.id = o.customer_id
@@ -385,17 +447,20 @@ impl Store {
                 continue;
             }
             let message = locked_message(&mut tx, org_id, id)?;
-            let claim = claim_of(&mut tx, org_id, message, email, today)?;
+            let claim = claim_of(&mut tx, org_id, message, email, today, rechecked.recheck)?;
             tx.commit()?;
-            return Ok(Some(claim));
+            return Ok(Some(Next::Send(Box::new(claim))));
         }
         tx.commit()?;
         Ok(None)
     }
 
     /// Message `id` as the worker would write it today, without claiming
-    /// it or changing anything it says: for a person to read first. The
-    /// recipient is the customer's address now (empty when they have none).
+    /// it or changing anything it says: for a person to read first. A
+    /// reminder not sent yet is re-checked as the claim would
+    /// (`Claim::recheck` says what was left out, or that it would be
+    /// dropped). The recipient is the customer's address now (empty when
+    /// they have none).
     pub fn preview_message(
         &mut self,
         org_id: i64,
@@ -403,7 +468,9 @@ impl Store {
         today: Date,
     ) -> Result<Claim, StoreError> {
         let mut tx = self.conn().transaction()?;
-        let message = locked_message(&mut tx, org_id, id)?;
+        let queued = locked_message(&mut tx, org_id, id)?;
+        let rechecked = recheck::recheck_message(&mut tx, org_id, queued, today)?;
+        let message = rechecked.message;
         let email = tx
             .query_opt(
                 "SELECT email FROM customers WHERE org_id = $1 AND id = $2",
@@ -412,7 +479,7 @@ impl Store {
             )?
             .flatten()
             .unwrap_or_default();
-        let claim = claim_of(&mut tx, org_id, message, email, today)?;
+        let claim = claim_of(&mut tx, org_id, message, email, today, rechecked.recheck)?;
         tx.commit()?;
         Ok(claim)
     }
@@ -445,7 +512,11 @@ impl Store {
                 now,
                 today,
                 "email_sent",
-                &format!("E-mailed {} to {to}: {summary}", m.template),
+                &format!(
+                    "E-mailed {} to {to}: {summary}{}",
+                    m.template,
+                    recheck::left_out_note(&m)
+                ),
                 None,
             )?;
         }
@@ -708,6 +779,7 @@ fn claim_of(
     message: OutboxMessage,
     email: String,
     today: Date,
+    recheck: Recheck,
 ) -> Result<Claim, StoreError> {
     let org_name = tx
         .query_opt(
@@ -747,6 +819,7 @@ fn claim_of(
         document,
         template,
         statements,
+        recheck,
     })
 }
 

@@ -106,6 +106,24 @@ impl Store {
             tx.commit()?;
             return Ok(existing);
         }
+        if m.status == "dropped" {
+            return Err(StoreError::Invalid(format!(
+                "message #{outbox_id} was dropped, so it has no letter: {}",
+                m.last_error
+                    .as_deref()
+                    .unwrap_or("nothing in it is owed any more")
+            )));
+        }
+        // Send-time truth: a reminder still waiting is re-checked before its
+        // letter is kept. Dropped, or re-worded since these files were
+        // written from it: none is kept (the next pass writes the letter
+        // from the message as it stands).
+        let rechecked = crate::recheck::recheck_message(&mut tx, org_id, m.clone(), today)?;
+        if rechecked.changed {
+            crate::recheck::settle(&mut tx, org_id, &rechecked, now, today)?;
+            tx.commit()?;
+            return Ok(Vec::new());
+        }
         for (filename, pdf) in files {
             tx.execute(
                 "INSERT INTO letters (org_id, outbox_id, filename, customer_id, pdf_hex, created_at)

@@ -44,6 +44,7 @@ pub mod plans;
 pub mod policies;
 pub mod portal;
 pub mod rates;
+pub mod recheck;
 pub mod records;
 pub mod recurring;
 pub mod revision;

@@ -70,8 +70,10 @@ impl MessageKind {
 /// worker, committed before the SMTP transaction) → `sent`; or back to
 /// `pending` after a temporary failure; or `failed` (permanent: a person
 /// must act); or `unknown` (the worker stopped between claiming and
-/// recording the outcome: a person confirms whether it arrived).
-pub const STATUSES: [&str; 5] = ["pending", "sending", "sent", "failed", "unknown"];
+/// recording the outcome: a person confirms whether it arrived); or
+/// `dropped` (a reminder re-checked at send time found nothing in it still
+/// chased — paid, disputed… — and was not sent; `last_error` says why).
+pub const STATUSES: [&str; 6] = ["pending", "sending", "sent", "failed", "unknown", "dropped"];
 
 /// A message to put in the outbox.
 #[derive(Clone, Debug, PartialEq)]
@@ -118,6 +120,7 @@ pub struct OutboxMessage {
     pub claimed_by: Option<String>,
     pub claimed_at: Option<String>,
     pub next_attempt_at: Option<String>,
+    /// Why it failed; for a `dropped` message, what was not sent and why.
     pub last_error: Option<String>,
 }
 

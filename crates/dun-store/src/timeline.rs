@@ -27,7 +27,10 @@ pub const SUMMARY_BYTES_MAX: usize = 4000;
 /// run, author `policy vN · rule`), and `call`, `note`, `reply`, `promise`,
 /// `dispute`, `dispute_resolved`, `dispute_rejected`, `pause`, `resume`,
 /// `override`, `collateral`, `plan`, `task_done`, `portal_withdrawn`
-/// (written for a person, author their name).
+/// (written for a person, author their name); `email_sent`,
+/// `email_failed`, `email_unknown`, `email_retry` and `message_dropped` (a
+/// reminder the send-time re-check found nothing still owed in: not sent)
+/// by the delivery worker.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct TimelineEntry {
     pub id: i64,

@@ -1,8 +1,10 @@
 //! The outbox page: every message the run, a schedule or a person queued,
-//! newest first, with its state — pending, sending, sent, failed, unknown —
-//! where it went and why it failed; a failed or unknown one is sent again
-//! from here. A banner says when no SMTP server is configured, so nothing
-//! leaves.
+//! newest first, with its state — pending, sending, sent, failed, unknown,
+//! dropped — where it went and why it failed or was dropped; a failed or
+//! unknown one is sent again from here. A banner says when no SMTP server
+//! is configured, so nothing leaves. Opened, a reminder not yet sent reads
+//! as it would go now: re-checked against the ledger as the worker will
+//! (what is left out and why, or that it would not be sent at all).
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -12,6 +14,7 @@ use axum::{Form, Router};
 use dun_server::app::{AppState, Caller, Need};
 use dun_server::problem::ApiError;
 use dun_store::outbox::{OutboxMessage, STATUSES};
+use dun_store::recheck::Recheck;
 use maud::{html, Markup};
 use serde::Deserialize;
 
@@ -214,7 +217,25 @@ pub async fn show(
                 }
                 dt { "Subject" } dd #subject { (written.subject) }
                 dt { "Attached" } dd { (attachments_said(&m.kind, resends)) }
-                @if let Some(error) = &m.last_error { dt { "Last error" } dd { (error) } }
+                @if let Some(error) = &m.last_error {
+                    dt { @if m.status == "dropped" { "Why not sent" } @else { "Last error" } }
+                    dd { (error) }
+                }
+            }
+            @match &claim.recheck {
+                Recheck::Dropped { reason, .. } => {
+                    p.notice.bad role="status" #recheck {
+                        "Checked against the book now, this reminder would not be sent: " (reason) "."
+                    }
+                }
+                Recheck::Goes { left_out } if !left_out.is_empty() => {
+                    p.notice role="status" #recheck {
+                        "Checked against the book now, it goes without "
+                        (left_out.iter().map(|l| format!("{} ({})", l.number, l.reason)).collect::<Vec<_>>().join(", "))
+                        "."
+                    }
+                }
+                _ => {}
             }
             h2 { "As the customer reads it" }
             div.scroll tabindex="0" { pre #message-text { (written.text) } }

@@ -8,6 +8,7 @@ use common::TestServer;
 use dun_core::import::CustomerRow;
 use dun_core::invoice::{InvoiceDraft, InvoiceLine};
 use dun_core::{Currency, Date};
+use dun_store::payments::{Allocate, NewPayment};
 use dun_store::Store;
 
 const PASSWORD: &str = "correct horse battery";
@@ -107,6 +108,46 @@ fn run(url: &str) {
     assert_eq!(again.status, 303, "{}", again.body);
     let pending = owner.get("/outbox?status=pending");
     pending.assert_contains(&posted.number);
+
+    // A reminder the run queued, for an invoice paid since: opened, it
+    // says it would not be sent, and why; opening it changes nothing.
+    store
+        .run_collections(org.id, Date::parse("2026-04-07").unwrap(), true)
+        .unwrap();
+    let reminder = store
+        .outbox(org.id, Some("pending"), 100)
+        .unwrap()
+        .into_iter()
+        .find(|m| m.kind == "dunning")
+        .expect("the run's reminder");
+    store
+        .record_payment(
+            org.id,
+            &NewPayment {
+                customer_ref: "BOLT".into(),
+                currency: Currency::parse("USD").unwrap(),
+                received_date: Date::parse("2026-04-08").unwrap(),
+                amount_minor: posted.open_minor,
+                method: "bank_transfer".into(),
+                reference: String::new(),
+            },
+            &Allocate::OldestDueFirst,
+            None,
+        )
+        .unwrap();
+    let opened = owner.get(&format!("/outbox/{}", reminder.id));
+    assert_eq!(opened.status, 200, "{}", opened.body);
+    opened.assert_contains("this reminder would not be sent");
+    opened.assert_contains(&format!(
+        "Reminder for {} not sent: paid on 2026-04-08",
+        posted.number
+    ));
+    let list = owner.get("/outbox");
+    list.assert_contains("/outbox?status=dropped");
+    assert_eq!(
+        store.outbox_message(org.id, reminder.id).unwrap().status,
+        "pending"
+    );
 }
 
 #[test]

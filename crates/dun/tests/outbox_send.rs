@@ -1215,3 +1215,179 @@ fn an_invoice_issued_by_hand_is_e_mailed_with_its_pdf() {
         );
     }
 }
+
+/// An amount in minor units as the CLI takes it (`190.00`).
+fn decimal(minor: i64) -> String {
+    format!("{}.{:02}", minor / 100, minor % 100)
+}
+
+#[test]
+fn a_reminder_stale_at_send_time_is_dropped_or_sent_with_what_is_still_owed() {
+    // Issue 14 item 5: the run queues at 06:00, the bank import at 09:00
+    // pays some of it, the mail goes later — and must not ask for money
+    // already paid.
+    let Some(sink) = start_sink() else { return };
+    for db in backends("a_reminder_stale_at_send_time_is_dropped_or_sent_with_what_is_still_owed") {
+        let label = db.label;
+        for f in std::fs::read_dir(&sink.outdir).unwrap() {
+            std::fs::remove_file(f.unwrap().path()).unwrap();
+        }
+        let dir = tempfile::tempdir().unwrap();
+        ok(
+            &db,
+            &[
+                "init",
+                "--org",
+                "Acme Supplies",
+                "--currency",
+                "USD",
+                "--timezone",
+                "UTC",
+            ],
+        );
+        let c = dir.path().join("customers.csv");
+        let inv = dir.path().join("invoices.csv");
+        std::fs::write(
+            &c,
+            "ref,name,email,phone,credit_limit,terms\n\
+             C1,Customer 1,ap1@example.com,,,net30\n\
+             C2,Customer 2,ap2@example.com,,,net30\n\
+             C3,Customer 3,ap3@example.com,,,net30\n",
+        )
+        .unwrap();
+        std::fs::write(
+            &inv,
+            "number,customer_ref,issue_date,due_date,currency,description,amount,quantity,unit_price,tax_rate\n\
+             A-1,C1,2026-03-21,2026-04-20,USD,Bolts,150.00,,,\n\
+             A-2,C2,2026-03-21,2026-04-20,USD,Bolts,250.00,,,\n\
+             B-2,C2,2026-03-22,2026-04-20,USD,Nuts,120.00,,,\n\
+             A-3,C3,2026-03-21,2026-04-20,USD,Bolts,350.00,,,\n",
+        )
+        .unwrap();
+        ok(&db, &["import", "customers", c.to_str().unwrap()]);
+        ok(&db, &["import", "invoices", inv.to_str().unwrap()]);
+        ok(&db, &["run", "--as-of", "2026-06-30"]);
+        let outbox = json(&ok(&db, &["outbox", "list", "--format", "json"]));
+        let rows = outbox.as_array().unwrap();
+        assert_eq!(rows.len(), 3, "[{label}] {outbox}");
+        let open: BTreeMap<String, i64> = rows
+            .iter()
+            .flat_map(|m| m["detail"]["items"].as_array().unwrap().iter())
+            .map(|i| {
+                (
+                    i["number"].as_str().unwrap().to_string(),
+                    i["open_minor"].as_i64().unwrap(),
+                )
+            })
+            .collect();
+        let pay = |customer: &str, allocate: String, minor: i64| {
+            ok(
+                &db,
+                &[
+                    "payment",
+                    "record",
+                    "--customer",
+                    customer,
+                    "--amount",
+                    &decimal(minor),
+                    "--date",
+                    "2026-06-30",
+                    "--allocate",
+                    &allocate,
+                ],
+            );
+        };
+        // C1 pays everything; C2 pays A-2 and 10.00 of B-2; C3 nothing.
+        pay("C1", format!("A-1={}", decimal(open["A-1"])), open["A-1"]);
+        pay(
+            "C2",
+            format!("A-2={},B-2=10.00", decimal(open["A-2"])),
+            open["A-2"] + 10_00,
+        );
+        // C1 asks for their (paid) invoice: that e-mail goes all the same.
+        ok(&db, &["invoice", "send", "A-1"]);
+
+        let out = send(&db, sink.port, &[]);
+        assert!(
+            out.contains("Sent 3, to retry later 0, failed 0, unknown 0, dropped 1"),
+            "[{label}] {out}"
+        );
+        let mail = received(&sink.outdir);
+        assert_eq!(mail.len(), 3, "[{label}] {mail:#?}");
+        // Nothing reached C1 but the invoice they asked for.
+        let to_c1: Vec<&Received> = mail
+            .iter()
+            .filter(|m| m.envelope_to == "ap1@example.com")
+            .collect();
+        assert_eq!(to_c1.len(), 1, "[{label}] {to_c1:#?}");
+        assert_eq!(to_c1[0].subject, "Invoice A-1 from Acme Supplies");
+        // C2's final demand asks for B-2 alone, at what is open on it now.
+        let c2 = mail
+            .iter()
+            .find(|m| m.envelope_to == "ap2@example.com")
+            .expect("C2's reminder");
+        assert!(
+            c2.subject.starts_with("FINAL DEMAND"),
+            "[{label}] {}",
+            c2.subject
+        );
+        assert!(!c2.text.contains("A-2"), "[{label}] {}", c2.text);
+        let b2 = format!("USD {}", decimal(open["B-2"] - 10_00));
+        assert!(c2.text.contains("B-2"), "[{label}] {}", c2.text);
+        assert!(c2.text.contains(&b2), "[{label}] {b2} in {}", c2.text);
+        assert!(
+            !c2.text.contains(&decimal(open["B-2"])),
+            "[{label}] {}",
+            c2.text
+        );
+        assert!(mail.iter().any(|m| m.envelope_to == "ap3@example.com"));
+
+        // The outbox and C1's timeline say what was not sent and why.
+        let dropped = json(&ok(
+            &db,
+            &["outbox", "list", "--status", "dropped", "--format", "json"],
+        ));
+        let dropped = dropped.as_array().unwrap();
+        assert_eq!(dropped.len(), 1, "[{label}] {dropped:?}");
+        assert_eq!(dropped[0]["customer_ref"], "C1");
+        let why = "Reminder for A-1 not sent: paid on 2026-06-30";
+        assert_eq!(dropped[0]["last_error"], why, "[{label}]");
+        let timeline = ok(&db, &["customer", "timeline", "C1"]);
+        assert!(timeline.contains(why), "[{label}] {timeline}");
+        let timeline = ok(&db, &["customer", "timeline", "C2"]);
+        assert!(
+            timeline.contains("left out: A-2 paid on 2026-06-30"),
+            "[{label}] {timeline}"
+        );
+        // No letter was kept to print and post for C1, nor can one be made.
+        let worklist = ok(&db, &["worklist", "--format", "json"]);
+        assert!(
+            !worklist.contains("letter-final_demand-C1"),
+            "[{label}] {worklist}"
+        );
+        assert!(
+            worklist.contains("letter-final_demand-C2"),
+            "[{label}] {worklist}"
+        );
+        let id = dropped[0]["id"].to_string();
+        let letter = dun(
+            &db,
+            &[
+                "outbox",
+                "letter",
+                &id,
+                "--dir",
+                dir.path().to_str().unwrap(),
+            ],
+        );
+        assert!(
+            !letter.ok && letter.stderr.contains("dropped"),
+            "[{label}] {}",
+            letter.stderr
+        );
+        // Sending again sends nothing more.
+        let out = send(&db, sink.port, &[]);
+        assert!(out.contains("Sent 0,"), "[{label}] {out}");
+        assert_eq!(received(&sink.outdir).len(), 3, "[{label}]");
+    }
+}

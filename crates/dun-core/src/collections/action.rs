@@ -122,6 +122,66 @@ pub struct MessageItem {
     pub interest_from: Option<Date>,
 }
 
+impl MessageItem {
+    /// What the outbox keeps of the item to find it on the book again.
+    pub fn queued(&self) -> QueuedItem {
+        QueuedItem {
+            invoice_id: self.invoice_id,
+            step: self.step.clone(),
+            part: self.part.map(|p| p.number),
+            installment: self.installment.map(|i| (i.plan_id, i.number)),
+        }
+    }
+}
+
+/// A message item as it waits in the outbox: the invoice (or installment)
+/// and the step it was sent for — what the send-time re-check
+/// ([`super::recheck`]) looks up on the ledger, and what its mark is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct QueuedItem {
+    pub invoice_id: i64,
+    pub step: String,
+    /// Part n of an invoice on installment terms (none: part 1, or the
+    /// whole invoice).
+    pub part: Option<u32>,
+    /// (plan, installment number) for an installment of a payment plan.
+    pub installment: Option<(i64, u32)>,
+}
+
+impl QueuedItem {
+    /// The mark that records the item's step as done: the one the run
+    /// wrote when it queued the item.
+    pub fn mark(&self) -> Mark {
+        match self.installment {
+            Some((plan_id, number)) => {
+                let key = self
+                    .step
+                    .strip_prefix(super::chase::PLAN_STEP_PREFIX)
+                    .unwrap_or(&self.step);
+                Mark::new(Subject::Installment { plan_id, number }, key)
+            }
+            None => Mark::new(
+                Subject::Invoice {
+                    id: self.invoice_id,
+                },
+                part_key(&self.step, self.part.unwrap_or(1)),
+            ),
+        }
+    }
+}
+
+/// A part's mark for `step`: the step's key for the first (as for an
+/// invoice with one due date), `key@n` for part n.
+/// Borrowed for the first part: the run asks it of every step of every
+/// invoice, and most invoices have one part.
+pub fn part_key(step_key: &str, number: u32) -> std::borrow::Cow<'_, str> {
+    if number <= 1 {
+        std::borrow::Cow::Borrowed(step_key)
+    } else {
+        std::borrow::Cow::Owned(format!("{step_key}@{number}"))
+    }
+}
+
 /// A customer-facing step sent on a day.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct SentStep {

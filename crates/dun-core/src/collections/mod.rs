@@ -5,10 +5,12 @@
 
 pub mod action;
 pub mod charges;
+pub mod chase;
 pub mod credit;
 pub mod document;
 pub mod plan;
 pub mod policy;
+pub mod recheck;
 pub mod risk;
 pub mod run;
 pub mod worklist;

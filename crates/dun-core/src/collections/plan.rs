@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::currency::Currency;
 use crate::date::Date;
+use crate::state::InvoiceState;
 use crate::terms::Installment;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -53,7 +54,63 @@ pub struct PlanPart {
     pub amount_minor: i64,
 }
 
+/// Where a plan stands on a day, for its invoices.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PlanStanding {
+    /// Not active (completed or defaulted before), or not made yet.
+    NotInForce,
+    /// Everything it covered is paid (the run records it completed).
+    Completed,
+    /// This installment is too late: the plan breaks (the run records it
+    /// defaulted) and the ladder resumes on its invoices.
+    Defaulted { installment: u32 },
+    /// It stands: its invoices are owed by these installments, and the
+    /// ladder leaves them alone.
+    Current { unpaid: Vec<UnpaidInstallment> },
+}
+
 impl Plan {
+    /// What the plan's invoices among `invoices` have open on `as_of`.
+    pub fn open_minor<'a>(
+        &self,
+        invoices: impl IntoIterator<Item = &'a InvoiceState>,
+        as_of: Date,
+    ) -> i64 {
+        invoices
+            .into_iter()
+            .filter(|i| self.invoice_ids.contains(&i.id))
+            .map(|i| i.open_as_of(as_of).max(0))
+            .sum()
+    }
+
+    /// Where the plan stands on `as_of` when its invoices have
+    /// `open_now_minor` open: an installment `default_after_days` late
+    /// breaks it.
+    pub fn standing(
+        &self,
+        open_now_minor: i64,
+        as_of: Date,
+        default_after_days: u32,
+    ) -> PlanStanding {
+        if self.status != PlanStatus::Active || self.created_on > as_of {
+            return PlanStanding::NotInForce;
+        }
+        let paid = (self.opening_minor - open_now_minor).max(0);
+        let total: i64 = self.installments.iter().map(|i| i.amount_minor).sum();
+        if paid >= total || open_now_minor == 0 {
+            return PlanStanding::Completed;
+        }
+        let unpaid = self.unpaid(open_now_minor);
+        if let Some(first) = unpaid.first() {
+            if as_of.days_since(first.due_date) >= default_after_days as i32 {
+                return PlanStanding::Defaulted {
+                    installment: first.number,
+                };
+            }
+        }
+        PlanStanding::Current { unpaid }
+    }
+
     /// Whether the plan stood for its invoices on `date`: made by then and
     /// not defaulted by then. (A completed plan's invoices are paid; on any
     /// earlier day they were open, the plan stood.)

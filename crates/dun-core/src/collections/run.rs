@@ -22,13 +22,17 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use serde::Serialize;
 
 use super::action::{
-    Action, ActionKind, DoneMark, InstallmentRef, Mark, Message, MessageItem, PartRef, PlanOutcome,
-    RunPlan, SentStep, Subject, Task, TaskKind,
+    part_key, Action, ActionKind, DoneMark, InstallmentRef, Mark, Message, MessageItem, PartRef,
+    PlanOutcome, RunPlan, SentStep, Subject, Task, TaskKind,
 };
 use super::charges::{fee_periods, interest_for, interest_months, late_fee_minor, month_key};
+use super::chase::{
+    first_due, in_chase_order, ladder_parts, ladder_paused, CreditCover, OwedPart, PlanStep,
+    PromiseStanding, PLAN_NOTICE, PLAN_REMINDER,
+};
 use super::credit::CustomerStatus;
-use super::plan::UnpaidInstallment;
 pub use super::plan::{Plan, PlanStatus};
+use super::plan::{PlanStanding, UnpaidInstallment};
 use super::policy::{Channel, Effect, FeeBasis, InterestStart, NoAmountIn, Policy, Step, Tier};
 use super::risk::{assess, History};
 use crate::currency::Currency;
@@ -194,7 +198,7 @@ pub fn decide(input: &RunInput<'_>) -> RunPlan {
     let none = Vec::new();
     for customer in customers {
         let mut invoices = by_customer.get(&customer.id).cloned().unwrap_or_default();
-        invoices.sort_by_cached_key(|i| (first_due(i, input.as_of), i.id));
+        in_chase_order(&mut invoices, input.as_of);
         let pick = |map: &HashMap<i64, Vec<usize>>| map.get(&customer.id).unwrap_or(&none).clone();
         decide_customer(
             &mut ctx,
@@ -223,14 +227,6 @@ fn positions_by_customer<T>(items: &[T], customer: impl Fn(&T) -> i64) -> HashMa
         map.entry(customer(item)).or_default().push(i);
     }
     map
-}
-
-/// The due date the ladder counts from: the oldest part still open.
-fn first_due(invoice: &InvoiceState, as_of: Date) -> Date {
-    invoice
-        .open_parts_as_of(as_of)
-        .first()
-        .map_or(invoice.due_date(), |p| p.due_date)
 }
 
 /// A step's threshold for this customer: overdue steps move by the tier's
@@ -278,48 +274,33 @@ fn decide_customer(
     let tier = assessment.tier;
     let over = policy.override_for(&customer.reference);
     let shift = policy.tiers.rule(tier).ladder_shift_days + over.map_or(0, |o| o.ladder_shift_days);
-    let paused = over.is_some_and(|o| o.pause) || customer.paused_until.is_some_and(|d| d >= as_of);
+    let paused = ladder_paused(policy, &customer.reference, customer.paused_until, as_of).is_some();
 
     // Promises: kept, broken, or still pausing what they cover.
     let mut suppressed: BTreeSet<i64> = BTreeSet::new();
     let mut broken: Vec<&Promise> = Vec::new();
     for &i in promises {
         let p = &input.promises[i];
-        if p.made_on > as_of {
-            continue; // not made yet on the run's date
-        }
-        let received: i64 = receipts
-            .iter()
-            .map(|&r| &input.receipts[r])
-            .filter(|r| r.currency == p.currency)
-            .filter(|r| {
-                r.received_date >= p.made_on
-                    && r.recorded_at_s > p.made_at_s
-                    && r.received_date <= as_of.min(p.promised_date)
-            })
-            .map(|r| r.amount_minor)
-            .sum();
-        let settled = |kept| ActionKind::PromiseSettled {
+        let settled = |kept, received_minor| ActionKind::PromiseSettled {
             promise_id: p.id,
             kept,
             currency: p.currency,
             amount_minor: p.amount_minor,
-            received_minor: received,
+            received_minor,
         };
-        if received >= p.amount_minor {
-            ctx.push(cid, "promises", Vec::new(), settled(true));
-        } else if as_of > p.promised_date {
-            ctx.push(cid, "promises", Vec::new(), settled(false));
-            broken.push(p);
-        } else if p.invoice_ids.is_empty() {
-            suppressed.extend(
-                invoices
-                    .iter()
-                    .filter(|i| i.currency == p.currency)
-                    .map(|i| i.id),
-            );
-        } else {
-            suppressed.extend(p.invoice_ids.iter().copied());
+        match p.standing(receipts.iter().map(|&r| &input.receipts[r]), as_of) {
+            PromiseStanding::NotMade => {}
+            PromiseStanding::Kept { received_minor } => {
+                ctx.push(cid, "promises", Vec::new(), settled(true, received_minor));
+            }
+            PromiseStanding::Broken { received_minor } => {
+                ctx.push(cid, "promises", Vec::new(), settled(false, received_minor));
+                broken.push(p);
+            }
+            PromiseStanding::Pauses if p.invoice_ids.is_empty() => {
+                suppressed.extend(invoices.iter().filter(|i| p.covers(i)).map(|i| i.id));
+            }
+            PromiseStanding::Pauses => suppressed.extend(p.invoice_ids.iter().copied()),
         }
     }
 
@@ -335,9 +316,6 @@ fn decide_customer(
                     interest_not_before.insert(*id, on);
                 }
             }
-            continue;
-        }
-        if plan.status != PlanStatus::Active || plan.created_on > as_of {
             continue;
         }
         decide_plan(
@@ -383,18 +361,14 @@ fn decide_customer(
     // Unapplied credit covers invoices oldest due first, as applying it
     // would; an invoice it covers whole is owed nothing for: no message,
     // fee, interest or hold.
-    let mut credit_left: BTreeMap<Currency, i64> = BTreeMap::new();
-    for &i in credits {
-        let c = &input.credits[i];
-        *credit_left.entry(c.currency).or_default() += c.unapplied_minor.max(0);
-    }
+    let mut credit = CreditCover::new(credits.iter().map(|&i| &input.credits[i]));
     for inv in invoices {
         let status = inv.status_as_of(as_of);
         let is_disputed = disputed.contains(&inv.id);
         let dunned = !(paused || is_disputed || suppressed.contains(&inv.id));
         let small = is_small(inv);
         let open_before = inv.open_as_of(as_of).max(0);
-        let room = credit_left.get(&inv.currency).copied().unwrap_or(0);
+        let room = credit.room(inv.currency);
         // Interest first: a month's interest on an invoice paid since
         // opens it again, and the rest of this run must see that, or a
         // second run of the day would decide what this one missed. None
@@ -417,12 +391,8 @@ fn decide_customer(
         };
         // What is owed after this run's interest; trailing interest on a
         // paid invoice that credit covers is netted from it, never chased.
-        let owed = open_before + interest_minor;
-        let covered = owed > 0 && room >= owed;
         // Consumed as applying it would: oldest first, in part if short.
-        if room > 0 && owed > 0 {
-            credit_left.insert(inv.currency, (room - owed).max(0));
-        }
+        let covered = credit.cover(inv.currency, open_before + interest_minor);
         let open = !covered
             && (status.is_open() || (status == SettlementStatus::Paid && interest_minor > 0));
         if open {
@@ -881,64 +851,6 @@ fn close_stale_tasks(
     }
 }
 
-/// One part of an invoice the ladder runs on: the whole invoice, or one
-/// installment of installment terms.
-struct OwedPart {
-    /// 1-based position in the invoice's schedule.
-    number: u32,
-    due_date: Date,
-    open_minor: i64,
-}
-
-/// The parts of `inv` the ladder runs on, oldest due first. An invoice with
-/// one due date (or one aged by a plan's dates, `due`) is one part; on
-/// installment terms each open installment is its own, owed on its date.
-fn ladder_parts(inv: &InvoiceState, as_of: Date, due: Date) -> Vec<OwedPart> {
-    let whole = |number: usize| {
-        vec![OwedPart {
-            number: number as u32,
-            due_date: due,
-            open_minor: inv.open_as_of(as_of).max(0),
-        }]
-    };
-    if inv.schedule.len() <= 1 || due != first_due(inv, as_of) {
-        return whole(1);
-    }
-    let parts: Vec<OwedPart> = inv
-        .open_parts_as_of(as_of)
-        .into_iter()
-        .map(|p| OwedPart {
-            number: inv
-                .schedule
-                .iter()
-                .position(|s| s.due_date == p.due_date)
-                .map_or(inv.schedule.len(), |i| i + 1) as u32,
-            due_date: p.due_date,
-            open_minor: p.amount_minor,
-        })
-        .collect();
-    if parts.is_empty() {
-        // Paid, with this run's charges still to post: they fall due with
-        // the last installment, so they are its part (as they will be once
-        // posted, and the next run sees them).
-        whole(inv.schedule.len())
-    } else {
-        parts
-    }
-}
-
-/// A part's mark for `step`: the step's key for the first (as for an
-/// invoice with one due date), `key@n` for part n.
-/// Borrowed for the first part: the run asks it of every step of every
-/// invoice, and most invoices have one part.
-fn part_key(step_key: &str, number: u32) -> std::borrow::Cow<'_, str> {
-    if number <= 1 {
-        std::borrow::Cow::Borrowed(step_key)
-    } else {
-        std::borrow::Cow::Owned(format!("{step_key}@{number}"))
-    }
-}
-
 struct LadderPart<'a> {
     customer_id: i64,
     inv: &'a InvoiceState,
@@ -1020,29 +932,31 @@ fn ladder_part(
             let interest_from = (last.has(Effect::AnnounceInterest) && !small)
                 .then(|| stated_interest_start(policy, inv, last, shift, as_of))
                 .flatten();
+            let item = MessageItem {
+                invoice_id: inv.id,
+                number: inv.number.clone(),
+                currency: inv.currency,
+                due_date: due,
+                days_past_due: dpd,
+                // What is owed once this run's charges are posted.
+                open_minor: part.open_minor + charges_minor,
+                step: last.key.clone(),
+                installment: None,
+                reminded: reminded(),
+                part: (count > 1 || part.number > 1).then_some(PartRef {
+                    number: part.number,
+                    of: inv.schedule.len() as u32,
+                }),
+                resend_invoice: last.has(Effect::ResendInvoice),
+                interest_from,
+            };
+            let mark = item.queued().mark();
             items.push((
                 threshold(last, shift),
                 last.template.clone(),
                 last.channels.clone(),
-                MessageItem {
-                    invoice_id: inv.id,
-                    number: inv.number.clone(),
-                    currency: inv.currency,
-                    due_date: due,
-                    days_past_due: dpd,
-                    // What is owed once this run's charges are posted.
-                    open_minor: part.open_minor + charges_minor,
-                    step: last.key.clone(),
-                    installment: None,
-                    reminded: reminded(),
-                    part: (count > 1 || part.number > 1).then_some(PartRef {
-                        number: part.number,
-                        of: inv.schedule.len() as u32,
-                    }),
-                    resend_invoice: last.has(Effect::ResendInvoice),
-                    interest_from,
-                },
-                Mark::new(subject, part_key(&last.key, n).into_owned()),
+                item,
+                mark,
             ));
             if small {
                 // The step was sent on a balance below the minimum: it
@@ -1271,30 +1185,23 @@ fn decide_plan(
     let input = ctx.input;
     let rules = &input.policy.plans;
     let as_of = input.as_of;
-    let open_now: i64 = invoices
-        .iter()
-        .filter(|i| plan.invoice_ids.contains(&i.id))
-        .map(|i| i.open_as_of(as_of).max(0))
-        .sum();
-    let paid = (plan.opening_minor - open_now).max(0);
-    let total: i64 = plan.installments.iter().map(|i| i.amount_minor).sum();
-    if paid >= total || open_now == 0 {
-        ctx.push(
-            customer.id,
-            "plans",
-            Vec::new(),
-            ActionKind::PlanSettled {
-                plan_id: plan.id,
-                outcome: PlanOutcome::Completed,
-                installment: None,
-            },
-        );
-        return;
-    }
-    let unpaid = plan.unpaid(open_now);
-    if let Some(first) = unpaid.first() {
-        let late = as_of.days_since(first.due_date);
-        if late >= rules.default_after_days as i32 {
+    let open_now = plan.open_minor(invoices.iter().copied(), as_of);
+    let unpaid = match plan.standing(open_now, as_of, rules.default_after_days) {
+        PlanStanding::NotInForce => return,
+        PlanStanding::Completed => {
+            ctx.push(
+                customer.id,
+                "plans",
+                Vec::new(),
+                ActionKind::PlanSettled {
+                    plan_id: plan.id,
+                    outcome: PlanOutcome::Completed,
+                    installment: None,
+                },
+            );
+            return;
+        }
+        PlanStanding::Defaulted { installment } => {
             ctx.push(
                 customer.id,
                 "plans.default_after_days",
@@ -1302,7 +1209,7 @@ fn decide_plan(
                 ActionKind::PlanSettled {
                     plan_id: plan.id,
                     outcome: PlanOutcome::Defaulted,
-                    installment: Some(first.number),
+                    installment: Some(installment),
                 },
             );
             for id in &plan.invoice_ids {
@@ -1310,7 +1217,8 @@ fn decide_plan(
             }
             return;
         }
-    }
+        PlanStanding::Current { unpaid } => unpaid,
+    };
     // While the plan stands its invoices are owed by the installments'
     // dates: each is aged, held and charged by the earliest it is part of.
     let open_by_invoice: Vec<(i64, i64)> = plan
@@ -1344,39 +1252,43 @@ fn decide_plan(
             number: n,
         };
         let dpd = as_of.days_since(due_date);
-        let mut push = |key: &str, template: &str, rank: i32| {
+        let mut push = |step: PlanStep| {
+            let item = MessageItem {
+                invoice_id: first_invoice.map_or(0, |i| i.id),
+                number: number.clone(),
+                currency: plan.currency,
+                due_date,
+                days_past_due: dpd,
+                open_minor: left,
+                step: step.step(),
+                part: None,
+                reminded: Vec::new(),
+                installment: Some(InstallmentRef {
+                    plan_id: plan.id,
+                    number: n,
+                    amount_minor,
+                }),
+                resend_invoice: false,
+                interest_from: None,
+            };
+            let mark = item.queued().mark();
             items.push((
-                rank,
-                template.to_string(),
+                step.rank,
+                step.template.to_string(),
                 vec![Channel::Email],
-                MessageItem {
-                    invoice_id: first_invoice.map_or(0, |i| i.id),
-                    number: number.clone(),
-                    currency: plan.currency,
-                    due_date,
-                    days_past_due: dpd,
-                    open_minor: left,
-                    step: format!("plan_{key}"),
-                    part: None,
-                    reminded: Vec::new(),
-                    installment: Some(InstallmentRef {
-                        plan_id: plan.id,
-                        number: n,
-                        amount_minor,
-                    }),
-                    resend_invoice: false,
-                    interest_from: None,
-                },
-                Mark::new(subject, key),
+                item,
+                mark,
             ));
         };
         if let Some(before) = rules.remind_days_before {
-            if dpd <= 0 && dpd >= -(before as i32) && ctx.done(subject, "reminder").is_none() {
-                push("reminder", "plan_installment_reminder", -1);
+            if dpd <= 0 && dpd >= -(before as i32) && ctx.done(subject, PLAN_REMINDER.key).is_none()
+            {
+                push(PLAN_REMINDER);
             }
         }
-        if dpd >= rules.notice_days_past_due as i32 && ctx.done(subject, "notice").is_none() {
-            push("notice", "plan_installment_notice", 1);
+        if dpd >= rules.notice_days_past_due as i32 && ctx.done(subject, PLAN_NOTICE.key).is_none()
+        {
+            push(PLAN_NOTICE);
         }
     }
 }

@@ -1569,7 +1569,8 @@ async fn set_status(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct OutboxQuery {
-    /// Only messages with this status.
+    /// Only messages with this status: `pending`, `sending`, `sent`,
+    /// `failed`, `unknown` or `dropped`.
     pub status: Option<String>,
     /// Most messages, 1 to 1000 (default 50).
     pub limit: Option<i64>,
@@ -1590,7 +1591,11 @@ pub struct OutboxMessageOut {
     pub created_at: String,
     pub sent_at: Option<String>,
     pub recipient: Option<String>,
-    /// The message as the run decided it.
+    /// Why it failed; for a `dropped` reminder (re-checked against the
+    /// ledger at send time and found stale), what was not sent and why.
+    pub last_error: Option<String>,
+    /// The message as it goes: as the run decided it, less what the
+    /// send-time re-check left out (`left_out`).
     #[schema(value_type = Object)]
     pub detail: serde_json::Value,
 }
@@ -1639,6 +1644,7 @@ async fn outbox(
                 created_at: m.created_at,
                 sent_at: m.sent_at,
                 recipient: m.recipient,
+                last_error: m.last_error,
                 detail: m.detail,
             })
             .collect(),

@@ -23,7 +23,9 @@ const PUBLIC_URL_DEFAULT: &str = "http://localhost:8080";
 pub enum OutboxCommand {
     /// Messages in the outbox, oldest first.
     List {
-        /// Only messages with this status: pending, sending, sent, failed, unknown.
+        /// Only messages with this status: pending, sending, sent, failed,
+        /// unknown, dropped (a reminder found stale at send time: not sent,
+        /// `last error` says why).
         #[arg(long)]
         status: Option<String>,
         #[arg(long, default_value_t = 100)]
@@ -252,11 +254,12 @@ fn send(ctx: &mut Context, args: &SendArgs) -> Result<()> {
             .find(|(s, _)| s == "pending")
             .map_or(0, |(_, n)| n);
         let mut line = format!(
-            "Sent {}, to retry later {}, failed {}, unknown {}",
+            "Sent {}, to retry later {}, failed {}, unknown {}, dropped {}",
             report.sent.len(),
             report.retried.len(),
             report.failed.len(),
-            report.unknown.len()
+            report.unknown.len(),
+            report.dropped.len()
         );
         if !report.recovered.is_empty() {
             line.push_str(&format!(
@@ -268,6 +271,12 @@ fn send(ctx: &mut Context, args: &SendArgs) -> Result<()> {
         if !(report.failed.is_empty() && report.unknown.is_empty() && report.recovered.is_empty()) {
             line.push_str(
                 " Failed and unknown messages are tasks on the worklist (`dun worklist`).",
+            );
+        }
+        if !report.dropped.is_empty() {
+            line.push_str(
+                " Dropped reminders were about invoices no longer chased (paid, disputed…): \
+                 `dun outbox list --status dropped` says why.",
             );
         }
         println!("{line}");
