@@ -200,7 +200,8 @@ fn plain(text: &str) -> String {
 
 /// Whether `text` is a short pattern (at most a third of it) repeated.
 fn repeated(text: &[char]) -> bool {
-    (1..=text.len() / 3).any(|n| text.len() % n == 0 && text.chunks(n).all(|c| c == &text[..n]))
+    (1..=text.len() / 3)
+        .any(|n| text.len().is_multiple_of(n) && text.chunks(n).all(|c| c == &text[..n]))
 }
 
 /// Whether `text` walks along one of the runs (or backwards).
@@ -258,7 +259,7 @@ pub fn weakness(password: &str, identity: &[&str]) -> Option<Weakness> {
 /// `text` is `word` written twice or more (e.g. "passwordpassword").
 fn repeated_word(text: &str, word: &str) -> bool {
     !word.is_empty()
-        && text.len() % word.len() == 0
+        && text.len().is_multiple_of(word.len())
         && text.len() > word.len()
         && text
             .as_bytes()

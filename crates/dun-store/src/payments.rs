@@ -423,7 +423,7 @@ pub(crate) fn record_in(
     // write of the payment.
     let mut state = PaymentState {
         id: 0,
-        customer_id: customer_id,
+        customer_id,
         currency: payment.currency,
         received_date: payment.received_date,
         amount_minor: payment.amount_minor,
@@ -453,12 +453,12 @@ pub(crate) fn record_in(
             entry.payment_id = Some(id);
         }
     }
-    entries::post_for_new_payment(tx, org_id, &posting, &now, id)?;
+    entries::post_for_new_payment(tx, org_id, &posting, now, id)?;
     // Credit left with invoices open is applied at once (as the
     // policy says), this payment's and any older.
     let mut allocations = allocations;
     let applied =
-        crate::unapplied::apply(tx, org_id, customer_id, payment.received_date, &now, None)?;
+        crate::unapplied::apply(tx, org_id, customer_id, payment.received_date, now, None)?;
     for e in applied.iter().filter(|e| e.payment_id == Some(id)) {
         let invoice_id = e.invoice_id.unwrap_or_default();
         allocations.push(Allocated {
@@ -493,12 +493,12 @@ pub(crate) fn record_in(
     timeline::log(
         tx,
         org_id,
-        &now,
+        now,
         &NewEntry {
-            customer_id: customer_id,
+            customer_id,
             on_date: payment.received_date,
             kind: "payment",
-            author: &author,
+            author,
             summary: &summary,
             detail: serde_json::json!({
                 "payment_id": id,
@@ -536,18 +536,18 @@ pub(crate) fn reverse_in(
     let history = entries::entries(tx, org_id, "payment_id = $2", params![payment_id])?;
     let allocated = dun_core::book::allocated_by(history.iter().map(|s| &s.entry), payment_id);
     let planned = posting::reverse_with_history(&state, history.iter().map(|s| &s.entry), date)?;
-    entries::post(tx, org_id, &planned, &now)?;
+    entries::post(tx, org_id, &planned, now)?;
     let c = state.currency;
     let reopened: Vec<i64> = allocated.iter().map(|(id, _)| *id).collect();
     timeline::log(
         tx,
         org_id,
-        &now,
+        now,
         &NewEntry {
             customer_id: state.customer_id,
             on_date: date,
             kind: "payment_reversed",
-            author: &author,
+            author,
             summary: &format!(
                 "Payment #{payment_id} of {} {c} reversed: {reason}",
                 format_minor(state.amount_minor, c)
@@ -562,7 +562,7 @@ pub(crate) fn reverse_in(
         },
     )?;
     // The invoices it paid are open again: other credit pays them.
-    crate::unapplied::apply(tx, org_id, state.customer_id, date, &now, None)?;
+    crate::unapplied::apply(tx, org_id, state.customer_id, date, now, None)?;
     Ok(PaymentPosted {
         payment_id,
         currency: state.currency,

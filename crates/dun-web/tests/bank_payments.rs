@@ -4,6 +4,9 @@
 //! confirmed from the page, a match undone; a payment recorded from the
 //! list, opened, and reversed with a reason.
 
+// Amounts are written as money reads: `120_00` is 120.00.
+#![allow(clippy::inconsistent_digit_grouping)]
+
 mod common;
 
 use common::TestServer;
