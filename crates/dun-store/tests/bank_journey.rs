@@ -9,6 +9,8 @@
 
 // Amounts are written as money reads: `100_00` is 100.00.
 #![allow(clippy::inconsistent_digit_grouping)]
+// Customers are named by their index (C00…C49), so loops go by index.
+#![allow(clippy::needless_range_loop)]
 
 #[macro_use]
 mod common;
