@@ -145,7 +145,9 @@ impl PeriodSums {
         match kind {
             EntryKind::InvoiceIssued => self.invoiced_minor += ar_minor,
             EntryKind::InvoiceVoided => self.voided_minor -= ar_minor,
-            EntryKind::Fee | EntryKind::Interest => self.charged_minor += ar_minor,
+            EntryKind::Fee | EntryKind::Interest | EntryKind::Compensation => {
+                self.charged_minor += ar_minor
+            }
             EntryKind::Allocation | EntryKind::AllocationReversed => {
                 self.collected_minor -= ar_minor
             }

@@ -22,6 +22,10 @@ pub enum EntryKind {
     Fee,
     /// Interest charged on an invoice's overdue principal: AR +.
     Interest,
+    /// The fixed compensation a late-payment law grants per invoice
+    /// (€40; UK £40/£70/£100): AR +. A cost, like a fee: it bears no
+    /// interest.
+    Compensation,
     /// Money received: credit +.
     PaymentReceived,
     /// Part of a payment applied to an invoice: AR −, credit −.
@@ -39,11 +43,12 @@ pub enum EntryKind {
 }
 
 impl EntryKind {
-    pub const ALL: [EntryKind; 11] = [
+    pub const ALL: [EntryKind; 12] = [
         EntryKind::InvoiceIssued,
         EntryKind::InvoiceVoided,
         EntryKind::Fee,
         EntryKind::Interest,
+        EntryKind::Compensation,
         EntryKind::PaymentReceived,
         EntryKind::Allocation,
         EntryKind::AllocationReversed,
@@ -59,6 +64,7 @@ impl EntryKind {
             EntryKind::InvoiceVoided => "invoice_voided",
             EntryKind::Fee => "fee",
             EntryKind::Interest => "interest",
+            EntryKind::Compensation => "compensation",
             EntryKind::PaymentReceived => "payment_received",
             EntryKind::Allocation => "allocation",
             EntryKind::AllocationReversed => "allocation_reversed",
@@ -77,7 +83,10 @@ impl EntryKind {
     pub fn is_charge(self) -> bool {
         matches!(
             self,
-            EntryKind::InvoiceIssued | EntryKind::Fee | EntryKind::Interest
+            EntryKind::InvoiceIssued
+                | EntryKind::Fee
+                | EntryKind::Interest
+                | EntryKind::Compensation
         )
     }
 }
@@ -118,7 +127,8 @@ impl BalanceParts {
             EntryKind::InvoiceIssued | EntryKind::InvoiceVoided => {
                 self.invoices_minor += entry.ar_minor
             }
-            EntryKind::Fee => self.fees_minor += entry.ar_minor,
+            // Compensation is a cost of recovery: with the fees.
+            EntryKind::Fee | EntryKind::Compensation => self.fees_minor += entry.ar_minor,
             EntryKind::Interest => self.interest_minor += entry.ar_minor,
             EntryKind::Allocation | EntryKind::AllocationReversed => {
                 self.allocations_minor -= entry.ar_minor

@@ -196,7 +196,10 @@ pub fn charge(
     amount_minor: i64,
     date: Date,
 ) -> Result<Entry, PostingError> {
-    debug_assert!(matches!(kind, EntryKind::Fee | EntryKind::Interest));
+    debug_assert!(matches!(
+        kind,
+        EntryKind::Fee | EntryKind::Interest | EntryKind::Compensation
+    ));
     check_amount(amount_minor)?;
     require_issued(invoice)?;
     require_not_before(

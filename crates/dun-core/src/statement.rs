@@ -83,6 +83,7 @@ impl StatementLine {
             EntryKind::InvoiceVoided => format!("Invoice {invoice} voided"),
             EntryKind::Fee => format!("Late fee on {invoice}"),
             EntryKind::Interest => format!("Interest on {invoice}"),
+            EntryKind::Compensation => format!("Fixed compensation on {invoice}"),
             EntryKind::PaymentReceived => format!("Payment received{reference}"),
             EntryKind::CreditNote => match &self.document_number {
                 Some(doc) => format!("Credit note {doc} on {invoice}"),

@@ -56,6 +56,7 @@ use dun_core::collections::action::{
 };
 use dun_core::collections::credit::CustomerStatus;
 use dun_core::collections::document;
+use dun_core::collections::law::{DebtorKind, ReferenceRates};
 use dun_core::collections::policy::{CreditApplication, Policy, Tier};
 use dun_core::collections::risk::History;
 use dun_core::collections::run::{
@@ -79,6 +80,7 @@ struct Customer {
 
 struct Scenario {
     policy: Policy,
+    rates: ReferenceRates,
     book: Book,
     customers: Vec<Customer>,
     invoices: BTreeMap<String, i64>,
@@ -124,6 +126,7 @@ impl Scenario {
     fn new() -> Scenario {
         Scenario {
             policy: document::parse(document::DEFAULT_POLICY).expect("the default policy parses"),
+            rates: ReferenceRates::shipped(),
             book: Book::new(),
             customers: Vec::new(),
             invoices: BTreeMap::new(),
@@ -144,8 +147,28 @@ impl Scenario {
     fn set_policy(&mut self, fragment: &str) -> Result<(), String> {
         let mut base: toml::Value =
             toml::from_str(document::DEFAULT_POLICY).map_err(|e| e.to_string())?;
-        let over: toml::Value =
+        let mut over: toml::Value =
             toml::from_str(fragment).map_err(|e| format!("policy fragment: {e}"))?;
+        // `drop = ["interest", "late_fee"]`: sections of the default taken
+        // out, with the step effects that need them.
+        if let Some(toml::Value::Array(drop)) = over.as_table_mut().and_then(|t| t.remove("drop")) {
+            let base = base.as_table_mut().expect("a table");
+            for name in drop.iter().filter_map(|v| v.as_str()) {
+                base.remove(name);
+                let effect = match name {
+                    "interest" => "announce_interest",
+                    "late_fee" => "late_fee",
+                    _ => continue,
+                };
+                if let Some(toml::Value::Array(steps)) = base.get_mut("step") {
+                    for step in steps {
+                        if let Some(toml::Value::Array(effects)) = step.get_mut("effects") {
+                            effects.retain(|e| e.as_str() != Some(effect));
+                        }
+                    }
+                }
+            }
+        }
         merge(&mut base, over);
         let text = toml::to_string(&base).map_err(|e| e.to_string())?;
         self.policy = document::parse(&text).map_err(|errors| {
@@ -175,6 +198,7 @@ impl Scenario {
                 paused_until: None,
                 tier: Tier::New,
                 history: History::default(),
+                debtor: None,
             },
             broken_promises: Vec::new(),
             disputes: 0,
@@ -211,6 +235,11 @@ impl Scenario {
         match (verb, args) {
             ("customer", [label, ..]) => {
                 self.customer(label);
+                Ok(())
+            }
+            ("consumer", [label]) => {
+                self.customer(label);
+                self.customer_mut(label).run.debtor = Some(DebtorKind::Consumer);
                 Ok(())
             }
             ("invoice", [label, customer, amount, currency, terms]) => {
@@ -493,6 +522,7 @@ impl Scenario {
             collateral: &self.collateral,
             open_tasks: &self.tasks,
             credits: &credits,
+            reference_rates: &self.rates,
         })
     }
 
@@ -511,7 +541,14 @@ impl Scenario {
         let charged: std::collections::BTreeSet<i64> = plan
             .actions
             .iter()
-            .filter(|a| matches!(a.kind, ActionKind::Fee { .. } | ActionKind::Interest { .. }))
+            .filter(|a| {
+                matches!(
+                    a.kind,
+                    ActionKind::Fee { .. }
+                        | ActionKind::Interest { .. }
+                        | ActionKind::Compensation { .. }
+                )
+            })
             .map(|a| a.customer_id)
             .collect();
         for customer_id in charged {
@@ -561,6 +598,14 @@ impl Scenario {
                 } => self
                     .book
                     .charge(*invoice_id, EntryKind::Interest, *amount_minor, as_of)
+                    .map_err(|e| e.to_string())?,
+                ActionKind::Compensation {
+                    invoice_id,
+                    amount_minor,
+                    ..
+                } => self
+                    .book
+                    .charge(*invoice_id, EntryKind::Compensation, *amount_minor, as_of)
                     .map_err(|e| e.to_string())?,
                 ActionKind::SetStatus { to, .. } => {
                     let c = &mut self.customers[cid as usize - 1].run;
@@ -687,6 +732,17 @@ impl Scenario {
                     ..
                 } => format!(
                     "fee {who} {} {} {currency} ({step})",
+                    self.invoice_label(*invoice_id),
+                    format_minor(*amount_minor, *currency)
+                ),
+                ActionKind::Compensation {
+                    invoice_id,
+                    currency,
+                    amount_minor,
+                    law,
+                    ..
+                } => format!(
+                    "compensation {who} {} {} {currency} ({law})",
                     self.invoice_label(*invoice_id),
                     format_minor(*amount_minor, *currency)
                 ),

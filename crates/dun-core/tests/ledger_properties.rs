@@ -1005,7 +1005,7 @@ impl Sim {
             for e in book.entries.iter().filter(|e| e.effective_date <= day) {
                 let signed = match e.kind {
                     EntryKind::InvoiceIssued | EntryKind::InvoiceVoided => e.ar_minor,
-                    EntryKind::Fee | EntryKind::Interest => e.ar_minor,
+                    EntryKind::Fee | EntryKind::Interest | EntryKind::Compensation => e.ar_minor,
                     // allocations are subtracted: an allocation's ar is
                     // negative, a reversal's positive
                     EntryKind::Allocation | EntryKind::AllocationReversed => e.ar_minor,

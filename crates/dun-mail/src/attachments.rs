@@ -120,7 +120,12 @@ pub fn invoice_view(
         fees_and_interest_minor: inv
             .entries
             .iter()
-            .filter(|e| matches!(e.entry.kind, EntryKind::Fee | EntryKind::Interest))
+            .filter(|e| {
+                matches!(
+                    e.entry.kind,
+                    EntryKind::Fee | EntryKind::Interest | EntryKind::Compensation
+                )
+            })
             .filter(|e| e.entry.effective_date <= today)
             .map(|e| e.entry.ar_minor)
             .sum(),

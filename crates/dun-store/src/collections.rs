@@ -36,6 +36,7 @@ use dun_core::collections::action::{
     Action, ActionKind, DoneMark, Message, PlanOutcome, RunPlan, Subject, Task, TaskKind,
 };
 use dun_core::collections::credit::CustomerStatus;
+use dun_core::collections::law::{DebtorKind, ReferenceRates};
 use dun_core::collections::policy::{Effect, InterestStart, Policy, Tier};
 use dun_core::collections::risk::{settled_on, History};
 use dun_core::collections::run::{
@@ -139,6 +140,8 @@ pub struct RunBook {
     pub collateral: Vec<Collateral>,
     pub open_tasks: Vec<OpenTask>,
     pub credits: Vec<Credit>,
+    /// The shipped reference rates with the organisation's own rows.
+    pub reference_rates: ReferenceRates,
 }
 
 impl RunBook {
@@ -158,6 +161,7 @@ impl RunBook {
             collateral: &self.collateral,
             open_tasks: &self.open_tasks,
             credits: &self.credits,
+            reference_rates: &self.reference_rates,
         }
     }
 }
@@ -611,7 +615,7 @@ fn load(tx: &mut Tx<'_>, org_id: i64, as_of: Date) -> Result<RunBook, StoreError
         .query(
             "SELECT DISTINCT CAST(substr(subject, 9) AS BIGINT) FROM run_marks
              WHERE org_id = $1 AND substr(subject, 1, 8) = 'invoice:'
-                AND (key LIKE 'fee:%' OR key LIKE 'interest:%')",
+                AND (key LIKE 'fee:%' OR key LIKE 'interest:%' OR key = 'compensation')",
             params![org_id],
             |r| r.i64(0),
         )?
@@ -640,7 +644,8 @@ fn load(tx: &mut Tx<'_>, org_id: i64, as_of: Date) -> Result<RunBook, StoreError
 
     let mut customers = Vec::new();
     tx.query_each(
-        "SELECT id, ref, name, status, status_by_policy, paused_until, tier, status_held_until
+        "SELECT id, ref, name, status, status_by_policy, paused_until, tier, status_held_until,
+                debtor
          FROM customers WHERE org_id = $1",
         params![org_id],
         |r| {
@@ -659,6 +664,14 @@ fn load(tx: &mut Tx<'_>, org_id: i64, as_of: Date) -> Result<RunBook, StoreError
                 tier: Tier::parse(&tier)
                     .ok_or_else(|| StoreError::Corrupt(format!("customer tier '{tier}'")))?,
                 history: history.remove(&id).unwrap_or_default(),
+                debtor: match r.opt_string(8)? {
+                    None => None,
+                    Some(text) => {
+                        Some(DebtorKind::parse(&text).ok_or_else(|| {
+                            StoreError::Corrupt(format!("customer debtor '{text}'"))
+                        })?)
+                    }
+                },
             });
             Ok(())
         },
@@ -742,6 +755,7 @@ fn load(tx: &mut Tx<'_>, org_id: i64, as_of: Date) -> Result<RunBook, StoreError
         collateral,
         open_tasks,
         credits,
+        reference_rates: crate::reference_rates::reference_rates(tx, org_id)?,
     })
 }
 
@@ -928,6 +942,7 @@ fn invoice_ids(action: &Action) -> Vec<i64> {
         ActionKind::Task(t) => t.invoice_ids.clone(),
         ActionKind::Fee { invoice_id, .. }
         | ActionKind::Interest { invoice_id, .. }
+        | ActionKind::Compensation { invoice_id, .. }
         | ActionKind::Skip { invoice_id, .. }
         | ActionKind::NotCharged { invoice_id, .. } => vec![*invoice_id],
         _ => Vec::new(),
@@ -977,6 +992,19 @@ fn describe(action: &Action, numbers: &HashMap<i64, &str>) -> (&'static str, Str
             "interest",
             format!(
                 "interest of {} {currency} on {number} for {from} to {through}",
+                format_minor(*amount_minor, *currency)
+            ),
+        ),
+        ActionKind::Compensation {
+            number,
+            currency,
+            amount_minor,
+            law,
+            ..
+        } => (
+            "compensation",
+            format!(
+                "fixed compensation of {} {currency} on {number} ({law})",
                 format_minor(*amount_minor, *currency)
             ),
         ),
@@ -1439,6 +1467,11 @@ fn apply(
                 amount_minor,
                 ..
             } => Some((*invoice_id, EntryKind::Interest, *amount_minor)),
+            ActionKind::Compensation {
+                invoice_id,
+                amount_minor,
+                ..
+            } => Some((*invoice_id, EntryKind::Compensation, *amount_minor)),
             _ => None,
         })
         .collect();

@@ -108,6 +108,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0016_bank.sql"),
         postgres: include_str!("migrations/postgres/0016_bank.sql"),
     },
+    Migration {
+        version: 18,
+        name: "late_payment_law",
+        sqlite: include_str!("migrations/sqlite/0018_late_payment_law.sql"),
+        postgres: include_str!("migrations/postgres/0018_late_payment_law.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -522,6 +522,16 @@ fn describe(
             "interest {} on {number}",
             crate::layout::money(*amount_minor, *currency)
         ),
+        ActionKind::Compensation {
+            number,
+            amount_minor,
+            currency,
+            law,
+            ..
+        } => format!(
+            "fixed compensation {} on {number} ({law})",
+            crate::layout::money(*amount_minor, *currency)
+        ),
         ActionKind::Skip {
             invoice_id, steps, ..
         } => format!("not sent on {}: {}", number(invoice_id), steps.join(", ")),

@@ -287,6 +287,16 @@ pub enum ActionKind {
         /// The accrual before the monthly cap, when the cap cut it.
         uncapped_minor: Option<i64>,
     },
+    /// The fixed compensation a late-payment law grants per invoice,
+    /// posted as its own entry kind.
+    Compensation {
+        invoice_id: i64,
+        number: String,
+        currency: Currency,
+        amount_minor: i64,
+        /// The preset (`de_bgb_288`, …).
+        law: String,
+    },
     /// A fee or interest the policy would charge, not charged because the
     /// policy names no amount in the invoice's currency (`field`, e.g.
     /// `late_fee.flat`): amounts are never converted. Recorded once.
@@ -368,6 +378,7 @@ impl ActionKind {
             ActionKind::Task(t) => format!("{}: {}", t.kind.as_str(), t.title),
             ActionKind::Fee { step, .. } => format!("late fee ({step})"),
             ActionKind::Interest { from, through, .. } => format!("interest {from} – {through}"),
+            ActionKind::Compensation { law, .. } => format!("fixed compensation ({law})"),
             ActionKind::Skip { steps, .. } => format!("not sent: {}", steps.join(", ")),
             ActionKind::NotCharged { reason, .. } => format!("not charged: {reason}"),
             ActionKind::SetStatus { from, to, .. } => format!("status {from} → {to}"),
@@ -395,7 +406,9 @@ impl ActionKind {
         match self {
             ActionKind::Message(m) => m.items.iter().map(|i| i.number.clone()).collect(),
             ActionKind::Task(t) => t.invoice_ids.iter().map(number).collect(),
-            ActionKind::Fee { number, .. } | ActionKind::Interest { number, .. } => {
+            ActionKind::Fee { number, .. }
+            | ActionKind::Interest { number, .. }
+            | ActionKind::Compensation { number, .. } => {
                 vec![number.clone()]
             }
             ActionKind::Skip { invoice_id, .. } => vec![number(invoice_id)],
@@ -411,6 +424,7 @@ impl ActionKind {
             ActionKind::Task(_) => "task",
             ActionKind::Fee { .. } => "fee",
             ActionKind::Interest { .. } => "interest",
+            ActionKind::Compensation { .. } => "compensation",
             ActionKind::Skip { .. } => "skip",
             ActionKind::NotCharged { .. } => "not_charged",
             ActionKind::SetStatus { .. } => "status",

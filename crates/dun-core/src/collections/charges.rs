@@ -41,7 +41,8 @@ pub fn open_split_as_of(invoice: &InvoiceState, date: Date, order: AllocationOrd
     {
         match m.kind {
             EntryKind::InvoiceIssued | EntryKind::InvoiceVoided => principal += m.ar_minor,
-            EntryKind::Fee => fees += m.ar_minor,
+            // The law's fixed compensation is a cost: settled with the fees.
+            EntryKind::Fee | EntryKind::Compensation => fees += m.ar_minor,
             EntryKind::Interest => interest += m.ar_minor,
             _ => reduced -= m.ar_minor,
         }

@@ -362,6 +362,8 @@ fn word_at(text: &str, word: &str) -> Option<usize> {
 const ORDER: &[&str] = &[
     // The document's sections.
     "default_terms",
+    "law",
+    "default_debtor",
     "credit",
     "payments",
     "reminder",
@@ -659,6 +661,8 @@ mod tests {
         };
         Policy {
             default_terms: Terms::Net { days: 30 },
+            law: crate::collections::law::Law::None,
+            default_debtor: crate::collections::law::DebtorKind::Business,
             credit: CreditRules {
                 default_limit: None,
                 cod_when_days_past_due: Some(60),

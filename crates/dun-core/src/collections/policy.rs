@@ -13,6 +13,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use super::law::{DebtorKind, Law};
 use crate::money::{format_scaled, parse_scaled, round_half_even};
 use crate::terms::Terms;
 use crate::Currency;
@@ -120,6 +121,7 @@ impl fmt::Display for NoAmountIn {
             "late_fee.cap" => "late fee cap",
             "interest.monthly_cap" => "monthly interest cap",
             "interest.minimum_charge" => "minimum interest charge",
+            "law.compensation" => "statutory fixed compensation (the law names it in one currency)",
             other => other,
         };
         write!(
@@ -746,6 +748,15 @@ pub struct CustomerOverride {
 pub struct Policy {
     /// Terms for new customers and invoices without their own.
     pub default_terms: Terms,
+    /// The late-payment law followed (`law = "de_bgb_288"`): statutory
+    /// interest and the fixed compensation, in place of `[interest]` and
+    /// `[late_fee]`. `none` (the default): the policy's own.
+    #[serde(default, skip_serializing_if = "Law::is_none")]
+    pub law: Law,
+    /// What a customer not marked either way is. The presets charge
+    /// businesses only, so with a law this must be `business`.
+    #[serde(default, skip_serializing_if = "DebtorKind::is_business")]
+    pub default_debtor: DebtorKind,
     pub credit: CreditRules,
     pub payments: PaymentRules,
     #[serde(default, rename = "reminder")]
@@ -786,6 +797,13 @@ impl Policy {
             .collect();
         steps.sort_by_key(|s| s.offset_days);
         steps
+    }
+
+    /// Whether the late-payment law's charges apply to a customer marked
+    /// `debtor` (unmarked: the policy's default): a law is set and the
+    /// customer is a business.
+    pub fn law_applies_to(&self, debtor: Option<DebtorKind>) -> bool {
+        !self.law.is_none() && debtor.unwrap_or(self.default_debtor) == DebtorKind::Business
     }
 
     /// The overdue balance below which a customer is reminded but not
@@ -898,7 +916,10 @@ impl Policy {
                     "effect late_fee needs a [late_fee] section".into(),
                 );
             }
-            if s.effects.contains(&Effect::AnnounceInterest) && self.interest.is_none() {
+            if s.effects.contains(&Effect::AnnounceInterest)
+                && self.interest.is_none()
+                && self.law.is_none()
+            {
                 problem(
                     place,
                     "effect announce_interest needs an [interest] section".into(),
@@ -957,6 +978,35 @@ impl Policy {
                 problem(
                     "interest.start".into(),
                     "\"notice\" needs a step with effect announce_interest".into(),
+                );
+            }
+        }
+        if !self.law.is_none() {
+            let law = self.law;
+            if self.interest.is_some() {
+                problem(
+                    "interest".into(),
+                    format!("law \"{law}\" sets the interest ({}); remove [interest], or set law = \"none\" to charge your own", law.title()),
+                );
+            }
+            if self.late_fee.is_some() {
+                problem(
+                    "late_fee".into(),
+                    format!("law \"{law}\" charges its fixed compensation once per invoice; a late fee on top may charge more than the law allows: remove [late_fee] (and the late_fee effects), or set law = \"none\""),
+                );
+            }
+            if let Some(order) = law.allocation() {
+                if self.payments.allocation != order {
+                    problem(
+                        "payments.allocation".into(),
+                        format!("law \"{law}\" settles a partial payment costs first, then interest, then principal: set allocation = \"fees_interest_principal\""),
+                    );
+                }
+            }
+            if self.default_debtor == DebtorKind::Consumer {
+                problem(
+                    "default_debtor".into(),
+                    format!("law \"{law}\" is for debts between businesses; with a law, customers not marked are businesses: set default_debtor = \"business\" and mark consumers one by one"),
                 );
             }
         }

@@ -25,12 +25,14 @@ use super::action::{
     part_key, Action, ActionKind, DoneMark, InstallmentRef, Mark, Message, MessageItem, PartRef,
     PlanOutcome, RunPlan, SentStep, Subject, Task, TaskKind,
 };
+use super::charges::open_split_as_of;
 use super::charges::{fee_periods, interest_for, interest_months, late_fee_minor, month_key};
 use super::chase::{
     first_due, in_chase_order, ladder_parts, ladder_paused, CreditCover, OwedPart, PlanStep,
     PromiseStanding, PLAN_NOTICE, PLAN_REMINDER,
 };
 use super::credit::CustomerStatus;
+use super::law::{interest_starts, statutory_interest, DebtorKind, ReferenceRates};
 pub use super::plan::{Plan, PlanStatus};
 use super::plan::{PlanStanding, UnpaidInstallment};
 use super::policy::{Channel, Effect, FeeBasis, InterestStart, NoAmountIn, Policy, Step, Tier};
@@ -56,6 +58,9 @@ pub struct RunCustomer {
     pub paused_until: Option<Date>,
     pub tier: Tier,
     pub history: History,
+    /// Business or consumer, as a person marked them (unmarked: the
+    /// policy's `default_debtor`). A late-payment law charges businesses only.
+    pub debtor: Option<DebtorKind>,
 }
 
 /// An active promise to pay.
@@ -142,6 +147,9 @@ pub struct RunInput<'a> {
     pub open_tasks: &'a [OpenTask],
     /// Customers' unapplied credit: what it covers is never chased.
     pub credits: &'a [Credit],
+    /// The reference rates statutory interest is read from (the shipped
+    /// table and the organisation's own rows).
+    pub reference_rates: &'a ReferenceRates,
 }
 
 struct Ctx<'a> {
@@ -389,6 +397,14 @@ fn decide_customer(
         } else {
             0
         };
+        // The law's fixed compensation, once per invoice, while it is late.
+        let compensation_minor =
+            if dunned && !small && !(open_before > 0 && room >= open_before) && status.is_open() {
+                decide_compensation(ctx, customer, inv)
+            } else {
+                0
+            };
+        let interest_minor = interest_minor + compensation_minor;
         // What is owed after this run's interest; trailing interest on a
         // paid invoice that credit covers is netted from it, never chased.
         // Consumed as applying it would: oldest first, in part if short.
@@ -1037,6 +1053,26 @@ fn not_charged(
     charge: &str,
     missing: NoAmountIn,
 ) {
+    not_charged_for(
+        ctx,
+        customer_id,
+        inv,
+        charge,
+        missing.field,
+        missing.to_string(),
+    );
+}
+
+/// Records, once per charge, why it was not charged: `field` is the
+/// policy's place or the table that lacked what it needed.
+fn not_charged_for(
+    ctx: &mut Ctx<'_>,
+    customer_id: i64,
+    inv: &InvoiceState,
+    charge: &str,
+    field: &'static str,
+    reason: String,
+) {
     let subject = Subject::Invoice { id: inv.id };
     let key = format!("not_charged:{charge}");
     if ctx.done(subject, &key).is_some() {
@@ -1044,16 +1080,132 @@ fn not_charged(
     }
     ctx.push(
         customer_id,
-        missing.field,
+        field,
         vec![Mark::new(subject, key)],
         ActionKind::NotCharged {
             invoice_id: inv.id,
             number: inv.number.clone(),
             currency: inv.currency,
-            field: missing.field.to_string(),
-            reason: missing.to_string(),
+            field: field.to_string(),
+            reason,
         },
     );
+}
+
+/// Statutory interest under the policy's law: every whole month since the
+/// day after the due date, at the reference rate the law fixes plus its
+/// margin, on overdue principal only; a business debtor only. A month
+/// whose reference rate the table does not know is not charged (once
+/// recorded), and is charged on a later run once the rate is imported.
+fn decide_statutory_interest(
+    ctx: &mut Ctx<'_>,
+    customer: &RunCustomer,
+    inv: &InvoiceState,
+    not_before: Option<Date>,
+) -> i64 {
+    let input = ctx.input;
+    let policy = input.policy;
+    if !policy.law_applies_to(customer.debtor) {
+        return 0;
+    }
+    let subject = Subject::Invoice { id: inv.id };
+    let mut start = interest_starts(inv);
+    if let Some(d) = not_before {
+        start = start.max(d);
+    }
+    if start >= input.as_of {
+        return 0;
+    }
+    let mut planned = 0;
+    for (from, through) in interest_months(start, input.as_of) {
+        let key = format!("interest:{}", month_key(from));
+        if ctx.done(subject, &key).is_some() {
+            continue;
+        }
+        let charge = match statutory_interest(
+            policy.law,
+            input.reference_rates,
+            inv,
+            from,
+            through,
+            policy.payments.allocation,
+        ) {
+            Ok(charge) => charge,
+            Err(unknown) => {
+                not_charged_for(
+                    ctx,
+                    customer.id,
+                    inv,
+                    "interest",
+                    "law.reference_rate",
+                    unknown.to_string(),
+                );
+                return planned;
+            }
+        };
+        if charge.amount_minor > 0 {
+            planned += charge.amount_minor;
+            ctx.push(
+                customer.id,
+                format!("law.{}", policy.law),
+                vec![Mark::new(subject, key)],
+                ActionKind::Interest {
+                    invoice_id: inv.id,
+                    number: inv.number.clone(),
+                    currency: inv.currency,
+                    amount_minor: charge.amount_minor,
+                    from: charge.from,
+                    through,
+                    uncapped_minor: None,
+                },
+            );
+        }
+    }
+    planned
+}
+
+/// The law's fixed compensation, once per invoice (mark `compensation`),
+/// on the first run after the due date while principal is still owed; the
+/// UK's sum by the debt on the due date. Never for a consumer, never
+/// converted from the law's currency.
+fn decide_compensation(ctx: &mut Ctx<'_>, customer: &RunCustomer, inv: &InvoiceState) -> i64 {
+    let input = ctx.input;
+    let policy = input.policy;
+    if !policy.law_applies_to(customer.debtor) {
+        return 0;
+    }
+    let due = inv.due_date();
+    let subject = Subject::Invoice { id: inv.id };
+    if input.as_of <= due || ctx.done(subject, "compensation").is_some() {
+        return 0;
+    }
+    let order = policy.payments.allocation;
+    if open_split_as_of(inv, input.as_of, order).principal_minor <= 0 {
+        return 0;
+    }
+    let debt = open_split_as_of(inv, due, order).principal_minor.max(0);
+    match policy.law.compensation_minor(inv.currency, debt) {
+        Ok(amount) if amount > 0 => {
+            ctx.push(
+                customer.id,
+                format!("law.{}", policy.law),
+                vec![Mark::new(subject, "compensation")],
+                ActionKind::Compensation {
+                    invoice_id: inv.id,
+                    number: inv.number.clone(),
+                    currency: inv.currency,
+                    amount_minor: amount,
+                    law: policy.law.as_str().to_string(),
+                },
+            );
+            amount
+        }
+        Ok(_) => 0,
+        Err(missing) => {
+            not_charged(ctx, customer.id, inv, "compensation", missing);
+            0
+        }
+    }
 }
 
 /// The date a notice states interest starts from: the due date plus the
@@ -1085,6 +1237,9 @@ fn decide_interest(
 ) -> i64 {
     let input = ctx.input;
     let policy = input.policy;
+    if !policy.law.is_none() {
+        return decide_statutory_interest(ctx, customer, inv, not_before);
+    }
     let Some(rule) = &policy.interest else {
         return 0;
     };
