@@ -202,6 +202,17 @@ pub enum CustomerCommand {
     /// Withdraw every portal link made so far for a customer (one went to the
     /// wrong person); the next link made or sent works.
     PortalWithdraw(crate::commands::standing::CustomerDayArgs),
+    /// Mark a customer a business or a consumer (`default`: the policy's
+    /// default_debtor). A late-payment law charges businesses only.
+    Debtor {
+        #[arg(value_name = "REF")]
+        reference: String,
+        /// business, consumer or default.
+        #[arg(value_name = "KIND")]
+        kind: String,
+        #[command(flatten)]
+        author: crate::commands::log::AuthorArg,
+    },
 }
 
 #[derive(Subcommand, Debug)]

@@ -97,6 +97,27 @@ pub fn run(ctx: &mut Context, command: CustomerCommand) -> Result<()> {
         CustomerCommand::Timeline(args) => super::standing::timeline(ctx, args)?,
         CustomerCommand::SetAddress(args) => super::party::set_address(ctx, &args)?,
         CustomerCommand::PortalWithdraw(args) => super::standing::withdraw_portal_links(ctx, args)?,
+        CustomerCommand::Debtor {
+            reference,
+            kind,
+            author,
+        } => {
+            let debtor = match kind.as_str() {
+                "default" => None,
+                other => Some(
+                    dun_core::collections::law::DebtorKind::parse(other).ok_or_else(|| {
+                        anyhow::anyhow!("KIND: '{other}' is not business, consumer or default")
+                    })?,
+                ),
+            };
+            let today = ctx.today()?;
+            ctx.store
+                .set_debtor(org_id, &reference, debtor, today, &author.name())?;
+            println!(
+                "Customer {reference} is now {}.",
+                debtor.map_or("the policy's default debtor", |d| d.as_str())
+            );
+        }
         CustomerCommand::PortalLink {
             reference,
             public_url,

@@ -34,6 +34,30 @@ pub enum RatesCommand {
         #[command(flatten)]
         format: FormatArg,
     },
+    /// Reference rates of the late-payment laws (ECB, Bundesbank, Bank of
+    /// England): import, list.
+    #[command(subcommand)]
+    Reference(ReferenceCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ReferenceCommand {
+    /// Import reference rates from a CSV file with the columns
+    /// `series,in_force_from,rate_percent,source` (series: ecb_mro,
+    /// de_base, boe_base; source: where the rate was published). The
+    /// whole file is refused if any row is wrong; a row replaces one of
+    /// the same series and day.
+    Import {
+        /// The CSV file.
+        file: std::path::PathBuf,
+        #[command(flatten)]
+        author: AuthorArg,
+    },
+    /// List the reference rates in force: shipped with Dun, or imported.
+    List {
+        #[command(flatten)]
+        format: FormatArg,
+    },
 }
 
 fn currency(text: &str, field: &str) -> Result<Currency> {
@@ -79,6 +103,36 @@ pub fn run(ctx: &mut Context, command: RatesCommand) -> Result<()> {
                     r.rate.effective_from.to_string(),
                     r.author.clone(),
                     r.created_at.clone(),
+                ]);
+            }
+            emit(format.format, &table, &list)
+        }
+        RatesCommand::Reference(ReferenceCommand::Import { file, author }) => {
+            let text =
+                std::fs::read_to_string(&file).map_err(|e| anyhow!("{}: {e}", file.display()))?;
+            let n = ctx
+                .store
+                .import_reference_rates(org_id, &text, &author.name())?;
+            println!("Imported {n} reference rate(s) from {}.", file.display());
+            Ok(())
+        }
+        RatesCommand::Reference(ReferenceCommand::List { format }) => {
+            let list = ctx.store.reference_rates(org_id)?;
+            let mut table = Table::new(&[
+                "series",
+                "in_force_from",
+                "rate_percent",
+                "origin",
+                "source",
+            ])
+            .numeric([2]);
+            for r in &list {
+                table.push(vec![
+                    r.rate.series.to_string(),
+                    r.rate.in_force_from.to_string(),
+                    r.rate.rate.to_string(),
+                    r.origin.to_string(),
+                    r.rate.source.clone(),
                 ]);
             }
             emit(format.format, &table, &list)
