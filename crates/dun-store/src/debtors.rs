@@ -1,5 +1,5 @@
 //! Whether a customer is a business or a consumer (`customers.debtor`,
-//! migration 0018). A late-payment law's interest and compensation are for
+//! migration 0017). A late-payment law's interest and compensation are for
 //! businesses only; an unmarked customer is the policy's `default_debtor`.
 
 use dun_core::collections::law::DebtorKind;

@@ -109,10 +109,10 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("migrations/postgres/0016_bank.sql"),
     },
     Migration {
-        version: 18,
+        version: 17,
         name: "late_payment_law",
-        sqlite: include_str!("migrations/sqlite/0018_late_payment_law.sql"),
-        postgres: include_str!("migrations/postgres/0018_late_payment_law.sql"),
+        sqlite: include_str!("migrations/sqlite/0017_late_payment_law.sql"),
+        postgres: include_str!("migrations/postgres/0017_late_payment_law.sql"),
     },
 ];
 

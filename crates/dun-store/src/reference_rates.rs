@@ -1,5 +1,5 @@
 //! The organisation's own reference rates (`reference_rates`, migration
-//! 0018): rows a person imported (`dun rates reference import FILE.csv`)
+//! 0017): rows a person imported (`dun rates reference import FILE.csv`)
 //! beside the table shipped in dun-core, which they extend or correct (a
 //! row of the same series and day replaces the shipped one). Statutory
 //! interest under a late-payment law reads both (dun-core
