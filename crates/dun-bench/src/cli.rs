@@ -33,6 +33,11 @@ pub struct Cli {
 pub enum Command {
     /// Import the Tryton peer's book into Dun and print Dun's figures beside Tryton's.
     Peer(PeerArgs),
+    /// Import and match a camt.053 statement of --lines credits against a
+    /// demo book of --invoices invoices: `dun bank import` end to end (and
+    /// again, the dedup path) beside parsing alone and plain INSERTs of the
+    /// lines.
+    Bank(BankArgs),
     /// (internal) Generate the demo book as CSV in DIR and print a JSON summary.
     #[command(hide = true)]
     Generate {
@@ -67,7 +72,7 @@ pub struct OutputArgs {
     /// Keep the CSV files and databases in DIR (default: a temporary directory, removed).
     #[arg(long, value_name = "DIR")]
     pub keep: Option<PathBuf>,
-    /// Runs of each aging (the median is reported).
+    /// Runs of each aging, or of each floor of `bank` (the median is reported).
     #[arg(long, default_value_t = REPEAT_DEFAULT)]
     pub repeat: usize,
 }
@@ -92,6 +97,40 @@ pub struct SuiteArgs {
     /// ratio is more than 3× the baseline's.
     #[arg(long, value_name = "FILE")]
     pub compare: Option<PathBuf>,
+    #[command(flatten)]
+    pub dun: DunArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// Invoices in the bank job's book unless `--invoices` says otherwise.
+pub const BANK_INVOICES_DEFAULT: usize = 100_000;
+/// Lines of the bank job's statement unless `--lines` says otherwise.
+pub const BANK_LINES_DEFAULT: usize = 10_000;
+
+#[derive(Args, Debug, Clone)]
+pub struct BankArgs {
+    /// Invoices in the generated book.
+    #[arg(long, default_value_t = BANK_INVOICES_DEFAULT)]
+    pub invoices: usize,
+    /// Credit lines in the statement (three of every four name a distinct
+    /// open invoice, by reference or number; the rest go to the queue).
+    #[arg(long, default_value_t = BANK_LINES_DEFAULT)]
+    pub lines: usize,
+    /// Import only the book's invoices, not the generator's payments, so
+    /// every invoice is open (by default the book is imported as paid:
+    /// about one invoice in ten stays open).
+    #[arg(long)]
+    pub all_open: bool,
+    /// Run it on PostgreSQL too, in a fresh database created (and dropped) through URL.
+    #[arg(long, value_name = "URL", env = "DUN_BENCH_POSTGRES_URL")]
+    pub postgres: Option<String>,
+    /// Skip PostgreSQL even when a URL is given.
+    #[arg(long)]
+    pub skip_postgres: bool,
+    /// Skip SQLite (run on PostgreSQL only).
+    #[arg(long)]
+    pub skip_sqlite: bool,
     #[command(flatten)]
     pub dun: DunArgs,
     #[command(flatten)]

@@ -214,6 +214,94 @@ impl Dun {
     }
 }
 
+/// What `dun bank import` said it did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct BankImportCounts {
+    pub lines_read: u64,
+    pub lines_new: u64,
+    pub matched: u64,
+    pub suggested: u64,
+    pub unmatched: u64,
+}
+
+impl BankImportCounts {
+    /// Reads `dun bank import`'s summary: "Read R lines in S statement(s):
+    /// N new, A already imported." and "M matched and posted, G suggested,
+    /// U unmatched, …".
+    pub fn from_output(text: &str) -> Result<BankImportCounts> {
+        // The number written just before `phrase`.
+        let before = |phrase: &str| -> Result<u64> {
+            let at = text
+                .find(phrase)
+                .ok_or_else(|| anyhow!("`dun bank import` did not say \"{phrase}\":\n{text}"))?;
+            let head = text[..at].trim_end();
+            let digits = &head[head
+                .rfind(|c: char| !c.is_ascii_digit())
+                .map_or(0, |i| i + 1)..];
+            digits
+                .parse()
+                .with_context(|| format!("no number before \"{phrase}\" in:\n{text}"))
+        };
+        Ok(BankImportCounts {
+            lines_read: before(" lines in ")?,
+            lines_new: before(" new, ")?,
+            matched: before(" matched and posted")?,
+            suggested: before(" suggested")?,
+            unmatched: before(" unmatched")?,
+        })
+    }
+}
+
+impl From<&dun_store::bank::BankImportSummary> for BankImportCounts {
+    fn from(s: &dun_store::bank::BankImportSummary) -> BankImportCounts {
+        BankImportCounts {
+            lines_read: s.lines_read as u64,
+            lines_new: s.lines_new as u64,
+            matched: s.matched as u64,
+            suggested: s.suggested as u64,
+            unmatched: s.unmatched as u64,
+        }
+    }
+}
+
+impl Dun {
+    /// `dun --db DB bank import FILE`, timed from spawn to exit (or, in
+    /// process, from opening the store and reading the file to the commit).
+    pub fn bank_import(&self, db: &str, file: &Path) -> Result<(Run, BankImportCounts)> {
+        match self {
+            Dun::Binary(dun) => {
+                let args: [OsString; 5] = [
+                    "--db".into(),
+                    db.into(),
+                    "bank".into(),
+                    "import".into(),
+                    file.into(),
+                ];
+                let (run, output) = measure::child(dun, args)?;
+                let counts =
+                    BankImportCounts::from_output(&String::from_utf8_lossy(&output.stdout))?;
+                Ok((run, counts))
+            }
+            Dun::InProcess { .. } => {
+                let (summary, run) = measure::in_process(|| {
+                    let mut store = open(db)?;
+                    let org = store.org(Some(ORG_NAME))?;
+                    let bytes = std::fs::read(file)
+                        .with_context(|| format!("cannot read {}", file.display()))?;
+                    let statements = dun_bank::parse_statements(&bytes, &Default::default())
+                        .map_err(|e| anyhow!("{}: {e}", file.display()))?;
+                    let name = file
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    Ok(store.import_bank_statements(org.id, &name, &statements, false)?)
+                })?;
+                Ok((run, BankImportCounts::from(&summary)))
+            }
+        }
+    }
+}
+
 pub fn open(db: &str) -> Result<Store> {
     Store::open(db).with_context(|| format!("cannot open {}", dun_store::db::redact(db)))
 }
@@ -284,4 +372,27 @@ fn build_dun(cargo: &OsString, dir: &Path) -> Result<()> {
         bail!("`cargo build --profile {profile} -p dun` failed ({status}); fix the build, or pass --no-build");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::BankImportCounts;
+
+    #[test]
+    fn the_bank_import_summary_is_read_back() {
+        let text = "Read 100000 lines in 1 statement(s): 99990 new, 10 already imported.\n  \
+                    74990 matched and posted, 20000 suggested, 5000 unmatched, 0 returns reversed, 0 other debits.\n  \
+                    Waiting for you: dun bank queue\n";
+        assert_eq!(
+            BankImportCounts::from_output(text).unwrap(),
+            BankImportCounts {
+                lines_read: 100_000,
+                lines_new: 99_990,
+                matched: 74_990,
+                suggested: 20_000,
+                unmatched: 5_000,
+            }
+        );
+        assert!(BankImportCounts::from_output("Imported.").is_err());
+    }
 }

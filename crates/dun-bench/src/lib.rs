@@ -16,6 +16,7 @@
 //! [`compare`]), which compares ratios to work measured in the same run
 //! with a kept run's, never times.
 
+pub mod bank;
 pub mod book;
 pub mod cli;
 pub mod compare;
@@ -49,6 +50,7 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Some(Command::Peer(args)) => run_peer(&args),
+        Some(Command::Bank(args)) => bank::run(&args),
         None => run_suite(&cli.suite),
     }
 }

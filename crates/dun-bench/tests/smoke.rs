@@ -1,5 +1,5 @@
-//! The bench is never part of the test command; these only check that both
-//! of its commands run to the end on a tiny book and print their tables.
+//! The bench is never part of the test command; these only check that each
+//! of its commands runs to the end on a tiny book and prints its table.
 //! No timing is asserted.
 //!
 //! The `dun` binary is used when cargo has built it next to this bench (as
@@ -102,6 +102,56 @@ fn the_suite_runs_on_a_tiny_book_and_prints_its_table() {
     assert!(
         stderr.contains("is a run at 200 invoices, this one is at 100"),
         "{stderr}"
+    );
+}
+
+#[test]
+fn the_bank_job_imports_a_statement_twice_on_a_tiny_book_and_prints_its_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("bank.json");
+    let stdout = bench(&[
+        "bank",
+        "--invoices",
+        "300",
+        "--lines",
+        "20",
+        "--repeat",
+        "1",
+        "--skip-postgres",
+        "--no-build",
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    assert!(stdout.contains("| job | Dun | floor | ratio |"), "{stdout}");
+    assert!(
+        stdout.contains("`dun bank import`, end to end, beside parsing the file alone")
+            && stdout.contains("the same file imported again"),
+        "{stdout}"
+    );
+    // Three of every four lines name an invoice and are posted; the second
+    // import adds nothing.
+    assert!(
+        stdout.contains("15 matched and posted (as expected"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("0 new, 0 matched (as expected: nothing added twice)"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("MISMATCH"), "{stdout}");
+    let figures: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_eq!(
+        figures["rows"][0]["id"], "bank_import_vs_parse",
+        "{figures}"
+    );
+    assert_eq!(
+        figures["engines"][0]["first_import"]["counts"]["matched"],
+        15
+    );
+    assert_eq!(
+        figures["engines"][0]["second_import"]["counts"]["lines_new"],
+        0
     );
 }
 
