@@ -225,6 +225,7 @@ impl Suite<'_> {
                         amount_minor: PAYMENT_MINOR,
                         method: "bank_transfer".into(),
                         reference: format!("bench {i}"),
+                        note: String::new(),
                     };
                     store.record_payment(org.id, &payment, &Allocate::OldestDueFirst, None)?;
                 }

@@ -127,6 +127,28 @@ impl Book {
         Ok(())
     }
 
+    /// Reverses `amount_minor` of the charges of `kind` on an invoice
+    /// ([`posting::reverse_charge`]); what it was paid beyond its corrected
+    /// balance goes back to the payments as unapplied credit.
+    pub fn reverse_charge(
+        &mut self,
+        invoice_id: i64,
+        kind: EntryKind,
+        amount_minor: i64,
+        date: Date,
+    ) -> Result<(), BookError> {
+        let allocations = allocations_on(&self.entries, invoice_id);
+        let entries = posting::reverse_charge(
+            self.invoice(invoice_id)?,
+            kind,
+            amount_minor,
+            date,
+            &allocations,
+        )?;
+        self.post(entries);
+        Ok(())
+    }
+
     /// A credit note or write-off; returns the document id.
     pub fn reduce(
         &mut self,
@@ -251,6 +273,33 @@ impl Book {
     pub fn aging(&self, as_of: Date, edges: &AgingEdges, detail: bool) -> AgingReport {
         crate::aging::aging_of(as_of, edges, self.invoices.values(), &[], detail)
     }
+}
+
+/// Per payment, what it still has allocated to `invoice_id`, the payment
+/// allocated to it last first (the order a correction undoes them in).
+pub fn allocations_on<'a>(
+    entries: impl IntoIterator<Item = &'a Entry>,
+    invoice_id: i64,
+) -> Vec<(i64, i64)> {
+    let mut per_payment: Vec<(i64, i64)> = Vec::new();
+    for e in entries {
+        if e.invoice_id != Some(invoice_id) {
+            continue;
+        }
+        let Some(payment_id) = e.payment_id else {
+            continue;
+        };
+        match per_payment.iter().position(|(p, _)| *p == payment_id) {
+            Some(i) => {
+                let (p, a) = per_payment.remove(i);
+                per_payment.push((p, a - e.ar_minor));
+            }
+            None => per_payment.push((payment_id, -e.ar_minor)),
+        }
+    }
+    per_payment.reverse();
+    per_payment.retain(|(_, a)| *a > 0);
+    per_payment
 }
 
 /// Per invoice, what a payment still has allocated to it.

@@ -211,6 +211,68 @@ pub fn charge(
     Ok(invoice_entry(invoice, kind, date, amount_minor))
 }
 
+/// Reverses `amount_minor` of the charges of `kind` posted on `invoice` (a
+/// fee, interest or compensation the book no longer bears): an entry of
+/// the charge's kind for minus the amount. When the invoice was paid more
+/// than its corrected balance, that much of its allocations is undone
+/// (`allocations`: per payment, what it has on the invoice, the latest
+/// first), so the money is the payments' unapplied credit again.
+pub fn reverse_charge(
+    invoice: &InvoiceState,
+    kind: EntryKind,
+    amount_minor: i64,
+    date: Date,
+    allocations: &[(i64, i64)],
+) -> Result<Vec<Entry>, PostingError> {
+    debug_assert!(matches!(
+        kind,
+        EntryKind::Fee | EntryKind::Interest | EntryKind::Compensation
+    ));
+    check_amount(amount_minor)?;
+    require_issued(invoice)?;
+    let posted: i64 = invoice
+        .movements
+        .iter()
+        .filter(|m| m.kind == kind)
+        .map(|m| m.ar_minor)
+        .sum();
+    if amount_minor > posted {
+        return Err(PostingError::ExceedsOpen {
+            number: invoice.number.clone(),
+            amount: amount_minor.to_string(),
+            open: posted.to_string(),
+            date,
+        });
+    }
+    require_not_before(
+        "the reversal",
+        date,
+        invoice.issue_date,
+        "the invoice's issue date",
+    )?;
+    let mut entries = vec![invoice_entry(invoice, kind, date, -amount_minor)];
+    let mut overpaid = (amount_minor - invoice.open_minor()).max(0);
+    for &(payment_id, allocated) in allocations {
+        if overpaid == 0 {
+            break;
+        }
+        let undo = allocated.min(overpaid);
+        if undo <= 0 {
+            continue;
+        }
+        overpaid -= undo;
+        entries.push(Entry {
+            payment_id: Some(payment_id),
+            invoice_id: Some(invoice.id),
+            ..entry(EntryKind::AllocationReversed, date, undo, undo)(
+                invoice.customer_id,
+                invoice.currency,
+            )
+        });
+    }
+    Ok(entries)
+}
+
 /// A credit note (`kind` CreditNote) or write-off (`kind` WriteOff) against one invoice.
 pub fn reduce(
     invoice: &InvoiceState,

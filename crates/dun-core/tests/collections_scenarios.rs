@@ -514,6 +514,7 @@ impl Scenario {
             policy_version: 1,
             customers: &customers,
             invoices: &invoices,
+            settled_charged: &[],
             done: &self.done,
             promises: &self.promises,
             receipts: &receipts,
@@ -547,6 +548,7 @@ impl Scenario {
                     ActionKind::Fee { .. }
                         | ActionKind::Interest { .. }
                         | ActionKind::Compensation { .. }
+                        | ActionKind::ChargeReversed { .. }
                 )
             })
             .map(|a| a.customer_id)
@@ -606,6 +608,15 @@ impl Scenario {
                 } => self
                     .book
                     .charge(*invoice_id, EntryKind::Compensation, *amount_minor, as_of)
+                    .map_err(|e| e.to_string())?,
+                ActionKind::ChargeReversed {
+                    invoice_id,
+                    charge,
+                    amount_minor,
+                    ..
+                } => self
+                    .book
+                    .reverse_charge(*invoice_id, *charge, *amount_minor, as_of)
                     .map_err(|e| e.to_string())?,
                 ActionKind::SetStatus { to, .. } => {
                     let c = &mut self.customers[cid as usize - 1].run;
@@ -765,6 +776,19 @@ impl Scenario {
                     }
                     s
                 }
+                ActionKind::ChargeReversed {
+                    invoice_id,
+                    currency,
+                    charge,
+                    amount_minor,
+                    reason,
+                    ..
+                } => format!(
+                    "reversed {who} {} {} {} {currency}: {reason}",
+                    charge.as_str(),
+                    self.invoice_label(*invoice_id),
+                    format_minor(*amount_minor, *currency)
+                ),
                 ActionKind::Skip { steps, invoice_id } => {
                     format!(
                         "skip {who} {} {}",

@@ -252,6 +252,7 @@ pub(crate) fn payment_of(
         amount_minor,
         method: "bank transfer".into(),
         reference,
+        note: format!("from the bank statement, booked {booked}"),
     }
 }
 

@@ -35,6 +35,7 @@ use crate::db::placeholders;
 use dun_core::collections::action::{
     Action, ActionKind, DoneMark, Message, PlanOutcome, RunPlan, Subject, Task, TaskKind,
 };
+use dun_core::collections::charges::reduced_behind_a_charge;
 use dun_core::collections::credit::CustomerStatus;
 use dun_core::collections::law::{DebtorKind, ReferenceRates};
 use dun_core::collections::policy::{Effect, InterestStart, Policy, Tier};
@@ -132,6 +133,9 @@ pub struct RunBook {
     pub home_currency: Currency,
     pub customers: Vec<RunCustomer>,
     pub invoices: Vec<InvoiceState>,
+    /// Settled invoices whose charges may be undue (money dated on or
+    /// before a charge, recorded after it): corrected, never chased.
+    pub settled_charged: Vec<InvoiceState>,
     pub done: HashMap<Subject, Vec<DoneMark>>,
     pub promises: Vec<Promise>,
     pub receipts: Vec<Receipt>,
@@ -153,6 +157,7 @@ impl RunBook {
             policy_version: self.policy_version,
             customers: &self.customers,
             invoices: &self.invoices,
+            settled_charged: &self.settled_charged,
             done: &self.done,
             promises: &self.promises,
             receipts: &self.receipts,
@@ -642,6 +647,18 @@ fn load(tx: &mut Tx<'_>, org_id: i64, as_of: Date) -> Result<RunBook, StoreError
         policy.tiers.history_days,
     );
 
+    // Of those, the ones whose charges the run may have to reverse, with
+    // their marks (the months of interest charged).
+    let settled_charged: Vec<InvoiceState> = paid_charged
+        .into_iter()
+        .filter(reduced_behind_a_charge)
+        .collect();
+    let subjects: Vec<String> = settled_charged
+        .iter()
+        .map(|i| Subject::Invoice { id: i.id }.to_string())
+        .collect();
+    marks_of(tx, org_id, &subjects, &mut done)?;
+
     let mut customers = Vec::new();
     tx.query_each(
         "SELECT id, ref, name, status, status_by_policy, paused_until, tier, status_held_until,
@@ -747,6 +764,7 @@ fn load(tx: &mut Tx<'_>, org_id: i64, as_of: Date) -> Result<RunBook, StoreError
         home_currency,
         customers,
         invoices,
+        settled_charged,
         done,
         promises,
         receipts,
@@ -943,6 +961,7 @@ fn invoice_ids(action: &Action) -> Vec<i64> {
         ActionKind::Fee { invoice_id, .. }
         | ActionKind::Interest { invoice_id, .. }
         | ActionKind::Compensation { invoice_id, .. }
+        | ActionKind::ChargeReversed { invoice_id, .. }
         | ActionKind::Skip { invoice_id, .. }
         | ActionKind::NotCharged { invoice_id, .. } => vec![*invoice_id],
         _ => Vec::new(),
@@ -992,6 +1011,21 @@ fn describe(action: &Action, numbers: &HashMap<i64, &str>) -> (&'static str, Str
             "interest",
             format!(
                 "interest of {} {currency} on {number} for {from} to {through}",
+                format_minor(*amount_minor, *currency)
+            ),
+        ),
+        ActionKind::ChargeReversed {
+            number,
+            currency,
+            charge,
+            amount_minor,
+            reason,
+            ..
+        } => (
+            "charge_reversed",
+            format!(
+                "{} of {} {currency} on {number} reversed: {reason}",
+                dun_core::collections::action::charge_words(*charge),
                 format_minor(*amount_minor, *currency)
             ),
         ),
@@ -1530,6 +1564,8 @@ fn apply(
         }
     }
 
+    reverse_charges(tx, org_id, book, plan, &kept, now)?;
+
     tx.execute(
         "UPDATE runs SET actions = $1, finished_at = $2 WHERE org_id = $3 AND id = $4",
         params![kept.len() as i64, now_utc().as_str(), org_id, run_id],
@@ -1542,6 +1578,103 @@ fn apply(
         })
         .collect();
     Ok((run_id, applied))
+}
+
+/// Posts the run's reversals of undue charges, under their customers'
+/// locks, by the posting rule (which gives what an invoice was paid beyond
+/// its corrected balance back to the payments); then the policy applies
+/// that credit as for any payment.
+fn reverse_charges(
+    tx: &mut Tx<'_>,
+    org_id: i64,
+    book: &RunBook,
+    plan: &RunPlan,
+    kept: &[usize],
+    now: &str,
+) -> Result<(), StoreError> {
+    let reversals: Vec<(i64, EntryKind, i64)> = kept
+        .iter()
+        .filter_map(|i| match &plan.actions[*i].kind {
+            ActionKind::ChargeReversed {
+                invoice_id,
+                charge,
+                amount_minor,
+                ..
+            } => Some((*invoice_id, *charge, *amount_minor)),
+            _ => None,
+        })
+        .collect();
+    if reversals.is_empty() {
+        return Ok(());
+    }
+    let mut payers: BTreeSet<i64> = BTreeSet::new();
+    for (invoice_id, kind, amount) in reversals {
+        let state = book
+            .invoices
+            .iter()
+            .chain(&book.settled_charged)
+            .find(|i| i.id == invoice_id)
+            .ok_or_else(|| StoreError::not_found("invoice", format!("#{invoice_id}")))?;
+        if payers.insert(state.customer_id) {
+            customers::lock(tx, org_id, state.customer_id)?;
+        }
+        // As it stands now (this run may have charged it too).
+        let state = crate::entries::invoice_state(tx, org_id, invoice_id)?;
+        let on_invoice = crate::entries::entries(
+            tx,
+            org_id,
+            "invoice_id = $2 AND payment_id IS NOT NULL",
+            &[invoice_id.into()],
+        )?;
+        let allocations =
+            dun_core::book::allocations_on(on_invoice.iter().map(|e| &e.entry), invoice_id);
+        let posted = posting::reverse_charge(&state, kind, amount, plan.as_of, &allocations)?;
+        entries::post(tx, org_id, &posted, now)?;
+    }
+    for customer_id in &payers {
+        crate::unapplied::apply(
+            tx,
+            org_id,
+            *customer_id,
+            plan.as_of,
+            now,
+            Some(&book.policy),
+        )?;
+    }
+    Ok(())
+}
+
+/// The date of the latest applied run, if any.
+pub(crate) fn last_applied_run(tx: &mut Tx<'_>, org_id: i64) -> Result<Option<Date>, StoreError> {
+    Ok(tx
+        .query_opt(
+            "SELECT MAX(as_of) FROM runs WHERE org_id = $1",
+            params![org_id],
+            |r| opt_date(r, 0),
+        )?
+        .flatten())
+}
+
+/// Money dated before the last applied run changes what that run saw:
+/// refused without a reason (`field`), which the timeline keeps. The next
+/// run reverses the fees and interest the book no longer bears.
+pub(crate) fn require_reason_behind_run(
+    tx: &mut Tx<'_>,
+    org_id: i64,
+    field: &str,
+    what: &str,
+    dated: Date,
+    reason: &str,
+) -> Result<(), StoreError> {
+    if !reason.trim().is_empty() {
+        return Ok(());
+    }
+    match last_applied_run(tx, org_id)? {
+        Some(last) if dated < last => Err(StoreError::Invalid(format!(
+            "{field}: {what} is dated {dated}, before the collections run already applied for {last}; give a reason for recording it late (the next run reverses any fee or interest it would not have charged)"
+        ))),
+        _ => Ok(()),
+    }
 }
 
 fn elapsed_ms(since: Instant) -> f64 {

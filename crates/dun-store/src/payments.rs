@@ -28,6 +28,11 @@ pub struct NewPayment {
     pub amount_minor: i64,
     pub method: String,
     pub reference: String,
+    /// Why the payment is recorded late: required when it is dated before
+    /// the last applied run (whose fees and interest the next run then
+    /// corrects); on the timeline with the payment.
+    #[serde(default)]
+    pub note: String,
 }
 
 /// How a command asks for allocation: invoice numbers rather than ids.
@@ -415,6 +420,15 @@ pub(crate) fn record_in(
 ) -> Result<PaymentPosted, StoreError> {
     check_text("method", &payment.method)?;
     check_text("reference", &payment.reference)?;
+    check_text("note", &payment.note)?;
+    crate::collections::require_reason_behind_run(
+        tx,
+        org_id,
+        "note",
+        "the payment",
+        payment.received_date,
+        &payment.note,
+    )?;
     customers::lock(tx, org_id, customer_id)?;
     // Receipt and allocations are planned before the payment's
     // row is written (under a provisional id), so the row goes
@@ -489,6 +503,9 @@ pub(crate) fn record_in(
     if kept > 0 {
         summary.push_str(&format!("; {} {c} kept as credit", format_minor(kept, c)));
     }
+    if !payment.note.trim().is_empty() {
+        summary.push_str(&format!(" — {}", payment.note.trim()));
+    }
     let invoice_ids: Vec<i64> = allocations.iter().map(|a| a.invoice_id).collect();
     timeline::log(
         tx,
@@ -506,6 +523,7 @@ pub(crate) fn record_in(
                 "currency": c.code(),
                 "reference": payment.reference,
                 "method": payment.method,
+                "note": payment.note,
             }),
             invoice_ids: &invoice_ids,
         },

@@ -781,3 +781,141 @@ storage_test!(
         assert_eq!(beta_standing.status_held_until, None);
     }
 );
+
+storage_test!(
+    fn money_learnt_late_reverses_the_charges_it_makes_undue(store: &mut Store, _url: &str) {
+        // The run of 2026-06-30 charged ALPHA and BETA the final demand's
+        // 40.00 fee and put both on COD. Then the bank says ALPHA paid the
+        // principal on 2026-06-20 and BETA paid principal and fee on 06-29.
+        let acme = book(store);
+        let alpha = customer(store, &acme, "ALPHA");
+        let beta = customer(store, &acme, "BETA");
+        let a = overdue(store, &acme, &alpha, "2026-06-30", 60, 100_00);
+        let b = overdue(store, &acme, &beta, "2026-06-30", 60, 200_00);
+        let first = run_on(store, &acme, "2026-06-30", true);
+        assert_eq!(
+            lines(&first)
+                .iter()
+                .filter(|l| l.contains(" fee late_fee "))
+                .count(),
+            2,
+            "{:?}",
+            lines(&first)
+        );
+        assert_eq!(open_of(store, &acme, &a), 140_00);
+
+        // Dated before the applied run: refused without a reason, whole.
+        let late = payment(&alpha, "2026-06-20", 100_00);
+        let err = store
+            .record_payment(
+                acme.id,
+                &late,
+                &dun_store::payments::Allocate::OldestDueFirst,
+                None,
+            )
+            .unwrap_err();
+        let text = err.to_string();
+        assert!(text.starts_with("note: "), "{text}");
+        assert!(
+            text.contains("2026-06-20") && text.contains("2026-06-30"),
+            "{text}"
+        );
+        assert_eq!(open_of(store, &acme, &a), 140_00);
+        let with_note = dun_store::payments::NewPayment {
+            note: "cheque found in the post".into(),
+            ..late
+        };
+        store
+            .record_payment(
+                acme.id,
+                &with_note,
+                &dun_store::payments::Allocate::OldestDueFirst,
+                None,
+            )
+            .unwrap();
+        let beta_paid = dun_store::payments::NewPayment {
+            note: "bank statement of 29 June".into(),
+            ..payment(&beta, "2026-06-29", 240_00)
+        };
+        store
+            .record_payment(
+                acme.id,
+                &beta_paid,
+                &dun_store::payments::Allocate::OldestDueFirst,
+                None,
+            )
+            .unwrap();
+        // Both fees are still open, and would be chased; BETA's payment
+        // went to what was open on its date, the rest is credit.
+        assert_eq!(open_of(store, &acme, &a), 40_00);
+        assert_eq!(open_of(store, &acme, &b), 40_00);
+
+        let next = run_on(store, &acme, "2026-07-01", true);
+        let mut got: Vec<String> = next
+            .plan
+            .actions
+            .iter()
+            .map(|x| {
+                let who = &next.customers[&x.customer_id].reference;
+                match &x.kind {
+                    ActionKind::ChargeReversed {
+                        number,
+                        charge,
+                        amount_minor,
+                        ..
+                    } => format!("{who} reversed {} {number} {amount_minor}", charge.as_str()),
+                    ActionKind::SetStatus { from, to, .. } => format!("{who} {from}->{to}"),
+                    other => format!("{who} {}", other.name()),
+                }
+            })
+            .collect();
+        got.sort();
+        assert_eq!(
+            got,
+            vec![
+                "ALPHA cod_required->active".to_string(),
+                format!("ALPHA reversed fee {a} 4000"),
+                // The call task the run made: nothing is owed any more.
+                "ALPHA task_closed".to_string(),
+                "BETA cod_required->active".to_string(),
+                format!("BETA reversed fee {b} 4000"),
+                "BETA task_closed".to_string(),
+            ]
+        );
+        // ALPHA owes nothing; BETA's 40.00 paid for the fee is its credit.
+        assert_eq!(open_of(store, &acme, &a), 0);
+        assert_eq!(open_of(store, &acme, &b), 0);
+        let credit = store.unapplied_credit(acme.id, Some(beta.id)).unwrap();
+        assert_eq!(credit.values().copied().collect::<Vec<_>>(), vec![40_00]);
+        assert!(store
+            .unapplied_credit(acme.id, Some(alpha.id))
+            .unwrap()
+            .is_empty());
+        assert_eq!(store.verify(acme.id).unwrap(), Vec::<String>::new());
+        // On the timeline: the payment with its note, the reversal with why.
+        let timeline = store.timeline(acme.id, alpha.id, None, 100).unwrap();
+        let paid = timeline.iter().find(|e| e.kind == "payment").unwrap();
+        assert!(
+            paid.summary.contains("cheque found in the post"),
+            "{}",
+            paid.summary
+        );
+        let reversed = timeline
+            .iter()
+            .find(|e| e.kind == "charge_reversed")
+            .unwrap();
+        assert!(
+            reversed.summary.starts_with("late fee of 40.00 USD on")
+                && reversed.summary.contains("settled on or before"),
+            "{}",
+            reversed.summary
+        );
+        // Nothing more to do, that day or the next.
+        assert!(run_on(store, &acme, "2026-07-01", true)
+            .plan
+            .actions
+            .is_empty());
+        let after = run_on(store, &acme, "2026-07-02", true);
+        assert!(after.plan.actions.is_empty(), "{:?}", lines(&after));
+    }
+);

@@ -886,6 +886,7 @@ pub async fn payment(
                     amount_minor,
                     method,
                     reference,
+                    note: String::new(),
                 },
                 &allocate,
                 sent_key(&f.form_key).as_deref(),

@@ -54,6 +54,8 @@ pub struct RecordForm {
     /// "oldest" (default) or "none".
     #[serde(default)]
     allocate: String,
+    #[serde(default)]
+    note: String,
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -88,6 +90,8 @@ fn record_form(ctx: &Ctx, form: &RecordForm) -> Markup {
                     option value="oldest" selected[form.allocate != "none"] { "to the oldest due invoices first" }
                     option value="none" selected[form.allocate == "none"] { "keep it as credit for now" }
                 }
+                label for="pay-note" { "Note " span.hint { "(needed when it is dated before the last run: why it is recorded late)" } }
+                input #pay-note name="note" maxlength="200" value=(form.note);
                 button type="submit" { "Record payment" }
             }
         }
@@ -202,6 +206,7 @@ pub async fn record(
                     form.method.trim().to_string()
                 },
                 reference: form.reference.trim().to_string(),
+                note: form.note.trim().to_string(),
             };
             let allocate = if form.allocate == "none" {
                 Allocate::None

@@ -532,6 +532,17 @@ fn describe(
             "fixed compensation {} on {number} ({law})",
             crate::layout::money(*amount_minor, *currency)
         ),
+        ActionKind::ChargeReversed {
+            number,
+            amount_minor,
+            currency,
+            charge,
+            ..
+        } => format!(
+            "{} {} on {number} reversed",
+            dun_core::collections::action::charge_words(*charge),
+            crate::layout::money(*amount_minor, *currency)
+        ),
         ActionKind::Skip {
             invoice_id, steps, ..
         } => format!("not sent on {}: {}", number(invoice_id), steps.join(", ")),

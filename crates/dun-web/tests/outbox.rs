@@ -130,6 +130,7 @@ fn run(url: &str) {
                 amount_minor: posted.open_minor,
                 method: "bank_transfer".into(),
                 reference: String::new(),
+                note: String::new(),
             },
             &Allocate::OldestDueFirst,
             None,

@@ -332,6 +332,10 @@ pub enum PaymentCommand {
         /// `oldest` (oldest due first), `none` (keep as credit), or INVOICE=AMOUNT[,INVOICE=AMOUNT…].
         #[arg(long, default_value = "oldest")]
         allocate: String,
+        /// Why the payment is recorded late: required when it is dated
+        /// before the last applied run (kept on the customer's timeline).
+        #[arg(long, default_value = "")]
+        note: String,
         #[command(flatten)]
         key: KeyArg,
     },

@@ -297,6 +297,21 @@ pub enum ActionKind {
         /// The preset (`de_bgb_288`, …).
         law: String,
     },
+    /// A charge the run made that the book, as it now stands, does not
+    /// bear: money taken off the invoice was dated on or before the charge
+    /// but recorded after it (a backdated payment or credit note). Posted
+    /// as a reversing entry of the charge's kind; what the invoice was
+    /// paid beyond its corrected balance goes back to the payment as
+    /// unapplied credit.
+    ChargeReversed {
+        invoice_id: i64,
+        number: String,
+        currency: Currency,
+        /// `fee`, `interest` or `compensation`.
+        charge: crate::ledger::EntryKind,
+        amount_minor: i64,
+        reason: String,
+    },
     /// A fee or interest the policy would charge, not charged because the
     /// policy names no amount in the invoice's currency (`field`, e.g.
     /// `late_fee.flat`): amounts are never converted. Recorded once.
@@ -379,6 +394,9 @@ impl ActionKind {
             ActionKind::Fee { step, .. } => format!("late fee ({step})"),
             ActionKind::Interest { from, through, .. } => format!("interest {from} – {through}"),
             ActionKind::Compensation { law, .. } => format!("fixed compensation ({law})"),
+            ActionKind::ChargeReversed { charge, .. } => {
+                format!("{} reversed", charge_words(*charge))
+            }
             ActionKind::Skip { steps, .. } => format!("not sent: {}", steps.join(", ")),
             ActionKind::NotCharged { reason, .. } => format!("not charged: {reason}"),
             ActionKind::SetStatus { from, to, .. } => format!("status {from} → {to}"),
@@ -408,7 +426,8 @@ impl ActionKind {
             ActionKind::Task(t) => t.invoice_ids.iter().map(number).collect(),
             ActionKind::Fee { number, .. }
             | ActionKind::Interest { number, .. }
-            | ActionKind::Compensation { number, .. } => {
+            | ActionKind::Compensation { number, .. }
+            | ActionKind::ChargeReversed { number, .. } => {
                 vec![number.clone()]
             }
             ActionKind::Skip { invoice_id, .. } => vec![number(invoice_id)],
@@ -425,6 +444,7 @@ impl ActionKind {
             ActionKind::Fee { .. } => "fee",
             ActionKind::Interest { .. } => "interest",
             ActionKind::Compensation { .. } => "compensation",
+            ActionKind::ChargeReversed { .. } => "charge_reversed",
             ActionKind::Skip { .. } => "skip",
             ActionKind::NotCharged { .. } => "not_charged",
             ActionKind::SetStatus { .. } => "status",
@@ -433,6 +453,16 @@ impl ActionKind {
             ActionKind::PlanSettled { .. } => "plan",
             ActionKind::CloseTask { .. } => "task_closed",
         }
+    }
+}
+
+/// A charge's kind in words: "late fee", "interest", "fixed compensation".
+pub fn charge_words(kind: crate::ledger::EntryKind) -> &'static str {
+    match kind {
+        crate::ledger::EntryKind::Fee => "late fee",
+        crate::ledger::EntryKind::Interest => "interest",
+        crate::ledger::EntryKind::Compensation => "fixed compensation",
+        _ => "charge",
     }
 }
 

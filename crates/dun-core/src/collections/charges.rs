@@ -119,6 +119,127 @@ pub fn late_fee_minor(
     Ok(amount.min(room).max(0))
 }
 
+/// The positions of the entries that took money off `invoice` (a payment
+/// allocated, a credit note) posted after one of its charges but dated on
+/// or before that charge's day: the book learnt late that the charge was
+/// made on a balance already (partly) paid. Only then are charges
+/// re-examined.
+fn late_reductions(invoice: &InvoiceState) -> Vec<usize> {
+    let mut latest_charge: Option<Date> = None;
+    let mut late = Vec::new();
+    for (j, m) in invoice.movements.iter().enumerate() {
+        if m.kind.is_charge() && m.kind != EntryKind::InvoiceIssued && m.ar_minor > 0 {
+            latest_charge = latest_charge.max(Some(m.effective_date));
+        } else if matches!(m.kind, EntryKind::Allocation | EntryKind::CreditNote)
+            && latest_charge.is_some_and(|c| m.effective_date <= c)
+        {
+            late.push(j);
+        }
+    }
+    late
+}
+
+/// Whether money taken off `invoice` was recorded after a charge it
+/// should have prevented (see [`late_reductions`]).
+pub fn reduced_behind_a_charge(invoice: &InvoiceState) -> bool {
+    !late_reductions(invoice).is_empty()
+}
+
+/// The invoice as it was known when the charge at `charge` (a position in
+/// its movements) was posted — without the reductions posted after it but
+/// dated on or before its day — and the earliest of those reductions'
+/// dates; `None` when there are none.
+pub fn as_known_at_charge(invoice: &InvoiceState, charge: usize) -> Option<(InvoiceState, Date)> {
+    let day = invoice.movements[charge].effective_date;
+    let late = |j: usize, m: &crate::state::Movement| {
+        j > charge
+            && matches!(m.kind, EntryKind::Allocation | EntryKind::CreditNote)
+            && m.effective_date <= day
+    };
+    let first = invoice
+        .movements
+        .iter()
+        .enumerate()
+        .filter(|(j, m)| late(*j, m))
+        .map(|(_, m)| m.effective_date)
+        .min()?;
+    let then = InvoiceState {
+        movements: invoice
+            .movements
+            .iter()
+            .enumerate()
+            .filter(|(j, m)| !late(*j, m))
+            .map(|(_, m)| *m)
+            .collect(),
+        ..invoice.clone()
+    };
+    Some((then, first))
+}
+
+/// The principal open when the charge at `index` was made, as the book
+/// now stands: every reduction dated on or before its day counts, charges
+/// count when dated before it or posted before it on its day.
+fn principal_open_at_charge(invoice: &InvoiceState, index: usize, order: AllocationOrder) -> i64 {
+    let day = invoice.movements[index].effective_date;
+    let known = InvoiceState {
+        movements: invoice
+            .movements
+            .iter()
+            .enumerate()
+            .filter(|(j, m)| {
+                m.effective_date < day
+                    || (m.effective_date == day && (!m.kind.is_charge() || *j < index))
+            })
+            .map(|(_, m)| *m)
+            .collect(),
+        ..invoice.clone()
+    };
+    open_split_as_of(&known, day, order).principal_minor
+}
+
+/// Of the charges of `kind` (a late fee or the law's compensation), what
+/// is still posted although the principal was already settled on the day
+/// it was charged: the amount to reverse (0: nothing). A fee is for late
+/// principal; a charge on a day nothing of it was owed is undue in full.
+pub fn undue_fixed_charges_minor(
+    invoice: &InvoiceState,
+    kind: EntryKind,
+    order: AllocationOrder,
+) -> i64 {
+    debug_assert!(matches!(kind, EntryKind::Fee | EntryKind::Compensation));
+    let (mut net, mut due) = (0i64, 0i64);
+    for (i, m) in invoice.movements.iter().enumerate() {
+        if m.kind != kind {
+            continue;
+        }
+        net += m.ar_minor;
+        if m.ar_minor > 0 && principal_open_at_charge(invoice, i, order) > 0 {
+            due += m.ar_minor;
+        }
+    }
+    (net - due).max(0)
+}
+
+/// What is posted of `kind` on `invoice` (charges less their reversals).
+pub fn charged_minor(invoice: &InvoiceState, kind: EntryKind) -> i64 {
+    invoice
+        .movements
+        .iter()
+        .filter(|m| m.kind == kind)
+        .map(|m| m.ar_minor)
+        .sum()
+}
+
+/// What of `kind` has been reversed on `invoice` so far.
+pub fn reversed_minor(invoice: &InvoiceState, kind: EntryKind) -> i64 {
+    -invoice
+        .movements
+        .iter()
+        .filter(|m| m.kind == kind && m.ar_minor < 0)
+        .map(|m| m.ar_minor)
+        .sum::<i64>()
+}
+
 /// The periods of a fee charged per period that have begun by
 /// `days_past_due`, for a step reached at `step_days`: 0, 1, 2, …
 pub fn fee_periods(rule: &LateFee, step_days: i32, days_past_due: i32) -> u32 {

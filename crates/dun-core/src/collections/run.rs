@@ -21,12 +21,16 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 
+use super::action::charge_words;
 use super::action::{
     part_key, Action, ActionKind, DoneMark, InstallmentRef, Mark, Message, MessageItem, PartRef,
     PlanOutcome, RunPlan, SentStep, Subject, Task, TaskKind,
 };
-use super::charges::open_split_as_of;
-use super::charges::{fee_periods, interest_for, interest_months, late_fee_minor, month_key};
+use super::charges::{
+    as_known_at_charge, charged_minor, fee_periods, interest_for, interest_months, late_fee_minor,
+    month_key, open_split_as_of, reduced_behind_a_charge, reversed_minor,
+    undue_fixed_charges_minor,
+};
 use super::chase::{
     first_due, in_chase_order, ladder_parts, ladder_paused, CreditCover, OwedPart, PlanStep,
     PromiseStanding, PLAN_NOTICE, PLAN_REMINDER,
@@ -39,7 +43,8 @@ use super::policy::{Channel, Effect, FeeBasis, InterestStart, NoAmountIn, Policy
 use super::risk::{assess, History};
 use crate::currency::Currency;
 use crate::date::Date;
-use crate::state::{InvoiceState, SettlementStatus};
+use crate::ledger::EntryKind;
+use crate::state::{InvoiceState, Movement, SettlementStatus};
 
 /// A customer as the run sees it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -137,6 +142,11 @@ pub struct RunInput<'a> {
     pub customers: &'a [RunCustomer],
     /// Invoices that are open, or moved recently enough to owe interest.
     pub invoices: &'a [InvoiceState],
+    /// Invoices with nothing open whose charges the run may have to
+    /// reverse: money taken off them was dated on or before one of their
+    /// fees, interest or compensation, and recorded after it (with their
+    /// marks in `done`). Only corrected, never chased.
+    pub settled_charged: &'a [InvoiceState],
     pub done: &'a HashMap<Subject, Vec<DoneMark>>,
     pub promises: &'a [Promise],
     pub receipts: &'a [Receipt],
@@ -194,6 +204,13 @@ pub fn decide(input: &RunInput<'_>) -> RunPlan {
     for inv in input.invoices {
         by_customer.entry(inv.customer_id).or_default().push(inv);
     }
+    let mut settled_by_customer: HashMap<i64, Vec<&InvoiceState>> = HashMap::new();
+    for inv in input.settled_charged {
+        settled_by_customer
+            .entry(inv.customer_id)
+            .or_default()
+            .push(inv);
+    }
     let promises = positions_by_customer(input.promises, |p| p.customer_id);
     let plans = positions_by_customer(input.plans, |p| p.customer_id);
     let collateral = positions_by_customer(input.collateral, |c| c.customer_id);
@@ -207,11 +224,16 @@ pub fn decide(input: &RunInput<'_>) -> RunPlan {
     for customer in customers {
         let mut invoices = by_customer.get(&customer.id).cloned().unwrap_or_default();
         in_chase_order(&mut invoices, input.as_of);
+        let settled = settled_by_customer
+            .get(&customer.id)
+            .cloned()
+            .unwrap_or_default();
         let pick = |map: &HashMap<i64, Vec<usize>>| map.get(&customer.id).unwrap_or(&none).clone();
         decide_customer(
             &mut ctx,
             customer,
             &invoices,
+            &settled,
             &pick(&promises),
             &pick(&plans),
             &pick(&collateral),
@@ -252,6 +274,7 @@ fn decide_customer(
     ctx: &mut Ctx<'_>,
     customer: &RunCustomer,
     invoices: &[&InvoiceState],
+    settled: &[&InvoiceState],
     promises: &[usize],
     plans: &[usize],
     collateral: &[usize],
@@ -339,6 +362,33 @@ fn decide_customer(
         );
     }
 
+    // Charges made on a balance the book now knows was paid (money dated
+    // on or before them, recorded after): reversed first, and the rest of
+    // the run sees the invoices as corrected. What an invoice was paid
+    // beyond its corrected balance returns to the customer as credit.
+    let corrected: Vec<InvoiceState> = invoices
+        .iter()
+        .chain(settled)
+        .filter_map(|inv| {
+            let not_before = interest_not_before.get(&inv.id).copied();
+            correct_charges(ctx, customer, inv, shift, not_before)
+        })
+        .collect();
+    let returned: Vec<Credit> = corrected
+        .iter()
+        .filter(|inv| inv.open_minor() < 0)
+        .map(|inv| Credit {
+            customer_id: cid,
+            currency: inv.currency,
+            unapplied_minor: -inv.open_minor(),
+        })
+        .collect();
+    let invoices: Vec<&InvoiceState> = invoices
+        .iter()
+        .map(|inv| corrected.iter().find(|c| c.id == inv.id).unwrap_or(*inv))
+        .collect();
+    let invoices = invoices.as_slice();
+
     // Balances below the policy's minimum, per currency: reminded, never
     // charged, held, re-tiered or escalated.
     let due_of = |inv: &InvoiceState| {
@@ -362,6 +412,7 @@ fn decide_customer(
     let mut tasks: BTreeMap<String, (Step, Vec<i64>, Vec<Mark>)> = BTreeMap::new();
     let mut hold_reasons: Vec<(String, String)> = Vec::new();
     let mut overdue_any = false;
+    let mut small_overdue = false;
     let mut planned_fees: BTreeMap<i64, i64> = BTreeMap::new();
     // Invoices with something still owed after this run's charges.
     let mut owing: BTreeSet<i64> = BTreeSet::new();
@@ -369,7 +420,12 @@ fn decide_customer(
     // Unapplied credit covers invoices oldest due first, as applying it
     // would; an invoice it covers whole is owed nothing for: no message,
     // fee, interest or hold.
-    let mut credit = CreditCover::new(credits.iter().map(|&i| &input.credits[i]));
+    let mut credit = CreditCover::new(
+        credits
+            .iter()
+            .map(|&i| &input.credits[i])
+            .chain(returned.iter()),
+    );
     for inv in invoices {
         let status = inv.status_as_of(as_of);
         let is_disputed = disputed.contains(&inv.id);
@@ -416,8 +472,14 @@ fn decide_customer(
         }
         let due = due_of(inv);
         let dpd = as_of.days_since(due);
+        // Below the policy's minimum a balance never holds a customer:
+        // a hold the policy placed lifts once only such balances are late.
         if open && dpd > 0 && !is_disputed {
-            overdue_any = true;
+            if small {
+                small_overdue = true;
+            } else {
+                overdue_any = true;
+            }
         }
         if open && dpd > 0 && !is_disputed && !small {
             if let Some(days) = policy.credit.cod_when_days_past_due {
@@ -672,7 +734,11 @@ fn decide_customer(
                 ActionKind::SetStatus {
                     from: CustomerStatus::CodRequired,
                     to: CustomerStatus::Active,
-                    reason: "nothing is overdue".into(),
+                    reason: if small_overdue {
+                        "what is overdue is below the policy's minimum".into()
+                    } else {
+                        "nothing is overdue".into()
+                    },
                 },
             );
         }
@@ -1244,30 +1310,9 @@ fn decide_interest(
         return 0;
     };
     let subject = Subject::Invoice { id: inv.id };
-    let start = match rule.start {
-        InterestStart::Grace => Some(inv.due_date().add_days(rule.grace_days as i32 + 1)),
-        InterestStart::Notice => {
-            let steps = ctx.steps;
-            steps
-                .iter()
-                .filter(|s| s.has(Effect::AnnounceInterest))
-                .filter_map(|s| {
-                    let done = ctx.done(subject, &s.key)?;
-                    (!done.skipped).then(|| stated_interest_start(policy, inv, s, shift, done.on))
-                })
-                .flatten()
-                .min()
-        }
-    };
-    let Some(mut start) = start else {
+    let Some(start) = interest_start(ctx, customer, inv, shift, not_before) else {
         return 0;
     };
-    if let Some(d) = not_before {
-        start = start.max(d);
-    }
-    if start >= input.as_of {
-        return 0;
-    }
     let home = input.home_currency;
     let minimum = match &rule.minimum_charge {
         None => 1,
@@ -1323,6 +1368,218 @@ fn decide_interest(
         }
     }
     planned
+}
+
+/// The day interest on `inv` starts, by the law's preset or the policy's
+/// rule (from the grace days, or from the notice that announced it), not
+/// before `not_before`; `None` when none runs before the run's date.
+fn interest_start(
+    ctx: &Ctx<'_>,
+    customer: &RunCustomer,
+    inv: &InvoiceState,
+    shift: i32,
+    not_before: Option<Date>,
+) -> Option<Date> {
+    let input = ctx.input;
+    let policy = input.policy;
+    let start = if !policy.law.is_none() {
+        if !policy.law_applies_to(customer.debtor) {
+            return None;
+        }
+        interest_starts(inv)
+    } else {
+        let rule = policy.interest.as_ref()?;
+        let subject = Subject::Invoice { id: inv.id };
+        match rule.start {
+            InterestStart::Grace => inv.due_date().add_days(rule.grace_days as i32 + 1),
+            InterestStart::Notice => ctx
+                .steps
+                .iter()
+                .filter(|s| s.has(Effect::AnnounceInterest))
+                .filter_map(|s| {
+                    let done = ctx.done(subject, &s.key)?;
+                    (!done.skipped).then(|| stated_interest_start(policy, inv, s, shift, done.on))
+                })
+                .flatten()
+                .min()?,
+        }
+    };
+    let start = not_before.map_or(start, |d| start.max(d));
+    (start < input.as_of).then_some(start)
+}
+
+/// The interest `inv` accrues over `from..=through` by the law's preset
+/// or the policy's rule, before any minimum; `None` when it cannot be
+/// computed (no rate, no amount in the currency).
+fn accrued_interest(ctx: &Ctx<'_>, inv: &InvoiceState, from: Date, through: Date) -> Option<i64> {
+    let input = ctx.input;
+    let policy = input.policy;
+    let order = policy.payments.allocation;
+    if !policy.law.is_none() {
+        let charge =
+            statutory_interest(policy.law, input.reference_rates, inv, from, through, order)
+                .ok()?;
+        return Some(charge.amount_minor);
+    }
+    let rule = policy.interest.as_ref()?;
+    let charge = interest_for(rule, inv, from, through, order, input.home_currency).ok()?;
+    Some(charge.amount_minor)
+}
+
+/// Interest posted on `inv` for days the book now knows less (or nothing)
+/// was owed: per month charged, what it accrued as the invoice was known
+/// when that month was charged less what it accrues now, from the first
+/// reduction learnt late (the two agree before it); less what was
+/// reversed already.
+fn undue_interest_minor(
+    ctx: &Ctx<'_>,
+    customer: &RunCustomer,
+    inv: &InvoiceState,
+    shift: i32,
+    not_before: Option<Date>,
+) -> i64 {
+    let posted = charged_minor(inv, EntryKind::Interest);
+    if posted <= 0 {
+        return 0;
+    }
+    // A notice's stated start moves with the customer's tier; the tier may
+    // have changed since the notice went. The earliest start any tier gives
+    // is never after the one charged from: exact when the money learnt
+    // late is dated after it, a few days generous to the customer if not.
+    let over = ctx.input.policy.override_for(&customer.reference);
+    let extra = over.map_or(0, |o| o.ladder_shift_days);
+    let Some(start) = Tier::ALL
+        .iter()
+        .map(|t| ctx.input.policy.tiers.rule(*t).ladder_shift_days + extra)
+        .chain(std::iter::once(shift))
+        .filter_map(|s| interest_start(ctx, customer, inv, s, not_before))
+        .min()
+    else {
+        return 0;
+    };
+    let subject = Subject::Invoice { id: inv.id };
+    let charged_months = ctx
+        .input
+        .done
+        .get(&subject)
+        .into_iter()
+        .flatten()
+        .filter(|m| !m.skipped)
+        .filter_map(|m| {
+            let month = m.key.strip_prefix("interest:")?;
+            Some((Date::parse(&format!("{month}-01")).ok()?, m.on))
+        });
+    // Each month's entry: the run posts a day's months in month order, so
+    // the k-th month charged on a day is that day's k-th interest entry.
+    let mut months: Vec<(Date, Date)> = charged_months.collect();
+    months.sort_unstable_by_key(|(first, on)| (*on, *first));
+    let mut undue = 0;
+    let mut k = 0;
+    for (i, &(first, charged_on)) in months.iter().enumerate() {
+        k = if i > 0 && months[i - 1].1 == charged_on {
+            k + 1
+        } else {
+            0
+        };
+        let Some(charge) = inv
+            .movements
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| {
+                m.kind == EntryKind::Interest && m.ar_minor > 0 && m.effective_date == charged_on
+            })
+            .map(|(j, _)| j)
+            .nth(k)
+        else {
+            continue;
+        };
+        let Some((then, first_late)) = as_known_at_charge(inv, charge) else {
+            continue;
+        };
+        let from = first.max(first_late).max(start);
+        let through = first.end_of_month();
+        if from > through {
+            continue;
+        }
+        let (Some(was), Some(is)) = (
+            accrued_interest(ctx, &then, from, through),
+            accrued_interest(ctx, inv, from, through),
+        ) else {
+            // What it would come to cannot be told: leave it as charged.
+            return 0;
+        };
+        undue += (was - is).clamp(0, inv.movements[charge].ar_minor);
+    }
+    (undue - reversed_minor(inv, EntryKind::Interest)).clamp(0, posted)
+}
+
+/// Reverses the charges on `inv` that the book, as it now stands, does not
+/// bear (money dated on or before a charge was recorded after it): the
+/// actions, and the invoice as the rest of the run must see it. `None`
+/// when nothing is undue.
+fn correct_charges(
+    ctx: &mut Ctx<'_>,
+    customer: &RunCustomer,
+    inv: &InvoiceState,
+    shift: i32,
+    not_before: Option<Date>,
+) -> Option<InvoiceState> {
+    if !reduced_behind_a_charge(inv) {
+        return None;
+    }
+    let as_of = ctx.input.as_of;
+    let order = ctx.input.policy.payments.allocation;
+    let mut state = inv.clone();
+    let reverse = |ctx: &mut Ctx<'_>, state: &mut InvoiceState, kind: EntryKind, amount| {
+        let words = charge_words(kind);
+        let reason = match kind {
+            EntryKind::Interest => format!(
+                "money taken off {} was dated before the interest was charged; {words} for days nothing was owed is reversed",
+                inv.number
+            ),
+            _ => format!(
+                "the principal of {} was settled on or before the day the {words} was charged (recorded later)",
+                inv.number
+            ),
+        };
+        ctx.push(
+            customer.id,
+            "charges.reversed",
+            vec![Mark::new(
+                Subject::Invoice { id: inv.id },
+                format!("reversed:{}:{as_of}", kind.as_str()),
+            )],
+            ActionKind::ChargeReversed {
+                invoice_id: inv.id,
+                number: inv.number.clone(),
+                currency: inv.currency,
+                charge: kind,
+                amount_minor: amount,
+                reason,
+            },
+        );
+        state.movements.push(Movement {
+            effective_date: as_of,
+            kind,
+            ar_minor: -amount,
+        });
+    };
+    let mut any = false;
+    for kind in [EntryKind::Fee, EntryKind::Compensation] {
+        let key = format!("reversed:{}:{as_of}", kind.as_str());
+        let undue = undue_fixed_charges_minor(&state, kind, order);
+        if undue > 0 && ctx.done(Subject::Invoice { id: inv.id }, &key).is_none() {
+            reverse(ctx, &mut state, kind, undue);
+            any = true;
+        }
+    }
+    let key = format!("reversed:interest:{as_of}");
+    let undue = undue_interest_minor(ctx, customer, &state, shift, not_before);
+    if undue > 0 && ctx.done(Subject::Invoice { id: inv.id }, &key).is_none() {
+        reverse(ctx, &mut state, EntryKind::Interest, undue);
+        any = true;
+    }
+    any.then_some(state)
 }
 
 #[allow(clippy::too_many_arguments)]

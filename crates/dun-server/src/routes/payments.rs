@@ -186,6 +186,10 @@ pub struct NewPaymentIn {
     pub reference: Option<String>,
     /// "oldest_due_first" (default), "none", or [{invoice, amount}].
     pub allocation: Option<AllocationIn>,
+    /// Why the payment is recorded late: required when received_date is
+    /// before the last applied collections run (kept on the timeline).
+    #[schema(max_length = 200)]
+    pub note: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -266,6 +270,8 @@ async fn record_payment(
     let received_date = wire::opt_date("received_date", input.received_date.as_deref())?;
     let method = input.method.unwrap_or_else(|| "bank_transfer".to_string());
     let reference = input.reference.unwrap_or_default();
+    let note = input.note.unwrap_or_default();
+    check_text("note", &note)?;
     check_text("method", &method)?;
     check_text("reference", &reference)?;
     let customer = input.customer;
@@ -300,6 +306,7 @@ async fn record_payment(
                 amount_minor,
                 method,
                 reference,
+                note,
             };
             Ok(store.record_payment(p.org_id, &payment, &allocate, key.as_deref())?)
         })

@@ -450,6 +450,7 @@ pub fn payment(customer: &Customer, received: &str, amount_minor: i64) -> NewPay
         amount_minor,
         method: "transfer".to_string(),
         reference: format!("BANK-{received}-{amount_minor}"),
+        note: String::new(),
     }
 }
 

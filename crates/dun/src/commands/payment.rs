@@ -54,6 +54,7 @@ pub fn run(ctx: &mut Context, command: PaymentCommand) -> Result<()> {
             method,
             reference,
             allocate,
+            note,
             key,
         } => {
             let currency = ctx.currency_or_home(currency.as_deref())?;
@@ -64,6 +65,7 @@ pub fn run(ctx: &mut Context, command: PaymentCommand) -> Result<()> {
                 amount_minor: amount(&amount_text, currency, "amount")?,
                 method,
                 reference,
+                note,
             };
             let allocate = parse_allocate(&allocate, currency)?;
             let posted =
