@@ -55,6 +55,12 @@ pub struct Party {
     /// Legal registration number (company number, SIREN, KvK…).
     #[serde(default)]
     pub company_id: Option<String>,
+    /// A tax registration other than VAT (EN 16931 BT-32; a seller's
+    /// only), e.g. a US state sales-tax permit or a national tax number:
+    /// what an e-invoice with taxed lines names when the seller has no VAT
+    /// identifier.
+    #[serde(default)]
+    pub tax_id: Option<String>,
     #[serde(default)]
     pub email: Option<String>,
     #[serde(default)]
@@ -142,6 +148,7 @@ impl Party {
             country_code: trimmed(&self.country_code),
             vat_id: upper(&self.vat_id).map(|s| s.to_uppercase()),
             company_id: trimmed(&self.company_id),
+            tax_id: trimmed(&self.tax_id),
             email: trimmed(&self.email),
             phone: trimmed(&self.phone),
         };
@@ -223,14 +230,21 @@ impl Party {
                 ));
             }
         }
-        if let Some(id) = &self.company_id {
-            if id.is_empty() || id.len() > IDENTIFIER_BYTES_MAX || id.chars().any(char::is_control)
-            {
-                errors.push(PartyError::new(
-                    "company_id",
-                    id,
-                    format!("a company identifier of 1 to {IDENTIFIER_BYTES_MAX} bytes"),
-                ));
+        for (field, value, what) in [
+            ("company_id", &self.company_id, "a company identifier"),
+            ("tax_id", &self.tax_id, "a tax registration identifier"),
+        ] {
+            if let Some(id) = value {
+                if id.is_empty()
+                    || id.len() > IDENTIFIER_BYTES_MAX
+                    || id.chars().any(char::is_control)
+                {
+                    errors.push(PartyError::new(
+                        field,
+                        id,
+                        format!("{what} of 1 to {IDENTIFIER_BYTES_MAX} bytes"),
+                    ));
+                }
             }
         }
         if let Some(email) = &self.email {
@@ -277,6 +291,21 @@ impl Party {
         }
         if self.country_code.is_none() {
             missing.push("country_code");
+        }
+        missing
+    }
+
+    /// What an EN 16931 e-invoice needs of the seller beyond
+    /// [`Party::missing_for_einvoice`], each as the fields that would
+    /// supply it: an identifier (`vat_id` or `company_id`, BR-CO-26) and,
+    /// for taxed lines, a tax registration (`vat_id` or `tax_id`, BR-S-02).
+    pub fn missing_as_seller(&self) -> Vec<&'static str> {
+        let mut missing = self.missing_for_einvoice();
+        if self.vat_id.is_none() && self.company_id.is_none() {
+            missing.push("vat_id or company_id");
+        }
+        if self.vat_id.is_none() && self.tax_id.is_none() {
+            missing.push("vat_id or tax_id");
         }
         missing
     }
@@ -479,6 +508,7 @@ mod tests {
             country_code: Some("GB".into()),
             vat_id: Some("GB123456789".into()),
             company_id: Some("01234567".into()),
+            tax_id: None,
             email: Some("accounts@acme.example".into()),
             phone: Some("+44 20 7946 0000".into()),
         }

@@ -37,6 +37,7 @@ fn seller() -> Party {
         country_code: Some("GB".into()),
         vat_id: Some("GB123456789".into()),
         company_id: Some("08123456".into()),
+        tax_id: None,
         email: Some("accounts@northwind.example".into()),
         ..Party::default()
     }

@@ -80,7 +80,7 @@ fn split_lines(text: Option<String>) -> Vec<String> {
 }
 
 const SELLER_COLUMNS: &str = "COALESCE(legal_name, name), address, city, postcode, region,
-    country_code, vat_id, company_id, email, phone, iban, bic, account_name, payment_note";
+    country_code, vat_id, company_id, email, phone, iban, bic, account_name, payment_note, tax_id";
 
 fn seller_from_row(r: &Row<'_>) -> Result<(Party, PaymentInstructions), StoreError> {
     Ok((
@@ -93,6 +93,7 @@ fn seller_from_row(r: &Row<'_>) -> Result<(Party, PaymentInstructions), StoreErr
             country_code: r.opt_string(5)?,
             vat_id: r.opt_string(6)?,
             company_id: r.opt_string(7)?,
+            tax_id: r.opt_string(14)?,
             email: r.opt_string(8)?,
             phone: r.opt_string(9)?,
         },
@@ -118,6 +119,8 @@ fn buyer_from_row(r: &Row<'_>) -> Result<Party, StoreError> {
         country_code: r.opt_string(5)?,
         vat_id: r.opt_string(6)?,
         company_id: r.opt_string(7)?,
+        // A seller's only (BT-32).
+        tax_id: None,
         email: r.opt_string(8)?,
         phone: r.opt_string(9)?,
     })
@@ -197,7 +200,7 @@ impl Store {
                 legal_name = CASE WHEN name = $2 THEN NULL ELSE $2 END,
                 address = $3, city = $4, postcode = $5, region = $6, country_code = $7,
                 vat_id = $8, company_id = $9, email = $10, phone = $11,
-                iban = $12, bic = $13, account_name = $14, payment_note = $15
+                iban = $12, bic = $13, account_name = $14, payment_note = $15, tax_id = $16
              WHERE id = $1",
             params![
                 org_id,
@@ -215,6 +218,7 @@ impl Store {
                 payment.bic.as_deref(),
                 payment.account_name.as_deref(),
                 payment.note.as_deref(),
+                party.tax_id.as_deref(),
             ],
         )?;
         let stored = seller_in(&mut tx, org_id)?;

@@ -21,6 +21,7 @@ fn acme_address() -> Party {
         country_code: Some("GB".into()),
         vat_id: Some("gb 123 456 789".into()),
         company_id: Some("01234567".into()),
+        tax_id: None,
         email: Some("accounts@acme.example".into()),
         phone: Some("+44 20 7946 0000".into()),
     }
@@ -148,6 +149,7 @@ storage_test!(
             country_code: Some("DE".into()),
             vat_id: Some("DE123456789".into()),
             company_id: Some("HRB 12345".into()),
+            tax_id: None,
             email: Some("ap@zeta.example".into()),
             phone: None,
         };

@@ -73,6 +73,7 @@ pub fn check_en16931(document: &UblDocument) -> Vec<RuleViolation> {
     if document.lines.is_empty() {
         broken("BR-16", "the document has no lines".into());
     }
+    seller_identifiers(document, &mut broken);
 
     let line_sum: i64 = document.lines.iter().map(|l| l.net_minor).sum();
     if t.line_extension_minor != line_sum {
@@ -280,5 +281,75 @@ fn rule_family(code: &str) -> &str {
     match code {
         "K" => "IC",
         other => other,
+    }
+}
+
+/// What the parties must carry for the VAT categories the document uses:
+/// the seller identified (BR-CO-26), a seller's VAT identifier or tax
+/// registration wherever VAT applies (BR-S-02, BR-Z-02, BR-E-02, BR-AE-02,
+/// BR-IC-02, BR-G-02), the buyer identified too for reverse charge
+/// (BR-AE-02: VAT or legal registration) and intra-community supplies
+/// (BR-IC-02: VAT identifiers on both sides), and no VAT identifier where
+/// the supply is not subject to VAT (BR-O-02).
+fn seller_identifiers(document: &UblDocument, broken: &mut impl FnMut(&str, String)) {
+    let seller = &document.header.seller;
+    let buyer = &document.header.buyer;
+    let set_seller = "set it with `dun org set --vat-id …` (or `--tax-id …` for a tax registration other than VAT)";
+    if seller.vat_id.is_none() && seller.company_id.is_none() {
+        broken(
+            "BR-CO-26",
+            "the seller has neither a VAT identifier nor a legal registration number; set one with `dun org set --vat-id …` or `--company-id …`".into(),
+        );
+    }
+    let categories: std::collections::BTreeSet<&str> = document
+        .lines
+        .iter()
+        .map(|l| l.tax.code.as_str())
+        .chain(
+            document
+                .allowances_charges
+                .iter()
+                .map(|a| a.tax.code.as_str()),
+        )
+        .collect();
+    let seller_taxed = seller.vat_id.is_some() || seller.tax_id.is_some();
+    for (code, rule, words) in [
+        ("S", "BR-S-02", "standard-rated"),
+        ("Z", "BR-Z-02", "zero-rated"),
+        ("E", "BR-E-02", "VAT-exempt"),
+        ("AE", "BR-AE-02", "reverse-charge"),
+        ("K", "BR-IC-02", "intra-community"),
+        ("G", "BR-G-02", "export"),
+    ] {
+        if categories.contains(code) && !seller_taxed {
+            broken(
+                rule,
+                format!("the document has {words} lines (category {code}) but the seller has no VAT identifier or tax registration; {set_seller}"),
+            );
+        }
+    }
+    if categories.contains("K") && seller.vat_id.is_none() && seller.tax_id.is_some() {
+        broken(
+            "BR-IC-02",
+            "an intra-community supply (category K) needs the seller's VAT identifier; set it with `dun org set --vat-id …`".into(),
+        );
+    }
+    for (code, rule) in [("AE", "BR-AE-02"), ("K", "BR-IC-02")] {
+        let identified = buyer.vat_id.is_some() || (code == "AE" && buyer.company_id.is_some());
+        if categories.contains(code) && !identified {
+            broken(
+                rule,
+                format!(
+                    "the document has lines in category {code} but the buyer '{}' has no VAT identifier; set it with `dun customer set-address REF --vat-id …`",
+                    buyer.name
+                ),
+            );
+        }
+    }
+    if categories.contains("O") && (seller.vat_id.is_some() || buyer.vat_id.is_some()) {
+        broken(
+            "BR-O-02",
+            "a supply not subject to VAT (category O) may not state the seller's or the buyer's VAT identifier".into(),
+        );
     }
 }

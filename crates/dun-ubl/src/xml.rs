@@ -354,6 +354,15 @@ fn party(w: &mut Writer, p: &Party) {
         w.end();
         w.end();
     }
+    // BT-32, a seller's tax registration other than VAT (a buyer has none).
+    if let Some(tax_id) = &p.tax_id {
+        w.start("cac:PartyTaxScheme");
+        w.text("cbc:CompanyID", tax_id);
+        w.start("cac:TaxScheme");
+        w.text("cbc:ID", "TAX");
+        w.end();
+        w.end();
+    }
     w.start("cac:PartyLegalEntity");
     w.text("cbc:RegistrationName", &p.name);
     w.opt_text("cbc:CompanyID", p.company_id.as_deref());

@@ -195,11 +195,25 @@ fn exempt_reverse_charge_and_not_subject_categories_validate() {
             code: code.into(),
             exemption_reason: Some(format!("Exemption for {code}")),
         };
-        let lines = vec![
-            line("Service", "1", 500_00, "0"),
-            line("Goods", "2", 10_00, "20"),
-        ];
-        let doc = UblDocument::invoice(header(&format!("INV-{code}"), "EUR"), &lines, &zero);
+        let mut lines = vec![line("Service", "1", 500_00, "0")];
+        let mut h = header(&format!("INV-{code}"), "EUR");
+        if code == "O" {
+            // Not subject to VAT: no VAT identifier on either side
+            // (BR-O-02), and nothing else taxed beside it (BR-O-11).
+            let with_vat = UblDocument::invoice(h.clone(), &lines, &zero);
+            assert_eq!(
+                check_en16931(&with_vat)
+                    .iter()
+                    .map(|v| v.rule.as_str())
+                    .collect::<Vec<_>>(),
+                ["BR-O-02"]
+            );
+            h.seller.vat_id = None;
+            h.buyer.vat_id = None;
+        } else {
+            lines.push(line("Goods", "2", 10_00, "20"));
+        }
+        let doc = UblDocument::invoice(h, &lines, &zero);
         assert_eq!(check_en16931(&doc), [], "{code}");
         let xml = doc.to_xml();
         assert!(xml.contains(&format!(
@@ -235,7 +249,21 @@ fn a_minimal_seller_without_bank_or_address_lines_validates() {
         &[line("Thing", "1", 0, "0")],
         &ZeroRateCategory::default(),
     );
+    // A seller nobody can identify, with a zero-rated line: refused.
+    let rules: Vec<String> = check_en16931(&doc).into_iter().map(|v| v.rule).collect();
+    assert_eq!(rules, ["BR-CO-26", "BR-Z-02"]);
+    // A registration number and a tax registration other than VAT will do.
+    h.seller.company_id = Some("C1234567".into());
+    h.seller.tax_id = Some("ST-998877".into());
+    let doc = UblDocument::invoice(
+        h.clone(),
+        &[line("Thing", "1", 0, "0")],
+        &ZeroRateCategory::default(),
+    );
     assert_eq!(check_en16931(&doc), []);
+    assert!(doc.to_xml().contains(
+        "<cbc:CompanyID>ST-998877</cbc:CompanyID>\n        <cac:TaxScheme>\n          <cbc:ID>TAX</cbc:ID>"
+    ));
     let xml = doc.to_xml();
     assert!(!xml.contains("PaymentMeans"));
     assert!(!xml.contains("PaymentTerms"));

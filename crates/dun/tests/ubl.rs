@@ -3,6 +3,8 @@
 //! against the UBL 2.1 schemas, on SQLite and PostgreSQL.
 
 mod common;
+#[path = "../../dun-ubl/tests/en16931/mod.rs"]
+mod en16931;
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -125,6 +127,20 @@ fn the_seller_and_buyer_are_set_and_invoices_and_credit_notes_are_written_as_ubl
         assert!(err.contains("BR-11"), "[{label}] {err}");
         assert!(err.contains("dun org set --country"), "[{label}] {err}");
         assert!(!out.exists(), "[{label}] a refused e-invoice was written");
+        // A seller nobody can identify, billing taxed lines: refused too,
+        // with the settings that would do; `org show` lists them.
+        assert!(err.contains("BR-CO-26"), "[{label}] {err}");
+        assert!(
+            err.contains("BR-S-02") && err.contains("--tax-id"),
+            "[{label}] {err}"
+        );
+        let v: serde_json::Value =
+            serde_json::from_str(&ok(&db, &["org", "show", "--format", "json"])).unwrap();
+        assert_eq!(
+            v["missing_for_einvoice"],
+            serde_json::json!(["country_code", "vat_id or company_id", "vat_id or tax_id"]),
+            "[{label}]"
+        );
 
         // Bad values are refused with the field, value and the accepted form.
         let err = fails(
@@ -353,6 +369,7 @@ fn the_demo_book_s_invoices_are_valid_e_invoices() {
             "[{label}]"
         );
         let dir = tempfile::tempdir().unwrap();
+        let mut documents = Vec::new();
         for number in ["INV-000001", "INV-000060"] {
             let out = dir.path().join(format!("{number}.xml"));
             ok(
@@ -371,6 +388,17 @@ fn the_demo_book_s_invoices_are_valid_e_invoices() {
                 "[{label}]"
             );
             assert_valid("Invoice", &out);
+            documents.push((number, xml));
+        }
+        // And CEN's own rules accept them: the demo seller is complete.
+        if en16931::rules_present() {
+            let names: Vec<(&str, String)> =
+                documents.iter().map(|(n, x)| (*n, x.clone())).collect();
+            assert_eq!(
+                en16931::fatal_failures(&names),
+                Vec::<(String, String)>::new(),
+                "[{label}]"
+            );
         }
     }
 }

@@ -926,6 +926,10 @@ pub struct PartyIo {
     pub vat_id: Option<String>,
     /// Legal registration number.
     pub company_id: Option<String>,
+    /// A seller's tax registration other than VAT (EN 16931 BT-32), e.g.
+    /// a US sales-tax permit; ignored for a buyer.
+    #[serde(default)]
+    pub tax_id: Option<String>,
     pub email: Option<String>,
     pub phone: Option<String>,
 }
@@ -941,6 +945,7 @@ impl From<Party> for PartyIo {
             country_code: p.country_code,
             vat_id: p.vat_id,
             company_id: p.company_id,
+            tax_id: p.tax_id,
             email: p.email,
             phone: p.phone,
         }
@@ -958,6 +963,7 @@ impl From<PartyIo> for Party {
             country_code: p.country_code,
             vat_id: p.vat_id,
             company_id: p.company_id,
+            tax_id: p.tax_id,
             email: p.email,
             phone: p.phone,
         }

@@ -24,6 +24,7 @@ pub fn seller() -> Party {
         country_code: Some("GB".into()),
         vat_id: Some("GB123456789".into()),
         company_id: Some("01234567".into()),
+        tax_id: None,
         email: Some("accounts@acme.example".into()),
         phone: Some("+44 20 7946 0000".into()),
     }
@@ -39,6 +40,7 @@ pub fn buyer() -> Party {
         country_code: Some("DE".into()),
         vat_id: Some("DE123456789".into()),
         company_id: None,
+        tax_id: None,
         email: Some("ap@zeta.example".into()),
         phone: None,
     }

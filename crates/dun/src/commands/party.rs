@@ -52,6 +52,11 @@ pub struct OrgSetArgs {
     pub legal_name: Option<String>,
     #[command(flatten)]
     pub address: AddressArgs,
+    /// A tax registration other than VAT (EN 16931 BT-32), e.g. a US state
+    /// sales-tax permit: what e-invoices with taxed lines name when the
+    /// organisation has no VAT identifier.
+    #[arg(long)]
+    pub tax_id: Option<String>,
     #[arg(long)]
     pub email: Option<String>,
     #[arg(long)]
@@ -127,6 +132,7 @@ pub fn org(ctx: &mut Context, command: OrgCommand) -> Result<()> {
                 };
             }
             args.address.apply(&mut party);
+            merge(&mut party.tax_id, &args.tax_id);
             merge(&mut party.email, &args.email);
             merge(&mut party.phone, &args.phone);
             merge(&mut payment.iban, &args.iban);
@@ -156,7 +162,7 @@ pub fn org(ctx: &mut Context, command: OrgCommand) -> Result<()> {
 fn show_seller(ctx: &mut Context, format: Format) -> Result<()> {
     let (party, payment) = ctx.store.seller(ctx.org.id)?;
     let zero_rate = ctx.store.zero_rate(ctx.org.id)?;
-    let missing = party.missing_for_einvoice();
+    let missing = party.missing_as_seller();
     let mut table = Table::new(&["field", "value"]);
     let mut row = |field: &str, value: Option<&str>| {
         table.push(vec![field.to_string(), value.unwrap_or("-").to_string()]);
@@ -170,6 +176,7 @@ fn show_seller(ctx: &mut Context, format: Format) -> Result<()> {
     row("country", party.country_code.as_deref());
     row("vat id", party.vat_id.as_deref());
     row("company id", party.company_id.as_deref());
+    row("tax id", party.tax_id.as_deref());
     row("email", party.email.as_deref());
     row("phone", party.phone.as_deref());
     row("iban", payment.iban.as_deref());
@@ -190,8 +197,8 @@ fn show_seller(ctx: &mut Context, format: Format) -> Result<()> {
     )?;
     if format == Format::Table && !missing.is_empty() {
         eprintln!(
-            "note: e-invoices need the seller's {}; set it with `dun org set --country GB`",
-            missing.join(", ")
+            "note: e-invoices need the seller's {}; set it with `dun org set --country GB --vat-id GB123456789` (a seller without VAT: `--tax-id` and `--company-id`)",
+            missing.join("; ")
         );
     }
     Ok(())
@@ -233,6 +240,9 @@ pub fn demo_seller(name: &str) -> (Party, PaymentInstructions) {
             country_code: Some("US".into()),
             vat_id: None,
             company_id: Some("EIN 12-3456789".into()),
+            // A US seller names its state sales-tax registration (EN 16931
+            // BT-32): its invoices' taxed lines then conform (BR-S-02).
+            tax_id: Some("NY-ST-123456789".into()),
             email: Some("billing@demotrading.example".into()),
             phone: Some("+1 212 555 0100".into()),
         },
