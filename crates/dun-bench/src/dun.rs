@@ -138,12 +138,16 @@ impl Dun {
     pub fn import(&self, db: &str, table: Table, file: &Path) -> Result<Run> {
         match self {
             Dun::Binary(dun) => {
-                let args: [OsString; 5] = [
+                // The book's invoices are chased from their due dates: the
+                // first run does every step due on every invoice.
+                let args: [OsString; 7] = [
                     "--db".into(),
                     db.into(),
                     "import".into(),
                     table.as_str().into(),
                     file.into(),
+                    "--ladder-from".into(),
+                    "due".into(),
                 ];
                 Ok(measure::child(dun, args)?.0)
             }
@@ -315,6 +319,7 @@ fn import_in_process(db: &str, table: Table, file: &Path) -> Result<()> {
         key: None,
         fingerprint: "dun-bench",
         dry_run: false,
+        ladder_from: None,
     };
     let refused = |e| {
         anyhow!(

@@ -57,6 +57,7 @@ impl InvoiceState {
             total_minor,
             schedule,
             movements: Vec::new(),
+            ladder_from: None,
         }
     }
 }

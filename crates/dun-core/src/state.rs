@@ -29,6 +29,13 @@ pub struct InvoiceState {
     pub schedule: Vec<Installment>,
     /// Every entry on the invoice, in the order they were posted.
     pub movements: Vec<Movement>,
+    /// The day an invoice imported from another system entered Dun's
+    /// collections ladder: steps it had reached before then were that
+    /// system's to take, so the run sends, charges and holds nothing for
+    /// them, and interest runs from this day at the earliest. `None`: the
+    /// ladder runs from the due date.
+    #[serde(default)]
+    pub ladder_from: Option<Date>,
 }
 
 /// What an invoice looks like on one day: the one status vocabulary of

@@ -283,6 +283,16 @@ impl Scenario {
                 self.payments_recorded.insert(id, self.recorded);
                 self.apply_credit(customer, date)
             }
+            // Imported from another system on this day: enters the ladder now.
+            ("imported", [invoice]) => {
+                let id = self.invoice(invoice)?;
+                self.book
+                    .invoices
+                    .get_mut(&id)
+                    .ok_or("no such invoice")?
+                    .ladder_from = Some(date);
+                Ok(())
+            }
             ("void", [invoice]) => {
                 let id = self.invoice(invoice)?;
                 self.book.void(id, date).map_err(err)

@@ -267,12 +267,13 @@ fn load_invoices_where(
     tx.query_each(
         &format!(
             "SELECT id, number, customer_id, currency, status, issue_date, due_date, total_minor,
-                CAST(NULL AS TEXT), installment_count
+                CAST(NULL AS TEXT), installment_count, ladder_from
              FROM invoices WHERE {org} AND {condition}"
         ),
         &all,
         |r| {
-            let state = entries::invoice_header(r)?;
+            let mut state = entries::invoice_header(r)?;
+            state.ladder_from = opt_date(r, 10)?;
             split |= r.i64(9)? > 1;
             index.insert(state.id, out.len());
             out.push(state);

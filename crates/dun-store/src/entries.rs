@@ -169,6 +169,8 @@ pub(crate) fn invoice_header(r: &Row<'_>) -> Result<InvoiceState, StoreError> {
         total_minor,
         schedule,
         movements: Vec::new(),
+        // Read by the run's loader, the one reader that needs it.
+        ladder_from: None,
     })
 }
 

@@ -46,6 +46,11 @@ pub struct ImportRequest<'a> {
     pub key: Option<&'a str>,
     pub fingerprint: &'a str,
     pub dry_run: bool,
+    /// Invoices only: the day imported invoices enter the collections
+    /// ladder (the import's date): steps they reached before it were the
+    /// other system's, so no message, fee or interest for them. `None`:
+    /// the ladder runs from each invoice's due date.
+    pub ladder_from: Option<Date>,
 }
 
 fn refuse(errors: ImportErrors) -> Result<(), StoreError> {
@@ -273,7 +278,7 @@ impl Store {
                 .chunks(PROGRESS_EVERY_ROWS)
                 .zip(texts.chunks(PROGRESS_EVERY_ROWS))
             {
-                let mut params: Vec<Param<'_>> = Vec::with_capacity(chunk.len() * 18);
+                let mut params: Vec<Param<'_>> = Vec::with_capacity(chunk.len() * 19);
                 for (r, (lines, terms)) in chunk.iter().zip(chunk_texts) {
                     let t = totals(&r.lines);
                     params.extend_from_slice(&[
@@ -295,6 +300,10 @@ impl Store {
                         i64::from(r.issue_date.day_number()).into(),
                         now.into(),
                         policy_version.into(),
+                        request
+                            .ladder_from
+                            .map(|d| i64::from(d.day_number()))
+                            .into(),
                     ]);
                 }
                 bulk::insert(
@@ -319,6 +328,7 @@ impl Store {
                         "last_entry_date",
                         "created_at",
                         "policy_version",
+                        "ladder_from",
                     ],
                     &params,
                     Some("id, number"),

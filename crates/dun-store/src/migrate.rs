@@ -114,6 +114,18 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0017_late_payment_law.sql"),
         postgres: include_str!("migrations/postgres/0017_late_payment_law.sql"),
     },
+    Migration {
+        version: 18,
+        name: "seller_tax_id",
+        sqlite: include_str!("migrations/sqlite/0018_seller_tax_id.sql"),
+        postgres: include_str!("migrations/postgres/0018_seller_tax_id.sql"),
+    },
+    Migration {
+        version: 19,
+        name: "ladder_from",
+        sqlite: include_str!("migrations/sqlite/0019_ladder_from.sql"),
+        postgres: include_str!("migrations/postgres/0019_ladder_from.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -85,6 +85,7 @@ fn book(store: &mut Store) -> Org {
         key: None,
         fingerprint: "old",
         dry_run: false,
+        ladder_from: None,
     };
     store
         .import_invoices(acme.id, &history, &request, &mut |_| {})

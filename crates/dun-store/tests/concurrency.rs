@@ -244,6 +244,7 @@ storage_test!(
                 key: None,
                 fingerprint: "file",
                 dry_run: false,
+                ladder_from: None,
             };
             // Progress is reported from inside the import's transaction: the
             // live payment starts while the import's allocation is uncommitted.

@@ -52,6 +52,7 @@ storage_test!(
             key: None,
             fingerprint: "sha256:fuzz",
             dry_run: false,
+            ladder_from: None,
         };
         let files = prop_oneof![
             mutated(INVOICES).prop_map(|f| (true, f)),

@@ -20,11 +20,13 @@ const APPLY: ImportRequest<'static> = ImportRequest {
     key: None,
     fingerprint: "sha256:test-file",
     dry_run: false,
+    ladder_from: None,
 };
 const DRY_RUN: ImportRequest<'static> = ImportRequest {
     key: None,
     fingerprint: "sha256:test-file",
     dry_run: true,
+    ladder_from: None,
 };
 
 /// The (row, column) of every problem, in file order.
@@ -522,6 +524,7 @@ storage_test!(
             key: Some("import-1"),
             fingerprint: "sha256:aaaa",
             dry_run: false,
+            ladder_from: None,
         };
         let first = store
             .import_invoices(acme.id, &rows, &keyed, &mut |_| {})

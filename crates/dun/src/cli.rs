@@ -417,8 +417,21 @@ pub struct ImportArgs {
     /// Idempotency key (default: derived from the file's content, so importing the same file twice does nothing).
     #[arg(long = "idempotency-key")]
     pub key: Option<String>,
+    /// Invoices: where imported invoices enter the collections ladder.
+    /// `import` (default): today — steps they reached before were the old
+    /// system's, so no fee, interest or message for them; `due`: from
+    /// their due dates, as if Dun had chased them all along.
+    #[arg(long, value_enum, default_value = "import")]
+    pub ladder_from: LadderFrom,
     #[command(flatten)]
     pub format: FormatArg,
+}
+
+/// Where imported invoices enter the collections ladder.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LadderFrom {
+    Import,
+    Due,
 }
 
 #[derive(Args, Debug)]

@@ -329,7 +329,16 @@ fn book(db: &Db, dir: &Path, n: usize, refuse_ref: Option<&str>) {
     std::fs::write(&c, customers).unwrap();
     std::fs::write(&inv, invoices).unwrap();
     ok(db, &["import", "customers", c.to_str().unwrap()]);
-    ok(db, &["import", "invoices", inv.to_str().unwrap()]);
+    ok(
+        db,
+        &[
+            "import",
+            "invoices",
+            inv.to_str().unwrap(),
+            "--ladder-from",
+            "due",
+        ],
+    );
     ok(db, &["run", "--as-of", "2026-06-30"]);
 }
 
@@ -1070,7 +1079,16 @@ fn a_second_notice_carries_the_invoice_and_the_date_interest_starts() {
         )
         .unwrap();
         ok(&db, &["import", "customers", c.to_str().unwrap()]);
-        ok(&db, &["import", "invoices", inv.to_str().unwrap()]);
+        ok(
+            &db,
+            &[
+                "import",
+                "invoices",
+                inv.to_str().unwrap(),
+                "--ladder-from",
+                "due",
+            ],
+        );
         ok(&db, &["run", "--as-of", "2026-05-20"]);
         let outbox = json(&ok(&db, &["outbox", "list", "--format", "json"]));
         let row = &outbox.as_array().unwrap()[0];
@@ -1265,7 +1283,16 @@ fn a_reminder_stale_at_send_time_is_dropped_or_sent_with_what_is_still_owed() {
         )
         .unwrap();
         ok(&db, &["import", "customers", c.to_str().unwrap()]);
-        ok(&db, &["import", "invoices", inv.to_str().unwrap()]);
+        ok(
+            &db,
+            &[
+                "import",
+                "invoices",
+                inv.to_str().unwrap(),
+                "--ladder-from",
+                "due",
+            ],
+        );
         ok(&db, &["run", "--as-of", "2026-06-30"]);
         let outbox = json(&ok(&db, &["outbox", "list", "--format", "json"]));
         let rows = outbox.as_array().unwrap();

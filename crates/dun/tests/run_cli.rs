@@ -44,7 +44,16 @@ fn a_run_previewed_applied_and_run_again() {
         )
         .unwrap();
         ok(&db, &["import", "customers", customers.to_str().unwrap()]);
-        ok(&db, &["import", "invoices", invoices.to_str().unwrap()]);
+        ok(
+            &db,
+            &[
+                "import",
+                "invoices",
+                invoices.to_str().unwrap(),
+                "--ladder-from",
+                "due",
+            ],
+        );
 
         // The preview: what the default policy does on 30 June, nothing written.
         let preview = json(&ok(
@@ -127,5 +136,109 @@ fn a_run_previewed_applied_and_run_again() {
         // Runs go forward.
         let err = fails(&db, &["run", "--as-of", "2026-06-29"]);
         assert!(err.contains("runs go forward"), "[{label}] {err}");
+    }
+}
+
+/// Today in UTC, as the binary's clock reads it (the organisation's
+/// time zone is UTC here).
+fn today() -> dun_core::Date {
+    let now = jiff::Zoned::now().with_time_zone(jiff::tz::TimeZone::UTC);
+    dun_core::Date::parse(&now.date().to_string()).unwrap()
+}
+
+#[test]
+fn imported_history_does_not_set_off_a_storm() {
+    for db in backends("imported_history_does_not_set_off_a_storm") {
+        let label = db.label;
+        let dir = tempfile::tempdir().unwrap();
+        ok(
+            &db,
+            &[
+                "init",
+                "--org",
+                "Acme",
+                "--currency",
+                "USD",
+                "--timezone",
+                "UTC",
+            ],
+        );
+        let customers = dir.path().join("customers.csv");
+        std::fs::write(
+            &customers,
+            "ref,name,email,phone,credit_limit,terms\n\
+             C1,Bolt & Nut,ap@bolt.example.com,,,net30\n\
+             C2,Cog Works,ap@cog.example.com,,,net30\n",
+        )
+        .unwrap();
+        ok(&db, &["import", "customers", customers.to_str().unwrap()]);
+        // From another system: 200 days late, 5 days late, due in 10 days.
+        let day = |n: i32| today().add_days(n).to_string();
+        let invoices = dir.path().join("invoices.csv");
+        std::fs::write(
+            &invoices,
+            format!(
+                "number,customer_ref,issue_date,due_date,currency,description,amount,quantity,unit_price,tax_rate\n\
+                 OLD-1,C1,{},{},USD,Bolts,900.00,,,\n\
+                 OLD-2,C1,{},{},USD,Nuts,100.00,,,\n\
+                 OLD-3,C2,{},{},USD,Cogs,80.00,,,\n",
+                day(-230),
+                day(-200),
+                day(-35),
+                day(-5),
+                day(-20),
+                day(10),
+            ),
+        )
+        .unwrap();
+        ok(&db, &["import", "invoices", invoices.to_str().unwrap()]);
+        let preview = json(&ok(&db, &["run", "--dry-run", "--format", "json"]));
+        let actions = preview["actions"].as_array().unwrap();
+        let of = |kind: &str| -> Vec<&serde_json::Value> {
+            actions.iter().filter(|a| a["action"] == kind).collect()
+        };
+        // No fee, no interest, no final demand for what the old system
+        // had to chase; the steps passed are recorded as not sent.
+        assert!(of("fee").is_empty(), "[{label}] {actions:#?}");
+        assert!(of("interest").is_empty(), "[{label}] {actions:#?}");
+        assert!(of("message").is_empty(), "[{label}] {actions:#?}");
+        let skips = of("skip");
+        assert_eq!(skips.len(), 2, "[{label}] {actions:#?}");
+        assert!(
+            skips.iter().all(|s| s["rule"] == "import.ladder_from"),
+            "[{label}] {skips:#?}"
+        );
+
+        // The same history imported to be chased from the due dates.
+        let more = dir.path().join("more.csv");
+        std::fs::write(
+            &more,
+            format!(
+                "number,customer_ref,issue_date,due_date,currency,description,amount,quantity,unit_price,tax_rate\n\
+                 DUE-1,C2,{},{},USD,Cogs,500.00,,,\n",
+                day(-230),
+                day(-200),
+            ),
+        )
+        .unwrap();
+        ok(
+            &db,
+            &[
+                "import",
+                "invoices",
+                more.to_str().unwrap(),
+                "--ladder-from",
+                "due",
+            ],
+        );
+        let preview = json(&ok(&db, &["run", "--dry-run", "--format", "json"]));
+        let fees: Vec<&serde_json::Value> = preview["actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["action"] == "fee")
+            .collect();
+        assert_eq!(fees.len(), 1, "[{label}] {preview:#?}");
+        assert_eq!(fees[0]["invoices"], serde_json::json!(["DUE-1"]));
     }
 }

@@ -259,6 +259,22 @@ fn positions_by_customer<T>(items: &[T], customer: impl Fn(&T) -> i64) -> HashMa
     map
 }
 
+/// Whether `step` was reached, on an owed part due `due`, before the
+/// invoice entered the ladder (imported from another system): that
+/// system's to take, never Dun's.
+fn before_ladder(inv: &InvoiceState, due: Date, step: &Step, shift: i32) -> bool {
+    inv.ladder_from
+        .is_some_and(|from| due.add_days(threshold(step, shift)) < from)
+}
+
+/// The later of two optional days.
+fn later(a: Option<Date>, b: Option<Date>) -> Option<Date> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}
+
 /// A step's threshold for this customer: overdue steps move by the tier's
 /// and the customer's shift, never onto or before the due date.
 fn threshold(step: &Step, shift: i32) -> i32 {
@@ -370,7 +386,7 @@ fn decide_customer(
         .iter()
         .chain(settled)
         .filter_map(|inv| {
-            let not_before = interest_not_before.get(&inv.id).copied();
+            let not_before = later(interest_not_before.get(&inv.id).copied(), inv.ladder_from);
             correct_charges(ctx, customer, inv, shift, not_before)
         })
         .collect();
@@ -448,7 +464,7 @@ fn decide_customer(
                 customer,
                 inv,
                 shift,
-                interest_not_before.get(&inv.id).copied(),
+                later(interest_not_before.get(&inv.id).copied(), inv.ladder_from),
             )
         } else {
             0
@@ -505,6 +521,7 @@ fn decide_customer(
         let reached: Vec<&Step> = steps
             .iter()
             .filter(|s| dpd >= threshold(s, shift))
+            .filter(|s| !before_ladder(inv, due, s, shift))
             .collect();
         // Effects of every reached step, done now or before or skipped.
         for step in reached.iter().filter(|_| !small) {
@@ -994,6 +1011,17 @@ fn ladder_part(
         .filter(|s| dpd >= threshold(s, shift))
         .filter(|s| ctx.done(subject, &part_key(&s.key, n)).is_none())
         .collect();
+    // Steps reached before the invoice entered the ladder: recorded as not
+    // sent (the other system's), never performed.
+    let before: Vec<String> = pending
+        .iter()
+        .filter(|s| before_ladder(inv, due, s, shift))
+        .map(|s| part_key(&s.key, n).into_owned())
+        .collect();
+    let pending: Vec<&Step> = pending
+        .into_iter()
+        .filter(|s| !before_ladder(inv, due, s, shift))
+        .collect();
     let mut skipped: Vec<String> = Vec::new();
     let facing: Vec<&Step> = pending
         .iter()
@@ -1066,6 +1094,21 @@ fn ladder_part(
         entry
             .2
             .push(Mark::new(subject, part_key(&last.key, n).into_owned()));
+    }
+    if !before.is_empty() {
+        let marks = before
+            .iter()
+            .map(|k| Mark::new(subject, k.clone()))
+            .collect();
+        ctx.push(
+            cid,
+            "import.ladder_from",
+            marks,
+            ActionKind::Skip {
+                steps: before,
+                invoice_id: inv.id,
+            },
+        );
     }
     if !skipped.is_empty() {
         let marks = skipped

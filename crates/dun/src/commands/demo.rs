@@ -102,6 +102,7 @@ pub fn run(db: &str, org: Option<&str>, args: &DemoArgs) -> Result<()> {
             key: None,
             fingerprint: what,
             dry_run: false,
+            ladder_from: None,
         };
         let bar = progress_bar(book.customers.len() as u64, "demo customers");
         store.import_customers(org.id, &book.customers, &request("customers"), &mut |n| {

@@ -10,7 +10,7 @@ use dun_store::StoreError;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use sha2::{Digest, Sha256};
 
-use crate::cli::{ExportArgs, Format, ImportArgs, Table};
+use crate::cli::{ExportArgs, Format, ImportArgs, LadderFrom, Table};
 use crate::context::Context;
 
 /// Largest file an import reads, in bytes.
@@ -52,6 +52,7 @@ fn write<T>(
             key: None,
             fingerprint: request.fingerprint,
             dry_run: true,
+            ladder_from: request.ladder_from,
         };
         if let Err(StoreError::Import(more)) =
             import(&mut ctx.store, &parsed.rows, &check, &mut |_| {})
@@ -85,6 +86,10 @@ pub fn import(ctx: &mut Context, args: &ImportArgs) -> Result<()> {
         key: Some(args.key.as_deref().unwrap_or(&default_key)),
         fingerprint: &digest,
         dry_run: args.dry_run,
+        ladder_from: match args.ladder_from {
+            LadderFrom::Import => Some(ctx.today()?),
+            LadderFrom::Due => None,
+        },
     };
     let org_id = ctx.org.id;
     let result = match args.what {
