@@ -178,7 +178,7 @@ async fn run_one(state: &AppState, claimer: &str, org: &Due) {
     let result = state
         .pool
         .write(move |store| {
-            let outcome = store.run_collections(org_id, date, true)?;
+            let outcome = store.run_collections_unattended(org_id, date)?;
             // Then what the schedules owe the day, as `dun run` does:
             // recurring invoices issued, statements queued.
             let schedules = store.run_schedules(org_id, date)?;

@@ -12,8 +12,20 @@ use dun_core::Date;
 use dun_store::operations::Claim;
 use dun_store::Store;
 
-/// A book with an invoice long overdue, whose run is due at once.
+/// A book with an invoice long overdue, whose run is due at once; a
+/// person ran the book's first run (before the invoice), so the scheduler
+/// may apply the day's.
 fn overdue_book(url: &str) -> (i64, Date) {
+    let (org_id, today) = first_book(url);
+    let mut store = Store::connect(url).expect("connect");
+    store
+        .run_collections(org_id, d("2026-01-01"), true)
+        .expect("a person's first run");
+    (org_id, today)
+}
+
+/// A book with an invoice long overdue that has never been run.
+fn first_book(url: &str) -> (i64, Date) {
     let mut store = Store::open(url).expect("open");
     let acme = org(&mut store, "Acme");
     store.set_run_at(acme.id, "00:00").expect("run at midnight");
@@ -204,6 +216,43 @@ fn the_run_waits_for_the_days_statement(url: &str) {
         1,
         "the statement came: the day ran"
     );
+}
+
+/// The scheduler never applies a book's first run that would charge
+/// anything (or send many messages) on its own: the claim finishes with
+/// what the run would do, nothing is written, and a person's run goes.
+fn a_first_run_waits_for_a_person(url: &str) {
+    let (org_id, today) = first_book(url);
+    let server = TestServer::start_with(scheduling(url));
+    wait_finished(url, org_id, today);
+    std::thread::sleep(Duration::from_millis(400));
+    drop(server);
+    assert_eq!(applied_runs(url, org_id, today), 0, "nobody confirmed it");
+    let mut store = Store::connect(url).unwrap();
+    assert!(store.outbox(org_id, None, 100).unwrap().is_empty());
+    let claims = store.run_claims(org_id, 10).unwrap();
+    let outcome = claims[0].outcome.clone().unwrap_or_default();
+    assert!(
+        outcome.starts_with("refused: the book's first run")
+            && outcome.contains("send 1 message and charge 1 late fee")
+            && outcome.contains("dun run --dry-run"),
+        "{outcome}"
+    );
+    // A person runs it: applied, and later days need nobody.
+    let run = store.run_collections(org_id, today, true).unwrap();
+    assert!(run.run_id.is_some());
+    assert_eq!(store.outbox(org_id, None, 100).unwrap().len(), 1);
+}
+
+mod a_first_run_waits_for_a_person {
+    #[test]
+    fn sqlite() {
+        super::common::store::on_sqlite("first_run", super::a_first_run_waits_for_a_person);
+    }
+    #[test]
+    fn postgres() {
+        super::common::store::on_postgres("first_run", super::a_first_run_waits_for_a_person);
+    }
 }
 
 mod the_run_waits_for_the_bank {

@@ -1753,14 +1753,38 @@ impl Store {
         }
         let mut attempt = 1;
         loop {
-            match self.apply_run(org_id, as_of) {
+            match self.apply_run(org_id, as_of, false) {
                 Err(e) if attempt < RUN_ATTEMPTS_MAX && is_retryable(&e) => attempt += 1,
                 other => return other,
             }
         }
     }
 
-    fn apply_run(&mut self, org_id: i64, as_of: Date) -> Result<RunOutcome, StoreError> {
+    /// The run as a scheduler applies it, with nobody watching: as
+    /// [`Store::run_collections`] applied, except that a book's first run
+    /// that would charge anything or send more than a few messages
+    /// ([`run::first_run_hold`]) is refused (a conflict saying what it
+    /// would do), nothing written: it waits for a person to run it.
+    pub fn run_collections_unattended(
+        &mut self,
+        org_id: i64,
+        as_of: Date,
+    ) -> Result<RunOutcome, StoreError> {
+        let mut attempt = 1;
+        loop {
+            match self.apply_run(org_id, as_of, true) {
+                Err(e) if attempt < RUN_ATTEMPTS_MAX && is_retryable(&e) => attempt += 1,
+                other => return other,
+            }
+        }
+    }
+
+    fn apply_run(
+        &mut self,
+        org_id: i64,
+        as_of: Date,
+        unattended: bool,
+    ) -> Result<RunOutcome, StoreError> {
         let now = now_utc();
         let started = Instant::now();
         let mut tx = self.conn().transaction()?;
@@ -1782,6 +1806,16 @@ impl Store {
         let started = Instant::now();
         let plan = run::decide(&book.input());
         let decide_ms = elapsed_ms(started);
+        if let Some(what) = latest
+            .is_none()
+            .then(|| run::first_run_hold(&plan))
+            .flatten()
+            .filter(|_| unattended)
+        {
+            return Err(StoreError::Conflict(format!(
+                "the book's first run, as of {as_of}, would {what}; it waits for a person: preview it (`dun run --dry-run`, the Today page) and run it by hand"
+            )));
+        }
         let started = Instant::now();
         let (run_id, applied) = apply(&mut tx, org_id, &book, &plan, &now)?;
         tx.commit()?;

@@ -250,6 +250,48 @@ pub fn decide(input: &RunInput<'_>) -> RunPlan {
     }
 }
 
+/// Most messages a book's first run may send without a person's say-so.
+pub const FIRST_RUN_MESSAGES_MAX: usize = 10;
+
+/// Why a book's first run should wait for a person, in words ("send 11
+/// messages and charge 84 late fees"): it would charge anything, or send
+/// more than [`FIRST_RUN_MESSAGES_MAX`] messages. `None`: it may go.
+pub fn first_run_hold(plan: &RunPlan) -> Option<String> {
+    let messages = plan
+        .actions
+        .iter()
+        .filter(|a| matches!(a.kind, ActionKind::Message(_)))
+        .count();
+    let count = |name: &str| {
+        plan.actions
+            .iter()
+            .filter(|a| a.kind.name() == name)
+            .count()
+    };
+    let charges: Vec<String> = [
+        ("fee", "late fee"),
+        ("interest", "interest charge"),
+        ("compensation", "fixed compensation"),
+    ]
+    .into_iter()
+    .filter_map(|(name, words)| {
+        let n = count(name);
+        (n > 0).then(|| format!("{n} {words}{}", if n == 1 { "" } else { "s" }))
+    })
+    .collect();
+    if charges.is_empty() && messages <= FIRST_RUN_MESSAGES_MAX {
+        return None;
+    }
+    let mut what = format!(
+        "send {messages} message{}",
+        if messages == 1 { "" } else { "s" }
+    );
+    if !charges.is_empty() {
+        what.push_str(&format!(" and charge {}", charges.join(", ")));
+    }
+    Some(what)
+}
+
 /// Each customer's items, as their positions in `items`.
 fn positions_by_customer<T>(items: &[T], customer: impl Fn(&T) -> i64) -> HashMap<i64, Vec<usize>> {
     let mut map: HashMap<i64, Vec<usize>> = HashMap::new();
