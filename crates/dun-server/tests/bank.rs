@@ -102,6 +102,13 @@ server_test!(
         );
         let (_, invoice) = api.get(&format!("/api/v1/invoices/{second}"));
         assert_eq!(invoice["open"], json!("0.00"), "{invoice}");
+        // The reference a payer quotes is the invoice's own.
+        assert!(
+            invoice["payment_reference"]
+                .as_str()
+                .is_some_and(|r| r.starts_with("RF")),
+            "{invoice}"
+        );
         // Confirming twice is a conflict, not a second payment.
         problem(
             409,

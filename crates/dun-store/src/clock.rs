@@ -48,6 +48,18 @@ pub fn today_in(timezone: &str) -> Result<Date, TodayError> {
     .ok_or_else(|| TodayError::OutOfRange(today.to_string()))
 }
 
+/// The start of today in the time zone `timezone`, as [`now_utc`] writes
+/// times (what "imported today" is measured from).
+pub fn start_of_today_utc(timezone: &str) -> Result<String, TodayError> {
+    let zone = jiff::tz::TimeZone::get(timezone)
+        .map_err(|_| TodayError::UnknownZone(timezone.to_string()))?;
+    let now = jiff::Timestamp::now().to_zoned(zone);
+    let start = now
+        .start_of_day()
+        .map_err(|_| TodayError::OutOfRange(now.date().to_string()))?;
+    Ok(start.timestamp().strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

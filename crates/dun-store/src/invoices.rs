@@ -57,6 +57,9 @@ pub struct InvoiceView {
     pub open_minor: i64,
     pub status: SettlementStatus,
     pub days_past_due: i32,
+    /// The ISO 11649 creditor reference a payment quotes (`RF…`, compact);
+    /// a draft has none.
+    pub payment_reference: Option<String>,
     pub entries: Vec<StoredEntry>,
 }
 
@@ -571,6 +574,11 @@ impl Store {
             })
             .collect();
         let due_date = state.due_date();
+        let payment_reference = number.as_ref().map(|_| {
+            dun_core::reference::CreditorReference::for_invoice(id)
+                .as_str()
+                .to_string()
+        });
         Ok(InvoiceView {
             id,
             number,
@@ -591,6 +599,7 @@ impl Store {
             open_minor: state.open_as_of(as_of),
             status: state.status_as_of(as_of),
             days_past_due: as_of.days_since(due_date),
+            payment_reference,
             entries: history,
         })
     }

@@ -91,6 +91,21 @@ fn a_german_bank_export_pays_what_it_names_and_the_queue_does_the_rest() {
         let file = dir.path().join("umsaetze.csv");
         std::fs::write(&file, windows_1252(export)).unwrap();
         let path = file.to_str().unwrap();
+        // The policy has the run wait for the day's statement: a person's
+        // run before it is told what that risks.
+        let policy = ok(&db, &["policy", "show"]).replace(
+            "run_after_bank_import = false",
+            "run_after_bank_import = true",
+        );
+        let policy_file = dir.path().join("policy.toml");
+        std::fs::write(&policy_file, policy).unwrap();
+        ok(&db, &["policy", "apply", policy_file.to_str().unwrap()]);
+        let early = common::dun(&db, &["run", "--dry-run"]);
+        assert!(
+            early.ok && early.stderr.contains("none was imported today"),
+            "[{label}] {}",
+            early.stderr
+        );
         let out = ok(&db, &["bank", "import", path]);
         assert!(
             out.contains("3 new") && out.contains("1 matched") && out.contains("1 other debits"),
@@ -105,6 +120,13 @@ fn a_german_bank_export_pays_what_it_names_and_the_queue_does_the_rest() {
             .unwrap()
             .clone();
         assert_eq!(first["status"], "paid", "[{label}] {first}");
+
+        let after = common::dun(&db, &["run", "--dry-run"]);
+        assert!(
+            !after.stderr.contains("none was imported today"),
+            "[{label}] {}",
+            after.stderr
+        );
 
         // Again: nothing new.
         let out = ok(&db, &["bank", "import", path]);

@@ -382,6 +382,18 @@ fn a_collectors_week_is_on_the_timeline() {
         assert!(out.contains("CN-000001"), "[{label}] {out}");
         let out = ok(&db, &["invoice", "show", "INV-000002", "--format", "json"]);
         assert_eq!(json(&out)["open_minor"], 15000, "[{label}] {out}");
+        // The reference a payer quotes, as the invoice's PDF prints it.
+        let reference = json(&out)["payment_reference"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            dun_core::reference::CreditorReference::parse(&reference)
+                .is_ok_and(|r| r.subject().is_some()),
+            "[{label}] {out}"
+        );
+        let shown = ok(&db, &["invoice", "show", "INV-000002"]);
+        assert!(shown.contains("payment reference RF"), "[{label}] {shown}");
         ok(
             &db,
             &[

@@ -464,6 +464,9 @@ pub struct InvoiceOut {
     /// written_off, void.
     pub status: String,
     pub days_past_due: i32,
+    /// The ISO 11649 creditor reference a payment quotes (`RF…`, compact;
+    /// printed in groups of four); absent on a draft.
+    pub payment_reference: Option<String>,
     pub entries: Vec<InvoiceEntryOut>,
 }
 
@@ -505,6 +508,7 @@ fn invoice_out(v: InvoiceView) -> InvoiceOut {
         open: wire::amount(v.open_minor, c),
         status: v.status.as_str().to_string(),
         days_past_due: v.days_past_due,
+        payment_reference: v.payment_reference,
         entries: v
             .entries
             .into_iter()

@@ -135,6 +135,11 @@ pub fn run(ctx: &mut Context, command: InvoiceCommand) -> Result<()> {
                     "  issued {}  due {}  terms {}",
                     view.issue_date, view.due_date, view.terms
                 );
+                if let Some(reference) = &view.payment_reference {
+                    let grouped = dun_core::reference::CreditorReference::parse(reference)
+                        .map_or_else(|_| reference.clone(), |r| r.grouped());
+                    println!("  payment reference {grouped}");
+                }
                 if !view.description.is_empty() {
                     println!("  {}", view.description);
                 }

@@ -173,6 +173,7 @@ fn summary(actions: &[&Action]) -> (String, serde_json::Value) {
 
 pub fn run(ctx: &mut Context, args: &RunArgs) -> Result<()> {
     let as_of = ctx.date_or_today(args.as_of.as_deref(), "as-of")?;
+    warn_before_the_bank(ctx, as_of)?;
     let outcome = ctx
         .store
         .run_collections(ctx.org.id, as_of, !args.dry_run)?;
@@ -188,6 +189,26 @@ pub fn run(ctx: &mut Context, args: &RunArgs) -> Result<()> {
         ctx.store.run_schedules(ctx.org.id, as_of)?
     };
     print(&outcome, args.dry_run, args.format.format, &schedules)
+}
+
+/// The policy has the day's run wait for the bank statement
+/// (`[payments] run_after_bank_import`) and none came today: a person may
+/// still run it, told that customers who paid yesterday may be chased.
+fn warn_before_the_bank(ctx: &mut Context, as_of: dun_core::Date) -> Result<()> {
+    if as_of != ctx.today()? {
+        return Ok(());
+    }
+    let payments = ctx.store.policy(ctx.org.id)?.policy.payments;
+    if !payments.run_after_bank_import {
+        return Ok(());
+    }
+    let midnight = dun_store::clock::start_of_today_utc(&ctx.org.timezone)?;
+    if !ctx.store.bank_imported_since(ctx.org.id, &midnight)? {
+        eprintln!(
+            "note: the policy has the run wait for the day's bank statement (run_after_bank_import), and none was imported today; customers who paid since the last statement may be reminded — import it first (`dun bank import FILE`)"
+        );
+    }
+    Ok(())
 }
 
 fn print(
