@@ -28,6 +28,9 @@ pub struct Config {
     pub public_url: String,
     /// Database connections the server keeps open.
     pub pool_size: usize,
+    /// On SQLite, the page cache all the server's connections share, MiB:
+    /// what bounds its memory however large the book grows.
+    pub sqlite_cache_mib: u64,
     /// Largest request body accepted.
     pub body_limit_bytes: usize,
     /// Longest a request may take before it is answered 503.
@@ -63,6 +66,7 @@ impl Default for Config {
             database_url: "dun.sqlite".into(),
             public_url: "http://127.0.0.1:8080".into(),
             pool_size: 8,
+            sqlite_cache_mib: 256,
             body_limit_bytes: 1024 * 1024,
             request_timeout_ms: 30_000,
             shutdown_grace_ms: 30_000,
@@ -81,6 +85,8 @@ impl Default for Config {
 
 /// Limits on the settings themselves.
 const POOL_SIZE_MAX: usize = 256;
+const SQLITE_CACHE_MIB_MIN: u64 = 8;
+const SQLITE_CACHE_MIB_MAX: u64 = 64 * 1024;
 const BODY_LIMIT_BYTES_MAX: usize = 64 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -148,6 +154,9 @@ impl Config {
             "DUN_DATABASE_URL" => self.database_url = value.to_string(),
             "DUN_PUBLIC_URL" => self.public_url = value.to_string(),
             "DUN_POOL_SIZE" => self.pool_size = number(key, value, "a whole number")?,
+            "DUN_SQLITE_CACHE_MIB" => {
+                self.sqlite_cache_mib = number(key, value, "a whole number of MiB")?
+            }
             "DUN_BODY_LIMIT_BYTES" => {
                 self.body_limit_bytes = number(key, value, "a whole number of bytes")?
             }
@@ -212,6 +221,12 @@ impl Config {
             return Err(ConfigError(format!(
                 "pool_size: {} is outside 1 to {POOL_SIZE_MAX}",
                 self.pool_size
+            )));
+        }
+        if !(SQLITE_CACHE_MIB_MIN..=SQLITE_CACHE_MIB_MAX).contains(&self.sqlite_cache_mib) {
+            return Err(ConfigError(format!(
+                "sqlite_cache_mib: {} is outside {SQLITE_CACHE_MIB_MIN} to {SQLITE_CACHE_MIB_MAX}",
+                self.sqlite_cache_mib
             )));
         }
         if self.body_limit_bytes < 1024 || self.body_limit_bytes > BODY_LIMIT_BYTES_MAX {
@@ -283,6 +298,8 @@ mod tests {
         assert!(e.0.contains("pool_sise"), "{e}");
         let e = Config::from_toml("pool_size = 0\n").unwrap_err();
         assert!(e.0.starts_with("pool_size:"), "{e}");
+        let e = Config::from_toml("sqlite_cache_mib = 1\n").unwrap_err();
+        assert!(e.0.starts_with("sqlite_cache_mib:"), "{e}");
         let e = Config::load(None, env(&[("DUN_POOL_SIZE", "many")])).unwrap_err();
         assert_eq!(e.0, "DUN_POOL_SIZE: 'many' is not a whole number");
         let e = Config::load(None, env(&[("DUN_SCHEDULER", "maybe")])).unwrap_err();

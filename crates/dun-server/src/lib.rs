@@ -79,7 +79,11 @@ impl MakeRequestId for Sequential {
 pub fn state(config: Config) -> Result<AppState, dun_store::StoreError> {
     // One connection migrates; the pool's connections only connect.
     dun_store::Store::open(&config.database_url)?;
-    let pool = Pool::new(&config.database_url, config.pool_size);
+    let pool = Pool::new(
+        &config.database_url,
+        config.pool_size,
+        config.sqlite_cache_mib,
+    );
     let login_limiter = LoginLimiter::new(
         config.login_failures_max,
         Duration::from_millis(config.login_window_ms),

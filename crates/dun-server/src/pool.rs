@@ -48,6 +48,8 @@ pub struct Pool {
 
 struct Inner {
     url: String,
+    /// Each SQLite connection's page cache, KiB (a share of the budget).
+    cache_kib: u64,
     idle: Mutex<Vec<Store>>,
     permits: Arc<Semaphore>,
     /// The SQLite writer thread's queue; none on PostgreSQL.
@@ -81,20 +83,27 @@ fn is_postgres(url: &str) -> bool {
 impl Pool {
     /// A pool of at most `size` connections to `url`, whose schema the
     /// caller has already brought up to date.
-    pub fn new(url: &str, size: usize) -> Pool {
+    /// A pool of `size` connections to `url`; on SQLite the connections'
+    /// page caches share `cache_mib` MiB (the pooled ones, one per worker
+    /// thread for quick reads, and the writer's), so the server's memory
+    /// stays bounded however large the book grows.
+    pub fn new(url: &str, size: usize, cache_mib: u64) -> Pool {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let cache_kib = cache_mib * 1024 / (size + threads + 1) as u64;
         let writer = (!is_postgres(url)).then(|| {
             let (sender, receiver) =
                 std::sync::mpsc::sync_channel::<(Job, Reply)>(WRITES_QUEUED_MAX);
             let url = url.to_string();
             std::thread::Builder::new()
                 .name("dun-sqlite-writer".into())
-                .spawn(move || write_groups(&url, receiver))
+                .spawn(move || write_groups(&url, cache_kib, receiver))
                 .expect("start the SQLite writer thread");
             sender
         });
         Pool {
             inner: Arc::new(Inner {
                 url: url.to_string(),
+                cache_kib,
                 idle: Mutex::new(Vec::with_capacity(size)),
                 permits: Arc::new(Semaphore::new(size)),
                 writer,
@@ -135,7 +144,7 @@ impl Pool {
             {
                 Some(at) => at,
                 None => {
-                    let store = Store::connect(&self.inner.url).map_err(ApiError::from)?;
+                    let store = connect(&self.inner.url, self.inner.cache_kib)?;
                     quick.push((Arc::downgrade(&self.inner), store));
                     quick.len() - 1
                 }
@@ -165,7 +174,7 @@ impl Pool {
             let idle = inner.idle.lock().map(|mut v| v.pop()).unwrap_or(None);
             let mut store = match idle {
                 Some(store) => store,
-                None => Store::connect(&inner.url).map_err(ApiError::from)?,
+                None => connect(&inner.url, inner.cache_kib)?,
             };
             let result = work(&mut store);
             if !store.is_broken() {
@@ -216,7 +225,14 @@ impl Pool {
 }
 
 /// The SQLite writer: group after group until the pool is dropped.
-fn write_groups(url: &str, queue: std::sync::mpsc::Receiver<(Job, Reply)>) {
+/// A connection to `url` with its page cache bounded to `cache_kib`.
+fn connect(url: &str, cache_kib: u64) -> Result<Store, ApiError> {
+    let mut store = Store::connect(url).map_err(ApiError::from)?;
+    store.limit_cache_kib(cache_kib).map_err(ApiError::from)?;
+    Ok(store)
+}
+
+fn write_groups(url: &str, cache_kib: u64, queue: std::sync::mpsc::Receiver<(Job, Reply)>) {
     let mut store: Option<Store> = None;
     while let Ok(first) = queue.recv() {
         let mut group = vec![first];
@@ -227,10 +243,10 @@ fn write_groups(url: &str, queue: std::sync::mpsc::Receiver<(Job, Reply)>) {
             }
         }
         if store.is_none() {
-            match Store::connect(url) {
+            match connect(url, cache_kib) {
                 Ok(s) => store = Some(s),
                 Err(e) => {
-                    let message = e.to_string();
+                    let message = e.detail.clone();
                     for (_, reply) in group {
                         let _ = reply.send(Err(ApiError::internal(format!(
                             "the SQLite writer cannot open the database: {message}"

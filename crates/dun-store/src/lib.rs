@@ -127,6 +127,16 @@ impl Store {
         }
     }
 
+    /// Bounds this connection's SQLite page cache to `kib` KiB (a server
+    /// shares one budget among its connections); nothing on PostgreSQL,
+    /// whose server keeps its own cache.
+    pub fn limit_cache_kib(&mut self, kib: u64) -> Result<(), StoreError> {
+        if let Conn::Sqlite(conn) = &mut self.conn {
+            conn.pragma_update(None, "cache_size", -(kib.max(1) as i64))?;
+        }
+        Ok(())
+    }
+
     /// Whether the connection is gone (a PostgreSQL server restarted): a
     /// pool drops such a store rather than lend it again.
     pub fn is_broken(&self) -> bool {
