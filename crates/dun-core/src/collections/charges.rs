@@ -119,30 +119,22 @@ pub fn late_fee_minor(
     Ok(amount.min(room).max(0))
 }
 
-/// The positions of the entries that took money off `invoice` (a payment
-/// allocated, a credit note) posted after one of its charges but dated on
-/// or before that charge's day: the book learnt late that the charge was
-/// made on a balance already (partly) paid. Only then are charges
-/// re-examined.
-fn late_reductions(invoice: &InvoiceState) -> Vec<usize> {
+/// Whether money was taken off `invoice` (a payment allocated, a credit
+/// note) by an entry posted after one of its charges but dated on or
+/// before that charge's day: the book learnt late that the charge was made
+/// on a balance already (partly) paid. Only then are charges re-examined.
+pub fn reduced_behind_a_charge(invoice: &InvoiceState) -> bool {
+    // Asked of every invoice on every run: no allocation on the way.
     let mut latest_charge: Option<Date> = None;
-    let mut late = Vec::new();
-    for (j, m) in invoice.movements.iter().enumerate() {
+    invoice.movements.iter().any(|m| {
         if m.kind.is_charge() && m.kind != EntryKind::InvoiceIssued && m.ar_minor > 0 {
             latest_charge = latest_charge.max(Some(m.effective_date));
-        } else if matches!(m.kind, EntryKind::Allocation | EntryKind::CreditNote)
-            && latest_charge.is_some_and(|c| m.effective_date <= c)
-        {
-            late.push(j);
+            false
+        } else {
+            matches!(m.kind, EntryKind::Allocation | EntryKind::CreditNote)
+                && latest_charge.is_some_and(|c| m.effective_date <= c)
         }
-    }
-    late
-}
-
-/// Whether money taken off `invoice` was recorded after a charge it
-/// should have prevented (see [`late_reductions`]).
-pub fn reduced_behind_a_charge(invoice: &InvoiceState) -> bool {
-    !late_reductions(invoice).is_empty()
+    })
 }
 
 /// The invoice as it was known when the charge at `charge` (a position in
