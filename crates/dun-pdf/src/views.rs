@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use dun_core::collections::law::Law;
 use dun_core::collections::policy::{
     Effect, FeeBasis, InterestStart, LateFee, Policy, PolicyAmount, PolicyMoney,
 };
@@ -197,7 +198,33 @@ pub fn late_payment_sentence(
         s.push('.');
         parts.push(s);
     }
+    if let Some(law) = law_sentence(policy.law, currency) {
+        parts.push(law);
+    }
     (!parts.is_empty()).then(|| parts.join(" "))
+}
+
+/// What a late-payment law preset charges, as the law asks an invoice to
+/// say it (France, art. L441-10: the rate of the penalties and the fixed
+/// €40 indemnity on every invoice).
+fn law_sentence(law: Law, currency: Currency) -> Option<String> {
+    let series = law.series()?;
+    let compensation = match law {
+        Law::UkLatePayment1998 if currency.code() == "GBP" => {
+            " and fixed compensation for recovery costs of £40, £70 or £100 per invoice by the size of the debt".to_string()
+        }
+        Law::UkLatePayment1998 => String::new(),
+        _ if currency.code() == "EUR" => {
+            " and a fixed indemnity for recovery costs of €40 per invoice".to_string()
+        }
+        _ => String::new(),
+    };
+    Some(format!(
+        "Under {}, a business paying late owes statutory interest at the {} plus {} percentage points from the day after the due date{compensation}.",
+        law.title(),
+        series.title(),
+        law.margin()
+    ))
 }
 
 fn fee_sentence(fee: &LateFee, days: u32, currency: Currency, home: Currency) -> String {
@@ -545,6 +572,22 @@ mod tests {
         assert_eq!(t[0].label, "Tax 20% on 200.00");
         assert_eq!(t[0].amount, "40.00");
         assert_eq!(t[1].label, "Tax 0% on 30.00");
+    }
+
+    #[test]
+    fn a_law_preset_is_stated_as_the_law_asks() {
+        let eur = Currency::parse("EUR").unwrap();
+        let mut policy =
+            dun_core::collections::document::parse(dun_core::collections::document::DEFAULT_POLICY)
+                .unwrap();
+        policy.law = Law::FrL441_10;
+        policy.late_fee = None;
+        policy.interest = None;
+        let s = late_payment_sentence(&policy, eur, eur).unwrap();
+        assert_eq!(
+            s,
+            "Under France, Code de commerce art. L441-10, a business paying late owes statutory interest at the ECB main refinancing operations rate plus 10.00 percentage points from the day after the due date and a fixed indemnity for recovery costs of €40 per invoice."
+        );
     }
 
     #[test]
