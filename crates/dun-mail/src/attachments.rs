@@ -236,7 +236,11 @@ pub fn ubl_document(
     today: Date,
 ) -> Result<UblDocument, DocumentError> {
     let (seller, payment) = store.seller(org_id)?;
-    let zero = store.zero_rate(org_id)?;
+    // As fixed when the invoice was issued: an e-invoice never changes.
+    let zero = match store.document_zero_rate(org_id, number)? {
+        Some(zero) => zero,
+        None => store.zero_rate(org_id)?,
+    };
     let zero_rate = ZeroRateCategory {
         code: zero.category,
         exemption_reason: zero.exemption_reason,

@@ -273,12 +273,21 @@ impl Store {
                     |r| r.opt_i64(0),
                 )?
                 .flatten();
+            // How 0 % lines are declared, fixed now as for an invoice issued
+            // by hand.
+            let (zero_rate_category, tax_exemption_reason) = tx
+                .query_opt(
+                    "SELECT zero_rate_category, tax_exemption_reason FROM organisations WHERE id = $1",
+                    params![org_id],
+                    |r| Ok((r.string(0)?, r.opt_string(1)?)),
+                )?
+                .ok_or_else(|| StoreError::not_found("organisation", org_id))?;
             let mut ids: HashMap<String, i64> = HashMap::with_capacity(rows.len());
             for (chunk, chunk_texts) in rows
                 .chunks(PROGRESS_EVERY_ROWS)
                 .zip(texts.chunks(PROGRESS_EVERY_ROWS))
             {
-                let mut params: Vec<Param<'_>> = Vec::with_capacity(chunk.len() * 19);
+                let mut params: Vec<Param<'_>> = Vec::with_capacity(chunk.len() * 21);
                 for (r, (lines, terms)) in chunk.iter().zip(chunk_texts) {
                     let t = totals(&r.lines);
                     params.extend_from_slice(&[
@@ -304,6 +313,8 @@ impl Store {
                             .ladder_from
                             .map(|d| i64::from(d.day_number()))
                             .into(),
+                        zero_rate_category.as_str().into(),
+                        tax_exemption_reason.as_deref().into(),
                     ]);
                 }
                 bulk::insert(
@@ -329,6 +340,8 @@ impl Store {
                         "created_at",
                         "policy_version",
                         "ladder_from",
+                        "zero_rate_category",
+                        "tax_exemption_reason",
                     ],
                     &params,
                     Some("id, number"),

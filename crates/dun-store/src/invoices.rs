@@ -695,7 +695,9 @@ fn issue_in(
     let due = state.due_date();
     tx.execute(
         "UPDATE invoices SET number = $1, status = 'issued', due_date = $2, schedule = $3, installment_count = $4,
-            policy_version = (SELECT MAX(version) FROM policy_versions WHERE org_id = $5)
+            policy_version = (SELECT MAX(version) FROM policy_versions WHERE org_id = $5),
+            zero_rate_category = (SELECT zero_rate_category FROM organisations WHERE id = $5),
+            tax_exemption_reason = (SELECT tax_exemption_reason FROM organisations WHERE id = $5)
          WHERE org_id = $5 AND id = $6",
         params![number.as_str(), i64::from(due.day_number()), schedule_json.as_deref(), state.schedule.len() as i64, org_id, id],
     )

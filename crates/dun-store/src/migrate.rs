@@ -126,6 +126,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0019_ladder_from.sql"),
         postgres: include_str!("migrations/postgres/0019_ladder_from.sql"),
     },
+    Migration {
+        version: 20,
+        name: "invoice_zero_rate",
+        sqlite: include_str!("migrations/sqlite/0020_invoice_zero_rate.sql"),
+        postgres: include_str!("migrations/postgres/0020_invoice_zero_rate.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -368,6 +368,39 @@ impl Store {
     }
 
     /// How the organisation declares lines taxed at 0 %.
+    /// How the document numbered `number` (an invoice, or the invoice a
+    /// credit note credits) declares its 0 % lines: as fixed when the
+    /// invoice was issued, or — issued before Dun kept it — the
+    /// organisation's setting now. `None`: no such invoice.
+    pub fn document_zero_rate(
+        &mut self,
+        org_id: i64,
+        number: &str,
+    ) -> Result<Option<ZeroRate>, StoreError> {
+        let mut tx = self.conn().read_transaction()?;
+        tx.query_opt(
+            "SELECT COALESCE(i.zero_rate_category, o.zero_rate_category),
+                CASE WHEN i.zero_rate_category IS NULL THEN o.tax_exemption_reason
+                     ELSE i.tax_exemption_reason END
+             FROM invoices i JOIN organisations o ON o.id = i.org_id
+             WHERE i.org_id = $1 AND i.number = $2
+             UNION ALL
+             SELECT COALESCE(i.zero_rate_category, o.zero_rate_category),
+                CASE WHEN i.zero_rate_category IS NULL THEN o.tax_exemption_reason
+                     ELSE i.tax_exemption_reason END
+             FROM credit_notes n JOIN invoices i ON i.id = n.invoice_id AND i.org_id = n.org_id
+                JOIN organisations o ON o.id = i.org_id
+             WHERE n.org_id = $1 AND n.number = $2",
+            params![org_id, number],
+            |r| {
+                Ok(ZeroRate {
+                    category: r.string(0)?,
+                    exemption_reason: r.opt_string(1)?,
+                })
+            },
+        )
+    }
+
     pub fn zero_rate(&mut self, org_id: i64) -> Result<ZeroRate, StoreError> {
         let mut tx = self.conn().read_transaction()?;
         tx.query_opt(

@@ -292,9 +292,11 @@ fn the_seller_and_buyer_are_set_and_invoices_and_credit_notes_are_written_as_ubl
                 out2.to_str().unwrap(),
             ],
         );
+        // An issued invoice's e-invoice never changes: INV-000002 was
+        // issued zero-rated (Z) and stays so.
         let xml2 = std::fs::read_to_string(&out2).unwrap();
-        assert!(xml2.contains("<cbc:ID>AE</cbc:ID>"), "[{label}] {xml2}");
-        assert!(xml2.contains("<cbc:TaxExemptionReason>Reverse charge</cbc:TaxExemptionReason>"));
+        assert!(xml2.contains("<cbc:ID>Z</cbc:ID>"), "[{label}] {xml2}");
+        assert!(!xml2.contains("<cbc:ID>AE</cbc:ID>"), "[{label}] {xml2}");
         assert_valid("Invoice", &out2);
 
         // A partial credit note, by its own number.
@@ -349,6 +351,37 @@ fn the_seller_and_buyer_are_set_and_invoices_and_credit_notes_are_written_as_ubl
             err.contains("no invoice or credit note numbered 'INV-999999'"),
             "[{label}] {err}"
         );
+
+        // An invoice issued under reverse charge says so.
+        ok(
+            &db,
+            &[
+                "invoice",
+                "create",
+                "--customer",
+                "ZETA",
+                "--issue-date",
+                "2026-11-12",
+                "--line",
+                "Books:2:9.99",
+                "--issue",
+            ],
+        );
+        let out3 = dir.path().join("inv3.xml");
+        ok(
+            &db,
+            &[
+                "invoice",
+                "xml",
+                "INV-000003",
+                "--out",
+                out3.to_str().unwrap(),
+            ],
+        );
+        let xml3 = std::fs::read_to_string(&out3).unwrap();
+        assert!(xml3.contains("<cbc:ID>AE</cbc:ID>"), "[{label}] {xml3}");
+        assert!(xml3.contains("<cbc:TaxExemptionReason>Reverse charge</cbc:TaxExemptionReason>"));
+        assert_valid("Invoice", &out3);
     }
 }
 
