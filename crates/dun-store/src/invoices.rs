@@ -278,6 +278,17 @@ pub(crate) fn reduce(
     } = *reduction;
     let reason = reason.as_str();
     check_reason(reason)?;
+    if kind == EntryKind::CreditNote {
+        // Dated behind an applied run, it changes what the run saw.
+        crate::collections::require_reason_behind_run(
+            tx,
+            org_id,
+            "reason",
+            "the credit note",
+            date,
+            reason,
+        )?;
+    }
     if !matches!(kind, EntryKind::CreditNote | EntryKind::WriteOff) {
         return Err(StoreError::Invalid(format!(
             "{} does not reduce an invoice",

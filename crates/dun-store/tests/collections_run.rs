@@ -821,6 +821,26 @@ storage_test!(
             "{text}"
         );
         assert_eq!(open_of(store, &acme, &a), 140_00);
+        // So is a credit note dated before it.
+        let err = store
+            .reduce_invoice(
+                acme.id,
+                &a,
+                &dun_store::invoices::Reduction {
+                    kind: EntryKind::CreditNote,
+                    amount_minor: Some(10_00),
+                    date: d("2026-06-20"),
+                    reason: String::new(),
+                },
+                None,
+            )
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("reason: the credit note is dated 2026-06-20"),
+            "{err}"
+        );
+        assert_eq!(open_of(store, &acme, &a), 140_00);
         let with_note = dun_store::payments::NewPayment {
             note: "cheque found in the post".into(),
             ..late
