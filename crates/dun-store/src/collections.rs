@@ -1553,16 +1553,7 @@ fn apply(
         }
         entries::post(tx, org_id, &posted, now)?;
         // A charge that credit covers is netted from it at once.
-        for customer_id in &payers {
-            crate::unapplied::apply(
-                tx,
-                org_id,
-                *customer_id,
-                plan.as_of,
-                now,
-                Some(&book.policy),
-            )?;
-        }
+        apply_credit_of(tx, org_id, &payers, book, plan.as_of, now)?;
     }
 
     reverse_charges(tx, org_id, book, plan, &kept, now)?;
@@ -1632,15 +1623,21 @@ fn reverse_charges(
         let posted = posting::reverse_charge(&state, kind, amount, plan.as_of, &allocations)?;
         entries::post(tx, org_id, &posted, now)?;
     }
-    for customer_id in &payers {
-        crate::unapplied::apply(
-            tx,
-            org_id,
-            *customer_id,
-            plan.as_of,
-            now,
-            Some(&book.policy),
-        )?;
+    apply_credit_of(tx, org_id, &payers, book, plan.as_of, now)
+}
+
+/// The policy applies `payers`' unapplied credit to what they owe, as
+/// for any payment, after the run's charges or reversals moved it.
+fn apply_credit_of(
+    tx: &mut Tx<'_>,
+    org_id: i64,
+    payers: &BTreeSet<i64>,
+    book: &RunBook,
+    as_of: Date,
+    now: &str,
+) -> Result<(), StoreError> {
+    for customer_id in payers {
+        crate::unapplied::apply(tx, org_id, *customer_id, as_of, now, Some(&book.policy))?;
     }
     Ok(())
 }
