@@ -63,10 +63,12 @@ fn parse_with_limit(bytes: &[u8], lines_max: usize) -> Result<Vec<Statement>, Pa
     stream::read(&text, |found| match found {
         Found::Root { name, namespace } => {
             if name != "Document" {
+                // The place is named even when the name read is empty
+                // (a damaged file): a refusal always says where.
                 return Err(ParseError::new(
+                    "root element",
                     name,
-                    "",
-                    "not a camt document; its root element is Document",
+                    "not a camt document: a camt file's root element is Document",
                 ));
             }
             message = Some(identify(namespace.unwrap_or(""))?);
