@@ -108,7 +108,10 @@ fn unknown_messages_and_versions_are_refused_with_those_accepted() {
     assert!(err.reason.contains("BkToCstmrAcctRpt"), "{err:?}");
 
     let err = refuse("<?xml version=\"1.0\"?><Invoice xmlns=\"urn:oasis\"/>");
-    assert_eq!(err.place, "Invoice");
+    assert_eq!(
+        (err.place.as_str(), err.value.as_str()),
+        ("root element", "Invoice")
+    );
     assert!(err.reason.contains("Document"));
 }
 
