@@ -1748,13 +1748,7 @@ impl Store {
                 },
             });
         }
-        let mut attempt = 1;
-        loop {
-            match self.apply_run(org_id, as_of, false) {
-                Err(e) if attempt < RUN_ATTEMPTS_MAX && is_retryable(&e) => attempt += 1,
-                other => return other,
-            }
-        }
+        self.apply_run_retrying(org_id, as_of, false)
     }
 
     /// The run as a scheduler applies it, with nobody watching: as
@@ -1767,9 +1761,20 @@ impl Store {
         org_id: i64,
         as_of: Date,
     ) -> Result<RunOutcome, StoreError> {
+        self.apply_run_retrying(org_id, as_of, true)
+    }
+
+    /// [`Store::apply_run`], tried again while the engine says a
+    /// concurrent writer got in the way.
+    fn apply_run_retrying(
+        &mut self,
+        org_id: i64,
+        as_of: Date,
+        unattended: bool,
+    ) -> Result<RunOutcome, StoreError> {
         let mut attempt = 1;
         loop {
-            match self.apply_run(org_id, as_of, true) {
+            match self.apply_run(org_id, as_of, unattended) {
                 Err(e) if attempt < RUN_ATTEMPTS_MAX && is_retryable(&e) => attempt += 1,
                 other => return other,
             }
