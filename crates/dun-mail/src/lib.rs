@@ -10,6 +10,7 @@
 //! [`worker::deliver_with_documents`] passes [`attachments::documents`].
 
 pub mod attachments;
+pub mod claim_file;
 pub mod config;
 pub mod letters;
 pub mod send;

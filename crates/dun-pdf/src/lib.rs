@@ -1,5 +1,5 @@
 //! Dun's documents as PDF: the invoice (and credit note), the statement of
-//! account and the dunning letter.
+//! account, the dunning letter and the claim file.
 //!
 //! The renderer takes plain view structs ([`InvoiceView`], [`StatementView`],
 //! [`LetterView`]) whose text is already formatted, lays them out itself
@@ -9,6 +9,7 @@
 //! [`views`] builds the view structs from `dun-core` types.
 
 mod canvas;
+mod claim;
 mod invoice;
 mod layout;
 mod letter;
@@ -33,6 +34,11 @@ pub fn render_invoice(view: &InvoiceView) -> Result<Vec<u8>, RenderError> {
 /// The statement of account as PDF bytes.
 pub fn render_statement(view: &StatementView) -> Result<Vec<u8>, RenderError> {
     statement::render(view)
+}
+
+/// The claim file for an agency or a court as PDF bytes.
+pub fn render_claim_file(view: &ClaimFileView) -> Result<Vec<u8>, RenderError> {
+    claim::render(view)
 }
 
 /// The dunning letter as PDF bytes.

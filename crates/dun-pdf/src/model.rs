@@ -159,3 +159,47 @@ pub struct LetterView {
     pub payment_instructions: Vec<String>,
     pub portal_link: Option<String>,
 }
+
+/// An open invoice in a claim file.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ClaimInvoiceView {
+    pub number: String,
+    pub issue_date: String,
+    pub due_date: String,
+    /// e.g. `"94"`.
+    pub days_past_due: String,
+    pub currency: String,
+    pub total: String,
+    pub open: String,
+}
+
+/// One event of the customer's history in a claim file: a reminder or
+/// letter sent, a call, a promise, a dispute, a payment, a status change.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ClaimEventView {
+    pub date: String,
+    /// In words, e.g. `"reminder sent"`, `"call"`.
+    pub kind: String,
+    pub summary: String,
+    pub author: String,
+}
+
+/// A claim file: what an agency or a small-claims court asks for about
+/// one debtor — who owes what, on which invoices, and every reminder,
+/// letter, call, promise and dispute with its date. The statements of
+/// account travel beside it in the same bundle.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ClaimFileView {
+    pub creditor: PartyView,
+    pub debtor: PartyView,
+    pub debtor_reference: String,
+    pub date: String,
+    /// e.g. `"With a collection agency since 2026-05-02: no reply"`.
+    pub standing: String,
+    /// What is claimed, per currency: label `"Open (USD)"`, amount.
+    pub claimed: Vec<LabelledAmount>,
+    pub invoices: Vec<ClaimInvoiceView>,
+    pub history: Vec<ClaimEventView>,
+    /// The other files of the bundle, by name.
+    pub enclosures: Vec<String>,
+}

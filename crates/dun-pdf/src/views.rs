@@ -676,3 +676,55 @@ mod invoice_tests {
         assert_eq!(fresh.amount_due, "1,000.00");
     }
 }
+
+/// What a claim file is drawn from.
+pub struct ClaimFacts<'a> {
+    pub creditor: &'a Party,
+    pub debtor: &'a Party,
+    pub debtor_reference: &'a str,
+    pub as_of: Date,
+    /// Where the debt stands, in a sentence.
+    pub standing: String,
+    /// The debtor's statements, one per currency, up to `as_of`.
+    pub statements: &'a [Statement],
+    /// The debtor's history, oldest first.
+    pub history: Vec<crate::ClaimEventView>,
+    /// The other files of the bundle.
+    pub enclosures: Vec<String>,
+}
+
+/// The claim file's view: what is open per currency (the statements'
+/// closing balances) and each open invoice, oldest due first.
+pub fn claim_file(f: ClaimFacts<'_>) -> crate::ClaimFileView {
+    let mut invoices = Vec::new();
+    let mut claimed = Vec::new();
+    for s in f.statements {
+        let c = s.currency;
+        claimed.push(LabelledAmount {
+            label: format!("Open ({c})"),
+            amount: amount(s.closing_minor, c),
+        });
+        for i in &s.open_invoices {
+            invoices.push(crate::ClaimInvoiceView {
+                number: i.number.clone(),
+                issue_date: i.issue_date.to_string(),
+                due_date: i.due_date.to_string(),
+                days_past_due: i.days_past_due.max(0).to_string(),
+                currency: c.code().to_string(),
+                total: amount(i.total_minor, c),
+                open: amount(i.open_minor, c),
+            });
+        }
+    }
+    crate::ClaimFileView {
+        creditor: party(f.creditor),
+        debtor: party(f.debtor),
+        debtor_reference: f.debtor_reference.to_string(),
+        date: f.as_of.to_string(),
+        standing: f.standing,
+        claimed,
+        invoices,
+        history: f.history,
+        enclosures: f.enclosures,
+    }
+}

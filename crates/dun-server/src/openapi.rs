@@ -140,6 +140,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(routes::rates::router())
         .merge(routes::bank::router())
         .merge(routes::collections::router())
+        .merge(routes::escalations::router())
         .merge(routes::reports::router())
         .merge(routes::ops::router())
 }

@@ -177,7 +177,7 @@ pub(crate) fn check_credit(
 }
 
 /// What one customer owes on open invoices, per currency.
-fn open_by_currency(
+pub(crate) fn open_by_currency(
     tx: &mut Tx<'_>,
     org_id: i64,
     customer_id: i64,
@@ -388,63 +388,85 @@ impl Store {
         on: Date,
         author: &str,
     ) -> Result<CreditStanding, StoreError> {
-        let status = decision.status;
         let author = check_author(author)?;
-        let reason = check_text("reason", decision.reason, NOTE_BYTES_MAX)?;
-        if let Some(until) = decision.until {
-            if until < on {
-                return Err(StoreError::Invalid(format!(
-                    "until: {until} is before {on}; give a day from {on} on, or none for \"until a person changes it\""
-                )));
-            }
-        }
-        let held_until = decision.until.unwrap_or_else(paused_indefinitely);
         let now = now_utc();
         let mut tx = self.conn().transaction()?;
         let customer = locked_customer(&mut tx, org_id, reference)?;
-        let before = standing(&mut tx, org_id, &customer.reference)?;
-        if before.status == status
-            && !before.status_by_policy
-            && before.status_held_until == Some(held_until)
-        {
-            return Err(StoreError::Conflict(format!(
-                "customer {} is already {status}",
-                customer.reference
-            )));
-        }
-        tx.execute(
-            "UPDATE customers SET status = $1, status_by_policy = 0, status_held_until = $2
-             WHERE org_id = $3 AND id = $4",
-            params![
-                status.as_str(),
-                i64::from(held_until.day_number()),
-                org_id,
-                customer.id
-            ],
-        )?;
-        let summary = format!("Status {} → {status}: {reason}", before.status);
-        timeline::log(
+        set_status_in(
             &mut tx,
             org_id,
+            &customer.reference,
+            decision,
+            on,
+            author,
             &now,
-            &NewEntry {
-                customer_id: customer.id,
-                on_date: on,
-                kind: "status_change",
-                author,
-                summary: &summary,
-                detail: serde_json::json!({
-                    "from": before.status,
-                    "to": status,
-                    "reason": reason,
-                    "by_policy": false,
-                    "until": decision.until,
-                }),
-                invoice_ids: &[],
-            },
         )?;
         let standing = standing(&mut tx, org_id, &customer.reference)?;
         tx.commit()?;
         Ok(standing)
     }
+}
+
+/// A person's decision on the customer `reference` (locked by the caller),
+/// inside the caller's transaction; logged as `status_change`.
+pub(crate) fn set_status_in(
+    tx: &mut Tx<'_>,
+    org_id: i64,
+    reference: &str,
+    decision: &StatusDecision<'_>,
+    on: Date,
+    author: &str,
+    now: &str,
+) -> Result<(), StoreError> {
+    let status = decision.status;
+    let reason = check_text("reason", decision.reason, NOTE_BYTES_MAX)?;
+    if let Some(until) = decision.until {
+        if until < on {
+            return Err(StoreError::Invalid(format!(
+                "until: {until} is before {on}; give a day from {on} on, or none for \"until a person changes it\""
+            )));
+        }
+    }
+    let held_until = decision.until.unwrap_or_else(paused_indefinitely);
+    let before = standing(tx, org_id, reference)?;
+    if before.status == status
+        && !before.status_by_policy
+        && before.status_held_until == Some(held_until)
+    {
+        return Err(StoreError::Conflict(format!(
+            "customer {reference} is already {status}"
+        )));
+    }
+    tx.execute(
+        "UPDATE customers SET status = $1, status_by_policy = 0, status_held_until = $2
+         WHERE org_id = $3 AND id = $4",
+        params![
+            status.as_str(),
+            i64::from(held_until.day_number()),
+            org_id,
+            before.customer_id
+        ],
+    )?;
+    let summary = format!("Status {} → {status}: {reason}", before.status);
+    timeline::log(
+        tx,
+        org_id,
+        now,
+        &NewEntry {
+            customer_id: before.customer_id,
+            on_date: on,
+            kind: "status_change",
+            author,
+            summary: &summary,
+            detail: serde_json::json!({
+                "from": before.status,
+                "to": status,
+                "reason": reason,
+                "by_policy": false,
+                "until": decision.until,
+            }),
+            invoice_ids: &[],
+        },
+    )?;
+    Ok(())
 }

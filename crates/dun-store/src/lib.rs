@@ -26,6 +26,7 @@ pub mod delivery;
 pub mod disputes;
 pub mod entries;
 pub mod error;
+pub mod escalations;
 mod export;
 pub mod figures;
 pub mod http_requests;

@@ -132,6 +132,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0020_invoice_zero_rate.sql"),
         postgres: include_str!("migrations/postgres/0020_invoice_zero_rate.sql"),
     },
+    Migration {
+        version: 21,
+        name: "escalations",
+        sqlite: include_str!("migrations/sqlite/0021_escalations.sql"),
+        postgres: include_str!("migrations/postgres/0021_escalations.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -35,6 +35,7 @@
 use std::collections::BTreeSet;
 
 use dun_core::collections::action::{Mark, QueuedItem};
+use dun_core::collections::credit::CustomerStatus;
 use dun_core::collections::plan::PlanStatus;
 use dun_core::collections::policy::Policy;
 use dun_core::collections::recheck::{recheck, restep, ItemNow, RecheckInput};
@@ -130,6 +131,7 @@ fn queued_item(item: &serde_json::Value, message_step: Option<&str>) -> Option<Q
 /// One customer's book as the re-check reads it.
 struct CustomerBook {
     policy: Policy,
+    status: CustomerStatus,
     paused_until: Option<Date>,
     invoices: Vec<InvoiceState>,
     promises: Vec<Promise>,
@@ -147,14 +149,16 @@ fn customer_book(
     on: Date,
 ) -> Result<CustomerBook, StoreError> {
     let (_, policy) = crate::policies::in_force(tx, org_id)?;
-    let paused_until = tx
+    let (paused_until, status) = tx
         .query_opt(
-            "SELECT paused_until FROM customers WHERE org_id = $1 AND id = $2",
+            "SELECT paused_until, status FROM customers WHERE org_id = $1 AND id = $2",
             params![org_id, customer_id],
-            |r| r.opt_i64(0),
+            |r| Ok((r.opt_i64(0)?, r.string(1)?)),
         )?
-        .ok_or_else(|| StoreError::not_found("customer", format!("#{customer_id}")))?
-        .map(|d| Date::from_day_number(d as i32));
+        .ok_or_else(|| StoreError::not_found("customer", format!("#{customer_id}")))?;
+    let paused_until = paused_until.map(|d| Date::from_day_number(d as i32));
+    let status = CustomerStatus::parse(&status)
+        .ok_or_else(|| StoreError::Corrupt(format!("customer status '{status}'")))?;
     let plans = crate::plans::domain_plans(tx, org_id, "customer_id = $2", &[customer_id.into()])?;
     let credits = unapplied_credits(tx, org_id, on, Some(customer_id))?;
     // The items' invoices and those of the plans that stand for any.
@@ -187,6 +191,7 @@ fn customer_book(
     let disputes = open_disputes(tx, org_id, Some(customer_id))?;
     Ok(CustomerBook {
         policy,
+        status,
         paused_until,
         invoices,
         promises,
@@ -253,6 +258,7 @@ pub(crate) fn recheck_message(
             on,
             policy: &book.policy,
             customer_reference: &m.customer_ref,
+            customer_status: book.status,
             paused_until: book.paused_until,
             invoices: &book.invoices,
             promises: &book.promises,

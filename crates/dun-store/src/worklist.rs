@@ -101,7 +101,7 @@ fn task_from_row(r: &Row<'_>) -> Result<TaskRecord, StoreError> {
     })
 }
 
-fn task(tx: &mut Tx<'_>, org_id: i64, id: i64) -> Result<TaskRecord, StoreError> {
+pub(crate) fn task(tx: &mut Tx<'_>, org_id: i64, id: i64) -> Result<TaskRecord, StoreError> {
     tx.query_opt(
         &format!(
             "SELECT {TASK_COLUMNS} FROM tasks t JOIN customers c ON c.id = t.customer_id AND c.org_id = t.org_id

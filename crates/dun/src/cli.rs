@@ -74,9 +74,12 @@ pub enum Command {
     Rates(crate::commands::rates::RatesCommand),
     /// The collector's open tasks, most pressing first.
     Worklist(crate::commands::worklist::WorklistArgs),
-    /// Tasks: mark one done, or add your own.
+    /// Tasks: mark one done, decide an escalation review, or add your own.
     #[command(subcommand)]
     Task(crate::commands::worklist::TaskCommand),
+    /// Customers handed to an agency or a lawyer: what they owed then,
+    /// what they paid since (to report to the agency) and what is open.
+    Escalations(crate::commands::escalation::EscalationsArgs),
     /// Import customers, invoices or payments from CSV, all or nothing.
     Import(ImportArgs),
     /// Export customers, invoices or payments as CSV.
@@ -199,6 +202,10 @@ pub enum CustomerCommand {
         #[arg(long, env = "DUN_PUBLIC_URL", value_name = "URL")]
         public_url: String,
     },
+    /// The claim file for an agency or a court: one ZIP with a PDF of the
+    /// open invoices and every reminder, letter, call, promise and dispute,
+    /// the statements of account, and the same tables as CSV.
+    ClaimFile(crate::commands::escalation::ClaimFileArgs),
     /// Withdraw every portal link made so far for a customer (one went to the
     /// wrong person); the next link made or sent works.
     PortalWithdraw(crate::commands::standing::CustomerDayArgs),

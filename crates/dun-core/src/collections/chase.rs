@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::credit::CustomerStatus;
 use super::policy::Policy;
 use super::run::{Credit, Promise, Receipt};
 use crate::currency::Currency;
@@ -24,6 +25,9 @@ pub enum Pause {
     Person { until: Date },
     /// The policy's override for the customer pauses it.
     Policy,
+    /// The debt was handed over (an approved escalation review): the
+    /// agency or the lawyer collects now, not the ladder.
+    HandedOver { status: CustomerStatus },
 }
 
 /// Whether the ladder of the customer `reference` is paused on `as_of`,
@@ -31,9 +35,13 @@ pub enum Pause {
 pub fn ladder_paused(
     policy: &Policy,
     reference: &str,
+    status: CustomerStatus,
     paused_until: Option<Date>,
     as_of: Date,
 ) -> Option<Pause> {
+    if status.handed_over() {
+        return Some(Pause::HandedOver { status });
+    }
     if policy.override_for(reference).is_some_and(|o| o.pause) {
         return Some(Pause::Policy);
     }

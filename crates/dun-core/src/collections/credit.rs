@@ -23,14 +23,22 @@ pub enum CustomerStatus {
     /// No new invoices until a person lifts it.
     OnHold,
     DoNotServe,
+    /// Handed to a collection agency after an escalation review: the
+    /// ladder stops; payments still post.
+    WithAgency,
+    /// Handed to a lawyer (legal action) after an escalation review: the
+    /// ladder stops; payments still post.
+    Legal,
 }
 
 impl CustomerStatus {
-    pub const ALL: [CustomerStatus; 4] = [
+    pub const ALL: [CustomerStatus; 6] = [
         CustomerStatus::Active,
         CustomerStatus::CodRequired,
         CustomerStatus::OnHold,
         CustomerStatus::DoNotServe,
+        CustomerStatus::WithAgency,
+        CustomerStatus::Legal,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -39,7 +47,15 @@ impl CustomerStatus {
             CustomerStatus::CodRequired => "cod_required",
             CustomerStatus::OnHold => "on_hold",
             CustomerStatus::DoNotServe => "do_not_serve",
+            CustomerStatus::WithAgency => "with_agency",
+            CustomerStatus::Legal => "legal",
         }
+    }
+
+    /// The debt was handed over (to an agency or a lawyer): the ladder
+    /// sends, charges and holds nothing more for the customer.
+    pub fn handed_over(self) -> bool {
+        matches!(self, CustomerStatus::WithAgency | CustomerStatus::Legal)
     }
 
     pub fn parse(text: &str) -> Option<CustomerStatus> {

@@ -8,6 +8,7 @@ pub mod charges;
 pub mod chase;
 pub mod credit;
 pub mod document;
+pub mod escalation;
 pub mod law;
 pub mod plan;
 pub mod policy;

@@ -18,6 +18,7 @@ use super::chase::{
     first_due, in_chase_order, ladder_parts, ladder_paused, CreditCover, Pause, PlanStep,
     PromiseStanding,
 };
+use super::credit::CustomerStatus;
 use super::plan::{Plan, PlanStanding, PlanStatus};
 use super::policy::{Channel, Policy};
 use super::run::{Credit, Dispute, Promise, Receipt};
@@ -32,6 +33,8 @@ pub struct RecheckInput<'a> {
     /// The policy in force.
     pub policy: &'a Policy,
     pub customer_reference: &'a str,
+    /// The customer's status now (handed over: nothing more is chased).
+    pub customer_status: CustomerStatus,
     /// Paused by a person through this day.
     pub paused_until: Option<Date>,
     /// The items' invoices, the invoices of the customer's plans, and,
@@ -120,6 +123,12 @@ impl fmt::Display for NotChased {
             NotChased::Paused {
                 pause: Pause::Policy,
             } => f.write_str("reminders paused by the policy"),
+            NotChased::Paused {
+                pause: Pause::HandedOver { status },
+            } => match status {
+                CustomerStatus::Legal => f.write_str("handed over for legal action"),
+                _ => f.write_str("handed to a collection agency"),
+            },
             NotChased::CoveredByCredit => f.write_str("covered by the customer's unapplied credit"),
             NotChased::PartPaid { part } => write!(f, "part {part} paid"),
             NotChased::InstallmentPaid { installment } => {
@@ -138,6 +147,7 @@ pub fn recheck(input: &RecheckInput<'_>, items: &[QueuedItem]) -> Vec<ItemNow> {
     let paused = ladder_paused(
         input.policy,
         input.customer_reference,
+        input.customer_status,
         input.paused_until,
         input.on,
     );
@@ -363,6 +373,7 @@ mod tests {
         plans: Vec<Plan>,
         credits: Vec<Credit>,
         paused_until: Option<Date>,
+        status: CustomerStatus,
     }
 
     fn none() -> Facts {
@@ -372,6 +383,7 @@ mod tests {
             plans: Vec::new(),
             credits: Vec::new(),
             paused_until: None,
+            status: CustomerStatus::Active,
         }
     }
 
@@ -383,6 +395,7 @@ mod tests {
                 on: d(on),
                 policy: &policy,
                 customer_reference: "C1",
+                customer_status: facts.status,
                 paused_until: facts.paused_until,
                 invoices: &invoices,
                 promises: &facts.promises,
@@ -465,6 +478,14 @@ mod tests {
         assert_eq!(
             why(&judge(&book, &facts, on, &items)[0]),
             "reminders paused through 2026-03-31"
+        );
+
+        // Handed to an agency: the ladder sends nothing more.
+        let mut facts = none();
+        facts.status = CustomerStatus::WithAgency;
+        assert_eq!(
+            why(&judge(&book, &facts, on, &items)[0]),
+            "handed to a collection agency"
         );
 
         let mut facts = none();

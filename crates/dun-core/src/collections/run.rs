@@ -363,7 +363,14 @@ fn decide_customer(
     let tier = assessment.tier;
     let over = policy.override_for(&customer.reference);
     let shift = policy.tiers.rule(tier).ladder_shift_days + over.map_or(0, |o| o.ladder_shift_days);
-    let paused = ladder_paused(policy, &customer.reference, customer.paused_until, as_of).is_some();
+    let paused = ladder_paused(
+        policy,
+        &customer.reference,
+        customer.status,
+        customer.paused_until,
+        as_of,
+    )
+    .is_some();
 
     // Promises: kept, broken, or still pausing what they cover.
     let mut suppressed: BTreeSet<i64> = BTreeSet::new();
@@ -925,6 +932,23 @@ fn close_stale_tasks(
     for &i in open_tasks {
         let task = &ctx.input.open_tasks[i];
         if task.kind == TaskKind::CollateralExpiry {
+            continue;
+        }
+        // Handed over: the agency or the lawyer calls now, not the ladder.
+        if customer.status.handed_over() && task.kind != TaskKind::Internal {
+            ctx.push(
+                customer.id,
+                "tasks.close_when_handed_over",
+                Vec::new(),
+                ActionKind::CloseTask {
+                    task_id: task.id,
+                    title: task.title.clone(),
+                    reason: match customer.status {
+                        CustomerStatus::Legal => "handed over for legal action".to_string(),
+                        _ => "handed to a collection agency".to_string(),
+                    },
+                },
+            );
             continue;
         }
         if task.kind == TaskKind::StatusReview {

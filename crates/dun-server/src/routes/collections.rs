@@ -686,7 +686,7 @@ pub struct TaskOut {
     pub closed_at: Option<String>,
 }
 
-fn task_out(t: TaskRecord) -> TaskOut {
+pub fn task_out(t: TaskRecord) -> TaskOut {
     TaskOut {
         id: t.id,
         customer_reference: t.customer_ref,

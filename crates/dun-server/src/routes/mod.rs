@@ -7,6 +7,7 @@ pub mod bank;
 pub mod collections;
 pub mod customers;
 pub mod documents;
+pub mod escalations;
 pub mod invoices;
 pub mod ops;
 pub mod payments;

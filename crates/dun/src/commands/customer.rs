@@ -96,6 +96,7 @@ pub fn run(ctx: &mut Context, command: CustomerCommand) -> Result<()> {
         CustomerCommand::Status(args) => super::standing::status(ctx, args)?,
         CustomerCommand::Timeline(args) => super::standing::timeline(ctx, args)?,
         CustomerCommand::SetAddress(args) => super::party::set_address(ctx, &args)?,
+        CustomerCommand::ClaimFile(args) => super::escalation::claim_file(ctx, &args)?,
         CustomerCommand::PortalWithdraw(args) => super::standing::withdraw_portal_links(ctx, args)?,
         CustomerCommand::Debtor {
             reference,

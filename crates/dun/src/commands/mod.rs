@@ -9,6 +9,7 @@ mod customer;
 mod demo;
 pub mod dispute;
 pub mod document;
+pub mod escalation;
 mod init;
 mod invoice;
 pub mod log;
@@ -66,6 +67,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Rates(c) => rates::run(&mut Context::open(&cli.db, org)?, c),
         Command::Worklist(a) => worklist::worklist(&mut Context::open(&cli.db, org)?, &a),
         Command::Task(c) => worklist::task(&mut Context::open(&cli.db, org)?, c),
+        Command::Escalations(a) => escalation::list(&mut Context::open(&cli.db, org)?, &a),
         Command::Import(a) => transfer::import(&mut Context::open(&cli.db, org)?, &a),
         Command::Export(a) => transfer::export(&mut Context::open(&cli.db, org)?, &a),
         Command::Statement(a) => document::statement(&mut Context::open(&cli.db, org)?, &a),

@@ -3,6 +3,8 @@
 
 use anyhow::Result;
 use clap::{Args, Subcommand};
+use dun_core::collections::escalation::Decision;
+use dun_store::escalations::ReviewDecision;
 
 use super::log::{AuthorArg, OnArg};
 use super::money;
@@ -36,6 +38,21 @@ pub enum TaskCommand {
         /// What came of it, e.g. "paid by card", "promised 500 by Friday".
         #[arg(long)]
         outcome: String,
+        #[command(flatten)]
+        on: OnArg,
+        #[command(flatten)]
+        author: AuthorArg,
+    },
+    /// Decide an escalation review: hand the debt to an agency or a
+    /// lawyer (the ladder stops), write its invoices off, or reject it.
+    Decide {
+        /// The review's task id (see `dun worklist`).
+        id: i64,
+        /// agency, legal, write-off or reject.
+        decision: String,
+        /// Why, in a sentence; kept with the decision and on the timeline.
+        #[arg(long)]
+        reason: String,
         #[command(flatten)]
         on: OnArg,
         #[command(flatten)]
@@ -129,6 +146,54 @@ pub fn task(ctx: &mut Context, command: TaskCommand) -> Result<()> {
                 "Done: task #{} for {} ({}).",
                 task.id, task.customer_ref, task.title
             );
+        }
+        TaskCommand::Decide {
+            id,
+            decision,
+            reason,
+            on,
+            author,
+        } => {
+            let on = ctx.date_or_today(on.on.as_deref(), "on")?;
+            let decision = Decision::parse(&decision).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "decision: '{decision}' is not one; give {}",
+                    Decision::ACCEPTED
+                )
+            })?;
+            // Whoever runs the command on the machine holding the book
+            // is its owner (`dun user` manages the others' roles).
+            let record = ctx.store.decide_escalation(
+                org_id,
+                id,
+                &ReviewDecision {
+                    decision,
+                    reason: &reason,
+                    on,
+                    by_owner: true,
+                },
+                &author.name(),
+            )?;
+            println!(
+                "Review #{} for {}: {}.",
+                record.task.id,
+                record.task.customer_ref,
+                record.task.outcome.as_deref().unwrap_or("decided")
+            );
+            for (number, amount) in &record.written_off {
+                println!(
+                    "  wrote off {} {} on {number}",
+                    money(amount.amount_minor, amount.currency),
+                    amount.currency
+                );
+            }
+            for amount in &record.handed_over {
+                println!(
+                    "  handed over {} {} (the ladder sends nothing more; `dun escalations` lists payments since)",
+                    money(amount.amount_minor, amount.currency),
+                    amount.currency
+                );
+            }
         }
         TaskCommand::Add {
             customer,

@@ -1,0 +1,19 @@
+-- Escalation reviews a person decided (dun-core collections/escalation.rs):
+-- handed to an agency (`agency`), to a lawyer (`legal`), written off
+-- (`write_off`) or `rejected`. One decision per review task. What was open
+-- when it was handed over is kept per currency (JSON: [{"currency": "EUR",
+-- "amount_minor": 12345}]), so payments that arrive later can be reported
+-- to the agency against it.
+CREATE TABLE escalations (
+    org_id BIGINT NOT NULL,
+    task_id BIGINT NOT NULL,
+    customer_id BIGINT NOT NULL,
+    decision TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    decided_on BIGINT NOT NULL,
+    handed_over TEXT NOT NULL,
+    author TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (org_id, task_id)
+);
+CREATE INDEX escalations_customer ON escalations (org_id, customer_id, decided_on);
