@@ -22,11 +22,11 @@ fn column(width: f32, align: Align) -> Column {
 }
 
 fn invoice_columns() -> [Column; 7] {
-    let fixed = 66.0 + 66.0 + 52.0 + 52.0 + 74.0 + 74.0;
+    let fixed = 74.0 + 74.0 + 52.0 + 52.0 + 74.0 + 74.0;
     [
         column(CONTENT_WIDTH_PT - fixed, Align::Left),
-        column(66.0, Align::Left),
-        column(66.0, Align::Left),
+        column(74.0, Align::Left),
+        column(74.0, Align::Left),
         column(52.0, Align::Right),
         column(52.0, Align::Left),
         column(74.0, Align::Right),
@@ -35,12 +35,12 @@ fn invoice_columns() -> [Column; 7] {
 }
 
 fn history_columns() -> [Column; 4] {
-    let fixed = 66.0 + 96.0 + 80.0;
+    let fixed = 74.0 + 90.0 + 120.0;
     [
-        column(66.0, Align::Left),
-        column(96.0, Align::Left),
+        column(74.0, Align::Left),
+        column(90.0, Align::Left),
         column(CONTENT_WIDTH_PT - fixed, Align::Left),
-        column(80.0, Align::Left),
+        column(120.0, Align::Left),
     ]
 }
 

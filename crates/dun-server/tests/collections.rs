@@ -701,6 +701,9 @@ server_test!(
             ("/api/v1/runs", "post"),
             ("/api/v1/worklist", "get"),
             ("/api/v1/tasks/{task_id}/done", "post"),
+            ("/api/v1/tasks/{task_id}/decision", "post"),
+            ("/api/v1/escalations", "get"),
+            ("/api/v1/customers/{reference}/claim-file.zip", "get"),
             ("/api/v1/customers/{reference}/timeline", "get"),
             ("/api/v1/customers/{reference}/promises", "post"),
             ("/api/v1/disputes/{dispute_id}/resolve", "post"),
@@ -715,5 +718,123 @@ server_test!(
                 "{method} {path} is not in the document"
             );
         }
+    }
+);
+
+server_test!(
+    fn an_escalation_review_is_decided_once_and_the_claim_file_downloads(server: &TestServer) {
+        let api = server.owner("Acme");
+        for reference in ["C1", "C2"] {
+            assert_eq!(
+                api.post(
+                    "/api/v1/customers",
+                    json!({"reference": reference, "name": format!("{reference} Ltd")})
+                )
+                .0,
+                201
+            );
+            issue(server, reference, "2026-01-02", 500_00);
+        }
+        // Due 2026-02-01; the default ladder's review comes at +90.
+        for day in ["2026-02-08", "2026-03-03", "2026-04-02", "2026-05-02"] {
+            let (status, run) = api.post("/api/v1/runs", json!({ "as_of": day }));
+            assert_eq!(status, 201, "{run}");
+        }
+        let (_, tasks) = api.get("/api/v1/tasks");
+        let review = |reference: &str| {
+            items(&tasks)
+                .iter()
+                .find(|t| {
+                    t["kind"] == json!("escalation") && t["customer_reference"] == json!(reference)
+                })
+                .unwrap_or_else(|| panic!("no review for {reference}: {tasks}"))["id"]
+                .as_i64()
+                .unwrap()
+        };
+        let (c1, c2) = (review("C1"), review("C2"));
+
+        let (status, _) = api.post(
+            "/api/v1/users",
+            json!({"email": "cole@acme.example", "name": "Cole",
+        "password": "collector password", "role": "collector"}),
+        );
+        assert_eq!(status, 201);
+        let collector =
+            server.token_for_role("cole@acme.example", "collector password", "collector");
+        // Writing off is the owner's; a word that is no decision names the field.
+        problem(
+            403,
+            collector.post(
+                &format!("/api/v1/tasks/{c1}/decision"),
+                json!({"decision": "write_off", "reason": "gone"}),
+            ),
+        );
+        let refused = problem(
+            422,
+            collector.post(
+                &format!("/api/v1/tasks/{c1}/decision"),
+                json!({"decision": "sue", "reason": "x"}),
+            ),
+        );
+        assert_eq!(refused["field"], json!("decision"));
+        let refused = problem(
+            422,
+            collector.post(
+                &format!("/api/v1/tasks/{c1}/decision"),
+                json!({"decision": "agency", "reason": " "}),
+            ),
+        );
+        assert_eq!(refused["field"], json!("reason"));
+
+        let (status, decided) = collector.post(
+            &format!("/api/v1/tasks/{c1}/decision"),
+            json!({"decision": "agency", "reason": "no reply", "on": "2026-05-03"}),
+        );
+        assert_eq!(status, 200, "{decided}");
+        assert_eq!(decided["decision"], json!("agency"));
+        assert_eq!(decided["task"]["status"], json!("done"));
+        assert_eq!(decided["handed_over"][0]["currency"], json!("USD"));
+        problem(
+            409,
+            collector.post(
+                &format!("/api/v1/tasks/{c1}/decision"),
+                json!({"decision": "reject", "reason": "again"}),
+            ),
+        );
+        let (status, written) = api.post(
+            &format!("/api/v1/tasks/{c2}/decision"),
+            json!({"decision": "write_off", "reason": "dissolved", "on": "2026-05-03"}),
+        );
+        assert_eq!(status, 200, "{written}");
+        assert_eq!(
+            written["written_off"][0]["amount"]
+                .as_str()
+                .map(|a| a.starts_with("5")),
+            Some(true),
+            "{written}"
+        );
+
+        let (status, list) = api.get("/api/v1/escalations");
+        assert_eq!(status, 200, "{list}");
+        assert_eq!(items(&list).len(), 1, "{list}");
+        assert_eq!(list[0]["customer_reference"], json!("C1"));
+        assert_eq!(list[0]["status"], json!("with_agency"));
+        assert_eq!(list[0]["since"], json!("2026-05-03"));
+
+        let zip = api.send(
+            "GET",
+            "/api/v1/customers/C1/claim-file.zip?as_of=2026-05-03",
+            None,
+            &[],
+        );
+        assert_eq!(zip.status, 200);
+        assert_eq!(zip.content_type, "application/zip");
+        assert!(
+            zip.header("content-disposition")
+                .is_some_and(|d| d.contains("attachment; filename=\"claim-C1-2026-05-03.zip\"")),
+            "{:?}",
+            zip.headers
+        );
+        problem(404, api.get("/api/v1/customers/NOPE/claim-file.zip"));
     }
 );

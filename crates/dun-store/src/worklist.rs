@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use dun_core::collections::action::TaskKind;
 use dun_core::collections::policy::Tier;
 use dun_core::collections::worklist::priority;
 use dun_core::{Currency, Date};
@@ -356,6 +357,12 @@ impl Store {
         let now = now_utc();
         let mut tx = self.conn().transaction()?;
         let before = task(&mut tx, org_id, task_id)?;
+        if before.kind == TaskKind::Escalation.as_str() {
+            return Err(StoreError::Invalid(format!(
+                "task: #{task_id} is an escalation review; decide it instead: {} (`dun task decide`, POST /api/v1/tasks/{task_id}/decision)",
+                dun_core::collections::escalation::Decision::ACCEPTED
+            )));
+        }
         customers::lock(&mut tx, org_id, before.customer_id)?;
         let closed = tx.execute(
             "UPDATE tasks SET status = 'done', outcome = $1, closed_at = $2

@@ -290,6 +290,8 @@ pub(crate) fn customer_page(
             @if let Some(phone) = &customer.phone { (phone) " · " }
             "terms " (customer.terms.to_string())
             @if let Some(limit) = customer.credit_limit_minor { " · credit limit " (money(limit, ctx.currency)) }
+            " · "
+            a href=(format!("/api/v1/customers/{}/claim-file.zip", encode(&customer.reference))) download { "Claim file (ZIP)" }
         }
         div.cards {
             @if owes.is_empty() && credit.is_empty() {

@@ -1,6 +1,7 @@
 //! The frame every page shares: the header with the organisation, the
 //! navigation, the signed-in user and sign-out; and small helpers.
 
+use dun_core::collections::credit::CustomerStatus;
 use dun_core::{money, Currency, Date};
 use dun_server::problem::ApiError;
 use dun_server::wire;
@@ -188,17 +189,24 @@ pub fn encode(text: &str) -> String {
 pub fn status_class(status: &str) -> &'static str {
     match status {
         "active" | "low" | "kept" | "paid" | "credited" | "settled" => "ok",
-        "on_hold" | "do_not_serve" | "critical" | "high" | "broken" | "overdue" | "written_off" => {
-            "bad"
-        }
+        "on_hold" | "do_not_serve" | "with_agency" | "legal" | "critical" | "high" | "broken"
+        | "overdue" | "written_off" => "bad",
         "cod_required" | "medium" | "new" | "paused" | "open" | "partially_paid"
         | "partially_credited" | "draft" => "warn",
         _ => "neutral",
     }
 }
 
-/// The status values a customer may have, for the filter.
-pub const STATUSES: [&str; 4] = ["active", "cod_required", "on_hold", "do_not_serve"];
+/// The status values a customer may have (the domain's), for the filter.
+pub const STATUSES: [&str; CustomerStatus::ALL.len()] = {
+    let mut out = [""; CustomerStatus::ALL.len()];
+    let mut i = 0;
+    while i < out.len() {
+        out[i] = CustomerStatus::ALL[i].as_str();
+        i += 1;
+    }
+    out
+};
 /// The risk tiers, for the filter.
 pub const TIERS: [&str; 5] = ["new", "low", "medium", "high", "critical"];
 

@@ -14,12 +14,14 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use dun_core::collections::action::TaskKind;
+use dun_core::collections::escalation::{Decision, Escalation};
 use dun_core::money::parse_amount_minor;
 use dun_core::Currency;
 use dun_server::app::{AppState, Caller, Need};
 use dun_server::problem::ApiError;
 use dun_server::wire;
 use dun_store::accounts::{Principal, Role};
+use dun_store::escalations::{Amount, ReviewDecision};
 use dun_store::records::PromisedPayment;
 use dun_store::worklist::WorklistRow;
 use dun_store::Store;
@@ -81,10 +83,42 @@ pub struct DoneForm {
     promise_date: String,
 }
 
+/// The form an escalation review's row posts.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct DecideForm {
+    csrf_token: Option<String>,
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    page: String,
+}
+
+/// The decisions on an escalation review: (button text, decision, owner only).
+const DECISIONS: [(&str, Decision, bool); 4] = [
+    (
+        "Hand to an agency",
+        Decision::Approve(Escalation::Agency),
+        false,
+    ),
+    (
+        "Take legal action",
+        Decision::Approve(Escalation::Legal),
+        false,
+    ),
+    ("Write off", Decision::Approve(Escalation::WriteOff), true),
+    ("Reject", Decision::Reject, false),
+];
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/worklist", get(show))
         .route("/worklist/{task_id}/done", post(done))
+        .route("/worklist/{task_id}/decide", post(decide))
+        .route("/escalations", get(handed_over))
 }
 
 /// A refused outcome to show beside its task: (task id, message, text typed).
@@ -159,7 +193,7 @@ fn worklist_page(
     let done = non_empty(&query.done).and_then(|d| d.parse::<i64>().ok());
     let body = html! {
         h1 { "Worklist" }
-        p.muted { "Open tasks due by " (ctx.today) ", most pressing first: amount at risk × days late × the risk tier's weight." }
+        p.muted { "Open tasks due by " (ctx.today) ", most pressing first: amount at risk × days late × the risk tier's weight. " a href="/escalations" { "Customers with an agency or a lawyer" } }
         @if let Some(id) = done {
             p.notice.ok role="status" { "Task #" (id) " is done; the outcome is on the customer's timeline." }
         }
@@ -217,7 +251,9 @@ fn worklist_page(
                                 Some(c) => { (c.on) " · " (words(&c.kind)) br; span.muted { (c.summary) } },
                                 None => span.muted { "none" },
                             } }
-                            @if writes {
+                            @if writes && row.task_kind == TaskKind::Escalation.as_str() {
+                                td { (decide_form(ctx, row.task_id, kind_q, page_no, refusal.filter(|r| r.0 == row.task_id))) }
+                            } @else if writes {
                                 td { (done_form(ctx, row.task_id, currency, kind_q, page_no, refusal.filter(|r| r.0 == row.task_id))) }
                             }
                         }
@@ -235,6 +271,37 @@ fn worklist_page(
         }
     };
     Ok(page(ctx, "Worklist", "Worklist", body))
+}
+
+/// An escalation review's decision: a reason, then one button per decision
+/// (writing off is the owner's).
+fn decide_form(
+    ctx: &Ctx,
+    task_id: i64,
+    kind: &str,
+    page_no: usize,
+    refusal: Option<Refusal<'_>>,
+) -> Markup {
+    let input_id = format!("reason-{task_id}");
+    html! {
+        form.done method="post" action=(format!("/worklist/{task_id}/decide")) {
+            (ctx.csrf_field())
+            input type="hidden" name="kind" value=(kind);
+            input type="hidden" name="page" value=(page_no);
+            @if let Some((_, message, _)) = refusal {
+                p.notice.bad role="alert" { (message) }
+            }
+            label for=(input_id) { "Why (review #" (task_id) ")" }
+            input id=(input_id) type="text" name="reason" required value=(refusal.map_or("", |r| r.2)) placeholder="e.g. no reply to the final demand";
+            div.presets {
+                @for (text, decision, owner_only) in DECISIONS {
+                    @if !owner_only || ctx.role >= Role::Owner {
+                        button type="submit" name="decision" value=(decision.as_str()) id=(format!("decide-{task_id}-{}", decision.as_str())) { (text) }
+                    }
+                }
+            }
+        }
+    }
 }
 
 fn done_form(
@@ -338,6 +405,124 @@ fn promise_of(form: &DoneForm) -> Result<Option<PromisedPayment>, ApiError> {
         currency,
         promised_date: wire::parse_date("promise_date", date)?,
     }))
+}
+
+pub async fn decide(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    Path(task_id): Path<i64>,
+    Form(form): Form<DecideForm>,
+) -> Response {
+    let decision = Decision::parse(&form.decision);
+    // Writing money off is the owner's; the rest a collector may decide.
+    let need = match decision {
+        Some(Decision::Approve(e)) if e.needs_owner() => Need::Own,
+        _ => Need::Write,
+    };
+    let (submitted, for_page) = (form.clone(), form);
+    let keeper = Keeper::new(&state);
+    submit(
+        &state,
+        caller,
+        submitted.csrf_token.clone(),
+        need,
+        move |store, p, ctx| {
+            let decision = decision.ok_or_else(|| {
+                ApiError::invalid(
+                    "decision",
+                    format!("Choose one of the decisions ({}).", Decision::ACCEPTED),
+                )
+            })?;
+            store.decide_escalation(
+                p.org_id,
+                task_id,
+                &ReviewDecision {
+                    decision,
+                    reason: &submitted.reason,
+                    on: ctx.today,
+                    by_owner: p.role >= Role::Owner,
+                },
+                &p.author(),
+            )?;
+            let mut to = format!("/worklist?done={task_id}");
+            let kind = submitted.kind.trim();
+            if is_kind(kind) {
+                to.push_str(&format!("&kind={}", encode(kind)));
+            }
+            Ok(to)
+        },
+        move |store, p, ctx, message| {
+            let query = WorklistQuery {
+                kind: Some(for_page.kind.clone()),
+                page: Some(for_page.page.clone()).filter(|t| t.trim().parse::<usize>().is_ok()),
+                done: None,
+            };
+            worklist_page(
+                &keeper,
+                store,
+                p,
+                ctx,
+                &query,
+                Some((task_id, message, for_page.reason.as_str())),
+            )
+        },
+    )
+    .await
+}
+
+fn amounts(list: &[Amount]) -> String {
+    if list.is_empty() {
+        return "—".to_string();
+    }
+    list.iter()
+        .map(|a| format!("{} {}", money(a.amount_minor, a.currency), a.currency))
+        .collect::<Vec<_>>()
+        .join(" + ")
+}
+
+/// The agency list: customers with an agency or a lawyer, what they owed
+/// then, what they paid since (to report) and what is open now.
+pub async fn handed_over(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+) -> Response {
+    read_page(&state, caller, move |store, p, ctx| {
+        let rows = store.handed_over(p.org_id)?;
+        let body = html! {
+            h1 { "With an agency or a lawyer" }
+            p.muted { "Customers whose escalation review was approved: the reminders stopped; payments still post. Report what they paid since to whoever collects." }
+            @if rows.is_empty() {
+                p.empty { "No customer is with an agency or a lawyer." }
+            } @else {
+                div.scroll tabindex="0" { table.data {
+                    thead { tr {
+                        th scope="col" { "Customer" }
+                        th scope="col" { "Status" }
+                        th scope="col" { "Since" }
+                        th.num scope="col" { "Handed over" }
+                        th.num scope="col" { "Received since" }
+                        th.num scope="col" { "Open now" }
+                        th scope="col" { "Claim file" }
+                    } }
+                    tbody {
+                        @for r in &rows {
+                            tr {
+                                td { a href=(format!("/customers/{}", encode(&r.customer_ref))) { (r.customer_name) } }
+                                td { span class=(format!("badge {}", status_class(r.status.as_str()))) { (words(r.status.as_str())) } }
+                                td { @match r.since { Some(d) => (d), None => span.muted { "—" } } }
+                                td.num { (amounts(&r.handed_over)) }
+                                td.num { (amounts(&r.received_since)) }
+                                td.num { (amounts(&r.open_now)) }
+                                td { a href=(format!("/api/v1/customers/{}/claim-file.zip", encode(&r.customer_ref))) download { "ZIP" } }
+                            }
+                        }
+                    }
+                } }
+            }
+        };
+        Ok((StatusCode::OK, page(ctx, "Worklist", "With an agency or a lawyer", body)))
+    })
+    .await
 }
 
 pub async fn done(

@@ -79,7 +79,9 @@ web_test!(
             );
             assert_eq!(i.status, 201, "{}", i.body);
         }
-        let run = browser.post_json("/api/v1/runs", &csrf, json!({}));
+        // At +39 days: the follow-up call of the default ladder, before
+        // its +60 final demand and +90 escalation review.
+        let run = browser.post_json("/api/v1/runs", &csrf, json!({"as_of": "2026-03-15"}));
         assert_eq!(run.status, 201, "{}", run.body);
 
         let api = browser.get("/api/v1/worklist?limit=1000");
@@ -100,7 +102,7 @@ web_test!(
         let first = page.body.find("data-task=").unwrap();
         assert!(page.body[first..].find("Big Builders") < page.body[first..].find("Small Shop"));
         page.assert_contains(r#"href="/customers/BIG""#);
-        page.assert_contains("USD 9,040.00"); // with the final demand's late fee
+        page.assert_contains("USD 9,000.00");
         page.assert_contains("Mid &amp; Sons");
         let top = order[0];
         page.assert_contains(&format!(r#"action="/worklist/{top}/done""#));
@@ -228,5 +230,100 @@ web_test!(
             &[("csrf_token", &token), ("preset", "No answer")],
         );
         assert_eq!(done.status, 303, "{}", done.body);
+    }
+);
+
+web_test!(
+    fn an_escalation_review_is_decided_from_the_worklist(server: &TestServer) {
+        let (browser, csrf) = owner(server);
+        for (reference, name) in [("BIG", "Big Builders"), ("GONE", "Gone Ltd")] {
+            let c = browser.post_json(
+                "/api/v1/customers",
+                &csrf,
+                json!({"reference": reference, "name": name, "terms": "net30"}),
+            );
+            assert_eq!(c.status, 201, "{}", c.body);
+            let i = browser.post_json(
+                "/api/v1/invoices",
+                &csrf,
+                json!({"customer": reference, "issue_date": "2026-01-05", "terms": "net30",
+                       "lines": [{"description": "Goods", "quantity": "1", "unit_price": "900.00"}],
+                       "issue": true}),
+            );
+            assert_eq!(i.status, 201, "{}", i.body);
+        }
+        // Long overdue: the run proposes an escalation review for each.
+        let run = browser.post_json("/api/v1/runs", &csrf, json!({}));
+        assert_eq!(run.status, 201, "{}", run.body);
+        let page = browser.get("/worklist?kind=escalation");
+        let reviews = listed(&page.body);
+        assert_eq!(reviews.len(), 2, "{}", page.body);
+        let (big, gone) = (reviews[0], reviews[1]);
+        page.assert_contains(&format!(r#"action="/worklist/{big}/decide""#));
+        page.assert_contains(&format!(r#"<label for="reason-{big}">"#));
+        page.assert_contains(&format!(r#"id="decide-{big}-write_off""#));
+
+        // A collector decides, but is offered no write-off and may not post one.
+        let cole = member(server, &browser, &csrf, "cole@acme.example", "collector");
+        let cole_csrf = cole.get("/dashboard").csrf();
+        let theirs = cole.get("/worklist?kind=escalation");
+        theirs.assert_contains(&format!(r#"id="decide-{big}-agency""#));
+        assert!(!theirs
+            .body
+            .contains(&format!(r#"id="decide-{big}-write_off""#)));
+        let refused = cole.post_form(
+            &format!("/worklist/{gone}/decide"),
+            &[
+                ("csrf_token", &cole_csrf),
+                ("decision", "write_off"),
+                ("reason", "gone"),
+            ],
+        );
+        assert_eq!(refused.status, 403, "{}", refused.body);
+
+        // Without a reason: the page again, saying so; nothing decided.
+        let blank = cole.post_form(
+            &format!("/worklist/{big}/decide"),
+            &[
+                ("csrf_token", &cole_csrf),
+                ("decision", "agency"),
+                ("reason", " "),
+            ],
+        );
+        assert_eq!(blank.status, 422, "{}", blank.body);
+        blank.assert_contains("reason: give one");
+        let handed = cole.post_form(
+            &format!("/worklist/{big}/decide"),
+            &[
+                ("csrf_token", &cole_csrf),
+                ("decision", "agency"),
+                ("reason", "no reply to the final demand"),
+            ],
+        );
+        assert_eq!(handed.status, 303, "{}", handed.body);
+        // The owner writes the other off.
+        let written = browser.post_form(
+            &format!("/worklist/{gone}/decide"),
+            &[
+                ("csrf_token", &csrf),
+                ("decision", "write_off"),
+                ("reason", "dissolved"),
+            ],
+        );
+        assert_eq!(written.status, 303, "{}", written.body);
+        assert!(listed(&browser.get("/worklist?kind=escalation").body).is_empty());
+
+        let list = browser.get("/escalations");
+        assert_eq!(list.status, 200, "{}", list.body);
+        list.assert_contains("Big Builders");
+        list.assert_contains("with agency");
+        list.assert_contains(r#"href="/api/v1/customers/BIG/claim-file.zip""#);
+        assert!(!list.body.contains("Gone Ltd"), "{}", list.body);
+        let customer = browser.get("/customers/BIG");
+        customer.assert_contains("with agency");
+        customer.assert_contains("Claim file (ZIP)");
+        customer.assert_contains("Escalation review approved");
+        let zip = browser.get("/api/v1/customers/BIG/claim-file.zip");
+        assert_eq!(zip.status, 200);
     }
 );

@@ -188,7 +188,8 @@ pub enum CustomerCommand {
     Pause(crate::commands::standing::PauseArgs),
     /// Lift a pause.
     Resume(crate::commands::standing::CustomerDayArgs),
-    /// Set a customer's credit status by hand: active, cod_required, on_hold, do_not_serve.
+    /// Set a customer's credit status by hand: active, cod_required, on_hold, do_not_serve,
+    /// with_agency, legal (handed over: the ladder stops).
     Status(crate::commands::standing::StatusArgs),
     /// Everything on a customer's timeline, newest first.
     Timeline(crate::commands::standing::TimelineArgs),

@@ -7,49 +7,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{backends, dun_in, fails, ok, Db};
-
-/// Whether pdftotext is here; if not, says so loudly (and fails when the
-/// CI requires the tools).
-fn pdftotext_available(test: &str) -> bool {
-    let ok = Command::new("pdftotext").arg("-v").output().is_ok();
-    if !ok {
-        let message = format!(
-            "SKIPPED: {test} reads no PDF text because pdftotext (poppler-utils) is not installed"
-        );
-        if std::env::var("DUN_TEST_REQUIRE_TOOLS").as_deref() == Ok("1") {
-            panic!("{message}, and DUN_TEST_REQUIRE_TOOLS=1");
-        }
-        eprintln!("{message}");
-    }
-    ok
-}
-
-/// The PDF's text with runs of white space made one space; None without poppler.
-fn pdf_text(path: &Path, tools: bool) -> Option<String> {
-    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    assert!(
-        bytes.starts_with(b"%PDF-"),
-        "{} is not a PDF",
-        path.display()
-    );
-    if !tools {
-        return None;
-    }
-    let out = Command::new("pdftotext")
-        .args(["-layout", "-enc", "UTF-8"])
-        .arg(path)
-        .arg("-")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success() && out.stderr.is_empty(),
-        "pdftotext: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
-    Some(text.split_whitespace().collect::<Vec<_>>().join(" "))
-}
+use common::{backends, dun_in, fails, ok, pdf_text, pdftotext_available, Db};
 
 fn assert_contains(text: &str, needles: &[&str]) {
     for needle in needles {

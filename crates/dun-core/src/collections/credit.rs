@@ -41,7 +41,7 @@ impl CustomerStatus {
         CustomerStatus::Legal,
     ];
 
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             CustomerStatus::Active => "active",
             CustomerStatus::CodRequired => "cod_required",

@@ -1381,7 +1381,7 @@ async fn resolve_dispute(
 #[derive(Serialize, ToSchema)]
 pub struct StandingOut {
     pub reference: String,
-    /// `active`, `cod_required`, `on_hold` or `do_not_serve`.
+    /// `active`, `cod_required`, `on_hold`, `do_not_serve`, `with_agency` or `legal`.
     pub status: String,
     /// Placed by the policy (the run may lift it), not by a person.
     pub status_by_policy: bool,
@@ -1505,7 +1505,8 @@ async fn resume_customer(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StatusIn {
-    /// `active`, `cod_required` (or `cod`), `on_hold` (or `hold`), `do_not_serve`.
+    /// `active`, `cod_required` (or `cod`), `on_hold` (or `hold`), `do_not_serve`,
+    /// `with_agency` or `legal` (handed over: the ladder stops).
     pub status: String,
     pub reason: String,
     /// The last day the decision holds (default: until a person changes it);
@@ -1544,7 +1545,7 @@ async fn set_status(
     .ok_or_else(|| {
         ApiError::invalid(
             "status",
-            "status: give active, cod_required (cod), on_hold (hold) or do_not_serve",
+            "status: give active, cod_required (cod), on_hold (hold), do_not_serve, with_agency or legal",
         )
     })?;
     text_in("reason", &input.reason)?;
