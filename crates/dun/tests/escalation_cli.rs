@@ -155,7 +155,7 @@ fn an_approved_review_stops_the_ladder_and_makes_a_claim_file() {
         assert_eq!(row["status"], "with_agency", "[{label}] {list}");
         assert_eq!(row["since"], "2026-05-02", "[{label}] {list}");
         assert_eq!(
-            row["received_since"][0]["amount_minor"], 100_00,
+            row["received_since"][0]["amount_minor"], 10_000,
             "[{label}] {list}"
         );
 
