@@ -733,7 +733,7 @@ server_test!(
                 .0,
                 201
             );
-            issue(server, reference, "2026-01-02", 500_00);
+            issue(server, reference, "2026-01-02", 50_000);
         }
         // Due 2026-02-01; the default ladder's review comes at +90.
         for day in ["2026-02-08", "2026-03-03", "2026-04-02", "2026-05-02"] {

@@ -85,6 +85,9 @@ fn body_for(method: &str, path: &str, a: &Ids) -> Option<Value> {
         ("POST", "/api/v1/runs/preview") => json!({}),
         ("POST", "/api/v1/tasks") => json!({"customer": customer, "title": "B's task on A"}),
         ("POST", "/api/v1/tasks/{task_id}/done") => json!({"outcome": "B closed it"}),
+        ("POST", "/api/v1/tasks/{task_id}/decision") => {
+            json!({"decision": "reject", "reason": "B decided it"})
+        }
         ("POST", "/api/v1/tokens") => json!({"name": "b"}),
         ("POST", "/api/v1/users") => {
             json!({"email": "intruder@beta.example", "name": "I", "password": "intruder password", "role": "viewer"})

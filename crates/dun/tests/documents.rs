@@ -4,9 +4,6 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::Command;
-
 use common::{backends, dun_in, fails, ok, pdf_text, pdftotext_available, Db};
 
 fn assert_contains(text: &str, needles: &[&str]) {

@@ -244,6 +244,71 @@ pub fn fee_periods(rule: &LateFee, step_days: i32, days_past_due: i32) -> u32 {
     }
 }
 
+/// One part of an invoice as interest sees it: its amount, and the day
+/// interest starts to run on it (`None`: not yet — the notice announcing
+/// it has not gone). An invoice with one due date is one part; on
+/// installment terms each installment is its own, from its own due date.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct AccrualPart {
+    pub starts: Option<Date>,
+    pub amount_minor: i64,
+}
+
+/// Of `principal_minor` open at the start of `day`, what bears interest:
+/// less the parts whose interest has not started. Money taken off an
+/// invoice settles its oldest parts first, so the parts not yet started
+/// are still owed in full (what is open covers them first). No parts: all
+/// of it.
+pub fn bearing_principal(principal_minor: i64, parts: &[AccrualPart], day: Date) -> i64 {
+    let waiting: i64 = parts
+        .iter()
+        .filter(|p| p.starts.is_none_or(|s| s > day))
+        .map(|p| p.amount_minor)
+        .sum();
+    (principal_minor - waiting).max(0)
+}
+
+/// The days in `from+1..=through` on which what bears interest on
+/// `invoice` may change: a movement, or a part's interest starting.
+pub fn change_days(
+    invoice: &InvoiceState,
+    parts: &[AccrualPart],
+    from: Date,
+    through: Date,
+) -> Vec<Date> {
+    let mut days: Vec<Date> = invoice
+        .movements
+        .iter()
+        .map(|m| m.effective_date)
+        .chain(parts.iter().filter_map(|p| p.starts))
+        .filter(|d| *d > from && *d <= through)
+        .collect();
+    days.sort_unstable();
+    days.dedup();
+    days
+}
+
+/// The parts of `invoice` on installment terms, each starting on the day
+/// `starts` gives for its 1-based number and due date; none for an
+/// invoice with one due date (it bears interest whole from its start).
+pub fn accrual_parts(
+    invoice: &InvoiceState,
+    mut starts: impl FnMut(u32, Date) -> Option<Date>,
+) -> Vec<AccrualPart> {
+    if invoice.schedule.len() <= 1 {
+        return Vec::new();
+    }
+    invoice
+        .schedule
+        .iter()
+        .enumerate()
+        .map(|(i, part)| AccrualPart {
+            starts: starts(i as u32 + 1, part.due_date),
+            amount_minor: part.amount_minor,
+        })
+        .collect()
+}
+
 /// One calendar month of interest on one invoice.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct InterestCharge {
@@ -261,6 +326,7 @@ pub struct InterestCharge {
 /// `compound`); the sum is kept exact and rounded half-even once, then held
 /// under the monthly cap (an error when the cap names no amount in the
 /// invoice's currency).
+#[allow(clippy::too_many_arguments)]
 pub fn interest_for(
     rule: &InterestRule,
     invoice: &InvoiceState,
@@ -268,31 +334,27 @@ pub fn interest_for(
     through: Date,
     order: AllocationOrder,
     home: Currency,
+    parts: &[AccrualPart],
 ) -> Result<InterestCharge, NoAmountIn> {
     let mut numerator: i128 = 0;
     if from <= through {
-        // The base changes only on days with a movement; walk the segments.
-        let mut change_days: Vec<Date> = invoice
-            .movements
-            .iter()
-            .map(|m| m.effective_date)
-            .filter(|d| *d > from && *d <= through)
-            .collect();
-        change_days.sort_unstable();
-        change_days.dedup();
+        // The base changes only on days with a movement or a part's start;
+        // walk the segments.
         let mut start = from;
-        for next in change_days
+        for next in change_days(invoice, parts, from, through)
             .into_iter()
             .chain(std::iter::once(through.add_days(1)))
         {
             let split = open_split_as_of(invoice, start, order);
-            // Nothing accrues once the principal is settled, compounding or not.
-            let base = if split.principal_minor <= 0 {
+            let bearing = bearing_principal(split.principal_minor, parts, start);
+            // Nothing accrues once the principal is settled, compounding
+            // or not; on a part not yet started, nothing either.
+            let base = if bearing <= 0 {
                 0
             } else if rule.compound {
-                split.total_minor()
+                bearing + split.total_minor() - split.principal_minor
             } else {
-                split.principal_minor
+                bearing
             }
             .max(0);
             let days = next.days_since(start);
@@ -423,6 +485,7 @@ mod tests {
             day("2026-03-31"),
             AllocationOrder::PrincipalFirst,
             usd(),
+            &[],
         )
         .unwrap();
         assert_eq!(c.amount_minor, 8_49);
@@ -442,6 +505,7 @@ mod tests {
             day("2026-03-31"),
             AllocationOrder::PrincipalFirst,
             usd(),
+            &[],
         )
         .unwrap();
         assert_eq!(c.amount_minor, 6_30);
@@ -455,6 +519,7 @@ mod tests {
             day("2026-03-31"),
             AllocationOrder::PrincipalFirst,
             usd(),
+            &[],
         )
         .unwrap();
         assert_eq!(c2.amount_minor, 6_30);
@@ -467,6 +532,7 @@ mod tests {
             day("2026-03-31"),
             AllocationOrder::PrincipalFirst,
             usd(),
+            &[],
         )
         .unwrap();
         assert!(c3.amount_minor > c2.amount_minor);
@@ -479,6 +545,7 @@ mod tests {
             day("2026-03-31"),
             AllocationOrder::PrincipalFirst,
             usd(),
+            &[],
         )
         .unwrap();
         assert_eq!((c4.amount_minor, c4.uncapped_minor), (5_00, Some(6_30)));
@@ -506,6 +573,7 @@ mod tests {
             day("2026-03-31"),
             AllocationOrder::PrincipalFirst,
             usd(),
+            &[],
         )
         .unwrap();
         assert_eq!(c.amount_minor, 0, "only the fee is open");

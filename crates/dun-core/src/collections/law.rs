@@ -33,7 +33,9 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::charges::open_split_as_of;
+use super::charges::{
+    accrual_parts, bearing_principal, change_days, open_split_as_of, AccrualPart,
+};
 use super::policy::{AllocationOrder, NoAmountIn};
 use crate::currency::Currency;
 use crate::date::Date;
@@ -661,9 +663,21 @@ pub struct StatutoryCharge {
 pub const STATUTORY_DENOMINATOR: i128 = 100 * RATE_UNIT * YEAR_DAYS;
 
 /// The day statutory interest starts to run on `invoice`: the day after
-/// its due date.
+/// its due date (on installment terms, after its first installment's:
+/// each installment bears interest from the day after its own, see
+/// [`statutory_parts`]).
 pub fn interest_starts(invoice: &InvoiceState) -> Date {
-    invoice.due_date().add_days(1)
+    invoice
+        .schedule
+        .first()
+        .map_or(invoice.issue_date, |i| i.due_date)
+        .add_days(1)
+}
+
+/// The parts of an invoice on installment terms, each bearing statutory
+/// interest from the day after its own due date.
+pub fn statutory_parts(invoice: &InvoiceState) -> Vec<AccrualPart> {
+    accrual_parts(invoice, |_, due| Some(due.add_days(1)))
 }
 
 /// Statutory interest under `law` on `invoice` for `from..=through`
@@ -681,6 +695,7 @@ pub fn statutory_interest(
     order: AllocationOrder,
 ) -> Result<StatutoryCharge, RateUnknown> {
     let starts = interest_starts(invoice);
+    let parts = statutory_parts(invoice);
     let from = from.max(starts);
     let mut periods: Vec<StatutoryPeriod> = Vec::new();
     if law.is_none() || from > through {
@@ -691,14 +706,9 @@ pub fn statutory_interest(
             amount_minor: 0,
         });
     }
-    // The principal changes only on days with a movement, the rate only
-    // on the first day of a half-year.
-    let mut change_days: Vec<Date> = invoice
-        .movements
-        .iter()
-        .map(|m| m.effective_date)
-        .filter(|d| *d > from && *d <= through)
-        .collect();
+    // The principal changes only on days with a movement or an
+    // installment's start, the rate only on the first day of a half-year.
+    let mut boundaries: Vec<Date> = change_days(invoice, &parts, from, through);
     let mut h = half_year_start(from);
     loop {
         let (y, m, _) = h.ymd();
@@ -711,18 +721,20 @@ pub fn statutory_interest(
         if h > through {
             break;
         }
-        change_days.push(h);
+        boundaries.push(h);
     }
-    change_days.sort_unstable();
-    change_days.dedup();
+    boundaries.sort_unstable();
+    boundaries.dedup();
     let mut start = from;
-    for next in change_days
+    for next in boundaries
         .into_iter()
         .chain(std::iter::once(through.add_days(1)))
     {
-        let principal = open_split_as_of(invoice, start, order)
-            .principal_minor
-            .max(0);
+        let principal = bearing_principal(
+            open_split_as_of(invoice, start, order).principal_minor,
+            &parts,
+            start,
+        );
         let days = next.days_since(start);
         if principal > 0 && days > 0 {
             let reference = law
@@ -961,6 +973,45 @@ mod tests {
     /// 2024) plus 9 = 12.37 % from July.
     /// June: 10,000 × 12.62 % × 15 / 365 = 51.863… → 51.86.
     /// July: 10,000 × 12.37 % × 31 / 365 = 105.060… → 105.06.
+    #[test]
+    fn each_installment_bears_interest_from_the_day_after_its_own_due_date() {
+        // 2,000.00 in two parts due 2024-01-31 and 2024-03-01: February
+        // bears the first part alone; the second joins on 2 March.
+        let mut book = Book::new();
+        let id = book
+            .issue(&InvoiceDraft {
+                customer_id: 1,
+                currency: cur("EUR"),
+                issue_date: day("2024-01-01"),
+                terms: Terms::Installments { days: vec![30, 60] },
+                description: String::new(),
+                lines: vec![InvoiceLine::new("work", 10_000, 2_000_00, 0).unwrap()],
+                installments: Vec::new(),
+            })
+            .unwrap();
+        let inv = &book.invoices[&id];
+        assert_eq!(interest_starts(inv), day("2024-02-01"));
+        let spans = |c: &StatutoryCharge| -> Vec<(String, String, i32, i64)> {
+            periods(c)
+                .into_iter()
+                .map(|(f, t, d, p, _, _)| (f, t, d, p))
+                .collect()
+        };
+        let feb = charge(Law::Eu2011_7, &book, id, "2024-02-01", "2024-02-29");
+        assert_eq!(
+            spans(&feb),
+            vec![("2024-02-01".into(), "2024-02-29".into(), 29, 1_000_00)]
+        );
+        let march = charge(Law::Eu2011_7, &book, id, "2024-03-01", "2024-03-31");
+        assert_eq!(
+            spans(&march),
+            vec![
+                ("2024-03-01".into(), "2024-03-01".into(), 1, 1_000_00),
+                ("2024-03-02".into(), "2024-03-31".into(), 30, 2_000_00),
+            ]
+        );
+    }
+
     #[test]
     fn de_crosses_the_half_year_at_the_new_base_rate() {
         let (book, id) = invoice("EUR", 10_000_00, "2024-06-15");

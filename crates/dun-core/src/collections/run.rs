@@ -27,9 +27,9 @@ use super::action::{
     PlanOutcome, RunPlan, SentStep, Subject, Task, TaskKind,
 };
 use super::charges::{
-    as_known_at_charge, charged_minor, fee_periods, interest_for, interest_months, late_fee_minor,
-    month_key, open_split_as_of, reduced_behind_a_charge, reversed_minor,
-    undue_fixed_charges_minor,
+    accrual_parts, as_known_at_charge, charged_minor, fee_periods, interest_for, interest_months,
+    late_fee_minor, month_key, open_split_as_of, reduced_behind_a_charge, reversed_minor,
+    undue_fixed_charges_minor, AccrualPart,
 };
 use super::chase::{
     first_due, in_chase_order, ladder_parts, ladder_paused, CreditCover, OwedPart, PlanStep,
@@ -1106,7 +1106,7 @@ fn ladder_part(
         } else {
             // No interest is charged below the minimum: none announced.
             let interest_from = (last.has(Effect::AnnounceInterest) && !small)
-                .then(|| stated_interest_start(policy, inv, last, shift, as_of))
+                .then(|| stated_interest_start(policy, due, last, shift, as_of))
                 .flatten();
             let item = MessageItem {
                 invoice_id: inv.id,
@@ -1383,21 +1383,31 @@ fn decide_compensation(ctx: &mut Ctx<'_>, customer: &RunCustomer, inv: &InvoiceS
     }
 }
 
-/// The date a notice states interest starts from: the due date plus the
-/// grace days, and never sooner after the notice than the ladder meant
-/// (a notice sent late still gives the customer the same time).
+/// The date a notice states interest starts from: the due date (of the
+/// part the notice is about) plus the grace days, and never sooner after
+/// the notice than the ladder meant (a notice sent late still gives the
+/// customer the same time).
 fn stated_interest_start(
     policy: &Policy,
-    inv: &InvoiceState,
+    due: Date,
     step: &Step,
     shift: i32,
     sent_on: Date,
 ) -> Option<Date> {
     let rule = policy.interest.as_ref()?;
-    let due = inv.due_date();
+    if rule.start == InterestStart::Grace {
+        // It runs from the grace days whatever any notice says.
+        return Some(grace_start(rule.grace_days, due));
+    }
     let by_due = due.add_days(rule.grace_days as i32);
     let notice_days = (rule.grace_days as i32 - threshold(step, shift)).max(0);
     Some(by_due.max(sent_on.add_days(notice_days)))
+}
+
+/// The first day of interest under a `grace` start: the day after the
+/// grace days that follow the due date.
+fn grace_start(grace_days: u32, due: Date) -> Date {
+    due.add_days(grace_days as i32 + 1)
 }
 
 /// `shift` moves the ladder for this customer, as it did for the notice
@@ -1419,7 +1429,7 @@ fn decide_interest(
         return 0;
     };
     let subject = Subject::Invoice { id: inv.id };
-    let Some(start) = interest_start(ctx, customer, inv, shift, not_before) else {
+    let Some((start, parts)) = interest_parts(ctx, customer, inv, shift, not_before) else {
         return 0;
     };
     let home = input.home_currency;
@@ -1448,8 +1458,15 @@ fn decide_interest(
         {
             continue;
         }
-        let charge = match interest_for(rule, inv, from, through, policy.payments.allocation, home)
-        {
+        let charge = match interest_for(
+            rule,
+            inv,
+            from,
+            through,
+            policy.payments.allocation,
+            home,
+            &parts,
+        ) {
             Ok(charge) => charge,
             Err(missing) => {
                 not_charged(ctx, customer.id, inv, "interest", missing);
@@ -1481,46 +1498,62 @@ fn decide_interest(
 
 /// The day interest on `inv` starts, by the law's preset or the policy's
 /// rule (from the grace days, or from the notice that announced it), not
-/// before `not_before`; `None` when none runs before the run's date.
-fn interest_start(
+/// before `not_before`, with the parts it starts on one by one (on
+/// installment terms each installment from its own due date or notice);
+/// `None` when none runs before the run's date.
+fn interest_parts(
     ctx: &Ctx<'_>,
     customer: &RunCustomer,
     inv: &InvoiceState,
     shift: i32,
     not_before: Option<Date>,
-) -> Option<Date> {
+) -> Option<(Date, Vec<AccrualPart>)> {
     let input = ctx.input;
     let policy = input.policy;
-    let start = if !policy.law.is_none() {
+    let clip = |d: Date| not_before.map_or(d, |n| d.max(n));
+    let (start, parts) = if !policy.law.is_none() {
         if !policy.law_applies_to(customer.debtor) {
             return None;
         }
-        interest_starts(inv)
+        (interest_starts(inv), Vec::new())
     } else {
         let rule = policy.interest.as_ref()?;
         let subject = Subject::Invoice { id: inv.id };
-        match rule.start {
-            InterestStart::Grace => inv.due_date().add_days(rule.grace_days as i32 + 1),
+        let part_start = |n: u32, due: Date| match rule.start {
+            InterestStart::Grace => Some(grace_start(rule.grace_days, due)),
             InterestStart::Notice => ctx
                 .steps
                 .iter()
                 .filter(|s| s.has(Effect::AnnounceInterest))
                 .filter_map(|s| {
-                    let done = ctx.done(subject, &s.key)?;
-                    (!done.skipped).then(|| stated_interest_start(policy, inv, s, shift, done.on))
+                    let done = ctx.done(subject, &part_key(&s.key, n))?;
+                    (!done.skipped).then(|| stated_interest_start(policy, due, s, shift, done.on))
                 })
                 .flatten()
-                .min()?,
-        }
+                .min(),
+        };
+        let parts = accrual_parts(inv, |n, due| part_start(n, due).map(clip));
+        let start = if parts.is_empty() {
+            part_start(1, inv.due_date())?
+        } else {
+            parts.iter().filter_map(|p| p.starts).min()?
+        };
+        (start, parts)
     };
-    let start = not_before.map_or(start, |d| start.max(d));
-    (start < input.as_of).then_some(start)
+    let start = clip(start);
+    (start < input.as_of).then_some((start, parts))
 }
 
 /// The interest `inv` accrues over `from..=through` by the law's preset
 /// or the policy's rule, before any minimum; `None` when it cannot be
 /// computed (no rate, no amount in the currency).
-fn accrued_interest(ctx: &Ctx<'_>, inv: &InvoiceState, from: Date, through: Date) -> Option<i64> {
+fn accrued_interest(
+    ctx: &Ctx<'_>,
+    inv: &InvoiceState,
+    from: Date,
+    through: Date,
+    parts: &[AccrualPart],
+) -> Option<i64> {
     let input = ctx.input;
     let policy = input.policy;
     let order = policy.payments.allocation;
@@ -1531,7 +1564,7 @@ fn accrued_interest(ctx: &Ctx<'_>, inv: &InvoiceState, from: Date, through: Date
         return Some(charge.amount_minor);
     }
     let rule = policy.interest.as_ref()?;
-    let charge = interest_for(rule, inv, from, through, order, input.home_currency).ok()?;
+    let charge = interest_for(rule, inv, from, through, order, input.home_currency, parts).ok()?;
     Some(charge.amount_minor)
 }
 
@@ -1557,12 +1590,12 @@ fn undue_interest_minor(
     // late is dated after it, a few days generous to the customer if not.
     let over = ctx.input.policy.override_for(&customer.reference);
     let extra = over.map_or(0, |o| o.ladder_shift_days);
-    let Some(start) = Tier::ALL
+    let Some((start, parts)) = Tier::ALL
         .iter()
         .map(|t| ctx.input.policy.tiers.rule(*t).ladder_shift_days + extra)
         .chain(std::iter::once(shift))
-        .filter_map(|s| interest_start(ctx, customer, inv, s, not_before))
-        .min()
+        .filter_map(|s| interest_parts(ctx, customer, inv, s, not_before))
+        .reduce(earliest_parts)
     else {
         return 0;
     };
@@ -1611,8 +1644,8 @@ fn undue_interest_minor(
             continue;
         }
         let (Some(was), Some(is)) = (
-            accrued_interest(ctx, &then, from, through),
-            accrued_interest(ctx, inv, from, through),
+            accrued_interest(ctx, &then, from, through, &parts),
+            accrued_interest(ctx, inv, from, through, &parts),
         ) else {
             // What it would come to cannot be told: leave it as charged.
             return 0;
@@ -1620,6 +1653,26 @@ fn undue_interest_minor(
         undue += (was - is).clamp(0, inv.movements[charge].ar_minor);
     }
     (undue - reversed_minor(inv, EntryKind::Interest)).clamp(0, posted)
+}
+
+/// Of two computations of when interest starts, the earlier day for the
+/// invoice and for each part (the same invoice, so the same parts).
+fn earliest_parts(
+    a: (Date, Vec<AccrualPart>),
+    b: (Date, Vec<AccrualPart>),
+) -> (Date, Vec<AccrualPart>) {
+    let parts =
+        a.1.iter()
+            .zip(&b.1)
+            .map(|(x, y)| AccrualPart {
+                starts: match (x.starts, y.starts) {
+                    (Some(p), Some(q)) => Some(p.min(q)),
+                    (p, q) => p.or(q),
+                },
+                amount_minor: x.amount_minor,
+            })
+            .collect();
+    (a.0.min(b.0), parts)
 }
 
 /// Reverses the charges on `inv` that the book, as it now stands, does not
