@@ -316,6 +316,7 @@ fn import_in_process(db: &str, table: Table, file: &Path) -> Result<()> {
     let org = store.org(Some(ORG_NAME))?;
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let request = ImportRequest {
+        author: "dun-bench",
         key: None,
         fingerprint: "dun-bench",
         dry_run: false,

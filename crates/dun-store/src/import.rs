@@ -22,6 +22,7 @@ pub use dun_core::import::ImportErrors;
 use crate::clock::now_utc;
 use crate::db::{Param, Tx};
 use crate::error::StoreError;
+use crate::timeline::{self, NewEntry};
 use crate::{bulk, customers, entries, idempotency, invoices, params, Store};
 
 /// Rows written per progress report.
@@ -51,6 +52,89 @@ pub struct ImportRequest<'a> {
     /// other system's, so no message, fee or interest for them. `None`:
     /// the ladder runs from each invoice's due date.
     pub ladder_from: Option<Date>,
+    /// Who imports: each customer's timeline says what the file brought
+    /// them, by whom (one entry per customer and file).
+    pub author: &'a str,
+}
+
+/// Most items one timeline entry of an import names; the rest are counted.
+const IMPORT_ITEMS_NAMED_MAX: usize = 10;
+
+/// One row an import wrote, as the customer's timeline tells it.
+struct Imported {
+    customer_id: i64,
+    on: Date,
+    currency: dun_core::Currency,
+    amount_minor: i64,
+    /// The invoice's number, or the payment's reference (or row).
+    label: String,
+}
+
+/// One timeline entry per customer for what an import wrote: how many
+/// `what`s, which, and how much per currency, dated the latest row's day.
+fn log_imported(
+    tx: &mut Tx<'_>,
+    org_id: i64,
+    now: &str,
+    author: &str,
+    what: &str,
+    rows: &[Imported],
+) -> Result<(), StoreError> {
+    let author = crate::records::check_author(author)?;
+    let mut by_customer: BTreeMap<i64, Vec<&Imported>> = BTreeMap::new();
+    for r in rows {
+        by_customer.entry(r.customer_id).or_default().push(r);
+    }
+    let texts: Vec<(i64, Date, String)> = by_customer
+        .iter()
+        .map(|(customer_id, items)| {
+            let mut totals: BTreeMap<&str, (dun_core::Currency, i64)> = BTreeMap::new();
+            for i in items {
+                totals.entry(i.currency.code()).or_insert((i.currency, 0)).1 += i.amount_minor;
+            }
+            let amounts: Vec<String> = totals
+                .values()
+                .map(|(c, m)| format!("{} {c}", dun_core::money::format_minor(*m, *c)))
+                .collect();
+            let mut named: Vec<&str> = items
+                .iter()
+                .take(IMPORT_ITEMS_NAMED_MAX)
+                .map(|i| i.label.as_str())
+                .collect();
+            let more = items.len().saturating_sub(IMPORT_ITEMS_NAMED_MAX);
+            let more = if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            };
+            named.retain(|l| !l.is_empty());
+            let on = items.iter().map(|i| i.on).max().expect("a row");
+            let plural = if items.len() == 1 { "" } else { "s" };
+            (
+                *customer_id,
+                on,
+                format!(
+                    "Imported {} {what}{plural} from a file ({}{more}): {}",
+                    items.len(),
+                    named.join(", "),
+                    amounts.join(" + ")
+                ),
+            )
+        })
+        .collect();
+    let entries: Vec<NewEntry<'_>> = texts
+        .iter()
+        .map(|(customer_id, on, summary)| NewEntry {
+            customer_id: *customer_id,
+            on_date: *on,
+            kind: "import",
+            author,
+            summary,
+            detail: serde_json::json!({ "what": what }),
+            invoice_ids: &[],
+        })
+        .collect();
+    timeline::log_many(tx, org_id, now, &entries)
 }
 
 fn refuse(errors: ImportErrors) -> Result<(), StoreError> {
@@ -377,6 +461,17 @@ impl Store {
                 &org.invoice_prefix,
                 rows.iter().map(|r| r.number.as_str()),
             )?;
+            let imported: Vec<Imported> = rows
+                .iter()
+                .map(|r| Imported {
+                    customer_id: customer_ids[&r.customer_ref],
+                    on: r.issue_date,
+                    currency: r.currency,
+                    amount_minor: totals(&r.lines).total_minor,
+                    label: r.number.clone(),
+                })
+                .collect();
+            log_imported(tx, org_id, now, request.author, "invoice", &imported)?;
             Ok(ImportSummary {
                 rows: rows.len(),
                 written: rows.len(),
@@ -580,6 +675,24 @@ impl Store {
                 written += batch.len();
                 progress(batch.len());
             }
+            let imported: Vec<Imported> = planned
+                .iter()
+                .map(|(index, customer_id, _)| {
+                    let row = &rows[*index];
+                    Imported {
+                        customer_id: *customer_id,
+                        on: row.received_date,
+                        currency: row.currency,
+                        amount_minor: row.amount_minor,
+                        label: if row.reference.is_empty() {
+                            format!("row {}", row.row)
+                        } else {
+                            row.reference.clone()
+                        },
+                    }
+                })
+                .collect();
+            log_imported(tx, org_id, now, request.author, "payment", &imported)?;
             Ok(ImportSummary {
                 rows: rows.len(),
                 written,

@@ -20,7 +20,9 @@ pub const SUMMARY_BYTES_MAX: usize = 4000;
 /// One entry of the log. Money moved by hand is written by the command
 /// that moves it, with the store's acting author: `invoice_issued`,
 /// `invoice_voided`, `payment`, `credit_note`, `write_off`, `refund`,
-/// `payment_reversed`; `credit_applied` by the policy. Besides, `kind` is
+/// `payment_reversed`, `import` (one per customer and imported file, naming
+/// what it brought), `escalation` (a review decided); `credit_applied` by
+/// the policy. Besides, `kind` is
 /// one of: `message`, `task`, `fee`,
 /// `interest`, `skip`, `status_change`, `tier_change`, `promise_kept`,
 /// `promise_broken`, `plan_completed`, `plan_defaulted` (written by the

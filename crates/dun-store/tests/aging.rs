@@ -82,6 +82,7 @@ fn book(store: &mut Store) -> Org {
         lines: vec![dun_core::invoice::InvoiceLine::new("old", 10_000, 75_00, 0).unwrap()],
     }];
     let request = ImportRequest {
+        author: "test",
         key: None,
         fingerprint: "old",
         dry_run: false,

@@ -241,6 +241,7 @@ storage_test!(
             });
             let mut importer = Store::open(url).unwrap();
             let request = ImportRequest {
+                author: "test",
                 key: None,
                 fingerprint: "file",
                 dry_run: false,

@@ -49,6 +49,7 @@ storage_test!(
             ..Config::default()
         });
         let request = ImportRequest {
+            author: "test",
             key: None,
             fingerprint: "sha256:fuzz",
             dry_run: false,

@@ -17,12 +17,14 @@ use dun_store::payments::Allocate;
 use dun_store::{Store, StoreError};
 
 const APPLY: ImportRequest<'static> = ImportRequest {
+    author: "test",
     key: None,
     fingerprint: "sha256:test-file",
     dry_run: false,
     ladder_from: None,
 };
 const DRY_RUN: ImportRequest<'static> = ImportRequest {
+    author: "test",
     key: None,
     fingerprint: "sha256:test-file",
     dry_run: true,
@@ -450,6 +452,28 @@ storage_test!(
             .import_payments(acme.id, &rows, &APPLY, &mut |_| {})
             .unwrap();
         assert_eq!((summary.rows, summary.written), (6, 6));
+        // Each customer's timeline says what the file brought them, by whom.
+        let mut imported = |customer: i64| -> Vec<(String, String, String)> {
+            store
+                .timeline(acme.id, customer, None, 100)
+                .unwrap()
+                .into_iter()
+                .filter(|e| e.kind == "import")
+                .map(|e| (e.on_date.to_string(), e.author, e.summary))
+                .collect()
+        };
+        assert_eq!(
+            imported(beta.id),
+            [(
+                "2026-02-04".to_string(),
+                "test".to_string(),
+                "Imported 3 payments from a file (BANK-4, BANK-5, BANK-6): 86.00 USD".to_string()
+            )]
+        );
+        assert_eq!(
+            imported(alpha.id)[0].2,
+            "Imported 3 payments from a file (BANK-2, BANK-3, BANK-7): 7.00 EUR + 160.00 USD"
+        );
         for number in ["INV-000001", "INV-000002", "INV-000003"] {
             assert_eq!(open_of(store, &acme, number), 0, "{number}");
         }
@@ -521,6 +545,7 @@ storage_test!(
             100_00,
         )];
         let keyed = ImportRequest {
+            author: "test",
             key: Some("import-1"),
             fingerprint: "sha256:aaaa",
             dry_run: false,
@@ -547,6 +572,7 @@ storage_test!(
         );
         assert_eq!(snapshot(store, acme.id), after_first);
         let other_file = ImportRequest {
+            author: "test",
             fingerprint: "sha256:bbbb",
             ..keyed
         };

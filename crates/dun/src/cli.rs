@@ -432,6 +432,8 @@ pub struct ImportArgs {
     #[arg(long, value_enum, default_value = "import")]
     pub ladder_from: LadderFrom,
     #[command(flatten)]
+    pub author: crate::commands::log::AuthorArg,
+    #[command(flatten)]
     pub format: FormatArg,
 }
 

@@ -99,6 +99,7 @@ pub fn run(db: &str, org: Option<&str>, args: &DemoArgs) -> Result<()> {
         );
     } else {
         let request = |what: &'static str| ImportRequest {
+            author: "demo",
             key: None,
             fingerprint: what,
             dry_run: false,

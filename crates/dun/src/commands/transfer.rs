@@ -53,6 +53,7 @@ fn write<T>(
             fingerprint: request.fingerprint,
             dry_run: true,
             ladder_from: request.ladder_from,
+            author: request.author,
         };
         if let Err(StoreError::Import(more)) =
             import(&mut ctx.store, &parsed.rows, &check, &mut |_| {})
@@ -82,6 +83,7 @@ pub fn import(ctx: &mut Context, args: &ImportArgs) -> Result<()> {
     let digest = hex::encode(Sha256::digest(&bytes));
     let what = format!("{:?}", args.what).to_lowercase();
     let default_key = format!("import:{what}:{digest}");
+    let author = args.author.name();
     let request = ImportRequest {
         key: Some(args.key.as_deref().unwrap_or(&default_key)),
         fingerprint: &digest,
@@ -90,6 +92,7 @@ pub fn import(ctx: &mut Context, args: &ImportArgs) -> Result<()> {
             LadderFrom::Import => Some(ctx.today()?),
             LadderFrom::Due => None,
         },
+        author: &author,
     };
     let org_id = ctx.org.id;
     let result = match args.what {
