@@ -427,7 +427,7 @@ impl Store {
             let Some(last) = page.last() else {
                 break;
             };
-            before = Some(last.id);
+            before = Some(crate::timeline::TimelineCursor::after(last));
             history.extend(page.into_iter().filter(|e| e.on_date <= as_of));
         }
         history.truncate(CLAIM_HISTORY_MAX);

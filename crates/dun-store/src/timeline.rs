@@ -33,6 +33,38 @@ pub const SUMMARY_BYTES_MAX: usize = 4000;
 /// `email_failed`, `email_unknown`, `email_retry` and `message_dropped` (a
 /// reminder the send-time re-check found nothing still owed in: not sent)
 /// by the delivery worker.
+/// Where a page of a timeline ends: the entries before this one, in the
+/// timeline's order (the day it happened, newest first; then the order
+/// they were recorded).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TimelineCursor {
+    pub on_date: Date,
+    pub id: i64,
+}
+
+impl TimelineCursor {
+    /// The cursor after `entry`.
+    pub fn after(entry: &TimelineEntry) -> TimelineCursor {
+        TimelineCursor {
+            on_date: entry.on_date,
+            id: entry.id,
+        }
+    }
+
+    /// `DAY:ID`, as [`TimelineCursor::parse`] reads it back.
+    pub fn key(&self) -> String {
+        format!("{}:{}", self.on_date.day_number(), self.id)
+    }
+
+    pub fn parse(text: &str) -> Option<TimelineCursor> {
+        let (day, id) = text.split_once(':')?;
+        Some(TimelineCursor {
+            on_date: Date::from_day_number(day.parse().ok()?),
+            id: id.parse().ok()?,
+        })
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct TimelineEntry {
     pub id: i64,
@@ -148,22 +180,29 @@ impl Store {
         Ok(id)
     }
 
-    /// A customer's timeline, newest first, at most `limit` entries before
-    /// entry id `before` (for paging; `None` = from the newest).
+    /// A customer's timeline in the order things happened, newest first
+    /// (by the day each happened — a payment recorded today for last week
+    /// sits at last week — then by when it was recorded), at most `limit`
+    /// entries after the cursor `before` (for paging; `None` = from the
+    /// newest).
     pub fn timeline(
         &mut self,
         org_id: i64,
         customer_id: i64,
-        before: Option<i64>,
+        before: Option<TimelineCursor>,
         limit: i64,
     ) -> Result<Vec<TimelineEntry>, StoreError> {
         let limit = limit.clamp(1, TIMELINE_LIMIT_MAX);
+        let (day, id) = before.map_or((i64::MAX, i64::MAX), |c| {
+            (i64::from(c.on_date.day_number()), c.id)
+        });
         let mut tx = self.conn().read_transaction()?;
         let rows = tx.query(
             "SELECT id, customer_id, occurred_at, on_date, kind, author, summary, detail, invoice_ids
-             FROM timeline WHERE org_id = $1 AND customer_id = $2 AND id < $3
-             ORDER BY id DESC LIMIT $4",
-            params![org_id, customer_id, before.unwrap_or(i64::MAX), limit],
+             FROM timeline WHERE org_id = $1 AND customer_id = $2
+               AND (on_date < $3 OR (on_date = $3 AND id < $4))
+             ORDER BY on_date DESC, id DESC LIMIT $5",
+            params![org_id, customer_id, day, id, limit],
             |r| {
                 Ok(TimelineEntry {
                     id: r.i64(0)?,

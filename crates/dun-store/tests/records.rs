@@ -502,10 +502,12 @@ storage_test!(
         );
         assert_eq!(
             kinds(store, &acme, &alpha),
+            // In the order things happened: the second dispute was
+            // opened (dated) before the first was resolved.
             [
                 "dispute_rejected",
-                "dispute",
                 "dispute_resolved",
+                "dispute",
                 "dispute",
                 "invoice_issued",
                 "invoice_issued"
@@ -1212,7 +1214,12 @@ storage_test!(
         // Paging: before an entry's id, the older ones.
         let all = store.timeline(acme.id, alpha.id, None, 100).unwrap();
         let older = store
-            .timeline(acme.id, alpha.id, Some(all[2].id), 100)
+            .timeline(
+                acme.id,
+                alpha.id,
+                Some(dun_store::timeline::TimelineCursor::after(&all[2])),
+                100,
+            )
             .unwrap();
         assert_eq!(older, all[3..].to_vec());
     }
@@ -1353,5 +1360,58 @@ storage_test!(
                 None,
             )
             .unwrap();
+    }
+);
+
+storage_test!(
+    fn the_timeline_is_in_the_order_things_happened(store: &mut Store) {
+        let acme = org(store, "Acme Ltd");
+        let alpha = customer(store, &acme, "ALPHA");
+        invoice(store, &acme, &alpha, "2026-01-01", "net30", 100_00);
+        let note = |on: &str, text: &str| NewContact {
+            customer_ref: "ALPHA".into(),
+            kind: ContactKind::Note,
+            summary: text.into(),
+            outcome: None,
+            on: d(on),
+            author: CLERK.into(),
+            invoices: Vec::new(),
+            promise: None,
+        };
+        store
+            .log_contact(acme.id, &note("2026-03-01", "March"))
+            .unwrap();
+        // Learnt today, paid in February: it sits in February.
+        let mut paid = payment(&alpha, "2026-02-01", 100_00);
+        paid.note = "the bank statement came late".into();
+        store
+            .record_payment(acme.id, &paid, &Allocate::OldestDueFirst, None)
+            .unwrap();
+        store
+            .log_contact(acme.id, &note("2026-03-01", "March, later"))
+            .unwrap();
+        let all = store.timeline(acme.id, alpha.id, None, 100).unwrap();
+        let order: Vec<(String, String)> = all
+            .iter()
+            .map(|e| (e.on_date.to_string(), e.kind.clone()))
+            .collect();
+        assert_eq!(
+            order,
+            [
+                ("2026-03-01".to_string(), "note".to_string()),
+                ("2026-03-01".to_string(), "note".to_string()),
+                ("2026-02-01".to_string(), "payment".to_string()),
+                ("2026-01-01".to_string(), "invoice_issued".to_string()),
+            ]
+        );
+        assert!(all[0].summary.contains("later"), "{}", all[0].summary);
+        // Paging follows the same order.
+        let cursor = dun_store::timeline::TimelineCursor::after(&all[1]);
+        let rest = store
+            .timeline(acme.id, alpha.id, Some(cursor), 100)
+            .unwrap();
+        assert_eq!(rest, all[2..].to_vec());
+        let parsed = dun_store::timeline::TimelineCursor::parse(&cursor.key());
+        assert_eq!(parsed, Some(cursor));
     }
 );

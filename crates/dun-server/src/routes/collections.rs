@@ -18,7 +18,7 @@ use dun_store::credit_file::{CreditStanding, StatusDecision};
 use dun_store::disputes::{DisputeRecord, NewDispute, Resolution};
 use dun_store::policies::{PolicyVersion, PolicyVersionSummary};
 use dun_store::records::{ContactKind, NewContact, NewPromise, PromiseRecord, PromisedPayment};
-use dun_store::timeline::TimelineEntry;
+use dun_store::timeline::{TimelineCursor, TimelineEntry};
 use dun_store::worklist::TaskRecord;
 use dun_store::{Store, StoreError};
 use serde::{Deserialize, Serialize};
@@ -28,7 +28,7 @@ use utoipa_axum::routes;
 
 use crate::app::{AppState, Caller, Need};
 use crate::extract::{
-    decode_id_cursor, page_limit, page_of, ApiJson, ApiPath, ApiQuery, IdempotencyKey, Page,
+    decode_cursor, page_limit, page_of, ApiJson, ApiPath, ApiQuery, IdempotencyKey, Page,
 };
 use crate::problem::ApiError;
 use crate::wire;
@@ -897,12 +897,22 @@ async fn timeline(
     ApiQuery(query): ApiQuery<TimelineQuery>,
 ) -> Result<Json<Page<TimelineEntryOut>>, ApiError> {
     let limit = page_limit(query.limit)?;
-    let before = decode_id_cursor("timeline", query.cursor.as_deref())?;
+    let before = match decode_cursor("timeline", query.cursor.as_deref())? {
+        None => None,
+        Some(key) => Some(TimelineCursor::parse(&key).ok_or_else(|| {
+            ApiError::invalid(
+                "cursor",
+                "cursor: not a cursor this list gave out; start again without one",
+            )
+        })?),
+    };
     let page = state
         .as_caller(caller, Need::Read, move |store, p| {
             let customer = store.customer(p.org_id, &reference)?;
             let rows = store.timeline(p.org_id, customer.id, before, limit + 1)?;
-            Ok(page_of(rows, limit, "timeline", |e| e.id.to_string()))
+            Ok(page_of(rows, limit, "timeline", |e| {
+                TimelineCursor::after(e).key()
+            }))
         })
         .await?;
     Ok(Json(Page {

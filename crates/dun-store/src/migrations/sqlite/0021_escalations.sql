@@ -17,3 +17,6 @@ CREATE TABLE escalations (
     PRIMARY KEY (org_id, task_id)
 );
 CREATE INDEX escalations_customer ON escalations (org_id, customer_id, decided_on);
+-- A customer's timeline is read in the order things happened: the day,
+-- then the order they were recorded (`Store::timeline`).
+CREATE INDEX timeline_by_day ON timeline (org_id, customer_id, on_date, id);
