@@ -11,6 +11,7 @@
 pub mod accounts;
 pub mod aging;
 pub mod api_ledger;
+pub mod backup;
 pub mod bank;
 pub mod bank_queue;
 mod bulk;

@@ -112,6 +112,10 @@ pub enum Command {
     Demo(DemoArgs),
     /// Check that every stored balance equals the sum of its ledger entries.
     Verify,
+    /// An online, consistent copy of the book while `dun serve` keeps
+    /// writing (SQLite: VACUUM INTO; PostgreSQL: pg_dump), opened and
+    /// checked before it says so.
+    Backup(crate::commands::backup::BackupArgs),
     /// Print a shell completion script, e.g. `dun completions bash > /etc/bash_completion.d/dun`.
     Completions {
         #[arg(value_enum)]

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 mod aging;
+pub mod backup;
 pub mod bank;
 pub mod collateral;
 mod customer;
@@ -86,6 +87,7 @@ pub fn run(cli: Cli) -> Result<()> {
             clap_complete::generate(shell, &mut command, "dun", &mut std::io::stdout());
             Ok(())
         }
+        Command::Backup(a) => backup::backup(&cli.db, &a),
         Command::Verify => {
             let mut ctx = Context::open(&cli.db, org)?;
             let problems = ctx.store.verify(ctx.org.id)?;

@@ -177,3 +177,14 @@ pub fn pdf_text(path: &Path, tools: bool) -> Option<String> {
     let text = String::from_utf8(out.stdout).unwrap();
     Some(text.split_whitespace().collect::<Vec<_>>().join(" "))
 }
+
+/// A database this test did not make (a backup's copy): nothing is
+/// removed when it is dropped.
+pub fn existing(url: &str, label: &'static str) -> Db {
+    Db {
+        url: url.to_string(),
+        label,
+        _dir: None,
+        pg: None,
+    }
+}
