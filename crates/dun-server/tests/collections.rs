@@ -838,3 +838,50 @@ server_test!(
         problem(404, api.get("/api/v1/customers/NOPE/claim-file.zip"));
     }
 );
+
+server_test!(
+    fn a_late_fee_is_waived_with_a_reason(server: &TestServer) {
+        let api = server.owner("Acme");
+        assert_eq!(
+            api.post(
+                "/api/v1/customers",
+                json!({"reference": "C1", "name": "One"})
+            )
+            .0,
+            201
+        );
+        let number = issue(server, "C1", "2026-01-02", 50_000);
+        // The first run at +60 charges the final demand's fee.
+        let (status, run) = api.post("/api/v1/runs", json!({"as_of": "2026-04-02"}));
+        assert_eq!(status, 201, "{run}");
+        let path = format!("/api/v1/invoices/{number}/waivers");
+        let refused = problem(
+            422,
+            api.post(&path, json!({"charge": "tip", "reason": "x"})),
+        );
+        assert_eq!(refused["field"], json!("charge"));
+        let refused = problem(
+            422,
+            api.post(
+                &path,
+                json!({"charge": "interest", "reason": "x", "date": "2026-04-03"}),
+            ),
+        );
+        assert_eq!(refused["field"], json!("charge"), "{refused}");
+        let (status, waived) = api.post(
+            &path,
+            json!({"charge": "fee", "reason": "goodwill", "date": "2026-04-03"}),
+        );
+        assert_eq!(status, 201, "{waived}");
+        assert_eq!(waived["charge"], json!("fee"));
+        assert_eq!(waived["amount"], json!("40.00"));
+        assert_eq!(waived["open"], json!("500.00"));
+        let (_, timeline) = api.get("/api/v1/customers/C1/timeline");
+        assert!(
+            items(&timeline["items"])
+                .iter()
+                .any(|e| e["kind"] == json!("charge_waived")),
+            "{timeline}"
+        );
+    }
+);

@@ -55,6 +55,9 @@ fn body_for(method: &str, path: &str, a: &Ids) -> Option<Value> {
         }
         ("POST", "/api/v1/invoices/{invoice}/issue") => json!({}),
         ("POST", "/api/v1/invoices/{invoice}/void") => json!({}),
+        ("POST", "/api/v1/invoices/{invoice}/waivers") => {
+            json!({"charge": "fee", "reason": "B waived it"})
+        }
         ("POST", "/api/v1/invoices/{invoice}/write-offs") => {
             json!({"reason": "B writes off A", "amount": "1.00"})
         }

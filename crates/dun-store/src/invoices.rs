@@ -90,7 +90,7 @@ pub struct Reduction {
     pub reason: String,
 }
 
-fn check_reason(reason: &str) -> Result<(), StoreError> {
+pub(crate) fn check_reason(reason: &str) -> Result<(), StoreError> {
     if reason.len() > REASON_BYTES_MAX {
         return Err(StoreError::Invalid(format!(
             "reason is longer than {REASON_BYTES_MAX} bytes"
@@ -232,7 +232,11 @@ pub(crate) fn number_of(
 
 /// An invoice read under its customer's lock: the lock comes first, so the
 /// state is what every other writer has committed.
-fn locked_invoice(tx: &mut Tx<'_>, org_id: i64, invoice: &str) -> Result<InvoiceState, StoreError> {
+pub(crate) fn locked_invoice(
+    tx: &mut Tx<'_>,
+    org_id: i64,
+    invoice: &str,
+) -> Result<InvoiceState, StoreError> {
     let id = find(tx, org_id, invoice)?;
     let customer_id = customer_of(tx, org_id, id)?;
     customers::lock(tx, org_id, customer_id)?;

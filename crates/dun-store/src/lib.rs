@@ -56,6 +56,7 @@ pub mod statement_schedules;
 pub mod statements;
 pub mod timeline;
 mod unapplied;
+pub mod waivers;
 pub mod web_portal;
 pub mod worklist;
 

@@ -11,6 +11,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use dun_core::aging::AgingEdges;
+use dun_core::collections::charges::{waivable_charge, WAIVABLE_CHARGES};
 use dun_core::invoice::{format_quantity, format_tax_rate};
 use dun_core::ledger::EntryKind;
 use dun_core::reference::CreditorReference;
@@ -23,6 +24,7 @@ use dun_store::credit_file::IssueOverride;
 use dun_store::invoices::{InvoiceFilter, StatusFilter};
 use dun_store::invoices::{Reduction, REASON_BYTES_MAX};
 use dun_store::payments::{Allocate, NewPayment, REFERENCE_BYTES_MAX};
+use dun_store::waivers::Waiver;
 use dun_store::Store;
 use maud::{html, Markup};
 use serde::Deserialize;
@@ -59,6 +61,7 @@ pub fn routes() -> Router<AppState> {
         .route("/invoices/{key}/send", post(send))
         .route("/invoices/{key}/credit-notes", post(credit_note))
         .route("/invoices/{key}/write-offs", post(write_off))
+        .route("/invoices/{key}/waivers", post(waiver))
         .route("/invoices/{key}/payments", post(payment))
 }
 
@@ -341,6 +344,9 @@ pub struct ActionForm {
     pub(crate) allocation: String,
     #[serde(default)]
     pub(crate) override_reason: String,
+    /// A waiver's charge: fee, interest or compensation.
+    #[serde(default)]
+    pub(crate) charge: String,
     #[serde(default)]
     pub(crate) form_key: String,
 }
@@ -382,6 +388,20 @@ pub(crate) fn invoice_page(
     let status = v.status.as_str();
     let is_draft = status == "draft";
     let is_void = status == "void";
+    // The charges on it a person may waive, with what is on it of each.
+    let waivable: Vec<(&str, i64)> = [EntryKind::Fee, EntryKind::Interest, EntryKind::Compensation]
+        .into_iter()
+        .map(|kind| {
+            let on: i64 = v
+                .entries
+                .iter()
+                .filter(|e| e.entry.kind == kind)
+                .map(|e| e.entry.ar_minor)
+                .sum();
+            (kind.as_str(), on)
+        })
+        .filter(|(_, on)| *on > 0)
+        .collect();
     let link = href(v.number.as_deref(), v.id);
     let title = match &v.number {
         Some(n) => format!("Invoice {n}"),
@@ -573,6 +593,25 @@ pub(crate) fn invoice_page(
                             label for="writeoff-reason" { "Reason" }
                             input #writeoff-reason type="text" name="reason" required value=(values("write_off").reason);
                             button #write-off.danger type="submit" { "Write off" }
+                        }
+                        @if !waivable.is_empty() {
+                            h3 { "Waive a charge" }
+                            (alert("waiver"))
+                            form.stack method="post" action=(format!("{link}/waivers")) {
+                                (ctx.csrf_field())
+                                input type="hidden" name="form_key" value=(form_key());
+                                label for="waive-charge" { "Charge" }
+                                select #waive-charge name="charge" {
+                                    @for (kind, on) in &waivable {
+                                        option value=(kind) { (words(kind)) " (" (money(*on, c)) ")" }
+                                    }
+                                }
+                                label for="waive-amount" { "Amount (" (c.code()) ") " span.hint { "(empty: all of that charge)" } }
+                                input #waive-amount type="text" inputmode="decimal" name="amount" value=(values("waiver").amount);
+                                label for="waive-reason" { "Reason" }
+                                input #waive-reason type="text" name="reason" required value=(values("waiver").reason) placeholder="e.g. goodwill: first late payment";
+                                button #waive type="submit" { "Waive" }
+                            }
                         }
                     }
                     @if !is_draft && !is_void {
@@ -832,6 +871,48 @@ pub async fn write_off(
         form,
         "write_off",
         |store, p, ctx, key, f| reduce(store, p, ctx, key, f, EntryKind::WriteOff),
+    )
+    .await
+}
+
+pub async fn waiver(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    Path(key): Path<String>,
+    Form(form): Form<ActionForm>,
+) -> Response {
+    action(
+        state,
+        caller,
+        key,
+        form,
+        "waiver",
+        |store, p, ctx, key, f| {
+            let reason = reason_of(&f.reason)?;
+            let date = date_or_today(&f.date, ctx, "Date")?;
+            let charge = waivable_charge(&f.charge).ok_or_else(|| {
+                ApiError::invalid("charge", format!("Charge: choose {WAIVABLE_CHARGES}."))
+            })?;
+            let amount_minor = match f.amount.trim() {
+                "" => None,
+                text => {
+                    let currency = store.invoice(p.org_id, key, date)?.currency;
+                    Some(positive_amount(text, currency)?)
+                }
+            };
+            store.waive_charge(
+                p.org_id,
+                key,
+                &Waiver {
+                    charge,
+                    amount_minor,
+                    date,
+                    reason,
+                },
+                sent_key(&f.form_key).as_deref(),
+            )?;
+            Ok(format!("{}#history", page_of(store, p, key, ctx)?))
+        },
     )
     .await
 }

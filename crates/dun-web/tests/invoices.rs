@@ -384,6 +384,48 @@ web_test!(
 );
 
 web_test!(
+    fn a_late_fee_is_waived_from_the_invoice_page(server: &TestServer) {
+        let browser = server.browser();
+        let csrf = set_up(&browser);
+        let number = issue_via_api(&browser, &csrf, "ZED", "2026-01-05", "200.00");
+        let page = format!("/invoices/{number}");
+        // No charge on it yet: nothing to waive.
+        assert!(!browser.get(&page).body.contains("Waive a charge"));
+        // The run at +60 charges the final demand's fee.
+        let run = browser.post_json("/api/v1/runs", &csrf, json!({"as_of": "2026-03-23"}));
+        assert_eq!(run.status, 201, "{}", run.body);
+        let shown = browser.get(&page);
+        shown.assert_contains("Waive a charge");
+        shown.assert_contains(r#"<option value="fee">fee (USD 40.00)</option>"#);
+        assert_eq!(open_of(&shown), "USD 240.00");
+        let refused = browser.post_form(
+            &format!("{page}/waivers"),
+            &[("csrf_token", &csrf), ("charge", "fee"), ("reason", " ")],
+        );
+        assert_eq!(refused.status, 422, "{}", refused.body);
+        refused.assert_contains("Reason: say why");
+        let waived = browser.post_form(
+            &format!("{page}/waivers"),
+            &[
+                ("csrf_token", &csrf),
+                ("charge", "fee"),
+                ("reason", "Goodwill: first late payment"),
+            ],
+        );
+        assert_eq!(waived.status, 303, "{}", waived.body);
+        let after = browser.get(&page);
+        assert_eq!(open_of(&after), "USD 200.00");
+        assert!(
+            !after.body.contains("Waive a charge"),
+            "nothing left to waive"
+        );
+        browser
+            .get("/customers/ZED")
+            .assert_contains("Goodwill: first late payment");
+    }
+);
+
+web_test!(
     fn the_list_filters_and_a_viewer_reads_only(server: &TestServer) {
         let browser = server.browser();
         let csrf = set_up(&browser);

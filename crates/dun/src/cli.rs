@@ -259,6 +259,25 @@ pub enum InvoiceCommand {
         #[command(flatten)]
         key: KeyArg,
     },
+    /// Waive a late fee, interest or fixed compensation on an invoice: a
+    /// reversing entry with a reason (not a credit note), on the timeline;
+    /// what was paid beyond the new balance becomes credit again.
+    Waive {
+        invoice: String,
+        /// fee, interest or compensation.
+        charge: String,
+        /// How much (default: all of that charge on the invoice).
+        #[arg(long)]
+        amount: Option<String>,
+        /// Why, e.g. "goodwill: first late payment".
+        #[arg(long)]
+        reason: String,
+        /// Date of the waiver (default: today).
+        #[arg(long)]
+        date: Option<String>,
+        #[command(flatten)]
+        key: KeyArg,
+    },
     /// List invoices, newest first.
     List {
         /// Only this customer's (by reference).

@@ -222,6 +222,21 @@ pub fn charged_minor(invoice: &InvoiceState, kind: EntryKind) -> i64 {
         .sum()
 }
 
+/// The charges a person may waive, as [`waivable_charge`] reads them.
+pub const WAIVABLE_CHARGES: &str = "fee, interest or compensation";
+
+/// A charge a person may waive (a reversing entry with a reason, never a
+/// credit note), as people name it: `fee` (or `late_fee`), `interest`,
+/// `compensation`.
+pub fn waivable_charge(text: &str) -> Option<EntryKind> {
+    match text.trim().to_ascii_lowercase().replace('-', "_").as_str() {
+        "fee" | "late_fee" | "fees" => Some(EntryKind::Fee),
+        "interest" => Some(EntryKind::Interest),
+        "compensation" | "fixed_compensation" => Some(EntryKind::Compensation),
+        _ => None,
+    }
+}
+
 /// What of `kind` has been reversed on `invoice` so far.
 pub fn reversed_minor(invoice: &InvoiceState, kind: EntryKind) -> i64 {
     -invoice

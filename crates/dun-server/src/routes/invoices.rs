@@ -36,6 +36,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(send_invoice))
         .routes(routes!(credit_note))
         .routes(routes!(write_off))
+        .routes(routes!(waive_charge))
 }
 
 /// Longest description of an invoice, in bytes.
@@ -854,4 +855,106 @@ async fn write_off(
     ApiJson(input): ApiJson<ReductionIn>,
 ) -> Result<(StatusCode, Json<PostedOut>), ApiError> {
     reduce(state, caller, key, invoice, input, EntryKind::WriteOff).await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WaiverIn {
+    /// `fee`, `interest` or `compensation`.
+    pub charge: String,
+    /// In the invoice's currency; default: all of that charge on the invoice.
+    pub amount: Option<String>,
+    /// Default: today.
+    pub date: Option<String>,
+    /// Why, in a few words; on the customer's timeline.
+    pub reason: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct WaivedOut {
+    pub invoice: String,
+    pub currency: String,
+    /// `fee`, `interest` or `compensation`.
+    pub charge: String,
+    pub amount: String,
+    /// What is open on the invoice after it.
+    pub open: String,
+}
+
+/// Waives a late fee, interest or fixed compensation on an invoice: a
+/// reversing entry with a reason (not a credit note), on the timeline;
+/// what was paid beyond the new balance becomes the customer's credit.
+#[utoipa::path(
+    post,
+    path = "/api/v1/invoices/{invoice}/waivers",
+    tag = "invoices",
+    request_body = WaiverIn,
+    params(
+        ("invoice" = String, Path, description = "The invoice's number"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")
+    ),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 201, body = WaivedOut),
+        (status = 404, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 409, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::problem::Problem, content_type = "application/problem+json")
+    )
+)]
+async fn waive_charge(
+    State(state): State<AppState>,
+    caller: Caller,
+    key: IdempotencyKey,
+    ApiPath(invoice): ApiPath<String>,
+    ApiJson(input): ApiJson<WaiverIn>,
+) -> Result<(StatusCode, Json<WaivedOut>), ApiError> {
+    let charge =
+        dun_core::collections::charges::waivable_charge(&input.charge).ok_or_else(|| {
+            ApiError::invalid(
+                "charge",
+                format!(
+                    "charge: '{}' is not one; give {}",
+                    input.charge,
+                    dun_core::collections::charges::WAIVABLE_CHARGES
+                ),
+            )
+        })?;
+    let date = wire::opt_date("date", input.date.as_deref())?;
+    check_text(
+        "reason",
+        &input.reason,
+        dun_store::invoices::REASON_BYTES_MAX,
+    )?;
+    let waived = state
+        .as_caller(caller, Need::Write, move |store, p| {
+            let date = match date {
+                Some(d) => d,
+                None => wire::today_in(&p.org.timezone)?,
+            };
+            let amount_minor = match input.amount.as_deref() {
+                Some(text) => {
+                    let currency = store.invoice(p.org_id, &invoice, date)?.currency;
+                    Some(wire::parse_amount("amount", text, currency)?)
+                }
+                None => None,
+            };
+            let waiver = dun_store::waivers::Waiver {
+                charge,
+                amount_minor,
+                date,
+                reason: input.reason,
+            };
+            Ok(store.waive_charge(p.org_id, &invoice, &waiver, key.as_deref())?)
+        })
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(WaivedOut {
+            invoice: waived.invoice,
+            currency: waived.currency.code().to_string(),
+            charge: waived.charge.as_str().to_string(),
+            amount: wire::amount(waived.amount_minor, waived.currency),
+            open: wire::amount(waived.open_minor, waived.currency),
+        }),
+    ))
 }

@@ -1,4 +1,6 @@
 use anyhow::{anyhow, bail, Result};
+use dun_core::collections::action::charge_words;
+use dun_core::collections::charges::{waivable_charge, WAIVABLE_CHARGES};
 use dun_core::invoice::{
     format_quantity, format_tax_rate, parse_quantity_e4, parse_tax_rate_ppm, InvoiceDraft,
     InvoiceLine,
@@ -7,6 +9,7 @@ use dun_core::ledger::EntryKind;
 use dun_core::money::parse_amount_minor;
 use dun_core::terms::{Installment, Terms};
 use dun_store::invoices::{InvoiceFilter, Posted, Reduction, StatusFilter};
+use dun_store::waivers::Waiver;
 
 use super::{amount, money};
 use crate::cli::{Format, InvoiceCommand, InvoiceCreateArgs, ReduceArgs};
@@ -54,6 +57,44 @@ pub fn run(ctx: &mut Context, command: InvoiceCommand) -> Result<()> {
                 ctx.store
                     .void_invoice(org_id, &invoice, date, &reason, key.key.as_deref())?;
             print_posted("Voided", &posted);
+            Ok(())
+        }
+        InvoiceCommand::Waive {
+            invoice,
+            charge,
+            amount,
+            reason,
+            date,
+            key,
+        } => {
+            let date = ctx.date_or_today(date.as_deref(), "date")?;
+            let kind = waivable_charge(&charge)
+                .ok_or_else(|| anyhow!("charge: '{charge}' is not one; give {WAIVABLE_CHARGES}"))?;
+            let currency = ctx.store.invoice(org_id, &invoice, date)?.currency;
+            let amount_minor = match amount.as_deref() {
+                Some(text) => Some(super::amount(text, currency, "amount")?),
+                None => None,
+            };
+            let waived = ctx.store.waive_charge(
+                org_id,
+                &invoice,
+                &Waiver {
+                    charge: kind,
+                    amount_minor,
+                    date,
+                    reason,
+                },
+                key.key.as_deref(),
+            )?;
+            println!(
+                "Waived {} of {} {} on {}; {} {} open.",
+                charge_words(kind),
+                money(waived.amount_minor, waived.currency),
+                waived.currency,
+                waived.invoice,
+                money(waived.open_minor, waived.currency),
+                waived.currency
+            );
             Ok(())
         }
         InvoiceCommand::List {
