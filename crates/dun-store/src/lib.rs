@@ -19,6 +19,7 @@ pub mod clock;
 pub mod collateral;
 pub mod collections;
 pub mod credit_file;
+pub mod customer_edit;
 pub mod customer_list;
 pub mod customers;
 pub mod db;

@@ -212,3 +212,73 @@ storage_test!(
         assert!(store.customer(acme.id, "NUL1").is_err());
     }
 );
+
+storage_test!(
+    fn a_customer_is_edited_and_each_change_is_on_the_timeline(store: &mut Store) {
+        use dun_store::customer_edit::CustomerEdit;
+        let acme = org(store, "Acme Ltd");
+        let alpha = customer(store, &acme, "ALPHA");
+        store.set_acting(Some("ann"));
+        let on = d("2026-03-01");
+        // Checked as a new customer is: nothing is written.
+        let err = store
+            .edit_customer(
+                acme.id,
+                "ALPHA",
+                &CustomerEdit {
+                    email: Some(Some("not-an-address".into())),
+                    ..CustomerEdit::default()
+                },
+                on,
+                None,
+            )
+            .unwrap_err();
+        assert!(
+            err.to_string().starts_with("email: 'not-an-address'"),
+            "{err}"
+        );
+        let err = store
+            .edit_customer(acme.id, "ALPHA", &CustomerEdit::default(), on, None)
+            .unwrap_err();
+        assert!(
+            err.to_string().starts_with("edit: nothing to change"),
+            "{err}"
+        );
+        let edited = store
+            .edit_customer(
+                acme.id,
+                "ALPHA",
+                &CustomerEdit {
+                    name: Some("Alpha Holdings".into()),
+                    email: Some(Some("billing@alpha.example".into())),
+                    phone: Some(None),
+                    credit_limit_minor: Some(Some(2_500_00)),
+                    terms: Some(terms("net45")),
+                },
+                on,
+                None,
+            )
+            .unwrap();
+        assert_eq!(edited.name, "Alpha Holdings");
+        assert_eq!(edited.email.as_deref(), Some("billing@alpha.example"));
+        assert_eq!(edited.phone, None);
+        assert_eq!(edited.credit_limit_minor, Some(2_500_00));
+        assert_eq!(edited.terms.to_string(), "net45");
+        let entry = store
+            .timeline(acme.id, alpha.id, None, 10)
+            .unwrap()
+            .into_iter()
+            .find(|e| e.kind == "customer_edited")
+            .expect("on the timeline");
+        assert_eq!(entry.author, "ann");
+        assert_eq!(
+            entry.summary,
+            "Changed name: ALPHA Corp → Alpha Holdings; email: ap@alpha.example.com → billing@alpha.example; \
+             phone: +1 555 0100 → (none); credit limit: (none) → 2500.00 USD; terms: net30 → net45"
+        );
+        assert_eq!(entry.detail["terms"]["before"], "net30");
+        // New invoices take the new terms.
+        let issued = invoice(store, &acme, &edited, "2026-03-02", "net45", 100_00);
+        assert_eq!(issued.number, "INV-000001");
+    }
+);

@@ -24,6 +24,7 @@ use dun_server::problem::ApiError;
 use dun_server::wire;
 use dun_store::accounts::Role;
 use dun_store::credit_file::{CreditStanding, StatusDecision};
+use dun_store::customer_edit::CustomerEdit;
 use dun_store::disputes::{DisputeRecord, NewDispute, Resolution};
 use dun_store::invoices::InvoiceSummary;
 use dun_store::plans::NewPlan;
@@ -47,6 +48,7 @@ pub fn routes() -> Router<AppState> {
         .route("/customers/{reference}/pause", post(pause))
         .route("/customers/{reference}/resume", post(resume))
         .route("/customers/{reference}/status", post(status))
+        .route("/customers/{reference}/edit", post(edit))
         .route("/customers/{reference}/plans", post(plan))
         .route("/customers/{reference}/portal-link", post(portal_link))
         .route(
@@ -119,6 +121,16 @@ pub struct ActionForm {
     override_shift_days: String,
     #[serde(default)]
     override_reason: String,
+    #[serde(default)]
+    edit_name: String,
+    #[serde(default)]
+    edit_email: String,
+    #[serde(default)]
+    edit_phone: String,
+    #[serde(default)]
+    edit_credit_limit: String,
+    #[serde(default)]
+    edit_terms: String,
 }
 
 fn required<'a>(field: &str, text: &'a str, what: &str) -> Result<&'a str, ApiError> {
@@ -143,6 +155,10 @@ pub(crate) struct ActionFacts<'a> {
     pub portal_link: Option<&'a str>,
     /// What the policy in force says differently for this customer.
     pub policy_override: Option<&'a CustomerOverride>,
+    /// The customer's details as they stand (the edit form starts from them).
+    pub customer: &'a dun_store::customers::Customer,
+    /// The organisation's currency (credit limits are in it).
+    pub currency: dun_core::Currency,
 }
 
 /// An override as a person reads it.
@@ -306,6 +322,30 @@ pub(crate) fn action_forms(
                         input #pause_reason type="text" name="pause_reason" value=(form.pause_reason) required;
                         button type="submit" { "Pause the ladder" }
                     }
+                }
+            }
+
+            details.action open[form.form == "edit"] {
+                summary { "Edit details" }
+                p.hint { "Name, e-mail, phone, credit limit and terms for new invoices. Every change is on the timeline with who, before and after. An empty e-mail, phone or limit removes it." }
+                (alert("edit"))
+                @let c = facts.customer;
+                @let again = form.form == "edit";
+                @let limit = c.credit_limit_minor.map(|l| dun_core::money::format_minor(l, facts.currency)).unwrap_or_default();
+                form.stack method="post" action=(action("edit")) {
+                    (ctx.csrf_field())
+                    input type="hidden" name="form" value="edit";
+                    label for="edit_name" { "Name" }
+                    input #edit_name type="text" name="edit_name" required value=(if again { form.edit_name.clone() } else { c.name.clone() });
+                    label for="edit_email" { "E-mail" }
+                    input #edit_email type="email" name="edit_email" value=(if again { form.edit_email.clone() } else { c.email.clone().unwrap_or_default() });
+                    label for="edit_phone" { "Phone" }
+                    input #edit_phone type="tel" name="edit_phone" value=(if again { form.edit_phone.clone() } else { c.phone.clone().unwrap_or_default() });
+                    label for="edit_credit_limit" { "Credit limit (" (facts.currency.code()) ") " span.hint { "(empty: the policy's)" } }
+                    input #edit_credit_limit type="text" inputmode="decimal" name="edit_credit_limit" value=(if again { form.edit_credit_limit.clone() } else { limit });
+                    label for="edit_terms" { "Terms " span.hint { "(net30, eom15, due_on_receipt, installments:30/60/90)" } }
+                    input #edit_terms type="text" name="edit_terms" required value=(if again { form.edit_terms.clone() } else { c.terms.to_string() });
+                    button type="submit" { "Save details" }
                 }
             }
 
@@ -704,6 +744,41 @@ async fn resume(
     .await
 }
 
+async fn edit(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    Path(reference): Path<String>,
+    Form(form): Form<ActionForm>,
+) -> Response {
+    act(
+        state,
+        caller,
+        reference,
+        form,
+        |store, p, ctx, f, reference| {
+            let currency = p.org.currency;
+            let credit_limit_minor = match f.edit_credit_limit.trim() {
+                "" => None,
+                text => Some(wire::parse_amount("edit_credit_limit", text, currency)?),
+            };
+            let terms = dun_core::terms::Terms::parse(f.edit_terms.trim())
+                .map_err(|e| ApiError::invalid("edit_terms", format!("Terms: {e}")))?;
+            let edit = CustomerEdit {
+                name: Some(f.edit_name.clone()),
+                email: Some(Some(f.edit_email.clone())),
+                phone: Some(Some(f.edit_phone.clone())),
+                credit_limit_minor: Some(credit_limit_minor),
+                terms: Some(terms),
+            };
+            store
+                .edit_customer(p.org_id, reference, &edit, ctx.today, None)
+                .map_err(store_err)?;
+            Ok(())
+        },
+    )
+    .await
+}
+
 async fn status(
     State(state): State<AppState>,
     caller: Result<Caller, ApiError>,
@@ -719,7 +794,7 @@ async fn status(
             let status = CustomerStatus::parse(f.hold_status.trim()).ok_or_else(|| {
                 ApiError::invalid(
                     "hold_status",
-                    "Choose active, cod required, on hold or do not serve.",
+                    format!("Choose one of: {}.", STATUSES.map(words).join(", ")),
                 )
             })?;
             let reason = required(

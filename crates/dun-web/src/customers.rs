@@ -273,6 +273,8 @@ pub(crate) fn customer_page(
             paused: paused.is_some(),
             portal_link,
             policy_override,
+            customer: &customer,
+            currency: ctx.currency,
         },
         action_error,
     );

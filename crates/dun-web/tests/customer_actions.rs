@@ -591,3 +591,69 @@ web_test!(
             .contains("collector tries"));
     }
 );
+
+web_test!(
+    fn a_customers_details_are_edited_from_their_page(server: &TestServer) {
+        let (browser, csrf) = owner(server);
+        let made = browser.post_json(
+            "/api/v1/customers",
+            &csrf,
+            json!({"reference": "BOLT", "name": "Bolt & Nut", "email": "ap@bolt.example", "terms": "net30"}),
+        );
+        assert_eq!(made.status, 201, "{}", made.body);
+        let page = browser.get("/customers/BOLT");
+        page.assert_contains(r#"action="/customers/BOLT/edit""#);
+        page.assert_contains(r#"value="ap@bolt.example""#);
+        // A bad address: the form again, with what was typed.
+        let refused = browser.post_form(
+            "/customers/BOLT/edit",
+            &[
+                ("csrf_token", &csrf),
+                ("form", "edit"),
+                ("edit_name", "Bolt & Nut"),
+                ("edit_email", "billing at bolt"),
+                ("edit_phone", ""),
+                ("edit_credit_limit", ""),
+                ("edit_terms", "net30"),
+            ],
+        );
+        assert_eq!(refused.status, 422, "{}", refused.body);
+        refused.assert_contains("not an email address");
+        refused.assert_contains(r#"value="billing at bolt""#);
+        let saved = browser.post_form(
+            "/customers/BOLT/edit",
+            &[
+                ("csrf_token", &csrf),
+                ("form", "edit"),
+                ("edit_name", "Bolt & Nut Supplies"),
+                ("edit_email", "billing@bolt.example"),
+                ("edit_phone", "+44 20 7946 0000"),
+                ("edit_credit_limit", "1500.00"),
+                ("edit_terms", "net45"),
+            ],
+        );
+        done(&saved, "BOLT");
+        let after = browser.get("/customers/BOLT");
+        after.assert_contains("billing@bolt.example");
+        after.assert_contains("terms net45");
+        after.assert_contains("email: ap@bolt.example → billing@bolt.example");
+        // The API changes one field and leaves the rest.
+        let patched = browser.send(
+            "PATCH",
+            "/api/v1/customers/BOLT",
+            Some(json!({"phone": null}).to_string()),
+            &[
+                ("Content-Type", "application/json"),
+                ("x-csrf-token", &csrf),
+            ],
+        );
+        assert_eq!(patched.status, 200, "{}", patched.body);
+        let customer: serde_json::Value = serde_json::from_str(&patched.body).unwrap();
+        assert_eq!(
+            customer["email"],
+            json!("billing@bolt.example"),
+            "{customer}"
+        );
+        assert!(customer["phone"].is_null(), "{customer}");
+    }
+);

@@ -179,6 +179,31 @@ pub enum CustomerCommand {
         #[command(flatten)]
         key: KeyArg,
     },
+    /// Change a customer's name, e-mail, phone, credit limit or terms;
+    /// each change is on their timeline with who, before and after.
+    Edit {
+        #[arg(value_name = "REF")]
+        reference: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// A new address; "" removes it.
+        #[arg(long)]
+        email: Option<String>,
+        /// A new number; "" removes it.
+        #[arg(long)]
+        phone: Option<String>,
+        /// In the organisation's currency, e.g. 5000.00; "none" removes it
+        /// (the policy's limit applies).
+        #[arg(long)]
+        credit_limit: Option<String>,
+        /// Payment terms for new invoices: due_on_receipt, net30, eom15, installments:30/60/90.
+        #[arg(long)]
+        terms: Option<String>,
+        #[command(flatten)]
+        on: crate::commands::log::OnArg,
+        #[command(flatten)]
+        key: KeyArg,
+    },
     /// List customers with what they owe.
     List(FormatArg),
     /// Show one customer, their balances and open invoices.

@@ -43,6 +43,12 @@ fn every_new_command_has_help() {
         &["customer", "resume"],
         &["customer", "status"],
         &["customer", "timeline"],
+        &["customer", "edit"],
+        &["customer", "claim-file"],
+        &["task", "decide"],
+        &["escalations"],
+        &["invoice", "waive"],
+        &["backup"],
         &["invoice", "issue"],
     ] {
         let mut args = command.to_vec();

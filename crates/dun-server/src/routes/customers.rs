@@ -1,4 +1,4 @@
-//! Customers: the list, one customer, adding one.
+//! Customers: the list, one customer, adding and editing one.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -22,7 +22,93 @@ use crate::wire;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_customers, create_customer))
-        .routes(routes!(get_customer))
+        .routes(routes!(get_customer, edit_customer))
+}
+
+/// A field that may be left out (unchanged), null (removed) or given.
+fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// What to change on a customer: a field left out stays as it is; `null`
+/// removes an e-mail, phone or credit limit.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CustomerEditIn {
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, nullable)]
+    pub email: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, nullable)]
+    pub phone: Option<Option<String>>,
+    /// In the organisation's currency.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, nullable)]
+    pub credit_limit: Option<Option<String>>,
+    /// Payment terms for new invoices, e.g. net30.
+    pub terms: Option<String>,
+}
+
+/// Changes a customer's name, e-mail, phone, credit limit or terms; each
+/// change is on the customer's timeline with who, before and after.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/customers/{reference}",
+    tag = "customers",
+    request_body = CustomerEditIn,
+    params(
+        ("reference" = String, Path, description = "The customer's reference"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")
+    ),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 200, body = CustomerOut),
+        (status = 404, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::problem::Problem, content_type = "application/problem+json")
+    )
+)]
+async fn edit_customer(
+    State(state): State<AppState>,
+    caller: Caller,
+    key: IdempotencyKey,
+    ApiPath(reference): ApiPath<String>,
+    ApiJson(input): ApiJson<CustomerEditIn>,
+) -> Result<Json<CustomerOut>, ApiError> {
+    let terms = input
+        .terms
+        .as_deref()
+        .map(|t| Terms::parse(t).map_err(|e| ApiError::invalid("terms", format!("terms: {e}"))))
+        .transpose()?;
+    let out = state
+        .as_caller(caller, Need::Write, move |store, p| {
+            let org = p.org.clone();
+            let credit_limit_minor = match input.credit_limit {
+                None => None,
+                Some(None) => Some(None),
+                Some(Some(text)) => Some(Some(wire::parse_amount(
+                    "credit_limit",
+                    &text,
+                    org.currency,
+                )?)),
+            };
+            let edit = dun_store::customer_edit::CustomerEdit {
+                name: input.name,
+                email: input.email,
+                phone: input.phone,
+                credit_limit_minor,
+                terms,
+            };
+            let on = wire::today_in(&org.timezone)?;
+            let customer = store.edit_customer(p.org_id, &reference, &edit, on, key.as_deref())?;
+            load_customer(store, &org, &customer.reference)
+        })
+        .await?;
+    Ok(Json(out))
 }
 
 /// What a customer owes in one currency.

@@ -2,6 +2,7 @@ use anyhow::{anyhow, Result};
 use dun_core::import::CustomerRow;
 use dun_core::money::parse_amount_minor;
 use dun_core::terms::Terms;
+use dun_store::customer_edit::CustomerEdit;
 use dun_store::invoices::InvoiceFilter;
 use serde_json::json;
 
@@ -44,6 +45,48 @@ pub fn run(ctx: &mut Context, command: CustomerCommand) -> Result<()> {
             println!(
                 "Added customer {} ({}), terms {}",
                 customer.reference, customer.name, customer.terms
+            );
+        }
+        CustomerCommand::Edit {
+            reference,
+            name,
+            email,
+            phone,
+            credit_limit,
+            terms,
+            on,
+            key,
+        } => {
+            let on = ctx.date_or_today(on.on.as_deref(), "on")?;
+            let credit_limit_minor = match credit_limit.as_deref().map(str::trim) {
+                None => None,
+                Some("none") | Some("") => Some(None),
+                Some(text) => Some(Some(
+                    parse_amount_minor(text, ctx.org.currency)
+                        .map_err(|e| anyhow!("--credit-limit: {e}"))?,
+                )),
+            };
+            let terms = terms
+                .map(|t| Terms::parse(&t).map_err(|e| anyhow!("--terms: {e}")))
+                .transpose()?;
+            let edit = CustomerEdit {
+                name,
+                email: email.map(Some),
+                phone: phone.map(Some),
+                credit_limit_minor,
+                terms,
+            };
+            let customer =
+                ctx.store
+                    .edit_customer(org_id, &reference, &edit, on, key.key.as_deref())?;
+            println!(
+                "Changed customer {} ({}): terms {}, credit limit {}",
+                customer.reference,
+                customer.name,
+                customer.terms,
+                customer
+                    .credit_limit_minor
+                    .map_or("none".to_string(), |l| money(l, ctx.org.currency))
             );
         }
         CustomerCommand::List(format) => {

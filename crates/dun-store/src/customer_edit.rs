@@ -1,0 +1,168 @@
+//! Editing a customer: name, e-mail, phone, credit limit and terms. Every
+//! change is checked as a new customer's would be (`check_customer`) and
+//! is on the customer's timeline with who changed what, before and after.
+
+use dun_core::import::{CustomerRow, ImportErrors};
+use dun_core::money::format_minor;
+use dun_core::terms::Terms;
+use dun_core::Date;
+use serde::Serialize;
+
+use crate::clock::now_utc;
+use crate::credit_file::org_currency;
+use crate::customers::{by_ref, check_customer, Customer};
+use crate::records::locked_customer;
+use crate::timeline::{self, NewEntry};
+use crate::{idempotency, params, Store, StoreError};
+
+/// What a person changes on a customer: `None` leaves a field as it is;
+/// `Some(None)` clears an optional one.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct CustomerEdit {
+    pub name: Option<String>,
+    pub email: Option<Option<String>>,
+    pub phone: Option<Option<String>>,
+    /// In the organisation's currency.
+    pub credit_limit_minor: Option<Option<i64>>,
+    pub terms: Option<Terms>,
+}
+
+fn shown(value: &Option<String>) -> String {
+    value.clone().unwrap_or_else(|| "(none)".to_string())
+}
+
+impl Store {
+    /// Changes customer `reference` as `edit` says, on day `on`.
+    pub fn edit_customer(
+        &mut self,
+        org_id: i64,
+        reference: &str,
+        edit: &CustomerEdit,
+        on: Date,
+        key: Option<&str>,
+    ) -> Result<Customer, StoreError> {
+        let now = now_utc();
+        let author = self.acting();
+        let tx = self.conn().transaction()?;
+        idempotency::run(
+            tx,
+            org_id,
+            key,
+            "customer.edit",
+            &(reference, edit),
+            &now,
+            |tx| {
+                let before = locked_customer(tx, org_id, reference)?;
+                let trimmed = |v: &Option<String>| {
+                    v.as_deref()
+                        .map(str::trim)
+                        .filter(|t| !t.is_empty())
+                        .map(str::to_string)
+                };
+                let after = CustomerRow {
+                    row: 1,
+                    reference: before.reference.clone(),
+                    name: edit
+                        .name
+                        .as_deref()
+                        .map_or(before.name.clone(), |n| n.trim().to_string()),
+                    email: edit.email.as_ref().map_or(before.email.clone(), trimmed),
+                    phone: edit.phone.as_ref().map_or(before.phone.clone(), trimmed),
+                    credit_limit_minor: edit
+                        .credit_limit_minor
+                        .unwrap_or(before.credit_limit_minor),
+                    terms: Some(edit.terms.clone().unwrap_or_else(|| before.terms.clone())),
+                };
+                let mut errors = ImportErrors::default();
+                check_customer(&after, &mut errors);
+                if let Some(e) = errors.errors.first() {
+                    return Err(StoreError::Invalid(format!(
+                        "{}: '{}' — {}",
+                        e.column, e.value, e.reason
+                    )));
+                }
+                let currency = org_currency(tx, org_id)?;
+                let limit = |l: Option<i64>| {
+                    l.map_or("(none)".to_string(), |m| {
+                        format!("{} {currency}", format_minor(m, currency))
+                    })
+                };
+                let terms = after.terms.clone().expect("set above");
+                let mut changes: Vec<(&str, String, String)> = Vec::new();
+                if after.name != before.name {
+                    changes.push(("name", before.name.clone(), after.name.clone()));
+                }
+                if after.email != before.email {
+                    changes.push(("email", shown(&before.email), shown(&after.email)));
+                }
+                if after.phone != before.phone {
+                    changes.push(("phone", shown(&before.phone), shown(&after.phone)));
+                }
+                if after.credit_limit_minor != before.credit_limit_minor {
+                    changes.push((
+                        "credit_limit",
+                        limit(before.credit_limit_minor),
+                        limit(after.credit_limit_minor),
+                    ));
+                }
+                if terms != before.terms {
+                    changes.push(("terms", before.terms.to_string(), terms.to_string()));
+                }
+                if changes.is_empty() {
+                    return Err(StoreError::Invalid(format!(
+                    "edit: nothing to change on {}; give a new name, email, phone, credit limit or terms",
+                    before.reference
+                )));
+                }
+                let terms_text = terms.to_string();
+                tx.execute(
+                "UPDATE customers SET name = $1, email = $2, phone = $3, credit_limit_minor = $4,
+                    terms = $5, lock_version = lock_version + 1
+                 WHERE org_id = $6 AND id = $7",
+                params![
+                    after.name.as_str(),
+                    after.email.as_deref(),
+                    after.phone.as_deref(),
+                    after.credit_limit_minor,
+                    terms_text.as_str(),
+                    org_id,
+                    before.id
+                ],
+            )?;
+                let summary = format!(
+                    "Changed {}",
+                    changes
+                        .iter()
+                        .map(|(f, b, a)| format!("{}: {b} → {a}", f.replace('_', " ")))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                );
+                let detail: serde_json::Value = changes
+                    .iter()
+                    .map(|(f, b, a)| {
+                        (
+                            (*f).to_string(),
+                            serde_json::json!({"before": b, "after": a}),
+                        )
+                    })
+                    .collect::<serde_json::Map<_, _>>()
+                    .into();
+                timeline::log(
+                    tx,
+                    org_id,
+                    &now,
+                    &NewEntry {
+                        customer_id: before.id,
+                        on_date: on,
+                        kind: "customer_edited",
+                        author: &author,
+                        summary: &summary,
+                        detail,
+                        invoice_ids: &[],
+                    },
+                )?;
+                by_ref(tx, org_id, &before.reference)
+            },
+        )
+    }
+}
