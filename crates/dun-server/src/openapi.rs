@@ -141,6 +141,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(routes::bank::router())
         .merge(routes::collections::router())
         .merge(routes::escalations::router())
+        .merge(routes::period::router())
         .merge(routes::reports::router())
         .merge(routes::ops::router())
 }

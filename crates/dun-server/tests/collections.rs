@@ -885,3 +885,56 @@ server_test!(
         );
     }
 );
+
+server_test!(
+    fn the_owner_closes_the_books_and_nothing_is_posted_in_them(server: &TestServer) {
+        let api = server.owner("Acme");
+        assert_eq!(
+            api.post(
+                "/api/v1/customers",
+                json!({"reference": "C1", "name": "One"})
+            )
+            .0,
+            201
+        );
+        issue(server, "C1", "2026-01-02", 50_000);
+        let (status, _) = api.post(
+            "/api/v1/users",
+            json!({"email": "cole@acme.example", "name": "Cole",
+        "password": "collector password", "role": "collector"}),
+        );
+        assert_eq!(status, 201);
+        let collector =
+            server.token_for_role("cole@acme.example", "collector password", "collector");
+        problem(
+            403,
+            collector.put("/api/v1/period", json!({"closed_through": "2026-01-31"})),
+        );
+        let (status, period) = api.put(
+            "/api/v1/period",
+            json!({"closed_through": "2026-01-31", "reason": "January filed"}),
+        );
+        assert_eq!(status, 200, "{period}");
+        assert_eq!(period["closed_through"], json!("2026-01-31"));
+        assert_eq!(collector.get("/api/v1/period").1, period);
+        let refused = problem(
+            422,
+            collector.post(
+                "/api/v1/payments",
+                json!({"customer": "C1", "currency": "USD", "received_date": "2026-01-20", "amount": "10.00"}),
+            ),
+        );
+        assert_eq!(refused["field"], json!("date"), "{refused}");
+        let reopen = problem(
+            422,
+            api.put("/api/v1/period", json!({"closed_through": null})),
+        );
+        assert_eq!(reopen["field"], json!("reason"), "{reopen}");
+        let (status, open) = api.put(
+            "/api/v1/period",
+            json!({"closed_through": null, "reason": "a receipt was missed"}),
+        );
+        assert_eq!(status, 200, "{open}");
+        assert!(open["closed_through"].is_null());
+    }
+);

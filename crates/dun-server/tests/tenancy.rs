@@ -62,6 +62,7 @@ fn body_for(method: &str, path: &str, a: &Ids) -> Option<Value> {
             json!({"reason": "B writes off A", "amount": "1.00"})
         }
         ("PATCH", "/api/v1/organisation") => json!({"run_at": "07:00"}),
+        ("PUT", "/api/v1/period") => json!({"closed_through": "2020-01-31"}),
         ("PATCH", "/api/v1/customers/{reference}") => json!({"name": "B renamed A's customer"}),
         ("POST", "/api/v1/payments") => json!({"customer": customer, "amount": "1.00"}),
         ("POST", "/api/v1/payments/{payment_id}/allocations") => {

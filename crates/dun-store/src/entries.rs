@@ -43,6 +43,10 @@ pub(crate) fn insert(
     entries: &[Entry],
     now: &str,
 ) -> Result<(), StoreError> {
+    // Nothing is posted into a period the owner closed.
+    if let Some(earliest) = entries.iter().map(|e| e.effective_date).min() {
+        crate::period::require_open(tx, org_id, earliest)?;
+    }
     let mut rows: Vec<Param<'_>> = Vec::with_capacity(entries.len() * 11);
     for e in entries {
         rows.extend_from_slice(&[

@@ -196,9 +196,6 @@ impl Store {
                 dun_core::collections::escalation::DecisionRefusal::AlreadyHandedOver {
                     ..
                 } => StoreError::Conflict(refusal.to_string()),
-                dun_core::collections::escalation::DecisionRefusal::WriteOffNeedsOwner => {
-                    StoreError::Refused(refusal.to_string())
-                }
                 _ => StoreError::Invalid(refusal.to_string()),
             },
         )?;

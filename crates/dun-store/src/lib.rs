@@ -44,6 +44,7 @@ pub mod outbox;
 pub mod parties;
 pub mod passwords;
 pub mod payments;
+pub mod period;
 pub mod plans;
 pub mod policies;
 pub mod portal;

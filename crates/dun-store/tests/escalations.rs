@@ -102,7 +102,7 @@ storage_test!(
         )
         .unwrap_err();
         assert!(
-            matches!(err, StoreError::Refused(ref m) if m.contains("needs the owner")),
+            matches!(err, StoreError::Invalid(ref m) if m.contains("needs the owner")),
             "{err}"
         );
         let err = decide(

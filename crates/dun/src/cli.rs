@@ -110,6 +110,9 @@ pub enum Command {
     Template(crate::commands::template::TemplateCommand),
     /// Fill the database with a realistic demo book.
     Demo(DemoArgs),
+    /// Close the books through a day (nothing is posted on or before it), or reopen them.
+    #[command(subcommand)]
+    Period(crate::commands::period::PeriodCommand),
     /// Check that every stored balance equals the sum of its ledger entries.
     Verify,
     /// An online, consistent copy of the book while `dun serve` keeps

@@ -11,6 +11,7 @@ pub mod escalations;
 pub mod invoices;
 pub mod ops;
 pub mod payments;
+pub mod period;
 pub mod portal_links;
 pub mod rates;
 pub mod reports;

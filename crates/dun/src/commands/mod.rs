@@ -17,6 +17,7 @@ pub mod log;
 pub mod outbox;
 pub mod party;
 mod payment;
+pub mod period;
 pub mod plan;
 pub mod policy;
 pub mod rates;
@@ -88,6 +89,7 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Backup(a) => backup::backup(&cli.db, &a),
+        Command::Period(c) => period::period(&mut Context::open(&cli.db, org)?, c),
         Command::Verify => {
             let mut ctx = Context::open(&cli.db, org)?;
             let problems = ctx.store.verify(ctx.org.id)?;

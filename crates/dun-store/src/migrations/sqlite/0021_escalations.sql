@@ -20,3 +20,17 @@ CREATE INDEX escalations_customer ON escalations (org_id, customer_id, decided_o
 -- A customer's timeline is read in the order things happened: the day,
 -- then the order they were recorded (`Store::timeline`).
 CREATE INDEX timeline_by_day ON timeline (org_id, customer_id, on_date, id);
+-- The books are closed through this day (a day number; NULL: none is):
+-- a posting dated on or before it is refused (`entries::insert`). Who
+-- closed them and when; every close and reopen is kept in period_closes.
+ALTER TABLE organisations ADD COLUMN closed_through BIGINT;
+ALTER TABLE organisations ADD COLUMN closed_by TEXT;
+ALTER TABLE organisations ADD COLUMN closed_at TEXT;
+CREATE TABLE period_closes (
+    org_id BIGINT NOT NULL,
+    closed_through BIGINT,
+    reason TEXT NOT NULL,
+    author TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX period_closes_by_org ON period_closes (org_id, created_at);
