@@ -15,6 +15,7 @@ pub mod backup;
 pub mod bank;
 pub mod bank_queue;
 mod bulk;
+pub mod calculation_sheet;
 pub mod clock;
 pub mod collateral;
 pub mod collections;

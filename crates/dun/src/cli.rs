@@ -306,6 +306,18 @@ pub enum InvoiceCommand {
         #[command(flatten)]
         key: KeyArg,
     },
+    /// The calculation sheet of an invoice under the policy's late-payment
+    /// law: each month's statutory interest with its periods (days,
+    /// principal, reference rate, margin, rate), the fixed compensation,
+    /// and whether it matches the ledger.
+    InterestSheet {
+        invoice: String,
+        /// Months ended before this day (default: today).
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<String>,
+        #[command(flatten)]
+        format: FormatArg,
+    },
     /// List invoices, newest first.
     List {
         /// Only this customer's (by reference).

@@ -1,7 +1,9 @@
 //! Late-payment law through the real binary, on each database: the shipped
 //! reference rates listed, a rate file imported (a bad one refused whole),
-//! and a customer marked a consumer.
+//! a customer marked a consumer, and an invoice's calculation sheet.
 
+// Amounts are written as money reads: `51_86` is 51.86.
+#![allow(clippy::inconsistent_digit_grouping)]
 mod common;
 
 use common::{backends, fails, ok};
@@ -93,5 +95,158 @@ fn reference_rates_are_listed_imported_and_a_consumer_is_marked() {
             &["customer", "debtor", "HOME", "household", "--author", "ann"],
         );
         assert!(err.contains("KIND"), "[{label}] {err}");
+    }
+}
+
+/// The default policy under § 288 BGB: `law` at the top, its own
+/// `[interest]` and `[late_fee]` dropped, costs → interest → principal.
+fn german_policy(default: &str) -> String {
+    let mut out = String::from("law = \"de_bgb_288\"\n");
+    let mut skipping = false;
+    for line in default.lines() {
+        let header = line.trim_start().starts_with('[');
+        if header {
+            skipping = matches!(line.trim(), "[interest]" | "[late_fee]");
+        }
+        if !skipping {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out.replace(
+        "effects = [\"late_fee\", \"credit_hold\"]",
+        "effects = [\"credit_hold\"]",
+    )
+    .replace(
+        "effects = [\"resend_invoice\", \"announce_interest\"]",
+        "effects = [\"resend_invoice\"]",
+    )
+    .replace(
+        "allocation = \"principal_first\"",
+        "allocation = \"fees_interest_principal\"",
+    )
+}
+
+#[test]
+fn the_calculation_sheet_shows_each_period_and_matches_the_ledger() {
+    for db in backends("the_calculation_sheet_shows_each_period_and_matches_the_ledger") {
+        let label = db.label;
+        ok(
+            &db,
+            &[
+                "init",
+                "--org",
+                "Acme GmbH",
+                "--currency",
+                "EUR",
+                "--timezone",
+                "Europe/Berlin",
+            ],
+        );
+        ok(
+            &db,
+            &["customer", "add", "--ref", "C1", "--name", "Kunde GmbH"],
+        );
+        ok(
+            &db,
+            &[
+                "invoice",
+                "create",
+                "--customer",
+                "C1",
+                "--issue-date",
+                "2024-05-16",
+                "--line",
+                "Work:1:10000.00",
+                "--issue",
+            ],
+        );
+        let err = fails(&db, &["invoice", "interest-sheet", "INV-000001"]);
+        assert!(
+            err.contains("law: the policy names no late-payment law"),
+            "[{label}] {err}"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let policy = dir.path().join("policy.toml");
+        std::fs::write(&policy, german_policy(&ok(&db, &["policy", "show"]))).unwrap();
+        ok(&db, &["policy", "apply", policy.to_str().unwrap()]);
+        for day in ["2024-06-16", "2024-07-01", "2024-08-01"] {
+            ok(&db, &["run", "--as-of", day]);
+        }
+        ok(
+            &db,
+            &[
+                "payment",
+                "record",
+                "--customer",
+                "C1",
+                "--amount",
+                "5040.00",
+                "--date",
+                "2024-08-01",
+                "--reference",
+                "SEPA 1",
+                "--note",
+                "statement came late",
+            ],
+        );
+        ok(&db, &["run", "--as-of", "2024-09-01"]);
+        // The worked example of 24_late_payment_law.scn, by hand:
+        // 10,000 × 12.62 % × 15/365; × 12.37 % × 31/365; 5,156.92 × 12.37 % × 31/365.
+        let sheet = json(&ok(
+            &db,
+            &[
+                "invoice",
+                "interest-sheet",
+                "INV-000001",
+                "--as-of",
+                "2024-09-02",
+                "--format",
+                "json",
+            ],
+        ));
+        let months: Vec<i64> = sheet["sheet"]["months"]
+            .as_array()
+            .unwrap_or_else(|| panic!("[{label}] {sheet}"))
+            .iter()
+            .map(|m| m["amount_minor"].as_i64().unwrap())
+            .collect();
+        assert_eq!(months, [51_86, 105_06, 54_18], "[{label}] {sheet}");
+        assert_eq!(sheet["sheet"]["posted_interest_minor"], 211_10, "[{label}]");
+        assert_eq!(sheet["sheet"]["compensation_minor"], 40_00, "[{label}]");
+        let table = ok(
+            &db,
+            &[
+                "invoice",
+                "interest-sheet",
+                "INV-000001",
+                "--as-of",
+                "2024-09-02",
+            ],
+        );
+        for needle in [
+            "2024-08-01  2024-08-31    31    5156.92  3.37 (de_base from 2024-07-01)    9.00  12.37   54.1787        54.18",
+            "Interest 211.10 EUR (months ended before 2024-09-02); on the ledger 211.10 EUR — they match.",
+        ] {
+            assert!(table.contains(needle), "[{label}] no '{needle}' in\n{table}");
+        }
+        let csv = ok(
+            &db,
+            &[
+                "invoice",
+                "interest-sheet",
+                "INV-000001",
+                "--as-of",
+                "2024-09-02",
+                "--format",
+                "csv",
+            ],
+        );
+        assert!(
+            csv.starts_with(
+                "month,from,through,days,principal,reference,margin,rate,interest,month total"
+            ),
+            "[{label}] {csv}"
+        );
     }
 }

@@ -34,11 +34,13 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::charges::{
-    accrual_parts, bearing_principal, change_days, open_split_as_of, AccrualPart,
+    accrual_parts, bearing_principal, change_days, charged_minor, interest_months,
+    open_split_as_of, AccrualPart,
 };
 use super::policy::{AllocationOrder, NoAmountIn};
 use crate::currency::Currency;
 use crate::date::Date;
+use crate::ledger::EntryKind;
 use crate::money::{format_scaled, parse_scaled, round_half_even};
 use crate::state::InvoiceState;
 
@@ -778,6 +780,77 @@ pub fn statutory_interest(
         through,
         periods,
         amount_minor: round_half_even(total, STATUTORY_DENOMINATOR) as i64,
+    })
+}
+
+/// A calculation sheet: the statutory interest on one invoice month by
+/// month, as the daily run posts it (each month with its periods: days,
+/// principal, reference rate, margin, rate), the fixed compensation, and
+/// what the ledger holds beside it — what a debtor or a court checks.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CalculationSheet {
+    pub law: Law,
+    /// The day interest starts to run (the day after the due date).
+    pub starts: Date,
+    /// Each whole month ended before the sheet's date, with interest in it.
+    pub months: Vec<StatutoryCharge>,
+    /// The months' sum.
+    pub interest_minor: i64,
+    /// Interest on the ledger for this invoice, net of reversals.
+    pub posted_interest_minor: i64,
+    /// Fixed compensation on the ledger, net of reversals.
+    pub compensation_minor: i64,
+}
+
+impl StatutoryPeriod {
+    /// The period's interest before the month's one rounding, in units of
+    /// `currency` with two more places than it has (`51.8641`), so a
+    /// person adds up what the sheet shows.
+    pub fn exact_interest(&self, currency: Currency) -> String {
+        format_scaled(
+            round_half_even(self.numerator * 100, STATUTORY_DENOMINATOR),
+            currency.exponent() + 2,
+        )
+    }
+}
+
+impl CalculationSheet {
+    /// The sheet's interest is what the ledger holds, to the cent.
+    pub fn matches_ledger(&self) -> bool {
+        self.interest_minor == self.posted_interest_minor
+    }
+}
+
+/// The calculation sheet of `invoice` under `law` as of `as_of`: every
+/// whole month ended before it, from the day interest starts (not before
+/// `not_before`, the day an imported invoice entered the ladder).
+pub fn calculation_sheet(
+    law: Law,
+    rates: &ReferenceRates,
+    invoice: &InvoiceState,
+    order: AllocationOrder,
+    as_of: Date,
+    not_before: Option<Date>,
+) -> Result<CalculationSheet, RateUnknown> {
+    let starts = not_before.map_or(interest_starts(invoice), |d| {
+        interest_starts(invoice).max(d)
+    });
+    let mut months = Vec::new();
+    if !law.is_none() && starts < as_of {
+        for (from, through) in interest_months(starts, as_of) {
+            let charge = statutory_interest(law, rates, invoice, from, through, order)?;
+            if charge.amount_minor > 0 {
+                months.push(charge);
+            }
+        }
+    }
+    Ok(CalculationSheet {
+        law,
+        starts,
+        interest_minor: months.iter().map(|m| m.amount_minor).sum(),
+        months,
+        posted_interest_minor: charged_minor(invoice, EntryKind::Interest),
+        compensation_minor: charged_minor(invoice, EntryKind::Compensation),
     })
 }
 

@@ -37,6 +37,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(credit_note))
         .routes(routes!(write_off))
         .routes(routes!(waive_charge))
+        .routes(routes!(interest_sheet))
 }
 
 /// Longest description of an invoice, in bytes.
@@ -957,4 +958,130 @@ async fn waive_charge(
             open: wire::amount(waived.open_minor, waived.currency),
         }),
     ))
+}
+
+/// One period of a month's statutory interest: nothing changed in it.
+#[derive(Serialize, ToSchema)]
+pub struct SheetPeriodOut {
+    pub from: String,
+    pub through: String,
+    pub days: i32,
+    pub principal: String,
+    /// The reference rate, percent a year.
+    pub reference: String,
+    /// `ecb_mro`, `de_base` or `boe_base`.
+    pub reference_series: String,
+    /// The row of the rate table it was read from.
+    pub reference_in_force_from: String,
+    pub margin: String,
+    pub rate: String,
+    /// Before the month's one rounding, with two more places.
+    pub interest: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SheetMonthOut {
+    /// `YYYY-MM`.
+    pub month: String,
+    pub periods: Vec<SheetPeriodOut>,
+    /// Rounded half-even once, as posted.
+    pub amount: String,
+}
+
+/// An invoice's calculation sheet under the policy's late-payment law.
+#[derive(Serialize, ToSchema)]
+pub struct SheetOut {
+    pub invoice: String,
+    pub customer_reference: String,
+    pub currency: String,
+    /// The policy's preset, e.g. `de_bgb_288`.
+    pub law: String,
+    /// The day interest starts to run.
+    pub starts: String,
+    pub months: Vec<SheetMonthOut>,
+    pub interest: String,
+    /// Interest on the ledger for the invoice, net of reversals.
+    pub posted_interest: String,
+    pub matches_ledger: bool,
+    /// Fixed compensation on the ledger.
+    pub compensation: String,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct SheetQuery {
+    /// Months ended before this day (default: today).
+    pub as_of: Option<String>,
+}
+
+/// The calculation sheet of an invoice under the policy's late-payment
+/// law: each month's statutory interest with its periods (days,
+/// principal, reference rate, margin, rate), the fixed compensation, and
+/// whether it matches the ledger.
+#[utoipa::path(
+    get,
+    path = "/api/v1/invoices/{invoice}/interest-sheet",
+    tag = "invoices",
+    params(("invoice" = String, Path, description = "The invoice's number"), SheetQuery),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 200, body = SheetOut),
+        (status = 404, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::problem::Problem, content_type = "application/problem+json")
+    )
+)]
+async fn interest_sheet(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(invoice): ApiPath<String>,
+    ApiQuery(query): ApiQuery<SheetQuery>,
+) -> Result<Json<SheetOut>, ApiError> {
+    let as_of = wire::opt_date("as_of", query.as_of.as_deref())?;
+    let found = state
+        .as_caller(caller, Need::Read, move |store, p| {
+            let as_of = match as_of {
+                Some(d) => d,
+                None => wire::today_in(&p.org.timezone)?,
+            };
+            Ok(store.calculation_sheet(p.org_id, &invoice, as_of)?)
+        })
+        .await?;
+    let c = found.currency;
+    let s = &found.sheet;
+    Ok(Json(SheetOut {
+        invoice: found.invoice.clone(),
+        customer_reference: found.customer_ref.clone(),
+        currency: c.code().to_string(),
+        law: s.law.as_str().to_string(),
+        starts: s.starts.to_string(),
+        months: s
+            .months
+            .iter()
+            .map(|m| SheetMonthOut {
+                month: m.from.to_string()[..7].to_string(),
+                periods: m
+                    .periods
+                    .iter()
+                    .map(|p| SheetPeriodOut {
+                        from: p.from.to_string(),
+                        through: p.through.to_string(),
+                        days: p.days,
+                        principal: wire::amount(p.principal_minor, c),
+                        reference: p.reference.to_string(),
+                        reference_series: p.reference_series.as_str().to_string(),
+                        reference_in_force_from: p.reference_in_force_from.to_string(),
+                        margin: p.margin.to_string(),
+                        rate: p.rate.to_string(),
+                        interest: p.exact_interest(c),
+                    })
+                    .collect(),
+                amount: wire::amount(m.amount_minor, c),
+            })
+            .collect(),
+        interest: wire::amount(s.interest_minor, c),
+        posted_interest: wire::amount(s.posted_interest_minor, c),
+        matches_ledger: s.matches_ledger(),
+        compensation: wire::amount(s.compensation_minor, c),
+    }))
 }

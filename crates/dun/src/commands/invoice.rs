@@ -97,6 +97,75 @@ pub fn run(ctx: &mut Context, command: InvoiceCommand) -> Result<()> {
             );
             Ok(())
         }
+        InvoiceCommand::InterestSheet {
+            invoice,
+            as_of,
+            format,
+        } => {
+            let as_of = ctx.date_or_today(as_of.as_deref(), "as-of")?;
+            let found = ctx.store.calculation_sheet(org_id, &invoice, as_of)?;
+            let c = found.currency;
+            let mut table = Table::new(&[
+                "month",
+                "from",
+                "through",
+                "days",
+                "principal",
+                "reference",
+                "margin",
+                "rate",
+                "interest",
+                "month total",
+            ])
+            .numeric([3, 4, 5, 6, 7, 8, 9]);
+            for month in &found.sheet.months {
+                let key = month.from.to_string()[..7].to_string();
+                for (i, p) in month.periods.iter().enumerate() {
+                    let last = i + 1 == month.periods.len();
+                    table.push(vec![
+                        key.clone(),
+                        p.from.to_string(),
+                        p.through.to_string(),
+                        p.days.to_string(),
+                        money(p.principal_minor, c),
+                        format!(
+                            "{} ({} from {})",
+                            p.reference,
+                            p.reference_series.as_str(),
+                            p.reference_in_force_from
+                        ),
+                        p.margin.to_string(),
+                        p.rate.to_string(),
+                        p.exact_interest(c),
+                        if last {
+                            money(month.amount_minor, c)
+                        } else {
+                            String::new()
+                        },
+                    ]);
+                }
+            }
+            if format.format != Format::Table {
+                return emit(format.format, &table, &found);
+            }
+            println!(
+                "{} ({}, {c}) under {}: interest runs from {}.",
+                found.invoice,
+                found.customer_ref,
+                found.sheet.law.title(),
+                found.sheet.starts
+            );
+            emit(format.format, &table, &found)?;
+            let s = &found.sheet;
+            println!(
+                "Interest {} {c} (months ended before {as_of}); on the ledger {} {c}{}. Fixed compensation on the ledger: {} {c}.",
+                money(s.interest_minor, c),
+                money(s.posted_interest_minor, c),
+                if s.matches_ledger() { " — they match" } else { " — they differ: a month not yet posted by the run, or money learnt late the next run corrects" },
+                money(s.compensation_minor, c)
+            );
+            Ok(())
+        }
         InvoiceCommand::List {
             customer,
             status,
