@@ -810,6 +810,23 @@ pub async fn void(
     .await
 }
 
+/// An amount typed in the invoice's currency, or none when left empty.
+fn optional_amount(
+    store: &mut Store,
+    p: &Principal,
+    key: &str,
+    text: &str,
+    date: Date,
+) -> Result<Option<i64>, ApiError> {
+    match text.trim() {
+        "" => Ok(None),
+        text => {
+            let currency = store.invoice(p.org_id, key, date)?.currency;
+            Ok(Some(positive_amount(text, currency)?))
+        }
+    }
+}
+
 fn reduce(
     store: &mut Store,
     p: &Principal,
@@ -820,13 +837,7 @@ fn reduce(
 ) -> Result<String, ApiError> {
     let reason = reason_of(&f.reason)?;
     let date = date_or_today(&f.date, ctx, "Date")?;
-    let amount_minor = match f.amount.trim() {
-        "" => None,
-        text => {
-            let currency = store.invoice(p.org_id, key, date)?.currency;
-            Some(positive_amount(text, currency)?)
-        }
-    };
+    let amount_minor = optional_amount(store, p, key, &f.amount, date)?;
     store.reduce_invoice(
         p.org_id,
         key,
@@ -893,13 +904,7 @@ pub async fn waiver(
             let charge = waivable_charge(&f.charge).ok_or_else(|| {
                 ApiError::invalid("charge", format!("Charge: choose {WAIVABLE_CHARGES}."))
             })?;
-            let amount_minor = match f.amount.trim() {
-                "" => None,
-                text => {
-                    let currency = store.invoice(p.org_id, key, date)?.currency;
-                    Some(positive_amount(text, currency)?)
-                }
-            };
+            let amount_minor = optional_amount(store, p, key, &f.amount, date)?;
             store.waive_charge(
                 p.org_id,
                 key,

@@ -407,6 +407,38 @@ fn promise_of(form: &DoneForm) -> Result<Option<PromisedPayment>, ApiError> {
     }))
 }
 
+/// Where a row's form leads once done: the list as it was, saying so.
+fn done_location(task_id: i64, kind: &str, page: &str) -> String {
+    let mut to = format!("/worklist?done={task_id}");
+    let kind = kind.trim();
+    if is_kind(kind) {
+        to.push_str(&format!("&kind={}", encode(kind)));
+    }
+    if let Ok(n) = page.trim().parse::<usize>() {
+        if n > 0 {
+            to.push_str(&format!("&page={n}"));
+        }
+    }
+    to
+}
+
+/// The list again, as it was (`(kind, page)`), with a row's refusal.
+fn again(
+    keeper: &Keeper,
+    store: &mut Store,
+    p: &Principal,
+    ctx: &Ctx,
+    (kind, page): (&str, &str),
+    refusal: Refusal<'_>,
+) -> Result<Markup, ApiError> {
+    let query = WorklistQuery {
+        kind: Some(kind.to_string()),
+        page: Some(page.to_string()).filter(|t| t.trim().parse::<usize>().is_ok()),
+        done: None,
+    };
+    worklist_page(keeper, store, p, ctx, &query, Some(refusal))
+}
+
 pub async fn decide(
     State(state): State<AppState>,
     caller: Result<Caller, ApiError>,
@@ -444,26 +476,17 @@ pub async fn decide(
                 },
                 &p.author(),
             )?;
-            let mut to = format!("/worklist?done={task_id}");
-            let kind = submitted.kind.trim();
-            if is_kind(kind) {
-                to.push_str(&format!("&kind={}", encode(kind)));
-            }
-            Ok(to)
+            Ok(done_location(task_id, &submitted.kind, &submitted.page))
         },
         move |store, p, ctx, message| {
-            let query = WorklistQuery {
-                kind: Some(for_page.kind.clone()),
-                page: Some(for_page.page.clone()).filter(|t| t.trim().parse::<usize>().is_ok()),
-                done: None,
-            };
-            worklist_page(
+            let refusal = (task_id, message, for_page.reason.as_str());
+            again(
                 &keeper,
                 store,
                 p,
                 ctx,
-                &query,
-                Some((task_id, message, for_page.reason.as_str())),
+                (&for_page.kind, &for_page.page),
+                refusal,
             )
         },
     )
@@ -549,31 +572,17 @@ pub async fn done(
                 ctx.today,
                 &p.author(),
             )?;
-            let mut to = format!("/worklist?done={task_id}");
-            let kind = submitted.kind.trim();
-            if is_kind(kind) {
-                to.push_str(&format!("&kind={}", encode(kind)));
-            }
-            if let Ok(n) = submitted.page.trim().parse::<usize>() {
-                if n > 0 {
-                    to.push_str(&format!("&page={n}"));
-                }
-            }
-            Ok(to)
+            Ok(done_location(task_id, &submitted.kind, &submitted.page))
         },
         move |store, p, ctx, message| {
-            let query = WorklistQuery {
-                kind: Some(for_page.kind.clone()),
-                page: Some(for_page.page.clone()).filter(|t| t.trim().parse::<usize>().is_ok()),
-                done: None,
-            };
-            worklist_page(
+            let refusal = (task_id, message, for_page.outcome.as_str());
+            again(
                 &keeper,
                 store,
                 p,
                 ctx,
-                &query,
-                Some((task_id, message, for_page.outcome.as_str())),
+                (&for_page.kind, &for_page.page),
+                refusal,
             )
         },
     )

@@ -1007,14 +1007,6 @@ pub struct SheetOut {
     pub compensation: String,
 }
 
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct SheetQuery {
-    /// Months ended before this day (default: today).
-    pub as_of: Option<String>,
-}
-
 /// The calculation sheet of an invoice under the policy's late-payment
 /// law: each month's statutory interest with its periods (days,
 /// principal, reference rate, margin, rate), the fixed compensation, and
@@ -1023,7 +1015,7 @@ pub struct SheetQuery {
     get,
     path = "/api/v1/invoices/{invoice}/interest-sheet",
     tag = "invoices",
-    params(("invoice" = String, Path, description = "The invoice's number"), SheetQuery),
+    params(("invoice" = String, Path, description = "The invoice's number"), AsOfQuery),
     security(("token" = []), ("session" = [])),
     responses(
         (status = 200, body = SheetOut),
@@ -1035,8 +1027,9 @@ async fn interest_sheet(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath(invoice): ApiPath<String>,
-    ApiQuery(query): ApiQuery<SheetQuery>,
+    ApiQuery(query): ApiQuery<AsOfQuery>,
 ) -> Result<Json<SheetOut>, ApiError> {
+    // Months ended before `as_of` (default: today).
     let as_of = wire::opt_date("as_of", query.as_of.as_deref())?;
     let found = state
         .as_caller(caller, Need::Read, move |store, p| {
