@@ -12,6 +12,8 @@
 #[path = "../../../dun-store/tests/common/mod.rs"]
 pub mod store;
 
+pub mod localstripe;
+
 use std::net::SocketAddr;
 use std::thread::JoinHandle;
 
