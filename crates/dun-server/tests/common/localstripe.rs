@@ -45,18 +45,36 @@ impl LocalStripe {
     /// Starts localstripe, or says why not: `None` is a skip (said on
     /// stderr), a panic when tools are required.
     pub fn start(test: &str) -> Option<LocalStripe> {
+        // The script pip installs, else the module (a fresh pip install
+        // under pyenv has no shim for the script until a rehash).
         let program = std::env::var(PROGRAM_VAR).unwrap_or_else(|_| "localstripe".to_string());
         let dir = tempfile::tempdir().expect("a scratch directory");
         let mut last = String::new();
         for _ in 0..3 {
             let port = free_port();
-            let spawned = Command::new(&program)
-                .args(["--port", &port.to_string(), "--from-scratch"])
-                .current_dir(dir.path())
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn();
+            let args = [
+                "--port".to_string(),
+                port.to_string(),
+                "--from-scratch".to_string(),
+            ];
+            let spawn = |command: &mut Command| {
+                command
+                    .args(&args)
+                    .current_dir(dir.path())
+                    .stdin(Stdio::null())
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .spawn()
+            };
+            let spawned = match spawn(&mut Command::new(&program)) {
+                Err(e)
+                    if e.kind() == std::io::ErrorKind::NotFound
+                        && std::env::var(PROGRAM_VAR).is_err() =>
+                {
+                    spawn(Command::new("python3").args(["-m", "localstripe"]))
+                }
+                other => other,
+            };
             let mut child = match spawned {
                 Ok(c) => c,
                 Err(e) => {
