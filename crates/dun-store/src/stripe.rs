@@ -96,6 +96,17 @@ pub struct StoredIntent {
     pub invoices: Vec<String>,
 }
 
+/// What the book knows of an intent from its events.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct IntentProgress {
+    /// The payment it posted.
+    pub payment_id: Option<i64>,
+    /// Failed attempts (a declined card).
+    pub failures: usize,
+    /// Refunded in full since.
+    pub refunded: bool,
+}
+
 /// A verified Stripe event, as the server read it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StripeEvent {
@@ -280,11 +291,57 @@ impl Store {
         org_id: i64,
         key: &str,
     ) -> Result<Option<StoredIntent>, StoreError> {
+        self.stripe_intent_where(org_id, "idempotency_key = $2", key)
+    }
+
+    /// An intent the portal created, by Stripe's id.
+    pub fn stripe_intent(
+        &mut self,
+        org_id: i64,
+        intent_id: &str,
+    ) -> Result<Option<StoredIntent>, StoreError> {
+        self.stripe_intent_where(org_id, "intent_id = $2", intent_id)
+    }
+
+    /// What became of an intent: the payment it posted, if any, and
+    /// whether a payment of it failed (the latest word wins on the page).
+    pub fn stripe_intent_progress(
+        &mut self,
+        org_id: i64,
+        intent_id: &str,
+    ) -> Result<IntentProgress, StoreError> {
+        let mut tx = self.conn().read_transaction()?;
+        let rows = tx.query(
+            "SELECT status, payment_id FROM stripe_events
+             WHERE org_id = $1 AND intent_id = $2 ORDER BY created_at, event_id",
+            params![org_id, intent_id],
+            |r| Ok((r.string(0)?, r.opt_i64(1)?)),
+        )?;
+        let mut progress = IntentProgress::default();
+        for (status, payment_id) in rows {
+            match status.as_str() {
+                "posted" => progress.payment_id = payment_id,
+                "failed" => progress.failures += 1,
+                "reversed" => progress.refunded = true,
+                _ => {}
+            }
+        }
+        Ok(progress)
+    }
+
+    fn stripe_intent_where(
+        &mut self,
+        org_id: i64,
+        condition: &str,
+        value: &str,
+    ) -> Result<Option<StoredIntent>, StoreError> {
         let mut tx = self.conn().read_transaction()?;
         tx.query_opt(
-            "SELECT intent_id, idempotency_key, customer_id, currency, amount_minor, invoices
-             FROM stripe_intents WHERE org_id = $1 AND idempotency_key = $2",
-            params![org_id, key],
+            &format!(
+                "SELECT intent_id, idempotency_key, customer_id, currency, amount_minor, invoices
+                 FROM stripe_intents WHERE org_id = $1 AND {condition}"
+            ),
+            params![org_id, value],
             |r| {
                 Ok(StoredIntent {
                     intent_id: r.string(0)?,

@@ -1,7 +1,7 @@
 //! The seam to Stripe's API: creating a PaymentIntent (and, for tests and
 //! tools, reading one). Blocking (ureq): it runs on a blocking thread,
-//! never on the SQLite writer. `DUN_STRIPE_API_BASE` points it elsewhere
-//! (a local fake in tests); the secret key is sent, never logged.
+//! never on the SQLite writer. The server's `stripe_api_base`
+//! (`DUN_STRIPE_API_BASE`) points it elsewhere (a local fake in tests); the secret key is sent, never logged.
 
 use std::time::Duration;
 
@@ -12,21 +12,10 @@ use super::event::{META_CUSTOMER, META_INVOICES, META_ORG};
 
 /// Stripe's API.
 pub const DEFAULT_API_BASE: &str = "https://api.stripe.com";
-/// The environment variable that points the client elsewhere.
-pub const API_BASE_VAR: &str = "DUN_STRIPE_API_BASE";
 /// Longest a call to Stripe may take, in seconds.
 pub const TIMEOUT_SECONDS: u64 = 20;
 /// Longest answer read from Stripe, in bytes.
 pub const ANSWER_BYTES_MAX: u64 = 1024 * 1024;
-
-/// Where Stripe's API is: `DUN_STRIPE_API_BASE`, else Stripe's own.
-pub fn api_base() -> String {
-    std::env::var(API_BASE_VAR)
-        .ok()
-        .map(|b| b.trim().trim_end_matches('/').to_string())
-        .filter(|b| !b.is_empty())
-        .unwrap_or_else(|| DEFAULT_API_BASE.to_string())
-}
 
 /// A PaymentIntent as Dun needs it.
 #[derive(Clone, Debug, PartialEq, Eq)]
