@@ -139,6 +139,19 @@ pub enum StripeEventKind {
         refunded_minor: i64,
         date: Date,
     },
+    /// `charge.dispute.created` (`lost: None`) or `charge.dispute.closed`
+    /// (`lost: Some(..)`): the cardholder disputed the payment with their
+    /// bank. Opened, a person is told; lost, the money is taken back as a
+    /// refund would be; won, a person is told.
+    Disputed {
+        intent_id: String,
+        dispute_id: String,
+        currency: Currency,
+        amount_minor: i64,
+        reason: String,
+        lost: Option<bool>,
+        date: Date,
+    },
     /// `payment_intent.payment_failed`: nothing is posted.
     PaymentFailed { intent_id: String, reason: String },
     /// Any other type: kept, nothing done.
@@ -157,6 +170,8 @@ pub enum EventOutcome {
     Refunded { payment_id: i64 },
     /// The whole payment was refunded: it is reversed, its invoices open again.
     Reversed { payment_id: i64 },
+    /// A card dispute opened or won: on the timeline, nothing posted.
+    Disputed { payment_id: i64 },
     /// A failed payment: recorded, nothing posted.
     Failed,
     /// Kept, nothing to do.
@@ -172,6 +187,7 @@ impl EventOutcome {
             EventOutcome::Duplicate => "duplicate",
             EventOutcome::Refunded { .. } => "refunded",
             EventOutcome::Reversed { .. } => "reversed",
+            EventOutcome::Disputed { .. } => "disputed",
             EventOutcome::Failed => "failed",
             EventOutcome::Ignored => "ignored",
             EventOutcome::Review { .. } => "review",
@@ -182,7 +198,8 @@ impl EventOutcome {
         match self {
             EventOutcome::Posted { payment_id }
             | EventOutcome::Refunded { payment_id }
-            | EventOutcome::Reversed { payment_id } => Some(*payment_id),
+            | EventOutcome::Reversed { payment_id }
+            | EventOutcome::Disputed { payment_id } => Some(*payment_id),
             _ => None,
         }
     }
@@ -205,6 +222,7 @@ impl StripeEvent {
         match &self.kind {
             StripeEventKind::PaymentSucceeded { intent_id, .. }
             | StripeEventKind::Refunded { intent_id, .. }
+            | StripeEventKind::Disputed { intent_id, .. }
             | StripeEventKind::PaymentFailed { intent_id, .. } => Some(intent_id),
             StripeEventKind::Other => None,
         }
@@ -630,33 +648,73 @@ fn apply(
                 return Ok((EventOutcome::Ignored, None));
             }
             let c = state.currency;
-            if before == 0 && now_refunded >= state.amount_minor {
-                let reason = format!(
+            take_back(
+                tx,
+                org_id,
+                &state,
+                now_refunded,
+                before == 0,
+                *date,
+                &format!(
                     "refunded in full through Stripe (charge {charge_id}, {} {c})",
                     format_minor(now_refunded, c)
-                );
-                payments::reverse_in(tx, org_id, payment_id, *date, &reason, now, STRIPE_AUTHOR)?;
-                return Ok((EventOutcome::Reversed { payment_id }, Some(now_refunded)));
+                ),
+                &format!("refunded through Stripe (charge {charge_id})"),
+                &format!(
+                    "Stripe refunded {} {c} of payment #{} (charge {charge_id})",
+                    format_minor(now_refunded, c),
+                    state.id
+                ),
+                now,
+            )
+        }
+        StripeEventKind::Disputed {
+            intent_id,
+            dispute_id,
+            currency,
+            amount_minor,
+            reason,
+            lost,
+            date,
+        } => {
+            let Some(payment_id) = posted_for(tx, org_id, intent_id)? else {
+                return Err(StoreError::Invalid(format!(
+                    "payment_intent: Dun posted no payment for {intent_id}; the dispute {dispute_id} is for a person"
+                )));
+            };
+            let state = entries::payment_state(tx, org_id, payment_id)?;
+            customers::lock(tx, org_id, state.customer_id)?;
+            if state.currency != *currency {
+                return Err(StoreError::Invalid(format!(
+                    "currency: the dispute is in {currency}, payment #{payment_id} in {}",
+                    state.currency
+                )));
             }
-            if now_refunded <= state.unallocated_minor {
-                let reason = format!("refunded through Stripe (charge {charge_id})");
-                payments::refund_in(
+            let c = state.currency;
+            let amount = format_minor(*amount_minor, c);
+            if *lost == Some(true) {
+                if state.reversed {
+                    return Ok((EventOutcome::Ignored, None));
+                }
+                return take_back(
                     tx,
                     org_id,
-                    payment_id,
-                    now_refunded,
+                    &state,
+                    *amount_minor,
+                    true,
                     *date,
-                    &reason,
+                    &format!("card dispute {dispute_id} lost at Stripe ({reason}, {amount} {c})"),
+                    &format!("card dispute {dispute_id} lost at Stripe ({reason})"),
+                    &format!("The card dispute {dispute_id} of payment #{payment_id} was lost ({amount} {c}, {reason})"),
                     now,
-                    STRIPE_AUTHOR,
-                )?;
-                return Ok((EventOutcome::Refunded { payment_id }, Some(now_refunded)));
+                );
             }
-            let reason = format!(
-                "Stripe refunded {} {c} of payment #{payment_id} (charge {charge_id}), more than its unallocated credit of {} {c}: take the allocations back and refund by hand",
-                format_minor(now_refunded, c),
-                format_minor(state.unallocated_minor, c)
-            );
+            let summary = match lost {
+                None => format!(
+                    "The customer disputed card payment #{payment_id} with their bank ({amount} {c}, {reason}): answer it in Stripe's dashboard (dispute {dispute_id})"
+                ),
+                _ => format!("The card dispute {dispute_id} of payment #{payment_id} was closed in your favour"),
+            };
             timeline::log(
                 tx,
                 org_id,
@@ -664,22 +722,85 @@ fn apply(
                 &NewEntry {
                     customer_id: state.customer_id,
                     on_date: *date,
-                    kind: "refund",
+                    kind: "card_dispute",
                     author: STRIPE_AUTHOR,
-                    summary: &reason,
+                    summary: &summary,
                     detail: serde_json::json!({
                         "payment_id": payment_id,
-                        "amount": format_minor(now_refunded, c),
+                        "dispute": dispute_id,
+                        "amount": amount,
                         "currency": c.code(),
-                        "charge": charge_id,
-                        "review": true,
+                        "reason": reason,
+                        "closed": lost.is_some(),
                     }),
                     invoice_ids: &[],
                 },
             )?;
-            Ok((EventOutcome::Review { reason }, None))
+            Ok((EventOutcome::Disputed { payment_id }, None))
         }
         StripeEventKind::PaymentFailed { .. } => Ok((EventOutcome::Failed, None)),
         StripeEventKind::Other => Ok((EventOutcome::Ignored, None)),
     }
+}
+
+/// Takes `amount_minor` of a payment back (a refund, a lost dispute): all
+/// of it, the first time, reverses the payment (its invoices open again);
+/// a part its unallocated credit covers is refunded from it; more than
+/// that is left to a person, on the timeline.
+#[allow(clippy::too_many_arguments)]
+fn take_back(
+    tx: &mut Tx<'_>,
+    org_id: i64,
+    state: &dun_core::state::PaymentState,
+    amount_minor: i64,
+    first: bool,
+    date: Date,
+    all_reason: &str,
+    part_reason: &str,
+    what: &str,
+    now: &str,
+) -> Result<(EventOutcome, Option<i64>), StoreError> {
+    let payment_id = state.id;
+    if first && amount_minor >= state.amount_minor {
+        payments::reverse_in(tx, org_id, payment_id, date, all_reason, now, STRIPE_AUTHOR)?;
+        return Ok((EventOutcome::Reversed { payment_id }, Some(amount_minor)));
+    }
+    if amount_minor <= state.unallocated_minor {
+        payments::refund_in(
+            tx,
+            org_id,
+            payment_id,
+            amount_minor,
+            date,
+            part_reason,
+            now,
+            STRIPE_AUTHOR,
+        )?;
+        return Ok((EventOutcome::Refunded { payment_id }, Some(amount_minor)));
+    }
+    let c = state.currency;
+    let reason = format!(
+        "{what}, more than its unallocated credit of {} {c}: take the allocations back and refund by hand",
+        format_minor(state.unallocated_minor, c)
+    );
+    timeline::log(
+        tx,
+        org_id,
+        now,
+        &NewEntry {
+            customer_id: state.customer_id,
+            on_date: date,
+            kind: "refund",
+            author: STRIPE_AUTHOR,
+            summary: &reason,
+            detail: serde_json::json!({
+                "payment_id": payment_id,
+                "amount": format_minor(amount_minor, c),
+                "currency": c.code(),
+                "review": true,
+            }),
+            invoice_ids: &[],
+        },
+    )?;
+    Ok((EventOutcome::Review { reason }, None))
 }

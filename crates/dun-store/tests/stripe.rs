@@ -344,3 +344,119 @@ storage_test!(
         assert!(store.stripe_webhook_secrets().unwrap().is_empty());
     }
 );
+
+fn disputed(event: &str, intent: &str, amount: i64, lost: Option<bool>) -> StripeEvent {
+    StripeEvent {
+        id: event.into(),
+        event_type: if lost.is_some() {
+            "charge.dispute.closed"
+        } else {
+            "charge.dispute.created"
+        }
+        .into(),
+        kind: StripeEventKind::Disputed {
+            intent_id: intent.into(),
+            dispute_id: format!("dp_{event}"),
+            currency: usd(),
+            amount_minor: amount,
+            reason: "fraudulent".into(),
+            lost,
+            date: d("2026-02-01"),
+        },
+    }
+}
+
+storage_test!(
+    fn a_card_dispute_is_told_and_a_lost_one_takes_the_money_back(store: &mut Store) {
+        let acme = org(store, "Acme Ltd");
+        let alpha = customer(store, &acme, "ALPHA");
+        let inv = invoice(store, &acme, &alpha, "2026-01-01", "net30", 100_00);
+        let outcome = store
+            .apply_stripe_event(
+                acme.id,
+                &succeeded("evt_1", "pi_1", "ALPHA", &[&inv.number], 100_00),
+            )
+            .unwrap();
+        let EventOutcome::Posted { payment_id } = outcome else {
+            panic!("posted: {outcome:?}");
+        };
+        // Opened: a person is told, nothing moves.
+        assert_eq!(
+            store
+                .apply_stripe_event(acme.id, &disputed("evt_d1", "pi_1", 100_00, None))
+                .unwrap(),
+            EventOutcome::Disputed { payment_id }
+        );
+        assert_eq!(open_of(store, &acme, &inv.number), 0);
+        let timeline = store.timeline(acme.id, alpha.id, None, 10).unwrap();
+        assert!(
+            timeline
+                .iter()
+                .any(|t| t.kind == "card_dispute" && t.summary.contains("dp_evt_d1")),
+            "{timeline:?}"
+        );
+        // Lost: the payment is reversed, the invoice open again; once.
+        let lost = disputed("evt_d2", "pi_1", 100_00, Some(true));
+        assert_eq!(
+            store.apply_stripe_event(acme.id, &lost).unwrap(),
+            EventOutcome::Reversed { payment_id }
+        );
+        assert_eq!(open_of(store, &acme, &inv.number), 100_00);
+        assert_eq!(
+            store.apply_stripe_event(acme.id, &lost).unwrap(),
+            EventOutcome::Duplicate
+        );
+        // Won (of another payment): told, nothing moves.
+        store
+            .apply_stripe_event(
+                acme.id,
+                &succeeded("evt_2", "pi_2", "ALPHA", &[&inv.number], 100_00),
+            )
+            .unwrap();
+        let outcome = store
+            .apply_stripe_event(acme.id, &disputed("evt_d3", "pi_2", 100_00, Some(false)))
+            .unwrap();
+        assert!(
+            matches!(outcome, EventOutcome::Disputed { .. }),
+            "{outcome:?}"
+        );
+        assert_eq!(open_of(store, &acme, &inv.number), 0);
+    }
+);
+
+storage_test!(
+    fn a_payment_dated_before_the_invoices_last_movement_is_kept_as_credit(store: &mut Store) {
+        let acme = org(store, "Acme Ltd");
+        let alpha = customer(store, &acme, "ALPHA");
+        let inv = invoice(store, &acme, &alpha, "2026-01-01", "net30", 100_00);
+        // Paid on 02-01, the payment reversed on 02-10: the invoice moved on 02-10.
+        let posted = store
+            .record_payment(
+                acme.id,
+                &payment(&alpha, "2026-02-01", 100_00),
+                &dun_store::payments::Allocate::OldestDueFirst,
+                None,
+            )
+            .unwrap();
+        store
+            .reverse_payment(acme.id, posted.payment_id, d("2026-02-10"), "bounced", None)
+            .unwrap();
+        // Stripe's event, delivered late, says the money came on 02-01: it
+        // cannot be allocated before 02-10, so it is received as credit
+        // rather than refused.
+        let outcome = store
+            .apply_stripe_event(
+                acme.id,
+                &succeeded("evt_1", "pi_1", "ALPHA", &[&inv.number], 100_00),
+            )
+            .unwrap();
+        let EventOutcome::Posted { payment_id } = outcome else {
+            panic!("posted: {outcome:?}");
+        };
+        assert_eq!(
+            store.payment(acme.id, payment_id).unwrap().amount_minor,
+            100_00
+        );
+        assert_eq!(payment_count(store, acme.id), 2);
+    }
+);

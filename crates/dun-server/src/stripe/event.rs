@@ -121,6 +121,26 @@ pub fn map(body: &Value, org_id: i64, date: Date) -> Result<StripeEvent, EventEr
             },
             _ => StripeEventKind::Other,
         },
+        // A dispute names its PaymentIntent (API versions since 2019); one
+        // that does not is left to a person in Stripe's dashboard.
+        "charge.dispute.created" | "charge.dispute.closed" => {
+            match object["payment_intent"].as_str() {
+                Some(intent) if !intent.is_empty() => StripeEventKind::Disputed {
+                    intent_id: intent.to_string(),
+                    dispute_id: text(object, "id")?.to_string(),
+                    currency: currency(object)?,
+                    amount_minor: minor(object, "amount")?,
+                    reason: object["reason"]
+                        .as_str()
+                        .unwrap_or("no reason given")
+                        .to_string(),
+                    lost: (event_type == "charge.dispute.closed")
+                        .then(|| object["status"].as_str() == Some("lost")),
+                    date,
+                },
+                _ => StripeEventKind::Other,
+            }
+        }
         _ => StripeEventKind::Other,
     };
     Ok(StripeEvent {
@@ -192,6 +212,43 @@ mod tests {
                 refunded_minor: 250,
                 date: day(),
             }
+        );
+    }
+
+    #[test]
+    fn a_dispute_is_opened_then_lost_or_won() {
+        let dispute = |kind: &str, status: &str| {
+            json!({"id": "evt_3", "type": kind, "created": 1,
+                "data": {"object": {"id": "dp_1", "object": "dispute", "charge": "ch_1",
+                    "payment_intent": "pi_1", "amount": 1250, "currency": "eur",
+                    "reason": "fraudulent", "status": status}}})
+        };
+        let lost_of = |body: Value| match map(&body, 7, day()).unwrap().kind {
+            StripeEventKind::Disputed {
+                lost, amount_minor, ..
+            } => {
+                assert_eq!(amount_minor, 1250);
+                lost
+            }
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            lost_of(dispute("charge.dispute.created", "needs_response")),
+            None
+        );
+        assert_eq!(
+            lost_of(dispute("charge.dispute.closed", "lost")),
+            Some(true)
+        );
+        assert_eq!(
+            lost_of(dispute("charge.dispute.closed", "won")),
+            Some(false)
+        );
+        let mut no_intent = dispute("charge.dispute.created", "needs_response");
+        no_intent["data"]["object"]["payment_intent"] = Value::Null;
+        assert_eq!(
+            map(&no_intent, 7, day()).unwrap().kind,
+            StripeEventKind::Other
         );
     }
 
