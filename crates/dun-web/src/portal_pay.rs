@@ -198,21 +198,29 @@ async fn pay(
                 }
             };
             let stored = StoredIntent {
-                intent_id: intent.id.clone(),
+                intent_id: intent.id,
                 idempotency_key: key,
                 customer_id,
                 currency: request.currency,
                 amount_minor: request.amount_minor,
                 invoices: request.invoices,
             };
-            if let Err(e) = state
+            // Two presses at once both get here; with the same key Stripe
+            // answers both with one intent, and the book keeps the first
+            // it is told of: both are sent to that one.
+            let kept = state
                 .pool
-                .write(move |store| Ok(store.save_stripe_intent(org_id, &stored)?))
-                .await
-            {
-                return trouble(e);
+                .write(move |store| {
+                    store.save_stripe_intent(org_id, &stored)?;
+                    Ok(store
+                        .stripe_intent_by_key(org_id, &stored.idempotency_key)?
+                        .map_or(stored.intent_id, |kept| kept.intent_id))
+                })
+                .await;
+            match kept {
+                Ok(id) => id,
+                Err(e) => return trouble(e),
             }
-            intent.id
         }
     };
     private(crate::see_other(&format!(

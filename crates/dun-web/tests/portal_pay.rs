@@ -171,8 +171,20 @@ fn run(url: &str) {
     assert_eq!(store.payments(org_id, 100).unwrap().len(), 1);
 
     // Everything open (now the second invoice), by a card that is declined.
-    let pressed = customer.post_form(&format!("/portal/{token}/pay"), &[("invoice", "all")]);
+    // Pressed twice at the same moment: both are sent to one intent.
+    let pay_all = format!("/portal/{token}/pay");
+    let start = std::sync::Barrier::new(2);
+    let (pressed, twin) = std::thread::scope(|scope| {
+        let press = || {
+            start.wait();
+            customer.post_form(&pay_all, &[("invoice", "all")])
+        };
+        let one = scope.spawn(press);
+        let two = scope.spawn(press);
+        (one.join().unwrap(), two.join().unwrap())
+    });
     assert_eq!(pressed.status, 303, "{}", pressed.body);
+    assert_eq!(twin.location, pressed.location);
     let location = pressed.location.expect("where the payment is shown");
     let declined_id = location.rsplit('/').next().unwrap().to_string();
     assert_ne!(declined_id, intent_id);
