@@ -79,6 +79,33 @@ fn stripe_keys_are_stored_and_never_shown() {
         let shown = ok(&db, &["org", "show", "--format", "json"]);
         assert!(!shown.contains("Paris"), "[{label}] {shown}");
 
+        // The events received, and those for review.
+        let events = ok(&db, &["stripe", "events", "--format", "json"]);
+        assert_eq!(events.trim(), "[]", "[{label}] {events}");
+        let event = dun_store::stripe::StripeEvent {
+            id: "evt_1".into(),
+            event_type: "payment_intent.succeeded".into(),
+            kind: dun_store::stripe::StripeEventKind::PaymentSucceeded {
+                intent_id: "pi_1".into(),
+                currency: dun_core::Currency::parse("USD").unwrap(),
+                amount_minor: 1000,
+                customer_ref: "GHOST".into(),
+                invoices: vec![],
+                method: "card".into(),
+                received_date: dun_core::Date::parse("2026-02-01").unwrap(),
+            },
+        };
+        store
+            .apply_stripe_event(org.id, &event)
+            .expect("kept for review");
+        let review = ok(&db, &["stripe", "events", "--status", "review"]);
+        assert!(
+            review.contains("evt_1") && review.contains("GHOST"),
+            "[{label}] {review}"
+        );
+        let posted = ok(&db, &["stripe", "events", "--status", "posted"]);
+        assert!(!posted.contains("evt_1"), "[{label}] {posted}");
+
         // "" clears one; the other is kept.
         ok(&db, &["org", "set", "--stripe-webhook-secret", ""]);
         let keys = store.stripe_keys(org.id).expect("the keys");
