@@ -253,3 +253,46 @@ server_test!(
         assert_eq!(store.stripe_events(org_id).unwrap().len(), EVENTS);
     }
 );
+
+server_test!(
+    fn organisations_sharing_an_endpoint_each_get_their_own_payments(server: &TestServer) {
+        let Book {
+            mut store, org_id, ..
+        } = book(server);
+        // A second organisation on the same Stripe account: the same
+        // endpoint, so the same signing secret, and a customer C-1 too.
+        let other = store
+            .create_org(&dun_store::orgs::NewOrg {
+                name: "Other".into(),
+                currency: Currency::parse("USD").unwrap(),
+                timezone: "UTC".into(),
+                invoice_prefix: "OTH-".into(),
+            })
+            .unwrap();
+        store
+            .add_customer(
+                other.id,
+                &dun_core::import::CustomerRow {
+                    row: 1,
+                    reference: "C-1".into(),
+                    name: "Other's client".into(),
+                    email: None,
+                    phone: None,
+                    credit_limit_minor: None,
+                    terms: None,
+                },
+                None,
+            )
+            .unwrap();
+        store
+            .set_stripe_keys(other.id, Some(SECRET_KEY), Some(WEBHOOK_SECRET))
+            .unwrap();
+        let body = succeeded_event(other.id, "evt_other", "pi_other", 7_00, "");
+        let (status, answer) = deliver(server, &body, WEBHOOK_SECRET, now());
+        assert_eq!(status, 200, "{answer}");
+        assert_eq!(answer["result"]["outcome"], json!("posted"), "{answer}");
+        assert_eq!(payments(&mut store, other.id), 1);
+        assert_eq!(payments(&mut store, org_id), 0);
+        assert_eq!(events_with(&mut store, org_id, "ignored"), 1);
+    }
+);

@@ -514,6 +514,18 @@ fn finish(
     Ok(())
 }
 
+/// Whether this organisation's portal created the intent (a refund or
+/// dispute of any other is another system's business).
+fn made_here(tx: &mut Tx<'_>, org_id: i64, intent_id: &str) -> Result<bool, StoreError> {
+    Ok(tx
+        .query_opt(
+            "SELECT intent_id FROM stripe_intents WHERE org_id = $1 AND intent_id = $2",
+            params![org_id, intent_id],
+            |r| r.string(0),
+        )?
+        .is_some())
+}
+
 /// The payment an intent posted, if any.
 fn posted_for(tx: &mut Tx<'_>, org_id: i64, intent_id: &str) -> Result<Option<i64>, StoreError> {
     tx.query_opt(
@@ -623,6 +635,10 @@ fn apply(
             date,
         } => {
             let Some(payment_id) = posted_for(tx, org_id, intent_id)? else {
+                if !made_here(tx, org_id, intent_id)? {
+                    // Another system's charge on the same Stripe account.
+                    return Ok((EventOutcome::Ignored, None));
+                }
                 return Err(StoreError::Invalid(format!(
                     "payment_intent: Dun posted no payment for {intent_id}; refund it by hand if it was recorded otherwise"
                 )));
@@ -678,6 +694,9 @@ fn apply(
             date,
         } => {
             let Some(payment_id) = posted_for(tx, org_id, intent_id)? else {
+                if !made_here(tx, org_id, intent_id)? {
+                    return Ok((EventOutcome::Ignored, None));
+                }
                 return Err(StoreError::Invalid(format!(
                     "payment_intent: Dun posted no payment for {intent_id}; the dispute {dispute_id} is for a person"
                 )));

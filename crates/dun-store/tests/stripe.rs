@@ -253,9 +253,29 @@ storage_test!(
             "{outcome:?}"
         );
         assert_eq!(open_of(store, &acme, &inv.number), 0);
-        // A refund of an intent Dun never posted: review.
+        // A refund of another system's charge on the same account: ignored.
+        assert_eq!(
+            store
+                .apply_stripe_event(acme.id, &refunded("evt_r5", "pi_9", 1_00))
+                .unwrap(),
+            EventOutcome::Ignored
+        );
+        // Of an intent the portal made but Dun never posted: review.
+        store
+            .save_stripe_intent(
+                acme.id,
+                &dun_store::stripe::StoredIntent {
+                    intent_id: "pi_8".into(),
+                    idempotency_key: "k-8".into(),
+                    customer_id: alpha.id,
+                    currency: usd(),
+                    amount_minor: 1_00,
+                    invoices: vec![],
+                },
+            )
+            .unwrap();
         let outcome = store
-            .apply_stripe_event(acme.id, &refunded("evt_r5", "pi_9", 1_00))
+            .apply_stripe_event(acme.id, &refunded("evt_r6", "pi_8", 1_00))
             .unwrap();
         assert!(
             matches!(outcome, EventOutcome::Review { .. }),

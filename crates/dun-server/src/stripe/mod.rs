@@ -22,6 +22,8 @@ use dun_core::online::PayRequest;
 use dun_core::Date;
 use sha2::{Digest, Sha256};
 
+use dun_store::stripe::EventOutcome;
+
 use crate::app::AppState;
 use crate::problem::ApiError;
 
@@ -90,31 +92,45 @@ async fn receive(state: AppState, headers: HeaderMap, body: Bytes) -> Result<Res
         .quick(|store| Ok(store.stripe_webhook_secrets()?))
         .await?;
     let keys: Vec<&str> = secrets.iter().map(|(_, s)| s.as_str()).collect();
-    let which = signature::verify(header.as_deref(), &body, &keys, now_unix()).map_err(|e| {
+    let matching = signature::verify(header.as_deref(), &body, &keys, now_unix()).map_err(|e| {
         tracing::warn!(problem = %e, "a Stripe webhook was refused");
         ApiError::bad_request(e.to_string()).field("Stripe-Signature")
     })?;
-    let org_id = secrets[which].0;
+    let org_ids: Vec<i64> = matching.iter().map(|&i| secrets[i].0).collect();
     // Verified: now the body may be read.
     let parsed: serde_json::Value = serde_json::from_slice(&body)
         .map_err(|_| ApiError::bad_request(event::EventError::NotAnEvent.to_string()))?;
     let (event_id, event_type, created) =
         event::header(&parsed).map_err(|e| ApiError::bad_request(e.to_string()))?;
-    let outcome = state
-        .pool
-        .write(move |store| {
-            let org = store.org_by_id(org_id)?;
-            let date = date_in(created, &org.timezone)
-                .map_err(|e| ApiError::bad_request(format!("created: {created}: {e}")))?;
-            let mapped = event::map(&parsed, org_id, date)
-                .map_err(|e| ApiError::bad_request(e.to_string()))?;
-            Ok(store.apply_stripe_event(org_id, &mapped)?)
-        })
-        .await?;
-    tracing::info!(org_id, event_id = %event_id, event_type = %event_type, outcome = ?outcome, "a Stripe event was received");
+    // Each organisation whose secret signed it (several share one Stripe
+    // account's endpoint) applies it; the metadata decides whose payment
+    // it is, the others keep it as ignored.
+    let mut outcomes = Vec::with_capacity(org_ids.len());
+    for org_id in org_ids {
+        let parsed = parsed.clone();
+        let outcome = state
+            .pool
+            .write(move |store| {
+                let org = store.org_by_id(org_id)?;
+                let date = date_in(created, &org.timezone)
+                    .map_err(|e| ApiError::bad_request(format!("created: {created}: {e}")))?;
+                let mapped = event::map(&parsed, org_id, date)
+                    .map_err(|e| ApiError::bad_request(e.to_string()))?;
+                Ok(store.apply_stripe_event(org_id, &mapped)?)
+            })
+            .await?;
+        tracing::info!(org_id, event_id = %event_id, event_type = %event_type, outcome = ?outcome, "a Stripe event was received");
+        outcomes.push(outcome);
+    }
+    // What is answered: the outcome that did something, if any.
+    let result = outcomes
+        .iter()
+        .find(|o| !matches!(o, EventOutcome::Ignored))
+        .or(outcomes.first())
+        .cloned();
     Ok((
         StatusCode::OK,
-        Json(serde_json::json!({"received": true, "event": event_id, "result": outcome})),
+        Json(serde_json::json!({"received": true, "event": event_id, "result": result})),
     )
         .into_response())
 }

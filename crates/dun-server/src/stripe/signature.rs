@@ -65,27 +65,34 @@ fn mac(secret: &str, t: i64, payload: &[u8]) -> Hmac<Sha256> {
 }
 
 /// Whether `header` signs `payload` with one of `secrets`, within the
-/// tolerance of `now` (unix seconds): the index of the secret that does.
+/// tolerance of `now` (unix seconds): the indexes of the secrets that do
+/// (more than one when organisations share a Stripe account's endpoint).
 /// Every comparison is constant-time (`Mac::verify_slice`).
 pub fn verify(
     header: Option<&str>,
     payload: &[u8],
     secrets: &[&str],
     now: i64,
-) -> Result<usize, SignatureError> {
+) -> Result<Vec<usize>, SignatureError> {
     let (t, signatures) = parse(header.ok_or(SignatureError::Missing)?)?;
     if (now - t).abs() > TOLERANCE_SECONDS {
         return Err(SignatureError::OutsideTolerance { signed: t, now });
     }
-    for (i, secret) in secrets.iter().enumerate() {
-        let base = mac(secret, t, payload);
-        for s in &signatures {
-            if base.clone().verify_slice(s).is_ok() {
-                return Ok(i);
-            }
-        }
+    let matching: Vec<usize> = secrets
+        .iter()
+        .enumerate()
+        .filter(|(_, secret)| {
+            let base = mac(secret, t, payload);
+            signatures
+                .iter()
+                .any(|s| base.clone().verify_slice(s).is_ok())
+        })
+        .map(|(i, _)| i)
+        .collect();
+    if matching.is_empty() {
+        return Err(SignatureError::NoMatch);
     }
-    Err(SignatureError::NoMatch)
+    Ok(matching)
 }
 
 #[cfg(test)]
@@ -104,7 +111,7 @@ mod tests {
         let h = header(SECRET, 1_000, BODY);
         assert_eq!(
             verify(Some(&h), BODY, &["whsec_other", SECRET], 1_010),
-            Ok(1)
+            Ok(vec![1])
         );
     }
 
@@ -141,7 +148,7 @@ mod tests {
             "00".repeat(32),
             sign(SECRET, 1_000, BODY)
         );
-        assert_eq!(verify(Some(&h), BODY, &[SECRET], 1_000), Ok(0));
+        assert_eq!(verify(Some(&h), BODY, &[SECRET], 1_000), Ok(vec![0]));
     }
 
     #[test]
