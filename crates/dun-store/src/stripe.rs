@@ -585,6 +585,14 @@ fn apply(
             } else {
                 AllocationRequest::Explicit(split)
             };
+            // Money dated before a run already applied needs a reason: a
+            // late delivery of Stripe's event is one, said on the timeline.
+            let note = match crate::collections::last_applied_run(tx, org_id)? {
+                Some(run) if *received_date < run => format!(
+                    "paid online on {received_date}; Stripe's event arrived after the run of {run}"
+                ),
+                _ => String::new(),
+            };
             let payment = NewPayment {
                 customer_ref: customer.reference.clone(),
                 currency: *currency,
@@ -592,7 +600,7 @@ fn apply(
                 amount_minor: *amount_minor,
                 method: method.clone(),
                 reference: intent_id.clone(),
-                note: String::new(),
+                note,
             };
             let posted = match payments::record_in(
                 tx,

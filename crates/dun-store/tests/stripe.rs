@@ -480,3 +480,31 @@ storage_test!(
         assert_eq!(payment_count(store, acme.id), 2);
     }
 );
+
+storage_test!(
+    fn an_event_delivered_after_the_run_says_why_it_is_late(store: &mut Store) {
+        let acme = org(store, "Acme Ltd");
+        let alpha = customer(store, &acme, "ALPHA");
+        let inv = invoice(store, &acme, &alpha, "2026-01-01", "net30", 100_00);
+        store
+            .run_collections(acme.id, d("2026-02-03"), true)
+            .unwrap();
+        // Paid on 02-01, Stripe's event delivered after the run of 02-03.
+        let outcome = store
+            .apply_stripe_event(
+                acme.id,
+                &succeeded("evt_1", "pi_1", "ALPHA", &[&inv.number], 100_00),
+            )
+            .unwrap();
+        assert!(
+            matches!(outcome, EventOutcome::Posted { .. }),
+            "{outcome:?}"
+        );
+        let timeline = store.timeline(acme.id, alpha.id, None, 10).unwrap();
+        assert!(
+            timeline.iter().any(|t| t.kind == "payment"
+                && t.summary.contains("arrived after the run of 2026-02-03")),
+            "{timeline:?}"
+        );
+    }
+);
