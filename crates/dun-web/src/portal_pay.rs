@@ -188,14 +188,8 @@ async fn pay(
             .await;
             let intent = match created {
                 Ok(Ok(intent)) => intent,
-                Ok(Err(_)) | Err(_) => {
-                    return refusal(
-                        StatusCode::BAD_GATEWAY,
-                        None,
-                        "The payment could not be started",
-                        "The card payment service did not answer as expected. Nothing was charged. Please try again in a moment, or pay by bank transfer (see How to pay on your account page).",
-                    )
-                }
+                Ok(Err(e)) => return not_started(org_id, &e.to_string()),
+                Err(e) => return not_started(org_id, &format!("the call did not finish: {e}")),
             };
             let stored = StoredIntent {
                 intent_id: intent.id,
@@ -228,6 +222,22 @@ async fn pay(
         encode(&path_token),
         encode(&intent_id)
     )))
+}
+
+/// Stripe did not make the intent: the customer is told nothing was
+/// charged; the log says why (Stripe's words, never the key).
+fn not_started(org_id: i64, problem: &str) -> Response {
+    tracing::warn!(
+        org_id,
+        problem,
+        "a Stripe PaymentIntent could not be created"
+    );
+    refusal(
+        StatusCode::BAD_GATEWAY,
+        None,
+        "The payment could not be started",
+        "The card payment service did not answer as expected. Nothing was charged. Please try again in a moment, or pay by bank transfer (see How to pay on your account page).",
+    )
 }
 
 async fn show(

@@ -214,3 +214,46 @@ mod the_pay_button_takes_a_card_payment_to_the_ledger {
         );
     }
 }
+
+/// Stripe unreachable: the customer is told nothing was charged, and the
+/// book keeps no intent.
+fn unreachable(url: &str) {
+    // Port 9 (discard) on loopback: nothing listens there.
+    let server = TestServer::start_with(url, |c| c.stripe_api_base = "http://127.0.0.1:9".into());
+    let (browser, csrf) = owner(&server);
+    let page = browser.post_json(
+        "/api/v1/customers",
+        &csrf,
+        json!({"reference": "BOLT", "name": "Bolt & Nut Supplies"}),
+    );
+    assert_eq!(page.status, 201, "{}", page.body);
+    let first = invoice(&browser, &csrf, "BOLT", "125.00");
+    let token = portal_token(&browser, &csrf, "BOLT");
+    let mut store = Store::connect(&server.database_url).expect("the book");
+    let org_id = store.org(Some("Acme Tools")).unwrap().id;
+    store
+        .set_stripe_keys(org_id, Some(SECRET_KEY), Some(WEBHOOK_SECRET))
+        .unwrap();
+    let customer = server.browser();
+    let refused = customer.post_form(&format!("/portal/{token}/pay"), &[("invoice", &first)]);
+    assert_eq!(refused.status, 502, "{}", refused.body);
+    assert!(
+        refused.body.contains("Nothing was charged"),
+        "{}",
+        refused.body
+    );
+    assert!(!refused.body.contains(SECRET_KEY));
+    assert_eq!(open_rows(&customer, &token), vec![first]);
+}
+
+mod stripe_unreachable_starts_nothing {
+    #[test]
+    fn sqlite() {
+        crate::common::store::on_sqlite("stripe_unreachable_starts_nothing", super::unreachable);
+    }
+
+    #[test]
+    fn postgres() {
+        crate::common::store::on_postgres("stripe_unreachable_starts_nothing", super::unreachable);
+    }
+}
