@@ -98,12 +98,37 @@ fn succeeded_event(org_id: i64, event: &str, intent: &str, amount: i64, invoices
     .to_string()
 }
 
-server_test!(
-    fn a_card_payment_posts_once_and_pays_the_invoice(server: &TestServer) {
-        let Some(stripe) = LocalStripe::start("a_card_payment_posts_once_and_pays_the_invoice")
-        else {
-            return;
-        };
+/// The server for a test that talks to localstripe: its Stripe is there.
+fn with_localstripe(url: &str, test: &str, scenario: fn(&TestServer, &LocalStripe)) {
+    let Some(stripe) = LocalStripe::start(test) else {
+        return;
+    };
+    let mut config = common::test_config(url);
+    config.stripe_api_base = stripe.base.clone();
+    let server = TestServer::start_with(config);
+    scenario(&server, &stripe);
+}
+
+mod a_card_payment_posts_once_and_pays_the_invoice {
+    const NAME: &str = "a_card_payment_posts_once_and_pays_the_invoice";
+
+    fn run(url: &str) {
+        super::with_localstripe(url, NAME, super::card_payment);
+    }
+
+    #[test]
+    fn sqlite() {
+        crate::common::store::on_sqlite(NAME, run);
+    }
+
+    #[test]
+    fn postgres() {
+        crate::common::store::on_postgres(NAME, run);
+    }
+}
+
+fn card_payment(server: &TestServer, stripe: &LocalStripe) {
+    {
         let Book {
             api,
             mut store,
@@ -138,6 +163,17 @@ server_test!(
             events_with(&mut store, org_id, "posted") == 1
         });
         assert_eq!(payments(&mut store, org_id), 1);
+        // Stripe's fee (localstripe's is 0) is kept beside the payment,
+        // read from Stripe once the payment is posted.
+        wait_until(DELIVERY_SECONDS, "the fee to be kept", || {
+            store.stripe_events(org_id).unwrap()[0].fee_minor.is_some()
+        });
+        let posted = store.stripe_events(org_id).unwrap();
+        assert_eq!(
+            (posted[0].fee_minor, posted[0].fee_currency.as_deref()),
+            (Some(0), Some("USD")),
+            "{posted:?}"
+        );
         let (_, shown) = api.get(&format!("/api/v1/invoices/{number}"));
         assert_eq!(shown["open"], json!("0.00"), "{shown}");
         assert_eq!(shown["status"], json!("paid"), "{shown}");
@@ -173,7 +209,7 @@ server_test!(
         });
         assert_eq!(payments(&mut store, org_id), 1);
     }
-);
+}
 
 server_test!(
     fn a_bad_signature_is_refused_and_writes_nothing(server: &TestServer) {

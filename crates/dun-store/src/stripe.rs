@@ -215,6 +215,9 @@ pub struct StoredEvent {
     pub payment_id: Option<i64>,
     pub amount_minor: Option<i64>,
     pub detail: String,
+    /// Stripe's fee and its currency (the balance's), for a posted payment.
+    pub fee_minor: Option<i64>,
+    pub fee_currency: Option<String>,
 }
 
 impl StripeEvent {
@@ -405,7 +408,8 @@ impl Store {
     pub fn stripe_events(&mut self, org_id: i64) -> Result<Vec<StoredEvent>, StoreError> {
         let mut tx = self.conn().read_transaction()?;
         tx.query(
-            "SELECT event_id, event_type, intent_id, status, payment_id, amount_minor, detail
+            "SELECT event_id, event_type, intent_id, status, payment_id, amount_minor, detail,
+                fee_minor, fee_currency
              FROM stripe_events WHERE org_id = $1 ORDER BY created_at, event_id",
             params![org_id],
             |r| {
@@ -417,9 +421,34 @@ impl Store {
                     payment_id: r.opt_i64(4)?,
                     amount_minor: r.opt_i64(5)?,
                     detail: r.string(6)?,
+                    fee_minor: r.opt_i64(7)?,
+                    fee_currency: r.opt_string(8)?,
                 })
             },
         )
+    }
+
+    /// Records Stripe's fee beside the payment an event posted (the
+    /// provider's fee is not the customer's: it is kept, not posted).
+    pub fn set_stripe_fee(
+        &mut self,
+        org_id: i64,
+        event_id: &str,
+        fee_minor: i64,
+        fee_currency: Currency,
+    ) -> Result<(), StoreError> {
+        if fee_minor < 0 {
+            return Err(StoreError::Invalid(format!(
+                "fee: {fee_minor} is not a fee (zero or more, in minor units)"
+            )));
+        }
+        let mut tx = self.conn().transaction()?;
+        tx.execute(
+            "UPDATE stripe_events SET fee_minor = $3, fee_currency = $4
+             WHERE org_id = $1 AND event_id = $2 AND status = 'posted'",
+            params![org_id, event_id, fee_minor, fee_currency.code()],
+        )?;
+        tx.commit()
     }
 
     /// Applies a verified event once (see the module's invariant). A

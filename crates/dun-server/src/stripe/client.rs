@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use dun_core::online::PayRequest;
+use dun_core::Currency;
 use serde_json::Value;
 
 use super::event::{META_CUSTOMER, META_INVOICES, META_ORG};
@@ -116,6 +117,22 @@ impl Client {
         read(response)
     }
 
+    /// Stripe's fee for a PaymentIntent's charge, in the balance's
+    /// currency: `None` while Stripe has not settled it.
+    pub fn fee(&self, intent_id: &str) -> Result<Option<(i64, Currency)>, ClientError> {
+        let response = self
+            .agent
+            .get(format!(
+                "{}/v1/payment_intents/{intent_id}?expand[]=latest_charge.balance_transaction",
+                self.base
+            ))
+            .header("Authorization", format!("Bearer {}", self.secret_key))
+            .call()
+            .map_err(|e| ClientError::Unreachable(e.to_string()))?;
+        let body = read_json(response)?;
+        Ok(fee_of(&body))
+    }
+
     /// Reads a PaymentIntent.
     pub fn payment_intent(&self, id: &str) -> Result<Intent, ClientError> {
         let response = self
@@ -128,7 +145,27 @@ impl Client {
     }
 }
 
-fn read(mut response: ureq::http::Response<ureq::Body>) -> Result<Intent, ClientError> {
+/// The fee in an intent read with its charge's balance transaction expanded.
+pub fn fee_of(intent: &Value) -> Option<(i64, Currency)> {
+    let txn = &intent["latest_charge"]["balance_transaction"];
+    let fee = txn["fee"].as_i64()?;
+    let currency = Currency::parse(&txn["currency"].as_str()?.to_ascii_uppercase()).ok()?;
+    Some((fee, currency))
+}
+
+fn read(response: ureq::http::Response<ureq::Body>) -> Result<Intent, ClientError> {
+    let body = read_json(response)?;
+    let id = body["id"]
+        .as_str()
+        .ok_or_else(|| ClientError::Unreadable("no id".into()))?;
+    Ok(Intent {
+        id: id.to_string(),
+        status: body["status"].as_str().unwrap_or("").to_string(),
+        client_secret: body["client_secret"].as_str().map(str::to_string),
+    })
+}
+
+fn read_json(mut response: ureq::http::Response<ureq::Body>) -> Result<Value, ClientError> {
     let status = response.status().as_u16();
     let text = response
         .body_mut()
@@ -147,20 +184,22 @@ fn read(mut response: ureq::http::Response<ureq::Body>) -> Result<Intent, Client
             .collect();
         return Err(ClientError::Refused { status, message });
     }
-    let id = body["id"]
-        .as_str()
-        .ok_or_else(|| ClientError::Unreadable("no id".into()))?;
-    Ok(Intent {
-        id: id.to_string(),
-        status: body["status"].as_str().unwrap_or("").to_string(),
-        client_secret: body["client_secret"].as_str().map(str::to_string),
-    })
+    Ok(body)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use dun_core::Currency;
+
+    #[test]
+    fn the_fee_is_read_from_the_expanded_balance_transaction() {
+        let intent = serde_json::json!({"id": "pi_1", "latest_charge": {"id": "ch_1",
+            "balance_transaction": {"id": "txn_1", "fee": 66, "currency": "eur"}}});
+        assert_eq!(fee_of(&intent), Some((66, Currency::parse("EUR").unwrap())));
+        let unsettled =
+            serde_json::json!({"id": "pi_1", "latest_charge": {"balance_transaction": "txn_1"}});
+        assert_eq!(fee_of(&unsettled), None);
+    }
 
     #[test]
     fn the_form_carries_minor_units_a_lowercase_currency_and_dun_metadata() {

@@ -106,6 +106,7 @@ async fn receive(state: AppState, headers: HeaderMap, body: Bytes) -> Result<Res
     // account's endpoint) applies it; the metadata decides whose payment
     // it is, the others keep it as ignored.
     let mut outcomes = Vec::with_capacity(org_ids.len());
+    let intent_id = parsed["data"]["object"]["id"].as_str().map(str::to_string);
     for org_id in org_ids {
         let parsed = parsed.clone();
         let outcome = state
@@ -120,6 +121,11 @@ async fn receive(state: AppState, headers: HeaderMap, body: Bytes) -> Result<Res
             })
             .await?;
         tracing::info!(org_id, event_id = %event_id, event_type = %event_type, outcome = ?outcome, "a Stripe event was received");
+        if matches!(outcome, EventOutcome::Posted { .. }) {
+            if let Some(intent_id) = &intent_id {
+                record_fee(&state, org_id, &event_id, intent_id).await;
+            }
+        }
         outcomes.push(outcome);
     }
     // What is answered: the outcome that did something, if any.
@@ -133,6 +139,51 @@ async fn receive(state: AppState, headers: HeaderMap, body: Bytes) -> Result<Res
         Json(serde_json::json!({"received": true, "event": event_id, "result": result})),
     )
         .into_response())
+}
+
+/// Asks Stripe for its fee on a payment just posted and keeps it beside
+/// it. Best effort: the payment stands whatever happens here, and a fee
+/// Stripe has not settled yet is simply not known.
+async fn record_fee(state: &AppState, org_id: i64, event_id: &str, intent_id: &str) {
+    let keys = match state
+        .pool
+        .quick(move |store| Ok(store.stripe_keys(org_id)?))
+        .await
+    {
+        Ok(keys) => keys,
+        Err(e) => {
+            tracing::warn!(org_id, problem = %e.detail, "Stripe's fee was not read");
+            return;
+        }
+    };
+    let Some(secret_key) = keys.secret_key else {
+        return;
+    };
+    let base = state.config.stripe_api_base.clone();
+    let intent = intent_id.to_string();
+    let fee =
+        tokio::task::spawn_blocking(move || client::Client::new(&base, &secret_key).fee(&intent))
+            .await;
+    let (fee_minor, currency) = match fee {
+        Ok(Ok(Some(fee))) => fee,
+        Ok(Ok(None)) => return,
+        Ok(Err(e)) => {
+            tracing::warn!(org_id, problem = %e, "Stripe's fee was not read");
+            return;
+        }
+        Err(e) => {
+            tracing::warn!(org_id, problem = %e, "Stripe's fee was not read");
+            return;
+        }
+    };
+    let event_id = event_id.to_string();
+    if let Err(e) = state
+        .pool
+        .write(move |store| Ok(store.set_stripe_fee(org_id, &event_id, fee_minor, currency)?))
+        .await
+    {
+        tracing::warn!(org_id, problem = %e.detail, "Stripe's fee was not kept");
+    }
 }
 
 #[cfg(test)]

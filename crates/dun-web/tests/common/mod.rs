@@ -65,6 +65,8 @@ impl TestServer {
             log_format: LogFormat::Text,
             scheduler: false,
             shutdown_grace_ms: 5_000,
+            // Never Stripe itself (a test with localstripe points it there).
+            stripe_api_base: "http://127.0.0.1:9".into(),
             ..Config::default()
         };
         configure(&mut config);

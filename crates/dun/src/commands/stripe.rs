@@ -36,6 +36,7 @@ pub fn run(ctx: &mut Context, command: StripeCommand) -> Result<()> {
                 "payment_intent",
                 "status",
                 "payment",
+                "fee",
                 "detail",
             ]);
             for e in &events {
@@ -45,6 +46,15 @@ pub fn run(ctx: &mut Context, command: StripeCommand) -> Result<()> {
                     e.intent_id.clone().unwrap_or_default(),
                     e.status.clone(),
                     e.payment_id.map(|p| format!("#{p}")).unwrap_or_default(),
+                    match (
+                        e.fee_minor,
+                        e.fee_currency.as_deref().map(dun_core::Currency::parse),
+                    ) {
+                        (Some(fee), Some(Ok(c))) => {
+                            format!("{} {c}", dun_core::money::format_minor(fee, c))
+                        }
+                        _ => String::new(),
+                    },
                     e.detail.clone(),
                 ]);
             }

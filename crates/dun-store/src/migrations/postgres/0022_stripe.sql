@@ -31,6 +31,10 @@ CREATE TABLE stripe_events (
     payment_id BIGINT,
     amount_minor BIGINT,
     detail TEXT NOT NULL,
+    -- Stripe's fee for a posted payment, in its balance's currency (which
+    -- may differ from the payment's), once Stripe has said it
+    fee_minor BIGINT,
+    fee_currency TEXT,
     created_at TEXT NOT NULL,
     PRIMARY KEY (org_id, event_id)
 );
