@@ -17,6 +17,7 @@ pub mod import;
 pub mod invoice;
 pub mod ledger;
 pub mod money;
+pub mod online;
 pub mod party;
 pub mod posting;
 pub mod reference;

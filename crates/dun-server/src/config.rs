@@ -57,6 +57,9 @@ pub struct Config {
     /// A bearer token that opens `/metrics` to other hosts; without one,
     /// only loopback clients read it.
     pub metrics_token: Option<String>,
+    /// Where Stripe's API is (online payment): Stripe's own unless a test
+    /// points it at a local fake.
+    pub stripe_api_base: String,
 }
 
 impl Default for Config {
@@ -78,6 +81,7 @@ impl Default for Config {
             login_failures_max: 5,
             login_window_ms: 15 * 60_000,
             trusted_proxies: Vec::new(),
+            stripe_api_base: crate::stripe::client::DEFAULT_API_BASE.to_string(),
             metrics_token: None,
         }
     }
@@ -194,6 +198,9 @@ impl Config {
             "DUN_LOGIN_WINDOW_MS" => {
                 self.login_window_ms = number(key, value, "a whole number of milliseconds")?
             }
+            "DUN_STRIPE_API_BASE" => {
+                self.stripe_api_base = value.trim().trim_end_matches('/').to_string()
+            }
             "DUN_METRICS_TOKEN" => {
                 self.metrics_token = Some(value.to_string()).filter(|t| !t.is_empty())
             }
@@ -255,6 +262,14 @@ impl Config {
             return Err(ConfigError(format!(
                 "public_url: '{}' must start with http:// or https://",
                 self.public_url
+            )));
+        }
+        if !(self.stripe_api_base.starts_with("http://")
+            || self.stripe_api_base.starts_with("https://"))
+        {
+            return Err(ConfigError(format!(
+                "stripe_api_base: '{}' must start with http:// or https://",
+                self.stripe_api_base
             )));
         }
         if self.database_url.trim().is_empty() {

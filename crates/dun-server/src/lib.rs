@@ -29,6 +29,7 @@ pub mod pool;
 pub mod problem;
 pub mod routes;
 pub mod scheduler;
+pub mod stripe;
 pub mod wire;
 
 use std::future::Future;
@@ -106,7 +107,7 @@ pub fn router(state: AppState) -> Router {
 /// the API's, under the same middleware.
 pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
     let (api, _) = openapi::api_router().split_for_parts();
-    let api = api.merge(extra);
+    let api = api.merge(stripe::routes()).merge(extra);
     let timeout = Duration::from_millis(state.config.request_timeout_ms);
     let started = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

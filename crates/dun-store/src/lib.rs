@@ -57,6 +57,7 @@ pub mod reference_rates;
 pub mod revision;
 pub mod statement_schedules;
 pub mod statements;
+pub mod stripe;
 pub mod timeline;
 mod unapplied;
 pub mod waivers;

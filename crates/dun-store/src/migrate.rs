@@ -138,6 +138,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0021_escalations.sql"),
         postgres: include_str!("migrations/postgres/0021_escalations.sql"),
     },
+    Migration {
+        version: 22,
+        name: "stripe",
+        sqlite: include_str!("migrations/sqlite/0022_stripe.sql"),
+        postgres: include_str!("migrations/postgres/0022_stripe.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -342,39 +342,16 @@ impl Store {
             &(payment_id, amount_minor, date, reason),
             &now,
             |tx| {
-                let state = locked_payment(tx, org_id, payment_id)?;
-                let entry = posting::refund(&state, amount_minor, date)?;
-                entries::post(tx, org_id, &[entry], &now)?;
-                let c = state.currency;
-                timeline::log(
+                refund_in(
                     tx,
                     org_id,
-                    &now,
-                    &NewEntry {
-                        customer_id: state.customer_id,
-                        on_date: date,
-                        kind: "refund",
-                        author: &author,
-                        summary: &format!(
-                            "Refund of {} {c} from payment #{payment_id}: {reason}",
-                            format_minor(amount_minor, c)
-                        ),
-                        detail: serde_json::json!({
-                            "payment_id": payment_id,
-                            "amount": format_minor(amount_minor, c),
-                            "currency": c.code(),
-                            "reason": reason,
-                        }),
-                        invoice_ids: &[],
-                    },
-                )?;
-                Ok(PaymentPosted {
                     payment_id,
-                    currency: state.currency,
-                    amount_minor: state.amount_minor,
-                    allocations: Vec::new(),
-                    unallocated_minor: state.unallocated_minor - amount_minor,
-                })
+                    amount_minor,
+                    date,
+                    reason,
+                    &now,
+                    &author,
+                )
             },
         )
     }
@@ -534,6 +511,56 @@ pub(crate) fn record_in(
         amount_minor: payment.amount_minor,
         allocations,
         unallocated_minor: kept,
+    })
+}
+
+/// Pays back `amount_minor` of a payment's unallocated credit inside the
+/// caller's transaction, for `reason` (on the timeline): the one way a
+/// refund is written (typed, or a provider's refund event).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn refund_in(
+    tx: &mut Tx<'_>,
+    org_id: i64,
+    payment_id: i64,
+    amount_minor: i64,
+    date: Date,
+    reason: &str,
+    now: &str,
+    author: &str,
+) -> Result<PaymentPosted, StoreError> {
+    check_money_reason(reason)?;
+    let state = locked_payment(tx, org_id, payment_id)?;
+    let entry = posting::refund(&state, amount_minor, date)?;
+    entries::post(tx, org_id, &[entry], now)?;
+    let c = state.currency;
+    timeline::log(
+        tx,
+        org_id,
+        now,
+        &NewEntry {
+            customer_id: state.customer_id,
+            on_date: date,
+            kind: "refund",
+            author,
+            summary: &format!(
+                "Refund of {} {c} from payment #{payment_id}: {reason}",
+                format_minor(amount_minor, c)
+            ),
+            detail: serde_json::json!({
+                "payment_id": payment_id,
+                "amount": format_minor(amount_minor, c),
+                "currency": c.code(),
+                "reason": reason,
+            }),
+            invoice_ids: &[],
+        },
+    )?;
+    Ok(PaymentPosted {
+        payment_id,
+        currency: state.currency,
+        amount_minor: state.amount_minor,
+        allocations: Vec::new(),
+        unallocated_minor: state.unallocated_minor - amount_minor,
     })
 }
 

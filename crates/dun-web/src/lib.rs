@@ -28,6 +28,7 @@ mod outbox;
 mod payments;
 mod policy;
 mod portal;
+mod portal_pay;
 mod qr;
 mod reports;
 mod settings;

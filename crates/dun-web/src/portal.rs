@@ -53,10 +53,11 @@ pub fn routes() -> Router<AppState> {
         .route("/portal/{token}/invoices/{number}/pdf", get(invoice_pdf))
         .route("/portal/{token}/promise", post(promise))
         .route("/portal/{token}/dispute", post(dispute))
+        .merge(crate::portal_pay::routes())
 }
 
 /// The headers every portal answer carries.
-fn private(mut response: Response) -> Response {
+pub(crate) fn private(mut response: Response) -> Response {
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(
@@ -70,12 +71,12 @@ fn private(mut response: Response) -> Response {
     response
 }
 
-fn page(status: StatusCode, markup: Markup) -> Response {
+pub(crate) fn page(status: StatusCode, markup: Markup) -> Response {
     private(crate::html(status, markup))
 }
 
 /// The portal's frame: the organisation's name, no staff navigation.
-fn frame(org_name: &str, title: &str, body: Markup) -> Markup {
+pub(crate) fn frame(org_name: &str, title: &str, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -98,7 +99,12 @@ fn frame(org_name: &str, title: &str, body: Markup) -> Markup {
 }
 
 /// A refusal as a page that says only what the visitor may know.
-fn refusal(status: StatusCode, org_name: Option<&str>, heading: &str, text: &str) -> Response {
+pub(crate) fn refusal(
+    status: StatusCode,
+    org_name: Option<&str>,
+    heading: &str,
+    text: &str,
+) -> Response {
     let body = html! {
         h1 { (heading) }
         p.notice.bad role="alert" { (text) }
@@ -119,7 +125,7 @@ fn not_valid() -> Response {
     )
 }
 
-fn not_found(org: &str) -> Response {
+pub(crate) fn not_found(org: &str) -> Response {
     refusal(
         StatusCode::NOT_FOUND,
         Some(org),
@@ -128,7 +134,7 @@ fn not_found(org: &str) -> Response {
     )
 }
 
-fn trouble(e: ApiError) -> Response {
+pub(crate) fn trouble(e: ApiError) -> Response {
     if let Some(cause) = &e.internal {
         eprintln!("dun-web portal: {cause}");
     }
@@ -146,15 +152,15 @@ fn trouble(e: ApiError) -> Response {
 }
 
 /// Whom a verified link reaches, as of the organisation's today.
-struct Visitor {
-    org: Org,
-    customer: Customer,
-    today: Date,
-    expires_on: Date,
+pub(crate) struct Visitor {
+    pub(crate) org: Org,
+    pub(crate) customer: Customer,
+    pub(crate) today: Date,
+    pub(crate) expires_on: Date,
 }
 
 /// Why a link opens nothing.
-enum Refused {
+pub(crate) enum Refused {
     NotValid,
     Expired { org: String },
     Withdrawn { org: String },
@@ -162,7 +168,7 @@ enum Refused {
 }
 
 impl Refused {
-    fn response(self) -> Response {
+    pub(crate) fn response(self) -> Response {
         match self {
             Refused::NotValid => not_valid(),
             Refused::Expired { org } => refusal(
@@ -196,7 +202,7 @@ impl From<StoreError> for Refused {
 
 /// Checks the token (shape, then signature), then its expiry against the
 /// organisation's today, and loads the one customer it names.
-fn visitor(store: &mut Store, token: &str) -> Result<Visitor, Refused> {
+pub(crate) fn visitor(store: &mut Store, token: &str) -> Result<Visitor, Refused> {
     // The signature first, with no expiry yet: the organisation's zone
     // decides what today is, and it is known only once the token is.
     let access = match store.verify_portal_token(token, Date::from_day_number(i32::MIN)) {
@@ -251,7 +257,10 @@ pub struct PortalQuery {
     done: Option<String>,
 }
 
-fn open_invoices(store: &mut Store, v: &Visitor) -> Result<Vec<InvoiceSummary>, StoreError> {
+pub(crate) fn open_invoices(
+    store: &mut Store,
+    v: &Visitor,
+) -> Result<Vec<InvoiceSummary>, StoreError> {
     Ok(store
         .invoices(
             v.org.id,
@@ -305,6 +314,7 @@ fn portal_page(
         .collect();
     let invoice_ids: Vec<i64> = invoices.iter().map(|i| i.id).collect();
     let currency: Currency = invoices.first().map_or(v.org.currency, |i| i.currency);
+    let online = store.stripe_keys(v.org.id)?.secret_key.is_some();
     let body = html! {
         h1 { (v.customer.name) }
         p.muted {
@@ -358,6 +368,7 @@ fn portal_page(
         }
         section aria-labelledby="pay" {
             h2 #pay { "How to pay" }
+            @if online { (crate::portal_pay::pay_form(&base, &invoices)) }
             @if payment.iban.is_none() && payment.account_name.is_none() && payment.note.is_none() {
                 p { "Please contact " (seller.name) " for payment details." }
             } @else {
@@ -506,6 +517,7 @@ fn invoice_view(
     let base = format!("/portal/{}", encode(token));
     let number = inv.number.clone().unwrap_or_default();
     let late = v.today.days_since(inv.due_date);
+    let online = store.stripe_keys(v.org.id)?.secret_key.is_some();
     let body = html! {
         p.crumbs { a href=(base) { "Your account" } " / " (number) }
         h1 { "Invoice " (number) }
@@ -523,6 +535,7 @@ fn invoice_view(
             @if open <= 0 {
                 p.empty { "Nothing is open on this invoice. Thank you!" }
             } @else {
+                @if online { (crate::portal_pay::pay_invoice_button(&base, &number, &money(open, c))) }
                 div.columns {
                     div {
                         dl.facts {
@@ -701,7 +714,7 @@ async fn statement_pdf(
 /// Whether the browser says the form came from another site. A browser
 /// sends `Sec-Fetch-Site` (modern ones) or `Origin` with a POST; either,
 /// when present, must name this site.
-fn cross_site(headers: &HeaderMap, public_url: &str) -> bool {
+pub(crate) fn cross_site(headers: &HeaderMap, public_url: &str) -> bool {
     // A browser that sends Sec-Fetch-Site says where the form came from;
     // its word is final. (Its Origin may be "null": the portal's
     // Referrer-Policy: no-referrer makes Chromium send that on a POST.)
@@ -734,7 +747,7 @@ fn cross_site(headers: &HeaderMap, public_url: &str) -> bool {
     !matches!((origin_host, host), (Some(o), Some(h)) if o.eq_ignore_ascii_case(h))
 }
 
-fn cross_site_refused() -> Response {
+pub(crate) fn cross_site_refused() -> Response {
     refusal(
         StatusCode::FORBIDDEN,
         None,

@@ -72,6 +72,9 @@ pub enum Command {
     /// Exchange rates counting other currencies toward credit limits: set, list.
     #[command(subcommand)]
     Rates(crate::commands::rates::RatesCommand),
+    /// Online payment through Stripe: the events received (`events --status review`).
+    #[command(subcommand)]
+    Stripe(crate::commands::stripe::StripeCommand),
     /// The collector's open tasks, most pressing first.
     Worklist(crate::commands::worklist::WorklistArgs),
     /// Tasks: mark one done, decide an escalation review, or add your own.

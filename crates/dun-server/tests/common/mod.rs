@@ -12,6 +12,8 @@
 #[path = "../../../dun-store/tests/common/mod.rs"]
 pub mod store;
 
+pub mod localstripe;
+
 use std::net::SocketAddr;
 use std::thread::JoinHandle;
 
@@ -63,9 +65,15 @@ pub fn test_config(database_url: &str) -> Config {
         log_format: LogFormat::Text,
         scheduler: false,
         shutdown_grace_ms: 5_000,
+        // Never Stripe itself: a test that talks to Stripe points this at
+        // its localstripe; the others' calls fail here, on loopback.
+        stripe_api_base: NO_STRIPE.into(),
         ..Config::default()
     }
 }
+
+/// A loopback address nothing listens on (the discard port).
+pub const NO_STRIPE: &str = "http://127.0.0.1:9";
 
 impl TestServer {
     pub fn start(database_url: &str) -> TestServer {

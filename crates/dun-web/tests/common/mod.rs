@@ -8,6 +8,9 @@
 #[path = "../../../dun-store/tests/common/mod.rs"]
 pub mod store;
 
+#[path = "../../../dun-server/tests/common/localstripe.rs"]
+pub mod localstripe;
+
 use std::sync::Mutex;
 use std::thread::JoinHandle;
 
@@ -43,21 +46,30 @@ macro_rules! web_test {
 
 pub struct TestServer {
     pub base: String,
+    pub database_url: String,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
 
 impl TestServer {
     pub fn start(database_url: &str) -> TestServer {
-        let config = Config {
+        TestServer::start_with(database_url, |_| {})
+    }
+
+    /// [`TestServer::start`] with the configuration changed by `configure`.
+    pub fn start_with(database_url: &str, configure: impl FnOnce(&mut Config)) -> TestServer {
+        let mut config = Config {
             listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
             database_url: database_url.to_string(),
             pool_size: 4,
             log_format: LogFormat::Text,
             scheduler: false,
             shutdown_grace_ms: 5_000,
+            // Never Stripe itself (a test with localstripe points it there).
+            stripe_api_base: "http://127.0.0.1:9".into(),
             ..Config::default()
         };
+        configure(&mut config);
         let state = dun_server::state(config).expect("the server's state");
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -83,6 +95,7 @@ impl TestServer {
         });
         TestServer {
             base: format!("http://{addr}"),
+            database_url: database_url.to_string(),
             stop: Some(stop),
             thread: Some(thread),
         }

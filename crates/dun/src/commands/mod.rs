@@ -26,6 +26,7 @@ pub mod report;
 pub mod run;
 pub mod serve;
 pub mod standing;
+pub mod stripe;
 pub mod template;
 mod transfer;
 pub mod ubl;
@@ -67,6 +68,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Collateral(c) => collateral::run(&mut Context::open(&cli.db, org)?, c),
         Command::Bank(c) => bank::run(&mut Context::open(&cli.db, org)?, c),
         Command::Rates(c) => rates::run(&mut Context::open(&cli.db, org)?, c),
+        Command::Stripe(c) => stripe::run(&mut Context::open(&cli.db, org)?, c),
         Command::Worklist(a) => worklist::worklist(&mut Context::open(&cli.db, org)?, &a),
         Command::Task(c) => worklist::task(&mut Context::open(&cli.db, org)?, c),
         Command::Escalations(a) => escalation::list(&mut Context::open(&cli.db, org)?, &a),

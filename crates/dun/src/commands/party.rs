@@ -7,6 +7,7 @@ use anyhow::{anyhow, Result};
 use clap::{Args, Subcommand};
 use dun_core::party::{Party, PaymentInstructions};
 use dun_store::parties::ZeroRate;
+use dun_store::stripe::set_or_not;
 use serde::Serialize;
 
 use crate::cli::{Format, FormatArg};
@@ -78,6 +79,14 @@ pub struct OrgSetArgs {
     /// Why no VAT is charged on 0 % lines (needed for every category but Z).
     #[arg(long)]
     pub exemption_reason: Option<String>,
+    /// Stripe secret API key (sk_… or a restricted rk_…) the portal's Pay
+    /// button creates payments with; stored, never shown back ("" clears).
+    #[arg(long, value_name = "KEY")]
+    pub stripe_secret_key: Option<String>,
+    /// Stripe webhook signing secret (whsec_…) that POST /webhooks/stripe
+    /// verifies events with; stored, never shown back ("" clears).
+    #[arg(long, value_name = "SECRET")]
+    pub stripe_webhook_secret: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -110,11 +119,19 @@ impl AddressArgs {
     }
 }
 
+/// Whether each Stripe key is set: never the key.
+#[derive(Serialize)]
+struct StripeJson {
+    secret_key: &'static str,
+    webhook_secret: &'static str,
+}
+
 #[derive(Serialize)]
 struct SellerJson<'a> {
     seller: &'a Party,
     payment: &'a PaymentInstructions,
     zero_rate: &'a ZeroRate,
+    stripe: StripeJson,
     missing_for_einvoice: Vec<&'static str>,
 }
 
@@ -150,6 +167,17 @@ pub fn org(ctx: &mut Context, command: OrgCommand) -> Result<()> {
                 // Checked before anything is written.
                 zero_rate.check()?;
             }
+            dun_store::stripe::check_keys(
+                args.stripe_secret_key.as_deref(),
+                args.stripe_webhook_secret.as_deref(),
+            )?;
+            if args.stripe_secret_key.is_some() || args.stripe_webhook_secret.is_some() {
+                ctx.store.set_stripe_keys(
+                    org_id,
+                    args.stripe_secret_key.as_deref(),
+                    args.stripe_webhook_secret.as_deref(),
+                )?;
+            }
             ctx.store.set_seller(org_id, &party, &payment)?;
             if zero_rate_given {
                 ctx.store.set_zero_rate(org_id, &zero_rate)?;
@@ -163,6 +191,11 @@ fn show_seller(ctx: &mut Context, format: Format) -> Result<()> {
     let (party, payment) = ctx.store.seller(ctx.org.id)?;
     let zero_rate = ctx.store.zero_rate(ctx.org.id)?;
     let missing = party.missing_as_seller();
+    let stripe = ctx.store.stripe_keys(ctx.org.id)?;
+    let stripe = StripeJson {
+        secret_key: set_or_not(&stripe.secret_key),
+        webhook_secret: set_or_not(&stripe.webhook_secret),
+    };
     let mut table = Table::new(&["field", "value"]);
     let mut row = |field: &str, value: Option<&str>| {
         table.push(vec![field.to_string(), value.unwrap_or("-").to_string()]);
@@ -185,6 +218,8 @@ fn show_seller(ctx: &mut Context, format: Format) -> Result<()> {
     row("payment note", payment.note.as_deref());
     row("0 % category", Some(&zero_rate.category));
     row("exemption reason", zero_rate.exemption_reason.as_deref());
+    row("stripe secret key", Some(stripe.secret_key));
+    row("stripe webhook secret", Some(stripe.webhook_secret));
     emit(
         format,
         &table,
@@ -192,6 +227,7 @@ fn show_seller(ctx: &mut Context, format: Format) -> Result<()> {
             seller: &party,
             payment: &payment,
             zero_rate: &zero_rate,
+            stripe,
             missing_for_einvoice: missing.clone(),
         },
     )?;

@@ -1,0 +1,226 @@
+//! The seam to Stripe's API: creating a PaymentIntent (and, for tests and
+//! tools, reading one). Blocking (ureq): it runs on a blocking thread,
+//! never on the SQLite writer. The server's `stripe_api_base`
+//! (`DUN_STRIPE_API_BASE`) points it elsewhere (a local fake in tests); the secret key is sent, never logged.
+
+use std::time::Duration;
+
+use dun_core::online::PayRequest;
+use dun_core::Currency;
+use serde_json::Value;
+
+use super::event::{META_CUSTOMER, META_INVOICES, META_ORG};
+
+/// Stripe's API.
+pub const DEFAULT_API_BASE: &str = "https://api.stripe.com";
+/// Longest a call to Stripe may take, in seconds.
+pub const TIMEOUT_SECONDS: u64 = 20;
+/// Longest answer read from Stripe, in bytes.
+pub const ANSWER_BYTES_MAX: u64 = 1024 * 1024;
+
+/// A PaymentIntent as Dun needs it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Intent {
+    pub id: String,
+    pub status: String,
+    /// What a payment page would give Stripe.js; never logged.
+    pub client_secret: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ClientError {
+    #[error("Stripe could not be reached: {0}")]
+    Unreachable(String),
+    #[error("Stripe refused ({status}): {message}")]
+    Refused { status: u16, message: String },
+    #[error("Stripe's answer was not understood: {0}")]
+    Unreadable(String),
+}
+
+/// Calls Stripe with one organisation's secret key.
+pub struct Client {
+    base: String,
+    secret_key: String,
+    agent: ureq::Agent,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("base", &self.base)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The form fields of a PaymentIntent for `request` (Stripe's API takes
+/// form encoding; metadata as `metadata[key]`).
+pub fn intent_form(org_id: i64, customer_ref: &str, request: &PayRequest) -> Vec<(String, String)> {
+    vec![
+        ("amount".into(), request.amount_minor.to_string()),
+        (
+            "currency".into(),
+            request.currency.code().to_ascii_lowercase(),
+        ),
+        (format!("metadata[{META_ORG}]"), org_id.to_string()),
+        (
+            format!("metadata[{META_CUSTOMER}]"),
+            customer_ref.to_string(),
+        ),
+        (
+            format!("metadata[{META_INVOICES}]"),
+            request.invoices.join(","),
+        ),
+    ]
+}
+
+impl Client {
+    pub fn new(base: &str, secret_key: &str) -> Client {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(TIMEOUT_SECONDS)))
+            .build()
+            .into();
+        Client {
+            base: base.trim_end_matches('/').to_string(),
+            secret_key: secret_key.to_string(),
+            agent,
+        }
+    }
+
+    /// Creates a PaymentIntent. The same `idempotency_key` twice (a double
+    /// click) gets the first intent back from Stripe, not a second one.
+    pub fn create_payment_intent(
+        &self,
+        form: &[(String, String)],
+        idempotency_key: &str,
+    ) -> Result<Intent, ClientError> {
+        self.post("/v1/payment_intents", form, Some(idempotency_key))
+    }
+
+    /// POSTs `form` to `path` and reads the object answered.
+    pub fn post(
+        &self,
+        path: &str,
+        form: &[(String, String)],
+        idempotency_key: Option<&str>,
+    ) -> Result<Intent, ClientError> {
+        let mut request = self
+            .agent
+            .post(format!("{}{path}", self.base))
+            .header("Authorization", format!("Bearer {}", self.secret_key));
+        if let Some(key) = idempotency_key {
+            request = request.header("Idempotency-Key", key);
+        }
+        let response = request
+            .send_form(form.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .map_err(|e| ClientError::Unreachable(e.to_string()))?;
+        read(response)
+    }
+
+    /// Stripe's fee for a PaymentIntent's charge, in the balance's
+    /// currency: `None` while Stripe has not settled it.
+    pub fn fee(&self, intent_id: &str) -> Result<Option<(i64, Currency)>, ClientError> {
+        let response = self
+            .agent
+            .get(format!(
+                "{}/v1/payment_intents/{intent_id}?expand[]=latest_charge.balance_transaction",
+                self.base
+            ))
+            .header("Authorization", format!("Bearer {}", self.secret_key))
+            .call()
+            .map_err(|e| ClientError::Unreachable(e.to_string()))?;
+        let body = read_json(response)?;
+        Ok(fee_of(&body))
+    }
+
+    /// Reads a PaymentIntent.
+    pub fn payment_intent(&self, id: &str) -> Result<Intent, ClientError> {
+        let response = self
+            .agent
+            .get(format!("{}/v1/payment_intents/{id}", self.base))
+            .header("Authorization", format!("Bearer {}", self.secret_key))
+            .call()
+            .map_err(|e| ClientError::Unreachable(e.to_string()))?;
+        read(response)
+    }
+}
+
+/// The fee in an intent read with its charge's balance transaction expanded.
+pub fn fee_of(intent: &Value) -> Option<(i64, Currency)> {
+    let txn = &intent["latest_charge"]["balance_transaction"];
+    let fee = txn["fee"].as_i64()?;
+    let currency = Currency::parse(&txn["currency"].as_str()?.to_ascii_uppercase()).ok()?;
+    Some((fee, currency))
+}
+
+fn read(response: ureq::http::Response<ureq::Body>) -> Result<Intent, ClientError> {
+    let body = read_json(response)?;
+    let id = body["id"]
+        .as_str()
+        .ok_or_else(|| ClientError::Unreadable("no id".into()))?;
+    Ok(Intent {
+        id: id.to_string(),
+        status: body["status"].as_str().unwrap_or("").to_string(),
+        client_secret: body["client_secret"].as_str().map(str::to_string),
+    })
+}
+
+fn read_json(mut response: ureq::http::Response<ureq::Body>) -> Result<Value, ClientError> {
+    let status = response.status().as_u16();
+    let text = response
+        .body_mut()
+        .with_config()
+        .limit(ANSWER_BYTES_MAX)
+        .read_to_string()
+        .map_err(|e| ClientError::Unreadable(e.to_string()))?;
+    let body: Value =
+        serde_json::from_str(&text).map_err(|e| ClientError::Unreadable(e.to_string()))?;
+    if !(200..300).contains(&status) {
+        let message = body["error"]["message"]
+            .as_str()
+            .unwrap_or("no message")
+            .chars()
+            .take(300)
+            .collect();
+        return Err(ClientError::Refused { status, message });
+    }
+    Ok(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_fee_is_read_from_the_expanded_balance_transaction() {
+        let intent = serde_json::json!({"id": "pi_1", "latest_charge": {"id": "ch_1",
+            "balance_transaction": {"id": "txn_1", "fee": 66, "currency": "eur"}}});
+        assert_eq!(fee_of(&intent), Some((66, Currency::parse("EUR").unwrap())));
+        let unsettled =
+            serde_json::json!({"id": "pi_1", "latest_charge": {"balance_transaction": "txn_1"}});
+        assert_eq!(fee_of(&unsettled), None);
+    }
+
+    #[test]
+    fn the_form_carries_minor_units_a_lowercase_currency_and_dun_metadata() {
+        let form = intent_form(
+            7,
+            "C-1",
+            &PayRequest {
+                currency: Currency::parse("EUR").unwrap(),
+                amount_minor: 1250,
+                invoices: vec!["INV-1".into(), "INV-2".into()],
+            },
+        );
+        let get = |k: &str| {
+            form.iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.as_str())
+        };
+        assert_eq!(get("amount"), Some("1250"));
+        assert_eq!(get("currency"), Some("eur"));
+        assert_eq!(get("metadata[dun_org]"), Some("7"));
+        assert_eq!(get("metadata[dun_customer]"), Some("C-1"));
+        assert_eq!(get("metadata[dun_invoices]"), Some("INV-1,INV-2"));
+    }
+}
