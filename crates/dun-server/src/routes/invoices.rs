@@ -750,6 +750,29 @@ pub struct ReductionIn {
     pub reason: String,
 }
 
+/// An amount given in the invoice's currency (none: the command's default),
+/// more than zero.
+fn positive_amount_in(
+    store: &mut dun_store::Store,
+    org_id: i64,
+    invoice: &str,
+    text: Option<&str>,
+    date: dun_core::Date,
+) -> Result<Option<i64>, ApiError> {
+    let Some(text) = text else {
+        return Ok(None);
+    };
+    let currency = store.invoice(org_id, invoice, date)?.currency;
+    let minor = wire::parse_amount("amount", text, currency)?;
+    if minor <= 0 {
+        return Err(ApiError::invalid(
+            "amount",
+            "amount: must be more than zero",
+        ));
+    }
+    Ok(Some(minor))
+}
+
 async fn reduce(
     state: AppState,
     caller: Caller,
@@ -776,20 +799,8 @@ async fn reduce(
                 Some(d) => d,
                 None => wire::today_in(&p.org.timezone)?,
             };
-            let amount_minor = match input.amount.as_deref() {
-                Some(text) => {
-                    let currency = store.invoice(p.org_id, &invoice, date)?.currency;
-                    let minor = wire::parse_amount("amount", text, currency)?;
-                    if minor <= 0 {
-                        return Err(ApiError::invalid(
-                            "amount",
-                            "amount: must be more than zero",
-                        ));
-                    }
-                    Some(minor)
-                }
-                None => None,
-            };
+            let amount_minor =
+                positive_amount_in(store, p.org_id, &invoice, input.amount.as_deref(), date)?;
             let reduction = Reduction {
                 kind,
                 amount_minor,
@@ -932,13 +943,8 @@ async fn waive_charge(
                 Some(d) => d,
                 None => wire::today_in(&p.org.timezone)?,
             };
-            let amount_minor = match input.amount.as_deref() {
-                Some(text) => {
-                    let currency = store.invoice(p.org_id, &invoice, date)?.currency;
-                    Some(wire::parse_amount("amount", text, currency)?)
-                }
-                None => None,
-            };
+            let amount_minor =
+                positive_amount_in(store, p.org_id, &invoice, input.amount.as_deref(), date)?;
             let waiver = dun_store::waivers::Waiver {
                 charge,
                 amount_minor,
