@@ -33,7 +33,9 @@ pub fn backup(db: &str, args: &BackupArgs) -> Result<()> {
     if is_postgres(db) {
         return pg_backup(db, &args.file);
     }
-    let mut store = Store::open(db)?;
+    // Only read, never migrated here: a migration's check takes a write
+    // lock, which a busy server holds (SQLite then says "locked").
+    let mut store = Store::connect(db)?;
     store.backup_sqlite(&args.file)?;
     let mut copy = Store::open(&args.file.to_string_lossy())
         .with_context(|| format!("the copy '{}' does not open", args.file.display()))?;
