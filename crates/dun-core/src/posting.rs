@@ -297,6 +297,31 @@ pub fn reduce(
     })
 }
 
+/// A write-off a person reverses: the amount written off goes back on the
+/// invoice (AR +), as an entry of the write-off's own kind tied to it, on
+/// or after the day it was written off. `written_off_minor` is what that
+/// write-off took (positive).
+pub fn reverse_write_off(
+    invoice: &InvoiceState,
+    write_off_id: i64,
+    written_off_minor: i64,
+    written_off_on: Date,
+    date: Date,
+) -> Result<Entry, PostingError> {
+    check_amount(written_off_minor)?;
+    require_issued(invoice)?;
+    require_not_before(
+        "the reversal",
+        date,
+        written_off_on,
+        "the day it was written off",
+    )?;
+    Ok(Entry {
+        document_id: Some(write_off_id),
+        ..invoice_entry(invoice, EntryKind::WriteOff, date, written_off_minor)
+    })
+}
+
 /// Money received from a customer; it is credit until allocated.
 pub fn receive(payment: &PaymentState) -> Result<Entry, PostingError> {
     check_amount(payment.amount_minor)?;

@@ -37,6 +37,10 @@ pub struct DeliveryReport {
     /// Reminders the send-time re-check found nothing still chased in:
     /// not sent (`dropped`).
     pub dropped: Vec<i64>,
+    /// Messages left waiting because no public URL is set: every customer
+    /// e-mail carries a link to the portal, and a link to this machine's
+    /// own address would reach nobody.
+    pub waiting_for_public_url: usize,
 }
 
 /// How a drain runs.
@@ -46,8 +50,9 @@ pub struct DrainOptions<'a> {
     pub limit: usize,
     /// Claims older than this, by other workers, are taken for stopped ones.
     pub stale_secs: i64,
-    /// The address portal links start with (`https://ar.example.com`).
-    pub public_url: &'a str,
+    /// The address portal links start with (`https://ar.example.com`);
+    /// `None` until it is set, and then nothing is sent.
+    pub public_url: Option<&'a str>,
     /// The organisation's today (timeline dates, portal link expiry).
     pub today: Date,
     /// The current UTC time, `YYYY-MM-DDTHH:MM:SSZ`, read for each step.
@@ -470,9 +475,9 @@ pub fn deliver_with_documents(
         org_id,
         &(options.now)(),
         options.today,
-        Some(options.public_url),
+        options.public_url,
     )?;
-    let mut documents = crate::attachments::documents(options.today, Some(options.public_url));
+    let mut documents = crate::attachments::documents(options.today, options.public_url);
     let mut report = deliver_pending(store, org_id, config, transport, &mut documents, options)?;
     report
         .dropped
@@ -491,6 +496,12 @@ pub fn deliver_pending(
     options: &DrainOptions<'_>,
 ) -> Result<DeliveryReport, StoreError> {
     let now = options.now;
+    let Some(public_url) = options.public_url.filter(|u| !u.trim().is_empty()) else {
+        return Ok(DeliveryReport {
+            waiting_for_public_url: store.outbox_pending(org_id)?,
+            ..DeliveryReport::default()
+        });
+    };
     let mut report = DeliveryReport {
         recovered: store.recover_stale_claims(
             org_id,
@@ -515,7 +526,7 @@ pub fn deliver_pending(
         let id = claim.message.id;
         // Anything that fails before the server is reached is certain.
         let prepared = attachments(store, org_id, &claim)
-            .and_then(|files| compose(&claim, options.public_url, files))
+            .and_then(|files| compose(&claim, public_url, files))
             .and_then(|out| {
                 let subject = out.subject.clone();
                 build(config, &out).map(|built| (built, subject))

@@ -24,8 +24,11 @@ pub struct Config {
     pub listen: SocketAddr,
     /// A SQLite file path or a `postgres://` URL.
     pub database_url: String,
-    /// The address people reach the server at (links in e-mails).
-    pub public_url: String,
+    /// The address customers reach the server at, which every link they
+    /// are sent starts with (portal, pay). Unset, no customer e-mail leaves
+    /// the outbox and no portal link is made: a link to this machine's
+    /// loopback address would reach nobody.
+    pub public_url: Option<String>,
     /// Database connections the server keeps open.
     pub pool_size: usize,
     /// On SQLite, the page cache all the server's connections share, MiB:
@@ -67,7 +70,7 @@ impl Default for Config {
         Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             database_url: "dun.sqlite".into(),
-            public_url: "http://127.0.0.1:8080".into(),
+            public_url: None,
             pool_size: 8,
             sqlite_cache_mib: 256,
             body_limit_bytes: 1024 * 1024,
@@ -156,7 +159,9 @@ impl Config {
                 self.listen = number(key, value, "an address and port such as 127.0.0.1:8080")?
             }
             "DUN_DATABASE_URL" => self.database_url = value.to_string(),
-            "DUN_PUBLIC_URL" => self.public_url = value.to_string(),
+            "DUN_PUBLIC_URL" => {
+                self.public_url = Some(value.trim().to_string()).filter(|v| !v.is_empty())
+            }
             "DUN_POOL_SIZE" => self.pool_size = number(key, value, "a whole number")?,
             "DUN_SQLITE_CACHE_MIB" => {
                 self.sqlite_cache_mib = number(key, value, "a whole number of MiB")?
@@ -258,11 +263,12 @@ impl Config {
                 self.session_hours
             )));
         }
-        if !(self.public_url.starts_with("http://") || self.public_url.starts_with("https://")) {
-            return Err(ConfigError(format!(
-                "public_url: '{}' must start with http:// or https://",
-                self.public_url
-            )));
+        if let Some(url) = &self.public_url {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(ConfigError(format!(
+                    "public_url: '{url}' must start with http:// or https://"
+                )));
+            }
         }
         if !(self.stripe_api_base.starts_with("http://")
             || self.stripe_api_base.starts_with("https://"))
@@ -280,7 +286,29 @@ impl Config {
 
     /// Whether session cookies must only travel over HTTPS.
     pub fn secure_cookies(&self) -> bool {
-        self.public_url.starts_with("https://")
+        self.public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"))
+    }
+
+    /// Where links in customer messages start: the public URL, or `None`
+    /// until it is set.
+    pub fn customer_link_base(&self) -> Option<&str> {
+        self.public_url.as_deref()
+    }
+
+    /// The address of this server's own pages: the public URL, or else the
+    /// address it listens on (an unspecified one read as `localhost`). For
+    /// the same-site check of forms and the owner's own previews, never for
+    /// a link a customer is sent.
+    pub fn site_url(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.clone(),
+            None if self.listen.ip().is_unspecified() => {
+                format!("http://localhost:{}", self.listen.port())
+            }
+            None => format!("http://{}", self.listen),
+        }
     }
 }
 
@@ -323,5 +351,28 @@ mod tests {
         assert!(e.0.starts_with("DUN_LISTEN:"), "{e}");
         let e = Config::load(None, env(&[("DUN_PUBLIC_URL", "dun.example")])).unwrap_err();
         assert!(e.0.starts_with("public_url:"), "{e}");
+    }
+
+    #[test]
+    fn without_a_public_url_customers_get_no_links_and_pages_are_where_the_server_listens() {
+        let config = Config::load(None, env(&[("DUN_LISTEN", "0.0.0.0:9000")])).unwrap();
+        assert_eq!(config.customer_link_base(), None);
+        assert_eq!(config.site_url(), "http://localhost:9000");
+        assert!(!config.secure_cookies());
+        let config = Config::load(None, env(&[("DUN_LISTEN", "127.0.0.1:8181")])).unwrap();
+        assert_eq!(config.site_url(), "http://127.0.0.1:8181");
+        let config = Config::load(
+            None,
+            env(&[
+                ("DUN_PUBLIC_URL", "https://ar.example.com"),
+                ("DUN_LISTEN", "127.0.0.1:8181"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(config.customer_link_base(), Some("https://ar.example.com"));
+        assert_eq!(config.site_url(), "https://ar.example.com");
+        assert!(config.secure_cookies());
+        let config = Config::load(None, env(&[("DUN_PUBLIC_URL", " ")])).unwrap();
+        assert_eq!(config.customer_link_base(), None);
     }
 }

@@ -22,7 +22,7 @@ pub async fn drain(state: &AppState, smtp: &Arc<SmtpConfig>, worker: &str) -> Re
         let (smtp, worker, public_url) = (
             smtp.clone(),
             worker.to_string(),
-            state.config.public_url.clone(),
+            state.config.customer_link_base().map(str::to_string),
         );
         let (org_id, name) = (org.id, org.name.clone());
         // Not the writer lane: the worker's transactions are short, and the
@@ -42,13 +42,21 @@ pub async fn drain(state: &AppState, smtp: &Arc<SmtpConfig>, worker: &str) -> Re
                         worker: &worker,
                         limit: MESSAGES_PER_TICK_MAX,
                         stale_secs: DrainOptions::STALE_SECS_DEFAULT,
-                        public_url: &public_url,
+                        public_url: public_url.as_deref(),
                         today,
                         now: &now,
                     },
                 )?)
             })
             .await?;
+        if report.waiting_for_public_url > 0 {
+            tracing::warn!(
+                org = %name,
+                waiting = report.waiting_for_public_url,
+                "customer e-mails wait in the outbox: they carry portal links, and DUN_PUBLIC_URL \
+                 (the address customers reach this server at) is not set"
+            );
+        }
         if report.claimed > 0 || !report.recovered.is_empty() || !report.dropped.is_empty() {
             tracing::info!(
                 org = %name,

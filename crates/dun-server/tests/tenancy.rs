@@ -50,6 +50,9 @@ fn body_for(method: &str, path: &str, a: &Ids) -> Option<Value> {
         ("POST", "/api/v1/invoices") => {
             json!({"customer": customer, "lines": [{"description": "x", "quantity": "1", "unit_price": "1.00"}]})
         }
+        ("PUT", "/api/v1/invoices/{invoice}") => {
+            json!({"customer": customer, "lines": [{"description": "x", "quantity": "1", "unit_price": "2.00"}]})
+        }
         ("POST", "/api/v1/invoices/{invoice}/credit-notes") => {
             json!({"reason": "B credits A", "amount": "1.00"})
         }
@@ -57,6 +60,9 @@ fn body_for(method: &str, path: &str, a: &Ids) -> Option<Value> {
         ("POST", "/api/v1/invoices/{invoice}/void") => json!({}),
         ("POST", "/api/v1/invoices/{invoice}/waivers") => {
             json!({"charge": "fee", "reason": "B waived it"})
+        }
+        ("POST", "/api/v1/invoices/{invoice}/write-off-reversals") => {
+            json!({"reason": "B reverses A's write-off"})
         }
         ("POST", "/api/v1/invoices/{invoice}/write-offs") => {
             json!({"reason": "B writes off A", "amount": "1.00"})
@@ -90,6 +96,7 @@ fn body_for(method: &str, path: &str, a: &Ids) -> Option<Value> {
         ("POST", "/api/v1/runs/preview") => json!({}),
         ("POST", "/api/v1/tasks") => json!({"customer": customer, "title": "B's task on A"}),
         ("POST", "/api/v1/tasks/{task_id}/done") => json!({"outcome": "B closed it"}),
+        ("POST", "/api/v1/tasks/{task_id}/reopen") => json!({"reason": "B reopened it"}),
         ("POST", "/api/v1/tasks/{task_id}/decision") => {
             json!({"decision": "reject", "reason": "B decided it"})
         }

@@ -398,7 +398,7 @@ fn load_history(
          FROM invoices
          WHERE org_id = $1 AND open_minor = 0 AND status = 'issued'
             AND +last_entry_date > $2 AND +last_entry_date <= $3
-            AND id NOT IN (SELECT invoice_id FROM write_offs WHERE org_id = $1)
+            AND id NOT IN (SELECT invoice_id FROM write_offs WHERE org_id = $1 AND reversed_on IS NULL)
          GROUP BY customer_id, currency",
         params![org_id, since, upto],
         |r| {

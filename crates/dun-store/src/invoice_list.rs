@@ -86,12 +86,12 @@ impl StatusFilter {
             StatusFilter::Overdue => "i.open_minor <> 0 AND i.due_date < $3",
             StatusFilter::Settled => "i.status = 'issued' AND i.open_minor = 0",
             StatusFilter::Is(S::WrittenOff) => {
-                "i.status = 'issued' AND i.open_minor = 0 AND EXISTS (SELECT 1 FROM ledger_entries e
-                    WHERE e.org_id = i.org_id AND e.invoice_id = i.id AND e.kind = 'write_off')"
+                "i.status = 'issued' AND i.open_minor = 0 AND EXISTS (SELECT 1 FROM write_offs w
+                    WHERE w.org_id = i.org_id AND w.invoice_id = i.id AND w.reversed_on IS NULL)"
             }
             StatusFilter::Is(S::Paid | S::Credited) => {
-                "i.status = 'issued' AND i.open_minor = 0 AND NOT EXISTS (SELECT 1 FROM ledger_entries e
-                    WHERE e.org_id = i.org_id AND e.invoice_id = i.id AND e.kind = 'write_off')"
+                "i.status = 'issued' AND i.open_minor = 0 AND NOT EXISTS (SELECT 1 FROM write_offs w
+                    WHERE w.org_id = i.org_id AND w.invoice_id = i.id AND w.reversed_on IS NULL)"
             }
         }
     }

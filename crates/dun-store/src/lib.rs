@@ -27,6 +27,7 @@ pub mod db;
 mod debtors;
 pub mod delivery;
 pub mod disputes;
+pub mod drafts;
 pub mod entries;
 pub mod error;
 pub mod escalations;
@@ -63,6 +64,7 @@ mod unapplied;
 pub mod waivers;
 pub mod web_portal;
 pub mod worklist;
+pub mod write_off_reversal;
 
 pub use db::{Backend, Conn, Param, Row, Tx};
 pub use error::StoreError;

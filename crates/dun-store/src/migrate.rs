@@ -144,6 +144,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0022_stripe.sql"),
         postgres: include_str!("migrations/postgres/0022_stripe.sql"),
     },
+    Migration {
+        version: 23,
+        name: "write_off_reversal",
+        sqlite: include_str!("migrations/sqlite/0023_write_off_reversal.sql"),
+        postgres: include_str!("migrations/postgres/0023_write_off_reversal.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

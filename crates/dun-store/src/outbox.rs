@@ -378,6 +378,18 @@ impl Store {
         .ok_or_else(|| StoreError::not_found("message", format!("#{id}")))
     }
 
+    /// How many of the organisation's messages wait to be sent (pending,
+    /// whenever their next attempt is).
+    pub fn outbox_pending(&mut self, org_id: i64) -> Result<usize, StoreError> {
+        let mut tx = self.conn().read_transaction()?;
+        let n = tx.query_opt(
+            "SELECT COUNT(*) FROM outbox WHERE org_id = $1 AND status = 'pending'",
+            params![org_id],
+            |r| r.i64(0),
+        )?;
+        Ok(usize::try_from(n.unwrap_or(0)).unwrap_or(0))
+    }
+
     /// How many messages of the organisation are in each status.
     pub fn outbox_counts(&mut self, org_id: i64) -> Result<Vec<(String, i64)>, StoreError> {
         let mut tx = self.conn().read_transaction()?;

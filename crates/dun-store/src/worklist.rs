@@ -412,6 +412,66 @@ impl Store {
         Ok(record)
     }
 
+    /// Opens a done task again (closed by mistake, or what came of it did
+    /// not hold), with a reason. Its old outcome stays on the timeline, with
+    /// the reopening (`task_reopened`). An escalation review a person
+    /// decided is not reopened: the decision handed the customer over or
+    /// wrote invoices off, and is undone by its own means.
+    pub fn reopen_task(
+        &mut self,
+        org_id: i64,
+        task_id: i64,
+        reason: &str,
+        on: Date,
+        author: &str,
+    ) -> Result<TaskRecord, StoreError> {
+        let author = check_author(author)?;
+        let reason = check_text("reason", reason, NOTE_BYTES_MAX)?;
+        let now = now_utc();
+        let mut tx = self.conn().transaction()?;
+        let before = task(&mut tx, org_id, task_id)?;
+        if before.kind == TaskKind::Escalation.as_str() {
+            return Err(StoreError::Invalid(format!(
+                "task: #{task_id} is an escalation review, decided; a decision is not reopened \
+                 (set the customer's status back with `dun customer status`, or reverse a write-off)"
+            )));
+        }
+        customers::lock(&mut tx, org_id, before.customer_id)?;
+        let opened = tx.execute(
+            "UPDATE tasks SET status = 'open', outcome = NULL, closed_at = NULL
+             WHERE org_id = $1 AND id = $2 AND status = 'done'",
+            params![org_id, task_id],
+        )?;
+        if opened == 0 {
+            return Err(StoreError::Conflict(format!(
+                "task #{task_id} is {}, not done; only a done task is reopened",
+                before.status
+            )));
+        }
+        timeline::log(
+            &mut tx,
+            org_id,
+            &now,
+            &NewEntry {
+                customer_id: before.customer_id,
+                on_date: on,
+                kind: "task_reopened",
+                author,
+                summary: &format!("Reopened: {} — {reason}", before.title),
+                detail: serde_json::json!({
+                    "task_id": task_id,
+                    "task_kind": before.kind,
+                    "reason": reason,
+                    "outcome_before": before.outcome,
+                }),
+                invoice_ids: &before.invoice_ids,
+            },
+        )?;
+        let record = task(&mut tx, org_id, task_id)?;
+        tx.commit()?;
+        Ok(record)
+    }
+
     /// Tasks of one customer (or all), open ones only when `open_only`, by due date.
     pub fn tasks(
         &mut self,

@@ -670,3 +670,105 @@ storage_test!(
         assert!(refused.contains("partially_credited"), "{refused}");
     }
 );
+
+storage_test!(
+    fn a_draft_is_edited_or_deleted_until_it_is_issued(store: &mut Store) {
+        let acme = org(store, "Acme Ltd");
+        let alpha = customer(store, &acme, "ALPHA");
+        let beta = customer(store, &acme, "BETA");
+        store.set_acting(Some("ann"));
+        let id = store
+            .create_invoice(
+                acme.id,
+                &draft(alpha.id, d("2026-03-01"), "net30", 100_00),
+                None,
+            )
+            .unwrap();
+        let key = format!("#{id}");
+        // Edited: another customer, amount and terms; still a draft, no number.
+        let edited = draft(beta.id, d("2026-03-02"), "net15", 250_00);
+        assert_eq!(
+            store.replace_draft(acme.id, &key, &edited, None).unwrap(),
+            id
+        );
+        let v = store.invoice(acme.id, &key, d("2026-03-02")).unwrap();
+        assert_eq!(
+            (
+                v.number.as_deref(),
+                v.customer_ref.as_str(),
+                v.totals.total_minor
+            ),
+            (None, "BETA", 250_00)
+        );
+        assert_eq!(v.due_date, d("2026-03-17"));
+        assert_eq!(v.terms.to_string(), "net15");
+        let timeline = store.timeline(acme.id, beta.id, None, 10).unwrap();
+        assert_eq!(timeline[0].kind, "draft_edited");
+        assert_eq!(timeline[0].author, "ann");
+        assert!(
+            timeline[0].summary.contains("100.00 USD → 250.00 USD"),
+            "{}",
+            timeline[0].summary
+        );
+        // A bad draft is refused whole.
+        let mut empty = edited.clone();
+        empty.lines.clear();
+        assert!(store.replace_draft(acme.id, &key, &empty, None).is_err());
+        assert_eq!(
+            store
+                .invoice(acme.id, &key, d("2026-03-02"))
+                .unwrap()
+                .totals
+                .total_minor,
+            250_00
+        );
+
+        // Issued, it never changes again.
+        let posted = store.issue_invoice(acme.id, &key, None, None).unwrap();
+        let refused = store
+            .replace_draft(acme.id, &posted.number, &edited, None)
+            .unwrap_err();
+        assert!(matches!(refused, StoreError::Conflict(_)), "{refused}");
+        assert!(refused.to_string().contains("only a draft"), "{refused}");
+        let refused = store
+            .delete_draft(acme.id, &posted.number, d("2026-03-03"), None)
+            .unwrap_err();
+        assert!(matches!(refused, StoreError::Conflict(_)), "{refused}");
+
+        // Another draft, thrown away: gone, on the timeline; the ledger untouched.
+        let other = store
+            .create_invoice(
+                acme.id,
+                &draft(alpha.id, d("2026-03-04"), "net30", 75_00),
+                None,
+            )
+            .unwrap();
+        let ledger = snapshot(store, acme.id);
+        let deleted = store
+            .delete_draft(acme.id, &format!("#{other}"), d("2026-03-04"), None)
+            .unwrap();
+        assert_eq!((deleted.id, deleted.total_minor), (other, 75_00));
+        assert!(matches!(
+            store.invoice(acme.id, &format!("#{other}"), d("2026-03-04")),
+            Err(StoreError::NotFound { .. })
+        ));
+        let after = snapshot(store, acme.id);
+        assert_eq!(
+            (after.invoices, after.entries, &after.balances),
+            (ledger.invoices - 1, ledger.entries, &ledger.balances),
+            "the draft's row alone is gone"
+        );
+        let timeline = store.timeline(acme.id, alpha.id, None, 10).unwrap();
+        assert_eq!(timeline[0].kind, "draft_deleted");
+        assert!(
+            timeline[0].summary.contains("75.00 USD"),
+            "{}",
+            timeline[0].summary
+        );
+        assert!(matches!(
+            store.delete_draft(acme.id, &format!("#{other}"), d("2026-03-04"), None),
+            Err(StoreError::NotFound { .. })
+        ));
+        check_book(store);
+    }
+);

@@ -1119,6 +1119,51 @@ storage_test!(
         refused(store, &acme, &["title"], |s| {
             s.add_task(acme.id, "LOW", "", as_of, as_of, CLERK)
         });
+
+        // Reopened with a reason: back on the list, the old outcome kept on
+        // the timeline; an open task is not reopened, nor without a reason.
+        refused(store, &acme, &["reason"], |s| {
+            s.reopen_task(acme.id, small.task_id, " ", as_of, CLERK)
+        });
+        let again = store
+            .reopen_task(
+                acme.id,
+                small.task_id,
+                "the promised payment did not come",
+                as_of,
+                CLERK,
+            )
+            .unwrap();
+        assert_eq!(
+            (
+                again.status.as_str(),
+                again.outcome.as_deref(),
+                again.closed_at.as_deref()
+            ),
+            ("open", None, None)
+        );
+        assert!(store
+            .worklist(acme.id, as_of, 100)
+            .unwrap()
+            .iter()
+            .any(|r| r.task_id == small.task_id));
+        assert_eq!(
+            kinds(store, &acme, &small_late)[..2],
+            ["task_reopened", "task_done"]
+        );
+        let entry = &store.timeline(acme.id, small_late.id, None, 1).unwrap()[0];
+        assert!(
+            entry.summary.contains("the promised payment did not come"),
+            "{}",
+            entry.summary
+        );
+        assert_eq!(entry.detail["outcome_before"], "promised to pay Friday");
+        refused(store, &acme, &["not done"], |s| {
+            s.reopen_task(acme.id, small.task_id, "again", as_of, CLERK)
+        });
+        refused(store, &acme, &["task", "4242"], |s| {
+            s.reopen_task(acme.id, 4242, "why", as_of, CLERK)
+        });
     }
 );
 

@@ -152,3 +152,115 @@ storage_test!(
         check_book(store);
     }
 );
+
+storage_test!(
+    fn a_reversed_write_off_is_open_and_chased_again(store: &mut Store) {
+        use dun_core::state::SettlementStatus;
+        let acme = org(store, "Acme Ltd");
+        let alpha = customer(store, &acme, "ALPHA");
+        // Written off whole, by mistake.
+        let number = invoice(store, &acme, &alpha, "2026-01-01", "net30", 1000_00).number;
+        store
+            .reduce_invoice(acme.id, &number, &write_off(None, "2026-03-01"), None)
+            .unwrap();
+        let status = |store: &mut Store, number: &str| {
+            store
+                .invoice(acme.id, number, d("2026-03-10"))
+                .unwrap()
+                .status
+        };
+        assert_eq!(status(store, &number), SettlementStatus::WrittenOff);
+        // Part written off, the rest paid: still written off as a whole.
+        let other = invoice(store, &acme, &alpha, "2026-01-02", "net30", 500_00).number;
+        store
+            .reduce_invoice(
+                acme.id,
+                &other,
+                &write_off(Some(200_00), "2026-03-01"),
+                None,
+            )
+            .unwrap();
+        store
+            .record_payment(
+                acme.id,
+                &payment(&alpha, "2026-03-02", 300_00),
+                &Allocate::Explicit(vec![(other.clone(), 300_00)]),
+                None,
+            )
+            .unwrap();
+        assert_eq!(status(store, &other), SettlementStatus::WrittenOff);
+        let ledger = snapshot(store, acme.id);
+
+        store.set_acting(Some("ann"));
+        let refusals: [(&str, &str, &str); 3] = [
+            (&number, "2026-03-10", " "),
+            (&number, "2026-02-28", "written off by mistake"),
+            ("INV-404", "2026-03-10", "no such invoice"),
+        ];
+        for (which, on, reason) in refusals {
+            let err = store
+                .reverse_write_off(acme.id, which, d(on), reason, None)
+                .unwrap_err();
+            assert!(
+                matches!(err, StoreError::Invalid(_) | StoreError::NotFound { .. })
+                    || err.to_string().contains("written off"),
+                "{err}"
+            );
+        }
+        assert_eq!(snapshot(store, acme.id), ledger, "refusals write nothing");
+
+        let reversed = store
+            .reverse_write_off(
+                acme.id,
+                &number,
+                d("2026-03-10"),
+                "written off by mistake",
+                None,
+            )
+            .unwrap();
+        assert_eq!(
+            (
+                reversed.write_offs,
+                reversed.amount_minor,
+                reversed.open_minor
+            ),
+            (1, 1000_00, 1000_00)
+        );
+        assert_eq!(status(store, &number), SettlementStatus::Open);
+        let again = store
+            .reverse_write_off(acme.id, &number, d("2026-03-10"), "again", None)
+            .unwrap_err();
+        assert!(
+            again.to_string().contains("has no write-off to reverse"),
+            "{again}"
+        );
+        let reversed = store
+            .reverse_write_off(acme.id, &other, d("2026-03-10"), "they will pay", None)
+            .unwrap();
+        assert_eq!(
+            (reversed.amount_minor, reversed.open_minor),
+            (200_00, 200_00)
+        );
+        assert_eq!(status(store, &other), SettlementStatus::PartiallyPaid);
+        // Both entries are of the write-off's own kind; nothing was deleted.
+        assert_eq!(net(store, &acme, &number, EntryKind::WriteOff), 0);
+        assert_eq!(count_kind(store, acme.id, EntryKind::WriteOff), 4);
+        let timeline = store.timeline(acme.id, alpha.id, None, 10).unwrap();
+        let entry = timeline
+            .iter()
+            .find(|e| e.kind == "write_off_reversed" && e.summary.contains(&number))
+            .expect("the reversal on the timeline");
+        assert_eq!(entry.author, "ann");
+        assert!(
+            entry.summary.contains("written off by mistake"),
+            "{}",
+            entry.summary
+        );
+        check_book(store);
+
+        // Open again, it is chased again: the final demand's fee at +60.
+        run_days(store, &acme, "2026-03-10", "2026-04-05");
+        assert_eq!(net(store, &acme, &number, EntryKind::Fee), 40_00);
+        check_book(store);
+    }
+);

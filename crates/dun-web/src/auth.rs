@@ -164,7 +164,7 @@ pub async fn sign_in_submit(
     headers: axum::http::HeaderMap,
     Form(form): Form<SignInForm>,
 ) -> Response {
-    if posted_from_another_site(&headers, &state.config.public_url) {
+    if posted_from_another_site(&headers, &state.config.site_url()) {
         return another_site();
     }
     let client = dun_server::limits::client_of(peer.ip(), &headers, &state.config.trusted_proxies);
@@ -321,7 +321,7 @@ pub async fn setup_submit(
     headers: axum::http::HeaderMap,
     Form(form): Form<SetupForm>,
 ) -> Response {
-    if posted_from_another_site(&headers, &state.config.public_url) {
+    if posted_from_another_site(&headers, &state.config.site_url()) {
         return another_site();
     }
     let checked = wire::parse_currency("currency", form.currency.trim().to_uppercase().as_str())

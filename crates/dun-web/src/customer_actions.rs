@@ -917,7 +917,7 @@ async fn portal_link(
         return crate::see_other("/sign-in");
     };
     let caller = caller.with_form_csrf(form.csrf_token.clone());
-    let public_url = state.config.public_url.clone();
+    let public_url = state.config.customer_link_base().map(str::to_string);
     let done = state
         .as_caller(caller, Need::Write, move |store, p| {
             let ctx = Ctx::load(p)?;
@@ -927,7 +927,7 @@ async fn portal_link(
                 p.org_id,
                 customer.id,
                 ctx.today,
-                Some(&public_url),
+                public_url.as_deref(),
             )?
             .ok_or_else(|| {
                 ApiError::invalid(

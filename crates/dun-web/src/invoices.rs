@@ -56,12 +56,21 @@ pub fn routes() -> Router<AppState> {
             get(invoices_form::new_form).post(invoices_form::new_submit),
         )
         .route("/invoices/{key}", get(show))
+        .route(
+            "/invoices/{key}/edit",
+            get(invoices_form::edit_form).post(invoices_form::edit_submit),
+        )
+        .route("/invoices/{key}/delete", post(delete_draft))
         .route("/invoices/{key}/issue", post(issue))
         .route("/invoices/{key}/void", post(void))
         .route("/invoices/{key}/send", post(send))
         .route("/invoices/{key}/credit-notes", post(credit_note))
         .route("/invoices/{key}/write-offs", post(write_off))
         .route("/invoices/{key}/waivers", post(waiver))
+        .route(
+            "/invoices/{key}/write-off-reversals",
+            post(write_off_reversal),
+        )
         .route("/invoices/{key}/payments", post(payment))
 }
 
@@ -74,7 +83,7 @@ pub(crate) fn href(number: Option<&str>, id: i64) -> String {
 }
 
 /// What the store finds an invoice by: its number, or `#id` for a draft.
-fn store_key(key: &str) -> String {
+pub(crate) fn store_key(key: &str) -> String {
     match key.strip_prefix("draft-") {
         Some(id) => format!("#{id}"),
         None => key.to_string(),
@@ -402,6 +411,13 @@ pub(crate) fn invoice_page(
         })
         .filter(|(_, on)| *on > 0)
         .collect();
+    // What write-offs not yet reversed took off it.
+    let written_off: i64 = -v
+        .entries
+        .iter()
+        .filter(|e| e.entry.kind == EntryKind::WriteOff)
+        .map(|e| e.entry.ar_minor)
+        .sum::<i64>();
     let link = href(v.number.as_deref(), v.id);
     let title = match &v.number {
         Some(n) => format!("Invoice {n}"),
@@ -543,6 +559,15 @@ pub(crate) fn invoice_page(
                             input #override_reason type="text" name="override_reason" value=(values("issue").override_reason);
                             button #issue.primary type="submit" { "Issue invoice" }
                         }
+                        h3 { "Change or throw away" }
+                        (alert("delete"))
+                        p { a #edit-draft href=(format!("{link}/edit")) { "Edit this draft" } }
+                        form.stack method="post" action=(format!("{link}/delete")) {
+                            (ctx.csrf_field())
+                            input type="hidden" name="form_key" value=(form_key());
+                            p.hint { "A draft has no number and nothing on the ledger; the customer's timeline keeps what it was." }
+                            button #delete-draft.danger type="submit" { "Delete draft" }
+                        }
                     }
                     @if open {
                         h3 #record-payment { "Record a payment" }
@@ -612,6 +637,18 @@ pub(crate) fn invoice_page(
                                 input #waive-reason type="text" name="reason" required value=(values("waiver").reason) placeholder="e.g. goodwill: first late payment";
                                 button #waive type="submit" { "Waive" }
                             }
+                        }
+                    }
+                    @if written_off > 0 {
+                        h3 { "Reverse the write-off" }
+                        (alert("write_off_reversal"))
+                        form.stack method="post" action=(format!("{link}/write-off-reversals")) {
+                            (ctx.csrf_field())
+                            input type="hidden" name="form_key" value=(form_key());
+                            p.hint { (money(written_off, c)) " was written off. Reversing puts it back on the invoice, which is then chased again; the write-off stays in the history." }
+                            label for="reverse-writeoff-reason" { "Reason" }
+                            input #reverse-writeoff-reason type="text" name="reason" required value=(values("write_off_reversal").reason) placeholder="e.g. the customer paid after all";
+                            button #reverse-write-off type="submit" { "Reverse the write-off" }
                         }
                     }
                     @if !is_draft && !is_void {
@@ -914,6 +951,54 @@ pub async fn waiver(
                     date,
                     reason,
                 },
+                sent_key(&f.form_key).as_deref(),
+            )?;
+            Ok(format!("{}#history", page_of(store, p, key, ctx)?))
+        },
+    )
+    .await
+}
+
+pub async fn delete_draft(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    Path(key): Path<String>,
+    Form(form): Form<ActionForm>,
+) -> Response {
+    action(
+        state,
+        caller,
+        key,
+        form,
+        "delete",
+        |store, p, ctx, key, f| {
+            store.delete_draft(p.org_id, key, ctx.today, sent_key(&f.form_key).as_deref())?;
+            Ok("/invoices?status=draft".to_string())
+        },
+    )
+    .await
+}
+
+pub async fn write_off_reversal(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    Path(key): Path<String>,
+    Form(form): Form<ActionForm>,
+) -> Response {
+    action(
+        state,
+        caller,
+        key,
+        form,
+        "write_off_reversal",
+        |store, p, ctx, key, f| {
+            let reason = reason_of(&f.reason)?;
+            let date = date_or_today(&f.date, ctx, "Date")?;
+            store.reverse_write_off(
+                p.org_id,
+                key,
+                date,
+                &reason,
                 sent_key(&f.form_key).as_deref(),
             )?;
             Ok(format!("{}#history", page_of(store, p, key, ctx)?))

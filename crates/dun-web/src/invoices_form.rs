@@ -10,12 +10,13 @@
 
 use std::sync::{Arc, Mutex};
 
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Form;
 use dun_core::invoice::{
-    parse_quantity_e4, parse_tax_rate_ppm, totals, InvoiceDraft, InvoiceLine, Totals, LINES_MAX,
+    format_quantity, format_tax_rate, parse_quantity_e4, parse_tax_rate_ppm, totals, InvoiceDraft,
+    InvoiceLine, Totals, LINES_MAX,
 };
 use dun_core::terms::Terms;
 use dun_core::{money as core_money, Currency, Date};
@@ -30,7 +31,8 @@ use serde::Deserialize;
 
 use crate::assets;
 use crate::invoices::{
-    check_override, form_key, href, invoice_page, non_empty, readable, sent_key, ActionForm,
+    check_override, form_key, href, invoice_page, non_empty, readable, sent_key, store_key,
+    ActionForm,
 };
 use crate::layout::{money, page, Ctx};
 use crate::{read_page, submit};
@@ -75,6 +77,8 @@ pub struct DraftForm {
     form_key: String,
     currency: String,
     lines: Vec<LineForm>,
+    /// The draft this form changes (its id); none for a new invoice.
+    editing: Option<i64>,
 }
 
 impl DraftForm {
@@ -269,13 +273,21 @@ fn draft_page(
     // Shown in the organisation's currency while the typed one is unknown.
     let currency = form_currency(form, ctx).unwrap_or(ctx.currency);
     let (per_line, sums) = form_totals(form, currency);
+    let (title, action) = match form.editing {
+        Some(id) => (
+            format!("Edit draft #{id}"),
+            format!("{}/edit", href(None, id)),
+        ),
+        None => ("New invoice".to_string(), "/invoices/new".to_string()),
+    };
     let body = html! {
-        p.crumbs { a href="/invoices" { "Invoices" } " / new" }
-        h1 { "New invoice" }
+        p.crumbs { a href="/invoices" { "Invoices" } " / "
+            @match form.editing { Some(id) => a href=(href(None, id)) { "draft #" (id) }, None => "new" } }
+        h1 { (title) }
         @if let Some(message) = message {
             p.notice.bad role="alert" { (message) }
         }
-        form #invoice-form.stack method="post" action="/invoices/new"
+        form #invoice-form.stack method="post" action=(action)
             data-currency=(currency.code()) data-exponent=(currency.exponent()) data-exponents=(exponents()) {
             (ctx.csrf_field())
             input type="hidden" name="form_key" value=(form.form_key);
@@ -358,7 +370,7 @@ fn draft_page(
         }
         script src=(assets::invoice_js_href()) defer {}
     };
-    Ok(page(ctx, "Invoices", "New invoice", body))
+    Ok(page(ctx, "Invoices", &title, body))
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -391,7 +403,8 @@ pub async fn new_form(
     .await
 }
 
-fn create_draft(
+/// Saves the form: a new draft, or the draft it edits. Returns the id.
+fn save_draft(
     store: &mut Store,
     p: &Principal,
     ctx: &Ctx,
@@ -435,9 +448,11 @@ fn create_draft(
         .schedule()
         .map_err(|e| ApiError::invalid("lines", format!("{e}")))?;
     let key = sent_key(&form.form_key);
-    store
-        .create_invoice(p.org_id, &draft, key.as_deref())
-        .map_err(|e| match e {
+    let saved = match form.editing {
+        Some(id) => store.replace_draft(p.org_id, &format!("#{id}"), &draft, key.as_deref()),
+        None => store.create_invoice(p.org_id, &draft, key.as_deref()),
+    };
+    saved.map_err(|e| match e {
             // The same form sent again with other values (after going back).
             StoreError::KeyReused(_) => ApiError::invalid(
                 "form_key",
@@ -452,7 +467,77 @@ pub async fn new_submit(
     caller: Result<Caller, ApiError>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
+    submit_form(state, caller, DraftForm::from_pairs(pairs)).await
+}
+
+/// The draft `key` (`draft-ID`) in the form, as it is now.
+pub async fn edit_form(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    Path(key): Path<String>,
+) -> Response {
+    read_page(&state, caller, move |store, p, ctx| {
+        let v = store.invoice(p.org_id, &store_key(&key), ctx.today)?;
+        if v.number.is_some() {
+            return Err(ApiError::conflict(
+                "An issued invoice never changes: a credit note or a void undoes it.",
+            ));
+        }
+        let c = v.currency;
+        let mut lines: Vec<LineForm> = v
+            .lines
+            .iter()
+            .map(|l| LineForm {
+                description: l.description.clone(),
+                quantity: format_quantity(l.quantity_e4),
+                unit_price: core_money::format_minor(l.unit_price_minor, c),
+                tax_rate: format_tax_rate(l.tax_rate_ppm),
+            })
+            .collect();
+        if lines.len() < LINES_MAX {
+            lines.push(LineForm::default());
+        }
+        let form = DraftForm {
+            customer: v.customer_ref.clone(),
+            issue_date: v.issue_date.to_string(),
+            terms: v.terms.to_string(),
+            form_key: form_key(),
+            currency: c.code().to_string(),
+            lines,
+            editing: Some(v.id),
+            ..DraftForm::default()
+        };
+        Ok((StatusCode::OK, draft_page(store, p, ctx, &form, None)?))
+    })
+    .await
+}
+
+pub async fn edit_submit(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    Path(key): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
     let mut form = DraftForm::from_pairs(pairs);
+    let Some(id) = key
+        .strip_prefix("draft-")
+        .and_then(|id| id.parse::<i64>().ok())
+    else {
+        return crate::error_page(ApiError::conflict(
+            "An issued invoice never changes: a credit note or a void undoes it.",
+        ));
+    };
+    form.editing = Some(id);
+    submit_form(state, caller, form).await
+}
+
+/// A new draft's form or an edited one, sent: another row, the totals,
+/// saved as a draft, or saved and issued.
+async fn submit_form(
+    state: AppState,
+    caller: Result<Caller, ApiError>,
+    mut form: DraftForm,
+) -> Response {
     match form.action.as_str() {
         "add_line" | "totals" => {
             let adding = form.action == "add_line";
@@ -497,7 +582,7 @@ pub async fn new_submit(
                     } else {
                         None
                     };
-                    let id = create_draft(store, p, ctx, &submitted)?;
+                    let id = save_draft(store, p, ctx, &submitted)?;
                     if !issue {
                         return Ok(href(None, id));
                     }

@@ -61,19 +61,42 @@ fn about(m: &OutboxMessage) -> String {
     }
 }
 
+/// What the server needs before it e-mails anyone.
+#[derive(Clone, Copy)]
+struct Sending {
+    smtp: bool,
+    public_url: bool,
+}
+
+impl Sending {
+    fn of(state: &AppState) -> Sending {
+        Sending {
+            smtp: state.smtp.is_some(),
+            public_url: state.config.customer_link_base().is_some(),
+        }
+    }
+}
+
 fn outbox_page(
     ctx: &Ctx,
     messages: &[OutboxMessage],
     status: Option<&str>,
-    smtp_configured: bool,
+    sending: Sending,
     refusal: Option<&str>,
 ) -> Markup {
     let body = html! {
         h1 { "Outbox" }
-        @if !smtp_configured {
+        @if !sending.smtp {
             p.notice.bad role="status" {
                 "No SMTP server is configured, so messages stay here and nothing is e-mailed. "
                 "Set " code { "DUN_SMTP_HOST" } " and " code { "DUN_SMTP_FROM" } " for " code { "dun serve" } "."
+            }
+        }
+        @if !sending.public_url {
+            p.notice.bad role="status" #public-url {
+                "No public address is set, so messages stay here: every customer e-mail carries a link to the customer's portal, "
+                "and a link to this machine would reach nobody. Set " code { "DUN_PUBLIC_URL" }
+                " to the address customers reach " code { "dun serve" } " at (https://ar.example.com)."
             }
         }
         @if let Some(message) = refusal {
@@ -125,7 +148,7 @@ pub async fn list(
     caller: Result<Caller, ApiError>,
     Query(query): Query<OutboxQuery>,
 ) -> Response {
-    let smtp_configured = state.smtp.is_some();
+    let sending = Sending::of(&state);
     read_page(&state, caller, move |store, p, ctx| {
         let status = query.status.filter(|s| !s.is_empty() && s != "all");
         if let Some(s) = status.as_deref() {
@@ -139,7 +162,7 @@ pub async fn list(
         let messages = store.outbox_recent(p.org_id, status.as_deref(), PAGE_ROWS)?;
         Ok((
             StatusCode::OK,
-            outbox_page(ctx, &messages, status.as_deref(), smtp_configured, None),
+            outbox_page(ctx, &messages, status.as_deref(), sending, None),
         ))
     })
     .await
@@ -153,7 +176,7 @@ pub async fn retry(
     Path(id): Path<i64>,
     Form(form): Form<RetryForm>,
 ) -> Response {
-    let smtp_configured = state.smtp.is_some();
+    let sending = Sending::of(&state);
     submit(
         &state,
         caller,
@@ -166,13 +189,7 @@ pub async fn retry(
         },
         move |store, p, ctx, message| {
             let messages = store.outbox_recent(p.org_id, None, PAGE_ROWS)?;
-            Ok(outbox_page(
-                ctx,
-                &messages,
-                None,
-                smtp_configured,
-                Some(message),
-            ))
+            Ok(outbox_page(ctx, &messages, None, sending, Some(message)))
         },
     )
     .await
@@ -195,7 +212,7 @@ pub async fn show(
     caller: Result<Caller, ApiError>,
     Path(id): Path<i64>,
 ) -> Response {
-    let public_url = state.config.public_url.clone();
+    let public_url = state.config.site_url();
     read_page(&state, caller, move |store, p, ctx| {
         let claim = store.preview_message(p.org_id, id, ctx.today)?;
         let written = dun_mail::worker::compose(&claim, &public_url, Vec::new())

@@ -773,7 +773,7 @@ async fn portal_post<F>(
 where
     F: FnOnce(&mut Store, &Visitor, &PortalForm) -> Result<(), ApiError> + Send + 'static,
 {
-    if cross_site(&headers, &state.config.public_url) {
+    if cross_site(&headers, &state.config.site_url()) {
         return cross_site_refused();
     }
     let path_token = token.clone();

@@ -118,7 +118,7 @@ async fn pay(
     Path(token): Path<String>,
     Form(form): Form<PayForm>,
 ) -> Response {
-    if cross_site(&headers, &state.config.public_url) {
+    if cross_site(&headers, &state.config.site_url()) {
         return cross_site_refused();
     }
     let path_token = token.clone();

@@ -1,6 +1,8 @@
-//! The owner's settings: users (add, change role, remove) and API tokens
-//! (create, shown once; revoke). Everyone sees and manages their own
-//! tokens here; only an owner sees the users and every token.
+//! The owner's settings: users (add, change role, remove), API tokens
+//! (create, shown once; revoke) and the closed period (close the books
+//! through a day; reopen with a reason). Everyone sees and manages their
+//! own tokens here; only an owner sees the users, every token and the
+//! period form.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -25,6 +27,7 @@ pub fn routes() -> Router<AppState> {
         .route("/settings/users/{user_id}/remove", post(remove_user))
         .route("/settings/tokens", post(create_token))
         .route("/settings/password", post(change_password))
+        .route("/settings/period", post(set_period))
         .route("/settings/tokens/{token_id}/revoke", post(revoke_token))
 }
 
@@ -69,6 +72,18 @@ struct Shown<'a> {
     new_token: Option<&'a NewToken>,
     /// The password form's outcome: `Ok(())` changed, `Err(why)` refused.
     password: Option<Result<(), &'a str>>,
+    /// The period form's refusal, with what was typed.
+    period_error: Option<(&'a str, &'a PeriodForm)>,
+}
+
+/// Closing the books through a day (empty: reopen them all).
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct PeriodForm {
+    csrf_token: Option<String>,
+    #[serde(default)]
+    through: String,
+    #[serde(default)]
+    reason: String,
 }
 
 /// A user's own password change.
@@ -115,9 +130,30 @@ fn settings_page(
         ..TokenForm::default()
     };
     let token_form = shown.token_error.map_or(&blank_token, |(_, f)| f);
+    let closed = store.closed_period(p.org_id)?;
+    let blank_period = PeriodForm::default();
+    let period_form = shown.period_error.map_or(&blank_period, |(_, f)| f);
     let body = html! {
         h1 { "Settings" }
         @if owner {
+            section aria-labelledby="period" {
+                h2 #period { "Closed period" }
+                @match &closed {
+                    Some(c) => p #closed-through { "The books are closed through " strong { (c.through) } " (by " (c.by) ", " (c.at) "): nothing is posted on or before that day." },
+                    None => p #closed-through { "No period is closed: entries may be dated on any day." },
+                }
+                @if let Some((message, _)) = shown.period_error {
+                    p.notice.bad role="alert" { (message) }
+                }
+                form.stack method="post" action="/settings/period" {
+                    (ctx.csrf_field())
+                    label for="period-through" { "Close the books through " span.hint { "(empty: reopen every period)" } }
+                    input #period-through type="date" name="through" value=(period_form.through);
+                    label for="period-reason" { "Reason " span.hint { "(needed to reopen, or to move the day back)" } }
+                    input #period-reason type="text" name="reason" value=(period_form.reason) placeholder="e.g. November is reconciled";
+                    button #close-period.primary type="submit" { "Save" }
+                }
+            }
             section aria-labelledby="users" {
                 h2 #users { "Users" }
                 div.scroll tabindex="0" { table.data {
@@ -331,6 +367,38 @@ pub async fn add_user(
                     ..Shown::default()
                 },
             )
+        },
+    )
+    .await
+}
+
+pub async fn set_period(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    Form(form): Form<PeriodForm>,
+) -> Response {
+    let (submitted, typed) = (form.clone(), form);
+    submit(
+        &state,
+        caller,
+        submitted.csrf_token.clone(),
+        Need::Own,
+        move |store, p, _| {
+            let through = match submitted.through.trim() {
+                "" => None,
+                text => Some(dun_core::Date::parse(text).map_err(|e| {
+                    ApiError::invalid("through", format!("Close the books through: {e}."))
+                })?),
+            };
+            store.set_closed_period(p.org_id, through, &submitted.reason, &p.author())?;
+            Ok("/settings#period".into())
+        },
+        move |store, p, ctx, message| {
+            let shown = Shown {
+                period_error: Some((message, &typed)),
+                ..Shown::default()
+            };
+            settings_page(store, p, ctx, shown)
         },
     )
     .await

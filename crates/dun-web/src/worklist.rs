@@ -53,6 +53,15 @@ pub struct WorklistQuery {
     kind: Option<String>,
     page: Option<String>,
     done: Option<String>,
+    reopened: Option<String>,
+}
+
+/// Opening a done task again: why.
+#[derive(Clone, Deserialize)]
+pub struct ReopenForm {
+    csrf_token: Option<String>,
+    #[serde(default)]
+    reason: String,
 }
 
 fn non_empty(text: &Option<String>) -> Option<String> {
@@ -118,6 +127,7 @@ pub fn routes() -> Router<AppState> {
         .route("/worklist", get(show))
         .route("/worklist/{task_id}/done", post(done))
         .route("/worklist/{task_id}/decide", post(decide))
+        .route("/worklist/{task_id}/reopen", post(reopen))
         .route("/escalations", get(handed_over))
 }
 
@@ -191,11 +201,29 @@ fn worklist_page(
         }
     };
     let done = non_empty(&query.done).and_then(|d| d.parse::<i64>().ok());
+    let reopened = non_empty(&query.reopened).and_then(|d| d.parse::<i64>().ok());
+    // A refusal about a task not on this page (reopening a done one).
+    let elsewhere = refusal.filter(|r| !rows.iter().any(|(_, row)| row.task_id == r.0));
     let body = html! {
         h1 { "Worklist" }
         p.muted { "Open tasks due by " (ctx.today) ", most pressing first: amount at risk × days late × the risk tier's weight. " a href="/escalations" { "Customers with an agency or a lawyer" } }
         @if let Some(id) = done {
-            p.notice.ok role="status" { "Task #" (id) " is done; the outcome is on the customer's timeline." }
+            div.notice.ok role="status" {
+                "Task #" (id) " is done; the outcome is on the customer's timeline. "
+                @if writes {
+                    form.inline method="post" action=(format!("/worklist/{id}/reopen")) {
+                        (ctx.csrf_field())
+                        input type="hidden" name="reason" value="closed by mistake";
+                        button type="submit" id=(format!("reopen-{id}")) { "Undo: open it again" }
+                    }
+                }
+            }
+        }
+        @if let Some(id) = reopened {
+            p.notice.ok role="status" { "Task #" (id) " is open again; the reopening is on the customer's timeline." }
+        }
+        @if let Some((id, message, _)) = elsewhere {
+            p.notice.bad role="alert" { "Task #" (id) ": " (message) }
         }
         form.filters method="get" action="/worklist" {
             div {
@@ -435,6 +463,7 @@ fn again(
         kind: Some(kind.to_string()),
         page: Some(page.to_string()).filter(|t| t.trim().parse::<usize>().is_ok()),
         done: None,
+        reopened: None,
     };
     worklist_page(keeper, store, p, ctx, &query, Some(refusal))
 }
@@ -545,6 +574,31 @@ pub async fn handed_over(
         };
         Ok((StatusCode::OK, page(ctx, "Worklist", "With an agency or a lawyer", body)))
     })
+    .await
+}
+
+/// Opens a done task again (the "Undo" beside "Task #N is done").
+pub async fn reopen(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    Path(task_id): Path<i64>,
+    Form(form): Form<ReopenForm>,
+) -> Response {
+    let keeper = Keeper::new(&state);
+    let reason = form.reason.clone();
+    submit(
+        &state,
+        caller,
+        form.csrf_token.clone(),
+        Need::Write,
+        move |store, p, ctx| {
+            store.reopen_task(p.org_id, task_id, &reason, ctx.today, &p.author())?;
+            Ok(format!("/worklist?reopened={task_id}"))
+        },
+        move |store, p, ctx, message| {
+            again(&keeper, store, p, ctx, ("", ""), (task_id, message, ""))
+        },
+    )
     .await
 }
 

@@ -426,6 +426,146 @@ web_test!(
 );
 
 web_test!(
+    fn a_write_off_is_reversed_from_the_invoice_page(server: &TestServer) {
+        let browser = server.browser();
+        let csrf = set_up(&browser);
+        let number = issue_via_api(&browser, &csrf, "ZED", "2026-01-05", "200.00");
+        let page = format!("/invoices/{number}");
+        assert!(!browser.get(&page).body.contains("Reverse the write-off"));
+        let written = browser.post_form(
+            &format!("{page}/write-offs"),
+            &[("csrf_token", &csrf), ("reason", "Gone out of business")],
+        );
+        assert_eq!(written.status, 303, "{}", written.body);
+        let shown = browser.get(&page);
+        assert_eq!(open_of(&shown), "USD 0.00");
+        shown.assert_contains("Reverse the write-off");
+        shown.assert_contains("USD 200.00 was written off");
+        let refused = browser.post_form(
+            &format!("{page}/write-off-reversals"),
+            &[("csrf_token", &csrf), ("reason", " ")],
+        );
+        assert_eq!(refused.status, 422, "{}", refused.body);
+        refused.assert_contains("Reason: say why");
+        let reversed = browser.post_form(
+            &format!("{page}/write-off-reversals"),
+            &[("csrf_token", &csrf), ("reason", "They paid after all")],
+        );
+        assert_eq!(reversed.status, 303, "{}", reversed.body);
+        let after = browser.get(&page);
+        assert_eq!(open_of(&after), "USD 200.00");
+        assert!(
+            !after.body.contains("Reverse the write-off"),
+            "nothing left to reverse"
+        );
+        browser
+            .get("/customers/ZED")
+            .assert_contains("They paid after all");
+        // Over the API too: nothing left to reverse is a 422 naming the invoice.
+        let again = browser.post_json(
+            &format!("/api/v1/invoices/{number}/write-off-reversals"),
+            &csrf,
+            json!({"reason": "again"}),
+        );
+        assert_eq!(again.status, 422, "{}", again.body);
+        assert!(
+            again.body.contains("has no write-off to reverse"),
+            "{}",
+            again.body
+        );
+    }
+);
+
+web_test!(
+    fn a_draft_is_edited_and_deleted_from_its_page(server: &TestServer) {
+        let browser = server.browser();
+        let csrf = set_up(&browser);
+        let made = browser.post_json(
+            "/api/v1/invoices",
+            &csrf,
+            json!({"customer": "BOLT", "issue_date": "2026-03-01",
+                   "lines": [{"description": "Bolts", "quantity": "2", "unit_price": "10.00"}]}),
+        );
+        assert_eq!(made.status, 201, "{}", made.body);
+        let id = serde_json::from_str::<serde_json::Value>(&made.body).unwrap()["id"]
+            .as_i64()
+            .unwrap();
+        let page = format!("/invoices/draft-{id}");
+        let shown = browser.get(&page);
+        shown.assert_contains("Edit this draft");
+        shown.assert_contains("Delete draft");
+
+        // The form holds the draft as it is; sent, it replaces it.
+        let form = browser.get(&format!("{page}/edit"));
+        assert_eq!(form.status, 200, "{}", form.body);
+        form.assert_contains(&format!("Edit draft #{id}"));
+        form.assert_contains(r#"value="Bolts""#);
+        form.assert_contains(r#"value="10.00""#);
+        let key = text_between(&form.body, r#"name="form_key" value=""#, "\"").to_string();
+        let saved = browser.post_form(
+            &format!("{page}/edit"),
+            &[
+                ("csrf_token", &csrf),
+                ("form_key", &key),
+                ("customer", "ZED"),
+                ("issue_date", "2026-03-02"),
+                ("currency", "USD"),
+                ("terms", ""),
+                ("description", "Nuts"),
+                ("quantity", "3"),
+                ("unit_price", "4.50"),
+                ("tax_rate", ""),
+                ("action", "draft"),
+            ],
+        );
+        assert_eq!(saved.status, 303, "{}", saved.body);
+        assert_eq!(saved.location.as_deref(), Some(page.as_str()));
+        let after = browser.get(&page);
+        after.assert_contains("Zed Hardware");
+        after.assert_contains("Nuts");
+        assert!(!after.body.contains("Bolts"), "the old line is gone");
+        browser
+            .get("/customers/ZED")
+            .assert_contains(&format!("Draft #{id} edited"));
+
+        // Over the API: replaced whole; issued, it is refused there and here.
+        let json_headers = [
+            ("Content-Type", "application/json"),
+            ("x-csrf-token", csrf.as_str()),
+        ];
+        let put = browser.send(
+            "PUT",
+            &format!("/api/v1/invoices/{id}"),
+            Some(
+                json!({"customer": "ZED", "lines": [{"description": "Washers", "quantity": "1", "unit_price": "7.00"}]})
+                    .to_string(),
+            ),
+            &json_headers,
+        );
+        assert_eq!(put.status, 200, "{}", put.body);
+        assert!(put.body.contains(r#""total":"7.00""#), "{}", put.body);
+        let issued = issue_via_api(&browser, &csrf, "ZED", "2026-03-05", "5.00");
+        let refused = browser.send(
+            "DELETE",
+            &format!("/api/v1/invoices/{issued}"),
+            None,
+            &json_headers[1..],
+        );
+        assert_eq!(refused.status, 409, "{}", refused.body);
+        assert!(refused.body.contains("only a draft"), "{}", refused.body);
+        assert_eq!(browser.get(&format!("/invoices/{issued}/edit")).status, 409);
+
+        // Thrown away: gone, and said on the customer's timeline.
+        let deleted = browser.post_form(&format!("{page}/delete"), &[("csrf_token", &csrf)]);
+        assert_eq!(deleted.status, 303, "{}", deleted.body);
+        assert_eq!(browser.get(&page).status, 404);
+        browser
+            .get("/customers/ZED")
+            .assert_contains(&format!("Draft #{id} of 7.00 USD deleted"));
+    }
+);
+
+web_test!(
     fn the_list_filters_and_a_viewer_reads_only(server: &TestServer) {
         let browser = server.browser();
         let csrf = set_up(&browser);

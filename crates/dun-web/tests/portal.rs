@@ -480,6 +480,39 @@ portal_test!(
     }
 );
 
+/// Without a public address no link is made for a customer (it would point
+/// at this machine) and the outbox page says why nothing is e-mailed.
+mod without_a_public_url_no_customer_link_is_made {
+    use super::*;
+
+    fn run(url: &str) {
+        let server = TestServer::start_with(url, |config| config.public_url = None);
+        let (browser, csrf) = owner(&server);
+        book(&browser, &csrf);
+        let refused = browser.post_json("/api/v1/customers/BOLT/portal-links", &csrf, json!({}));
+        assert_eq!(refused.status, 422, "{}", refused.body);
+        assert!(refused.body.contains("DUN_PUBLIC_URL"), "{}", refused.body);
+        let page = browser.post_form("/customers/BOLT/portal-link", &[("csrf_token", &csrf)]);
+        assert!(page.body.contains("DUN_PUBLIC_URL"), "{}", page.body);
+        assert!(!page.body.contains("/portal/"), "{}", page.body);
+        let outbox = browser.get("/outbox");
+        assert_eq!(outbox.status, 200);
+        outbox.assert_contains("No public address is set, so messages stay here");
+        // Forms still work: the same-site check knows where the server is.
+        assert_eq!(browser.get("/customers/BOLT").status, 200);
+    }
+
+    #[test]
+    fn sqlite() {
+        crate::common::store::on_sqlite("without_a_public_url_no_customer_link_is_made", run);
+    }
+
+    #[test]
+    fn postgres() {
+        crate::common::store::on_postgres("without_a_public_url_no_customer_link_is_made", run);
+    }
+}
+
 /// An owner of a new organisation keeping its books in `currency`.
 fn owner_in(server: &TestServer, currency: &str) -> (Browser, String) {
     let browser = server.browser();

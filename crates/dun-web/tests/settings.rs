@@ -254,3 +254,70 @@ web_test!(
         assert_eq!(again.status, 303, "{}", again.body);
     }
 );
+
+web_test!(
+    /// The owner closes the books from the settings page; a payment dated
+    /// in the closed period is refused naming the day and who closed it;
+    /// reopening asks why.
+    fn an_owner_closes_and_reopens_a_period(server: &TestServer) {
+        let owner = server.browser();
+        let csrf = set_up(&owner);
+        owner
+            .get("/settings")
+            .assert_contains("No period is closed");
+        let bad = owner.post_form(
+            "/settings/period",
+            &[("csrf_token", &csrf), ("through", "30/11/2026")],
+        );
+        assert_eq!(bad.status, 422, "{}", bad.body);
+        bad.assert_contains("Close the books through:");
+        bad.assert_contains(r#"value="30/11/2026""#);
+        let closed = owner.post_form(
+            "/settings/period",
+            &[("csrf_token", &csrf), ("through", "2026-11-30")],
+        );
+        assert_eq!(closed.status, 303, "{}", closed.body);
+        let page = owner.get("/settings");
+        page.assert_contains(
+            "The books are closed through <strong>2026-11-30</strong> (by olive@acme.example",
+        );
+        let made = owner.post_json(
+            "/api/v1/customers",
+            &csrf,
+            serde_json::json!({"reference": "BOLT", "name": "Bolt & Nut"}),
+        );
+        assert_eq!(made.status, 201, "{}", made.body);
+        let payment = owner.post_json(
+            "/api/v1/payments",
+            &csrf,
+            serde_json::json!({"customer": "BOLT", "amount": "10.00", "received_date": "2026-11-15"}),
+        );
+        assert_eq!(payment.status, 422, "{}", payment.body);
+        assert!(
+            payment
+                .body
+                .contains("closed through 2026-11-30 (by olive@acme.example"),
+            "{}",
+            payment.body
+        );
+        // Reopening without a reason: refused, said beside the form.
+        let why = owner.post_form(
+            "/settings/period",
+            &[("csrf_token", &csrf), ("through", ""), ("reason", " ")],
+        );
+        assert_eq!(why.status, 422, "{}", why.body);
+        why.assert_contains("reopening a closed period needs its reason");
+        let reopened = owner.post_form(
+            "/settings/period",
+            &[
+                ("csrf_token", &csrf),
+                ("through", ""),
+                ("reason", "a late receipt"),
+            ],
+        );
+        assert_eq!(reopened.status, 303, "{}", reopened.body);
+        owner
+            .get("/settings")
+            .assert_contains("No period is closed");
+    }
+);

@@ -158,6 +158,51 @@ web_test!(
         let tasks = browser.get("/api/v1/tasks?status=done");
         tasks.assert_contains("Left voicemail");
 
+        // Done by mistake: "Undo" beside the notice opens it again, back in
+        // its place, with the reopening on the timeline.
+        after.assert_contains(&format!(r#"action="/worklist/{top}/reopen""#));
+        let reopened = browser.post_form(
+            &format!("/worklist/{top}/reopen"),
+            &[("csrf_token", &csrf), ("reason", "closed by mistake")],
+        );
+        assert_eq!(reopened.status, 303, "{}", reopened.body);
+        let back = browser.get(reopened.location.as_deref().unwrap());
+        back.assert_contains(&format!("Task #{top} is open again"));
+        assert_eq!(listed(&back.body), order);
+        browser
+            .get("/customers/BIG")
+            .assert_contains("k-task_reopened");
+        // Reopening an open task: refused, said on the page.
+        let twice = browser.post_form(
+            &format!("/worklist/{top}/reopen"),
+            &[("csrf_token", &csrf), ("reason", "again")],
+        );
+        assert_eq!(twice.status, 409, "{}", twice.body);
+        twice.assert_contains("not done");
+        // Over the API, a collector's reopening is the same.
+        let done_again = browser.post_json(
+            &format!("/api/v1/tasks/{top}/done"),
+            &csrf,
+            serde_json::json!({"outcome": "Left voicemail"}),
+        );
+        assert_eq!(done_again.status, 200, "{}", done_again.body);
+        let api = browser.post_json(
+            &format!("/api/v1/tasks/{top}/reopen"),
+            &csrf,
+            serde_json::json!({"reason": "wrong customer"}),
+        );
+        assert_eq!(api.status, 200, "{}", api.body);
+        assert!(api.body.contains(r#""status":"open""#), "{}", api.body);
+        let done = browser.post_form(
+            &format!("/worklist/{top}/done"),
+            &[
+                ("csrf_token", &csrf),
+                ("preset", "Left voicemail"),
+                ("outcome", ""),
+            ],
+        );
+        assert_eq!(done.status, 303, "{}", done.body);
+
         // "Promised" asks what and by when: without them it is refused,
         // naming the field, and nothing is written.
         let second = order[1];

@@ -262,6 +262,18 @@ pub enum CustomerCommand {
 pub enum InvoiceCommand {
     /// Create a draft invoice (and issue it with --issue).
     Create(InvoiceCreateArgs),
+    /// Change a draft before it is issued: the flags given replace what it
+    /// says (`--line` replaces every line; an explicit schedule is given
+    /// again with `--installment`).
+    Edit(InvoiceEditArgs),
+    /// Throw a draft away (it has no number and nothing on the ledger; the
+    /// customer's timeline keeps what it was).
+    Delete {
+        /// The draft, as #ID.
+        invoice: String,
+        #[command(flatten)]
+        key: KeyArg,
+    },
     /// Issue a draft: it takes the next number and becomes immutable.
     Issue {
         /// Invoice number, or #ID for a draft.
@@ -304,6 +316,20 @@ pub enum InvoiceCommand {
         #[arg(long)]
         reason: String,
         /// Date of the waiver (default: today).
+        #[arg(long)]
+        date: Option<String>,
+        #[command(flatten)]
+        key: KeyArg,
+    },
+    /// Reverse the write-offs on an invoice (written off by mistake, or the
+    /// debt was recovered): the amount goes back on the invoice with a
+    /// reason, the write-off is kept, and the invoice is open again.
+    ReverseWriteOff {
+        invoice: String,
+        /// Why, e.g. "the customer paid after all".
+        #[arg(long)]
+        reason: String,
+        /// Date of the reversal (default: today).
         #[arg(long)]
         date: Option<String>,
         #[command(flatten)]
@@ -381,6 +407,35 @@ pub struct InvoiceCreateArgs {
     pub issue: bool,
     #[command(flatten)]
     pub credit: crate::commands::standing::OverrideArgs,
+    #[command(flatten)]
+    pub key: KeyArg,
+}
+
+#[derive(Args, Debug)]
+pub struct InvoiceEditArgs {
+    /// The draft, as #ID (see `dun invoice list --status draft`).
+    pub invoice: String,
+    /// Another customer (their terms too, unless --terms is given).
+    #[arg(long)]
+    pub customer: Option<String>,
+    /// A line as DESCRIPTION:QUANTITY:UNIT_PRICE; when given, these are all the lines. Repeatable.
+    #[arg(long = "line", value_name = "DESC:QTY:PRICE")]
+    pub lines: Vec<String>,
+    /// Tax rate in percent for the lines given with --line.
+    #[arg(long, default_value = "0")]
+    pub tax_rate: String,
+    #[arg(long)]
+    pub issue_date: Option<String>,
+    #[arg(long)]
+    pub terms: Option<String>,
+    /// Another currency (give the lines again with --line).
+    #[arg(long)]
+    pub currency: Option<String>,
+    #[arg(long)]
+    pub description: Option<String>,
+    /// An explicit installment as DATE=AMOUNT; repeat for each.
+    #[arg(long = "installment", value_name = "DATE=AMOUNT")]
+    pub installments: Vec<String>,
     #[command(flatten)]
     pub key: KeyArg,
 }

@@ -76,6 +76,9 @@ fn serve(db: &Db) -> Server {
         ])
         .env_remove("DUN_ORG")
         .env_remove("DUN_DATABASE_URL")
+        // Portal links are made for this address (the journeys open them
+        // on the server they started); plain http keeps cookies usable here.
+        .env("DUN_PUBLIC_URL", "http://ar.acme.example")
         .env("DUN_LOG_FORMAT", "json")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())

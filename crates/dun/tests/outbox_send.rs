@@ -368,6 +368,27 @@ fn the_run_s_messages_reach_a_real_smtp_server_once() {
             "[{label}]"
         );
 
+        // With a server but no public address, nothing goes: every e-mail
+        // carries a portal link, and a link to this machine reaches nobody.
+        let mut args: Vec<String> = vec!["outbox".into(), "send".into()];
+        args.extend(smtp_args(sink.port).into_iter().take(10));
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let held = dun(&db, &refs);
+        assert!(
+            !held.ok
+                && held.stderr.contains("nothing was sent: 3 messages wait")
+                && held.stderr.contains("DUN_PUBLIC_URL"),
+            "[{label}] {} {}",
+            held.stdout,
+            held.stderr
+        );
+        assert!(received(&sink.outdir).is_empty(), "[{label}]");
+        let pending = json(&ok(
+            &db,
+            &["outbox", "list", "--status", "pending", "--format", "json"],
+        ));
+        assert_eq!(pending.as_array().unwrap().len(), 3, "[{label}]");
+
         let out = send(&db, sink.port, &[]);
         assert!(
             out.contains("Sent 2, to retry later 0, failed 1"),
@@ -931,6 +952,7 @@ fn dun_serve_runs_the_day_and_mails_what_it_queued() {
             .env("DUN_SMTP_PORT", sink.port.to_string())
             .env("DUN_SMTP_TLS", "none")
             .env("DUN_SMTP_FROM", "Acme Supplies <billing@acme.example>")
+            .env("DUN_PUBLIC_URL", "https://pay.acme.example")
             .env("DUN_LOG_FORMAT", "json")
             .stdout(Stdio::null())
             .stderr(Stdio::null());

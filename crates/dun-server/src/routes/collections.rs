@@ -44,6 +44,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(worklist))
         .routes(routes!(list_tasks, add_task))
         .routes(routes!(complete_task))
+        .routes(routes!(reopen_task))
         .routes(routes!(timeline))
         .routes(routes!(log_contact))
         .routes(routes!(add_promise))
@@ -829,6 +830,45 @@ async fn complete_task(
         .as_caller(caller, Need::Write, move |store, p| {
             let today = today(p)?;
             Ok(store.complete_task(p.org_id, task_id, &input.outcome, today, &p.author())?)
+        })
+        .await?;
+    Ok(Json(task_out(task)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TaskReopenIn {
+    /// Why it is open again, e.g. "the promised payment did not come".
+    pub reason: String,
+}
+
+/// Opens a done task again, with a reason (409 if it is not done; an
+/// escalation review's decision is not reopened: 422).
+#[utoipa::path(
+    post,
+    path = "/api/v1/tasks/{task_id}/reopen",
+    tag = "tasks",
+    request_body = TaskReopenIn,
+    params(("task_id" = i64, Path, description = "The task's id")),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 200, body = TaskOut),
+        (status = 404, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 409, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::problem::Problem, content_type = "application/problem+json")
+    )
+)]
+async fn reopen_task(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(task_id): ApiPath<i64>,
+    ApiJson(input): ApiJson<TaskReopenIn>,
+) -> Result<Json<TaskOut>, ApiError> {
+    text_in("reason", &input.reason)?;
+    let task = state
+        .as_caller(caller, Need::Write, move |store, p| {
+            let today = today(p)?;
+            Ok(store.reopen_task(p.org_id, task_id, &input.reason, today, &p.author())?)
         })
         .await?;
     Ok(Json(task_out(task)))

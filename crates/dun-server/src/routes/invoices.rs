@@ -30,13 +30,14 @@ use crate::wire;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_invoices, create_invoice))
-        .routes(routes!(get_invoice))
+        .routes(routes!(get_invoice, edit_draft, delete_draft))
         .routes(routes!(issue_invoice))
         .routes(routes!(void_invoice))
         .routes(routes!(send_invoice))
         .routes(routes!(credit_note))
         .routes(routes!(write_off))
         .routes(routes!(waive_charge))
+        .routes(routes!(reverse_write_off))
         .routes(routes!(interest_sheet))
 }
 
@@ -293,19 +294,6 @@ async fn create_invoice(
     key: IdempotencyKey,
     ApiJson(input): ApiJson<NewInvoiceIn>,
 ) -> Result<(StatusCode, Json<InvoiceCreated>), ApiError> {
-    let terms = input
-        .terms
-        .as_deref()
-        .map(|t| Terms::parse(t).map_err(|e| ApiError::invalid("terms", format!("terms: {e}"))))
-        .transpose()?;
-    let issue_date = wire::opt_date("issue_date", input.issue_date.as_deref())?;
-    let currency = input
-        .currency
-        .as_deref()
-        .map(|c| wire::parse_currency("currency", c))
-        .transpose()?;
-    let description = input.description.clone().unwrap_or_default();
-    check_text("description", &description, DESCRIPTION_BYTES_MAX)?;
     override_reason(input.override_reason.as_deref())?;
     if input.override_reason.is_some() && input.issue != Some(true) {
         return Err(ApiError::invalid(
@@ -315,75 +303,9 @@ async fn create_invoice(
     }
     let out = state
         .as_caller(caller, Need::Write, move |store, p| {
-            let org = p.org.clone();
-            let currency = currency.unwrap_or(org.currency);
-            let lines = parse_lines(&input.lines, currency)?;
-            let installments = input
-                .installments
-                .as_deref()
-                .unwrap_or_default()
-                .iter()
-                .enumerate()
-                .map(|(i, inst)| {
-                    Ok(Installment {
-                        due_date: wire::parse_date(
-                            &format!("installments[{i}].due_date"),
-                            &inst.due_date,
-                        )?,
-                        amount_minor: wire::parse_amount(
-                            &format!("installments[{i}].amount"),
-                            &inst.amount,
-                            currency,
-                        )?,
-                    })
-                })
-                .collect::<Result<Vec<_>, ApiError>>()?;
-            let customer = store
-                .customer(p.org_id, &input.customer)
-                .map_err(|e| match e {
-                    dun_store::StoreError::NotFound { .. } => ApiError::invalid(
-                        "customer",
-                        format!(
-                            "customer: no customer has the reference '{}'",
-                            input.customer
-                        ),
-                    ),
-                    other => other.into(),
-                })?;
-            let draft = InvoiceDraft {
-                customer_id: customer.id,
-                currency,
-                issue_date: match issue_date {
-                    Some(d) => d,
-                    None => wire::today_in(&org.timezone)?,
-                },
-                terms: terms.unwrap_or_else(|| customer.terms.clone()),
-                description,
-                lines,
-                installments,
-            };
-            draft.schedule().map_err(|e| {
-                ApiError::invalid(
-                    if draft.installments.is_empty() {
-                        "lines"
-                    } else {
-                        "installments"
-                    },
-                    format!("{e}"),
-                )
-            })?;
-            let totals = draft.totals();
-            let mut out = InvoiceCreated {
-                id: 0,
-                number: None,
-                status: "draft".to_string(),
-                customer: customer.reference,
-                currency: currency.code().to_string(),
-                subtotal: wire::amount(totals.subtotal_minor, currency),
-                tax: wire::amount(totals.tax_minor, currency),
-                total: wire::amount(totals.total_minor, currency),
-                open: wire::amount(0, currency),
-            };
+            let (draft, customer) = draft_of(store, p, &input)?;
+            let currency = draft.currency;
+            let mut out = draft_out(0, customer, &draft);
             if input.issue == Some(true) {
                 // One transaction: a refused issue leaves no draft behind.
                 let author = p.author();
@@ -411,6 +333,175 @@ async fn create_invoice(
         })
         .await?;
     Ok((StatusCode::CREATED, Json(out)))
+}
+
+/// What a request says a draft is: checked field by field, named as sent.
+fn draft_of(
+    store: &mut dun_store::Store,
+    p: &dun_store::accounts::Principal,
+    input: &NewInvoiceIn,
+) -> Result<(InvoiceDraft, String), ApiError> {
+    let terms = input
+        .terms
+        .as_deref()
+        .map(|t| Terms::parse(t).map_err(|e| ApiError::invalid("terms", format!("terms: {e}"))))
+        .transpose()?;
+    let issue_date = wire::opt_date("issue_date", input.issue_date.as_deref())?;
+    let currency = match input.currency.as_deref() {
+        Some(c) => wire::parse_currency("currency", c)?,
+        None => p.org.currency,
+    };
+    let description = input.description.clone().unwrap_or_default();
+    check_text("description", &description, DESCRIPTION_BYTES_MAX)?;
+    let lines = parse_lines(&input.lines, currency)?;
+    let installments = input
+        .installments
+        .as_deref()
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+        .map(|(i, inst)| {
+            Ok(Installment {
+                due_date: wire::parse_date(&format!("installments[{i}].due_date"), &inst.due_date)?,
+                amount_minor: wire::parse_amount(
+                    &format!("installments[{i}].amount"),
+                    &inst.amount,
+                    currency,
+                )?,
+            })
+        })
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    let customer = store
+        .customer(p.org_id, &input.customer)
+        .map_err(|e| match e {
+            dun_store::StoreError::NotFound { .. } => ApiError::invalid(
+                "customer",
+                format!(
+                    "customer: no customer has the reference '{}'",
+                    input.customer
+                ),
+            ),
+            other => other.into(),
+        })?;
+    let draft = InvoiceDraft {
+        customer_id: customer.id,
+        currency,
+        issue_date: match issue_date {
+            Some(d) => d,
+            None => wire::today_in(&p.org.timezone)?,
+        },
+        terms: terms.unwrap_or_else(|| customer.terms.clone()),
+        description,
+        lines,
+        installments,
+    };
+    draft.schedule().map_err(|e| {
+        ApiError::invalid(
+            if draft.installments.is_empty() {
+                "lines"
+            } else {
+                "installments"
+            },
+            format!("{e}"),
+        )
+    })?;
+    Ok((draft, customer.reference))
+}
+
+/// A draft as the API answers it (nothing open: nothing is posted yet).
+fn draft_out(id: i64, customer: String, draft: &InvoiceDraft) -> InvoiceCreated {
+    let totals = draft.totals();
+    let currency = draft.currency;
+    InvoiceCreated {
+        id,
+        number: None,
+        status: "draft".to_string(),
+        customer,
+        currency: currency.code().to_string(),
+        subtotal: wire::amount(totals.subtotal_minor, currency),
+        tax: wire::amount(totals.tax_minor, currency),
+        total: wire::amount(totals.total_minor, currency),
+        open: wire::amount(0, currency),
+    }
+}
+
+/// Replaces everything a draft says with this body, as `POST
+/// /api/v1/invoices` takes it (without `issue` and `override_reason`:
+/// issue it with `POST /api/v1/invoices/{invoice}/issue`). 409 once issued.
+#[utoipa::path(
+    put,
+    path = "/api/v1/invoices/{invoice}",
+    tag = "invoices",
+    request_body = NewInvoiceIn,
+    params(
+        ("invoice" = String, Path, description = "The draft, as #ID or its id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")
+    ),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 200, body = InvoiceCreated),
+        (status = 404, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 409, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::problem::Problem, content_type = "application/problem+json")
+    )
+)]
+async fn edit_draft(
+    State(state): State<AppState>,
+    caller: Caller,
+    key: IdempotencyKey,
+    ApiPath(invoice): ApiPath<String>,
+    ApiJson(input): ApiJson<NewInvoiceIn>,
+) -> Result<Json<InvoiceCreated>, ApiError> {
+    if input.issue.is_some() || input.override_reason.is_some() {
+        return Err(ApiError::invalid(
+            if input.issue.is_some() {
+                "issue"
+            } else {
+                "override_reason"
+            },
+            "issue: a draft is changed here and issued with POST /api/v1/invoices/{invoice}/issue",
+        ));
+    }
+    let out = state
+        .as_caller(caller, Need::Write, move |store, p| {
+            let (draft, customer) = draft_of(store, p, &input)?;
+            let id = store.replace_draft(p.org_id, &invoice, &draft, key.as_deref())?;
+            Ok(draft_out(id, customer, &draft))
+        })
+        .await?;
+    Ok(Json(out))
+}
+
+/// Throws a draft away: it has no number and nothing on the ledger; the
+/// customer's timeline keeps what it was. 409 once issued.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/invoices/{invoice}",
+    tag = "invoices",
+    params(
+        ("invoice" = String, Path, description = "The draft, as #ID or its id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")
+    ),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 409, body = crate::problem::Problem, content_type = "application/problem+json")
+    )
+)]
+async fn delete_draft(
+    State(state): State<AppState>,
+    caller: Caller,
+    key: IdempotencyKey,
+    ApiPath(invoice): ApiPath<String>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .as_caller(caller, Need::Write, move |store, p| {
+            let today = wire::today_in(&p.org.timezone)?;
+            Ok(store.delete_draft(p.org_id, &invoice, today, key.as_deref())?)
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Serialize, ToSchema)]
@@ -962,6 +1053,81 @@ async fn waive_charge(
             charge: waived.charge.as_str().to_string(),
             amount: wire::amount(waived.amount_minor, waived.currency),
             open: wire::amount(waived.open_minor, waived.currency),
+        }),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WriteOffReversalIn {
+    /// Default: today.
+    pub date: Option<String>,
+    /// Why, in a few words; on the customer's timeline.
+    pub reason: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct WriteOffReversedOut {
+    pub invoice: String,
+    pub currency: String,
+    /// How many write-offs were reversed.
+    pub write_offs: usize,
+    /// What went back on the invoice.
+    pub amount: String,
+    /// What is open on the invoice after it.
+    pub open: String,
+}
+
+/// Reverses the write-offs on an invoice (written off by mistake, or the
+/// debt was recovered): the amount goes back on the invoice with a reason,
+/// the write-off is kept, the invoice is open again.
+#[utoipa::path(
+    post,
+    path = "/api/v1/invoices/{invoice}/write-off-reversals",
+    tag = "invoices",
+    request_body = WriteOffReversalIn,
+    params(
+        ("invoice" = String, Path, description = "The invoice's number"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")
+    ),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 201, body = WriteOffReversedOut),
+        (status = 404, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 409, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::problem::Problem, content_type = "application/problem+json")
+    )
+)]
+async fn reverse_write_off(
+    State(state): State<AppState>,
+    caller: Caller,
+    key: IdempotencyKey,
+    ApiPath(invoice): ApiPath<String>,
+    ApiJson(input): ApiJson<WriteOffReversalIn>,
+) -> Result<(StatusCode, Json<WriteOffReversedOut>), ApiError> {
+    let date = wire::opt_date("date", input.date.as_deref())?;
+    check_text(
+        "reason",
+        &input.reason,
+        dun_store::invoices::REASON_BYTES_MAX,
+    )?;
+    let reversed = state
+        .as_caller(caller, Need::Write, move |store, p| {
+            let date = match date {
+                Some(d) => d,
+                None => wire::today_in(&p.org.timezone)?,
+            };
+            Ok(store.reverse_write_off(p.org_id, &invoice, date, &input.reason, key.as_deref())?)
+        })
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(WriteOffReversedOut {
+            invoice: reversed.invoice,
+            currency: reversed.currency.code().to_string(),
+            write_offs: reversed.write_offs,
+            amount: wire::amount(reversed.amount_minor, reversed.currency),
+            open: wire::amount(reversed.open_minor, reversed.currency),
         }),
     ))
 }

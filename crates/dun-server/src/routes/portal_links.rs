@@ -59,7 +59,7 @@ async fn make_portal_link(
             let today = wire::today_in(&p.org.timezone)?;
             let customer = store.customer(p.org_id, &reference)?;
             let url =
-                dun_mail::attachments::portal_link(store, p.org_id, customer.id, today, Some(&public_url))?
+                dun_mail::attachments::portal_link(store, p.org_id, customer.id, today, public_url.as_deref())?
                     .ok_or_else(|| {
                         ApiError::invalid(
                             "public_url",

@@ -68,6 +68,9 @@ pub fn test_config(database_url: &str) -> Config {
         // Never Stripe itself: a test that talks to Stripe points this at
         // its localstripe; the others' calls fail here, on loopback.
         stripe_api_base: NO_STRIPE.into(),
+        // Customers are sent links to this address (a test that checks what
+        // happens without one sets it to None).
+        public_url: Some("http://127.0.0.1:8080".into()),
         ..Config::default()
     }
 }

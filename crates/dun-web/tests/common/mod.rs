@@ -67,6 +67,9 @@ impl TestServer {
             shutdown_grace_ms: 5_000,
             // Never Stripe itself (a test with localstripe points it there).
             stripe_api_base: "http://127.0.0.1:9".into(),
+            // Customers are sent links to this address (a test that checks what
+            // happens without one sets it to None).
+            public_url: Some("http://127.0.0.1:8080".into()),
             ..Config::default()
         };
         configure(&mut config);

@@ -12,7 +12,7 @@ use dun_store::invoices::{InvoiceFilter, Posted, Reduction, StatusFilter};
 use dun_store::waivers::Waiver;
 
 use super::{amount, money};
-use crate::cli::{Format, InvoiceCommand, InvoiceCreateArgs, ReduceArgs};
+use crate::cli::{Format, InvoiceCommand, InvoiceCreateArgs, InvoiceEditArgs, ReduceArgs};
 use crate::context::{parse_date, Context};
 use crate::output::{emit, Table};
 
@@ -20,6 +20,20 @@ pub fn run(ctx: &mut Context, command: InvoiceCommand) -> Result<()> {
     let org_id = ctx.org.id;
     match command {
         InvoiceCommand::Create(args) => create(ctx, &args),
+        InvoiceCommand::Edit(args) => edit(ctx, &args),
+        InvoiceCommand::Delete { invoice, key } => {
+            let today = ctx.today()?;
+            let deleted = ctx
+                .store
+                .delete_draft(org_id, &invoice, today, key.key.as_deref())?;
+            println!(
+                "Deleted draft #{} ({} {}); the customer's timeline keeps what it was",
+                deleted.id,
+                money(deleted.total_minor, deleted.currency),
+                deleted.currency
+            );
+            Ok(())
+        }
         InvoiceCommand::Issue {
             invoice,
             credit,
@@ -94,6 +108,26 @@ pub fn run(ctx: &mut Context, command: InvoiceCommand) -> Result<()> {
                 waived.invoice,
                 money(waived.open_minor, waived.currency),
                 waived.currency
+            );
+            Ok(())
+        }
+        InvoiceCommand::ReverseWriteOff {
+            invoice,
+            reason,
+            date,
+            key,
+        } => {
+            let date = ctx.date_or_today(date.as_deref(), "date")?;
+            let reversed =
+                ctx.store
+                    .reverse_write_off(org_id, &invoice, date, &reason, key.key.as_deref())?;
+            println!(
+                "Reversed the write-off of {} {} on {}; {} {} open again.",
+                money(reversed.amount_minor, reversed.currency),
+                reversed.currency,
+                reversed.invoice,
+                money(reversed.open_minor, reversed.currency),
+                reversed.currency
             );
             Ok(())
         }
@@ -327,19 +361,7 @@ fn create(ctx: &mut Context, args: &InvoiceCreateArgs) -> Result<()> {
         Some(t) => Terms::parse(t).map_err(|e| anyhow!("--terms: {e}"))?,
         None => customer.terms.clone(),
     };
-    let installments = args
-        .installments
-        .iter()
-        .map(|text| {
-            let (date, amount_text) = text.split_once('=').ok_or_else(|| {
-                anyhow!("--installment '{text}': write DATE=AMOUNT, e.g. 2026-03-01=500.00")
-            })?;
-            Ok(Installment {
-                due_date: parse_date(date, "installment")?,
-                amount_minor: amount(amount_text, currency, "installment")?,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let installments = parse_installments(&args.installments, currency)?;
     let draft = InvoiceDraft {
         customer_id: customer.id,
         currency,
@@ -362,6 +384,80 @@ fn create(ctx: &mut Context, args: &InvoiceCreateArgs) -> Result<()> {
         let id = ctx.store.create_invoice(org_id, &draft, key)?;
         println!("Created draft #{id} for {}: total {} {currency}; issue it with `dun invoice issue '#{id}'`", customer.reference, money(totals.total_minor, currency));
     }
+    Ok(())
+}
+
+/// `--installment DATE=AMOUNT` flags, in `currency`.
+fn parse_installments(texts: &[String], currency: dun_core::Currency) -> Result<Vec<Installment>> {
+    texts
+        .iter()
+        .map(|text| {
+            let (date, amount_text) = text.split_once('=').ok_or_else(|| {
+                anyhow!("--installment '{text}': write DATE=AMOUNT, e.g. 2026-03-01=500.00")
+            })?;
+            Ok(Installment {
+                due_date: parse_date(date, "installment")?,
+                amount_minor: amount(amount_text, currency, "installment")?,
+            })
+        })
+        .collect()
+}
+
+/// `dun invoice edit`: the draft as it is, with what the flags say instead.
+fn edit(ctx: &mut Context, args: &InvoiceEditArgs) -> Result<()> {
+    let org_id = ctx.org.id;
+    let today = ctx.today()?;
+    let was = ctx.store.invoice(org_id, &args.invoice, today)?;
+    let customer = match &args.customer {
+        Some(reference) => ctx.store.customer(org_id, reference)?,
+        None => ctx.store.customer(org_id, &was.customer_ref)?,
+    };
+    let currency = match &args.currency {
+        Some(_) => ctx.currency_or_home(args.currency.as_deref())?,
+        None => was.currency,
+    };
+    if currency != was.currency && args.lines.is_empty() {
+        bail!("--currency: give the lines again with --line, priced in {currency}");
+    }
+    let lines = if args.lines.is_empty() {
+        was.lines.clone()
+    } else {
+        let tax_rate_ppm =
+            parse_tax_rate_ppm(&args.tax_rate).map_err(|e| anyhow!("--tax-rate: {e}"))?;
+        args.lines
+            .iter()
+            .map(|l| parse_line(l, currency, tax_rate_ppm))
+            .collect::<Result<Vec<_>>>()?
+    };
+    let terms = match (&args.terms, &args.customer) {
+        (Some(t), _) => Terms::parse(t).map_err(|e| anyhow!("--terms: {e}"))?,
+        (None, Some(_)) => customer.terms.clone(),
+        (None, None) => was.terms.clone(),
+    };
+    let draft = InvoiceDraft {
+        customer_id: customer.id,
+        currency,
+        issue_date: match &args.issue_date {
+            Some(text) => parse_date(text, "issue-date")?,
+            None => was.issue_date,
+        },
+        terms,
+        description: args
+            .description
+            .clone()
+            .unwrap_or_else(|| was.description.clone()),
+        lines,
+        installments: parse_installments(&args.installments, currency)?,
+    };
+    let total = draft.totals().total_minor;
+    let id = ctx
+        .store
+        .replace_draft(org_id, &args.invoice, &draft, args.key.key.as_deref())?;
+    println!(
+        "Draft #{id} for {}: total {} {currency}; issue it with `dun invoice issue '#{id}'`",
+        customer.reference,
+        money(total, currency)
+    );
     Ok(())
 }
 

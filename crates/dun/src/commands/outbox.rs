@@ -17,7 +17,6 @@ use crate::context::Context;
 use crate::output::{emit, Table};
 
 /// Where portal links point when no public address is configured.
-const PUBLIC_URL_DEFAULT: &str = "http://localhost:8080";
 
 #[derive(Subcommand, Debug)]
 pub enum OutboxCommand {
@@ -71,9 +70,11 @@ pub struct SendArgs {
     /// recorded is taken for lost in a crash and marked unknown.
     #[arg(long, default_value_t = DrainOptions::STALE_SECS_DEFAULT, value_name = "SECONDS")]
     stale_after_secs: i64,
-    /// The address customers' portal links start with.
-    #[arg(long, env = "DUN_PUBLIC_URL", default_value = PUBLIC_URL_DEFAULT)]
-    public_url: String,
+    /// The address customers reach `dun serve` at, which every portal link
+    /// they are sent starts with (https://ar.example.com). Without it no
+    /// e-mail is sent: a link to this machine would reach nobody.
+    #[arg(long, env = "DUN_PUBLIC_URL", value_name = "URL")]
+    public_url: Option<String>,
     /// SMTP server (overrides DUN_SMTP_HOST).
     #[arg(long)]
     smtp_host: Option<String>,
@@ -203,6 +204,20 @@ fn letter(ctx: &mut Context, id: i64, dir: &std::path::Path) -> Result<()> {
     Ok(())
 }
 
+/// Why nothing was sent without a public URL, and what to set.
+fn public_url_missing(waiting: usize) -> String {
+    let messages = if waiting == 1 {
+        "message waits"
+    } else {
+        "messages wait"
+    };
+    format!(
+        "nothing was sent: {waiting} {messages} in the outbox, and every customer e-mail carries a \
+         link to the customer's portal, which needs the address customers reach `dun serve` at; \
+         set DUN_PUBLIC_URL (or --public-url), e.g. https://ar.example.com"
+    )
+}
+
 fn send(ctx: &mut Context, args: &SendArgs) -> Result<()> {
     if args.limit == 0 {
         bail!("--limit must be at least 1");
@@ -215,7 +230,7 @@ fn send(ctx: &mut Context, args: &SendArgs) -> Result<()> {
             ctx.org.id,
             &now_utc(),
             today,
-            Some(&args.public_url),
+            args.public_url.as_deref(),
         )?;
         let pending = ctx
             .store
@@ -242,11 +257,14 @@ fn send(ctx: &mut Context, args: &SendArgs) -> Result<()> {
                 worker: &worker,
                 limit: args.limit,
                 stale_secs: args.stale_after_secs,
-                public_url: &args.public_url,
+                public_url: args.public_url.as_deref(),
                 today,
                 now: &now,
             },
         )?;
+        if report.waiting_for_public_url > 0 {
+            bail!("{}", public_url_missing(report.waiting_for_public_url));
+        }
         let pending = ctx
             .store
             .outbox_counts(ctx.org.id)?

@@ -43,6 +43,18 @@ pub enum TaskCommand {
         #[command(flatten)]
         author: AuthorArg,
     },
+    /// Open a done task again, with why (its old outcome stays on the timeline).
+    Reopen {
+        /// The task's id (see `dun task list` or the customer's timeline).
+        id: i64,
+        /// Why, e.g. "the promised payment did not come".
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        on: OnArg,
+        #[command(flatten)]
+        author: AuthorArg,
+    },
     /// Decide an escalation review: hand the debt to an agency or a
     /// lawyer (the ladder stops), write its invoices off, or reject it.
     Decide {
@@ -145,6 +157,21 @@ pub fn task(ctx: &mut Context, command: TaskCommand) -> Result<()> {
             println!(
                 "Done: task #{} for {} ({}).",
                 task.id, task.customer_ref, task.title
+            );
+        }
+        TaskCommand::Reopen {
+            id,
+            reason,
+            on,
+            author,
+        } => {
+            let on = ctx.date_or_today(on.on.as_deref(), "on")?;
+            let task = ctx
+                .store
+                .reopen_task(org_id, id, &reason, on, &author.name())?;
+            println!(
+                "Reopened: task #{} for {} ({}), due {}.",
+                task.id, task.customer_ref, task.title, task.due_date
             );
         }
         TaskCommand::Decide {
