@@ -120,3 +120,27 @@ pub struct ImportWarning {
     pub rows: Vec<usize>,
     pub message: String,
 }
+
+/// A row brought in from a file, by the file's line it came from (an
+/// invoice of several lines, by its first).
+pub trait FileRow {
+    fn row(&self) -> usize;
+}
+
+impl FileRow for CustomerRow {
+    fn row(&self) -> usize {
+        self.row
+    }
+}
+
+impl FileRow for InvoiceRow {
+    fn row(&self) -> usize {
+        self.row
+    }
+}
+
+impl FileRow for PaymentRow {
+    fn row(&self) -> usize {
+        self.row
+    }
+}

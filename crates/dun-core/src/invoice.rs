@@ -32,7 +32,7 @@ pub struct InvoiceLine {
 pub enum LineError {
     #[error("quantity '{0}' must be a positive number with at most 4 decimals")]
     Quantity(String),
-    #[error("unit price must not be negative (got {0} minor units); corrections are credit notes")]
+    #[error("unit price must not be negative; corrections are credit notes")]
     NegativePrice(i64),
     #[error(
         "tax rate '{0}' must be a percentage from 0 to 100 with at most 4 decimals, e.g. 8.875"

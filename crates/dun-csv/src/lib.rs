@@ -12,12 +12,26 @@
 //! | invoices | **number**, **customer_ref**, **issue_date**, **due_date**, **currency**, description, and either **amount** or **quantity** + **unit_price** (+ tax_rate, in percent); rows that repeat a number are further lines of that invoice |
 //! | payments | **date**, **customer_ref**, **amount**, **currency**, reference, invoice_number, method |
 
+//!
+//! A file from another system may name its columns otherwise: a mapping
+//! (`ColumnMap`: `their=ours` pairs or a TOML `[columns]` table) and the
+//! common names other systems use (`columns.rs`, one table, each read with
+//! a warning) say which Dun column each is. `--skip-bad-rows` splits a
+//! file into the rows to import and `Rejects`, written back with reasons.
+
 mod cell;
+mod columns;
 mod read;
+mod rejects;
 mod write;
 
 pub use cell::{neutralise, restore, SafeWriter};
-pub use read::{read_customers, read_invoices, read_payments, Parsed};
+pub use columns::{header_key, ColumnMap, FileKind, IGNORED};
+pub use read::{
+    read_customers, read_customers_mapped, read_invoices, read_invoices_mapped, read_payments,
+    read_payments_mapped, Parsed,
+};
+pub use rejects::{Rejects, REASONS_COLUMN};
 pub use write::{write_customers, write_invoices, write_payments};
 
 pub const CUSTOMER_COLUMNS: [&str; 6] = ["ref", "name", "email", "phone", "credit_limit", "terms"];

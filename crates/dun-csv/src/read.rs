@@ -1,13 +1,16 @@
 //! Reading CSV into import rows.
 
-use std::collections::HashMap;
-use std::io::Read;
+use std::collections::{BTreeMap, HashMap};
 
-use dun_core::import::{CustomerRow, ImportErrors, InvoiceRow, PaymentRow, ROWS_MAX};
+use dun_core::import::{
+    CustomerRow, ImportErrors, ImportWarning, InvoiceRow, PaymentRow, ROWS_MAX,
+};
 use dun_core::invoice::{parse_quantity_e4, parse_tax_rate_ppm, InvoiceLine, LINES_MAX};
 use dun_core::money::parse_amount_minor;
 use dun_core::terms::Terms;
 use dun_core::{Currency, Date};
+
+use crate::columns::{self, ColumnMap, Columns, FileKind};
 
 /// What a file gave: the rows that read cleanly, and every problem found.
 /// The rows are returned even when there are problems, so that the book's
@@ -16,6 +19,16 @@ use dun_core::{Currency, Date};
 pub struct Parsed<T> {
     pub rows: Vec<T>,
     pub errors: ImportErrors,
+    /// Columns read under another name than Dun's (a synonym), each named
+    /// with what it was read as.
+    pub warnings: Vec<ImportWarning>,
+    /// The file cannot be taken row by row: its header is refused, it is
+    /// not CSV past some row, or it is too long.
+    pub whole_file_refused: bool,
+    /// Invoices: the rows of each invoice of more than one row, by its first.
+    pub(crate) groups: BTreeMap<usize, Vec<usize>>,
+    /// Dun column → the file's name for it, where they differ.
+    pub(crate) written: HashMap<&'static str, String>,
 }
 
 impl<T> Parsed<T> {
@@ -27,86 +40,52 @@ impl<T> Parsed<T> {
             Err(self.errors)
         }
     }
-}
 
-/// The currency assumed for a customer's credit limit (the organisation's).
-struct Header {
-    index: HashMap<String, usize>,
-}
-
-impl Header {
-    fn read<R: Read>(
-        reader: &mut csv::Reader<R>,
-        required: &[&str],
-        known: &[&str],
-        errors: &mut ImportErrors,
-    ) -> Option<Header> {
-        let header = match reader.byte_headers() {
-            Ok(h) => h.clone(),
-            Err(e) => {
-                errors.push(
-                    1,
-                    "(header)",
-                    "",
-                    format!("the header line cannot be read: {e}"),
-                );
-                return None;
-            }
-        };
-        let mut index = HashMap::new();
-        for (i, name) in header.iter().enumerate() {
-            let Ok(name) = std::str::from_utf8(name) else {
-                errors.push(
-                    1,
-                    &format!("#{}", i + 1),
-                    "",
-                    "the column name is not UTF-8 text",
-                );
-                continue;
-            };
-            let name = name
-                .trim()
-                .trim_start_matches('\u{feff}')
-                .to_ascii_lowercase();
-            if !known.contains(&name.as_str()) {
-                errors.push(
-                    1,
-                    &name,
-                    "",
-                    format!("unknown column; the columns are: {}", known.join(", ")),
-                );
-            }
-            index.insert(name, i);
-        }
-        for column in required {
-            if !index.contains_key(*column) {
-                errors.push(
-                    1,
-                    column,
-                    "",
-                    format!(
-                        "required column is missing; the header must include: {}",
-                        required.join(", ")
-                    ),
-                );
+    /// Names each error's column as the file does, where it differs from
+    /// Dun's name: `Open Amount (amount)`.
+    pub fn in_the_files_words(&self, mut errors: ImportErrors) -> ImportErrors {
+        for e in &mut errors.errors {
+            if e.row > 1 {
+                if let Some(theirs) = self.written.get(e.column.as_str()) {
+                    e.column = format!("{theirs} ({})", e.column);
+                }
             }
         }
-        errors.is_empty().then_some(Header { index })
+        errors
     }
+
+    fn new(rows: Vec<T>, read: Read) -> Parsed<T> {
+        Parsed {
+            rows,
+            errors: read.errors,
+            warnings: read.warnings,
+            whole_file_refused: read.whole_file_refused,
+            groups: BTreeMap::new(),
+            written: read.written,
+        }
+    }
+}
+
+/// What reading the records found besides the rows.
+struct Read {
+    errors: ImportErrors,
+    warnings: Vec<ImportWarning>,
+    whole_file_refused: bool,
+    written: HashMap<&'static str, String>,
 }
 
 /// One data record with its row number, read field by field.
 struct Record<'a> {
     row: usize,
     record: &'a csv::ByteRecord,
-    header: &'a Header,
+    columns: &'a Columns,
 }
 
 impl Record<'_> {
     /// The text of `column` without surrounding spaces, or "" when the
     /// column is absent or empty.
     fn text(&self, column: &str, errors: &mut ImportErrors) -> Option<&str> {
-        let Some(&i) = self.header.index.get(column) else {
+        let Some(&i) = self.columns.index.get(column) else {
             return Some("");
         };
         let bytes = self.record.get(i).unwrap_or_default();
@@ -159,27 +138,111 @@ impl Record<'_> {
             .ok()
     }
 
-    fn amount(&self, column: &str, currency: Currency, errors: &mut ImportErrors) -> Option<i64> {
+    /// An amount in `currency`; with the currency itself unreadable, the
+    /// text is still checked as a number (so every problem of the row is
+    /// named) but no value comes back.
+    fn amount(
+        &self,
+        column: &str,
+        currency: Option<Currency>,
+        errors: &mut ImportErrors,
+    ) -> Option<i64> {
         let text = self.required(column, errors)?;
-        parse_amount_minor(text, currency)
+        let value = parse_amount_minor(text, currency.unwrap_or_else(most_decimals))
             .map_err(|e| errors.push(self.row, column, text, e.to_string()))
-            .ok()
+            .ok()?;
+        currency.map(|_| value)
+    }
+
+    /// An amount that must be more than zero; refused as written.
+    fn positive_amount(
+        &self,
+        column: &str,
+        currency: Option<Currency>,
+        reason: &str,
+        errors: &mut ImportErrors,
+    ) -> Option<i64> {
+        let text = self.required(column, errors)?;
+        match parse_amount_minor(text, currency.unwrap_or_else(most_decimals)) {
+            Err(e) => {
+                errors.push(self.row, column, text, e.to_string());
+                None
+            }
+            Ok(v) if v <= 0 => {
+                errors.push(self.row, column, text, reason);
+                None
+            }
+            Ok(v) => currency.map(|_| v),
+        }
+    }
+}
+
+/// A currency with three decimals: an amount it refuses is no amount in
+/// any currency.
+fn most_decimals() -> Currency {
+    Currency::parse("BHD").expect("BHD is ISO 4217")
+}
+
+/// The file's line a record starts on (the header is line 1). The csv
+/// reader starts a record that follows a CRLF at its LF, still counted on
+/// the line before: without this, every row of a Windows file was named
+/// one line too early.
+pub(crate) fn row_of(file: &[u8], position: &csv::Position) -> usize {
+    let line = position.line() as usize;
+    match file.get(position.byte() as usize) {
+        Some(b'\n') => line + 1,
+        _ => line,
     }
 }
 
 /// Reads every record, handing each to `each`; a record that cannot be
 /// read at all (bad quoting) is reported and skipped.
-fn records<R: Read>(
-    input: R,
-    required: &[&str],
-    known: &[&str],
+fn records(
+    input: &[u8],
+    kind: FileKind,
+    map: &ColumnMap,
     mut each: impl FnMut(&Record<'_>, &mut ImportErrors),
-) -> ImportErrors {
-    let mut errors = ImportErrors::default();
-    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(input);
-    let Some(header) = Header::read(&mut reader, required, known, &mut errors) else {
-        return errors;
+) -> Read {
+    let mut read = Read {
+        errors: ImportErrors::default(),
+        warnings: Vec::new(),
+        whole_file_refused: true,
+        written: HashMap::new(),
     };
+    let errors = &mut read.errors;
+    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(input);
+    let header = match reader.byte_headers() {
+        Ok(h) => h.clone(),
+        Err(e) => {
+            errors.push(
+                1,
+                "(header)",
+                "",
+                format!("the header line cannot be read: {e}"),
+            );
+            return read;
+        }
+    };
+    let names: Vec<Option<String>> = header
+        .iter()
+        .enumerate()
+        .map(|(i, name)| match std::str::from_utf8(name) {
+            Ok(name) => Some(name.trim().trim_start_matches('\u{feff}').to_string()),
+            Err(_) => {
+                errors.push(
+                    1,
+                    &format!("#{}", i + 1),
+                    "",
+                    "the column name is not UTF-8 text",
+                );
+                None
+            }
+        })
+        .collect();
+    let Some(columns) = columns::resolve(kind, &names, map, errors) else {
+        return read;
+    };
+    read.whole_file_refused = false;
     let mut record = csv::ByteRecord::new();
     let mut count = 0usize;
     loop {
@@ -187,7 +250,7 @@ fn records<R: Read>(
             Ok(false) => break,
             Ok(true) => {
                 count += 1;
-                let row = record.position().map_or(count + 1, |p| p.line() as usize);
+                let row = record.position().map_or(count + 1, |p| row_of(input, p));
                 if count > ROWS_MAX {
                     errors.push(
                         row,
@@ -195,19 +258,20 @@ fn records<R: Read>(
                         "",
                         format!("an import holds at most {ROWS_MAX} rows; split the file"),
                     );
+                    read.whole_file_refused = true;
                     break;
                 }
                 each(
                     &Record {
                         row,
                         record: &record,
-                        header: &header,
+                        columns: &columns,
                     },
-                    &mut errors,
+                    errors,
                 );
             }
             Err(e) => {
-                let row = e.position().map_or(count + 2, |p| p.line() as usize);
+                let row = e.position().map_or(count + 2, |p| row_of(input, p));
                 let reason = match e.kind() {
                     csv::ErrorKind::UnequalLengths {
                         expected_len, len, ..
@@ -218,99 +282,119 @@ fn records<R: Read>(
                 };
                 errors.push(row, "(row)", "", reason);
                 if !matches!(e.kind(), csv::ErrorKind::UnequalLengths { .. }) {
+                    read.whole_file_refused = true;
                     break;
                 }
                 count += 1;
             }
         }
     }
-    errors
+    read.warnings = columns.warnings;
+    read.written = columns.written;
+    read
 }
 
-pub fn read_customers<R: Read>(input: R, currency: Currency) -> Parsed<CustomerRow> {
+pub fn read_customers(input: &[u8], currency: Currency) -> Parsed<CustomerRow> {
+    read_customers_mapped(input, currency, &ColumnMap::default())
+}
+
+/// Customers, the file's columns read through `map` (and the synonyms).
+pub fn read_customers_mapped(
+    input: &[u8],
+    currency: Currency,
+    map: &ColumnMap,
+) -> Parsed<CustomerRow> {
     let mut rows = Vec::new();
-    let errors = records(
-        input,
-        &["ref", "name"],
-        &crate::CUSTOMER_COLUMNS,
-        |r, errors| {
-            let (Some(reference), Some(name)) =
-                (r.required("ref", errors), r.required("name", errors))
-            else {
-                return;
-            };
-            let (reference, name) = (reference.to_string(), name.to_string());
-            let credit_limit_minor = match r.optional("credit_limit", errors) {
-                None => None,
-                Some(text) => match parse_amount_minor(&text, currency) {
-                    Ok(v) if v >= 0 => Some(v),
-                    Ok(_) => {
-                        errors.push(
-                            r.row,
-                            "credit_limit",
-                            &text,
-                            "a credit limit cannot be negative",
-                        );
-                        return;
-                    }
-                    Err(e) => {
-                        errors.push(r.row, "credit_limit", &text, e.to_string());
-                        return;
-                    }
-                },
-            };
-            let terms = match r.optional("terms", errors) {
-                None => None,
-                Some(text) => match Terms::parse(&text) {
-                    Ok(t) => Some(t),
-                    Err(e) => {
-                        errors.push(r.row, "terms", &text, e.to_string());
-                        return;
-                    }
-                },
-            };
-            rows.push(CustomerRow {
-                row: r.row,
-                reference,
-                name,
-                email: r.optional("email", errors),
-                phone: r.optional("phone", errors),
-                credit_limit_minor,
-                terms,
-            });
-        },
-    );
-    Parsed { rows, errors }
+    let read = records(input, FileKind::Customers, map, |r, errors| {
+        let reference = r.required("ref", errors);
+        let name = r.required("name", errors);
+        let credit_limit = match r.optional("credit_limit", errors) {
+            None => Some(None),
+            Some(text) => match parse_amount_minor(&text, currency) {
+                Ok(v) if v >= 0 => Some(Some(v)),
+                Ok(_) => {
+                    errors.push(
+                        r.row,
+                        "credit_limit",
+                        &text,
+                        "a credit limit cannot be negative",
+                    );
+                    None
+                }
+                Err(e) => {
+                    errors.push(r.row, "credit_limit", &text, e.to_string());
+                    None
+                }
+            },
+        };
+        let terms = match r.optional("terms", errors) {
+            None => Some(None),
+            Some(text) => match Terms::parse(&text) {
+                Ok(t) => Some(Some(t)),
+                Err(e) => {
+                    errors.push(r.row, "terms", &text, e.to_string());
+                    None
+                }
+            },
+        };
+        let email = r.optional("email", errors);
+        let phone = r.optional("phone", errors);
+        let (Some(reference), Some(name), Some(credit_limit_minor), Some(terms)) =
+            (reference, name, credit_limit, terms)
+        else {
+            return;
+        };
+        rows.push(CustomerRow {
+            row: r.row,
+            reference: reference.to_string(),
+            name: name.to_string(),
+            email,
+            phone,
+            credit_limit_minor,
+            terms,
+        });
+    });
+    Parsed::new(rows, read)
 }
 
+/// One line of an invoice; every problem of it is named, not only the
+/// first (with `currency` unknown, amounts are checked as numbers only).
 fn invoice_line(
     r: &Record<'_>,
-    currency: Currency,
+    currency: Option<Currency>,
     description: &str,
     errors: &mut ImportErrors,
 ) -> Option<InvoiceLine> {
     let amount = r.text("amount", errors)?;
     let quantity = r.text("quantity", errors)?;
-    let (quantity_e4, unit_price_minor) = match (amount.is_empty(), quantity.is_empty()) {
-        (false, true) => {
-            let amount = r.amount("amount", currency, errors)?;
-            if amount <= 0 {
-                errors.push(
-                    r.row,
-                    "amount",
-                    &amount.to_string(),
-                    "an invoice amount must be positive; corrections are credit notes",
-                );
-                return None;
-            }
-            (10_000, amount)
-        }
+    let price = match (amount.is_empty(), quantity.is_empty()) {
+        (false, true) => r
+            .positive_amount(
+                "amount",
+                currency,
+                "an invoice amount must be positive; corrections are credit notes",
+                errors,
+            )
+            .map(|amount| (10_000, amount)),
         (true, false) => {
             let quantity_e4 = parse_quantity_e4(quantity)
                 .map_err(|e| errors.push(r.row, "quantity", quantity, e.to_string()))
                 .ok();
             let price = r.amount("unit_price", currency, errors);
-            (quantity_e4?, price?)
+            let price = match price {
+                Some(p) if p < 0 => {
+                    let text = r.text("unit_price", errors).unwrap_or("");
+                    errors.push(
+                        r.row,
+                        "unit_price",
+                        text,
+                        "a unit price must not be negative; corrections are credit notes",
+                    );
+                    None
+                }
+                other => other,
+            };
+            quantity_e4.zip(price)
         }
         (false, false) => {
             errors.push(
@@ -319,7 +403,7 @@ fn invoice_line(
                 amount,
                 "give either amount, or quantity and unit_price, not both",
             );
-            return None;
+            None
         }
         (true, true) => {
             errors.push(
@@ -328,17 +412,18 @@ fn invoice_line(
                 "",
                 "give either amount, or quantity and unit_price",
             );
-            return None;
+            None
         }
     };
     let tax = r.text("tax_rate", errors)?;
     let tax_rate_ppm = if tax.is_empty() {
-        0
+        Some(0)
     } else {
         parse_tax_rate_ppm(tax)
             .map_err(|e| errors.push(r.row, "tax_rate", tax, e.to_string()))
-            .ok()?
+            .ok()
     };
+    let ((quantity_e4, unit_price_minor), tax_rate_ppm) = (price?, tax_rate_ppm?);
     InvoiceLine::new(description, quantity_e4, unit_price_minor, tax_rate_ppm)
         .map_err(|e| {
             let column = match e {
@@ -348,119 +433,128 @@ fn invoice_line(
                 dun_core::invoice::LineError::Description => "description",
                 dun_core::invoice::LineError::TooLarge => "amount",
             };
-            errors.push(r.row, column, "", e.to_string())
+            let text = r.text(column, errors).unwrap_or("");
+            errors.push(r.row, column, text, e.to_string())
         })
         .ok()
 }
 
-/// Reads invoices. Consecutive rows with the same number are the lines of
-/// one invoice; their number, customer, dates and currency must agree.
-pub fn read_invoices<R: Read>(input: R) -> Parsed<InvoiceRow> {
-    let mut rows: Vec<InvoiceRow> = Vec::new();
-    let errors = records(
-        input,
-        &[
-            "number",
-            "customer_ref",
-            "issue_date",
-            "due_date",
-            "currency",
-        ],
-        &crate::INVOICE_COLUMNS,
-        |r, errors| {
-            let number = r.required("number", errors);
-            let customer_ref = r.required("customer_ref", errors);
-            let issue_date = r.date("issue_date", errors);
-            let due_date = r.date("due_date", errors);
-            let currency = r.currency("currency", errors);
-            let description = r.text("description", errors).unwrap_or("");
-            let (
-                Some(number),
-                Some(customer_ref),
-                Some(issue_date),
-                Some(due_date),
-                Some(currency),
-            ) = (number, customer_ref, issue_date, due_date, currency)
-            else {
-                return;
-            };
-            let Some(line) = invoice_line(r, currency, description, errors) else {
-                return;
-            };
-            if let Some(last) = rows.last_mut().filter(|last| last.number == number) {
-                let agrees = last.customer_ref == customer_ref
-                    && last.issue_date == issue_date
-                    && last.due_date == due_date
-                    && last.currency == currency;
-                if !agrees {
-                    errors.push(r.row, "number", number, format!("a further line of invoice {number} (row {}) with a different customer, date or currency", last.row));
-                } else if last.lines.len() >= LINES_MAX {
-                    errors.push(
-                        r.row,
-                        "number",
-                        number,
-                        format!("an invoice holds at most {LINES_MAX} lines"),
-                    );
-                } else {
-                    last.lines.push(line);
-                }
-                return;
-            }
-            rows.push(InvoiceRow {
-                row: r.row,
-                number: number.to_string(),
-                customer_ref: customer_ref.to_string(),
-                issue_date,
-                due_date,
-                currency,
-                description: description.to_string(),
-                lines: vec![line],
-            });
-        },
-    );
-    Parsed { rows, errors }
+pub fn read_invoices(input: &[u8]) -> Parsed<InvoiceRow> {
+    read_invoices_mapped(input, &ColumnMap::default())
 }
 
-pub fn read_payments<R: Read>(input: R) -> Parsed<PaymentRow> {
-    let mut rows = Vec::new();
-    let errors = records(
-        input,
-        &["date", "customer_ref", "amount", "currency"],
-        &crate::PAYMENT_COLUMNS,
-        |r, errors| {
-            let received_date = r.date("date", errors);
-            let customer_ref = r.required("customer_ref", errors);
-            let currency = r.currency("currency", errors);
-            let (Some(received_date), Some(customer_ref), Some(currency)) =
-                (received_date, customer_ref, currency)
-            else {
-                return;
-            };
-            let Some(amount_minor) = r.amount("amount", currency, errors) else {
-                return;
-            };
-            if amount_minor <= 0 {
+/// Reads invoices, the file's columns read through `map` (and the
+/// synonyms). Consecutive rows with the same number are the lines of one
+/// invoice; their number, customer, dates and currency must agree.
+pub fn read_invoices_mapped(input: &[u8], map: &ColumnMap) -> Parsed<InvoiceRow> {
+    let mut rows: Vec<InvoiceRow> = Vec::new();
+    // The number as the previous row wrote it, and the first row of its run.
+    let mut previous: Option<(String, usize)> = None;
+    let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    let read = records(input, FileKind::Invoices, map, |r, errors| {
+        let number = r.required("number", errors);
+        let customer_ref = r.required("customer_ref", errors);
+        let issue_date = r.date("issue_date", errors);
+        let due_date = r.date("due_date", errors);
+        let currency = r.currency("currency", errors);
+        let description = r.text("description", errors).unwrap_or("");
+        let line = invoice_line(r, currency, description, errors);
+        // Rows of one invoice are consecutive rows with its number.
+        let further = match (&previous, number) {
+            (Some((before, first)), Some(number)) if before == number => Some(*first),
+            _ => None,
+        };
+        match further {
+            Some(first) => groups
+                .entry(first)
+                .or_insert_with(|| vec![first])
+                .push(r.row),
+            None => previous = number.map(|n| (n.to_string(), r.row)),
+        }
+        let (
+            Some(number),
+            Some(customer_ref),
+            Some(issue_date),
+            Some(due_date),
+            Some(currency),
+            Some(line),
+        ) = (number, customer_ref, issue_date, due_date, currency, line)
+        else {
+            return;
+        };
+        if let Some(last) = rows
+            .last_mut()
+            .filter(|last| further.is_some() && last.number == number)
+        {
+            let agrees = last.customer_ref == customer_ref
+                && last.issue_date == issue_date
+                && last.due_date == due_date
+                && last.currency == currency;
+            if !agrees {
+                errors.push(r.row, "number", number, format!("a further line of invoice {number} (row {}) with a different customer, date or currency", last.row));
+            } else if last.lines.len() >= LINES_MAX {
                 errors.push(
                     r.row,
-                    "amount",
-                    &amount_minor.to_string(),
-                    "a payment amount must be positive; record refunds and reversals separately",
+                    "number",
+                    number,
+                    format!("an invoice holds at most {LINES_MAX} lines"),
                 );
-                return;
+            } else {
+                last.lines.push(line);
             }
-            rows.push(PaymentRow {
-                row: r.row,
-                received_date,
-                customer_ref: customer_ref.to_string(),
-                amount_minor,
-                currency,
-                method: r
-                    .optional("method", errors)
-                    .unwrap_or_else(|| "bank_transfer".into()),
-                reference: r.optional("reference", errors).unwrap_or_default(),
-                invoice_number: r.optional("invoice_number", errors),
-            });
-        },
-    );
-    Parsed { rows, errors }
+            return;
+        }
+        rows.push(InvoiceRow {
+            row: r.row,
+            number: number.to_string(),
+            customer_ref: customer_ref.to_string(),
+            issue_date,
+            due_date,
+            currency,
+            description: description.to_string(),
+            lines: vec![line],
+        });
+    });
+    let mut parsed = Parsed::new(rows, read);
+    parsed.groups = groups;
+    parsed
+}
+
+pub fn read_payments(input: &[u8]) -> Parsed<PaymentRow> {
+    read_payments_mapped(input, &ColumnMap::default())
+}
+
+/// Payments, the file's columns read through `map` (and the synonyms).
+pub fn read_payments_mapped(input: &[u8], map: &ColumnMap) -> Parsed<PaymentRow> {
+    let mut rows = Vec::new();
+    let read = records(input, FileKind::Payments, map, |r, errors| {
+        let received_date = r.date("date", errors);
+        let customer_ref = r.required("customer_ref", errors);
+        let currency = r.currency("currency", errors);
+        let amount_minor = r.positive_amount(
+            "amount",
+            currency,
+            "a payment amount must be positive; record refunds and reversals separately",
+            errors,
+        );
+        let method = r.optional("method", errors);
+        let reference = r.optional("reference", errors);
+        let invoice_number = r.optional("invoice_number", errors);
+        let (Some(received_date), Some(customer_ref), Some(currency), Some(amount_minor)) =
+            (received_date, customer_ref, currency, amount_minor)
+        else {
+            return;
+        };
+        rows.push(PaymentRow {
+            row: r.row,
+            received_date,
+            customer_ref: customer_ref.to_string(),
+            amount_minor,
+            currency,
+            method: method.unwrap_or_else(|| "bank_transfer".into()),
+            reference: reference.unwrap_or_default(),
+            invoice_number,
+        });
+    });
+    Parsed::new(rows, read)
 }

@@ -74,7 +74,8 @@ impl Store {
                     terms: Some(edit.terms.clone().unwrap_or_else(|| before.terms.clone())),
                 };
                 let mut errors = ImportErrors::default();
-                check_customer(&after, &mut errors);
+                let currency = crate::credit_file::org_currency(tx, org_id)?;
+                check_customer(&after, currency, &mut errors);
                 if let Some(e) = errors.errors.first() {
                     return Err(StoreError::Invalid(format!(
                         "{}: '{}' — {}",

@@ -55,8 +55,9 @@ pub(crate) fn customer_from_row(r: &Row<'_>) -> Result<Customer, StoreError> {
     })
 }
 
-/// Checks one customer's fields; problems go to `errors` under `row`.
-pub fn check_customer(row: &CustomerRow, errors: &mut ImportErrors) {
+/// Checks one customer's fields; problems go to `errors` under `row`
+/// (a credit limit shown in `currency`, the organisation's).
+pub fn check_customer(row: &CustomerRow, currency: Currency, errors: &mut ImportErrors) {
     let r = row.row;
     if row.reference.trim().is_empty() || row.reference.len() > REF_BYTES_MAX {
         errors.push(
@@ -107,7 +108,7 @@ pub fn check_customer(row: &CustomerRow, errors: &mut ImportErrors) {
             errors.push(
                 r,
                 "credit_limit",
-                &limit.to_string(),
+                &dun_core::money::format_minor(limit, currency),
                 "a credit limit cannot be negative",
             );
         }
@@ -235,13 +236,14 @@ impl Store {
         row: &CustomerRow,
         key: Option<&str>,
     ) -> Result<Customer, StoreError> {
+        let now = now_utc();
+        let mut tx = self.conn().transaction()?;
+        let currency = crate::credit_file::org_currency(&mut tx, org_id)?;
         let mut errors = ImportErrors::default();
-        check_customer(row, &mut errors);
+        check_customer(row, currency, &mut errors);
         if let Some(e) = errors.errors.first() {
             return Err(StoreError::Invalid(format!("{}: {}", e.column, e.reason)));
         }
-        let now = now_utc();
-        let tx = self.conn().transaction()?;
         idempotency::run(tx, org_id, key, "customer.add", row, &now, |tx| {
             if by_ref(tx, org_id, row.reference.trim()).is_ok() {
                 return Err(StoreError::Conflict(format!(

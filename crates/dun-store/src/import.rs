@@ -8,9 +8,10 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use dun_core::import::{CustomerRow, ImportWarning, InvoiceRow, PaymentRow};
+use dun_core::import::{CustomerRow, FileRow, ImportWarning, InvoiceRow, PaymentRow};
 use dun_core::invoice::totals;
 use dun_core::ledger::{Entry, EntryKind};
+use dun_core::money::{format_minor, AMOUNT_MINOR_MAX};
 use dun_core::posting::{self, AllocationRequest};
 use dun_core::state::{InvoiceState, PaymentState};
 use dun_core::terms::{Installment, Terms};
@@ -212,13 +213,14 @@ impl Store {
     ) -> Result<ImportSummary, StoreError> {
         run_import(self, org_id, "import.customers", request, |tx, now| {
             let existing = customers::ids_by_ref(tx, org_id)?;
+            let currency = crate::credit_file::org_currency(tx, org_id)?;
             let mut errors = ImportErrors::default();
             let mut first_row: HashMap<&str, &CustomerRow> = HashMap::new();
             let mut repeated = Vec::new();
             let mut renamed = Vec::new();
             let mut fresh = Vec::new();
             for row in rows {
-                customers::check_customer(row, &mut errors);
+                customers::check_customer(row, currency, &mut errors);
                 let reference = row.reference.trim();
                 if existing.contains_key(reference) {
                     errors.push(
@@ -547,12 +549,16 @@ impl Store {
                 };
                 let received = match posting::receive(&payment) {
                     Ok(e) => e,
-                    Err(e) => {
+                    Err(_) => {
+                        // In the currency's decimals, never minor units.
                         errors.push(
                             row.row,
                             "amount",
-                            &row.amount_minor.to_string(),
-                            e.to_string(),
+                            &format_minor(row.amount_minor, row.currency),
+                            format!(
+                                "a payment amount must be more than zero and at most {}",
+                                format_minor(AMOUNT_MINOR_MAX, row.currency)
+                            ),
                         );
                         continue;
                     }
@@ -790,4 +796,89 @@ fn advance_sequence<'a>(
     }
     let _ = invoices::format_number;
     Ok(())
+}
+
+/// One of the store's imports (`Store::import_customers`, `…_invoices`,
+/// `…_payments`), as `Store::import_good_rows` calls it.
+pub type ImportFn<'f, T> = dyn Fn(
+        &mut Store,
+        &[T],
+        &ImportRequest<'_>,
+        &mut dyn FnMut(usize),
+    ) -> Result<ImportSummary, StoreError>
+    + 'f;
+
+impl Store {
+    /// The answer an import under `key` gave, if one was made.
+    pub fn import_answer(
+        &mut self,
+        org_id: i64,
+        key: &str,
+    ) -> Result<Option<ImportSummary>, StoreError> {
+        let response = self.conn().statement().query_opt(
+            "SELECT response FROM idempotency_keys WHERE org_id = $1 AND key = $2 AND response IS NOT NULL",
+            params![org_id, key],
+            |r| r.string(0),
+        )?;
+        Ok(match response {
+            Some(text) => Some(serde_json::from_str(&text)?),
+            None => None,
+        })
+    }
+
+    /// Imports the rows the book accepts and leaves out the rows it refuses
+    /// (`--skip-bad-rows`): the rows are checked (nothing written), each
+    /// row refused is taken out with every problem of it, until the rest
+    /// pass; the rest then go through `import` — the same all-or-nothing
+    /// import, in one transaction. Returns its summary and the problems of
+    /// the rows left out. An import already made under the key is a repeat:
+    /// nothing is checked or written.
+    pub fn import_good_rows<T: FileRow>(
+        &mut self,
+        org_id: i64,
+        mut rows: Vec<T>,
+        request: &ImportRequest<'_>,
+        import: &ImportFn<'_, T>,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<(ImportSummary, ImportErrors), StoreError> {
+        if let (Some(key), false) = (request.key, request.dry_run) {
+            if let Some(summary) = self.import_answer(org_id, key)? {
+                return Ok((
+                    ImportSummary {
+                        repeated: true,
+                        ..summary
+                    },
+                    ImportErrors::default(),
+                ));
+            }
+        }
+        let check = ImportRequest {
+            key: None,
+            fingerprint: request.fingerprint,
+            dry_run: true,
+            ladder_from: request.ladder_from,
+            author: request.author,
+        };
+        let mut refused = ImportErrors::default();
+        let checked = loop {
+            match import(self, &rows, &check, &mut |_| {}) {
+                Ok(summary) => break summary,
+                Err(StoreError::Import(errors)) => {
+                    let bad: HashSet<usize> = errors.errors.iter().map(|e| e.row).collect();
+                    let before = rows.len();
+                    rows.retain(|r| !bad.contains(&r.row()));
+                    if rows.len() == before {
+                        // Problems of no row: the import as a whole is refused.
+                        return Err(StoreError::Import(errors));
+                    }
+                    refused.errors.extend(errors.errors);
+                }
+                Err(e) => return Err(e),
+            }
+        };
+        if request.dry_run {
+            return Ok((checked, refused));
+        }
+        Ok((import(self, &rows, request, progress)?, refused))
+    }
 }

@@ -594,3 +594,89 @@ storage_test!(
         assert_eq!(snapshot(store, acme.id), after_first);
     }
 );
+
+storage_test!(
+    fn amounts_in_import_errors_are_decimals_never_minor_units(store: &mut Store) {
+        let acme = org(store, "Acme Ltd");
+        customer(store, &acme, "ALPHA");
+        let mut negative_limit = customer_line(2, "GAMMA", "Gamma");
+        negative_limit.credit_limit_minor = Some(-1_50);
+        let refused = store.import_customers(acme.id, &[negative_limit], &APPLY, &mut |_| {});
+        let Err(StoreError::Import(errors)) = refused else {
+            panic!("not refused: {refused:?}");
+        };
+        assert_eq!(
+            (
+                errors.errors[0].column.as_str(),
+                errors.errors[0].value.as_str()
+            ),
+            ("credit_limit", "-1.50")
+        );
+        let rows = vec![payment_line(2, "ALPHA", "2026-02-01", -5_00, None)];
+        let refused = store.import_payments(acme.id, &rows, &APPLY, &mut |_| {});
+        let Err(StoreError::Import(errors)) = refused else {
+            panic!("not refused: {refused:?}");
+        };
+        let text = errors.to_string();
+        assert!(
+            text.contains(
+                "row 2, column amount ('-5.00'): a payment amount must be more than zero"
+            ),
+            "{text}"
+        );
+        assert!(
+            !text.contains("500") && !text.contains("minor units"),
+            "{text}"
+        );
+    }
+);
+
+storage_test!(
+    fn the_rows_the_book_refuses_are_left_out_and_the_rest_imported_once(store: &mut Store) {
+        let acme = org(store, "Acme Ltd");
+        customer(store, &acme, "ALPHA");
+        customer(store, &acme, "BETA");
+        let gamma = customer(store, &acme, "GAMMA");
+        invoice(store, &acme, &gamma, "2026-01-01", "net30", 100_00);
+        let rows = vec![
+            payment_line(2, "ALPHA", "2026-02-01", 30_00, None),
+            payment_line(3, "NOBODY", "2026-02-01", 10_00, None),
+            payment_line(4, "BETA", "2026-02-01", 10_00, Some("INV-999999")),
+            payment_line(5, "BETA", "2026-02-02", 20_00, None),
+        ];
+        let import = |store: &mut Store,
+                      rows: &[PaymentRow],
+                      request: &ImportRequest<'_>,
+                      progress: &mut dyn FnMut(usize)| {
+            store.import_payments(acme.id, rows, request, progress)
+        };
+        let before = snapshot(store, acme.id);
+        let (summary, refused) = store
+            .import_good_rows(acme.id, rows.clone(), &DRY_RUN, &import, &mut |_| {})
+            .unwrap();
+        assert_eq!(
+            (summary.rows, summary.written, summary.dry_run),
+            (2, 0, true)
+        );
+        let mut named: Vec<usize> = refused.errors.iter().map(|e| e.row).collect();
+        named.sort();
+        assert_eq!(named, [3, 4]);
+        assert_eq!(snapshot(store, acme.id), before, "the dry run wrote");
+        let keyed = ImportRequest {
+            key: Some("import:payments:test"),
+            ..APPLY
+        };
+        let (summary, refused) = store
+            .import_good_rows(acme.id, rows.clone(), &keyed, &import, &mut |_| {})
+            .unwrap();
+        assert_eq!((summary.written, refused.errors.len()), (2, 2));
+        let after = snapshot(store, acme.id);
+        assert_ne!(after, before);
+        let (again, refused) = store
+            .import_good_rows(acme.id, rows, &keyed, &import, &mut |_| {})
+            .unwrap();
+        assert!(again.repeated && refused.is_empty(), "{again:?}");
+        assert_eq!(again.written, 2);
+        assert_eq!(snapshot(store, acme.id), after, "the repeat wrote");
+    }
+);

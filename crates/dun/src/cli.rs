@@ -552,6 +552,20 @@ pub struct ImportArgs {
     /// their due dates, as if Dun had chased them all along.
     #[arg(long, value_enum, default_value = "import")]
     pub ladder_from: LadderFrom,
+    /// Read the file's column THEIR as Dun's column OURS, e.g.
+    /// `--map "invoice_no=number,client=customer_ref"`; `THEIR=-` leaves a
+    /// column unread. Repeatable. Common names from other systems are
+    /// recognised without it, each with a warning.
+    #[arg(long = "map", value_name = "THEIR=OURS,...")]
+    pub map: Vec<String>,
+    /// The mapping as a file: TOML, `[columns]` then `"Invoice No" = "number"`.
+    #[arg(long, value_name = "FILE")]
+    pub map_file: Option<PathBuf>,
+    /// Apply the good rows and write each rejected row as it was, with a
+    /// `reasons` column, to this CSV file (refused if it exists; written
+    /// on a dry run too). Without it an import is all or nothing.
+    #[arg(long, value_name = "REJECTS.csv")]
+    pub skip_bad_rows: Option<PathBuf>,
     #[command(flatten)]
     pub author: crate::commands::log::AuthorArg,
     #[command(flatten)]

@@ -1,11 +1,13 @@
 //! `dun import` and `dun export`.
 
-use std::fs::File;
+use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Read, Write};
+use std::path::Path;
 
 use anyhow::{anyhow, bail, Context as _, Result};
-use dun_core::import::ImportErrors;
-use dun_store::import::{ImportRequest, ImportSummary};
+use dun_core::import::{FileRow, ImportErrors};
+use dun_csv::ColumnMap;
+use dun_store::import::{ImportFn, ImportRequest, ImportSummary};
 use dun_store::StoreError;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use sha2::{Digest, Sha256};
@@ -32,6 +34,13 @@ fn refused(errors: &ImportErrors) -> anyhow::Error {
     anyhow!("the import was refused; nothing was written:\n{errors}")
 }
 
+/// What an import did, to be worded.
+struct Outcome {
+    summary: ImportSummary,
+    /// `--skip-bad-rows`: how many rows of the file were rejected.
+    rejected: Option<usize>,
+}
+
 /// Writes parsed rows; when the file had bad fields, still checks the good
 /// rows against the book (writing nothing) so every problem is reported at once.
 fn write<T>(
@@ -39,15 +48,10 @@ fn write<T>(
     parsed: dun_csv::Parsed<T>,
     request: &ImportRequest<'_>,
     what: &'static str,
-    import: impl Fn(
-        &mut dun_store::Store,
-        &[T],
-        &ImportRequest<'_>,
-        &mut dyn FnMut(usize),
-    ) -> Result<ImportSummary, StoreError>,
+    import: &ImportFn<'_, T>,
 ) -> Result<ImportSummary, StoreError> {
     if !parsed.errors.is_empty() {
-        let mut errors = parsed.errors;
+        let mut errors = parsed.errors.clone();
         let check = ImportRequest {
             key: None,
             fingerprint: request.fingerprint,
@@ -60,7 +64,7 @@ fn write<T>(
         {
             errors.errors.extend(more.errors);
         }
-        return Err(StoreError::Import(errors));
+        return Err(StoreError::Import(parsed.in_the_files_words(errors)));
     }
     let bar = progress_bar(parsed.rows.len() as u64, what);
     bar.set_message(format!("importing {what}"));
@@ -68,7 +72,91 @@ fn write<T>(
         bar.inc(n as u64)
     });
     bar.finish_and_clear();
-    result
+    match result {
+        Err(StoreError::Import(errors)) => {
+            Err(StoreError::Import(parsed.in_the_files_words(errors)))
+        }
+        Ok(mut summary) => {
+            summary.warnings.splice(0..0, parsed.warnings);
+            Ok(summary)
+        }
+        other => other,
+    }
+}
+
+/// `--skip-bad-rows`: imports the rows the file and the book accept and
+/// writes the others, as they were, with their reasons, to `rejects`.
+fn write_good_rows<T: FileRow>(
+    ctx: &mut Context,
+    mut parsed: dun_csv::Parsed<T>,
+    request: &ImportRequest<'_>,
+    what: &'static str,
+    import: &ImportFn<'_, T>,
+    (bytes, rejects_path): (&[u8], &Path),
+) -> Result<Outcome> {
+    let org_id = ctx.org.id;
+    let (good, mut rejects) = match parsed.split() {
+        Ok(split) => split,
+        Err(errors) => return Err(refused(&errors)),
+    };
+    if let (Some(key), false) = (request.key, request.dry_run) {
+        if let Some(summary) = ctx.store.import_answer(org_id, key)? {
+            return Ok(Outcome {
+                summary: ImportSummary {
+                    repeated: true,
+                    ..summary
+                },
+                rejected: None,
+            });
+        }
+    }
+    let file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(rejects_path)
+        .with_context(|| {
+            format!(
+                "cannot create {} for the rejected rows (it must not exist yet); nothing was imported",
+                rejects_path.display()
+            )
+        })?;
+    let bar = progress_bar(good.len() as u64, what);
+    bar.set_message(format!("importing {what}"));
+    let result = ctx
+        .store
+        .import_good_rows(org_id, good, request, import, &mut |n| bar.inc(n as u64));
+    bar.finish_and_clear();
+    let (mut summary, refused_by_book) = match result {
+        Ok(done) => done,
+        Err(e) => {
+            drop(file);
+            let _ = std::fs::remove_file(rejects_path);
+            return Err(match e {
+                StoreError::Import(errors) => refused(&parsed.in_the_files_words(errors)),
+                e => e.into(),
+            });
+        }
+    };
+    rejects.add(&parsed, &refused_by_book);
+    rejects
+        .write(bytes, BufWriter::new(file))
+        .with_context(|| format!("cannot write {}", rejects_path.display()))?;
+    summary.warnings.splice(0..0, parsed.warnings);
+    Ok(Outcome {
+        summary,
+        rejected: Some(rejects.len()),
+    })
+}
+
+/// The file's identity: its content, and the mapping it is read through.
+fn digest(bytes: &[u8], map: &ColumnMap) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(bytes);
+    if !map.is_empty() {
+        hasher.update(b"\0dun column map\0");
+        hasher.update(map.canonical().as_bytes());
+    }
+    hex::encode(hasher.finalize())
 }
 
 pub fn import(ctx: &mut Context, args: &ImportArgs) -> Result<()> {
@@ -80,7 +168,18 @@ pub fn import(ctx: &mut Context, args: &ImportArgs) -> Result<()> {
     }
     let mut bytes = Vec::with_capacity(size as usize);
     file.take(IMPORT_FILE_BYTES_MAX).read_to_end(&mut bytes)?;
-    let digest = hex::encode(Sha256::digest(&bytes));
+    let mut map = ColumnMap::default();
+    if let Some(path) = &args.map_file {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        map.add_toml(&text)
+            .map_err(|e| anyhow!("{}: {e}", path.display()))?;
+    }
+    for pairs in &args.map {
+        map.add_pairs(pairs)
+            .map_err(|e| anyhow!("--map {pairs}: {e}"))?;
+    }
+    let digest = digest(&bytes, &map);
     let what = format!("{:?}", args.what).to_lowercase();
     let default_key = format!("import:{what}:{digest}");
     let author = args.author.name();
@@ -95,50 +194,66 @@ pub fn import(ctx: &mut Context, args: &ImportArgs) -> Result<()> {
         author: &author,
     };
     let org_id = ctx.org.id;
-    let result = match args.what {
-        Table::Customers => {
-            let parsed = dun_csv::read_customers(bytes.as_slice(), ctx.org.currency);
-            write(
-                ctx,
-                parsed,
-                &request,
-                "customers",
-                |store, rows, request, progress| {
-                    store.import_customers(org_id, rows, request, progress)
-                },
-            )
+    let skip = args.skip_bad_rows.as_deref().map(|p| (bytes.as_slice(), p));
+    fn go<T: FileRow>(
+        ctx: &mut Context,
+        parsed: dun_csv::Parsed<T>,
+        request: &ImportRequest<'_>,
+        what: &'static str,
+        import: &ImportFn<'_, T>,
+        skip: Option<(&[u8], &Path)>,
+    ) -> Result<Outcome> {
+        match skip {
+            Some(skip) => write_good_rows(ctx, parsed, request, what, import, skip),
+            None => match write(ctx, parsed, request, what, import) {
+                Err(StoreError::Import(errors)) => Err(refused(&errors)),
+                other => Ok(Outcome {
+                    summary: other?,
+                    rejected: None,
+                }),
+            },
         }
-        Table::Invoices => {
-            let parsed = dun_csv::read_invoices(bytes.as_slice());
-            write(
-                ctx,
-                parsed,
-                &request,
-                "invoices",
-                |store, rows, request, progress| {
-                    store.import_invoices(org_id, rows, request, progress)
-                },
-            )
-        }
-        Table::Payments => {
-            let parsed = dun_csv::read_payments(bytes.as_slice());
-            write(
-                ctx,
-                parsed,
-                &request,
-                "payments",
-                |store, rows, request, progress| {
-                    store.import_payments(org_id, rows, request, progress)
-                },
-            )
-        }
-    };
-    let summary: ImportSummary = match result {
-        Err(StoreError::Import(errors)) => return Err(refused(&errors)),
-        other => other?,
-    };
+    }
+    let outcome = match args.what {
+        Table::Customers => go(
+            ctx,
+            dun_csv::read_customers_mapped(&bytes, ctx.org.currency, &map),
+            &request,
+            "customers",
+            &|store, rows, request, progress| {
+                store.import_customers(org_id, rows, request, progress)
+            },
+            skip,
+        ),
+        Table::Invoices => go(
+            ctx,
+            dun_csv::read_invoices_mapped(&bytes, &map),
+            &request,
+            "invoices",
+            &|store, rows, request, progress| {
+                store.import_invoices(org_id, rows, request, progress)
+            },
+            skip,
+        ),
+        Table::Payments => go(
+            ctx,
+            dun_csv::read_payments_mapped(&bytes, &map),
+            &request,
+            "payments",
+            &|store, rows, request, progress| {
+                store.import_payments(org_id, rows, request, progress)
+            },
+            skip,
+        ),
+    }?;
+    let summary = outcome.summary;
     if args.format.format == Format::Json {
-        println!("{}", serde_json::to_string_pretty(&summary)?);
+        let mut json = serde_json::to_value(&summary)?;
+        if let (Some(rejected), Some(path)) = (outcome.rejected, &args.skip_bad_rows) {
+            json["rejected_rows"] = rejected.into();
+            json["rejects_file"] = path.display().to_string().into();
+        }
+        println!("{}", serde_json::to_string_pretty(&json)?);
         return Ok(());
     }
     if summary.repeated {
@@ -148,14 +263,33 @@ pub fn import(ctx: &mut Context, args: &ImportArgs) -> Result<()> {
         );
         return Ok(());
     }
+    let rejected = match (outcome.rejected, &args.skip_bad_rows) {
+        (Some(0), Some(path)) => format!(
+            "; no row was rejected ({} holds the header only)",
+            path.display()
+        ),
+        (Some(n), Some(path)) => format!(
+            "; {n} row{} rejected, written with the reasons to {}",
+            if n == 1 { "" } else { "s" },
+            path.display()
+        ),
+        _ => String::new(),
+    };
     if summary.dry_run {
-        println!(
-            "Dry run: {} {what} checked, all good; nothing was written",
-            summary.rows
-        );
+        if outcome.rejected.is_some() {
+            println!(
+                "Dry run: {} {what} checked, all good{rejected}; nothing was written to the book",
+                summary.rows
+            );
+        } else {
+            println!(
+                "Dry run: {} {what} checked, all good; nothing was written",
+                summary.rows
+            );
+        }
     } else {
         println!(
-            "Imported {} {what} from {} rows",
+            "Imported {} {what} from {} rows{rejected}",
             summary.written, summary.rows
         );
     }
