@@ -315,6 +315,76 @@ fn build_book(db: &Db) {
             "payment", "refund", &last, "--amount", "10.00", "--reason", "overpaid",
         ],
     );
+    // A policy version, a template, a reference rate, a bank statement
+    // (one line pays the promised invoice), an escalation review decided.
+    let dir = tempfile::tempdir().unwrap();
+    let policy = ok(db, &["policy", "show"]).replace(
+        "bank_import_wait_until = \"12:00\"",
+        "bank_import_wait_until = \"13:00\"",
+    );
+    let file = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    let policy = file("policy.toml", &policy);
+    ok(db, &["policy", "apply", &policy, "--author", "ann"]);
+    let body = file("body.txt", "Dear {{customer_name}},\nplease pay.\n");
+    ok(
+        db,
+        &[
+            "template",
+            "set",
+            "final_demand",
+            "--subject",
+            "Our own final demand for {{customer_name}}",
+            "--text-file",
+            &body,
+            "--author",
+            "ann",
+        ],
+    );
+    let rates = file(
+        "rates.csv",
+        "series,in_force_from,rate_percent,source\nde_base,2026-07-01,1.27,\"Bundesbank, read by ann\"\n",
+    );
+    ok(
+        db,
+        &["rates", "reference", "import", &rates, "--author", "ann"],
+    );
+    let statement = file(
+        "statement.csv",
+        &format!(
+            "date,amount,currency,counterparty_name,counterparty_iban,remittance,bank_ref\n\
+             2026-07-03,100.00,USD,Export and Sons,GB33BUKB20201555555555,{promised},R-1\n\
+             2026-07-03,12.34,USD,Someone,,=HYPERLINK(x),R-2\n\
+             2026-07-03,-5.00,USD,,,fees,R-3\n"
+        ),
+    );
+    ok(db, &["bank", "import", &statement]);
+    let worklist: serde_json::Value = serde_json::from_str(&ok(
+        db,
+        &["worklist", "--as-of", "2026-07-03", "--format", "json"],
+    ))
+    .unwrap();
+    let review = worklist
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["task_kind"] == "escalation")
+        .unwrap_or_else(|| panic!("[{}] no escalation review: {worklist}", db.label));
+    let id = review["task_id"].as_i64().unwrap().to_string();
+    ok(
+        db,
+        &[
+            "task",
+            "decide",
+            &id,
+            "reject",
+            "--reason",
+            "they pay slowly but pay",
+        ],
+    );
     ok(db, &["run", "--as-of", "2026-07-05"]);
     ok(
         db,
@@ -422,10 +492,16 @@ fn an_export_imports_into_an_identical_book_on_either_engine() {
             "exchange_rates",
             "period_closes",
             "idempotency_keys",
+            "escalations",
+            "message_templates",
+            "reference_rates",
+            "bank_statements",
+            "bank_transactions",
         ] {
             assert!(count(table) > 0, "[{}] no {table} exported", source.label);
         }
         assert_eq!(count("organisations"), 1);
+        assert_eq!(count("policy_versions"), 2);
         // Secrets stay behind; formulas are neutralised in CSV, exact in JSON.
         let users = String::from_utf8(exported["users.jsonl"].clone()).unwrap();
         assert!(
