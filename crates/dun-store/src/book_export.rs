@@ -13,7 +13,10 @@
 //! versions, the organisation, and every file's rows, bytes and SHA-256.
 //!
 //! The import reads the JSON lines only, after every file's sum and count
-//! is checked, and writes the whole organisation in one transaction. It
+//! is checked, and writes the whole organisation in one transaction (an
+//! export of an older schema may lack tables and columns migrations added
+//! since: they take what the migrations give existing rows, as migrations
+//! only create and add, with defaults; a newer schema is refused). It
 //! keeps the exported ids: an invoice's and a customer's ISO 11649 payment
 //! reference is made of its id, and ids appear inside the book's own text
 //! (tasks', plans' and the timeline's invoice lists, the run's marks), so
@@ -1132,13 +1135,20 @@ impl Store {
         let manifest = read_manifest(dir)?;
         let mut tx = self.conn().transaction()?;
         let here = schema_version(&mut tx)?;
-        if manifest.schema_version != here {
+        if manifest.schema_version > here {
             return Err(StoreError::Invalid(format!(
-                "{}: the export is of schema version {}, this database's is {here}; import it with the Dun that made it (version {})",
+                "{}: the export is of schema version {}, newer than this database's {here}; import it with Dun {} or later",
                 dir.join(MANIFEST_FILE).display(),
                 manifest.schema_version,
                 manifest.dun_version
             )));
+        }
+        // An older export lacks the tables and columns later migrations
+        // added; those take the values the migrations give rows that were
+        // there before (migrations only create and add, with defaults).
+        let older = manifest.schema_version < here;
+        if !older {
+            check_complete(dir, &manifest)?;
         }
         let taken = tx.query_opt(
             "SELECT id FROM organisations WHERE name = $1",
@@ -1153,13 +1163,18 @@ impl Store {
         }
         let mut rows = 0;
         for table in TABLES {
-            let path = dir.join(format!("{}.jsonl", table.name));
-            rows += import_table(&mut tx, &manifest, table, &path)?;
+            let file = format!("{}.jsonl", table.name);
+            if !manifest.files.iter().any(|f| f.file == file) {
+                continue;
+            }
+            rows += import_table(&mut tx, &manifest, table, &dir.join(file), older)?;
             if table.has_id() {
                 tx.advance_identity(table.name)?;
             }
         }
         tx.commit()?;
+        // Fresh statistics for the planner, as after any large import.
+        self.conn().analyze()?;
         Ok(BookSummary {
             organisation: manifest.organisation.clone(),
             organisation_id: manifest.organisation_id,
@@ -1177,7 +1192,7 @@ impl Store {
 }
 
 /// Reads and checks `manifest.json`, then every file it lists: size, SHA-256
-/// and (JSON lines) row count, and that every table's two files are there.
+/// and (JSON lines) row count.
 pub fn read_manifest(dir: &Path) -> Result<Manifest, StoreError> {
     let path = dir.join(MANIFEST_FILE);
     let file = File::open(&path).map_err(|e| io_error(&path, "open", e))?;
@@ -1205,21 +1220,26 @@ pub fn read_manifest(dir: &Path) -> Result<Manifest, StoreError> {
             manifest.format_version
         )));
     }
+    for listed in &manifest.files {
+        check_file(dir, listed)?;
+    }
+    Ok(manifest)
+}
+
+/// Every table's two files are in an export of this schema version.
+fn check_complete(dir: &Path, manifest: &Manifest) -> Result<(), StoreError> {
     for table in TABLES {
         for ext in ["csv", "jsonl"] {
             let name = format!("{}.{ext}", table.name);
             if !manifest.files.iter().any(|f| f.file == name) {
                 return Err(StoreError::Invalid(format!(
                     "{} does not list {name}; every table's .csv and .jsonl are part of an export",
-                    path.display()
+                    dir.join(MANIFEST_FILE).display()
                 )));
             }
         }
     }
-    for listed in &manifest.files {
-        check_file(dir, listed)?;
-    }
-    Ok(manifest)
+    Ok(())
 }
 
 fn check_file(dir: &Path, listed: &ManifestFile) -> Result<(), StoreError> {
@@ -1305,13 +1325,15 @@ fn json_value(kind: Kind, value: &serde_json::Value) -> Result<Value, String> {
     }
 }
 
-/// One line of `path` as the table's values, in its columns' order.
+/// One line of `path` as the table's values, in its columns' order, and
+/// which columns it has (all, unless `older` allows some to be missing).
 fn parse_line(
     table: &Table,
     path: &Path,
     line_no: u64,
     line: &str,
-) -> Result<Vec<Value>, StoreError> {
+    older: bool,
+) -> Result<(Vec<Value>, Vec<bool>), StoreError> {
     let at =
         |what: String| StoreError::Invalid(format!("{} line {line_no}: {what}", path.display()));
     let object: serde_json::Map<String, serde_json::Value> =
@@ -1326,16 +1348,25 @@ fn parse_line(
             column_list(table)
         )));
     }
-    table
-        .columns
-        .iter()
-        .map(|c| {
-            let value = object
-                .get(c.name)
-                .ok_or_else(|| at(format!("column '{}' is missing", c.name)))?;
-            json_value(c.kind, value).map_err(|why| at(format!("column '{}': {why}", c.name)))
-        })
-        .collect()
+    let mut values = Vec::with_capacity(table.columns.len());
+    let mut present = Vec::with_capacity(table.columns.len());
+    for (i, c) in table.columns.iter().enumerate() {
+        match object.get(c.name) {
+            Some(value) => {
+                values.push(
+                    json_value(c.kind, value)
+                        .map_err(|why| at(format!("column '{}': {why}", c.name)))?,
+                );
+                present.push(true);
+            }
+            None if older && !(i == 0 && table.has_id()) => {
+                values.push(Value::Null);
+                present.push(false);
+            }
+            None => return Err(at(format!("column '{}' is missing", c.name))),
+        }
+    }
+    Ok((values, present))
 }
 
 /// Writes one table's rows from its JSON lines; returns how many.
@@ -1344,8 +1375,10 @@ fn import_table(
     manifest: &Manifest,
     table: &Table,
     path: &Path,
+    older: bool,
 ) -> Result<u64, StoreError> {
     let file = File::open(path).map_err(|e| io_error(path, "open", e))?;
+    let mut columns: Option<Vec<bool>> = None;
     let mut reader = BufReader::new(file);
     let mut batch: Vec<Vec<Value>> = Vec::new();
     let width = table.columns.len() + table.absent.len() + usize::from(table.scope == Scope::Org);
@@ -1369,17 +1402,25 @@ fn import_table(
                 path.display()
             )));
         }
-        let values = parse_line(table, path, line_no, line.trim_end_matches('\n'))?;
+        let (values, present) =
+            parse_line(table, path, line_no, line.trim_end_matches('\n'), older)?;
+        let columns = columns.get_or_insert_with(|| present.clone());
+        if *columns != present {
+            return Err(StoreError::Invalid(format!(
+                "{} line {line_no} has other columns than line 1; every line of a file has the same",
+                path.display()
+            )));
+        }
         check_owner(table, manifest, path, line_no, &values)?;
         batch.push(values);
         if batch.len() == batch_rows {
-            insert_rows(tx, manifest, table, path, first_line, &batch)?;
+            insert_rows(tx, manifest, table, path, first_line, columns, &batch)?;
             first_line = line_no + 1;
             batch.clear();
         }
     }
-    if !batch.is_empty() {
-        insert_rows(tx, manifest, table, path, first_line, &batch)?;
+    if let (false, Some(columns)) = (batch.is_empty(), &columns) {
+        insert_rows(tx, manifest, table, path, first_line, columns, &batch)?;
     }
     Ok(line_no)
 }
@@ -1416,6 +1457,7 @@ fn insert_rows(
     table: &Table,
     path: &Path,
     first_line: u64,
+    present: &[bool],
     rows: &[Vec<Value>],
 ) -> Result<(), StoreError> {
     if table.has_id() {
@@ -1429,7 +1471,14 @@ fn insert_rows(
     if with_org {
         names.push("org_id");
     }
-    names.extend(table.columns.iter().map(|c| c.name));
+    names.extend(
+        table
+            .columns
+            .iter()
+            .zip(present)
+            .filter(|(_, &p)| p)
+            .map(|(c, _)| c.name),
+    );
     names.extend(table.absent.iter().map(|a| a.name));
     let width = names.len();
     let mut params: Vec<Param<'_>> = Vec::with_capacity(width * rows.len());
@@ -1439,7 +1488,7 @@ fn insert_rows(
         if with_org {
             params.push(Param::Int(Some(manifest.organisation_id)));
         }
-        for value in row {
+        for value in row.iter().zip(present).filter(|(_, &p)| p).map(|(v, _)| v) {
             params.push(match value {
                 Value::Null => Param::Int(None),
                 Value::Int(n) => Param::Int(Some(*n)),

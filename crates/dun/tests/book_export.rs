@@ -601,6 +601,105 @@ fn sha256(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
+/// Writes `text` as `file` of the export in `dir`, with its sum in the
+/// manifest made to match, and lets `edit` change the manifest too.
+fn rewrite(dir: &Path, file: &str, text: &str, edit: impl FnOnce(&mut serde_json::Value)) {
+    std::fs::write(dir.join(file), text).unwrap();
+    let manifest_path = dir.join("manifest.json");
+    let mut manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&manifest_path).unwrap()).unwrap();
+    for f in manifest["files"].as_array_mut().unwrap() {
+        if f["file"] == file {
+            f["sha256"] = sha256(text.as_bytes()).into();
+            f["bytes"] = (text.len() as u64).into();
+        }
+    }
+    edit(&mut manifest);
+    std::fs::write(&manifest_path, serde_json::to_vec(&manifest).unwrap()).unwrap();
+}
+
+/// A copy of every file of the export in `from`, in `to`.
+fn copy_export(from: &Path, to: &Path) {
+    std::fs::create_dir(to).unwrap();
+    for (file, bytes) in files(from) {
+        std::fs::write(to.join(file), bytes).unwrap();
+    }
+}
+
+#[test]
+fn an_older_export_imports_and_a_newer_one_is_refused() {
+    for db in backends("export_all_versions") {
+        let label = db.label;
+        ok(
+            &db,
+            &["demo", "--invoices", "40", "--end-date", "2026-06-30"],
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let good = dir.path().join("good");
+        ok(&db, &["export", "--all", good.to_str().unwrap()]);
+        let manifest: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(good.join("manifest.json")).unwrap()).unwrap();
+        let version = manifest["schema_version"].as_i64().unwrap();
+
+        // Made before customers had `debtor` and before stripe_events
+        // existed: both take what the migrations give older rows.
+        let older = dir.path().join("older");
+        copy_export(&good, &older);
+        let customers: String = std::fs::read_to_string(older.join("customers.jsonl"))
+            .unwrap()
+            .lines()
+            .map(|line| {
+                let mut row: serde_json::Map<String, serde_json::Value> =
+                    serde_json::from_str(line).unwrap();
+                assert!(row.remove("debtor").is_some());
+                format!("{}\n", serde_json::Value::Object(row))
+            })
+            .collect();
+        rewrite(&older, "customers.jsonl", &customers, |m| {
+            m["schema_version"] = (version - 1).into();
+            m["files"]
+                .as_array_mut()
+                .unwrap()
+                .retain(|f| f["table"] != "stripe_events");
+        });
+        let target = fresh(&db, "export_all_versions_target");
+        ok(&target, &["import-all", older.to_str().unwrap()]);
+        ok(&target, &["verify"]);
+        let again = dir.path().join("again");
+        ok(&target, &["export", "--all", again.to_str().unwrap()]);
+        let reexported = std::fs::read_to_string(again.join("customers.jsonl")).unwrap();
+        assert_eq!(
+            reexported,
+            std::fs::read_to_string(good.join("customers.jsonl")).unwrap(),
+            "[{label}] the demo's customers have no debtor set, as the migration leaves it"
+        );
+
+        // From a newer Dun: refused, saying so, nothing written.
+        let newer = dir.path().join("newer");
+        copy_export(&good, &newer);
+        let text = std::fs::read_to_string(newer.join("customers.jsonl")).unwrap();
+        rewrite(&newer, "customers.jsonl", &text, |m| {
+            m["schema_version"] = (version + 1).into();
+        });
+        let target = fresh(&db, "export_all_versions_newer");
+        let err = fails(&target, &["import-all", newer.to_str().unwrap()]);
+        assert!(err.contains("newer"), "[{label}] {err}");
+        // A current export missing a table's file in its manifest is refused.
+        let partial = dir.path().join("partial");
+        copy_export(&good, &partial);
+        rewrite(&partial, "customers.jsonl", &text, |m| {
+            m["files"]
+                .as_array_mut()
+                .unwrap()
+                .retain(|f| f["file"] != "tasks.jsonl");
+        });
+        let err = fails(&target, &["import-all", partial.to_str().unwrap()]);
+        assert!(err.contains("does not list tasks.jsonl"), "[{label}] {err}");
+        let err = fails(&target, &["aging"]);
+        assert!(err.contains("no organisation"), "[{label}] {err}");
+    }
+}
+
 #[test]
 fn a_changed_file_or_a_busy_directory_is_refused_and_nothing_is_written() {
     for db in backends("export_all_refusals") {
@@ -625,10 +724,7 @@ fn a_changed_file_or_a_busy_directory_is_refused_and_nothing_is_written() {
 
         let copy = |name: &str| {
             let to = dir.path().join(name);
-            std::fs::create_dir(&to).unwrap();
-            for (file, bytes) in files(&good) {
-                std::fs::write(to.join(file), bytes).unwrap();
-            }
+            copy_export(&good, &to);
             to
         };
         let target = fresh(&db, "export_all_refusals_target");
@@ -655,17 +751,7 @@ fn a_changed_file_or_a_busy_directory_is_refused_and_nothing_is_written() {
         let start = last.find("\"on_date\":\"").unwrap() + "\"on_date\":\"".len();
         let broken = format!("{}2026-02-30{}", &last[..start], &last[start + 10..]);
         let text = text.replace(last, &broken);
-        std::fs::write(&path, &text).unwrap();
-        let manifest_path = bad.join("manifest.json");
-        let mut manifest: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(&manifest_path).unwrap()).unwrap();
-        for f in manifest["files"].as_array_mut().unwrap() {
-            if f["file"] == "timeline.jsonl" {
-                f["sha256"] = sha256(text.as_bytes()).into();
-                f["bytes"] = (text.len() as u64).into();
-            }
-        }
-        std::fs::write(&manifest_path, serde_json::to_vec(&manifest).unwrap()).unwrap();
+        rewrite(&bad, "timeline.jsonl", &text, |_| {});
         let lines = text.lines().count();
         let err = fails(&target, &["import-all", bad.to_str().unwrap()]);
         assert!(
