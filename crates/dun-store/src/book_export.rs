@@ -1133,6 +1133,9 @@ impl Store {
     /// manifest first, and a refusal writes nothing.
     pub fn import_book(&mut self, dir: &Path) -> Result<BookSummary, StoreError> {
         let manifest = read_manifest(dir)?;
+        for listed in &manifest.files {
+            check_file(dir, listed)?;
+        }
         let mut tx = self.conn().transaction()?;
         let here = schema_version(&mut tx)?;
         if manifest.schema_version > here {
@@ -1191,8 +1194,8 @@ impl Store {
     }
 }
 
-/// Reads and checks `manifest.json`, then every file it lists: size, SHA-256
-/// and (JSON lines) row count.
+/// Reads `manifest.json` and checks its format (not yet the files it lists:
+/// [`Store::import_book`] checks every one before it writes).
 pub fn read_manifest(dir: &Path) -> Result<Manifest, StoreError> {
     let path = dir.join(MANIFEST_FILE);
     let file = File::open(&path).map_err(|e| io_error(&path, "open", e))?;
@@ -1219,9 +1222,6 @@ pub fn read_manifest(dir: &Path) -> Result<Manifest, StoreError> {
             manifest.format,
             manifest.format_version
         )));
-    }
-    for listed in &manifest.files {
-        check_file(dir, listed)?;
     }
     Ok(manifest)
 }
@@ -1379,6 +1379,8 @@ fn import_table(
 ) -> Result<u64, StoreError> {
     let file = File::open(path).map_err(|e| io_error(path, "open", e))?;
     let mut columns: Option<Vec<bool>> = None;
+    // What is written is what was checked: the bytes read are summed again.
+    let mut sha = Sha256::new();
     let mut reader = BufReader::new(file);
     let mut batch: Vec<Vec<Value>> = Vec::new();
     let width = table.columns.len() + table.absent.len() + usize::from(table.scope == Scope::Org);
@@ -1396,6 +1398,7 @@ fn import_table(
             break;
         }
         line_no += 1;
+        sha.update(line.as_bytes());
         if n > JSONL_LINE_BYTES_MAX {
             return Err(StoreError::Invalid(format!(
                 "{} line {line_no} is longer than {JSONL_LINE_BYTES_MAX} bytes",
@@ -1421,6 +1424,18 @@ fn import_table(
     }
     if let (false, Some(columns)) = (batch.is_empty(), &columns) {
         insert_rows(tx, manifest, table, path, first_line, columns, &batch)?;
+    }
+    let sum = hex::encode(sha.finalize());
+    let file_name = format!("{}.jsonl", table.name);
+    if !manifest
+        .files
+        .iter()
+        .any(|f| f.file == file_name && f.sha256 == sum)
+    {
+        return Err(StoreError::Invalid(format!(
+            "{} changed while it was being imported; nothing was imported",
+            path.display()
+        )));
     }
     Ok(line_no)
 }
