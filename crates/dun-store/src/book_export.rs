@@ -814,11 +814,12 @@ fn io_error(path: &Path, action: &str, e: impl std::fmt::Display) -> StoreError 
 /// A day number as `YYYY-MM-DD`, when it is a day of the years a date is
 /// accepted in; else `None` (the number itself is written).
 fn day_text(number: i64) -> Option<String> {
+    let first = Date::from_ymd(YEAR_MIN, 1, 1)?.day_number();
+    let last = Date::from_ymd(YEAR_MAX, 12, 31)?.day_number();
     let days = i32::try_from(number).ok()?;
-    let date = Date::from_day_number(days);
-    (YEAR_MIN..=YEAR_MAX)
-        .contains(&date.ymd().0)
-        .then(|| date.to_string())
+    (first..=last)
+        .contains(&days)
+        .then(|| Date::from_day_number(days).to_string())
 }
 
 /// A writer that counts and hashes what passes through it.
@@ -1570,4 +1571,97 @@ fn refuse_taken_emails(tx: &mut Tx<'_>, rows: &[Vec<Value>]) -> Result<(), Store
         )));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TRICKY: Table = Table {
+        name: "tricky",
+        scope: Scope::Org,
+        columns: &[int("id"), day("on"), day("far"), text("note"), int("n")],
+        order: BY_ID,
+        absent: &[],
+    };
+
+    /// Every value a column can hold comes back from its JSON line as it
+    /// was: text with quotes, new lines, formulas and non-ASCII; the
+    /// extreme integers; days inside and outside the years a date is
+    /// written for; NULL.
+    #[test]
+    fn a_json_line_reads_back_exactly_what_was_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let rows = [
+            vec![
+                Value::Int(1),
+                Value::Int(20_000),
+                Value::Int(i64::from(i32::MAX)),
+                Value::Text("=cmd|' /C calc'!A0 \"quoted\"\nnext line\t€ ü 日本 \\".into()),
+                Value::Int(i64::MIN),
+            ],
+            vec![
+                Value::Int(2),
+                Value::Int(-25_567),
+                Value::Int(i64::MAX),
+                Value::Text(String::new()),
+                Value::Int(i64::MAX),
+            ],
+            vec![
+                Value::Int(3),
+                Value::Null,
+                Value::Null,
+                Value::Null,
+                Value::Null,
+            ],
+        ];
+        let mut files = TableFiles::create(dir.path(), &TRICKY).unwrap();
+        for row in &rows {
+            files.write(row).unwrap();
+        }
+        let [csv, jsonl] = files.finish().unwrap();
+        assert_eq!((csv.rows, jsonl.rows), (3, 3));
+        let path = dir.path().join("tricky.jsonl");
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.starts_with("{\"id\":1,\"on\":\"2024-10-04\",\"far\":2147483647,"));
+        for (i, (line, row)) in text.lines().zip(&rows).enumerate() {
+            let (values, present) = parse_line(&TRICKY, &path, i as u64 + 1, line, false).unwrap();
+            assert_eq!(&values, row, "line {}", i + 1);
+            assert!(present.iter().all(|&p| p));
+        }
+        let csv = std::fs::read_to_string(dir.path().join("tricky.csv")).unwrap();
+        assert!(
+            csv.contains("\"'=cmd|' /C calc'!A0 \"\"quoted\"\"\nnext line"),
+            "{csv}"
+        );
+        assert!(
+            csv.contains("2,1900-01-01,9223372036854775807,,9223372036854775807"),
+            "{csv}"
+        );
+
+        let refused = |line: &str| {
+            parse_line(&TRICKY, &path, 7, line, false)
+                .unwrap_err()
+                .to_string()
+        };
+        let err = refused(r#"{"id":1,"on":"2024-02-30","far":null,"note":null,"n":null}"#);
+        assert!(
+            err.contains("tricky.jsonl line 7: column 'on'") && err.contains("2024-02-30"),
+            "{err}"
+        );
+        let err = refused(r#"{"id":1,"on":null,"far":null,"note":null,"n":1.5}"#);
+        assert!(
+            err.contains("column 'n': 1.5 is not a whole number"),
+            "{err}"
+        );
+        let err = refused(r#"{"id":1,"on":null,"far":null,"note":5,"n":null}"#);
+        assert!(
+            err.contains("column 'note': 5 is not accepted; text or null is"),
+            "{err}"
+        );
+        let err = refused(r#"{"id":1,"on":null,"far":null,"note":null}"#);
+        assert!(err.contains("column 'n' is missing"), "{err}");
+        let err = refused(r#"{"id":1,"on":null,"far":null,"note":null,"n":null,"x":1}"#);
+        assert!(err.contains("'x' is not a column of tricky"), "{err}");
+    }
 }
