@@ -1064,10 +1064,16 @@ fn empty_dir(dir: &Path) -> Result<(), StoreError> {
 
 impl Store {
     /// Writes everything organisation `org_id` owns into `dir` (created if
-    /// missing, refused if not empty), read in one snapshot.
-    pub fn export_book(&mut self, org_id: i64, dir: &Path) -> Result<BookSummary, StoreError> {
+    /// missing, refused if not empty), read in one snapshot; `progress` is
+    /// told each table as it begins.
+    pub fn export_book(
+        &mut self,
+        org_id: i64,
+        dir: &Path,
+        progress: &mut dyn FnMut(&str),
+    ) -> Result<BookSummary, StoreError> {
         empty_dir(dir)?;
-        let result = self.export_into(org_id, dir);
+        let result = self.export_into(org_id, dir, progress);
         if result.is_err() {
             // Nothing half-written is left to be taken for an export.
             for table in TABLES {
@@ -1080,7 +1086,12 @@ impl Store {
         result
     }
 
-    fn export_into(&mut self, org_id: i64, dir: &Path) -> Result<BookSummary, StoreError> {
+    fn export_into(
+        &mut self,
+        org_id: i64,
+        dir: &Path,
+        progress: &mut dyn FnMut(&str),
+    ) -> Result<BookSummary, StoreError> {
         let mut tx = self.conn().read_transaction()?;
         let organisation = tx
             .query_opt(
@@ -1096,6 +1107,7 @@ impl Store {
         let mut files = Vec::with_capacity(TABLES.len() * 2);
         let mut rows = 0;
         for table in TABLES {
+            progress(table.name);
             let mut out = TableFiles::create(dir, table)?;
             export_table(&mut tx, org_id, &mut out)?;
             rows += out.rows;
@@ -1131,8 +1143,13 @@ impl Store {
 
     /// Rebuilds the organisation exported into `dir`, in one transaction:
     /// every file's size, row count and SHA-256 is checked against the
-    /// manifest first, and a refusal writes nothing.
-    pub fn import_book(&mut self, dir: &Path) -> Result<BookSummary, StoreError> {
+    /// manifest first, and a refusal writes nothing; `progress` is told each
+    /// table as it begins.
+    pub fn import_book(
+        &mut self,
+        dir: &Path,
+        progress: &mut dyn FnMut(&str),
+    ) -> Result<BookSummary, StoreError> {
         let manifest = read_manifest(dir)?;
         for listed in &manifest.files {
             check_file(dir, listed)?;
@@ -1171,6 +1188,7 @@ impl Store {
             if !manifest.files.iter().any(|f| f.file == file) {
                 continue;
             }
+            progress(table.name);
             rows += import_table(&mut tx, &manifest, table, &dir.join(file), older)?;
             if table.has_id() {
                 tx.advance_identity(table.name)?;

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Result};
 use clap::Args;
 use dun_store::book_export::BookSummary;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::cli::{Format, FormatArg};
 use crate::context::{open_store, Context};
@@ -20,6 +21,20 @@ pub struct ImportAllArgs {
     pub format: FormatArg,
 }
 
+/// A spinner on a terminal naming the table at work; nothing in a pipe.
+fn spinner() -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    bar.enable_steady_tick(std::time::Duration::from_millis(SPINNER_TICK_MS));
+    bar
+}
+
+/// How often the spinner turns, in ms.
+const SPINNER_TICK_MS: u64 = 120;
+
 fn print_json(summary: &BookSummary) -> Result<()> {
     println!("{}", serde_json::to_string_pretty(summary)?);
     Ok(())
@@ -27,7 +42,12 @@ fn print_json(summary: &BookSummary) -> Result<()> {
 
 /// `dun export --all DIR`.
 pub fn export_all(ctx: &mut Context, dir: &Path) -> Result<()> {
-    let summary = ctx.store.export_book(ctx.org.id, dir)?;
+    let bar = spinner();
+    let summary = ctx.store.export_book(ctx.org.id, dir, &mut |table| {
+        bar.set_message(format!("exporting {table}"));
+    });
+    bar.finish_and_clear();
+    let summary = summary?;
     println!(
         "Exported '{}' to {}: {} tables, {} rows, each table as TABLE.csv and TABLE.jsonl; manifest.json holds every file's rows and SHA-256.",
         summary.organisation,
@@ -55,7 +75,12 @@ pub fn import_all(db: &str, org: Option<&str>, args: &ImportAllArgs) -> Result<(
         }
     }
     let mut store = open_store(db)?;
-    let summary = store.import_book(&args.dir)?;
+    let bar = spinner();
+    let summary = store.import_book(&args.dir, &mut |table| {
+        bar.set_message(format!("importing {table}"));
+    });
+    bar.finish_and_clear();
+    let summary = summary?;
     let problems = store.verify(summary.organisation_id)?;
     if !problems.is_empty() {
         bail!(
