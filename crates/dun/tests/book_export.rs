@@ -362,6 +362,17 @@ fn build_book(db: &Db) {
         ),
     );
     ok(db, &["bank", "import", &statement]);
+    // A person says whose the unmatched credit is: the payer is learnt.
+    let queue: serde_json::Value =
+        serde_json::from_str(&ok(db, &["bank", "queue", "--format", "json"])).unwrap();
+    let line = queue
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["amount_minor"] == 1234)
+        .unwrap_or_else(|| panic!("[{}] no unmatched 12.34 line: {queue}", db.label));
+    let id = line["id"].as_i64().unwrap().to_string();
+    ok(db, &["bank", "confirm", &id, "--customer", "ZZ1"]);
     let worklist: serde_json::Value = serde_json::from_str(&ok(
         db,
         &["worklist", "--as-of", "2026-07-03", "--format", "json"],
@@ -497,6 +508,7 @@ fn an_export_imports_into_an_identical_book_on_either_engine() {
             "reference_rates",
             "bank_statements",
             "bank_transactions",
+            "payer_accounts",
         ] {
             assert!(count(table) > 0, "[{}] no {table} exported", source.label);
         }
