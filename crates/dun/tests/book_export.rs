@@ -397,6 +397,31 @@ fn build_book(db: &Db) {
         ],
     );
     ok(db, &["run", "--as-of", "2026-07-05"]);
+    // A final demand's letter, kept to be printed.
+    let outbox: serde_json::Value = serde_json::from_str(&ok(
+        db,
+        &["outbox", "list", "--status", "pending", "--format", "json"],
+    ))
+    .unwrap();
+    let letter = outbox
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| {
+            m["channels"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c == "letter")
+        })
+        .unwrap_or_else(|| panic!("[{}] no letter to make: {outbox}", db.label));
+    let id = letter["id"].as_i64().unwrap().to_string();
+    let letters = dir.path().join("letters");
+    std::fs::create_dir(&letters).unwrap();
+    ok(
+        db,
+        &["outbox", "letter", &id, "--dir", letters.to_str().unwrap()],
+    );
     ok(
         db,
         &["period", "close", "2026-03-31", "--reason", "Q1 filed"],
@@ -509,6 +534,7 @@ fn an_export_imports_into_an_identical_book_on_either_engine() {
             "bank_statements",
             "bank_transactions",
             "payer_accounts",
+            "letters",
         ] {
             assert!(count(table) > 0, "[{}] no {table} exported", source.label);
         }
