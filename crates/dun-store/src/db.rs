@@ -353,6 +353,24 @@ impl Conn {
         }
     }
 
+    /// Every table of the database and its columns, in the catalogue's
+    /// order: `(table, column)`. The engines' own tables are left out.
+    pub fn schema_columns(&mut self) -> Result<Vec<(String, String)>, StoreError> {
+        let sql = match self.backend() {
+            Backend::Sqlite => {
+                "SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p
+                 WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY m.name, p.cid"
+            }
+            Backend::Postgres => {
+                "SELECT CAST(table_name AS TEXT), CAST(column_name AS TEXT)
+                 FROM information_schema.columns WHERE table_schema = current_schema()
+                 ORDER BY 1, ordinal_position"
+            }
+        };
+        self.statement()
+            .query(sql, &[], |r| Ok((r.string(0)?, r.string(1)?)))
+    }
+
     /// Runs a batch of statements separated by `;` (migrations).
     pub fn batch(&mut self, sql: &str) -> Result<(), StoreError> {
         match self {
@@ -589,6 +607,19 @@ impl Tx<'_> {
         map: impl FnMut(&Row<'_>) -> Result<T, StoreError>,
     ) -> Result<Option<T>, StoreError> {
         Ok(self.query(sql, params, map)?.into_iter().next())
+    }
+
+    /// After rows were written with their own ids: the next id `table`
+    /// hands out is past the highest one. PostgreSQL's identity sequence is
+    /// moved; SQLite takes the highest rowid plus one by itself.
+    pub fn advance_identity(&mut self, table: &str) -> Result<(), StoreError> {
+        if self.backend() == Backend::Postgres {
+            let sql = format!(
+                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
+            );
+            self.query_opt(&sql, &[], |r| r.i64(0))?;
+        }
+        Ok(())
     }
 
     pub fn commit(self) -> Result<(), StoreError> {

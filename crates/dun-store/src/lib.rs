@@ -14,6 +14,7 @@ pub mod api_ledger;
 pub mod backup;
 pub mod bank;
 pub mod bank_queue;
+pub mod book_export;
 mod bulk;
 pub mod calculation_sheet;
 pub mod clock;

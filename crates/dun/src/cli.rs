@@ -85,8 +85,11 @@ pub enum Command {
     Escalations(crate::commands::escalation::EscalationsArgs),
     /// Import customers, invoices or payments from CSV, all or nothing.
     Import(ImportArgs),
-    /// Export customers, invoices or payments as CSV.
+    /// Export customers, invoices or payments as CSV; or, with --all DIR,
+    /// everything the organisation owns.
     Export(ExportArgs),
+    /// Rebuild an organisation from `dun export --all DIR` in a new database.
+    ImportAll(crate::commands::book_export::ImportAllArgs),
     /// A customer's statement of account for a period, as a table, JSON or PDF.
     Statement(crate::commands::document::StatementArgs),
     /// Letters: a final demand as PDF.
@@ -581,11 +584,15 @@ pub enum LadderFrom {
 
 #[derive(Args, Debug)]
 pub struct ExportArgs {
-    #[arg(value_enum)]
-    pub what: Table,
+    #[arg(value_enum, required_unless_present = "all")]
+    pub what: Option<Table>,
     /// Write to this file instead of standard output.
-    #[arg(long, short)]
+    #[arg(long, short, conflicts_with = "all")]
     pub output: Option<PathBuf>,
+    /// Every table the organisation owns, as CSV and JSON lines, into this
+    /// directory (created; refused if not empty), with manifest.json.
+    #[arg(long, value_name = "DIR", conflicts_with = "what")]
+    pub all: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]

@@ -5,6 +5,7 @@ pub mod accounts;
 mod aging;
 pub mod backup;
 pub mod bank;
+pub mod book_export;
 pub mod collateral;
 mod customer;
 mod demo;
@@ -74,6 +75,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Escalations(a) => escalation::list(&mut Context::open(&cli.db, org)?, &a),
         Command::Import(a) => transfer::import(&mut Context::open(&cli.db, org)?, &a),
         Command::Export(a) => transfer::export(&mut Context::open(&cli.db, org)?, &a),
+        Command::ImportAll(a) => book_export::import_all(&cli.db, org, &a),
         Command::Statement(a) => document::statement(&mut Context::open(&cli.db, org)?, &a),
         Command::Letter(c) => document::letter(&mut Context::open(&cli.db, org)?, c),
         Command::Aging(a) => aging::run(&mut Context::open(&cli.db, org)?, &a),

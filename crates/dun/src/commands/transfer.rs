@@ -306,6 +306,11 @@ pub fn import(ctx: &mut Context, args: &ImportArgs) -> Result<()> {
 }
 
 pub fn export(ctx: &mut Context, args: &ExportArgs) -> Result<()> {
+    let what = match (&args.all, args.what) {
+        (Some(dir), _) => return crate::commands::book_export::export_all(ctx, dir),
+        (None, Some(what)) => what,
+        (None, None) => bail!("name what to export (customers, invoices, payments) or --all DIR"),
+    };
     let out: Box<dyn Write> = match &args.output {
         Some(path) => Box::new(BufWriter::new(
             File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
@@ -313,7 +318,7 @@ pub fn export(ctx: &mut Context, args: &ExportArgs) -> Result<()> {
         None => Box::new(BufWriter::new(std::io::stdout().lock())),
     };
     let org_id = ctx.org.id;
-    match args.what {
+    match what {
         Table::Customers => {
             dun_csv::write_customers(out, &ctx.store.customer_rows(org_id)?, ctx.org.currency)?
         }
