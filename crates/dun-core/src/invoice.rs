@@ -147,6 +147,58 @@ pub fn totals(lines: &[InvoiceLine]) -> Totals {
     }
 }
 
+/// One VAT rate's part of a credit note against an invoice.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreditPart {
+    pub tax_rate_ppm: i64,
+    /// What the part takes off, tax included.
+    pub gross_minor: i64,
+    pub net_minor: i64,
+    pub tax_minor: i64,
+}
+
+/// How a credit note of `amount_minor` (tax included) against an invoice
+/// with `credited` lines splits over the invoice's tax rates, highest rate
+/// first: each rate's share of the invoice's gross total (rounded half-even;
+/// the last rate takes what is left, so the parts add up exactly), and each
+/// share's net (share ÷ (1 + rate), rounded half-even) and tax (share −
+/// net). What the credit note's PDF prints and its e-invoice declares.
+pub fn credit_parts(credited: &[InvoiceLine], amount_minor: i64) -> Vec<CreditPart> {
+    const PPM: i128 = 1_000_000;
+    let invoice_total: i64 = credited.iter().map(|l| l.net_minor() + l.tax_minor()).sum();
+    let mut gross_by_rate: std::collections::BTreeMap<i64, i64> = Default::default();
+    for l in credited {
+        *gross_by_rate.entry(l.tax_rate_ppm).or_default() += l.net_minor() + l.tax_minor();
+    }
+    if gross_by_rate.is_empty() {
+        gross_by_rate.insert(0, 0);
+    }
+    let rates: Vec<(i64, i64)> = gross_by_rate.into_iter().rev().collect();
+    let mut left = amount_minor;
+    let mut parts = Vec::with_capacity(rates.len());
+    for (i, (rate_ppm, gross)) in rates.iter().enumerate() {
+        let share = if i + 1 == rates.len() {
+            left
+        } else if invoice_total == 0 {
+            0
+        } else {
+            round_half_even(
+                i128::from(amount_minor) * i128::from(*gross),
+                i128::from(invoice_total),
+            ) as i64
+        };
+        left -= share;
+        let net = round_half_even(i128::from(share) * PPM, PPM + i128::from(*rate_ppm)) as i64;
+        parts.push(CreditPart {
+            tax_rate_ppm: *rate_ppm,
+            gross_minor: share,
+            net_minor: net,
+            tax_minor: share - net,
+        });
+    }
+    parts
+}
+
 /// Where an invoice document stands. Whether it is paid, partly paid or
 /// written off is derived from the ledger, never stored.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

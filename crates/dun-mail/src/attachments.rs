@@ -372,6 +372,47 @@ pub fn file_stem(text: &str) -> String {
 /// rule goes with its PDF alone, and the timeline says why; any other
 /// document that cannot be made is an error, so the message fails before
 /// the server is reached and a person sees why.
+/// The UBL e-invoice of document `number` (an invoice or a credit note) as
+/// an attachment; none when it would not conform — never a bad e-invoice —
+/// and then the customer's timeline says why (what `dun org show` asks to
+/// set).
+fn e_invoice_or_why_not(
+    store: &mut Store,
+    org_id: i64,
+    claim: &Claim,
+    what: &str,
+    number: &str,
+    today: Date,
+) -> Result<Option<Attachment>, DocumentError> {
+    let m = &claim.message;
+    match invoice_ubl(store, org_id, number, today) {
+        Ok((xml_name, xml)) => Ok(Some(Attachment {
+            filename: file_stem(&xml_name),
+            content_type: XML.into(),
+            bytes: xml,
+        })),
+        Err(DocumentError::Refused(why)) => {
+            let invoice_ids: Vec<i64> = m.invoice_id.into_iter().collect();
+            store.log_timeline(
+                org_id,
+                &NewEntry {
+                    customer_id: m.customer_id,
+                    on_date: today,
+                    kind: "einvoice_withheld",
+                    author: "delivery",
+                    summary: &format!(
+                        "{what} {number} e-mailed without its e-invoice, which would not conform: {why}"
+                    ),
+                    detail: serde_json::json!({ "message_id": m.id }),
+                    invoice_ids: &invoice_ids,
+                },
+            )?;
+            Ok(None)
+        }
+        Err(other) => Err(other),
+    }
+}
+
 pub fn for_claim(
     store: &mut Store,
     org_id: i64,
@@ -394,33 +435,36 @@ pub fn for_claim(
                 content_type: PDF.into(),
                 bytes: pdf,
             }];
-            match invoice_ubl(store, org_id, &number, today) {
-                Ok((xml_name, xml)) => files.push(Attachment {
-                    filename: file_stem(&xml_name),
-                    content_type: XML.into(),
-                    bytes: xml,
-                }),
-                // Never a bad e-invoice: the invoice goes without one, and
-                // the timeline says why (what `dun org show` asks to set).
-                Err(DocumentError::Refused(why)) => {
-                    let invoice_ids: Vec<i64> = m.invoice_id.into_iter().collect();
-                    store.log_timeline(
-                        org_id,
-                        &NewEntry {
-                            customer_id: m.customer_id,
-                            on_date: today,
-                            kind: "einvoice_withheld",
-                            author: "delivery",
-                            summary: &format!(
-                                "Invoice {number} e-mailed without its e-invoice, which would not conform: {why}"
-                            ),
-                            detail: serde_json::json!({ "message_id": m.id }),
-                            invoice_ids: &invoice_ids,
-                        },
-                    )?;
-                }
-                Err(other) => return Err(other),
-            }
+            files.extend(e_invoice_or_why_not(
+                store, org_id, claim, "Invoice", &number, today,
+            )?);
+            Ok(files)
+        }
+        "credit_note" => {
+            let (Some(number), Some(invoice)) =
+                (m.detail["number"].as_str(), m.detail["invoice"].as_str())
+            else {
+                return Err(DocumentError::Refused(format!(
+                    "credit note message #{} names no credit note",
+                    m.id
+                )));
+            };
+            // The credited invoice as it now stands (the credit in its
+            // history, what is left open), and the credit note as e-invoice.
+            let (invoice, pdf) = invoice_pdf(store, org_id, invoice, today, public_url)?;
+            let mut files = vec![Attachment {
+                filename: format!("{}.pdf", file_stem(&invoice)),
+                content_type: PDF.into(),
+                bytes: pdf,
+            }];
+            files.extend(e_invoice_or_why_not(
+                store,
+                org_id,
+                claim,
+                "Credit note",
+                number,
+                today,
+            )?);
             Ok(files)
         }
         "statement" => {

@@ -146,6 +146,8 @@ impl Ids {
             // Issuing and voiding aim at A's draft; the rest at A's issued invoice.
             "invoice" if path.ends_with("/issue") || path.ends_with("/void") => self.draft.clone(),
             "invoice" => self.invoice.clone(),
+            // A's credit note's number (B has none of that number).
+            "credit_note" => "CN-000001".into(),
             "payment_id" => self.payment_id.clone(),
             "task_id" => self.task_id.clone(),
             "dispute_id" => self.dispute_id.clone(),

@@ -53,117 +53,134 @@ impl Store {
             &now,
             |tx| {
                 let before = locked_customer(tx, org_id, reference)?;
-                let trimmed = |v: &Option<String>| {
-                    v.as_deref()
-                        .map(str::trim)
-                        .filter(|t| !t.is_empty())
-                        .map(str::to_string)
-                };
-                let after = CustomerRow {
-                    row: 1,
-                    reference: before.reference.clone(),
-                    name: edit
-                        .name
-                        .as_deref()
-                        .map_or(before.name.clone(), |n| n.trim().to_string()),
-                    email: edit.email.as_ref().map_or(before.email.clone(), trimmed),
-                    phone: edit.phone.as_ref().map_or(before.phone.clone(), trimmed),
-                    credit_limit_minor: edit
-                        .credit_limit_minor
-                        .unwrap_or(before.credit_limit_minor),
-                    terms: Some(edit.terms.clone().unwrap_or_else(|| before.terms.clone())),
-                };
-                let mut errors = ImportErrors::default();
-                let currency = crate::credit_file::org_currency(tx, org_id)?;
-                check_customer(&after, currency, &mut errors);
-                if let Some(e) = errors.errors.first() {
+                if !edit_in(tx, org_id, &before, edit, on, &author, &now)? {
                     return Err(StoreError::Invalid(format!(
-                        "{}: '{}' — {}",
-                        e.column, e.value, e.reason
+                        "edit: nothing to change on {}; give a new name, email, phone, credit limit or terms",
+                        before.reference
                     )));
                 }
-                let currency = org_currency(tx, org_id)?;
-                let limit = |l: Option<i64>| {
-                    l.map_or("(none)".to_string(), |m| {
-                        format!("{} {currency}", format_minor(m, currency))
-                    })
-                };
-                let terms = after.terms.clone().expect("set above");
-                let mut changes: Vec<(&str, String, String)> = Vec::new();
-                if after.name != before.name {
-                    changes.push(("name", before.name.clone(), after.name.clone()));
-                }
-                if after.email != before.email {
-                    changes.push(("email", shown(&before.email), shown(&after.email)));
-                }
-                if after.phone != before.phone {
-                    changes.push(("phone", shown(&before.phone), shown(&after.phone)));
-                }
-                if after.credit_limit_minor != before.credit_limit_minor {
-                    changes.push((
-                        "credit_limit",
-                        limit(before.credit_limit_minor),
-                        limit(after.credit_limit_minor),
-                    ));
-                }
-                if terms != before.terms {
-                    changes.push(("terms", before.terms.to_string(), terms.to_string()));
-                }
-                if changes.is_empty() {
-                    return Err(StoreError::Invalid(format!(
-                    "edit: nothing to change on {}; give a new name, email, phone, credit limit or terms",
-                    before.reference
-                )));
-                }
-                let terms_text = terms.to_string();
-                tx.execute(
-                "UPDATE customers SET name = $1, email = $2, phone = $3, credit_limit_minor = $4,
-                    terms = $5, lock_version = lock_version + 1
-                 WHERE org_id = $6 AND id = $7",
-                params![
-                    after.name.as_str(),
-                    after.email.as_deref(),
-                    after.phone.as_deref(),
-                    after.credit_limit_minor,
-                    terms_text.as_str(),
-                    org_id,
-                    before.id
-                ],
-            )?;
-                let summary = format!(
-                    "Changed {}",
-                    changes
-                        .iter()
-                        .map(|(f, b, a)| format!("{}: {b} → {a}", f.replace('_', " ")))
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                );
-                let detail: serde_json::Value = changes
-                    .iter()
-                    .map(|(f, b, a)| {
-                        (
-                            (*f).to_string(),
-                            serde_json::json!({"before": b, "after": a}),
-                        )
-                    })
-                    .collect::<serde_json::Map<_, _>>()
-                    .into();
-                timeline::log(
-                    tx,
-                    org_id,
-                    &now,
-                    &NewEntry {
-                        customer_id: before.id,
-                        on_date: on,
-                        kind: "customer_edited",
-                        author: &author,
-                        summary: &summary,
-                        detail,
-                        invoice_ids: &[],
-                    },
-                )?;
                 by_ref(tx, org_id, &before.reference)
             },
         )
     }
+}
+
+/// Changes customer `before` (read under its lock) as `edit` says, inside
+/// `tx`: checked as a new customer is, the changes on its timeline by
+/// `author`, dated `on`. `false` when nothing would change (nothing is
+/// written). What `edit_customer` and `import customers --update` do.
+pub(crate) fn edit_in(
+    tx: &mut crate::db::Tx<'_>,
+    org_id: i64,
+    before: &Customer,
+    edit: &CustomerEdit,
+    on: Date,
+    author: &str,
+    now: &str,
+) -> Result<bool, StoreError> {
+    let trimmed = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+    };
+    let after = CustomerRow {
+        row: 1,
+        reference: before.reference.clone(),
+        name: edit
+            .name
+            .as_deref()
+            .map_or(before.name.clone(), |n| n.trim().to_string()),
+        email: edit.email.as_ref().map_or(before.email.clone(), trimmed),
+        phone: edit.phone.as_ref().map_or(before.phone.clone(), trimmed),
+        credit_limit_minor: edit.credit_limit_minor.unwrap_or(before.credit_limit_minor),
+        terms: Some(edit.terms.clone().unwrap_or_else(|| before.terms.clone())),
+    };
+    let mut errors = ImportErrors::default();
+    let currency = crate::credit_file::org_currency(tx, org_id)?;
+    check_customer(&after, currency, &mut errors);
+    if let Some(e) = errors.errors.first() {
+        return Err(StoreError::Invalid(format!(
+            "{}: '{}' — {}",
+            e.column, e.value, e.reason
+        )));
+    }
+    let currency = org_currency(tx, org_id)?;
+    let limit = |l: Option<i64>| {
+        l.map_or("(none)".to_string(), |m| {
+            format!("{} {currency}", format_minor(m, currency))
+        })
+    };
+    let terms = after.terms.clone().expect("set above");
+    let mut changes: Vec<(&str, String, String)> = Vec::new();
+    if after.name != before.name {
+        changes.push(("name", before.name.clone(), after.name.clone()));
+    }
+    if after.email != before.email {
+        changes.push(("email", shown(&before.email), shown(&after.email)));
+    }
+    if after.phone != before.phone {
+        changes.push(("phone", shown(&before.phone), shown(&after.phone)));
+    }
+    if after.credit_limit_minor != before.credit_limit_minor {
+        changes.push((
+            "credit_limit",
+            limit(before.credit_limit_minor),
+            limit(after.credit_limit_minor),
+        ));
+    }
+    if terms != before.terms {
+        changes.push(("terms", before.terms.to_string(), terms.to_string()));
+    }
+    if changes.is_empty() {
+        return Ok(false);
+    }
+    let terms_text = terms.to_string();
+    tx.execute(
+        "UPDATE customers SET name = $1, email = $2, phone = $3, credit_limit_minor = $4,
+                    terms = $5, lock_version = lock_version + 1
+                 WHERE org_id = $6 AND id = $7",
+        params![
+            after.name.as_str(),
+            after.email.as_deref(),
+            after.phone.as_deref(),
+            after.credit_limit_minor,
+            terms_text.as_str(),
+            org_id,
+            before.id
+        ],
+    )?;
+    let summary = format!(
+        "Changed {}",
+        changes
+            .iter()
+            .map(|(f, b, a)| format!("{}: {b} → {a}", f.replace('_', " ")))
+            .collect::<Vec<_>>()
+            .join("; ")
+    );
+    let detail: serde_json::Value = changes
+        .iter()
+        .map(|(f, b, a)| {
+            (
+                (*f).to_string(),
+                serde_json::json!({"before": b, "after": a}),
+            )
+        })
+        .collect::<serde_json::Map<_, _>>()
+        .into();
+    timeline::log(
+        tx,
+        org_id,
+        now,
+        &NewEntry {
+            customer_id: before.id,
+            on_date: on,
+            kind: "customer_edited",
+            author,
+            summary: &summary,
+            detail,
+            invoice_ids: &[],
+        },
+    )?;
+    Ok(true)
 }

@@ -790,8 +790,28 @@ fn claim_of(
         .unwrap_or_default();
     let portal_expires_on = today.add_days(PORTAL_LINK_DAYS);
     let portal_token = portal::token(tx, org_id, message.customer_id, portal_expires_on)?;
-    let document = match message.invoice_id {
-        Some(invoice_id) => tx.query_opt(
+    let credit_note = (message.kind == "credit_note")
+        .then(|| message.detail["number"].as_str().map(str::to_string))
+        .flatten();
+    let document = match (message.invoice_id, credit_note) {
+        // A credit note's own number, amount and date (nothing is open on it).
+        (Some(_), Some(number)) => tx.query_opt(
+            "SELECT number, currency, issue_date, amount_minor FROM credit_notes
+             WHERE org_id = $1 AND number = $2",
+            params![org_id, number.as_str()],
+            |r| {
+                let issued = Date::from_day_number(r.i64(2)? as i32);
+                Ok(DocumentBrief {
+                    number: r.opt_string(0)?,
+                    currency: r.string(1)?,
+                    issue_date: issued,
+                    due_date: issued,
+                    total_minor: r.i64(3)?,
+                    open_minor: 0,
+                })
+            },
+        )?,
+        (Some(invoice_id), None) => tx.query_opt(
             "SELECT number, currency, issue_date, due_date, total_minor, open_minor
              FROM invoices WHERE org_id = $1 AND id = $2",
             params![org_id, invoice_id],
@@ -806,7 +826,7 @@ fn claim_of(
                 })
             },
         )?,
-        None => None,
+        (None, _) => None,
     };
     let template = template(tx, org_id, &message.template)?;
     let statements = statements_of(tx, org_id, &message)?;

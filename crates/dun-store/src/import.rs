@@ -266,6 +266,89 @@ impl Store {
         })
     }
 
+    /// `dun import customers --update`: a row whose reference exists
+    /// updates that customer — each non-empty cell replaces what it says,
+    /// an empty cell leaves it — with the changes on its timeline by the
+    /// import's author, dated `on`; a new reference adds a customer. All or
+    /// nothing, as any import.
+    pub fn update_customers(
+        &mut self,
+        org_id: i64,
+        rows: &[CustomerRow],
+        request: &ImportRequest<'_>,
+        on: Date,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<ImportSummary, StoreError> {
+        run_import(
+            self,
+            org_id,
+            "import.customers_update",
+            request,
+            |tx, now| {
+                let existing = customers::ids_by_ref(tx, org_id)?;
+                let currency = crate::credit_file::org_currency(tx, org_id)?;
+                let mut errors = ImportErrors::default();
+                let mut seen: HashMap<&str, usize> = HashMap::new();
+                let mut repeated = Vec::new();
+                let (mut fresh, mut updates) = (Vec::new(), Vec::new());
+                for row in rows {
+                    customers::check_customer(row, currency, &mut errors);
+                    let reference = row.reference.trim();
+                    if seen.insert(reference, row.row).is_some() {
+                        repeated.push(row.row);
+                        continue;
+                    }
+                    if existing.contains_key(reference) {
+                        updates.push(row);
+                    } else {
+                        fresh.push(row.clone());
+                    }
+                }
+                refuse(errors)?;
+                let mut warnings = Vec::new();
+                warn(
+                    &mut warnings,
+                    repeated,
+                    "customer listed again; the first row was used".into(),
+                );
+                let author = crate::records::check_author(request.author)?;
+                let (mut changed, mut unchanged) = (0, Vec::new());
+                for row in &updates {
+                    let before = crate::records::locked_customer(tx, org_id, row.reference.trim())?;
+                    let edit = crate::customer_edit::CustomerEdit {
+                        name: Some(row.name.clone()),
+                        email: row.email.clone().map(Some),
+                        phone: row.phone.clone().map(Some),
+                        credit_limit_minor: row.credit_limit_minor.map(Some),
+                        terms: row.terms.clone(),
+                    };
+                    if crate::customer_edit::edit_in(tx, org_id, &before, &edit, on, author, now)? {
+                        changed += 1;
+                    } else {
+                        unchanged.push(row.row);
+                    }
+                    progress(1);
+                }
+                for chunk in fresh.chunks(PROGRESS_EVERY_ROWS) {
+                    customers::insert(tx, org_id, chunk, &Terms::Net { days: 30 }, now)?;
+                    progress(chunk.len());
+                }
+                warn(
+                    &mut warnings,
+                    unchanged,
+                    "customer already as the file says; nothing changed".into(),
+                );
+                Ok(ImportSummary {
+                    rows: rows.len(),
+                    written: fresh.len() + changed,
+                    dry_run: false,
+                    warnings,
+                    repeated: false,
+                })
+            },
+        )
+    }
+
     pub fn import_invoices(
         &mut self,
         org_id: i64,

@@ -762,6 +762,7 @@ fn issue_in(
     if let Some(overridden) = overridden {
         credit_file::log_override(tx, org_id, &state, &overridden, now)?;
     }
+    send_on_issue(tx, org_id, &state, author, now)?;
     Ok(Posted {
         invoice_id: id,
         number,
@@ -770,6 +771,107 @@ fn issue_in(
         open_minor: state.total_minor - credited,
         document_number: None,
     })
+}
+
+/// Queues invoice `number` (id, customer) for e-mail to `email` through
+/// the outbox, on the customer's timeline (`invoice_sent`). Returns the
+/// message's id.
+fn queue_invoice_email(
+    tx: &mut Tx<'_>,
+    org_id: i64,
+    (invoice_id, customer_id, number): (i64, i64, &str),
+    email: &str,
+    today: Date,
+    author: &str,
+    now: &str,
+) -> Result<i64, StoreError> {
+    let message_id = outbox::enqueue(
+        tx,
+        org_id,
+        &NewMessage {
+            customer_id,
+            kind: MessageKind::Invoice,
+            invoice_id: Some(invoice_id),
+            period: None,
+            template: "invoice".to_string(),
+            detail: serde_json::json!({ "number": number, "sent_by": author }),
+            as_of: today,
+        },
+        now,
+    )?;
+    timeline::log(
+        tx,
+        org_id,
+        now,
+        &NewEntry {
+            customer_id,
+            on_date: today,
+            kind: "invoice_sent",
+            author,
+            summary: &format!("Invoice {number} queued for e-mail to {email}"),
+            detail: serde_json::json!({ "message_id": message_id }),
+            invoice_ids: &[invoice_id],
+        },
+    )?;
+    Ok(message_id)
+}
+
+/// With the policy's `[invoicing] send_on_issue`, queues the invoice just
+/// issued for e-mail; a customer without an address gets a timeline entry
+/// saying it was not sent.
+fn send_on_issue(
+    tx: &mut Tx<'_>,
+    org_id: i64,
+    state: &InvoiceState,
+    author: &str,
+    now: &str,
+) -> Result<(), StoreError> {
+    let (_, policy) = crate::policies::in_force(tx, org_id)?;
+    if !policy.invoicing.send_on_issue {
+        return Ok(());
+    }
+    let email = tx
+        .query_opt(
+            "SELECT email FROM customers WHERE org_id = $1 AND id = $2",
+            params![org_id, state.customer_id],
+            |r| r.opt_string(0),
+        )?
+        .flatten()
+        .filter(|e| !e.trim().is_empty());
+    let today = state.issue_date;
+    match email {
+        Some(email) => {
+            queue_invoice_email(
+                tx,
+                org_id,
+                (state.id, state.customer_id, &state.number),
+                &email,
+                today,
+                author,
+                now,
+            )?;
+        }
+        None => {
+            timeline::log(
+                tx,
+                org_id,
+                now,
+                &NewEntry {
+                    customer_id: state.customer_id,
+                    on_date: today,
+                    kind: "invoice_not_sent",
+                    author,
+                    summary: &format!(
+                        "Invoice {} not e-mailed on issue: the customer has no e-mail address",
+                        state.number
+                    ),
+                    detail: serde_json::json!({ "rule": "invoicing.send_on_issue" }),
+                    invoice_ids: &[state.id],
+                },
+            )?;
+        }
+    }
+    Ok(())
 }
 
 /// An invoice queued for e-mail: the message's id and where it goes.
@@ -831,33 +933,14 @@ impl Store {
                         "email: customer {reference} has no e-mail address to send {number} to"
                     )));
                 };
-                let message_id = outbox::enqueue(
+                let message_id = queue_invoice_email(
                     tx,
                     org_id,
-                    &NewMessage {
-                        customer_id,
-                        kind: MessageKind::Invoice,
-                        invoice_id: Some(invoice_id),
-                        period: None,
-                        template: "invoice".to_string(),
-                        detail: serde_json::json!({ "number": number, "sent_by": author }),
-                        as_of: today,
-                    },
+                    (invoice_id, customer_id, number),
+                    &email,
+                    today,
+                    &author,
                     &now,
-                )?;
-                timeline::log(
-                    tx,
-                    org_id,
-                    &now,
-                    &NewEntry {
-                        customer_id,
-                        on_date: today,
-                        kind: "invoice_sent",
-                        author: &author,
-                        summary: &format!("Invoice {number} queued for e-mail to {email}"),
-                        detail: serde_json::json!({ "message_id": message_id }),
-                        invoice_ids: &[invoice_id],
-                    },
                 )?;
                 Ok(InvoiceSent {
                     message_id,

@@ -21,6 +21,7 @@ pub mod clock;
 pub mod collateral;
 pub mod collections;
 pub mod credit_file;
+pub mod credit_note_mail;
 pub mod customer_edit;
 pub mod customer_list;
 pub mod customers;

@@ -901,7 +901,16 @@ impl Store {
                      WHERE org_id = $2 AND id = $3 AND (last_issued_date IS NULL OR last_issued_date < $1)",
                     params![day(p.occurrence), org_id, r.id],
                 )?;
-                if r.send_email {
+                // The policy's send_on_issue queued it already when issued.
+                let queued_on_issue = tx
+                    .query_opt(
+                        "SELECT COUNT(*) FROM outbox WHERE org_id = $1 AND invoice_id = $2 AND kind = 'invoice'",
+                        params![org_id, invoice_id],
+                        |r| r.i64(0),
+                    )?
+                    .unwrap_or(0)
+                    > 0;
+                if r.send_email && !queued_on_issue {
                     outbox::enqueue(
                         &mut tx,
                         org_id,

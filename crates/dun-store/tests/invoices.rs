@@ -772,3 +772,49 @@ storage_test!(
         check_book(store);
     }
 );
+
+storage_test!(
+    fn the_policy_may_send_every_invoice_as_it_is_issued(store: &mut Store) {
+        let acme = org(store, "Acme Ltd");
+        let alpha = customer(store, &acme, "ALPHA");
+        let mut silent = customer_row("QUIET", "Quiet Ltd");
+        silent.email = None;
+        let quiet = store.add_customer(acme.id, &silent, None).unwrap();
+        // Off by default: issuing queues nothing.
+        invoice(store, &acme, &alpha, "2026-03-01", "net30", 10_00);
+        assert!(store.outbox(acme.id, None, 100).unwrap().is_empty());
+
+        let default = dun_core::collections::document::DEFAULT_POLICY;
+        let text = format!("{default}\n[invoicing]\nsend_on_issue = true\n");
+        store
+            .apply_policy(acme.id, &text, "Test Owner", None)
+            .expect("send on issue");
+        store.set_acting(Some("ann"));
+        let sent = invoice(store, &acme, &alpha, "2026-03-02", "net30", 20_00);
+        let outbox = store.outbox(acme.id, None, 100).unwrap();
+        assert_eq!(outbox.len(), 1, "{outbox:#?}");
+        assert_eq!(
+            (outbox[0].kind.as_str(), outbox[0].template.as_str()),
+            ("invoice", "invoice")
+        );
+        assert_eq!(outbox[0].detail["number"], sent.number.as_str());
+        let timeline = store.timeline(acme.id, alpha.id, None, 10).unwrap();
+        assert!(
+            timeline
+                .iter()
+                .any(|e| e.kind == "invoice_sent" && e.summary.contains(&sent.number)),
+            "{timeline:#?}"
+        );
+        // No address: not sent, and the timeline says why.
+        let unsent = invoice(store, &acme, &quiet, "2026-03-02", "net30", 30_00);
+        assert_eq!(store.outbox(acme.id, None, 100).unwrap().len(), 1);
+        let timeline = store.timeline(acme.id, quiet.id, None, 10).unwrap();
+        assert!(
+            timeline.iter().any(|e| e.kind == "invoice_not_sent"
+                && e.summary.contains(&unsent.number)
+                && e.summary.contains("no e-mail address")),
+            "{timeline:#?}"
+        );
+        check_book(store);
+    }
+);

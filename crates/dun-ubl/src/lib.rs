@@ -16,7 +16,6 @@
 use std::collections::BTreeMap;
 
 use dun_core::invoice::InvoiceLine;
-use dun_core::money::round_half_even;
 use dun_core::party::{Party, PaymentInstructions};
 use dun_core::{Currency, Date};
 use serde::{Deserialize, Serialize};
@@ -42,9 +41,6 @@ pub const PAYMENT_MEANS_SEPA: &str = "58";
 /// UNCL 4461: instrument not defined, when it gives no IBAN (a credit
 /// transfer, code 30, must name the account: BR-61).
 pub const PAYMENT_MEANS_NOT_DEFINED: &str = "1";
-
-/// Parts per million in one whole (Dun's tax rates are ppm of the net).
-const PPM: i128 = 1_000_000;
 
 /// Whether the document is an invoice or a credit note.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -265,42 +261,24 @@ impl UblDocument {
             document.kind = DocumentKind::CreditNote;
             return document;
         }
-        let mut gross_by_rate: BTreeMap<i64, i64> = BTreeMap::new();
-        for l in credited {
-            *gross_by_rate.entry(l.tax_rate_ppm).or_default() += l.net_minor() + l.tax_minor();
-        }
-        if gross_by_rate.is_empty() {
-            gross_by_rate.insert(0, 0);
-        }
-        let rates: Vec<(i64, i64)> = gross_by_rate.into_iter().rev().collect();
-        let mut left = amount_minor;
-        let mut lines = Vec::with_capacity(rates.len());
-        for (i, (rate_ppm, gross)) in rates.iter().enumerate() {
-            let share = if i + 1 == rates.len() {
-                left
-            } else if invoice_total == 0 {
-                0
-            } else {
-                round_half_even(
-                    i128::from(amount_minor) * i128::from(*gross),
-                    i128::from(invoice_total),
-                ) as i64
-            };
-            left -= share;
-            let net = round_half_even(i128::from(share) * PPM, PPM + i128::from(*rate_ppm)) as i64;
-            let rate = dun_core::invoice::format_tax_rate(*rate_ppm);
-            lines.push((
-                UblLine {
-                    id: (i + 1).to_string(),
-                    name: format!("{reason} (VAT {rate} %)"),
-                    quantity_e4: 10_000,
-                    unit_price_minor: net,
-                    net_minor: net,
-                    tax: zero_rate.category_for(*rate_ppm),
-                },
-                share - net,
-            ));
-        }
+        let lines = dun_core::invoice::credit_parts(credited, amount_minor)
+            .iter()
+            .enumerate()
+            .map(|(i, part)| {
+                let rate = dun_core::invoice::format_tax_rate(part.tax_rate_ppm);
+                (
+                    UblLine {
+                        id: (i + 1).to_string(),
+                        name: format!("{reason} (VAT {rate} %)"),
+                        quantity_e4: 10_000,
+                        unit_price_minor: part.net_minor,
+                        net_minor: part.net_minor,
+                        tax: zero_rate.category_for(part.tax_rate_ppm),
+                    },
+                    part.tax_minor,
+                )
+            })
+            .collect();
         UblDocument::from_lines(DocumentKind::CreditNote, header, lines)
     }
 

@@ -64,6 +64,10 @@ pub fn routes() -> Router<AppState> {
         .route("/invoices/{key}/issue", post(issue))
         .route("/invoices/{key}/void", post(void))
         .route("/invoices/{key}/send", post(send))
+        .route(
+            "/invoices/{key}/credit-notes/{number}/send",
+            post(send_credit_note),
+        )
         .route("/invoices/{key}/credit-notes", post(credit_note))
         .route("/invoices/{key}/write-offs", post(write_off))
         .route("/invoices/{key}/waivers", post(waiver))
@@ -394,6 +398,7 @@ pub(crate) fn invoice_page(
     let c = v.currency;
     let customer = store.customer(p.org_id, &v.customer_ref).ok();
     let emails = store.invoice_emails(p.org_id, v.id)?;
+    let credit_notes = store.credit_notes_on(p.org_id, v.id)?;
     let status = v.status.as_str();
     let is_draft = status == "draft";
     let is_void = status == "void";
@@ -672,6 +677,15 @@ pub(crate) fn invoice_page(
                                 @if emails.is_empty() { "E-mail to customer" } @else { "E-mail again" }
                             }
                         }
+                        @for note in &credit_notes {
+                            form.inline method="post" action=(format!("{link}/credit-notes/{}/send", encode(&note.number))) {
+                                (ctx.csrf_field())
+                                input type="hidden" name="form_key" value=(form_key());
+                                button type="submit" id=(format!("send-{}", note.number)) {
+                                    "E-mail credit note " (note.number) " (" (money(note.amount_minor, c)) ")"
+                                }
+                            }
+                        }
                     }
                     @if !is_draft && !is_void && nothing_applied {
                         h3 { "Void" }
@@ -824,6 +838,31 @@ pub async fn send(
         store.send_invoice(p.org_id, key, ctx.today, sent_key(&f.form_key).as_deref())?;
         page_of(store, p, key, ctx)
     })
+    .await
+}
+
+pub async fn send_credit_note(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    Path((key, number)): Path<(String, String)>,
+    Form(form): Form<ActionForm>,
+) -> Response {
+    action(
+        state,
+        caller,
+        key,
+        form,
+        "send",
+        move |store, p, ctx, key, f| {
+            store.send_credit_note(
+                p.org_id,
+                &number,
+                ctx.today,
+                sent_key(&f.form_key).as_deref(),
+            )?;
+            page_of(store, p, key, ctx)
+        },
+    )
     .await
 }
 

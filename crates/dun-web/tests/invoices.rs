@@ -344,7 +344,18 @@ web_test!(
             ],
         );
         assert_eq!(credited.status, 303, "{}", credited.body);
-        assert_eq!(open_of(&browser.get(&second)), "USD 387.50");
+        let page = browser.get(&second);
+        assert_eq!(open_of(&page), "USD 387.50");
+        // Its own e-mail button (BOLT has an address): queued, on the outbox.
+        page.assert_contains("E-mail credit note CN-000001 (USD 12.50)");
+        let mailed = browser.post_form(
+            &format!("{second}/credit-notes/CN-000001/send"),
+            &[("csrf_token", &csrf)],
+        );
+        assert_eq!(mailed.status, 303, "{}", mailed.body);
+        browser
+            .get("/customers/BOLT")
+            .assert_contains("Credit note CN-000001");
         let refused = browser.post_form(
             &format!("{second}/write-offs"),
             &[("csrf_token", &csrf), ("amount", "100.00"), ("reason", " ")],

@@ -286,10 +286,11 @@ pub enum InvoiceCommand {
         #[command(flatten)]
         key: KeyArg,
     },
-    /// E-mail an issued invoice to its customer, PDF and e-invoice attached
-    /// (queued in the outbox; `dun outbox send` or `dun serve` delivers it).
+    /// E-mail an issued invoice (or a credit note) to its customer, PDF and
+    /// e-invoice attached (queued in the outbox; `dun outbox send` or `dun
+    /// serve` delivers it).
     Send {
-        /// Invoice number.
+        /// Invoice number, or a credit note's number.
         invoice: String,
         #[command(flatten)]
         key: KeyArg,
@@ -569,6 +570,11 @@ pub struct ImportArgs {
     /// on a dry run too). Without it an import is all or nothing.
     #[arg(long, value_name = "REJECTS.csv")]
     pub skip_bad_rows: Option<PathBuf>,
+    /// Customers: a row whose ref exists updates that customer (each
+    /// non-empty cell replaces what it says; every change on its timeline,
+    /// before and after); a new ref adds one.
+    #[arg(long)]
+    pub update: bool,
     #[command(flatten)]
     pub author: crate::commands::log::AuthorArg,
     #[command(flatten)]

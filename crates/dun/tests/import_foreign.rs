@@ -425,3 +425,80 @@ fn five_hundred_open_invoices_from_another_system_are_previewed_confirmed_and_ru
         assert!(again.contains("Nothing to do"), "[{label}] {again}");
     }
 }
+
+#[test]
+fn import_customers_update_changes_existing_customers_by_ref_on_their_timeline() {
+    for db in backends("import_customers_update") {
+        let label = db.label;
+        init(&db);
+        let dir = tempfile::tempdir().unwrap();
+        let first = file(
+            &dir,
+            "customers.csv",
+            "ref,name,email,phone,credit_limit,terms\nC1,Bolt & Nut,ap@bolt.example,,1000.00,net30\nC2,Cog Works,,,,\n",
+        );
+        ok(&db, &["import", "customers", &first]);
+        // Without --update, an existing ref is refused, naming it.
+        let changed = file(
+            &dir,
+            "changed.csv",
+            "ref,name,email,phone,credit_limit,terms\nC1,Bolt & Nut Ltd,billing@bolt.example,,2500.00,\nC2,Cog Works,,,,\nC3,Pin Co,pins@pin.example,,,net15\n",
+        );
+        let refused = fails(&db, &["import", "customers", &changed]);
+        assert!(
+            refused.contains("a customer with this reference already exists"),
+            "[{label}] {refused}"
+        );
+        // --update: C1 changed (empty terms cell left as it was), C2 as it
+        // was (a warning), C3 added; every change on C1's timeline.
+        let before = snapshot(&db);
+        let dry = ok(
+            &db,
+            &["import", "customers", &changed, "--update", "--dry-run"],
+        );
+        assert!(dry.contains("Dry run"), "[{label}] {dry}");
+        assert_eq!(snapshot(&db), before, "[{label}] a dry run writes nothing");
+        let out = ok(
+            &db,
+            &[
+                "import",
+                "customers",
+                &changed,
+                "--update",
+                "--author",
+                "ann",
+            ],
+        );
+        assert!(
+            out.contains("Imported 2 customers from 3 rows"),
+            "[{label}] {out}"
+        );
+        assert!(
+            out.contains("customer already as the file says"),
+            "[{label}] {out}"
+        );
+        let c1 = json(&ok(&db, &["customer", "show", "C1", "--format", "json"]));
+        let text = c1.to_string();
+        assert!(text.contains("Bolt & Nut Ltd"), "[{label}] {text}");
+        assert!(text.contains("billing@bolt.example"), "[{label}] {text}");
+        assert!(
+            text.contains("net30"),
+            "[{label}] the empty terms cell left them: {text}"
+        );
+        let timeline = ok(&db, &["customer", "timeline", "C1"]);
+        assert!(
+            timeline.contains("name: Bolt & Nut → Bolt & Nut Ltd")
+                && timeline.contains("email: ap@bolt.example → billing@bolt.example")
+                && timeline.contains("ann"),
+            "[{label}] {timeline}"
+        );
+        ok(&db, &["customer", "show", "C3"]);
+        // The same file again: nothing new.
+        let again = ok(&db, &["import", "customers", &changed, "--update"]);
+        assert!(again.contains("Nothing new"), "[{label}] {again}");
+        // Only customers are updated.
+        let payments = file(&dir, "p.csv", "date,customer_ref,amount,currency\n");
+        let wrong = fails(&db, &["import", "payments", &payments, "--update"]);
+        assert!(wrong.contains("--update"), "[{label}] {wrong}");
+    }
+}

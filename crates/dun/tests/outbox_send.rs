@@ -1253,6 +1253,59 @@ fn an_invoice_issued_by_hand_is_e_mailed_with_its_pdf() {
             timeline.contains("Invoice INV-000001 queued for e-mail"),
             "[{label}] {timeline}"
         );
+
+        // A credit note goes the same way: its number, the invoice it
+        // credits as it now stands, and the UBL credit note.
+        ok(
+            &db,
+            &[
+                "credit-note",
+                "INV-000001",
+                "--amount",
+                "20.00",
+                "--reason",
+                "two bolts returned",
+            ],
+        );
+        let queued = ok(&db, &["invoice", "send", "CN-000001"]);
+        assert!(
+            queued.contains(
+                "Queued credit note CN-000001 (on INV-000001) for e-mail to ap@bolt.example"
+            ),
+            "[{label}] {queued}"
+        );
+        let out = send(&db, sink.port, &[]);
+        assert!(out.contains("Sent 1"), "[{label}] {out}");
+        let mails = received(&sink.outdir);
+        let credit = mails
+            .iter()
+            .find(|m| m.subject.contains("Credit note CN-000001"))
+            .unwrap_or_else(|| panic!("[{label}] no credit note mail: {mails:?}"));
+        assert!(
+            credit.text.contains("credit note CN-000001 for USD 20.00"),
+            "[{label}] {credit:?}"
+        );
+        assert!(
+            credit
+                .attachments
+                .iter()
+                .any(|(name, ctype)| name.contains("INV-000001") && ctype == "application/pdf"),
+            "[{label}] {credit:?}"
+        );
+        assert!(
+            credit
+                .attachments
+                .iter()
+                .any(|(name, _)| name.contains("CN-000001") && name.ends_with(".xml")),
+            "[{label}] the UBL credit note goes too: {credit:?}"
+        );
+        let timeline = ok(&db, &["customer", "timeline", "C1"]);
+        assert!(
+            timeline.contains("Credit note CN-000001 (on INV-000001) queued for e-mail"),
+            "[{label}] {timeline}"
+        );
+        let unknown = dun(&db, &["invoice", "send", "NOPE-1"]);
+        assert!(!unknown.ok, "[{label}] {}", unknown.stdout);
     }
 }
 

@@ -373,6 +373,7 @@ const ORDER: &[&str] = &[
     "tiers",
     "plans",
     "collateral",
+    "invoicing",
     "customer",
     // Their fields, as policy.rs declares them.
     "key",
@@ -422,6 +423,7 @@ const ORDER: &[&str] = &[
     "cod",
     "worklist_weight_percent",
     "cap",
+    "send_on_issue",
     "reason",
 ];
 
@@ -587,8 +589,8 @@ mod tests {
     use super::*;
     use crate::collections::policy::{
         AllocationOrder, Channel, CollateralRules, CreditApplication, CreditRules, DayCount,
-        Effect, FeeBasis, InterestRule, InterestStart, LadderStep, LateFee, PaymentRules,
-        PlanRules, PolicyAmount, PolicyMoney, Reminder, TierRule, TierRules,
+        Effect, FeeBasis, InterestRule, InterestStart, InvoicingRules, LadderStep, LateFee,
+        PaymentRules, PlanRules, PolicyAmount, PolicyMoney, Reminder, TierRule, TierRules,
     };
     use crate::terms::Terms;
 
@@ -751,6 +753,7 @@ mod tests {
             collateral: CollateralRules {
                 warn_days_before_expiry: 30,
             },
+            invoicing: InvoicingRules::default(),
             overrides: Vec::new(),
         }
     }

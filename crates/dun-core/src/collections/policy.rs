@@ -722,6 +722,23 @@ pub struct CollateralRules {
     pub warn_days_before_expiry: u32,
 }
 
+/// `[invoicing]`
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InvoicingRules {
+    /// E-mail every invoice to its customer as it is issued (by hand, over
+    /// the API, from the web or from a recurring template), its PDF and
+    /// e-invoice attached, as `dun invoice send` does.
+    #[serde(default)]
+    pub send_on_issue: bool,
+}
+
+impl InvoicingRules {
+    pub fn is_default(&self) -> bool {
+        self == &InvoicingRules::default()
+    }
+}
+
 /// `[[customer]]`: what the policy says differently for one customer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -770,6 +787,9 @@ pub struct Policy {
     pub tiers: TierRules,
     pub plans: PlanRules,
     pub collateral: CollateralRules,
+    /// What happens when an invoice is issued.
+    #[serde(default, skip_serializing_if = "InvoicingRules::is_default")]
+    pub invoicing: InvoicingRules,
     #[serde(default, rename = "customer")]
     pub overrides: Vec<CustomerOverride>,
 }

@@ -34,6 +34,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(issue_invoice))
         .routes(routes!(void_invoice))
         .routes(routes!(send_invoice))
+        .routes(routes!(send_credit_note))
         .routes(routes!(credit_note))
         .routes(routes!(write_off))
         .routes(routes!(waive_charge))
@@ -770,6 +771,46 @@ async fn send_invoice(
         .as_caller(caller, Need::Write, move |store, p| {
             let today = wire::today_in(&p.org.timezone)?;
             Ok(store.send_invoice(p.org_id, &invoice, today, key.as_deref())?)
+        })
+        .await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(InvoiceSentOut {
+            message_id: sent.message_id,
+            number: sent.number,
+            email: sent.email,
+        }),
+    ))
+}
+
+/// E-mails a credit note to its customer: queued in the outbox with the
+/// invoice it credits as it now stands (PDF) and, when the organisation's
+/// details make one, the UBL credit note; on the customer's timeline.
+#[utoipa::path(
+    post,
+    path = "/api/v1/credit-notes/{credit_note}/send",
+    tag = "invoices",
+    params(
+        ("credit_note" = String, Path, description = "The credit note's number"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")
+    ),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 202, body = InvoiceSentOut),
+        (status = 404, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::problem::Problem, content_type = "application/problem+json")
+    )
+)]
+async fn send_credit_note(
+    State(state): State<AppState>,
+    caller: Caller,
+    key: IdempotencyKey,
+    ApiPath(credit_note): ApiPath<String>,
+) -> Result<(StatusCode, Json<InvoiceSentOut>), ApiError> {
+    let sent = state
+        .as_caller(caller, Need::Write, move |store, p| {
+            let today = wire::today_in(&p.org.timezone)?;
+            Ok(store.send_credit_note(p.org_id, &credit_note, today, key.as_deref())?)
         })
         .await?;
     Ok((

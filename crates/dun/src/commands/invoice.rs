@@ -51,12 +51,30 @@ pub fn run(ctx: &mut Context, command: InvoiceCommand) -> Result<()> {
         }
         InvoiceCommand::Send { invoice, key } => {
             let today = ctx.today()?;
-            let sent = ctx
-                .store
-                .send_invoice(org_id, &invoice, today, key.key.as_deref())?;
+            let (number, email, message_id) =
+                match ctx
+                    .store
+                    .send_invoice(org_id, &invoice, today, key.key.as_deref())
+                {
+                    Ok(sent) => (sent.number, sent.email, sent.message_id),
+                    // Not an invoice's number: a credit note's, perhaps.
+                    Err(dun_store::StoreError::NotFound { .. }) => {
+                        let sent = ctx.store.send_credit_note(
+                            org_id,
+                            &invoice,
+                            today,
+                            key.key.as_deref(),
+                        )?;
+                        (
+                            format!("credit note {} (on {})", sent.number, sent.invoice),
+                            sent.email,
+                            sent.message_id,
+                        )
+                    }
+                    Err(e) => return Err(e.into()),
+                };
             println!(
-                "Queued {} for e-mail to {} (outbox message #{}); `dun outbox send` delivers it",
-                sent.number, sent.email, sent.message_id
+                "Queued {number} for e-mail to {email} (outbox message #{message_id}); `dun outbox send` delivers it"
             );
             Ok(())
         }

@@ -181,14 +181,23 @@ pub fn import(ctx: &mut Context, args: &ImportArgs) -> Result<()> {
     }
     let digest = digest(&bytes, &map);
     let what = format!("{:?}", args.what).to_lowercase();
-    let default_key = format!("import:{what}:{digest}");
+    if args.update && args.what != Table::Customers {
+        bail!("--update: only customers are updated by an import; {what} are added");
+    }
+    // Updating is another import of the same file than adding.
+    let default_key = if args.update {
+        format!("import:{what}-update:{digest}")
+    } else {
+        format!("import:{what}:{digest}")
+    };
+    let today = ctx.today()?;
     let author = args.author.name();
     let request = ImportRequest {
         key: Some(args.key.as_deref().unwrap_or(&default_key)),
         fingerprint: &digest,
         dry_run: args.dry_run,
         ladder_from: match args.ladder_from {
-            LadderFrom::Import => Some(ctx.today()?),
+            LadderFrom::Import => Some(today),
             LadderFrom::Due => None,
         },
         author: &author,
@@ -215,6 +224,16 @@ pub fn import(ctx: &mut Context, args: &ImportArgs) -> Result<()> {
         }
     }
     let outcome = match args.what {
+        Table::Customers if args.update => go(
+            ctx,
+            dun_csv::read_customers_mapped(&bytes, ctx.org.currency, &map),
+            &request,
+            "customers",
+            &|store, rows, request, progress| {
+                store.update_customers(org_id, rows, request, today, progress)
+            },
+            skip,
+        ),
         Table::Customers => go(
             ctx,
             dun_csv::read_customers_mapped(&bytes, ctx.org.currency, &map),
