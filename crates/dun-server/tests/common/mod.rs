@@ -186,10 +186,17 @@ impl Drop for TestServer {
     }
 }
 
+/// A client that opens a connection per request. A server may close a
+/// kept-alive connection at any moment (hyper does after a response whose
+/// request body was left unread); a client that then reuses it for a POST
+/// reads "Peer disconnected" — a race of the test's client, seen once in a
+/// CI walk of every route, not a refusal by the server.
 fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_global(Some(std::time::Duration::from_secs(60)))
+        .max_idle_connections(0)
+        .max_idle_connections_per_host(0)
         .build()
         .into()
 }

@@ -107,10 +107,14 @@ impl TestServer {
     pub fn browser(&self) -> Browser {
         Browser {
             base: self.base.clone(),
+            // A connection per request: a kept-alive one the server closed
+            // would fail the next POST (see dun-server's tests/common).
             agent: ureq::Agent::config_builder()
                 .http_status_as_error(false)
                 .max_redirects(0)
                 .timeout_global(Some(std::time::Duration::from_secs(60)))
+                .max_idle_connections(0)
+                .max_idle_connections_per_host(0)
                 .build()
                 .into(),
             cookie: Mutex::new(None),
