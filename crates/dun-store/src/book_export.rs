@@ -205,6 +205,7 @@ pub const TABLES: &[Table] = &[
             day("closed_through"),
             text("closed_by"),
             text("closed_at"),
+            text("endpoint"),
         ],
         order: BY_ID,
         absent: &[
@@ -264,6 +265,7 @@ pub const TABLES: &[Table] = &[
             int("portal_generation"),
             day("status_held_until"),
             text("debtor"),
+            text("endpoint"),
         ],
         BY_ID,
     ),

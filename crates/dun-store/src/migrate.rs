@@ -150,6 +150,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0023_write_off_reversal.sql"),
         postgres: include_str!("migrations/postgres/0023_write_off_reversal.sql"),
     },
+    Migration {
+        version: 24,
+        name: "endpoints",
+        sqlite: include_str!("migrations/sqlite/0024_endpoints.sql"),
+        postgres: include_str!("migrations/postgres/0024_endpoints.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -80,7 +80,8 @@ fn split_lines(text: Option<String>) -> Vec<String> {
 }
 
 const SELLER_COLUMNS: &str = "COALESCE(legal_name, name), address, city, postcode, region,
-    country_code, vat_id, company_id, email, phone, iban, bic, account_name, payment_note, tax_id";
+    country_code, vat_id, company_id, email, phone, iban, bic, account_name, payment_note, tax_id,
+    endpoint";
 
 fn seller_from_row(r: &Row<'_>) -> Result<(Party, PaymentInstructions), StoreError> {
     Ok((
@@ -96,6 +97,7 @@ fn seller_from_row(r: &Row<'_>) -> Result<(Party, PaymentInstructions), StoreErr
             tax_id: r.opt_string(14)?,
             email: r.opt_string(8)?,
             phone: r.opt_string(9)?,
+            endpoint: r.opt_string(15)?,
         },
         PaymentInstructions {
             iban: r.opt_string(10)?,
@@ -107,7 +109,7 @@ fn seller_from_row(r: &Row<'_>) -> Result<(Party, PaymentInstructions), StoreErr
 }
 
 const BUYER_COLUMNS: &str =
-    "name, address, city, postcode, region, country_code, vat_id, company_id, email, phone";
+    "name, address, city, postcode, region, country_code, vat_id, company_id, email, phone, endpoint";
 
 fn buyer_from_row(r: &Row<'_>) -> Result<Party, StoreError> {
     Ok(Party {
@@ -123,6 +125,7 @@ fn buyer_from_row(r: &Row<'_>) -> Result<Party, StoreError> {
         tax_id: None,
         email: r.opt_string(8)?,
         phone: r.opt_string(9)?,
+        endpoint: r.opt_string(10)?,
     })
 }
 
@@ -200,7 +203,8 @@ impl Store {
                 legal_name = CASE WHEN name = $2 THEN NULL ELSE $2 END,
                 address = $3, city = $4, postcode = $5, region = $6, country_code = $7,
                 vat_id = $8, company_id = $9, email = $10, phone = $11,
-                iban = $12, bic = $13, account_name = $14, payment_note = $15, tax_id = $16
+                iban = $12, bic = $13, account_name = $14, payment_note = $15, tax_id = $16,
+                endpoint = $17
              WHERE id = $1",
             params![
                 org_id,
@@ -219,6 +223,7 @@ impl Store {
                 payment.account_name.as_deref(),
                 payment.note.as_deref(),
                 party.tax_id.as_deref(),
+                party.endpoint.as_deref(),
             ],
         )?;
         let stored = seller_in(&mut tx, org_id)?;
@@ -254,7 +259,8 @@ impl Store {
         let address = join_lines(&party.address_lines);
         tx.execute(
             "UPDATE customers SET name = $3, address = $4, city = $5, postcode = $6, region = $7,
-                country_code = $8, vat_id = $9, company_id = $10, email = $11, phone = $12
+                country_code = $8, vat_id = $9, company_id = $10, email = $11, phone = $12,
+                endpoint = $13
              WHERE org_id = $1 AND id = $2",
             params![
                 org_id,
@@ -269,6 +275,7 @@ impl Store {
                 party.company_id.as_deref(),
                 party.email.as_deref(),
                 party.phone.as_deref(),
+                party.endpoint.as_deref(),
             ],
         )?;
         let stored = buyer_in(&mut tx, org_id, customer.id)?;
@@ -301,7 +308,7 @@ impl Store {
             let address = join_lines(&party.address_lines);
             let updated = tx.execute(
                 "UPDATE customers SET address = $3, city = $4, postcode = $5, region = $6,
-                    country_code = $7, vat_id = $8, company_id = $9
+                    country_code = $7, vat_id = $8, company_id = $9, endpoint = $10
                  WHERE org_id = $1 AND ref = $2",
                 params![
                     org_id,
@@ -313,6 +320,7 @@ impl Store {
                     party.country_code.as_deref(),
                     party.vat_id.as_deref(),
                     party.company_id.as_deref(),
+                    party.endpoint.as_deref(),
                 ],
             )?;
             if updated == 0 {

@@ -24,6 +24,7 @@ fn acme_address() -> Party {
         tax_id: None,
         email: Some("accounts@acme.example".into()),
         phone: Some("+44 20 7946 0000".into()),
+        endpoint: Some("0088:5790000435975".into()),
     }
 }
 
@@ -152,6 +153,7 @@ storage_test!(
             tax_id: None,
             email: Some("ap@zeta.example".into()),
             phone: None,
+            endpoint: Some("9930:DE123456789".into()),
         };
         let stored = store.set_buyer(acme.id, " ZETA ", &buyer).unwrap();
         assert_eq!(stored, buyer);

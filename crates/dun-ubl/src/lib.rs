@@ -28,6 +28,10 @@ pub use xml::{credit_note_xml, invoice_xml};
 
 /// EN 16931 core (BT-24).
 pub const CUSTOMIZATION_ID: &str = "urn:cen.eu:en16931:2017";
+/// Peppol BIS Billing 3.0 (BT-24), when both parties have an electronic
+/// address (BT-34, BT-49).
+pub const PEPPOL_CUSTOMIZATION_ID: &str =
+    "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0";
 /// The business process (BT-23): billing.
 pub const PROFILE_ID: &str = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0";
 /// UNTDID 1001: commercial invoice.

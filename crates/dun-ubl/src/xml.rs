@@ -9,7 +9,8 @@ use dun_core::{Currency, Date};
 
 use crate::{
     DocumentKind, TaxCategory, UblDocument, CREDIT_NOTE_TYPE_CODE, CUSTOMIZATION_ID,
-    INVOICE_TYPE_CODE, PAYMENT_MEANS_NOT_DEFINED, PAYMENT_MEANS_SEPA, PROFILE_ID, UNIT_CODE_ONE,
+    INVOICE_TYPE_CODE, PAYMENT_MEANS_NOT_DEFINED, PAYMENT_MEANS_SEPA, PEPPOL_CUSTOMIZATION_ID,
+    PROFILE_ID, UNIT_CODE_ONE,
 };
 
 const NS_INVOICE: &str = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2";
@@ -147,7 +148,16 @@ fn write(document: &UblDocument, kind: DocumentKind) -> String {
             ("xmlns:cbc", NS_CBC),
         ],
     );
-    w.text("cbc:CustomizationID", CUSTOMIZATION_ID);
+    // Both parties reachable on Peppol: the document follows BIS Billing 3.0.
+    let peppol = h.seller.endpoint.is_some() && h.buyer.endpoint.is_some();
+    w.text(
+        "cbc:CustomizationID",
+        if peppol {
+            PEPPOL_CUSTOMIZATION_ID
+        } else {
+            CUSTOMIZATION_ID
+        },
+    );
     w.text("cbc:ProfileID", PROFILE_ID);
     w.text("cbc:ID", &h.number);
     w.date("cbc:IssueDate", h.issue_date);
@@ -322,6 +332,9 @@ fn tax_category(w: &mut Writer, name: &'static str, category: &TaxCategory, with
 
 fn party(w: &mut Writer, p: &Party) {
     w.start("cac:Party");
+    if let Some((scheme, id)) = p.endpoint_parts() {
+        w.text_with("cbc:EndpointID", &[("schemeID", scheme)], id);
+    }
     w.start("cac:PartyName");
     w.text("cbc:Name", &p.name);
     w.end();

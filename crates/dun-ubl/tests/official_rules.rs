@@ -54,7 +54,28 @@ fn invoices_and_credit_notes_pass_the_official_rules_with_their_payment_referenc
         "Returned books",
         &zero,
     );
+    // Both parties on Peppol: EndpointID with its scheme, BIS 3 customization.
+    let mut peppol = header("INV-000045", "EUR");
+    peppol.seller.endpoint = Some("0088:5790000435975".into());
+    peppol.buyer.endpoint = Some("9930:DE123456789".into());
+    let peppol = UblDocument::invoice(peppol, &lines(), &zero).to_xml();
+    assert!(
+        peppol.contains(r#"<cbc:EndpointID schemeID="0088">5790000435975</cbc:EndpointID>"#)
+            && peppol.contains(r#"<cbc:EndpointID schemeID="9930">DE123456789</cbc:EndpointID>"#)
+            && peppol.contains(dun_ubl::PEPPOL_CUSTOMIZATION_ID),
+        "{peppol}"
+    );
+    // One party only: EN 16931 core, the address still declared.
+    let mut one = header("INV-000046", "EUR");
+    one.buyer.endpoint = Some("EM:ap@zeta.example".into());
+    let one = UblDocument::invoice(one, &lines(), &zero).to_xml();
+    assert!(
+        !one.contains("peppol.eu:2017:poacc:billing:3.0") && one.contains(r#"schemeID="EM""#),
+        "{one}"
+    );
     let documents = [
+        ("peppol", peppol),
+        ("one-endpoint", one),
         ("sample", xml),
         (
             "note-only",
@@ -64,4 +85,23 @@ fn invoices_and_credit_notes_pass_the_official_rules_with_their_payment_referenc
         ("credit-note", credit.to_xml()),
     ];
     assert_eq!(fatal_failures(&documents), Vec::<(String, String)>::new());
+}
+
+/// Dun's list of electronic address schemes is the one CEN's rules accept
+/// (BR-CL-25): a scheme the rules would refuse is never let in.
+#[test]
+fn the_electronic_address_schemes_are_the_rules_own() {
+    let Some(rules) = en16931::rules_text() else {
+        return;
+    };
+    let at = rules
+        .find(" 0002 0007 0009 0037 ")
+        .expect("the rules hold the EAS code list (BR-CL-25)");
+    let end = at + 1 + rules[at + 1..].find('\'').expect("the list ends");
+    let listed: Vec<&str> = rules[at..end].split_whitespace().collect();
+    let mut ours = dun_core::party::EAS_SCHEMES.to_vec();
+    let mut theirs = listed.clone();
+    ours.sort_unstable();
+    theirs.sort_unstable();
+    assert_eq!(ours, theirs);
 }

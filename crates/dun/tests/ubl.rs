@@ -264,6 +264,51 @@ fn the_seller_and_buyer_are_set_and_invoices_and_credit_notes_are_written_as_ubl
             );
         }
 
+        // Peppol BIS 3: both electronic addresses, a bad scheme refused
+        // naming the field; the document names both, in UBL's order (the
+        // XSD holds it), under BIS Billing 3.0.
+        let err = fails(&db, &["org", "set", "--endpoint", "0089:5790000435975"]);
+        assert!(
+            err.contains("endpoint '0089:5790000435975'") && err.contains("SCHEME:ID"),
+            "[{label}] {err}"
+        );
+        ok(&db, &["org", "set", "--endpoint", "0088:5790000435975"]);
+        ok(
+            &db,
+            &[
+                "customer",
+                "set-address",
+                "ZETA",
+                "--endpoint",
+                "9930:DE123456789",
+            ],
+        );
+        let peppol = dir.path().join("peppol.xml");
+        ok(
+            &db,
+            &[
+                "invoice",
+                "xml",
+                "INV-000001",
+                "--out",
+                peppol.to_str().unwrap(),
+            ],
+        );
+        assert_valid("Invoice", &peppol);
+        let peppol_xml = std::fs::read_to_string(&peppol).unwrap();
+        for expected in [
+            "<cbc:CustomizationID>urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0</cbc:CustomizationID>",
+            r#"<cbc:EndpointID schemeID="0088">5790000435975</cbc:EndpointID>"#,
+            r#"<cbc:EndpointID schemeID="9930">DE123456789</cbc:EndpointID>"#,
+        ] {
+            assert!(
+                peppol_xml.contains(expected),
+                "[{label}] missing {expected} in\n{peppol_xml}"
+            );
+        }
+        // Cleared again, the rest of this test's documents are EN 16931 core.
+        ok(&db, &["org", "set", "--endpoint", ""]);
+
         // A zero-rated invoice under reverse charge.
         let err = fails(&db, &["org", "set", "--zero-rate-category", "AE"]);
         assert!(

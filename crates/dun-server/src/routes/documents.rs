@@ -932,6 +932,10 @@ pub struct PartyIo {
     pub tax_id: Option<String>,
     pub email: Option<String>,
     pub phone: Option<String>,
+    /// The electronic address e-invoices go to (Peppol), as SCHEME:ID, e.g.
+    /// `0088:5790000435975` (a GLN) or `9930:DE123456789`.
+    #[serde(default)]
+    pub endpoint: Option<String>,
 }
 
 impl From<Party> for PartyIo {
@@ -948,6 +952,7 @@ impl From<Party> for PartyIo {
             tax_id: p.tax_id,
             email: p.email,
             phone: p.phone,
+            endpoint: p.endpoint,
         }
     }
 }
@@ -966,6 +971,7 @@ impl From<PartyIo> for Party {
             tax_id: p.tax_id,
             email: p.email,
             phone: p.phone,
+            endpoint: p.endpoint,
         }
     }
 }
@@ -1072,6 +1078,9 @@ pub struct AddressIn {
     pub country_code: Option<String>,
     pub vat_id: Option<String>,
     pub company_id: Option<String>,
+    /// The electronic address e-invoices go to (Peppol), as SCHEME:ID.
+    #[serde(default)]
+    pub endpoint: Option<String>,
 }
 
 /// Replaces a customer's address and identifiers (fields left out are
@@ -1107,6 +1116,7 @@ async fn put_customer_address(
                 country_code: input.country_code,
                 vat_id: input.vat_id,
                 company_id: input.company_id,
+                endpoint: input.endpoint,
                 ..current
             };
             Ok(store.set_buyer(p.org_id, &reference, &party)?)

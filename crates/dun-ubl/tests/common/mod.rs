@@ -27,6 +27,7 @@ pub fn seller() -> Party {
         tax_id: None,
         email: Some("accounts@acme.example".into()),
         phone: Some("+44 20 7946 0000".into()),
+        endpoint: None,
     }
 }
 
@@ -43,6 +44,7 @@ pub fn buyer() -> Party {
         tax_id: None,
         email: Some("ap@zeta.example".into()),
         phone: None,
+        endpoint: None,
     }
 }
 

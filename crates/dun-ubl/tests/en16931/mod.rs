@@ -53,6 +53,25 @@ pub fn rules_present() -> bool {
     false
 }
 
+/// The rules file's text, when it is here (a test reading what the rules
+/// accept); says loudly when not, and fails instead when tools are required.
+#[allow(dead_code)] // not every test binary that includes this module reads it
+pub fn rules_text() -> Option<String> {
+    match std::fs::read_to_string(stylesheet()) {
+        Ok(text) => Some(text),
+        Err(e) if std::env::var(REQUIRE_TOOLS).as_deref() == Ok("1") => {
+            panic!("the EN 16931 rules at {}: {e}", stylesheet().display())
+        }
+        Err(e) => {
+            eprintln!(
+                "SKIPPED: the EN 16931 rules at {}: {e}",
+                stylesheet().display()
+            );
+            None
+        }
+    }
+}
+
 /// Each document's fatal failed assertions, by name.
 pub fn fatal_failures(documents: &[(&str, String)]) -> Vec<(String, String)> {
     let dir = tempfile::tempdir().unwrap();

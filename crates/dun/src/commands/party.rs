@@ -44,6 +44,12 @@ pub struct AddressArgs {
     /// Company registration number.
     #[arg(long)]
     pub company_id: Option<String>,
+    /// The electronic address e-invoices are delivered to (Peppol) as
+    /// SCHEME:ID, e.g. 0088:5790000435975 (a GLN) or 9930:DE123456789
+    /// ("" clears). With the seller's and the buyer's, e-invoices follow
+    /// Peppol BIS Billing 3.0.
+    #[arg(long, value_name = "SCHEME:ID")]
+    pub endpoint: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -116,6 +122,7 @@ impl AddressArgs {
         merge(&mut party.country_code, &self.country);
         merge(&mut party.vat_id, &self.vat_id);
         merge(&mut party.company_id, &self.company_id);
+        merge(&mut party.endpoint, &self.endpoint);
     }
 }
 
@@ -212,6 +219,7 @@ fn show_seller(ctx: &mut Context, format: Format) -> Result<()> {
     row("tax id", party.tax_id.as_deref());
     row("email", party.email.as_deref());
     row("phone", party.phone.as_deref());
+    row("electronic address", party.endpoint.as_deref());
     row("iban", payment.iban.as_deref());
     row("bic", payment.bic.as_deref());
     row("account name", payment.account_name.as_deref());
@@ -281,6 +289,7 @@ pub fn demo_seller(name: &str) -> (Party, PaymentInstructions) {
             tax_id: Some("NY-ST-123456789".into()),
             email: Some("billing@demotrading.example".into()),
             phone: Some("+1 212 555 0100".into()),
+            endpoint: None,
         },
         // A euro collection account beside the dollar one, so the book's
         // euro customers pay by SEPA transfer (their invoices carry the
