@@ -76,6 +76,41 @@ pub fn invoice_pdf(
     Ok((number, dun_pdf::render_invoice(&view)?))
 }
 
+/// Credit note `number` as PDF: its number and bytes — one line per tax
+/// rate of the invoice it credits, split as its e-invoice declares it
+/// (`invoice::credit_parts`).
+pub fn credit_note_pdf(
+    store: &mut Store,
+    org_id: i64,
+    number: &str,
+    today: Date,
+    public_url: Option<&str>,
+) -> Result<(String, Vec<u8>), DocumentError> {
+    let note = store.credit_note(org_id, number).map_err(|e| match e {
+        StoreError::NotFound { .. } => {
+            DocumentError::Refused(format!("no credit note numbered '{number}'"))
+        }
+        other => other.into(),
+    })?;
+    let (seller, _) = store.seller(org_id)?;
+    let buyer = store.buyer(org_id, note.customer_id)?;
+    let portal = portal_link(store, org_id, note.customer_id, today, public_url)?;
+    let parts = dun_core::invoice::credit_parts(&note.invoice_lines, note.amount_minor);
+    let view = views::credit_note(&views::CreditNoteFacts {
+        number: &note.number,
+        currency: note.currency,
+        issue_date: note.issue_date,
+        invoice_number: &note.invoice_number,
+        reason: &note.reason,
+        parts: &parts,
+        seller: &seller,
+        buyer: &buyer,
+        customer_reference: Some(&note.customer_ref),
+        portal_link: portal,
+    });
+    Ok((note.number.clone(), dun_pdf::render_invoice(&view)?))
+}
+
 /// What the invoice's PDF prints (the model it is rendered from), with its
 /// number; the late-payment terms are those of the policy version the
 /// invoice was issued under.
@@ -441,19 +476,16 @@ pub fn for_claim(
             Ok(files)
         }
         "credit_note" => {
-            let (Some(number), Some(invoice)) =
-                (m.detail["number"].as_str(), m.detail["invoice"].as_str())
-            else {
+            let Some(number) = m.detail["number"].as_str() else {
                 return Err(DocumentError::Refused(format!(
                     "credit note message #{} names no credit note",
                     m.id
                 )));
             };
-            // The credited invoice as it now stands (the credit in its
-            // history, what is left open), and the credit note as e-invoice.
-            let (invoice, pdf) = invoice_pdf(store, org_id, invoice, today, public_url)?;
+            // The credit note as PDF and as e-invoice.
+            let (number_read, pdf) = credit_note_pdf(store, org_id, number, today, public_url)?;
             let mut files = vec![Attachment {
-                filename: format!("{}.pdf", file_stem(&invoice)),
+                filename: format!("{}.pdf", file_stem(&number_read)),
                 content_type: PDF.into(),
                 bytes: pdf,
             }];

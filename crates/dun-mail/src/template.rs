@@ -352,7 +352,7 @@ pub fn default_template(name: &str) -> Template {
         "credit_note" => built_in(
             "Credit note {{invoice_number}} from {{org_name}}",
             &format!(
-                "Dear {{{{customer_name}}}},\n\nWe have issued credit note {{{{invoice_number}}}} for {{{{invoice_total}}}}. The invoice it credits is attached as it now stands.\n\nYou can see your account online: {{{{portal_link}}}}\n\n{SIGN_OFF}"
+                "Dear {{{{customer_name}}}},\n\nPlease find attached credit note {{{{invoice_number}}}} for {{{{invoice_total}}}}.\n\nYou can see your account online: {{{{portal_link}}}}\n\n{SIGN_OFF}"
             ),
         ),
         "statement" => built_in(

@@ -122,24 +122,37 @@ pub fn render(view: &InvoiceView) -> Result<Vec<u8>, RenderError> {
     let mut meta: Vec<(&str, String)> = vec![
         ("Number", view.number.clone()),
         ("Issue date", view.issue_date.clone()),
-        ("Due date", view.due_date.clone()),
     ];
+    match &view.credits_invoice {
+        Some(invoice) => meta.push(("Credits invoice", invoice.clone())),
+        None => meta.push(("Due date", view.due_date.clone())),
+    }
     if let Some(r) = &view.customer_reference {
         meta.push(("Customer", r.clone()));
     }
     head(&mut doc, title, &view.seller, &meta);
 
-    // Bill to, and the amount due.
+    // Bill to, and the amount due (a credit note: the amount credited).
     let top = doc.y;
     let bill_end = doc.party(doc.x(), top, 250.0, "Bill to", &view.buyer);
-    let box_end = amount_box(
-        &mut doc,
-        top - 10.0,
-        &format!("Amount due ({})", view.currency),
-        &view.amount_due,
-        &format!("Due {}", view.due_date),
-        &view.payment_reference,
-    );
+    let box_end = match &view.credits_invoice {
+        Some(invoice) => amount_box(
+            &mut doc,
+            top - 10.0,
+            &format!("Credited ({})", view.currency),
+            &view.total,
+            &format!("Against invoice {invoice}"),
+            "",
+        ),
+        None => amount_box(
+            &mut doc,
+            top - 10.0,
+            &format!("Amount due ({})", view.currency),
+            &view.amount_due,
+            &format!("Due {}", view.due_date),
+            &view.payment_reference,
+        ),
+    };
     doc.y = bill_end.max(box_end) + 12.0;
     if let Some(d) = view.description.as_deref().filter(|d| !d.is_empty()) {
         let x = doc.x();
@@ -228,7 +241,11 @@ pub fn render(view: &InvoiceView) -> Result<Vec<u8>, RenderError> {
 
     let x = doc.x();
     if !view.payment_terms.is_empty() {
-        doc.section("Payment terms");
+        doc.section(if view.credits_invoice.is_some() {
+            "About this credit note"
+        } else {
+            "Payment terms"
+        });
         doc.paragraph(
             x,
             CONTENT_WIDTH_PT,

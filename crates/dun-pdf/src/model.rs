@@ -74,6 +74,10 @@ pub struct InvoiceView {
     pub payment_qr: Option<String>,
     /// Where the customer can see and pay what is open.
     pub portal_link: Option<String>,
+    /// A credit note's invoice (its number): the document credits it, so
+    /// it names that invoice where an invoice names its due date, and the
+    /// amount credited where an invoice shows what is due.
+    pub credits_invoice: Option<String>,
 }
 
 /// One dated line of a statement of account.

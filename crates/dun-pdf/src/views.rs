@@ -9,7 +9,7 @@ use dun_core::collections::policy::{
     Effect, FeeBasis, InterestStart, LateFee, Policy, PolicyAmount, PolicyMoney,
 };
 use dun_core::epc_qr;
-use dun_core::invoice::{format_quantity, format_tax_rate, InvoiceLine, Totals};
+use dun_core::invoice::{format_quantity, format_tax_rate, CreditPart, InvoiceLine, Totals};
 use dun_core::money::format_minor;
 use dun_core::party::{Party, PaymentInstructions};
 use dun_core::reference::CreditorReference;
@@ -368,6 +368,85 @@ pub fn invoice(f: &InvoiceFacts<'_>) -> InvoiceView {
             f.payment_reference,
         ),
         portal_link: f.portal_link.clone(),
+        credits_invoice: None,
+    }
+}
+
+/// What a credit note document needs, in the domain's types.
+pub struct CreditNoteFacts<'a> {
+    pub number: &'a str,
+    pub currency: Currency,
+    pub issue_date: Date,
+    /// The invoice it credits.
+    pub invoice_number: &'a str,
+    pub reason: &'a str,
+    /// How it splits over the invoice's tax rates
+    /// (`dun_core::invoice::credit_parts`, as its e-invoice declares it).
+    pub parts: &'a [CreditPart],
+    pub seller: &'a Party,
+    pub buyer: &'a Party,
+    pub customer_reference: Option<&'a str>,
+    pub portal_link: Option<String>,
+}
+
+/// A credit note as its PDF shows it: one line per tax rate of the
+/// credited invoice (the same split its e-invoice declares), the amount
+/// credited where an invoice shows what is due, nothing to pay.
+pub fn credit_note(f: &CreditNoteFacts<'_>) -> InvoiceView {
+    let c = f.currency;
+    let net: i64 = f.parts.iter().map(|p| p.net_minor).sum();
+    let gross: i64 = f.parts.iter().map(|p| p.gross_minor).sum();
+    InvoiceView {
+        title: "Credit note".to_string(),
+        number: f.number.to_string(),
+        issue_date: f.issue_date.to_string(),
+        due_date: f.issue_date.to_string(),
+        currency: c.to_string(),
+        seller: party(f.seller),
+        buyer: party(f.buyer),
+        customer_reference: f.customer_reference.map(str::to_string),
+        description: Some(f.reason.to_string()).filter(|r| !r.trim().is_empty()),
+        lines: f
+            .parts
+            .iter()
+            .map(|p| InvoiceLineView {
+                description: format!("Credit against invoice {}", f.invoice_number),
+                quantity: "1".to_string(),
+                unit_price: amount(p.net_minor, c),
+                tax_rate: format!("{}%", format_tax_rate(p.tax_rate_ppm)),
+                amount: amount(p.net_minor, c),
+            })
+            .collect(),
+        subtotal: amount(net, c),
+        taxes: f
+            .parts
+            .iter()
+            .filter(|p| p.net_minor != 0 || p.tax_minor != 0)
+            .map(|p| LabelledAmount {
+                label: format!(
+                    "Tax {}% on {}",
+                    format_tax_rate(p.tax_rate_ppm),
+                    amount(p.net_minor, c)
+                ),
+                amount: amount(p.tax_minor, c),
+            })
+            .collect(),
+        total: amount(gross, c),
+        fees_and_interest: None,
+        paid: None,
+        amount_due: amount(0, c),
+        installments: Vec::new(),
+        payment_terms: format!(
+            "This credit note reduces what is owed on invoice {} by {} {c}. Nothing is to be paid on it.",
+            f.invoice_number,
+            amount(gross, c)
+        ),
+        late_payment: None,
+        payment_reference: String::new(),
+        payment_instructions: Vec::new(),
+        payment_qr: None,
+        portal_link: f.portal_link.clone(),
+        credits_invoice: Some(f.invoice_number.to_string()),
     }
 }
 

@@ -267,6 +267,51 @@ fn an_invoice_a_statement_and_a_final_demand_from_the_command_line() {
                 ],
             );
         }
+        // A credit note as PDF: the amount split by the invoice's rate, as
+        // its e-invoice declares it; nothing to pay.
+        ok(
+            &db,
+            &[
+                "credit-note",
+                "INV-000001",
+                "--amount",
+                "119.00",
+                "--reason",
+                "One day not worked",
+                "--date",
+                "2026-11-24",
+            ],
+        );
+        let note = dir.path().join("credit.pdf");
+        let run = dun_in(
+            &db,
+            None,
+            &[
+                "invoice",
+                "pdf",
+                "CN-000001",
+                "--out",
+                note.to_str().unwrap(),
+            ],
+        );
+        assert!(run.ok, "[{label}] {}", run.stderr);
+        if let Some(text) = pdf_text(&note, tools) {
+            assert_contains(
+                &text,
+                &[
+                    "Credit note",
+                    "Number CN-000001",
+                    "Credits invoice INV-000001",
+                    "CREDITED (EUR)",
+                    "One day not worked",
+                    "Credit against invoice INV-000001 1 100.00 19% 100.00",
+                    "Tax 19% on 100.00 19.00",
+                    "Total (EUR) 119.00",
+                    "Nothing is to be paid on it",
+                ],
+            );
+            assert!(!text.contains("PAYMENT REFERENCE"), "{text}");
+        }
     }
 }
 

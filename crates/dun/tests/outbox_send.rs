@@ -1254,8 +1254,7 @@ fn an_invoice_issued_by_hand_is_e_mailed_with_its_pdf() {
             "[{label}] {timeline}"
         );
 
-        // A credit note goes the same way: its number, the invoice it
-        // credits as it now stands, and the UBL credit note.
+        // A credit note goes the same way: its PDF and its UBL credit note.
         ok(
             &db,
             &[
@@ -1289,7 +1288,7 @@ fn an_invoice_issued_by_hand_is_e_mailed_with_its_pdf() {
             credit
                 .attachments
                 .iter()
-                .any(|(name, ctype)| name.contains("INV-000001") && ctype == "application/pdf"),
+                .any(|(name, ctype)| name.contains("CN-000001") && ctype == "application/pdf"),
             "[{label}] {credit:?}"
         );
         assert!(

@@ -783,9 +783,9 @@ async fn send_invoice(
     ))
 }
 
-/// E-mails a credit note to its customer: queued in the outbox with the
-/// invoice it credits as it now stands (PDF) and, when the organisation's
-/// details make one, the UBL credit note; on the customer's timeline.
+/// E-mails a credit note to its customer: queued in the outbox with its
+/// PDF and, when the organisation's details make one, its UBL credit note;
+/// on the customer's timeline.
 #[utoipa::path(
     post,
     path = "/api/v1/credit-notes/{credit_note}/send",

@@ -14,7 +14,7 @@ use dun_core::statement::Statement;
 use dun_core::Date;
 use dun_mail::attachments::{self, file_stem};
 use dun_pdf::views::{self, LetterFacts};
-use dun_store::{Org, Store};
+use dun_store::{Org, Store, StoreError};
 
 use super::money;
 use crate::cli::Format;
@@ -119,9 +119,13 @@ pub fn invoice_pdf(
     today: Date,
     public_url: Option<&str>,
 ) -> Result<(String, Vec<u8>)> {
-    Ok(attachments::invoice_pdf(
-        store, org.id, number, today, public_url,
-    )?)
+    match attachments::invoice_pdf(store, org.id, number, today, public_url) {
+        // Not an invoice's number: a credit note's, perhaps.
+        Err(attachments::DocumentError::Store(StoreError::NotFound { .. })) => Ok(
+            attachments::credit_note_pdf(store, org.id, number, today, public_url)?,
+        ),
+        other => Ok(other?),
+    }
 }
 
 /// The customer's statements for `[from, to]` as (statement, PDF bytes), one per currency.
