@@ -129,6 +129,103 @@ fn buyer_from_row(r: &Row<'_>) -> Result<Party, StoreError> {
     })
 }
 
+/// A customer's address and identifiers changed, on their timeline with
+/// who changed what, before and after (`customer_edited`); nothing when
+/// nothing changed.
+fn log_party_changes(
+    tx: &mut Tx<'_>,
+    org_id: i64,
+    customer_id: i64,
+    before: &Party,
+    after: &Party,
+    author: &str,
+    now: &str,
+) -> Result<(), StoreError> {
+    let shown = |v: &Option<String>| v.clone().unwrap_or_else(|| "(none)".to_string());
+    let lines = |p: &Party| {
+        if p.address_lines.is_empty() {
+            "(none)".to_string()
+        } else {
+            p.address_lines.join(", ")
+        }
+    };
+    let mut changes: Vec<(&str, String, String)> = Vec::new();
+    for (field, b, a) in [
+        ("name", Some(before.name.clone()), Some(after.name.clone())),
+        ("email", before.email.clone(), after.email.clone()),
+        ("phone", before.phone.clone(), after.phone.clone()),
+        ("address", Some(lines(before)), Some(lines(after))),
+        ("city", before.city.clone(), after.city.clone()),
+        ("postcode", before.postcode.clone(), after.postcode.clone()),
+        ("region", before.region.clone(), after.region.clone()),
+        (
+            "country",
+            before.country_code.clone(),
+            after.country_code.clone(),
+        ),
+        ("vat_id", before.vat_id.clone(), after.vat_id.clone()),
+        (
+            "company_id",
+            before.company_id.clone(),
+            after.company_id.clone(),
+        ),
+        (
+            "electronic_address",
+            before.endpoint.clone(),
+            after.endpoint.clone(),
+        ),
+    ] {
+        if b != a {
+            changes.push((field, shown(&b), shown(&a)));
+        }
+    }
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let summary = format!(
+        "Changed {}",
+        changes
+            .iter()
+            .map(|(f, b, a)| format!("{}: {b} → {a}", f.replace('_', " ")))
+            .collect::<Vec<_>>()
+            .join("; ")
+    );
+    let detail: serde_json::Value = changes
+        .iter()
+        .map(|(f, b, a)| {
+            (
+                (*f).to_string(),
+                serde_json::json!({"before": b, "after": a}),
+            )
+        })
+        .collect::<serde_json::Map<_, _>>()
+        .into();
+    let timezone = tx
+        .query_opt(
+            "SELECT timezone FROM organisations WHERE id = $1",
+            params![org_id],
+            |r| r.string(0),
+        )?
+        .unwrap_or_default();
+    let today = crate::clock::today_in(&timezone)
+        .map_err(|e| StoreError::Corrupt(format!("organisation #{org_id}: {e}")))?;
+    crate::timeline::log(
+        tx,
+        org_id,
+        now,
+        &crate::timeline::NewEntry {
+            customer_id,
+            on_date: today,
+            kind: "customer_edited",
+            author,
+            summary: &summary,
+            detail,
+            invoice_ids: &[],
+        },
+    )?;
+    Ok(())
+}
+
 /// The seller, read inside a caller's transaction.
 pub(crate) fn seller_in(
     tx: &mut Tx<'_>,
@@ -253,9 +350,12 @@ impl Store {
                 crate::customers::NAME_BYTES_MAX
             )));
         }
+        let author = self.acting();
+        let now = crate::clock::now_utc();
         let mut tx = self.conn().transaction()?;
         let customer = crate::customers::by_ref(&mut tx, org_id, customer_ref.trim())?;
         crate::customers::lock(&mut tx, org_id, customer.id)?;
+        let before = buyer_in(&mut tx, org_id, customer.id)?;
         let address = join_lines(&party.address_lines);
         tx.execute(
             "UPDATE customers SET name = $3, address = $4, city = $5, postcode = $6, region = $7,
@@ -279,6 +379,15 @@ impl Store {
             ],
         )?;
         let stored = buyer_in(&mut tx, org_id, customer.id)?;
+        log_party_changes(
+            &mut tx,
+            org_id,
+            customer.id,
+            &before,
+            &stored,
+            &author,
+            &now,
+        )?;
         tx.commit()?;
         Ok(stored)
     }

@@ -157,6 +157,25 @@ storage_test!(
         };
         let stored = store.set_buyer(acme.id, " ZETA ", &buyer).unwrap();
         assert_eq!(stored, buyer);
+        // Each change on the timeline, before → after; the same again is none.
+        let changed = |store: &mut Store| {
+            store
+                .timeline(acme.id, zeta.id, None, 10)
+                .unwrap()
+                .into_iter()
+                .filter(|e| e.kind == "customer_edited")
+                .map(|e| e.summary)
+                .collect::<Vec<_>>()
+        };
+        let entries = changed(store);
+        assert_eq!(entries.len(), 1, "{entries:?}");
+        assert!(
+            entries[0].contains("country: (none) → DE")
+                && entries[0].contains("electronic address: (none) → 9930:DE123456789"),
+            "{entries:?}"
+        );
+        store.set_buyer(acme.id, "ZETA", &buyer).unwrap();
+        assert_eq!(changed(store).len(), 1);
         assert_eq!(store.buyer(acme.id, zeta.id).unwrap(), buyer);
         let customer = store.customer(acme.id, "ZETA").unwrap();
         assert_eq!(customer.name, "Zeta Trading GmbH");

@@ -49,6 +49,7 @@ pub fn routes() -> Router<AppState> {
         .route("/customers/{reference}/resume", post(resume))
         .route("/customers/{reference}/status", post(status))
         .route("/customers/{reference}/edit", post(edit))
+        .route("/customers/{reference}/address", post(address))
         .route("/customers/{reference}/plans", post(plan))
         .route("/customers/{reference}/portal-link", post(portal_link))
         .route(
@@ -131,6 +132,27 @@ pub struct ActionForm {
     edit_credit_limit: String,
     #[serde(default)]
     edit_terms: String,
+    /// The address form: up to three street lines, then the rest.
+    #[serde(default)]
+    address_1: String,
+    #[serde(default)]
+    address_2: String,
+    #[serde(default)]
+    address_3: String,
+    #[serde(default)]
+    city: String,
+    #[serde(default)]
+    postcode: String,
+    #[serde(default)]
+    region: String,
+    #[serde(default)]
+    country_code: String,
+    #[serde(default)]
+    vat_id: String,
+    #[serde(default)]
+    company_id: String,
+    #[serde(default)]
+    endpoint: String,
 }
 
 fn required<'a>(field: &str, text: &'a str, what: &str) -> Result<&'a str, ApiError> {
@@ -157,6 +179,8 @@ pub(crate) struct ActionFacts<'a> {
     pub policy_override: Option<&'a CustomerOverride>,
     /// The customer's details as they stand (the edit form starts from them).
     pub customer: &'a dun_store::customers::Customer,
+    /// Their address and identifiers, as invoices and e-invoices name them.
+    pub buyer: &'a dun_core::party::Party,
     /// The organisation's currency (credit limits are in it).
     pub currency: dun_core::Currency,
 }
@@ -346,6 +370,41 @@ pub(crate) fn action_forms(
                     label for="edit_terms" { "Terms " span.hint { "(net30, eom15, due_on_receipt, installments:30/60/90)" } }
                     input #edit_terms type="text" name="edit_terms" required value=(if again { form.edit_terms.clone() } else { c.terms.to_string() });
                     button type="submit" { "Save details" }
+                }
+            }
+
+            details.action open[form.form == "address"] {
+                summary { "Address and identifiers" }
+                p.hint { "As invoices and e-invoices name the customer. Every change is on the timeline with who, before and after; an empty field removes it." }
+                (alert("address"))
+                @let b = facts.buyer;
+                @let again = form.form == "address";
+                @let line = |i: usize| b.address_lines.get(i).cloned().unwrap_or_default();
+                @let value = |typed: &str, stored: &Option<String>| if again { typed.to_string() } else { stored.clone().unwrap_or_default() };
+                form.stack method="post" action=(action("address")) {
+                    (ctx.csrf_field())
+                    input type="hidden" name="form" value="address";
+                    label for="address_1" { "Street address" }
+                    input #address_1 type="text" name="address_1" value=(if again { form.address_1.clone() } else { line(0) });
+                    label.visually-hidden for="address_2" { "Street address, line 2" }
+                    input #address_2 type="text" name="address_2" value=(if again { form.address_2.clone() } else { line(1) });
+                    label.visually-hidden for="address_3" { "Street address, line 3" }
+                    input #address_3 type="text" name="address_3" value=(if again { form.address_3.clone() } else { line(2) });
+                    label for="city" { "City" }
+                    input #city type="text" name="city" value=(value(&form.city, &b.city));
+                    label for="postcode" { "Postcode" }
+                    input #postcode type="text" name="postcode" value=(value(&form.postcode, &b.postcode));
+                    label for="region" { "State, county or province" }
+                    input #region type="text" name="region" value=(value(&form.region, &b.region));
+                    label for="country_code" { "Country " span.hint { "(two letters: GB, DE, US)" } }
+                    input #country_code type="text" name="country_code" maxlength="2" autocapitalize="characters" value=(value(&form.country_code, &b.country_code));
+                    label for="vat_id" { "VAT id " span.hint { "(with its country prefix: DE123456789)" } }
+                    input #vat_id type="text" name="vat_id" value=(value(&form.vat_id, &b.vat_id));
+                    label for="company_id" { "Company registration number" }
+                    input #company_id type="text" name="company_id" value=(value(&form.company_id, &b.company_id));
+                    label for="endpoint" { "Electronic address " span.hint { "(Peppol, SCHEME:ID: 0088:5790000435975, 9930:DE123456789)" } }
+                    input #endpoint type="text" name="endpoint" value=(value(&form.endpoint, &b.endpoint));
+                    button type="submit" { "Save address" }
                 }
             }
 
@@ -772,6 +831,45 @@ async fn edit(
             };
             store
                 .edit_customer(p.org_id, reference, &edit, ctx.today, None)
+                .map_err(store_err)?;
+            Ok(())
+        },
+    )
+    .await
+}
+
+/// The customer's address and identifiers, replaced as the form says
+/// (name, e-mail and phone stay; the store puts each change on the timeline).
+async fn address(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    Path(reference): Path<String>,
+    Form(form): Form<ActionForm>,
+) -> Response {
+    act(
+        state,
+        caller,
+        reference,
+        form,
+        |store, p, _ctx, f, reference| {
+            let current = store.buyer_by_ref(p.org_id, reference).map_err(store_err)?;
+            let text = |t: &str| Some(t.trim().to_string()).filter(|t| !t.is_empty());
+            let party = dun_core::party::Party {
+                address_lines: [&f.address_1, &f.address_2, &f.address_3]
+                    .into_iter()
+                    .filter_map(|l| text(l))
+                    .collect(),
+                city: text(&f.city),
+                postcode: text(&f.postcode),
+                region: text(&f.region),
+                country_code: text(&f.country_code),
+                vat_id: text(&f.vat_id),
+                company_id: text(&f.company_id),
+                endpoint: text(&f.endpoint),
+                ..current
+            };
+            store
+                .set_buyer(p.org_id, reference, &party)
                 .map_err(store_err)?;
             Ok(())
         },

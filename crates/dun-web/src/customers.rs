@@ -249,6 +249,7 @@ pub(crate) fn customer_page(
         },
     )?;
     let collateral = store.collateral(p.org_id, Some(reference))?;
+    let buyer = store.buyer(p.org_id, customer.id)?;
     let timeline = store.timeline(p.org_id, customer.id, None, TIMELINE_ROWS)?;
     let paused = standing.paused_until.filter(|d| *d >= ctx.today);
     let policy = store.policy(p.org_id)?;
@@ -274,6 +275,7 @@ pub(crate) fn customer_page(
             portal_link,
             policy_override,
             customer: &customer,
+            buyer: &buyer,
             currency: ctx.currency,
         },
         action_error,

@@ -655,5 +655,39 @@ web_test!(
             "{customer}"
         );
         assert!(customer["phone"].is_null(), "{customer}");
+
+        // The address and identifiers: a bad electronic address is refused
+        // with what was typed; saved, each change is on the timeline.
+        let address = |endpoint: &str| {
+            browser.post_form(
+                "/customers/BOLT/address",
+                &[
+                    ("csrf_token", csrf.as_str()),
+                    ("form", "address"),
+                    ("address_1", "Hauptstraße 5"),
+                    ("address_2", ""),
+                    ("address_3", ""),
+                    ("city", "Berlin"),
+                    ("postcode", "10115"),
+                    ("region", ""),
+                    ("country_code", "DE"),
+                    ("vat_id", "DE123456789"),
+                    ("company_id", ""),
+                    ("endpoint", endpoint),
+                ],
+            )
+        };
+        let refused = address("0089:123");
+        assert_eq!(refused.status, 422, "{}", refused.body);
+        refused.assert_contains("SCHEME:ID");
+        refused.assert_contains(r#"value="0089:123""#);
+        done(&address("9930:DE123456789"), "BOLT");
+        let after = browser.get("/customers/BOLT");
+        after.assert_contains(r#"value="9930:DE123456789""#);
+        after.assert_contains("address: (none) → Hauptstraße 5");
+        after.assert_contains("electronic address: (none) → 9930:DE123456789");
+        after.assert_contains(r#"value="Berlin""#);
+        // The name, e-mail and phone stay as they were.
+        after.assert_contains("billing@bolt.example");
     }
 );
