@@ -107,9 +107,11 @@ fn describe(refusal: &CreditRefusal) -> String {
 /// invoice, if in one) counts through the rates the owner set
 /// ([`dun_core::collections::credit::exposure_minor`], rate in force on the
 /// issue date). Without a rate the issue is refused, naming the currency.
+/// `policy` is the one in force (the issue reads it once).
 pub(crate) fn check_credit(
     tx: &mut Tx<'_>,
     org_id: i64,
+    policy: &dun_core::collections::policy::Policy,
     invoice: &InvoiceState,
     override_by: Option<&IssueOverride<'_>>,
 ) -> Result<Option<Overridden>, StoreError> {
@@ -128,7 +130,6 @@ pub(crate) fn check_credit(
     } else if own_limit.is_some() {
         own_limit
     } else {
-        let (_, policy) = crate::policies::in_force(tx, org_id)?;
         policy
             .override_for(&reference)
             .and_then(|o| o.credit_limit)

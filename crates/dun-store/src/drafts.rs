@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock::now_utc;
 use crate::db::Tx;
-use crate::invoices::find;
+use crate::invoices::{find, DraftColumns};
 use crate::timeline::{self, NewEntry};
 use crate::{customers, entries, idempotency, params, Store, StoreError};
 
@@ -60,8 +60,8 @@ impl Store {
         draft: &InvoiceDraft,
         key: Option<&str>,
     ) -> Result<i64, StoreError> {
-        let schedule = draft.schedule()?;
-        let totals = draft.totals();
+        let columns = DraftColumns::of(draft)?;
+        let totals = columns.totals;
         let now = now_utc();
         let author = self.acting();
         let tx = self.conn().transaction()?;
@@ -77,10 +77,6 @@ impl Store {
                 if draft.customer_id != before.customer_id {
                     customers::lock(tx, org_id, draft.customer_id)?;
                 }
-                let explicit = (!draft.installments.is_empty())
-                    .then(|| serde_json::to_string(&schedule))
-                    .transpose()?;
-                let due = schedule.last().map_or(draft.issue_date, |i| i.due_date);
                 tx.execute(
                 "UPDATE invoices SET customer_id = $1, currency = $2, issue_date = $3, due_date = $4,
                     terms = $5, description = $6, lines = $7, schedule = $8, installment_count = $9,
@@ -90,12 +86,12 @@ impl Store {
                     draft.customer_id,
                     draft.currency.code(),
                     i64::from(draft.issue_date.day_number()),
-                    i64::from(due.day_number()),
-                    draft.terms.to_string().as_str(),
+                    i64::from(columns.due.day_number()),
+                    columns.terms.as_str(),
                     draft.description.as_str(),
-                    serde_json::to_string(&draft.lines)?.as_str(),
-                    explicit.as_deref(),
-                    schedule.len() as i64,
+                    columns.lines.as_str(),
+                    columns.explicit_schedule.as_deref(),
+                    columns.installment_count,
                     totals.subtotal_minor,
                     totals.tax_minor,
                     totals.total_minor,

@@ -621,19 +621,45 @@ impl Store {
 }
 
 /// Saves a draft (its number comes when it is issued); returns its id.
+/// What a draft's row stores beyond its fields as given: the explicit
+/// schedule (none when the terms make it at issue), the due date, the
+/// number of installments, the totals, the lines and terms as text. What
+/// saving a draft and replacing one both write.
+pub(crate) struct DraftColumns {
+    pub explicit_schedule: Option<String>,
+    pub due: Date,
+    pub installment_count: i64,
+    pub totals: Totals,
+    pub lines: String,
+    pub terms: String,
+}
+
+impl DraftColumns {
+    /// Checks `draft` (its lines and schedule) and derives its columns.
+    pub(crate) fn of(draft: &InvoiceDraft) -> Result<DraftColumns, StoreError> {
+        let schedule = draft.schedule()?;
+        Ok(DraftColumns {
+            explicit_schedule: (!draft.installments.is_empty())
+                .then(|| serde_json::to_string(&schedule))
+                .transpose()?,
+            due: schedule.last().map_or(draft.issue_date, |i| i.due_date),
+            installment_count: schedule.len() as i64,
+            totals: draft.totals(),
+            lines: serde_json::to_string(&draft.lines)?,
+            terms: draft.terms.to_string(),
+        })
+    }
+}
+
 fn insert_draft(
     tx: &mut Tx<'_>,
     org_id: i64,
     draft: &InvoiceDraft,
     now: &str,
 ) -> Result<i64, StoreError> {
-    let schedule = draft.schedule()?;
-    let totals = draft.totals();
+    let columns = DraftColumns::of(draft)?;
+    let totals = columns.totals;
     customers::lock(tx, org_id, draft.customer_id)?;
-    let explicit = (!draft.installments.is_empty())
-        .then(|| serde_json::to_string(&schedule))
-        .transpose()?;
-    let due = schedule.last().map_or(draft.issue_date, |i| i.due_date);
     let id = tx
         .query_opt(
             "INSERT INTO invoices (org_id, customer_id, number, currency, issue_date, due_date, terms,
@@ -646,12 +672,12 @@ fn insert_draft(
                 draft.customer_id,
                 draft.currency.code(),
                 i64::from(draft.issue_date.day_number()),
-                i64::from(due.day_number()),
-                draft.terms.to_string().as_str(),
+                i64::from(columns.due.day_number()),
+                columns.terms.as_str(),
                 draft.description.as_str(),
-                serde_json::to_string(&draft.lines)?.as_str(),
-                explicit.as_deref(),
-                schedule.len() as i64,
+                columns.lines.as_str(),
+                columns.explicit_schedule.as_deref(),
+                columns.installment_count,
                 totals.subtotal_minor,
                 totals.tax_minor,
                 totals.total_minor,
@@ -683,7 +709,10 @@ fn issue_in(
             state.number
         )));
     }
-    let overridden = credit_file::check_credit(tx, org_id, &state, override_by)?;
+    // The policy in force, read once for the credit check and for what
+    // issuing sends.
+    let (_, policy) = crate::policies::in_force(tx, org_id)?;
+    let overridden = credit_file::check_credit(tx, org_id, &policy, &state, override_by)?;
     let terms: String = tx
         .query_opt(
             "SELECT terms FROM invoices WHERE org_id = $1 AND id = $2",
@@ -762,7 +791,9 @@ fn issue_in(
     if let Some(overridden) = overridden {
         credit_file::log_override(tx, org_id, &state, &overridden, now)?;
     }
-    send_on_issue(tx, org_id, &state, author, now)?;
+    if policy.invoicing.send_on_issue {
+        send_on_issue(tx, org_id, &state, author, now)?;
+    }
     Ok(Posted {
         invoice_id: id,
         number,
@@ -816,9 +847,9 @@ fn queue_invoice_email(
     Ok(message_id)
 }
 
-/// With the policy's `[invoicing] send_on_issue`, queues the invoice just
-/// issued for e-mail; a customer without an address gets a timeline entry
-/// saying it was not sent.
+/// What the policy's `[invoicing] send_on_issue` does: queues the invoice
+/// just issued for e-mail; a customer without an address gets a timeline
+/// entry saying it was not sent.
 fn send_on_issue(
     tx: &mut Tx<'_>,
     org_id: i64,
@@ -826,10 +857,6 @@ fn send_on_issue(
     author: &str,
     now: &str,
 ) -> Result<(), StoreError> {
-    let (_, policy) = crate::policies::in_force(tx, org_id)?;
-    if !policy.invoicing.send_on_issue {
-        return Ok(());
-    }
     let email = tx
         .query_opt(
             "SELECT email FROM customers WHERE org_id = $1 AND id = $2",
