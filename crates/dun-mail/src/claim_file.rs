@@ -23,11 +23,13 @@ pub const ZIP: &str = "application/zip";
 
 /// Timeline kinds a claim file leaves out: the run's own bookkeeping and
 /// delivery retries, which say nothing about the debt.
-const NOT_HISTORY: [&str; 7] = [
+const NOT_HISTORY: [&str; 9] = [
     "skip",
     "not_charged",
     "tier",
     "tier_change",
+    "email_held",
+    "email_send_now",
     "email_retry",
     "email_failed",
     "email_unknown",
@@ -54,6 +56,7 @@ fn kind_words(kind: &str) -> String {
         "message" => "reminder queued".into(),
         "email_sent" => "e-mail sent".into(),
         "message_dropped" => "reminder not sent".into(),
+        "email_cancelled" => "e-mail cancelled".into(),
         "letter" => "letter".into(),
         "fee" => "late fee".into(),
         "task_done" => "task done".into(),

@@ -23,6 +23,7 @@ use crate::routes;
         (name = "invoices", description = "Invoices, credit notes and write-offs"),
         (name = "payments", description = "Payments and their allocation"),
         (name = "collections", description = "The policy, the daily run, the worklist and the communication log"),
+        (name = "outbox", description = "Customer messages waiting, sent or not sent, and a person's hold, send-now, cancel and retry"),
         (name = "reports", description = "Aging and figures"),
         (name = "operations", description = "Health, readiness and metrics")
     )
@@ -140,6 +141,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(routes::rates::router())
         .merge(routes::bank::router())
         .merge(routes::collections::router())
+        .merge(routes::outbox::router())
         .merge(routes::escalations::router())
         .merge(routes::period::router())
         .merge(routes::reports::router())

@@ -217,6 +217,63 @@ server_test!(
             .all(|m| m["customer_reference"] == json!("C1")));
         problem(422, api.get("/api/v1/outbox?status=nonsense"));
         problem(422, api.get("/api/v1/outbox?limit=0"));
+
+        // A person holds a reminder, sends it now, and cancels it.
+        let message = &items(&outbox)[0];
+        let id = message["id"].as_i64().unwrap();
+        assert_eq!(message["status"], json!("pending"));
+        assert_eq!(message["actions"], json!(["hold", "cancel"]));
+        let (status, held) = api.post(
+            &format!("/api/v1/outbox/{id}/hold"),
+            json!({"reason": "the customer rang"}),
+        );
+        assert_eq!(status, 200, "{held}");
+        assert_eq!(held["status"], json!("held"));
+        assert_eq!(held["actions"], json!(["send-now", "cancel"]));
+        assert_eq!(
+            problem(
+                409,
+                api.post(&format!("/api/v1/outbox/{id}/retry"), json!({}))
+            )["detail"],
+            json!(format!(
+                "message #{id} is held; only a failed or unknown message can be retried"
+            ))
+        );
+        let (status, due) = api.post(&format!("/api/v1/outbox/{id}/send-now"), json!({}));
+        assert_eq!((status, &due["status"]), (200, &json!("pending")), "{due}");
+        assert_eq!(
+            problem(
+                422,
+                api.post(
+                    &format!("/api/v1/outbox/{id}/cancel"),
+                    json!({"reason": ""})
+                )
+            )["field"],
+            json!("reason")
+        );
+        let (status, cancelled) = api.post(
+            &format!("/api/v1/outbox/{id}/cancel"),
+            json!({"reason": "paid at the counter"}),
+        );
+        assert_eq!(status, 200, "{cancelled}");
+        assert_eq!(cancelled["status"], json!("cancelled"));
+        assert_eq!(cancelled["actions"], json!([]));
+        let (_, one) = api.get(&format!("/api/v1/outbox/{id}"));
+        let why = one["last_error"].as_str().unwrap();
+        assert!(
+            why == "cancelled by owner@acme.example (token 1): paid at the counter",
+            "{why}"
+        );
+        problem(404, api.get("/api/v1/outbox/999999"));
+        problem(404, api.post("/api/v1/outbox/999999/hold", json!({})));
+        let (_, timeline) = api.get("/api/v1/customers/C1/timeline");
+        let kinds: Vec<&Value> = items(&timeline["items"])
+            .iter()
+            .map(|e| &e["kind"])
+            .collect();
+        for kind in ["email_held", "email_send_now", "email_cancelled"] {
+            assert!(kinds.contains(&&json!(kind)), "{kind}: {timeline}");
+        }
         assert_eq!(api.get("/api/v1/worklist?as_of=2026-12-31").0, 200);
     }
 );
@@ -714,6 +771,11 @@ server_test!(
             ("/api/v1/customers/{reference}/status", "put"),
             ("/api/v1/plans", "post"),
             ("/api/v1/outbox", "get"),
+            ("/api/v1/outbox/{message_id}", "get"),
+            ("/api/v1/outbox/{message_id}/hold", "post"),
+            ("/api/v1/outbox/{message_id}/send-now", "post"),
+            ("/api/v1/outbox/{message_id}/cancel", "post"),
+            ("/api/v1/outbox/{message_id}/retry", "post"),
             ("/api/v1/aging", "get"),
             ("/api/v1/figures/trend", "get"),
         ] {

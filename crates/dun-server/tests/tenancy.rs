@@ -120,6 +120,8 @@ fn body_for(method: &str, path: &str, a: &Ids) -> Option<Value> {
         ("PUT", "/api/v1/customers/{reference}/address") => {
             json!({"address_lines": ["1 B Street"], "city": "Bristol", "country_code": "GB"})
         }
+        ("POST", "/api/v1/outbox/{message_id}/hold") => json!({"reason": "B holds A's mail"}),
+        ("POST", "/api/v1/outbox/{message_id}/cancel") => json!({"reason": "B cancels A's mail"}),
         _ => return None,
     })
 }
@@ -136,6 +138,7 @@ struct Ids {
     token_id: String,
     recurring_id: String,
     bank_line_id: String,
+    message_id: String,
     policy: String,
 }
 
@@ -155,6 +158,7 @@ impl Ids {
             "token_id" => self.token_id.clone(),
             "recurring_id" => self.recurring_id.clone(),
             "transaction_id" => self.bank_line_id.clone(),
+            "message_id" => self.message_id.clone(),
             // Template names are per organisation: B's "first_notice" is B's own.
             "name" => "first_notice".into(),
             "version" => "4".into(),
@@ -198,6 +202,12 @@ fn populate_a(server: &TestServer, a: &Api) -> Ids {
         json!({"kind": "note", "summary": format!("{SECRET} note")}),
     ));
     created(a.post("/api/v1/runs", json!({})));
+    let sent = a.post(&format!("/api/v1/invoices/{invoice}/send"), json!({}));
+    assert_eq!(sent.0, 202, "A's invoice e-mailed: {}", sent.1);
+    let message_id = sent.1["message_id"]
+        .as_i64()
+        .expect("the invoice's message")
+        .to_string();
     let user = created(a.post("/api/v1/users", json!({"email": "cole@alpha.example", "name": "Cole", "password": "collector password", "role": "collector"})));
     let user_id = user["id"].as_i64().unwrap().to_string();
     let tokens = created(a.get("/api/v1/tokens"));
@@ -259,6 +269,7 @@ fn populate_a(server: &TestServer, a: &Api) -> Ids {
         token_id,
         recurring_id,
         bank_line_id,
+        message_id,
         policy,
     }
 }
@@ -282,6 +293,7 @@ fn snapshot(a: &Api, ids: &Ids) -> Vec<(String, Value)> {
         "/api/v1/organisation".into(),
         "/api/v1/runs".into(),
         "/api/v1/outbox".into(),
+        format!("/api/v1/outbox/{}", ids.message_id),
         "/api/v1/templates".into(),
         "/api/v1/recurring".into(),
         "/api/v1/bank/transactions?show=all".into(),

@@ -171,7 +171,7 @@ pub enum Retry {
 }
 
 /// The invoices a message concerns, for its timeline entry.
-fn invoice_ids(m: &OutboxMessage) -> Vec<i64> {
+pub(crate) fn invoice_ids(m: &OutboxMessage) -> Vec<i64> {
     let mut ids: Vec<i64> = m.detail["items"]
         .as_array()
         .map(|items| {
@@ -647,58 +647,6 @@ impl Store {
         }
         tx.commit()?;
         Ok(())
-    }
-
-    /// A person sends a `failed` or `unknown` message again: it goes back
-    /// to `pending`, due now. Logged with their name.
-    pub fn retry_message(
-        &mut self,
-        org_id: i64,
-        id: i64,
-        author: &str,
-        now: &str,
-        today: Date,
-    ) -> Result<OutboxMessage, StoreError> {
-        let author = check_author(author)?;
-        let mut tx = self.conn().transaction()?;
-        let m = locked_message(&mut tx, org_id, id)?;
-        if m.status != "failed" && m.status != "unknown" {
-            return Err(StoreError::Invalid(format!(
-                "message #{id} is {}; only a failed or unknown message can be retried",
-                m.status
-            )));
-        }
-        tx.execute(
-            "UPDATE outbox SET status = 'pending', claimed_by = NULL, claimed_at = NULL,
-                next_attempt_at = NULL, attempts = 0
-             WHERE org_id = $1 AND id = $2 AND status = $3",
-            params![org_id, id, m.status.as_str()],
-        )?;
-        let ids = invoice_ids(&m);
-        timeline::log(
-            &mut tx,
-            org_id,
-            now,
-            &NewEntry {
-                customer_id: m.customer_id,
-                on_date: today,
-                kind: "email_retry",
-                author,
-                summary: &format!(
-                    "E-mail #{id} ({}) queued again after it was {}",
-                    m.template, m.status
-                ),
-                detail: serde_json::json!({
-                    "outbox_id": id,
-                    "was": m.status,
-                    "error": m.last_error,
-                }),
-                invoice_ids: &ids,
-            },
-        )?;
-        let m = locked_message(&mut tx, org_id, id)?;
-        tx.commit()?;
-        Ok(m)
     }
 
     /// The organisation's own wording of every template it has changed.

@@ -45,6 +45,7 @@ mod migrate;
 pub mod operations;
 pub mod orgs;
 pub mod outbox;
+pub mod outbox_actions;
 pub mod parties;
 pub mod passwords;
 pub mod payments;

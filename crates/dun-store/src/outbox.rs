@@ -73,7 +73,19 @@ impl MessageKind {
 /// recording the outcome: a person confirms whether it arrived); or
 /// `dropped` (a reminder re-checked at send time found nothing in it still
 /// chased — paid, disputed… — and was not sent; `last_error` says why).
-pub const STATUSES: [&str; 6] = ["pending", "sending", "sent", "failed", "unknown", "dropped"];
+/// A person may hold a pending message (`held`: not sent until someone
+/// sends it) or cancel one not yet sent (`cancelled`, never sent; the
+/// reason in `last_error`); see `outbox_actions.rs`.
+pub const STATUSES: [&str; 8] = [
+    "pending",
+    "held",
+    "sending",
+    "sent",
+    "failed",
+    "unknown",
+    "dropped",
+    "cancelled",
+];
 
 /// A message to put in the outbox.
 #[derive(Clone, Debug, PartialEq)]

@@ -55,9 +55,9 @@ use crate::timeline::{self, NewEntry};
 use crate::{params, Param, Store};
 
 /// The statuses of a message that has not gone yet: the ones a re-check
-/// judges (the claim only ever takes `pending` ones; a preview of a failed
-/// or unknown one shows what sending it again would do).
-const WAITING: [&str; 3] = ["pending", "failed", "unknown"];
+/// judges (the claim only ever takes `pending` ones; a preview of a held,
+/// failed or unknown one shows what sending it would do).
+const WAITING: [&str; 4] = ["pending", "held", "failed", "unknown"];
 
 /// An item the re-check left out of a message, and why.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -367,6 +367,30 @@ pub(crate) fn recheck_message(
         marks,
         invoice_ids,
     })
+}
+
+/// A reminder a person cancelled was not sent: the run's marks of its items
+/// become skipped, as for a dropped one — no later message says it went,
+/// no interest runs from it, it counts toward no tier, and the ladder goes
+/// on to the next step rather than sending it again.
+pub(crate) fn skip_cancelled(
+    tx: &mut Tx<'_>,
+    org_id: i64,
+    m: &OutboxMessage,
+) -> Result<(), StoreError> {
+    if !is_rechecked(m) {
+        return Ok(());
+    }
+    let message_step = m.detail["step"].as_str();
+    let items = m.detail["items"].as_array().into_iter().flatten();
+    for q in items.filter_map(|i| queued_item(i, message_step)) {
+        let mark = q.mark();
+        tx.execute(
+            "UPDATE run_marks SET skipped = 1 WHERE org_id = $1 AND subject = $2 AND key = $3",
+            params![org_id, mark.subject.to_string().as_str(), mark.key.as_str()],
+        )?;
+    }
+    Ok(())
 }
 
 /// Writes what the re-check decided of a `pending` message: its new

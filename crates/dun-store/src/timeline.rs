@@ -30,9 +30,10 @@ pub const SUMMARY_BYTES_MAX: usize = 4000;
 /// `dispute`, `dispute_resolved`, `dispute_rejected`, `pause`, `resume`,
 /// `override`, `collateral`, `plan`, `task_done`, `portal_withdrawn`
 /// (written for a person, author their name); `email_sent`,
-/// `email_failed`, `email_unknown`, `email_retry` and `message_dropped` (a
-/// reminder the send-time re-check found nothing still owed in: not sent)
-/// by the delivery worker.
+/// `email_failed`, `email_unknown` and `message_dropped` (a reminder the
+/// send-time re-check found nothing still owed in: not sent) by the
+/// delivery worker; `email_held`, `email_send_now`, `email_cancelled` and
+/// `email_retry` for a person acting on a message (`outbox_actions.rs`).
 /// Where a page of a timeline ends: the entries before this one, in the
 /// timeline's order (the day it happened, newest first; then the order
 /// they were recorded).

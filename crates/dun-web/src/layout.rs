@@ -191,7 +191,7 @@ pub fn status_class(status: &str) -> &'static str {
         "active" | "low" | "kept" | "paid" | "credited" | "settled" => "ok",
         "on_hold" | "do_not_serve" | "with_agency" | "legal" | "critical" | "high" | "broken"
         | "overdue" | "written_off" => "bad",
-        "cod_required" | "medium" | "new" | "paused" | "open" | "partially_paid"
+        "cod_required" | "medium" | "new" | "paused" | "open" | "partially_paid" | "held"
         | "partially_credited" | "draft" => "warn",
         _ => "neutral",
     }

@@ -1,7 +1,8 @@
 //! The outbox page: every message the run, a schedule or a person queued,
 //! newest first, with its state — pending, sending, sent, failed, unknown,
-//! dropped — where it went and why it failed or was dropped; a failed or
-//! unknown one is sent again from here. A banner says when no SMTP server
+//! dropped, held, cancelled — where it went and why it failed or was
+//! dropped; a person holds, sends now, cancels (with a reason) or retries
+//! a message from here. A banner says when no SMTP server
 //! is configured, so nothing leaves. Opened, a reminder not yet sent reads
 //! as it would go now: re-checked against the ledger as the worker will
 //! (what is left out and why, or that it would not be sent at all).
@@ -14,7 +15,9 @@ use axum::{Form, Router};
 use dun_server::app::{AppState, Caller, Need};
 use dun_server::problem::ApiError;
 use dun_store::outbox::{OutboxMessage, STATUSES};
+use dun_store::outbox_actions::{OutboxAction, OUTBOX_REASON_CHARS_MAX};
 use dun_store::recheck::Recheck;
+use dun_store::{Store, StoreError};
 use maud::{html, Markup};
 use serde::Deserialize;
 
@@ -28,7 +31,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/outbox", get(list))
         .route("/outbox/{id}", get(show))
-        .route("/outbox/{id}/retry", post(retry))
+        .route("/outbox/{id}/{action}", post(act))
 }
 
 #[derive(Deserialize, Default)]
@@ -36,9 +39,66 @@ pub struct OutboxQuery {
     status: Option<String>,
 }
 
+#[derive(Deserialize, Default)]
+pub struct ShowQuery {
+    /// The action just taken, to say so.
+    done: Option<String>,
+}
+
 #[derive(Deserialize, Default, Clone)]
-pub struct RetryForm {
+pub struct ActionForm {
     csrf_token: Option<String>,
+    #[serde(default)]
+    reason: String,
+}
+
+/// An action by the name its route and button use.
+fn action_named(name: &str) -> Option<OutboxAction> {
+    OutboxAction::ALL.into_iter().find(|a| a.name() == name)
+}
+
+/// The button's words for an action.
+fn button_words(action: OutboxAction) -> &'static str {
+    match action {
+        OutboxAction::Hold => "Hold",
+        OutboxAction::SendNow => "Send now",
+        OutboxAction::Cancel => "Cancel it",
+        OutboxAction::Retry => "Send again",
+    }
+}
+
+/// What happened, after an action.
+fn done_words(action: OutboxAction) -> &'static str {
+    match action {
+        OutboxAction::Hold => "held: it is not sent until you send it now",
+        OutboxAction::SendNow | OutboxAction::Retry => "due now: the next delivery pass sends it",
+        OutboxAction::Cancel => "cancelled: it will not be sent",
+    }
+}
+
+/// A message's action buttons; an action that needs a reason (cancel) is
+/// offered where the message is read, with its reason field, unless
+/// `with_reasons`.
+fn action_forms(ctx: &Ctx, m: &OutboxMessage, with_reasons: bool) -> Markup {
+    html! {
+        @for action in OutboxAction::for_message(m) {
+            @if action.needs_reason() && !with_reasons {
+                a href=(format!("/outbox/{}#act", m.id)) aria-label=(format!("Cancel message {}", m.id)) { "Cancel…" }
+            } @else {
+                form.inline method="post" action=(format!("/outbox/{}/{}", m.id, action.name())) {
+                    (ctx.csrf_field())
+                    @if with_reasons && (action.needs_reason() || action == OutboxAction::Hold) {
+                        label {
+                            @if action.needs_reason() { "Why not send it " } @else { "Why hold it (optional) " }
+                            input type="text" name="reason" maxlength=(OUTBOX_REASON_CHARS_MAX)
+                                required[action.needs_reason()];
+                        }
+                    }
+                    button type="submit" aria-label=(format!("{} message {}", button_words(action), m.id)) { (button_words(action)) }
+                }
+            }
+        }
+    }
 }
 
 /// What a message is about, in a few words: its invoices, or its period.
@@ -127,14 +187,7 @@ fn outbox_page(
                         td { span class=(format!("badge {}", status_class(&m.status))) { (words(&m.status)) } }
                         td { (m.recipient.as_deref().unwrap_or("")) }
                         td { (m.last_error.as_deref().unwrap_or("")) }
-                        td {
-                            @if m.status == "failed" || m.status == "unknown" {
-                                form.inline method="post" action=(format!("/outbox/{}/retry", m.id)) {
-                                    (ctx.csrf_field())
-                                    button type="submit" aria-label=(format!("Send message {} again", m.id)) { "Send again" }
-                                }
-                            }
-                        }
+                        td { (action_forms(ctx, m, false)) }
                     }
                 } }
             } }
@@ -168,15 +221,21 @@ pub async fn list(
     .await
 }
 
-/// A person sends a failed or unknown message again (on the timeline with
-/// their name).
-pub async fn retry(
+/// A person holds, sends now, cancels or retries a message (on the
+/// timeline with their name); a message in another state meanwhile is
+/// refused on the page it was asked from.
+pub async fn act(
     State(state): State<AppState>,
     caller: Result<Caller, ApiError>,
-    Path(id): Path<i64>,
-    Form(form): Form<RetryForm>,
+    Path((id, name)): Path<(i64, String)>,
+    Form(form): Form<ActionForm>,
 ) -> Response {
-    let sending = Sending::of(&state);
+    let Some(action) = action_named(&name) else {
+        return crate::error_page(ApiError::not_found(format!(
+            "there is no action '{name}' on a message"
+        )));
+    };
+    let public_url = state.config.site_url();
     submit(
         &state,
         caller,
@@ -184,12 +243,24 @@ pub async fn retry(
         Need::Write,
         move |store, p, ctx| {
             let now = dun_store::clock::now_utc();
-            store.retry_message(p.org_id, id, &p.author(), &now, ctx.today)?;
-            Ok("/outbox".to_string())
+            match store.act_on_message(
+                p.org_id,
+                id,
+                action,
+                &form.reason,
+                &p.author(),
+                &now,
+                ctx.today,
+            ) {
+                Ok(_) => Ok(format!("/outbox/{id}?done={}", action.name())),
+                Err(StoreError::Conflict(m) | StoreError::Invalid(m)) => {
+                    Err(ApiError::invalid("status", m))
+                }
+                Err(e) => Err(e.into()),
+            }
         },
         move |store, p, ctx, message| {
-            let messages = store.outbox_recent(p.org_id, None, PAGE_ROWS)?;
-            Ok(outbox_page(ctx, &messages, None, sending, Some(message)))
+            message_page(store, p.org_id, ctx, id, &public_url, None, Some(message))
         },
     )
     .await
@@ -211,53 +282,77 @@ pub async fn show(
     State(state): State<AppState>,
     caller: Result<Caller, ApiError>,
     Path(id): Path<i64>,
+    Query(query): Query<ShowQuery>,
 ) -> Response {
     let public_url = state.config.site_url();
     read_page(&state, caller, move |store, p, ctx| {
-        let claim = store.preview_message(p.org_id, id, ctx.today)?;
-        let written = dun_mail::worker::compose(&claim, &public_url, Vec::new())
-            .map_err(|e| ApiError::invalid("template", e))?;
-        let m = &claim.message;
-        let resends = m.detail["items"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .any(|i| i["resend_invoice"].as_bool() == Some(true));
-        let body = html! {
-            p { a href="/outbox" { "← Outbox" } }
-            h1 { "Message " (m.id) }
-            dl.facts {
-                dt { "State" } dd { span class=(format!("badge {}", status_class(&m.status))) { (words(&m.status)) } }
-                dt { "To" } dd {
-                    @if claim.recipient.is_empty() { span.bad { "no e-mail address" } } @else { (claim.recipient) }
-                    " (" a href=(format!("/customers/{}", encode(&m.customer_ref))) { (m.customer_name) } ")"
-                }
-                dt { "Subject" } dd #subject { (written.subject) }
-                dt { "Attached" } dd { (attachments_said(&m.kind, resends)) }
-                @if let Some(error) = &m.last_error {
-                    dt { @if m.status == "dropped" { "Why not sent" } @else { "Last error" } }
-                    dd { (error) }
-                }
-            }
-            @match &claim.recheck {
-                Recheck::Dropped { reason, .. } => {
-                    p.notice.bad role="status" #recheck {
-                        "Checked against the book now, this reminder would not be sent: " (reason) "."
-                    }
-                }
-                Recheck::Goes { left_out } if !left_out.is_empty() => {
-                    p.notice role="status" #recheck {
-                        "Checked against the book now, it goes without "
-                        (left_out.iter().map(|l| format!("{} ({})", l.number, l.reason)).collect::<Vec<_>>().join(", "))
-                        "."
-                    }
-                }
-                _ => {}
-            }
-            h2 { "As the customer reads it" }
-            div.scroll tabindex="0" { pre #message-text { (written.text) } }
-        };
-        Ok((StatusCode::OK, page(ctx, "Outbox", &format!("Message {}", m.id), body)))
+        let done = query.done.as_deref().and_then(action_named);
+        let page = message_page(store, p.org_id, ctx, id, &public_url, done, None)?;
+        Ok((StatusCode::OK, page))
     })
     .await
+}
+
+fn message_page(
+    store: &mut Store,
+    org_id: i64,
+    ctx: &Ctx,
+    id: i64,
+    public_url: &str,
+    done: Option<OutboxAction>,
+    refusal: Option<&str>,
+) -> Result<Markup, ApiError> {
+    let claim = store.preview_message(org_id, id, ctx.today)?;
+    let written = dun_mail::worker::compose(&claim, public_url, Vec::new())
+        .map_err(|e| ApiError::invalid("template", e))?;
+    let m = &claim.message;
+    let resends = m.detail["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|i| i["resend_invoice"].as_bool() == Some(true));
+    let body = html! {
+        p { a href="/outbox" { "← Outbox" } }
+        h1 { "Message " (m.id) }
+        @if let Some(action) = done {
+            p.notice role="status" #done { "Message " (m.id) " is " (done_words(action)) "." }
+        }
+        @if let Some(message) = refusal {
+            p.notice.bad role="alert" #refusal { (message) }
+        }
+        dl.facts {
+            dt { "State" } dd { span class=(format!("badge {}", status_class(&m.status))) { (words(&m.status)) } }
+            dt { "To" } dd {
+                @if claim.recipient.is_empty() { span.bad { "no e-mail address" } } @else { (claim.recipient) }
+                " (" a href=(format!("/customers/{}", encode(&m.customer_ref))) { (m.customer_name) } ")"
+            }
+            dt { "Subject" } dd #subject { (written.subject) }
+            dt { "Attached" } dd { (attachments_said(&m.kind, resends)) }
+            @if let Some(error) = &m.last_error {
+                dt { @match m.status.as_str() { "dropped" => "Why not sent", "cancelled" => "Why cancelled", _ => "Last error" } }
+                dd { (error) }
+            }
+        }
+        @if !OutboxAction::for_message(m).is_empty() {
+            div.actions #act { (action_forms(ctx, m, true)) }
+        }
+        @match &claim.recheck {
+            Recheck::Dropped { reason, .. } => {
+                p.notice.bad role="status" #recheck {
+                    "Checked against the book now, this reminder would not be sent: " (reason) "."
+                }
+            }
+            Recheck::Goes { left_out } if !left_out.is_empty() => {
+                p.notice role="status" #recheck {
+                    "Checked against the book now, it goes without "
+                    (left_out.iter().map(|l| format!("{} ({})", l.number, l.reason)).collect::<Vec<_>>().join(", "))
+                    "."
+                }
+            }
+            _ => {}
+        }
+        h2 { "As the customer reads it" }
+        div.scroll tabindex="0" { pre #message-text { (written.text) } }
+    };
+    Ok(page(ctx, "Outbox", &format!("Message {}", m.id), body))
 }

@@ -1,6 +1,7 @@
 //! The outbox page over real HTTP, on SQLite and PostgreSQL: what is
-//! waiting, sent or failed, a banner when nothing can leave, and a failed
-//! message sent again (issue 16 item 2).
+//! waiting, sent or failed, a banner when nothing can leave, a failed
+//! message sent again, and a reminder held then cancelled with a reason
+//! (issue 16 item 2).
 
 mod common;
 
@@ -149,6 +150,59 @@ fn run(url: &str) {
         store.outbox_message(org.id, reminder.id).unwrap().status,
         "pending"
     );
+
+    // Held from the list, then cancelled from its page with a reason.
+    let list = owner.get("/outbox?status=pending");
+    list.assert_contains(&format!("Hold message {}", reminder.id));
+    let csrf = list.csrf();
+    let held = owner.post_form(
+        &format!("/outbox/{}/hold", reminder.id),
+        &[("csrf_token", &csrf), ("reason", "")],
+    );
+    assert_eq!(held.status, 303, "{}", held.body);
+    let page = owner.get(&format!("/outbox/{}?done=hold", reminder.id));
+    page.assert_contains("is held: it is not sent until you send it now");
+    page.assert_contains("Why not send it");
+    page.assert_contains(&format!("Send now message {}", reminder.id));
+    assert!(!page.body.contains(&format!("Hold message {}", reminder.id)));
+    let csrf = page.csrf();
+    let refused = owner.post_form(
+        &format!("/outbox/{}/cancel", reminder.id),
+        &[("csrf_token", &csrf), ("reason", " ")],
+    );
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    refused.assert_contains("say why the message is cancelled");
+    assert_eq!(
+        store.outbox_message(org.id, reminder.id).unwrap().status,
+        "held"
+    );
+    let cancelled = owner.post_form(
+        &format!("/outbox/{}/cancel", reminder.id),
+        &[("csrf_token", &csrf), ("reason", "paid: the bank shows it")],
+    );
+    assert_eq!(cancelled.status, 303, "{}", cancelled.body);
+    let page = owner.get(&format!("/outbox/{}?done=cancel", reminder.id));
+    page.assert_contains("is cancelled: it will not be sent");
+    page.assert_contains("Why cancelled");
+    page.assert_contains("cancelled by olive@acme.example: paid: the bank shows it");
+    // Nothing more to do to it: a second cancel is refused on the page.
+    let again = owner.post_form(
+        &format!("/outbox/{}/cancel", reminder.id),
+        &[("csrf_token", &csrf), ("reason", "twice")],
+    );
+    assert_eq!(again.status, 422, "{}", again.body);
+    again.assert_contains("is cancelled; only a pending, held, failed or unknown message");
+    assert_eq!(
+        owner
+            .post_form(
+                &format!("/outbox/{}/explode", reminder.id),
+                &[("csrf_token", &csrf)]
+            )
+            .status,
+        404
+    );
+    let customer_page = owner.get("/customers/BOLT");
+    customer_page.assert_contains("paid: the bank shows it");
 }
 
 #[test]

@@ -543,6 +543,95 @@ fn a_server_that_is_down_means_a_later_attempt_with_backoff() {
     }
 }
 
+#[test]
+fn a_held_or_cancelled_message_is_not_sent_until_a_person_says() {
+    let Some(sink) = start_sink() else { return };
+    for db in backends("a_held_or_cancelled_message_is_not_sent_until_a_person_says") {
+        let label = db.label;
+        let dir = tempfile::tempdir().unwrap();
+        book(&db, dir.path(), 3, None);
+        let outbox = json(&ok(&db, &["outbox", "list", "--format", "json"]));
+        let ids: Vec<String> = outbox
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["id"].to_string())
+            .collect();
+        assert_eq!(ids.len(), 3, "[{label}] {outbox}");
+        let before = received(&sink.outdir).len();
+        let held = ok(
+            &db,
+            &[
+                "outbox",
+                "hold",
+                &ids[0],
+                "--reason",
+                "address to check",
+                "--author",
+                "maria",
+            ],
+        );
+        assert!(held.contains("is held"), "[{label}] {held}");
+        let cancelled = ok(
+            &db,
+            &[
+                "outbox",
+                "cancel",
+                &ids[1],
+                "--reason",
+                "paid in cash",
+                "--author",
+                "maria",
+            ],
+        );
+        assert!(
+            cancelled.contains("is cancelled and will not be sent"),
+            "[{label}] {cancelled}"
+        );
+        let no_reason = dun(&db, &["outbox", "cancel", &ids[2], "--reason", " "]);
+        assert!(
+            !no_reason.ok && no_reason.stderr.contains("reason"),
+            "[{label}] {}",
+            no_reason.stderr
+        );
+
+        let out = send(&db, sink.port, &[]);
+        assert!(out.contains("Sent 1,"), "[{label}] {out}");
+        assert_eq!(received(&sink.outdir).len(), before + 1, "[{label}]");
+        let held_list = json(&ok(
+            &db,
+            &["outbox", "list", "--status", "held", "--format", "json"],
+        ));
+        assert_eq!(
+            held_list[0]["id"].to_string(),
+            ids[0],
+            "[{label}] {held_list}"
+        );
+
+        ok(&db, &["outbox", "send-now", &ids[0], "--author", "maria"]);
+        let out = send(&db, sink.port, &[]);
+        assert!(out.contains("Sent 1,"), "[{label}] {out}");
+        assert_eq!(received(&sink.outdir).len(), before + 2, "[{label}]");
+        // The cancelled one never goes, and cannot be sent now.
+        let again = dun(&db, &["outbox", "send-now", &ids[1]]);
+        assert!(
+            !again.ok && again.stderr.contains("is cancelled"),
+            "[{label}] {}",
+            again.stderr
+        );
+        let out = send(&db, sink.port, &[]);
+        assert!(out.contains("Sent 0,"), "[{label}] {out}");
+        let outbox = json(&ok(&db, &["outbox", "list", "--format", "json"]));
+        let statuses: Vec<&str> = outbox
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["status"].as_str().unwrap())
+            .collect();
+        assert_eq!(statuses, ["sent", "cancelled", "sent"], "[{label}]");
+    }
+}
+
 /// A small deterministic generator for the crash points.
 struct Lcg(u64);
 

@@ -1,8 +1,9 @@
 //! Collections: the policy and its versions, the daily run (previewed or
 //! applied), the worklist and tasks, the communication log (contacts,
-//! promises, disputes), a customer's standing (pause, status) and the
-//! outbox — what `dun policy`, `dun run`, `dun worklist`, `dun task`,
-//! `dun log`, `dun dispute`, `dun pause|resume|status` and `dun outbox` do.
+//! promises, disputes) and a customer's standing (pause, status) — what
+//! `dun policy`, `dun run`, `dun worklist`, `dun task`, `dun log`,
+//! `dun dispute` and `dun pause|resume|status` do. The outbox is
+//! `outbox.rs`.
 
 use std::collections::BTreeMap;
 
@@ -53,7 +54,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(pause_customer))
         .routes(routes!(resume_customer))
         .routes(routes!(set_status))
-        .routes(routes!(outbox))
         .routes(routes!(list_collateral, add_collateral))
         .routes(routes!(list_plans, create_plan))
 }
@@ -63,7 +63,12 @@ fn today(p: &dun_store::accounts::Principal) -> Result<Date, ApiError> {
     wire::today_in(&p.org.timezone)
 }
 
-fn limit_in(field: &str, limit: Option<i64>, default: i64, max: i64) -> Result<i64, ApiError> {
+pub(super) fn limit_in(
+    field: &str,
+    limit: Option<i64>,
+    default: i64,
+    max: i64,
+) -> Result<i64, ApiError> {
     match limit {
         None => Ok(default),
         Some(n) if (1..=max).contains(&n) => Ok(n),
@@ -1612,94 +1617,6 @@ async fn set_status(
         })
         .await?;
     Ok(Json(standing_out(s)))
-}
-
-// ---------------------------------------------------------------- outbox
-
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct OutboxQuery {
-    /// Only messages with this status: `pending`, `sending`, `sent`,
-    /// `failed`, `unknown` or `dropped`.
-    pub status: Option<String>,
-    /// Most messages, 1 to 1000 (default 50).
-    pub limit: Option<i64>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct OutboxMessageOut {
-    pub id: i64,
-    pub customer_reference: String,
-    pub customer_name: String,
-    /// `dunning`, `invoice`, `credit_note` or `statement`.
-    pub kind: String,
-    pub template: String,
-    pub channels: Vec<String>,
-    pub status: String,
-    pub attempts: i64,
-    pub as_of: String,
-    pub created_at: String,
-    pub sent_at: Option<String>,
-    pub recipient: Option<String>,
-    /// Why it failed; for a `dropped` reminder (re-checked against the
-    /// ledger at send time and found stale), what was not sent and why.
-    pub last_error: Option<String>,
-    /// The message as it goes: as the run decided it, less what the
-    /// send-time re-check left out (`left_out`).
-    #[schema(value_type = Object)]
-    pub detail: serde_json::Value,
-}
-
-/// Messages in the outbox, oldest first.
-#[utoipa::path(
-    get,
-    path = "/api/v1/outbox",
-    tag = "outbox",
-    params(OutboxQuery),
-    security(("token" = []), ("session" = [])),
-    responses(
-        (status = 200, body = Vec<OutboxMessageOut>),
-        (status = 422, body = crate::problem::Problem, content_type = "application/problem+json")
-    )
-)]
-async fn outbox(
-    State(state): State<AppState>,
-    caller: Caller,
-    ApiQuery(query): ApiQuery<OutboxQuery>,
-) -> Result<Json<Vec<OutboxMessageOut>>, ApiError> {
-    let limit = limit_in("limit", query.limit, 50, 1000)?;
-    let list = state
-        .as_caller(caller, Need::Read, move |store, p| {
-            match store.outbox(p.org_id, query.status.as_deref(), limit) {
-                Ok(list) => Ok(list),
-                Err(StoreError::Invalid(m)) => {
-                    Err(ApiError::invalid("status", format!("status: {m}")))
-                }
-                Err(e) => Err(e.into()),
-            }
-        })
-        .await?;
-    Ok(Json(
-        list.into_iter()
-            .map(|m| OutboxMessageOut {
-                id: m.id,
-                customer_reference: m.customer_ref,
-                customer_name: m.customer_name,
-                kind: m.kind,
-                template: m.template,
-                channels: m.channels,
-                status: m.status,
-                attempts: m.attempts,
-                as_of: m.as_of.to_string(),
-                created_at: m.created_at,
-                sent_at: m.sent_at,
-                recipient: m.recipient,
-                last_error: m.last_error,
-                detail: m.detail,
-            })
-            .collect(),
-    ))
 }
 
 // ---------------------------------------------------------------- credit file: collateral and plans

@@ -10,6 +10,7 @@ pub mod documents;
 pub mod escalations;
 pub mod invoices;
 pub mod ops;
+pub mod outbox;
 pub mod payments;
 pub mod period;
 pub mod portal_links;

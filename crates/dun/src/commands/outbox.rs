@@ -10,21 +10,20 @@ use dun_mail::config::{SmtpConfig, FROM_VAR, HOST_VAR, PORT_VAR, REPLY_TO_VAR, T
 use dun_mail::worker::{deliver_with_documents, worker_name, DrainOptions};
 use dun_mail::SmtpSender;
 use dun_store::clock::now_utc;
+use dun_store::outbox_actions::OutboxAction;
 
 use super::log::AuthorArg;
 use crate::cli::FormatArg;
 use crate::context::Context;
 use crate::output::{emit, Table};
 
-/// Where portal links point when no public address is configured.
-
 #[derive(Subcommand, Debug)]
 pub enum OutboxCommand {
     /// Messages in the outbox, oldest first.
     List {
-        /// Only messages with this status: pending, sending, sent, failed,
-        /// unknown, dropped (a reminder found stale at send time: not sent,
-        /// `last error` says why).
+        /// Only messages with this status: pending, held, sending, sent,
+        /// failed, unknown, dropped (a reminder found stale at send time:
+        /// not sent, `last error` says why), cancelled.
         #[arg(long)]
         status: Option<String>,
         #[arg(long, default_value_t = 100)]
@@ -37,6 +36,35 @@ pub enum OutboxCommand {
     Retry {
         /// The message's id (see `dun outbox list`).
         id: i64,
+        #[command(flatten)]
+        author: AuthorArg,
+    },
+    /// Keep a pending message from being sent until `dun outbox send-now`.
+    Hold {
+        /// The message's id (see `dun outbox list`).
+        id: i64,
+        /// Why, for the customer's timeline.
+        #[arg(long, default_value = "")]
+        reason: String,
+        #[command(flatten)]
+        author: AuthorArg,
+    },
+    /// Send a held message, or one waiting to retry, with the next
+    /// delivery pass.
+    SendNow {
+        /// The message's id (see `dun outbox list`).
+        id: i64,
+        #[command(flatten)]
+        author: AuthorArg,
+    },
+    /// Never send a message that has not gone (pending, held, failed or
+    /// unknown); the reason goes on the customer's timeline.
+    Cancel {
+        /// The message's id (see `dun outbox list`).
+        id: i64,
+        /// Why it is not sent.
+        #[arg(long)]
+        reason: String,
         #[command(flatten)]
         author: AuthorArg,
     },
@@ -166,22 +194,47 @@ pub fn run(ctx: &mut Context, command: OutboxCommand) -> Result<()> {
             }
             Ok(())
         }
-        OutboxCommand::Retry { id, author } => {
-            let today = ctx.today()?;
-            let m = ctx
-                .store
-                .retry_message(ctx.org.id, id, &author.name(), &now_utc(), today)?;
-            println!(
-                "Message #{} ({} to {}) is pending again; `dun outbox send` sends it.",
-                m.id,
-                m.template,
-                m.recipient.as_deref().unwrap_or(&m.customer_ref)
-            );
-            Ok(())
+        OutboxCommand::Retry { id, author } => act(ctx, id, OutboxAction::Retry, "", &author),
+        OutboxCommand::Hold { id, reason, author } => {
+            act(ctx, id, OutboxAction::Hold, &reason, &author)
+        }
+        OutboxCommand::SendNow { id, author } => act(ctx, id, OutboxAction::SendNow, "", &author),
+        OutboxCommand::Cancel { id, reason, author } => {
+            act(ctx, id, OutboxAction::Cancel, &reason, &author)
         }
         OutboxCommand::Send(args) => send(ctx, &args),
         OutboxCommand::Letter { id, dir } => letter(ctx, id, &dir),
     }
+}
+
+/// A person's action on one message, and what became of it in words.
+fn act(
+    ctx: &mut Context,
+    id: i64,
+    action: OutboxAction,
+    reason: &str,
+    author: &AuthorArg,
+) -> Result<()> {
+    let today = ctx.today()?;
+    let m = ctx.store.act_on_message(
+        ctx.org.id,
+        id,
+        action,
+        reason,
+        &author.name(),
+        &now_utc(),
+        today,
+    )?;
+    let to = m.recipient.as_deref().unwrap_or(&m.customer_ref);
+    let said = match action {
+        OutboxAction::Hold => {
+            "is held; `dun outbox send-now` sends it, `dun outbox cancel` drops it"
+        }
+        OutboxAction::Cancel => "is cancelled and will not be sent",
+        OutboxAction::SendNow | OutboxAction::Retry => "is due now; `dun outbox send` sends it",
+    };
+    println!("Message #{} ({} to {to}) {said}.", m.id, m.template);
+    Ok(())
 }
 
 fn letter(ctx: &mut Context, id: i64, dir: &std::path::Path) -> Result<()> {
