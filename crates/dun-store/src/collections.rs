@@ -1705,6 +1705,26 @@ fn numbers(book: &RunBook, plan: &RunPlan) -> BTreeMap<i64, String> {
         .collect()
 }
 
+/// Who applies a run, and on what word.
+#[derive(Clone, Copy, Debug)]
+enum Asker<'a> {
+    /// A person (`dun run`, the API): applied as decided.
+    Person,
+    /// The scheduler, nobody watching: a first run that would charge or
+    /// send much waits ([`run::first_run_hold`]).
+    Scheduler,
+    /// A person who read the preview with this [`plan_digest`].
+    AsPreviewed(&'a str),
+}
+
+/// A fingerprint of everything a run decided (SHA-256 of its JSON, hex):
+/// equal digests, equal plans. The Today page sends it back with Apply.
+pub fn plan_digest(plan: &RunPlan) -> String {
+    use sha2::{Digest, Sha256};
+    let json = serde_json::to_vec(plan).unwrap_or_default();
+    hex::encode(Sha256::digest(&json))
+}
+
 impl Store {
     /// The book as of `as_of`, loaded as the run would load it, from one
     /// consistent snapshot (for previews and benchmarks of the decision).
@@ -1748,7 +1768,22 @@ impl Store {
                 },
             });
         }
-        self.apply_run_retrying(org_id, as_of, false)
+        self.apply_run_retrying(org_id, as_of, Asker::Person)
+    }
+
+    /// The run applied on a person's word after they read its preview:
+    /// as [`Store::run_collections`] applied, but refused (a conflict,
+    /// nothing written) unless what it decides now is what they read —
+    /// `digest` is [`plan_digest`] of the preview. A payment recorded or a
+    /// policy changed in between makes them look again rather than send
+    /// what they did not see.
+    pub fn run_collections_as_previewed(
+        &mut self,
+        org_id: i64,
+        as_of: Date,
+        digest: &str,
+    ) -> Result<RunOutcome, StoreError> {
+        self.apply_run_retrying(org_id, as_of, Asker::AsPreviewed(digest))
     }
 
     /// The run as a scheduler applies it, with nobody watching: as
@@ -1761,7 +1796,7 @@ impl Store {
         org_id: i64,
         as_of: Date,
     ) -> Result<RunOutcome, StoreError> {
-        self.apply_run_retrying(org_id, as_of, true)
+        self.apply_run_retrying(org_id, as_of, Asker::Scheduler)
     }
 
     /// [`Store::apply_run`], tried again while the engine says a
@@ -1770,11 +1805,11 @@ impl Store {
         &mut self,
         org_id: i64,
         as_of: Date,
-        unattended: bool,
+        asker: Asker<'_>,
     ) -> Result<RunOutcome, StoreError> {
         let mut attempt = 1;
         loop {
-            match self.apply_run(org_id, as_of, unattended) {
+            match self.apply_run(org_id, as_of, asker) {
                 Err(e) if attempt < RUN_ATTEMPTS_MAX && is_retryable(&e) => attempt += 1,
                 other => return other,
             }
@@ -1785,7 +1820,7 @@ impl Store {
         &mut self,
         org_id: i64,
         as_of: Date,
-        unattended: bool,
+        asker: Asker<'_>,
     ) -> Result<RunOutcome, StoreError> {
         let now = now_utc();
         let started = Instant::now();
@@ -1812,11 +1847,19 @@ impl Store {
             .is_none()
             .then(|| run::first_run_hold(&plan))
             .flatten()
-            .filter(|_| unattended)
+            .filter(|_| matches!(asker, Asker::Scheduler))
         {
             return Err(StoreError::Conflict(format!(
                 "the book's first run, as of {as_of}, would {what}; it waits for a person: preview it (`dun run --dry-run`, the Today page) and run it by hand"
             )));
+        }
+        if let Asker::AsPreviewed(digest) = asker {
+            if plan_digest(&plan) != digest {
+                return Err(StoreError::Conflict(format!(
+                    "the book changed since the preview you read: as of {as_of} the run would now take {} actions; nothing was done — read it again",
+                    plan.actions.len()
+                )));
+            }
         }
         let started = Instant::now();
         let (run_id, applied) = apply(&mut tx, org_id, &book, &plan, &now)?;

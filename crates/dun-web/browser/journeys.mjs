@@ -524,12 +524,18 @@ const JOURNEYS = [
     },
   },
   {
-    name: 'the worklist, the reports and the settings read as main pages',
+    name: 'today, the outbox, the worklist, the reports and the settings read as main pages',
     base: () => BASE_URL,
-    needs: ['/sign-in', '/worklist', '/reports', '/settings'],
+    needs: ['/sign-in', '/today', '/outbox', '/worklist', '/reports', '/settings'],
     async run(run) {
       const { page } = run;
       await run.signIn(BASE_URL, EMAIL, PASSWORD);
+      await page.goto(new URL('/today', BASE_URL).href);
+      await page.getByRole('heading', { name: /^today$/i }).first().waitFor();
+      await run.mainPage('today', { phone: true });
+      await page.goto(new URL('/outbox', BASE_URL).href);
+      await page.getByRole('heading', { name: /outbox/i }).first().waitFor();
+      await run.mainPage('outbox', { phone: true });
       await page.goto(new URL('/worklist', BASE_URL).href);
       await page.getByRole('heading', { name: /worklist/i }).first().waitFor();
       await run.mainPage('worklist', { phone: true });

@@ -53,8 +53,9 @@ impl Ctx {
 }
 
 /// The navigation: (label, address).
-const NAV: [(&str, &str); 9] = [
+const NAV: [(&str, &str); 10] = [
     ("Dashboard", "/dashboard"),
+    ("Today", "/today"),
     ("Customers", "/customers"),
     ("Invoices", "/invoices"),
     ("Payments", "/payments"),

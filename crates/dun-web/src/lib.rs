@@ -32,6 +32,7 @@ mod portal_pay;
 mod qr;
 mod reports;
 mod settings;
+mod today;
 mod worklist;
 
 use axum::extract::State;
@@ -77,6 +78,7 @@ pub fn router() -> Router<AppState> {
         .merge(bank::routes())
         .merge(payments::routes())
         .merge(outbox::routes())
+        .merge(today::routes())
         .merge(settings::routes())
         .merge(portal::routes())
 }
