@@ -15,8 +15,10 @@ use super::event::{META_CUSTOMER, META_INVOICES, META_ORG};
 pub const DEFAULT_API_BASE: &str = "https://api.stripe.com";
 /// Longest a call to Stripe may take, in seconds.
 pub const TIMEOUT_SECONDS: u64 = 20;
+/// Most objects one list page asks for (Stripe's maximum).
+pub const LIST_LIMIT: usize = 100;
 /// Longest answer read from Stripe, in bytes.
-pub const ANSWER_BYTES_MAX: u64 = 1024 * 1024;
+pub const ANSWER_BYTES_MAX: u64 = 8 * 1024 * 1024;
 
 /// A PaymentIntent as Dun needs it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -131,6 +133,42 @@ impl Client {
             .map_err(|e| ClientError::Unreachable(e.to_string()))?;
         let body = read_json(response)?;
         Ok(fee_of(&body))
+    }
+
+    /// One page (at most [`LIST_LIMIT`]) of the PaymentIntents created at
+    /// or after `created_gte` (unix seconds), newest first, after the
+    /// intent `starting_after` (Stripe's paging): the list object as
+    /// Stripe answers it (see `sync::read_page`).
+    pub fn payment_intents_since(
+        &self,
+        created_gte: i64,
+        starting_after: Option<&str>,
+    ) -> Result<Value, ClientError> {
+        let mut url = format!(
+            "{}/v1/payment_intents?limit={LIST_LIMIT}&created[gte]={created_gte}",
+            self.base
+        );
+        if let Some(after) = starting_after {
+            url.push_str(&format!("&starting_after={after}"));
+        }
+        let response = self
+            .agent
+            .get(url)
+            .header("Authorization", format!("Bearer {}", self.secret_key))
+            .call()
+            .map_err(|e| ClientError::Unreachable(e.to_string()))?;
+        read_json(response)
+    }
+
+    /// A PaymentIntent as Stripe answers it (all its fields).
+    pub fn payment_intent_json(&self, id: &str) -> Result<Value, ClientError> {
+        let response = self
+            .agent
+            .get(format!("{}/v1/payment_intents/{id}", self.base))
+            .header("Authorization", format!("Bearer {}", self.secret_key))
+            .call()
+            .map_err(|e| ClientError::Unreachable(e.to_string()))?;
+        read_json(response)
     }
 
     /// Reads a PaymentIntent.
