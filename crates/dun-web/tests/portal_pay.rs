@@ -267,6 +267,47 @@ fn run(url: &str) {
     });
     assert_eq!(open_rows(&customer, &token), vec![second]);
     assert_eq!(store.payments(org_id, 100).unwrap().len(), 1);
+
+    // The payments page lists the Stripe events kept for a person: none
+    // so far; then one Dun could not apply (a customer it does not know).
+    let payments = browser.get("/payments");
+    assert!(
+        !payments.body.contains("stripe-review"),
+        "{}",
+        payments.body
+    );
+    let ghost = dun_store::stripe::StripeEvent {
+        id: "evt_ghost".into(),
+        event_type: "payment_intent.succeeded".into(),
+        kind: dun_store::stripe::StripeEventKind::PaymentSucceeded {
+            intent_id: "pi_ghost".into(),
+            currency: dun_core::Currency::parse("USD").unwrap(),
+            amount_minor: 10_00,
+            customer_ref: "GHOST".into(),
+            invoices: vec![],
+            method: "card".into(),
+            received_date: dun_core::Date::parse("2026-02-01").unwrap(),
+        },
+    };
+    store
+        .apply_stripe_event(org_id, &ghost)
+        .expect("kept for review");
+    let payments = browser.get("/payments");
+    assert_eq!(payments.status, 200, "{}", payments.body);
+    let at = payments
+        .body
+        .find(r#"id="stripe-review""#)
+        .unwrap_or_else(|| panic!("no review list: {}", payments.body));
+    let section = &payments.body[at..];
+    let section = &section[..section.find("</section>").expect("the section's end")];
+    assert!(
+        section.contains("evt_ghost") && section.contains("pi_ghost") && section.contains("GHOST"),
+        "{section}"
+    );
+    assert!(
+        !section.contains(&intent_id),
+        "only the event for review: {section}"
+    );
 }
 
 mod the_pay_button_takes_a_card_payment_to_the_ledger {
