@@ -308,6 +308,30 @@ impl Store {
         Ok(keys)
     }
 
+    /// Stripe's fee for a payment it posted (in the balance's currency),
+    /// when Stripe has told it.
+    pub fn stripe_fee_for_payment(
+        &mut self,
+        org_id: i64,
+        payment_id: i64,
+    ) -> Result<Option<(i64, Currency)>, StoreError> {
+        let mut tx = self.conn().read_transaction()?;
+        let found = tx.query_opt(
+            "SELECT fee_minor, fee_currency FROM stripe_events
+             WHERE org_id = $1 AND payment_id = $2 AND status = 'posted'
+               AND fee_minor IS NOT NULL AND fee_currency IS NOT NULL",
+            params![org_id, payment_id],
+            |r| Ok((r.i64(0)?, r.string(1)?)),
+        )?;
+        found
+            .map(|(fee, code)| {
+                Currency::parse(&code)
+                    .map(|c| (fee, c))
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))
+            })
+            .transpose()
+    }
+
     /// Sets the publishable key (`pk_…`; `""` clears it).
     pub fn set_stripe_publishable_key(
         &mut self,

@@ -269,7 +269,14 @@ pub async fn record(
     .await
 }
 
-fn payment_page(ctx: &Ctx, view: &PaymentView, refusal: Option<&str>) -> Markup {
+/// The payment's page; `stripe_fee`: what Stripe kept of a card payment
+/// (not the customer's debt, which the gross amount settles).
+fn payment_page(
+    ctx: &Ctx,
+    view: &PaymentView,
+    refusal: Option<&str>,
+    stripe_fee: Option<(i64, dun_core::Currency)>,
+) -> Markup {
     let p = &view.payment;
     let c = p.currency;
     let open = p.status != "reversed";
@@ -284,6 +291,9 @@ fn payment_page(ctx: &Ctx, view: &PaymentView, refusal: Option<&str>) -> Markup 
             dt { "Unallocated credit" } dd #payment-unallocated { (money(p.unallocated_minor, c)) }
             dt { "Method" } dd { (p.method) }
             dt { "Reference" } dd { (p.reference) }
+            @if let Some((fee, fee_currency)) = stripe_fee {
+                dt { "Stripe's fee" } dd #payment-stripe-fee { (money(fee, fee_currency)) }
+            }
             dt { "State" } dd { span class=(format!("badge {}", status_class(&p.status))) { (words(&p.status)) } }
         }
         h2 { "Entries" }
@@ -334,7 +344,8 @@ pub async fn show(
 ) -> Response {
     read_page(&state, caller, move |store, p, ctx| {
         let view = store.payment_view(p.org_id, id)?;
-        Ok((StatusCode::OK, payment_page(ctx, &view, None)))
+        let fee = store.stripe_fee_for_payment(p.org_id, id)?;
+        Ok((StatusCode::OK, payment_page(ctx, &view, None, fee)))
     })
     .await
 }
@@ -362,7 +373,8 @@ where
         },
         move |store, p, ctx, message| {
             let view = store.payment_view(p.org_id, id)?;
-            Ok(payment_page(ctx, &view, Some(message)))
+            let fee = store.stripe_fee_for_payment(p.org_id, view.payment.id)?;
+            Ok(payment_page(ctx, &view, Some(message), fee))
         },
     )
     .await

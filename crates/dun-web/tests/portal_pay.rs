@@ -268,6 +268,25 @@ fn run(url: &str) {
     assert_eq!(open_rows(&customer, &token), vec![second]);
     assert_eq!(store.payments(org_id, 100).unwrap().len(), 1);
 
+    // The card payment's page shows what Stripe kept (localstripe keeps 0)
+    // once the webhook has read it.
+    wait_until(DELIVERY_SECONDS, "Stripe's fee to be kept", || {
+        store
+            .stripe_events(org_id)
+            .unwrap()
+            .iter()
+            .any(|e| e.fee_minor.is_some())
+    });
+    let paid_id = store.payments(org_id, 100).unwrap()[0].0;
+    let shown = browser.get(&format!("/payments/{paid_id}"));
+    assert!(
+        shown
+            .body
+            .contains(r#"<dd id="payment-stripe-fee">USD 0.00</dd>"#),
+        "{}",
+        shown.body
+    );
+
     // The payments page lists the Stripe events kept for a person: none
     // so far; then one Dun could not apply (a customer it does not know).
     let payments = browser.get("/payments");
