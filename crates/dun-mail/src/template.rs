@@ -15,7 +15,7 @@ pub const SUBJECT_BYTES_MAX: usize = 300;
 pub const BODY_BYTES_MAX: usize = 100_000;
 
 /// Every placeholder a template may use, with what it becomes.
-pub const PLACEHOLDERS: [(&str, &str); 18] = [
+pub const PLACEHOLDERS: [(&str, &str); 20] = [
     ("org_name", "your organisation's name"),
     ("customer_name", "the customer's name"),
     ("customer_ref", "the customer's reference"),
@@ -35,6 +35,14 @@ pub const PLACEHOLDERS: [(&str, &str); 18] = [
     ("invoice_count", "how many invoices are concerned"),
     ("total", "what is open on them, per currency"),
     ("portal_link", "the link to the customer's portal"),
+    (
+        "pay_link",
+        "where the customer pays by card what the message asks (the portal's page of its one invoice, else the portal's Pay form); empty when the organisation takes no card payment (no Stripe key) or in a credit note message",
+    ),
+    (
+        "pay_online",
+        "that link as a line (\"Pay by card: https://…\", on a line of its own); empty when there is no pay link",
+    ),
     (
         "payment_reference",
         "the reference to quote when paying (ISO 11649, RF…, in groups of four): the invoice's own in an invoice message or a reminder about one invoice, the customer's in a statement or a reminder about several (each invoice's own is beside it in {{invoices_table}}); empty in a credit note message",
@@ -58,7 +66,13 @@ pub const PLACEHOLDERS: [(&str, &str); 18] = [
 ];
 
 /// Placeholders whose HTML value is already HTML.
-const HTML_VALUES: [&str; 3] = ["invoices_table", "other_invoices", "portal_link"];
+const HTML_VALUES: [&str; 5] = [
+    "invoices_table",
+    "other_invoices",
+    "portal_link",
+    "pay_link",
+    "pay_online",
+];
 
 /// The wording of one message.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -290,7 +304,7 @@ const SIGN_OFF: &str = "Kind regards,\n{{org_name}}";
 pub fn default_template(name: &str) -> Template {
     let body = |opening: &str, closing: &str| {
         format!(
-            "Dear {{{{customer_name}}}},\n\n{opening}\n\n{{{{invoices_table}}}}\n\nTotal: {{{{total}}}}\nPayment reference: {{{{payment_reference}}}}\n\n{closing} {{{{interest_notice}}}}\n\n{{{{other_invoices}}}}\n\nYou can see your account and pay online: {{{{portal_link}}}}\n\n{SIGN_OFF}"
+            "Dear {{{{customer_name}}}},\n\n{opening}\n\n{{{{invoices_table}}}}\n\nTotal: {{{{total}}}}\nPayment reference: {{{{payment_reference}}}}\n\n{closing} {{{{interest_notice}}}}\n\n{{{{other_invoices}}}}\n\nYou can see your account and pay online: {{{{portal_link}}}}{{{{pay_online}}}}\n\n{SIGN_OFF}"
         )
     };
     match name {
@@ -346,7 +360,7 @@ pub fn default_template(name: &str) -> Template {
         "invoice" => built_in(
             "Invoice {{invoice_number}} from {{org_name}}",
             &format!(
-                "Dear {{{{customer_name}}}},\n\nPlease find attached invoice {{{{invoice_number}}}} for {{{{invoice_total}}}}, due on {{{{due_date}}}}. Please quote the payment reference {{{{payment_reference}}}} when you pay. The PDF is for reading; the XML is the same invoice for your accounting software.\n\nYou can see your account and pay online: {{{{portal_link}}}}\n\nThank you for your business.\n\n{SIGN_OFF}"
+                "Dear {{{{customer_name}}}},\n\nPlease find attached invoice {{{{invoice_number}}}} for {{{{invoice_total}}}}, due on {{{{due_date}}}}. Please quote the payment reference {{{{payment_reference}}}} when you pay. The PDF is for reading; the XML is the same invoice for your accounting software.\n\nYou can see your account and pay online: {{{{portal_link}}}}{{{{pay_online}}}}\n\nThank you for your business.\n\n{SIGN_OFF}"
             ),
         ),
         "credit_note" => built_in(
@@ -358,7 +372,7 @@ pub fn default_template(name: &str) -> Template {
         "statement" => built_in(
             "Statement of account {{period_start}} to {{period_end}}: {{org_name}}",
             &format!(
-                "Dear {{{{customer_name}}}},\n\nPlease find attached your statement of account from {{{{period_start}}}} to {{{{period_end}}}}. These invoices are open:\n\n{{{{invoices_table}}}}\n\nTotal open: {{{{total}}}}\nPayment reference: {{{{payment_reference}}}}\n\nYou can see your account and pay online: {{{{portal_link}}}}\n\n{SIGN_OFF}"
+                "Dear {{{{customer_name}}}},\n\nPlease find attached your statement of account from {{{{period_start}}}} to {{{{period_end}}}}. These invoices are open:\n\n{{{{invoices_table}}}}\n\nTotal open: {{{{total}}}}\nPayment reference: {{{{payment_reference}}}}\n\nYou can see your account and pay online: {{{{portal_link}}}}{{{{pay_online}}}}\n\n{SIGN_OFF}"
             ),
         ),
         _ => built_in(

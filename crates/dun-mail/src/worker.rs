@@ -374,12 +374,51 @@ pub fn vars_for(claim: &Claim, public_url: &str, split: bool) -> Vars {
                 .join(" + ")
         },
     );
+    // Where to pay by card: the one invoice's page, else the Pay form of
+    // the portal (each has the Pay button); only when the organisation
+    // takes card payments, never for a credit note.
+    let pay_link = if claim.pays_online && m.kind != "credit_note" {
+        match rows.as_slice() {
+            [one] if !one.number.is_empty() => {
+                format!("{link}/invoices/{}#pay-online", path_segment(&one.number))
+            }
+            _ => format!("{link}#pay-online"),
+        }
+    } else {
+        String::new()
+    };
+    if pay_link.is_empty() {
+        vars.set_with_html("pay_link", "", "");
+        vars.set_with_html("pay_online", "", "");
+    } else {
+        let anchor = format!("<a href=\"{0}\">{0}</a>", escape_html(&pay_link));
+        vars.set_with_html(
+            "pay_online",
+            format!("\nPay by card: {pay_link}"),
+            format!("<br>\nPay by card: {anchor}"),
+        );
+        vars.set_with_html("pay_link", pay_link, anchor);
+    }
     if rows.is_empty() {
         vars.set_with_html("invoices_table", "(none)", "<p>(none)</p>");
     } else {
         vars.set_with_html("invoices_table", table_text(&rows), table_html(&rows));
     }
     vars
+}
+
+/// `text` as one segment of a URL path: unreserved characters as they
+/// are, every other byte percent-encoded.
+fn path_segment(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }
 
 /// The date interest starts, as the run decided it for the message's items

@@ -63,6 +63,10 @@ pub struct Config {
     /// Where Stripe's API is (online payment): Stripe's own unless a test
     /// points it at a local fake.
     pub stripe_api_base: String,
+    /// Where the portal's card form loads Stripe.js from
+    /// (`DUN_STRIPE_JS_URL`): Stripe's own unless a test points it at a
+    /// stand-in. Its origin is the only one the payment page's CSP adds.
+    pub stripe_js_url: String,
 }
 
 impl Default for Config {
@@ -85,6 +89,7 @@ impl Default for Config {
             login_window_ms: 15 * 60_000,
             trusted_proxies: Vec::new(),
             stripe_api_base: crate::stripe::client::DEFAULT_API_BASE.to_string(),
+            stripe_js_url: crate::stripe::card_form::DEFAULT_JS_URL.to_string(),
             metrics_token: None,
         }
     }
@@ -206,6 +211,7 @@ impl Config {
             "DUN_STRIPE_API_BASE" => {
                 self.stripe_api_base = value.trim().trim_end_matches('/').to_string()
             }
+            "DUN_STRIPE_JS_URL" => self.stripe_js_url = value.trim().to_string(),
             "DUN_METRICS_TOKEN" => {
                 self.metrics_token = Some(value.to_string()).filter(|t| !t.is_empty())
             }
@@ -277,6 +283,14 @@ impl Config {
                 "stripe_api_base: '{}' must start with http:// or https://",
                 self.stripe_api_base
             )));
+        }
+        for (name, url) in [
+            ("stripe_api_base", &self.stripe_api_base),
+            ("stripe_js_url", &self.stripe_js_url),
+        ] {
+            if let Err(e) = crate::stripe::card_form::origin(url) {
+                return Err(ConfigError(format!("{name}: '{url}' {e}")));
+            }
         }
         if self.database_url.trim().is_empty() {
             return Err(ConfigError("database_url: must not be empty".into()));

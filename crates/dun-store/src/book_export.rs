@@ -206,6 +206,7 @@ pub const TABLES: &[Table] = &[
             text("closed_by"),
             text("closed_at"),
             text("endpoint"),
+            text("stripe_publishable_key"),
         ],
         order: BY_ID,
         absent: &[
@@ -731,9 +732,10 @@ pub const TABLES: &[Table] = &[
         ],
         &["created_at", "closed_through", "reason", "author"],
     ),
-    org(
-        "stripe_intents",
-        &[
+    Table {
+        name: "stripe_intents",
+        scope: Scope::Org,
+        columns: &[
             text("intent_id"),
             text("idempotency_key"),
             int("customer_id"),
@@ -742,8 +744,13 @@ pub const TABLES: &[Table] = &[
             text("invoices"),
             text("created_at"),
         ],
-        &["intent_id"],
-    ),
+        order: &["intent_id"],
+        // What confirms the intent in a browser stays with this book.
+        absent: &[Absent {
+            name: "client_secret",
+            imported_as: None,
+        }],
+    },
     org(
         "stripe_events",
         &[

@@ -134,6 +134,9 @@ pub struct Claim {
     pub message: OutboxMessage,
     pub recipient: String,
     pub org_name: String,
+    /// The organisation takes card payments (its Stripe secret key is
+    /// set): the message carries a Pay link to the portal.
+    pub pays_online: bool,
     /// A signed token to the customer's portal (see `portal::portal_url`).
     pub portal_token: String,
     pub portal_expires_on: Date,
@@ -729,11 +732,11 @@ fn claim_of(
     today: Date,
     recheck: Recheck,
 ) -> Result<Claim, StoreError> {
-    let org_name = tx
+    let (org_name, pays_online) = tx
         .query_opt(
-            "SELECT name FROM organisations WHERE id = $1",
+            "SELECT name, stripe_secret_key FROM organisations WHERE id = $1",
             params![org_id],
-            |r| r.string(0),
+            |r| Ok((r.string(0)?, r.opt_string(1)?.is_some())),
         )?
         .unwrap_or_default();
     let portal_expires_on = today.add_days(PORTAL_LINK_DAYS);
@@ -782,6 +785,7 @@ fn claim_of(
         message,
         recipient: email,
         org_name,
+        pays_online,
         portal_token,
         portal_expires_on,
         document,

@@ -156,6 +156,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0024_endpoints.sql"),
         postgres: include_str!("migrations/postgres/0024_endpoints.sql"),
     },
+    Migration {
+        version: 27,
+        name: "stripe_card_form",
+        sqlite: include_str!("migrations/sqlite/0027_stripe_card_form.sql"),
+        postgres: include_str!("migrations/postgres/0027_stripe_card_form.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

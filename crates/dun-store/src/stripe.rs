@@ -35,6 +35,9 @@ pub const ID_BYTES_MAX: usize = 255;
 pub struct StripeKeys {
     pub secret_key: Option<String>,
     pub webhook_secret: Option<String>,
+    /// `pk_…`: public by design (Stripe.js in the customer's browser
+    /// is given it), so shown back.
+    pub publishable_key: Option<String>,
 }
 
 impl std::fmt::Debug for StripeKeys {
@@ -42,6 +45,7 @@ impl std::fmt::Debug for StripeKeys {
         f.debug_struct("StripeKeys")
             .field("secret_key", &set_or_not(&self.secret_key))
             .field("webhook_secret", &set_or_not(&self.webhook_secret))
+            .field("publishable_key", &self.publishable_key)
             .finish()
     }
 }
@@ -83,6 +87,14 @@ pub fn check_keys(
         check_key("stripe_webhook_secret", k, &["whsec_"])?;
     }
     Ok(())
+}
+
+/// Checks a publishable key (`None` or `""`: nothing to check).
+pub fn check_publishable_key(key: Option<&str>) -> Result<(), StoreError> {
+    match key.map(str::trim).filter(|k| !k.is_empty()) {
+        Some(k) => check_key("stripe_publishable_key", k, &["pk_"]),
+        None => Ok(()),
+    }
 }
 
 /// A PaymentIntent the portal created, and what it pays.
@@ -255,12 +267,14 @@ impl Store {
     pub fn stripe_keys(&mut self, org_id: i64) -> Result<StripeKeys, StoreError> {
         let mut tx = self.conn().read_transaction()?;
         tx.query_opt(
-            "SELECT stripe_secret_key, stripe_webhook_secret FROM organisations WHERE id = $1",
+            "SELECT stripe_secret_key, stripe_webhook_secret, stripe_publishable_key
+             FROM organisations WHERE id = $1",
             params![org_id],
             |r| {
                 Ok(StripeKeys {
                     secret_key: r.opt_string(0)?,
                     webhook_secret: r.opt_string(1)?,
+                    publishable_key: r.opt_string(2)?,
                 })
             },
         )?
@@ -292,6 +306,81 @@ impl Store {
         )?;
         tx.commit()?;
         Ok(keys)
+    }
+
+    /// Stripe's fee for a payment it posted (in the balance's currency),
+    /// when Stripe has told it.
+    pub fn stripe_fee_for_payment(
+        &mut self,
+        org_id: i64,
+        payment_id: i64,
+    ) -> Result<Option<(i64, Currency)>, StoreError> {
+        let mut tx = self.conn().read_transaction()?;
+        let found = tx.query_opt(
+            "SELECT fee_minor, fee_currency FROM stripe_events
+             WHERE org_id = $1 AND payment_id = $2 AND status = 'posted'
+               AND fee_minor IS NOT NULL AND fee_currency IS NOT NULL",
+            params![org_id, payment_id],
+            |r| Ok((r.i64(0)?, r.string(1)?)),
+        )?;
+        found
+            .map(|(fee, code)| {
+                Currency::parse(&code)
+                    .map(|c| (fee, c))
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))
+            })
+            .transpose()
+    }
+
+    /// Sets the publishable key (`pk_…`; `""` clears it).
+    pub fn set_stripe_publishable_key(
+        &mut self,
+        org_id: i64,
+        key: &str,
+    ) -> Result<StripeKeys, StoreError> {
+        let key = key.trim();
+        check_publishable_key(Some(key))?;
+        let mut tx = self.conn().transaction()?;
+        crate::orgs::lock(&mut tx, org_id)?;
+        tx.execute(
+            "UPDATE organisations SET stripe_publishable_key = $2 WHERE id = $1",
+            params![org_id, Some(key).filter(|k| !k.is_empty())],
+        )?;
+        tx.commit()?;
+        self.stripe_keys(org_id)
+    }
+
+    /// Keeps the client secret Stripe gave an intent (what the payment
+    /// page hands Stripe.js); the first kept stays.
+    pub fn set_stripe_client_secret(
+        &mut self,
+        org_id: i64,
+        intent_id: &str,
+        client_secret: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.conn().transaction()?;
+        tx.execute(
+            "UPDATE stripe_intents SET client_secret = $3
+             WHERE org_id = $1 AND intent_id = $2 AND client_secret IS NULL",
+            params![org_id, intent_id, client_secret],
+        )?;
+        tx.commit()
+    }
+
+    /// An intent's client secret, if Stripe gave one.
+    pub fn stripe_client_secret(
+        &mut self,
+        org_id: i64,
+        intent_id: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let mut tx = self.conn().read_transaction()?;
+        Ok(tx
+            .query_opt(
+                "SELECT client_secret FROM stripe_intents WHERE org_id = $1 AND intent_id = $2",
+                params![org_id, intent_id],
+                |r| r.opt_string(0),
+            )?
+            .flatten())
     }
 
     /// Every organisation's webhook signing secret: an event is theirs

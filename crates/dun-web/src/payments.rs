@@ -14,6 +14,7 @@ use dun_server::problem::ApiError;
 use dun_server::wire;
 use dun_store::api_ledger::{PaymentSummary, PaymentView};
 use dun_store::payments::{Allocate, NewPayment};
+use dun_store::stripe::StoredEvent;
 use maud::{html, Markup};
 use serde::Deserialize;
 
@@ -98,6 +99,19 @@ fn record_form(ctx: &Ctx, form: &RecordForm) -> Markup {
     }
 }
 
+/// The Stripe events kept for a person (`review`): a refund larger than
+/// the payment's credit, an event the book could not apply.
+fn stripe_review(
+    store: &mut dun_store::Store,
+    org_id: i64,
+) -> Result<Vec<StoredEvent>, dun_store::StoreError> {
+    Ok(store
+        .stripe_events(org_id)?
+        .into_iter()
+        .filter(|e| e.status == "review")
+        .collect())
+}
+
 fn list_page(
     ctx: &Ctx,
     rows: &[PaymentSummary],
@@ -105,10 +119,32 @@ fn list_page(
     more: Option<i64>,
     refusal: Option<&str>,
     form: &RecordForm,
+    review: &[StoredEvent],
 ) -> Markup {
     let body = html! {
         h1 { "Payments" }
         @if let Some(message) = refusal { p.notice.bad role="alert" { (message) } }
+        @if !review.is_empty() {
+            section #stripe-review aria-labelledby="stripe-review-title" {
+                h2 #stripe-review-title { "Stripe events to look at (" (review.len()) ")" }
+                p { "Dun kept these card payment events without applying them in full; settle each in Stripe's dashboard or by hand here." }
+                div.scroll tabindex="0" { table.data {
+                    thead { tr {
+                        th scope="col" { "Event" } th scope="col" { "Type" }
+                        th scope="col" { "Payment intent" } th scope="col" { "Payment" } th scope="col" { "Why" }
+                    } }
+                    tbody { @for e in review {
+                        tr {
+                            td.code { (e.event_id) }
+                            td { (e.event_type) }
+                            td.code { (e.intent_id.as_deref().unwrap_or("")) }
+                            td.num { @if let Some(id) = e.payment_id { a href=(format!("/payments/{id}")) { (id) } } }
+                            td { (e.detail) }
+                        }
+                    } }
+                } }
+            }
+        }
         (record_form(ctx, form))
         form.filters method="get" action="/payments" {
             div {
@@ -169,6 +205,7 @@ pub async fn list(
                 more,
                 None,
                 &RecordForm::default(),
+                &stripe_review(store, p.org_id)?,
             ),
         ))
     })
@@ -225,13 +262,21 @@ pub async fn record(
                 None,
                 Some(message),
                 &again_form,
+                &stripe_review(store, p.org_id)?,
             ))
         },
     )
     .await
 }
 
-fn payment_page(ctx: &Ctx, view: &PaymentView, refusal: Option<&str>) -> Markup {
+/// The payment's page; `stripe_fee`: what Stripe kept of a card payment
+/// (not the customer's debt, which the gross amount settles).
+fn payment_page(
+    ctx: &Ctx,
+    view: &PaymentView,
+    refusal: Option<&str>,
+    stripe_fee: Option<(i64, dun_core::Currency)>,
+) -> Markup {
     let p = &view.payment;
     let c = p.currency;
     let open = p.status != "reversed";
@@ -246,6 +291,9 @@ fn payment_page(ctx: &Ctx, view: &PaymentView, refusal: Option<&str>) -> Markup 
             dt { "Unallocated credit" } dd #payment-unallocated { (money(p.unallocated_minor, c)) }
             dt { "Method" } dd { (p.method) }
             dt { "Reference" } dd { (p.reference) }
+            @if let Some((fee, fee_currency)) = stripe_fee {
+                dt { "Stripe's fee" } dd #payment-stripe-fee { (money(fee, fee_currency)) }
+            }
             dt { "State" } dd { span class=(format!("badge {}", status_class(&p.status))) { (words(&p.status)) } }
         }
         h2 { "Entries" }
@@ -296,7 +344,8 @@ pub async fn show(
 ) -> Response {
     read_page(&state, caller, move |store, p, ctx| {
         let view = store.payment_view(p.org_id, id)?;
-        Ok((StatusCode::OK, payment_page(ctx, &view, None)))
+        let fee = store.stripe_fee_for_payment(p.org_id, id)?;
+        Ok((StatusCode::OK, payment_page(ctx, &view, None, fee)))
     })
     .await
 }
@@ -324,7 +373,8 @@ where
         },
         move |store, p, ctx, message| {
             let view = store.payment_view(p.org_id, id)?;
-            Ok(payment_page(ctx, &view, Some(message)))
+            let fee = store.stripe_fee_for_payment(p.org_id, view.payment.id)?;
+            Ok(payment_page(ctx, &view, Some(message), fee))
         },
     )
     .await

@@ -13,12 +13,13 @@
 //! writer.
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use dun_core::online::{pay_request, PayChoice, PayRequest, Payable};
 use dun_server::app::AppState;
+use dun_server::stripe::card_form::content_security_policy;
 use dun_server::stripe::client::{intent_form, Client};
 use dun_server::stripe::idempotency_key;
 use dun_store::invoices::InvoiceSummary;
@@ -72,6 +73,30 @@ pub(crate) fn pay_invoice_button(base: &str, number: &str, open: &str) -> Markup
             input type="hidden" name="invoice" value=(number);
             button.primary type="submit" { "Pay " (open) " by card" }
         }
+    }
+}
+
+/// The card form: Stripe.js (from the configured URL) mounts the card
+/// fields in `#card-element` and confirms the intent with its client
+/// secret (assets/stripe-pay.js); hidden until the script shows it, so a
+/// page whose Stripe.js did not load offers nothing that cannot work.
+fn card_form(
+    publishable_key: &str,
+    client_secret: &str,
+    status_url: &str,
+    amount: &str,
+    js_url: &str,
+) -> Markup {
+    html! {
+        form.stack #card-form hidden data-publishable-key=(publishable_key)
+            data-client-secret=(client_secret) data-status-url=(status_url) {
+            label for="card-element" { "Card" }
+            div #card-element {}
+            p.notice.bad #card-errors role="alert" hidden {}
+            button.primary #card-pay type="submit" { "Pay " (amount) }
+        }
+        script src=(js_url) {}
+        script src=(crate::assets::stripe_pay_js_href()) {}
     }
 }
 
@@ -202,10 +227,14 @@ async fn pay(
             // Two presses at once both get here; with the same key Stripe
             // answers both with one intent, and the book keeps the first
             // it is told of: both are sent to that one.
+            let client_secret = intent.client_secret;
             let kept = state
                 .pool
                 .write(move |store| {
                     store.save_stripe_intent(org_id, &stored)?;
+                    if let Some(secret) = &client_secret {
+                        store.set_stripe_client_secret(org_id, &stored.intent_id, secret)?;
+                    }
                     Ok(store
                         .stripe_intent_by_key(org_id, &stored.idempotency_key)?
                         .map_or(stored.intent_id, |kept| kept.intent_id))
@@ -244,6 +273,7 @@ async fn show(
     State(state): State<AppState>,
     Path((token, intent_id)): Path<(String, String)>,
 ) -> Response {
+    let js_url = state.config.stripe_js_url.clone();
     let done = state
         .pool
         .run(move |store| {
@@ -256,6 +286,8 @@ async fn show(
                 _ => return Ok(Ok((None, v.org.name))),
             };
             let progress = store.stripe_intent_progress(v.org.id, &intent_id)?;
+            let publishable_key = store.stripe_keys(v.org.id)?.publishable_key;
+            let client_secret = store.stripe_client_secret(v.org.id, &intent_id)?;
             let base = format!("/portal/{}", encode(&token));
             let c = intent.currency;
             let amount = money(intent.amount_minor, c);
@@ -277,16 +309,32 @@ async fn show(
                     dt { "For" } dd { @if intent.invoices.is_empty() { "your account" } @else { (intent.invoices.join(", ")) } }
                     dt { "Payment reference" } dd.code { (intent.intent_id) }
                 }
+                @if let (false, false, Some(key), Some(secret)) = (paid, progress.refunded, &publishable_key, &client_secret) {
+                    (card_form(key, secret, &format!("{base}/pay/{}", encode(&intent.intent_id)), &amount, &js_url))
+                }
                 @if !paid {
                     p { a href=(format!("{base}/pay/{}", encode(&intent.intent_id))) { "Check again" } }
                 }
                 p { a href=(base) { "Back to your account" } }
             };
-            Ok(Ok((Some(frame(&v.org.name, "Pay online", body)), v.org.name.clone())))
+            let card = !paid && !progress.refunded && publishable_key.is_some() && client_secret.is_some();
+            Ok(Ok((Some((frame(&v.org.name, "Pay online", body), card)), v.org.name.clone())))
         })
         .await;
     match done {
-        Ok(Ok((Some(markup), _))) => page(StatusCode::OK, markup),
+        Ok(Ok((Some((markup, false)), _))) => page(StatusCode::OK, markup),
+        Ok(Ok((Some((markup, true)), _))) => {
+            // Only this page, and only for Stripe.js's origins.
+            let csp =
+                content_security_policy(&state.config.stripe_js_url, &state.config.stripe_api_base);
+            let mut response = page(StatusCode::OK, markup);
+            if let Ok(value) = HeaderValue::from_str(&csp) {
+                response
+                    .headers_mut()
+                    .insert(header::CONTENT_SECURITY_POLICY, value);
+            }
+            response
+        }
         Ok(Ok((None, org))) => not_found(&org),
         Ok(Err(refused)) => Refused::response(refused),
         Err(e) => trouble(e),

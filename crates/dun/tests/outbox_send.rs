@@ -389,6 +389,12 @@ fn the_run_s_messages_reach_a_real_smtp_server_once() {
         ));
         assert_eq!(pending.as_array().unwrap().len(), 3, "[{label}]");
 
+        // The organisation takes card payments: each message carries a
+        // Pay link (asserted below).
+        ok(
+            &db,
+            &["org", "set", "--stripe-secret-key", "sk_test_dun_outbox"],
+        );
         let out = send(&db, sink.port, &[]);
         assert!(
             out.contains("Sent 2, to retry later 0, failed 1"),
@@ -472,6 +478,30 @@ fn the_run_s_messages_reach_a_real_smtp_server_once() {
                 "[{label}]"
             );
         }
+        // The Pay link: the portal's page of the one invoice, else its
+        // Pay form; the HTML body makes it a link.
+        let items = row["detail"]["items"].as_array().unwrap();
+        let pay = if items.len() == 1 {
+            format!(
+                "/invoices/{}#pay-online",
+                items[0]["number"].as_str().unwrap()
+            )
+        } else {
+            "#pay-online".to_string()
+        };
+        let line = first
+            .text
+            .lines()
+            .find(|l| l.starts_with("Pay by card: https://pay.acme.example/portal/"))
+            .unwrap_or_else(|| panic!("[{label}] no Pay line in {}", first.text));
+        assert!(line.ends_with(&pay), "[{label}] {line} ends with {pay}");
+        assert!(
+            first
+                .html
+                .contains("Pay by card: <a href=\"https://pay.acme.example/portal/"),
+            "[{label}] {}",
+            first.html
+        );
         assert!(first.text.contains("Dear Customer 1 & Sons,"));
         assert!(first.html.contains("Dear Customer 1 &amp; Sons,"));
         assert!(first.html.contains("<table"));

@@ -111,5 +111,65 @@ fn stripe_keys_are_stored_and_never_shown() {
         let keys = store.stripe_keys(org.id).expect("the keys");
         assert_eq!(keys.secret_key.as_deref(), Some(SECRET_KEY), "[{label}]");
         assert_eq!(keys.webhook_secret, None, "[{label}]");
+
+        // The publishable key is public: stored and shown back; a secret
+        // key given for it is refused without being repeated.
+        let refused = fails(&db, &["org", "set", "--stripe-publishable-key", SECRET_KEY]);
+        assert!(
+            refused.contains("stripe_publishable_key") && !refused.contains(SECRET_KEY),
+            "[{label}] {refused}"
+        );
+        let said = ok(
+            &db,
+            &["org", "set", "--stripe-publishable-key", "pk_test_dun"],
+        );
+        assert!(said.contains("pk_test_dun"), "[{label}] {said}");
+        let json = ok(&db, &["org", "show", "--format", "json"]);
+        let v: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+        assert_eq!(
+            v["stripe"]["publishable_key"], "pk_test_dun",
+            "[{label}] {json}"
+        );
+        let keys = store.stripe_keys(org.id).expect("the keys");
+        assert_eq!(
+            keys.publishable_key.as_deref(),
+            Some("pk_test_dun"),
+            "[{label}]"
+        );
+        assert_eq!(keys.secret_key.as_deref(), Some(SECRET_KEY), "[{label}]");
+        ok(&db, &["org", "set", "--stripe-publishable-key", ""]);
+        let keys = store.stripe_keys(org.id).expect("the keys");
+        assert_eq!(keys.publishable_key, None, "[{label}]");
+    }
+}
+
+/// `dun stripe sync` refuses what it cannot do, naming why, before it
+/// calls Stripe: no secret key; a date that is not one.
+#[test]
+fn stripe_sync_says_what_it_needs() {
+    for db in backends("stripe_sync_says_what_it_needs") {
+        let label = db.label;
+        ok(
+            &db,
+            &[
+                "init",
+                "--org",
+                "Acme",
+                "--currency",
+                "USD",
+                "--timezone",
+                "UTC",
+            ],
+        );
+        let refused = fails(&db, &["stripe", "sync", "--since", "2026-12-01"]);
+        assert!(refused.contains("stripe_secret_key"), "[{label}] {refused}");
+        ok(&db, &["org", "set", "--stripe-secret-key", SECRET_KEY]);
+        let refused = fails(&db, &["stripe", "sync", "--since", "1 Dec"]);
+        assert!(
+            refused.contains("since")
+                && refused.contains("'1 Dec'")
+                && refused.contains("YYYY-MM-DD"),
+            "[{label}] {refused}"
+        );
     }
 }

@@ -15,8 +15,10 @@ use super::event::{META_CUSTOMER, META_INVOICES, META_ORG};
 pub const DEFAULT_API_BASE: &str = "https://api.stripe.com";
 /// Longest a call to Stripe may take, in seconds.
 pub const TIMEOUT_SECONDS: u64 = 20;
+/// Most objects one list page asks for (Stripe's maximum).
+pub const LIST_LIMIT: usize = 100;
 /// Longest answer read from Stripe, in bytes.
-pub const ANSWER_BYTES_MAX: u64 = 1024 * 1024;
+pub const ANSWER_BYTES_MAX: u64 = 8 * 1024 * 1024;
 
 /// A PaymentIntent as Dun needs it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -52,11 +54,53 @@ impl std::fmt::Debug for Client {
     }
 }
 
+/// Currencies ISO 4217 counts in whole units that Stripe's API still
+/// takes in hundredths, the hundredths always `00` ("ISK transitioned to a
+/// zero-decimal currency, but backwards compatibility requires you to
+/// represent it as a two-decimal value", the same for UGX:
+/// docs.stripe.com/currencies#special-cases). HUF and TWD are charged in
+/// two decimals there as ISO has them (only payouts differ): nothing to
+/// convert.
+pub const STRIPE_HUNDREDTHS: [&str; 2] = ["ISK", "UGX"];
+
+fn in_hundredths(currency: Currency) -> bool {
+    STRIPE_HUNDREDTHS.contains(&currency.code()) && currency.exponent() == 0
+}
+
+/// Dun's minor units of `currency` as Stripe's API counts them (ISK 5 is
+/// `500`); every other currency as it is. Saturates rather than wraps:
+/// Stripe refuses an amount of more than eight digits anyway.
+pub fn to_stripe_amount(currency: Currency, minor: i64) -> i64 {
+    if in_hundredths(currency) {
+        minor.saturating_mul(100)
+    } else {
+        minor
+    }
+}
+
+/// An amount Stripe's API gives in `currency`, in Dun's minor units; for
+/// ISK and UGX it must be whole units (a multiple of 100).
+pub fn from_stripe_amount(currency: Currency, amount: i64) -> Result<i64, String> {
+    if !in_hundredths(currency) {
+        return Ok(amount);
+    }
+    if amount % 100 != 0 {
+        return Err(format!(
+            "{amount} is not a whole number of {} in Stripe's units (hundredths, always 00)",
+            currency.code()
+        ));
+    }
+    Ok(amount / 100)
+}
+
 /// The form fields of a PaymentIntent for `request` (Stripe's API takes
 /// form encoding; metadata as `metadata[key]`).
 pub fn intent_form(org_id: i64, customer_ref: &str, request: &PayRequest) -> Vec<(String, String)> {
     vec![
-        ("amount".into(), request.amount_minor.to_string()),
+        (
+            "amount".into(),
+            to_stripe_amount(request.currency, request.amount_minor).to_string(),
+        ),
         (
             "currency".into(),
             request.currency.code().to_ascii_lowercase(),
@@ -133,6 +177,42 @@ impl Client {
         Ok(fee_of(&body))
     }
 
+    /// One page (at most [`LIST_LIMIT`]) of the PaymentIntents created at
+    /// or after `created_gte` (unix seconds), newest first, after the
+    /// intent `starting_after` (Stripe's paging): the list object as
+    /// Stripe answers it (see `sync::read_page`).
+    pub fn payment_intents_since(
+        &self,
+        created_gte: i64,
+        starting_after: Option<&str>,
+    ) -> Result<Value, ClientError> {
+        let mut url = format!(
+            "{}/v1/payment_intents?limit={LIST_LIMIT}&created[gte]={created_gte}",
+            self.base
+        );
+        if let Some(after) = starting_after {
+            url.push_str(&format!("&starting_after={after}"));
+        }
+        let response = self
+            .agent
+            .get(url)
+            .header("Authorization", format!("Bearer {}", self.secret_key))
+            .call()
+            .map_err(|e| ClientError::Unreachable(e.to_string()))?;
+        read_json(response)
+    }
+
+    /// A PaymentIntent as Stripe answers it (all its fields).
+    pub fn payment_intent_json(&self, id: &str) -> Result<Value, ClientError> {
+        let response = self
+            .agent
+            .get(format!("{}/v1/payment_intents/{id}", self.base))
+            .header("Authorization", format!("Bearer {}", self.secret_key))
+            .call()
+            .map_err(|e| ClientError::Unreachable(e.to_string()))?;
+        read_json(response)
+    }
+
     /// Reads a PaymentIntent.
     pub fn payment_intent(&self, id: &str) -> Result<Intent, ClientError> {
         let response = self
@@ -148,8 +228,8 @@ impl Client {
 /// The fee in an intent read with its charge's balance transaction expanded.
 pub fn fee_of(intent: &Value) -> Option<(i64, Currency)> {
     let txn = &intent["latest_charge"]["balance_transaction"];
-    let fee = txn["fee"].as_i64()?;
     let currency = Currency::parse(&txn["currency"].as_str()?.to_ascii_uppercase()).ok()?;
+    let fee = from_stripe_amount(currency, txn["fee"].as_i64()?).ok()?;
     Some((fee, currency))
 }
 
@@ -199,6 +279,39 @@ mod tests {
         let unsettled =
             serde_json::json!({"id": "pi_1", "latest_charge": {"balance_transaction": "txn_1"}});
         assert_eq!(fee_of(&unsettled), None);
+    }
+
+    #[test]
+    fn isk_and_ugx_go_to_stripe_in_hundredths_huf_and_twd_as_they_are() {
+        let c = |code: &str| Currency::parse(code).unwrap();
+        // Stripe's examples: "to charge 5 ISK, provide an amount value of 500".
+        assert_eq!(to_stripe_amount(c("ISK"), 5), 500);
+        assert_eq!(to_stripe_amount(c("UGX"), 5), 500);
+        assert_eq!(from_stripe_amount(c("ISK"), 500), Ok(5));
+        assert!(
+            from_stripe_amount(c("UGX"), 550).is_err(),
+            "no fractions of UGX"
+        );
+        // Two-decimal for charges, as ISO has them.
+        assert_eq!(to_stripe_amount(c("HUF"), 1045), 1045);
+        assert_eq!(to_stripe_amount(c("TWD"), 80045), 80045);
+        assert_eq!(from_stripe_amount(c("HUF"), 1045), Ok(1045));
+        // Zero-decimal at Stripe and in ISO alike.
+        assert_eq!(to_stripe_amount(c("JPY"), 500), 500);
+        assert_eq!(to_stripe_amount(c("EUR"), 1250), 1250);
+        let form = intent_form(
+            1,
+            "C-1",
+            &PayRequest {
+                currency: c("ISK"),
+                amount_minor: 12_500,
+                invoices: vec!["INV-1".into()],
+            },
+        );
+        assert!(form.contains(&("amount".to_string(), "1250000".to_string())));
+        let intent = serde_json::json!({"latest_charge": {"balance_transaction":
+            {"fee": 3_900, "currency": "isk"}}});
+        assert_eq!(fee_of(&intent), Some((39, c("ISK"))));
     }
 
     #[test]

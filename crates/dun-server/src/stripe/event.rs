@@ -53,6 +53,13 @@ fn minor(object: &Value, name: &str) -> Result<i64, EventError> {
     })
 }
 
+/// `name` of `object`, an amount in Stripe's units of `currency`, in
+/// Dun's minor units (`client::from_stripe_amount`).
+fn amount(object: &Value, name: &str, currency: Currency) -> Result<i64, EventError> {
+    super::client::from_stripe_amount(currency, minor(object, name)?)
+        .map_err(|problem| field(&format!("data.object.{name}"), problem))
+}
+
 fn currency(object: &Value) -> Result<Currency, EventError> {
     let code = text(object, "currency")?;
     Currency::parse(&code.to_ascii_uppercase())
@@ -84,17 +91,20 @@ pub fn map(body: &Value, org_id: i64, date: Date) -> Result<StripeEvent, EventEr
                 .collect();
             // What was received; a PaymentIntent's `amount` when an older
             // API version (or a fake) leaves `amount_received` out.
-            let amount_minor = object["amount_received"]
-                .as_i64()
-                .filter(|a| *a > 0)
-                .map_or_else(|| minor(object, "amount"), Ok)?;
+            let currency = currency(object)?;
+            let received = if object["amount_received"].as_i64().is_some_and(|a| a > 0) {
+                "amount_received"
+            } else {
+                "amount"
+            };
+            let amount_minor = amount(object, received, currency)?;
             let method = object["payment_method_types"][0]
                 .as_str()
                 .unwrap_or("card")
                 .to_string();
             StripeEventKind::PaymentSucceeded {
                 intent_id: text(object, "id")?.to_string(),
-                currency: currency(object)?,
+                currency,
                 amount_minor,
                 customer_ref: customer_ref.to_string(),
                 invoices,
@@ -116,7 +126,7 @@ pub fn map(body: &Value, org_id: i64, date: Date) -> Result<StripeEvent, EventEr
                 intent_id: intent.to_string(),
                 charge_id: text(object, "id")?.to_string(),
                 currency: currency(object)?,
-                refunded_minor: minor(object, "amount_refunded")?,
+                refunded_minor: amount(object, "amount_refunded", currency(object)?)?,
                 date,
             },
             _ => StripeEventKind::Other,
@@ -129,7 +139,7 @@ pub fn map(body: &Value, org_id: i64, date: Date) -> Result<StripeEvent, EventEr
                     intent_id: intent.to_string(),
                     dispute_id: text(object, "id")?.to_string(),
                     currency: currency(object)?,
-                    amount_minor: minor(object, "amount")?,
+                    amount_minor: amount(object, "amount", currency(object)?)?,
                     reason: object["reason"]
                         .as_str()
                         .unwrap_or("no reason given")
@@ -181,6 +191,26 @@ mod tests {
                 method: "card".into(),
                 received_date: day(),
             }
+        );
+    }
+
+    #[test]
+    fn isk_amounts_come_from_stripe_in_hundredths() {
+        let mut event = succeeded("7");
+        event["data"]["object"]["currency"] = json!("isk");
+        event["data"]["object"]["amount"] = json!(1_250_000);
+        event["data"]["object"]["amount_received"] = json!(1_250_000);
+        match map(&event, 7, day()).unwrap().kind {
+            StripeEventKind::PaymentSucceeded { amount_minor, .. } => {
+                assert_eq!(amount_minor, 12_500)
+            }
+            other => panic!("{other:?}"),
+        }
+        event["data"]["object"]["amount_received"] = json!(1_250_050);
+        let refused = map(&event, 7, day()).unwrap_err().to_string();
+        assert!(
+            refused.contains("data.object.amount_received") && refused.contains("ISK"),
+            "{refused}"
         );
     }
 

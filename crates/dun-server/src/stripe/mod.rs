@@ -8,9 +8,11 @@
 //! a byte of the body is parsed. The organisation whose secret verifies
 //! it is the one the event is applied to, once (see `dun_store::stripe`).
 
+pub mod card_form;
 pub mod client;
 pub mod event;
 pub mod signature;
+pub mod sync;
 
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};

@@ -93,6 +93,11 @@ pub struct OrgSetArgs {
     /// verifies events with; stored, never shown back ("" clears).
     #[arg(long, value_name = "SECRET")]
     pub stripe_webhook_secret: Option<String>,
+    /// Stripe publishable key (pk_…) the portal's card form gives Stripe.js;
+    /// public by design, so shown back ("" clears). Without it the payment
+    /// page has no card form.
+    #[arg(long, value_name = "KEY")]
+    pub stripe_publishable_key: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -126,11 +131,13 @@ impl AddressArgs {
     }
 }
 
-/// Whether each Stripe key is set: never the key.
+/// Whether each secret Stripe key is set (never the key), and the
+/// publishable key, which is public.
 #[derive(Serialize)]
 struct StripeJson {
     secret_key: &'static str,
     webhook_secret: &'static str,
+    publishable_key: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -178,12 +185,16 @@ pub fn org(ctx: &mut Context, command: OrgCommand) -> Result<()> {
                 args.stripe_secret_key.as_deref(),
                 args.stripe_webhook_secret.as_deref(),
             )?;
+            dun_store::stripe::check_publishable_key(args.stripe_publishable_key.as_deref())?;
             if args.stripe_secret_key.is_some() || args.stripe_webhook_secret.is_some() {
                 ctx.store.set_stripe_keys(
                     org_id,
                     args.stripe_secret_key.as_deref(),
                     args.stripe_webhook_secret.as_deref(),
                 )?;
+            }
+            if let Some(key) = &args.stripe_publishable_key {
+                ctx.store.set_stripe_publishable_key(org_id, key)?;
             }
             ctx.store.set_seller(org_id, &party, &payment)?;
             if zero_rate_given {
@@ -202,6 +213,7 @@ fn show_seller(ctx: &mut Context, format: Format) -> Result<()> {
     let stripe = StripeJson {
         secret_key: set_or_not(&stripe.secret_key),
         webhook_secret: set_or_not(&stripe.webhook_secret),
+        publishable_key: stripe.publishable_key,
     };
     let mut table = Table::new(&["field", "value"]);
     let mut row = |field: &str, value: Option<&str>| {
@@ -228,6 +240,7 @@ fn show_seller(ctx: &mut Context, format: Format) -> Result<()> {
     row("exemption reason", zero_rate.exemption_reason.as_deref());
     row("stripe secret key", Some(stripe.secret_key));
     row("stripe webhook secret", Some(stripe.webhook_secret));
+    row("stripe publishable key", stripe.publishable_key.as_deref());
     emit(
         format,
         &table,
