@@ -156,6 +156,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0024_endpoints.sql"),
         postgres: include_str!("migrations/postgres/0024_endpoints.sql"),
     },
+    Migration {
+        version: 25,
+        name: "unit_price_decimals",
+        sqlite: include_str!("migrations/sqlite/0025_unit_price_decimals.sql"),
+        postgres: include_str!("migrations/postgres/0025_unit_price_decimals.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
