@@ -18,9 +18,9 @@ pub const LINES_MAX: usize = 1000;
 pub const DESCRIPTION_BYTES_MAX: usize = 1000;
 
 /// One line: quantity × unit price, taxed at a rate. Stored as JSON
-/// ([`LineJson`]).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(into = "LineJson", try_from = "LineJson")]
+/// (`LineJson`, below).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "LineJson<String>")]
 pub struct InvoiceLine {
     pub description: String,
     /// Quantity × 10^4.
@@ -38,8 +38,8 @@ pub struct InvoiceLine {
 /// (ten-thousandths of a minor unit) instead, so that a reader which knows
 /// only `unit_price_minor` fails on it rather than misreading it.
 #[derive(Serialize, Deserialize)]
-struct LineJson {
-    description: String,
+struct LineJson<T> {
+    description: T,
     quantity_e4: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     unit_price_minor: Option<i64>,
@@ -48,27 +48,34 @@ struct LineJson {
     tax_rate_ppm: i64,
 }
 
-impl From<InvoiceLine> for LineJson {
-    fn from(l: InvoiceLine) -> LineJson {
-        let whole = l.unit_price.whole_minor();
+impl Serialize for InvoiceLine {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let whole = self.unit_price.whole_minor();
+        let fine = match whole {
+            Some(_) => None,
+            // Never out of range for a price `UnitPrice::parse` gave.
+            None => Some(u64::try_from(self.unit_price.minor_e4()).map_err(|_| {
+                serde::ser::Error::custom(format!(
+                    "unit price {} ten-thousandths of a minor unit cannot be stored",
+                    self.unit_price.minor_e4()
+                ))
+            })?),
+        };
         LineJson {
-            description: l.description,
-            quantity_e4: l.quantity_e4,
+            description: self.description.as_str(),
+            quantity_e4: self.quantity_e4,
             unit_price_minor: whole,
-            // A line's price is never negative (`InvoiceLine::priced`).
-            unit_price_minor_e4: match whole {
-                Some(_) => None,
-                None => Some(u64::try_from(l.unit_price.minor_e4()).unwrap_or(0)),
-            },
-            tax_rate_ppm: l.tax_rate_ppm,
+            unit_price_minor_e4: fine,
+            tax_rate_ppm: self.tax_rate_ppm,
         }
+        .serialize(s)
     }
 }
 
-impl TryFrom<LineJson> for InvoiceLine {
+impl TryFrom<LineJson<String>> for InvoiceLine {
     type Error = String;
 
-    fn try_from(j: LineJson) -> Result<InvoiceLine, String> {
+    fn try_from(j: LineJson<String>) -> Result<InvoiceLine, String> {
         let unit_price = match (j.unit_price_minor, j.unit_price_minor_e4) {
             (Some(minor), None) => UnitPrice::from_minor(minor),
             (None, Some(minor_e4)) => UnitPrice::from_minor_e4(i128::from(minor_e4)),
@@ -456,6 +463,10 @@ mod tests {
         ] {
             assert!(serde_json::from_str::<InvoiceLine>(both_or_neither).is_err());
         }
+        // A price no parse gives, made by hand, is refused, never stored wrong.
+        let mut huge = big.clone();
+        huge.unit_price = UnitPrice::from_minor_e4(i128::from(u64::MAX) + 1);
+        assert!(serde_json::to_string(&huge).is_err());
     }
 
     #[test]
