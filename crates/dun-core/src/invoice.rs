@@ -4,12 +4,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::currency::Currency;
 use crate::date::Date;
-use crate::money::{format_scaled, parse_scaled, round_half_even, AMOUNT_MINOR_MAX};
+use crate::money::{format_scaled, parse_scaled, round_half_even, UnitPrice, AMOUNT_MINOR_MAX};
 use crate::terms::{Installment, Terms};
 
 /// Quantities carry four decimal places (1.5 hours is `15000`).
 pub const QUANTITY_SCALE: u8 = 4;
-const QUANTITY_UNIT: i128 = 10_000;
 /// Tax rates are parts per million of the net amount (8.875 % is `88_750`).
 pub const TAX_RATE_PPM_MAX: i64 = 1_000_000;
 const PPM: i128 = 1_000_000;
@@ -18,14 +17,79 @@ pub const LINES_MAX: usize = 1000;
 /// Longest line description, in bytes.
 pub const DESCRIPTION_BYTES_MAX: usize = 1000;
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// One line: quantity × unit price, taxed at a rate. Stored as JSON
+/// (`LineJson`, below).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "LineJson<String>")]
 pub struct InvoiceLine {
     pub description: String,
     /// Quantity × 10^4.
     pub quantity_e4: i64,
-    pub unit_price_minor: i64,
+    /// May carry decimals beyond the currency's minor unit (13.333 EUR).
+    pub unit_price: UnitPrice,
     /// Tax rate in parts per million.
     pub tax_rate_ppm: i64,
+}
+
+/// How a line is written as JSON (the `lines` of invoices and recurring
+/// invoices, and exports of them): a price in whole minor units as
+/// `unit_price_minor`, exactly as every line was written before prices
+/// could carry more decimals; a finer price as `unit_price_minor_e4`
+/// (ten-thousandths of a minor unit) instead, so that a reader which knows
+/// only `unit_price_minor` fails on it rather than misreading it.
+#[derive(Serialize, Deserialize)]
+struct LineJson<T> {
+    description: T,
+    quantity_e4: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    unit_price_minor: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    unit_price_minor_e4: Option<u64>,
+    tax_rate_ppm: i64,
+}
+
+impl Serialize for InvoiceLine {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let whole = self.unit_price.whole_minor();
+        let fine = match whole {
+            Some(_) => None,
+            // Never out of range for a price `UnitPrice::parse` gave.
+            None => Some(u64::try_from(self.unit_price.minor_e4()).map_err(|_| {
+                serde::ser::Error::custom(format!(
+                    "unit price {} ten-thousandths of a minor unit cannot be stored",
+                    self.unit_price.minor_e4()
+                ))
+            })?),
+        };
+        LineJson {
+            description: self.description.as_str(),
+            quantity_e4: self.quantity_e4,
+            unit_price_minor: whole,
+            unit_price_minor_e4: fine,
+            tax_rate_ppm: self.tax_rate_ppm,
+        }
+        .serialize(s)
+    }
+}
+
+impl TryFrom<LineJson<String>> for InvoiceLine {
+    type Error = String;
+
+    fn try_from(j: LineJson<String>) -> Result<InvoiceLine, String> {
+        let unit_price = match (j.unit_price_minor, j.unit_price_minor_e4) {
+            (Some(minor), None) => UnitPrice::from_minor(minor),
+            (None, Some(minor_e4)) => UnitPrice::from_minor_e4(i128::from(minor_e4)),
+            _ => {
+                return Err("a line has one of unit_price_minor and unit_price_minor_e4".to_string())
+            }
+        };
+        Ok(InvoiceLine {
+            description: j.description,
+            quantity_e4: j.quantity_e4,
+            unit_price,
+            tax_rate_ppm: j.tax_rate_ppm,
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -33,7 +97,7 @@ pub enum LineError {
     #[error("quantity '{0}' must be a positive number with at most 4 decimals")]
     Quantity(String),
     #[error("unit price must not be negative; corrections are credit notes")]
-    NegativePrice(i64),
+    NegativePrice(UnitPrice),
     #[error(
         "tax rate '{0}' must be a percentage from 0 to 100 with at most 4 decimals, e.g. 8.875"
     )]
@@ -77,17 +141,34 @@ fn trim_zeros(s: String) -> String {
 }
 
 impl InvoiceLine {
+    /// A line priced in whole minor units.
     pub fn new(
         description: &str,
         quantity_e4: i64,
         unit_price_minor: i64,
         tax_rate_ppm: i64,
     ) -> Result<InvoiceLine, LineError> {
+        Self::priced(
+            description,
+            quantity_e4,
+            UnitPrice::from_minor(unit_price_minor),
+            tax_rate_ppm,
+        )
+    }
+
+    /// A line at a price that may carry up to
+    /// [`crate::money::UNIT_PRICE_EXTRA_DECIMALS_MAX`] decimals beyond the minor unit.
+    pub fn priced(
+        description: &str,
+        quantity_e4: i64,
+        unit_price: UnitPrice,
+        tax_rate_ppm: i64,
+    ) -> Result<InvoiceLine, LineError> {
         if quantity_e4 <= 0 {
             return Err(LineError::Quantity(format_quantity(quantity_e4)));
         }
-        if unit_price_minor < 0 {
-            return Err(LineError::NegativePrice(unit_price_minor));
+        if unit_price.is_negative() {
+            return Err(LineError::NegativePrice(unit_price));
         }
         if !(0..=TAX_RATE_PPM_MAX).contains(&tax_rate_ppm) {
             return Err(LineError::TaxRate(format_tax_rate(tax_rate_ppm)));
@@ -98,7 +179,7 @@ impl InvoiceLine {
         let line = InvoiceLine {
             description: description.to_string(),
             quantity_e4,
-            unit_price_minor,
+            unit_price,
             tax_rate_ppm,
         };
         if line.net_minor_wide() + line.tax_minor_wide() > i128::from(AMOUNT_MINOR_MAX) {
@@ -108,17 +189,17 @@ impl InvoiceLine {
     }
 
     fn net_minor_wide(&self) -> i128 {
-        round_half_even(
-            i128::from(self.quantity_e4) * i128::from(self.unit_price_minor),
-            QUANTITY_UNIT,
-        )
+        self.unit_price.times_quantity_e4(self.quantity_e4)
     }
 
     fn tax_minor_wide(&self) -> i128 {
         round_half_even(self.net_minor_wide() * i128::from(self.tax_rate_ppm), PPM)
     }
 
-    /// Quantity × unit price, rounded half-even to the minor unit.
+    /// Quantity × unit price, rounded half-even to the minor unit once:
+    /// EN 16931's line net amount (BT-131), in the currency's decimals
+    /// (BR-DEC-23) however many the price has. Totals add these rounded
+    /// amounts (BR-CO-10), so a document's figures always add up.
     pub fn net_minor(&self) -> i64 {
         self.net_minor_wide() as i64
     }
@@ -324,6 +405,68 @@ mod tests {
         assert_eq!(l.net_minor(), 2);
         let l = InvoiceLine::new("taxed", 10_000, 1999, 88_750).unwrap(); // 19.99 × 8.875 %
         assert_eq!(l.tax_minor(), 177); // 1.7741125 → 1.77
+    }
+
+    #[test]
+    fn a_price_finer_than_the_currency_rounds_each_line_once() {
+        let eur = crate::Currency::parse("EUR").unwrap();
+        let price = |t: &str| UnitPrice::parse(t, eur).unwrap();
+        // 3 × 13.333 = 39.999 → 40.00; 20 % tax 8.00.
+        let three = InvoiceLine::priced("a", 30_000, price("13.333"), 200_000).unwrap();
+        assert_eq!((three.net_minor(), three.tax_minor()), (40_00, 8_00));
+        // 2.5 × 13.333 = 33.3325 → 33.33; 0.3333 × 13.333 = 4.4438889 → 4.44.
+        let part = InvoiceLine::priced("b", 25_000, price("13.333"), 0).unwrap();
+        let tiny = InvoiceLine::priced("c", 3_333, price("13.333"), 0).unwrap();
+        assert_eq!((part.net_minor(), tiny.net_minor()), (33_33, 4_44));
+        // The document adds the rounded line amounts (BR-CO-10): 40.00 +
+        // 33.33 + 4.44, not 5.8333 × 13.333 rounded once (77.78).
+        let t = totals(&[three, part, tiny]);
+        assert_eq!(t.subtotal_minor, 77_77);
+        assert_eq!((t.tax_minor, t.total_minor), (8_00, 85_77));
+        assert!(matches!(
+            InvoiceLine::priced("d", 10_000, price("-0.001"), 0),
+            Err(LineError::NegativePrice(_))
+        ));
+    }
+
+    #[test]
+    fn lines_are_stored_as_they_always_were_and_finer_prices_beside() {
+        let eur = crate::Currency::parse("EUR").unwrap();
+        // What every line stored before finer prices says still reads, and
+        // a whole price is written back byte for byte.
+        let old = r#"{"description":"w","quantity_e4":15000,"unit_price_minor":333,"tax_rate_ppm":100000}"#;
+        let line: InvoiceLine = serde_json::from_str(old).unwrap();
+        assert_eq!(line, InvoiceLine::new("w", 15_000, 333, 100_000).unwrap());
+        assert_eq!(serde_json::to_string(&line).unwrap(), old);
+        let fine =
+            InvoiceLine::priced("f", 30_000, UnitPrice::parse("13.333", eur).unwrap(), 0).unwrap();
+        let text = serde_json::to_string(&fine).unwrap();
+        assert_eq!(
+            text,
+            r#"{"description":"f","quantity_e4":30000,"unit_price_minor_e4":13333000,"tax_rate_ppm":0}"#
+        );
+        assert_eq!(serde_json::from_str::<InvoiceLine>(&text).unwrap(), fine);
+        // The largest price a line may have fits.
+        let big = InvoiceLine::priced(
+            "b",
+            1,
+            UnitPrice::parse("9999999999999.999999", eur).unwrap(),
+            0,
+        )
+        .unwrap();
+        let back: InvoiceLine =
+            serde_json::from_str(&serde_json::to_string(&big).unwrap()).unwrap();
+        assert_eq!(back, big);
+        for both_or_neither in [
+            r#"{"description":"x","quantity_e4":1,"tax_rate_ppm":0}"#,
+            r#"{"description":"x","quantity_e4":1,"unit_price_minor":1,"unit_price_minor_e4":1,"tax_rate_ppm":0}"#,
+        ] {
+            assert!(serde_json::from_str::<InvoiceLine>(both_or_neither).is_err());
+        }
+        // A price no parse gives, made by hand, is refused, never stored wrong.
+        let mut huge = big.clone();
+        huge.unit_price = UnitPrice::from_minor_e4(i128::from(u64::MAX) + 1);
+        assert!(serde_json::to_string(&huge).is_err());
     }
 
     #[test]

@@ -31,7 +31,7 @@ use dun_core::aging::{AgingEdges, AgingReport};
 use dun_core::book::{self, Book};
 use dun_core::invoice::{self, InvoiceDraft, InvoiceLine};
 use dun_core::ledger::{BalanceParts, Entry, EntryKind};
-use dun_core::money::AMOUNT_MINOR_MAX;
+use dun_core::money::{UnitPrice, AMOUNT_MINOR_MAX};
 use dun_core::posting::AllocationRequest;
 use dun_core::state::InvoiceState;
 use dun_core::terms::{Installment, Terms, INSTALLMENTS_MAX, TERM_DAYS_MAX};
@@ -351,7 +351,8 @@ impl Model {
 /// Quantity × price rounded half-even to the minor unit, then tax on that,
 /// rounded half-even: written out here again so the model does not lean on
 /// the core's rounding.
-fn model_line_total(quantity_e4: i64, price: i64, tax_ppm: i64) -> (i64, i64) {
+/// A line's net and tax; `price_e4` in ten-thousandths of a minor unit.
+fn model_line_total(quantity_e4: i64, price_e4: i128, tax_ppm: i64) -> (i64, i64) {
     fn half_even(n: i128, d: i128) -> i128 {
         assert!(n >= 0 && d > 0);
         let (q, r) = (n / d, n % d);
@@ -361,7 +362,7 @@ fn model_line_total(quantity_e4: i64, price: i64, tax_ppm: i64) -> (i64, i64) {
             q
         }
     }
-    let net = half_even(i128::from(quantity_e4) * i128::from(price), 10_000);
+    let net = half_even(i128::from(quantity_e4) * price_e4, 100_000_000);
     let tax = half_even(net * i128::from(tax_ppm), 1_000_000);
     (net as i64, tax as i64)
 }
@@ -584,8 +585,11 @@ impl Sim {
                 let total: i64 = lines
                     .iter()
                     .map(|l| {
-                        let (net, tax) =
-                            model_line_total(l.quantity_e4, l.unit_price_minor, l.tax_rate_ppm);
+                        let (net, tax) = model_line_total(
+                            l.quantity_e4,
+                            l.unit_price.minor_e4(),
+                            l.tax_rate_ppm,
+                        );
                         net + tax
                     })
                     .sum();
@@ -1240,24 +1244,25 @@ proptest! {
     #[test]
     fn totals_are_the_sum_of_the_lines(
         raw in prop::collection::vec(
-            (1i64..=100_000_000, 0i64..=1_000_000_000, tax_ppm()),
+            // Prices in ten-thousandths of a minor unit: whole and finer.
+            (1i64..=100_000_000, 0i128..=10_000_000_000_000, tax_ppm()),
             1..=8,
         )
     ) {
         let lines: Vec<InvoiceLine> = raw
             .iter()
-            .map(|&(q, p, t)| InvoiceLine::new("x", q, p, t).unwrap())
+            .map(|&(q, p, t)| InvoiceLine::priced("x", q, UnitPrice::from_minor_e4(p), t).unwrap())
             .collect();
         let totals = invoice::totals(&lines);
         let (mut net, mut tax) = (0i64, 0i64);
         for l in &lines {
-            let product = i128::from(l.quantity_e4) * i128::from(l.unit_price_minor);
-            prop_assert!(is_half_even(l.net_minor(), product, 10_000), "net of {:?}", l);
+            let product = i128::from(l.quantity_e4) * l.unit_price.minor_e4();
+            prop_assert!(is_half_even(l.net_minor(), product, 100_000_000), "net of {:?}", l);
             let taxed = i128::from(l.net_minor()) * i128::from(l.tax_rate_ppm);
             prop_assert!(is_half_even(l.tax_minor(), taxed, 1_000_000), "tax of {:?}", l);
             prop_assert_eq!(
                 (l.net_minor(), l.tax_minor()),
-                model_line_total(l.quantity_e4, l.unit_price_minor, l.tax_rate_ppm)
+                model_line_total(l.quantity_e4, l.unit_price.minor_e4(), l.tax_rate_ppm)
             );
             net += l.net_minor();
             tax += l.tax_minor();

@@ -6,7 +6,7 @@ use dun_core::import::{
     CustomerRow, ImportErrors, ImportWarning, InvoiceRow, PaymentRow, ROWS_MAX,
 };
 use dun_core::invoice::{parse_quantity_e4, parse_tax_rate_ppm, InvoiceLine, LINES_MAX};
-use dun_core::money::parse_amount_minor;
+use dun_core::money::{parse_amount_minor, UnitPrice};
 use dun_core::terms::Terms;
 use dun_core::{Currency, Date};
 
@@ -138,17 +138,18 @@ impl Record<'_> {
             .ok()
     }
 
-    /// An amount in `currency`; with the currency itself unreadable, the
-    /// text is still checked as a number (so every problem of the row is
-    /// named) but no value comes back.
-    fn amount(
+    /// A unit price in `currency`, which may carry decimals beyond the
+    /// currency's; with the currency itself unreadable, the text is still
+    /// checked as a number (so every problem of the row is named) but no
+    /// value comes back.
+    fn unit_price(
         &self,
         column: &str,
         currency: Option<Currency>,
         errors: &mut ImportErrors,
-    ) -> Option<i64> {
+    ) -> Option<UnitPrice> {
         let text = self.required(column, errors)?;
-        let value = parse_amount_minor(text, currency.unwrap_or_else(most_decimals))
+        let value = UnitPrice::parse(text, currency.unwrap_or_else(most_decimals))
             .map_err(|e| errors.push(self.row, column, text, e.to_string()))
             .ok()?;
         currency.map(|_| value)
@@ -375,14 +376,14 @@ fn invoice_line(
                 "an invoice amount must be positive; corrections are credit notes",
                 errors,
             )
-            .map(|amount| (10_000, amount)),
+            .map(|amount| (10_000, UnitPrice::from_minor(amount))),
         (true, false) => {
             let quantity_e4 = parse_quantity_e4(quantity)
                 .map_err(|e| errors.push(r.row, "quantity", quantity, e.to_string()))
                 .ok();
-            let price = r.amount("unit_price", currency, errors);
+            let price = r.unit_price("unit_price", currency, errors);
             let price = match price {
-                Some(p) if p < 0 => {
+                Some(p) if p.is_negative() => {
                     let text = r.text("unit_price", errors).unwrap_or("");
                     errors.push(
                         r.row,
@@ -423,8 +424,8 @@ fn invoice_line(
             .map_err(|e| errors.push(r.row, "tax_rate", tax, e.to_string()))
             .ok()
     };
-    let ((quantity_e4, unit_price_minor), tax_rate_ppm) = (price?, tax_rate_ppm?);
-    InvoiceLine::new(description, quantity_e4, unit_price_minor, tax_rate_ppm)
+    let ((quantity_e4, unit_price), tax_rate_ppm) = (price?, tax_rate_ppm?);
+    InvoiceLine::priced(description, quantity_e4, unit_price, tax_rate_ppm)
         .map_err(|e| {
             let column = match e {
                 dun_core::invoice::LineError::Quantity(_) => "quantity",

@@ -47,7 +47,7 @@ pub fn write_invoices<W: Write>(out: W, rows: &[InvoiceRow]) -> csv::Result<()> 
         let (issue, due) = (i.issue_date.to_string(), i.due_date.to_string());
         for line in &i.lines {
             let quantity = format_quantity(line.quantity_e4);
-            let price = format_minor(line.unit_price_minor, i.currency);
+            let price = line.unit_price.format(i.currency);
             let tax = format_tax_rate(line.tax_rate_ppm);
             w.write_record([
                 i.number.as_str(),

@@ -2,6 +2,7 @@
 
 use dun_core::import::{InvoiceRow, PaymentRow};
 use dun_core::invoice::InvoiceLine;
+use dun_core::money::UnitPrice;
 use dun_core::{Currency, Date};
 use proptest::prelude::*;
 
@@ -28,6 +29,53 @@ fn consecutive_rows_with_one_number_are_one_invoice() {
     assert_eq!(
         dun_core::invoice::totals(&rows[1].lines).total_minor,
         3600 + 288
+    );
+}
+
+#[test]
+fn unit_prices_take_four_decimals_more_than_the_currency() {
+    let csv = "number,customer_ref,issue_date,due_date,currency,description,quantity,unit_price,tax_rate\n\
+               X-1,C1,2026-01-05,2026-02-04,EUR,Bolts,3,13.333,20\n\
+               X-1,C1,2026-01-05,2026-02-04,EUR,Cable,2.5,1.234567,\n\
+               X-2,C2,2026-01-06,2026-01-06,JPY,Tea,3,101.5,\n\
+               X-3,C2,2026-01-06,2026-01-06,EUR,Too fine,1,13.1234567,\n\
+               X-4,C2,2026-01-06,2026-01-06,JPY,Too fine,1,1.23456,\n";
+    let errors = dun_csv::read_invoices(csv.as_bytes())
+        .into_result()
+        .unwrap_err();
+    let found: Vec<String> = errors.errors.iter().map(|e| e.to_string()).collect();
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(
+        found[0].contains("row 5, column unit_price ('13.1234567')")
+            && found[0]
+                .contains("has 7 digits after the point; a unit price in EUR takes at most 6"),
+        "{found:?}"
+    );
+    assert!(
+        found[1].contains("('1.23456')")
+            && found[1].contains("a unit price in JPY takes at most 4"),
+        "{found:?}"
+    );
+    let good: String = csv.lines().take(4).map(|l| format!("{l}\n")).collect();
+    let rows = dun_csv::read_invoices(good.as_bytes())
+        .into_result()
+        .unwrap();
+    // 3 × 13.333 = 39.999 → 40.00 (+ 8.00); 2.5 × 1.234567 → 3.09.
+    assert_eq!(
+        dun_core::invoice::totals(&rows[0].lines).total_minor,
+        40_00 + 8_00 + 3_09
+    );
+    // 3 × 101.5 = 304.5 → 304 yen (half-even).
+    assert_eq!(dun_core::invoice::totals(&rows[1].lines).total_minor, 304);
+    // Written back exactly as given.
+    let mut out = Vec::new();
+    dun_csv::write_invoices(&mut out, &rows).unwrap();
+    let written = String::from_utf8(out).unwrap();
+    assert!(
+        written.contains(",3,13.333,20")
+            && written.contains(",2.5,1.234567,0")
+            && written.contains(",3,101.5,0"),
+        "{written}"
     );
 }
 
@@ -103,7 +151,7 @@ proptest! {
 
     #[test]
     fn invoices_written_read_back_unchanged(
-        specs in prop::collection::vec((date(), 0i32..90, prop::collection::vec((1i64..1_000_000, 0i64..10_000_000, prop::sample::select(vec![0i64, 50_000, 88_750, 200_000])), 1..4), prop::sample::select(vec!["USD", "JPY", "BHD"])), 1..20)
+        specs in prop::collection::vec((date(), 0i32..90, prop::collection::vec((1i64..1_000_000, 0i128..100_000_000_000, prop::sample::select(vec![0i64, 50_000, 88_750, 200_000])), 1..4), prop::sample::select(vec!["USD", "JPY", "BHD"])), 1..20)
     ) {
         let rows: Vec<InvoiceRow> = specs.iter().enumerate().map(|(i, (issue, days, lines, code))| InvoiceRow {
             row: 0,
@@ -113,7 +161,8 @@ proptest! {
             due_date: issue.add_days(*days),
             currency: Currency::parse(code).unwrap(),
             description: String::new(),
-            lines: lines.iter().enumerate().map(|(j, (q, p, t))| InvoiceLine::new(&format!("line, \"{j}\""), *q, *p, *t).unwrap()).collect(),
+            // Prices in ten-thousandths of a minor unit: most finer than it.
+            lines: lines.iter().enumerate().map(|(j, (q, p, t))| InvoiceLine::priced(&format!("line, \"{j}\""), *q, UnitPrice::from_minor_e4(*p), *t).unwrap()).collect(),
         }).collect();
         let mut out = Vec::new();
         dun_csv::write_invoices(&mut out, &rows).unwrap();

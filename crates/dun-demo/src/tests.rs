@@ -164,14 +164,14 @@ fn invoices_are_valid_numbered_in_date_order_and_due_by_their_terms() {
         }
         assert!((1..=4).contains(&invoice.lines.len()));
         for line in &invoice.lines {
-            let rebuilt = InvoiceLine::new(
+            let rebuilt = InvoiceLine::priced(
                 &line.description,
                 line.quantity_e4,
-                line.unit_price_minor,
+                line.unit_price,
                 line.tax_rate_ppm,
             );
             assert_eq!(rebuilt.as_ref(), Ok(line));
-            assert!(line.unit_price_minor > 0);
+            assert!(line.unit_price > dun_core::money::UnitPrice::from_minor(0));
             assert!([0, 50_000, 100_000, 200_000].contains(&line.tax_rate_ppm));
         }
         let customer = &book.customers[customers[invoice.customer_ref.as_str()]];
@@ -495,7 +495,11 @@ fn seed_42_book_is_pinned() {
         for l in &i.lines {
             f.text(&l.description);
             f.number(l.quantity_e4);
-            f.number(l.unit_price_minor);
+            f.number(
+                l.unit_price
+                    .whole_minor()
+                    .expect("demo prices are whole minor units"),
+            );
             f.number(l.tax_rate_ppm);
         }
     }

@@ -10,7 +10,7 @@ use dun_core::collections::policy::{
 };
 use dun_core::epc_qr;
 use dun_core::invoice::{format_quantity, format_tax_rate, CreditPart, InvoiceLine, Totals};
-use dun_core::money::format_minor;
+use dun_core::money::{format_minor, UnitPrice};
 use dun_core::party::{Party, PaymentInstructions};
 use dun_core::reference::CreditorReference;
 use dun_core::statement::{OpenInvoice, Statement};
@@ -24,10 +24,20 @@ use crate::{
 
 /// `1234567.5` → `"1,234,567.50"`: minor units with thousands grouped.
 pub fn amount(amount_minor: i64, currency: Currency) -> String {
-    let plain = format_minor(amount_minor, currency);
+    grouped(&format_minor(amount_minor, currency))
+}
+
+/// `13.333` EUR → `"13.333"`: a unit price with the decimals it has, at
+/// least the currency's, thousands grouped.
+pub fn unit_price(price: UnitPrice, currency: Currency) -> String {
+    grouped(&price.format(currency))
+}
+
+/// Thousands separators on a plain decimal.
+fn grouped(plain: &str) -> String {
     let (sign, digits) = match plain.strip_prefix('-') {
         Some(rest) => ("-", rest),
-        None => ("", plain.as_str()),
+        None => ("", plain),
     };
     let (whole, frac) = match digits.split_once('.') {
         Some((w, f)) => (w, Some(f)),
@@ -84,7 +94,7 @@ pub fn invoice_lines(lines: &[InvoiceLine], currency: Currency) -> Vec<InvoiceLi
         .map(|l| InvoiceLineView {
             description: l.description.clone(),
             quantity: format_quantity(l.quantity_e4),
-            unit_price: amount(l.unit_price_minor, currency),
+            unit_price: unit_price(l.unit_price, currency),
             tax_rate: format!("{}%", format_tax_rate(l.tax_rate_ppm)),
             amount: amount(l.net_minor(), currency),
         })

@@ -120,7 +120,14 @@ fn invoice_view(
     currency: Currency,
     instructions: &PaymentInstructions,
 ) -> dun_pdf::InvoiceView {
-    let lines = lines(line_count);
+    invoice_view_of(lines(line_count), currency, instructions)
+}
+
+fn invoice_view_of(
+    lines: Vec<InvoiceLine>,
+    currency: Currency,
+    instructions: &PaymentInstructions,
+) -> dun_pdf::InvoiceView {
     let policy = parse(DEFAULT_POLICY).unwrap();
     let terms = Terms::Net { days: 30 };
     let (seller, buyer) = (seller(), buyer());
@@ -431,6 +438,30 @@ fn the_invoice_says_what_it_is_and_adds_up() {
         assert!(text.contains(needle), "'{needle}' is not in:\n{text}");
     }
     png_of(&pdf, "invoice");
+}
+
+#[test]
+fn a_unit_price_shows_its_decimals_and_the_amounts_the_currencys() {
+    let price = |t: &str| dun_core::money::UnitPrice::parse(t, eur()).unwrap();
+    let lines = vec![
+        InvoiceLine::priced("Bolts", 30_000, price("13.333"), 200_000).unwrap(),
+        InvoiceLine::priced("Cable (m)", 25_000, price("1234.5678"), 0).unwrap(),
+    ];
+    let pdf = dun_pdf::render_invoice(&invoice_view_of(lines, eur(), &instructions())).unwrap();
+    if !poppler("a_unit_price_shows_its_decimals_and_the_amounts_the_currencys") {
+        return;
+    }
+    let text = squash(&text_of(&pdf));
+    for needle in [
+        // 3 × 13.333 = 39.999 → 40.00; 2.5 × 1,234.5678 = 3,086.4195 → 3,086.42.
+        "Bolts 3 13.333 20% 40.00",
+        "Cable (m) 2.5 1,234.5678 0% 3,086.42",
+        "Subtotal 3,126.42",
+        "Tax 20% on 40.00 8.00",
+        "Total (EUR) 3,134.42",
+    ] {
+        assert!(text.contains(needle), "'{needle}' is not in:\n{text}");
+    }
 }
 
 #[test]

@@ -15,6 +15,16 @@ pub fn parse_amount(field: &str, text: &str, currency: Currency) -> Result<i64, 
         .map_err(|e| ApiError::invalid(field, format!("{field}: {e}")))
 }
 
+/// A unit price, which may carry decimals beyond the currency's.
+pub fn parse_unit_price(
+    field: &str,
+    text: &str,
+    currency: Currency,
+) -> Result<money::UnitPrice, ApiError> {
+    money::UnitPrice::parse(text, currency)
+        .map_err(|e| ApiError::invalid(field, format!("{field}: {e}")))
+}
+
 pub fn parse_currency(field: &str, text: &str) -> Result<Currency, ApiError> {
     Currency::parse(text).map_err(|e| ApiError::invalid(field, format!("{field}: {e}")))
 }

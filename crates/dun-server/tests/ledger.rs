@@ -24,6 +24,61 @@ fn issued(api: &common::Api, customer: &str, price: &str) -> Value {
 }
 
 server_test!(
+    fn unit_prices_may_carry_four_decimals_more_than_the_currency(server: &TestServer) {
+        let api = server.owner("Acme");
+        customer(&api, "C1");
+        // 3 × 13.333 = 39.999 → 40.00, tax 8.00; 0.3333 × 13.333 → 4.44.
+        let (status, draft) = api.post(
+            "/api/v1/invoices",
+            json!({"customer": "C1", "issue_date": "2026-01-10",
+                   "lines": [{"description": "Bolts", "quantity": "3", "unit_price": "13.333", "tax_rate": "20"},
+                             {"description": "Part", "quantity": "0.3333", "unit_price": "13.333"}]}),
+        );
+        assert_eq!(status, 201, "{draft}");
+        assert_eq!(
+            (&draft["subtotal"], &draft["tax"], &draft["total"]),
+            (&json!("44.44"), &json!("8.00"), &json!("52.44"))
+        );
+        let id = draft["id"].as_i64().unwrap();
+        let (_, shown) = api.get(&format!("/api/v1/invoices/{id}"));
+        assert_eq!(shown["lines"][0]["unit_price"], json!("13.333"));
+        assert_eq!(shown["lines"][0]["net"], json!("40.00"));
+        assert_eq!(shown["lines"][1]["net"], json!("4.44"));
+        // Replaced: still exact; a price in cents reads as it always did.
+        let (status, put) = api.put(
+            &format!("/api/v1/invoices/{id}"),
+            json!({"customer": "C1", "lines": [
+                {"description": "Bolts", "quantity": "2", "unit_price": "0.000005"},
+                {"description": "Nuts", "quantity": "1", "unit_price": "7.5"}]}),
+        );
+        assert_eq!(status, 200, "{put}");
+        assert_eq!(put["total"], json!("7.50"));
+        let (_, put) = api.get(&format!("/api/v1/invoices/{id}"));
+        assert_eq!(put["lines"][0]["unit_price"], json!("0.000005"));
+        assert_eq!(put["lines"][0]["net"], json!("0.00"));
+        assert_eq!(put["lines"][1]["unit_price"], json!("7.50"));
+        assert_eq!(put["total"], json!("7.50"));
+        // One decimal too many: refused, naming the field, the value as
+        // written and what is accepted.
+        let refused = problem(
+            422,
+            api.post(
+                "/api/v1/invoices",
+                json!({"customer": "C1", "lines": [{"description": "x", "quantity": "1", "unit_price": "13.1234567"}]}),
+            ),
+        );
+        assert_eq!(refused["field"], json!("lines[0].unit_price"));
+        let detail = refused["detail"].as_str().unwrap();
+        assert!(
+            detail.starts_with(
+                "lines[0].unit_price: '13.1234567' has 7 digits after the point; a unit price in "
+            ) && detail.ends_with(" takes at most 6"),
+            "{detail}"
+        );
+    }
+);
+
+server_test!(
     fn invoices_draft_issue_list_show_reduce_void(server: &TestServer) {
         let api = server.owner("Acme");
         customer(&api, "C1");
@@ -176,7 +231,7 @@ server_test!(
         assert_eq!(
             problem(
                 422,
-                bad(json!([{"description": "x", "quantity": "1", "unit_price": "1.001"}]))
+                bad(json!([{"description": "x", "quantity": "1", "unit_price": "1.0000001"}]))
             )["field"],
             json!("lines[0].unit_price")
         );

@@ -157,6 +157,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("migrations/postgres/0024_endpoints.sql"),
     },
     Migration {
+        version: 25,
+        name: "unit_price_decimals",
+        sqlite: include_str!("migrations/sqlite/0025_unit_price_decimals.sql"),
+        postgres: include_str!("migrations/postgres/0025_unit_price_decimals.sql"),
+    },
+    Migration {
         version: 27,
         name: "stripe_card_form",
         sqlite: include_str!("migrations/sqlite/0027_stripe_card_form.sql"),

@@ -284,6 +284,27 @@ storage_test!(
 );
 
 storage_test!(
+    /// An imported invoice priced finer than the cent keeps its price and
+    /// owes the rounded lines: 3 × 13.333 = 40.00, 2.5 × 1.234567 = 3.09.
+    fn an_imported_unit_price_finer_than_the_cent_is_kept(store: &mut Store) {
+        let acme = org(store, "Acme Ltd");
+        customer(store, &acme, "ALPHA");
+        let price = |t: &str| dun_core::money::UnitPrice::parse(t, usd()).unwrap();
+        let mut row = invoice_line(2, "OLD-1", "ALPHA", "2025-11-01", "2025-12-01", usd(), 1);
+        row.lines = vec![
+            InvoiceLine::priced("Bolts", 30_000, price("13.333"), 0).unwrap(),
+            InvoiceLine::priced("Cable", 25_000, price("1.234567"), 0).unwrap(),
+        ];
+        store
+            .import_invoices(acme.id, std::slice::from_ref(&row), &APPLY, &mut |_| {})
+            .unwrap();
+        let view = store.invoice(acme.id, "OLD-1", d("2025-11-01")).unwrap();
+        assert_eq!(view.lines, row.lines);
+        assert_eq!((view.totals.total_minor, view.open_minor), (43_09, 43_09));
+    }
+);
+
+storage_test!(
     fn unusual_invoice_history_is_imported_with_warnings(store: &mut Store) {
         let acme = org(store, "Acme Ltd");
         let alpha = customer(store, &acme, "ALPHA");

@@ -8,8 +8,9 @@
 mod common;
 
 use common::*;
-use dun_core::invoice::InvoiceError;
+use dun_core::invoice::{InvoiceError, InvoiceLine};
 use dun_core::ledger::EntryKind;
+use dun_core::money::UnitPrice;
 use dun_core::posting::PostingError;
 use dun_core::state::SettlementStatus;
 use dun_store::invoices::Reduction;
@@ -109,6 +110,53 @@ storage_test!(
         assert_eq!(
             invoice(store, &acme, &beta, "2026-01-06", "net30", 10_00).number,
             "INV-000004"
+        );
+    }
+);
+
+storage_test!(
+    /// Issue 15 item 2: a unit price finer than the cent is stored, read,
+    /// replaced and issued exactly; each line's net is rounded half-even to
+    /// the cent once, and the totals add the rounded lines.
+    fn a_unit_price_finer_than_the_cent_is_kept_exactly(store: &mut Store) {
+        let acme = org(store, "Acme Ltd");
+        let alpha = customer(store, &acme, "ALPHA");
+        let price = |t: &str| UnitPrice::parse(t, usd()).unwrap();
+        let mut bill = draft(alpha.id, d("2026-01-05"), "net30", 1);
+        bill.lines = vec![
+            // 3 × 13.333 = 39.999 → 40.00, 20 % tax 8.00.
+            InvoiceLine::priced("Bolts", 30_000, price("13.333"), 200_000).unwrap(),
+            // 0.3333 × 13.333 = 4.4438889 → 4.44.
+            InvoiceLine::priced("Part", 3_333, price("13.333"), 0).unwrap(),
+            // In cents, as every price was.
+            InvoiceLine::new("Whole", 10_000, 5_00, 0).unwrap(),
+        ];
+        let id = store.create_invoice(acme.id, &bill, None).unwrap();
+        let key = id.to_string();
+        let view = store.invoice(acme.id, &key, d("2026-01-05")).unwrap();
+        assert_eq!(view.lines, bill.lines);
+        assert_eq!(
+            (
+                view.totals.subtotal_minor,
+                view.totals.tax_minor,
+                view.totals.total_minor
+            ),
+            (49_44, 8_00, 57_44)
+        );
+        // Replaced by another finer price: 2 × 0.000005 = 0.00001 → 0.00.
+        bill.lines[1] = InvoiceLine::priced("Dust", 20_000, price("0.000005"), 0).unwrap();
+        store.replace_draft(acme.id, &key, &bill, None).unwrap();
+        let view = store.invoice(acme.id, &key, d("2026-01-05")).unwrap();
+        assert_eq!(view.lines, bill.lines);
+        assert_eq!(view.lines[1].unit_price.format(usd()), "0.000005");
+        assert_eq!(view.totals.total_minor, 53_00);
+        let posted = store.issue_invoice(acme.id, &key, None, None).unwrap();
+        let view = store
+            .invoice(acme.id, &posted.number, d("2026-01-05"))
+            .unwrap();
+        assert_eq!(
+            (view.lines.clone(), view.open_minor),
+            (bill.lines.clone(), 53_00)
         );
     }
 );

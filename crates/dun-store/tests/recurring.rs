@@ -70,6 +70,29 @@ fn invoice_mails(store: &mut Store, org: &Org) -> Vec<i64> {
 }
 
 storage_test!(
+    /// A template priced finer than the cent bills exactly that price.
+    fn a_template_keeps_a_unit_price_finer_than_the_cent(store: &mut Store) {
+        let org = org(store, "Acme");
+        let c1 = customer(store, &org, "C1");
+        let price = dun_core::money::UnitPrice::parse("13.333", usd()).unwrap();
+        let fine = InvoiceLine::priced("Bolts", 30_000, price, 100_000).unwrap();
+        let mut new = template(&c1, "monthly:1", "2026-11-15");
+        new.lines = vec![fine.clone()];
+        let r = store.create_recurring(org.id, &new).unwrap();
+        assert_eq!(r.total_minor, 44_00, "3 × 13.333 = 40.00 and 10 % tax");
+        assert_eq!(
+            store.recurring_invoice(org.id, r.id).unwrap().lines,
+            vec![fine.clone()]
+        );
+        assert_eq!(run_day(store, &org, "2026-12-01").issued(), 1);
+        let view = store
+            .invoice(org.id, "INV-000001", d("2026-12-01"))
+            .unwrap();
+        assert_eq!((view.lines, view.open_minor), (vec![fine], 44_00));
+    }
+);
+
+storage_test!(
     fn a_monthly_template_bills_each_month_once(store: &mut Store) {
         let org = org(store, "Acme");
         let c1 = customer(store, &org, "C1");

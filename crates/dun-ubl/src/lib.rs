@@ -16,6 +16,7 @@
 use std::collections::BTreeMap;
 
 use dun_core::invoice::InvoiceLine;
+use dun_core::money::UnitPrice;
 use dun_core::party::{Party, PaymentInstructions};
 use dun_core::{Currency, Date};
 use serde::{Deserialize, Serialize};
@@ -121,8 +122,9 @@ pub struct UblLine {
     pub name: String,
     /// Quantity × 10^4 (Dun's quantity scale).
     pub quantity_e4: i64,
-    /// BT-146, net price per unit.
-    pub unit_price_minor: i64,
+    /// BT-146, net price per unit; it may carry decimals beyond the
+    /// currency's (written as they are), while BT-131 never does.
+    pub unit_price: UnitPrice,
     /// BT-131, the line's net amount.
     pub net_minor: i64,
     pub tax: TaxCategory,
@@ -235,7 +237,7 @@ impl UblDocument {
                         id: (i + 1).to_string(),
                         name: l.description.clone(),
                         quantity_e4: l.quantity_e4,
-                        unit_price_minor: l.unit_price_minor,
+                        unit_price: l.unit_price,
                         net_minor: l.net_minor(),
                         tax: zero_rate.category_for(l.tax_rate_ppm),
                     },
@@ -275,7 +277,7 @@ impl UblDocument {
                         id: (i + 1).to_string(),
                         name: format!("{reason} (VAT {rate} %)"),
                         quantity_e4: 10_000,
-                        unit_price_minor: part.net_minor,
+                        unit_price: UnitPrice::from_minor(part.net_minor),
                         net_minor: part.net_minor,
                         tax: zero_rate.category_for(part.tax_rate_ppm),
                     },

@@ -305,7 +305,11 @@ fn write(document: &UblDocument, kind: DocumentKind) -> String {
         tax_category(&mut w, "cac:ClassifiedTaxCategory", &line.tax, false);
         w.end();
         w.start("cac:Price");
-        w.amount("cbc:PriceAmount", line.unit_price_minor, currency);
+        w.text_with(
+            "cbc:PriceAmount",
+            &[("currencyID", currency.code())],
+            &line.unit_price.format(currency),
+        );
         w.end();
         w.end();
     }

@@ -87,6 +87,68 @@ fn invoices_and_credit_notes_pass_the_official_rules_with_their_payment_referenc
     assert_eq!(fatal_failures(&documents), Vec::<(String, String)>::new());
 }
 
+/// Unit prices with more decimals than the currency (EN 16931 sets BT-146
+/// no limit): the price is written as it is, each line's net (BT-131)
+/// rounded half-even to the currency's decimals, and the totals add those
+/// (BR-CO-10) — and CEN's rules accept it, with a fractional quantity too.
+#[test]
+fn unit_prices_finer_than_the_currency_pass_the_official_rules() {
+    let zero = ZeroRateCategory::default();
+    let lines = vec![
+        // 3 × 13.333 = 39.999 → 40.00
+        priced_line("Bolts", "3", "13.333", "20", "EUR"),
+        // 2.5 × 1.234567 = 3.0864175 → 3.09
+        priced_line("Cable (m)", "2.5", "1.234567", "20", "EUR"),
+        // 0.3333 × 13.333 = 4.4438889 → 4.44
+        priced_line("Part of a day", "0.3333", "13.333", "0", "EUR"),
+    ];
+    let invoice = UblDocument::invoice(header("INV-000047", "EUR"), &lines, &zero);
+    let xml = invoice.to_xml();
+    for needle in [
+        r#"<cbc:PriceAmount currencyID="EUR">13.333</cbc:PriceAmount>"#,
+        r#"<cbc:PriceAmount currencyID="EUR">1.234567</cbc:PriceAmount>"#,
+        r#"<cbc:LineExtensionAmount currencyID="EUR">40.00</cbc:LineExtensionAmount>"#,
+        r#"<cbc:LineExtensionAmount currencyID="EUR">3.09</cbc:LineExtensionAmount>"#,
+        r#"<cbc:LineExtensionAmount currencyID="EUR">4.44</cbc:LineExtensionAmount>"#,
+        // 40.00 + 3.09 + 4.44; tax 20 % of 43.09 = 8.618 → 8.62.
+        r#"<cbc:LineExtensionAmount currencyID="EUR">47.53</cbc:LineExtensionAmount>"#,
+        r#"<cbc:PayableAmount currencyID="EUR">56.15</cbc:PayableAmount>"#,
+    ] {
+        assert!(xml.contains(needle), "{needle} is not in\n{xml}");
+    }
+    assert_eq!(dun_ubl::check_en16931(&invoice), vec![]);
+    // In yen a price carries up to 4 decimals: 3 × 101.5 = 304.5 → 304.
+    let yen = UblDocument::invoice(
+        header("INV-000048", "JPY"),
+        &[priced_line("Washers", "3", "101.5", "10", "JPY")],
+        &zero,
+    )
+    .to_xml();
+    assert!(
+        yen.contains(r#"<cbc:PriceAmount currencyID="JPY">101.5</cbc:PriceAmount>"#)
+            && yen.contains(
+                r#"<cbc:LineExtensionAmount currencyID="JPY">304</cbc:LineExtensionAmount>"#
+            ),
+        "{yen}"
+    );
+    let credit = UblDocument::credit_note(
+        credit_header("CN-000008", "EUR", "INV-000047"),
+        &lines,
+        56_15,
+        "Returned everything",
+        &zero,
+    );
+    let documents = [
+        ("finer-prices", xml),
+        ("finer-prices-yen", yen),
+        ("finer-prices-credit", credit.to_xml()),
+    ];
+    if !rules_present() {
+        return;
+    }
+    assert_eq!(fatal_failures(&documents), Vec::<(String, String)>::new());
+}
+
 /// Dun's list of electronic address schemes is the one CEN's rules accept
 /// (BR-CL-25): a scheme the rules would refuse is never let in.
 #[test]

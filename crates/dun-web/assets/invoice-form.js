@@ -4,9 +4,12 @@
 // arithmetic is dun-core's (crates/dun-core/src/invoice.rs), ported
 // exactly, in integers (BigInt), never floats:
 //   quantity  = the typed number x 10^4 (at most 4 decimals, more than 0)
-//   price     = minor units of the currency (at most its decimals, >= 0)
+//   price     = ten-thousandths of the currency's minor unit (at most its
+//               decimals + data-price-extra-decimals, which is
+//               dun_core::money::UNIT_PRICE_EXTRA_DECIMALS_MAX, 4; >= 0)
 //   tax rate  = percent x 10^4 = parts per million (0 to 100, 4 decimals)
-//   net       = round_half_even(quantity x price / 10^4)
+//   net       = round_half_even(quantity x price / 10^8), the currency's
+//               decimals however many the price has (UnitPrice::times_quantity_e4)
 //   tax       = round_half_even(net x rate / 10^6), per line
 //   subtotal  = sum of nets; tax = sum of line taxes; total = both.
 // A row left blank is skipped; a row that does not parse shows "—" and is
@@ -16,6 +19,10 @@
   var form = document.getElementById("invoice-form");
   if (!form || typeof BigInt !== "function") return;
   var exponent = parseInt(form.getAttribute("data-exponent") || "2", 10);
+  // Decimals a unit price may have beyond the currency's; the price is
+  // held in 10^-PRICE_SCALE of a minor unit whatever that is set to.
+  var PRICE_SCALE = 4;
+  var priceExtra = parseInt(form.getAttribute("data-price-extra-decimals") || "4", 10);
   var code = form.getAttribute("data-currency") || "";
   // Currencies whose minor unit is not the cent: "JPY:0 BHD:3 …".
   var exponents = {};
@@ -78,10 +85,11 @@
   function line(q, p, t) {
     if (q.trim() === "" && p.trim() === "" && t.trim() === "") return "blank";
     var quantity = parseScaled(q, 4);
-    var price = parseScaled(p, exponent);
+    var price = parseScaled(p, exponent + priceExtra);
+    if (price !== null) price *= 10n ** BigInt(PRICE_SCALE - priceExtra);
     var rate = t.trim() === "" ? 0n : parseScaled(t.trim().replace(/%$/, ""), 4);
     if (quantity === null || quantity <= 0n || price === null || rate === null || rate > 1000000n) return null;
-    var net = roundHalfEven(quantity * price, 10000n);
+    var net = roundHalfEven(quantity * price, 100000000n);
     var tax = roundHalfEven(net * rate, 1000000n);
     return { net: net, tax: tax };
   }

@@ -427,15 +427,19 @@ const JOURNEYS = [
       await page.locator('#line-0-tax_rate').fill('20');
       await page.locator('#line-1-description').fill('Fitting');
       await page.locator('#line-1-quantity').fill('3');
-      await page.locator('#line-1-unit_price').fill('45');
+      // A unit price finer than the cent, as EN 16931 allows.
+      await page.locator('#line-1-unit_price').fill('13.333');
       await page.locator('#line-1-tax_rate').fill('0');
-      // Live totals: 2 × 415.50 = 831.00, tax 166.20; 3 × 45 = 135.00 → 1,132.20.
-      await page.locator('#total').filter({ hasText: /1,?132\.20/ }).waitFor();
+      // Live totals, rounded per line as the server does: 2 × 415.50 =
+      // 831.00, tax 166.20; 3 × 13.333 = 39.999 → 40.00 → 1,037.20.
+      await page.locator('#line-1-total').filter({ hasText: /40\.00/ }).waitFor();
+      await page.locator('#total').filter({ hasText: /1,?037\.20/ }).waitFor();
       await Promise.all([
         page.waitForURL((url) => /^\/invoices\/[^/]+$/.test(url.pathname) && !url.pathname.endsWith('/new')),
         page.locator('#issue').click(),
       ]);
-      await page.getByText(/1,?132\.20/).first().waitFor();
+      await page.getByText(/1,?037\.20/).first().waitFor();
+      await page.getByText('13.333').first().waitFor();
       await run.mainPage('invoice-page');
       const number = decodeURIComponent(new URL(page.url()).pathname.split('/').pop());
       // The list, filtered to the customer, shows it.

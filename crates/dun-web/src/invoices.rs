@@ -30,7 +30,7 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use crate::invoices_form;
-use crate::layout::{encode, money, page, status_class, words, Ctx};
+use crate::layout::{encode, money, page, status_class, unit_price, words, Ctx};
 use crate::{read_page, submit};
 
 /// Invoices one page of the list shows.
@@ -507,7 +507,7 @@ pub(crate) fn invoice_page(
                     tbody { @for l in &v.lines { tr {
                         td { (l.description) }
                         td.num { (format_quantity(l.quantity_e4)) }
-                        td.num { (money(l.unit_price_minor, c)) }
+                        td.num { (unit_price(l.unit_price, c)) }
                         td.num { (format_tax_rate(l.tax_rate_ppm)) }
                         td.num { (money(l.net_minor(), c)) }
                         td.num { (money(l.tax_minor(), c)) }

@@ -140,7 +140,7 @@ fn parse_line(n: usize, l: &LineForm, currency: Currency) -> Result<InvoiceLine,
             format!("Line {n}: give a unit price, e.g. 42.50."),
         ));
     }
-    let price = core_money::parse_amount_minor(price, currency).map_err(|e| {
+    let price = core_money::UnitPrice::parse(price, currency).map_err(|e| {
         ApiError::invalid(field("unit_price"), format!("Line {n}: unit price: {e}."))
     })?;
     let tax = match l.tax_rate.trim() {
@@ -148,7 +148,7 @@ fn parse_line(n: usize, l: &LineForm, currency: Currency) -> Result<InvoiceLine,
         t => parse_tax_rate_ppm(t)
             .map_err(|e| ApiError::invalid(field("tax_rate"), format!("Line {n}: {e}.")))?,
     };
-    InvoiceLine::new(l.description.trim(), quantity, price, tax)
+    InvoiceLine::priced(l.description.trim(), quantity, price, tax)
         .map_err(|e| ApiError::invalid(format!("lines[{}]", n - 1), format!("Line {n}: {e}.")))
 }
 
@@ -288,7 +288,8 @@ fn draft_page(
             p.notice.bad role="alert" { (message) }
         }
         form #invoice-form.stack method="post" action=(action)
-            data-currency=(currency.code()) data-exponent=(currency.exponent()) data-exponents=(exponents()) {
+            data-currency=(currency.code()) data-exponent=(currency.exponent()) data-exponents=(exponents())
+            data-price-extra-decimals=(core_money::UNIT_PRICE_EXTRA_DECIMALS_MAX) {
             (ctx.csrf_field())
             input type="hidden" name="form_key" value=(form.form_key);
             label for="customer" { "Customer (reference)" }
@@ -490,7 +491,7 @@ pub async fn edit_form(
             .map(|l| LineForm {
                 description: l.description.clone(),
                 quantity: format_quantity(l.quantity_e4),
-                unit_price: core_money::format_minor(l.unit_price_minor, c),
+                unit_price: l.unit_price.format(c),
                 tax_rate: format_tax_rate(l.tax_rate_ppm),
             })
             .collect();

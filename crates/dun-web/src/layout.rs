@@ -148,6 +148,11 @@ pub fn money(amount_minor: i64, currency: Currency) -> String {
     )
 }
 
+/// A unit price with the decimals it has: "EUR 13.333", "EUR 1,200.00".
+pub fn unit_price(price: money::UnitPrice, currency: Currency) -> String {
+    format!("{} {}", currency.code(), grouped(&price.format(currency)))
+}
+
 /// Thousands separators on a decimal string.
 pub fn grouped(text: &str) -> String {
     let (sign, digits) = match text.strip_prefix('-') {

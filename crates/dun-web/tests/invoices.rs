@@ -122,6 +122,11 @@ web_test!(
         assert!(!form.body.contains("line-3-description"));
         form.assert_contains(r#"name="terms" value="net30""#);
         form.assert_contains(r#"<script src="/assets/invoice-form.js?v="#);
+        // The script takes the unit price's decimals from dun-core.
+        form.assert_contains(&format!(
+            r#"data-price-extra-decimals="{}""#,
+            dun_core::money::UNIT_PRICE_EXTRA_DECIMALS_MAX
+        ));
         let script = text_between(&form.body, r#"<script src=""#, "\"").to_string();
         let js = browser.get(&script);
         assert_eq!(js.status, 200);
@@ -156,6 +161,21 @@ web_test!(
         totals.assert_contains(r#"id="subtotal">JPY 252<"#);
         totals.assert_contains(r#"id="total"><strong>JPY 277<"#);
         totals.assert_contains(r#"name="currency" value="jpy""#);
+        // Unit prices finer than the cent; each line rounded half-even:
+        // 3 × 13.333 = 39.999 → 40.00 (+ 8.00 tax); 2.5 × 1.234567 → 3.09.
+        let fine = [
+            ("Bolts", "3", "13.333", "20"),
+            ("Cable", "2.5", "1.234567", ""),
+        ];
+        let totals = browser.post_form(
+            "/invoices/new",
+            &draft_fields(&csrf, "BOLT", &fine, "totals"),
+        );
+        assert_eq!(totals.status, 200, "{}", totals.body);
+        totals.assert_contains(r#"id="subtotal">USD 43.09<"#);
+        totals.assert_contains(r#"id="tax">USD 8.00<"#);
+        totals.assert_contains(r#"id="line-0-total">USD 48.00<"#);
+        totals.assert_contains(r#"value="13.333""#);
         let mut fields = draft_fields(&csrf, "BOLT", &yen, "draft");
         fields.push(("currency", "XYZ"));
         let refused = browser.post_form("/invoices/new", &fields);
@@ -187,10 +207,12 @@ web_test!(
         refused.assert_contains(r#"value="NOPE""#);
         let refused = browser.post_form(
             "/invoices/new",
-            &draft_fields(&csrf, "BOLT", &[("x", "1", "1.001", "")], "draft"),
+            &draft_fields(&csrf, "BOLT", &[("x", "1", "1.0000001", "")], "draft"),
         );
         assert_eq!(refused.status, 422, "{}", refused.body);
-        refused.assert_contains("Line 1: unit price");
+        refused.assert_contains(
+            "Line 1: unit price: '1.0000001' has 7 digits after the point; a unit price in USD takes at most 6.",
+        );
         // Nothing was saved by the refusals.
         assert!(browser.get("/invoices").body.contains("No invoices match."));
 
@@ -524,7 +546,7 @@ web_test!(
                 ("terms", ""),
                 ("description", "Nuts"),
                 ("quantity", "3"),
-                ("unit_price", "4.50"),
+                ("unit_price", "4.505"),
                 ("tax_rate", ""),
                 ("action", "draft"),
             ],
@@ -534,6 +556,18 @@ web_test!(
         let after = browser.get(&page);
         after.assert_contains("Zed Hardware");
         after.assert_contains("Nuts");
+        // The price as written; 3 × 4.505 = 13.515 → 13.52 (half-even).
+        after.assert_contains("USD 4.505");
+        after.assert_contains("USD 13.52");
+        browser
+            .get(&format!("{page}/edit"))
+            .assert_contains(r#"value="4.505""#);
+        let api = browser.get(&format!("/api/v1/invoices/{id}"));
+        assert!(
+            api.body.contains(r#""unit_price":"4.505""#) && api.body.contains(r#""net":"13.52""#),
+            "{}",
+            api.body
+        );
         assert!(!after.body.contains("Bolts"), "the old line is gone");
         browser
             .get("/customers/ZED")
@@ -723,11 +757,12 @@ web_test!(
 );
 
 /// The live totals script and dun-core agree, line by line, on amounts
-/// that round (half-even) and on large ones.
+/// that round (half-even), on large ones and on unit prices with more
+/// decimals than the currency; a price with too many is refused by both.
 #[test]
 fn the_script_computes_what_dun_core_computes() {
     use dun_core::invoice::{parse_quantity_e4, parse_tax_rate_ppm, InvoiceLine};
-    use dun_core::money::parse_amount_minor;
+    use dun_core::money::UnitPrice;
     use dun_core::Currency;
     if std::process::Command::new("node")
         .arg("--version")
@@ -737,7 +772,7 @@ fn the_script_computes_what_dun_core_computes() {
         eprintln!("node is not installed; the script's arithmetic is not checked");
         return;
     }
-    let cases: [(&str, &str, &str, &str); 8] = [
+    let cases: [(&str, &str, &str, &str); 15] = [
         ("USD", "0.5", "3.33", "10"),
         ("USD", "0.5", "0.01", ""),
         ("USD", "1.5", "0.01", "8.875"),
@@ -746,29 +781,41 @@ fn the_script_computes_what_dun_core_computes() {
         ("JPY", "2.5", "101", "10"),
         ("BHD", "1.2345", "10.125", "5"),
         ("USD", "7", "0.15", "12.5%"),
+        // Finer than the currency: 3 × 13.333 = 39.999 → 40.00.
+        ("EUR", "3", "13.333", "20"),
+        ("EUR", "0.3333", "13.333", ""),
+        ("EUR", "2.5", "1.234567", "20"),
+        ("EUR", "1", "0.125", ""),
+        ("JPY", "3", "101.5", "10"),
+        ("BHD", "1.5", "1.2345678", "5"),
+        // Refused by both: 7 decimals in EUR.
+        ("EUR", "1", "13.1234567", ""),
     ];
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/invoice-form.js");
     let mut program = format!(
-        "global.document = {{ getElementById: function () {{ return {{ getAttribute: function (n) {{ return n === 'data-exponent' ? process.argv[1] : process.argv[2]; }}, addEventListener: function () {{}}, querySelectorAll: function () {{ return []; }}, appendChild: function () {{}} }}; }}, createElement: function () {{ return {{}}; }} }};\n\
-         const f = require({script:?});\n"
+        "global.document = {{ getElementById: function () {{ return {{ getAttribute: function (n) {{ return n === 'data-exponent' ? process.argv[1] : n === 'data-price-extra-decimals' ? '{extra}' : process.argv[2]; }}, addEventListener: function () {{}}, querySelectorAll: function () {{ return []; }}, appendChild: function () {{}} }}; }}, createElement: function () {{ return {{}}; }} }};\n\
+         const f = require({script:?});\n",
+        extra = dun_core::money::UNIT_PRICE_EXTRA_DECIMALS_MAX
     );
     program.push_str("const l = f.line(process.argv[3], process.argv[4], process.argv[5]);\n");
     program.push_str(
-        "console.log(l.net.toString() + ' ' + l.tax.toString() + ' ' + f.money(l.net + l.tax));\n",
+        "console.log(l === null ? 'refused' : l.net.toString() + ' ' + l.tax.toString() + ' ' + f.money(l.net + l.tax));\n",
     );
     for (code, quantity, price, tax) in cases {
         let currency = Currency::parse(code).unwrap();
-        let line = InvoiceLine::new(
-            "x",
-            parse_quantity_e4(quantity).unwrap(),
-            parse_amount_minor(price, currency).unwrap(),
-            if tax.is_empty() {
-                0
-            } else {
-                parse_tax_rate_ppm(tax).unwrap()
-            },
-        )
-        .unwrap();
+        let line = UnitPrice::parse(price, currency).ok().map(|price| {
+            InvoiceLine::priced(
+                "x",
+                parse_quantity_e4(quantity).unwrap(),
+                price,
+                if tax.is_empty() {
+                    0
+                } else {
+                    parse_tax_rate_ppm(tax).unwrap()
+                },
+            )
+            .unwrap()
+        });
         let out = std::process::Command::new("node")
             .args([
                 "-e",
@@ -788,6 +835,10 @@ fn the_script_computes_what_dun_core_computes() {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
+        let Some(line) = line else {
+            assert_eq!(stdout.trim(), "refused", "{code} {quantity} × {price}");
+            continue;
+        };
         let grouped = {
             let text = dun_core::money::format_minor(line.net_minor() + line.tax_minor(), currency);
             let (whole, fraction) = text

@@ -386,7 +386,9 @@ pub struct InvoiceCreateArgs {
     /// Customer reference.
     #[arg(long)]
     pub customer: String,
-    /// A line as DESCRIPTION:QUANTITY:UNIT_PRICE, e.g. "Design work:2.5:120.00". Repeatable.
+    /// A line as DESCRIPTION:QUANTITY:UNIT_PRICE, e.g. "Design work:2.5:120.00". The unit price
+    /// may carry up to 4 decimals more than the currency ("Bolts:3:13.333" in EUR); the line
+    /// amount is rounded half-even to the currency's decimals. Repeatable.
     #[arg(long = "line", value_name = "DESC:QTY:PRICE")]
     pub lines: Vec<String>,
     /// Tax rate in percent applied to every line, e.g. 20 or 8.875.

@@ -108,6 +108,8 @@ fn build_book(db: &Db) {
     let disputed = invoice("2026-04-10", "Boxes:2:100.00");
     let planned = invoice("2026-05-01", "Racks:1:600.00");
     let promised = invoice("2026-05-10", "Tape:10:10.00");
+    // A unit price finer than the cent: 3 × 13.333 = 40.00.
+    invoice("2026-05-12", "Screws:3:13.333");
     ok(
         db,
         &[
@@ -561,6 +563,12 @@ fn an_export_imports_into_an_identical_book_on_either_engine() {
             invoices.contains("\"issue_date\":\"2026-03-01\"")
                 && invoices.contains("\"total_minor\":80000"),
             "dates as YYYY-MM-DD, money in minor units"
+        );
+        // The finer price travels exactly, and comes back (compared below).
+        assert!(
+            invoices.contains(r#"\"unit_price_minor_e4\":13333000"#)
+                && invoices.contains("\"total_minor\":4000,"),
+            "{invoices}"
         );
 
         for target_like in &sources {

@@ -305,10 +305,13 @@ fn statements_on_a_schedule_and_bad_input() {
                 "--schedule",
                 "monthly:1",
                 "--line",
-                "x:1:1.001",
+                "x:1:1.0000001",
             ],
         );
-        assert!(bad.contains("--line 'x:1:1.001'"), "[{label}] {bad}");
+        assert!(
+            bad.contains("--line 'x:1:1.0000001': unit price: '1.0000001' has 7 digits after the point; a unit price in USD takes at most 6"),
+            "[{label}] {bad}"
+        );
         let bad = fails(
             &db,
             &[

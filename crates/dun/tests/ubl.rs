@@ -480,3 +480,152 @@ fn the_demo_book_s_invoices_are_valid_e_invoices() {
         }
     }
 }
+
+/// Issue 15 item 2: a unit price with more decimals than the currency
+/// (EN 16931 BT-146), through the CLI on both engines: drafted, edited,
+/// shown, exported as CSV and written as an e-invoice CEN's rules accept —
+/// the price as given, each line's net rounded half-even to the cent.
+#[test]
+fn a_unit_price_finer_than_the_cent_is_kept_shown_and_written_as_given() {
+    for db in backends("ubl_unit_price") {
+        let label = db.label;
+        ok(
+            &db,
+            &["demo", "--invoices", "5", "--end-date", "2026-11-01"],
+        );
+        ok(
+            &db,
+            &[
+                "customer",
+                "add",
+                "--ref",
+                "FINE",
+                "--name",
+                "Fine Parts Inc",
+                "--email",
+                "ap@fine.example",
+            ],
+        );
+        ok(
+            &db,
+            &[
+                "customer",
+                "set-address",
+                "FINE",
+                "--address",
+                "5 Main Street",
+                "--city",
+                "Boston",
+                "--postcode",
+                "02101",
+                "--country",
+                "US",
+            ],
+        );
+        // Too many decimals: refused, naming the flag, the value as
+        // written and the most a USD price takes.
+        let err = fails(
+            &db,
+            &[
+                "invoice",
+                "create",
+                "--customer",
+                "FINE",
+                "--line",
+                "Bolts:1:13.1234567",
+            ],
+        );
+        assert!(
+            err.contains("--line 'Bolts:1:13.1234567': unit price: '13.1234567' has 7 digits after the point; a unit price in USD takes at most 6"),
+            "[{label}] {err}"
+        );
+        let said = ok(
+            &db,
+            &[
+                "invoice",
+                "create",
+                "--customer",
+                "FINE",
+                "--issue-date",
+                "2026-11-02",
+                "--line",
+                "Bolts:1:1.00",
+            ],
+        );
+        let id = said
+            .split_once("draft #")
+            .and_then(|(_, rest)| rest.split_once(' '))
+            .map(|(id, _)| id.to_string())
+            .unwrap_or_else(|| panic!("[{label}] {said}"));
+        let draft = format!("#{id}");
+        // 3 × 13.333 = 39.999 → 40.00, tax 8.00; 0.3333 × 13.333 =
+        // 4.4438889 → 4.44, tax 0.888 → 0.89: 53.33 in all.
+        let said = ok(
+            &db,
+            &[
+                "invoice",
+                "edit",
+                &draft,
+                "--line",
+                "Bolts:3:13.333",
+                "--line",
+                "Part of a day:0.3333:13.333",
+                "--tax-rate",
+                "20",
+            ],
+        );
+        assert!(said.contains("total 53.33 USD"), "[{label}] {said}");
+        let issued = ok(&db, &["invoice", "issue", &draft]);
+        let number = issued
+            .split_whitespace()
+            .find(|w| w.starts_with("INV-"))
+            .map(|w| w.trim_matches(|c: char| !c.is_ascii_alphanumeric() && c != '-'))
+            .unwrap_or_else(|| panic!("[{label}] {issued}"))
+            .to_string();
+        let shown = ok(&db, &["invoice", "show", &number]);
+        assert!(
+            shown.contains("13.333") && shown.contains("40.00") && shown.contains("4.44"),
+            "[{label}] {shown}"
+        );
+        let json = ok(&db, &["invoice", "show", &number, "--format", "json"]);
+        // JSON in the domain's integers, as every amount there: the price
+        // in ten-thousandths of a cent, exactly.
+        assert!(
+            json.contains(r#""unit_price_minor_e4": 13333000"#),
+            "[{label}] {json}"
+        );
+        let csv = ok(&db, &["export", "invoices"]);
+        assert!(
+            csv.contains(",Bolts,,3,13.333,20") && csv.contains(",Part of a day,,0.3333,13.333,20"),
+            "[{label}] {csv}"
+        );
+
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("fine.xml");
+        ok(
+            &db,
+            &["invoice", "xml", &number, "--out", out.to_str().unwrap()],
+        );
+        let xml = std::fs::read_to_string(&out).unwrap();
+        for expected in [
+            r#"<cbc:PriceAmount currencyID="USD">13.333</cbc:PriceAmount>"#,
+            r#"<cbc:LineExtensionAmount currencyID="USD">40.00</cbc:LineExtensionAmount>"#,
+            r#"<cbc:LineExtensionAmount currencyID="USD">4.44</cbc:LineExtensionAmount>"#,
+            r#"<cbc:LineExtensionAmount currencyID="USD">44.44</cbc:LineExtensionAmount>"#,
+            r#"<cbc:PayableAmount currencyID="USD">53.33</cbc:PayableAmount>"#,
+        ] {
+            assert!(
+                xml.contains(expected),
+                "[{label}] missing {expected} in\n{xml}"
+            );
+        }
+        assert_valid("Invoice", &out);
+        if en16931::rules_present() {
+            assert_eq!(
+                en16931::fatal_failures(&[("fine", xml)]),
+                Vec::<(String, String)>::new(),
+                "[{label}]"
+            );
+        }
+    }
+}

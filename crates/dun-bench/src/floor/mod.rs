@@ -15,7 +15,7 @@ use std::path::Path;
 
 use anyhow::{anyhow, Context as _, Result};
 use dun_core::invoice::InvoiceLine;
-use dun_core::money::parse_scaled;
+use dun_core::money::{parse_scaled, UnitPrice, UNIT_PRICE_EXTRA_DECIMALS_MAX};
 use dun_core::{Currency, Date};
 
 /// What the floor keeps of an invoice.
@@ -136,15 +136,21 @@ pub fn each_invoice(
                 .map(|v| v as i64)
                 .map_err(|_| anyhow!("{}: '{text}' is not a number", row()))
         };
-        let (quantity_e4, unit_price_minor) = if record[amount].is_empty() {
-            (decimal(quantity, 4)?, decimal(price, exponent)?)
+        let (quantity_e4, unit_price) = if record[amount].is_empty() {
+            (
+                decimal(quantity, 4)?,
+                UnitPrice::from_minor_e4(i128::from(decimal(
+                    price,
+                    exponent + UNIT_PRICE_EXTRA_DECIMALS_MAX,
+                )?)),
+            )
         } else {
-            (10_000, decimal(amount, exponent)?)
+            (10_000, UnitPrice::from_minor(decimal(amount, exponent)?))
         };
         let line = InvoiceLine {
             description: String::new(),
             quantity_e4,
-            unit_price_minor,
+            unit_price,
             tax_rate_ppm: decimal(tax, 4)?,
         };
         if let Some(c) = current.as_mut() {

@@ -632,7 +632,7 @@ fn recurring_out(r: Recurring) -> RecurringOut {
             .map(|l| LineOut {
                 description: l.description.clone(),
                 quantity: format_quantity(l.quantity_e4),
-                unit_price: wire::amount(l.unit_price_minor, c),
+                unit_price: l.unit_price.format(c),
                 tax_rate: format_tax_rate(l.tax_rate_ppm),
                 net: wire::amount(l.net_minor(), c),
                 tax: wire::amount(l.tax_minor(), c),

@@ -144,7 +144,9 @@ pub struct LineIn {
     pub description: String,
     /// A positive decimal with at most 4 decimals, e.g. "2.5".
     pub quantity: String,
-    /// In the invoice's currency, as a decimal string.
+    /// In the invoice's currency, as a decimal string, e.g. "13.333": up to
+    /// 4 decimals more than the currency has (6 for EUR, 4 for JPY). The
+    /// line's net is rounded half-even to the currency's decimals.
     pub unit_price: String,
     /// A percentage from 0 to 100, e.g. "8.875" (default 0).
     pub tax_rate: Option<String>,
@@ -261,14 +263,14 @@ fn parse_each_line(lines: &[LineIn], currency: Currency) -> Result<Vec<InvoiceLi
             let quantity = parse_quantity_e4(&l.quantity).map_err(|e| {
                 ApiError::invalid(at("quantity"), format!("{}: {e}", at("quantity")))
             })?;
-            let price = wire::parse_amount(&at("unit_price"), &l.unit_price, currency)?;
+            let price = wire::parse_unit_price(&at("unit_price"), &l.unit_price, currency)?;
             let tax = match l.tax_rate.as_deref() {
                 Some(t) => parse_tax_rate_ppm(t).map_err(|e| {
                     ApiError::invalid(at("tax_rate"), format!("{}: {e}", at("tax_rate")))
                 })?,
                 None => 0,
             };
-            InvoiceLine::new(l.description.trim(), quantity, price, tax)
+            InvoiceLine::priced(l.description.trim(), quantity, price, tax)
                 .map_err(|e| ApiError::invalid(format!("lines[{i}]"), format!("lines[{i}]: {e}")))
         })
         .collect()
@@ -509,6 +511,8 @@ async fn delete_draft(
 pub struct LineOut {
     pub description: String,
     pub quantity: String,
+    /// Exactly as priced: the currency's decimals and any further ones
+    /// ("13.333").
     pub unit_price: String,
     /// Percent.
     pub tax_rate: String,
@@ -582,7 +586,7 @@ fn invoice_out(v: InvoiceView) -> InvoiceOut {
             .map(|l| LineOut {
                 description: l.description.clone(),
                 quantity: format_quantity(l.quantity_e4),
-                unit_price: wire::amount(l.unit_price_minor, c),
+                unit_price: l.unit_price.format(c),
                 tax_rate: format_tax_rate(l.tax_rate_ppm),
                 net: wire::amount(l.net_minor(), c),
                 tax: wire::amount(l.tax_minor(), c),

@@ -107,6 +107,24 @@ pub fn line(description: &str, quantity: &str, unit_price_minor: i64, rate: &str
     .unwrap()
 }
 
+/// `priced_line("Bolts", "3", "13.333", "20", "EUR")`: a unit price as
+/// written, with decimals beyond the currency's.
+pub fn priced_line(
+    description: &str,
+    quantity: &str,
+    price: &str,
+    rate: &str,
+    code: &str,
+) -> InvoiceLine {
+    InvoiceLine::priced(
+        description,
+        dun_core::invoice::parse_quantity_e4(quantity).unwrap(),
+        dun_core::money::UnitPrice::parse(price, currency(code)).unwrap(),
+        dun_core::invoice::parse_tax_rate_ppm(rate).unwrap(),
+    )
+    .unwrap()
+}
+
 /// The folder of the UBL 2.1 schemas: `../shared/data/ubl-2.1-xsdrt`
 /// beside the repository.
 pub fn schemas() -> PathBuf {

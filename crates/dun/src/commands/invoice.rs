@@ -6,7 +6,7 @@ use dun_core::invoice::{
     InvoiceLine,
 };
 use dun_core::ledger::EntryKind;
-use dun_core::money::parse_amount_minor;
+use dun_core::money::UnitPrice;
 use dun_core::terms::{Installment, Terms};
 use dun_store::invoices::{InvoiceFilter, Posted, Reduction, StatusFilter};
 use dun_store::waivers::Waiver;
@@ -280,7 +280,7 @@ pub fn run(ctx: &mut Context, command: InvoiceCommand) -> Result<()> {
                 table.push(vec![
                     l.description.clone(),
                     format_quantity(l.quantity_e4),
-                    money(l.unit_price_minor, c),
+                    l.unit_price.format(c),
                     format_tax_rate(l.tax_rate_ppm),
                     money(l.net_minor(), c),
                     money(l.tax_minor(), c),
@@ -355,9 +355,9 @@ pub(crate) fn parse_line(
         bail!("--line '{text}': write DESCRIPTION:QUANTITY:UNIT_PRICE, e.g. \"Design work:2.5:120.00\"");
     };
     let quantity_e4 = parse_quantity_e4(quantity).map_err(|e| anyhow!("--line '{text}': {e}"))?;
-    let price = parse_amount_minor(price, currency)
+    let price = UnitPrice::parse(price, currency)
         .map_err(|e| anyhow!("--line '{text}': unit price: {e}"))?;
-    InvoiceLine::new(description.trim(), quantity_e4, price, tax_rate_ppm)
+    InvoiceLine::priced(description.trim(), quantity_e4, price, tax_rate_ppm)
         .map_err(|e| anyhow!("--line '{text}': {e}"))
 }
 

@@ -1,0 +1,9 @@
+-- Unit prices with decimals beyond the currency's minor unit (EN 16931
+-- BT-146, e.g. 13.333 EUR). Invoice and recurring-invoice lines are JSON
+-- text (`invoices.lines`, `recurring_invoices.lines`): a line priced in
+-- whole minor units keeps `unit_price_minor`, exactly as before, so every
+-- existing row stays as it is; a finer price is written as
+-- `unit_price_minor_e4` (ten-thousandths of a minor unit) instead. No
+-- column changes. The version itself is the change: a build that knows
+-- only `unit_price_minor` refuses this database ("newer than this build")
+-- and an export made from it, rather than misreading such a line.
