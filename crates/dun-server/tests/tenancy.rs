@@ -33,6 +33,9 @@ fn body_for(method: &str, path: &str, a: &Ids) -> Option<Value> {
         ("POST", "/api/v1/customers/{reference}/contacts") => {
             json!({"kind": "note", "summary": "B was here"})
         }
+        ("POST", "/api/v1/customers/{reference}/people") => {
+            json!({"role": "billing", "email": "intruder@beta.example"})
+        }
         ("POST", "/api/v1/customers/{reference}/pause") => json!({"reason": "B pauses A"}),
         ("POST", "/api/v1/customers/{reference}/resume") => json!({}),
         ("POST", "/api/v1/customers/{reference}/portal-links") => json!({}),
@@ -135,6 +138,7 @@ struct Ids {
     user_id: String,
     token_id: String,
     recurring_id: String,
+    person_id: String,
     bank_line_id: String,
     policy: String,
 }
@@ -154,6 +158,7 @@ impl Ids {
             "user_id" => self.user_id.clone(),
             "token_id" => self.token_id.clone(),
             "recurring_id" => self.recurring_id.clone(),
+            "person_id" => self.person_id.clone(),
             "transaction_id" => self.bank_line_id.clone(),
             // Template names are per organisation: B's "first_notice" is B's own.
             "name" => "first_notice".into(),
@@ -197,6 +202,11 @@ fn populate_a(server: &TestServer, a: &Api) -> Ids {
         &format!("/api/v1/customers/{A_CUSTOMER}/contacts"),
         json!({"kind": "note", "summary": format!("{SECRET} note")}),
     ));
+    let person = created(a.post(
+        &format!("/api/v1/customers/{A_CUSTOMER}/people"),
+        json!({"role": "billing", "name": format!("{SECRET} Jane"), "email": "jane@alpha.example"}),
+    ));
+    let person_id = person["id"].as_i64().expect("a contact id").to_string();
     created(a.post("/api/v1/runs", json!({})));
     let user = created(a.post("/api/v1/users", json!({"email": "cole@alpha.example", "name": "Cole", "password": "collector password", "role": "collector"})));
     let user_id = user["id"].as_i64().unwrap().to_string();
@@ -258,6 +268,7 @@ fn populate_a(server: &TestServer, a: &Api) -> Ids {
         user_id,
         token_id,
         recurring_id,
+        person_id,
         bank_line_id,
         policy,
     }
@@ -269,6 +280,7 @@ fn snapshot(a: &Api, ids: &Ids) -> Vec<(String, Value)> {
         "/api/v1/customers".to_string(),
         format!("/api/v1/customers/{A_CUSTOMER}"),
         format!("/api/v1/customers/{A_CUSTOMER}/timeline"),
+        format!("/api/v1/customers/{A_CUSTOMER}/people"),
         "/api/v1/invoices?status=all".into(),
         format!("/api/v1/invoices/{}", ids.invoice),
         format!("/api/v1/invoices/{}", ids.draft),

@@ -156,6 +156,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0024_endpoints.sql"),
         postgres: include_str!("migrations/postgres/0024_endpoints.sql"),
     },
+    Migration {
+        version: 26,
+        name: "contacts",
+        sqlite: include_str!("migrations/sqlite/0026_contacts.sql"),
+        postgres: include_str!("migrations/postgres/0026_contacts.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
