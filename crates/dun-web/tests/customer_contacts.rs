@@ -138,6 +138,7 @@ web_test!(
         store
             .set_stripe_keys(org_id, Some("sk_test_not_called"), Some("whsec_not_called"))
             .unwrap();
+        let mut numbers = Vec::new();
         for reference in ["BOLT", "ZED"] {
             let invoice = browser.post_json(
                 "/api/v1/invoices",
@@ -147,6 +148,8 @@ web_test!(
                        "issue": true}),
             );
             assert_eq!(invoice.status, 201, "{}", invoice.body);
+            let v: serde_json::Value = serde_json::from_str(&invoice.body).unwrap();
+            numbers.push(v["number"].as_str().unwrap().to_string());
         }
         let customer = server.browser();
         let bolt = portal_token(&browser, &csrf, "BOLT");
@@ -169,5 +172,31 @@ web_test!(
         let page = customer.get(&format!("/portal/{zed}"));
         assert!(page.body.contains(r#"id="pay-online""#), "{}", page.body);
         assert!(!page.body.contains("You may pay by"), "{}", page.body);
+
+        // An invoice e-mailed from here goes to the billing addresses, and
+        // its page in the outbox says who has it in copy.
+        let saved = add("accounts_payable", "", "payables@bolt.example");
+        assert_eq!(saved.status, 303, "{}", saved.body);
+        let sent = browser.post_json(
+            &format!("/api/v1/invoices/{}/send", numbers[0]),
+            &csrf,
+            json!({}),
+        );
+        assert!(sent.status == 200 || sent.status == 202, "{}", sent.body);
+        assert!(
+            sent.body.contains("office@bolt.example, jane@bolt.example"),
+            "{}",
+            sent.body
+        );
+        let message = store
+            .outbox(org_id, None, 10)
+            .unwrap()
+            .into_iter()
+            .find(|m| m.customer_ref == "BOLT")
+            .expect("the invoice's message");
+        let page = browser.get(&format!("/outbox/{}", message.id));
+        assert_eq!(page.status, 200, "{}", page.body);
+        page.assert_contains("office@bolt.example, jane@bolt.example");
+        page.assert_contains(r#"<dd id="cc">payables@bolt.example</dd>"#);
     }
 );
