@@ -34,7 +34,7 @@ pub struct CustomerRow {
     #[serde(default)]
     pub notes: Option<String>,
     /// `None`: none given (any method for a new customer; an update
-    /// leaves what is there).
+    /// leaves what is there); an empty list: any method.
     #[serde(default)]
     pub payment_methods: Option<Vec<crate::customer::PaymentMethod>>,
 }

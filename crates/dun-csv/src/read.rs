@@ -349,9 +349,12 @@ pub fn read_customers_mapped(
                 }
             },
         };
+        // An empty cell says nothing (an update leaves what is there);
+        // `any` lifts a restriction (an empty list: any method).
         let payment_methods = match r.optional("payment_methods", errors) {
             None => Some(None),
             Some(text) => match dun_core::customer::PaymentMethod::parse_list(&text) {
+                Ok(None) => Some(Some(Vec::new())),
                 Ok(m) => Some(m),
                 Err(e) => {
                     errors.push(r.row, "payment_methods", &text, e.reason);

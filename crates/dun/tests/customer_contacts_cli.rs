@@ -184,6 +184,21 @@ fn contacts_methods_and_notes_are_edited_from_the_cli() {
             "[{label}]"
         );
 
+        // `any` lifts the restriction; an empty cell leaves what is there.
+        std::fs::write(
+            &path,
+            "ref,name,notes,payment_methods\nC1,Bolt & Nut,,any\n",
+        )
+        .unwrap();
+        ok(&db, &["import", "customers", &path, "--update"]);
+        let shown = json(&ok(&db, &["customer", "show", "C1", "--format", "json"]));
+        assert_eq!(shown["customer"]["notes"], "Ask for Jane", "[{label}]");
+        assert_eq!(
+            shown["customer"]["payment_methods"],
+            serde_json::json!(null),
+            "[{label}]"
+        );
+
         let timeline = ok(&db, &["customer", "timeline", "C1"]);
         for expected in [
             "contact: (none) → Jane Roe (billing) <jane@bolt.example>",
