@@ -286,7 +286,7 @@ impl TrytonBook {
         w.write_record(dun_csv::CUSTOMER_COLUMNS)?;
         for rec in r.records() {
             let rec = rec?;
-            w.write_record([&rec[id], &rec[name], "", "", &rec[limit], ""])?;
+            w.write_record([&rec[id], &rec[name], "", "", &rec[limit], "", "", ""])?;
         }
         w.flush()?;
 

@@ -29,6 +29,14 @@ pub struct CustomerRow {
     pub phone: Option<String>,
     pub credit_limit_minor: Option<i64>,
     pub terms: Option<Terms>,
+    /// Free text (`dun_core::customer::normalize_notes`); `None`: none
+    /// given (an update leaves what is there).
+    #[serde(default)]
+    pub notes: Option<String>,
+    /// `None`: none given (any method for a new customer; an update
+    /// leaves what is there); an empty list: any method.
+    #[serde(default)]
+    pub payment_methods: Option<Vec<crate::customer::PaymentMethod>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -10,6 +10,7 @@ pub mod bank;
 pub mod book;
 pub mod collections;
 pub mod currency;
+pub mod customer;
 pub mod date;
 pub mod epc_qr;
 pub mod figures;

@@ -119,13 +119,32 @@ pub struct PartyError {
 }
 
 impl PartyError {
-    fn new(field: &'static str, value: &str, reason: impl Into<String>) -> PartyError {
+    pub fn new(field: &'static str, value: &str, reason: impl Into<String>) -> PartyError {
         PartyError {
             field,
             value: value.to_string(),
             reason: reason.into(),
         }
     }
+}
+
+/// An e-mail address as Dun accepts one: `local@domain.tld`, no spaces, at
+/// most [`EMAIL_BYTES_MAX`] bytes.
+pub fn is_email(text: &str) -> bool {
+    text.len() <= EMAIL_BYTES_MAX
+        && !text.contains(char::is_whitespace)
+        && text.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && domain.contains('.') && !domain.contains('@')
+        })
+}
+
+/// A phone number as Dun accepts one: digits, spaces and `+ - ( ) .`, at
+/// most [`PHONE_BYTES_MAX`] bytes.
+pub fn is_phone(text: &str) -> bool {
+    text.len() <= PHONE_BYTES_MAX
+        && text
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +-().".contains(c))
 }
 
 /// Every problem of a party, one a line.
@@ -284,12 +303,7 @@ impl Party {
             }
         }
         if let Some(email) = &self.email {
-            let ok = email.len() <= EMAIL_BYTES_MAX
-                && !email.contains(char::is_whitespace)
-                && email.split_once('@').is_some_and(|(local, domain)| {
-                    !local.is_empty() && domain.contains('.') && !domain.contains('@')
-                });
-            if !ok {
+            if !is_email(email) {
                 errors.push(PartyError::new(
                     "email",
                     email,
@@ -298,11 +312,7 @@ impl Party {
             }
         }
         if let Some(phone) = &self.phone {
-            let ok = phone.len() <= PHONE_BYTES_MAX
-                && phone
-                    .chars()
-                    .all(|c| c.is_ascii_digit() || " +-().".contains(c));
-            if !ok {
+            if !is_phone(phone) {
                 errors.push(PartyError::new(
                     "phone",
                     phone,

@@ -63,6 +63,15 @@ const CUSTOMER_SYNONYMS: &[(&str, &[&str])] = &[
     ("phone", &["telephone", "tel", "phone number"]),
     ("credit_limit", &["credit limit", "limit"]),
     ("terms", &["payment terms"]),
+    ("notes", &["note", "comments", "remarks"]),
+    (
+        "payment_methods",
+        &[
+            "payment methods",
+            "payment method",
+            "accepted payment methods",
+        ],
+    ),
 ];
 
 const INVOICE_SYNONYMS: &[(&str, &[&str])] = &[

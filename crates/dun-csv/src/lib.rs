@@ -34,7 +34,17 @@ pub use read::{
 pub use rejects::{Rejects, REASONS_COLUMN};
 pub use write::{write_customers, write_invoices, write_payments};
 
-pub const CUSTOMER_COLUMNS: [&str; 6] = ["ref", "name", "email", "phone", "credit_limit", "terms"];
+/// `payment_methods` is comma-separated inside its cell (`bank_transfer,card`).
+pub const CUSTOMER_COLUMNS: [&str; 8] = [
+    "ref",
+    "name",
+    "email",
+    "phone",
+    "credit_limit",
+    "terms",
+    "notes",
+    "payment_methods",
+];
 pub const INVOICE_COLUMNS: [&str; 10] = [
     "number",
     "customer_ref",

@@ -340,8 +340,37 @@ pub fn read_customers_mapped(
         };
         let email = r.optional("email", errors);
         let phone = r.optional("phone", errors);
-        let (Some(reference), Some(name), Some(credit_limit_minor), Some(terms)) =
-            (reference, name, credit_limit, terms)
+        let notes = match r.optional("notes", errors) {
+            None => Some(None),
+            Some(text) => match dun_core::customer::normalize_notes(&text) {
+                Ok(n) => Some(n),
+                Err(e) => {
+                    errors.push(r.row, "notes", &text, e.reason);
+                    None
+                }
+            },
+        };
+        // An empty cell says nothing (an update leaves what is there);
+        // `any` lifts a restriction (an empty list: any method).
+        let payment_methods = match r.optional("payment_methods", errors) {
+            None => Some(None),
+            Some(text) => match dun_core::customer::PaymentMethod::parse_list(&text) {
+                Ok(None) => Some(Some(Vec::new())),
+                Ok(m) => Some(m),
+                Err(e) => {
+                    errors.push(r.row, "payment_methods", &text, e.reason);
+                    None
+                }
+            },
+        };
+        let (
+            Some(reference),
+            Some(name),
+            Some(credit_limit_minor),
+            Some(terms),
+            Some(notes),
+            Some(payment_methods),
+        ) = (reference, name, credit_limit, terms, notes, payment_methods)
         else {
             return;
         };
@@ -353,6 +382,8 @@ pub fn read_customers_mapped(
             phone,
             credit_limit_minor,
             terms,
+            notes,
+            payment_methods,
         });
     });
     Parsed::new(rows, read)

@@ -26,6 +26,8 @@ pub fn write_customers<W: Write>(
             .as_ref()
             .map(ToString::to_string)
             .unwrap_or_default();
+        let methods = dun_core::customer::PaymentMethod::list_text(c.payment_methods.as_deref())
+            .unwrap_or_default();
         w.write_record([
             c.reference.as_str(),
             c.name.as_str(),
@@ -33,6 +35,8 @@ pub fn write_customers<W: Write>(
             c.phone.as_deref().unwrap_or(""),
             limit.as_str(),
             terms.as_str(),
+            c.notes.as_deref().unwrap_or(""),
+            methods.as_str(),
         ])?;
     }
     w.flush()?;

@@ -131,6 +131,8 @@ pub(crate) fn generate(
                 // Set from the invoices by `set_credit_limits`.
                 credit_limit_minor: None,
                 terms: Some(plan.terms.clone()),
+                notes: None,
+                payment_methods: None,
             }
         })
         .collect();

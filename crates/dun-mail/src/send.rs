@@ -27,7 +27,10 @@ pub struct Attachment {
 /// One message, ready to build.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Outgoing {
+    /// One address or several, comma-separated (`a@x.com, b@y.com`).
     pub to: String,
+    /// In copy, the same way; `None`: nobody.
+    pub cc: Option<String>,
     pub subject: String,
     pub text: String,
     pub html: String,
@@ -56,13 +59,16 @@ pub enum SendOutcome {
 /// attachments, with the outbox's Message-ID.
 pub fn build(config: &SmtpConfig, out: &Outgoing) -> Result<(Envelope, Vec<u8>), String> {
     let from = config.from_mailbox().map_err(|e| e.to_string())?;
-    let to: Mailbox = out
-        .to
-        .parse()
-        .map_err(|e| format!("the recipient '{}' is not an address ({e})", out.to))?;
-    let mut builder = Message::builder()
-        .from(from)
-        .to(to)
+    let mut builder = Message::builder().from(from);
+    for to in mailboxes(&out.to)? {
+        builder = builder.to(to);
+    }
+    if let Some(cc) = &out.cc {
+        for cc in mailboxes(cc)? {
+            builder = builder.cc(cc);
+        }
+    }
+    let mut builder = builder
         .subject(out.subject.clone())
         .message_id(Some(format!("<{}>", out.message_id)));
     if let Some(reply_to) = config.reply_to_mailbox().map_err(|e| e.to_string())? {
@@ -90,6 +96,23 @@ pub fn build(config: &SmtpConfig, out: &Outgoing) -> Result<(Envelope, Vec<u8>),
     }
     .map_err(|e| format!("the message cannot be built: {e}"))?;
     Ok((message.envelope().clone(), message.formatted()))
+}
+
+/// The addresses of a comma-separated list; at least one.
+fn mailboxes(list: &str) -> Result<Vec<Mailbox>, String> {
+    let found = list
+        .split(',')
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .map(|a| {
+            a.parse::<Mailbox>()
+                .map_err(|e| format!("the recipient '{a}' is not an address ({e})"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if found.is_empty() {
+        return Err(format!("the recipient '{list}' is not an address"));
+    }
+    Ok(found)
 }
 
 /// Something that hands messages to a server.

@@ -482,6 +482,7 @@ pub fn compose(
         .map_err(|e| e.to_string())?;
     Ok(Outgoing {
         to: claim.recipient.clone(),
+        cc: claim.cc.clone(),
         subject: rendered.subject,
         text: rendered.text,
         html: rendered.html,

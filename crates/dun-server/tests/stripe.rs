@@ -441,6 +441,8 @@ server_test!(
                     phone: None,
                     credit_limit_minor: None,
                     terms: None,
+                    notes: None,
+                    payment_methods: None,
                 },
                 None,
             )

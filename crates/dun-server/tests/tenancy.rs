@@ -33,6 +33,9 @@ fn body_for(method: &str, path: &str, a: &Ids) -> Option<Value> {
         ("POST", "/api/v1/customers/{reference}/contacts") => {
             json!({"kind": "note", "summary": "B was here"})
         }
+        ("POST", "/api/v1/customers/{reference}/people") => {
+            json!({"role": "billing", "email": "intruder@beta.example"})
+        }
         ("POST", "/api/v1/customers/{reference}/pause") => json!({"reason": "B pauses A"}),
         ("POST", "/api/v1/customers/{reference}/resume") => json!({}),
         ("POST", "/api/v1/customers/{reference}/portal-links") => json!({}),
@@ -137,6 +140,7 @@ struct Ids {
     user_id: String,
     token_id: String,
     recurring_id: String,
+    person_id: String,
     bank_line_id: String,
     message_id: String,
     policy: String,
@@ -157,6 +161,7 @@ impl Ids {
             "user_id" => self.user_id.clone(),
             "token_id" => self.token_id.clone(),
             "recurring_id" => self.recurring_id.clone(),
+            "person_id" => self.person_id.clone(),
             "transaction_id" => self.bank_line_id.clone(),
             "message_id" => self.message_id.clone(),
             // Template names are per organisation: B's "first_notice" is B's own.
@@ -201,6 +206,11 @@ fn populate_a(server: &TestServer, a: &Api) -> Ids {
         &format!("/api/v1/customers/{A_CUSTOMER}/contacts"),
         json!({"kind": "note", "summary": format!("{SECRET} note")}),
     ));
+    let person = created(a.post(
+        &format!("/api/v1/customers/{A_CUSTOMER}/people"),
+        json!({"role": "billing", "name": format!("{SECRET} Jane"), "email": "jane@alpha.example"}),
+    ));
+    let person_id = person["id"].as_i64().expect("a contact id").to_string();
     created(a.post("/api/v1/runs", json!({})));
     let sent = a.post(&format!("/api/v1/invoices/{invoice}/send"), json!({}));
     assert_eq!(sent.0, 202, "A's invoice e-mailed: {}", sent.1);
@@ -268,6 +278,7 @@ fn populate_a(server: &TestServer, a: &Api) -> Ids {
         user_id,
         token_id,
         recurring_id,
+        person_id,
         bank_line_id,
         message_id,
         policy,
@@ -280,6 +291,7 @@ fn snapshot(a: &Api, ids: &Ids) -> Vec<(String, Value)> {
         "/api/v1/customers".to_string(),
         format!("/api/v1/customers/{A_CUSTOMER}"),
         format!("/api/v1/customers/{A_CUSTOMER}/timeline"),
+        format!("/api/v1/customers/{A_CUSTOMER}/people"),
         "/api/v1/invoices?status=all".into(),
         format!("/api/v1/invoices/{}", ids.invoice),
         format!("/api/v1/invoices/{}", ids.draft),

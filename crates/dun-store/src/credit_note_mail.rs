@@ -76,7 +76,7 @@ impl Store {
             &now,
             |tx| {
                 let found = tx.query_opt(
-                    "SELECT n.invoice_id, n.customer_id, i.number, c.email, c.ref FROM credit_notes n
+                    "SELECT n.invoice_id, n.customer_id, i.number, c.ref FROM credit_notes n
                      JOIN invoices i ON i.org_id = n.org_id AND i.id = n.invoice_id
                      JOIN customers c ON c.org_id = n.org_id AND c.id = n.customer_id
                      WHERE n.org_id = $1 AND n.number = $2",
@@ -86,19 +86,22 @@ impl Store {
                             r.i64(0)?,
                             r.i64(1)?,
                             r.opt_string(2)?.unwrap_or_default(),
-                            r.opt_string(3)?,
-                            r.string(4)?,
+                            r.string(3)?,
                         ))
                     },
                 )?;
-                let Some((invoice_id, customer_id, invoice, email, reference)) = found else {
+                let Some((invoice_id, customer_id, invoice, reference)) = found else {
                     return Err(StoreError::not_found("credit note", number));
                 };
-                let Some(email) = email.filter(|e| !e.trim().is_empty()) else {
+                // The customer's main address, billing contacts and accounts
+                // payable, as every collection e-mail (contacts.rs).
+                let recipients = crate::contacts::recipients_in(tx, org_id, customer_id)?;
+                if recipients.is_empty() {
                     return Err(StoreError::Invalid(format!(
-                        "email: customer {reference} has no e-mail address to send {number} to"
+                        "email: customer {reference} has no e-mail address to send {number} to (set one with `dun customer edit {reference} --email …` or add a billing contact)"
                     )));
-                };
+                }
+                let email = recipients.to_text();
                 let number = number.trim().to_string();
                 let message_id = outbox::enqueue(
                     tx,

@@ -1,7 +1,9 @@
-//! Editing a customer: name, e-mail, phone, credit limit and terms. Every
+//! Editing a customer: name, e-mail, phone, credit limit, terms, notes and
+//! accepted payment methods (contacts: `contacts.rs`). Every
 //! change is checked as a new customer's would be (`check_customer`) and
 //! is on the customer's timeline with who changed what, before and after.
 
+use dun_core::customer::{normalize_notes, PaymentMethod};
 use dun_core::import::{CustomerRow, ImportErrors};
 use dun_core::money::format_minor;
 use dun_core::terms::Terms;
@@ -25,10 +27,29 @@ pub struct CustomerEdit {
     /// In the organisation's currency.
     pub credit_limit_minor: Option<Option<i64>>,
     pub terms: Option<Terms>,
+    /// Free text; `Some(None)` (or empty text) clears it.
+    pub notes: Option<Option<String>>,
+    /// `Some(None)` (or an empty list): any method.
+    pub payment_methods: Option<Option<Vec<PaymentMethod>>>,
 }
 
 fn shown(value: &Option<String>) -> String {
     value.clone().unwrap_or_else(|| "(none)".to_string())
+}
+
+/// Most characters of a value a timeline summary shows (notes may be
+/// long; the entry's detail keeps them whole).
+const SUMMARY_VALUE_CHARS_MAX: usize = 80;
+
+fn clipped(value: &str) -> String {
+    let one_line = value.replace(['\n', '\r'], " ");
+    if one_line.chars().count() <= SUMMARY_VALUE_CHARS_MAX {
+        one_line
+    } else {
+        let mut s: String = one_line.chars().take(SUMMARY_VALUE_CHARS_MAX).collect();
+        s.push('…');
+        s
+    }
 }
 
 impl Store {
@@ -55,7 +76,7 @@ impl Store {
                 let before = locked_customer(tx, org_id, reference)?;
                 if !edit_in(tx, org_id, &before, edit, on, &author, &now)? {
                     return Err(StoreError::Invalid(format!(
-                        "edit: nothing to change on {}; give a new name, email, phone, credit limit or terms",
+                        "edit: nothing to change on {}; give a new name, email, phone, credit limit, terms, notes or payment methods",
                         before.reference
                     )));
                 }
@@ -95,6 +116,8 @@ pub(crate) fn edit_in(
         phone: edit.phone.as_ref().map_or(before.phone.clone(), trimmed),
         credit_limit_minor: edit.credit_limit_minor.unwrap_or(before.credit_limit_minor),
         terms: Some(edit.terms.clone().unwrap_or_else(|| before.terms.clone())),
+        notes: None,
+        payment_methods: None,
     };
     let mut errors = ImportErrors::default();
     let currency = crate::credit_file::org_currency(tx, org_id)?;
@@ -105,6 +128,23 @@ pub(crate) fn edit_in(
             e.column, e.value, e.reason
         )));
     }
+    let notes = match &edit.notes {
+        None => before.notes.clone(),
+        Some(n) => normalize_notes(n.as_deref().unwrap_or(""))
+            .map_err(|e| crate::contacts::refused(&[e]))?,
+    };
+    let methods = match &edit.payment_methods {
+        None => before.payment_methods.clone(),
+        // An empty list is no restriction, as stored.
+        Some(m) => m
+            .clone()
+            .map(|mut ms| {
+                ms.sort();
+                ms.dedup();
+                ms
+            })
+            .filter(|ms| !ms.is_empty()),
+    };
     let currency = org_currency(tx, org_id)?;
     let limit = |l: Option<i64>| {
         l.map_or("(none)".to_string(), |m| {
@@ -132,20 +172,33 @@ pub(crate) fn edit_in(
     if terms != before.terms {
         changes.push(("terms", before.terms.to_string(), terms.to_string()));
     }
+    if notes != before.notes {
+        changes.push(("notes", shown(&before.notes), shown(&notes)));
+    }
+    if methods != before.payment_methods {
+        changes.push((
+            "payment_methods",
+            PaymentMethod::list_label(before.payment_methods.as_deref()),
+            PaymentMethod::list_label(methods.as_deref()),
+        ));
+    }
     if changes.is_empty() {
         return Ok(false);
     }
     let terms_text = terms.to_string();
+    let methods_text = PaymentMethod::list_text(methods.as_deref());
     tx.execute(
         "UPDATE customers SET name = $1, email = $2, phone = $3, credit_limit_minor = $4,
-                    terms = $5, lock_version = lock_version + 1
-                 WHERE org_id = $6 AND id = $7",
+                    terms = $5, notes = $6, payment_methods = $7, lock_version = lock_version + 1
+                 WHERE org_id = $8 AND id = $9",
         params![
             after.name.as_str(),
             after.email.as_deref(),
             after.phone.as_deref(),
             after.credit_limit_minor,
             terms_text.as_str(),
+            notes.as_deref(),
+            methods_text.as_deref(),
             org_id,
             before.id
         ],
@@ -154,7 +207,7 @@ pub(crate) fn edit_in(
         "Changed {}",
         changes
             .iter()
-            .map(|(f, b, a)| format!("{}: {b} → {a}", f.replace('_', " ")))
+            .map(|(f, b, a)| format!("{}: {} → {}", f.replace('_', " "), clipped(b), clipped(a)))
             .collect::<Vec<_>>()
             .join("; ")
     );

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use dun_core::customer::PaymentMethod;
 use dun_core::import::{CustomerRow, ImportErrors};
 use dun_core::terms::Terms;
 use dun_core::Currency;
@@ -28,6 +29,12 @@ pub struct Customer {
     pub credit_limit_minor: Option<i64>,
     pub terms: Terms,
     pub status: String,
+    /// Free text for the people who chase it.
+    #[serde(default)]
+    pub notes: Option<String>,
+    /// The methods it may pay by; `None`: any.
+    #[serde(default)]
+    pub payment_methods: Option<Vec<PaymentMethod>>,
 }
 
 /// What one customer owes and holds, in one currency.
@@ -39,7 +46,19 @@ pub struct Balance {
     pub open_invoices: i64,
 }
 
-pub(crate) const COLUMNS: &str = "id, ref, name, email, phone, credit_limit_minor, terms, status";
+pub(crate) const COLUMNS: &str =
+    "id, ref, name, email, phone, credit_limit_minor, terms, status, notes, payment_methods";
+
+/// Stored accepted payment methods (`bank_transfer,card`), read back.
+pub(crate) fn methods_from_text(
+    text: Option<String>,
+) -> Result<Option<Vec<PaymentMethod>>, StoreError> {
+    match text {
+        None => Ok(None),
+        Some(t) => PaymentMethod::parse_list(&t)
+            .map_err(|e| StoreError::Corrupt(format!("customer payment methods: {e}"))),
+    }
+}
 
 pub(crate) fn customer_from_row(r: &Row<'_>) -> Result<Customer, StoreError> {
     let terms = r.string(6)?;
@@ -52,6 +71,8 @@ pub(crate) fn customer_from_row(r: &Row<'_>) -> Result<Customer, StoreError> {
         credit_limit_minor: r.opt_i64(5)?,
         terms: Terms::parse(&terms).map_err(|e| StoreError::Corrupt(e.to_string()))?,
         status: r.string(7)?,
+        notes: r.opt_string(8)?,
+        payment_methods: methods_from_text(r.opt_string(9)?)?,
     })
 }
 
@@ -101,6 +122,11 @@ pub fn check_customer(row: &CustomerRow, currency: Currency, errors: &mut Import
                 phone,
                 "a phone number may hold digits, spaces and + - ( ) . only",
             );
+        }
+    }
+    if let Some(notes) = &row.notes {
+        if let Err(e) = dun_core::customer::normalize_notes(notes) {
+            errors.push(r, "notes", notes, e.reason);
         }
     }
     if let Some(limit) = row.credit_limit_minor {
@@ -187,8 +213,21 @@ pub(crate) fn insert(
         .iter()
         .map(|c| c.terms.as_ref().unwrap_or(default_terms).to_string())
         .collect();
-    let mut params: Vec<crate::Param<'_>> = Vec::with_capacity(rows.len() * 10);
-    for (c, t) in rows.iter().zip(&terms) {
+    let methods: Vec<Option<String>> = rows
+        .iter()
+        .map(|c| PaymentMethod::list_text(c.payment_methods.as_deref().filter(|m| !m.is_empty())))
+        .collect();
+    // Checked by check_customer: trimmed, empty is none.
+    let notes: Vec<Option<String>> = rows
+        .iter()
+        .map(|c| {
+            c.notes
+                .as_deref()
+                .and_then(|n| dun_core::customer::normalize_notes(n).ok().flatten())
+        })
+        .collect();
+    let mut params: Vec<crate::Param<'_>> = Vec::with_capacity(rows.len() * 12);
+    for (((c, t), m), n) in rows.iter().zip(&terms).zip(&methods).zip(&notes) {
         params.extend_from_slice(&[
             org_id.into(),
             c.reference.trim().into(),
@@ -200,6 +239,8 @@ pub(crate) fn insert(
             "active".into(),
             0i64.into(),
             now.into(),
+            n.as_deref().into(),
+            m.as_deref().into(),
         ]);
     }
     let mut ids = Vec::with_capacity(rows.len());
@@ -217,6 +258,8 @@ pub(crate) fn insert(
             "status",
             "lock_version",
             "created_at",
+            "notes",
+            "payment_methods",
         ],
         &params,
         Some("id"),

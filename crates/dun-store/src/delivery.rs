@@ -35,6 +35,7 @@
 //! saying what was not sent and why. So two workers never both send, nor
 //! both drop, one message.
 
+use dun_core::customer::Recipients;
 use dun_core::statement::Statement;
 use dun_core::Date;
 use serde::Serialize;
@@ -132,7 +133,11 @@ pub struct StoredTemplate {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Claim {
     pub message: OutboxMessage,
+    /// Who it goes to, `a@x.com, b@y.com` (`dun_core::customer::recipients`:
+    /// the customer's main address and billing contacts).
     pub recipient: String,
+    /// Who has it in copy (accounts payable), the same way; `None`: nobody.
+    pub cc: Option<String>,
     pub org_name: String,
     /// The organisation takes card payments (its Stripe secret key is
     /// set): the message carries a Pay link to the portal.
@@ -404,17 +409,9 @@ impl Store {
                 // letters are made for it, not an e-mail.
                 continue;
             }
-            let email = tx
-                .query_opt(
-                    "SELECT c.email FROM outbox o JOIN customers c ON c.org_id = o.org_id AND c.id = o.customer_id
-                     WHERE o.org_id = $1 AND o.id = $2",
-                    params![org_id, id],
-                    |r| r.opt_string(0),
-                )?
-                .flatten()
-                .map(|e| e.trim().to_string())
-                .filter(|e| !e.is_empty());
-            let Some(email) = email else {
+            let customer_id = rechecked.message.customer_id;
+            let recipients = crate::contacts::recipients_in(&mut tx, org_id, customer_id)?;
+            if recipients.is_empty() {
                 let changed = tx.execute(
                     "UPDATE outbox SET status = 'failed', claimed_by = $3, claimed_at = $4,
                         last_error = 'the customer has no e-mail address'
@@ -438,19 +435,27 @@ impl Store {
                     )?;
                 }
                 continue;
-            };
+            }
+            let (to, cc) = (recipients.to_text(), recipients.cc_text());
             let changed = tx.execute(
                 "UPDATE outbox SET status = 'sending', claimed_by = $3, claimed_at = $4,
-                    attempts = attempts + 1, recipient = $5
+                    attempts = attempts + 1, recipient = $5, cc = $6
                  WHERE org_id = $1 AND id = $2 AND status = 'pending'",
-                params![org_id, id, worker, now, email.as_str()],
+                params![org_id, id, worker, now, to.as_str(), cc.as_deref()],
             )?;
             if changed == 0 {
                 // Another worker won it between our read and our update.
                 continue;
             }
             let message = locked_message(&mut tx, org_id, id)?;
-            let claim = claim_of(&mut tx, org_id, message, email, today, rechecked.recheck)?;
+            let claim = claim_of(
+                &mut tx,
+                org_id,
+                message,
+                recipients,
+                today,
+                rechecked.recheck,
+            )?;
             tx.commit()?;
             return Ok(Some(Next::Send(Box::new(claim))));
         }
@@ -462,8 +467,8 @@ impl Store {
     /// it or changing anything it says: for a person to read first. A
     /// reminder not sent yet is re-checked as the claim would
     /// (`Claim::recheck` says what was left out, or that it would be
-    /// dropped). The recipient is the customer's address now (empty when
-    /// they have none).
+    /// dropped). The recipients are the customer's now (empty when they
+    /// have no address).
     pub fn preview_message(
         &mut self,
         org_id: i64,
@@ -474,15 +479,15 @@ impl Store {
         let queued = locked_message(&mut tx, org_id, id)?;
         let rechecked = recheck::recheck_message(&mut tx, org_id, queued, today)?;
         let message = rechecked.message;
-        let email = tx
-            .query_opt(
-                "SELECT email FROM customers WHERE org_id = $1 AND id = $2",
-                params![org_id, message.customer_id],
-                |r| r.opt_string(0),
-            )?
-            .flatten()
-            .unwrap_or_default();
-        let claim = claim_of(&mut tx, org_id, message, email, today, rechecked.recheck)?;
+        let recipients = crate::contacts::recipients_in(&mut tx, org_id, message.customer_id)?;
+        let claim = claim_of(
+            &mut tx,
+            org_id,
+            message,
+            recipients,
+            today,
+            rechecked.recheck,
+        )?;
         tx.commit()?;
         Ok(claim)
     }
@@ -728,7 +733,7 @@ fn claim_of(
     tx: &mut Tx<'_>,
     org_id: i64,
     message: OutboxMessage,
-    email: String,
+    recipients: Recipients,
     today: Date,
     recheck: Recheck,
 ) -> Result<Claim, StoreError> {
@@ -783,7 +788,8 @@ fn claim_of(
     let statements = statements_of(tx, org_id, &message)?;
     Ok(Claim {
         message,
-        recipient: email,
+        recipient: recipients.to_text(),
+        cc: recipients.cc_text(),
         org_name,
         pays_online,
         portal_token,

@@ -21,6 +21,8 @@ impl Store {
                 phone: c.phone,
                 credit_limit_minor: c.credit_limit_minor,
                 terms: Some(c.terms),
+                notes: c.notes,
+                payment_methods: c.payment_methods,
             })
             .collect())
     }

@@ -321,6 +321,8 @@ impl Store {
                         phone: row.phone.clone().map(Some),
                         credit_limit_minor: row.credit_limit_minor.map(Some),
                         terms: row.terms.clone(),
+                        notes: row.notes.clone().map(Some),
+                        payment_methods: row.payment_methods.clone().map(Some),
                     };
                     if crate::customer_edit::edit_in(tx, org_id, &before, &edit, on, author, now)? {
                         changed += 1;

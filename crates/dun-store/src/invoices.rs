@@ -933,21 +933,13 @@ impl Store {
             &now,
             |tx| {
                 let found = tx.query_opt(
-                    "SELECT i.id, i.customer_id, i.status, c.email, c.ref FROM invoices i
+                    "SELECT i.id, i.customer_id, i.status, c.ref FROM invoices i
                      JOIN customers c ON c.id = i.customer_id AND c.org_id = i.org_id
                      WHERE i.org_id = $1 AND i.number = $2",
                     params![org_id, number],
-                    |r| {
-                        Ok((
-                            r.i64(0)?,
-                            r.i64(1)?,
-                            r.string(2)?,
-                            r.opt_string(3)?,
-                            r.string(4)?,
-                        ))
-                    },
+                    |r| Ok((r.i64(0)?, r.i64(1)?, r.string(2)?, r.string(3)?)),
                 )?;
-                let Some((invoice_id, customer_id, status, email, reference)) = found else {
+                let Some((invoice_id, customer_id, status, reference)) = found else {
                     return Err(StoreError::not_found("invoice", number));
                 };
                 if status != "issued" {
@@ -955,11 +947,15 @@ impl Store {
                         "invoice {number} is {status}: only an issued invoice is sent"
                     )));
                 }
-                let Some(email) = email.filter(|e| !e.trim().is_empty()) else {
+                // The customer's main address, billing contacts and accounts
+                // payable, as every collection e-mail (contacts.rs).
+                let recipients = crate::contacts::recipients_in(tx, org_id, customer_id)?;
+                if recipients.is_empty() {
                     return Err(StoreError::Invalid(format!(
-                        "email: customer {reference} has no e-mail address to send {number} to"
+                        "email: customer {reference} has no e-mail address to send {number} to (set one with `dun customer edit {reference} --email …` or add a billing contact)"
                     )));
-                };
+                }
+                let email = recipients.to_text();
                 let message_id = queue_invoice_email(
                     tx,
                     org_id,

@@ -20,6 +20,7 @@ pub mod calculation_sheet;
 pub mod clock;
 pub mod collateral;
 pub mod collections;
+pub mod contacts;
 pub mod credit_file;
 pub mod credit_note_mail;
 pub mod customer_edit;

@@ -163,6 +163,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("migrations/postgres/0025_unit_price_decimals.sql"),
     },
     Migration {
+        version: 26,
+        name: "contacts",
+        sqlite: include_str!("migrations/sqlite/0026_contacts.sql"),
+        postgres: include_str!("migrations/postgres/0026_contacts.sql"),
+    },
+    Migration {
         version: 27,
         name: "stripe_card_form",
         sqlite: include_str!("migrations/sqlite/0027_stripe_card_form.sql"),

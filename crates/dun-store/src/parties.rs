@@ -394,7 +394,8 @@ impl Store {
 
     /// Sets many customers' addresses and identifiers at once (their names,
     /// e-mails and phones stay as they are), in one transaction: all or
-    /// nothing. Returns how many customers were updated.
+    /// nothing, each change on the customer's timeline as [`Self::set_buyer`]
+    /// logs it. Returns how many customers were updated.
     pub fn set_buyer_addresses(
         &mut self,
         org_id: i64,
@@ -412,8 +413,12 @@ impl Store {
             })?;
             checked.push((reference.trim(), party));
         }
+        let author = self.acting();
+        let now = crate::clock::now_utc();
         let mut tx = self.conn().transaction()?;
         for (reference, party) in &checked {
+            let customer = crate::customers::by_ref(&mut tx, org_id, reference)?;
+            let before = buyer_in(&mut tx, org_id, customer.id)?;
             let address = join_lines(&party.address_lines);
             let updated = tx.execute(
                 "UPDATE customers SET address = $3, city = $4, postcode = $5, region = $6,
@@ -435,6 +440,8 @@ impl Store {
             if updated == 0 {
                 return Err(StoreError::not_found("customer", reference));
             }
+            let after = buyer_in(&mut tx, org_id, customer.id)?;
+            log_party_changes(&mut tx, org_id, customer.id, &before, &after, &author, &now)?;
         }
         tx.commit()?;
         Ok(checked.len())

@@ -254,6 +254,7 @@ storage_test!(
                     phone: Some(None),
                     credit_limit_minor: Some(Some(2_500_00)),
                     terms: Some(terms("net45")),
+                    ..CustomerEdit::default()
                 },
                 on,
                 None,

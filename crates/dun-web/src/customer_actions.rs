@@ -17,6 +17,7 @@ use axum::routing::post;
 use axum::{Form, Router};
 use dun_core::collections::credit::CustomerStatus;
 use dun_core::collections::policy::{CustomerOverride, PolicyAmount};
+use dun_core::customer::{Contact, ContactRole, PaymentMethod, NOTES_BYTES_MAX};
 use dun_core::terms::Terms;
 use dun_core::Date;
 use dun_server::app::{AppState, Caller, Need};
@@ -50,6 +51,11 @@ pub fn routes() -> Router<AppState> {
         .route("/customers/{reference}/status", post(status))
         .route("/customers/{reference}/edit", post(edit))
         .route("/customers/{reference}/address", post(address))
+        .route("/customers/{reference}/people", post(add_contact))
+        .route(
+            "/customers/{reference}/people/{id}/remove",
+            post(remove_contact),
+        )
         .route("/customers/{reference}/plans", post(plan))
         .route("/customers/{reference}/portal-link", post(portal_link))
         .route(
@@ -132,6 +138,31 @@ pub struct ActionForm {
     edit_credit_limit: String,
     #[serde(default)]
     edit_terms: String,
+    #[serde(default)]
+    edit_notes: String,
+    /// Accepted payment methods: one checkbox each (`pm_card=1`); none
+    /// ticked: any method.
+    #[serde(default)]
+    pm_bank_transfer: String,
+    #[serde(default)]
+    pm_direct_debit: String,
+    #[serde(default)]
+    pm_ach: String,
+    #[serde(default)]
+    pm_card: String,
+    #[serde(default)]
+    pm_check: String,
+    #[serde(default)]
+    pm_cash: String,
+    /// The contact form.
+    #[serde(default)]
+    contact_role: String,
+    #[serde(default)]
+    contact_name: String,
+    #[serde(default)]
+    contact_email: String,
+    #[serde(default)]
+    contact_phone: String,
     /// The address form: up to three street lines, then the rest.
     #[serde(default)]
     address_1: String,
@@ -153,6 +184,29 @@ pub struct ActionForm {
     company_id: String,
     #[serde(default)]
     endpoint: String,
+}
+
+impl ActionForm {
+    /// The ticked payment-method box of `m`.
+    fn method_box(&self, m: PaymentMethod) -> &str {
+        match m {
+            PaymentMethod::BankTransfer => &self.pm_bank_transfer,
+            PaymentMethod::DirectDebit => &self.pm_direct_debit,
+            PaymentMethod::Ach => &self.pm_ach,
+            PaymentMethod::Card => &self.pm_card,
+            PaymentMethod::Check => &self.pm_check,
+            PaymentMethod::Cash => &self.pm_cash,
+        }
+    }
+
+    /// The methods ticked; `None` when none is (any method).
+    fn methods(&self) -> Option<Vec<PaymentMethod>> {
+        let ticked: Vec<PaymentMethod> = PaymentMethod::ALL
+            .into_iter()
+            .filter(|m| !self.method_box(*m).is_empty())
+            .collect();
+        (!ticked.is_empty()).then_some(ticked)
+    }
 }
 
 fn required<'a>(field: &str, text: &'a str, what: &str) -> Result<&'a str, ApiError> {
@@ -181,6 +235,8 @@ pub(crate) struct ActionFacts<'a> {
     pub customer: &'a dun_store::customers::Customer,
     /// Their address and identifiers, as invoices and e-invoices name them.
     pub buyer: &'a dun_core::party::Party,
+    /// Their contacts besides the main e-mail and phone.
+    pub contacts: &'a [dun_store::contacts::StoredContact],
     /// The organisation's currency (credit limits are in it).
     pub currency: dun_core::Currency,
 }
@@ -351,7 +407,7 @@ pub(crate) fn action_forms(
 
             details.action open[form.form == "edit"] {
                 summary { "Edit details" }
-                p.hint { "Name, e-mail, phone, credit limit and terms for new invoices. Every change is on the timeline with who, before and after. An empty e-mail, phone or limit removes it." }
+                p.hint { "Name, main e-mail and phone, credit limit, terms for new invoices, accepted payment methods and notes. Every change is on the timeline with who, before and after. An empty e-mail, phone, limit or notes removes it." }
                 (alert("edit"))
                 @let c = facts.customer;
                 @let again = form.form == "edit";
@@ -369,7 +425,57 @@ pub(crate) fn action_forms(
                     input #edit_credit_limit type="text" inputmode="decimal" name="edit_credit_limit" value=(if again { form.edit_credit_limit.clone() } else { limit });
                     label for="edit_terms" { "Terms " span.hint { "(net30, eom15, due_on_receipt, installments:30/60/90)" } }
                     input #edit_terms type="text" name="edit_terms" required value=(if again { form.edit_terms.clone() } else { c.terms.to_string() });
+                    fieldset #edit_methods {
+                        legend { "Accepted payment methods " span.hint { "(none ticked: any; without card, the portal offers no card payment)" } }
+                        @for m in PaymentMethod::ALL {
+                            @let id = format!("pm_{}", m.as_str());
+                            @let ticked = if again { !form.method_box(m).is_empty() } else { c.payment_methods.as_ref().is_some_and(|ms| ms.contains(&m)) };
+                            div.check {
+                                input id=(id) type="checkbox" name=(id) value="1" checked[ticked];
+                                label for=(id) { (m.label()) }
+                            }
+                        }
+                    }
+                    label for="edit_notes" { "Notes " span.hint { "(at most " (NOTES_BYTES_MAX) " bytes)" } }
+                    textarea #edit_notes name="edit_notes" rows="3" { (if again { form.edit_notes.clone() } else { c.notes.clone().unwrap_or_default() }) }
                     button type="submit" { "Save details" }
+                }
+            }
+
+            details.action open[form.form == "contact"] {
+                summary { "Contacts" }
+                p.hint { "Besides the main e-mail and phone. Invoices, reminders and statements go to the main e-mail and every billing contact, with accounts payable in copy; other contacts get no e-mail. Every change is on the timeline." }
+                (alert("contact"))
+                @if !facts.contacts.is_empty() {
+                    ul.stack #contact-list {
+                        @for c in facts.contacts {
+                            li {
+                                form method="post" action=(action(&format!("people/{}/remove", c.id))) {
+                                    (ctx.csrf_field())
+                                    input type="hidden" name="form" value="contact";
+                                    (c.contact.describe()) " "
+                                    button type="submit" { "Remove" span.visually-hidden { " " (c.contact.describe()) } }
+                                }
+                            }
+                        }
+                    }
+                }
+                form.stack method="post" action=(action("people")) {
+                    (ctx.csrf_field())
+                    input type="hidden" name="form" value="contact";
+                    label for="contact_role" { "Role" }
+                    select #contact_role name="contact_role" {
+                        @for r in ContactRole::ALL {
+                            option value=(r.as_str()) selected[form.contact_role == r.as_str()] { (words(r.as_str())) }
+                        }
+                    }
+                    label for="contact_name" { "Name " span.hint { "(optional)" } }
+                    input #contact_name type="text" name="contact_name" value=(form.contact_name);
+                    label for="contact_email" { "E-mail" }
+                    input #contact_email type="email" name="contact_email" value=(form.contact_email);
+                    label for="contact_phone" { "Phone" }
+                    input #contact_phone type="tel" name="contact_phone" value=(form.contact_phone);
+                    button type="submit" { "Add the contact" }
                 }
             }
 
@@ -828,9 +934,61 @@ async fn edit(
                 phone: Some(Some(f.edit_phone.clone())),
                 credit_limit_minor: Some(credit_limit_minor),
                 terms: Some(terms),
+                notes: Some(Some(f.edit_notes.clone())),
+                payment_methods: Some(f.methods()),
             };
             store
                 .edit_customer(p.org_id, reference, &edit, ctx.today, None)
+                .map_err(store_err)?;
+            Ok(())
+        },
+    )
+    .await
+}
+
+async fn add_contact(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    Path(reference): Path<String>,
+    Form(form): Form<ActionForm>,
+) -> Response {
+    act(
+        state,
+        caller,
+        reference,
+        form,
+        |store, p, ctx, f, reference| {
+            let role = ContactRole::parse(&f.contact_role)
+                .map_err(|e| ApiError::invalid("contact_role", e.to_string()))?;
+            let contact = Contact {
+                role,
+                name: Some(f.contact_name.clone()),
+                email: Some(f.contact_email.clone()),
+                phone: Some(f.contact_phone.clone()),
+            };
+            store
+                .add_contact(p.org_id, reference, &contact, ctx.today, None)
+                .map_err(store_err)?;
+            Ok(())
+        },
+    )
+    .await
+}
+
+async fn remove_contact(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    Path((reference, id)): Path<(String, i64)>,
+    Form(form): Form<ActionForm>,
+) -> Response {
+    act(
+        state,
+        caller,
+        reference,
+        form,
+        move |store, p, ctx, _f, reference| {
+            store
+                .remove_contact(p.org_id, reference, id, ctx.today, None)
                 .map_err(store_err)?;
             Ok(())
         },

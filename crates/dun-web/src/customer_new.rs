@@ -124,6 +124,8 @@ pub async fn create(
                 phone: optional(&submitted.phone),
                 credit_limit_minor,
                 terms,
+                notes: None,
+                payment_methods: None,
             };
             let customer = store
                 .add_customer(p.org_id, &row, None)

@@ -7,6 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Form;
+use dun_core::customer::PaymentMethod;
 use dun_core::Date;
 use dun_server::app::{AppState, Caller, Need};
 use dun_server::extract::{decode_cursor, encode_cursor};
@@ -250,6 +251,8 @@ pub(crate) fn customer_page(
     )?;
     let collateral = store.collateral(p.org_id, Some(reference))?;
     let buyer = store.buyer(p.org_id, customer.id)?;
+    let contacts = store.contacts(p.org_id, &customer.reference)?;
+    let recipients = store.recipients(p.org_id, &customer.reference)?;
     let timeline = store.timeline(p.org_id, customer.id, None, TIMELINE_ROWS)?;
     let paused = standing.paused_until.filter(|d| *d >= ctx.today);
     let policy = store.policy(p.org_id)?;
@@ -276,6 +279,7 @@ pub(crate) fn customer_page(
             policy_override,
             customer: &customer,
             buyer: &buyer,
+            contacts: &contacts,
             currency: ctx.currency,
         },
         action_error,
@@ -296,6 +300,25 @@ pub(crate) fn customer_page(
             @if let Some(limit) = customer.credit_limit_minor { " · credit limit " (money(limit, ctx.currency)) }
             " · "
             a href=(format!("/api/v1/customers/{}/claim-file.zip", encode(&customer.reference))) download { "Claim file (ZIP)" }
+        }
+        p.muted #payment-methods {
+            "Pays by " (PaymentMethod::list_label(customer.payment_methods.as_deref()))
+            " · e-mails go to "
+            @if recipients.is_empty() { span.bad { "nobody (no address)" } } @else { (recipients.to_text()) }
+            @if let Some(cc) = recipients.cc_text() { ", copy to " (cc) }
+        }
+        @if !contacts.is_empty() {
+            ul #contacts {
+                @for c in &contacts {
+                    li data-contact=(c.id) { (c.contact.describe()) }
+                }
+            }
+        }
+        @if let Some(notes) = &customer.notes {
+            div.notice #customer-notes {
+                p.label { "Notes" }
+                p { @for (i, line) in notes.lines().enumerate() { @if i > 0 { br; } (line) } }
+            }
         }
         div.cards {
             @if owes.is_empty() && credit.is_empty() {

@@ -326,6 +326,7 @@ fn message_page(
                 @if claim.recipient.is_empty() { span.bad { "no e-mail address" } } @else { (claim.recipient) }
                 " (" a href=(format!("/customers/{}", encode(&m.customer_ref))) { (m.customer_name) } ")"
             }
+            @if let Some(cc) = &claim.cc { dt { "Copy to" } dd #cc { (cc) } }
             dt { "Subject" } dd #subject { (written.subject) }
             dt { "Attached" } dd { (attachments_said(&m.kind, resends)) }
             @if let Some(error) = &m.last_error {

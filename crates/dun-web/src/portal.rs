@@ -19,6 +19,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
+use dun_core::customer::PaymentMethod;
 use dun_core::epc_qr;
 use dun_core::reference::CreditorReference;
 use dun_core::{Currency, Date};
@@ -314,7 +315,7 @@ fn portal_page(
         .collect();
     let invoice_ids: Vec<i64> = invoices.iter().map(|i| i.id).collect();
     let currency: Currency = invoices.first().map_or(v.org.currency, |i| i.currency);
-    let online = store.stripe_keys(v.org.id)?.secret_key.is_some();
+    let online = crate::portal_pay::online_for(store, v)?;
     let body = html! {
         h1 { (v.customer.name) }
         p.muted {
@@ -368,6 +369,9 @@ fn portal_page(
         }
         section aria-labelledby="pay" {
             h2 #pay { "How to pay" }
+            @if let Some(methods) = &v.customer.payment_methods {
+                p #accepted-methods { "You may pay by " (PaymentMethod::list_label(Some(methods))) "." }
+            }
             @if online { (crate::portal_pay::pay_form(&base, &invoices)) }
             @if payment.iban.is_none() && payment.account_name.is_none() && payment.note.is_none() {
                 p { "Please contact " (seller.name) " for payment details." }
@@ -517,7 +521,7 @@ fn invoice_view(
     let base = format!("/portal/{}", encode(token));
     let number = inv.number.clone().unwrap_or_default();
     let late = v.today.days_since(inv.due_date);
-    let online = store.stripe_keys(v.org.id)?.secret_key.is_some();
+    let online = crate::portal_pay::online_for(store, v)?;
     let body = html! {
         p.crumbs { a href=(base) { "Your account" } " / " (number) }
         h1 { "Invoice " (number) }

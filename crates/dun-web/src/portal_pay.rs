@@ -17,6 +17,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
+use dun_core::customer::PaymentMethod;
 use dun_core::online::{pay_request, PayChoice, PayRequest, Payable};
 use dun_server::app::AppState;
 use dun_server::stripe::card_form::content_security_policy;
@@ -40,6 +41,17 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/portal/{token}/pay", post(pay))
         .route("/portal/{token}/pay/{intent}", get(show))
+}
+
+/// Whether the portal offers card payment to this visitor: the
+/// organisation takes payment online (its Stripe key is set) and the
+/// customer's accepted payment methods include card (or are not limited).
+pub(crate) fn online_for(
+    store: &mut dun_store::Store,
+    v: &crate::portal::Visitor,
+) -> Result<bool, dun_store::StoreError> {
+    Ok(store.stripe_keys(v.org.id)?.secret_key.is_some()
+        && PaymentMethod::Card.accepted_by(v.customer.payment_methods.as_deref()))
 }
 
 /// The Pay form on the portal page: everything open (when it is in one
@@ -162,6 +174,14 @@ async fn pay(
                     &format!("{} does not take payment online yet. Please see How to pay on your account page.", v.org.name),
                 )));
             };
+            if !PaymentMethod::Card.accepted_by(v.customer.payment_methods.as_deref()) {
+                return Ok(Prepared::Refused(refusal(
+                    StatusCode::NOT_FOUND,
+                    Some(&v.org.name),
+                    "Card payment is not available",
+                    &format!("{} has agreed other ways of payment with you: {}. Please see How to pay on your account page.", v.org.name, PaymentMethod::list_label(v.customer.payment_methods.as_deref())),
+                )));
+            }
             let invoices = open_invoices(store, &v)?;
             let choice = match form.invoice.trim() {
                 "" | ALL => PayChoice::Balance,

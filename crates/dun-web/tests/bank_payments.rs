@@ -61,6 +61,8 @@ fn run(url: &str) {
         phone: None,
         credit_limit_minor: None,
         terms: None,
+        notes: None,
+        payment_methods: None,
     };
     let customer = store.add_customer(org.id, &row, None).unwrap();
     let draft = InvoiceDraft {

@@ -290,6 +290,8 @@ portal_test!(
                     phone: None,
                     credit_limit_minor: None,
                     terms: None,
+                    notes: None,
+                    payment_methods: None,
                 },
                 None,
             )

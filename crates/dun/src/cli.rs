@@ -188,8 +188,9 @@ pub enum CustomerCommand {
         #[command(flatten)]
         key: KeyArg,
     },
-    /// Change a customer's name, e-mail, phone, credit limit or terms;
-    /// each change is on their timeline with who, before and after.
+    /// Change a customer's name, e-mail, phone, credit limit, terms, notes
+    /// or accepted payment methods; each change is on their timeline with
+    /// who, before and after.
     Edit {
         #[arg(value_name = "REF")]
         reference: String,
@@ -208,11 +209,23 @@ pub enum CustomerCommand {
         /// Payment terms for new invoices: due_on_receipt, net30, eom15, installments:30/60/90.
         #[arg(long)]
         terms: Option<String>,
+        /// Free text about the customer; "" removes it.
+        #[arg(long)]
+        notes: Option<String>,
+        /// The methods they may pay by, comma-separated: bank_transfer,
+        /// direct_debit, ach, card, check, cash; "any" lifts the restriction.
+        #[arg(long, value_name = "METHODS")]
+        payment_methods: Option<String>,
         #[command(flatten)]
         on: crate::commands::log::OnArg,
         #[command(flatten)]
         key: KeyArg,
     },
+    /// A customer's contacts (besides its main e-mail and phone), with
+    /// roles: billing (To of every collection e-mail), accounts_payable
+    /// (in copy), other (no e-mail).
+    #[command(subcommand)]
+    Contact(ContactCommand),
     /// List customers with what they owe.
     List(FormatArg),
     /// Show one customer, their balances and open invoices.
@@ -258,6 +271,46 @@ pub enum CustomerCommand {
         kind: String,
         #[command(flatten)]
         author: crate::commands::log::AuthorArg,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ContactCommand {
+    /// Add a contact: an e-mail, a phone or both, with a role.
+    Add {
+        #[arg(value_name = "REF")]
+        reference: String,
+        /// billing, accounts_payable or other.
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        phone: Option<String>,
+        #[command(flatten)]
+        on: crate::commands::log::OnArg,
+        #[command(flatten)]
+        key: KeyArg,
+    },
+    /// Remove a contact by its id (`dun customer contact list REF`).
+    Remove {
+        #[arg(value_name = "REF")]
+        reference: String,
+        #[arg(value_name = "ID")]
+        id: i64,
+        #[command(flatten)]
+        on: crate::commands::log::OnArg,
+        #[command(flatten)]
+        key: KeyArg,
+    },
+    /// List a customer's contacts and who its e-mails go to.
+    List {
+        #[arg(value_name = "REF")]
+        reference: String,
+        #[command(flatten)]
+        format: FormatArg,
     },
 }
 

@@ -87,6 +87,33 @@ fn build_book(db: &Db) {
             "9000.00",
         ],
     );
+    ok(
+        db,
+        &[
+            "customer",
+            "contact",
+            "add",
+            "ZZ1",
+            "--role",
+            "accounts_payable",
+            "--name",
+            "Payables desk",
+            "--email",
+            "payables@export.example",
+        ],
+    );
+    ok(
+        db,
+        &[
+            "customer",
+            "edit",
+            "ZZ1",
+            "--notes",
+            "Pays on the 15th",
+            "--payment-methods",
+            "bank_transfer,card",
+        ],
+    );
     let invoice = |date: &str, line: &str| {
         number(&ok(
             db,
@@ -537,6 +564,7 @@ fn an_export_imports_into_an_identical_book_on_either_engine() {
             "bank_transactions",
             "payer_accounts",
             "letters",
+            "customer_contacts",
         ] {
             assert!(count(table) > 0, "[{}] no {table} exported", source.label);
         }
@@ -556,6 +584,11 @@ fn an_export_imports_into_an_identical_book_on_either_engine() {
         let customers = String::from_utf8(exported["customers.jsonl"].clone()).unwrap();
         assert!(
             customers.contains("\"name\":\"=Export & Sons\""),
+            "{customers}"
+        );
+        assert!(
+            customers.contains("\"notes\":\"Pays on the 15th\"")
+                && customers.contains("\"payment_methods\":\"bank_transfer,card\""),
             "{customers}"
         );
         let invoices = String::from_utf8(exported["invoices.jsonl"].clone()).unwrap();

@@ -125,6 +125,7 @@ fn start_sink() -> Option<Sink> {
 struct Received {
     envelope_to: String,
     to: String,
+    cc: String,
     from: String,
     reply_to: String,
     subject: String,
@@ -185,6 +186,7 @@ fn received(outdir: &Path) -> Vec<Received> {
             Received {
                 envelope_to: header("X-Envelope-To"),
                 to: header("To"),
+                cc: header("Cc"),
                 from: header("From"),
                 reply_to: header("Reply-To"),
                 subject: header("Subject"),
@@ -539,6 +541,50 @@ fn the_run_s_messages_reach_a_real_smtp_server_once() {
         assert!(out.contains("failed 1"), "[{label}] {out}");
         let timeline = ok(&db, &["customer", "timeline", "C3"]);
         assert!(timeline.contains("maria"), "[{label}] {timeline}");
+    }
+}
+
+#[test]
+fn a_reminder_reaches_the_billing_contacts_with_accounts_payable_in_copy() {
+    let Some(sink) = start_sink() else { return };
+    for db in backends("a_reminder_reaches_the_billing_contacts") {
+        let label = db.label;
+        for f in std::fs::read_dir(&sink.outdir).unwrap() {
+            std::fs::remove_file(f.unwrap().path()).unwrap();
+        }
+        let dir = tempfile::tempdir().unwrap();
+        book(&db, dir.path(), 1, None); // C1's main address: ap1@example.com
+        for (role, email) in [
+            ("billing", "jane@c1.example"),
+            ("accounts_payable", "payables@c1.example"),
+            ("other", "ceo@c1.example"),
+        ] {
+            ok(
+                &db,
+                &[
+                    "customer", "contact", "add", "C1", "--role", role, "--email", email,
+                ],
+            );
+        }
+        let out = send(&db, sink.port, &[]);
+        assert!(out.contains("Sent 1,"), "[{label}] {out}");
+        let mail = received(&sink.outdir);
+        assert_eq!(mail.len(), 1, "[{label}] {mail:#?}");
+        let m = &mail[0];
+        assert_eq!(m.to, "ap1@example.com, jane@c1.example", "[{label}]");
+        assert_eq!(m.cc, "payables@c1.example", "[{label}]");
+        let mut envelope: Vec<&str> = m.envelope_to.split(',').collect();
+        envelope.sort();
+        assert_eq!(
+            envelope,
+            ["ap1@example.com", "jane@c1.example", "payables@c1.example"],
+            "[{label}] the other contact gets nothing"
+        );
+        let timeline = ok(&db, &["customer", "timeline", "C1"]);
+        assert!(
+            timeline.contains("to ap1@example.com, jane@c1.example"),
+            "[{label}] {timeline}"
+        );
     }
 }
 

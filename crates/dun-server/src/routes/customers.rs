@@ -3,8 +3,10 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
+use dun_core::customer::{Contact, ContactRole, PaymentMethod};
 use dun_core::import::CustomerRow;
 use dun_core::terms::Terms;
+use dun_store::contacts::StoredContact;
 use dun_store::customer_list::{CustomerFilter, CustomerListRow};
 use dun_store::customers::Customer;
 use serde::{Deserialize, Serialize};
@@ -23,6 +25,8 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_customers, create_customer))
         .routes(routes!(get_customer, edit_customer))
+        .routes(routes!(list_contacts, add_contact))
+        .routes(routes!(remove_contact))
 }
 
 /// A field that may be left out (unchanged), null (removed) or given.
@@ -52,10 +56,30 @@ pub struct CustomerEditIn {
     pub credit_limit: Option<Option<String>>,
     /// Payment terms for new invoices, e.g. net30.
     pub terms: Option<String>,
+    /// Free text about the customer; `null` or "" removes it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, nullable)]
+    pub notes: Option<Option<String>>,
+    /// The methods the customer may pay by (bank_transfer, direct_debit,
+    /// ach, card, check, cash); `null` or `[]`: any.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Vec<String>>, nullable)]
+    pub payment_methods: Option<Option<Vec<String>>>,
 }
 
-/// Changes a customer's name, e-mail, phone, credit limit or terms; each
-/// change is on the customer's timeline with who, before and after.
+/// Payment method names, each checked (`dun_core::customer::PaymentMethod`).
+fn methods_in(names: &[String]) -> Result<Vec<PaymentMethod>, ApiError> {
+    names
+        .iter()
+        .map(|n| {
+            PaymentMethod::parse(n).map_err(|e| ApiError::invalid("payment_methods", e.to_string()))
+        })
+        .collect()
+}
+
+/// Changes a customer's name, e-mail, phone, credit limit, terms, notes or
+/// accepted payment methods; each change is on the customer's timeline
+/// with who, before and after.
 #[utoipa::path(
     patch,
     path = "/api/v1/customers/{reference}",
@@ -84,6 +108,11 @@ async fn edit_customer(
         .as_deref()
         .map(|t| Terms::parse(t).map_err(|e| ApiError::invalid("terms", format!("terms: {e}"))))
         .transpose()?;
+    let payment_methods = match &input.payment_methods {
+        None => None,
+        Some(None) => Some(None),
+        Some(Some(names)) => Some(Some(methods_in(names)?)),
+    };
     let out = state
         .as_caller(caller, Need::Write, move |store, p| {
             let org = p.org.clone();
@@ -102,6 +131,8 @@ async fn edit_customer(
                 phone: input.phone,
                 credit_limit_minor,
                 terms,
+                notes: input.notes,
+                payment_methods,
             };
             let on = wire::today_in(&org.timezone)?;
             let customer = store.edit_customer(p.org_id, &reference, &edit, on, key.as_deref())?;
@@ -246,6 +277,174 @@ pub struct CustomerOut {
     /// Ladder paused by a person through this date.
     pub paused_until: Option<String>,
     pub owes: Vec<OwesOut>,
+    pub notes: Option<String>,
+    /// The methods the customer may pay by; `null`: any.
+    pub payment_methods: Option<Vec<String>>,
+    /// Contacts besides `email` and `phone` (the main, billing contact).
+    pub contacts: Vec<ContactOut>,
+    /// Who collection e-mails go to now.
+    pub recipients: RecipientsOut,
+}
+
+/// One contact of a customer.
+#[derive(Serialize, ToSchema)]
+pub struct ContactOut {
+    pub id: i64,
+    /// billing (To of collection e-mails), accounts_payable (in copy),
+    /// other (no e-mail).
+    pub role: String,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// Who a collection e-mail (invoice, reminder, statement) goes to: the
+/// main address and billing contacts, accounts payable in copy.
+#[derive(Serialize, ToSchema)]
+pub struct RecipientsOut {
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+}
+
+fn contact_out(c: StoredContact) -> ContactOut {
+    ContactOut {
+        id: c.id,
+        role: c.contact.role.as_str().to_string(),
+        name: c.contact.name,
+        email: c.contact.email,
+        phone: c.contact.phone,
+    }
+}
+
+/// A customer's contacts and who its e-mails go to.
+#[derive(Serialize, ToSchema)]
+pub struct ContactsOut {
+    pub contacts: Vec<ContactOut>,
+    pub recipients: RecipientsOut,
+}
+
+fn contacts_of(
+    store: &mut dun_store::Store,
+    org_id: i64,
+    reference: &str,
+) -> Result<ContactsOut, ApiError> {
+    let contacts = store.contacts(org_id, reference)?;
+    let r = store.recipients(org_id, reference)?;
+    Ok(ContactsOut {
+        contacts: contacts.into_iter().map(contact_out).collect(),
+        recipients: RecipientsOut { to: r.to, cc: r.cc },
+    })
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewContactIn {
+    /// billing, accounts_payable or other.
+    pub role: String,
+    pub name: Option<String>,
+    /// An e-mail, a phone or both.
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// A customer's contacts — the people and mailboxes it is reached at,
+/// besides its main e-mail and phone — and who its collection e-mails go
+/// to. (`/contacts` is the log of calls, notes and replies.)
+#[utoipa::path(
+    get,
+    path = "/api/v1/customers/{reference}/people",
+    tag = "customers",
+    params(("reference" = String, Path, description = "The customer's reference")),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 200, body = ContactsOut),
+        (status = 404, body = crate::problem::Problem, content_type = "application/problem+json")
+    )
+)]
+async fn list_contacts(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(reference): ApiPath<String>,
+) -> Result<Json<ContactsOut>, ApiError> {
+    Ok(Json(
+        state
+            .as_caller(caller, Need::Read, move |store, p| {
+                contacts_of(store, p.org_id, &reference)
+            })
+            .await?,
+    ))
+}
+
+/// Adds a contact to a customer, on its timeline.
+#[utoipa::path(
+    post,
+    path = "/api/v1/customers/{reference}/people",
+    tag = "customers",
+    request_body = NewContactIn,
+    params(
+        ("reference" = String, Path, description = "The customer's reference"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")
+    ),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 201, body = ContactOut),
+        (status = 404, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 409, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::problem::Problem, content_type = "application/problem+json")
+    )
+)]
+async fn add_contact(
+    State(state): State<AppState>,
+    caller: Caller,
+    key: IdempotencyKey,
+    ApiPath(reference): ApiPath<String>,
+    ApiJson(input): ApiJson<NewContactIn>,
+) -> Result<(StatusCode, Json<ContactOut>), ApiError> {
+    let role =
+        ContactRole::parse(&input.role).map_err(|e| ApiError::invalid("role", e.to_string()))?;
+    let contact = Contact {
+        role,
+        name: input.name,
+        email: input.email,
+        phone: input.phone,
+    };
+    let added = state
+        .as_caller(caller, Need::Write, move |store, p| {
+            let on = wire::today_in(&p.org.timezone)?;
+            Ok(store.add_contact(p.org_id, &reference, &contact, on, key.as_deref())?)
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(contact_out(added))))
+}
+
+/// Removes a customer's contact, on its timeline.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/customers/{reference}/people/{person_id}",
+    tag = "customers",
+    params(
+        ("reference" = String, Path, description = "The customer's reference"),
+        ("person_id" = i64, Path, description = "The contact's id")
+    ),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 404, body = crate::problem::Problem, content_type = "application/problem+json")
+    )
+)]
+async fn remove_contact(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath((reference, person_id)): ApiPath<(String, i64)>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .as_caller(caller, Need::Write, move |store, p| {
+            let on = wire::today_in(&p.org.timezone)?;
+            store.remove_contact(p.org_id, &reference, person_id, on, None)?;
+            Ok(())
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 fn customer_out(
@@ -253,8 +452,15 @@ fn customer_out(
     standing: dun_store::credit_file::CreditStanding,
     owes: Vec<OwesOut>,
     home: dun_core::Currency,
+    contacts: ContactsOut,
 ) -> CustomerOut {
     CustomerOut {
+        notes: customer.notes,
+        payment_methods: customer
+            .payment_methods
+            .map(|ms| ms.iter().map(|m| m.as_str().to_string()).collect()),
+        contacts: contacts.contacts,
+        recipients: contacts.recipients,
         reference: customer.reference,
         name: customer.name,
         email: customer.email,
@@ -300,7 +506,14 @@ fn load_customer(
         .find(|r| r.reference == customer.reference)
         .map(|r| summary(r).owes)
         .unwrap_or_default();
-    Ok(customer_out(customer, standing, owes, org.currency))
+    let contacts = contacts_of(store, org_id, &customer.reference)?;
+    Ok(customer_out(
+        customer,
+        standing,
+        owes,
+        org.currency,
+        contacts,
+    ))
 }
 
 /// Adds a customer.
@@ -344,6 +557,8 @@ async fn create_customer(
                 phone: input.phone,
                 credit_limit_minor,
                 terms,
+                notes: None,
+                payment_methods: None,
             };
             let customer = store.add_customer(p.org_id, &row, key.as_deref())?;
             load_customer(store, &p.org, &customer.reference)

@@ -381,6 +381,8 @@ pub fn customer_row(reference: &str, name: &str) -> CustomerRow {
         // rate (`set_rate`); tests of limits set one.
         credit_limit_minor: None,
         terms: None,
+        notes: None,
+        payment_methods: None,
     }
 }
 

@@ -1,4 +1,5 @@
 use anyhow::{anyhow, Result};
+use dun_core::customer::{Contact, ContactRole, PaymentMethod};
 use dun_core::import::CustomerRow;
 use dun_core::money::parse_amount_minor;
 use dun_core::terms::Terms;
@@ -7,7 +8,7 @@ use dun_store::invoices::InvoiceFilter;
 use serde_json::json;
 
 use super::money;
-use crate::cli::CustomerCommand;
+use crate::cli::{ContactCommand, CustomerCommand};
 use crate::context::Context;
 use crate::output::{emit, Table};
 
@@ -40,6 +41,8 @@ pub fn run(ctx: &mut Context, command: CustomerCommand) -> Result<()> {
                 phone,
                 credit_limit_minor,
                 terms,
+                notes: None,
+                payment_methods: None,
             };
             let customer = ctx.store.add_customer(org_id, &row, key.key.as_deref())?;
             println!(
@@ -54,6 +57,8 @@ pub fn run(ctx: &mut Context, command: CustomerCommand) -> Result<()> {
             phone,
             credit_limit,
             terms,
+            notes,
+            payment_methods,
             on,
             key,
         } => {
@@ -75,6 +80,12 @@ pub fn run(ctx: &mut Context, command: CustomerCommand) -> Result<()> {
                 phone: phone.map(Some),
                 credit_limit_minor,
                 terms,
+                notes: notes.map(Some),
+                payment_methods: payment_methods
+                    .map(|m| {
+                        PaymentMethod::parse_list(&m).map_err(|e| anyhow!("--payment-methods: {e}"))
+                    })
+                    .transpose()?,
             };
             let customer =
                 ctx.store
@@ -178,8 +189,10 @@ pub fn run(ctx: &mut Context, command: CustomerCommand) -> Result<()> {
             .ok_or_else(|| anyhow::anyhow!("--public-url: give the address dun serve is reached at, e.g. https://pay.example.com"))?;
             println!("{link}");
         }
+        CustomerCommand::Contact(command) => contact(ctx, command)?,
         CustomerCommand::Show { reference, format } => {
             let customer = ctx.store.customer(org_id, &reference)?;
+            let contacts = ctx.store.contacts(org_id, &reference)?;
             let balances = ctx
                 .store
                 .balances(org_id)?
@@ -230,6 +243,18 @@ pub fn run(ctx: &mut Context, command: CustomerCommand) -> Result<()> {
                     "  terms {}  credit limit {}  status {}",
                     customer.terms, limit, customer.status
                 );
+                println!(
+                    "  pays by {}",
+                    PaymentMethod::list_label(customer.payment_methods.as_deref())
+                );
+                for c in &contacts {
+                    println!("  contact #{} {}", c.id, c.contact.describe());
+                }
+                if let Some(notes) = &customer.notes {
+                    for line in notes.lines() {
+                        println!("  notes: {line}");
+                    }
+                }
                 for b in &balances {
                     println!(
                         "  owes {} {} on {} invoice(s); unapplied credit {} {}",
@@ -248,8 +273,97 @@ pub fn run(ctx: &mut Context, command: CustomerCommand) -> Result<()> {
             emit(
                 format.format,
                 &table,
-                &json!({ "customer": customer, "balances": balances, "open_invoices": open, "records": records }),
+                &json!({ "customer": customer, "contacts": contacts, "balances": balances, "open_invoices": open, "records": records }),
             )?;
+        }
+    }
+    Ok(())
+}
+
+fn contact(ctx: &mut Context, command: ContactCommand) -> Result<()> {
+    let org_id = ctx.org.id;
+    match command {
+        ContactCommand::Add {
+            reference,
+            role,
+            name,
+            email,
+            phone,
+            on,
+            key,
+        } => {
+            let on = ctx.date_or_today(on.on.as_deref(), "on")?;
+            let role = ContactRole::parse(&role).map_err(|e| anyhow!("--{e}"))?;
+            let contact = Contact {
+                role,
+                name,
+                email,
+                phone,
+            };
+            let added =
+                ctx.store
+                    .add_contact(org_id, &reference, &contact, on, key.key.as_deref())?;
+            println!(
+                "Added contact #{} to {reference}: {}",
+                added.id,
+                added.contact.describe()
+            );
+        }
+        ContactCommand::Remove {
+            reference,
+            id,
+            on,
+            key,
+        } => {
+            let on = ctx.date_or_today(on.on.as_deref(), "on")?;
+            let gone = ctx
+                .store
+                .remove_contact(org_id, &reference, id, on, key.key.as_deref())?;
+            println!(
+                "Removed contact #{} of {reference}: {}",
+                gone.id,
+                gone.contact.describe()
+            );
+        }
+        ContactCommand::List { reference, format } => {
+            let customer = ctx.store.customer(org_id, &reference)?;
+            let contacts = ctx.store.contacts(org_id, &reference)?;
+            let recipients = ctx.store.recipients(org_id, &reference)?;
+            let mut table = Table::new(&["id", "role", "name", "email", "phone"]);
+            table.push(vec![
+                "-".into(),
+                "main".into(),
+                customer.name.clone(),
+                customer.email.clone().unwrap_or_default(),
+                customer.phone.clone().unwrap_or_default(),
+            ]);
+            for c in &contacts {
+                table.push(vec![
+                    c.id.to_string(),
+                    c.contact.role.to_string(),
+                    c.contact.name.clone().unwrap_or_default(),
+                    c.contact.email.clone().unwrap_or_default(),
+                    c.contact.phone.clone().unwrap_or_default(),
+                ]);
+            }
+            emit(
+                format.format,
+                &table,
+                &json!({ "contacts": contacts, "recipients": recipients }),
+            )?;
+            if format.format == crate::cli::Format::Table {
+                println!(
+                    "E-mails go to: {}{}",
+                    if recipients.is_empty() {
+                        "(nobody: no address)".to_string()
+                    } else {
+                        recipients.to_text()
+                    },
+                    recipients
+                        .cc_text()
+                        .map_or(String::new(), |cc| format!("; cc {cc}"))
+                );
+            }
         }
     }
     Ok(())
