@@ -69,6 +69,8 @@ fn run(url: &str) {
                     phone: None,
                     credit_limit_minor: None,
                     terms: None,
+                    notes: None,
+                    payment_methods: None,
                 },
                 None,
             )
