@@ -240,5 +240,42 @@ fn imported_history_does_not_set_off_a_storm() {
             .collect();
         assert_eq!(fees.len(), 1, "[{label}] {preview:#?}");
         assert_eq!(fees[0]["invoices"], serde_json::json!(["DUE-1"]));
+
+        // Applied exactly as previewed: a payment in between makes the run
+        // refuse what it showed, writing nothing; read again, it goes.
+        let seen = preview["digest"].as_str().unwrap().to_string();
+        assert_eq!(seen.len(), 64, "[{label}] {seen}");
+        let text = ok(&db, &["run", "--dry-run"]);
+        assert!(
+            text.contains(&format!("--as-previewed {seen}")),
+            "[{label}] {text}"
+        );
+        ok(
+            &db,
+            &[
+                "payment",
+                "record",
+                "--customer",
+                "C2",
+                "--amount",
+                "500.00",
+            ],
+        );
+        let refused = fails(&db, &["run", "--as-previewed", &seen]);
+        assert!(
+            refused.contains("the book changed since the preview you read"),
+            "[{label}] {refused}"
+        );
+        let outbox = json(&ok(&db, &["outbox", "list", "--format", "json"]));
+        assert_eq!(outbox, serde_json::json!([]), "[{label}] nothing applied");
+        let again = json(&ok(&db, &["run", "--dry-run", "--format", "json"]));
+        let digest = again["digest"].as_str().unwrap();
+        assert_ne!(digest, seen);
+        let applied = json(&ok(
+            &db,
+            &["run", "--as-previewed", digest, "--format", "json"],
+        ));
+        assert_eq!(applied["dry_run"], false);
+        assert_eq!(applied["actions"], again["actions"], "[{label}]");
     }
 }

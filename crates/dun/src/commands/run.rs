@@ -13,15 +13,22 @@ use super::money;
 use crate::cli::{Format, FormatArg};
 use crate::context::Context;
 use crate::output::{emit, Table};
+use dun_store::collections::plan_digest;
 
 #[derive(Args, Debug)]
 pub struct RunArgs {
     /// The day to run for (default: today in the organisation's time zone).
     #[arg(long)]
     pub as_of: Option<String>,
-    /// Show what the run would do; write nothing.
-    #[arg(long)]
+    /// Show what the run would do; write nothing. Prints the preview's
+    /// digest for --as-previewed.
+    #[arg(long, conflicts_with = "as_previewed")]
     pub dry_run: bool,
+    /// Apply only if the run decides exactly what the preview with this
+    /// digest showed (`dun run --dry-run` prints it); otherwise nothing is
+    /// done and the run says how it changed.
+    #[arg(long, value_name = "DIGEST")]
+    pub as_previewed: Option<String>,
     #[command(flatten)]
     pub format: FormatArg,
 }
@@ -174,9 +181,14 @@ fn summary(actions: &[&Action]) -> (String, serde_json::Value) {
 pub fn run(ctx: &mut Context, args: &RunArgs) -> Result<()> {
     let as_of = ctx.date_or_today(args.as_of.as_deref(), "as-of")?;
     warn_before_the_bank(ctx, as_of)?;
-    let outcome = ctx
-        .store
-        .run_collections(ctx.org.id, as_of, !args.dry_run)?;
+    let outcome = match &args.as_previewed {
+        Some(digest) => ctx
+            .store
+            .run_collections_as_previewed(ctx.org.id, as_of, digest.trim())?,
+        None => ctx
+            .store
+            .run_collections(ctx.org.id, as_of, !args.dry_run)?,
+    };
     let t = outcome.timings;
     eprintln!(
         "load {:.0} ms · decide {:.0} ms · write {:.0} ms",
@@ -270,6 +282,7 @@ fn print(
                 "as_of": as_of,
                 "policy_version": version,
                 "dry_run": dry_run,
+                "digest": plan_digest(&outcome.plan),
                 "run_id": outcome.run_id,
                 "actions": list,
                 "summary": totals,
@@ -301,7 +314,10 @@ fn print(
             emit(Format::Table, &table, &())?;
             println!("\n{line}.");
             if dry_run {
-                println!("Apply it with `dun run --as-of {as_of}`.");
+                println!(
+                    "Apply exactly this with `dun run --as-of {as_of} --as-previewed {}`.",
+                    plan_digest(&outcome.plan)
+                );
             }
             super::recurring::print_report(schedules);
             Ok(())
