@@ -142,6 +142,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(routes::bank::router())
         .merge(routes::collections::router())
         .merge(routes::outbox::router())
+        .merge(routes::online_payment::router())
         .merge(routes::escalations::router())
         .merge(routes::period::router())
         .merge(routes::reports::router())

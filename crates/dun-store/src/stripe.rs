@@ -288,21 +288,62 @@ impl Store {
         secret_key: Option<&str>,
         webhook_secret: Option<&str>,
     ) -> Result<StripeKeys, StoreError> {
-        let (secret_key, webhook_secret) =
-            (secret_key.map(str::trim), webhook_secret.map(str::trim));
+        self.set_stripe_settings(org_id, secret_key, webhook_secret, None)
+    }
+
+    /// Sets any of the three keys in one transaction: `Some("")` clears
+    /// one, `None` keeps it. Every key given is checked first; a refusal
+    /// names its field and writes nothing.
+    pub fn set_stripe_settings(
+        &mut self,
+        org_id: i64,
+        secret_key: Option<&str>,
+        webhook_secret: Option<&str>,
+        publishable_key: Option<&str>,
+    ) -> Result<StripeKeys, StoreError> {
+        let (secret_key, webhook_secret, publishable_key) = (
+            secret_key.map(str::trim),
+            webhook_secret.map(str::trim),
+            publishable_key.map(str::trim),
+        );
         check_keys(secret_key, webhook_secret)?;
-        let mut keys = self.stripe_keys(org_id)?;
-        if let Some(k) = secret_key {
-            keys.secret_key = Some(k.to_string()).filter(|k| !k.is_empty());
-        }
-        if let Some(k) = webhook_secret {
-            keys.webhook_secret = Some(k.to_string()).filter(|k| !k.is_empty());
-        }
+        check_publishable_key(publishable_key)?;
+        let given = |k: Option<&str>| k.map(|k| Some(k.to_string()).filter(|k| !k.is_empty()));
         let mut tx = self.conn().transaction()?;
         crate::orgs::lock(&mut tx, org_id)?;
+        let mut keys = tx
+            .query_opt(
+                "SELECT stripe_secret_key, stripe_webhook_secret, stripe_publishable_key
+                 FROM organisations WHERE id = $1",
+                params![org_id],
+                |r| {
+                    Ok(StripeKeys {
+                        secret_key: r.opt_string(0)?,
+                        webhook_secret: r.opt_string(1)?,
+                        publishable_key: r.opt_string(2)?,
+                    })
+                },
+            )?
+            .ok_or_else(|| StoreError::not_found("organisation", format!("#{org_id}")))?;
+        if let Some(k) = given(secret_key) {
+            keys.secret_key = k;
+        }
+        if let Some(k) = given(webhook_secret) {
+            keys.webhook_secret = k;
+        }
+        if let Some(k) = given(publishable_key) {
+            keys.publishable_key = k;
+        }
         tx.execute(
-            "UPDATE organisations SET stripe_secret_key = $2, stripe_webhook_secret = $3 WHERE id = $1",
-            params![org_id, keys.secret_key.as_deref(), keys.webhook_secret.as_deref()],
+            "UPDATE organisations SET stripe_secret_key = $2, stripe_webhook_secret = $3,
+                stripe_publishable_key = $4
+             WHERE id = $1",
+            params![
+                org_id,
+                keys.secret_key.as_deref(),
+                keys.webhook_secret.as_deref(),
+                keys.publishable_key.as_deref()
+            ],
         )?;
         tx.commit()?;
         Ok(keys)
@@ -338,16 +379,7 @@ impl Store {
         org_id: i64,
         key: &str,
     ) -> Result<StripeKeys, StoreError> {
-        let key = key.trim();
-        check_publishable_key(Some(key))?;
-        let mut tx = self.conn().transaction()?;
-        crate::orgs::lock(&mut tx, org_id)?;
-        tx.execute(
-            "UPDATE organisations SET stripe_publishable_key = $2 WHERE id = $1",
-            params![org_id, Some(key).filter(|k| !k.is_empty())],
-        )?;
-        tx.commit()?;
-        self.stripe_keys(org_id)
+        self.set_stripe_settings(org_id, None, None, Some(key))
     }
 
     /// Keeps the client secret Stripe gave an intent (what the payment

@@ -1,6 +1,7 @@
 //! The owner's settings: users (add, change role, remove), API tokens
-//! (create, shown once; revoke) and the closed period (close the books
-//! through a day; reopen with a reason). Everyone sees and manages their
+//! (create, shown once; revoke), the closed period (close the books
+//! through a day; reopen with a reason) and online payment (the Stripe
+//! keys: set, never shown back, or removed). Everyone sees and manages their
 //! own tokens here; only an owner sees the users, every token and the
 //! period form.
 
@@ -28,6 +29,7 @@ pub fn routes() -> Router<AppState> {
         .route("/settings/tokens", post(create_token))
         .route("/settings/password", post(change_password))
         .route("/settings/period", post(set_period))
+        .route("/settings/stripe", post(set_stripe))
         .route("/settings/tokens/{token_id}/revoke", post(revoke_token))
 }
 
@@ -74,6 +76,22 @@ struct Shown<'a> {
     password: Option<Result<(), &'a str>>,
     /// The period form's refusal, with what was typed.
     period_error: Option<(&'a str, &'a PeriodForm)>,
+    /// The online-payment form's refusal (keys typed are not shown again).
+    stripe_error: Option<&'a str>,
+}
+
+/// The Stripe keys: an empty field keeps the key; `clear` removes all three.
+#[derive(Deserialize, Default, Clone)]
+pub struct StripeForm {
+    csrf_token: Option<String>,
+    #[serde(default)]
+    secret_key: String,
+    #[serde(default)]
+    webhook_secret: String,
+    #[serde(default)]
+    publishable_key: String,
+    #[serde(default)]
+    clear: Option<String>,
 }
 
 /// Closing the books through a day (empty: reopen them all).
@@ -131,6 +149,11 @@ fn settings_page(
     };
     let token_form = shown.token_error.map_or(&blank_token, |(_, f)| f);
     let closed = store.closed_period(p.org_id)?;
+    let stripe = if owner {
+        Some(store.stripe_keys(p.org_id)?)
+    } else {
+        None
+    };
     let blank_period = PeriodForm::default();
     let period_form = shown.period_error.map_or(&blank_period, |(_, f)| f);
     let body = html! {
@@ -152,6 +175,41 @@ fn settings_page(
                     label for="period-reason" { "Reason " span.hint { "(needed to reopen, or to move the day back)" } }
                     input #period-reason type="text" name="reason" value=(period_form.reason) placeholder="e.g. November is reconciled";
                     button #close-period.primary type="submit" { "Save" }
+                }
+            }
+            @if let Some(keys) = &stripe {
+                section aria-labelledby="stripe" {
+                    h2 #stripe { "Online payment (Stripe)" }
+                    p #stripe-state {
+                        @if keys.secret_key.is_some() {
+                            "Customers may pay by card from the portal and from every message. "
+                        } @else {
+                            "Online payment is off: set a secret key to offer customers to pay by card. "
+                        }
+                        "Secret key: " strong { @if keys.secret_key.is_some() { "set" } @else { "not set" } }
+                        "; webhook signing secret: " strong { @if keys.webhook_secret.is_some() { "set" } @else { "not set" } }
+                        "; publishable key: " strong { (keys.publishable_key.as_deref().unwrap_or("not set")) } "."
+                    }
+                    @if let Some(message) = shown.stripe_error {
+                        p.notice.bad role="alert" { (message) }
+                    }
+                    form.stack method="post" action="/settings/stripe" autocomplete="off" {
+                        (ctx.csrf_field())
+                        label for="stripe-secret" { "Secret key " span.hint { "(sk_… or rk_…; empty: keep it)" } }
+                        input #stripe-secret type="password" name="secret_key" autocomplete="off";
+                        label for="stripe-webhook" { "Webhook signing secret " span.hint { "(whsec_…; empty: keep it)" } }
+                        input #stripe-webhook type="password" name="webhook_secret" autocomplete="off";
+                        label for="stripe-publishable" { "Publishable key " span.hint { "(pk_…; empty: keep it)" } }
+                        input #stripe-publishable type="text" name="publishable_key";
+                        button #save-stripe.primary type="submit" { "Save" }
+                    }
+                    @if keys.secret_key.is_some() || keys.webhook_secret.is_some() || keys.publishable_key.is_some() {
+                        form.inline method="post" action="/settings/stripe" {
+                            (ctx.csrf_field())
+                            input type="hidden" name="clear" value="all";
+                            button #clear-stripe type="submit" { "Turn online payment off (remove the keys)" }
+                        }
+                    }
                 }
             }
             section aria-labelledby="users" {
@@ -396,6 +454,52 @@ pub async fn set_period(
         move |store, p, ctx, message| {
             let shown = Shown {
                 period_error: Some((message, &typed)),
+                ..Shown::default()
+            };
+            settings_page(store, p, ctx, shown)
+        },
+    )
+    .await
+}
+
+/// The owner sets or removes the Stripe keys (never shown back).
+pub async fn set_stripe(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    Form(form): Form<StripeForm>,
+) -> Response {
+    submit(
+        &state,
+        caller,
+        form.csrf_token.clone(),
+        Need::Own,
+        move |store, p, _| {
+            let typed = |k: &str| Some(k.trim().to_string()).filter(|k| !k.is_empty());
+            let keys = if form.clear.is_some() {
+                [
+                    Some(String::new()),
+                    Some(String::new()),
+                    Some(String::new()),
+                ]
+            } else {
+                [
+                    typed(&form.secret_key),
+                    typed(&form.webhook_secret),
+                    typed(&form.publishable_key),
+                ]
+            };
+            let [secret, webhook, publishable] = keys;
+            store.set_stripe_settings(
+                p.org_id,
+                secret.as_deref(),
+                webhook.as_deref(),
+                publishable.as_deref(),
+            )?;
+            Ok("/settings#stripe".into())
+        },
+        move |store, p, ctx, message| {
+            let shown = Shown {
+                stripe_error: Some(message),
                 ..Shown::default()
             };
             settings_page(store, p, ctx, shown)

@@ -321,3 +321,102 @@ web_test!(
             .assert_contains("No period is closed");
     }
 );
+
+web_test!(
+    /// The owner sets the Stripe keys from the settings page and over the
+    /// API: never shown back (only "set"), the publishable key shown, a
+    /// malformed key refused naming its field without repeating it,
+    /// nothing written; the keys removed again. Customers are offered to
+    /// pay online only while a secret key is set.
+    fn an_owner_sets_and_removes_the_stripe_keys(server: &TestServer) {
+        let owner = server.browser();
+        let csrf = set_up(&owner);
+        let page = owner.get("/settings");
+        page.assert_contains("Online payment is off");
+        let bad = owner.post_form(
+            "/settings/stripe",
+            &[
+                ("csrf_token", &csrf),
+                ("secret_key", "pk_live_not_a_secret"),
+            ],
+        );
+        assert_eq!(bad.status, 422, "{}", bad.body);
+        bad.assert_contains("stripe_secret_key");
+        assert!(
+            !bad.body.contains("pk_live_not_a_secret"),
+            "the key is not echoed"
+        );
+        let saved = owner.post_form(
+            "/settings/stripe",
+            &[
+                ("csrf_token", &csrf),
+                ("secret_key", "sk_test_4eC39HqLyjWDarjtT1zdp7dc"),
+                ("webhook_secret", "whsec_abc123"),
+                ("publishable_key", "pk_test_TYooMQauvdEDq54NiTphI7jx"),
+            ],
+        );
+        assert_eq!(saved.status, 303, "{}", saved.body);
+        let page = owner.get("/settings");
+        page.assert_contains("Customers may pay by card");
+        page.assert_contains("Secret key: <strong>set</strong>");
+        page.assert_contains("pk_test_TYooMQauvdEDq54NiTphI7jx");
+        assert!(
+            !page.body.contains("sk_test_4eC39"),
+            "the secret is never shown"
+        );
+        assert!(
+            !page.body.contains("whsec_abc123"),
+            "the secret is never shown"
+        );
+
+        // Over the API: read as set, one key changed, the others kept.
+        let read = owner.get("/api/v1/organisation/stripe");
+        assert_eq!(read.status, 200, "{}", read.body);
+        let json: serde_json::Value = serde_json::from_str(&read.body).unwrap();
+        assert_eq!(json["secret_key_set"], true);
+        assert_eq!(json["webhook_secret_set"], true);
+        assert_eq!(json["pay_online"], true);
+        assert!(!read.body.contains("sk_test"), "{}", read.body);
+        let put = |body: serde_json::Value| {
+            owner.send(
+                "PUT",
+                "/api/v1/organisation/stripe",
+                Some(body.to_string()),
+                &[
+                    ("Content-Type", "application/json"),
+                    ("x-csrf-token", &csrf),
+                ],
+            )
+        };
+        let changed = put(serde_json::json!({"publishable_key": "pk_test_other"}));
+        assert_eq!(changed.status, 200, "{}", changed.body);
+        let json: serde_json::Value = serde_json::from_str(&changed.body).unwrap();
+        assert_eq!(json["publishable_key"], "pk_test_other");
+        assert_eq!(json["secret_key_set"], true, "kept");
+        let refused =
+            put(serde_json::json!({"webhook_secret": "nope", "publishable_key": "pk_test_third"}));
+        assert_eq!(refused.status, 422, "{}", refused.body);
+        assert!(
+            refused.body.contains("stripe_webhook_secret"),
+            "{}",
+            refused.body
+        );
+        let json: serde_json::Value =
+            serde_json::from_str(&owner.get("/api/v1/organisation/stripe").body).unwrap();
+        assert_eq!(json["publishable_key"], "pk_test_other", "nothing written");
+
+        // Removed from the page: online payment is off again.
+        let cleared = owner.post_form(
+            "/settings/stripe",
+            &[("csrf_token", &csrf), ("clear", "all")],
+        );
+        assert_eq!(cleared.status, 303, "{}", cleared.body);
+        owner
+            .get("/settings")
+            .assert_contains("Online payment is off");
+        let json: serde_json::Value =
+            serde_json::from_str(&owner.get("/api/v1/organisation/stripe").body).unwrap();
+        assert_eq!(json["secret_key_set"], false);
+        assert_eq!(json["publishable_key"], serde_json::Value::Null);
+    }
+);

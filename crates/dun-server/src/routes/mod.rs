@@ -9,6 +9,7 @@ pub mod customers;
 pub mod documents;
 pub mod escalations;
 pub mod invoices;
+pub mod online_payment;
 pub mod ops;
 pub mod outbox;
 pub mod payments;
