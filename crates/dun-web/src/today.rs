@@ -186,33 +186,6 @@ fn in_words(outcome: &RunOutcome, action: &Action) -> String {
     }
 }
 
-/// The money an action charges (positive) or gives back (negative).
-fn charged(action: &Action) -> Option<(Currency, i64)> {
-    match &action.kind {
-        ActionKind::Fee {
-            currency,
-            amount_minor,
-            ..
-        }
-        | ActionKind::Interest {
-            currency,
-            amount_minor,
-            ..
-        }
-        | ActionKind::Compensation {
-            currency,
-            amount_minor,
-            ..
-        } => Some((*currency, *amount_minor)),
-        ActionKind::ChargeReversed {
-            currency,
-            amount_minor,
-            ..
-        } => Some((*currency, -amount_minor)),
-        _ => None,
-    }
-}
-
 /// One customer's part of the run, in a few words: "2 messages, 1 task".
 fn customer_summary(actions: &[&Action]) -> String {
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
@@ -280,7 +253,7 @@ fn today_page(
         .filter(|a| matches!(a.kind, ActionKind::Message(_)))
         .count();
     let mut charges: BTreeMap<Currency, i64> = BTreeMap::new();
-    for (currency, amount) in outcome.plan.actions.iter().filter_map(charged) {
+    for (currency, amount) in outcome.plan.actions.iter().filter_map(|a| a.kind.charged()) {
         *charges.entry(currency).or_default() += amount;
     }
     let writer = ctx.role != Role::Viewer;

@@ -436,6 +436,35 @@ impl ActionKind {
         }
     }
 
+    /// The money the action puts on an invoice (a late fee, interest, the
+    /// law's compensation: positive) or takes off it (a charge reversed:
+    /// negative); `None` for an action that charges nothing.
+    pub fn charged(&self) -> Option<(Currency, i64)> {
+        match self {
+            ActionKind::Fee {
+                currency,
+                amount_minor,
+                ..
+            }
+            | ActionKind::Interest {
+                currency,
+                amount_minor,
+                ..
+            }
+            | ActionKind::Compensation {
+                currency,
+                amount_minor,
+                ..
+            } => Some((*currency, *amount_minor)),
+            ActionKind::ChargeReversed {
+                currency,
+                amount_minor,
+                ..
+            } => Some((*currency, -amount_minor)),
+            _ => None,
+        }
+    }
+
     /// A short name for tables and logs.
     pub fn name(&self) -> &'static str {
         match self {
@@ -485,4 +514,36 @@ pub struct RunPlan {
     pub as_of: Date,
     pub policy_version: i64,
     pub actions: Vec<Action>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_action_charges_fees_interest_and_compensation_and_a_reversal_gives_back() {
+        let usd = Currency::parse("USD").unwrap();
+        let fee = ActionKind::Fee {
+            invoice_id: 1,
+            number: "INV-1".into(),
+            currency: usd,
+            amount_minor: 4000,
+            step: "final_demand".into(),
+        };
+        assert_eq!(fee.charged(), Some((usd, 4000)));
+        let reversed = ActionKind::ChargeReversed {
+            invoice_id: 1,
+            number: "INV-1".into(),
+            currency: usd,
+            charge: crate::ledger::EntryKind::Fee,
+            amount_minor: 4000,
+            reason: "paid before the fee".into(),
+        };
+        assert_eq!(reversed.charged(), Some((usd, -4000)));
+        let skip = ActionKind::Skip {
+            steps: vec!["first_notice".into()],
+            invoice_id: 1,
+        };
+        assert_eq!(skip.charged(), None);
+    }
 }
