@@ -185,6 +185,22 @@ const PAYMENT_SYNONYMS: &[(&str, &[&str])] = &[
 ];
 
 impl FileKind {
+    pub const ALL: [FileKind; 3] = [FileKind::Customers, FileKind::Invoices, FileKind::Payments];
+
+    /// `customers`, `invoices`, `payments`: the file's name in `dun import`
+    /// and on the web's import page.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileKind::Customers => "customers",
+            FileKind::Invoices => "invoices",
+            FileKind::Payments => "payments",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<FileKind> {
+        FileKind::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+
     /// Dun's columns of this file.
     pub fn columns(self) -> &'static [&'static str] {
         match self {

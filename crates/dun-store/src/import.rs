@@ -29,6 +29,33 @@ use crate::{bulk, customers, entries, idempotency, invoices, params, Store};
 /// Rows written per progress report.
 const PROGRESS_EVERY_ROWS: usize = 10_000;
 
+/// A file's identity for an import: its content, and the column mapping it
+/// is read through (none: the digest of the bytes alone). A dry run shows
+/// it; the import made after the dry run carries it, so what is written is
+/// the file that was checked.
+pub fn file_digest(bytes: &[u8], map: &dun_csv::ColumnMap) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    hasher.update(bytes);
+    if !map.is_empty() {
+        hasher.update(b"\0dun column map\0");
+        hasher.update(map.canonical().as_bytes());
+    }
+    hex::encode(hasher.finalize())
+}
+
+/// The key an import of a file is made under when none is given, so that
+/// importing the same file again (from any shell) writes nothing new;
+/// `update`: customers updated rather than added, another import of the
+/// same file.
+pub fn file_key(kind: dun_csv::FileKind, update: bool, digest: &str) -> String {
+    if update {
+        format!("import:{}-update:{digest}", kind.as_str())
+    } else {
+        format!("import:{}:{digest}", kind.as_str())
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportSummary {
     pub rows: usize,
@@ -894,6 +921,87 @@ pub type ImportFn<'f, T> = dyn Fn(
     + 'f;
 
 impl Store {
+    /// Writes the rows a file gave (or, a dry run, checks them). When the
+    /// file had bad fields nothing is written, but the good rows are still
+    /// checked against the book so every problem is reported at once; the
+    /// problems name the columns as the file does.
+    pub fn import_parsed<T>(
+        &mut self,
+        parsed: dun_csv::Parsed<T>,
+        request: &ImportRequest<'_>,
+        import: &ImportFn<'_, T>,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<ImportSummary, StoreError> {
+        if !parsed.errors.is_empty() {
+            let mut errors = parsed.errors.clone();
+            let check = ImportRequest {
+                key: None,
+                fingerprint: request.fingerprint,
+                dry_run: true,
+                ladder_from: request.ladder_from,
+                author: request.author,
+            };
+            if let Err(StoreError::Import(more)) = import(self, &parsed.rows, &check, &mut |_| {}) {
+                errors.errors.extend(more.errors);
+            }
+            return Err(StoreError::Import(parsed.in_the_files_words(errors)));
+        }
+        match import(self, &parsed.rows, request, progress) {
+            Err(StoreError::Import(errors)) => {
+                Err(StoreError::Import(parsed.in_the_files_words(errors)))
+            }
+            Ok(mut summary) => {
+                summary.warnings.splice(0..0, parsed.warnings);
+                Ok(summary)
+            }
+            other => other,
+        }
+    }
+
+    /// Reads `bytes` as a `kind` file in Dun's columns (or through `map`)
+    /// and imports it as [`Store::import_parsed`] does: the one path of a
+    /// file from `dun import` (without `--update` or `--skip-bad-rows`) and
+    /// from the web's import page. `home`: the currency of a customer's
+    /// credit limit.
+    #[allow(clippy::too_many_arguments)]
+    pub fn import_file(
+        &mut self,
+        org_id: i64,
+        kind: dun_csv::FileKind,
+        bytes: &[u8],
+        map: &dun_csv::ColumnMap,
+        home: dun_core::Currency,
+        request: &ImportRequest<'_>,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<ImportSummary, StoreError> {
+        match kind {
+            dun_csv::FileKind::Customers => self.import_parsed(
+                dun_csv::read_customers_mapped(bytes, home, map),
+                request,
+                &|store, rows, request, progress| {
+                    store.import_customers(org_id, rows, request, progress)
+                },
+                progress,
+            ),
+            dun_csv::FileKind::Invoices => self.import_parsed(
+                dun_csv::read_invoices_mapped(bytes, map),
+                request,
+                &|store, rows, request, progress| {
+                    store.import_invoices(org_id, rows, request, progress)
+                },
+                progress,
+            ),
+            dun_csv::FileKind::Payments => self.import_parsed(
+                dun_csv::read_payments_mapped(bytes, map),
+                request,
+                &|store, rows, request, progress| {
+                    store.import_payments(org_id, rows, request, progress)
+                },
+                progress,
+            ),
+        }
+    }
+
     /// The answer an import under `key` gave, if one was made.
     pub fn import_answer(
         &mut self,

@@ -125,6 +125,8 @@ pub struct Recurring {
     pub created_at: String,
     /// What each invoice comes to (lines and tax).
     pub total_minor: i64,
+    /// How many of its occurrences have been issued so far.
+    pub issued_count: i64,
 }
 
 /// What one occurrence of a template gave (or, previewed, would give).
@@ -186,13 +188,18 @@ pub struct Occurrence {
     pub occurrence: Date,
     pub outcome: String,
     pub invoice_id: Option<i64>,
+    /// The invoice's number; None for a draft (a refused occurrence) or
+    /// before it is made.
+    pub number: Option<String>,
     pub missed_count: i64,
     pub created_at: String,
 }
 
 const COLUMNS: &str = "r.id, r.customer_id, c.ref, c.name, r.currency, r.lines, r.terms,
     r.description, r.schedule, r.starts_on, r.ends_on, r.next_date, r.last_issued_date, r.status,
-    r.send_email, r.created_by, r.created_at";
+    r.send_email, r.created_by, r.created_at,
+    (SELECT COUNT(*) FROM recurring_occurrences o
+     WHERE o.org_id = r.org_id AND o.recurring_id = r.id AND o.outcome = 'issued')";
 const FROM: &str =
     "recurring_invoices r JOIN customers c ON c.org_id = r.org_id AND c.id = r.customer_id";
 
@@ -233,6 +240,7 @@ fn recurring_from_row(r: &Row<'_>) -> Result<Recurring, StoreError> {
         send_email: r.i64(14)? != 0,
         created_by: r.string(15)?,
         created_at: r.string(16)?,
+        issued_count: r.i64(17)?,
     })
 }
 
@@ -654,9 +662,12 @@ impl Store {
     ) -> Result<Vec<Occurrence>, StoreError> {
         let mut tx = self.conn().read_transaction()?;
         tx.query(
-            "SELECT recurring_id, occurrence, outcome, invoice_id, missed, created_at
-             FROM recurring_occurrences WHERE org_id = $1 AND recurring_id = $2
-             ORDER BY occurrence DESC LIMIT $3",
+            "SELECT o.recurring_id, o.occurrence, o.outcome, o.invoice_id, o.missed, o.created_at,
+                i.number
+             FROM recurring_occurrences o
+             LEFT JOIN invoices i ON i.org_id = o.org_id AND i.id = o.invoice_id
+             WHERE o.org_id = $1 AND o.recurring_id = $2
+             ORDER BY o.occurrence DESC LIMIT $3",
             params![org_id, id, RECURRING_LIST_MAX],
             |r| {
                 Ok(Occurrence {
@@ -664,6 +675,7 @@ impl Store {
                     occurrence: date(r, 1)?,
                     outcome: r.string(2)?,
                     invoice_id: r.opt_i64(3)?,
+                    number: r.opt_string(6)?,
                     missed_count: r.i64(4)?,
                     created_at: r.string(5)?,
                 })

@@ -144,6 +144,15 @@ storage_test!(
         let history = store.recurring_occurrences(org.id, r.id).unwrap();
         assert_eq!(history.len(), 2);
         assert!(history.iter().all(|o| o.outcome == "issued"));
+        let numbers: Vec<Option<&str>> = history.iter().map(|o| o.number.as_deref()).collect();
+        assert_eq!(
+            numbers,
+            [Some("INV-000002"), Some("INV-000001")],
+            "newest first, with the invoices' numbers"
+        );
+        assert_eq!(r.issued_count, 2, "issued so far");
+        let listed = store.recurring_invoices(org.id, None).unwrap();
+        assert_eq!(listed[0].issued_count, 2);
         let timeline = store.timeline(org.id, c1.id, None, 100).unwrap();
         let recurring: Vec<&str> = timeline
             .iter()

@@ -6,11 +6,10 @@ use std::path::Path;
 
 use anyhow::{anyhow, bail, Context as _, Result};
 use dun_core::import::{FileRow, ImportErrors};
-use dun_csv::ColumnMap;
-use dun_store::import::{ImportFn, ImportRequest, ImportSummary};
+use dun_csv::{ColumnMap, FileKind};
+use dun_store::import::{file_digest, file_key, ImportFn, ImportRequest, ImportSummary};
 use dun_store::StoreError;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use sha2::{Digest, Sha256};
 
 use crate::cli::{ExportArgs, Format, ImportArgs, LadderFrom, Table};
 use crate::context::Context;
@@ -41,8 +40,8 @@ struct Outcome {
     rejected: Option<usize>,
 }
 
-/// Writes parsed rows; when the file had bad fields, still checks the good
-/// rows against the book (writing nothing) so every problem is reported at once.
+/// Writes parsed rows through the store's one path for a file
+/// (`Store::import_parsed`), with a progress bar.
 fn write<T>(
     ctx: &mut Context,
     parsed: dun_csv::Parsed<T>,
@@ -50,38 +49,13 @@ fn write<T>(
     what: &'static str,
     import: &ImportFn<'_, T>,
 ) -> Result<ImportSummary, StoreError> {
-    if !parsed.errors.is_empty() {
-        let mut errors = parsed.errors.clone();
-        let check = ImportRequest {
-            key: None,
-            fingerprint: request.fingerprint,
-            dry_run: true,
-            ladder_from: request.ladder_from,
-            author: request.author,
-        };
-        if let Err(StoreError::Import(more)) =
-            import(&mut ctx.store, &parsed.rows, &check, &mut |_| {})
-        {
-            errors.errors.extend(more.errors);
-        }
-        return Err(StoreError::Import(parsed.in_the_files_words(errors)));
-    }
     let bar = progress_bar(parsed.rows.len() as u64, what);
     bar.set_message(format!("importing {what}"));
-    let result = import(&mut ctx.store, &parsed.rows, request, &mut |n| {
-        bar.inc(n as u64)
-    });
+    let result = ctx
+        .store
+        .import_parsed(parsed, request, import, &mut |n| bar.inc(n as u64));
     bar.finish_and_clear();
-    match result {
-        Err(StoreError::Import(errors)) => {
-            Err(StoreError::Import(parsed.in_the_files_words(errors)))
-        }
-        Ok(mut summary) => {
-            summary.warnings.splice(0..0, parsed.warnings);
-            Ok(summary)
-        }
-        other => other,
-    }
+    result
 }
 
 /// `--skip-bad-rows`: imports the rows the file and the book accept and
@@ -148,17 +122,6 @@ fn write_good_rows<T: FileRow>(
     })
 }
 
-/// The file's identity: its content, and the mapping it is read through.
-fn digest(bytes: &[u8], map: &ColumnMap) -> String {
-    let mut hasher = Sha256::new();
-    hasher.update(bytes);
-    if !map.is_empty() {
-        hasher.update(b"\0dun column map\0");
-        hasher.update(map.canonical().as_bytes());
-    }
-    hex::encode(hasher.finalize())
-}
-
 pub fn import(ctx: &mut Context, args: &ImportArgs) -> Result<()> {
     let file =
         File::open(&args.file).with_context(|| format!("cannot open {}", args.file.display()))?;
@@ -179,17 +142,18 @@ pub fn import(ctx: &mut Context, args: &ImportArgs) -> Result<()> {
         map.add_pairs(pairs)
             .map_err(|e| anyhow!("--map {pairs}: {e}"))?;
     }
-    let digest = digest(&bytes, &map);
+    let digest = file_digest(&bytes, &map);
     let what = format!("{:?}", args.what).to_lowercase();
     if args.update && args.what != Table::Customers {
         bail!("--update: only customers are updated by an import; {what} are added");
     }
-    // Updating is another import of the same file than adding.
-    let default_key = if args.update {
-        format!("import:{what}-update:{digest}")
-    } else {
-        format!("import:{what}:{digest}")
+    let kind = match args.what {
+        Table::Customers => FileKind::Customers,
+        Table::Invoices => FileKind::Invoices,
+        Table::Payments => FileKind::Payments,
     };
+    // Updating is another import of the same file than adding.
+    let default_key = file_key(kind, args.update, &digest);
     let today = ctx.today()?;
     let author = args.author.name();
     let request = ImportRequest {
