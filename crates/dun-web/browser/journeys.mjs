@@ -558,6 +558,58 @@ const JOURNEYS = [
       await run.mainPage('settings');
     },
   },
+  {
+    name: 'recurring invoices: one set up through its form and shown; an import with a bad row is refused',
+    base: () => BASE_URL,
+    needs: ['/sign-in', '/recurring', '/recurring/new', '/imports'],
+    async run(run) {
+      const { page } = run;
+      await run.signIn(BASE_URL, EMAIL, PASSWORD);
+      await page.goto(new URL('/customers', BASE_URL).href);
+      const href = await page.getByRole('table').first().locator('tbody tr').first().getByRole('link').first().getAttribute('href');
+      const reference = decodeURIComponent(href.split('/').pop());
+      await page.goto(new URL('/recurring', BASE_URL).href);
+      await page.getByRole('heading', { name: /^recurring invoices$/i }).first().waitFor();
+      await run.mainPage('recurring', { phone: true });
+      await page.goto(new URL('/recurring/new', BASE_URL).href);
+      await run.mainPage('recurring-new', { phone: true });
+      await page.locator('#customer').fill(reference);
+      await page.locator('#cadence').selectOption('monthly');
+      await page.locator('#every').fill('15');
+      await page.locator('#line-0-description').fill('Support plan');
+      await page.locator('#line-0-quantity').fill('1');
+      await page.locator('#line-0-unit_price').fill('250.00');
+      await page.locator('#send_email').uncheck();
+      await Promise.all([
+        page.waitForURL((url) => /^\/recurring\/\d+$/.test(url.pathname)),
+        page.getByRole('button', { name: /^set up$/i }).click(),
+      ]);
+      await page.getByRole('status').filter({ hasText: /is set up/ }).first().waitFor();
+      await page.getByText('day 15 of every month').first().waitFor();
+      await run.mainPage('recurring-page', { phone: true });
+
+      // An import: the file is checked first; a bad row is refused with its
+      // row, column and value, and nothing is written.
+      await page.goto(new URL('/imports', BASE_URL).href);
+      await run.mainPage('imports', { phone: true });
+      const good = `IMPJ${Date.now().toString(36).toUpperCase().slice(-5)}`;
+      const csv = `ref,name,credit_limit\n${good},Import Journey Ltd,100.00\nIMPBAD,Broken Row Ltd,not money\n`;
+      await page.locator('#kind').selectOption('customers');
+      await page.locator('#file').setInputFiles({ name: 'customers.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+      await page.locator('#check').click();
+      await page.waitForLoadState('load');
+      await page.getByRole('alert').filter({ hasText: /nothing was written/i }).first().waitFor();
+      const problem = page.locator('#problems tbody tr').filter({ hasText: 'not money' }).first();
+      await problem.waitFor();
+      if (!/^\s*3\b/.test(await problem.innerText())) {
+        throw new Error(`the problem is not on row 3: "${await problem.innerText()}"`);
+      }
+      if ((await page.locator('#confirm').count()) > 0) throw new Error('a refused file is offered for import');
+      await run.mainPage('imports-refused', { phone: true });
+      const written = await page.evaluate(async (ref) => (await fetch(`/customers/${ref}`)).status, good);
+      if (written !== 404) throw new Error(`the refused file's good row was written (GET /customers/${good} answered ${written})`);
+    },
+  },
   // Last: the customer it adds would otherwise show in the screenshots.
   {
     name: 'a signed-in browser writes only with its CSRF token (session API)',

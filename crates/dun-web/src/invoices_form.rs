@@ -42,13 +42,13 @@ const START_ROWS: usize = 3;
 /// Customers the form's datalist offers (the rest are typed).
 const CUSTOMER_OPTIONS: i64 = 50;
 
-/// One row of the draft form, as typed.
+/// One row of the draft form (or the recurring invoice form), as typed.
 #[derive(Clone, Debug, Default)]
 pub struct LineForm {
-    description: String,
-    quantity: String,
-    unit_price: String,
-    tax_rate: String,
+    pub(crate) description: String,
+    pub(crate) quantity: String,
+    pub(crate) unit_price: String,
+    pub(crate) tax_rate: String,
 }
 
 impl LineForm {
@@ -102,6 +102,15 @@ impl DraftForm {
                 _ => {}
             }
         }
+        form.lines = LineForm::rows(&columns);
+        form
+    }
+}
+
+impl LineForm {
+    /// The rows of a form whose repeated `description`, `quantity`,
+    /// `unit_price`, `tax_rate` fields (in that order here) make its lines.
+    pub(crate) fn rows(columns: &[Vec<String>; 4]) -> Vec<LineForm> {
         let rows = columns
             .iter()
             .map(Vec::len)
@@ -109,15 +118,14 @@ impl DraftForm {
             .unwrap_or(0)
             .min(LINES_MAX);
         let cell = |c: usize, i: usize| columns[c].get(i).cloned().unwrap_or_default();
-        form.lines = (0..rows)
+        (0..rows)
             .map(|i| LineForm {
                 description: cell(0, i),
                 quantity: cell(1, i),
                 unit_price: cell(2, i),
                 tax_rate: cell(3, i),
             })
-            .collect();
-        form
+            .collect()
     }
 }
 
@@ -184,9 +192,12 @@ fn exponents() -> &'static str {
 }
 
 /// The rows that are not blank, as lines; the first problem otherwise.
-fn parse_lines(form: &DraftForm, currency: Currency) -> Result<Vec<InvoiceLine>, ApiError> {
+pub(crate) fn parse_lines(
+    rows: &[LineForm],
+    currency: Currency,
+) -> Result<Vec<InvoiceLine>, ApiError> {
     let mut lines = Vec::new();
-    for (i, l) in form.lines.iter().enumerate() {
+    for (i, l) in rows.iter().enumerate() {
         if !l.is_blank() {
             lines.push(parse_line(i + 1, l, currency)?);
         }
@@ -435,7 +446,7 @@ fn save_draft(
         t => Terms::parse(t).map_err(|e| ApiError::invalid("terms", format!("Terms: {e}.")))?,
     };
     let currency = form_currency(form, ctx)?;
-    let lines = parse_lines(form, currency)?;
+    let lines = parse_lines(&form.lines, currency)?;
     let draft = InvoiceDraft {
         customer_id: customer.id,
         currency,
@@ -552,7 +563,7 @@ async fn submit_form(
                     None
                 } else {
                     form_currency(&form, ctx)
-                        .and_then(|c| parse_lines(&form, c))
+                        .and_then(|c| parse_lines(&form.lines, c))
                         .err()
                         .map(|e| e.detail)
                 };
@@ -662,7 +673,7 @@ mod tests {
         let form = DraftForm::from_pairs(pairs);
         assert_eq!(form.lines.len(), 2);
         let usd = Currency::parse("USD").unwrap();
-        let lines = parse_lines(&form, usd).unwrap();
+        let lines = parse_lines(&form.lines, usd).unwrap();
         assert_eq!(lines.len(), 1);
         assert_eq!(totals(&lines).total_minor, 360);
     }

@@ -53,17 +53,19 @@ impl Ctx {
 }
 
 /// The navigation: (label, address).
-const NAV: [(&str, &str); 10] = [
+const NAV: [(&str, &str); 12] = [
     ("Dashboard", "/dashboard"),
     ("Today", "/today"),
     ("Customers", "/customers"),
     ("Invoices", "/invoices"),
+    ("Recurring", "/recurring"),
     ("Payments", "/payments"),
     ("Bank", "/bank"),
     ("Worklist", "/worklist"),
     ("Outbox", "/outbox"),
     ("Policy", "/policy"),
     ("Reports", "/reports"),
+    ("Imports", "/imports"),
 ];
 
 fn head(title: &str) -> Markup {

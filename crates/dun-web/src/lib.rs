@@ -21,6 +21,7 @@ mod customer_new;
 mod customers;
 mod dashboard;
 pub mod dashboard_cache;
+mod imports;
 mod invoices;
 mod invoices_form;
 mod layout;
@@ -30,6 +31,7 @@ mod policy;
 mod portal;
 mod portal_pay;
 mod qr;
+mod recurring;
 mod reports;
 mod settings;
 mod today;
@@ -75,6 +77,8 @@ pub fn router() -> Router<AppState> {
         .merge(worklist::routes())
         .merge(policy::routes())
         .merge(reports::routes())
+        .merge(recurring::routes())
+        .merge(imports::routes())
         .merge(bank::routes())
         .merge(payments::routes())
         .merge(outbox::routes())
