@@ -296,9 +296,10 @@ async fn run_import(
                 key: (!dry_run).then_some(key.as_str()),
                 fingerprint: &digest,
                 dry_run,
-                // As `dun import`'s default: the ladder runs from each
-                // invoice's due date.
-                ladder_from: None,
+                // `dun import`'s default: imported invoices enter the
+                // collections ladder today — steps they reached before were
+                // the old system's, so no fee, interest or message for them.
+                ladder_from: Some(ctx.today),
                 author: &author,
             };
             let outcome = match store.import_file(

@@ -48,6 +48,7 @@ use dun_store::accounts::Principal;
 use dun_store::Store;
 use maud::Markup;
 
+pub use imports::IMPORT_UPLOAD_BYTES_MAX;
 pub use layout::Ctx;
 
 /// Starts computing what the pages keep (each organisation's dashboard)

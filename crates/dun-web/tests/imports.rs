@@ -156,6 +156,24 @@ web_test!(
             "nothing was written"
         );
 
+        // Over the limit an import from the browser takes: refused, saying the limit.
+        let mut big = String::from("ref,name\n");
+        while big.len() <= dun_web::IMPORT_UPLOAD_BYTES_MAX {
+            big.push_str("BIG,Big Ltd\n");
+        }
+        let refused = check(&browser, &csrf, "customers", &big);
+        assert_eq!(
+            refused.status,
+            422,
+            "{}",
+            &refused.body[..refused.body.len().min(2000)]
+        );
+        refused.assert_contains("at most 2 MB");
+        assert!(
+            store.customer_rows(org.id).unwrap().is_empty(),
+            "nothing was written"
+        );
+
         // Without the session's token: refused.
         let forged = check(&browser, "", "customers", GOOD);
         assert_eq!(forged.status, 403, "{}", forged.body);
@@ -207,6 +225,43 @@ web_test!(
         let mut store = dun_store::Store::open(&server.database_url).expect("the store");
         let org = store.orgs().unwrap().into_iter().next().unwrap();
         assert_eq!(store.customer_rows(org.id).unwrap().len(), 2);
+
+        // Invoices the old system chased enter the ladder on the import
+        // day, as `dun import`'s default: nothing is sent for steps passed.
+        let invoices = "number,customer_ref,issue_date,due_date,currency,amount\nOLD-1,GOOD1,2026-01-05,2026-02-04,USD,900.00\n";
+        let checked = check(&browser, &csrf, "invoices", invoices);
+        assert_eq!(checked.status, 200, "{}", checked.body);
+        let done = post(
+            &browser,
+            "/imports/confirm",
+            &[
+                ("csrf_token", None, &csrf),
+                ("kind", None, "invoices"),
+                ("name", None, "old.csv"),
+                ("digest", None, &hidden(&checked, "digest")),
+                ("file_hex", None, &hidden(&checked, "file_hex")),
+            ],
+        );
+        assert_eq!(done.status, 303, "{}", done.body);
+        assert_eq!(
+            done.location.as_deref(),
+            Some("/imports?done=invoices&written=1&rows=1")
+        );
+        let today = dun_store::clock::today_in("UTC").unwrap();
+        let run = store.run_collections(org.id, today, false).unwrap();
+        let kinds: Vec<(&str, &str)> = run
+            .plan
+            .actions
+            .iter()
+            .map(|a| (a.kind.name(), a.rule.as_str()))
+            .collect();
+        assert!(kinds.contains(&("skip", "import.ladder_from")), "{kinds:?}");
+        assert!(
+            !kinds
+                .iter()
+                .any(|(kind, _)| ["message", "fee", "interest", "compensation"].contains(kind)),
+            "{kinds:?}"
+        );
 
         // The export reads back what was imported.
         let csv = browser.get("/imports/export/customers.csv");
