@@ -255,8 +255,11 @@ pub async fn edit(
     State(state): State<AppState>,
     caller: Result<Caller, ApiError>,
     Path(name): Path<String>,
-    Form(form): Form<TemplateForm>,
+    Form(mut form): Form<TemplateForm>,
 ) -> Response {
+    // A browser sends a textarea's lines ending CR LF; the wording is kept
+    // with LF, as the API and the CLI keep it (paragraphs are blank lines).
+    form.text = form.text.replace("\r\n", "\n");
     let public_url = state.config.site_url();
     if form.action == "preview" {
         let Ok(caller) = caller else {

@@ -240,12 +240,14 @@ web_test!(
             assert_eq!(stored["edited"], false, "{action} wrote nothing");
         }
 
+        // As a browser sends a textarea: lines end CR LF; kept with LF.
+        let typed = text.replace('\n', "\r\n");
         let saved = owner.post_form(
             "/settings/templates/first_notice",
             &[
                 ("csrf_token", &csrf),
                 ("subject", subject),
-                ("text", text),
+                ("text", &typed),
                 ("action", "save"),
             ],
         );
@@ -257,6 +259,13 @@ web_test!(
         assert_eq!(stored["edited"], true);
         assert_eq!(stored["subject"], subject);
         assert_eq!(stored["text"], text);
+        assert!(
+            stored["html"]
+                .as_str()
+                .unwrap()
+                .contains("<p>Total: {{total}}</p>"),
+            "the HTML version has the text's paragraphs: {stored}"
+        );
         owner
             .get("/settings/templates")
             .assert_contains("yours, version 1");
