@@ -407,6 +407,88 @@ pub fn vars_for(claim: &Claim, public_url: &str, split: bool) -> Vars {
     vars
 }
 
+/// Who a template's preview is written to: the organisation, a customer
+/// (a real one, or a made-up one when the book has none) and the day.
+pub struct Sample<'a> {
+    pub org_name: &'a str,
+    pub customer_name: &'a str,
+    pub customer_ref: &'a str,
+    pub customer_id: i64,
+    /// The organisation's currency, e.g. `EUR`.
+    pub currency: &'a str,
+    pub today: Date,
+    /// Where the sample's portal and pay links start.
+    pub public_url: &'a str,
+}
+
+/// Every placeholder filled with sample values, for a template's preview
+/// before it is saved: two made-up overdue invoices of the sample
+/// customer, a reminder sent before, interest announced, a pay link. The
+/// tables and links are written as a real message writes them.
+pub fn sample_vars(sample: &Sample<'_>) -> Vars {
+    let mut vars = Vars::default();
+    vars.set("org_name", sample.org_name);
+    vars.set("customer_name", sample.customer_name);
+    vars.set("customer_ref", sample.customer_ref);
+    vars.set("as_of", sample.today.to_string());
+    let invoices: [(i64, &str, i32, i64); 2] = [
+        (9_000_001, "SAMPLE-1", 40, 125_000),
+        (9_000_002, "SAMPLE-2", 12, 48_000),
+    ];
+    let rows: Vec<Row> = invoices
+        .iter()
+        .map(|(id, number, days, open)| Row {
+            reference: reference_of(Some(*id)),
+            invoice_id: Some(*id),
+            number: (*number).to_string(),
+            due: sample.today.add_days(-days).to_string(),
+            amount: money(*open, sample.currency),
+            days: days.to_string(),
+        })
+        .collect();
+    let total: i64 = invoices.iter().map(|i| i.3).sum();
+    vars.set_with_html("invoices_table", table_text(&rows), table_html(&rows));
+    vars.set("other_invoices", "");
+    let reminded = sample.today.add_days(-30).to_string();
+    vars.set(
+        "reminders_sent",
+        format!("We wrote to you about these on {reminded} (first notice). "),
+    );
+    vars.set("invoice_count", rows.len().to_string());
+    vars.set("total", money(total, sample.currency));
+    let link = format!("{}/portal/sample", sample.public_url.trim_end_matches('/'));
+    vars.set_with_html(
+        "portal_link",
+        link.clone(),
+        format!("<a href=\"{0}\">{0}</a>", escape_html(&link)),
+    );
+    let pay_link = format!("{link}#pay-online");
+    let anchor = format!("<a href=\"{0}\">{0}</a>", escape_html(&pay_link));
+    vars.set_with_html(
+        "pay_online",
+        format!("\nPay by card: {pay_link}"),
+        format!("<br>\nPay by card: {anchor}"),
+    );
+    vars.set_with_html("pay_link", pay_link, anchor);
+    let ids: Vec<i64> = invoices.iter().map(|i| i.0).collect();
+    vars.set(
+        "payment_reference",
+        CreditorReference::for_payment_of(sample.customer_id, &ids).grouped(),
+    );
+    vars.set("invoice_number", rows[0].number.clone());
+    vars.set("invoice_total", rows[0].amount.clone());
+    vars.set("due_date", rows[0].due.clone());
+    vars.set("period_start", sample.today.add_days(-90).to_string());
+    vars.set("period_end", sample.today.to_string());
+    let from = sample.today.add_days(7).to_string();
+    vars.set(
+        "interest_notice",
+        format!("Interest on what remains unpaid runs from {from}."),
+    );
+    vars.set("interest_from", from);
+    vars
+}
+
 /// `text` as one segment of a URL path: unreserved characters as they
 /// are, every other byte percent-encoded.
 fn path_segment(text: &str) -> String {

@@ -699,6 +699,20 @@ impl Store {
         tx.commit()?;
         Ok(saved)
     }
+
+    /// Drops the organisation's wording of template `name`: the next
+    /// messages use Dun's built-in wording again (a later edit starts again
+    /// at version 1). Whether there was a wording of its own to drop.
+    pub fn reset_message_template(&mut self, org_id: i64, name: &str) -> Result<bool, StoreError> {
+        let mut tx = self.conn().transaction()?;
+        crate::orgs::lock(&mut tx, org_id)?;
+        let dropped = tx.execute(
+            "DELETE FROM message_templates WHERE org_id = $1 AND name = $2",
+            params![org_id, name],
+        )?;
+        tx.commit()?;
+        Ok(dropped > 0)
+    }
 }
 
 fn template_from_row(r: &crate::Row<'_>) -> Result<StoredTemplate, StoreError> {

@@ -610,6 +610,77 @@ const JOURNEYS = [
       if (written !== 404) throw new Error(`the refused file's good row was written (GET /customers/${good} answered ${written})`);
     },
   },
+  {
+    name: 'the owner sets the organisation profile and an e-mail template',
+    base: () => BASE_URL,
+    needs: ['/sign-in', '/settings/profile', '/settings/templates', '/settings/email'],
+    async run(run) {
+      const { page } = run;
+      await run.signIn(BASE_URL, EMAIL, PASSWORD);
+      await page.goto(new URL('/settings', BASE_URL).href);
+      await Promise.all([
+        page.waitForURL((url) => url.pathname === '/settings/profile'),
+        page.getByRole('link', { name: 'Organisation profile' }).click(),
+      ]);
+      await page.getByLabel(/^Street address/).fill('1 Market Street\nSuite 200');
+      await page.getByLabel(/^Postcode/).fill('94105');
+      await page.getByLabel(/^City/).fill('San Francisco');
+      await page.getByLabel(/^State, county or province/).fill('CA');
+      await page.getByLabel(/^Country/).fill('US');
+      await page.getByLabel(/^Other tax registration/).fill('SR-123-4567');
+      await page.getByLabel(/^Company number/).fill('C1234567');
+      // A mistyped IBAN is refused by its field, and what was typed stays.
+      await page.getByLabel(/^IBAN/).fill('GB00 WEST 1234 5698 7654 32');
+      await Promise.all([
+        page.waitForLoadState('load'),
+        page.getByRole('button', { name: 'Save the profile' }).click(),
+      ]);
+      const refusal = (await page.getByRole('alert').allInnerTexts()).join(' ');
+      if (!/IBAN/.test(refusal)) throw new Error(`the refusal does not name the IBAN: "${refusal}"`);
+      if ((await page.getByLabel(/^City/).inputValue()) !== 'San Francisco') {
+        throw new Error('the refused profile form lost what was typed');
+      }
+      await run.mainPage('settings-profile-refused', { phone: true });
+      await page.getByLabel(/^IBAN/).fill('GB82 WEST 1234 5698 7654 32');
+      await Promise.all([
+        page.waitForURL((url) => url.searchParams.has('saved')),
+        page.getByRole('button', { name: 'Save the profile' }).click(),
+      ]);
+      await page.locator('#profile-saved').waitFor();
+      await page.locator('#einvoice-ready').waitFor();
+      await run.mainPage('settings-profile', { phone: true });
+
+      await page.goto(new URL('/settings/templates', BASE_URL).href);
+      await page.getByRole('heading', { name: 'E-mail templates' }).waitFor();
+      await run.mainPage('settings-templates', { phone: true });
+      await Promise.all([
+        page.waitForURL((url) => url.pathname === '/settings/templates/first_notice'),
+        page.getByRole('link', { name: 'first_notice' }).click(),
+      ]);
+      await page.getByLabel(/^Subject/).fill('Overdue invoices for {{customer_name}}: {{org_name}}');
+      await Promise.all([
+        page.waitForLoadState('load'),
+        page.getByRole('button', { name: 'Preview' }).click(),
+      ]);
+      await page.locator('#preview-text').waitFor();
+      const subject = await page.locator('#preview-subject').innerText();
+      if (/\{\{/.test(subject)) throw new Error(`the preview left a placeholder: "${subject}"`);
+      await run.mainPage('settings-template-preview', { phone: true });
+      await Promise.all([
+        page.waitForURL((url) => url.searchParams.get('done') === 'saved'),
+        page.getByRole('button', { name: 'Save' }).click(),
+      ]);
+      await page.locator('#template-done').waitFor();
+      // Back to Dun's wording, so later screenshots show the book as it was.
+      await Promise.all([
+        page.waitForURL((url) => url.searchParams.get('done') === 'reset'),
+        page.getByRole('button', { name: /Dun's wording/ }).click(),
+      ]);
+      await page.goto(new URL('/settings/email', BASE_URL).href);
+      await page.getByRole('heading', { name: 'Sending e-mail' }).waitFor();
+      await run.mainPage('settings-email', { phone: true });
+    },
+  },
   // Last: the customer it adds would otherwise show in the screenshots.
   {
     name: 'a signed-in browser writes only with its CSRF token (session API)',

@@ -34,6 +34,9 @@ mod qr;
 mod recurring;
 mod reports;
 mod settings;
+mod settings_email;
+mod settings_profile;
+mod settings_templates;
 mod today;
 mod worklist;
 
@@ -85,6 +88,9 @@ pub fn router() -> Router<AppState> {
         .merge(outbox::routes())
         .merge(today::routes())
         .merge(settings::routes())
+        .merge(settings_profile::routes())
+        .merge(settings_templates::routes())
+        .merge(settings_email::routes())
         .merge(portal::routes())
 }
 

@@ -3,7 +3,9 @@
 //! through a day; reopen with a reason) and online payment (the Stripe
 //! keys: set, never shown back, or removed). Everyone sees and manages their
 //! own tokens here; only an owner sees the users, every token and the
-//! period form.
+//! period form. It links to the organisation's profile, the e-mail
+//! templates and the sending status (`settings_profile`,
+//! `settings_templates`, `settings_email`).
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -158,6 +160,13 @@ fn settings_page(
     let period_form = shown.period_error.map_or(&blank_period, |(_, f)| f);
     let body = html! {
         h1 { "Settings" }
+        nav #settings-more aria-label="More settings" {
+            ul {
+                li { a href="/settings/profile" { "Organisation profile" } span.hint { " — name, address, tax identifiers, bank details" } }
+                li { a href="/settings/templates" { "E-mail templates" } span.hint { " — the wording of every message" } }
+                li { a href="/settings/email" { "Sending e-mail" } span.hint { " — SMTP, the public address, the outbox" } }
+            }
+        }
         @if owner {
             section aria-labelledby="period" {
                 h2 #period { "Closed period" }

@@ -470,6 +470,35 @@ fn check_template_name(name: &str) -> Result<(), ApiError> {
     }
 }
 
+/// The wording of template `name` as an organisation would save it, checked
+/// as every shell checks it: the name's form, then each part (sizes, a
+/// one-line subject, only known placeholders). No HTML body: the text's
+/// paragraphs as HTML. A refusal names its field (`name`, `subject`,
+/// `text` or `html`) and where in it.
+pub fn checked_template(
+    name: &str,
+    subject: String,
+    text: String,
+    html: Option<String>,
+) -> Result<Template, ApiError> {
+    check_template_name(name)?;
+    let html = html.unwrap_or_else(|| template::html_from_text(&text));
+    let wording = Template {
+        subject,
+        text,
+        html,
+    };
+    wording.check(name).map_err(|e| {
+        let field = match e.part {
+            "subject" => "subject",
+            "html body" => "html",
+            _ => "text",
+        };
+        ApiError::invalid(field, e.to_string())
+    })?;
+    Ok(wording)
+}
+
 /// The message templates, built-in and edited, by name.
 #[utoipa::path(
     get,
@@ -554,23 +583,7 @@ async fn put_template(
     ApiPath(name): ApiPath<String>,
     ApiJson(input): ApiJson<TemplateIn>,
 ) -> Result<Json<TemplateOut>, ApiError> {
-    check_template_name(&name)?;
-    let html = input
-        .html
-        .unwrap_or_else(|| template::html_from_text(&input.text));
-    let wording = Template {
-        subject: input.subject,
-        text: input.text,
-        html,
-    };
-    wording.check(&name).map_err(|e| {
-        let field = match e.part {
-            "subject" => "subject",
-            "html body" => "html",
-            _ => "text",
-        };
-        ApiError::invalid(field, e.to_string())
-    })?;
+    let wording = checked_template(&name, input.subject, input.text, input.html)?;
     let saved = state
         .as_caller(caller, Need::Own, move |store, p| {
             Ok(store.set_message_template(

@@ -58,6 +58,17 @@ impl TestServer {
 
     /// [`TestServer::start`] with the configuration changed by `configure`.
     pub fn start_with(database_url: &str, configure: impl FnOnce(&mut Config)) -> TestServer {
+        TestServer::start_with_state(database_url, configure, |_| {})
+    }
+
+    /// [`TestServer::start_with`], and the built state changed by `adjust`
+    /// (e.g. an SMTP server set, as `dun serve` sets it from the
+    /// environment).
+    pub fn start_with_state(
+        database_url: &str,
+        configure: impl FnOnce(&mut Config),
+        adjust: impl FnOnce(&mut dun_server::app::AppState),
+    ) -> TestServer {
         let mut config = Config {
             listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
             database_url: database_url.to_string(),
@@ -73,7 +84,8 @@ impl TestServer {
             ..Config::default()
         };
         configure(&mut config);
-        let state = dun_server::state(config).expect("the server's state");
+        let mut state = dun_server::state(config).expect("the server's state");
+        adjust(&mut state);
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
