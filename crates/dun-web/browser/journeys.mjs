@@ -289,7 +289,7 @@ const JOURNEYS = [
       await run.signIn(BASE_URL, EMAIL, PASSWORD);
       await page.goto(new URL('/customers', BASE_URL).href);
       await page.getByRole('table').first().waitFor();
-      await run.mainPage('customers');
+      await run.mainPage('customers', { phone: true });
       // The filter: only customers with something overdue (one who owes can promise).
       await page.getByLabel(/overdue only/i).check();
       await Promise.all([
