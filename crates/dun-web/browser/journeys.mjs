@@ -577,6 +577,8 @@ const JOURNEYS = [
       if (!customer) throw new Error('the demo book has no overdue customer with a phone');
       const task = await api('POST', '/api/v1/tasks', { customer: customer.reference, title: `Call ${customer.name} about what is overdue` });
       if (task.status !== 201) throw new Error(`task: ${task.status} ${JSON.stringify(task.body)}`);
+      const typed = await api('POST', '/api/v1/tasks', { customer: customer.reference, title: `Ask ${customer.name} for the remittance advice` });
+      if (typed.status !== 201) throw new Error(`task: ${typed.status} ${JSON.stringify(typed.body)}`);
       const email = `cole-${Date.now().toString(36)}@demo.example`;
       const user = await api('POST', '/api/v1/users', { email, name: 'Cole Collector', password: PASSWORD, role: 'collector' });
       if (user.status !== 201) throw new Error(`collector: ${user.status} ${JSON.stringify(user.body)}`);
@@ -622,6 +624,15 @@ const JOURNEYS = [
           card.getByRole('button', { name: /left voicemail/i }).click(),
         ]);
         await phone.getByText(new RegExp(`Task #${task.body.id} is done`)).first().waitFor();
+        // Words typed, then Enter: logged as typed (not as the first one-tap outcome).
+        const other = phone.locator(`tr[data-task="${typed.body.id}"]`);
+        await other.getByText(/a promise, or other words/i).click();
+        const words = other.getByLabel(new RegExp(`outcome of task #${typed.body.id}`, 'i'));
+        await words.fill('Reception will send it today');
+        await Promise.all([
+          phone.waitForURL((url) => url.searchParams.get('done') === String(typed.body.id)),
+          words.press('Enter'),
+        ]);
         const after = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
         if (after > 0) throw new Error(`after the outcome the worklist is ${after}px wider than the phone`);
       } finally {

@@ -399,6 +399,10 @@ fn done_form(
             @if let Some((_, message, _)) = refusal {
                 p.notice.bad role="alert" { (message) }
             }
+            // Enter in a typed field logs the words as typed: the form's
+            // first submit button is the one Enter presses, so it is this
+            // unseen one, not the first one-click outcome.
+            button type="submit" hidden tabindex="-1" { "Log outcome" }
             div.presets {
                 @for (text, outcome, id) in OUTCOMES {
                     button type="submit" name="preset" value=(outcome) id=(format!("done-{task_id}-{id}")) { (text) }
