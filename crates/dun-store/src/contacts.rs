@@ -84,6 +84,31 @@ pub(crate) fn recipients_in(
     Ok(customer::recipients(main.as_deref(), &contacts))
 }
 
+/// Writes a checked contact of customer `customer_id`; its id.
+pub(crate) fn insert(
+    tx: &mut Tx<'_>,
+    org_id: i64,
+    customer_id: i64,
+    contact: &Contact,
+    now: &str,
+) -> Result<i64, StoreError> {
+    tx.query_opt(
+        "INSERT INTO customer_contacts (org_id, customer_id, role, name, email, phone, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        params![
+            org_id,
+            customer_id,
+            contact.role.as_str(),
+            contact.name.as_deref(),
+            contact.email.as_deref(),
+            contact.phone.as_deref(),
+            now
+        ],
+        |r| r.i64(0),
+    )?
+    .ok_or_else(|| StoreError::Corrupt("no id for the new contact".into()))
+}
+
 fn log_contact_change(
     tx: &mut Tx<'_>,
     org_id: i64,
@@ -167,22 +192,7 @@ impl Store {
                         contact.describe()
                     )));
                 }
-                let id = tx
-                    .query_opt(
-                        "INSERT INTO customer_contacts (org_id, customer_id, role, name, email, phone, created_at)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-                        params![
-                            org_id,
-                            c.id,
-                            contact.role.as_str(),
-                            contact.name.as_deref(),
-                            contact.email.as_deref(),
-                            contact.phone.as_deref(),
-                            now.as_str()
-                        ],
-                        |r| r.i64(0),
-                    )?
-                    .ok_or_else(|| StoreError::Corrupt("no id for the new contact".into()))?;
+                let id = insert(tx, org_id, c.id, &contact, &now)?;
                 log_contact_change(
                     tx,
                     org_id,

@@ -2,8 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use dun_core::customer::PaymentMethod;
+use dun_core::customer::{Contact, PaymentMethod};
 use dun_core::import::{CustomerRow, ImportErrors};
+use dun_core::party::Party;
 use dun_core::terms::Terms;
 use dun_core::Currency;
 use serde::{Deserialize, Serialize};
@@ -303,6 +304,92 @@ impl Store {
             )?;
             by_ref(tx, org_id, row.reference.trim())
         })
+    }
+
+    /// Adds a customer with what its invoices name — address and
+    /// identifiers (`party`; its name, e-mail and phone are the row's) —
+    /// and a first contact, in one transaction. Every field is checked
+    /// first and every problem refused at once (`field: 'value' — reason`,
+    /// a contact's fields named `contact_…`); nothing is written then.
+    pub fn add_customer_with_party(
+        &mut self,
+        org_id: i64,
+        row: &CustomerRow,
+        party: &Party,
+        contact: Option<&Contact>,
+    ) -> Result<Customer, StoreError> {
+        let now = now_utc();
+        let mut tx = self.conn().transaction()?;
+        let currency = crate::credit_file::org_currency(&mut tx, org_id)?;
+        let mut problems: Vec<String> = Vec::new();
+        let mut checked = ImportErrors::default();
+        check_customer(row, currency, &mut checked);
+        for e in &checked.errors {
+            let field = if e.column == "ref" {
+                "reference"
+            } else {
+                e.column.as_str()
+            };
+            problems.push(format!("{field}: '{}' — {}", e.value, e.reason));
+        }
+        let named = Party {
+            name: row.name.clone(),
+            email: row.email.clone(),
+            phone: row.phone.clone(),
+            ..party.clone()
+        };
+        let party = match named.normalized() {
+            Ok(p) => Some(p),
+            Err(errors) => {
+                // The row's own checks word its name, e-mail and phone.
+                let reported: Vec<&str> =
+                    checked.errors.iter().map(|e| e.column.as_str()).collect();
+                problems.extend(
+                    errors
+                        .iter()
+                        .filter(|e| !reported.contains(&e.field))
+                        .map(|e| format!("{}: '{}' — {}", e.field, e.value, e.reason)),
+                );
+                None
+            }
+        };
+        let contact = match contact.map(Contact::normalized).transpose() {
+            Ok(c) => c,
+            Err(errors) => {
+                problems.extend(
+                    errors
+                        .iter()
+                        .map(|e| format!("contact_{}: '{}' — {}", e.field, e.value, e.reason)),
+                );
+                None
+            }
+        };
+        let Some(party) = party.filter(|_| problems.is_empty()) else {
+            return Err(StoreError::Invalid(problems.join("; ")));
+        };
+        if by_ref(&mut tx, org_id, row.reference.trim()).is_ok() {
+            return Err(StoreError::Conflict(format!(
+                "reference: a customer with reference '{}' already exists",
+                row.reference.trim()
+            )));
+        }
+        let ids = insert(
+            &mut tx,
+            org_id,
+            std::slice::from_ref(row),
+            &Terms::Net { days: 30 },
+            &now,
+        )?;
+        let id = *ids
+            .first()
+            .ok_or_else(|| StoreError::Corrupt("no id for the new customer".into()))?;
+        crate::parties::write_address(&mut tx, org_id, id, &party)?;
+        if let Some(contact) = &contact {
+            crate::contacts::insert(&mut tx, org_id, id, contact, &now)?;
+        }
+        let customer = by_ref(&mut tx, org_id, row.reference.trim())?;
+        tx.commit()?;
+        Ok(customer)
     }
 
     pub fn customer(&mut self, org_id: i64, reference: &str) -> Result<Customer, StoreError> {

@@ -209,7 +209,7 @@ impl Store {
         // needs it) so PostgreSQL always knows its type.
         let sql = format!(
             "SELECT i.id, i.number, c.ref, i.currency, i.issue_date, i.due_date, i.total_minor,
-                i.open_minor, i.status
+                i.open_minor, i.status, c.name
              FROM invoices i JOIN customers c ON c.id = i.customer_id AND c.org_id = i.org_id
              WHERE i.org_id = $1 AND {customer_condition} AND i.id < $5 AND i.issue_date <= $8
                AND {} AND {bucket_condition} AND (i.due_date < $3 OR i.due_date >= $3)
@@ -240,6 +240,7 @@ impl Store {
                         id: r.i64(0)?,
                         number: r.opt_string(1)?,
                         customer_ref: r.string(2)?,
+                        customer_name: r.string(9)?,
                         currency: entries::currency(&r.string(3)?)?,
                         issue_date: Date::from_day_number(r.i64(4)? as i32),
                         due_date: Date::from_day_number(r.i64(5)? as i32),

@@ -71,6 +71,7 @@ pub struct InvoiceSummary {
     pub id: i64,
     pub number: Option<String>,
     pub customer_ref: String,
+    pub customer_name: String,
     pub currency: Currency,
     pub issue_date: Date,
     pub due_date: Date,

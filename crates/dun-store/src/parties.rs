@@ -226,6 +226,35 @@ fn log_party_changes(
     Ok(())
 }
 
+/// Writes a checked party's address and identifiers (not its name, e-mail
+/// or phone) as customer `customer_id`'s; how many rows changed.
+pub(crate) fn write_address(
+    tx: &mut Tx<'_>,
+    org_id: i64,
+    customer_id: i64,
+    party: &Party,
+) -> Result<u64, StoreError> {
+    let address = join_lines(&party.address_lines);
+    let updated = tx.execute(
+        "UPDATE customers SET address = $3, city = $4, postcode = $5, region = $6,
+            country_code = $7, vat_id = $8, company_id = $9, endpoint = $10
+         WHERE org_id = $1 AND id = $2",
+        params![
+            org_id,
+            customer_id,
+            address.as_deref(),
+            party.city.as_deref(),
+            party.postcode.as_deref(),
+            party.region.as_deref(),
+            party.country_code.as_deref(),
+            party.vat_id.as_deref(),
+            party.company_id.as_deref(),
+            party.endpoint.as_deref(),
+        ],
+    )?;
+    Ok(updated)
+}
+
 /// The seller, read inside a caller's transaction.
 pub(crate) fn seller_in(
     tx: &mut Tx<'_>,
@@ -419,25 +448,7 @@ impl Store {
         for (reference, party) in &checked {
             let customer = crate::customers::by_ref(&mut tx, org_id, reference)?;
             let before = buyer_in(&mut tx, org_id, customer.id)?;
-            let address = join_lines(&party.address_lines);
-            let updated = tx.execute(
-                "UPDATE customers SET address = $3, city = $4, postcode = $5, region = $6,
-                    country_code = $7, vat_id = $8, company_id = $9, endpoint = $10
-                 WHERE org_id = $1 AND ref = $2",
-                params![
-                    org_id,
-                    *reference,
-                    address.as_deref(),
-                    party.city.as_deref(),
-                    party.postcode.as_deref(),
-                    party.region.as_deref(),
-                    party.country_code.as_deref(),
-                    party.vat_id.as_deref(),
-                    party.company_id.as_deref(),
-                    party.endpoint.as_deref(),
-                ],
-            )?;
-            if updated == 0 {
+            if write_address(&mut tx, org_id, customer.id, party)? == 0 {
                 return Err(StoreError::not_found("customer", reference));
             }
             let after = buyer_in(&mut tx, org_id, customer.id)?;

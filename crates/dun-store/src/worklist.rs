@@ -80,6 +80,40 @@ pub struct WorklistRow {
     pub tier_weight_percent: u32,
     pub last_contact: Option<LastContact>,
     pub invoice_ids: Vec<i64>,
+    /// The numbers of the task's invoices, in `invoice_ids`' order (a
+    /// draft's has none).
+    pub invoice_numbers: Vec<String>,
+    /// The customer's main phone.
+    pub phone: Option<String>,
+}
+
+/// Invoice ids one statement asks about at most.
+const IDS_PER_STATEMENT_MAX: usize = 500;
+
+/// The numbers of invoices `ids` (drafts have none), by id.
+fn invoice_numbers(
+    tx: &mut Tx<'_>,
+    org_id: i64,
+    ids: &[i64],
+) -> Result<BTreeMap<i64, String>, StoreError> {
+    let mut out = BTreeMap::new();
+    for chunk in ids.chunks(IDS_PER_STATEMENT_MAX) {
+        let mut bound: Vec<crate::db::Param<'_>> = vec![org_id.into()];
+        bound.extend(chunk.iter().map(|id| crate::db::Param::from(*id)));
+        tx.query_each(
+            &format!(
+                "SELECT id, number FROM invoices
+                 WHERE org_id = $1 AND number IS NOT NULL AND id IN ({})",
+                crate::db::placeholders(2, chunk.len())
+            ),
+            &bound,
+            |r| {
+                out.insert(r.i64(0)?, r.string(1)?);
+                Ok(())
+            },
+        )?;
+    }
+    Ok(out)
 }
 
 const TASK_COLUMNS: &str = "t.id, t.customer_id, c.ref, t.kind, t.title, t.due_date, t.status,
@@ -208,7 +242,8 @@ impl Store {
         let (_, policy) = in_force(&mut tx, org_id)?;
         let home = org_currency(&mut tx, org_id)?;
         let tasks = tx.query(
-            "SELECT t.id, t.customer_id, c.ref, c.name, c.tier, t.kind, t.title, t.due_date, t.invoice_ids
+            "SELECT t.id, t.customer_id, c.ref, c.name, c.tier, t.kind, t.title, t.due_date, t.invoice_ids,
+                c.phone
              FROM tasks t JOIN customers c ON c.id = t.customer_id AND c.org_id = t.org_id
              WHERE t.org_id = $1 AND t.status = 'open' AND t.due_date <= $2",
             params![org_id, i64::from(as_of.day_number())],
@@ -224,9 +259,17 @@ impl Store {
                     r.string(6)?,
                     Date::from_day_number(r.i64(7)? as i32),
                     serde_json::from_str::<Vec<i64>>(&r.string(8)?)?,
+                    r.opt_string(9)?,
                 ))
             },
         )?;
+        let all_ids: Vec<i64> = tasks
+            .iter()
+            .flat_map(|t| t.8.iter().copied())
+            .collect::<std::collections::BTreeSet<i64>>()
+            .into_iter()
+            .collect();
+        let numbers = invoice_numbers(&mut tx, org_id, &all_ids)?;
         let exposure = exposure(&mut tx, org_id, as_of)?;
         let contacts = last_contacts(&mut tx, org_id, as_of)?;
         tx.commit()?;
@@ -234,7 +277,18 @@ impl Store {
         let mut rows: Vec<WorklistRow> = tasks
             .into_iter()
             .map(
-                |(task_id, customer_id, reference, name, tier, kind, title, due, invoice_ids)| {
+                |(
+                    task_id,
+                    customer_id,
+                    reference,
+                    name,
+                    tier,
+                    kind,
+                    title,
+                    due,
+                    invoice_ids,
+                    phone,
+                )| {
                     let owed = exposure.get(&customer_id).unwrap_or(&none);
                     let days_late = owed.values().map(|(_, late)| *late).max().unwrap_or(0);
                     // Amounts of different currencies are never added: the
@@ -263,7 +317,12 @@ impl Store {
                         tier,
                         tier_weight_percent: weight,
                         last_contact: contacts.get(&customer_id).cloned(),
+                        invoice_numbers: invoice_ids
+                            .iter()
+                            .filter_map(|id| numbers.get(id).cloned())
+                            .collect(),
                         invoice_ids,
+                        phone,
                     }
                 },
             )

@@ -374,3 +374,70 @@ storage_test!(
         assert_eq!(edits(store, org.id, c1.id).len(), 1);
     }
 );
+
+storage_test!(
+    fn a_customer_is_added_with_its_address_and_first_contact_or_not_at_all(store: &mut Store) {
+        let org = org(store, "Acme");
+        let party = Party {
+            address_lines: vec!["1 Quay Street".into()],
+            city: Some("Falmouth".into()),
+            postcode: Some("TR11 3HF".into()),
+            country_code: Some("gb".into()),
+            vat_id: Some("GB123456789".into()),
+            endpoint: Some("0088:5790000435975".into()),
+            ..Party::default()
+        };
+        let pat = Contact {
+            role: ContactRole::AccountsPayable,
+            name: Some("Pat".into()),
+            email: Some("pat at harbour".into()),
+            phone: Some("01632 960 999".into()),
+        };
+        // A bad country and a bad contact e-mail: both named, nothing written.
+        let refused = store
+            .add_customer_with_party(org.id, &customer_row("HARB", "Harbour"), &party, Some(&pat))
+            .unwrap_err();
+        let StoreError::Invalid(message) = &refused else {
+            panic!("{refused:?}")
+        };
+        assert!(message.starts_with("country_code: 'gb'"), "{message}");
+        assert!(
+            message.contains("; contact_email: 'pat at harbour'"),
+            "{message}"
+        );
+        assert!(store.customer(org.id, "HARB").is_err());
+
+        let party = Party {
+            country_code: Some("GB".into()),
+            ..party
+        };
+        let pat = Contact {
+            email: Some("pat@harbour.example".into()),
+            ..pat
+        };
+        let made = store
+            .add_customer_with_party(org.id, &customer_row("HARB", "Harbour"), &party, Some(&pat))
+            .unwrap();
+        assert_eq!(made.name, "Harbour");
+        let buyer = store.buyer(org.id, made.id).unwrap();
+        assert_eq!(buyer.address_lines, ["1 Quay Street"]);
+        assert_eq!(buyer.country_code.as_deref(), Some("GB"));
+        assert_eq!(buyer.endpoint.as_deref(), Some("0088:5790000435975"));
+        assert_eq!(buyer.phone.as_deref(), Some("+1 555 0100"));
+        let contacts = store.contacts(org.id, "HARB").unwrap();
+        assert_eq!(contacts.len(), 1);
+        assert_eq!(contacts[0].contact, pat);
+        // Under a reference taken: refused, the first unchanged.
+        let again = store
+            .add_customer_with_party(
+                org.id,
+                &customer_row("HARB", "Other"),
+                &Party::default(),
+                None,
+            )
+            .unwrap_err();
+        assert!(matches!(again, StoreError::Conflict(_)), "{again:?}");
+        assert_eq!(store.customer(org.id, "HARB").unwrap().name, "Harbour");
+        assert_eq!(store.contacts(org.id, "HARB").unwrap().len(), 1);
+    }
+);

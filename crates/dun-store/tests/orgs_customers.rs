@@ -9,6 +9,9 @@ mod common;
 use common::*;
 use dun_store::{Store, StoreError};
 
+/// A customer of a test's book: reference, name, invoices (issued, amount).
+type Book = (&'static str, &'static str, &'static [(&'static str, i64)]);
+
 /// Spoils one field of a good customer row.
 type Spoil = fn(&mut dun_core::import::CustomerRow);
 
@@ -281,5 +284,92 @@ storage_test!(
         // New invoices take the new terms.
         let issued = invoice(store, &acme, &edited, "2026-03-02", "net45", 100_00);
         assert_eq!(issued.number, "INV-000001");
+    }
+);
+
+storage_test!(
+    fn the_customer_list_sorts_by_owed_days_late_and_name_and_pages_on(store: &mut Store) {
+        use dun_store::customer_list::{CustomerFilter, CustomerSort};
+        let acme = org(store, "Acme");
+        // (reference, name, invoices as (issued, amount)) on net30, judged on 2026-03-31.
+        let book: [Book; 4] = [
+            ("A", "Zulu", &[("2026-02-19", 100_00)]),
+            ("B", "Yankee", &[("2026-03-26", 5000_00)]),
+            (
+                "C",
+                "Xray",
+                &[("2026-01-01", 300_00), ("2026-02-24", 20_00)],
+            ),
+            ("D", "Whiskey", &[]),
+        ];
+        for (reference, name, invoices) in book {
+            let c = store
+                .add_customer(acme.id, &customer_row(reference, name), None)
+                .unwrap();
+            for (issued, amount) in invoices {
+                invoice(store, &acme, &c, issued, "net30", *amount);
+            }
+        }
+        let filter = CustomerFilter {
+            after_ref: None,
+            reference: None,
+            status: None,
+            tier: None,
+            overdue: false,
+            search: None,
+            as_of: d("2026-03-31"),
+            limit: 10,
+        };
+        let mut order = |sort: CustomerSort, offset: i64, limit: i64| -> Vec<(String, i32)> {
+            store
+                .customer_page_sorted(
+                    acme.id,
+                    &CustomerFilter {
+                        limit,
+                        ..filter.clone()
+                    },
+                    sort,
+                    offset,
+                )
+                .unwrap()
+                .into_iter()
+                .map(|r| (r.reference, r.days_late))
+                .collect()
+        };
+        let refs = |rows: Vec<(String, i32)>| rows.into_iter().map(|r| r.0).collect::<Vec<_>>();
+        assert_eq!(refs(order(CustomerSort::Owed, 0, 10)), ["B", "C", "A", "D"]);
+        // C's oldest is 59 days past due (due 2026-01-31), A's 10.
+        assert_eq!(
+            order(CustomerSort::DaysLate, 0, 10),
+            [
+                ("C".into(), 59),
+                ("A".into(), 10),
+                ("B".into(), 0),
+                ("D".into(), 0)
+            ]
+        );
+        assert_eq!(refs(order(CustomerSort::Name, 0, 10)), ["D", "C", "B", "A"]);
+        assert_eq!(
+            refs(order(CustomerSort::Reference, 0, 10)),
+            ["A", "B", "C", "D"]
+        );
+        // A page on: the rows after the first two.
+        assert_eq!(refs(order(CustomerSort::Owed, 2, 2)), ["A", "D"]);
+        // The list as before (reference order, by cursor) for the API.
+        let page = store
+            .customer_page(
+                acme.id,
+                &CustomerFilter {
+                    after_ref: Some("B".into()),
+                    ..filter.clone()
+                },
+            )
+            .unwrap();
+        assert_eq!(
+            page.iter()
+                .map(|r| r.reference.as_str())
+                .collect::<Vec<_>>(),
+            ["C", "D"]
+        );
     }
 );

@@ -289,7 +289,7 @@ const JOURNEYS = [
       await run.signIn(BASE_URL, EMAIL, PASSWORD);
       await page.goto(new URL('/customers', BASE_URL).href);
       await page.getByRole('table').first().waitFor();
-      await run.mainPage('customers');
+      await run.mainPage('customers', { phone: true });
       // The filter: only customers with something overdue (one who owes can promise).
       await page.getByLabel(/overdue only/i).check();
       await Promise.all([
@@ -408,11 +408,32 @@ const JOURNEYS = [
         await terms.fill('net30');
       }
       await page.locator('#credit_limit').fill('10000.00');
+      // What an invoice needs: the postal address, identifiers and a first contact.
+      await page.getByLabel(/^street address$/i).fill('12 Sawmill Lane');
+      await page.getByLabel(/^city$/i).fill('Hebden Bridge');
+      await page.getByLabel(/^postcode$/i).fill('HX7 8AB');
+      // A bad country first: the whole form is refused, kept as typed, the field named.
+      await page.getByLabel(/^country/i).fill('1X');
+      await page.getByLabel(/^vat id/i).fill('GB123456789');
+      await page.getByLabel(/electronic address/i).fill('0088:5790000435975');
+      const contact = page.getByRole('group', { name: /first contact/i });
+      await contact.getByLabel(/^name$/i).fill('Jo Joiner');
+      await contact.getByLabel(/^e-?mail$/i).fill('jo@joinery.example');
+      await contact.getByLabel(/^phone$/i).fill('+44 1422 555 0101');
+      await page.getByRole('button', { name: /create customer/i }).click();
+      await page.getByRole('alert').first().waitFor();
+      const refusal = (await page.getByRole('alert').allInnerTexts()).join(' ');
+      if (!/country_code/.test(refusal)) throw new Error(`the refusal does not name the country: "${refusal}"`);
+      if ((await page.locator('#city').inputValue()) !== 'Hebden Bridge') throw new Error('the refused form lost what was typed');
+      await run.mainPage('customer-new-refused');
+      await page.getByLabel(/^country/i).fill('GB');
       await Promise.all([
         page.waitForURL((url) => url.pathname === `/customers/${reference}`),
         page.getByRole('button', { name: /create customer/i }).click(),
       ]);
       await page.getByRole('heading', { name: /Journey Joinery Ltd/ }).first().waitFor();
+      if ((await page.locator('#vat_id').inputValue()) !== 'GB123456789') throw new Error('the VAT id was not kept');
+      await page.locator('a[href="tel:+4414225550101"]').first().waitFor();
 
       await page.goto(new URL(`/invoices/new?customer=${reference}`, BASE_URL).href);
       await run.mainPage('invoice-new');
@@ -525,6 +546,98 @@ const JOURNEYS = [
       await run.mainPage('policy-edit');
       await page.goto(new URL('/policy/versions', BASE_URL).href);
       await page.getByRole('table').first().waitFor();
+    },
+  },
+  {
+    name: 'a collector works the worklist on a phone: each task a card, no sideways scroll',
+    base: () => BASE_URL,
+    needs: ['/sign-in', '/worklist'],
+    async run(run) {
+      const { page } = run;
+      await run.signIn(BASE_URL, EMAIL, PASSWORD);
+      await page.goto(new URL('/worklist', BASE_URL).href);
+      const csrf = await page.locator('input[name="csrf_token"]').first().inputValue();
+      // The owner gives a customer who owes and has a phone a task, and adds a collector.
+      const api = (method, path, body) =>
+        page.evaluate(async ({ method, path, body, csrf }) => {
+          const response = await fetch(path, {
+            method,
+            headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
+            body: body ? JSON.stringify(body) : undefined,
+          });
+          return { status: response.status, body: await response.json().catch(() => null) };
+        }, { method, path, body, csrf });
+      const overdue = await api('GET', '/api/v1/customers?overdue=true&limit=100');
+      if (overdue.status !== 200) throw new Error(`customers: ${overdue.status}`);
+      let customer = null;
+      for (const c of overdue.body.items) {
+        const one = await api('GET', `/api/v1/customers/${encodeURIComponent(c.reference)}`);
+        if (one.body?.phone) { customer = one.body; break; }
+      }
+      if (!customer) throw new Error('the demo book has no overdue customer with a phone');
+      const task = await api('POST', '/api/v1/tasks', { customer: customer.reference, title: `Call ${customer.name} about what is overdue` });
+      if (task.status !== 201) throw new Error(`task: ${task.status} ${JSON.stringify(task.body)}`);
+      const typed = await api('POST', '/api/v1/tasks', { customer: customer.reference, title: `Ask ${customer.name} for the remittance advice` });
+      if (typed.status !== 201) throw new Error(`task: ${typed.status} ${JSON.stringify(typed.body)}`);
+      const email = `cole-${Date.now().toString(36)}@demo.example`;
+      const user = await api('POST', '/api/v1/users', { email, name: 'Cole Collector', password: PASSWORD, role: 'collector' });
+      if (user.status !== 201) throw new Error(`collector: ${user.status} ${JSON.stringify(user.body)}`);
+
+      // The collector, on a phone.
+      const context = await page.context().browser().newContext({ viewport: PHONE, locale: 'en-GB', timezoneId: 'UTC' });
+      context.setDefaultTimeout(STEP_TIMEOUT_MS);
+      try {
+        const phone = await context.newPage();
+        const collector = new Run(phone, run.failures);
+        await collector.signIn(BASE_URL, email, PASSWORD);
+        await phone.goto(new URL('/worklist', BASE_URL).href);
+        await phone.getByRole('heading', { name: /worklist/i }).first().waitFor();
+        const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        if (overflow > 0) throw new Error(`the worklist is ${overflow}px wider than a 390 px phone`);
+        const failing = await axeCheck(phone, 'worklist as cards at phone width');
+        if (failing.length > 0) run.failures.push(`worklist at phone width: ${failing.map((v) => v.id).join(', ')}`);
+        await phone.screenshot({ path: join(SCREENSHOT_DIR, 'worklist-collector-phone.png'), fullPage: false });
+        // The task's card: inside the screen, with the amount and the phone to tap.
+        let card = phone.locator(`tr[data-task="${task.body.id}"]`);
+        while ((await card.count()) === 0) {
+          const next = phone.getByRole('link', { name: /next page/i });
+          if ((await next.count()) === 0) throw new Error(`task #${task.body.id} is not on the worklist`);
+          await Promise.all([phone.waitForURL(/page=/), next.first().click()]);
+          card = phone.locator(`tr[data-task="${task.body.id}"]`);
+        }
+        await card.scrollIntoViewIfNeeded();
+        const box = await card.boundingBox();
+        if (!box || box.x < 0 || box.x + box.width > PHONE.width + 1) throw new Error(`the card is not within the screen: ${JSON.stringify(box)}`);
+        await card.screenshot({ path: join(SCREENSHOT_DIR, 'worklist-card-phone.png') });
+        const owed = (await card.locator('td.owed').innerText()).trim();
+        if (!new RegExp(`[A-Z]{3} [0-9]`).test(owed)) throw new Error(`the card shows no amount owed: "${owed}"`);
+        const owedBox = await card.locator('td.owed').boundingBox();
+        if (!owedBox || owedBox.x + owedBox.width > PHONE.width + 1) throw new Error('the amount owed is off the screen');
+        const tel = card.locator('a[href^="tel:"]');
+        await tel.waitFor();
+        if ((await tel.innerText()).trim() !== customer.phone) throw new Error(`the card's phone is "${await tel.innerText()}", not ${customer.phone}`);
+        const telBox = await tel.boundingBox();
+        if (!telBox || telBox.x + telBox.width > PHONE.width + 1) throw new Error('the phone link is off the screen');
+        // One tap logs the outcome.
+        await Promise.all([
+          phone.waitForURL((url) => url.searchParams.has('done')),
+          card.getByRole('button', { name: /left voicemail/i }).click(),
+        ]);
+        await phone.getByText(new RegExp(`Task #${task.body.id} is done`)).first().waitFor();
+        // Words typed, then Enter: logged as typed (not as the first one-tap outcome).
+        const other = phone.locator(`tr[data-task="${typed.body.id}"]`);
+        await other.getByText(/a promise, or other words/i).click();
+        const words = other.getByLabel(new RegExp(`outcome of task #${typed.body.id}`, 'i'));
+        await words.fill('Reception will send it today');
+        await Promise.all([
+          phone.waitForURL((url) => url.searchParams.get('done') === String(typed.body.id)),
+          words.press('Enter'),
+        ]);
+        const after = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        if (after > 0) throw new Error(`after the outcome the worklist is ${after}px wider than the phone`);
+      } finally {
+        await context.close();
+      }
     },
   },
   {

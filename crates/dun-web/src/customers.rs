@@ -14,7 +14,7 @@ use dun_server::extract::{decode_cursor, encode_cursor};
 use dun_server::problem::ApiError;
 use dun_server::wire;
 use dun_store::accounts::Principal;
-use dun_store::customer_list::CustomerFilter;
+use dun_store::customer_list::{CustomerFilter, CustomerSort};
 use dun_store::invoices::InvoiceFilter;
 use dun_store::records::{ContactKind, NewContact, PromisedPayment};
 use dun_store::Store;
@@ -40,7 +40,18 @@ pub struct ListQuery {
     overdue: Option<String>,
     q: Option<String>,
     cursor: Option<String>,
+    sort: Option<String>,
 }
+
+/// The list's order when none is asked: most owed first, what a collector
+/// works down.
+const DEFAULT_SORT: CustomerSort = CustomerSort::Owed;
+/// The orders the column headers offer (`?sort=owed|days_late|name`).
+const SORTS: [CustomerSort; 3] = [
+    CustomerSort::Owed,
+    CustomerSort::DaysLate,
+    CustomerSort::Name,
+];
 
 fn non_empty(text: &Option<String>) -> Option<String> {
     text.as_deref()
@@ -49,7 +60,8 @@ fn non_empty(text: &Option<String>) -> Option<String> {
         .map(str::to_string)
 }
 
-fn query_string(query: &ListQuery, cursor: &str) -> String {
+/// The list's address with its filters, in `sort`'s order, from `cursor`.
+fn query_string(query: &ListQuery, sort: CustomerSort, cursor: Option<&str>) -> String {
     let mut parts = Vec::new();
     for (name, value) in [
         ("status", non_empty(&query.status)),
@@ -61,8 +73,38 @@ fn query_string(query: &ListQuery, cursor: &str) -> String {
             parts.push(format!("{name}={}", encode(&v)));
         }
     }
-    parts.push(format!("cursor={}", encode(cursor)));
+    parts.push(format!("sort={}", sort.as_str()));
+    if let Some(cursor) = cursor {
+        parts.push(format!("cursor={}", encode(cursor)));
+    }
     parts.join("&")
+}
+
+/// A column header that orders the list by `sort` (the current order
+/// marked for assistive technology).
+fn sort_header(
+    query: &ListQuery,
+    current: CustomerSort,
+    sort: CustomerSort,
+    label: &str,
+    num: bool,
+) -> Markup {
+    let aria_sort = match (current == sort, sort) {
+        (false, _) => None,
+        (true, CustomerSort::Name | CustomerSort::Reference) => Some("ascending"),
+        (true, _) => Some("descending"),
+    };
+    html! {
+        th.num[num] scope="col" aria-sort=[aria_sort] {
+            @if current == sort {
+                (label) " " span aria-hidden="true" { "▾" }
+            } @else {
+                a href=(format!("/customers?{}", query_string(query, sort, None))) id=(format!("sort-{}", sort.as_str())) {
+                    (label) span.visually-hidden { " (sort by this)" }
+                }
+            }
+        }
+    }
 }
 
 pub async fn list(
@@ -75,11 +117,31 @@ pub async fn list(
         let tier = non_empty(&query.tier);
         let search = non_empty(&query.q);
         let overdue = non_empty(&query.overdue).is_some();
-        let after_ref = decode_cursor(CURSOR_LIST, non_empty(&query.cursor).as_deref())?;
-        let mut rows = store.customer_page(
+        let sort = match non_empty(&query.sort) {
+            None => DEFAULT_SORT,
+            Some(text) => CustomerSort::parse(&text)
+                .filter(|s| SORTS.contains(s))
+                .ok_or_else(|| {
+                    ApiError::invalid(
+                        "sort",
+                        format!(
+                            "sort: '{text}' is not one of {}",
+                            SORTS.map(CustomerSort::as_str).join(", ")
+                        ),
+                    )
+                })?,
+        };
+        // Orders other than by reference page by how many rows came before.
+        let offset: i64 = match decode_cursor(CURSOR_LIST, non_empty(&query.cursor).as_deref())? {
+            None => 0,
+            Some(text) => text.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+                ApiError::invalid("cursor", "This page's address is damaged; start from the first page.")
+            })?,
+        };
+        let mut rows = store.customer_page_sorted(
             p.org_id,
             &CustomerFilter {
-                after_ref,
+                after_ref: None,
                 reference: None,
                 status: status.clone(),
                 tier: tier.clone(),
@@ -88,15 +150,18 @@ pub async fn list(
                 as_of: ctx.today,
                 limit: PAGE_ROWS + 1,
             },
+            sort,
+            offset,
         )?;
         let more = rows.len() as i64 > PAGE_ROWS;
         rows.truncate(PAGE_ROWS as usize);
-        let next = if more {
-            rows.last()
-                .map(|r| query_string(&query, &encode_cursor(CURSOR_LIST, &r.reference)))
-        } else {
-            None
-        };
+        let next = more.then(|| {
+            query_string(
+                &query,
+                sort,
+                Some(&encode_cursor(CURSOR_LIST, &(offset + PAGE_ROWS).to_string())),
+            )
+        });
         let writer = ctx.role != dun_store::accounts::Role::Viewer;
         let body = html! {
             h1 { "Customers" }
@@ -104,6 +169,7 @@ pub async fn list(
                 p.toolbar { a.button href="/customers/new" { "New customer" } }
             }
             form.filters method="get" action="/customers" role="search" {
+                input type="hidden" name="sort" value=(sort.as_str());
                 div {
                     label for="q" { "Search" }
                     input #q type="search" name="q" value=(search.as_deref().unwrap_or("")) placeholder="Name or reference";
@@ -136,18 +202,19 @@ pub async fn list(
                 p.empty { "No customers match." }
             } @else {
                 div.scroll tabindex="0" {
-                    table.data {
+                    table.data #customers {
                         thead { tr {
-                            th scope="col" { "Customer" }
+                            (sort_header(&query, sort, CustomerSort::Name, "Customer", false))
                             th scope="col" { "Reference" }
-                            th.num scope="col" { "Balance" }
+                            (sort_header(&query, sort, CustomerSort::Owed, "Balance", true))
                             th.num scope="col" { "Overdue" }
+                            (sort_header(&query, sort, CustomerSort::DaysLate, "Days late", true))
                             th scope="col" { "Tier" }
                             th scope="col" { "Status" }
                         } }
                         tbody {
                             @for row in &rows {
-                                tr {
+                                tr data-customer=(row.reference) {
                                     td { a href=(format!("/customers/{}", encode(&row.reference))) { (row.name) } }
                                     td.code { (row.reference) }
                                     td.num {
@@ -158,11 +225,15 @@ pub async fn list(
                                         }
                                     }
                                     td.num {
-                                        @for (i, o) in row.owes.iter().enumerate() {
-                                            @if i > 0 { br; }
-                                            span.bad[o.overdue_minor > 0] { (money(o.overdue_minor, o.currency)) }
+                                        @if row.owes.iter().all(|o| o.overdue_minor == 0) { span.muted { "—" } }
+                                        @else {
+                                            @for (i, o) in row.owes.iter().filter(|o| o.overdue_minor != 0).enumerate() {
+                                                @if i > 0 { br; }
+                                                span.bad[o.overdue_minor > 0] { (money(o.overdue_minor, o.currency)) }
+                                            }
                                         }
                                     }
+                                    td.num { @if row.days_late > 0 { span.bad { (row.days_late) } } @else { span.muted { "—" } } }
                                     td { span class=(format!("badge {}", status_class(&row.tier))) { (words(&row.tier)) } }
                                     td { span class=(format!("badge {}", status_class(&row.status))) { (words(&row.status)) } }
                                 }
@@ -173,7 +244,7 @@ pub async fn list(
             }
             nav.pager aria-label="Pages" {
                 @if query.cursor.is_some() {
-                    a href="/customers" { "First page" }
+                    a href=(format!("/customers?{}", query_string(&query, sort, None))) { "First page" }
                 }
                 @if let Some(next) = next {
                     a href=(format!("/customers?{next}")) rel="next" { "Next page" }
@@ -183,6 +254,18 @@ pub async fn list(
         Ok((StatusCode::OK, page(ctx, "Customers", "Customers", body)))
     })
     .await
+}
+
+/// A phone number as a `tel:` link's address: its digits and a leading
+/// `+`, the rest (spaces, brackets, dots, dashes) left out.
+pub(crate) fn tel_href(phone: &str) -> String {
+    let mut out = String::from("tel:");
+    for (i, c) in phone.trim().chars().enumerate() {
+        if c.is_ascii_digit() || (c == '+' && i == 0) {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// What the call form held, to show again beside its error.
@@ -295,7 +378,7 @@ pub(crate) fn customer_page(
         }
         p.muted {
             @if let Some(email) = &customer.email { (email) " · " }
-            @if let Some(phone) = &customer.phone { (phone) " · " }
+            @if let Some(phone) = &customer.phone { a href=(tel_href(phone)) { (phone) } " · " }
             "terms " (customer.terms.to_string())
             @if let Some(limit) = customer.credit_limit_minor { " · credit limit " (money(limit, ctx.currency)) }
             " · "
@@ -310,7 +393,10 @@ pub(crate) fn customer_page(
         @if !contacts.is_empty() {
             ul #contacts {
                 @for c in &contacts {
-                    li data-contact=(c.id) { (c.contact.describe()) }
+                    li data-contact=(c.id) {
+                        (dun_core::customer::Contact { phone: None, ..c.contact.clone() }.describe())
+                        @if let Some(phone) = &c.contact.phone { " " a href=(tel_href(phone)) { (phone) } }
+                    }
                 }
             }
         }

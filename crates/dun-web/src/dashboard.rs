@@ -100,7 +100,7 @@ pub async fn show(State(state): State<AppState>, caller: Result<Caller, ApiError
                             thead { tr { th scope="col" { "Days past due" } th.num scope="col" { "Invoices" } th.num scope="col" { "Amount" } } }
                             tbody {
                                 @for ((label, amount), count) in labels.iter().zip(&row.amounts_minor).zip(&row.counts) {
-                                    tr { th scope="row" { (label) } td.num { (count) } td.num { (money(*amount, *currency)) } }
+                                    tr { th scope="row" { (label) } td.num { (count) } td.num { @if *amount == 0 { span.muted { "—" } } @else { (money(*amount, *currency)) } } }
                                 }
                             }
                         } }

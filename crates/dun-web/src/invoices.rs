@@ -296,11 +296,14 @@ pub async fn list(
                                     td.code { a href=(href(row.number.as_deref(), row.id)) {
                                         (row.number.clone().unwrap_or_else(|| format!("draft #{}", row.id)))
                                     } }
-                                    td { a href=(format!("/customers/{}", encode(&row.customer_ref))) { (row.customer_ref) } }
+                                    td {
+                                        a href=(format!("/customers/{}", encode(&row.customer_ref))) { (row.customer_name) }
+                                        " " span.muted.code { (row.customer_ref) }
+                                    }
                                     td { (row.issue_date) }
                                     td { (row.due_date) }
                                     td.num { (money(row.total_minor, row.currency)) }
-                                    td.num { @if row.status == "draft" { span.muted { "—" } } @else { (money(row.open_minor, row.currency)) } }
+                                    td.num { @if row.status == "draft" || row.open_minor == 0 { span.muted { "—" } } @else { (money(row.open_minor, row.currency)) } }
                                     td.num { @if open && late > 0 { span.bad { (late) } } @else { span.muted { "—" } } }
                                     td { span class=(format!("badge {}", status_class(&row.status))) { (words(&row.status)) } }
                                 }

@@ -28,6 +28,7 @@ use dun_store::Store;
 use maud::{html, Markup};
 use serde::Deserialize;
 
+use crate::customers::tel_href;
 use crate::dashboard_cache::{open_ranked, Keeper};
 use crate::layout::{encode, money, page, status_class, words, Ctx};
 use crate::{read_page, submit};
@@ -247,7 +248,7 @@ fn worklist_page(
                     th scope="col" { "Customer" }
                     th scope="col" { "What to do" }
                     th.num scope="col" { "Owed" }
-                    th scope="col" { "Late since" }
+                    th scope="col" { "Days late" }
                     th scope="col" { "Promised" }
                     th scope="col" { "Last contact" }
                     @if writes { th scope="col" { "Outcome" } }
@@ -257,32 +258,39 @@ fn worklist_page(
                         @let currency = row.currency.unwrap_or(ctx.currency);
                         @let since = ctx.today.add_days(-row.days_late);
                         tr id=(format!("task-{}", row.task_id)) data-task=(row.task_id) {
-                            td.num { (rank + 1) }
-                            td { span class=(format!("badge {}", status_class(&row.task_kind))) { (words(&row.task_kind)) } }
-                            td {
+                            td.num.rank { (rank + 1) }
+                            td.task-kind { span class=(format!("badge {}", status_class(&row.task_kind))) { (words(&row.task_kind)) } }
+                            td.customer {
                                 a href=(format!("/customers/{}", encode(&row.customer_ref))) { (row.customer_name) }
-                                br;
+                                " "
                                 span class=(format!("badge {}", status_class(row.tier.as_str()))) { "tier " (words(row.tier.as_str())) }
+                                @if let Some(phone) = &row.phone {
+                                    br;
+                                    a.phone href=(tel_href(phone)) { (phone) }
+                                }
                             }
-                            td { (row.next_step) br; span.muted { "due " (row.due_date) } }
-                            td.num { span.bad[row.owed_minor > 0 && row.days_late > 0] { (money(row.owed_minor, currency)) } }
-                            td {
+                            td.step { (next_step(&row.next_step, &row.invoice_numbers)) br; span.muted { "due " (row.due_date) } }
+                            td.num.owed data-label="Owed" {
+                                @if row.owed_minor == 0 { span.muted { "—" } }
+                                @else { span.bad[row.owed_minor > 0 && row.days_late > 0] { (money(row.owed_minor, currency)) } }
+                            }
+                            td.late data-label="Late" {
                                 @if row.days_late > 0 {
-                                    (since) br; span.muted { (row.days_late) " days late" }
+                                    span.bad { (row.days_late) " days late" } br; span.muted { "since " (since) }
                                 } @else { span.muted { "—" } }
                             }
-                            td { @match promised.get(&row.customer_ref).filter(|t| !t.is_empty()) {
+                            td.promised data-label="Promised" { @match promised.get(&row.customer_ref).filter(|t| !t.is_empty()) {
                                 Some(t) => (t),
                                 None => span.muted { "—" },
                             } }
-                            td { @match &row.last_contact {
+                            td.last-contact data-label="Last contact" { @match &row.last_contact {
                                 Some(c) => { (c.on) " · " (words(&c.kind)) br; span.muted { (c.summary) } },
                                 None => span.muted { "none" },
                             } }
                             @if writes && row.task_kind == TaskKind::Escalation.as_str() {
-                                td { (decide_form(ctx, row.task_id, kind_q, page_no, refusal.filter(|r| r.0 == row.task_id))) }
+                                td.outcome { (decide_form(ctx, row.task_id, kind_q, page_no, refusal.filter(|r| r.0 == row.task_id))) }
                             } @else if writes {
-                                td { (done_form(ctx, row.task_id, currency, kind_q, page_no, refusal.filter(|r| r.0 == row.task_id))) }
+                                td.outcome { (done_form(ctx, row.task_id, currency, kind_q, page_no, refusal.filter(|r| r.0 == row.task_id))) }
                             }
                         }
                     }
@@ -299,6 +307,48 @@ fn worklist_page(
         }
     };
     Ok(page(ctx, "Worklist", "Worklist", body))
+}
+
+/// Invoice numbers a task's text lists before the rest fold away.
+const NUMBERS_SHOWN: usize = 2;
+/// Lists of more invoice numbers than this are folded.
+const NUMBERS_FOLDED_OVER: usize = 3;
+
+/// The task's text with a long list of its invoice numbers folded:
+/// "INV-1, INV-2 and 14 more", the whole list a click away. The list is
+/// found in the text as the run wrote it (the numbers, comma-separated,
+/// in its order); a text without it is shown as it is.
+fn next_step(title: &str, numbers: &[String]) -> Markup {
+    let folded = (numbers.len() > NUMBERS_FOLDED_OVER)
+        .then(|| {
+            let mut at: Vec<(usize, &str)> = numbers
+                .iter()
+                .map(|n| title.find(n.as_str()).map(|i| (i, n.as_str())))
+                .collect::<Option<_>>()?;
+            at.sort();
+            let in_order: Vec<&str> = at.iter().map(|(_, n)| *n).collect();
+            let list = in_order.join(", ");
+            let start = at.first()?.0;
+            (title.get(start..start + list.len()) == Some(list.as_str()))
+                .then_some((start, list, in_order))
+        })
+        .flatten();
+    match folded {
+        None => html! { (title) },
+        Some((start, list, in_order)) => {
+            let (before, after) = (&title[..start], &title[start + list.len()..]);
+            html! {
+                (before)
+                details.numbers {
+                    summary {
+                        (in_order[..NUMBERS_SHOWN].join(", ")) " and " (in_order.len() - NUMBERS_SHOWN) " more"
+                    }
+                    (list)
+                }
+                (after)
+            }
+        }
+    }
 }
 
 /// An escalation review's decision: a reason, then one button per decision
@@ -349,19 +399,26 @@ fn done_form(
             @if let Some((_, message, _)) = refusal {
                 p.notice.bad role="alert" { (message) }
             }
+            // Enter in a typed field logs the words as typed: the form's
+            // first submit button is the one Enter presses, so it is this
+            // unseen one, not the first one-click outcome.
+            button type="submit" hidden tabindex="-1" { "Log outcome" }
             div.presets {
                 @for (text, outcome, id) in OUTCOMES {
                     button type="submit" name="preset" value=(outcome) id=(format!("done-{task_id}-{id}")) { (text) }
                 }
             }
-            label for=(input_id) { "Outcome of task #" (task_id) }
-            input id=(input_id) type="text" name="outcome" value=(refusal.map_or("", |r| r.2)) placeholder="e.g. will pay Friday";
             input type="hidden" name="promise_currency" value=(currency.code());
-            label for=(format!("promise-amount-{task_id}")) { "Promised (" (currency.code()) ", with “Called — promised”)" }
-            input id=(format!("promise-amount-{task_id}")) type="text" inputmode="decimal" name="promise_amount" placeholder="e.g. 400.00";
-            label for=(format!("promise-date-{task_id}")) { "by" }
-            input id=(format!("promise-date-{task_id}")) type="date" name="promise_date";
-            button.primary type="submit" id=(format!("done-{task_id}")) { "Log outcome" }
+            details.more open[refusal.is_some()] {
+                summary { "A promise, or other words" span.visually-hidden { " (task #" (task_id) ")" } }
+                label for=(input_id) { "Outcome of task #" (task_id) }
+                input id=(input_id) type="text" name="outcome" value=(refusal.map_or("", |r| r.2)) placeholder="e.g. will pay Friday";
+                label for=(format!("promise-amount-{task_id}")) { "Promised (" (currency.code()) ", with “Called — promised”)" }
+                input id=(format!("promise-amount-{task_id}")) type="text" inputmode="decimal" name="promise_amount" placeholder="e.g. 400.00";
+                label for=(format!("promise-date-{task_id}")) { "by" }
+                input id=(format!("promise-date-{task_id}")) type="date" name="promise_date";
+                button.primary type="submit" id=(format!("done-{task_id}")) { "Log outcome" }
+            }
         }
     }
 }

@@ -647,6 +647,13 @@ web_test!(
         all.assert_contains(&format!(r#"href="{draft}""#));
         all.assert_contains(r#"href="/customers/ZED""#);
         all.assert_contains("USD 10.00");
+        // The customer by name, the reference beside it.
+        all.assert_contains(
+            r#"<a href="/customers/ZED">Zed Hardware</a> <span class="muted code">ZED</span>"#,
+        );
+        all.assert_contains("Bolt &amp; Nut Supplies");
+        // The paid invoice's open cell is empty, not "USD 0.00".
+        assert!(!all.body.contains("USD 0.00"), "{}", all.body);
 
         let rows = |query: &str| -> Vec<bool> {
             let page = browser.get(&format!("/invoices?{query}"));

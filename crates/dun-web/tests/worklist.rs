@@ -372,3 +372,58 @@ web_test!(
         assert_eq!(zip.status, 200);
     }
 );
+
+web_test!(
+    fn a_task_shows_the_phone_as_a_link_and_folds_a_long_invoice_list(server: &TestServer) {
+        let (browser, csrf) = owner(server);
+        for (reference, name, phone) in [
+            ("MANY", "Many Invoices Ltd", Some("+1 (555) 010-0199")),
+            ("FEW", "Few Invoices Ltd", None),
+        ] {
+            let c = browser.post_json(
+                "/api/v1/customers",
+                &csrf,
+                json!({"reference": reference, "name": name, "terms": "net30", "phone": phone}),
+            );
+            assert_eq!(c.status, 201, "{}", c.body);
+        }
+        // Sixteen invoices for MANY, two for FEW, all equally late.
+        let mut numbers: Vec<String> = Vec::new();
+        for (reference, count) in [("MANY", 16), ("FEW", 2)] {
+            for _ in 0..count {
+                let i = browser.post_json(
+                    "/api/v1/invoices",
+                    &csrf,
+                    json!({"customer": reference, "issue_date": "2026-01-05", "terms": "net30",
+                           "lines": [{"description": "Goods", "quantity": "1", "unit_price": "100.00"}],
+                           "issue": true}),
+                );
+                assert_eq!(i.status, 201, "{}", i.body);
+                let made: Value = serde_json::from_str(&i.body).unwrap();
+                if reference == "MANY" {
+                    numbers.push(made["number"].as_str().unwrap().to_string());
+                }
+            }
+        }
+        let run = browser.post_json("/api/v1/runs", &csrf, json!({"as_of": "2026-03-15"}));
+        assert_eq!(run.status, 201, "{}", run.body);
+
+        let page = browser.get("/worklist");
+        assert_eq!(page.status, 200, "{}", page.body);
+        // The phone, dialled by a tap; none where the customer has none.
+        page.assert_contains(r#"<a class="phone" href="tel:+15550100199">+1 (555) 010-0199</a>"#);
+        assert_eq!(page.body.matches("href=\"tel:").count(), 1, "{}", page.body);
+        // Sixteen numbers fold to two and "14 more"; all a click away.
+        page.assert_contains(&format!(
+            "<summary>{}, {} and 14 more</summary>{}</details>",
+            numbers[0],
+            numbers[1],
+            numbers.join(", ")
+        ));
+        // Two numbers are shown as they are.
+        assert_eq!(page.body.matches("<details class=\"numbers\">").count(), 1);
+        // Each figure cell is labelled for the card it becomes at phone width.
+        page.assert_contains(r#"data-label="Owed""#);
+        page.assert_contains("USD 1,600.00");
+    }
+);
