@@ -244,6 +244,36 @@ impl InvoiceState {
     /// Money taken off the invoice settles the installments oldest first;
     /// fees and interest are a last part, due with the last installment.
     pub fn open_parts_as_of(&self, date: Date) -> Vec<Installment> {
+        let mut parts: Vec<Installment> = Vec::with_capacity(self.schedule.len() + 1);
+        self.each_open_part_as_of(date, |part| {
+            match parts.last_mut() {
+                // Fees and interest fall due with the last installment:
+                // one open part, as the aging's index route counts it.
+                Some(last) if last.due_date == part.due_date => {
+                    last.amount_minor += part.amount_minor
+                }
+                _ => parts.push(part),
+            }
+            true
+        });
+        parts
+    }
+
+    /// The due date of the oldest part open on `date` — the first of
+    /// [`InvoiceState::open_parts_as_of`] — without building the parts
+    /// (the run asks it of every open invoice). `None` when nothing is open.
+    pub fn first_open_due_as_of(&self, date: Date) -> Option<Date> {
+        let mut first = None;
+        self.each_open_part_as_of(date, |part| {
+            first = Some(part.due_date);
+            false
+        });
+        first
+    }
+
+    /// Calls `each` with what is left open of every part on `date`, oldest
+    /// first, until it answers `false` (see [`InvoiceState::open_parts_as_of`]).
+    fn each_open_part_as_of(&self, date: Date, mut each: impl FnMut(Installment) -> bool) {
         let upto = self.movements.iter().filter(|m| m.effective_date <= date);
         let (mut charged, mut open) = (0i64, 0i64);
         for m in upto {
@@ -253,11 +283,10 @@ impl InvoiceState {
             }
         }
         if open <= 0 {
-            return Vec::new();
+            return;
         }
         let extra = charged - self.total_minor;
         let mut settled = charged - open;
-        let mut parts: Vec<Installment> = Vec::with_capacity(self.schedule.len() + 1);
         let last_due = self.due_date();
         let all = self
             .schedule
@@ -271,19 +300,15 @@ impl InvoiceState {
             let taken = settled.min(part.amount_minor);
             settled -= taken;
             if part.amount_minor > taken {
-                let left = part.amount_minor - taken;
-                match parts.last_mut() {
-                    // Fees and interest fall due with the last installment:
-                    // one open part, as the aging's index route counts it.
-                    Some(last) if last.due_date == part.due_date => last.amount_minor += left,
-                    _ => parts.push(Installment {
-                        due_date: part.due_date,
-                        amount_minor: left,
-                    }),
+                let left = Installment {
+                    due_date: part.due_date,
+                    amount_minor: part.amount_minor - taken,
+                };
+                if !each(left) {
+                    return;
                 }
             }
         }
-        parts
     }
 
     pub fn apply(&mut self, entry: &Entry) {

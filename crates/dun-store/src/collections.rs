@@ -1284,7 +1284,10 @@ fn apply(
         .iter()
         .map(|i| serde_json::to_string(&plan.actions[*i]))
         .collect::<Result<_, _>>()?;
-    let rules: Vec<String> = kept.iter().map(|i| plan.actions[*i].rule.clone()).collect();
+    let rules: Vec<String> = kept
+        .iter()
+        .map(|i| plan.actions[*i].rule.to_string())
+        .collect();
     let mut rows: Vec<Param<'_>> = Vec::with_capacity(kept.len() * 8);
     for (n, i) in kept.iter().enumerate() {
         let action = &plan.actions[*i];
@@ -1337,7 +1340,7 @@ fn apply(
         for i in &kept {
             let a = &plan.actions[*i];
             waiting
-                .entry((a.customer_id, a.kind.name().to_string(), a.rule.clone()))
+                .entry((a.customer_id, a.kind.name().to_string(), a.rule.to_string()))
                 .or_default()
                 .push_back(*i);
         }

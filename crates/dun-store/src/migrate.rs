@@ -174,6 +174,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0027_stripe_card_form.sql"),
         postgres: include_str!("migrations/postgres/0027_stripe_card_form.sql"),
     },
+    Migration {
+        version: 28,
+        name: "payments_unallocated",
+        sqlite: include_str!("migrations/sqlite/0028_payments_unallocated.sql"),
+        postgres: include_str!("migrations/postgres/0028_payments_unallocated.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

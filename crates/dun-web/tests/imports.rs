@@ -253,7 +253,7 @@ web_test!(
             .plan
             .actions
             .iter()
-            .map(|a| (a.kind.name(), a.rule.as_str()))
+            .map(|a| (a.kind.name(), a.rule.as_ref()))
             .collect();
         assert!(kinds.contains(&("skip", "import.ladder_from")), "{kinds:?}");
         assert!(

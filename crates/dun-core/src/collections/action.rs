@@ -500,8 +500,9 @@ pub fn charge_words(kind: crate::ledger::EntryKind) -> &'static str {
 pub struct Action {
     pub customer_id: i64,
     /// The policy rule that produced it: `step.final_demand`, `late_fee`,
-    /// `interest`, `credit.cod_when_days_past_due`, `tiers`, …
-    pub rule: String,
+    /// `interest`, `credit.cod_when_days_past_due`, `tiers`, … (a rule
+    /// named in the code is borrowed, not copied, for each action).
+    pub rule: std::borrow::Cow<'static, str>,
     /// Marks set when the action is applied; if any is already on the book
     /// the action has been done and is not applied again.
     pub marks: Vec<Mark>,

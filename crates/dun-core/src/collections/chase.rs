@@ -142,9 +142,8 @@ impl CreditCover {
 /// The due date the ladder counts from: the oldest part still open.
 pub fn first_due(invoice: &InvoiceState, as_of: Date) -> Date {
     invoice
-        .open_parts_as_of(as_of)
-        .first()
-        .map_or(invoice.due_date(), |p| p.due_date)
+        .first_open_due_as_of(as_of)
+        .unwrap_or_else(|| invoice.due_date())
 }
 
 /// Puts one customer's invoices in the order the ladder takes them (and

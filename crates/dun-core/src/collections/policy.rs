@@ -606,6 +606,17 @@ impl Tier {
     pub fn parse(text: &str) -> Option<Tier> {
         Tier::ALL.into_iter().find(|t| t.as_str() == text)
     }
+
+    /// The policy rule that places a customer in this tier: `tiers.low`.
+    pub fn rule_name(self) -> &'static str {
+        match self {
+            Tier::New => "tiers.new",
+            Tier::Low => "tiers.low",
+            Tier::Medium => "tiers.medium",
+            Tier::High => "tiers.high",
+            Tier::Critical => "tiers.critical",
+        }
+    }
 }
 
 impl fmt::Display for Tier {
@@ -1093,5 +1104,17 @@ pub struct PolicyProblem {
 impl fmt::Display for PolicyProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.place, self.reason)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Tier;
+
+    #[test]
+    fn a_tiers_rule_is_named_after_the_tier() {
+        for tier in Tier::ALL {
+            assert_eq!(tier.rule_name(), format!("tiers.{tier}"));
+        }
     }
 }

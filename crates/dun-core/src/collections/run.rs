@@ -179,7 +179,7 @@ impl Ctx<'_> {
     fn push(
         &mut self,
         customer_id: i64,
-        rule: impl Into<String>,
+        rule: impl Into<std::borrow::Cow<'static, str>>,
         marks: Vec<Mark>,
         kind: ActionKind,
     ) {
@@ -351,7 +351,7 @@ fn decide_customer(
     if assessment.tier != customer.tier {
         ctx.push(
             cid,
-            format!("tiers.{}", assessment.tier),
+            assessment.tier.rule_name(),
             Vec::new(),
             ActionKind::SetTier {
                 from: customer.tier,
@@ -1072,33 +1072,26 @@ fn ladder_part(
             })
             .collect()
     };
-    let pending: Vec<&Step> = steps
-        .iter()
-        .filter(|s| dpd >= threshold(s, shift))
-        .filter(|s| ctx.done(subject, &part_key(&s.key, n)).is_none())
-        .collect();
-    // Steps reached before the invoice entered the ladder: recorded as not
-    // sent (the other system's), never performed.
-    let before: Vec<String> = pending
-        .iter()
-        .filter(|s| before_ladder(inv, due, s, shift))
-        .map(|s| part_key(&s.key, n).into_owned())
-        .collect();
-    let pending: Vec<&Step> = pending
-        .into_iter()
-        .filter(|s| !before_ladder(inv, due, s, shift))
-        .collect();
+    // The steps reached and not yet done, in the ladder's order, in one
+    // pass (no list is made for a part with nothing pending, the usual
+    // case of a day's run). Steps reached before the invoice entered the
+    // ladder are recorded as not sent (the other system's), never performed.
+    let mut before: Vec<String> = Vec::new();
+    let mut facing: Vec<&Step> = Vec::new();
+    let mut internal: Vec<&Step> = Vec::new();
+    for s in steps.iter().filter(|s| dpd >= threshold(s, shift)) {
+        if ctx.done(subject, &part_key(&s.key, n)).is_some() {
+            continue;
+        }
+        if before_ladder(inv, due, s, shift) {
+            before.push(part_key(&s.key, n).into_owned());
+        } else if s.is_customer_facing() {
+            facing.push(s);
+        } else {
+            internal.push(s);
+        }
+    }
     let mut skipped: Vec<String> = Vec::new();
-    let facing: Vec<&Step> = pending
-        .iter()
-        .copied()
-        .filter(|s| s.is_customer_facing())
-        .collect();
-    let internal: Vec<&Step> = pending
-        .iter()
-        .copied()
-        .filter(|s| !s.is_customer_facing())
-        .collect();
     if let Some((last, earlier)) = facing.split_last() {
         skipped.extend(earlier.iter().map(|s| part_key(&s.key, n).into_owned()));
         if last.is_reminder() && dpd > 0 {

@@ -448,7 +448,7 @@ fn run_out(outcome: &RunOutcome) -> RunOut {
                         .map_or_else(|| format!("#{}", a.customer_id), |c| c.reference.clone()),
                     customer_name: name.map(|c| c.name.clone()).unwrap_or_default(),
                     kind: a.kind.name().to_string(),
-                    rule: a.rule.clone(),
+                    rule: a.rule.to_string(),
                     invoices: a.kind.invoice_numbers(&outcome.invoice_numbers),
                     amounts: action_amounts(a),
                     what: a.kind.describe(),

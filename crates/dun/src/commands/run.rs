@@ -248,7 +248,7 @@ fn print(
         table.push(vec![
             customer(a.customer_id),
             a.kind.name().to_string(),
-            a.rule.clone(),
+            a.rule.to_string(),
             if matches!(format, Format::Csv) {
                 a.kind.invoice_numbers(&outcome.invoice_numbers).join(", ")
             } else {
