@@ -57,7 +57,7 @@ fn reason_of(document: &str) -> Option<String> {
 }
 
 /// The document without its trailing reason notes, for the editor.
-fn without_reason(document: &str) -> String {
+pub(crate) fn without_reason(document: &str) -> String {
     let mut lines: Vec<&str> = document.lines().collect();
     while lines
         .last()
@@ -71,7 +71,7 @@ fn without_reason(document: &str) -> String {
 }
 
 /// The document to store: the text with the reason as its last note.
-fn with_reason(text: &str, reason: &str) -> String {
+pub(crate) fn with_reason(text: &str, reason: &str) -> String {
     let reason = reason.split_whitespace().collect::<Vec<_>>().join(" ");
     if reason.is_empty() {
         return text.to_string();
@@ -337,7 +337,7 @@ pub async fn show(
                 @if let Some(reason) = reason_of(&v.document) { " Reason: " (reason) }
             }
             p.actions {
-                @if ctx.role >= Role::Owner { a.button href="/policy/edit" { "Edit the policy" } " " }
+                @if ctx.role >= Role::Owner { a.button href="/policy/settings" { "Change common settings" } " " a.button href="/policy/edit" { "Edit the policy" } " " }
                 a href="/policy/versions" { "Version history" }
             }
             (policy_document(&v.policy, ctx.currency))
@@ -383,7 +383,8 @@ fn editor(ctx: &Ctx, version: i64, form: &EditForm, verdict: &Verdict) -> Markup
     let body = html! {
         p.crumbs { a href="/policy" { "Policy" } " / edit" }
         h1 { "Edit the credit policy" }
-        p.muted { "Version " (version) " is in force. Check shows what would change and what today's run would do; Apply makes a new version." }
+        p.muted { "Version " (version) " is in force. Check shows what would change and what today's run would do; Apply makes a new version. "
+            a href="/policy/settings" { "Change the common settings in a form" } "." }
         @match verdict {
             Verdict::None => {},
             Verdict::Refused { message, problems } => {
@@ -451,7 +452,7 @@ fn preview_markup(preview: &Preview) -> Markup {
     }
 }
 
-fn owner_only(p: &Principal) -> Result<(), ApiError> {
+pub(crate) fn owner_only(p: &Principal) -> Result<(), ApiError> {
     if p.role < Role::Owner {
         return Err(ApiError::forbidden(format!(
             "changing the policy needs the owner role; you are {}",

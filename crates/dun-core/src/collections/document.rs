@@ -180,8 +180,30 @@ fn patch_table(
                 let DeValue::Array(items) = v.get_ref() else {
                     return None;
                 };
-                if a.len() != b.len() || items.len() != a.len() {
+                if a.len() > b.len() || items.len() != a.len() {
                     return None;
+                }
+                // Items added at the end: written after the document's end,
+                // which in TOML is after the list's last item. The items
+                // before must be the same ones (by key), or notes would stay
+                // beside another item than theirs.
+                if b.len() > a.len() {
+                    let label = LISTS.iter().find(|(list, _)| list == key)?.1;
+                    let same = a
+                        .iter()
+                        .zip(b)
+                        .all(|(x, y)| x.get(label).is_some() && x.get(label) == y.get(label));
+                    if !same {
+                        return None;
+                    }
+                    let mut added = String::new();
+                    for item in &b[a.len()..] {
+                        added.push_str(&format!("\n[[{key}]]\n{}", toml::to_string(item).ok()?));
+                    }
+                    if !text.ends_with('\n') {
+                        added.insert(0, '\n');
+                    }
+                    edits.push((text.len()..text.len(), added));
                 }
                 for ((a, b), item) in a.iter().zip(b).zip(items) {
                     match (a, b, item.get_ref()) {
@@ -1372,12 +1394,19 @@ mod tests {
         assert!(text.contains("# "), "notes are kept: {text}");
         assert!(text.contains("flat = { USD = \"30.00\" }"), "{text}");
         assert!(!text.contains("cod_when_days_past_due = 60"), "{text}");
-        // A step added changes the shape: the policy is written out whole.
+        // Steps added at the end are written after the document's end.
         let mut policy = default_policy();
-        let mut extra = policy.ladder[4].clone();
-        extra.key = "last_word".into();
-        extra.days_past_due = 120;
-        policy.ladder.push(extra);
+        for (key, days) in [("last_word", 120), ("very_last_word", 150)] {
+            let mut extra = policy.ladder[4].clone();
+            extra.key = key.into();
+            extra.days_past_due = days;
+            policy.ladder.push(extra);
+        }
+        let text = rewrite(DEFAULT_POLICY, &policy);
+        assert!(text.starts_with(DEFAULT_POLICY), "{text}");
+        assert_eq!(parse(&text), Ok(policy.clone()));
+        // A step removed changes the shape: the policy is written out whole.
+        policy.ladder.remove(0);
         let text = rewrite(DEFAULT_POLICY, &policy);
         assert_eq!(text, render(&policy));
         assert_eq!(parse(&text), Ok(policy));
