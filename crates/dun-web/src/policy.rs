@@ -392,7 +392,7 @@ fn editor(ctx: &Ctx, version: i64, form: &EditForm, verdict: &Verdict) -> Markup
                 @if !problems.is_empty() {
                     ul.problems aria-label="Problems in the policy" {
                         @for e in problems {
-                            li { @if let Some(line) = e.line { strong { "Line " (line) } ": " } code { (e.place) } " — " (e.reason) }
+                            li { @if let Some(line) = e.line { a href="#policy-text" data-line=(line) { strong { "Line " (line) } } ": " } code { (e.place) } " — " (e.reason) }
                         }
                     }
                 }
@@ -402,7 +402,7 @@ fn editor(ctx: &Ctx, version: i64, form: &EditForm, verdict: &Verdict) -> Markup
         form.stack.policy-editor method="post" action="/policy/edit" {
             (ctx.csrf_field())
             label for="policy-text" { "Policy document (TOML)" }
-            textarea #policy-text name="text" rows="30" spellcheck="false" { (form.text) }
+            textarea #policy-text name="text" rows="30" spellcheck="false" wrap="off" { (form.text) }
             label for="policy-reason" { "Reason for the change " span.hint { "(kept with the version)" } }
             input #policy-reason type="text" name="reason" value=(form.reason) maxlength="300";
             div.buttons {
@@ -411,6 +411,7 @@ fn editor(ctx: &Ctx, version: i64, form: &EditForm, verdict: &Verdict) -> Markup
                 button.primary #apply type="submit" name="action" value="apply" { "Apply" }
             }
         }
+        script src=(crate::assets::policy_editor_js_href()) defer {}
     };
     page(ctx, "Policy", "Edit the credit policy", body)
 }
