@@ -529,10 +529,29 @@ fn named(problem: &DocumentError, step_rows: &[usize]) -> Refusal {
             .get(index.wrapping_sub(1))
             .copied()
             .unwrap_or(index);
+        // The step's field the reason speaks of, named as the form does.
+        let fields = [
+            ("days_past_due", "days", "days past due"),
+            ("key", "key", "key"),
+            ("channel", "channel-email", "channels"),
+            ("template", "template", "template"),
+        ];
+        let reason = problem.reason.as_str();
+        let Some((word, id, label)) = fields.into_iter().find(|(w, _, _)| reason.contains(w))
+        else {
+            return refusal(
+                format!("Step {row}"),
+                format!("step-{row}"),
+                labelled(reason),
+            );
+        };
+        let reason = reason
+            .strip_prefix(word)
+            .map_or(reason, |r| r.trim_start_matches(['s', ':']).trim_start());
         return refusal(
-            format!("Step {row}"),
-            format!("step-{row}"),
-            labelled(&problem.reason),
+            format!("Step {row}, {label}"),
+            format!("step-{row}-{id}"),
+            labelled(reason),
         );
     }
     if let Some(rest) = place.strip_prefix("tiers.") {

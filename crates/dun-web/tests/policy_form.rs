@@ -186,7 +186,7 @@ web_test!(
         let refused = post(&browser, &bad);
         assert_eq!(refused.status, 422, "{}", refused.body);
         refused.assert_contains(
-            "Step 3</strong></a>: days past due 20 is not after the step before (30)",
+            "<a href=\"#step-3-days\"><strong>Step 3, days past due</strong></a>: 20 is not after the step before (30)",
         );
         refused.assert_contains(r#"name="step-3-days" value="20""#);
 
