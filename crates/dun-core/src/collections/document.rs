@@ -1347,6 +1347,27 @@ mod tests {
                 "{name}"
             );
         }
+        // The default policy under each late-payment law preset: written
+        // into the default's text, and written out whole, it reads back.
+        for law in crate::collections::law::Law::ALL {
+            let mut policy = default_policy();
+            policy.law = law;
+            if !law.is_none() {
+                policy.late_fee = None;
+                policy.interest = None;
+                for step in &mut policy.ladder {
+                    step.effects
+                        .retain(|e| *e != Effect::LateFee && *e != Effect::AnnounceInterest);
+                }
+                if let Some(order) = law.allocation() {
+                    policy.payments.allocation = order;
+                }
+            }
+            assert_eq!(policy.check(), Ok(()), "{law}");
+            let text = rewrite(DEFAULT_POLICY, &policy);
+            assert_eq!(parse(&text), Ok(policy.clone()), "{law}: {text}");
+            assert_eq!(parse(&render(&policy)), Ok(policy.clone()), "{law}");
+        }
     }
 
     /// The lines of `a` and `b` that differ, as (line, before, after).
