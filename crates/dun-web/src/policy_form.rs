@@ -11,7 +11,7 @@
 //! the field as the form labels it; nothing is written and the form comes
 //! back with what was typed.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -63,7 +63,7 @@ pub fn routes() -> Router<AppState> {
 /// The form's values as typed: each field's name and its values (a
 /// checkbox group has several).
 #[derive(Clone, Debug, Default)]
-struct Typed(BTreeMap<String, Vec<String>>);
+struct Typed(BTreeMap<String, Vec<String>>, BTreeSet<String>);
 
 impl Typed {
     fn from_pairs(pairs: Vec<(String, String)>) -> Typed {
@@ -71,7 +71,7 @@ impl Typed {
         for (k, v) in pairs {
             map.entry(k).or_default().push(v);
         }
-        Typed(map)
+        Typed(map, BTreeSet::new())
     }
 
     fn get(&self, name: &str) -> &str {
@@ -79,6 +79,11 @@ impl Typed {
             .get(name)
             .and_then(|v| v.first())
             .map_or("", |s| s.as_str())
+    }
+
+    /// Whether a refusal names this field (its input is marked invalid).
+    fn invalid(&self, name: &str) -> bool {
+        self.1.contains(name)
     }
 
     fn has(&self, name: &str, value: &str) -> bool {
@@ -263,7 +268,7 @@ fn build(current: &Policy, t: &Typed, home: Currency) -> Result<Built, Vec<Refus
             continue;
         }
         let field = |what: &str| format!("Step {n}, {what}");
-        let anchor = format!("step-{n}");
+        let anchor = format!("step-{n}-days");
         let days_past_due = match whole(&days) {
             Ok(Some(d)) => d,
             Ok(None) => {
@@ -307,22 +312,29 @@ fn build(current: &Policy, t: &Typed, home: Currency) -> Result<Built, Vec<Refus
             let name = format!("{label}, row {n}");
             let currency = match Currency::parse(&code) {
                 Ok(c) => c,
-                Err(e) if code.is_empty() => {
-                    let _ = e;
+                Err(_) if code.is_empty() => {
                     out.push(refusal(
                         format!("{name}, currency"),
-                        field,
+                        format!("{field}-{n}-currency"),
                         "give the currency (e.g. USD)",
                     ));
                     continue;
                 }
                 Err(e) => {
-                    out.push(refusal(format!("{name}, currency"), field, e.to_string()));
+                    out.push(refusal(
+                        format!("{name}, currency"),
+                        format!("{field}-{n}-currency"),
+                        e.to_string(),
+                    ));
                     continue;
                 }
             };
             if amount.is_empty() {
-                out.push(refusal(format!("{name}, amount"), field, "give the amount"));
+                out.push(refusal(
+                    format!("{name}, amount"),
+                    format!("{field}-{n}-amount"),
+                    "give the amount",
+                ));
                 continue;
             }
             match money_amount(&amount, currency) {
@@ -330,12 +342,16 @@ fn build(current: &Policy, t: &Typed, home: Currency) -> Result<Built, Vec<Refus
                     if map.insert(currency, a).is_some() {
                         out.push(refusal(
                             format!("{name}, currency"),
-                            field,
+                            format!("{field}-{n}-currency"),
                             format!("{currency} is given twice"),
                         ));
                     }
                 }
-                Err(reason) => out.push(refusal(format!("{name}, amount"), field, reason)),
+                Err(reason) => out.push(refusal(
+                    format!("{name}, amount"),
+                    format!("{field}-{n}-amount"),
+                    reason,
+                )),
             }
         }
         if map.is_empty() {
@@ -371,7 +387,7 @@ fn build(current: &Policy, t: &Typed, home: Currency) -> Result<Built, Vec<Refus
             Err(reason) => {
                 out.push(refusal(
                     "Late fee, percent of the overdue amount",
-                    "fee",
+                    "fee-percent",
                     reason,
                 ));
                 None
@@ -393,14 +409,14 @@ fn build(current: &Policy, t: &Typed, home: Currency) -> Result<Built, Vec<Refus
     // Interest.
     let rate_text = t.get("interest-rate").trim();
     let grace = whole(t.get("interest-grace")).unwrap_or_else(|reason| {
-        out.push(refusal("Interest, grace days", "interest", reason));
+        out.push(refusal("Interest, grace days", "interest-grace", reason));
         None
     });
     policy.interest = if rate_text.is_empty() {
         if grace.is_some() {
             out.push(refusal(
                 "Interest, annual rate",
-                "interest",
+                "interest-rate",
                 "give the rate, or clear the grace days to charge no interest",
             ));
         }
@@ -422,7 +438,7 @@ fn build(current: &Policy, t: &Typed, home: Currency) -> Result<Built, Vec<Refus
                 Some(rule)
             }
             Err(reason) => {
-                out.push(refusal("Interest, annual rate", "interest", reason));
+                out.push(refusal("Interest, annual rate", "interest-rate", reason));
                 current.interest.clone()
             }
         }
@@ -431,7 +447,7 @@ fn build(current: &Policy, t: &Typed, home: Currency) -> Result<Built, Vec<Refus
     // Credit holds.
     match whole(t.get("cod-days")) {
         Ok(days) => policy.credit.cod_when_days_past_due = days,
-        Err(reason) => out.push(refusal("Credit hold, days past due", "credit", reason)),
+        Err(reason) => out.push(refusal("Credit hold, days past due", "cod-days", reason)),
     }
     policy.credit.lift_when_nothing_overdue = t.has("cod-lift", "yes");
     let limit = t.get("credit-limit").trim();
@@ -443,7 +459,7 @@ fn build(current: &Policy, t: &Typed, home: Currency) -> Result<Built, Vec<Refus
             Err(reason) => {
                 out.push(refusal(
                     format!("Default credit limit ({home})"),
-                    "credit",
+                    "credit-limit",
                     reason,
                 ));
                 None
@@ -466,7 +482,7 @@ fn build(current: &Policy, t: &Typed, home: Currency) -> Result<Built, Vec<Refus
                 Err(reason) => {
                     out.push(refusal(
                         format!("Tier {tier}, {}", label.to_lowercase()),
-                        format!("tier-{tier}"),
+                        format!("tier-{tier}-{field}"),
                         reason,
                     ));
                     continue;
@@ -578,7 +594,7 @@ fn named(problem: &DocumentError, step_rows: &[usize]) -> Refusal {
 fn text_field(t: &Typed, name: &str, label: &str, hint: Option<&str>, mode: &str) -> Markup {
     html! {
         label for=(name) { (label) @if let Some(h) = hint { " " span.hint { (h) } } }
-        input #(name) type="text" name=(name) value=(t.get(name)) inputmode=(mode) autocomplete="off";
+        input #(name) type="text" name=(name) value=(t.get(name)) inputmode=(mode) autocomplete="off" aria-invalid=[t.invalid(name).then_some("true")];
     }
 }
 
@@ -603,9 +619,9 @@ fn money_rows(t: &Typed, field: &str, legend: &str) -> Markup {
                     @let c = format!("{field}-{n}-currency");
                     @let a = format!("{field}-{n}-amount");
                     label for=(c) { "Currency " span.visually-hidden { "(row " (n) ")" } }
-                    input #(c) type="text" name=(c) value=(t.get(&c)) maxlength="3" size="4" autocomplete="off";
+                    input #(c) type="text" name=(c) value=(t.get(&c)) maxlength="3" size="4" autocomplete="off" aria-invalid=[t.invalid(&c).then_some("true")];
                     label for=(a) { "Amount " span.visually-hidden { "(row " (n) ")" } }
-                    input #(a) type="text" name=(a) value=(t.get(&a)) inputmode="decimal" autocomplete="off";
+                    input #(a) type="text" name=(a) value=(t.get(&a)) inputmode="decimal" autocomplete="off" aria-invalid=[t.invalid(&a).then_some("true")];
                 }
             }
         }
@@ -621,6 +637,9 @@ fn form_page(
     refusals: &[Refusal],
     extra_rows: usize,
 ) -> Markup {
+    let mut marked = t.clone();
+    marked.1 = refusals.iter().map(|r| r.anchor.clone()).collect();
+    let t = &marked;
     let steps = t.rows("step-") + BLANK_STEP_ROWS + extra_rows;
     let body = html! {
         p.crumbs { a href="/policy" { "Policy" } " / settings" }

@@ -178,7 +178,9 @@ web_test!(
             "Late fee, row 1, amount</strong></a>: '40.001' has more decimal places than USD has (2)",
         );
         // What was typed is shown again.
-        refused.assert_contains(r#"name="step-1-days" value="soon""#);
+        refused.assert_contains(r#"name="step-1-days" value="soon" inputmode="numeric" autocomplete="off" aria-invalid="true""#);
+        refused
+            .assert_contains(r##"<a href="#fee-flat-1-amount"><strong>Late fee, row 1, amount"##);
 
         // Out of order: the domain's check, named as the form shows it.
         let mut bad = fields.clone();
