@@ -155,6 +155,26 @@ web_test!(
             text.contains("effects = [\"late_fee\", \"credit_hold\"]"),
             "{text}"
         );
+
+        // "Add a step row" writes nothing and offers one more blank row.
+        let form = browser.get("/policy/settings");
+        let mut fields = fields_of(&form);
+        fields.push(("action".into(), "add".into()));
+        let more = post(&browser, &fields);
+        assert_eq!(more.status, 200, "{}", more.body);
+        more.assert_contains(r#"name="step-8-key" value="""#);
+        assert_eq!(in_force(&browser).1, text);
+
+        // A step removed: its table goes, every other line and note stays.
+        let mut fields = fields_of(&form);
+        fields.push(("step-3-remove".into(), "yes".into()));
+        let saved = post(&browser, &fields);
+        assert_eq!(saved.status, 303, "{}", saved.body);
+        let (_, after) = in_force(&browser);
+        assert!(!after.contains("follow_up_call"), "{after}");
+        assert!(!after.contains("# Pick up the phone."), "{after}");
+        assert!(after.contains("# A polite first notice"), "{after}");
+        assert!(after.contains("key = \"last_call\""), "{after}");
     }
 );
 

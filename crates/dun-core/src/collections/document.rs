@@ -180,8 +180,38 @@ fn patch_table(
                 let DeValue::Array(items) = v.get_ref() else {
                     return None;
                 };
-                if a.len() > b.len() || items.len() != a.len() {
+                if items.len() != a.len() {
                     return None;
+                }
+                // Items taken out (the rest kept in order, by key): each
+                // one's `[[…]]` table taken out of the text, its notes with it.
+                if a.len() > b.len() {
+                    let label = LISTS.iter().find(|(list, _)| list == key)?.1;
+                    let mut kept = Vec::with_capacity(b.len());
+                    let mut from = 0;
+                    for y in b {
+                        let j = (from..a.len()).find(|&j| {
+                            a[j].get(label).is_some() && a[j].get(label) == y.get(label)
+                        })?;
+                        kept.push(j);
+                        from = j + 1;
+                    }
+                    for (j, item) in items.iter().enumerate() {
+                        if !kept.contains(&j) {
+                            edits.push((item_range(text, item.span())?, String::new()));
+                        }
+                    }
+                    for (y, &j) in b.iter().zip(&kept) {
+                        match (&a[j], y, items[j].get_ref()) {
+                            (
+                                toml::Value::Table(x),
+                                toml::Value::Table(y),
+                                DeValue::Table(inner),
+                            ) => patch_table(text, inner, x, y, edits)?,
+                            _ => return None,
+                        }
+                    }
+                    continue;
                 }
                 // Items added at the end: written after the document's end,
                 // which in TOML is after the list's last item. The items
@@ -221,6 +251,39 @@ fn patch_table(
         }
     }
     Some(())
+}
+
+/// The text of one `[[…]]` table whose header `span` starts: from its
+/// header's line to the next header, less the notes and blank lines just
+/// before that (they introduce what follows).
+fn item_range(text: &str, span: Range<usize>) -> Option<Range<usize>> {
+    let start = text[..span.start].rfind('\n').map_or(0, |at| at + 1);
+    if !text[start..].trim_start().starts_with("[[") {
+        return None;
+    }
+    let mut at = text[start..]
+        .find('\n')
+        .map_or(text.len(), |i| start + i + 1);
+    let mut end = at;
+    while at < text.len() {
+        let line_end = text[at..].find('\n').map_or(text.len(), |i| at + i + 1);
+        let line = text[at..line_end].trim();
+        if line.starts_with('[') {
+            break;
+        }
+        if !line.is_empty() && !line.starts_with('#') {
+            end = line_end;
+        }
+        at = line_end;
+    }
+    // And the blank lines after it.
+    while let Some(line_end) = text[end..].find('\n').map(|i| end + i + 1) {
+        if !text[end..line_end].trim().is_empty() {
+            break;
+        }
+        end = line_end;
+    }
+    Some(start..end)
 }
 
 fn is_table_list(value: &toml::Value) -> bool {
@@ -1426,8 +1489,20 @@ mod tests {
         let text = rewrite(DEFAULT_POLICY, &policy);
         assert!(text.starts_with(DEFAULT_POLICY), "{text}");
         assert_eq!(parse(&text), Ok(policy.clone()));
-        // A step removed changes the shape: the policy is written out whole.
-        policy.ladder.remove(0);
+        // A step taken out: its table and its note go, nothing else.
+        let mut policy = default_policy();
+        policy.ladder.remove(2);
+        let text = rewrite(DEFAULT_POLICY, &policy);
+        assert_eq!(parse(&text), Ok(policy.clone()));
+        let call = "[[step]]\n# Pick up the phone.\nkey = \"follow_up_call\"\ndays_past_due = 35\nchannels = [\"call_task\"]\ntemplate = \"follow_up_call\"\n\n";
+        assert_eq!(text, DEFAULT_POLICY.replacen(call, "", 1), "{text}");
+        // The last one too, keeping the notes that introduce what follows.
+        policy.ladder.pop();
+        let text = rewrite(DEFAULT_POLICY, &policy);
+        assert_eq!(parse(&text), Ok(policy.clone()));
+        assert!(text.contains("# The late fee, charged by"), "{text}");
+        // Taken out and another renamed: the policy is written out whole.
+        policy.ladder[0].key = "first_reminder".into();
         let text = rewrite(DEFAULT_POLICY, &policy);
         assert_eq!(text, render(&policy));
         assert_eq!(parse(&text), Ok(policy));
