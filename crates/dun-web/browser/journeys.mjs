@@ -543,7 +543,12 @@ const JOURNEYS = [
       if ((await page.locator('#policy-text').inputValue()).trim() !== bad.trim()) {
         throw new Error('the refused policy text was not kept');
       }
-      await run.mainPage('policy-edit');
+      // With the script, a gutter numbers the lines beside the text.
+      await page.locator('pre.gutter').waitFor();
+      const numbered = (await page.locator('pre.gutter').textContent()).trim().split('\n').length;
+      const lines = (await text.inputValue()).split('\n').length;
+      if (numbered !== lines) throw new Error(`the gutter numbers ${numbered} lines for ${lines}`);
+      await run.mainPage('policy-edit', { phone: true });
       await page.goto(new URL('/policy/versions', BASE_URL).href);
       await page.getByRole('table').first().waitFor();
     },
@@ -638,6 +643,36 @@ const JOURNEYS = [
       } finally {
         await context.close();
       }
+    },
+  },
+  {
+    name: 'the common policy settings change a step through a form, and a bad value is refused naming the field',
+    base: () => BASE_URL,
+    needs: ['/sign-in', '/policy/settings'],
+    async run(run) {
+      const { page } = run;
+      await run.signIn(BASE_URL, EMAIL, PASSWORD);
+      await page.goto(new URL('/policy/settings', BASE_URL).href);
+      await page.getByRole('heading', { name: /common policy settings/i }).first().waitFor();
+      await run.mainPage('policy-settings', { phone: true });
+      await page.locator('#step-1-days').fill('soon');
+      await page.locator('#save').click();
+      await page.waitForLoadState('load');
+      const said = (await page.getByRole('alert').allInnerTexts()).join(' ');
+      if (!/step 1, days past due/i.test(said)) throw new Error(`the refusal does not name the field: "${said}"`);
+      if ((await page.locator('#step-1-days').inputValue()) !== 'soon') {
+        throw new Error('what was typed was not kept');
+      }
+      await run.mainPage('policy-settings-refused');
+      // Put it back, and move the last step a day later.
+      await page.goto(new URL('/policy/settings', BASE_URL).href);
+      const steps = await page.locator('input[type="hidden"][name$="-was"]').count();
+      const last = page.locator(`#step-${steps}-days`);
+      await last.fill(String(Number(await last.inputValue()) + 1));
+      await page.locator('#settings-reason').fill('the last step a day later');
+      await page.locator('#save').click();
+      await page.waitForURL(/\/policy\?applied=/);
+      await page.getByRole('status').first().waitFor();
     },
   },
   {

@@ -9,6 +9,8 @@ use axum::response::{IntoResponse, Response};
 pub const CSS: &str = include_str!("../assets/dun.css");
 /// The draft invoice form's live totals (the form works without it).
 pub const INVOICE_JS: &str = include_str!("../assets/invoice-form.js");
+/// The policy editor's line numbers (the editor works without it).
+pub const POLICY_EDITOR_JS: &str = include_str!("../assets/policy-editor.js");
 /// The portal's card form (Stripe.js confirms the PaymentIntent).
 pub const STRIPE_PAY_JS: &str = include_str!("../assets/stripe-pay.js");
 
@@ -26,6 +28,7 @@ const fn fnv1a(bytes: &[u8]) -> u64 {
 
 pub const CSS_HASH: u64 = fnv1a(CSS.as_bytes());
 pub const INVOICE_JS_HASH: u64 = fnv1a(INVOICE_JS.as_bytes());
+pub const POLICY_EDITOR_JS_HASH: u64 = fnv1a(POLICY_EDITOR_JS.as_bytes());
 pub const STRIPE_PAY_JS_HASH: u64 = fnv1a(STRIPE_PAY_JS.as_bytes());
 
 /// The address pages link the stylesheet by.
@@ -36,6 +39,11 @@ pub fn css_href() -> String {
 /// The address the draft invoice form loads its script from.
 pub fn invoice_js_href() -> String {
     format!("/assets/invoice-form.js?v={INVOICE_JS_HASH:016x}")
+}
+
+/// The address the policy editor loads its line numbers from.
+pub fn policy_editor_js_href() -> String {
+    format!("/assets/policy-editor.js?v={POLICY_EDITOR_JS_HASH:016x}")
 }
 
 /// The address the portal's card form loads its script from.
@@ -58,6 +66,7 @@ pub async fn serve(Path(name): Path<String>) -> Response {
     match name.as_str() {
         "dun.css" => asset(CSS, "text/css; charset=utf-8"),
         "invoice-form.js" => asset(INVOICE_JS, "text/javascript; charset=utf-8"),
+        "policy-editor.js" => asset(POLICY_EDITOR_JS, "text/javascript; charset=utf-8"),
         "stripe-pay.js" => asset(STRIPE_PAY_JS, "text/javascript; charset=utf-8"),
         _ => (StatusCode::NOT_FOUND, "no such asset").into_response(),
     }

@@ -28,6 +28,7 @@ mod layout;
 mod outbox;
 mod payments;
 mod policy;
+mod policy_form;
 mod portal;
 mod portal_pay;
 mod qr;
@@ -80,6 +81,7 @@ pub fn router() -> Router<AppState> {
         .merge(invoices::routes())
         .merge(worklist::routes())
         .merge(policy::routes())
+        .merge(policy_form::routes())
         .merge(reports::routes())
         .merge(recurring::routes())
         .merge(imports::routes())

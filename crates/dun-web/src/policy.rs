@@ -57,7 +57,7 @@ fn reason_of(document: &str) -> Option<String> {
 }
 
 /// The document without its trailing reason notes, for the editor.
-fn without_reason(document: &str) -> String {
+pub(crate) fn without_reason(document: &str) -> String {
     let mut lines: Vec<&str> = document.lines().collect();
     while lines
         .last()
@@ -71,7 +71,7 @@ fn without_reason(document: &str) -> String {
 }
 
 /// The document to store: the text with the reason as its last note.
-fn with_reason(text: &str, reason: &str) -> String {
+pub(crate) fn with_reason(text: &str, reason: &str) -> String {
     let reason = reason.split_whitespace().collect::<Vec<_>>().join(" ");
     if reason.is_empty() {
         return text.to_string();
@@ -337,7 +337,7 @@ pub async fn show(
                 @if let Some(reason) = reason_of(&v.document) { " Reason: " (reason) }
             }
             p.actions {
-                @if ctx.role >= Role::Owner { a.button href="/policy/edit" { "Edit the policy" } " " }
+                @if ctx.role >= Role::Owner { a.button href="/policy/settings" { "Change common settings" } " " a.button href="/policy/edit" { "Edit the policy" } " " }
                 a href="/policy/versions" { "Version history" }
             }
             (policy_document(&v.policy, ctx.currency))
@@ -383,7 +383,8 @@ fn editor(ctx: &Ctx, version: i64, form: &EditForm, verdict: &Verdict) -> Markup
     let body = html! {
         p.crumbs { a href="/policy" { "Policy" } " / edit" }
         h1 { "Edit the credit policy" }
-        p.muted { "Version " (version) " is in force. Check shows what would change and what today's run would do; Apply makes a new version." }
+        p.muted { "Version " (version) " is in force. Check shows what would change and what today's run would do; Apply makes a new version. "
+            a href="/policy/settings" { "Change the common settings in a form" } "." }
         @match verdict {
             Verdict::None => {},
             Verdict::Refused { message, problems } => {
@@ -391,7 +392,7 @@ fn editor(ctx: &Ctx, version: i64, form: &EditForm, verdict: &Verdict) -> Markup
                 @if !problems.is_empty() {
                     ul.problems aria-label="Problems in the policy" {
                         @for e in problems {
-                            li { @if let Some(line) = e.line { strong { "Line " (line) } ": " } code { (e.place) } " — " (e.reason) }
+                            li { @if let Some(line) = e.line { a href="#policy-text" data-line=(line) { strong { "Line " (line) } } ": " } code { (e.place) } " — " (e.reason) }
                         }
                     }
                 }
@@ -401,7 +402,7 @@ fn editor(ctx: &Ctx, version: i64, form: &EditForm, verdict: &Verdict) -> Markup
         form.stack.policy-editor method="post" action="/policy/edit" {
             (ctx.csrf_field())
             label for="policy-text" { "Policy document (TOML)" }
-            textarea #policy-text name="text" rows="30" spellcheck="false" { (form.text) }
+            textarea #policy-text name="text" rows="30" spellcheck="false" wrap="off" { (form.text) }
             label for="policy-reason" { "Reason for the change " span.hint { "(kept with the version)" } }
             input #policy-reason type="text" name="reason" value=(form.reason) maxlength="300";
             div.buttons {
@@ -410,6 +411,7 @@ fn editor(ctx: &Ctx, version: i64, form: &EditForm, verdict: &Verdict) -> Markup
                 button.primary #apply type="submit" name="action" value="apply" { "Apply" }
             }
         }
+        script src=(crate::assets::policy_editor_js_href()) defer {}
     };
     page(ctx, "Policy", "Edit the credit policy", body)
 }
@@ -451,7 +453,7 @@ fn preview_markup(preview: &Preview) -> Markup {
     }
 }
 
-fn owner_only(p: &Principal) -> Result<(), ApiError> {
+pub(crate) fn owner_only(p: &Principal) -> Result<(), ApiError> {
     if p.role < Role::Owner {
         return Err(ApiError::forbidden(format!(
             "changing the policy needs the owner role; you are {}",

@@ -136,6 +136,13 @@ web_test!(
         editor.assert_contains(r#"id="check" type="submit" name="action" value="check">Check<"#);
         editor.assert_contains(r#"id="apply" type="submit" name="action" value="apply">Apply<"#);
         editor.assert_contains(&escaped("key = \"first_notice\""));
+        // Line numbers beside the text come from a script; without it the
+        // textarea is all there is.
+        let at = editor.body.find("/assets/policy-editor.js?v=").unwrap();
+        let end = at + editor.body[at..].find('"').unwrap();
+        let script = browser.get(&editor.body[at..end]);
+        assert_eq!(script.status, 200);
+        script.assert_contains("gutter");
 
         // A ladder step with negative days: refused with its line, text kept.
         let step_line = line_of(&document, "days_past_due = 7");
@@ -153,7 +160,9 @@ web_test!(
             assert_eq!(bad.status, 422, "{action}: {}", bad.body);
             bad.assert_contains(r#"<p class="notice bad" id="policy-problems" role="alert">"#);
             bad.assert_contains(&format!("line {step_line}: "));
-            bad.assert_contains(&format!("<strong>Line {step_line}</strong>"));
+            bad.assert_contains(&format!(
+                r##"<a href="#policy-text" data-line="{step_line}"><strong>Line {step_line}</strong></a>"##
+            ));
             bad.assert_contains("days_past_due = -7");
             bad.assert_contains(r#"value="try""#);
         }

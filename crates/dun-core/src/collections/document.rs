@@ -89,6 +89,209 @@ pub fn render(policy: &Policy) -> String {
     format!("# Dun credit policy (written out by Dun; notes are not kept)\n\n{body}")
 }
 
+/// `text` (a policy document) changed to say `policy`: each value that
+/// differs is rewritten where the text writes it, a value the text leaves
+/// to its default is added after its table's last line, and one dropped is
+/// taken out, so notes and every other line stay as written. When the
+/// change is of shape (a step added or removed, a table the text does not
+/// have), or the text does not read back as `policy` after the edit, the
+/// policy is written out whole ([`render`]). Either way [`parse`] of the
+/// result reads `policy` (unchecked: the caller checks it, as ever).
+pub fn rewrite(text: &str, policy: &Policy) -> String {
+    patch(text, policy).unwrap_or_else(|| render(policy))
+}
+
+fn patch(text: &str, new: &Policy) -> Option<String> {
+    let old: Policy = toml::from_str(text).ok()?;
+    let tree = DeTable::parse(text).ok()?;
+    let mut edits: Vec<(Range<usize>, String)> = Vec::new();
+    patch_table(
+        text,
+        tree.get_ref(),
+        &as_table(&old),
+        &as_table(new),
+        &mut edits,
+    )?;
+    edits.sort_by_key(|(r, _)| std::cmp::Reverse(r.start));
+    let mut out = text.to_string();
+    for (range, value) in edits {
+        out.replace_range(range, &value);
+    }
+    let back: Policy = toml::from_str(&out).ok()?;
+    (&back == new).then_some(out)
+}
+
+/// A value as TOML writes it on one line (a table inline).
+fn inline(value: &toml::Value) -> String {
+    match value {
+        toml::Value::Table(t) => {
+            let parts: Vec<String> = t
+                .iter()
+                .map(|(k, v)| format!("{k} = {}", inline(v)))
+                .collect();
+            format!("{{ {} }}", parts.join(", "))
+        }
+        toml::Value::Array(items) => {
+            let parts: Vec<String> = items.iter().map(inline).collect();
+            format!("[{}]", parts.join(", "))
+        }
+        other => other.to_string(),
+    }
+}
+
+fn patch_table(
+    text: &str,
+    doc: &DeTable<'_>,
+    old: &toml::Table,
+    new: &toml::Table,
+    edits: &mut Vec<(Range<usize>, String)>,
+) -> Option<()> {
+    let keys: std::collections::BTreeSet<&String> = old.keys().chain(new.keys()).collect();
+    for key in keys {
+        let (a, b) = (old.get(key), new.get(key));
+        if a == b {
+            continue;
+        }
+        let written = doc.get_key_value(key.as_str());
+        match (a, b, written) {
+            // Left to its default in the text: added after the table's last value.
+            (_, Some(b), None) if !b.is_table() && !is_table_list(b) => {
+                let end = doc.iter().map(|(_, v)| v.span().end).max()?;
+                edits.push((end..end, format!("\n{key} = {}", inline(b))));
+            }
+            // Dropped: its line taken out.
+            (Some(_), None, Some((k, v))) => {
+                let start = text[..k.span().start].rfind('\n').map_or(0, |at| at + 1);
+                let end = text[v.span().end..]
+                    .find('\n')
+                    .map_or(text.len(), |at| v.span().end + at + 1);
+                edits.push((start..end, String::new()));
+            }
+            (Some(toml::Value::Table(a)), Some(toml::Value::Table(b)), Some((_, v))) => {
+                let DeValue::Table(inner) = v.get_ref() else {
+                    return None;
+                };
+                patch_table(text, inner, a, b, edits)?;
+            }
+            (Some(toml::Value::Array(a)), Some(toml::Value::Array(b)), Some((_, v)))
+                if is_table_list(&toml::Value::Array(b.clone()))
+                    || a.iter().any(toml::Value::is_table) =>
+            {
+                let DeValue::Array(items) = v.get_ref() else {
+                    return None;
+                };
+                if items.len() != a.len() {
+                    return None;
+                }
+                // Items taken out (the rest kept in order, by key): each
+                // one's `[[…]]` table taken out of the text, its notes with it.
+                if a.len() > b.len() {
+                    let label = LISTS.iter().find(|(list, _)| list == key)?.1;
+                    let mut kept = Vec::with_capacity(b.len());
+                    let mut from = 0;
+                    for y in b {
+                        let j = (from..a.len()).find(|&j| {
+                            a[j].get(label).is_some() && a[j].get(label) == y.get(label)
+                        })?;
+                        kept.push(j);
+                        from = j + 1;
+                    }
+                    for (j, item) in items.iter().enumerate() {
+                        if !kept.contains(&j) {
+                            edits.push((item_range(text, item.span())?, String::new()));
+                        }
+                    }
+                    for (y, &j) in b.iter().zip(&kept) {
+                        match (&a[j], y, items[j].get_ref()) {
+                            (
+                                toml::Value::Table(x),
+                                toml::Value::Table(y),
+                                DeValue::Table(inner),
+                            ) => patch_table(text, inner, x, y, edits)?,
+                            _ => return None,
+                        }
+                    }
+                    continue;
+                }
+                // Items added at the end: written after the document's end,
+                // which in TOML is after the list's last item. The items
+                // before must be the same ones (by key), or notes would stay
+                // beside another item than theirs.
+                if b.len() > a.len() {
+                    let label = LISTS.iter().find(|(list, _)| list == key)?.1;
+                    let same = a
+                        .iter()
+                        .zip(b)
+                        .all(|(x, y)| x.get(label).is_some() && x.get(label) == y.get(label));
+                    if !same {
+                        return None;
+                    }
+                    let mut added = String::new();
+                    for item in &b[a.len()..] {
+                        added.push_str(&format!("\n[[{key}]]\n{}", toml::to_string(item).ok()?));
+                    }
+                    if !text.ends_with('\n') {
+                        added.insert(0, '\n');
+                    }
+                    edits.push((text.len()..text.len(), added));
+                }
+                for ((a, b), item) in a.iter().zip(b).zip(items) {
+                    match (a, b, item.get_ref()) {
+                        (toml::Value::Table(a), toml::Value::Table(b), DeValue::Table(inner)) => {
+                            patch_table(text, inner, a, b, edits)?
+                        }
+                        _ => return None,
+                    }
+                }
+            }
+            (Some(_), Some(b), Some((_, v))) if !is_table_list(b) => {
+                edits.push((v.span(), inline(b)));
+            }
+            _ => return None,
+        }
+    }
+    Some(())
+}
+
+/// The text of one `[[…]]` table whose header `span` starts: from its
+/// header's line to the next header, less the notes and blank lines just
+/// before that (they introduce what follows).
+fn item_range(text: &str, span: Range<usize>) -> Option<Range<usize>> {
+    let start = text[..span.start].rfind('\n').map_or(0, |at| at + 1);
+    if !text[start..].trim_start().starts_with("[[") {
+        return None;
+    }
+    let mut at = text[start..]
+        .find('\n')
+        .map_or(text.len(), |i| start + i + 1);
+    let mut end = at;
+    while at < text.len() {
+        let line_end = text[at..].find('\n').map_or(text.len(), |i| at + i + 1);
+        let line = text[at..line_end].trim();
+        if line.starts_with('[') {
+            break;
+        }
+        if !line.is_empty() && !line.starts_with('#') {
+            end = line_end;
+        }
+        at = line_end;
+    }
+    // And the blank lines after it.
+    while let Some(line_end) = text[end..].find('\n').map(|i| end + i + 1) {
+        if !text[end..line_end].trim().is_empty() {
+            break;
+        }
+        end = line_end;
+    }
+    Some(start..end)
+}
+
+fn is_table_list(value: &toml::Value) -> bool {
+    value
+        .as_array()
+        .is_some_and(|items| !items.is_empty() && items.iter().all(toml::Value::is_table))
+}
+
 /// 1-based line of byte `offset` in `text`.
 fn line_of(text: &str, offset: usize) -> usize {
     let offset = offset.min(text.len());
@@ -1181,5 +1384,127 @@ mod tests {
             summarize_changes(&fewer, &new)[2],
             "late_fee added: flat 25.00; per invoice; period_days 30; cap 40.00"
         );
+    }
+
+    /// Every policy document in the repository: the default and the bench's.
+    fn example_policies() -> Vec<(&'static str, &'static str)> {
+        vec![
+            ("default_policy.toml", DEFAULT_POLICY),
+            (
+                "tryton_policy.toml",
+                include_str!("../../../dun-bench/tryton_policy.toml"),
+            ),
+        ]
+    }
+
+    #[test]
+    fn every_example_policy_round_trips_through_render_and_rewrite() {
+        for (name, text) in example_policies() {
+            let policy = parse(text).unwrap_or_else(|e| panic!("{name}: {e:#?}"));
+            assert_eq!(parse(&render(&policy)), Ok(policy.clone()), "{name}");
+            // Unchanged, the text is kept as written, notes and all.
+            assert_eq!(rewrite(text, &policy), text, "{name}");
+            assert_eq!(
+                rewrite(&render(&policy), &policy),
+                render(&policy),
+                "{name}"
+            );
+        }
+        // The default policy under each late-payment law preset: written
+        // into the default's text, and written out whole, it reads back.
+        for law in crate::collections::law::Law::ALL {
+            let mut policy = default_policy();
+            policy.law = law;
+            if !law.is_none() {
+                policy.late_fee = None;
+                policy.interest = None;
+                for step in &mut policy.ladder {
+                    step.effects
+                        .retain(|e| *e != Effect::LateFee && *e != Effect::AnnounceInterest);
+                }
+                if let Some(order) = law.allocation() {
+                    policy.payments.allocation = order;
+                }
+            }
+            assert_eq!(policy.check(), Ok(()), "{law}");
+            let text = rewrite(DEFAULT_POLICY, &policy);
+            assert_eq!(parse(&text), Ok(policy.clone()), "{law}: {text}");
+            assert_eq!(parse(&render(&policy)), Ok(policy.clone()), "{law}");
+        }
+    }
+
+    /// The lines of `a` and `b` that differ, as (line, before, after).
+    fn differing(a: &str, b: &str) -> Vec<(usize, String, String)> {
+        assert_eq!(a.lines().count(), b.lines().count(), "{b}");
+        a.lines()
+            .zip(b.lines())
+            .enumerate()
+            .filter(|(_, (x, y))| x != y)
+            .map(|(i, (x, y))| (i + 1, x.to_string(), y.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn a_rewrite_changes_only_the_values_that_changed() {
+        let mut policy = default_policy();
+        policy.ladder[1].days_past_due = 21;
+        policy.late_fee.as_mut().unwrap().flat = Some(home("25.00"));
+        let text = rewrite(DEFAULT_POLICY, &policy);
+        assert_eq!(parse(&text), Ok(policy.clone()));
+        assert_eq!(
+            differing(DEFAULT_POLICY, &text),
+            [
+                (
+                    line_with(DEFAULT_POLICY, "days_past_due = 30"),
+                    "days_past_due = 30".to_string(),
+                    "days_past_due = 21".to_string()
+                ),
+                (
+                    line_with(DEFAULT_POLICY, "flat = \"40.00\""),
+                    "flat = \"40.00\"".to_string(),
+                    "flat = \"25\"".to_string()
+                ),
+            ]
+        );
+        // A value left to its default is added; one dropped is taken out.
+        let mut policy = default_policy();
+        policy.tiers.low.cod = true;
+        policy.credit.cod_when_days_past_due = None;
+        policy.late_fee.as_mut().unwrap().flat = Some(PolicyMoney::PerCurrency(
+            [(currency("USD"), amount("30"))].into(),
+        ));
+        let text = rewrite(DEFAULT_POLICY, &policy);
+        assert_eq!(parse(&text), Ok(policy.clone()));
+        assert!(text.contains("# "), "notes are kept: {text}");
+        assert!(text.contains("flat = { USD = \"30.00\" }"), "{text}");
+        assert!(!text.contains("cod_when_days_past_due = 60"), "{text}");
+        // Steps added at the end are written after the document's end.
+        let mut policy = default_policy();
+        for (key, days) in [("last_word", 120), ("very_last_word", 150)] {
+            let mut extra = policy.ladder[4].clone();
+            extra.key = key.into();
+            extra.days_past_due = days;
+            policy.ladder.push(extra);
+        }
+        let text = rewrite(DEFAULT_POLICY, &policy);
+        assert!(text.starts_with(DEFAULT_POLICY), "{text}");
+        assert_eq!(parse(&text), Ok(policy.clone()));
+        // A step taken out: its table and its note go, nothing else.
+        let mut policy = default_policy();
+        policy.ladder.remove(2);
+        let text = rewrite(DEFAULT_POLICY, &policy);
+        assert_eq!(parse(&text), Ok(policy.clone()));
+        let call = "[[step]]\n# Pick up the phone.\nkey = \"follow_up_call\"\ndays_past_due = 35\nchannels = [\"call_task\"]\ntemplate = \"follow_up_call\"\n\n";
+        assert_eq!(text, DEFAULT_POLICY.replacen(call, "", 1), "{text}");
+        // The last one too, keeping the notes that introduce what follows.
+        policy.ladder.pop();
+        let text = rewrite(DEFAULT_POLICY, &policy);
+        assert_eq!(parse(&text), Ok(policy.clone()));
+        assert!(text.contains("# The late fee, charged by"), "{text}");
+        // Taken out and another renamed: the policy is written out whole.
+        policy.ladder[0].key = "first_reminder".into();
+        let text = rewrite(DEFAULT_POLICY, &policy);
+        assert_eq!(text, render(&policy));
+        assert_eq!(parse(&text), Ok(policy));
     }
 }
