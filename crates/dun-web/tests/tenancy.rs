@@ -118,6 +118,7 @@ struct Ids {
     credit_note: String,
     payment_id: String,
     task_id: String,
+    dispute_id: String,
     user_id: String,
     token_id: String,
     recurring_id: String,
@@ -220,6 +221,7 @@ fn walk_for(method: &str, path: &str, a: &Ids) -> Option<Vec<(&'static str, Stri
         ],
         ("POST", "/customers/{reference}/disputes/resolve") => vec![
             ("form", s("resolve")),
+            ("resolve_dispute", a.dispute_id.clone()),
             ("resolution", s("rejected")),
             ("resolve_reason", s("B decided")),
         ],
@@ -455,6 +457,8 @@ fn snapshot(a: &Browser, ids: &Ids) -> Vec<(String, String)> {
         "/api/v1/organisation/profile".into(),
         format!("/api/v1/customers/{A_CUSTOMER}/statement?from=2026-01-01&to=2026-03-31"),
         "/reports/aging.csv".into(),
+        // Statement schedules are read on this page only.
+        "/recurring".into(),
     ]
     .into_iter()
     .map(|path| {
@@ -504,7 +508,7 @@ web_test!(
             "/api/v1/tasks",
             json!({"customer": A_CUSTOMER, "title": format!("{SECRET} call")}),
         );
-        post(
+        let dispute = post(
             "/api/v1/disputes",
             json!({"invoice": invoice, "reason": format!("{SECRET} says short delivery")}),
         );
@@ -558,6 +562,22 @@ web_test!(
         );
         assert_eq!(imported.status, 201, "A's bank import: {}", imported.body);
         let lines = read(&a, "/api/v1/bank/transactions");
+        let scheduled = a.post_form(
+            "/recurring/statements",
+            &[
+                ("csrf_token", a_csrf.as_str()),
+                ("customer", A_CUSTOMER),
+                ("cadence", "monthly"),
+                ("every", "1"),
+            ],
+        );
+        assert_eq!(
+            scheduled.status, 303,
+            "A's statement schedule: {}",
+            scheduled.body
+        );
+        a.get("/recurring")
+            .assert_contains(&format!(r#"id="statements-{A_CUSTOMER}""#));
 
         // B: another organisation in the same database, with its own
         // customer and portal link.
@@ -613,6 +633,7 @@ web_test!(
             credit_note,
             payment_id: id(&payment, "payment_id"),
             task_id: id(&task, "id"),
+            dispute_id: id(&dispute, "id"),
             user_id: id(&user, "id"),
             token_id: id(&tokens[0], "id"),
             recurring_id: id(&recurring, "id"),
