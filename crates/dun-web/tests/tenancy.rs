@@ -130,6 +130,17 @@ struct Ids {
 }
 
 impl Ids {
+    /// Every value walked for the path parameter `name`: each action on a
+    /// message and each step of a schedule, else the one of [`Ids::param`].
+    fn params(&self, name: &str, path: &str) -> Vec<String> {
+        let all = |names: &[&str]| names.iter().map(|n| n.to_string()).collect();
+        match name {
+            "action" => all(&["hold", "cancel", "retry"]),
+            "step" => all(&["pause", "resume", "end"]),
+            _ => vec![self.param(name, path)],
+        }
+    }
+
     fn param(&self, name: &str, path: &str) -> String {
         match name {
             "reference" | "customer" => A_CUSTOMER.into(),
@@ -153,9 +164,6 @@ impl Ids {
             "token_id" => self.token_id.clone(),
             // A has versions 2 to 4 of its policy; B only its version 1.
             "version" => "4".into(),
-            // The most lasting of each: cancel A's mail, end A's schedule.
-            "action" => "cancel".into(),
-            "step" => "end".into(),
             // Template names and export files are per organisation: B's own.
             "name" => "first_notice".into(),
             "file" => "invoices.csv".into(),
@@ -656,57 +664,66 @@ web_test!(
             let fields = walk_for(method, path, &ids).unwrap_or_else(|| {
                 panic!("the web tenancy walk has no entry for {method} {path}; add one to walk_for (or to NOT_WALKED, with why)")
             });
-            let mut url = String::new();
+            let mut urls = vec![String::new()];
             let mut aims_at_a = false;
             let mut rest = path.as_str();
             while let Some(open) = rest.find('{') {
                 let close = open + rest[open..].find('}').unwrap();
                 let name = &rest[open + 1..close];
-                url.push_str(&rest[..open]);
-                url.push_str(&ids.param(name, path));
+                let before = &rest[..open];
+                urls = urls
+                    .iter()
+                    .flat_map(|url| {
+                        ids.params(name, path)
+                            .into_iter()
+                            .map(move |value| format!("{url}{before}{value}"))
+                    })
+                    .collect();
                 aims_at_a |= !["name", "file", "token", "action", "step"].contains(&name);
                 rest = &rest[close + 1..];
             }
-            url.push_str(rest);
-            let sends_a = fields
-                .iter()
-                .any(|(k, v)| *k != "reference" && (v == A_CUSTOMER || v.contains(&ids.invoice)));
-            let reply: Page = if method == "GET" {
-                b.get(&format!("{url}{}", query(&fields)))
-            } else {
-                let mut form: Vec<(&str, &str)> = vec![("csrf_token", b_csrf.as_str())];
-                form.extend(fields.iter().map(|(k, v)| (*k, v.as_str())));
-                b.post_form(&url, &form)
-            };
-            walked += 1;
-            let text: String = reply.body.chars().take(600).collect();
-            assert!(
-                reply.status < 500 && reply.status != 405,
-                "{method} {url}: {} {text}",
-                reply.status
-            );
-            assert!(
-                !reply.body.contains(SECRET),
-                "{method} {url} showed B A's data: {text}"
-            );
-            assert!(
-                reply.location.as_deref() != Some("/sign-in"),
-                "{method} {url} signed B out"
-            );
-            if aims_at_a {
-                assert_eq!(
-                    reply.status, 404,
-                    "{method} {url} aimed at A's data answered B {}: {text}",
-                    reply.status
-                );
-            }
-            // A list filtered by A's customer may answer: it shows none of A's rows.
-            if sends_a && method == "POST" {
+            for url in urls {
+                let url = format!("{url}{rest}");
+                let sends_a = fields.iter().any(|(k, v)| {
+                    *k != "reference" && (v == A_CUSTOMER || v.contains(&ids.invoice))
+                });
+                let reply: Page = if method == "GET" {
+                    b.get(&format!("{url}{}", query(&fields)))
+                } else {
+                    let mut form: Vec<(&str, &str)> = vec![("csrf_token", b_csrf.as_str())];
+                    form.extend(fields.iter().map(|(k, v)| (*k, v.as_str())));
+                    b.post_form(&url, &form)
+                };
+                walked += 1;
+                let text: String = reply.body.chars().take(600).collect();
                 assert!(
-                    (400..500).contains(&reply.status),
-                    "{method} {url} aimed at A's data answered B {}: {text}",
+                    reply.status < 500 && reply.status != 405,
+                    "{method} {url}: {} {text}",
                     reply.status
                 );
+                assert!(
+                    !reply.body.contains(SECRET),
+                    "{method} {url} showed B A's data: {text}"
+                );
+                assert!(
+                    reply.location.as_deref() != Some("/sign-in"),
+                    "{method} {url} signed B out"
+                );
+                if aims_at_a {
+                    assert_eq!(
+                        reply.status, 404,
+                        "{method} {url} aimed at A's data answered B {}: {text}",
+                        reply.status
+                    );
+                }
+                // A list filtered by A's customer may answer: it shows none of A's rows.
+                if sends_a && method == "POST" {
+                    assert!(
+                        (400..500).contains(&reply.status),
+                        "{method} {url} aimed at A's data answered B {}: {text}",
+                        reply.status
+                    );
+                }
             }
         }
         // Each walk entry and each route not walked names a route there is.
