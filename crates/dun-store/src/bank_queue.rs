@@ -506,11 +506,5 @@ fn check_reason(reason: &str) -> Result<(), StoreError> {
             "reason: say why (it is kept with the bank line)".into(),
         ));
     }
-    if reason.len() > invoices::REASON_BYTES_MAX {
-        return Err(StoreError::Invalid(format!(
-            "reason: at most {} bytes",
-            invoices::REASON_BYTES_MAX
-        )));
-    }
-    Ok(())
+    Ok(invoices::check_reason_chars("reason", reason)?)
 }

@@ -12,8 +12,8 @@ use crate::clock::now_utc;
 use crate::customers;
 use crate::db::{Param, Row, Tx};
 use crate::error::StoreError;
-use crate::invoices::{self, Reduction, REASON_BYTES_MAX};
-use crate::records::{check_amount, check_author, check_open, check_text, RECORDS_LIST_MAX};
+use crate::invoices::{self, Reduction, REASON_CHARS_MAX};
+use crate::records::{check_amount, check_author, check_open, RECORDS_LIST_MAX};
 use crate::timeline::{self, NewEntry};
 use crate::{entries, idempotency, params, Store};
 
@@ -107,7 +107,13 @@ impl Store {
         key: Option<&str>,
     ) -> Result<DisputeRecord, StoreError> {
         let author = check_author(&dispute.author)?.to_string();
-        let reason = check_text("reason", &dispute.reason, REASON_BYTES_MAX)?.to_string();
+        let reason = dispute.reason.trim().to_string();
+        if reason.is_empty() {
+            return Err(StoreError::Invalid(format!(
+                "reason: say why the invoice is disputed, in 1 to {REASON_CHARS_MAX} characters"
+            )));
+        }
+        invoices::check_reason_chars("reason", &reason)?;
         let now = now_utc();
         let tx = self.conn().transaction()?;
         idempotency::run(tx, org_id, key, "dispute.open", dispute, &now, |tx| {
@@ -215,11 +221,7 @@ impl Store {
                 reason.trim()
             }
         };
-        if reason.len() > REASON_BYTES_MAX {
-            return Err(StoreError::Invalid(format!(
-                "reason is longer than {REASON_BYTES_MAX} bytes"
-            )));
-        }
+        invoices::check_reason_chars("reason", reason)?;
         let now = now_utc();
         let mut tx = self.conn().transaction()?;
         let found = tx.query_opt(

@@ -20,8 +20,11 @@ use crate::outbox::{self, MessageKind, NewMessage};
 use crate::timeline::{self, NewEntry};
 use crate::{idempotency, orgs, params, Store};
 
-/// Longest reason for a void, credit note or write-off, in bytes.
-pub const REASON_BYTES_MAX: usize = 1000;
+/// Longest reason a person gives for a change to the book — a void, credit
+/// note, write-off, waiver, dispute (opened or resolved), a payment's refund
+/// or reversal, a bank line's dismissal — in characters (what a person
+/// counts, and what a browser's `maxlength` counts), not bytes.
+pub const REASON_CHARS_MAX: usize = 1000;
 /// Most invoices one list returns.
 pub const LIST_LIMIT_MAX: i64 = 10_000;
 
@@ -91,13 +94,34 @@ pub struct Reduction {
     pub reason: String,
 }
 
-pub(crate) fn check_reason(reason: &str) -> Result<(), StoreError> {
-    if reason.len() > REASON_BYTES_MAX {
-        return Err(StoreError::Invalid(format!(
-            "reason is longer than {REASON_BYTES_MAX} bytes"
-        )));
+/// A reason over [`REASON_CHARS_MAX`] characters: the refusal, typed, for
+/// each shell to word (the store's own wording names the field first).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: at most {REASON_CHARS_MAX} characters; this one has {chars}")]
+pub struct ReasonTooLong {
+    pub field: &'static str,
+    /// How many characters the reason has.
+    pub chars: usize,
+}
+
+impl From<ReasonTooLong> for StoreError {
+    fn from(e: ReasonTooLong) -> StoreError {
+        StoreError::Invalid(e.to_string())
+    }
+}
+
+/// Refuses a reason longer than [`REASON_CHARS_MAX`] characters, as the
+/// field `field`. The one check of that limit, for every shell to call.
+pub fn check_reason_chars(field: &'static str, reason: &str) -> Result<(), ReasonTooLong> {
+    let chars = reason.trim().chars().count();
+    if chars > REASON_CHARS_MAX {
+        return Err(ReasonTooLong { field, chars });
     }
     Ok(())
+}
+
+pub(crate) fn check_reason(reason: &str) -> Result<(), StoreError> {
+    Ok(check_reason_chars("reason", reason)?)
 }
 
 /// Finds an invoice by its number, or by `#id` / plain id for drafts.

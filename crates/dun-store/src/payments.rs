@@ -241,13 +241,7 @@ fn check_money_reason(reason: &str) -> Result<(), StoreError> {
             "reason: say why (it is kept on the customer's timeline)".into(),
         ));
     }
-    if reason.len() > crate::invoices::REASON_BYTES_MAX {
-        return Err(StoreError::Invalid(format!(
-            "reason: at most {} bytes",
-            crate::invoices::REASON_BYTES_MAX
-        )));
-    }
-    Ok(())
+    Ok(crate::invoices::check_reason_chars("reason", reason)?)
 }
 
 impl Store {

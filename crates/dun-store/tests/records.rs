@@ -20,6 +20,7 @@ use dun_store::collateral::{CollateralKind, NewCollateral};
 use dun_store::credit_file::{paused_indefinitely, IssueOverride, StatusDecision};
 use dun_store::customers::Customer;
 use dun_store::disputes::{NewDispute, Resolution};
+use dun_store::invoices::REASON_CHARS_MAX;
 use dun_store::payments::Allocate;
 use dun_store::plans::NewPlan;
 use dun_store::records::{ContactKind, NewContact, NewPromise, PromisedPayment};
@@ -382,6 +383,51 @@ storage_test!(
             c.customer_ref = "NOBODY".into();
             s.log_contact(acme.id, &c)
         });
+    }
+);
+
+storage_test!(
+    fn a_reason_is_counted_in_characters(store: &mut Store) {
+        let acme = org(store, "Acme Ltd");
+        let alpha = customer(store, &acme, "ALPHA");
+        let inv = invoice(store, &acme, &alpha, "2026-01-05", "net30", 300_00);
+        // Greek takes two bytes a letter: 1000 letters are 2000 bytes, and
+        // within the limit, as a browser's maxlength counts them.
+        let mut over = dispute(&inv.number, None);
+        over.reason = "λ".repeat(REASON_CHARS_MAX + 1);
+        let error = refused(
+            store,
+            &acme,
+            &["reason: at most 1000 characters", "this one has 1001"],
+            |s| s.open_dispute(acme.id, &over, None),
+        );
+        assert!(!error.to_string().contains("bytes"), "{error}");
+        let mut at_limit = dispute(&inv.number, None);
+        at_limit.reason = "λ".repeat(REASON_CHARS_MAX);
+        let opened = store.open_dispute(acme.id, &at_limit, None).unwrap();
+        refused(store, &acme, &["reason: at most 1000 characters"], |s| {
+            s.resolve_dispute(
+                acme.id,
+                opened.id,
+                &Resolution::Rejected {
+                    reason: "ω".repeat(REASON_CHARS_MAX + 1),
+                },
+                d("2026-02-20"),
+                CLERK,
+            )
+        });
+        let rejected = store
+            .resolve_dispute(
+                acme.id,
+                opened.id,
+                &Resolution::Rejected {
+                    reason: "ω".repeat(REASON_CHARS_MAX),
+                },
+                d("2026-02-20"),
+                CLERK,
+            )
+            .unwrap();
+        assert_eq!(rejected.status, "rejected");
     }
 );
 

@@ -12,6 +12,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use dun_core::aging::AgingEdges;
 use dun_core::collections::charges::{waivable_charge, WAIVABLE_CHARGES};
+use dun_core::collections::credit::OVERRIDE_REASON_BYTES_MAX;
 use dun_core::invoice::{format_quantity, format_tax_rate};
 use dun_core::ledger::EntryKind;
 use dun_core::reference::CreditorReference;
@@ -21,8 +22,8 @@ use dun_server::extract::{decode_cursor, encode_cursor};
 use dun_server::problem::ApiError;
 use dun_store::accounts::{Principal, Role};
 use dun_store::credit_file::IssueOverride;
+use dun_store::invoices::{check_reason_chars, Reduction, REASON_CHARS_MAX};
 use dun_store::invoices::{InvoiceFilter, StatusFilter};
-use dun_store::invoices::{Reduction, REASON_BYTES_MAX};
 use dun_store::payments::{Allocate, NewPayment, REFERENCE_BYTES_MAX};
 use dun_store::waivers::Waiver;
 use dun_store::Store;
@@ -331,10 +332,10 @@ pub(crate) fn check_override(reason: &str) -> Result<Option<String>, ApiError> {
     if reason.is_empty() {
         return Ok(None);
     }
-    if reason.len() > REASON_BYTES_MAX {
+    if reason.len() > OVERRIDE_REASON_BYTES_MAX {
         return Err(ApiError::invalid(
             "override_reason",
-            format!("Override reason: at most {REASON_BYTES_MAX} bytes."),
+            format!("Override reason: at most {OVERRIDE_REASON_BYTES_MAX} bytes."),
         ));
     }
     Ok(Some(reason.to_string()))
@@ -771,10 +772,13 @@ fn reason_of(text: &str) -> Result<String, ApiError> {
             "Reason: say why, in a few words; it is kept with the entry.",
         ));
     }
-    if reason.len() > REASON_BYTES_MAX {
+    if let Err(e) = check_reason_chars("reason", reason) {
         return Err(ApiError::invalid(
             "reason",
-            format!("Reason: at most {REASON_BYTES_MAX} bytes."),
+            format!(
+                "Reason: at most {REASON_CHARS_MAX} characters; this one has {}.",
+                e.chars
+            ),
         ));
     }
     Ok(reason.to_string())

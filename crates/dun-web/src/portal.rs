@@ -30,7 +30,7 @@ use dun_server::wire;
 use dun_store::customers::Customer;
 use dun_store::disputes::NewDispute;
 // The longest dispute reason is the store's, defined once there.
-use dun_store::invoices::{InvoiceFilter, InvoiceSummary, REASON_BYTES_MAX};
+use dun_store::invoices::{check_reason_chars, InvoiceFilter, InvoiceSummary, REASON_CHARS_MAX};
 use dun_store::portal::PortalError;
 use dun_store::records::NewPromise;
 use dun_store::{Org, Store, StoreError};
@@ -453,7 +453,8 @@ fn portal_page(
                             }
                         }
                         label for="dispute_reason" { "What is wrong" }
-                        textarea #dispute_reason name="dispute_reason" rows="3" required maxlength=(REASON_BYTES_MAX) { (form.dispute_reason) }
+                        p.muted.small #dispute_reason_limit { "At most " (REASON_CHARS_MAX) " characters." }
+                        textarea #dispute_reason name="dispute_reason" rows="3" required maxlength=(REASON_CHARS_MAX) aria-describedby="dispute_reason_limit" { (form.dispute_reason) }
                         button type="submit" { "Raise a dispute" }
                     }
                 }
@@ -899,10 +900,13 @@ async fn dispute(
                 "Say what is wrong with the invoice.",
             ));
         }
-        if reason.len() > REASON_BYTES_MAX {
+        if let Err(e) = check_reason_chars("reason", reason) {
             return Err(ApiError::invalid(
                 "dispute_reason",
-                format!("Please say it in at most {REASON_BYTES_MAX} characters."),
+                format!(
+                    "Please say it in at most {REASON_CHARS_MAX} characters; yours has {}.",
+                    e.chars
+                ),
             ));
         }
         let open = open_invoices(store, v)?;

@@ -333,6 +333,51 @@ portal_test!(
 );
 
 portal_test!(
+    fn a_reason_is_counted_in_characters(server, url) {
+        let _ = url;
+        let (browser, csrf) = owner(server);
+        let (bolt, zed) = book(&browser, &csrf);
+        let token = portal_token(&browser, &csrf, "BOLT");
+        let customer = server.browser();
+        let base = format!("/portal/{token}");
+        // The form says the limit, and the browser counts it as the book does.
+        let page = customer.get(&base);
+        page.assert_contains(r#"maxlength="1000""#);
+        page.assert_contains("At most 1000 characters.");
+
+        // Greek: two bytes a letter. 1001 letters are refused in the
+        // debtor's words, nothing written; 1000 (2000 bytes) are accepted.
+        let over = "λ".repeat(1001);
+        let refused = customer.post_form(&format!("{base}/dispute"), &[("dispute_invoice", &bolt), ("dispute_reason", &over)]);
+        assert_eq!(refused.status, 422, "{}", refused.body);
+        refused.assert_contains("Please say it in at most 1000 characters; yours has 1001.");
+        refused.assert_contains(&over);
+        assert!(!refused.body.contains("bytes"), "{}", refused.body);
+        let at_limit = "λ".repeat(1000);
+        let disputed = customer.post_form(&format!("{base}/dispute"), &[("dispute_invoice", &bolt), ("dispute_reason", &at_limit)]);
+        assert_eq!(disputed.status, 303, "{}", disputed.body);
+
+        // The API: the same limit, refused as the field `reason`.
+        let over_api = browser.post_json("/api/v1/disputes", &csrf, json!({"invoice": zed, "reason": over}));
+        assert_eq!(over_api.status, 422, "{}", over_api.body);
+        let problem: serde_json::Value = serde_json::from_str(&over_api.body).unwrap();
+        assert_eq!(problem["field"], json!("reason"), "{problem}");
+        let detail = problem["detail"].as_str().unwrap();
+        assert!(detail.contains("at most 1000 characters; this one has 1001"), "{detail}");
+        let credit_over = browser.post_json(&format!("/api/v1/invoices/{zed}/credit-notes"), &csrf, json!({"amount": "1.00", "reason": "ω".repeat(1001)}));
+        assert_eq!(credit_over.status, 422, "{}", credit_over.body);
+        let problem: serde_json::Value = serde_json::from_str(&credit_over.body).unwrap();
+        assert_eq!(problem["field"], json!("reason"), "{problem}");
+        ok(browser.post_json(&format!("/api/v1/invoices/{zed}/credit-notes"), &csrf, json!({"amount": "1.00", "reason": "ω".repeat(1000)})), "a credit note with a 1000-character reason");
+        ok(browser.post_json("/api/v1/disputes", &csrf, json!({"invoice": zed, "reason": at_limit})), "a dispute with a 1000-character reason");
+        let disputes = ok(browser.get("/api/v1/disputes"), "the disputes");
+        let reasons: Vec<&str> = disputes.as_array().unwrap().iter().filter_map(|d| d["reason"].as_str()).collect();
+        assert_eq!(reasons.len(), 2, "{disputes}");
+        assert!(reasons.iter().all(|r| *r == at_limit), "{disputes}");
+    }
+);
+
+portal_test!(
     fn a_promise_and_a_dispute_reach_the_staff(server, url) {
         let _ = url;
         let (browser, csrf) = owner(server);
@@ -361,7 +406,7 @@ portal_test!(
         let long = "x".repeat(1_500);
         let too_long = customer.post_form(&format!("{base}/dispute"), &[("dispute_invoice", &bolt), ("dispute_reason", &long)]);
         assert_eq!(too_long.status, 422, "{}", too_long.body);
-        too_long.assert_contains("Please say it in at most 1000 characters.");
+        too_long.assert_contains("Please say it in at most 1000 characters; yours has 1500.");
         assert!(!too_long.body.contains("bytes"), "{}", too_long.body);
         // A dispute on another customer's invoice is refused; on one's own, recorded.
         let theirs = customer.post_form(&format!("{base}/dispute"), &[("dispute_invoice", &zed), ("dispute_reason", "not ours")]);

@@ -205,6 +205,13 @@ fn a_collectors_week_is_on_the_timeline() {
             ],
         );
         assert!(err.contains("no line 9"), "[{label}] {err}");
+        // The reason's limit is in characters, as the portal and the API say it.
+        let greek = "λ".repeat(1001);
+        let err = fails(&db, &["log", "dispute", "INV-000002", "--reason", &greek]);
+        assert!(
+            err.contains("reason: at most 1000 characters; this one has 1001"),
+            "[{label}] {err}"
+        );
         let out = ok(
             &db,
             &[

@@ -206,6 +206,13 @@ fn check_text(field: &str, text: &str, max: usize) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// The store's limit on a reason ([`dun_store::invoices::REASON_CHARS_MAX`]
+/// characters), checked before the write, refused as the field `reason`.
+fn check_reason(reason: &str) -> Result<(), ApiError> {
+    dun_store::invoices::check_reason_chars("reason", reason)
+        .map_err(|e| ApiError::invalid(e.field, e.to_string()))
+}
+
 fn override_reason(reason: Option<&str>) -> Result<Option<&str>, ApiError> {
     match reason {
         Some(r) if r.trim().is_empty() => Err(ApiError::invalid(
@@ -213,7 +220,11 @@ fn override_reason(reason: Option<&str>) -> Result<Option<&str>, ApiError> {
             "override_reason: say why the credit policy is overridden, or leave it out",
         )),
         Some(r) => {
-            check_text("override_reason", r, dun_store::invoices::REASON_BYTES_MAX)?;
+            check_text(
+                "override_reason",
+                r,
+                dun_core::collections::credit::OVERRIDE_REASON_BYTES_MAX,
+            )?;
             Ok(Some(r))
         }
         None => Ok(None),
@@ -862,7 +873,7 @@ async fn void_invoice(
 ) -> Result<Json<PostedOut>, ApiError> {
     let date = wire::opt_date("date", input.date.as_deref())?;
     let reason = input.reason.unwrap_or_default();
-    check_text("reason", &reason, dun_store::invoices::REASON_BYTES_MAX)?;
+    check_reason(&reason)?;
     let posted = state
         .as_caller(caller, Need::Write, move |store, p| {
             let date = match date {
@@ -924,11 +935,7 @@ async fn reduce(
             "reason: say why, in a few words; it is kept with the entry",
         ));
     }
-    check_text(
-        "reason",
-        &input.reason,
-        dun_store::invoices::REASON_BYTES_MAX,
-    )?;
+    check_reason(&input.reason)?;
     let posted = state
         .as_caller(caller, Need::Write, move |store, p| {
             let date = match date {
@@ -1068,11 +1075,7 @@ async fn waive_charge(
             )
         })?;
     let date = wire::opt_date("date", input.date.as_deref())?;
-    check_text(
-        "reason",
-        &input.reason,
-        dun_store::invoices::REASON_BYTES_MAX,
-    )?;
+    check_reason(&input.reason)?;
     let waived = state
         .as_caller(caller, Need::Write, move |store, p| {
             let date = match date {
@@ -1151,11 +1154,7 @@ async fn reverse_write_off(
     ApiJson(input): ApiJson<WriteOffReversalIn>,
 ) -> Result<(StatusCode, Json<WriteOffReversedOut>), ApiError> {
     let date = wire::opt_date("date", input.date.as_deref())?;
-    check_text(
-        "reason",
-        &input.reason,
-        dun_store::invoices::REASON_BYTES_MAX,
-    )?;
+    check_reason(&input.reason)?;
     let reversed = state
         .as_caller(caller, Need::Write, move |store, p| {
             let date = match date {

@@ -83,7 +83,15 @@ impl LocalStripe {
                     if std::env::var(REQUIRE_TOOLS_VAR).as_deref() == Ok("1") {
                         panic!("{message}, and {REQUIRE_TOOLS_VAR}=1 (pip install localstripe)");
                     }
-                    eprintln!("SKIPPED {message} (pip install localstripe)");
+                    // To stderr itself: libtest keeps a passing test's eprintln! from
+                    // the person running `cargo test`, and a skip must be seen.
+                    {
+                        use std::io::Write as _;
+                        let _ = writeln!(
+                            std::io::stderr(),
+                            "SKIPPED {message} (pip install localstripe)"
+                        );
+                    }
                     return None;
                 }
             };
