@@ -202,6 +202,7 @@ fn walk_for(method: &str, path: &str, a: &Ids) -> Option<Vec<(&'static str, Stri
         ("GET", "/imports") | ("GET", "/imports/export/{file}") => vec![],
         ("GET", "/policy") | ("GET", "/policy/edit") | ("GET", "/policy/versions") => vec![],
         ("GET", "/policy/versions/{version}") => vec![],
+        ("GET", "/policy/settings") => vec![],
         ("GET", "/reports") | ("GET", "/reports/aging.csv") | ("GET", "/today") => vec![],
         ("GET", "/settings") | ("GET", "/settings/email") | ("GET", "/settings/profile") => {
             vec![]
@@ -333,6 +334,8 @@ fn walk_for(method: &str, path: &str, a: &Ids) -> Option<Vec<(&'static str, Stri
         ("POST", "/worklist/{task_id}/reopen") => vec![("reason", s("B reopened it"))],
         ("POST", "/today/apply") => vec![("digest", s("0"))],
         ("POST", "/policy/edit") => vec![("document", s("not a policy"))],
+        // B's own policy, refused: a step's days that are not a number.
+        ("POST", "/policy/settings") => vec![("step-1-days", s("soon"))],
         ("POST", "/settings/users") => vec![
             ("email", s("intruder@beta.example")),
             ("name", s("I")),
