@@ -154,17 +154,67 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
         .with_state(state)
 }
 
-async fn method_not_allowed() -> ApiError {
+async fn method_not_allowed(request: Request<Body>) -> Response {
+    if from_a_browser(&request) {
+        // Typically a form's address opened again (a reload, a bookmark):
+        // the page it came from is one step up.
+        return browser_page(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "This address takes a form",
+            "It is where a form on another page sends what you entered; it is not a page to open. \
+             Go back to the page the form was on.",
+        );
+    }
     ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
         "method-not-allowed",
         "Method not allowed",
         "this route does not take that method; see /openapi.json",
     )
+    .into_response()
 }
 
-async fn not_found() -> ApiError {
-    ApiError::not_found("no such route; the API is described at /openapi.json")
+async fn not_found(request: Request<Body>) -> Response {
+    if from_a_browser(&request) {
+        return browser_page(
+            StatusCode::NOT_FOUND,
+            "Page not found",
+            "There is no page at this address. It may have been mistyped, or what it showed was removed.",
+        );
+    }
+    ApiError::not_found("no such route; the API is described at /openapi.json").into_response()
+}
+
+/// A person's browser opening a page (it accepts HTML), not a client of
+/// the API, whose refusals stay problem documents.
+fn from_a_browser(request: &Request<Body>) -> bool {
+    let path = request.uri().path();
+    let api = path.starts_with("/api/") || path == "/openapi.json" || path == "/metrics";
+    let html = request
+        .headers()
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    html && !api
+}
+
+/// A plain page for a browser that asked for an address the server has no
+/// page at: what happened in words and a way back, never a JSON document.
+/// `title` and `detail` are this file's own constant text.
+fn browser_page(status: StatusCode, title: &'static str, detail: &'static str) -> Response {
+    let body = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{title} · Dun</title><link rel=\"stylesheet\" href=\"/assets/dun.css\"></head>\
+         <body><main class=\"bare\"><h1>{title}</h1><p>{detail}</p>\
+         <p><a href=\"/dashboard\">Go to the dashboard</a></p></main></body></html>"
+    );
+    let mut response = (status, body).into_response();
+    response.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    response
 }
 
 async fn record_metrics(

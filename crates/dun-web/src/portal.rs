@@ -331,6 +331,22 @@ fn portal_page(
                 @if let Some(cc) = &seller.country_code { ", " (cc) }
             }
         }
+        // The headline: what the customer owes per currency (the
+        // statement's closing balance: open invoices less credit not yet
+        // applied) and since when the oldest open invoice was due.
+        @for s in found.statements.iter().filter(|s| s.closing_minor > 0) {
+            p.owed data-owed=(s.currency.code()) {
+                "You owe " strong { (money(s.closing_minor, s.currency)) }
+                @if let Some(oldest) = s.open_invoices.first() {
+                    @if oldest.days_past_due > 0 {
+                        "; the oldest invoice was due " (oldest.due_date) " (" (oldest.days_past_due)
+                        @if oldest.days_past_due == 1 { " day ago)." } @else { " days ago)." }
+                    } @else {
+                        "; the next is due " (oldest.due_date) "."
+                    }
+                } @else { "." }
+            }
+        }
         @match done {
             Some("promise") => p.notice.ok role="status" { "Thank you — your promise to pay is recorded. " (seller.name) " will see it straight away." },
             Some("dispute") => p.notice.ok role="status" { "Thank you — your dispute is recorded. " (seller.name) " will look into it and be in touch; reminders for that invoice stop meanwhile." },

@@ -200,6 +200,33 @@ web_test!(
             .is_some_and(|c| c.contains("immutable")));
         assert_eq!(browser.get("/assets/nothing.js").status, 404);
 
+        // A browser never gets a JSON document for an address with no page:
+        // an unknown address, or a form's address opened again (a reload).
+        let html = [("Accept", "text/html,application/xhtml+xml,*/*;q=0.8")];
+        let unknown = browser.send("GET", "/no-such-page", None, &html);
+        assert_eq!(unknown.status, 404);
+        assert!(unknown
+            .header("content-type")
+            .is_some_and(|t| t.starts_with("text/html")));
+        unknown.assert_contains("<h1>Page not found</h1>");
+        unknown.assert_contains(r#"href="/dashboard""#);
+        let reloaded = browser.send("GET", "/sign-out", None, &html);
+        assert_eq!(reloaded.status, 405);
+        assert!(reloaded
+            .header("content-type")
+            .is_some_and(|t| t.starts_with("text/html")));
+        reloaded.assert_contains("This address takes a form");
+        // The API's refusals stay problem documents, whatever is accepted.
+        let api = browser.send("GET", "/api/v1/no-such-route", None, &html);
+        assert_eq!(api.status, 404);
+        assert!(api
+            .header("content-type")
+            .is_some_and(|t| t.starts_with("application/problem+json")));
+        let plain = browser.get("/no-such-page");
+        assert!(plain
+            .header("content-type")
+            .is_some_and(|t| t.starts_with("application/problem+json")));
+
         // Sign-out needs the token too; then the pages send you to sign in.
         assert_eq!(browser.post_form("/sign-out", &[]).status, 403);
         let out = browser.post_form("/sign-out", &[("csrf_token", &csrf)]);

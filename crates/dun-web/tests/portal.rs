@@ -217,6 +217,8 @@ portal_test!(
         portal.assert_contains("BOLT-PAY-1");
         portal.assert_contains("USD -100.00");
         portal.assert_contains(r#"data-closing="USD">USD 527.00<"#);
+        // The headline: what is owed, the statement's closing balance.
+        portal.assert_contains(r#"data-owed="USD">You owe <strong>USD 527.00</strong>"#);
         // How to pay, and what to quote.
         portal.assert_contains("GB82WEST12345698765432");
         portal.assert_contains("NWBKGB2L");
