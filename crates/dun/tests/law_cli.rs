@@ -171,7 +171,31 @@ fn the_calculation_sheet_shows_each_period_and_matches_the_ledger() {
         std::fs::write(&policy, german_policy(&ok(&db, &["policy", "show"]))).unwrap();
         ok(&db, &["policy", "apply", policy.to_str().unwrap()]);
         for day in ["2024-06-16", "2024-07-01", "2024-08-01"] {
-            ok(&db, &["run", "--as-of", day]);
+            let run = json(&ok(&db, &["run", "--as-of", day, "--format", "json"]));
+            // What an action is worth is the domain's: the law's fixed
+            // compensation shows its amount as a fee does.
+            for a in run["actions"]
+                .as_array()
+                .unwrap_or_else(|| panic!("[{label}] {run}"))
+            {
+                if a["action"] == "compensation" {
+                    assert_eq!(
+                        a["amount"],
+                        serde_json::json!([{"currency": "EUR", "amount": "40.00", "amount_minor": 4000}]),
+                        "[{label}] {a}"
+                    );
+                }
+            }
+            if day == "2024-06-16" {
+                assert!(
+                    run["actions"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|a| a["action"] == "compensation"),
+                    "[{label}] no compensation on the first late day: {run}"
+                );
+            }
         }
         ok(
             &db,

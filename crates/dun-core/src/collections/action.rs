@@ -465,6 +465,34 @@ impl ActionKind {
         }
     }
 
+    /// What the action is worth per currency, as the run's tables show it
+    /// (the CLI's amount column, the API's `amounts`): the money it charges
+    /// or gives back ([`ActionKind::charged`]), a settled promise's amount,
+    /// and for a message the open amounts of the invoices it is about.
+    pub fn worth(&self) -> std::collections::BTreeMap<Currency, i64> {
+        let mut totals = std::collections::BTreeMap::new();
+        let mut add = |currency: Currency, amount_minor: i64| {
+            *totals.entry(currency).or_insert(0) += amount_minor;
+        };
+        if let Some((currency, amount_minor)) = self.charged() {
+            add(currency, amount_minor);
+        }
+        match self {
+            ActionKind::PromiseSettled {
+                currency,
+                amount_minor,
+                ..
+            } => add(*currency, *amount_minor),
+            ActionKind::Message(m) => {
+                for item in &m.items {
+                    add(item.currency, item.open_minor);
+                }
+            }
+            _ => {}
+        }
+        totals
+    }
+
     /// A short name for tables and logs.
     pub fn name(&self) -> &'static str {
         match self {
@@ -546,5 +574,34 @@ mod tests {
             invoice_id: 1,
         };
         assert_eq!(skip.charged(), None);
+        assert!(skip.worth().is_empty());
+        assert_eq!(fee.worth().into_iter().collect::<Vec<_>>(), [(usd, 4000)]);
+        assert_eq!(
+            reversed.worth().into_iter().collect::<Vec<_>>(),
+            [(usd, -4000)]
+        );
+        let eur = Currency::parse("EUR").unwrap();
+        let compensation = ActionKind::Compensation {
+            invoice_id: 1,
+            number: "INV-1".into(),
+            currency: eur,
+            amount_minor: 4000,
+            law: "eu_2011_7".into(),
+        };
+        assert_eq!(
+            compensation.worth().into_iter().collect::<Vec<_>>(),
+            [(eur, 4000)]
+        );
+        let settled = ActionKind::PromiseSettled {
+            promise_id: 7,
+            kept: true,
+            currency: usd,
+            amount_minor: 25_000,
+            received_minor: 25_000,
+        };
+        assert_eq!(
+            settled.worth().into_iter().collect::<Vec<_>>(),
+            [(usd, 25_000)]
+        );
     }
 }

@@ -5,12 +5,10 @@
 //! `dun dispute` and `dun pause|resume|status` do. The outbox is
 //! `outbox.rs`.
 
-use std::collections::BTreeMap;
-
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use dun_core::collections::action::{Action, ActionKind};
+use dun_core::collections::action::Action;
 use dun_core::collections::credit::CustomerStatus;
 use dun_core::collections::document::{self, DocumentError};
 use dun_core::{Currency, Date};
@@ -393,32 +391,11 @@ pub struct RunOut {
     pub actions: Vec<RunActionOut>,
 }
 
+/// What an action is worth per currency (`ActionKind::worth`).
 fn action_amounts(action: &Action) -> Vec<MoneyOut> {
-    let mut totals: BTreeMap<Currency, i64> = BTreeMap::new();
-    match &action.kind {
-        ActionKind::Fee {
-            currency,
-            amount_minor,
-            ..
-        }
-        | ActionKind::Interest {
-            currency,
-            amount_minor,
-            ..
-        }
-        | ActionKind::PromiseSettled {
-            currency,
-            amount_minor,
-            ..
-        } => *totals.entry(*currency).or_default() += amount_minor,
-        ActionKind::Message(m) => {
-            for item in &m.items {
-                *totals.entry(item.currency).or_default() += item.open_minor;
-            }
-        }
-        _ => {}
-    }
-    totals
+    action
+        .kind
+        .worth()
         .into_iter()
         .map(|(c, a)| MoneyOut {
             currency: c.code().to_string(),

@@ -58,32 +58,11 @@ impl Totals {
     }
 }
 
-/// What an action is worth: the fee or interest posted, the amounts a
-/// message is about, a promise's amount.
+/// What an action is worth (`ActionKind::worth`), as the table's amount.
 fn amount(action: &Action) -> Totals {
     let mut totals = Totals::default();
-    match &action.kind {
-        ActionKind::Fee {
-            currency,
-            amount_minor,
-            ..
-        }
-        | ActionKind::Interest {
-            currency,
-            amount_minor,
-            ..
-        }
-        | ActionKind::PromiseSettled {
-            currency,
-            amount_minor,
-            ..
-        } => totals.add(*currency, *amount_minor),
-        ActionKind::Message(m) => {
-            for item in &m.items {
-                totals.add(item.currency, item.open_minor);
-            }
-        }
-        _ => {}
+    for (currency, amount_minor) in action.kind.worth() {
+        totals.add(currency, amount_minor);
     }
     totals
 }
