@@ -340,6 +340,40 @@ impl crate::Store {
         invoice_states(&mut tx, org_id, "status <> 'draft'", &[])
     }
 
+    /// The charges posted on each of a customer's open invoices — late
+    /// fees, interest and the law's compensation, each less its reversals —
+    /// by invoice id, so a page can say why an invoice's open amount is
+    /// more than its total. Invoices with no charge are left out.
+    pub fn open_invoice_charges(
+        &mut self,
+        org_id: i64,
+        customer_id: i64,
+    ) -> Result<BTreeMap<i64, Vec<(EntryKind, i64)>>, StoreError> {
+        let mut tx = self.conn().read_transaction()?;
+        let mut charges: BTreeMap<i64, Vec<(EntryKind, i64)>> = BTreeMap::new();
+        tx.query_each(
+            "SELECT e.invoice_id, e.kind, CAST(SUM(e.ar_minor) AS BIGINT)
+             FROM invoices i CROSS JOIN ledger_entries e
+             WHERE i.org_id = $1 AND i.customer_id = $2 AND i.open_minor <> 0
+               AND e.org_id = i.org_id AND e.invoice_id = i.id
+               AND e.kind IN ('fee', 'interest', 'compensation')
+             GROUP BY e.invoice_id, e.kind
+             ORDER BY e.invoice_id, e.kind",
+            params![org_id, customer_id],
+            |r| {
+                let amount_minor = r.i64(2)?;
+                if amount_minor != 0 {
+                    charges
+                        .entry(r.i64(0)?)
+                        .or_default()
+                        .push((kind(&r.string(1)?)?, amount_minor));
+                }
+                Ok(())
+            },
+        )?;
+        Ok(charges)
+    }
+
     /// Checks that the figures kept beside the ledger equal the sums of its
     /// entries. Returns a description of every disagreement (none is good).
     pub fn verify(&mut self, org_id: i64) -> Result<Vec<String>, StoreError> {

@@ -332,6 +332,7 @@ pub(crate) fn customer_page(
             ..Default::default()
         },
     )?;
+    let charges = store.open_invoice_charges(p.org_id, customer.id)?;
     let collateral = store.collateral(p.org_id, Some(reference))?;
     let buyer = store.buyer(p.org_id, customer.id)?;
     let contacts = store.contacts(p.org_id, &customer.reference)?;
@@ -464,6 +465,28 @@ pub(crate) fn customer_page(
                             }
                         }
                     } }
+                    // Why Open can be more than Total: the charges added,
+                    // itemized per invoice.
+                    @let charged: Vec<_> = invoices
+                        .iter()
+                        .filter_map(|i| charges.get(&i.id).map(|c| (i, c)))
+                        .collect();
+                    @if !charged.is_empty() {
+                        div #open-charges {
+                            p.hint { "Open includes the charges added to these invoices:" }
+                            ul {
+                                @for (i, list) in &charged {
+                                    li {
+                                        span.code { (i.number.as_deref().unwrap_or("draft")) } ": "
+                                        @for (n, (kind, amount_minor)) in list.iter().enumerate() {
+                                            @if n > 0 { ", " }
+                                            (charge_word(*kind)) " " (money(*amount_minor, i.currency))
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
                 }
                 h2 { "Credit standing" }
                 dl.facts {
@@ -660,4 +683,14 @@ pub fn action_routes() -> axum::Router<AppState> {
             axum::routing::post(crate::customer_new::create),
         )
         .merge(crate::customer_actions::routes())
+}
+
+/// A charge as the customer page names it.
+fn charge_word(kind: dun_core::ledger::EntryKind) -> &'static str {
+    match kind {
+        dun_core::ledger::EntryKind::Fee => "late fees",
+        dun_core::ledger::EntryKind::Interest => "interest",
+        dun_core::ledger::EntryKind::Compensation => "fixed compensation",
+        _ => "other charges",
+    }
 }

@@ -181,6 +181,21 @@ fn run(url: &str) {
     to.sort_unstable();
     assert_eq!(to, ["BOLT", "RUST"], "{queued:#?}");
 
+    // The customer page says why an invoice's Open is more than its Total:
+    // the late fee the run added, itemized; none where nothing was added.
+    let rusty = owner.get("/customers/RUST");
+    rusty.assert_contains(r#"id="open-charges""#);
+    rusty.assert_contains(&format!(
+        r#"<span class="code">{}</span>: late fees USD 40.00"#,
+        numbers[2]
+    ));
+    let bolt = owner.get("/customers/BOLT");
+    assert!(
+        !bolt.body.contains("open-charges"),
+        "no charge was added to Bolt's invoice: {}",
+        bolt.body
+    );
+
     let after = owner.get("/today");
     assert!(
         !after.body.contains("did not apply today"),
