@@ -235,7 +235,9 @@ fn a_first_run_waits_for_a_person(url: &str) {
     assert!(
         outcome.starts_with("refused: the book's first run")
             && outcome.contains("send 1 message and charge 1 late fee")
-            && outcome.contains("dun run --dry-run"),
+            && outcome.contains("preview it and apply it by hand")
+            // Store text a web user reads names no CLI command.
+            && !outcome.contains("`dun "),
         "{outcome}"
     );
     // A person runs it: applied, and later days need nobody.

@@ -1853,7 +1853,7 @@ impl Store {
             .filter(|_| matches!(asker, Asker::Scheduler))
         {
             return Err(StoreError::Conflict(format!(
-                "the book's first run, as of {as_of}, would {what}; it waits for a person: preview it (`dun run --dry-run`, the Today page) and run it by hand"
+                "the book's first run, as of {as_of}, would {what}; it waits for a person: preview it and apply it by hand"
             )));
         }
         if let Asker::AsPreviewed(digest) = asker {

@@ -98,7 +98,7 @@ impl Store {
                 let recipients = crate::contacts::recipients_in(tx, org_id, customer_id)?;
                 if recipients.is_empty() {
                     return Err(StoreError::Invalid(format!(
-                        "email: customer {reference} has no e-mail address to send {number} to (set one with `dun customer edit {reference} --email …` or add a billing contact)"
+                        "email: customer {reference} has no e-mail address to send {number} to (give the customer an e-mail address or a billing contact)"
                     )));
                 }
                 let email = recipients.to_text();

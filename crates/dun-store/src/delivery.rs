@@ -331,7 +331,7 @@ impl Store {
                     m.template
                 ),
                 Some(&format!(
-                    "Confirm whether message #{id} ({}, Message-ID {}) reached {to}; if not, `dun outbox retry {id}`",
+                    "Confirm whether message #{id} ({}, Message-ID {}) reached {to}; if not, retry it from the outbox",
                     m.template,
                     m.message_id.as_deref().unwrap_or("-")
                 )),
@@ -429,7 +429,7 @@ impl Store {
                         "email_failed",
                         &format!("E-mail #{id} ({}) not sent: no e-mail address", m.template),
                         Some(&format!(
-                            "Add an e-mail address for customer {} ({}), then `dun outbox retry {id}`",
+                            "Add an e-mail address for customer {} ({}), then retry message #{id} from the outbox",
                             m.customer_ref, m.customer_name
                         )),
                     )?;
@@ -608,7 +608,7 @@ impl Store {
                 "email_failed",
                 &format!("E-mail #{id} ({}) to {to} failed: {error}", m.template),
                 Some(&format!(
-                    "E-mail #{id} ({}) to {to} failed: {error}. Correct the address or the server settings, then `dun outbox retry {id}`",
+                    "E-mail #{id} ({}) to {to} failed: {error}. Correct the address or the server settings, then retry it from the outbox",
                     m.template
                 )),
             )?;
@@ -647,7 +647,7 @@ impl Store {
                 "email_unknown",
                 &format!("E-mail #{id} ({}) to {to}: outcome unknown ({error})", m.template),
                 Some(&format!(
-                    "Confirm whether message #{id} ({}, Message-ID {}) reached {to}; if not, `dun outbox retry {id}`",
+                    "Confirm whether message #{id} ({}, Message-ID {}) reached {to}; if not, retry it from the outbox",
                     m.template,
                     m.message_id.as_deref().unwrap_or("-")
                 )),

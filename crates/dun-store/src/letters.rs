@@ -148,7 +148,7 @@ impl Store {
         ids.dedup();
         let names: Vec<&str> = files.iter().map(|(f, _)| f.as_str()).collect();
         let title = format!(
-            "Print and post the {} letter to {} ({}): {} (`dun outbox letter {outbox_id}`)",
+            "Print and post the {} letter to {} ({}): {} (message #{outbox_id} in the outbox)",
             m.template,
             m.customer_name,
             m.customer_ref,

@@ -48,7 +48,7 @@ pub(crate) fn require_open(tx: &mut Tx<'_>, org_id: i64, earliest: Date) -> Resu
     if let Some(c) = closed(tx, org_id)? {
         if earliest <= c.through {
             return Err(StoreError::Invalid(format!(
-                "date: {earliest} is in a closed period — the books are closed through {} (by {}, {}); date it after {}, or the owner reopens the period (`dun period reopen`)",
+                "date: {earliest} is in a closed period — the books are closed through {} (by {}, {}); date it after {}, or the owner reopens the period",
                 c.through, c.by, c.at, c.through
             )));
         }

@@ -736,7 +736,7 @@ impl Store {
         let (next, status, verb) = match (r.status, to) {
             (ScheduleStatus::Ended, _) => {
                 return Err(StoreError::Conflict(format!(
-                    "recurring invoice #{id} has ended; set up a new one with `dun recurring add`"
+                    "recurring invoice #{id} has ended; set up a new recurring invoice instead"
                 )))
             }
             (from, wanted) if from == wanted => {

@@ -357,8 +357,8 @@ impl Store {
         }
         if s.status == ScheduleStatus::Ended && to == ScheduleStatus::Paused {
             return Err(StoreError::Conflict(format!(
-                "the statement schedule of {} has ended; set a new one with `dun statement schedule {} --schedule …`",
-                s.customer_ref, s.customer_ref
+                "the statement schedule of {} has ended; set a new statement schedule instead",
+                s.customer_ref
             )));
         }
         let next = match to {
