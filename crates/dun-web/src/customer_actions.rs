@@ -163,27 +163,57 @@ pub struct ActionForm {
     contact_email: String,
     #[serde(default)]
     contact_phone: String,
-    /// The address form: up to three street lines, then the rest.
+    /// The address form.
+    #[serde(flatten)]
+    address: AddressFields,
+}
+
+/// The address and identifiers a customer form takes — the new-customer
+/// form and the customer page's address form: up to three street lines,
+/// then the rest. Each field is named as the store's `Party` names it.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub(crate) struct AddressFields {
     #[serde(default)]
-    address_1: String,
+    pub(crate) address_1: String,
     #[serde(default)]
-    address_2: String,
+    pub(crate) address_2: String,
     #[serde(default)]
-    address_3: String,
+    pub(crate) address_3: String,
     #[serde(default)]
-    city: String,
+    pub(crate) city: String,
     #[serde(default)]
-    postcode: String,
+    pub(crate) postcode: String,
     #[serde(default)]
-    region: String,
+    pub(crate) region: String,
     #[serde(default)]
-    country_code: String,
+    pub(crate) country_code: String,
     #[serde(default)]
-    vat_id: String,
+    pub(crate) vat_id: String,
     #[serde(default)]
-    company_id: String,
+    pub(crate) company_id: String,
     #[serde(default)]
-    endpoint: String,
+    pub(crate) endpoint: String,
+}
+
+impl AddressFields {
+    /// `base` with the address as typed: a field left blank clears its part.
+    pub(crate) fn onto(&self, base: dun_core::party::Party) -> dun_core::party::Party {
+        let text = |t: &str| Some(t.trim().to_string()).filter(|t| !t.is_empty());
+        dun_core::party::Party {
+            address_lines: [&self.address_1, &self.address_2, &self.address_3]
+                .into_iter()
+                .filter_map(|l| text(l))
+                .collect(),
+            city: text(&self.city),
+            postcode: text(&self.postcode),
+            region: text(&self.region),
+            country_code: text(&self.country_code),
+            vat_id: text(&self.vat_id),
+            company_id: text(&self.company_id),
+            endpoint: text(&self.endpoint),
+            ..base
+        }
+    }
 }
 
 impl ActionForm {
@@ -491,25 +521,25 @@ pub(crate) fn action_forms(
                     (ctx.csrf_field())
                     input type="hidden" name="form" value="address";
                     label for="address_1" { "Street address" }
-                    input #address_1 type="text" name="address_1" value=(if again { form.address_1.clone() } else { line(0) });
+                    input #address_1 type="text" name="address_1" value=(if again { form.address.address_1.clone() } else { line(0) });
                     label.visually-hidden for="address_2" { "Street address, line 2" }
-                    input #address_2 type="text" name="address_2" value=(if again { form.address_2.clone() } else { line(1) });
+                    input #address_2 type="text" name="address_2" value=(if again { form.address.address_2.clone() } else { line(1) });
                     label.visually-hidden for="address_3" { "Street address, line 3" }
-                    input #address_3 type="text" name="address_3" value=(if again { form.address_3.clone() } else { line(2) });
+                    input #address_3 type="text" name="address_3" value=(if again { form.address.address_3.clone() } else { line(2) });
                     label for="city" { "City" }
-                    input #city type="text" name="city" value=(value(&form.city, &b.city));
+                    input #city type="text" name="city" value=(value(&form.address.city, &b.city));
                     label for="postcode" { "Postcode" }
-                    input #postcode type="text" name="postcode" value=(value(&form.postcode, &b.postcode));
+                    input #postcode type="text" name="postcode" value=(value(&form.address.postcode, &b.postcode));
                     label for="region" { "State, county or province" }
-                    input #region type="text" name="region" value=(value(&form.region, &b.region));
+                    input #region type="text" name="region" value=(value(&form.address.region, &b.region));
                     label for="country_code" { "Country " span.hint { "(two letters: GB, DE, US)" } }
-                    input #country_code type="text" name="country_code" maxlength="2" autocapitalize="characters" value=(value(&form.country_code, &b.country_code));
+                    input #country_code type="text" name="country_code" maxlength="2" autocapitalize="characters" value=(value(&form.address.country_code, &b.country_code));
                     label for="vat_id" { "VAT id " span.hint { "(with its country prefix: DE123456789)" } }
-                    input #vat_id type="text" name="vat_id" value=(value(&form.vat_id, &b.vat_id));
+                    input #vat_id type="text" name="vat_id" value=(value(&form.address.vat_id, &b.vat_id));
                     label for="company_id" { "Company registration number" }
-                    input #company_id type="text" name="company_id" value=(value(&form.company_id, &b.company_id));
+                    input #company_id type="text" name="company_id" value=(value(&form.address.company_id, &b.company_id));
                     label for="endpoint" { "Electronic address " span.hint { "(Peppol, SCHEME:ID: 0088:5790000435975, 9930:DE123456789)" } }
-                    input #endpoint type="text" name="endpoint" value=(value(&form.endpoint, &b.endpoint));
+                    input #endpoint type="text" name="endpoint" value=(value(&form.address.endpoint, &b.endpoint));
                     button type="submit" { "Save address" }
                 }
             }
@@ -1011,21 +1041,7 @@ async fn address(
         form,
         |store, p, _ctx, f, reference| {
             let current = store.buyer_by_ref(p.org_id, reference).map_err(store_err)?;
-            let text = |t: &str| Some(t.trim().to_string()).filter(|t| !t.is_empty());
-            let party = dun_core::party::Party {
-                address_lines: [&f.address_1, &f.address_2, &f.address_3]
-                    .into_iter()
-                    .filter_map(|l| text(l))
-                    .collect(),
-                city: text(&f.city),
-                postcode: text(&f.postcode),
-                region: text(&f.region),
-                country_code: text(&f.country_code),
-                vat_id: text(&f.vat_id),
-                company_id: text(&f.company_id),
-                endpoint: text(&f.endpoint),
-                ..current
-            };
+            let party = f.address.onto(current);
             store
                 .set_buyer(p.org_id, reference, &party)
                 .map_err(store_err)?;

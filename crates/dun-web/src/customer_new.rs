@@ -21,6 +21,7 @@ use dun_server::wire;
 use maud::{html, Markup};
 use serde::Deserialize;
 
+use crate::customer_actions::AddressFields;
 use crate::layout::{encode, page, words, Ctx};
 use crate::{read_page, submit};
 
@@ -40,27 +41,9 @@ pub struct NewCustomerForm {
     terms: String,
     #[serde(default)]
     credit_limit: String,
-    /// Up to three street lines, then the rest of the address.
-    #[serde(default)]
-    address_1: String,
-    #[serde(default)]
-    address_2: String,
-    #[serde(default)]
-    address_3: String,
-    #[serde(default)]
-    city: String,
-    #[serde(default)]
-    postcode: String,
-    #[serde(default)]
-    region: String,
-    #[serde(default)]
-    country_code: String,
-    #[serde(default)]
-    vat_id: String,
-    #[serde(default)]
-    company_id: String,
-    #[serde(default)]
-    endpoint: String,
+    /// The address and identifiers an invoice needs.
+    #[serde(flatten)]
+    address: AddressFields,
     /// The first contact, kept only when it has a name, e-mail or phone.
     #[serde(default)]
     contact_role: String,
@@ -126,25 +109,25 @@ fn form_page(ctx: &Ctx, form: &NewCustomerForm, error: Option<&str>) -> Markup {
                 fieldset #address {
                     legend { "Address and identifiers " span.hint { "(as invoices and e-invoices name them; optional)" } }
                     label for="address_1" { "Street address" }
-                    input #address_1 type="text" name="address_1" value=(form.address_1) autocomplete="address-line1" aria-invalid=[bad("address_1")];
+                    input #address_1 type="text" name="address_1" value=(form.address.address_1) autocomplete="address-line1" aria-invalid=[bad("address_1")];
                     label.visually-hidden for="address_2" { "Street address, line 2" }
-                    input #address_2 type="text" name="address_2" value=(form.address_2) autocomplete="address-line2";
+                    input #address_2 type="text" name="address_2" value=(form.address.address_2) autocomplete="address-line2";
                     label.visually-hidden for="address_3" { "Street address, line 3" }
-                    input #address_3 type="text" name="address_3" value=(form.address_3) autocomplete="address-line3";
+                    input #address_3 type="text" name="address_3" value=(form.address.address_3) autocomplete="address-line3";
                     label for="city" { "City" }
-                    input #city type="text" name="city" value=(form.city) aria-invalid=[bad("city")];
+                    input #city type="text" name="city" value=(form.address.city) aria-invalid=[bad("city")];
                     label for="postcode" { "Postcode" }
-                    input #postcode type="text" name="postcode" value=(form.postcode) aria-invalid=[bad("postcode")];
+                    input #postcode type="text" name="postcode" value=(form.address.postcode) aria-invalid=[bad("postcode")];
                     label for="region" { "State, county or province" }
-                    input #region type="text" name="region" value=(form.region) aria-invalid=[bad("region")];
+                    input #region type="text" name="region" value=(form.address.region) aria-invalid=[bad("region")];
                     label for="country_code" { "Country " span.hint { "(two letters: GB, DE, US)" } }
-                    input #country_code type="text" name="country_code" maxlength="2" autocapitalize="characters" value=(form.country_code) aria-invalid=[bad("country_code")];
+                    input #country_code type="text" name="country_code" maxlength="2" autocapitalize="characters" value=(form.address.country_code) aria-invalid=[bad("country_code")];
                     label for="vat_id" { "VAT id " span.hint { "(with its country prefix: DE123456789)" } }
-                    input #vat_id type="text" name="vat_id" value=(form.vat_id) aria-invalid=[bad("vat_id")];
+                    input #vat_id type="text" name="vat_id" value=(form.address.vat_id) aria-invalid=[bad("vat_id")];
                     label for="company_id" { "Company registration number" }
-                    input #company_id type="text" name="company_id" value=(form.company_id) aria-invalid=[bad("company_id")];
+                    input #company_id type="text" name="company_id" value=(form.address.company_id) aria-invalid=[bad("company_id")];
                     label for="endpoint" { "Electronic address " span.hint { "(Peppol, SCHEME:ID: 0088:5790000435975, 9930:DE123456789)" } }
-                    input #endpoint type="text" name="endpoint" value=(form.endpoint) aria-invalid=[bad("endpoint")];
+                    input #endpoint type="text" name="endpoint" value=(form.address.endpoint) aria-invalid=[bad("endpoint")];
                 }
                 fieldset #first-contact {
                     legend { "First contact " span.hint { "(optional)" } }
@@ -233,20 +216,7 @@ pub async fn create(
                 notes: None,
                 payment_methods: None,
             };
-            let party = Party {
-                address_lines: [&f.address_1, &f.address_2, &f.address_3]
-                    .into_iter()
-                    .filter_map(|l| optional(l))
-                    .collect(),
-                city: optional(&f.city),
-                postcode: optional(&f.postcode),
-                region: optional(&f.region),
-                country_code: optional(&f.country_code),
-                vat_id: optional(&f.vat_id),
-                company_id: optional(&f.company_id),
-                endpoint: optional(&f.endpoint),
-                ..Party::default()
-            };
+            let party = f.address.onto(Party::default());
             let contact = first_contact(f)?;
             let customer = store
                 .add_customer_with_party(p.org_id, &row, &party, contact.as_ref())
