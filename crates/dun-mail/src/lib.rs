@@ -12,6 +12,7 @@
 pub mod attachments;
 pub mod claim_file;
 pub mod config;
+pub mod interest_sheet;
 pub mod letters;
 pub mod send;
 pub mod template;

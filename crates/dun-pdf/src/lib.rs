@@ -1,5 +1,6 @@
 //! Dun's documents as PDF: the invoice (and credit note), the statement of
-//! account, the dunning letter and the claim file.
+//! account, the dunning letter, the claim file and the calculation sheet of
+//! statutory interest.
 //!
 //! The renderer takes plain view structs ([`InvoiceView`], [`StatementView`],
 //! [`LetterView`]) whose text is already formatted, lays them out itself
@@ -15,6 +16,7 @@ mod layout;
 mod letter;
 mod model;
 pub mod qr;
+pub mod sheet;
 mod statement;
 pub mod views;
 
@@ -44,4 +46,9 @@ pub fn render_claim_file(view: &ClaimFileView) -> Result<Vec<u8>, RenderError> {
 /// The dunning letter as PDF bytes.
 pub fn render_letter(view: &LetterView) -> Result<Vec<u8>, RenderError> {
     letter::render(view)
+}
+
+/// The calculation sheet of an invoice's statutory interest as PDF bytes.
+pub fn render_interest_sheet(view: &sheet::InterestSheetView) -> Result<Vec<u8>, RenderError> {
+    sheet::render(view)
 }

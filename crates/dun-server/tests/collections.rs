@@ -761,6 +761,7 @@ server_test!(
             ("/api/v1/tasks/{task_id}/decision", "post"),
             ("/api/v1/escalations", "get"),
             ("/api/v1/invoices/{invoice}/interest-sheet", "get"),
+            ("/api/v1/invoices/{invoice}/interest-sheet.pdf", "get"),
             ("/api/v1/invoices/{invoice}/waivers", "post"),
             ("/api/v1/period", "put"),
             ("/api/v1/customers/{reference}", "patch"),

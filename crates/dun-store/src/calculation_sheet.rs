@@ -4,10 +4,11 @@
 //! imported) and whether the customer is a business.
 
 use dun_core::collections::law::{calculation_sheet, CalculationSheet, DebtorKind};
+use dun_core::party::Party;
 use dun_core::{Currency, Date};
 use serde::Serialize;
 
-use crate::{entries, invoices, params, policies, reference_rates, Store, StoreError};
+use crate::{entries, invoices, params, parties, policies, reference_rates, Store, StoreError};
 
 /// An invoice's calculation sheet with what names it.
 #[derive(Clone, Debug, Serialize)]
@@ -17,6 +18,11 @@ pub struct InvoiceSheet {
     pub currency: Currency,
     pub as_of: Date,
     pub sheet: CalculationSheet,
+    /// The creditor and the debtor, as the sheet's PDF names them.
+    #[serde(skip)]
+    pub creditor: Party,
+    #[serde(skip)]
+    pub debtor: Party,
 }
 
 impl Store {
@@ -53,6 +59,8 @@ impl Store {
             )));
         }
         let rates = reference_rates::reference_rates(&mut tx, org_id)?;
+        let (creditor, _) = parties::seller_in(&mut tx, org_id)?;
+        let debtor = parties::buyer_in(&mut tx, org_id, invoice.customer_id)?;
         tx.commit()?;
         let sheet = calculation_sheet(
             policy.law,
@@ -69,6 +77,8 @@ impl Store {
             currency: invoice.currency,
             as_of,
             sheet,
+            creditor,
+            debtor,
         })
     }
 }

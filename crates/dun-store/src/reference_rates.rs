@@ -6,8 +6,9 @@
 //! `collections/law.rs`).
 
 use dun_core::collections::law::{
-    parse_rates_csv, Percent, RateRowProblem, RateSeries, ReferenceRate, ReferenceRates,
+    parse_rates_csv, Law, Percent, RateRowProblem, RateSeries, ReferenceRate, ReferenceRates,
 };
+use dun_core::collections::law_example::{self, LawExample};
 use dun_core::Date;
 
 use crate::clock::now_utc;
@@ -144,5 +145,20 @@ impl Store {
         all.extend(own);
         all.sort_by_key(|l| (l.rate.series, l.rate.in_force_from));
         Ok(all)
+    }
+}
+
+impl Store {
+    /// What `law` would charge on an example invoice as of `as_of`, with
+    /// the organisation's reference rates (shipped and imported).
+    pub fn law_example(
+        &mut self,
+        org_id: i64,
+        law: Law,
+        as_of: Date,
+    ) -> Result<Option<LawExample>, StoreError> {
+        let mut tx = self.conn().read_transaction()?;
+        let rates = reference_rates(&mut tx, org_id)?;
+        Ok(law_example::example(law, &rates, as_of))
     }
 }

@@ -403,6 +403,8 @@ pub(crate) fn invoice_page(
     let customer = store.customer(p.org_id, &v.customer_ref).ok();
     let emails = store.invoice_emails(p.org_id, v.id)?;
     let credit_notes = store.credit_notes_on(p.org_id, v.id)?;
+    // Under a late-payment law, the invoice's calculation sheet is a PDF.
+    let law = !store.policy(p.org_id)?.policy.law.is_none();
     let status = v.status.as_str();
     let is_draft = status == "draft";
     let is_void = status == "void";
@@ -478,6 +480,10 @@ pub(crate) fn invoice_page(
                 a href=(format!("/api/v1/invoices/{}/pdf", encode(n))) { "PDF" }
                 " · "
                 a href=(format!("/api/v1/invoices/{}/xml", encode(n))) { "UBL XML" }
+                @if law {
+                    " · "
+                    a #interest-sheet href=(format!("/api/v1/invoices/{}/interest-sheet.pdf", encode(n))) { "Calculation of interest (PDF)" }
+                }
                 @if writer { " · " }
             }
             @if writer {

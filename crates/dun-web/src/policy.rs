@@ -16,6 +16,8 @@ use axum::routing::get;
 use axum::{Form, Router};
 use dun_core::collections::action::{Action, ActionKind};
 use dun_core::collections::document::{self, DocumentError};
+use dun_core::collections::law::Law;
+use dun_core::collections::law_example::{LawExample, EXAMPLE_MONTHS_BACK_MAX};
 use dun_core::collections::policy::{
     Channel, FeeBasis, InterestStart, Policy, PolicyAmount, PolicyMoney, Tier, TierRule,
 };
@@ -326,6 +328,7 @@ pub async fn show(
 ) -> Response {
     read_page(&state, caller, move |store, p, ctx| {
         let v = store.policy(p.org_id)?;
+        let example = store.law_example(p.org_id, v.policy.law, ctx.today)?;
         let applied = query.applied.as_deref().and_then(|a| a.parse::<i64>().ok());
         let body = html! {
             h1 { "Credit policy" }
@@ -340,11 +343,30 @@ pub async fn show(
                 @if ctx.role >= Role::Owner { a.button href="/policy/settings" { "Change common settings" } " " a.button href="/policy/edit" { "Edit the policy" } " " }
                 a href="/policy/versions" { "Version history" }
             }
+            (law_section(v.policy.law, example.as_ref()))
             (policy_document(&v.policy, ctx.currency))
         };
         Ok((StatusCode::OK, page(ctx, "Policy", "Credit policy", body)))
     })
     .await
+}
+
+/// Which late-payment law the policy follows and what it would charge on
+/// an example invoice (nothing when it follows none).
+fn law_section(law: Law, example: Option<&LawExample>) -> Markup {
+    if law.is_none() {
+        return html! {};
+    }
+    html! {
+        section.policy #law-example aria-labelledby="p-law" {
+            h2 #p-law { "Late-payment law" }
+            p { "Statutory interest and fixed compensation follow " strong { (law.title()) } " (" code { (law.as_str()) } ")." }
+            @match example {
+                Some(example) => p { "For example: " (example.to_string()) },
+                None => p.notice.bad { "No month in the last " (EXAMPLE_MONTHS_BACK_MAX) " has a reference rate in the table, so no interest is charged; import the rates on the rates page or with the CLI." },
+            }
+        }
+    }
 }
 
 /// The form's fields.
@@ -377,6 +399,9 @@ struct Preview {
     counts: BTreeMap<&'static str, (usize, usize)>,
     added: Vec<String>,
     dropped: Vec<String>,
+    /// The checked document's late-payment law and its example.
+    law: Law,
+    law_example: Option<LawExample>,
 }
 
 fn editor(ctx: &Ctx, version: i64, form: &EditForm, verdict: &Verdict) -> Markup {
@@ -426,6 +451,7 @@ fn preview_markup(preview: &Preview) -> Markup {
             } @else {
                 ul #policy-changes { @for c in &preview.changes { li { (c) } } }
             }
+            (law_section(preview.law, preview.law_example.as_ref()))
             h2 { "Today's run: now and under the new policy" }
             @if preview.counts.is_empty() {
                 p.empty { "Today's run would do nothing, now or under the new policy." }
@@ -574,6 +600,8 @@ fn compare_runs(
     changes: Vec<String>,
     policy: Policy,
 ) -> Result<Preview, ApiError> {
+    let law = policy.law;
+    let law_example = store.law_example(org_id, law, today)?;
     let mut book = store.run_book(org_id, today)?;
     let now = run::decide(&book.input());
     book.policy = policy;
@@ -614,6 +642,8 @@ fn compare_runs(
         counts,
         added,
         dropped,
+        law,
+        law_example,
     })
 }
 

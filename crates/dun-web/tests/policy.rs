@@ -271,3 +271,128 @@ web_test!(
         assert_eq!(browser.get("/policy/versions/9").status, 404);
     }
 );
+
+/// The default policy under § 288 BGB: `law` at the top, its own
+/// `[interest]` and `[late_fee]` dropped, costs → interest → principal.
+fn german(default: &str) -> String {
+    let mut out = String::from("law = \"de_bgb_288\"\n");
+    let mut skipping = false;
+    for line in default.lines() {
+        if line.trim_start().starts_with('[') {
+            skipping = matches!(line.trim(), "[interest]" | "[late_fee]");
+        }
+        if !skipping {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out.replace("\"late_fee\", ", "")
+        .replace(", \"announce_interest\"", "")
+        .replace(
+            "allocation = \"principal_first\"",
+            "allocation = \"fees_interest_principal\"",
+        )
+}
+
+web_test!(
+    fn a_law_shows_what_it_would_charge_and_each_invoice_its_sheet(server: &TestServer) {
+        let (browser, csrf) = owner(server);
+        let current = browser.get("/api/v1/policy");
+        let document: Value = serde_json::from_str(&current.body).unwrap();
+        let text = german(document["document"].as_str().unwrap());
+
+        // Checked over the API: the law and its example invoice.
+        let check = browser.post_json("/api/v1/policy/check", &csrf, json!({"document": text}));
+        assert_eq!(check.status, 200, "{}", check.body);
+        let check: Value = serde_json::from_str(&check.body).unwrap();
+        assert_eq!(check["valid"], json!(true), "{check}");
+        let example = &check["law_example"];
+        assert_eq!(example["law"], json!("de_bgb_288"), "{check}");
+        assert_eq!(example["currency"], json!("EUR"));
+        assert_eq!(example["principal"], json!("1000.00"));
+        assert_eq!(example["compensation"], json!("40.00"));
+        assert!(
+            example["said"]
+                .as_str()
+                .unwrap()
+                .contains("fixed compensation once"),
+            "{check}"
+        );
+        // A policy without a law has no example.
+        let plain = browser.post_json(
+            "/api/v1/policy/check",
+            &csrf,
+            json!({"document": document["document"]}),
+        );
+        assert!(
+            plain.body.contains("\"law_example\":null"),
+            "{}",
+            plain.body
+        );
+
+        // Checked in the editor: the same example beside the changes.
+        let edit = browser.get("/policy/edit");
+        let checked = browser.post_form(
+            "/policy/edit",
+            &[
+                ("csrf_token", &edit.csrf()),
+                ("text", &text),
+                ("reason", ""),
+                ("action", "check"),
+            ],
+        );
+        assert_eq!(checked.status, 200, "{}", checked.body);
+        checked.assert_contains(r#"id="law-example""#);
+        checked.assert_contains("For example: Under Germany, § 288 BGB, an invoice of 1000.00 EUR");
+
+        // Applied, the policy page says it too.
+        let applied = browser.post_form(
+            "/policy/edit",
+            &[
+                ("csrf_token", &edit.csrf()),
+                ("text", &text),
+                ("reason", "statutory interest"),
+                ("action", "apply"),
+            ],
+        );
+        assert_eq!(applied.status, 303, "{}", applied.body);
+        let shown = browser.get("/policy");
+        shown.assert_contains("Late-payment law");
+        shown.assert_contains("<code>de_bgb_288</code>");
+        shown.assert_contains("40.00 EUR fixed compensation once.");
+
+        // An invoice links its calculation sheet, a PDF.
+        let made = browser.post_json(
+            "/api/v1/customers",
+            &csrf,
+            json!({"reference": "KG", "name": "Kunde GmbH"}),
+        );
+        assert_eq!(made.status, 201, "{}", made.body);
+        let invoice = browser.post_json(
+            "/api/v1/invoices",
+            &csrf,
+            json!({"customer": "KG", "issue_date": "2024-05-16", "issue": true,
+                   "lines": [{"description": "Work", "quantity": "1", "unit_price": "10000.00"}]}),
+        );
+        assert_eq!(invoice.status, 201, "{}", invoice.body);
+        let page = browser.get("/invoices/INV-000001");
+        page.assert_contains(r#"href="/api/v1/invoices/INV-000001/interest-sheet.pdf""#);
+        let pdf = browser.get("/api/v1/invoices/INV-000001/interest-sheet.pdf?as_of=2024-09-02");
+        assert_eq!(pdf.status, 200, "{}", pdf.body);
+        assert_eq!(pdf.header("content-type"), Some("application/pdf"));
+        // (The test browser reads text; a PDF's bytes are not, so only its size is read.)
+        let bytes: usize = pdf.header("content-length").unwrap_or("0").parse().unwrap();
+        assert!(bytes > 10_000, "{:?}", pdf.headers);
+        assert!(
+            pdf.header("content-disposition")
+                .unwrap_or_default()
+                .contains("interest-INV-000001-2024-09-02.pdf"),
+            "{:?}",
+            pdf.headers
+        );
+        // A day that is no date is refused naming the field.
+        let bad = browser.get("/api/v1/invoices/INV-000001/interest-sheet.pdf?as_of=soon");
+        assert_eq!(bad.status, 422, "{}", bad.body);
+        assert!(bad.body.contains("as_of"), "{}", bad.body);
+    }
+);

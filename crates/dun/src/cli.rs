@@ -401,6 +401,9 @@ pub enum InvoiceCommand {
         /// Months ended before this day (default: today).
         #[arg(long, value_name = "DATE")]
         as_of: Option<String>,
+        /// Also write the sheet as PDF to FILE (`-`: standard output, instead of the table).
+        #[arg(long, value_name = "FILE")]
+        pdf: Option<std::path::PathBuf>,
         #[command(flatten)]
         format: FormatArg,
     },

@@ -6,7 +6,7 @@
 #![allow(clippy::inconsistent_digit_grouping)]
 mod common;
 
-use common::{backends, fails, ok};
+use common::{backends, fails, ok, pdf_text, pdftotext_available};
 
 fn json(text: &str) -> serde_json::Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}):\n{text}"))
@@ -161,6 +161,8 @@ fn the_calculation_sheet_shows_each_period_and_matches_the_ledger() {
                 "--issue",
             ],
         );
+        let tools =
+            pdftotext_available("the_calculation_sheet_shows_each_period_and_matches_the_ledger");
         let err = fails(&db, &["invoice", "interest-sheet", "INV-000001"]);
         assert!(
             err.contains("law: the policy names no late-payment law"),
@@ -272,5 +274,120 @@ fn the_calculation_sheet_shows_each_period_and_matches_the_ledger() {
             ),
             "[{label}] {csv}"
         );
+        // The same sheet as PDF, for a debtor or a court.
+        let pdf = dir.path().join("sheet.pdf");
+        ok(
+            &db,
+            &[
+                "invoice",
+                "interest-sheet",
+                "INV-000001",
+                "--as-of",
+                "2024-09-02",
+                "--pdf",
+                pdf.to_str().unwrap(),
+            ],
+        );
+        if let Some(text) = pdf_text(&pdf, tools) {
+            for needle in [
+                "Invoice INV-000001",
+                "§ 288",
+                "2024-08-01 2024-08-31 31 5,156.92 3.37 % from",
+                "9.00 pts 12.37 % 54.1787",
+                "2024-08 total 31 54.18",
+                "Interest, months ended before 2024-09-02 211.10 EUR",
+                "Fixed compensation 40.00 EUR",
+                "Interest and compensation 251.10 EUR",
+                "what the ledger holds for this invoice (211.10 EUR)",
+            ] {
+                assert!(
+                    text.contains(needle),
+                    "[{label}] no '{needle}' in the PDF:\n{text}"
+                );
+            }
+        }
+    }
+}
+
+/// `dun policy check` names the law a policy follows and works an example
+/// invoice with the book's rates (one it imported included); without a
+/// book it uses the rates shipped with Dun.
+#[test]
+fn the_policy_check_shows_what_the_law_would_charge() {
+    for db in backends("the_policy_check_shows_what_the_law_would_charge") {
+        let label = db.label;
+        ok(
+            &db,
+            &[
+                "init",
+                "--org",
+                "Acme GmbH",
+                "--currency",
+                "EUR",
+                "--timezone",
+                "Europe/Berlin",
+            ],
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let policy = dir.path().join("policy.toml");
+        std::fs::write(&policy, german_policy(&ok(&db, &["policy", "show"]))).unwrap();
+        let check = |db, as_of: &str| {
+            ok(
+                db,
+                &[
+                    "policy",
+                    "check",
+                    policy.to_str().unwrap(),
+                    "--as-of",
+                    as_of,
+                ],
+            )
+        };
+        // June 2026 at the base rate of 1 January 2026 (1.27 %) + 9 points:
+        // 1,000.00 × 10.27 % × 30 / 365 = 8.44.
+        let out = check(&db, "2026-07-10");
+        for needle in [
+            "law: de_bgb_288",
+            "an invoice of 1000.00 EUR due 2026-05-31 and still unpaid bears 8.44 EUR of interest for 2026-06-01 to 2026-06-30",
+            "30 days at 10.27 %",
+            "40.00 EUR fixed compensation once",
+        ] {
+            assert!(out.contains(needle), "[{label}] no '{needle}' in\n{out}");
+        }
+        // December 2026: the rate of 1 July 2026 is not shipped, so the
+        // example goes back to June and says which rate is missing…
+        let out = check(&db, "2026-12-07");
+        assert!(
+            out.contains("for 2026-06-01 to 2026-06-30"),
+            "[{label}] {out}"
+        );
+        assert!(
+            out.contains("in force on 2026-07-01 is not in the rate table yet"),
+            "[{label}] {out}"
+        );
+        // …until the owner imports it: then November is worked at it.
+        let rates = dir.path().join("rates.csv");
+        std::fs::write(
+            &rates,
+            "series,in_force_from,rate_percent,source\nde_base,2026-07-01,1.27,\"Bundesbank, read by ann\"\n",
+        )
+        .unwrap();
+        ok(
+            &db,
+            &[
+                "rates",
+                "reference",
+                "import",
+                rates.to_str().unwrap(),
+                "--author",
+                "ann",
+            ],
+        );
+        let out = check(&db, "2026-12-07");
+        assert!(
+            out.contains("bears 8.44 EUR of interest for 2026-11-01 to 2026-11-30"),
+            "[{label}] {out}"
+        );
+        assert!(!out.contains("not in the rate table"), "[{label}] {out}");
     }
 }

@@ -10,6 +10,7 @@ pub mod credit;
 pub mod document;
 pub mod escalation;
 pub mod law;
+pub mod law_example;
 pub mod plan;
 pub mod policy;
 pub mod recheck;

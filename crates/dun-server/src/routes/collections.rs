@@ -268,6 +268,49 @@ pub struct PolicyCheckOut {
     pub current_version: i64,
     /// What applying it would change (empty when invalid or the same).
     pub changes: Vec<String>,
+    /// Its late-payment law and what it would charge on an example
+    /// invoice (absent when the document follows no law or is invalid).
+    pub law_example: Option<LawExampleOut>,
+}
+
+/// What a late-payment law preset would charge on an example invoice: one
+/// unpaid month of statutory interest and the fixed compensation.
+#[derive(Serialize, ToSchema)]
+pub struct LawExampleOut {
+    /// The preset, e.g. `de_bgb_288`.
+    pub law: String,
+    /// The law's title.
+    pub title: String,
+    /// The example invoice's currency (the law's own).
+    pub currency: String,
+    /// The example invoice's amount.
+    pub principal: String,
+    pub due_date: String,
+    /// The month of interest shown: first and last day.
+    pub from: String,
+    pub through: String,
+    /// The month's statutory interest.
+    pub interest: String,
+    /// The fixed compensation, once per invoice.
+    pub compensation: String,
+    /// All of it in one sentence.
+    pub said: String,
+}
+
+fn law_example_out(ex: &dun_core::collections::law_example::LawExample) -> LawExampleOut {
+    let money = |minor| dun_core::money::format_minor(minor, ex.currency);
+    LawExampleOut {
+        law: ex.law.as_str().to_string(),
+        title: ex.law.title().to_string(),
+        currency: ex.currency.to_string(),
+        principal: money(ex.principal_minor),
+        due_date: ex.due_date.to_string(),
+        from: ex.month.from.to_string(),
+        through: ex.month.through.to_string(),
+        interest: money(ex.month.amount_minor),
+        compensation: money(ex.compensation_minor),
+        said: ex.to_string(),
+    }
 }
 
 /// Checks a policy document without writing anything: its problems with
@@ -297,12 +340,17 @@ async fn check_policy(
                     problems: Vec::new(),
                     current_version: current.version,
                     changes: document::summarize_changes(&current.policy, &policy),
+                    law_example: store
+                        .law_example(p.org_id, policy.law, today(p)?)?
+                        .as_ref()
+                        .map(law_example_out),
                 },
                 Err(errors) => PolicyCheckOut {
                     valid: false,
                     problems: problems_out(&errors),
                     current_version: current.version,
                     changes: Vec::new(),
+                    law_example: None,
                 },
             })
         })

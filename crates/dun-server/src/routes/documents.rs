@@ -48,7 +48,7 @@ const PDF: &str = attachments::PDF;
 const XML: &str = attachments::XML;
 
 /// A document's bytes with its media type, shown inline under `filename`.
-fn file(content_type: &'static str, filename: &str, bytes: Vec<u8>) -> Response {
+pub(crate) fn file(content_type: &'static str, filename: &str, bytes: Vec<u8>) -> Response {
     let disposition = format!("inline; filename=\"{}\"", attachments::file_stem(filename));
     (
         [
@@ -62,7 +62,7 @@ fn file(content_type: &'static str, filename: &str, bytes: Vec<u8>) -> Response 
 
 /// A document that could not be made: the store's own problem, a refusal
 /// (a draft, a broken EN 16931 rule: 422), or a fault of the renderer.
-fn document_error(field: &str, e: DocumentError) -> ApiError {
+pub(crate) fn document_error(field: &str, e: DocumentError) -> ApiError {
     match e {
         DocumentError::Store(e) => e.into(),
         DocumentError::Refused(message) if message.starts_with("no invoice or credit note") => {

@@ -3,6 +3,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::Response;
 use axum::Json;
 use dun_core::invoice::{
     format_quantity, format_tax_rate, parse_quantity_e4, parse_tax_rate_ppm, InvoiceDraft,
@@ -11,6 +12,8 @@ use dun_core::invoice::{
 use dun_core::ledger::EntryKind;
 use dun_core::terms::{Installment, Terms};
 use dun_core::Currency;
+use dun_mail::attachments;
+use dun_mail::interest_sheet;
 use dun_store::credit_file::IssueOverride;
 use dun_store::invoices::{
     InvoiceFilter, InvoiceSummary, InvoiceView, Posted, Reduction, StatusFilter,
@@ -25,6 +28,7 @@ use crate::extract::{
     decode_id_cursor, page_limit, page_of, ApiJson, ApiPath, ApiQuery, IdempotencyKey, Page,
 };
 use crate::problem::ApiError;
+use crate::routes::documents;
 use crate::wire;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -40,6 +44,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(waive_charge))
         .routes(routes!(reverse_write_off))
         .routes(routes!(interest_sheet))
+        .routes(routes!(interest_sheet_pdf))
 }
 
 /// Longest description of an invoice, in bytes.
@@ -1221,6 +1226,42 @@ pub struct SheetOut {
     pub matches_ledger: bool,
     /// Fixed compensation on the ledger.
     pub compensation: String,
+}
+
+/// The calculation sheet as PDF, for a debtor or a court: each month's
+/// statutory interest with its periods, the fixed compensation and the
+/// totals, and whether they match the ledger.
+#[utoipa::path(
+    get,
+    path = "/api/v1/invoices/{invoice}/interest-sheet.pdf",
+    tag = "invoices",
+    params(("invoice" = String, Path, description = "The invoice's number"), AsOfQuery),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "The calculation sheet as PDF", content_type = "application/pdf"),
+        (status = 404, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::problem::Problem, content_type = "application/problem+json")
+    )
+)]
+async fn interest_sheet_pdf(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(invoice): ApiPath<String>,
+    ApiQuery(query): ApiQuery<AsOfQuery>,
+) -> Result<Response, ApiError> {
+    let as_of = wire::opt_date("as_of", query.as_of.as_deref())?;
+    let (name, pdf) = state
+        .as_caller(caller, Need::Read, move |store, p| {
+            let as_of = match as_of {
+                Some(d) => d,
+                None => wire::today_in(&p.org.timezone)?,
+            };
+            let found = store.calculation_sheet(p.org_id, &invoice, as_of)?;
+            interest_sheet::interest_sheet_pdf(&found)
+                .map_err(|e| documents::document_error("invoice", e))
+        })
+        .await?;
+    Ok(documents::file(attachments::PDF, &name, pdf))
 }
 
 /// The calculation sheet of an invoice under the policy's late-payment

@@ -148,7 +148,7 @@ pub fn statement_pdfs(
 }
 
 /// Writes `bytes` to `path` (`-`: standard output) and says where on stderr.
-fn write_out(path: &Path, bytes: &[u8], what: &str) -> Result<()> {
+pub(crate) fn write_out(path: &Path, bytes: &[u8], what: &str) -> Result<()> {
     if path == Path::new("-") {
         std::io::stdout().lock().write_all(bytes)?;
         return Ok(());

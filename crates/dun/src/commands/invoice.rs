@@ -152,10 +152,18 @@ pub fn run(ctx: &mut Context, command: InvoiceCommand) -> Result<()> {
         InvoiceCommand::InterestSheet {
             invoice,
             as_of,
+            pdf,
             format,
         } => {
             let as_of = ctx.date_or_today(as_of.as_deref(), "as-of")?;
             let found = ctx.store.calculation_sheet(org_id, &invoice, as_of)?;
+            if let Some(path) = &pdf {
+                let (_, bytes) = dun_mail::interest_sheet::interest_sheet_pdf(&found)?;
+                crate::commands::document::write_out(path, &bytes, "the calculation sheet")?;
+                if path.as_os_str() == "-" {
+                    return Ok(());
+                }
+            }
             let c = found.currency;
             let mut table = Table::new(&[
                 "month",

@@ -8,11 +8,13 @@ use std::process::Command as Process;
 use anyhow::{anyhow, bail, Context as _, Result};
 use clap::{Args, Subcommand, ValueEnum};
 use dun_core::collections::document::{self, DocumentError, DOCUMENT_BYTES_MAX};
+use dun_core::collections::law::{Law, ReferenceRates};
+use dun_core::collections::law_example::{self, EXAMPLE_MONTHS_BACK_MAX};
 use dun_store::policies::PolicyVersion;
 use dun_store::StoreError;
 
 use crate::cli::FormatArg;
-use crate::context::Context;
+use crate::context::{parse_date, today_in, Context};
 use crate::output::{emit, Table};
 
 /// The editor when neither `$VISUAL` nor `$EDITOR` names one.
@@ -53,6 +55,9 @@ pub enum PolicyCommand {
     Check {
         /// The policy document (TOML).
         file: PathBuf,
+        /// The day its late-payment law's example is worked for (default: today).
+        #[arg(long = "as-of", value_name = "DATE")]
+        as_of: Option<String>,
     },
 }
 
@@ -81,7 +86,7 @@ impl AuthorArg {
 
 pub fn run(db: &str, org: Option<&str>, command: PolicyCommand) -> Result<()> {
     // Checking a file needs no database.
-    if let PolicyCommand::Check { file } = &command {
+    if let PolicyCommand::Check { file, as_of } = &command {
         let text = read_document(file)?;
         let policy = parse_file(file, &text)?;
         println!(
@@ -91,6 +96,9 @@ pub fn run(db: &str, org: Option<&str>, command: PolicyCommand) -> Result<()> {
             policy.ladder.len(),
             policy.overrides.len()
         );
+        if !policy.law.is_none() {
+            print_law_example(db, org, policy.law, as_of.as_deref())?;
+        }
         return Ok(());
     }
     let ctx = &mut Context::open(db, org)?;
@@ -145,6 +153,40 @@ pub fn run(db: &str, org: Option<&str>, command: PolicyCommand) -> Result<()> {
         }
         PolicyCommand::Edit { author } => edit(ctx, &author.name())?,
         PolicyCommand::Check { .. } => unreachable!("checked above"),
+    }
+    Ok(())
+}
+
+/// Which late-payment law the policy follows and what it would charge on
+/// an example invoice: with the book's reference rates when there is a
+/// book, else with the rates shipped with Dun.
+fn print_law_example(db: &str, org: Option<&str>, law: Law, as_of: Option<&str>) -> Result<()> {
+    let is_postgres = db.starts_with("postgres://") || db.starts_with("postgresql://");
+    let sqlite_file = Path::new(db.strip_prefix("sqlite://").unwrap_or(db));
+    // Never make a book to check a file: only one that exists is read.
+    let book = if is_postgres || sqlite_file.is_file() {
+        Context::open(db, org).ok()
+    } else {
+        None
+    };
+    let as_of = match (as_of, &book) {
+        (Some(text), _) => parse_date(text, "as-of")?,
+        (None, Some(ctx)) => ctx.today()?,
+        (None, None) => today_in("UTC")?,
+    };
+    let example = match book {
+        Some(mut ctx) => {
+            let org_id = ctx.org.id;
+            ctx.store.law_example(org_id, law, as_of)?
+        }
+        None => law_example::example(law, &ReferenceRates::shipped(), as_of),
+    };
+    println!("law: {law} ({})", law.title());
+    match example {
+        Some(example) => println!("for example: {example}"),
+        None => println!(
+            "for example: no month in the last {EXAMPLE_MONTHS_BACK_MAX} has a reference rate in the table; import the rates with `dun rates reference import`"
+        ),
     }
     Ok(())
 }
