@@ -57,12 +57,12 @@ pub const BAD_DEBT_SCALE: u8 = 2;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PeriodError {
-    #[error("--days {0} is not a period length; give 1 to {PERIOD_DAYS_MAX} days")]
+    #[error("days: {0} is not a period length; give 1 to {PERIOD_DAYS_MAX} days")]
     Days(u32),
-    #[error("--points {0} is not a number of trend points; give 1 to {TREND_POINTS_MAX}")]
+    #[error("points: {0} is not a number of trend points; give 1 to {TREND_POINTS_MAX}")]
     Points(u32),
     #[error(
-        "--step {0} is not a distance between trend points; give 1 to {TREND_STEP_DAYS_MAX} days"
+        "step: {0} is not a distance between trend points; give 1 to {TREND_STEP_DAYS_MAX} days"
     )]
     Step(u32),
     #[error("a period of {days} days ending {end} starts before the calendar Dun keeps")]

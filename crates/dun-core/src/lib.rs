@@ -27,6 +27,13 @@ pub mod state;
 pub mod statement;
 pub mod terms;
 
+/// Longest reason a person gives for a change to the book — a void, credit
+/// note, write-off, waiver, dispute (opened or resolved), a payment's refund
+/// or reversal, a bank line's dismissal, an override of the credit policy —
+/// in characters (what a person counts, and what a browser's `maxlength`
+/// counts), not bytes.
+pub const REASON_CHARS_MAX: usize = 1000;
+
 pub use currency::Currency;
 pub use date::Date;
 pub use money::Money;

@@ -26,7 +26,7 @@ pub const PERIOD_DAYS_MAX: i32 = 3660;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StatementError {
-    #[error("the period starts on {from}, after it ends on {to}; give --from on or before --to")]
+    #[error("from: the period starts on {from}, after it ends on {to}; give a start on or before the end")]
     PeriodReversed { from: Date, to: Date },
     #[error(
         "the period {from} to {to} is longer than {PERIOD_DAYS_MAX} days; ask for a shorter one"

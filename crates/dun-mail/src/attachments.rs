@@ -31,9 +31,12 @@ pub enum DocumentError {
     Store(#[from] StoreError),
     #[error("the PDF cannot be rendered: {0}")]
     Render(#[from] dun_pdf::RenderError),
-    /// The document cannot exist as asked (a draft, a broken EN 16931 rule…).
+    /// The document cannot exist as asked (a broken EN 16931 rule…).
     #[error("{0}")]
     Refused(String),
+    /// A draft has no number, so no document: it is issued first.
+    #[error("invoice #{id} is a draft and has no number yet; issue it first")]
+    Draft { id: i64 },
 }
 
 /// A link to the customer's portal, valid [`PORTAL_LINK_DAYS`] from `today`,
@@ -124,10 +127,7 @@ pub fn invoice_view(
     let doc = store.invoice_document(org_id, number, today)?;
     let inv = &doc.invoice;
     let Some(number) = inv.number.clone() else {
-        return Err(DocumentError::Refused(format!(
-            "invoice #{} is a draft and has no number yet; issue it first with `dun invoice issue '#{}'`",
-            inv.id, inv.id
-        )));
+        return Err(DocumentError::Draft { id: inv.id });
     };
     let customer = store.customer(org_id, &inv.customer_ref)?;
     let portal = portal_link(store, org_id, customer.id, today, public_url)?;

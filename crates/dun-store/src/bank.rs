@@ -63,7 +63,7 @@ fn check(statements: &[Statement], accept_unbalanced: bool) -> Result<(), StoreE
             if !accept_unbalanced {
                 let name = s.statement_id.as_deref().unwrap_or("(no id)");
                 return Err(StoreError::Invalid(format!(
-                    "statement {} ({name}): {mismatch}; nothing was imported. Check that the file is complete, or import it anyway with --accept-unbalanced",
+                    "statement {} ({name}): {mismatch}; nothing was imported. Check that the file is complete, or import it anyway accepting that its balances do not add up",
                     i + 1
                 )));
             }

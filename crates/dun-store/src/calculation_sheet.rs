@@ -39,7 +39,7 @@ impl Store {
         let (_, policy) = policies::in_force(&mut tx, org_id)?;
         if policy.law.is_none() {
             return Err(StoreError::Invalid(
-                "law: the policy names no late-payment law (law = \"none\"), so no statutory interest runs; choose one with a `law = \"…\"` line in the policy (`dun policy edit`)".into(),
+                "law: the policy names no late-payment law (law = \"none\"), so no statutory interest runs; name one with a `law = \"…\"` line at the top of the policy".into(),
             ));
         }
         let (customer_ref, debtor) = tx

@@ -1838,7 +1838,7 @@ impl Store {
             .flatten();
         if let Some(latest) = latest.filter(|d| *d > as_of) {
             return Err(StoreError::Conflict(format!(
-                "runs go forward; the run for {latest} was applied, so {as_of} cannot be applied now (preview it with --dry-run)"
+                "runs go forward; the run for {latest} was applied, so {as_of} cannot be applied now (it can still be previewed)"
             )));
         }
         let book = load(&mut tx, org_id, as_of)?;

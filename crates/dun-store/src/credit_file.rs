@@ -5,9 +5,7 @@
 //! *Invariant:* a status a person sets is marked `status_by_policy = 0`, so
 //! the daily run (which may lift only the holds it placed) leaves it alone.
 
-use dun_core::collections::credit::{
-    check_issue, exposure_minor, CreditRefusal, CustomerStatus, OVERRIDE_REASON_BYTES_MAX,
-};
+use dun_core::collections::credit::{check_issue, exposure_minor, CreditRefusal, CustomerStatus};
 use dun_core::collections::policy::Tier;
 use dun_core::money::format_minor;
 use dun_core::state::InvoiceState;
@@ -80,6 +78,26 @@ pub(crate) fn open_in(
             |r| r.i64(0),
         )?
         .unwrap_or(0))
+}
+
+/// An invoice the credit policy refused to issue without a person's
+/// override: which, to whom, and the domain's reason (typed, so each shell
+/// words its own hint — a CLI flag, an API field, a form's label).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CreditRefused {
+    pub invoice: String,
+    pub customer: String,
+    pub refusal: CreditRefusal,
+}
+
+impl std::fmt::Display for CreditRefused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "cannot issue invoice {} to {}: {}",
+            self.invoice, self.customer, self.refusal
+        )
+    }
 }
 
 fn describe(refusal: &CreditRefusal) -> String {
@@ -157,16 +175,17 @@ pub(crate) fn check_credit(
         },
     };
     let Some(by) = override_by else {
-        return Err(StoreError::Refused(format!(
-            "cannot issue invoice {} to {reference}: {refusal}",
-            invoice.number
-        )));
+        return Err(StoreError::Refused(Box::new(CreditRefused {
+            invoice: invoice.number.clone(),
+            customer: reference,
+            refusal,
+        })));
     };
     let author = check_author(by.author)?;
     let reason = by.reason.trim();
-    if reason.is_empty() || reason.len() > OVERRIDE_REASON_BYTES_MAX {
+    if reason.is_empty() || reason.chars().count() > dun_core::REASON_CHARS_MAX {
         return Err(StoreError::Invalid(format!(
-            "--override-reason: {}",
+            "override_reason: {}",
             CreditRefusal::Reason
         )));
     }
@@ -300,7 +319,7 @@ impl Store {
         if let Some(until) = until {
             if until < on {
                 return Err(StoreError::Invalid(format!(
-                    "--until {until} is before {on}; a pause runs from today"
+                    "until: {until} is before {on}; a pause runs from today"
                 )));
             }
         }

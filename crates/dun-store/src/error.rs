@@ -22,7 +22,7 @@ pub enum StoreError {
     /// A rule of the credit policy refused the command (a credit limit, a
     /// hold); a person may override it with a reason.
     #[error("{0}")]
-    Refused(String),
+    Refused(Box<crate::credit_file::CreditRefused>),
     #[error(transparent)]
     Posting(#[from] PostingError),
     #[error(transparent)]

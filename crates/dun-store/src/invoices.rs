@@ -20,11 +20,9 @@ use crate::outbox::{self, MessageKind, NewMessage};
 use crate::timeline::{self, NewEntry};
 use crate::{idempotency, orgs, params, Store};
 
-/// Longest reason a person gives for a change to the book — a void, credit
-/// note, write-off, waiver, dispute (opened or resolved), a payment's refund
-/// or reversal, a bank line's dismissal — in characters (what a person
-/// counts, and what a browser's `maxlength` counts), not bytes.
-pub const REASON_CHARS_MAX: usize = 1000;
+/// Longest reason a person gives for a change to the book, in characters
+/// (defined in the domain).
+pub use dun_core::REASON_CHARS_MAX;
 /// Most invoices one list returns.
 pub const LIST_LIMIT_MAX: i64 = 10_000;
 

@@ -173,7 +173,7 @@ fn check_installments(plan: &NewPlan) -> Result<(), StoreError> {
     }
     if plan.invoices.is_empty() {
         return Err(StoreError::Invalid(
-            "name the invoices the plan covers (--invoice)".into(),
+            "invoices: name the invoices the plan covers".into(),
         ));
     }
     for (i, part) in list.iter().enumerate() {

@@ -462,7 +462,7 @@ impl Store {
         let line = match (contact.kind, outcome) {
             (ContactKind::Call, None) => {
                 return Err(StoreError::Invalid(
-                    "a call needs its outcome (--outcome), e.g. \"left voicemail\"".into(),
+                    "outcome: a call needs its outcome, e.g. \"left voicemail\"".into(),
                 ))
             }
             (ContactKind::Call, Some(outcome)) if summary.is_empty() => format!("Call: {outcome}"),
@@ -482,7 +482,7 @@ impl Store {
         };
         if contact.promise.is_some() && contact.kind != ContactKind::Call {
             return Err(StoreError::Invalid(
-                "a promise is made on a call; log it with `dun log call` or `dun log promise`"
+                "promise: a promise is made on a call; log the call with its promise, or the promise on its own"
                     .into(),
             ));
         }

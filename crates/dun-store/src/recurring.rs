@@ -993,7 +993,7 @@ impl Store {
                 let ids: Vec<i64> = draft_id.into_iter().collect();
                 let what = draft_id.map_or_else(
                     || "no draft could be made".to_string(),
-                    |id| format!("draft #{id} waits: issue it with `dun invoice issue '#{id}' --override-reason …` if it should go out"),
+                    |id| format!("draft #{id} waits: issue it with an override and a reason if it should go out"),
                 );
                 let summary = format!(
                     "Recurring invoice #{} for {} was not issued: {reason}",

@@ -418,7 +418,7 @@ impl Store {
         let before = task(&mut tx, org_id, task_id)?;
         if before.kind == TaskKind::Escalation.as_str() {
             return Err(StoreError::Invalid(format!(
-                "task: #{task_id} is an escalation review; decide it instead: {} (`dun task decide`, POST /api/v1/tasks/{task_id}/decision)",
+                "task: #{task_id} is an escalation review; decide it instead: {}",
                 dun_core::collections::escalation::Decision::ACCEPTED
             )));
         }
@@ -492,7 +492,7 @@ impl Store {
         if before.kind == TaskKind::Escalation.as_str() {
             return Err(StoreError::Invalid(format!(
                 "task: #{task_id} is an escalation review, decided; a decision is not reopened \
-                 (set the customer's status back with `dun customer status`, or reverse a write-off)"
+                 (set the customer's status back, or reverse a write-off)"
             )));
         }
         customers::lock(&mut tx, org_id, before.customer_id)?;

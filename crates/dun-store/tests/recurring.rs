@@ -249,9 +249,15 @@ storage_test!(
         let draft = refused.invoice_id.expect("the draft stays");
         let tasks = store.tasks(org.id, Some("C1"), true).unwrap();
         assert_eq!(tasks.len(), 1);
-        assert!(tasks[0]
-            .title
-            .contains(&format!("dun invoice issue '#{draft}'")));
+        assert!(
+            tasks[0].title.contains(&format!(
+                "draft #{draft} waits: issue it with an override and a reason"
+            )),
+            "{}",
+            tasks[0].title
+        );
+        // A task's title is read on the web too: no CLI command in it.
+        assert!(!tasks[0].title.contains("`dun "), "{}", tasks[0].title);
         assert_eq!(tasks[0].invoice_ids, [draft]);
         assert_eq!(
             issued(store, &org),

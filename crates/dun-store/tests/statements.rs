@@ -239,7 +239,7 @@ storage_test!(
         match store.statement(org.id, "C1", d("2026-03-01"), d("2026-02-01")) {
             Err(StoreError::Invalid(message)) => {
                 assert!(
-                    message.contains("2026-03-01") && message.contains("--from"),
+                    message.starts_with("from: ") && message.contains("2026-03-01"),
                     "{message}"
                 )
             }

@@ -12,7 +12,6 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use dun_core::aging::AgingEdges;
 use dun_core::collections::charges::{waivable_charge, WAIVABLE_CHARGES};
-use dun_core::collections::credit::OVERRIDE_REASON_BYTES_MAX;
 use dun_core::invoice::{format_quantity, format_tax_rate};
 use dun_core::ledger::EntryKind;
 use dun_core::reference::CreditorReference;
@@ -332,10 +331,10 @@ pub(crate) fn check_override(reason: &str) -> Result<Option<String>, ApiError> {
     if reason.is_empty() {
         return Ok(None);
     }
-    if reason.len() > OVERRIDE_REASON_BYTES_MAX {
+    if check_reason_chars("override_reason", reason).is_err() {
         return Err(ApiError::invalid(
             "override_reason",
-            format!("Override reason: at most {OVERRIDE_REASON_BYTES_MAX} bytes."),
+            format!("Override reason: at most {REASON_CHARS_MAX} characters."),
         ));
     }
     Ok(Some(reason.to_string()))
@@ -369,14 +368,12 @@ pub struct ActionForm {
 }
 
 /// A refusal's sentence for a person: the credit policy's refusal without
-/// the API's and the CLI's hints, and what to do about it.
+/// the API's hint, and what to do about it.
 pub(crate) fn readable(message: &str) -> String {
-    let plain = message
-        .replace(
-            " (an owner or collector may override it with override_reason)",
-            "",
-        )
-        .replace(" (--override-reason)", "");
+    let plain = message.replace(
+        " (an owner or collector may override it with override_reason)",
+        "",
+    );
     let mut chars = plain.chars();
     let capital = match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),

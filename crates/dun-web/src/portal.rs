@@ -628,6 +628,7 @@ fn document_failed(e: DocumentError) -> ApiError {
     match e {
         DocumentError::Store(e) => e.into(),
         DocumentError::Refused(m) => ApiError::internal(m),
+        draft @ DocumentError::Draft { .. } => ApiError::internal(draft.to_string()),
         DocumentError::Render(e) => ApiError::internal(format!("rendering a PDF: {e}")),
     }
 }

@@ -7,6 +7,7 @@
 mod cli;
 mod commands;
 mod context;
+mod hint;
 mod output;
 
 use std::process::ExitCode;
@@ -50,6 +51,9 @@ fn main() -> ExitCode {
         Err(error) if reader_went(&error) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error:#}");
+            if let Some(hint) = hint::for_error(&error) {
+                eprintln!("hint: {hint}");
+            }
             ExitCode::FAILURE
         }
     }

@@ -340,7 +340,10 @@ fn refusals_say_what_to_do() {
                 "2026-10-01",
             ],
         );
-        assert!(reversed.contains("--from"), "[{label}] {reversed}");
+        assert!(
+            reversed.contains("from: the period starts on 2026-11-01"),
+            "[{label}] {reversed}"
+        );
         let bad_date = fails(&db, &["statement", "C1", "--to", "2026-13-01"]);
         assert!(bad_date.contains("--to"), "[{label}] {bad_date}");
         let nothing = fails(&db, &["letter", "pdf", "C2", "--date", "2026-12-01"]);

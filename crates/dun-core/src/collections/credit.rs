@@ -8,10 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::policy::Rate;
 use crate::date::Date;
 use crate::money::{format_minor, round_half_even};
-use crate::Currency;
-
-/// Most bytes of a reason a person gives for an override.
-pub const OVERRIDE_REASON_BYTES_MAX: usize = 1000;
+use crate::{Currency, REASON_CHARS_MAX};
 
 /// Whether a customer may be sold to on credit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -72,11 +69,9 @@ impl fmt::Display for CustomerStatus {
 /// Why an invoice may not be issued without a person's override.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, Serialize)]
 pub enum CreditRefusal {
-    #[error(
-        "the customer is {status}; issuing needs an override with a reason (--override-reason)"
-    )]
+    #[error("the customer is {status}; issuing needs an override with a reason")]
     Status { status: CustomerStatus },
-    #[error("the customer would owe {exposure} {currency} against a credit limit of {limit} {currency}; issuing needs an override with a reason (--override-reason)")]
+    #[error("the customer would owe {exposure} {currency} against a credit limit of {limit} {currency}; issuing needs an override with a reason")]
     OverLimit {
         currency: Currency,
         limit: String,
@@ -85,18 +80,18 @@ pub enum CreditRefusal {
     /// The customer has a credit limit in `limit_currency` and owes (or
     /// would owe) in `currency`, for which no rate is set on `on`: the
     /// exposure cannot be counted, so issuing is refused.
-    #[error("no exchange rate from {currency} to {limit_currency} is set for {on}, so what the customer owes in {currency} cannot count toward their credit limit in {limit_currency}; set one with `dun rates set {currency} {limit_currency} RATE --from DATE`, or issue with an override with a reason (--override-reason)")]
+    #[error("no exchange rate from {currency} to {limit_currency} is set for {on}, so what the customer owes in {currency} cannot count toward their credit limit in {limit_currency}; set a rate from {currency} to {limit_currency} in force on that day, or issue with an override and a reason")]
     NoRate {
         currency: Currency,
         limit_currency: Currency,
         on: Date,
     },
-    #[error("an override needs a reason of 1 to {OVERRIDE_REASON_BYTES_MAX} bytes")]
+    #[error("an override needs a reason of 1 to {REASON_CHARS_MAX} characters")]
     Reason,
 }
 
 /// A rate the owner set: from `effective_from` on, one unit of `from` counts
-/// as `rate` units of `to` (`dun rates set EUR USD 1.08 --from 2026-01-01`).
+/// as `rate` units of `to` (EUR → USD 1.08 from 2026-01-01).
 /// Used only to count exposure toward a credit limit; no amount owed is
 /// ever converted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -226,7 +221,7 @@ pub fn check_issue(
         (None, _) => Ok(None),
         (Some(r), Some(reason)) => {
             let reason = reason.trim();
-            if reason.is_empty() || reason.len() > OVERRIDE_REASON_BYTES_MAX {
+            if reason.is_empty() || reason.chars().count() > REASON_CHARS_MAX {
                 return Err(CreditRefusal::Reason);
             }
             Ok(Some(CreditOverride {

@@ -414,7 +414,7 @@ impl fmt::Display for RateUnknown {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "the {} in force on {} is not in Dun's rate table; add it with `dun rates reference import`",
+            "the {} in force on {} is not in Dun's rate table yet; import the published rate into the reference rates",
             self.series.title(),
             self.on
         )

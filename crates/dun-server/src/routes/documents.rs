@@ -69,6 +69,7 @@ pub(crate) fn document_error(field: &str, e: DocumentError) -> ApiError {
             ApiError::not_found(message)
         }
         DocumentError::Refused(message) => ApiError::invalid(field, message),
+        draft @ DocumentError::Draft { .. } => ApiError::invalid(field, draft.to_string()),
         DocumentError::Render(e) => ApiError::internal(format!("rendering a PDF: {e}")),
     }
 }

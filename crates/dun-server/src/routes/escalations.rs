@@ -260,6 +260,7 @@ fn claim_error(e: DocumentError) -> ApiError {
     match e {
         DocumentError::Store(e) => e.into(),
         DocumentError::Refused(message) => ApiError::internal(message),
+        draft @ DocumentError::Draft { .. } => ApiError::internal(draft.to_string()),
         DocumentError::Render(e) => ApiError::internal(format!("rendering a PDF: {e}")),
     }
 }

@@ -225,11 +225,8 @@ fn override_reason(reason: Option<&str>) -> Result<Option<&str>, ApiError> {
             "override_reason: say why the credit policy is overridden, or leave it out",
         )),
         Some(r) => {
-            check_text(
-                "override_reason",
-                r,
-                dun_core::collections::credit::OVERRIDE_REASON_BYTES_MAX,
-            )?;
+            dun_store::invoices::check_reason_chars("override_reason", r)
+                .map_err(|e| ApiError::invalid(e.field, e.to_string()))?;
             Ok(Some(r))
         }
         None => Ok(None),
