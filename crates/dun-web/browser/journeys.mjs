@@ -688,6 +688,36 @@ const JOURNEYS = [
       await page.goto(new URL('/outbox', BASE_URL).href);
       await page.getByRole('heading', { name: /outbox/i }).first().waitFor();
       await run.mainPage('outbox', { phone: true });
+      // A message, read as the customer will: its HTML body in a sandboxed
+      // frame (visible, with the body's words), the plain text folded, the
+      // files it carries listed. An open invoice is e-mailed to have one.
+      const csrf = await page.locator('input[name="csrf_token"]').first().inputValue();
+      const queued = await page.evaluate(async (csrf) => {
+        const list = await (await fetch('/api/v1/invoices?status=open&limit=50')).json();
+        for (const invoice of list.items ?? []) {
+          if (!invoice.number) continue;
+          const sent = await fetch(`/api/v1/invoices/${encodeURIComponent(invoice.number)}/send`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
+            body: '{}',
+          });
+          if (sent.status === 202) return sent.json();
+        }
+        return null;
+      }, csrf);
+      if (!queued) throw new Error('no open invoice of the demo book could be e-mailed');
+      await page.goto(new URL('/outbox', BASE_URL).href);
+      const read = page.getByRole('link', { name: `Read message ${queued.message_id}`, exact: true });
+      await Promise.all([page.waitForURL((url) => url.pathname === `/outbox/${queued.message_id}`), read.click()]);
+      await page.getByRole('link', { name: `${queued.number}.pdf` }).waitFor();
+      const frame = page.locator('iframe#message-html');
+      await frame.waitFor({ state: 'visible' });
+      if ((await frame.getAttribute('sandbox')) !== '') throw new Error('the message frame is not sandboxed');
+      const box = await frame.boundingBox();
+      if (!box || box.height < 100) throw new Error(`the message frame is hidden or tiny: ${JSON.stringify(box)}`);
+      await page.frameLocator('iframe#message-html').locator('body').getByText(/\w/).first().waitFor();
+      await page.locator('#attached').waitFor();
+      await run.mainPage('outbox-message', { phone: true });
       await page.goto(new URL('/worklist', BASE_URL).href);
       await page.getByRole('heading', { name: /worklist/i }).first().waitFor();
       await run.mainPage('worklist', { phone: true });
