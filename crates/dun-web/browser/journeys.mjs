@@ -152,6 +152,49 @@ class Run {
     }
   }
 
+  /**
+   * At phone width, the table `selector` reads as cards: nothing in it
+   * scrolls sideways, and every cell of every row is inside the screen
+   * (no column a person needs is hidden or off to the side).
+   */
+  async cardsAtPhone(selector, label) {
+    const page = this.page;
+    await page.setViewportSize(PHONE);
+    try {
+      const found = await page.evaluate((selector) => {
+        const table = document.querySelector(selector);
+        if (!table) return { missing: true };
+        const box = table.parentElement;
+        const cells = [...table.querySelectorAll('tbody td')];
+        const off = cells
+          .filter((td) => {
+            const r = td.getBoundingClientRect();
+            return getComputedStyle(td).display !== 'none' && (r.left < -1 || r.right > window.innerWidth + 1);
+          })
+          .slice(0, 3)
+          .map((td) => td.dataset.label ?? td.textContent.trim().slice(0, 30));
+        const hidden = cells.filter((td) => getComputedStyle(td).display === 'none' || td.getBoundingClientRect().width === 0).length;
+        return {
+          missing: false,
+          scrolls: box.scrollWidth - box.clientWidth,
+          page: document.documentElement.scrollWidth - window.innerWidth,
+          off,
+          hidden,
+          rows: table.querySelectorAll('tbody tr').length,
+        };
+      }, selector);
+      if (found.missing) throw new Error(`${label}: no ${selector} on the page`);
+      if (found.rows === 0) throw new Error(`${label}: ${selector} has no rows to check`);
+      if (found.scrolls > 1) this.failures.push(`${label} at phone width: the table scrolls ${found.scrolls}px sideways inside its box`);
+      if (found.page > 0) this.failures.push(`${label} at phone width: the page is ${found.page}px wider than the screen`);
+      if (found.off.length > 0) this.failures.push(`${label} at phone width: cells off the screen: ${found.off.join(', ')}`);
+      if (found.hidden > 0) this.failures.push(`${label} at phone width: ${found.hidden} cell(s) hidden`);
+      await page.screenshot({ path: join(SCREENSHOT_DIR, `${label}-cards-phone.png`) });
+    } finally {
+      await page.setViewportSize(DESKTOP);
+    }
+  }
+
   /** Signs in through the sign-in form as `email`. */
   async signIn(base, email, password) {
     const page = this.page;
@@ -290,6 +333,7 @@ const JOURNEYS = [
       await page.goto(new URL('/customers', BASE_URL).href);
       await page.getByRole('table').first().waitFor();
       await run.mainPage('customers', { phone: true });
+      await run.cardsAtPhone('#customers', 'customers');
       // The filter: only customers with something overdue (one who owes can promise).
       await page.getByLabel(/overdue only/i).check();
       await Promise.all([
@@ -317,6 +361,7 @@ const JOURNEYS = [
       ]);
       await page.getByRole('heading', { name: new RegExp(escapeRegExp(name.split('\n')[0])) }).first().waitFor();
       await run.mainPage('customer');
+      await run.cardsAtPhone('#customer-invoices', 'customer-invoices');
       // Log a call: the customer promised to pay part of the balance in a week.
       const promiseDate = new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10);
       const amountLabel = await page.locator('label[for="promise_amount"]').innerText();
@@ -497,7 +542,9 @@ const JOURNEYS = [
         const portal = await customerContext.newPage();
         await portal.goto(portalUrl);
         await portal.getByText(name).first().waitFor();
-        await new Run(portal, run.failures).mainPage('portal', { phone: true });
+        const portalRun = new Run(portal, run.failures);
+        await portalRun.mainPage('portal', { phone: true });
+        await portalRun.cardsAtPhone('#portal-invoices', 'portal-invoices');
         const reason = `Goods arrived damaged (${Date.now().toString(36)})`;
         const invoice = portal.locator('#dispute_invoice');
         const options = await invoice.locator('option').evaluateAll((os) => os.map((o) => o.value).filter((v) => v));
