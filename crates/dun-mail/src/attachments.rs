@@ -399,55 +399,70 @@ pub fn file_stem(text: &str) -> String {
         .collect()
 }
 
-/// The files a claimed message carries: an `invoice` message its PDF and
-/// its UBL e-invoice (`NUMBER.pdf`, `NUMBER.xml`), a `statement` message
-/// one PDF per currency (`statement-CUSTOMER-END[-CUR].pdf`); other kinds
-/// (credit notes) none, a reminder the invoices its step sends again
-/// ([`resent_invoices`]). An invoice whose e-invoice would break an EN 16931
-/// rule goes with its PDF alone, and the timeline says why; any other
-/// document that cannot be made is an error, so the message fails before
-/// the server is reached and a person sees why.
+/// An e-invoice left off a message because it would not conform: what
+/// the document is (`Invoice`, `Credit note`), its number and every rule
+/// it breaks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Withheld {
+    pub what: &'static str,
+    pub number: String,
+    pub why: String,
+}
+
+/// The files a message carries, and the e-invoices left off it.
+#[derive(Clone, Debug, Default)]
+pub struct Prepared {
+    pub files: Vec<Attachment>,
+    pub withheld: Vec<Withheld>,
+}
+
+/// Whether letters not kept yet are kept as they are rendered (the
+/// worker, which sends them) or only rendered (a person reading the
+/// message first: nothing is written).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Letters {
+    Keep,
+    Look,
+}
+
 /// The UBL e-invoice of document `number` (an invoice or a credit note) as
-/// an attachment; none when it would not conform — never a bad e-invoice —
-/// and then the customer's timeline says why (what `dun org show` asks to
+/// an attachment; when it would not conform, none — never a bad e-invoice
+/// — and why, for the customer's timeline (what `dun org show` asks to
 /// set).
 fn e_invoice_or_why_not(
     store: &mut Store,
     org_id: i64,
-    claim: &Claim,
-    what: &str,
+    what: &'static str,
     number: &str,
     today: Date,
-) -> Result<Option<Attachment>, DocumentError> {
-    let m = &claim.message;
+    prepared: &mut Prepared,
+) -> Result<(), DocumentError> {
     match invoice_ubl(store, org_id, number, today) {
-        Ok((xml_name, xml)) => Ok(Some(Attachment {
+        Ok((xml_name, xml)) => prepared.files.push(Attachment {
             filename: file_stem(&xml_name),
             content_type: XML.into(),
             bytes: xml,
-        })),
-        Err(DocumentError::Refused(why)) => {
-            let invoice_ids: Vec<i64> = m.invoice_id.into_iter().collect();
-            store.log_timeline(
-                org_id,
-                &NewEntry {
-                    customer_id: m.customer_id,
-                    on_date: today,
-                    kind: "einvoice_withheld",
-                    author: "delivery",
-                    summary: &format!(
-                        "{what} {number} e-mailed without its e-invoice, which would not conform: {why}"
-                    ),
-                    detail: serde_json::json!({ "message_id": m.id }),
-                    invoice_ids: &invoice_ids,
-                },
-            )?;
-            Ok(None)
-        }
-        Err(other) => Err(other),
+        }),
+        Err(DocumentError::Refused(why)) => prepared.withheld.push(Withheld {
+            what,
+            number: number.to_string(),
+            why,
+        }),
+        Err(other) => return Err(other),
     }
+    Ok(())
 }
 
+/// The files a claimed message carries: an `invoice` message its PDF and
+/// its UBL e-invoice (`NUMBER.pdf`, `NUMBER.xml`), a `statement` message
+/// one PDF per currency (`statement-CUSTOMER-END[-CUR].pdf`), a
+/// `credit_note` message the credit note's PDF and e-invoice; a reminder
+/// the invoices its step sends again ([`resent_invoices`]) and, with the
+/// letter channel, its letter. An invoice whose e-invoice would break an
+/// EN 16931 rule goes with its PDF alone, and the timeline says why; any
+/// other document that cannot be made is an error, so the message fails
+/// before the server is reached and a person sees why. What the delivery
+/// worker attaches ([`documents`]).
 pub fn for_claim(
     store: &mut Store,
     org_id: i64,
@@ -455,7 +470,53 @@ pub fn for_claim(
     today: Date,
     public_url: Option<&str>,
 ) -> Result<Vec<Attachment>, DocumentError> {
+    let prepared = prepare(store, org_id, claim, today, public_url, Letters::Keep)?;
     let m = &claim.message;
+    let invoice_ids: Vec<i64> = m.invoice_id.into_iter().collect();
+    for w in &prepared.withheld {
+        store.log_timeline(
+            org_id,
+            &NewEntry {
+                customer_id: m.customer_id,
+                on_date: today,
+                kind: "einvoice_withheld",
+                author: "delivery",
+                summary: &format!(
+                    "{} {} e-mailed without its e-invoice, which would not conform: {}",
+                    w.what, w.number, w.why
+                ),
+                detail: serde_json::json!({ "message_id": m.id }),
+                invoice_ids: &invoice_ids,
+            },
+        )?;
+    }
+    Ok(prepared.files)
+}
+
+/// What [`for_claim`] would attach to `claim` now, and the e-invoices it
+/// would leave off, written nowhere: no timeline entry, no letter kept (a
+/// letter kept already is shown as kept). For a person reading a message
+/// before it goes (the outbox's message page).
+pub fn preview(
+    store: &mut Store,
+    org_id: i64,
+    claim: &Claim,
+    today: Date,
+    public_url: Option<&str>,
+) -> Result<Prepared, DocumentError> {
+    prepare(store, org_id, claim, today, public_url, Letters::Look)
+}
+
+fn prepare(
+    store: &mut Store,
+    org_id: i64,
+    claim: &Claim,
+    today: Date,
+    public_url: Option<&str>,
+    letters: Letters,
+) -> Result<Prepared, DocumentError> {
+    let m = &claim.message;
+    let mut prepared = Prepared::default();
     match m.kind.as_str() {
         "invoice" => {
             let Some(number) = claim.document.as_ref().and_then(|d| d.number.clone()) else {
@@ -465,15 +526,12 @@ pub fn for_claim(
                 )));
             };
             let (number, pdf) = invoice_pdf(store, org_id, &number, today, public_url)?;
-            let mut files = vec![Attachment {
+            prepared.files.push(Attachment {
                 filename: format!("{}.pdf", file_stem(&number)),
                 content_type: PDF.into(),
                 bytes: pdf,
-            }];
-            files.extend(e_invoice_or_why_not(
-                store, org_id, claim, "Invoice", &number, today,
-            )?);
-            Ok(files)
+            });
+            e_invoice_or_why_not(store, org_id, "Invoice", &number, today, &mut prepared)?;
         }
         "credit_note" => {
             let Some(number) = m.detail["number"].as_str() else {
@@ -484,20 +542,12 @@ pub fn for_claim(
             };
             // The credit note as PDF and as e-invoice.
             let (number_read, pdf) = credit_note_pdf(store, org_id, number, today, public_url)?;
-            let mut files = vec![Attachment {
+            prepared.files.push(Attachment {
                 filename: format!("{}.pdf", file_stem(&number_read)),
                 content_type: PDF.into(),
                 bytes: pdf,
-            }];
-            files.extend(e_invoice_or_why_not(
-                store,
-                org_id,
-                claim,
-                "Credit note",
-                number,
-                today,
-            )?);
-            Ok(files)
+            });
+            e_invoice_or_why_not(store, org_id, "Credit note", number, today, &mut prepared)?;
         }
         "statement" => {
             let (Some(_), Some(to)) = (m.period_start, m.period_end) else {
@@ -518,38 +568,50 @@ pub fn for_claim(
             };
             let several = claim.statements.len() > 1;
             let stem = file_stem(&format!("statement-{}-{to}", m.customer_ref));
-            claim
-                .statements
-                .iter()
-                .map(|s| {
-                    Ok(Attachment {
-                        filename: if several {
-                            format!("{stem}-{}.pdf", s.currency.code())
-                        } else {
-                            format!("{stem}.pdf")
-                        },
-                        content_type: PDF.into(),
-                        bytes: statement_pdf(s, &who)?,
-                    })
-                })
-                .collect()
+            for s in &claim.statements {
+                prepared.files.push(Attachment {
+                    filename: if several {
+                        format!("{stem}-{}.pdf", s.currency.code())
+                    } else {
+                        format!("{stem}.pdf")
+                    },
+                    content_type: PDF.into(),
+                    bytes: statement_pdf(s, &who)?,
+                });
+            }
         }
         _ => {
-            let mut files = resent_invoices(store, org_id, claim, today, public_url)?;
+            prepared.files = resent_invoices(store, org_id, claim, today, public_url)?;
             // A step with both channels: the e-mail carries the letter.
             if m.channels.iter().any(|c| c == "letter") {
-                let now = dun_store::clock::now_utc();
-                let letters =
-                    crate::letters::letters_for(store, org_id, m, &now, today, public_url)?;
-                files.extend(letters.into_iter().map(|l| Attachment {
-                    filename: l.filename,
-                    content_type: PDF.into(),
-                    bytes: l.pdf,
-                }));
+                let files: Vec<(String, Vec<u8>)> = match letters {
+                    Letters::Keep => {
+                        let now = dun_store::clock::now_utc();
+                        crate::letters::letters_for(store, org_id, m, &now, today, public_url)?
+                            .into_iter()
+                            .map(|l| (l.filename, l.pdf))
+                            .collect()
+                    }
+                    Letters::Look => {
+                        let kept = store.letters(org_id, m.id)?;
+                        if kept.is_empty() {
+                            crate::letters::letter_files(store, org_id, m, public_url)?
+                        } else {
+                            kept.into_iter().map(|l| (l.filename, l.pdf)).collect()
+                        }
+                    }
+                };
+                prepared
+                    .files
+                    .extend(files.into_iter().map(|(filename, bytes)| Attachment {
+                        filename,
+                        content_type: PDF.into(),
+                        bytes,
+                    }));
             }
-            Ok(files)
         }
     }
+    Ok(prepared)
 }
 
 /// The invoices a reminder sends again (items whose step has the

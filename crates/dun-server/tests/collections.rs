@@ -264,8 +264,34 @@ server_test!(
             why == "cancelled by owner@acme.example (token 1): paid at the counter",
             "{why}"
         );
+        assert_eq!(one["cc"], json!(null), "never claimed: {one}");
         problem(404, api.get("/api/v1/outbox/999999"));
         problem(404, api.post("/api/v1/outbox/999999/hold", json!({})));
+
+        // Once a worker claims a message, it says who had it in copy.
+        let (status, ap) = api.post(
+            "/api/v1/customers/C1/people",
+            json!({"role": "accounts_payable", "email": "payables@one.example"}),
+        );
+        assert_eq!(status, 201, "{ap}");
+        let (status, sent) = api.post(&format!("/api/v1/invoices/{number}/send"), json!({}));
+        assert_eq!(status, 202, "{sent}");
+        let mut store = Store::open(&server.database_url).expect("open the book");
+        let org = store.org(Some("Acme")).expect("the organisation");
+        let claim = store
+            .claim_next_message(
+                org.id,
+                "test-worker",
+                &dun_store::clock::now_utc(),
+                dun_core::Date::parse("2026-03-15").unwrap(),
+            )
+            .unwrap()
+            .expect("a message the run queued");
+        let (_, claimed) = api.get(&format!("/api/v1/outbox/{}", claim.message.id));
+        assert_eq!(claimed["recipient"], json!("ap@one.example"), "{claimed}");
+        assert_eq!(claimed["cc"], json!("payables@one.example"), "{claimed}");
+        let (_, listed) = api.get("/api/v1/outbox?status=sending");
+        assert_eq!(listed[0]["cc"], json!("payables@one.example"), "{listed}");
         let (_, timeline) = api.get("/api/v1/customers/C1/timeline");
         let kinds: Vec<&Value> = items(&timeline["items"])
             .iter()

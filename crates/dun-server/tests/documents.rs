@@ -217,6 +217,26 @@ server_test!(
                 json!({"subject": "s", "text": "t"}),
             ),
         );
+
+        // Back to Dun's wording: the owner only; the built-in reads again.
+        problem(403, viewer.delete("/api/v1/templates/first_notice"));
+        assert_eq!(api.get("/api/v1/templates/first_notice").1["edited"], true);
+        assert_eq!(api.delete("/api/v1/templates/first_notice").0, 204);
+        let (_, now) = api.get("/api/v1/templates/first_notice");
+        assert_eq!(
+            (now["edited"].clone(), now["built_in"].clone()),
+            (json!(false), json!(true))
+        );
+        assert!(!now["subject"]
+            .as_str()
+            .unwrap()
+            .contains("Overdue: {{total}}"));
+        // Twice is the same; a template of one's own is gone; an unknown is 404.
+        assert_eq!(api.delete("/api/v1/templates/first_notice").0, 204);
+        assert_eq!(api.delete("/api/v1/templates/thank_you").0, 204);
+        problem(404, api.get("/api/v1/templates/thank_you"));
+        problem(404, api.delete("/api/v1/templates/thank_you"));
+        problem(422, api.delete("/api/v1/templates/Bad%20Name"));
     }
 );
 

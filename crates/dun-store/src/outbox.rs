@@ -129,6 +129,8 @@ pub struct OutboxMessage {
     pub message_id: Option<String>,
     /// The address it went to (set when a worker claims it).
     pub recipient: Option<String>,
+    /// Who had it in copy (accounts payable; set with `recipient`).
+    pub cc: Option<String>,
     pub claimed_by: Option<String>,
     pub claimed_at: Option<String>,
     pub next_attempt_at: Option<String>,
@@ -139,7 +141,7 @@ pub struct OutboxMessage {
 pub(crate) const MESSAGE_COLUMNS: &str = "o.id, o.customer_id, c.ref, c.name, o.action_id, o.as_of,
     o.channels, o.template, o.detail, o.status, o.attempts, o.created_at, o.sent_at, o.kind,
     o.invoice_id, o.period_start, o.period_end, o.message_id, o.recipient, o.claimed_by,
-    o.claimed_at, o.next_attempt_at, o.last_error";
+    o.claimed_at, o.next_attempt_at, o.last_error, o.cc";
 
 fn opt_date(r: &Row<'_>, index: usize) -> Result<Option<Date>, StoreError> {
     Ok(r.opt_i64(index)?.map(|d| Date::from_day_number(d as i32)))
@@ -170,6 +172,7 @@ pub(crate) fn message_from_row(r: &Row<'_>) -> Result<OutboxMessage, StoreError>
         claimed_at: r.opt_string(20)?,
         next_attempt_at: r.opt_string(21)?,
         last_error: r.opt_string(22)?,
+        cc: r.opt_string(23)?,
     })
 }
 

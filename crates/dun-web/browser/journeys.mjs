@@ -152,6 +152,49 @@ class Run {
     }
   }
 
+  /**
+   * At phone width, the table `selector` reads as cards: nothing in it
+   * scrolls sideways, and every cell of every row is inside the screen
+   * (no column a person needs is hidden or off to the side).
+   */
+  async cardsAtPhone(selector, label) {
+    const page = this.page;
+    await page.setViewportSize(PHONE);
+    try {
+      const found = await page.evaluate((selector) => {
+        const table = document.querySelector(selector);
+        if (!table) return { missing: true };
+        const box = table.parentElement;
+        const cells = [...table.querySelectorAll('tbody td')];
+        const off = cells
+          .filter((td) => {
+            const r = td.getBoundingClientRect();
+            return getComputedStyle(td).display !== 'none' && (r.left < -1 || r.right > window.innerWidth + 1);
+          })
+          .slice(0, 3)
+          .map((td) => td.dataset.label ?? td.textContent.trim().slice(0, 30));
+        const hidden = cells.filter((td) => getComputedStyle(td).display === 'none' || td.getBoundingClientRect().width === 0).length;
+        return {
+          missing: false,
+          scrolls: box.scrollWidth - box.clientWidth,
+          page: document.documentElement.scrollWidth - window.innerWidth,
+          off,
+          hidden,
+          rows: table.querySelectorAll('tbody tr').length,
+        };
+      }, selector);
+      if (found.missing) throw new Error(`${label}: no ${selector} on the page`);
+      if (found.rows === 0) throw new Error(`${label}: ${selector} has no rows to check`);
+      if (found.scrolls > 1) this.failures.push(`${label} at phone width: the table scrolls ${found.scrolls}px sideways inside its box`);
+      if (found.page > 0) this.failures.push(`${label} at phone width: the page is ${found.page}px wider than the screen`);
+      if (found.off.length > 0) this.failures.push(`${label} at phone width: cells off the screen: ${found.off.join(', ')}`);
+      if (found.hidden > 0) this.failures.push(`${label} at phone width: ${found.hidden} cell(s) hidden`);
+      await page.screenshot({ path: join(SCREENSHOT_DIR, `${label}-cards-phone.png`) });
+    } finally {
+      await page.setViewportSize(DESKTOP);
+    }
+  }
+
   /** Signs in through the sign-in form as `email`. */
   async signIn(base, email, password) {
     const page = this.page;
@@ -290,6 +333,7 @@ const JOURNEYS = [
       await page.goto(new URL('/customers', BASE_URL).href);
       await page.getByRole('table').first().waitFor();
       await run.mainPage('customers', { phone: true });
+      await run.cardsAtPhone('#customers', 'customers');
       // The filter: only customers with something overdue (one who owes can promise).
       await page.getByLabel(/overdue only/i).check();
       await Promise.all([
@@ -317,6 +361,7 @@ const JOURNEYS = [
       ]);
       await page.getByRole('heading', { name: new RegExp(escapeRegExp(name.split('\n')[0])) }).first().waitFor();
       await run.mainPage('customer');
+      await run.cardsAtPhone('#customer-invoices', 'customer-invoices');
       // Log a call: the customer promised to pay part of the balance in a week.
       const promiseDate = new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10);
       const amountLabel = await page.locator('label[for="promise_amount"]').innerText();
@@ -497,7 +542,9 @@ const JOURNEYS = [
         const portal = await customerContext.newPage();
         await portal.goto(portalUrl);
         await portal.getByText(name).first().waitFor();
-        await new Run(portal, run.failures).mainPage('portal', { phone: true });
+        const portalRun = new Run(portal, run.failures);
+        await portalRun.mainPage('portal', { phone: true });
+        await portalRun.cardsAtPhone('#portal-invoices', 'portal-invoices');
         const reason = `Goods arrived damaged (${Date.now().toString(36)})`;
         const invoice = portal.locator('#dispute_invoice');
         const options = await invoice.locator('option').evaluateAll((os) => os.map((o) => o.value).filter((v) => v));
@@ -688,6 +735,36 @@ const JOURNEYS = [
       await page.goto(new URL('/outbox', BASE_URL).href);
       await page.getByRole('heading', { name: /outbox/i }).first().waitFor();
       await run.mainPage('outbox', { phone: true });
+      // A message, read as the customer will: its HTML body in a sandboxed
+      // frame (visible, with the body's words), the plain text folded, the
+      // files it carries listed. An open invoice is e-mailed to have one.
+      const csrf = await page.locator('input[name="csrf_token"]').first().inputValue();
+      const queued = await page.evaluate(async (csrf) => {
+        const list = await (await fetch('/api/v1/invoices?status=open&limit=50')).json();
+        for (const invoice of list.items ?? []) {
+          if (!invoice.number) continue;
+          const sent = await fetch(`/api/v1/invoices/${encodeURIComponent(invoice.number)}/send`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
+            body: '{}',
+          });
+          if (sent.status === 202) return sent.json();
+        }
+        return null;
+      }, csrf);
+      if (!queued) throw new Error('no open invoice of the demo book could be e-mailed');
+      await page.goto(new URL('/outbox', BASE_URL).href);
+      const read = page.getByRole('link', { name: `Read message ${queued.message_id}`, exact: true });
+      await Promise.all([page.waitForURL((url) => url.pathname === `/outbox/${queued.message_id}`), read.click()]);
+      await page.getByRole('link', { name: `${queued.number}.pdf` }).waitFor();
+      const frame = page.locator('iframe#message-html');
+      await frame.waitFor({ state: 'visible' });
+      if ((await frame.getAttribute('sandbox')) !== '') throw new Error('the message frame is not sandboxed');
+      const box = await frame.boundingBox();
+      if (!box || box.height < 100) throw new Error(`the message frame is hidden or tiny: ${JSON.stringify(box)}`);
+      await page.frameLocator('iframe#message-html').locator('body').getByText(/\w/).first().waitFor();
+      await page.locator('#attached').waitFor();
+      await run.mainPage('outbox-message', { phone: true });
       await page.goto(new URL('/worklist', BASE_URL).href);
       await page.getByRole('heading', { name: /worklist/i }).first().waitFor();
       await run.mainPage('worklist', { phone: true });

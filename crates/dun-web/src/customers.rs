@@ -202,7 +202,7 @@ pub async fn list(
                 p.empty { "No customers match." }
             } @else {
                 div.scroll tabindex="0" {
-                    table.data #customers {
+                    table.data.stacked #customers {
                         thead { tr {
                             (sort_header(&query, sort, CustomerSort::Name, "Customer", false))
                             th scope="col" { "Reference" }
@@ -215,16 +215,16 @@ pub async fn list(
                         tbody {
                             @for row in &rows {
                                 tr data-customer=(row.reference) {
-                                    td { a href=(format!("/customers/{}", encode(&row.reference))) { (row.name) } }
-                                    td.code { (row.reference) }
-                                    td.num {
+                                    td.lead { a href=(format!("/customers/{}", encode(&row.reference))) { (row.name) } }
+                                    td.code data-label="Reference" { (row.reference) }
+                                    td.num data-label="Balance" {
                                         @if row.owes.is_empty() { span.muted { "—" } }
                                         @for (i, o) in row.owes.iter().enumerate() {
                                             @if i > 0 { br; }
                                             (money(o.open_minor, o.currency))
                                         }
                                     }
-                                    td.num {
+                                    td.num data-label="Overdue" {
                                         @if row.owes.iter().all(|o| o.overdue_minor == 0) { span.muted { "—" } }
                                         @else {
                                             @for (i, o) in row.owes.iter().filter(|o| o.overdue_minor != 0).enumerate() {
@@ -233,9 +233,9 @@ pub async fn list(
                                             }
                                         }
                                     }
-                                    td.num { @if row.days_late > 0 { span.bad { (row.days_late) } } @else { span.muted { "—" } } }
-                                    td { span class=(format!("badge {}", status_class(&row.tier))) { (words(&row.tier)) } }
-                                    td { span class=(format!("badge {}", status_class(&row.status))) { (words(&row.status)) } }
+                                    td.num data-label="Days late" { @if row.days_late > 0 { span.bad { (row.days_late) } } @else { span.muted { "—" } } }
+                                    td data-label="Tier" { span class=(format!("badge {}", status_class(&row.tier))) { (words(&row.tier)) } }
+                                    td data-label="Status" { span class=(format!("badge {}", status_class(&row.status))) { (words(&row.status)) } }
                                 }
                             }
                         }
@@ -443,7 +443,7 @@ pub(crate) fn customer_page(
                 @if invoices.is_empty() {
                     p.empty { "No open invoices." }
                 } @else {
-                    div.scroll tabindex="0" { table.data {
+                    div.scroll tabindex="0" { table.data.stacked #customer-invoices {
                         thead { tr {
                             th scope="col" { "Invoice" } th scope="col" { "Issued" } th scope="col" { "Due" }
                             th.num scope="col" { "Total" } th.num scope="col" { "Open" } th.num scope="col" { "Days late" }
@@ -452,15 +452,15 @@ pub(crate) fn customer_page(
                             @for i in &invoices {
                                 @let late = ctx.today.day_number() - i.due_date.day_number();
                                 tr {
-                                    td.code { @match &i.number {
+                                    td.code.lead { @match &i.number {
                                         Some(n) => a href=(format!("/invoices/{}", encode(n))) { (n) },
                                         None => a href=(format!("/invoices/draft-{}", i.id)) { "draft #" (i.id) },
                                     } }
-                                    td { (i.issue_date) }
-                                    td { (i.due_date) }
-                                    td.num { (money(i.total_minor, i.currency)) }
-                                    td.num { (money(i.open_minor, i.currency)) }
-                                    td.num { @if late > 0 { span.bad { (late) } } @else { span.muted { "—" } } }
+                                    td data-label="Issued" { (i.issue_date) }
+                                    td data-label="Due" { (i.due_date) }
+                                    td.num data-label="Total" { (money(i.total_minor, i.currency)) }
+                                    td.num data-label="Open" { (money(i.open_minor, i.currency)) }
+                                    td.num data-label="Days late" { @if late > 0 { span.bad { (late) } } @else { span.muted { "—" } } }
                                 }
                             }
                         }

@@ -357,7 +357,7 @@ fn portal_page(
             @if invoices.is_empty() {
                 p.empty { "Nothing is open. Thank you!" }
             } @else {
-                div.scroll tabindex="0" { table.data {
+                div.scroll tabindex="0" { table.data.stacked #portal-invoices {
                     thead { tr {
                         th scope="col" { "Invoice" } th scope="col" { "Issued" } th scope="col" { "Due" }
                         th.num scope="col" { "Total" } th.num scope="col" { "Open" } th.num scope="col" { "Days late" }
@@ -369,13 +369,13 @@ fn portal_page(
                             @let number = i.number.clone().unwrap_or_default();
                             @let late = v.today.days_since(i.due_date);
                             tr data-invoice=(number) {
-                                td.code { a href=(format!("{base}/invoices/{}", encode(&number))) { (number) } }
-                                td { (i.issue_date) }
-                                td { (i.due_date) }
-                                td.num { (money(i.total_minor, i.currency)) }
-                                td.num { (money(i.open_minor, i.currency)) }
-                                td.num { @if late > 0 { span.bad { (late) } } @else { span.muted { "—" } } }
-                                td.code { (CreditorReference::for_invoice(i.id).grouped()) }
+                                td.code.lead { a href=(format!("{base}/invoices/{}", encode(&number))) { (number) } }
+                                td data-label="Issued" { (i.issue_date) }
+                                td data-label="Due" { (i.due_date) }
+                                td.num data-label="Total" { (money(i.total_minor, i.currency)) }
+                                td.num data-label="Open" { (money(i.open_minor, i.currency)) }
+                                td.num data-label="Days late" { @if late > 0 { span.bad { (late) } } @else { span.muted { "—" } } }
+                                td.code data-label="Payment reference" { (CreditorReference::for_invoice(i.id).grouped()) }
                                 td { a href=(format!("{base}/invoices/{}/pdf", encode(&number))) { "Download " span.visually-hidden { (number) } " PDF" } }
                             }
                         }

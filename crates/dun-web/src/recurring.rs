@@ -22,7 +22,7 @@ use dun_server::wire;
 use dun_store::accounts::{Principal, Role};
 use dun_store::recurring::{NewRecurring, Recurring, ScheduleStatus};
 use dun_store::statement_schedules::StatementSchedule;
-use dun_store::Store;
+use dun_store::{Store, StoreError};
 use maud::{html, Markup};
 use serde::Deserialize;
 
@@ -95,6 +95,23 @@ impl Step {
             Step::Resume => "resumed",
             Step::End => "ended",
         }
+    }
+}
+
+/// A schedule already in the state asked for (paused twice, from two
+/// tabs), or ended meanwhile: said on the schedule's page, not an error
+/// page.
+fn on_the_page(e: StoreError) -> ApiError {
+    match e {
+        StoreError::Conflict(m) => {
+            let mut words = m.chars();
+            let said = words
+                .next()
+                .map(|c| c.to_uppercase().chain(words).collect::<String>())
+                .unwrap_or_default();
+            ApiError::invalid("status", format!("{said}."))
+        }
+        other => other.into(),
     }
 }
 
@@ -397,13 +414,15 @@ pub async fn statement_step(
                     format!("Tick the box to end the statements of {customer} for good."),
                 ));
             }
-            let s = store.set_statement_schedule_status(
-                p.org_id,
-                &customer,
-                step.status(),
-                ctx.today,
-                &p.author(),
-            )?;
+            let s = store
+                .set_statement_schedule_status(
+                    p.org_id,
+                    &customer,
+                    step.status(),
+                    ctx.today,
+                    &p.author(),
+                )
+                .map_err(on_the_page)?;
             Ok(format!(
                 "/recurring?done=statements-{}&customer={}#statements",
                 step.done(),
@@ -780,8 +799,8 @@ pub async fn step(
             let step = Step::parse(&step)?;
             let author = p.author();
             match step {
-                Step::Pause => store.pause_recurring(p.org_id, id, ctx.today, &author)?,
-                Step::Resume => store.resume_recurring(p.org_id, id, ctx.today, &author)?,
+                Step::Pause => store.pause_recurring(p.org_id, id, ctx.today, &author),
+                Step::Resume => store.resume_recurring(p.org_id, id, ctx.today, &author),
                 Step::End => {
                     if form.confirm != "yes" {
                         return Err(ApiError::invalid(
@@ -789,9 +808,10 @@ pub async fn step(
                             format!("Tick the box to end recurring invoice #{id} for good."),
                         ));
                     }
-                    store.end_recurring(p.org_id, id, ctx.today, &author)?
+                    store.end_recurring(p.org_id, id, ctx.today, &author)
                 }
-            };
+            }
+            .map_err(on_the_page)?;
             Ok(format!("/recurring/{id}?done={}", step.done()))
         },
         move |store, p, ctx, message| show_markup(store, p, ctx, id, None, Some(message)),

@@ -259,7 +259,7 @@ web_test!(
         let page = browser.get("/customers?sort=days_late");
         // Names beside references; days late; the headers link the orders.
         page.assert_contains(
-            r#"<a href="/customers/CHARLIE">X-ray Ltd</a></td><td class="code">CHARLIE</td>"#,
+            r#"<a href="/customers/CHARLIE">X-ray Ltd</a></td><td class="code" data-label="Reference">CHARLIE</td>"#,
         );
         page.assert_contains(r#"<span class="bad">60</span>"#);
         page.assert_contains(r#"href="/customers?sort=owed" id="sort-owed""#);

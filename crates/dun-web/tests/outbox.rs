@@ -8,6 +8,7 @@ mod common;
 use common::TestServer;
 use dun_core::import::CustomerRow;
 use dun_core::invoice::{InvoiceDraft, InvoiceLine};
+use dun_core::party::{Party, PaymentInstructions};
 use dun_core::{Currency, Date};
 use dun_store::payments::{Allocate, NewPayment};
 use dun_store::Store;
@@ -89,7 +90,19 @@ fn run(url: &str) {
     message.assert_contains(&format!("Invoice {}", posted.number));
     message.assert_contains("ap@bolt.example");
     message.assert_contains("Dear Bolt &amp; Nut");
+    message.assert_contains("Plain-text version");
+    message.assert_contains("id=\"from\"");
+    message.assert_contains("id=\"cc\"");
     assert_eq!(owner.get("/outbox/999999").status, 404);
+    seen_as_the_customer_will(
+        &server,
+        &owner,
+        &mut store,
+        org.id,
+        customer.id,
+        sent.message_id,
+        &posted.number,
+    );
 
     // A message that failed is sent again from the page.
     let mut conn = dun_store::Conn::open(url).unwrap();
@@ -205,6 +218,181 @@ fn run(url: &str) {
     );
     let customer_page = owner.get("/customers/BOLT");
     customer_page.assert_contains("paid: the bank shows it");
+}
+
+fn header<'a>(headers: &'a [(String, String)], name: &str) -> &'a str {
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map_or("", |(_, v)| v.as_str())
+}
+
+/// An invoice e-mail's page: its HTML body framed from its own address
+/// under a sandboxing policy, the files the worker would attach (the PDF;
+/// the e-invoice once the organisation's details make one conform), each
+/// downloadable — and reading it writes nothing, not even the timeline
+/// entry the worker makes for a withheld e-invoice. A viewer reads it too.
+fn seen_as_the_customer_will(
+    server: &TestServer,
+    owner: &common::Browser,
+    store: &mut Store,
+    org_id: i64,
+    customer_id: i64,
+    id: i64,
+    number: &str,
+) {
+    let timeline = store.timeline(org_id, customer_id, None, 1000).unwrap();
+    let row = store.outbox_message(org_id, id).unwrap();
+
+    let page = owner.get(&format!("/outbox/{id}"));
+    assert_eq!(page.status, 200, "{}", page.body);
+    page.assert_contains(&format!("src=\"/outbox/{id}/body.html\""));
+    page.assert_contains("sandbox=\"\"");
+    page.assert_contains(&format!("href=\"/outbox/{id}/attachments/{number}.pdf\""));
+    page.assert_contains("application/pdf");
+    assert!(
+        !page.body.contains(&format!("{number}.xml")),
+        "{}",
+        page.body
+    );
+    page.assert_contains(&format!("Invoice {number} goes without its e-invoice"));
+    assert!(!page.body.contains("drawn up again"), "not sent yet");
+
+    let (status, headers, bytes) = owner.get_bytes(&format!("/outbox/{id}/body.html"));
+    assert_eq!(status, 200);
+    let body = String::from_utf8(bytes).unwrap();
+    assert!(body.contains("Dear Bolt &amp; Nut"), "{body}");
+    assert!(body.contains("href=\"http"), "the portal link: {body}");
+    assert!(header(&headers, "content-type").starts_with("text/html"));
+    let csp = header(&headers, "content-security-policy");
+    for directive in ["sandbox", "default-src 'none'", "frame-ancestors 'self'"] {
+        assert!(csp.contains(directive), "{directive} in {csp}");
+    }
+    assert!(!csp.contains("script-src"), "{csp}");
+    assert_eq!(header(&headers, "x-frame-options"), "SAMEORIGIN");
+    // Dun's own pages are framed by nobody.
+    assert!(page
+        .header("content-security-policy")
+        .unwrap()
+        .contains("frame-ancestors 'none'"));
+
+    let (status, headers, bytes) =
+        owner.get_bytes(&format!("/outbox/{id}/attachments/{number}.pdf"));
+    assert_eq!(status, 200);
+    assert_eq!(header(&headers, "content-type"), "application/pdf");
+    assert!(header(&headers, "content-disposition").contains(&format!("{number}.pdf")));
+    assert!(bytes.starts_with(b"%PDF"), "the invoice's PDF");
+    assert_eq!(
+        owner
+            .get(&format!("/outbox/{id}/attachments/{number}.xml"))
+            .status,
+        404
+    );
+    assert_eq!(owner.get("/outbox/999999/body.html").status, 404);
+
+    // Nothing was written: the withheld e-invoice is on no timeline.
+    assert_eq!(
+        store.timeline(org_id, customer_id, None, 1000).unwrap(),
+        timeline
+    );
+    assert_eq!(store.outbox_message(org_id, id).unwrap(), row);
+
+    // With a French seller and a German buyer, the e-invoice conforms and
+    // goes too.
+    store
+        .set_seller(
+            org_id,
+            &Party {
+                name: "Acme Tools".into(),
+                address_lines: vec!["1 rue de la Paix".into()],
+                city: Some("Paris".into()),
+                postcode: Some("75002".into()),
+                country_code: Some("FR".into()),
+                vat_id: Some("FR40303265045".into()),
+                ..Party::default()
+            },
+            &PaymentInstructions {
+                iban: Some("FR1420041010050500013M02606".into()),
+                ..PaymentInstructions::default()
+            },
+        )
+        .unwrap();
+    store
+        .set_buyer(
+            org_id,
+            "BOLT",
+            &Party {
+                name: "Bolt & Nut".into(),
+                address_lines: vec!["Hauptstraße 5".into()],
+                city: Some("Berlin".into()),
+                postcode: Some("10115".into()),
+                country_code: Some("DE".into()),
+                vat_id: Some("DE123456789".into()),
+                email: Some("ap@bolt.example".into()),
+                ..Party::default()
+            },
+        )
+        .unwrap();
+    let timeline = store.timeline(org_id, customer_id, None, 1000).unwrap();
+    let page = owner.get(&format!("/outbox/{id}"));
+    page.assert_contains(&format!("href=\"/outbox/{id}/attachments/{number}.xml\""));
+    page.assert_contains("E-invoice (UBL XML)");
+    assert!(
+        !page.body.contains("goes without its e-invoice"),
+        "{}",
+        page.body
+    );
+    let (status, headers, bytes) =
+        owner.get_bytes(&format!("/outbox/{id}/attachments/{number}.xml"));
+    assert_eq!(status, 200);
+    assert_eq!(header(&headers, "content-type"), "application/xml");
+    assert!(String::from_utf8(bytes).unwrap().contains(number));
+
+    // A viewer reads the message, its body and its files, as the outbox.
+    let csrf = page.csrf();
+    let user = owner.post_json(
+        "/api/v1/users",
+        &csrf,
+        serde_json::json!({"email": "vic@acme.example", "name": "Vic Viewer", "password": PASSWORD, "role": "viewer"}),
+    );
+    assert_eq!(user.status, 201, "{}", user.body);
+    let viewer = server.browser();
+    let signed = viewer.post_form(
+        "/sign-in",
+        &[("email", "vic@acme.example"), ("password", PASSWORD)],
+    );
+    assert_eq!(signed.status, 303, "{}", signed.body);
+    let read = viewer.get(&format!("/outbox/{id}"));
+    assert_eq!(read.status, 200, "{}", read.body);
+    assert!(
+        !read.body.contains("Hold message"),
+        "a viewer acts on nothing"
+    );
+    assert_eq!(viewer.get(&format!("/outbox/{id}/body.html")).status, 200);
+    let (status, _, bytes) = viewer.get_bytes(&format!("/outbox/{id}/attachments/{number}.pdf"));
+    assert_eq!(status, 200);
+    assert!(bytes.starts_with(b"%PDF"));
+    assert_eq!(
+        store.timeline(org_id, customer_id, None, 1000).unwrap(),
+        timeline
+    );
+
+    // Once sent: where it went, and that its files are drawn up again.
+    let mut conn = dun_store::Conn::open(&server.database_url).unwrap();
+    let mut tx = conn.transaction().unwrap();
+    tx.execute(
+        "UPDATE outbox SET status = 'sent', sent_at = '2026-03-02T09:00:00Z',
+         recipient = 'old@bolt.example', cc = 'payables@bolt.example' WHERE id = $1",
+        dun_store::params![id],
+    )
+    .unwrap();
+    tx.commit().unwrap();
+    let sent = owner.get(&format!("/outbox/{id}"));
+    sent.assert_contains("old@bolt.example");
+    sent.assert_contains("payables@bolt.example");
+    sent.assert_contains("on 2026-03-02T09:00:00Z");
+    sent.assert_contains("drawn up again from the book as it is now");
+    sent.assert_contains(&format!("{number}.pdf"));
 }
 
 #[test]

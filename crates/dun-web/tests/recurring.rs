@@ -178,8 +178,11 @@ web_test!(
         page.assert_contains(r#"<span class="badge warn">paused</span>"#);
         page.assert_contains(r#"id="resume""#);
         let twice = browser.post_form(&format!("/recurring/{id}/pause"), &[("csrf_token", &csrf)]);
-        assert_eq!(twice.status, 409, "{}", twice.body);
-        twice.assert_contains("already paused");
+        // Paused twice (from two tabs): the schedule's page, saying so.
+        assert_eq!(twice.status, 422, "{}", twice.body);
+        twice.assert_contains(&format!("Recurring invoice #{id} is already paused."));
+        twice.assert_contains(&format!("Recurring invoice #{id} · "));
+        twice.assert_contains(r#"id="resume""#);
 
         let resumed =
             browser.post_form(&format!("/recurring/{id}/resume"), &[("csrf_token", &csrf)]);
@@ -207,6 +210,14 @@ web_test!(
         page.assert_contains("has ended for good");
         page.assert_contains(r#"<span class="badge neutral">ended</span>"#);
         assert!(!page.body.contains(r#"id="pause""#) && !page.body.contains(r#"id="resume""#));
+        let ended_twice = browser.post_form(
+            &format!("/recurring/{id}/end"),
+            &[("csrf_token", &csrf), ("confirm", "yes")],
+        );
+        assert_eq!(ended_twice.status, 422, "{}", ended_twice.body);
+        ended_twice.assert_contains(&format!(
+            "Recurring invoice #{id} has ended; set up a new recurring invoice instead."
+        ));
         assert_eq!(
             store
                 .recurring_occurrences(org.id, id.parse().unwrap())
@@ -240,6 +251,13 @@ web_test!(
             page.assert_contains(&format!("The statement schedule of BOLT is {said}."));
             page.assert_contains(&format!(r#"<span class="badge {badge}">"#));
         }
+        let again = browser.post_form(
+            "/recurring/statements/BOLT/resume",
+            &[("csrf_token", &csrf)],
+        );
+        assert_eq!(again.status, 422, "{}", again.body);
+        again.assert_contains("The statement schedule of BOLT is already active.");
+        again.assert_contains(r#"id="statements-BOLT""#);
         let unconfirmed =
             browser.post_form("/recurring/statements/BOLT/end", &[("csrf_token", &csrf)]);
         assert_eq!(unconfirmed.status, 422, "{}", unconfirmed.body);

@@ -197,6 +197,7 @@ fn walk_for(method: &str, path: &str, a: &Ids) -> Option<Vec<(&'static str, Stri
         ("GET", "/payments/{id}") | ("GET", "/outbox/{id}") | ("GET", "/recurring/{id}") => {
             vec![]
         }
+        ("GET", "/outbox/{id}/body.html") | ("GET", "/outbox/{id}/attachments/{file}") => vec![],
         ("GET", "/recurring/new") | ("GET", "/worklist") | ("GET", "/escalations") => vec![],
         ("GET", "/bank") => vec![("show", s("all"))],
         ("GET", "/imports") | ("GET", "/imports/export/{file}") => vec![],

@@ -585,6 +585,14 @@ fn a_reminder_reaches_the_billing_contacts_with_accounts_payable_in_copy() {
             timeline.contains("to ap1@example.com, jane@c1.example"),
             "[{label}] {timeline}"
         );
+        // The outbox list says who had it in copy, as a table and as JSON.
+        let listed = ok(&db, &["outbox", "list", "--status", "sent"]);
+        assert!(
+            listed.contains("cc") && listed.contains("payables@c1.example"),
+            "[{label}] {listed}"
+        );
+        let outbox = json(&ok(&db, &["outbox", "list", "--format", "json"]));
+        assert_eq!(outbox[0]["cc"], "payables@c1.example", "[{label}] {outbox}");
     }
 }
 

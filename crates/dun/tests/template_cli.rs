@@ -1,5 +1,6 @@
 //! `dun template`: list the wording, show one, set your own from files —
-//! an unknown placeholder refused with where it is, nothing saved.
+//! an unknown placeholder refused with where it is, nothing saved — and
+//! reset one to Dun's wording.
 
 mod common;
 
@@ -82,5 +83,16 @@ fn the_owner_rewords_a_reminder() {
         assert_eq!(first["edited"], true, "[{label}]");
         let missing = fails(&db, &["template", "show", "never_written"]);
         assert!(missing.contains("dun template list"), "[{label}] {missing}");
+
+        // Back to Dun's wording; twice says so; an unknown name is refused.
+        let reset = ok(&db, &["template", "reset", "first_notice"]);
+        assert!(reset.contains("Dun's wording again"), "[{label}] {reset}");
+        let shown = ok(&db, &["template", "show", "first_notice"]);
+        assert!(shown.contains("(built in)"), "[{label}] {shown}");
+        assert!(!shown.contains("Overdue: {{total}}"), "[{label}] {shown}");
+        let again = ok(&db, &["template", "reset", "first_notice"]);
+        assert!(again.contains("already"), "[{label}] {again}");
+        let unknown = fails(&db, &["template", "reset", "never_written"]);
+        assert!(unknown.contains("dun template list"), "[{label}] {unknown}");
     }
 }

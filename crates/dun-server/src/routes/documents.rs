@@ -35,7 +35,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(customer_statement))
         .routes(routes!(customer_statement_pdf))
         .routes(routes!(list_templates))
-        .routes(routes!(get_template, put_template))
+        .routes(routes!(get_template, put_template, reset_template))
         .routes(routes!(list_recurring, create_recurring))
         .routes(routes!(pause_recurring))
         .routes(routes!(resume_recurring))
@@ -599,6 +599,43 @@ async fn put_template(
         })
         .await?;
     Ok(Json(stored_out(saved)))
+}
+
+/// Drops the organisation's wording of a template: the next messages use
+/// Dun's built-in wording again (a later edit starts again at version 1).
+/// A built-in template the organisation never changed is already so (204
+/// all the same); a name neither built in nor the organisation's is 404.
+/// Owner only.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/templates/{name}",
+    tag = "collections",
+    params(("name" = String, Path, description = "The template's name, e.g. first_notice")),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 204, description = "Dun's wording is used again"),
+        (status = 404, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::problem::Problem, content_type = "application/problem+json")
+    )
+)]
+async fn reset_template(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(name): ApiPath<String>,
+) -> Result<StatusCode, ApiError> {
+    check_template_name(&name)?;
+    state
+        .as_caller(caller, Need::Own, move |store, p| {
+            let dropped = store.reset_message_template(p.org_id, &name)?;
+            if !dropped && !template::BUILT_IN_NAMES.contains(&name.as_str()) {
+                return Err(ApiError::not_found(format!(
+                    "template '{name}' is neither built in nor written by your organisation; see GET /api/v1/templates"
+                )));
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 // ---- Recurring invoices ----

@@ -53,7 +53,10 @@ pub struct OutboxMessageOut {
     pub as_of: String,
     pub created_at: String,
     pub sent_at: Option<String>,
+    /// Who it went to (set when a worker claims it).
     pub recipient: Option<String>,
+    /// Who had it in copy (accounts payable contacts), set with `recipient`.
+    pub cc: Option<String>,
     /// Why it failed; for a `dropped` reminder (re-checked against the
     /// ledger at send time and found stale), what was not sent and why.
     pub last_error: Option<String>,
@@ -84,6 +87,7 @@ fn message_out(m: OutboxMessage) -> OutboxMessageOut {
         created_at: m.created_at,
         sent_at: m.sent_at,
         recipient: m.recipient,
+        cc: m.cc,
         last_error: m.last_error,
         detail: m.detail,
     }

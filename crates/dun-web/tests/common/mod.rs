@@ -233,6 +233,27 @@ impl Browser {
         )
     }
 
+    /// A GET with the session's cookie, the body as bytes (a PDF): the
+    /// status, the headers and the bytes.
+    pub fn get_bytes(&self, path: &str) -> (u16, Vec<(String, String)>, Vec<u8>) {
+        let url = format!("{}{}", self.base, path);
+        let mut request = ureq::http::Request::builder().method("GET").uri(&url);
+        if let Some(cookie) = self.cookie.lock().unwrap().as_deref() {
+            request = request.header("Cookie", cookie);
+        }
+        let mut response = self
+            .agent
+            .run(request.body(()).expect("a request"))
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"));
+        let headers: Vec<(String, String)> = response
+            .headers()
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_str().unwrap_or("").to_string()))
+            .collect();
+        let bytes = response.body_mut().read_to_vec().expect("the body");
+        (response.status().as_u16(), headers, bytes)
+    }
+
     pub fn forget_cookie(&self) {
         *self.cookie.lock().unwrap() = None;
     }

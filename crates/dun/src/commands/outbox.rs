@@ -158,13 +158,14 @@ pub fn run(ctx: &mut Context, command: OutboxCommand) -> Result<()> {
                 "kind",
                 "customer",
                 "recipient",
+                "cc",
                 "template",
                 "invoices",
                 "status",
                 "attempts",
                 "last error",
             ])
-            .numeric([0, 8]);
+            .numeric([0, 9]);
             for m in &messages {
                 let invoices: Vec<&str> = m.detail["items"]
                     .as_array()
@@ -180,6 +181,7 @@ pub fn run(ctx: &mut Context, command: OutboxCommand) -> Result<()> {
                     m.kind.clone(),
                     m.customer_ref.clone(),
                     m.recipient.clone().unwrap_or_default(),
+                    m.cc.clone().unwrap_or_default(),
                     m.template.clone(),
                     invoices.join(", "),
                     status,

@@ -1,7 +1,7 @@
 //! `dun template`: the wording of the e-mails Dun sends (one template per
 //! ladder step and document), Dun's own or the organisation's: list them,
-//! show one, set one from files. An unknown placeholder is refused with
-//! where it is, before anything is saved.
+//! show one, set one from files, reset one to Dun's wording. An unknown
+//! placeholder is refused with where it is, before anything is saved.
 
 use std::path::{Path, PathBuf};
 
@@ -47,6 +47,12 @@ pub enum TemplateCommand {
         html_file: Option<PathBuf>,
         #[command(flatten)]
         author: AuthorArg,
+    },
+    /// Back to Dun's wording: drop yours of a template (the next messages
+    /// use the built-in one; a later `set` starts again at version 1).
+    Reset {
+        /// The template's name, e.g. first_notice.
+        name: String,
     },
 }
 
@@ -184,6 +190,24 @@ pub fn run(ctx: &mut Context, command: TemplateCommand) -> Result<()> {
                 "Template {} saved (version {}); the next messages use it",
                 saved.name, saved.version
             );
+            Ok(())
+        }
+        TemplateCommand::Reset { name } => {
+            check_name(&name)?;
+            let dropped = ctx.store.reset_message_template(org_id, &name)?;
+            let built_in = template::BUILT_IN_NAMES.contains(&name.as_str());
+            match (dropped, built_in) {
+                (true, true) => {
+                    println!("Template {name} is Dun's wording again; the next messages use it")
+                }
+                (true, false) => println!(
+                    "Template {name} is dropped; it is not built in, so nothing uses it now"
+                ),
+                (false, true) => println!("Template {name} is Dun's wording already"),
+                (false, false) => bail!(
+                    "template '{name}' is neither built in nor yours; see `dun template list`"
+                ),
+            }
             Ok(())
         }
     }
