@@ -73,7 +73,8 @@ pub fn invoice_pdf(
     public_url: Option<&str>,
 ) -> Result<(String, Vec<u8>), DocumentError> {
     let (number, view) = invoice_view(store, org_id, number, today, public_url)?;
-    Ok((number, dun_pdf::render_invoice(&view)?))
+    let settings = store.document_settings(org_id)?;
+    Ok((number, dun_pdf::render_invoice(&view, &settings)?))
 }
 
 /// Credit note `number` as PDF: its number and bytes — one line per tax
@@ -108,7 +109,11 @@ pub fn credit_note_pdf(
         customer_reference: Some(&note.customer_ref),
         portal_link: portal,
     });
-    Ok((note.number.clone(), dun_pdf::render_invoice(&view)?))
+    let settings = store.document_settings(org_id)?;
+    Ok((
+        note.number.clone(),
+        dun_pdf::render_invoice(&view, &settings)?,
+    ))
 }
 
 /// What the invoice's PDF prints (the model it is rendered from), with its
@@ -194,6 +199,7 @@ pub fn statement_pdfs(
         customer_reference: &found.customer.reference,
         payment: &found.payment,
         portal,
+        settings: store.document_settings(org_id)?,
     };
     found
         .statements
@@ -212,6 +218,7 @@ struct StatementParties<'a> {
     customer_reference: &'a str,
     payment: &'a PaymentInstructions,
     portal: Option<String>,
+    settings: dun_pdf::DocumentSettings,
 }
 
 /// One statement, already drawn up, as PDF.
@@ -224,7 +231,7 @@ fn statement_pdf(s: &Statement, who: &StatementParties<'_>) -> Result<Vec<u8>, D
         who.payment,
         who.portal.clone(),
     );
-    Ok(dun_pdf::render_statement(&view)?)
+    Ok(dun_pdf::render_statement(&view, &who.settings)?)
 }
 
 /// The invoice or credit note `number` as a UBL file: its name
@@ -515,6 +522,7 @@ pub fn for_claim(
                 customer_reference: &m.customer_ref,
                 payment: &payment,
                 portal: portal_link(store, org_id, m.customer_id, to, public_url)?,
+                settings: store.document_settings(org_id)?,
             };
             let several = claim.statements.len() > 1;
             let stem = file_stem(&format!("statement-{}-{to}", m.customer_ref));

@@ -80,6 +80,7 @@ pub fn letter_files(
     let signature = format!("Accounts receivable, {}", seller.name);
     let several = by_currency.len() > 1;
     let home = store.org_by_id(org_id)?.currency;
+    let settings = store.document_settings(org_id)?;
     let stem = file_stem(&format!(
         "letter-{}-{}-{}",
         m.template, m.customer_ref, m.as_of
@@ -113,7 +114,7 @@ pub fn letter_files(
         } else {
             format!("{stem}.pdf")
         };
-        files.push((name, dun_pdf::render_letter(&view)?));
+        files.push((name, dun_pdf::render_letter(&view, &settings)?));
     }
     Ok(files)
 }

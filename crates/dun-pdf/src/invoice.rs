@@ -1,16 +1,18 @@
 //! The invoice (and credit note) document.
 
+use dun_core::document::DocumentSettings;
+
 use crate::canvas::{Font, Fonts, ACCENT, ACCENT_LIGHT, BLACK, GREY};
-use crate::layout::{Align, Column, Doc, BODY_PT, CONTENT_WIDTH_PT, SMALL_PT};
+use crate::layout::{Align, Column, Doc, BODY_PT, SMALL_PT};
 use crate::{InvoiceView, RenderError};
 
 const LINE_LABELS: [&str; 5] = ["Description", "Qty", "Unit price", "Tax", "Amount"];
 
-fn line_columns() -> [Column; 5] {
+fn line_columns(cw: f32) -> [Column; 5] {
     let fixed = 50.0 + 82.0 + 48.0 + 88.0;
     [
         Column {
-            width: CONTENT_WIDTH_PT - fixed,
+            width: cw - fixed,
             align: Align::Left,
         },
         Column {
@@ -32,6 +34,11 @@ fn line_columns() -> [Column; 5] {
     ]
 }
 
+/// The box the logo is scaled into, keeping its aspect ratio, in points
+/// (about 63 × 21 mm).
+pub(crate) const LOGO_BOX_WIDTH_PT: f32 = 180.0;
+pub(crate) const LOGO_BOX_HEIGHT_PT: f32 = 60.0;
+
 /// Draws the document's head on the first page: the seller on the left,
 /// the title and its figures on the right. Returns where it ends.
 pub(crate) fn head(
@@ -42,8 +49,13 @@ pub(crate) fn head(
 ) {
     let (x, right) = (doc.x(), doc.right());
     let top = doc.y + 14.0;
-    // Seller, top left.
+    // The logo, top left, scaled to its box; the seller under it.
     let mut y = top + 4.0;
+    if let Some(logo) = doc.settings.logo.as_ref() {
+        let (w, h) = logo.fit(LOGO_BOX_WIDTH_PT, LOGO_BOX_HEIGHT_PT);
+        doc.page().logo(x, top - 10.0, w, h);
+        y = top - 10.0 + h + 18.0;
+    }
     for line in doc.fonts.wrap(Font::Bold, 15.0, &seller.name, 260.0) {
         doc.page().text(x, y, Font::Bold, 15.0, BLACK, &line);
         y += 18.0;
@@ -111,14 +123,19 @@ pub(crate) fn amount_box(
     y + h
 }
 
-pub fn render(view: &InvoiceView) -> Result<Vec<u8>, RenderError> {
+pub fn render(view: &InvoiceView, settings: &DocumentSettings) -> Result<Vec<u8>, RenderError> {
     let fonts = Fonts::load()?;
     let title = if view.title.is_empty() {
         "Invoice"
     } else {
         view.title.as_str()
     };
-    let mut doc = Doc::new(&fonts, format!("{title} {} (continued)", view.number));
+    let mut doc = Doc::new(
+        &fonts,
+        format!("{title} {} (continued)", view.number),
+        settings,
+    );
+    let cw = doc.content_width();
     let mut meta: Vec<(&str, String)> = vec![
         ("Number", view.number.clone()),
         ("Issue date", view.issue_date.clone()),
@@ -156,12 +173,12 @@ pub fn render(view: &InvoiceView) -> Result<Vec<u8>, RenderError> {
     doc.y = bill_end.max(box_end) + 12.0;
     if let Some(d) = view.description.as_deref().filter(|d| !d.is_empty()) {
         let x = doc.x();
-        doc.paragraph(x, CONTENT_WIDTH_PT, Font::Regular, BODY_PT, BLACK, d);
+        doc.paragraph(x, cw, Font::Regular, BODY_PT, BLACK, d);
         doc.y += 8.0;
     }
 
     // Lines.
-    let columns = line_columns();
+    let columns = line_columns(cw);
     doc.ensure(60.0);
     doc.table_header(&columns, &LINE_LABELS);
     for (i, line) in view.lines.iter().enumerate() {
@@ -246,18 +263,11 @@ pub fn render(view: &InvoiceView) -> Result<Vec<u8>, RenderError> {
         } else {
             "Payment terms"
         });
-        doc.paragraph(
-            x,
-            CONTENT_WIDTH_PT,
-            Font::Regular,
-            BODY_PT,
-            BLACK,
-            &view.payment_terms,
-        );
+        doc.paragraph(x, cw, Font::Regular, BODY_PT, BLACK, &view.payment_terms);
     }
     if let Some(late) = view.late_payment.as_deref().filter(|l| !l.is_empty()) {
         doc.section("Late payment");
-        doc.paragraph(x, CONTENT_WIDTH_PT, Font::Regular, BODY_PT, BLACK, late);
+        doc.paragraph(x, cw, Font::Regular, BODY_PT, BLACK, late);
     }
     payment_block(
         &mut doc,
@@ -273,6 +283,8 @@ pub fn render(view: &InvoiceView) -> Result<Vec<u8>, RenderError> {
         &pages,
         &crate::canvas::Info {
             title: &format!("{title} {}", view.number),
+            paper: settings.paper,
+            logo: settings.logo.as_ref(),
             author: &view.seller.name,
         },
     )
@@ -308,12 +320,13 @@ pub(crate) fn payment_block(
     };
     doc.ensure(30.0 + text_height.max(qr_height));
     doc.section("How to pay");
+    let cw = doc.content_width();
     let top = doc.y;
     let x = doc.x();
     let width = if matrix.is_some() {
-        CONTENT_WIDTH_PT - QR_SIDE_PT - 16.0
+        cw - QR_SIDE_PT - 16.0
     } else {
-        CONTENT_WIDTH_PT
+        cw
     };
     for line in instructions {
         doc.paragraph(x, width, Font::Regular, BODY_PT, BLACK, line);

@@ -1,8 +1,10 @@
 //! The dunning letter (final demand) for a ladder's letter steps.
 
+use dun_core::document::DocumentSettings;
+
 use crate::canvas::{Font, Fonts, BLACK};
 use crate::invoice::{footer_text, head, payment_block};
-use crate::layout::{Align, Column, Doc, BODY_PT, CONTENT_WIDTH_PT};
+use crate::layout::{Align, Column, Doc, BODY_PT};
 use crate::{LetterView, RenderError};
 
 /// Each invoice's number, with its own payment reference under it.
@@ -14,11 +16,11 @@ const LABELS: [&str; 5] = [
     "Amount open",
 ];
 
-fn columns() -> [Column; 5] {
+fn columns(cw: f32) -> [Column; 5] {
     let fixed = 80.0 + 80.0 + 80.0 + 100.0;
     [
         Column {
-            width: CONTENT_WIDTH_PT - fixed,
+            width: cw - fixed,
             align: Align::Left,
         },
         Column {
@@ -40,7 +42,7 @@ fn columns() -> [Column; 5] {
     ]
 }
 
-pub fn render(view: &LetterView) -> Result<Vec<u8>, RenderError> {
+pub fn render(view: &LetterView, settings: &DocumentSettings) -> Result<Vec<u8>, RenderError> {
     let fonts = Fonts::load()?;
     let title = if view.title.is_empty() {
         "Final demand"
@@ -53,7 +55,9 @@ pub fn render(view: &LetterView) -> Result<Vec<u8>, RenderError> {
             "{title} · {} · {} (continued)",
             view.recipient.name, view.date
         ),
+        settings,
     );
+    let cw = doc.content_width();
     let mut meta: Vec<(&str, String)> = vec![("Date", view.date.clone())];
     if let Some(r) = &view.reference {
         meta.push(("Our reference", r.clone()));
@@ -69,25 +73,18 @@ pub fn render(view: &LetterView) -> Result<Vec<u8>, RenderError> {
     let top = doc.y;
     doc.y = doc.party(doc.x(), top, 260.0, "To", &view.recipient) + 8.0;
     let x = doc.x();
-    doc.paragraph(x, CONTENT_WIDTH_PT, Font::Bold, 11.0, BLACK, &view.subject);
+    doc.paragraph(x, cw, Font::Bold, 11.0, BLACK, &view.subject);
     doc.y += 10.0;
     if !view.salutation.is_empty() {
-        doc.paragraph(
-            x,
-            CONTENT_WIDTH_PT,
-            Font::Regular,
-            BODY_PT,
-            BLACK,
-            &view.salutation,
-        );
+        doc.paragraph(x, cw, Font::Regular, BODY_PT, BLACK, &view.salutation);
         doc.y += 6.0;
     }
     for p in &view.paragraphs {
-        doc.paragraph(x, CONTENT_WIDTH_PT, Font::Regular, BODY_PT, BLACK, p);
+        doc.paragraph(x, cw, Font::Regular, BODY_PT, BLACK, p);
         doc.y += 6.0;
     }
 
-    let columns = columns();
+    let columns = columns(cw);
     doc.y += 4.0;
     doc.ensure(60.0);
     doc.table_header(&columns, &LABELS);
@@ -121,7 +118,7 @@ pub fn render(view: &LetterView) -> Result<Vec<u8>, RenderError> {
     );
     doc.y += 10.0;
     for p in &view.closing_paragraphs {
-        doc.paragraph(x, CONTENT_WIDTH_PT, Font::Regular, BODY_PT, BLACK, p);
+        doc.paragraph(x, cw, Font::Regular, BODY_PT, BLACK, p);
         doc.y += 6.0;
     }
     payment_block(
@@ -134,25 +131,11 @@ pub fn render(view: &LetterView) -> Result<Vec<u8>, RenderError> {
     doc.ensure(52.0);
     doc.y += 10.0;
     if !view.sign_off.is_empty() {
-        doc.paragraph(
-            x,
-            CONTENT_WIDTH_PT,
-            Font::Regular,
-            BODY_PT,
-            BLACK,
-            &view.sign_off,
-        );
+        doc.paragraph(x, cw, Font::Regular, BODY_PT, BLACK, &view.sign_off);
     }
     if !view.signature.is_empty() {
         doc.y += 14.0;
-        doc.paragraph(
-            x,
-            CONTENT_WIDTH_PT,
-            Font::Bold,
-            BODY_PT,
-            BLACK,
-            &view.signature,
-        );
+        doc.paragraph(x, cw, Font::Bold, BODY_PT, BLACK, &view.signature);
     }
 
     let footer = footer_text(&view.sender, &format!("{title} · {}", view.date));
@@ -162,6 +145,8 @@ pub fn render(view: &LetterView) -> Result<Vec<u8>, RenderError> {
         &pages,
         &crate::canvas::Info {
             title: &format!("{title}: {}", view.recipient.name),
+            paper: settings.paper,
+            logo: settings.logo.as_ref(),
             author: &view.sender.name,
         },
     )

@@ -1,13 +1,15 @@
 //! The statement of account.
 
+use dun_core::document::DocumentSettings;
+
 use crate::canvas::{Font, Fonts, BLACK, GREY, RULE, SHADE};
 use crate::invoice::{amount_box, footer_text, head, payment_block};
-use crate::layout::{Align, Column, Doc, BODY_PT, CONTENT_WIDTH_PT, SMALL_PT};
+use crate::layout::{Align, Column, Doc, BODY_PT, SMALL_PT};
 use crate::{RenderError, StatementView};
 
 const LABELS: [&str; 5] = ["Date", "Description", "Charges", "Credits", "Balance"];
 
-fn columns() -> [Column; 5] {
+fn columns(cw: f32) -> [Column; 5] {
     let fixed = 76.0 + 74.0 + 74.0 + 78.0;
     [
         Column {
@@ -15,7 +17,7 @@ fn columns() -> [Column; 5] {
             align: Align::Left,
         },
         Column {
-            width: CONTENT_WIDTH_PT - fixed,
+            width: cw - fixed,
             align: Align::Left,
         },
         Column {
@@ -33,7 +35,7 @@ fn columns() -> [Column; 5] {
     ]
 }
 
-pub fn render(view: &StatementView) -> Result<Vec<u8>, RenderError> {
+pub fn render(view: &StatementView, settings: &DocumentSettings) -> Result<Vec<u8>, RenderError> {
     let fonts = Fonts::load()?;
     let title = "Statement of account";
     let mut doc = Doc::new(
@@ -42,7 +44,9 @@ pub fn render(view: &StatementView) -> Result<Vec<u8>, RenderError> {
             "{title} · {} · {} (continued)",
             view.customer.name, view.period
         ),
+        settings,
     );
+    let cw = doc.content_width();
     let mut meta: Vec<(&str, String)> = vec![
         ("Date", view.date.clone()),
         ("Period", view.period.clone()),
@@ -72,9 +76,9 @@ pub fn render(view: &StatementView) -> Result<Vec<u8>, RenderError> {
         ("Payments and credits", &view.total_credits),
         ("Closing balance", &view.closing_balance),
     ];
-    let w = CONTENT_WIDTH_PT / cells.len() as f32;
+    let w = cw / cells.len() as f32;
     let (x0, y) = (doc.x(), doc.y);
-    doc.page().rect(x0, y, CONTENT_WIDTH_PT, 40.0, SHADE);
+    doc.page().rect(x0, y, cw, 40.0, SHADE);
     for (i, (label, amount)) in cells.iter().enumerate() {
         let x = x0 + w * i as f32;
         if i > 0 {
@@ -87,7 +91,7 @@ pub fn render(view: &StatementView) -> Result<Vec<u8>, RenderError> {
     }
     doc.y += 54.0;
 
-    let columns = columns();
+    let columns = columns(cw);
     doc.table_header(&columns, &LABELS);
     let period_start = view.period.split(" to ").next().unwrap_or("").to_string();
     doc.table_row(
@@ -141,7 +145,7 @@ pub fn render(view: &StatementView) -> Result<Vec<u8>, RenderError> {
         doc.ensure(50.0);
         doc.y += 4.0;
         let n = view.aging.len() as f32;
-        let w = CONTENT_WIDTH_PT / n;
+        let w = cw / n;
         let labels: Vec<&str> = view.aging.iter().map(|a| a.label.as_str()).collect();
         let cols: Vec<Column> = (0..view.aging.len())
             .map(|_| Column {
@@ -158,7 +162,7 @@ pub fn render(view: &StatementView) -> Result<Vec<u8>, RenderError> {
         let x = doc.x();
         doc.paragraph(
             x,
-            CONTENT_WIDTH_PT,
+            cw,
             Font::Regular,
             BODY_PT,
             BLACK,
@@ -188,6 +192,8 @@ pub fn render(view: &StatementView) -> Result<Vec<u8>, RenderError> {
                 "Statement of account: {}, {}",
                 view.customer.name, view.period
             ),
+            paper: settings.paper,
+            logo: settings.logo.as_ref(),
             author: &view.seller.name,
         },
     )

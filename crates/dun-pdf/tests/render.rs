@@ -19,6 +19,7 @@ use dun_core::statement::{statements, StatementInput};
 use dun_core::terms::Terms;
 use dun_core::{Currency, Date};
 use dun_pdf::views::{self, InvoiceFacts, LetterFacts};
+use dun_pdf::{DocumentSettings, Logo, Paper};
 
 fn day(s: &str) -> Date {
     Date::parse(s).unwrap()
@@ -112,7 +113,11 @@ fn invoice_pdf_in(
     currency: Currency,
     instructions: &PaymentInstructions,
 ) -> Vec<u8> {
-    dun_pdf::render_invoice(&invoice_view(line_count, currency, instructions)).unwrap()
+    dun_pdf::render_invoice(
+        &invoice_view(line_count, currency, instructions),
+        &DocumentSettings::default(),
+    )
+    .unwrap()
 }
 
 fn invoice_view(
@@ -195,6 +200,10 @@ fn book() -> (Book, BTreeMap<i64, String>, BTreeMap<i64, String>) {
 }
 
 fn statement_pdf() -> Vec<u8> {
+    statement_pdf_with(&DocumentSettings::default())
+}
+
+fn statement_pdf_with(settings: &DocumentSettings) -> Vec<u8> {
     let (book, payments, credit_notes) = book();
     let edges = AgingEdges::standard();
     let all = statements(&StatementInput {
@@ -218,10 +227,14 @@ fn statement_pdf() -> Vec<u8> {
         &instructions(),
         Some(PORTAL.into()),
     );
-    dun_pdf::render_statement(&view).unwrap()
+    dun_pdf::render_statement(&view, settings).unwrap()
 }
 
 fn letter_pdf() -> Vec<u8> {
+    letter_pdf_with(&DocumentSettings::default())
+}
+
+fn letter_pdf_with(settings: &DocumentSettings) -> Vec<u8> {
     let (book, payments, credit_notes) = book();
     let edges = AgingEdges::standard();
     let s = statements(&StatementInput {
@@ -261,7 +274,7 @@ fn letter_pdf() -> Vec<u8> {
         portal_link: Some(PORTAL.into()),
         signature: "Jane Holloway, Credit control, Northwind Supplies Ltd",
     });
-    dun_pdf::render_letter(&view).unwrap()
+    dun_pdf::render_letter(&view, settings).unwrap()
 }
 
 /// Whether poppler's tools are here; if not, says so loudly (and fails
@@ -452,7 +465,11 @@ fn a_unit_price_shows_its_decimals_and_the_amounts_the_currencys() {
         InvoiceLine::priced("Bolts", 30_000, price("13.333"), 200_000).unwrap(),
         InvoiceLine::priced("Cable (m)", 25_000, price("1234.5678"), 0).unwrap(),
     ];
-    let pdf = dun_pdf::render_invoice(&invoice_view_of(lines, eur(), &instructions())).unwrap();
+    let pdf = dun_pdf::render_invoice(
+        &invoice_view_of(lines, eur(), &instructions()),
+        &DocumentSettings::default(),
+    )
+    .unwrap();
     if !poppler("a_unit_price_shows_its_decimals_and_the_amounts_the_currencys") {
         return;
     }
@@ -676,4 +693,295 @@ fn the_final_demand_lists_the_overdue_invoices_and_the_total() {
         assert!(text.contains(needle), "'{needle}' is not in:\n{text}");
     }
     png_of(&pdf, "letter");
+}
+
+// ---- The organisation's paper and logo ----
+
+fn on(paper: Paper) -> DocumentSettings {
+    DocumentSettings {
+        paper,
+        ..DocumentSettings::default()
+    }
+}
+
+fn claim_pdf_with(settings: &DocumentSettings) -> Vec<u8> {
+    let view = dun_pdf::ClaimFileView {
+        creditor: views::party(&seller()),
+        debtor: views::party(&buyer()),
+        debtor_reference: "C0042".into(),
+        date: "2026-12-20".into(),
+        standing: "With a collection agency since 2026-12-01: no reply".into(),
+        claimed: vec![dun_pdf::LabelledAmount {
+            label: "Open (EUR)".into(),
+            amount: "1,234.56".into(),
+        }],
+        invoices: Vec::new(),
+        history: Vec::new(),
+        enclosures: vec!["statement-EUR.pdf".into()],
+    };
+    dun_pdf::render_claim_file(&view, settings).unwrap()
+}
+
+fn file_of(pdf: &[u8]) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("doc.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    (dir, path)
+}
+
+/// Each page's MediaBox width and height, as `pdfinfo` reads them.
+fn page_sizes(pdf: &[u8]) -> Vec<(String, String)> {
+    let (_dir, path) = file_of(pdf);
+    let out = Command::new("pdfinfo")
+        .args(["-f", "1", "-l", "9999", "-box"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .filter(|l| l.starts_with("Page") && l.contains("MediaBox:"))
+        .map(|l| {
+            let nums: Vec<&str> = l
+                .split("MediaBox:")
+                .nth(1)
+                .unwrap()
+                .split_whitespace()
+                .collect();
+            (nums[2].to_string(), nums[3].to_string())
+        })
+        .collect()
+}
+
+/// The right and bottom edges of every word `pdftotext -bbox` finds.
+fn word_edges(pdf: &[u8]) -> Vec<(f32, f32)> {
+    let (_dir, path) = file_of(pdf);
+    let out = Command::new("pdftotext")
+        .arg("-bbox")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let attr = |line: &str, name: &str| -> f32 {
+        let start = line.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
+        let rest = &line[start..];
+        rest[..rest.find('"').unwrap()].parse().unwrap()
+    };
+    text.lines()
+        .filter(|l| l.trim_start().starts_with("<word "))
+        .map(|l| (attr(l, "xMax"), attr(l, "yMax")))
+        .collect()
+}
+
+#[test]
+fn every_document_is_laid_out_on_the_organisations_paper() {
+    if !poppler("every_document_is_laid_out_on_the_organisations_paper") {
+        return;
+    }
+    for (paper, size) in [
+        (Paper::A4, ("595.28", "841.89")),
+        (Paper::UsLetter, ("612.00", "792.00")),
+    ] {
+        let settings = on(paper);
+        let documents = [
+            (
+                "invoice",
+                dun_pdf::render_invoice(&invoice_view(60, eur(), &instructions()), &settings)
+                    .unwrap(),
+            ),
+            ("statement", statement_pdf_with(&settings)),
+            ("letter", letter_pdf_with(&settings)),
+            ("claim file", claim_pdf_with(&settings)),
+        ];
+        let (width, height) = paper.size_pt();
+        for (name, pdf) in &documents {
+            let sizes = page_sizes(pdf);
+            assert!(!sizes.is_empty(), "{name}");
+            for s in &sizes {
+                assert_eq!((s.0.as_str(), s.1.as_str()), size, "{name} on {paper:?}");
+            }
+            // Every word inside the page, clear of its edges.
+            for (x, y) in word_edges(pdf) {
+                assert!(
+                    x <= width - 40.0 && y <= height - 20.0,
+                    "{name} on {paper:?}: a word ends at ({x}, {y})"
+                );
+            }
+        }
+        // The long invoice breaks onto numbered pages and ends with its totals.
+        let text = text_of(&documents[0].1);
+        let pages: Vec<&str> = text
+            .split('\u{c}')
+            .filter(|p| !p.trim().is_empty())
+            .collect();
+        let n = pages.len();
+        assert!(n >= 2, "{paper:?}: 60 lines on one page?");
+        for (i, page) in pages.iter().enumerate() {
+            assert!(
+                squash(page).contains(&format!("Page {} of {n}", i + 1)),
+                "{paper:?}: {page}"
+            );
+        }
+        assert_eq!(text.matches("Seal kit SK-12").count(), 12, "{paper:?}");
+        assert!(
+            text.rfind("Total (EUR)") > text.rfind("Seal kit"),
+            "{paper:?}"
+        );
+    }
+    // Letter is shorter and wider than A4: the same invoice takes at least as many pages.
+    let a4 = page_sizes(
+        &dun_pdf::render_invoice(&invoice_view(60, eur(), &instructions()), &on(Paper::A4))
+            .unwrap(),
+    )
+    .len();
+    let letter = page_sizes(
+        &dun_pdf::render_invoice(
+            &invoice_view(60, eur(), &instructions()),
+            &on(Paper::UsLetter),
+        )
+        .unwrap(),
+    )
+    .len();
+    assert!(letter >= a4, "A4 {a4} pages, Letter {letter}");
+}
+
+/// An RGBA PNG `w` × `h`, its left half opaque red, its right half clear.
+fn png_logo(w: u32, h: u32) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, w, h);
+    encoder.set_color(png::ColorType::Rgba);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().unwrap();
+    let data: Vec<u8> = (0..w * h)
+        .flat_map(|i| {
+            let opaque = i % w < w / 2;
+            [200, 30, 30, if opaque { 255 } else { 0 }]
+        })
+        .collect();
+    writer.write_image_data(&data).unwrap();
+    writer.finish().unwrap();
+    out
+}
+
+/// A JPEG `w` × `h`: the first page of a document, rasterised by poppler.
+fn jpeg_logo(w: u32, h: u32) -> Vec<u8> {
+    let (dir, path) = file_of(&invoice_pdf(1));
+    let prefix = dir.path().join("logo");
+    let out = Command::new("pdftoppm")
+        .args([
+            "-jpeg",
+            "-singlefile",
+            "-scale-to-x",
+            &w.to_string(),
+            "-scale-to-y",
+            &h.to_string(),
+        ])
+        .arg(&path)
+        .arg(&prefix)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::read(dir.path().join("logo.jpg")).unwrap()
+}
+
+/// `pdfimages -list`: each image's (type, width, height, encoding, x-ppi, y-ppi).
+fn images_of(pdf: &[u8]) -> Vec<(String, u32, u32, String, u32, u32)> {
+    let (_dir, path) = file_of(pdf);
+    let out = Command::new("pdfimages")
+        .arg("-list")
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .skip(2)
+        .map(|l| {
+            let c: Vec<&str> = l.split_whitespace().collect();
+            (
+                c[2].to_string(),
+                c[3].parse().unwrap(),
+                c[4].parse().unwrap(),
+                c[8].to_string(),
+                c[12].parse().unwrap(),
+                c[13].parse().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_logo_is_drawn_at_the_top_scaled_to_its_box() {
+    if !poppler("the_logo_is_drawn_at_the_top_scaled_to_its_box") {
+        return;
+    }
+    // A wide PNG with transparency: 360 × 60 px fills the 180 × 60 pt
+    // box's width (180 pt = 2.5 in, so 144 ppi) and is 30 pt high.
+    let png = Logo::parse(png_logo(360, 60)).unwrap();
+    let settings = DocumentSettings {
+        logo: Some(png),
+        ..DocumentSettings::default()
+    };
+    for (name, pdf) in [
+        (
+            "invoice",
+            dun_pdf::render_invoice(&invoice_view(3, eur(), &instructions()), &settings).unwrap(),
+        ),
+        ("statement", statement_pdf_with(&settings)),
+        ("letter", letter_pdf_with(&settings)),
+    ] {
+        let images = images_of(&pdf);
+        assert_eq!(
+            images.len(),
+            2,
+            "{name}: the image and its soft mask: {images:?}"
+        );
+        assert_eq!(
+            images[0],
+            ("image".into(), 360, 60, "image".into(), 144, 144),
+            "{name}"
+        );
+        assert_eq!(
+            (images[1].0.as_str(), images[1].1, images[1].2),
+            ("smask", 360, 60),
+            "{name}"
+        );
+        // Still the whole document under it.
+        assert!(
+            squash(&text_of(&pdf)).contains("Northwind Supplies Ltd"),
+            "{name}"
+        );
+    }
+    // A tall JPEG: 100 × 200 px fills the box's height (60 pt), 30 pt wide:
+    // 240 ppi both ways (the aspect ratio kept), embedded as it is.
+    let jpeg = jpeg_logo(100, 200);
+    let logo = Logo::parse(jpeg).unwrap();
+    assert_eq!((logo.width_px, logo.height_px), (100, 200));
+    let settings = DocumentSettings {
+        logo: Some(logo),
+        ..DocumentSettings::default()
+    };
+    let pdf = dun_pdf::render_invoice(&invoice_view(3, eur(), &instructions()), &settings).unwrap();
+    assert_eq!(
+        images_of(&pdf),
+        vec![("image".into(), 100, 200, "jpeg".into(), 240, 240)]
+    );
+    // No logo, no image.
+    assert!(images_of(&invoice_pdf(3)).is_empty());
 }

@@ -376,7 +376,8 @@ pub fn letter(ctx: &mut Context, command: LetterCommand) -> Result<()> {
         portal_link: portal,
         signature: &signature,
     });
-    let pdf = dun_pdf::render_letter(&view)?;
+    let settings = store.document_settings(org.id)?;
+    let pdf = dun_pdf::render_letter(&view, &settings)?;
     let out = args.out.clone().unwrap_or_else(|| {
         PathBuf::from(format!(
             "final-demand-{}-{date}.pdf",
