@@ -60,7 +60,13 @@ pub fn late_payment(
 ) -> Result<Option<String>, StoreError> {
     let policy = store.policy(org_id)?;
     let home = store.org_by_id(org_id)?.currency;
-    Ok(views::late_payment_sentence(&policy.policy, currency, home))
+    let locale = store.document_settings(org_id)?.locale;
+    Ok(views::late_payment_sentence_in(
+        &policy.policy,
+        currency,
+        home,
+        locale,
+    ))
 }
 
 /// The invoice `number` as PDF: its number and bytes, its status judged as
@@ -96,6 +102,7 @@ pub fn credit_note_pdf(
     let (seller, _) = store.seller(org_id)?;
     let buyer = store.buyer(org_id, note.customer_id)?;
     let portal = portal_link(store, org_id, note.customer_id, today, public_url)?;
+    let settings = store.document_settings(org_id)?;
     let parts = dun_core::invoice::credit_parts(&note.invoice_lines, note.amount_minor);
     let view = views::credit_note(&views::CreditNoteFacts {
         number: &note.number,
@@ -108,8 +115,8 @@ pub fn credit_note_pdf(
         buyer: &buyer,
         customer_reference: Some(&note.customer_ref),
         portal_link: portal,
+        locale: settings.locale,
     });
-    let settings = store.document_settings(org_id)?;
     Ok((
         note.number.clone(),
         dun_pdf::render_invoice(&view, &settings)?,
@@ -139,11 +146,13 @@ pub fn invoice_view(
     // The terms of the policy the invoice was issued under, not today's.
     let policy = store.invoice_policy(org_id, &number)?;
     let home = store.org_by_id(org_id)?.currency;
-    let late = views::late_payment_sentence(&policy.policy, inv.currency, home);
+    let locale = store.document_settings(org_id)?.locale;
+    let late = views::late_payment_sentence_in(&policy.policy, inv.currency, home, locale);
+    let words = dun_pdf::words::words(locale);
     let title = if inv.status == dun_core::state::SettlementStatus::Void {
-        "Invoice (void)"
+        words.invoice_void
     } else {
-        "Invoice"
+        words.invoice
     };
     let reference = CreditorReference::for_invoice(inv.id);
     let view = views::invoice(&InvoiceFacts {
@@ -177,6 +186,7 @@ pub fn invoice_view(
         instructions: &doc.payment,
         late_payment: late,
         portal_link: portal,
+        locale,
     });
     Ok((number, view))
 }
@@ -230,6 +240,7 @@ fn statement_pdf(s: &Statement, who: &StatementParties<'_>) -> Result<Vec<u8>, D
         Some(who.customer_reference),
         who.payment,
         who.portal.clone(),
+        who.settings.locale,
     );
     Ok(dun_pdf::render_statement(&view, &who.settings)?)
 }

@@ -127,6 +127,7 @@ pub fn claim_file(
             Some(&reference),
             &found.payment,
             None,
+            settings.locale,
         );
         let name = format!("statement-{}.pdf", s.currency.code());
         enclosures.push(format!(

@@ -100,7 +100,11 @@ impl Fonts {
         let mut lines = Vec::new();
         for paragraph in text.split('\n') {
             let mut line = String::new();
-            for word in paragraph.split_whitespace() {
+            // A no-break space (a French number's thousands) holds its word together.
+            let words = paragraph
+                .split(|c: char| c.is_whitespace() && c != '\u{a0}')
+                .filter(|w| !w.is_empty());
+            for word in words {
                 let candidate = if line.is_empty() {
                     word.to_string()
                 } else {

@@ -49,6 +49,11 @@ impl<'f> Doc<'f> {
         }
     }
 
+    /// The fixed words of the organisation's document locale.
+    pub fn words(&self) -> &'static crate::words::Words {
+        crate::words::words(self.settings.locale)
+    }
+
     /// The page's height, in points.
     pub fn page_height(&self) -> f32 {
         self.settings.paper.size_pt().1
@@ -270,10 +275,14 @@ impl<'f> Doc<'f> {
         let (x, right) = (self.x(), self.right());
         let fonts = self.fonts;
         let y = self.page_height() - 40.0;
+        let words = self.words();
         for (i, page) in self.pages.iter_mut().enumerate() {
             page.line(x, y - 12.0, right, y - 12.0, 0.5, RULE);
             page.text(x, y, Font::Regular, 7.5, GREY, left);
-            let label = format!("Page {} of {}", i + 1, n);
+            let label = crate::words::fill(
+                words.page_of,
+                &[("page", &(i + 1).to_string()), ("pages", &n.to_string())],
+            );
             let w = fonts.width(Font::Regular, 7.5, &label);
             page.text(right - w, y, Font::Regular, 7.5, GREY, &label);
         }

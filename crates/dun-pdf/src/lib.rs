@@ -17,6 +17,7 @@ mod model;
 pub mod qr;
 mod statement;
 pub mod views;
+pub mod words;
 
 pub use dun_core::document::{DocumentLocale, DocumentSettings, Logo, Paper};
 pub use model::*;

@@ -10,6 +10,7 @@ use std::process::Command;
 use dun_core::aging::AgingEdges;
 use dun_core::book::Book;
 use dun_core::collections::document::{parse, DEFAULT_POLICY};
+use dun_core::collections::law::Law;
 use dun_core::invoice::{totals, InvoiceDraft, InvoiceLine};
 use dun_core::ledger::EntryKind;
 use dun_core::party::{Party, PaymentInstructions};
@@ -19,7 +20,7 @@ use dun_core::statement::{statements, StatementInput};
 use dun_core::terms::Terms;
 use dun_core::{Currency, Date};
 use dun_pdf::views::{self, InvoiceFacts, LetterFacts};
-use dun_pdf::{DocumentSettings, Logo, Paper};
+use dun_pdf::{DocumentLocale, DocumentSettings, Logo, Paper};
 
 fn day(s: &str) -> Date {
     Date::parse(s).unwrap()
@@ -157,6 +158,7 @@ fn invoice_view_of(
         instructions,
         late_payment: views::late_payment_sentence(&policy, currency, eur()),
         portal_link: Some(PORTAL.into()),
+        locale: DocumentLocale::En,
     })
 }
 
@@ -226,6 +228,7 @@ fn statement_pdf_with(settings: &DocumentSettings) -> Vec<u8> {
         Some("C0042"),
         &instructions(),
         Some(PORTAL.into()),
+        settings.locale,
     );
     dun_pdf::render_statement(&view, settings).unwrap()
 }
@@ -269,10 +272,11 @@ fn letter_pdf_with(settings: &DocumentSettings) -> Vec<u8> {
         invoices: &overdue,
         reminded: &[],
         pay_by: day("2027-01-03"),
-        late_payment: views::late_payment_sentence(&policy, eur(), eur()),
+        late_payment: views::late_payment_sentence_in(&policy, eur(), eur(), settings.locale),
         instructions: &instructions,
         portal_link: Some(PORTAL.into()),
         signature: "Jane Holloway, Credit control, Northwind Supplies Ltd",
+        locale: settings.locale,
     });
     dun_pdf::render_letter(&view, settings).unwrap()
 }
@@ -543,6 +547,7 @@ fn a_part_paid_invoices_code_asks_for_what_is_open() {
             instructions: &bank,
             late_payment: None,
             portal_link: None,
+            locale: DocumentLocale::En,
         })
     };
     // A fee charged, part paid: the code asks for what is open.
@@ -984,4 +989,173 @@ fn the_logo_is_drawn_at_the_top_scaled_to_its_box() {
     );
     // No logo, no image.
     assert!(images_of(&invoice_pdf(3)).is_empty());
+}
+
+// ---- The document locale ----
+
+/// An invoice of five lines in `locale`, under `law`'s late-payment preset.
+fn invoice_pdf_in_locale(locale: DocumentLocale, law: Law) -> (Vec<u8>, i64) {
+    let mut policy = parse(DEFAULT_POLICY).unwrap();
+    policy.law = law;
+    let lines = lines(5);
+    let terms = Terms::Net { days: 30 };
+    let (seller, buyer) = (seller(), buyer());
+    let reference = CreditorReference::for_invoice(INVOICE_ID);
+    let words = dun_pdf::words::words(locale);
+    let view = views::invoice(&InvoiceFacts {
+        title: words.invoice,
+        number: "INV-000042",
+        currency: eur(),
+        issue_date: day("2026-11-02"),
+        due_date: day("2026-12-02"),
+        terms: &terms,
+        description: "",
+        lines: &lines,
+        schedule: &[],
+        totals: totals(&lines),
+        fees_and_interest_minor: 0,
+        open_minor: totals(&lines).total_minor,
+        seller: &seller,
+        buyer: &buyer,
+        customer_reference: Some("C0042"),
+        payment_reference: &reference,
+        instructions: &instructions(),
+        late_payment: views::late_payment_sentence_in(&policy, eur(), eur(), locale),
+        portal_link: None,
+        locale,
+    });
+    let settings = DocumentSettings {
+        locale,
+        ..DocumentSettings::default()
+    };
+    (
+        dun_pdf::render_invoice(&view, &settings).unwrap(),
+        totals(&lines).total_minor,
+    )
+}
+
+/// The text with no-break spaces read as spaces, runs of space made one.
+fn plain(pdf: &[u8]) -> String {
+    squash(&text_of(pdf).replace('\u{a0}', " "))
+}
+
+#[test]
+fn a_german_invoice_speaks_german_and_states_section_288() {
+    if !poppler("a_german_invoice_speaks_german_and_states_section_288") {
+        return;
+    }
+    let (pdf, total) = invoice_pdf_in_locale(DocumentLocale::De, Law::DeBgb288);
+    let text = plain(&pdf);
+    let amount = dun_pdf::words::DE.amount(total, eur());
+    assert!(amount.contains('.') && amount.contains(','), "{amount}");
+    for needle in [
+        "Rechnung",
+        "Rechnungsdatum 02.11.2026",
+        "Fälligkeitsdatum 02.12.2026",
+        "RECHNUNGSEMPFÄNGER",
+        "Beschreibung Menge Einzelpreis USt. Betrag",
+        "Zwischensumme",
+        &format!("Gesamtbetrag (EUR) {amount}"),
+        "ZAHLBETRAG (EUR)",
+        "VERWENDUNGSZWECK",
+        "Zahlbar innerhalb von 30 Tagen ab Rechnungsdatum, bis zum 02.12.2026.",
+        "Verzugszinsen in Höhe von neun Prozentpunkten über dem Basiszinssatz",
+        "Pauschale von 40 Euro (§ 288 Abs. 5 BGB)",
+        "Mahngebühr von 40,00 EUR",
+        "Seite 1 von 2",
+        "USt-IdNr. GB123456789",
+    ] {
+        assert!(text.contains(needle), "'{needle}' is not in:\n{text}");
+    }
+    assert!(
+        !text.contains("Invoice") && !text.contains("Due date"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_french_invoice_speaks_french_and_states_article_l441_10() {
+    if !poppler("a_french_invoice_speaks_french_and_states_article_l441_10") {
+        return;
+    }
+    let (pdf, total) = invoice_pdf_in_locale(DocumentLocale::Fr, Law::FrL441_10);
+    let text = plain(&pdf);
+    let amount = dun_pdf::words::FR
+        .amount(total, eur())
+        .replace('\u{a0}', " ");
+    assert!(amount.contains(' ') && amount.contains(','), "{amount}");
+    for needle in [
+        "Facture",
+        "Date d'émission 02/11/2026",
+        "Date d'échéance 02/12/2026",
+        "FACTURÉ À",
+        "Titulaire du compte : Northwind Supplies Ltd",
+        "Désignation Qté Prix unitaire TVA Montant",
+        &format!("Total TTC (EUR) {amount}"),
+        "MONTANT DÛ (EUR)",
+        "Payable à 30 jours à compter de la date de facture, soit le 02/12/2026.",
+        "article L441-10 du Code de commerce",
+        "majoré de 10 points de pourcentage",
+        "indemnité forfaitaire pour frais de recouvrement de 40 euros (art. D441-5 du Code de commerce)",
+        "Page 1 sur 2",
+        "20 %",
+    ] {
+        assert!(text.contains(needle), "'{needle}' is not in:\n{text}");
+    }
+    assert!(
+        !text.contains("Invoice") && !text.contains("Due date"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_statement_and_a_letter_in_german_and_french() {
+    if !poppler("a_statement_and_a_letter_in_german_and_french") {
+        return;
+    }
+    for (locale, needles) in [
+        (
+            DocumentLocale::De,
+            [
+                "Datum 30.11.2026",
+                "01.10.2026 bis 30.11.2026",
+                "Anfangssaldo",
+                "Zahlungseingang (ref BACS 771203)",
+                "Seite 1 von",
+            ],
+        ),
+        (
+            DocumentLocale::Fr,
+            [
+                "Relevé",
+                "du 01/10/2026 au 30/11/2026",
+                "Solde d'ouverture",
+                "Paiement reçu (ref BACS 771203)",
+                "Page 1 sur",
+            ],
+        ),
+    ] {
+        let settings = DocumentSettings {
+            locale,
+            ..DocumentSettings::default()
+        };
+        let text = plain(&statement_pdf_with(&settings));
+        for needle in needles {
+            assert!(
+                text.contains(needle),
+                "{locale:?}: '{needle}' is not in:\n{text}"
+            );
+        }
+        let letter = plain(&letter_pdf_with(&settings));
+        let (total_label, pay_by) = match locale {
+            DocumentLocale::De => ("Jetzt fällig gesamt (EUR)", "bis zum 03.01.2027"),
+            _ => ("Total exigible (EUR)", "au plus tard le 03/01/2027"),
+        };
+        for needle in [total_label, pay_by] {
+            assert!(
+                letter.contains(needle),
+                "{locale:?}: '{needle}' is not in:\n{letter}"
+            );
+        }
+    }
 }

@@ -2,7 +2,8 @@
 //! database: `dun org set --paper-size`, `--logo` and `dun org show`, the
 //! paper a country decides until one is chosen, a bad logo refused with
 //! nothing written, and the settings travelling through `dun export --all`
-//! and `dun import-all`. Read back with poppler (`pdfinfo`, `pdfimages`).
+//! and `dun import-all`; the document locale's words and dates on the
+//! invoice. Read back with poppler (`pdfinfo`, `pdfimages`, `pdftotext`).
 
 mod common;
 
@@ -236,6 +237,20 @@ fn paper_and_logo_are_set_shown_refused_and_exported() {
 
         // The settings travel with the book.
         ok(&db, &["org", "set", "--document-locale", "de"]);
+        if tools {
+            let pdf = invoice_pdf(&db, dir.path(), "de.pdf");
+            let text = common::pdf_text(&pdf, true).unwrap();
+            for needle in [
+                "Rechnungsdatum 01.09.2026",
+                "Gesamtbetrag (USD) 100,00",
+                "Seite 1 von",
+            ] {
+                assert!(
+                    text.contains(needle),
+                    "[{label}] '{needle}' is not in {text}"
+                );
+            }
+        }
         let export = dir.path().join("export");
         ok(&db, &["export", "--all", export.to_str().unwrap()]);
         let target = match label {
