@@ -48,6 +48,12 @@ fn history_columns(cw: f32) -> [Column; 4] {
 
 pub fn render(view: &ClaimFileView, settings: &DocumentSettings) -> Result<Vec<u8>, RenderError> {
     let fonts = Fonts::load()?;
+    // For an agency or a court: in English whatever the document locale
+    // (its CSVs beside it are), on the organisation's paper, with its logo.
+    let settings = &DocumentSettings {
+        locale: dun_core::document::DocumentLocale::En,
+        ..settings.clone()
+    };
     let mut doc = Doc::new(
         &fonts,
         format!("Claim file · {} (continued)", view.debtor.name),
