@@ -12,6 +12,7 @@ pub mod collections;
 pub mod currency;
 pub mod customer;
 pub mod date;
+pub mod document;
 pub mod epc_qr;
 pub mod figures;
 pub mod import;

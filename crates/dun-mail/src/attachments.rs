@@ -63,7 +63,13 @@ pub fn late_payment(
 ) -> Result<Option<String>, StoreError> {
     let policy = store.policy(org_id)?;
     let home = store.org_by_id(org_id)?.currency;
-    Ok(views::late_payment_sentence(&policy.policy, currency, home))
+    let locale = store.document_settings(org_id)?.locale;
+    Ok(views::late_payment_sentence_in(
+        &policy.policy,
+        currency,
+        home,
+        locale,
+    ))
 }
 
 /// The invoice `number` as PDF: its number and bytes, its status judged as
@@ -76,7 +82,8 @@ pub fn invoice_pdf(
     public_url: Option<&str>,
 ) -> Result<(String, Vec<u8>), DocumentError> {
     let (number, view) = invoice_view(store, org_id, number, today, public_url)?;
-    Ok((number, dun_pdf::render_invoice(&view)?))
+    let settings = store.document_settings(org_id)?;
+    Ok((number, dun_pdf::render_invoice(&view, &settings)?))
 }
 
 /// Credit note `number` as PDF: its number and bytes — one line per tax
@@ -98,6 +105,7 @@ pub fn credit_note_pdf(
     let (seller, _) = store.seller(org_id)?;
     let buyer = store.buyer(org_id, note.customer_id)?;
     let portal = portal_link(store, org_id, note.customer_id, today, public_url)?;
+    let settings = store.document_settings(org_id)?;
     let parts = dun_core::invoice::credit_parts(&note.invoice_lines, note.amount_minor);
     let view = views::credit_note(&views::CreditNoteFacts {
         number: &note.number,
@@ -110,8 +118,12 @@ pub fn credit_note_pdf(
         buyer: &buyer,
         customer_reference: Some(&note.customer_ref),
         portal_link: portal,
+        locale: settings.locale,
     });
-    Ok((note.number.clone(), dun_pdf::render_invoice(&view)?))
+    Ok((
+        note.number.clone(),
+        dun_pdf::render_invoice(&view, &settings)?,
+    ))
 }
 
 /// What the invoice's PDF prints (the model it is rendered from), with its
@@ -134,11 +146,13 @@ pub fn invoice_view(
     // The terms of the policy the invoice was issued under, not today's.
     let policy = store.invoice_policy(org_id, &number)?;
     let home = store.org_by_id(org_id)?.currency;
-    let late = views::late_payment_sentence(&policy.policy, inv.currency, home);
+    let locale = store.document_settings(org_id)?.locale;
+    let late = views::late_payment_sentence_in(&policy.policy, inv.currency, home, locale);
+    let words = dun_pdf::words::words(locale);
     let title = if inv.status == dun_core::state::SettlementStatus::Void {
-        "Invoice (void)"
+        words.invoice_void
     } else {
-        "Invoice"
+        words.invoice
     };
     let reference = CreditorReference::for_invoice(inv.id);
     let view = views::invoice(&InvoiceFacts {
@@ -172,6 +186,7 @@ pub fn invoice_view(
         instructions: &doc.payment,
         late_payment: late,
         portal_link: portal,
+        locale,
     });
     Ok((number, view))
 }
@@ -194,6 +209,7 @@ pub fn statement_pdfs(
         customer_reference: &found.customer.reference,
         payment: &found.payment,
         portal,
+        settings: store.document_settings(org_id)?,
     };
     found
         .statements
@@ -212,6 +228,7 @@ struct StatementParties<'a> {
     customer_reference: &'a str,
     payment: &'a PaymentInstructions,
     portal: Option<String>,
+    settings: dun_pdf::DocumentSettings,
 }
 
 /// One statement, already drawn up, as PDF.
@@ -223,8 +240,9 @@ fn statement_pdf(s: &Statement, who: &StatementParties<'_>) -> Result<Vec<u8>, D
         Some(who.customer_reference),
         who.payment,
         who.portal.clone(),
+        who.settings.locale,
     );
-    Ok(dun_pdf::render_statement(&view)?)
+    Ok(dun_pdf::render_statement(&view, &who.settings)?)
 }
 
 /// The invoice or credit note `number` as a UBL file: its name
@@ -565,6 +583,7 @@ fn prepare(
                 customer_reference: &m.customer_ref,
                 payment: &payment,
                 portal: portal_link(store, org_id, m.customer_id, to, public_url)?,
+                settings: store.document_settings(org_id)?,
             };
             let several = claim.statements.len() > 1;
             let stem = file_stem(&format!("statement-{}-{to}", m.customer_ref));

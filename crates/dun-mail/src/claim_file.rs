@@ -116,6 +116,7 @@ pub fn claim_file(
     let claim = store.claim_file(org_id, customer_ref, as_of)?;
     let found = &claim.statements;
     let reference = found.customer.reference.clone();
+    let settings = store.document_settings(org_id)?;
     let mut files = Vec::new();
     let mut enclosures = Vec::new();
     for s in &found.statements {
@@ -126,6 +127,7 @@ pub fn claim_file(
             Some(&reference),
             &found.payment,
             None,
+            settings.locale,
         );
         let name = format!("statement-{}.pdf", s.currency.code());
         enclosures.push(format!(
@@ -134,7 +136,7 @@ pub fn claim_file(
         ));
         files.push(BundleFile {
             name,
-            bytes: dun_pdf::render_statement(&view)?,
+            bytes: dun_pdf::render_statement(&view, &settings)?,
         });
     }
     enclosures.push("invoices.csv and history.csv: the tables above, as CSV".into());
@@ -177,7 +179,7 @@ pub fn claim_file(
         .collect();
     let mut all = vec![BundleFile {
         name: "claim-file.pdf".into(),
-        bytes: dun_pdf::render_claim_file(&view)?,
+        bytes: dun_pdf::render_claim_file(&view, &settings)?,
     }];
     all.append(&mut files);
     all.push(BundleFile {

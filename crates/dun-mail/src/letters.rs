@@ -73,11 +73,13 @@ pub fn letter_files(
     let buyer = store.buyer(org_id, m.customer_id)?;
     let portal = portal_link(store, org_id, m.customer_id, m.as_of, public_url)?;
     let policy = store.policy(org_id)?;
+    let settings = store.document_settings(org_id)?;
+    let words = dun_pdf::words::words(settings.locale);
     let title = match m.template.as_str() {
-        "final_demand" | "dunning_level_3" => "Final demand",
-        _ => "Payment reminder",
+        "final_demand" | "dunning_level_3" => words.final_demand,
+        _ => words.payment_reminder,
     };
-    let signature = format!("Accounts receivable, {}", seller.name);
+    let signature = dun_pdf::words::fill(words.accounts_receivable, &[("name", &seller.name)]);
     let several = by_currency.len() > 1;
     let home = store.org_by_id(org_id)?.currency;
     let stem = file_stem(&format!(
@@ -103,17 +105,23 @@ pub fn letter_files(
             invoices: &invoices,
             reminded: &reminded,
             pay_by: m.as_of.add_days(LETTER_PAY_WITHIN_DAYS),
-            late_payment: views::late_payment_sentence(&policy.policy, currency, home),
+            late_payment: views::late_payment_sentence_in(
+                &policy.policy,
+                currency,
+                home,
+                settings.locale,
+            ),
             instructions: &payment,
             portal_link: portal.clone(),
             signature: &signature,
+            locale: settings.locale,
         });
         let name = if several {
             format!("{stem}-{code}.pdf")
         } else {
             format!("{stem}.pdf")
         };
-        files.push((name, dun_pdf::render_letter(&view)?));
+        files.push((name, dun_pdf::render_letter(&view, &settings)?));
     }
     Ok(files)
 }

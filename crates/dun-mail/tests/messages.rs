@@ -105,6 +105,7 @@ storage_test!(
             Some("C1"),
             &found.payment,
             None,
+            dun_pdf::DocumentLocale::En,
         );
         let total = view.aging.last().unwrap();
         assert_eq!(

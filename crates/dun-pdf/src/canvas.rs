@@ -7,11 +7,9 @@ use std::collections::BTreeMap;
 use pdf_writer::types::{CidFontType, FontFlags, SystemInfo, UnicodeCmap};
 use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 
-use crate::RenderError;
+use dun_core::document::{jpeg_components, Logo, LogoFormat, Paper};
 
-/// A4, in points.
-pub const PAGE_WIDTH_PT: f32 = 595.28;
-pub const PAGE_HEIGHT_PT: f32 = 841.89;
+use crate::RenderError;
 
 static REGULAR_TTF: &[u8] = include_bytes!("../fonts/DejaVuSans.ttf");
 static BOLD_TTF: &[u8] = include_bytes!("../fonts/DejaVuSans-Bold.ttf");
@@ -102,7 +100,11 @@ impl Fonts {
         let mut lines = Vec::new();
         for paragraph in text.split('\n') {
             let mut line = String::new();
-            for word in paragraph.split_whitespace() {
+            // A no-break space (a French number's thousands) holds its word together.
+            let words = paragraph
+                .split(|c: char| c.is_whitespace() && c != '\u{a0}')
+                .filter(|w| !w.is_empty());
+            for word in words {
                 let candidate = if line.is_empty() {
                     word.to_string()
                 } else {
@@ -171,6 +173,8 @@ enum Op {
         width: f32,
         color: Color,
     },
+    /// The document's logo, its top-left corner at (`x`, `y`).
+    Logo { x: f32, y: f32, w: f32, h: f32 },
 }
 
 /// One page; `y` grows downwards from the top edge.
@@ -199,6 +203,12 @@ impl Page {
         self.ops.push(Op::Rect { x, y, w, h, color });
     }
 
+    /// The logo ([`Info::logo`]) in a `w` × `h` box whose top-left corner
+    /// is at (`x`, `y`).
+    pub fn logo(&mut self, x: f32, y: f32, w: f32, h: f32) {
+        self.ops.push(Op::Logo { x, y, w, h });
+    }
+
     pub fn line(&mut self, x1: f32, y1: f32, x2: f32, y2: f32, width: f32, color: Color) {
         self.ops.push(Op::Line {
             x1,
@@ -211,10 +221,66 @@ impl Page {
     }
 }
 
-/// Document metadata.
+/// Document metadata, the paper its pages are and the logo they draw.
 pub struct Info<'a> {
     pub title: &'a str,
     pub author: &'a str,
+    pub paper: Paper,
+    pub logo: Option<&'a Logo>,
+}
+
+/// The logo's resource name on a page.
+const LOGO_NAME: &[u8] = b"Im1";
+
+/// Writes the logo as an image XObject at `id` (a PNG's transparency as a
+/// soft mask at `mask`): a JPEG as it is (DCTDecode), a PNG as its decoded
+/// samples (FlateDecode).
+fn write_logo(pdf: &mut Pdf, logo: &Logo, id: Ref, mask: Ref) -> Result<(), RenderError> {
+    let (w, h) = (logo.width_px as i32, logo.height_px as i32);
+    match logo.format {
+        LogoFormat::Jpeg => {
+            let mut image = pdf.image_xobject(id, &logo.bytes);
+            image.filter(Filter::DctDecode);
+            image.width(w).height(h).bits_per_component(8);
+            match jpeg_components(&logo.bytes) {
+                Some(1) => image.color_space().device_gray(),
+                Some(4) => image.color_space().device_cmyk(),
+                _ => image.color_space().device_rgb(),
+            };
+        }
+        LogoFormat::Png => {
+            let pixels = logo
+                .pixels()
+                .map_err(|e| RenderError::Logo(format!("the logo does not decode: {e}")))?;
+            let color = miniz_oxide::deflate::compress_to_vec_zlib(&pixels.color, 6);
+            let mut image = pdf.image_xobject(id, &color);
+            image.filter(Filter::FlateDecode);
+            image
+                .width(pixels.width as i32)
+                .height(pixels.height as i32)
+                .bits_per_component(8);
+            if pixels.components == 1 {
+                image.color_space().device_gray();
+            } else {
+                image.color_space().device_rgb();
+            }
+            if pixels.alpha.is_some() {
+                image.s_mask(mask);
+            }
+            image.finish();
+            if let Some(alpha) = &pixels.alpha {
+                let alpha = miniz_oxide::deflate::compress_to_vec_zlib(alpha, 6);
+                let mut smask = pdf.image_xobject(mask, &alpha);
+                smask.filter(Filter::FlateDecode);
+                smask
+                    .width(pixels.width as i32)
+                    .height(pixels.height as i32)
+                    .bits_per_component(8);
+                smask.color_space().device_gray();
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Writes `pages` as a PDF, with each font subset to the glyphs used.
@@ -322,16 +388,31 @@ pub fn write_pdf(fonts: &Fonts, pages: &[Page], info: &Info<'_>) -> Result<Vec<u
             .pair(Name(b"Length1"), subset.len() as i32);
     }
 
+    // The logo, once, when a page draws it.
+    let logo_ref = match info.logo {
+        Some(logo)
+            if pages
+                .iter()
+                .any(|p| p.ops.iter().any(|o| matches!(o, Op::Logo { .. }))) =>
+        {
+            let (id, mask) = (alloc(), alloc());
+            write_logo(&mut pdf, logo, id, mask)?;
+            Some(id)
+        }
+        _ => None,
+    };
+
+    let (width, height) = info.paper.size_pt();
     let mut page_ids = Vec::with_capacity(pages.len());
     for page in pages {
         let (page_id, content_id) = (alloc(), alloc());
         page_ids.push(page_id);
-        let content = page_content(fonts, page, &remappers);
+        let content = page_content(fonts, page, &remappers, height, logo_ref.is_some());
         let compressed = miniz_oxide::deflate::compress_to_vec_zlib(&content, 6);
         pdf.stream(content_id, &compressed)
             .filter(Filter::FlateDecode);
         let mut p = pdf.page(page_id);
-        p.media_box(Rect::new(0.0, 0.0, PAGE_WIDTH_PT, PAGE_HEIGHT_PT))
+        p.media_box(Rect::new(0.0, 0.0, width, height))
             .parent(tree_id)
             .contents(content_id);
         let mut resources = p.resources();
@@ -340,6 +421,9 @@ pub fn write_pdf(fonts: &Fonts, pages: &[Page], info: &Info<'_>) -> Result<Vec<u
             font_dict.pair(Name(font.resource_name()), *id);
         }
         font_dict.finish();
+        if let Some(id) = logo_ref {
+            resources.x_objects().pair(Name(LOGO_NAME), id);
+        }
         resources.finish();
         p.finish();
     }
@@ -359,8 +443,10 @@ fn page_content(
     fonts: &Fonts,
     page: &Page,
     remappers: &BTreeMap<Font, subsetter::GlyphRemapper>,
+    page_height: f32,
+    has_logo: bool,
 ) -> Vec<u8> {
-    let flip = |y: f32| PAGE_HEIGHT_PT - y;
+    let flip = |y: f32| page_height - y;
     let mut c = Content::new();
     for op in &page.ops {
         match op {
@@ -382,6 +468,14 @@ fn page_content(
                 c.move_to(*x1, flip(*y1));
                 c.line_to(*x2, flip(*y2));
                 c.stroke();
+            }
+            Op::Logo { x, y, w, h } => {
+                if has_logo {
+                    c.save_state();
+                    c.transform([*w, 0.0, 0.0, *h, *x, flip(*y + *h)]);
+                    c.x_object(Name(LOGO_NAME));
+                    c.restore_state();
+                }
             }
             Op::Text {
                 x,

@@ -1,9 +1,11 @@
 //! The claim file: one debtor's open invoices and the history of how they
 //! were chased, for a collection agency or a small-claims court.
 
+use dun_core::document::DocumentSettings;
+
 use crate::canvas::{Font, Fonts, BLACK};
 use crate::invoice::{footer_text, head};
-use crate::layout::{Align, Column, Doc, BODY_PT, CONTENT_WIDTH_PT};
+use crate::layout::{Align, Column, Doc, BODY_PT};
 use crate::{ClaimFileView, RenderError};
 
 const INVOICE_LABELS: [&str; 7] = [
@@ -21,10 +23,10 @@ fn column(width: f32, align: Align) -> Column {
     Column { width, align }
 }
 
-fn invoice_columns() -> [Column; 7] {
+fn invoice_columns(cw: f32) -> [Column; 7] {
     let fixed = 74.0 + 74.0 + 52.0 + 52.0 + 74.0 + 74.0;
     [
-        column(CONTENT_WIDTH_PT - fixed, Align::Left),
+        column(cw - fixed, Align::Left),
         column(74.0, Align::Left),
         column(74.0, Align::Left),
         column(52.0, Align::Right),
@@ -34,22 +36,30 @@ fn invoice_columns() -> [Column; 7] {
     ]
 }
 
-fn history_columns() -> [Column; 4] {
+fn history_columns(cw: f32) -> [Column; 4] {
     let fixed = 74.0 + 90.0 + 120.0;
     [
         column(74.0, Align::Left),
         column(90.0, Align::Left),
-        column(CONTENT_WIDTH_PT - fixed, Align::Left),
+        column(cw - fixed, Align::Left),
         column(120.0, Align::Left),
     ]
 }
 
-pub fn render(view: &ClaimFileView) -> Result<Vec<u8>, RenderError> {
+pub fn render(view: &ClaimFileView, settings: &DocumentSettings) -> Result<Vec<u8>, RenderError> {
     let fonts = Fonts::load()?;
+    // For an agency or a court: in English whatever the document locale
+    // (its CSVs beside it are), on the organisation's paper, with its logo.
+    let settings = &DocumentSettings {
+        locale: dun_core::document::DocumentLocale::En,
+        ..settings.clone()
+    };
     let mut doc = Doc::new(
         &fonts,
         format!("Claim file · {} (continued)", view.debtor.name),
+        settings,
     );
+    let cw = doc.content_width();
     let meta: Vec<(&str, String)> = vec![
         ("Date", view.date.clone()),
         ("Debtor", view.debtor_reference.clone()),
@@ -71,17 +81,10 @@ pub fn render(view: &ClaimFileView) -> Result<Vec<u8>, RenderError> {
         );
     }
     doc.y = debtor_end.max(y) + 12.0;
-    doc.paragraph(
-        x,
-        CONTENT_WIDTH_PT,
-        Font::Regular,
-        BODY_PT,
-        BLACK,
-        &view.standing,
-    );
+    doc.paragraph(x, cw, Font::Regular, BODY_PT, BLACK, &view.standing);
 
     doc.section("Open invoices");
-    let columns = invoice_columns();
+    let columns = invoice_columns(cw);
     doc.table_header(&columns, &INVOICE_LABELS);
     for (i, inv) in view.invoices.iter().enumerate() {
         doc.table_row(
@@ -102,7 +105,7 @@ pub fn render(view: &ClaimFileView) -> Result<Vec<u8>, RenderError> {
     }
 
     doc.section("Reminders, letters, calls, promises and disputes, oldest first");
-    let columns = history_columns();
+    let columns = history_columns(cw);
     doc.table_header(&columns, &HISTORY_LABELS);
     for (i, event) in view.history.iter().enumerate() {
         doc.table_row(
@@ -123,7 +126,7 @@ pub fn render(view: &ClaimFileView) -> Result<Vec<u8>, RenderError> {
         doc.section("Enclosed");
         let x = doc.x();
         for name in &view.enclosures {
-            doc.paragraph(x, CONTENT_WIDTH_PT, Font::Regular, BODY_PT, BLACK, name);
+            doc.paragraph(x, cw, Font::Regular, BODY_PT, BLACK, name);
         }
     }
 
@@ -134,6 +137,8 @@ pub fn render(view: &ClaimFileView) -> Result<Vec<u8>, RenderError> {
         &pages,
         &crate::canvas::Info {
             title: &format!("Claim file: {}, {}", view.debtor.name, view.date),
+            paper: settings.paper,
+            logo: settings.logo.as_ref(),
             author: &view.creditor.name,
         },
     )

@@ -1,16 +1,17 @@
 //! The invoice (and credit note) document.
 
+use dun_core::document::DocumentSettings;
+
 use crate::canvas::{Font, Fonts, ACCENT, ACCENT_LIGHT, BLACK, GREY};
-use crate::layout::{Align, Column, Doc, BODY_PT, CONTENT_WIDTH_PT, SMALL_PT};
+use crate::layout::{Align, Column, Doc, BODY_PT, SMALL_PT};
+use crate::words::fill;
 use crate::{InvoiceView, RenderError};
 
-const LINE_LABELS: [&str; 5] = ["Description", "Qty", "Unit price", "Tax", "Amount"];
-
-fn line_columns() -> [Column; 5] {
+fn line_columns(cw: f32) -> [Column; 5] {
     let fixed = 50.0 + 82.0 + 48.0 + 88.0;
     [
         Column {
-            width: CONTENT_WIDTH_PT - fixed,
+            width: cw - fixed,
             align: Align::Left,
         },
         Column {
@@ -32,6 +33,11 @@ fn line_columns() -> [Column; 5] {
     ]
 }
 
+/// The box the logo is scaled into, keeping its aspect ratio, in points
+/// (about 63 × 21 mm).
+pub(crate) const LOGO_BOX_WIDTH_PT: f32 = 180.0;
+pub(crate) const LOGO_BOX_HEIGHT_PT: f32 = 60.0;
+
 /// Draws the document's head on the first page: the seller on the left,
 /// the title and its figures on the right. Returns where it ends.
 pub(crate) fn head(
@@ -42,8 +48,13 @@ pub(crate) fn head(
 ) {
     let (x, right) = (doc.x(), doc.right());
     let top = doc.y + 14.0;
-    // Seller, top left.
+    // The logo, top left, scaled to its box; the seller under it.
     let mut y = top + 4.0;
+    if let Some(logo) = doc.settings.logo.as_ref() {
+        let (w, h) = logo.fit(LOGO_BOX_WIDTH_PT, LOGO_BOX_HEIGHT_PT);
+        doc.page().logo(x, top - 10.0, w, h);
+        y = top - 10.0 + h + 18.0;
+    }
     for line in doc.fonts.wrap(Font::Bold, 15.0, &seller.name, 260.0) {
         doc.page().text(x, y, Font::Bold, 15.0, BLACK, &line);
         y += 18.0;
@@ -97,77 +108,78 @@ pub(crate) fn amount_box(
     doc.page()
         .text(x + 14.0, y + 56.0, Font::Regular, SMALL_PT, GREY, note);
     if !reference.is_empty() {
-        doc.page().text(
-            x + 14.0,
-            y + 72.0,
-            Font::Bold,
-            SMALL_PT,
-            ACCENT,
-            &crate::views::PAYMENT_REFERENCE_LABEL.to_uppercase(),
-        );
+        let label = doc.words().payment_reference.to_uppercase();
+        doc.page()
+            .text(x + 14.0, y + 72.0, Font::Bold, SMALL_PT, ACCENT, &label);
         doc.page()
             .text(x + 14.0, y + 86.0, Font::Bold, 10.5, BLACK, reference);
     }
     y + h
 }
 
-pub fn render(view: &InvoiceView) -> Result<Vec<u8>, RenderError> {
+pub fn render(view: &InvoiceView, settings: &DocumentSettings) -> Result<Vec<u8>, RenderError> {
     let fonts = Fonts::load()?;
+    let w = crate::words::words(settings.locale);
     let title = if view.title.is_empty() {
-        "Invoice"
+        w.invoice
     } else {
         view.title.as_str()
     };
-    let mut doc = Doc::new(&fonts, format!("{title} {} (continued)", view.number));
+    let mut doc = Doc::new(
+        &fonts,
+        format!("{title} {} {}", view.number, w.continued),
+        settings,
+    );
+    let cw = doc.content_width();
     let mut meta: Vec<(&str, String)> = vec![
-        ("Number", view.number.clone()),
-        ("Issue date", view.issue_date.clone()),
+        (w.number, view.number.clone()),
+        (w.issue_date, view.issue_date.clone()),
     ];
     match &view.credits_invoice {
-        Some(invoice) => meta.push(("Credits invoice", invoice.clone())),
-        None => meta.push(("Due date", view.due_date.clone())),
+        Some(invoice) => meta.push((w.credits_invoice, invoice.clone())),
+        None => meta.push((w.due_date, view.due_date.clone())),
     }
     if let Some(r) = &view.customer_reference {
-        meta.push(("Customer", r.clone()));
+        meta.push((w.customer, r.clone()));
     }
     head(&mut doc, title, &view.seller, &meta);
 
     // Bill to, and the amount due (a credit note: the amount credited).
     let top = doc.y;
-    let bill_end = doc.party(doc.x(), top, 250.0, "Bill to", &view.buyer);
+    let bill_end = doc.party(doc.x(), top, 250.0, w.bill_to, &view.buyer);
     let box_end = match &view.credits_invoice {
         Some(invoice) => amount_box(
             &mut doc,
             top - 10.0,
-            &format!("Credited ({})", view.currency),
+            &fill(w.credited, &[("currency", &view.currency)]),
             &view.total,
-            &format!("Against invoice {invoice}"),
+            &fill(w.against_invoice, &[("invoice", invoice)]),
             "",
         ),
         None => amount_box(
             &mut doc,
             top - 10.0,
-            &format!("Amount due ({})", view.currency),
+            &fill(w.amount_due, &[("currency", &view.currency)]),
             &view.amount_due,
-            &format!("Due {}", view.due_date),
+            &fill(w.due_on, &[("date", &view.due_date)]),
             &view.payment_reference,
         ),
     };
     doc.y = bill_end.max(box_end) + 12.0;
     if let Some(d) = view.description.as_deref().filter(|d| !d.is_empty()) {
         let x = doc.x();
-        doc.paragraph(x, CONTENT_WIDTH_PT, Font::Regular, BODY_PT, BLACK, d);
+        doc.paragraph(x, cw, Font::Regular, BODY_PT, BLACK, d);
         doc.y += 8.0;
     }
 
     // Lines.
-    let columns = line_columns();
+    let columns = line_columns(cw);
     doc.ensure(60.0);
-    doc.table_header(&columns, &LINE_LABELS);
+    doc.table_header(&columns, &w.line_labels);
     for (i, line) in view.lines.iter().enumerate() {
         doc.table_row(
             &columns,
-            &LINE_LABELS,
+            &w.line_labels,
             &[
                 line.description.clone(),
                 line.quantity.clone(),
@@ -182,24 +194,24 @@ pub fn render(view: &InvoiceView) -> Result<Vec<u8>, RenderError> {
 
     // Totals, right.
     let mut rows: Vec<(String, String, bool)> =
-        vec![("Subtotal".into(), view.subtotal.clone(), false)];
+        vec![(w.subtotal.into(), view.subtotal.clone(), false)];
     for t in &view.taxes {
         rows.push((t.label.clone(), t.amount.clone(), false));
     }
     rows.push((
-        format!("Total ({})", view.currency),
+        fill(w.total, &[("currency", &view.currency)]),
         view.total.clone(),
         true,
     ));
     if let Some(fees) = &view.fees_and_interest {
-        rows.push(("Late fees and interest".into(), fees.clone(), false));
+        rows.push((w.fees_and_interest.into(), fees.clone(), false));
     }
     if let Some(paid) = &view.paid {
-        rows.push(("Paid and credited".into(), format!("-{paid}"), false));
+        rows.push((w.paid_and_credited.into(), format!("-{paid}"), false));
     }
     if view.paid.is_some() || view.fees_and_interest.is_some() {
         rows.push((
-            format!("Amount due ({})", view.currency),
+            fill(w.amount_due, &[("currency", &view.currency)]),
             view.amount_due.clone(),
             true,
         ));
@@ -227,7 +239,7 @@ pub fn render(view: &InvoiceView) -> Result<Vec<u8>, RenderError> {
     doc.y += 10.0;
 
     if !view.installments.is_empty() {
-        doc.section("Installments");
+        doc.section(w.installments);
         for i in &view.installments {
             doc.ensure(14.0);
             doc.y += 14.0;
@@ -242,22 +254,15 @@ pub fn render(view: &InvoiceView) -> Result<Vec<u8>, RenderError> {
     let x = doc.x();
     if !view.payment_terms.is_empty() {
         doc.section(if view.credits_invoice.is_some() {
-            "About this credit note"
+            w.about_credit_note
         } else {
-            "Payment terms"
+            w.payment_terms
         });
-        doc.paragraph(
-            x,
-            CONTENT_WIDTH_PT,
-            Font::Regular,
-            BODY_PT,
-            BLACK,
-            &view.payment_terms,
-        );
+        doc.paragraph(x, cw, Font::Regular, BODY_PT, BLACK, &view.payment_terms);
     }
     if let Some(late) = view.late_payment.as_deref().filter(|l| !l.is_empty()) {
-        doc.section("Late payment");
-        doc.paragraph(x, CONTENT_WIDTH_PT, Font::Regular, BODY_PT, BLACK, late);
+        doc.section(w.late_payment);
+        doc.paragraph(x, cw, Font::Regular, BODY_PT, BLACK, late);
     }
     payment_block(
         &mut doc,
@@ -273,6 +278,8 @@ pub fn render(view: &InvoiceView) -> Result<Vec<u8>, RenderError> {
         &pages,
         &crate::canvas::Info {
             title: &format!("{title} {}", view.number),
+            paper: settings.paper,
+            logo: settings.logo.as_ref(),
             author: &view.seller.name,
         },
     )
@@ -282,8 +289,6 @@ pub fn render(view: &InvoiceView) -> Result<Vec<u8>, RenderError> {
 /// a module of the version-6 code an invoice's payload makes is 0.6 mm,
 /// well above what a phone's camera reads).
 const QR_SIDE_PT: f32 = 88.0;
-/// The caption under the code.
-pub(crate) const QR_CAPTION: &str = "Scan with your banking app";
 
 /// "How to pay", the EPC QR code beside it when `qr` (its payload) is
 /// given, and the portal link: shared by every document.
@@ -307,27 +312,22 @@ pub(crate) fn payment_block(
         0.0
     };
     doc.ensure(30.0 + text_height.max(qr_height));
-    doc.section("How to pay");
+    let w = doc.words();
+    doc.section(w.how_to_pay);
+    let cw = doc.content_width();
     let top = doc.y;
     let x = doc.x();
     let width = if matrix.is_some() {
-        CONTENT_WIDTH_PT - QR_SIDE_PT - 16.0
+        cw - QR_SIDE_PT - 16.0
     } else {
-        CONTENT_WIDTH_PT
+        cw
     };
     for line in instructions {
         doc.paragraph(x, width, Font::Regular, BODY_PT, BLACK, line);
     }
     if let Some(link) = portal {
         doc.y += 4.0;
-        doc.paragraph(
-            x,
-            width,
-            Font::Regular,
-            BODY_PT,
-            BLACK,
-            "See what is open and pay online:",
-        );
+        doc.paragraph(x, width, Font::Regular, BODY_PT, BLACK, w.pay_online);
         doc.paragraph(x, width, Font::Bold, BODY_PT, ACCENT, link);
     }
     if let Some(m) = matrix {
@@ -337,7 +337,14 @@ pub(crate) fn payment_block(
         // Under the code, ending where it ends (it is wider than the code).
         let caption_y = code_top + QR_SIDE_PT + 9.0;
         let right = doc.right();
-        doc.text_right(right, caption_y, Font::Regular, SMALL_PT, GREY, QR_CAPTION);
+        doc.text_right(
+            right,
+            caption_y,
+            Font::Regular,
+            SMALL_PT,
+            GREY,
+            w.qr_caption,
+        );
         doc.y = doc.y.max(caption_y + 4.0);
     }
 }

@@ -2,14 +2,13 @@
 //! header, wrapped paragraphs, tables with right-aligned numbers, and a
 //! footer with page numbers added once the page count is known.
 
-use crate::canvas::{
-    Color, Font, Fonts, Page, ACCENT, BLACK, GREY, PAGE_HEIGHT_PT, PAGE_WIDTH_PT, RULE, SHADE,
-};
+use dun_core::document::DocumentSettings;
+
+use crate::canvas::{Color, Font, Fonts, Page, ACCENT, BLACK, GREY, RULE, SHADE};
 
 pub const MARGIN_PT: f32 = 50.0;
-pub const CONTENT_WIDTH_PT: f32 = PAGE_WIDTH_PT - 2.0 * MARGIN_PT;
-/// Content stops here; the footer lives below.
-const BOTTOM_PT: f32 = PAGE_HEIGHT_PT - 62.0;
+/// Content stops this far above the page's bottom edge; the footer lives below.
+const FOOTER_SPACE_PT: f32 = 62.0;
 const TOP_CONTINUED_PT: f32 = 60.0;
 
 pub const BODY_PT: f32 = 9.5;
@@ -35,16 +34,39 @@ pub struct Doc<'f> {
     pub y: f32,
     /// Printed at the top of every page after the first.
     continued: String,
+    /// The paper, language and logo the organisation's documents use.
+    pub settings: &'f DocumentSettings,
 }
 
 impl<'f> Doc<'f> {
-    pub fn new(fonts: &'f Fonts, continued: String) -> Doc<'f> {
+    pub fn new(fonts: &'f Fonts, continued: String, settings: &'f DocumentSettings) -> Doc<'f> {
         Doc {
             fonts,
             pages: vec![Page::default()],
             y: MARGIN_PT,
             continued,
+            settings,
         }
+    }
+
+    /// The fixed words of the organisation's document locale.
+    pub fn words(&self) -> &'static crate::words::Words {
+        crate::words::words(self.settings.locale)
+    }
+
+    /// The page's height, in points.
+    pub fn page_height(&self) -> f32 {
+        self.settings.paper.size_pt().1
+    }
+
+    /// The width between the margins, in points.
+    pub fn content_width(&self) -> f32 {
+        self.settings.paper.size_pt().0 - 2.0 * MARGIN_PT
+    }
+
+    /// Where content stops, above the footer.
+    fn bottom(&self) -> f32 {
+        self.page_height() - FOOTER_SPACE_PT
     }
 
     pub fn page(&mut self) -> &mut Page {
@@ -56,12 +78,12 @@ impl<'f> Doc<'f> {
     }
 
     pub fn right(&self) -> f32 {
-        MARGIN_PT + CONTENT_WIDTH_PT
+        MARGIN_PT + self.content_width()
     }
 
     /// Starts a new page when `height` more points do not fit; says whether it did.
     pub fn ensure(&mut self, height: f32) -> bool {
-        if self.y + height <= BOTTOM_PT {
+        if self.y + height <= self.bottom() {
             return false;
         }
         self.new_page();
@@ -143,8 +165,8 @@ impl<'f> Doc<'f> {
     /// Draws a table's header row at the cursor.
     pub fn table_header(&mut self, columns: &[Column], labels: &[&str]) {
         let height = 20.0;
-        let (x0, y) = (self.x(), self.y);
-        self.page().rect(x0, y, CONTENT_WIDTH_PT, height, ACCENT);
+        let (x0, y, width) = (self.x(), self.y, self.content_width());
+        self.page().rect(x0, y, width, height, ACCENT);
         let mut x = x0;
         for (col, label) in columns.iter().zip(labels) {
             let baseline = y + 13.5;
@@ -196,9 +218,9 @@ impl<'f> Doc<'f> {
         if self.ensure(height) {
             self.table_header(columns, labels);
         }
-        let (x0, y) = (self.x(), self.y);
+        let (x0, y, width) = (self.x(), self.y, self.content_width());
         if shade {
-            self.page().rect(x0, y, CONTENT_WIDTH_PT, height, SHADE);
+            self.page().rect(x0, y, width, height, SHADE);
         }
         let mut x = x0;
         for (col, cell_lines) in columns.iter().zip(&wrapped) {
@@ -252,11 +274,15 @@ impl<'f> Doc<'f> {
         let n = self.pages.len();
         let (x, right) = (self.x(), self.right());
         let fonts = self.fonts;
-        let y = PAGE_HEIGHT_PT - 40.0;
+        let y = self.page_height() - 40.0;
+        let words = self.words();
         for (i, page) in self.pages.iter_mut().enumerate() {
             page.line(x, y - 12.0, right, y - 12.0, 0.5, RULE);
             page.text(x, y, Font::Regular, 7.5, GREY, left);
-            let label = format!("Page {} of {}", i + 1, n);
+            let label = crate::words::fill(
+                words.page_of,
+                &[("page", &(i + 1).to_string()), ("pages", &n.to_string())],
+            );
             let w = fonts.width(Font::Regular, 7.5, &label);
             page.text(right - w, y, Font::Regular, 7.5, GREY, &label);
         }

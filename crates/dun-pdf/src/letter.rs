@@ -1,24 +1,18 @@
 //! The dunning letter (final demand) for a ladder's letter steps.
 
+use dun_core::document::DocumentSettings;
+
 use crate::canvas::{Font, Fonts, BLACK};
 use crate::invoice::{footer_text, head, payment_block};
-use crate::layout::{Align, Column, Doc, BODY_PT, CONTENT_WIDTH_PT};
+use crate::layout::{Align, Column, Doc, BODY_PT};
+use crate::words::fill;
 use crate::{LetterView, RenderError};
 
-/// Each invoice's number, with its own payment reference under it.
-const LABELS: [&str; 5] = [
-    "Invoice / payment reference",
-    "Issued",
-    "Due",
-    "Days overdue",
-    "Amount open",
-];
-
-fn columns() -> [Column; 5] {
+fn columns(cw: f32) -> [Column; 5] {
     let fixed = 80.0 + 80.0 + 80.0 + 100.0;
     [
         Column {
-            width: CONTENT_WIDTH_PT - fixed,
+            width: cw - fixed,
             align: Align::Left,
         },
         Column {
@@ -40,61 +34,54 @@ fn columns() -> [Column; 5] {
     ]
 }
 
-pub fn render(view: &LetterView) -> Result<Vec<u8>, RenderError> {
+pub fn render(view: &LetterView, settings: &DocumentSettings) -> Result<Vec<u8>, RenderError> {
     let fonts = Fonts::load()?;
+    let w = crate::words::words(settings.locale);
     let title = if view.title.is_empty() {
-        "Final demand"
+        w.final_demand
     } else {
         view.title.as_str()
     };
     let mut doc = Doc::new(
         &fonts,
         format!(
-            "{title} · {} · {} (continued)",
-            view.recipient.name, view.date
+            "{title} · {} · {} {}",
+            view.recipient.name, view.date, w.continued
         ),
+        settings,
     );
-    let mut meta: Vec<(&str, String)> = vec![("Date", view.date.clone())];
+    let cw = doc.content_width();
+    let mut meta: Vec<(&str, String)> = vec![(w.date, view.date.clone())];
     if let Some(r) = &view.reference {
-        meta.push(("Our reference", r.clone()));
+        meta.push((w.our_reference, r.clone()));
     }
     if !view.payment_reference.is_empty() {
-        meta.push((
-            crate::views::PAYMENT_REFERENCE_LABEL,
-            view.payment_reference.clone(),
-        ));
+        meta.push((w.payment_reference, view.payment_reference.clone()));
     }
     head(&mut doc, title, &view.sender, &meta);
 
     let top = doc.y;
-    doc.y = doc.party(doc.x(), top, 260.0, "To", &view.recipient) + 8.0;
+    doc.y = doc.party(doc.x(), top, 260.0, w.to, &view.recipient) + 8.0;
     let x = doc.x();
-    doc.paragraph(x, CONTENT_WIDTH_PT, Font::Bold, 11.0, BLACK, &view.subject);
+    doc.paragraph(x, cw, Font::Bold, 11.0, BLACK, &view.subject);
     doc.y += 10.0;
     if !view.salutation.is_empty() {
-        doc.paragraph(
-            x,
-            CONTENT_WIDTH_PT,
-            Font::Regular,
-            BODY_PT,
-            BLACK,
-            &view.salutation,
-        );
+        doc.paragraph(x, cw, Font::Regular, BODY_PT, BLACK, &view.salutation);
         doc.y += 6.0;
     }
     for p in &view.paragraphs {
-        doc.paragraph(x, CONTENT_WIDTH_PT, Font::Regular, BODY_PT, BLACK, p);
+        doc.paragraph(x, cw, Font::Regular, BODY_PT, BLACK, p);
         doc.y += 6.0;
     }
 
-    let columns = columns();
+    let columns = columns(cw);
     doc.y += 4.0;
     doc.ensure(60.0);
-    doc.table_header(&columns, &LABELS);
+    doc.table_header(&columns, &w.letter_labels);
     for (i, inv) in view.invoices.iter().enumerate() {
         doc.table_row(
             &columns,
-            &LABELS,
+            &w.letter_labels,
             &[
                 format!("{}\n{}", inv.number, inv.payment_reference),
                 inv.issue_date.clone(),
@@ -108,9 +95,9 @@ pub fn render(view: &LetterView) -> Result<Vec<u8>, RenderError> {
     }
     doc.table_row(
         &columns,
-        &LABELS,
+        &w.letter_labels,
         &[
-            format!("Total now due ({})", view.currency),
+            fill(w.total_now_due, &[("currency", &view.currency)]),
             String::new(),
             String::new(),
             String::new(),
@@ -121,7 +108,7 @@ pub fn render(view: &LetterView) -> Result<Vec<u8>, RenderError> {
     );
     doc.y += 10.0;
     for p in &view.closing_paragraphs {
-        doc.paragraph(x, CONTENT_WIDTH_PT, Font::Regular, BODY_PT, BLACK, p);
+        doc.paragraph(x, cw, Font::Regular, BODY_PT, BLACK, p);
         doc.y += 6.0;
     }
     payment_block(
@@ -134,25 +121,11 @@ pub fn render(view: &LetterView) -> Result<Vec<u8>, RenderError> {
     doc.ensure(52.0);
     doc.y += 10.0;
     if !view.sign_off.is_empty() {
-        doc.paragraph(
-            x,
-            CONTENT_WIDTH_PT,
-            Font::Regular,
-            BODY_PT,
-            BLACK,
-            &view.sign_off,
-        );
+        doc.paragraph(x, cw, Font::Regular, BODY_PT, BLACK, &view.sign_off);
     }
     if !view.signature.is_empty() {
         doc.y += 14.0;
-        doc.paragraph(
-            x,
-            CONTENT_WIDTH_PT,
-            Font::Bold,
-            BODY_PT,
-            BLACK,
-            &view.signature,
-        );
+        doc.paragraph(x, cw, Font::Bold, BODY_PT, BLACK, &view.signature);
     }
 
     let footer = footer_text(&view.sender, &format!("{title} · {}", view.date));
@@ -162,6 +135,8 @@ pub fn render(view: &LetterView) -> Result<Vec<u8>, RenderError> {
         &pages,
         &crate::canvas::Info {
             title: &format!("{title}: {}", view.recipient.name),
+            paper: settings.paper,
+            logo: settings.logo.as_ref(),
             author: &view.sender.name,
         },
     )

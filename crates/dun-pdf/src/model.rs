@@ -102,6 +102,8 @@ pub struct StatementView {
     pub date: String,
     /// e.g. `"2026-02-01 to 2026-02-28"`.
     pub period: String,
+    /// The period's first day, as the opening balance's line dates it.
+    pub period_start: String,
     pub currency: String,
     pub opening_balance: String,
     pub lines: Vec<StatementLineView>,

@@ -1,13 +1,14 @@
 //! The statement of account.
 
+use dun_core::document::DocumentSettings;
+
 use crate::canvas::{Font, Fonts, BLACK, GREY, RULE, SHADE};
 use crate::invoice::{amount_box, footer_text, head, payment_block};
-use crate::layout::{Align, Column, Doc, BODY_PT, CONTENT_WIDTH_PT, SMALL_PT};
+use crate::layout::{Align, Column, Doc, BODY_PT, SMALL_PT};
+use crate::words::fill;
 use crate::{RenderError, StatementView};
 
-const LABELS: [&str; 5] = ["Date", "Description", "Charges", "Credits", "Balance"];
-
-fn columns() -> [Column; 5] {
+fn columns(cw: f32) -> [Column; 5] {
     let fixed = 76.0 + 74.0 + 74.0 + 78.0;
     [
         Column {
@@ -15,7 +16,7 @@ fn columns() -> [Column; 5] {
             align: Align::Left,
         },
         Column {
-            width: CONTENT_WIDTH_PT - fixed,
+            width: cw - fixed,
             align: Align::Left,
         },
         Column {
@@ -33,50 +34,53 @@ fn columns() -> [Column; 5] {
     ]
 }
 
-pub fn render(view: &StatementView) -> Result<Vec<u8>, RenderError> {
+pub fn render(view: &StatementView, settings: &DocumentSettings) -> Result<Vec<u8>, RenderError> {
     let fonts = Fonts::load()?;
-    let title = "Statement of account";
+    let w = crate::words::words(settings.locale);
+    let title = w.statement_of_account;
     let mut doc = Doc::new(
         &fonts,
         format!(
-            "{title} · {} · {} (continued)",
-            view.customer.name, view.period
+            "{title} · {} · {} {}",
+            view.customer.name, view.period, w.continued
         ),
+        settings,
     );
+    let cw = doc.content_width();
     let mut meta: Vec<(&str, String)> = vec![
-        ("Date", view.date.clone()),
-        ("Period", view.period.clone()),
-        ("Currency", view.currency.clone()),
+        (w.date, view.date.clone()),
+        (w.period, view.period.clone()),
+        (w.currency, view.currency.clone()),
     ];
     if let Some(r) = &view.customer_reference {
-        meta.push(("Customer", r.clone()));
+        meta.push((w.customer, r.clone()));
     }
-    head(&mut doc, "Statement", &view.seller, &meta);
+    head(&mut doc, w.statement, &view.seller, &meta);
 
     let top = doc.y;
-    let party_end = doc.party(doc.x(), top, 250.0, "Statement for", &view.customer);
+    let party_end = doc.party(doc.x(), top, 250.0, w.statement_for, &view.customer);
     let box_end = amount_box(
         &mut doc,
         top - 10.0,
-        &format!("Balance ({})", view.currency),
+        &fill(w.balance, &[("currency", &view.currency)]),
         &view.closing_balance,
-        &format!("as of {}", view.date),
+        &fill(w.as_of, &[("date", &view.date)]),
         &view.payment_reference,
     );
     doc.y = party_end.max(box_end) + 16.0;
 
     // Summary strip: opening, charges, credits, closing.
     let cells = [
-        ("Opening balance", &view.opening_balance),
-        ("Charges", &view.total_charges),
-        ("Payments and credits", &view.total_credits),
-        ("Closing balance", &view.closing_balance),
+        (w.opening_balance, &view.opening_balance),
+        (w.charges, &view.total_charges),
+        (w.payments_and_credits, &view.total_credits),
+        (w.closing_balance, &view.closing_balance),
     ];
-    let w = CONTENT_WIDTH_PT / cells.len() as f32;
+    let cell_w = cw / cells.len() as f32;
     let (x0, y) = (doc.x(), doc.y);
-    doc.page().rect(x0, y, CONTENT_WIDTH_PT, 40.0, SHADE);
+    doc.page().rect(x0, y, cw, 40.0, SHADE);
     for (i, (label, amount)) in cells.iter().enumerate() {
-        let x = x0 + w * i as f32;
+        let x = x0 + cell_w * i as f32;
         if i > 0 {
             doc.page().line(x, y + 6.0, x, y + 34.0, 0.5, RULE);
         }
@@ -87,15 +91,15 @@ pub fn render(view: &StatementView) -> Result<Vec<u8>, RenderError> {
     }
     doc.y += 54.0;
 
-    let columns = columns();
-    doc.table_header(&columns, &LABELS);
-    let period_start = view.period.split(" to ").next().unwrap_or("").to_string();
+    let columns = columns(cw);
+    doc.table_header(&columns, &w.statement_labels);
+    let period_start = view.period_start.clone();
     doc.table_row(
         &columns,
-        &LABELS,
+        &w.statement_labels,
         &[
             period_start,
-            "Opening balance".into(),
+            w.opening_balance.into(),
             String::new(),
             String::new(),
             view.opening_balance.clone(),
@@ -106,7 +110,7 @@ pub fn render(view: &StatementView) -> Result<Vec<u8>, RenderError> {
     for (i, line) in view.lines.iter().enumerate() {
         doc.table_row(
             &columns,
-            &LABELS,
+            &w.statement_labels,
             &[
                 line.date.clone(),
                 line.description.clone(),
@@ -120,10 +124,10 @@ pub fn render(view: &StatementView) -> Result<Vec<u8>, RenderError> {
     }
     doc.table_row(
         &columns,
-        &LABELS,
+        &w.statement_labels,
         &[
             view.date.clone(),
-            "Closing balance".into(),
+            w.closing_balance.into(),
             view.total_charges.clone(),
             view.total_credits.clone(),
             view.closing_balance.clone(),
@@ -134,18 +138,15 @@ pub fn render(view: &StatementView) -> Result<Vec<u8>, RenderError> {
 
     if !view.aging.is_empty() {
         doc.y += 8.0;
-        doc.section(&format!(
-            "What is open, by days past due ({})",
-            view.currency
-        ));
+        doc.section(&fill(w.open_by_age, &[("currency", &view.currency)]));
         doc.ensure(50.0);
         doc.y += 4.0;
         let n = view.aging.len() as f32;
-        let w = CONTENT_WIDTH_PT / n;
+        let col_w = cw / n;
         let labels: Vec<&str> = view.aging.iter().map(|a| a.label.as_str()).collect();
         let cols: Vec<Column> = (0..view.aging.len())
             .map(|_| Column {
-                width: w,
+                width: col_w,
                 align: Align::Right,
             })
             .collect();
@@ -158,13 +159,13 @@ pub fn render(view: &StatementView) -> Result<Vec<u8>, RenderError> {
         let x = doc.x();
         doc.paragraph(
             x,
-            CONTENT_WIDTH_PT,
+            cw,
             Font::Regular,
             BODY_PT,
             BLACK,
-            &format!(
-                "Payments received and not yet applied to an invoice: {credit} {}. The balance above is net of them.",
-                view.currency
+            &fill(
+                w.unapplied,
+                &[("amount", &format!("{credit} {}", view.currency))],
             ),
         );
     }
@@ -177,17 +178,19 @@ pub fn render(view: &StatementView) -> Result<Vec<u8>, RenderError> {
 
     let footer = footer_text(
         &view.seller,
-        &format!("Statement for {} · {}", view.customer.name, view.period),
+        &format!(
+            "{} {} · {}",
+            w.statement_for, view.customer.name, view.period
+        ),
     );
     let pages = doc.finish(&footer);
     crate::canvas::write_pdf(
         &fonts,
         &pages,
         &crate::canvas::Info {
-            title: &format!(
-                "Statement of account: {}, {}",
-                view.customer.name, view.period
-            ),
+            title: &format!("{title}: {}, {}", view.customer.name, view.period),
+            paper: settings.paper,
+            logo: settings.logo.as_ref(),
             author: &view.seller.name,
         },
     )

@@ -10,6 +10,7 @@ use std::process::Command;
 use dun_core::aging::AgingEdges;
 use dun_core::book::Book;
 use dun_core::collections::document::{parse, DEFAULT_POLICY};
+use dun_core::collections::law::Law;
 use dun_core::invoice::{totals, InvoiceDraft, InvoiceLine};
 use dun_core::ledger::EntryKind;
 use dun_core::party::{Party, PaymentInstructions};
@@ -19,6 +20,7 @@ use dun_core::statement::{statements, StatementInput};
 use dun_core::terms::Terms;
 use dun_core::{Currency, Date};
 use dun_pdf::views::{self, InvoiceFacts, LetterFacts};
+use dun_pdf::{DocumentLocale, DocumentSettings, Logo, Paper};
 
 fn day(s: &str) -> Date {
     Date::parse(s).unwrap()
@@ -112,7 +114,11 @@ fn invoice_pdf_in(
     currency: Currency,
     instructions: &PaymentInstructions,
 ) -> Vec<u8> {
-    dun_pdf::render_invoice(&invoice_view(line_count, currency, instructions)).unwrap()
+    dun_pdf::render_invoice(
+        &invoice_view(line_count, currency, instructions),
+        &DocumentSettings::default(),
+    )
+    .unwrap()
 }
 
 fn invoice_view(
@@ -152,6 +158,7 @@ fn invoice_view_of(
         instructions,
         late_payment: views::late_payment_sentence(&policy, currency, eur()),
         portal_link: Some(PORTAL.into()),
+        locale: DocumentLocale::En,
     })
 }
 
@@ -195,6 +202,10 @@ fn book() -> (Book, BTreeMap<i64, String>, BTreeMap<i64, String>) {
 }
 
 fn statement_pdf() -> Vec<u8> {
+    statement_pdf_with(&DocumentSettings::default())
+}
+
+fn statement_pdf_with(settings: &DocumentSettings) -> Vec<u8> {
     let (book, payments, credit_notes) = book();
     let edges = AgingEdges::standard();
     let all = statements(&StatementInput {
@@ -217,11 +228,16 @@ fn statement_pdf() -> Vec<u8> {
         Some("C0042"),
         &instructions(),
         Some(PORTAL.into()),
+        settings.locale,
     );
-    dun_pdf::render_statement(&view).unwrap()
+    dun_pdf::render_statement(&view, settings).unwrap()
 }
 
 fn letter_pdf() -> Vec<u8> {
+    letter_pdf_with(&DocumentSettings::default())
+}
+
+fn letter_pdf_with(settings: &DocumentSettings) -> Vec<u8> {
     let (book, payments, credit_notes) = book();
     let edges = AgingEdges::standard();
     let s = statements(&StatementInput {
@@ -256,12 +272,13 @@ fn letter_pdf() -> Vec<u8> {
         invoices: &overdue,
         reminded: &[],
         pay_by: day("2027-01-03"),
-        late_payment: views::late_payment_sentence(&policy, eur(), eur()),
+        late_payment: views::late_payment_sentence_in(&policy, eur(), eur(), settings.locale),
         instructions: &instructions,
         portal_link: Some(PORTAL.into()),
         signature: "Jane Holloway, Credit control, Northwind Supplies Ltd",
+        locale: settings.locale,
     });
-    dun_pdf::render_letter(&view).unwrap()
+    dun_pdf::render_letter(&view, settings).unwrap()
 }
 
 /// Whether poppler's tools are here; if not, says so loudly (and fails
@@ -452,7 +469,11 @@ fn a_unit_price_shows_its_decimals_and_the_amounts_the_currencys() {
         InvoiceLine::priced("Bolts", 30_000, price("13.333"), 200_000).unwrap(),
         InvoiceLine::priced("Cable (m)", 25_000, price("1234.5678"), 0).unwrap(),
     ];
-    let pdf = dun_pdf::render_invoice(&invoice_view_of(lines, eur(), &instructions())).unwrap();
+    let pdf = dun_pdf::render_invoice(
+        &invoice_view_of(lines, eur(), &instructions()),
+        &DocumentSettings::default(),
+    )
+    .unwrap();
     if !poppler("a_unit_price_shows_its_decimals_and_the_amounts_the_currencys") {
         return;
     }
@@ -526,6 +547,7 @@ fn a_part_paid_invoices_code_asks_for_what_is_open() {
             instructions: &bank,
             late_payment: None,
             portal_link: None,
+            locale: DocumentLocale::En,
         })
     };
     // A fee charged, part paid: the code asks for what is open.
@@ -676,4 +698,464 @@ fn the_final_demand_lists_the_overdue_invoices_and_the_total() {
         assert!(text.contains(needle), "'{needle}' is not in:\n{text}");
     }
     png_of(&pdf, "letter");
+}
+
+// ---- The organisation's paper and logo ----
+
+fn on(paper: Paper) -> DocumentSettings {
+    DocumentSettings {
+        paper,
+        ..DocumentSettings::default()
+    }
+}
+
+fn claim_pdf_with(settings: &DocumentSettings) -> Vec<u8> {
+    let view = dun_pdf::ClaimFileView {
+        creditor: views::party(&seller()),
+        debtor: views::party(&buyer()),
+        debtor_reference: "C0042".into(),
+        date: "2026-12-20".into(),
+        standing: "With a collection agency since 2026-12-01: no reply".into(),
+        claimed: vec![dun_pdf::LabelledAmount {
+            label: "Open (EUR)".into(),
+            amount: "1,234.56".into(),
+        }],
+        invoices: Vec::new(),
+        history: Vec::new(),
+        enclosures: vec!["statement-EUR.pdf".into()],
+    };
+    dun_pdf::render_claim_file(&view, settings).unwrap()
+}
+
+fn file_of(pdf: &[u8]) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("doc.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    (dir, path)
+}
+
+/// Each page's MediaBox width and height, as `pdfinfo` reads them.
+fn page_sizes(pdf: &[u8]) -> Vec<(String, String)> {
+    let (_dir, path) = file_of(pdf);
+    let out = Command::new("pdfinfo")
+        .args(["-f", "1", "-l", "9999", "-box"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .filter(|l| l.starts_with("Page") && l.contains("MediaBox:"))
+        .map(|l| {
+            let nums: Vec<&str> = l
+                .split("MediaBox:")
+                .nth(1)
+                .unwrap()
+                .split_whitespace()
+                .collect();
+            (nums[2].to_string(), nums[3].to_string())
+        })
+        .collect()
+}
+
+/// The right and bottom edges of every word `pdftotext -bbox` finds.
+fn word_edges(pdf: &[u8]) -> Vec<(f32, f32)> {
+    let (_dir, path) = file_of(pdf);
+    let out = Command::new("pdftotext")
+        .arg("-bbox")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let attr = |line: &str, name: &str| -> f32 {
+        let start = line.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
+        let rest = &line[start..];
+        rest[..rest.find('"').unwrap()].parse().unwrap()
+    };
+    text.lines()
+        .filter(|l| l.trim_start().starts_with("<word "))
+        .map(|l| (attr(l, "xMax"), attr(l, "yMax")))
+        .collect()
+}
+
+#[test]
+fn every_document_is_laid_out_on_the_organisations_paper() {
+    if !poppler("every_document_is_laid_out_on_the_organisations_paper") {
+        return;
+    }
+    for (paper, size) in [
+        (Paper::A4, ("595.28", "841.89")),
+        (Paper::UsLetter, ("612.00", "792.00")),
+    ] {
+        let settings = on(paper);
+        let documents = [
+            (
+                "invoice",
+                dun_pdf::render_invoice(&invoice_view(60, eur(), &instructions()), &settings)
+                    .unwrap(),
+            ),
+            ("statement", statement_pdf_with(&settings)),
+            ("letter", letter_pdf_with(&settings)),
+            ("claim file", claim_pdf_with(&settings)),
+        ];
+        let (width, height) = paper.size_pt();
+        for (name, pdf) in &documents {
+            let sizes = page_sizes(pdf);
+            assert!(!sizes.is_empty(), "{name}");
+            for s in &sizes {
+                assert_eq!((s.0.as_str(), s.1.as_str()), size, "{name} on {paper:?}");
+            }
+            // Every word inside the page, clear of its edges.
+            for (x, y) in word_edges(pdf) {
+                assert!(
+                    x <= width - 40.0 && y <= height - 20.0,
+                    "{name} on {paper:?}: a word ends at ({x}, {y})"
+                );
+            }
+        }
+        // The long invoice breaks onto numbered pages and ends with its totals.
+        let text = text_of(&documents[0].1);
+        let pages: Vec<&str> = text
+            .split('\u{c}')
+            .filter(|p| !p.trim().is_empty())
+            .collect();
+        let n = pages.len();
+        assert!(n >= 2, "{paper:?}: 60 lines on one page?");
+        for (i, page) in pages.iter().enumerate() {
+            assert!(
+                squash(page).contains(&format!("Page {} of {n}", i + 1)),
+                "{paper:?}: {page}"
+            );
+        }
+        assert_eq!(text.matches("Seal kit SK-12").count(), 12, "{paper:?}");
+        assert!(
+            text.rfind("Total (EUR)") > text.rfind("Seal kit"),
+            "{paper:?}"
+        );
+    }
+    // Letter is shorter and wider than A4: the same invoice takes at least as many pages.
+    let a4 = page_sizes(
+        &dun_pdf::render_invoice(&invoice_view(60, eur(), &instructions()), &on(Paper::A4))
+            .unwrap(),
+    )
+    .len();
+    let letter = page_sizes(
+        &dun_pdf::render_invoice(
+            &invoice_view(60, eur(), &instructions()),
+            &on(Paper::UsLetter),
+        )
+        .unwrap(),
+    )
+    .len();
+    assert!(letter >= a4, "A4 {a4} pages, Letter {letter}");
+}
+
+/// An RGBA PNG `w` × `h`, its left half opaque red, its right half clear.
+fn png_logo(w: u32, h: u32) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, w, h);
+    encoder.set_color(png::ColorType::Rgba);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().unwrap();
+    let data: Vec<u8> = (0..w * h)
+        .flat_map(|i| {
+            let opaque = i % w < w / 2;
+            [200, 30, 30, if opaque { 255 } else { 0 }]
+        })
+        .collect();
+    writer.write_image_data(&data).unwrap();
+    writer.finish().unwrap();
+    out
+}
+
+/// A JPEG `w` × `h`: the first page of a document, rasterised by poppler.
+fn jpeg_logo(w: u32, h: u32) -> Vec<u8> {
+    let (dir, path) = file_of(&invoice_pdf(1));
+    let prefix = dir.path().join("logo");
+    let out = Command::new("pdftoppm")
+        .args([
+            "-jpeg",
+            "-singlefile",
+            "-scale-to-x",
+            &w.to_string(),
+            "-scale-to-y",
+            &h.to_string(),
+        ])
+        .arg(&path)
+        .arg(&prefix)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::read(dir.path().join("logo.jpg")).unwrap()
+}
+
+/// `pdfimages -list`: each image's (type, width, height, encoding, x-ppi, y-ppi).
+fn images_of(pdf: &[u8]) -> Vec<(String, u32, u32, String, u32, u32)> {
+    let (_dir, path) = file_of(pdf);
+    let out = Command::new("pdfimages")
+        .arg("-list")
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .skip(2)
+        .map(|l| {
+            let c: Vec<&str> = l.split_whitespace().collect();
+            (
+                c[2].to_string(),
+                c[3].parse().unwrap(),
+                c[4].parse().unwrap(),
+                c[8].to_string(),
+                c[12].parse().unwrap(),
+                c[13].parse().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_logo_is_drawn_at_the_top_scaled_to_its_box() {
+    if !poppler("the_logo_is_drawn_at_the_top_scaled_to_its_box") {
+        return;
+    }
+    // A wide PNG with transparency: 360 × 60 px fills the 180 × 60 pt
+    // box's width (180 pt = 2.5 in, so 144 ppi) and is 30 pt high.
+    let png = Logo::parse(png_logo(360, 60)).unwrap();
+    let settings = DocumentSettings {
+        logo: Some(png),
+        ..DocumentSettings::default()
+    };
+    for (name, pdf) in [
+        (
+            "invoice",
+            dun_pdf::render_invoice(&invoice_view(3, eur(), &instructions()), &settings).unwrap(),
+        ),
+        ("statement", statement_pdf_with(&settings)),
+        ("letter", letter_pdf_with(&settings)),
+    ] {
+        let images = images_of(&pdf);
+        assert_eq!(
+            images.len(),
+            2,
+            "{name}: the image and its soft mask: {images:?}"
+        );
+        assert_eq!(
+            images[0],
+            ("image".into(), 360, 60, "image".into(), 144, 144),
+            "{name}"
+        );
+        assert_eq!(
+            (images[1].0.as_str(), images[1].1, images[1].2),
+            ("smask", 360, 60),
+            "{name}"
+        );
+        // Still the whole document under it.
+        assert!(
+            squash(&text_of(&pdf)).contains("Northwind Supplies Ltd"),
+            "{name}"
+        );
+    }
+    // A tall JPEG: 100 × 200 px fills the box's height (60 pt), 30 pt wide:
+    // 240 ppi both ways (the aspect ratio kept), embedded as it is.
+    let jpeg = jpeg_logo(100, 200);
+    let logo = Logo::parse(jpeg).unwrap();
+    assert_eq!((logo.width_px, logo.height_px), (100, 200));
+    let settings = DocumentSettings {
+        logo: Some(logo),
+        ..DocumentSettings::default()
+    };
+    let pdf = dun_pdf::render_invoice(&invoice_view(3, eur(), &instructions()), &settings).unwrap();
+    assert_eq!(
+        images_of(&pdf),
+        vec![("image".into(), 100, 200, "jpeg".into(), 240, 240)]
+    );
+    // No logo, no image.
+    assert!(images_of(&invoice_pdf(3)).is_empty());
+}
+
+// ---- The document locale ----
+
+/// An invoice of five lines in `locale`, under `law`'s late-payment preset.
+fn invoice_pdf_in_locale(locale: DocumentLocale, law: Law) -> (Vec<u8>, i64) {
+    let mut policy = parse(DEFAULT_POLICY).unwrap();
+    policy.law = law;
+    let lines = lines(5);
+    let terms = Terms::Net { days: 30 };
+    let (seller, buyer) = (seller(), buyer());
+    let reference = CreditorReference::for_invoice(INVOICE_ID);
+    let words = dun_pdf::words::words(locale);
+    let view = views::invoice(&InvoiceFacts {
+        title: words.invoice,
+        number: "INV-000042",
+        currency: eur(),
+        issue_date: day("2026-11-02"),
+        due_date: day("2026-12-02"),
+        terms: &terms,
+        description: "",
+        lines: &lines,
+        schedule: &[],
+        totals: totals(&lines),
+        fees_and_interest_minor: 0,
+        open_minor: totals(&lines).total_minor,
+        seller: &seller,
+        buyer: &buyer,
+        customer_reference: Some("C0042"),
+        payment_reference: &reference,
+        instructions: &instructions(),
+        late_payment: views::late_payment_sentence_in(&policy, eur(), eur(), locale),
+        portal_link: None,
+        locale,
+    });
+    let settings = DocumentSettings {
+        locale,
+        ..DocumentSettings::default()
+    };
+    (
+        dun_pdf::render_invoice(&view, &settings).unwrap(),
+        totals(&lines).total_minor,
+    )
+}
+
+/// The text with no-break spaces read as spaces, runs of space made one.
+fn plain(pdf: &[u8]) -> String {
+    squash(&text_of(pdf).replace('\u{a0}', " "))
+}
+
+#[test]
+fn a_german_invoice_speaks_german_and_states_section_288() {
+    if !poppler("a_german_invoice_speaks_german_and_states_section_288") {
+        return;
+    }
+    let (pdf, total) = invoice_pdf_in_locale(DocumentLocale::De, Law::DeBgb288);
+    let text = plain(&pdf);
+    let amount = dun_pdf::words::DE.amount(total, eur());
+    assert!(amount.contains('.') && amount.contains(','), "{amount}");
+    for needle in [
+        "Rechnung",
+        "Rechnungsdatum 02.11.2026",
+        "Fälligkeitsdatum 02.12.2026",
+        "RECHNUNGSEMPFÄNGER",
+        "Beschreibung Menge Einzelpreis USt. Betrag",
+        "Zwischensumme",
+        &format!("Gesamtbetrag (EUR) {amount}"),
+        "ZAHLBETRAG (EUR)",
+        "VERWENDUNGSZWECK",
+        "Zahlbar innerhalb von 30 Tagen ab Rechnungsdatum, bis zum 02.12.2026.",
+        "Verzugszinsen in Höhe von neun Prozentpunkten über dem Basiszinssatz",
+        "Pauschale von 40 Euro (§ 288 Abs. 5 BGB)",
+        "Mahngebühr von 40,00 EUR",
+        "Seite 1 von 2",
+        "USt-IdNr. GB123456789",
+    ] {
+        assert!(text.contains(needle), "'{needle}' is not in:\n{text}");
+    }
+    assert!(
+        !text.contains("Invoice") && !text.contains("Due date"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_french_invoice_speaks_french_and_states_article_l441_10() {
+    if !poppler("a_french_invoice_speaks_french_and_states_article_l441_10") {
+        return;
+    }
+    let (pdf, total) = invoice_pdf_in_locale(DocumentLocale::Fr, Law::FrL441_10);
+    let text = plain(&pdf);
+    let amount = dun_pdf::words::FR
+        .amount(total, eur())
+        .replace('\u{a0}', " ");
+    assert!(amount.contains(' ') && amount.contains(','), "{amount}");
+    for needle in [
+        "Facture",
+        "Date d'émission 02/11/2026",
+        "Date d'échéance 02/12/2026",
+        "FACTURÉ À",
+        "Titulaire du compte : Northwind Supplies Ltd",
+        "Désignation Qté Prix unitaire TVA Montant",
+        &format!("Total TTC (EUR) {amount}"),
+        "MONTANT DÛ (EUR)",
+        "Payable à 30 jours à compter de la date de facture, soit le 02/12/2026.",
+        "article L441-10 du Code de commerce",
+        "majoré de 10 points de pourcentage",
+        "indemnité forfaitaire pour frais de recouvrement de 40 euros (art. D441-5 du Code de commerce)",
+        "Page 1 sur 2",
+        "20 %",
+    ] {
+        assert!(text.contains(needle), "'{needle}' is not in:\n{text}");
+    }
+    assert!(
+        !text.contains("Invoice") && !text.contains("Due date"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_statement_and_a_letter_in_german_and_french() {
+    if !poppler("a_statement_and_a_letter_in_german_and_french") {
+        return;
+    }
+    for (locale, needles) in [
+        (
+            DocumentLocale::De,
+            [
+                "Datum 30.11.2026",
+                "01.10.2026 bis 30.11.2026",
+                "Anfangssaldo",
+                "Zahlungseingang (ref BACS 771203)",
+                "Seite 1 von",
+            ],
+        ),
+        (
+            DocumentLocale::Fr,
+            [
+                "Relevé",
+                "du 01/10/2026 au 30/11/2026",
+                "Solde d'ouverture",
+                "Paiement reçu (ref BACS 771203)",
+                "Page 1 sur",
+            ],
+        ),
+    ] {
+        let settings = DocumentSettings {
+            locale,
+            ..DocumentSettings::default()
+        };
+        let text = plain(&statement_pdf_with(&settings));
+        for needle in needles {
+            assert!(
+                text.contains(needle),
+                "{locale:?}: '{needle}' is not in:\n{text}"
+            );
+        }
+        let letter = plain(&letter_pdf_with(&settings));
+        let (total_label, pay_by) = match locale {
+            DocumentLocale::De => ("Jetzt fällig gesamt (EUR)", "bis zum 03.01.2027"),
+            _ => ("Total exigible (EUR)", "au plus tard le 03/01/2027"),
+        };
+        for needle in [total_label, pay_by] {
+            assert!(
+                letter.contains(needle),
+                "{locale:?}: '{needle}' is not in:\n{letter}"
+            );
+        }
+    }
 }

@@ -1,7 +1,7 @@
 //! Documents over HTTP: an invoice's PDF and UBL e-invoice, statements
 //! (JSON and PDF), message templates, recurring invoices, the seller
-//! profile and customers' addresses — each answered, refused (422) and
-//! not found (404).
+//! profile (with the paper, locale and logo of its documents) and
+//! customers' addresses — each answered, refused (422) and not found (404).
 
 mod common;
 
@@ -307,5 +307,152 @@ server_test!(
             ),
         );
         problem(422, api.get("/api/v1/recurring?status=sleeping"));
+    }
+);
+
+/// An RGBA PNG, `w` × `h`, half of it transparent.
+fn png_logo(w: u32, h: u32) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, w, h);
+    encoder.set_color(png::ColorType::Rgba);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().unwrap();
+    let data: Vec<u8> = (0..w * h)
+        .flat_map(|i| [20, 60, 160, if i % 2 == 0 { 255 } else { 0 }])
+        .collect();
+    writer.write_image_data(&data).unwrap();
+    writer.finish().unwrap();
+    out
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
+}
+
+server_test!(
+    fn paper_locale_and_logo_over_http(server: &TestServer) {
+        let api = server.owner("Looks");
+        let number = customer_with_invoice(&api);
+        let pdf_path = format!("/api/v1/invoices/{number}/pdf");
+
+        let (status, profile) = api.get("/api/v1/organisation/profile");
+        assert_eq!(status, 200);
+        assert_eq!(
+            profile["documents"],
+            json!({"paper_size": null, "paper_size_in_use": "a4", "document_locale": "en", "logo": null})
+        );
+        // A US seller, no paper chosen: US Letter.
+        let (status, body) = api.put(
+            "/api/v1/organisation/profile",
+            json!({"seller": {"name": "Looks", "country_code": "US"}}),
+        );
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["documents"]["paper_size_in_use"], "us_letter");
+        let (_, _, pdf) = api.send_bytes("GET", &pdf_path, None, "");
+        assert!(contains(&pdf, "/MediaBox [0 0 612 792]"));
+
+        // Chosen: A4 and French, whatever the country; a GET round-trips.
+        let (status, body) = api.put(
+            "/api/v1/organisation/profile",
+            json!({"seller": {"name": "Looks", "country_code": "US"},
+                   "documents": {"paper_size": "a4", "document_locale": "fr"}}),
+        );
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["documents"]["paper_size"], "a4");
+        assert_eq!(body["documents"]["document_locale"], "fr");
+        let (_, again) = api.get("/api/v1/organisation/profile");
+        assert_eq!(
+            api.put("/api/v1/organisation/profile", again.clone()),
+            (200, again)
+        );
+        let (_, _, pdf) = api.send_bytes("GET", &pdf_path, None, "");
+        assert!(contains(&pdf, "/MediaBox [0 0 595.28 841.89]"));
+
+        // Refused whole, nothing written.
+        let refused = problem(
+            422,
+            api.put(
+                "/api/v1/organisation/profile",
+                json!({"seller": {"name": "Renamed", "country_code": "US"},
+                       "documents": {"paper_size": "legal", "document_locale": "en"}}),
+            ),
+        );
+        assert_eq!(refused["field"], "documents.paper_size");
+        assert!(
+            refused["detail"]
+                .as_str()
+                .unwrap()
+                .contains("a4 or us_letter"),
+            "{refused}"
+        );
+        let (_, now) = api.get("/api/v1/organisation/profile");
+        assert_eq!(
+            (
+                now["seller"]["name"].as_str(),
+                now["documents"]["paper_size"].as_str()
+            ),
+            (Some("Looks"), Some("a4"))
+        );
+
+        // The logo: not an image, too large, not the owner — refused.
+        let (status, _, body) = api.send_bytes(
+            "PUT",
+            "/api/v1/organisation/logo",
+            Some(b"GIF89a not a logo"),
+            "image/gif",
+        );
+        assert_eq!(status, 422, "{}", String::from_utf8_lossy(&body));
+        assert!(String::from_utf8_lossy(&body).contains("not a PNG or JPEG image"));
+        let mut big = b"\x89PNG\r\n\x1a\n".to_vec();
+        big.resize(600 * 1024, 0);
+        let (status, _, body) =
+            api.send_bytes("PUT", "/api/v1/organisation/logo", Some(&big), "image/png");
+        assert_eq!(status, 422);
+        assert!(
+            String::from_utf8_lossy(&body).contains("512 KiB"),
+            "{}",
+            String::from_utf8_lossy(&body)
+        );
+        let logo = png_logo(300, 100);
+        for role in ["viewer", "collector"] {
+            let other =
+                server.token_for("owner@looks.example", "correct horse battery", None, role);
+            let (status, _, _) =
+                other.send_bytes("PUT", "/api/v1/organisation/logo", Some(&logo), "image/png");
+            assert_eq!(status, 403, "{role}");
+            let (status, _, _) = other.send_bytes("DELETE", "/api/v1/organisation/logo", None, "");
+            assert_eq!(status, 403, "{role}");
+        }
+        problem(404, api.get("/api/v1/organisation/logo"));
+
+        // Set: described, served back as it was, drawn with its mask.
+        let (status, _, body) =
+            api.send_bytes("PUT", "/api/v1/organisation/logo", Some(&logo), "image/png");
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+        let described: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            described,
+            json!({"media_type": "image/png", "width_px": 300, "height_px": 100, "bytes": logo.len()})
+        );
+        assert_eq!(
+            api.get("/api/v1/organisation/profile").1["documents"]["logo"],
+            described
+        );
+        let (status, media, bytes) = api.send_bytes("GET", "/api/v1/organisation/logo", None, "");
+        assert_eq!((status, media.as_str()), (200, "image/png"));
+        assert_eq!(bytes, logo);
+        let (_, _, pdf) = api.send_bytes("GET", &pdf_path, None, "");
+        assert!(
+            contains(&pdf, "/Subtype /Image") && contains(&pdf, "/SMask"),
+            "the logo and its mask"
+        );
+
+        let (status, _, _) = api.send_bytes("DELETE", "/api/v1/organisation/logo", None, "");
+        assert_eq!(status, 204);
+        problem(404, api.get("/api/v1/organisation/logo"));
+        let (_, _, pdf) = api.send_bytes("GET", &pdf_path, None, "");
+        assert!(!contains(&pdf, "/Subtype /Image"));
     }
 );

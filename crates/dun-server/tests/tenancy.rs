@@ -124,6 +124,8 @@ fn body_for(method: &str, path: &str, a: &Ids) -> Option<Value> {
             json!({"address_lines": ["1 B Street"], "city": "Bristol", "country_code": "GB"})
         }
         ("PUT", "/api/v1/organisation/stripe") => json!({}),
+        // Not an image: refused (422), B's own logo untouched, A's too.
+        ("PUT", "/api/v1/organisation/logo") => json!({}),
         ("POST", "/api/v1/outbox/{message_id}/hold") => json!({"reason": "B holds A's mail"}),
         ("POST", "/api/v1/outbox/{message_id}/cancel") => json!({"reason": "B cancels A's mail"}),
         _ => return None,

@@ -207,6 +207,10 @@ pub const TABLES: &[Table] = &[
             text("closed_at"),
             text("endpoint"),
             text("stripe_publishable_key"),
+            text("paper_size"),
+            text("document_locale"),
+            text("logo_media_type"),
+            text("logo_hex"),
         ],
         order: BY_ID,
         absent: &[

@@ -30,6 +30,7 @@ pub mod db;
 mod debtors;
 pub mod delivery;
 pub mod disputes;
+pub mod document_settings;
 pub mod drafts;
 pub mod entries;
 pub mod error;

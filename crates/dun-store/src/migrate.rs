@@ -180,6 +180,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0028_payments_unallocated.sql"),
         postgres: include_str!("migrations/postgres/0028_payments_unallocated.sql"),
     },
+    Migration {
+        version: 29,
+        name: "documents",
+        sqlite: include_str!("migrations/sqlite/0029_documents.sql"),
+        postgres: include_str!("migrations/postgres/0029_documents.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -874,6 +874,28 @@ const JOURNEYS = [
       await page.locator('#profile-saved').waitFor();
       await page.locator('#einvoice-ready').waitFor();
       await run.mainPage('settings-profile', { phone: true });
+      // US Letter and a logo (a 1 × 1 PNG) for the organisation's documents.
+      await page.getByLabel('Paper size').selectOption('us_letter');
+      await Promise.all([
+        page.waitForURL((url) => url.searchParams.has('saved')),
+        page.getByRole('button', { name: 'Save the profile' }).click(),
+      ]);
+      await page.getByLabel('Logo file').setInputFiles({
+        name: 'logo.png',
+        mimeType: 'image/png',
+        buffer: Buffer.from(
+          'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
+          'base64',
+        ),
+      });
+      await Promise.all([
+        page.waitForURL((url) => url.searchParams.has('saved')),
+        page.getByRole('button', { name: 'Upload the logo' }).click(),
+      ]);
+      await page.locator('#profile-logo').waitFor();
+      if ((await page.getByLabel('Paper size').inputValue()) !== 'us_letter') {
+        throw new Error('the paper size chosen was not kept');
+      }
 
       await page.goto(new URL('/settings/templates', BASE_URL).href);
       await page.getByRole('heading', { name: 'E-mail templates' }).waitFor();

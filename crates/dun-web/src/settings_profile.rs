@@ -7,25 +7,35 @@
 //! refused at once, named, nothing is written, and the form comes back
 //! with what was typed. The page says what an EN 16931 e-invoice still
 //! needs of the seller (`Party::missing_as_seller`).
+//!
+//! The same form sets how documents look: the paper size (A4, US Letter,
+//! or by the country) and the document locale; the logo is uploaded and
+//! removed with forms of its own (multipart), stored through the store's
+//! `set_logo`, which `PUT /api/v1/organisation/logo` calls too.
 
-use axum::extract::{Query, State};
-use axum::http::StatusCode;
-use axum::response::Response;
-use axum::routing::get;
+use axum::extract::{Multipart, Query, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use axum::{Form, Router};
+use dun_core::document::{DocumentLocale, DocumentSettings, Paper, LOGO_BYTES_MAX};
 use dun_core::party::{Party, PaymentInstructions, ADDRESS_LINES_MAX};
 use dun_server::app::{AppState, Caller, Need};
 use dun_server::problem::ApiError;
 use dun_store::accounts::{Principal, Role};
+use dun_store::document_settings::DocumentOptions;
 use dun_store::Store;
 use maud::{html, Markup};
 use serde::Deserialize;
 
 use crate::layout::{page, Ctx};
-use crate::{read_page, submit};
+use crate::{error_page, read_page, see_other, submit};
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/settings/profile", get(show).post(save))
+    Router::new()
+        .route("/settings/profile", get(show).post(save))
+        .route("/settings/profile/logo", get(logo).post(upload_logo))
+        .route("/settings/profile/logo/remove", post(remove_logo))
 }
 
 /// What the profile form holds, as typed.
@@ -65,6 +75,11 @@ pub struct ProfileForm {
     account_name: String,
     #[serde(default)]
     payment_note: String,
+    /// `a4`, `us_letter`, or empty: by the country.
+    #[serde(default)]
+    paper_size: String,
+    #[serde(default)]
+    document_locale: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -78,7 +93,11 @@ fn typed(text: &str) -> Option<String> {
 
 impl ProfileForm {
     /// The form filled from the stored profile.
-    fn of(seller: &Party, payment: &PaymentInstructions) -> ProfileForm {
+    fn of(
+        seller: &Party,
+        payment: &PaymentInstructions,
+        documents: &DocumentSettings,
+    ) -> ProfileForm {
         let s = |v: &Option<String>| v.clone().unwrap_or_default();
         ProfileForm {
             csrf_token: None,
@@ -98,7 +117,26 @@ impl ProfileForm {
             bic: s(&payment.bic),
             account_name: s(&payment.account_name),
             payment_note: s(&payment.note),
+            paper_size: documents
+                .paper_chosen
+                .map(|p| p.as_str().to_string())
+                .unwrap_or_default(),
+            document_locale: documents.locale.as_str().to_string(),
         }
+    }
+
+    /// The paper and locale as typed, checked (the store's refusal words).
+    fn options(&self) -> Result<DocumentOptions, ApiError> {
+        let refused = |e: dun_core::party::PartyError| ApiError::invalid(e.field, e.to_string());
+        let paper = typed(&self.paper_size)
+            .map(|p| Paper::parse(&p))
+            .transpose()
+            .map_err(refused)?;
+        let locale = match typed(&self.document_locale) {
+            Some(l) => DocumentLocale::parse(&l).map_err(refused)?,
+            None => DocumentLocale::default(),
+        };
+        Ok(DocumentOptions { paper, locale })
     }
 
     /// The profile as the store takes it (it trims and checks).
@@ -128,7 +166,7 @@ impl ProfileForm {
 }
 
 /// Each field: its name in the store's refusals, its label, its hint.
-const FIELDS: [(&str, &str, &str); 16] = [
+const FIELDS: [(&str, &str, &str); 19] = [
     ("name", "Legal name", "as it is registered"),
     ("address", "Street address", "one line each, at most 3"),
     ("postcode", "Postcode", ""),
@@ -169,6 +207,13 @@ const FIELDS: [(&str, &str, &str); 16] = [
         "Payment note",
         "printed with the bank details, e.g. Quote the invoice number",
     ),
+    ("paper_size", "Paper size", ""),
+    (
+        "document_locale",
+        "Document language",
+        "the words, dates and amounts on documents",
+    ),
+    ("logo", "Logo", ""),
 ];
 
 fn label_of(field: &str) -> &str {
@@ -281,20 +326,88 @@ fn readiness(seller: &Party, payment: &PaymentInstructions) -> Markup {
     }
 }
 
+/// The paper and language documents use, as selects.
+fn documents_fieldset(
+    form: &ProfileForm,
+    documents: &DocumentSettings,
+    seller: &Party,
+    refused: bool,
+) -> Markup {
+    let by_country = Paper::for_country(seller.country_code.as_deref());
+    html! {
+        fieldset {
+            legend { "Documents" }
+            label for="profile-paper-size" { "Paper size" }
+            select #profile-paper-size name="paper_size"
+                aria-invalid=[refused.then_some("true")]
+                aria-describedby=[refused.then_some("profile-refused")] {
+                option value="" selected[form.paper_size.is_empty()] {
+                    "By the country (now " (by_country.title()) ")"
+                }
+                @for paper in Paper::ALL {
+                    option value=(paper.as_str()) selected[form.paper_size == paper.as_str()] { (paper.title()) }
+                }
+            }
+            label for="profile-document-locale" {
+                "Document language " span.hint { "(the words, dates and amounts on documents)" }
+            }
+            select #profile-document-locale name="document_locale"
+                aria-invalid=[refused.then_some("true")]
+                aria-describedby=[refused.then_some("profile-refused")] {
+                @for locale in DocumentLocale::ALL {
+                    option value=(locale.as_str()) selected[form.document_locale == locale.as_str()] { (locale.title()) }
+                }
+            }
+            p.muted { "Documents are laid out on " (documents.paper.title()) " now." }
+        }
+    }
+}
+
+/// The logo: shown, replaced by an upload, removed.
+fn logo_section(ctx: &Ctx, documents: &DocumentSettings) -> Markup {
+    html! {
+        section aria-labelledby="logo" {
+            h2 #logo { "Logo" }
+            p.muted {
+                "Drawn at the top of invoices, credit notes, statements and letters. A PNG or JPEG image of at most "
+                (LOGO_BYTES_MAX / 1024) " KiB."
+            }
+            @if let Some(logo) = &documents.logo {
+                p {
+                    img #profile-logo src="/settings/profile/logo" alt="The organisation's logo" height="64";
+                }
+                p.muted #profile-logo-facts { (logo.media_type()) ", " (logo.width_px) "×" (logo.height_px) " px" }
+                form method="post" action="/settings/profile/logo/remove" {
+                    (ctx.csrf_field())
+                    button #remove-logo type="submit" { "Remove the logo" }
+                }
+            } @else {
+                p.muted #profile-no-logo { "No logo: documents begin with the organisation's name." }
+            }
+            form.stack method="post" action="/settings/profile/logo" enctype="multipart/form-data" {
+                (ctx.csrf_field())
+                label for="profile-logo-file" { "Logo file" }
+                input #profile-logo-file type="file" name="logo" accept="image/png,image/jpeg" required;
+                button #upload-logo type="submit" { "Upload the logo" }
+            }
+        }
+    }
+}
+
 fn profile_page(
     store: &mut Store,
     p: &Principal,
     ctx: &Ctx,
-    typed: Option<(&str, &ProfileForm)>,
+    refusal: Option<&str>,
+    typed: Option<&ProfileForm>,
     saved: bool,
 ) -> Result<Markup, ApiError> {
     let (seller, payment) = store.seller(p.org_id)?;
+    let documents = store.document_settings(p.org_id)?;
     let owner = p.role == Role::Owner;
-    let stored = ProfileForm::of(&seller, &payment);
-    let (refusal, form) = match typed {
-        Some((message, form)) => (problems(message), form),
-        None => (Vec::new(), &stored),
-    };
+    let stored = ProfileForm::of(&seller, &payment, &documents);
+    let refusal = refusal.map(problems).unwrap_or_default();
+    let form = typed.unwrap_or(&stored);
     let refused = |f: &str| refusal.iter().any(|(field, _)| *field == Some(f));
     let address = seller.address_block().join(", ");
     let body = html! {
@@ -332,8 +445,10 @@ fn profile_page(
                         (field(form, name, refused(name)))
                     }
                 }
+                (documents_fieldset(form, &documents, &seller, refused("paper_size") || refused("document_locale")))
                 button #save-profile.primary type="submit" { "Save the profile" }
             }
+            (logo_section(ctx, &documents))
         } @else {
             p.muted { "Only an owner changes the profile." }
             dl.facts #profile {
@@ -349,6 +464,13 @@ fn profile_page(
                 dt { "BIC" } dd { (fact(payment.bic.as_deref())) }
                 dt { "Account name" } dd { (fact(payment.account_name.as_deref())) }
                 dt { "Payment note" } dd { (fact(payment.note.as_deref())) }
+                dt { "Paper size" } dd #profile-paper { (documents.paper.title()) }
+                dt { "Document language" } dd { (documents.locale.title()) }
+                dt { "Logo" } dd {
+                    @if documents.logo.is_some() {
+                        img #profile-logo src="/settings/profile/logo" alt="The organisation's logo" height="48";
+                    } @else { "—" }
+                }
             }
         }
     };
@@ -362,7 +484,10 @@ pub async fn show(
 ) -> Response {
     let saved = query.saved.is_some();
     read_page(&state, caller, move |store, p, ctx| {
-        Ok((StatusCode::OK, profile_page(store, p, ctx, None, saved)?))
+        Ok((
+            StatusCode::OK,
+            profile_page(store, p, ctx, None, None, saved)?,
+        ))
     })
     .await
 }
@@ -381,10 +506,111 @@ pub async fn save(
         Need::Own,
         move |store, p, _| {
             let (party, payment) = submitted.parts();
+            let options = submitted.options()?;
             store.set_seller(p.org_id, &party, &payment)?;
+            store.set_document_options(p.org_id, &options)?;
             Ok("/settings/profile?saved=1".into())
         },
-        move |store, p, ctx, message| profile_page(store, p, ctx, Some((message, &again)), false),
+        move |store, p, ctx, message| {
+            profile_page(store, p, ctx, Some(message), Some(&again), false)
+        },
+    )
+    .await
+}
+
+/// The stored logo's bytes, for the page's `img` (404 when there is none).
+pub async fn logo(State(state): State<AppState>, caller: Result<Caller, ApiError>) -> Response {
+    let Ok(caller) = caller else {
+        return see_other("/sign-in");
+    };
+    let found = state
+        .as_caller(caller, Need::Read, move |store, p| {
+            Ok(store.document_settings(p.org_id)?.logo)
+        })
+        .await;
+    match found {
+        Ok(Some(logo)) => {
+            let mut response = logo.bytes.into_response();
+            let headers = response.headers_mut();
+            if let Ok(v) = HeaderValue::from_str(logo.format.media_type()) {
+                headers.insert(header::CONTENT_TYPE, v);
+            }
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response
+        }
+        Ok(None) => error_page(ApiError::not_found("The organisation has no logo.")),
+        Err(e) => error_page(e),
+    }
+}
+
+/// The owner uploads a logo (multipart, with the CSRF token as a field);
+/// a file that is not a PNG or JPEG within the limit is refused on the
+/// page and nothing is written.
+pub async fn upload_logo(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    mut multipart: Multipart,
+) -> Response {
+    let (mut csrf, mut file) = (None, Vec::new());
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => {
+                return error_page(ApiError::invalid(
+                    "logo",
+                    format!("The upload could not be read: {e}"),
+                ))
+            }
+        };
+        let name = field.name().unwrap_or("").to_string();
+        let Ok(bytes) = field.bytes().await else {
+            return error_page(ApiError::invalid(
+                "logo",
+                "The upload was cut short; try again.",
+            ));
+        };
+        match name.as_str() {
+            "csrf_token" => csrf = Some(String::from_utf8_lossy(&bytes).into_owned()),
+            "logo" => file = bytes.to_vec(),
+            _ => {}
+        }
+    }
+    submit(
+        &state,
+        caller,
+        csrf,
+        Need::Own,
+        move |store, p, _| {
+            store.set_logo(p.org_id, file)?;
+            Ok("/settings/profile?saved=1".into())
+        },
+        move |store, p, ctx, message| profile_page(store, p, ctx, Some(message), None, false),
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    csrf_token: Option<String>,
+}
+
+/// The owner removes the logo.
+pub async fn remove_logo(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    submit(
+        &state,
+        caller,
+        form.csrf_token,
+        Need::Own,
+        move |store, p, _| {
+            store.remove_logo(p.org_id)?;
+            Ok("/settings/profile?saved=1".into())
+        },
+        move |store, p, ctx, message| profile_page(store, p, ctx, Some(message), None, false),
     )
     .await
 }

@@ -4,7 +4,10 @@
 //! nothing written; a viewer reads it and cannot change it); an e-mail
 //! template previewed with the book's first customer, an unknown
 //! placeholder refused naming it, saved, reset to Dun's wording; the
-//! sending status with and without an SMTP server.
+//! sending status with and without an SMTP server; the paper size and
+//! document locale saved with the profile, a logo uploaded (a file that is
+//! not an image refused, nothing written), shown and removed, and neither
+//! done by a viewer.
 
 mod common;
 
@@ -360,3 +363,106 @@ mod the_sending_page_shows_the_smtp_server_without_its_password {
         common::store::on_postgres("settings_smtp_configured", run);
     }
 }
+
+const BOUNDARY: &str = "dun-logo-boundary";
+
+/// A multipart upload of `file` as the field `logo`, with the CSRF token.
+fn logo_upload(csrf: &str, file: &[u8], media_type: &str) -> Vec<u8> {
+    let mut body = format!(
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{csrf}\r\n\
+         --{BOUNDARY}\r\nContent-Disposition: form-data; name=\"logo\"; filename=\"logo\"\r\nContent-Type: {media_type}\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(file);
+    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+    body
+}
+
+fn png_logo(w: u32, h: u32) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, w, h);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().unwrap();
+    let data: Vec<u8> = (0..w * h).flat_map(|_| [10, 90, 170]).collect();
+    writer.write_image_data(&data).unwrap();
+    writer.finish().unwrap();
+    out
+}
+
+web_test!(
+    fn the_owner_chooses_the_paper_and_uploads_a_logo(server: &TestServer) {
+        let owner = server.browser();
+        let csrf = set_up(&owner);
+        let page = owner.get("/settings/profile");
+        page.assert_contains("By the country (now A4)");
+        page.assert_contains("profile-no-logo");
+
+        let mut fields = with(&csrf, &[]);
+        fields.push(("paper_size", "us_letter".into()));
+        fields.push(("document_locale", "de".into()));
+        let saved = post(&owner, "/settings/profile", &fields);
+        assert_eq!(saved.status, 303, "{}", saved.body);
+        let documents = &api(&owner, "/api/v1/organisation/profile")["documents"];
+        assert_eq!(documents["paper_size"], "us_letter");
+        assert_eq!(documents["document_locale"], "de");
+        let page = owner.get("/settings/profile");
+        page.assert_contains(r#"<option value="us_letter" selected>"#);
+        page.assert_contains(r#"<option value="de" selected>"#);
+
+        let content_type = format!("multipart/form-data; boundary={BOUNDARY}");
+        let headers = [("Content-Type", content_type.as_str())];
+        // Not an image: refused on the page, nothing written.
+        let bad = owner.send_bytes(
+            "POST",
+            "/settings/profile/logo",
+            Some(logo_upload(&csrf, b"GIF89a not a logo", "image/gif")),
+            &headers,
+        );
+        assert_eq!(bad.status, 422, "{}", bad.body);
+        bad.assert_contains("Nothing was saved");
+        bad.assert_contains("not a PNG or JPEG image");
+        assert!(api(&owner, "/api/v1/organisation/profile")["documents"]["logo"].is_null());
+
+        let logo = png_logo(120, 40);
+        let uploaded = owner.send_bytes(
+            "POST",
+            "/settings/profile/logo",
+            Some(logo_upload(&csrf, &logo, "image/png")),
+            &headers,
+        );
+        assert_eq!(uploaded.status, 303, "{}", uploaded.body);
+        let page = owner.get("/settings/profile");
+        page.assert_contains(r#"id="profile-logo""#);
+        page.assert_contains("image/png, 120×40 px");
+        let served = owner.get("/settings/profile/logo");
+        assert_eq!(served.status, 200);
+        assert_eq!(served.header("content-type"), Some("image/png"));
+
+        // A viewer sees it and can neither replace nor remove it.
+        let viewer = member(server, &owner, &csrf, "vera@acme.example", "viewer");
+        let read = viewer.get("/settings/profile");
+        read.assert_contains(r#"id="profile-logo""#);
+        read.assert_contains("US Letter");
+        let viewer_csrf = viewer.get("/settings").csrf();
+        let barred = viewer.send_bytes(
+            "POST",
+            "/settings/profile/logo",
+            Some(logo_upload(&viewer_csrf, &logo, "image/png")),
+            &headers,
+        );
+        assert_eq!(barred.status, 403, "{}", barred.body);
+        let barred = viewer.post_form(
+            "/settings/profile/logo/remove",
+            &[("csrf_token", &viewer_csrf)],
+        );
+        assert_eq!(barred.status, 403, "{}", barred.body);
+
+        let removed = owner.post_form("/settings/profile/logo/remove", &[("csrf_token", &csrf)]);
+        assert_eq!(removed.status, 303, "{}", removed.body);
+        owner
+            .get("/settings/profile")
+            .assert_contains("profile-no-logo");
+        assert!(api(&owner, "/api/v1/organisation/profile")["documents"]["logo"].is_null());
+    }
+);

@@ -208,6 +208,7 @@ fn walk_for(method: &str, path: &str, a: &Ids) -> Option<Vec<(&'static str, Stri
         ("GET", "/settings") | ("GET", "/settings/email") | ("GET", "/settings/profile") => {
             vec![]
         }
+        ("GET", "/settings/profile/logo") => vec![],
         ("GET", "/settings/templates") | ("GET", "/settings/templates/{name}") => vec![],
         ("GET", "/portal/{token}") | ("GET", "/portal/{token}/statement.pdf") => vec![],
         ("GET", "/portal/{token}/invoices/{number}")
@@ -356,6 +357,9 @@ fn walk_for(method: &str, path: &str, a: &Ids) -> Option<Vec<(&'static str, Stri
         }
         ("POST", "/settings/stripe") => vec![("clear", s("yes"))],
         ("POST", "/settings/profile") => vec![("name", s("Beta"))],
+        // Not multipart: refused before anything is read; B's logo is B's.
+        ("POST", "/settings/profile/logo") => vec![],
+        ("POST", "/settings/profile/logo/remove") => vec![],
         ("POST", "/settings/templates/{name}") => vec![
             ("subject", s("B's own wording")),
             ("text", s("Dear {{customer_name}}, please pay.")),

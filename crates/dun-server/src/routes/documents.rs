@@ -1,12 +1,15 @@
 //! Documents and what they are made from: an invoice as PDF and as a UBL
 //! e-invoice, a customer's statement of account (JSON and PDF), the
 //! message templates, recurring invoices, the organisation's seller
-//! profile and a customer's address.
+//! profile (with how its documents look: paper, locale, logo) and a
+//! customer's address.
 
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use dun_core::document::{DocumentLocale, DocumentSettings, Logo, Paper};
 use dun_core::invoice::{format_quantity, format_tax_rate};
 use dun_core::party::{Party, PaymentInstructions};
 use dun_core::schedule::Schedule;
@@ -16,6 +19,7 @@ use dun_core::Date;
 use dun_mail::attachments::{self, DocumentError};
 use dun_mail::template::{self, Template};
 use dun_store::delivery::StoredTemplate;
+use dun_store::document_settings::DocumentOptions;
 use dun_store::recurring::{NewRecurring, Recurring, ScheduleStatus};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -41,6 +45,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(resume_recurring))
         .routes(routes!(end_recurring))
         .routes(routes!(get_profile, put_profile))
+        .routes(routes!(get_logo, put_logo, delete_logo))
         .routes(routes!(put_customer_address))
 }
 
@@ -1047,9 +1052,86 @@ pub struct ProfileIo {
     /// Absent: no payment instructions.
     #[serde(default)]
     pub payment: PaymentIo,
+    /// How its documents look. Absent on a PUT: kept as they are.
+    #[serde(default)]
+    pub documents: Option<DocumentsIo>,
 }
 
-fn profile_out((seller, payment): (Party, PaymentInstructions)) -> ProfileIo {
+/// The paper and language of the organisation's documents, and its logo
+/// (set with `PUT /api/v1/organisation/logo`).
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentsIo {
+    /// `a4` or `us_letter`; null: never chosen, so US Letter when the
+    /// organisation's country is US or CA and A4 otherwise.
+    #[schema(example = "us_letter")]
+    pub paper_size: Option<String>,
+    /// The paper documents are laid out on now (the chosen one, or the
+    /// country's). Ignored on a PUT.
+    #[serde(default)]
+    #[schema(read_only, example = "us_letter")]
+    pub paper_size_in_use: Option<String>,
+    /// The language of the documents' fixed words, dates and amounts:
+    /// `en`, `de` or `fr`. Absent on a PUT: `en`.
+    #[serde(default)]
+    #[schema(example = "de")]
+    pub document_locale: Option<String>,
+    /// The logo drawn at the top of documents, if any. Ignored on a PUT.
+    #[serde(default)]
+    #[schema(read_only)]
+    pub logo: Option<LogoOut>,
+}
+
+/// A stored logo, described (`GET /api/v1/organisation/logo` gives the bytes).
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct LogoOut {
+    /// `image/png` or `image/jpeg`.
+    pub media_type: String,
+    pub width_px: u32,
+    pub height_px: u32,
+    pub bytes: usize,
+}
+
+fn logo_out(logo: &Logo) -> LogoOut {
+    LogoOut {
+        media_type: logo.media_type().to_string(),
+        width_px: logo.width_px,
+        height_px: logo.height_px,
+        bytes: logo.bytes.len(),
+    }
+}
+
+fn documents_out(d: &DocumentSettings) -> DocumentsIo {
+    DocumentsIo {
+        paper_size: d.paper_chosen.map(|p| p.as_str().to_string()),
+        paper_size_in_use: Some(d.paper.as_str().to_string()),
+        document_locale: Some(d.locale.as_str().to_string()),
+        logo: d.logo.as_ref().map(logo_out),
+    }
+}
+
+/// The options a PUT sets, checked before anything is written.
+fn documents_in(d: &DocumentsIo) -> Result<DocumentOptions, ApiError> {
+    let paper = d
+        .paper_size
+        .as_deref()
+        .map(Paper::parse)
+        .transpose()
+        .map_err(|e| ApiError::invalid("documents.paper_size", e.to_string()))?;
+    let locale = d
+        .document_locale
+        .as_deref()
+        .map(DocumentLocale::parse)
+        .transpose()
+        .map_err(|e| ApiError::invalid("documents.document_locale", e.to_string()))?
+        .unwrap_or_default();
+    Ok(DocumentOptions { paper, locale })
+}
+
+fn profile_out(
+    (seller, payment): (Party, PaymentInstructions),
+    documents: &DocumentSettings,
+) -> ProfileIo {
     ProfileIo {
         seller: seller.into(),
         payment: PaymentIo {
@@ -1058,6 +1140,7 @@ fn profile_out((seller, payment): (Party, PaymentInstructions)) -> ProfileIo {
             account_name: payment.account_name,
             note: payment.note,
         },
+        documents: Some(documents_out(documents)),
     }
 }
 
@@ -1076,13 +1159,14 @@ async fn get_profile(
 ) -> Result<Json<ProfileIo>, ApiError> {
     let profile = state
         .as_caller(caller, Need::Read, move |store, p| {
-            Ok(store.seller(p.org_id)?)
+            Ok((store.seller(p.org_id)?, store.document_settings(p.org_id)?))
         })
         .await?;
-    Ok(Json(profile_out(profile)))
+    Ok(Json(profile_out(profile.0, &profile.1)))
 }
 
-/// Replaces the seller profile (fields left out are cleared). Every
+/// Replaces the seller profile (fields left out are cleared) and, when
+/// `documents` is given, the paper size and document locale. Every
 /// malformed value is refused at once (422) and nothing is written.
 #[utoipa::path(
     put,
@@ -1107,12 +1191,95 @@ async fn put_profile(
         account_name: input.payment.account_name,
         note: input.payment.note,
     };
+    let options = input.documents.as_ref().map(documents_in).transpose()?;
     let profile = state
         .as_caller(caller, Need::Own, move |store, p| {
-            Ok(store.set_seller(p.org_id, &party, &payment)?)
+            // The seller is checked whole first; the options are already.
+            let seller = store.set_seller(p.org_id, &party, &payment)?;
+            let documents = match options {
+                Some(options) => store.set_document_options(p.org_id, &options)?,
+                None => store.document_settings(p.org_id)?,
+            };
+            Ok((seller, documents))
         })
         .await?;
-    Ok(Json(profile_out(profile)))
+    Ok(Json(profile_out(profile.0, &profile.1)))
+}
+
+/// The organisation's logo as its image bytes (404 when it has none).
+#[utoipa::path(
+    get,
+    path = "/api/v1/organisation/logo",
+    tag = "accounts",
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "The logo", content_type = "image/png"),
+        (status = 404, body = crate::problem::Problem, content_type = "application/problem+json")
+    )
+)]
+async fn get_logo(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
+    let logo = state
+        .as_caller(caller, Need::Read, move |store, p| {
+            Ok(store.document_settings(p.org_id)?.logo)
+        })
+        .await?
+        .ok_or_else(|| ApiError::not_found("the organisation has no logo"))?;
+    Ok((
+        [(header::CONTENT_TYPE, logo.media_type().to_string())],
+        logo.bytes,
+    )
+        .into_response())
+}
+
+/// Sets the logo drawn at the top of invoices, credit notes, statements
+/// and letters: the body is the PNG or JPEG file itself (at most
+/// 512 KiB). Anything else is refused (422) and nothing is written.
+#[utoipa::path(
+    put,
+    path = "/api/v1/organisation/logo",
+    tag = "accounts",
+    request_body(content = Vec<u8>, content_type = "image/png", description = "The PNG or JPEG image"),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 200, body = LogoOut),
+        (status = 422, body = crate::problem::Problem, content_type = "application/problem+json")
+    )
+)]
+async fn put_logo(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: Bytes,
+) -> Result<Json<LogoOut>, ApiError> {
+    // Checked before the write is queued; the store checks it again.
+    let bytes = body.to_vec();
+    Logo::parse(bytes.clone()).map_err(|e| ApiError::invalid("body", e.to_string()))?;
+    let logo = state
+        .as_caller(caller, Need::Own, move |store, p| {
+            Ok(store.set_logo(p.org_id, bytes)?)
+        })
+        .await?;
+    Ok(Json(logo_out(&logo)))
+}
+
+/// Removes the logo; documents are drawn without one (204, also when
+/// there was none).
+#[utoipa::path(
+    delete,
+    path = "/api/v1/organisation/logo",
+    tag = "accounts",
+    security(("token" = []), ("session" = [])),
+    responses((status = 204, description = "No logo now"))
+)]
+async fn delete_logo(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<StatusCode, ApiError> {
+    state
+        .as_caller(caller, Need::Own, move |store, p| {
+            Ok(store.remove_logo(p.org_id)?)
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// A customer's postal address and identifiers.

@@ -292,6 +292,46 @@ impl Api {
         self.send_raw(method, path, text.as_deref(), "application/json", headers)
     }
 
+    /// A request whose body is `bytes` of `content_type`; the answer's
+    /// status, media type and bytes.
+    pub fn send_bytes(
+        &self,
+        method: &str,
+        path: &str,
+        bytes: Option<&[u8]>,
+        content_type: &str,
+    ) -> (u16, String, Vec<u8>) {
+        let url = format!("{}{}", self.base, path);
+        let mut request = ureq::http::Request::builder().method(method).uri(&url);
+        if let Some(token) = &self.token {
+            request = request.header("Authorization", format!("Bearer {token}"));
+        }
+        let result = match bytes {
+            Some(b) => self.agent.run(
+                request
+                    .header("Content-Type", content_type)
+                    .body(b.to_vec())
+                    .expect("a request"),
+            ),
+            None => self.agent.run(request.body(()).expect("a request")),
+        };
+        let mut response = result.unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        let status = response.status().as_u16();
+        let media = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(64 * 1024 * 1024)
+            .read_to_vec()
+            .unwrap_or_default();
+        (status, media, body)
+    }
+
     pub fn send_raw(
         &self,
         method: &str,

@@ -265,6 +265,17 @@ impl Browser {
         body: Option<String>,
         headers: &[(&str, &str)],
     ) -> Page {
+        self.send_bytes(method, path, body.map(String::into_bytes), headers)
+    }
+
+    /// Any request whose body is bytes (a multipart upload of an image).
+    pub fn send_bytes(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Vec<u8>>,
+        headers: &[(&str, &str)],
+    ) -> Page {
         let url = format!("{}{}", self.base, path);
         let mut request = ureq::http::Request::builder().method(method).uri(&url);
         if let Some(cookie) = self.cookie.lock().unwrap().as_deref() {
@@ -274,7 +285,7 @@ impl Browser {
             request = request.header(*name, *value);
         }
         let result = match body {
-            Some(text) => self.agent.run(request.body(text).expect("a request")),
+            Some(bytes) => self.agent.run(request.body(bytes).expect("a request")),
             None => self.agent.run(request.body(()).expect("a request")),
         };
         let mut response = result.unwrap_or_else(|e| panic!("{method} {path}: {e}"));

@@ -356,12 +356,13 @@ pub fn letter(ctx: &mut Context, command: LetterCommand) -> Result<()> {
         args.portal.public_url.as_deref(),
     )?;
     let late = attachments::late_payment(store, org.id, currency)?;
-    let signature = args
-        .signature
-        .clone()
-        .unwrap_or_else(|| format!("Accounts receivable, {}", found.seller.name));
+    let settings = store.document_settings(org.id)?;
+    let words = dun_pdf::words::words(settings.locale);
+    let signature = args.signature.clone().unwrap_or_else(|| {
+        dun_pdf::words::fill(words.accounts_receivable, &[("name", &found.seller.name)])
+    });
     let view = views::final_demand(&LetterFacts {
-        title: "Final demand",
+        title: words.final_demand,
         sender: &found.seller,
         recipient: &found.buyer,
         date,
@@ -375,8 +376,9 @@ pub fn letter(ctx: &mut Context, command: LetterCommand) -> Result<()> {
         instructions: &found.payment,
         portal_link: portal,
         signature: &signature,
+        locale: settings.locale,
     });
-    let pdf = dun_pdf::render_letter(&view)?;
+    let pdf = dun_pdf::render_letter(&view, &settings)?;
     let out = args.out.clone().unwrap_or_else(|| {
         PathBuf::from(format!(
             "final-demand-{}-{date}.pdf",

@@ -3,9 +3,13 @@
 //! set-address` (a customer as buyer). Flags given replace a field; an
 //! empty value (`--vat-id ""`) clears it; the rest are kept.
 
-use anyhow::{anyhow, Result};
+use std::path::PathBuf;
+
+use anyhow::{anyhow, Context as _, Result};
 use clap::{Args, Subcommand};
+use dun_core::document::{DocumentLocale, DocumentSettings, Logo, Paper};
 use dun_core::party::{Party, PaymentInstructions};
+use dun_store::document_settings::DocumentOptions;
 use dun_store::parties::ZeroRate;
 use dun_store::stripe::set_or_not;
 use serde::Serialize;
@@ -98,6 +102,18 @@ pub struct OrgSetArgs {
     /// page has no card form.
     #[arg(long, value_name = "KEY")]
     pub stripe_publishable_key: Option<String>,
+    /// The paper documents are laid out on: a4 or us_letter. Until one is
+    /// chosen: US Letter when the organisation's country is US or CA, A4
+    /// otherwise.
+    #[arg(long, value_name = "a4|us_letter")]
+    pub paper_size: Option<String>,
+    /// The language of documents' fixed words, dates and amounts: en, de or fr.
+    #[arg(long, value_name = "en|de|fr")]
+    pub document_locale: Option<String>,
+    /// A PNG or JPEG logo drawn at the top of invoices, credit notes,
+    /// statements and letters (at most 512 KiB); "" removes it.
+    #[arg(long, value_name = "FILE")]
+    pub logo: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -143,10 +159,48 @@ struct StripeJson {
 #[derive(Serialize)]
 struct SellerJson<'a> {
     seller: &'a Party,
+    documents: DocumentsJson,
     payment: &'a PaymentInstructions,
     zero_rate: &'a ZeroRate,
     stripe: StripeJson,
     missing_for_einvoice: Vec<&'static str>,
+}
+
+/// How the organisation's documents look.
+#[derive(Serialize)]
+struct DocumentsJson {
+    /// The paper documents are laid out on.
+    paper_size: Paper,
+    /// Whether it was chosen (else the country decides).
+    paper_size_chosen: bool,
+    document_locale: DocumentLocale,
+    logo: Option<Logo>,
+}
+
+impl DocumentsJson {
+    fn of(d: DocumentSettings) -> DocumentsJson {
+        DocumentsJson {
+            paper_size: d.paper,
+            paper_size_chosen: d.paper_chosen.is_some(),
+            document_locale: d.locale,
+            logo: d.logo,
+        }
+    }
+}
+
+/// What `--logo FILE` asks: `Some(None)` removes the logo.
+fn logo_given(path: &Option<String>) -> Result<Option<Option<Vec<u8>>>> {
+    let Some(path) = path else {
+        return Ok(None);
+    };
+    if path.is_empty() {
+        return Ok(Some(None));
+    }
+    let path = PathBuf::from(path);
+    let bytes = std::fs::read(&path).with_context(|| format!("--logo {}", path.display()))?;
+    // Checked here so a bad file stops the whole command before anything is written.
+    Logo::parse(bytes.clone()).map_err(|e| anyhow!("--logo {}: {e}", path.display()))?;
+    Ok(Some(Some(bytes)))
 }
 
 pub fn org(ctx: &mut Context, command: OrgCommand) -> Result<()> {
@@ -186,6 +240,19 @@ pub fn org(ctx: &mut Context, command: OrgCommand) -> Result<()> {
                 args.stripe_webhook_secret.as_deref(),
             )?;
             dun_store::stripe::check_publishable_key(args.stripe_publishable_key.as_deref())?;
+            let current = ctx.store.document_settings(org_id)?;
+            let mut options = DocumentOptions {
+                paper: current.paper_chosen,
+                locale: current.locale,
+            };
+            if let Some(paper) = &args.paper_size {
+                options.paper = Some(Paper::parse(paper).map_err(|e| anyhow!("--paper-size {e}"))?);
+            }
+            if let Some(locale) = &args.document_locale {
+                options.locale =
+                    DocumentLocale::parse(locale).map_err(|e| anyhow!("--document-locale {e}"))?;
+            }
+            let logo = logo_given(&args.logo)?;
             if args.stripe_secret_key.is_some() || args.stripe_webhook_secret.is_some() {
                 ctx.store.set_stripe_keys(
                     org_id,
@@ -200,6 +267,18 @@ pub fn org(ctx: &mut Context, command: OrgCommand) -> Result<()> {
             if zero_rate_given {
                 ctx.store.set_zero_rate(org_id, &zero_rate)?;
             }
+            if args.paper_size.is_some() || args.document_locale.is_some() {
+                ctx.store.set_document_options(org_id, &options)?;
+            }
+            match logo {
+                Some(Some(bytes)) => {
+                    ctx.store.set_logo(org_id, bytes)?;
+                }
+                Some(None) => {
+                    ctx.store.remove_logo(org_id)?;
+                }
+                None => {}
+            }
             show_seller(ctx, Format::Table)
         }
     }
@@ -208,6 +287,7 @@ pub fn org(ctx: &mut Context, command: OrgCommand) -> Result<()> {
 fn show_seller(ctx: &mut Context, format: Format) -> Result<()> {
     let (party, payment) = ctx.store.seller(ctx.org.id)?;
     let zero_rate = ctx.store.zero_rate(ctx.org.id)?;
+    let documents = ctx.store.document_settings(ctx.org.id)?;
     let missing = party.missing_as_seller();
     let stripe = ctx.store.stripe_keys(ctx.org.id)?;
     let stripe = StripeJson {
@@ -241,11 +321,28 @@ fn show_seller(ctx: &mut Context, format: Format) -> Result<()> {
     row("stripe secret key", Some(stripe.secret_key));
     row("stripe webhook secret", Some(stripe.webhook_secret));
     row("stripe publishable key", stripe.publishable_key.as_deref());
+    let paper = match documents.paper_chosen {
+        Some(p) => p.as_str().to_string(),
+        None => format!("{} (by country; not chosen)", documents.paper.as_str()),
+    };
+    row("paper size", Some(&paper));
+    row("document locale", Some(documents.locale.as_str()));
+    let logo = documents.logo.as_ref().map(|l| {
+        format!(
+            "{}, {}×{} px, {} bytes",
+            l.media_type(),
+            l.width_px,
+            l.height_px,
+            l.bytes.len()
+        )
+    });
+    row("logo", logo.as_deref());
     emit(
         format,
         &table,
         &SellerJson {
             seller: &party,
+            documents: DocumentsJson::of(documents),
             payment: &payment,
             zero_rate: &zero_rate,
             stripe,
