@@ -1,6 +1,7 @@
 //! A bank's CSV export, read through a [`CsvMapping`], to one statement.
 
 use std::borrow::Cow;
+use std::collections::VecDeque;
 
 use dun_core::bank::{BankLine, Statement, StatementFormat, STATEMENT_LINES_MAX};
 use dun_core::Currency;
@@ -100,6 +101,10 @@ fn read_rows(
         byte: 0,
         row: header.row,
     };
+    // Rows wait here until `skip_footer_rows` rows came after them: the
+    // last ones are never read.
+    let mut waiting: VecDeque<(usize, csv::StringRecord)> =
+        VecDeque::with_capacity(mapping.skip_footer_rows + 1);
     for (i, record) in reader.records().enumerate() {
         let record = record.map_err(|e| {
             let row = rows.at(e.position().map_or(0, |p| p.byte()));
@@ -113,6 +118,14 @@ fn read_rows(
             continue; // the header
         }
         let row = rows.at(record.position().map_or(0, |p| p.byte()));
+        if record.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        waiting.push_back((row, record));
+        if waiting.len() <= mapping.skip_footer_rows {
+            continue;
+        }
+        let (row, record) = waiting.pop_front().expect("a row waits");
         let cells = Row {
             row,
             header,
@@ -176,7 +189,8 @@ struct Row<'a> {
 }
 
 impl Row<'_> {
-    /// The row's line; `None` for a blank row or one whose status is not
+    /// The row's line; `None` for a blank row, a footer row (its date cell
+    /// one of the mapping's `footer_labels`) or one whose status is not
     /// read.
     fn line(
         &self,
@@ -184,6 +198,14 @@ impl Row<'_> {
         resolved: &Resolved,
     ) -> Result<Option<BankLine>, ParseError> {
         if self.record.iter().all(|f| f.trim().is_empty()) {
+            return Ok(None);
+        }
+        let date_cell = self.cell(&resolved.date).map_or("", |(_, v)| v.trim());
+        if mapping
+            .footer_labels
+            .iter()
+            .any(|label| label.trim().to_lowercase() == date_cell.to_lowercase())
+        {
             return Ok(None);
         }
         if let Some((cells, keep)) = &resolved.status {

@@ -15,6 +15,11 @@
 //!   per transaction of a batch entry. Balances (`OPBD`, else `PRCD`, and
 //!   `CLBD`) are filled, not checked: that is
 //!   [`Statement::check_balances`]'s job.
+//! * ZIP archives of camt files (any file that starts with `PK\x03\x04`), as
+//!   German banks deliver them: each entry read as a camt file, its
+//!   statements returned in the archive's order. An entry that is not XML
+//!   is refused by name; at most [`ZIP_ENTRIES_MAX`] entries and
+//!   [`ZIP_UNCOMPRESSED_BYTES_MAX`] bytes unpacked in all.
 //! * CSV exports (anything else), through a [`CsvMapping`]: one the user
 //!   wrote ([`CsvMapping::from_toml`]), a named preset ([`presets`]), or the
 //!   preset whose columns the header row has. UTF-8 (with or without BOM),
@@ -22,7 +27,8 @@
 //!
 //! **What it refuses**, each with the place ([`ParseError::place`]: an
 //! element path such as `Document/BkToCstmrStmt/Stmt[2]/Ntry[14]/Amt`, or
-//! `row 12, column "Betrag"`), the text as written and what is accepted:
+//! `row 12, column "Betrag"`, prefixed `ZIP entry "name.xml", ` inside an
+//! archive), the text as written and what is accepted:
 //! XML that is malformed or cut short; a camt message or version not listed
 //! above; an amount with more decimals than its currency has, or in another
 //! currency than the account's; an unknown currency, date, credit/debit
@@ -33,6 +39,7 @@
 //! bytes are cut on a character boundary, not refused.
 
 mod amount;
+mod archive;
 mod camt;
 mod csv_export;
 mod csv_header;
@@ -42,6 +49,7 @@ mod mapping;
 mod presets;
 mod text;
 
+pub use archive::{ZIP_ENTRIES_MAX, ZIP_UNCOMPRESSED_BYTES_MAX};
 pub use error::ParseError;
 pub use mapping::CsvMapping;
 
@@ -62,6 +70,9 @@ pub fn parse_statements(
     bytes: &[u8],
     options: &ParseOptions,
 ) -> Result<Vec<Statement>, ParseError> {
+    if archive::is_zip(bytes) {
+        return archive::parse(bytes);
+    }
     if text::looks_like_xml(bytes) {
         return camt::parse(bytes);
     }

@@ -35,6 +35,13 @@ pub struct CsvMapping {
     pub(crate) structured_ref: Option<Column>,
     /// Rows are read only when this column holds one of these values.
     pub(crate) status: Option<(Column, Vec<String>)>,
+    /// The last rows of the file (blank rows not counted) that are not
+    /// read: a bank's closing lines under the transactions.
+    pub(crate) skip_footer_rows: usize,
+    /// Rows whose date cell holds one of these texts (compared without
+    /// case or surrounding spaces) are not read, wherever they are: a
+    /// balance row such as Deutsche Bank's closing `Kontostand`.
+    pub(crate) footer_labels: Vec<String>,
     /// A preset's optional columns may be missing from a file; a user's
     /// mapping names only columns the file must have.
     pub(crate) optional_columns_may_be_missing: bool,
@@ -66,7 +73,7 @@ pub(crate) enum CurrencySource {
 }
 
 /// The keys a mapping file may have.
-pub const KEYS: [&str; 19] = [
+pub const KEYS: [&str; 21] = [
     "delimiter",
     "skip_rows",
     "date",
@@ -86,6 +93,8 @@ pub const KEYS: [&str; 19] = [
     "structured_ref",
     "status",
     "status_keep",
+    "skip_footer_rows",
+    "footer_labels",
 ];
 
 impl CsvMapping {
@@ -99,6 +108,8 @@ impl CsvMapping {
     /// ```toml
     /// delimiter = ";"                 # optional: ";", "," or "\t"; else detected
     /// skip_rows = 4                   # lines before the header (default 0)
+    /// skip_footer_rows = 1            # last rows not read (default 0)
+    /// footer_labels = ["Kontostand"]  # rows whose date cell says this are not read
     /// date = "Buchungstag"
     /// date_format = "dd.mm.yy"        # or a list of them; default yyyy-mm-dd
     /// credit = "Haben"                # or amount = "Betrag" (one signed column)
@@ -115,7 +126,11 @@ impl CsvMapping {
     /// `value_date`, `counterparty_name`, `counterparty_iban`, `remittance`
     /// (one or several, joined by a space), `bank_ref`, `end_to_end_id`,
     /// `structured_ref`, and `status` with `status_keep` (only rows whose
-    /// status is one of these are read). Date formats: yyyy-mm-dd,
+    /// status is one of these are read). Under the transactions, a file's
+    /// closing rows are left unread by `skip_footer_rows` (how many of the
+    /// last rows, blank rows not counted) or `footer_labels` (the texts
+    /// such a row has in its date cell, e.g. Deutsche Bank's
+    /// `Kontostand`); any other row with no date is refused. Date formats: yyyy-mm-dd,
     /// dd.mm.yyyy, dd.mm.yy, mm/dd/yyyy, dd/mm/yyyy. Every column named must
     /// be in the file; unknown keys are refused with the keys accepted.
     pub fn from_toml(text: &str) -> Result<CsvMapping, ParseError> {
@@ -213,7 +228,7 @@ impl Keys<'_, '_> {
             };
         Ok(CsvMapping {
             delimiter: self.delimiter()?,
-            skip_rows: Some(self.skip_rows()?),
+            skip_rows: Some(self.count("skip_rows")?),
             date,
             date_formats,
             value_date: self.column("value_date")?,
@@ -232,6 +247,8 @@ impl Keys<'_, '_> {
             end_to_end_id: self.column("end_to_end_id")?,
             structured_ref: self.column("structured_ref")?,
             status,
+            skip_footer_rows: self.count("skip_footer_rows")?,
+            footer_labels: self.strings("footer_labels")?.unwrap_or_default(),
             optional_columns_may_be_missing: false,
         })
     }
@@ -309,17 +326,18 @@ impl Keys<'_, '_> {
         }
     }
 
-    fn skip_rows(&self) -> Result<usize, ParseError> {
-        let Some((_, value)) = self.get("skip_rows") else {
+    /// A count of rows (`skip_rows`, `skip_footer_rows`); 0 when not given.
+    fn count(&self, key: &str) -> Result<usize, ParseError> {
+        let Some((_, value)) = self.get(key) else {
             return Ok(0);
         };
         let n = match value.get_ref() {
             DeValue::Integer(i) => u64::from_str_radix(i.as_str(), i.radix()).ok(),
             _ => None,
         };
-        n.filter(|n| *n <= 1000).map(|n| n as usize).ok_or_else(|| {
-            self.wrong_type("skip_rows", value.span(), "a whole number from 0 to 1000")
-        })
+        n.filter(|n| *n <= 1000)
+            .map(|n| n as usize)
+            .ok_or_else(|| self.wrong_type(key, value.span(), "a whole number from 0 to 1000"))
     }
 
     fn place(&self, key: &str, span: Range<usize>) -> String {

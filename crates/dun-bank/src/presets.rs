@@ -1,15 +1,16 @@
-//! The built-in CSV presets: Dun's own columns, a German bank export and
-//! PayPal's activity download.
+//! The built-in CSV presets: Dun's own columns, a German bank export,
+//! Deutsche Bank's export and PayPal's activity download.
 
 use crate::dates::DateFormat;
 use crate::mapping::{AmountColumns, Column, CsvMapping, CurrencySource};
 
-pub const NAMES: &[&str] = &["dun", "de-bank", "paypal"];
+pub const NAMES: &[&str] = &["dun", "de-bank", "deutsche-bank", "paypal"];
 
 pub fn preset(name: &str) -> Option<CsvMapping> {
     match name {
         "dun" => Some(dun()),
         "de-bank" => Some(de_bank()),
+        "deutsche-bank" => Some(deutsche_bank()),
         "paypal" => Some(paypal()),
         _ => None,
     }
@@ -33,6 +34,8 @@ fn dun() -> CsvMapping {
         end_to_end_id: Some(Column::named(&["end_to_end_id"])),
         structured_ref: Some(Column::named(&["structured_ref"])),
         status: None,
+        skip_footer_rows: 0,
+        footer_labels: Vec::new(),
         optional_columns_may_be_missing: true,
     }
 }
@@ -67,6 +70,40 @@ fn de_bank() -> CsvMapping {
         end_to_end_id: Some(Column::named(&["Kundenreferenz (End-to-End)"])),
         structured_ref: None,
         status: None,
+        skip_footer_rows: 0,
+        footer_labels: Vec::new(),
+        optional_columns_may_be_missing: true,
+    }
+}
+
+/// Deutsche Bank's CSV export: account lines above the header, money out
+/// in `Soll` (written with its minus) and money in in `Haben`, and a
+/// closing `Kontostand` row under the transactions, which is not read.
+fn deutsche_bank() -> CsvMapping {
+    CsvMapping {
+        delimiter: None,
+        skip_rows: None,
+        date: Column::named(&["Buchungstag"]),
+        date_formats: vec![
+            DateFormat::DayMonthYearDots,
+            DateFormat::DayMonthShortYearDots,
+        ],
+        value_date: Some(Column::named(&["Wert"])),
+        amount: AmountColumns::CreditDebit {
+            credit: Column::named(&["Haben"]),
+            debit: Column::named(&["Soll"]),
+        },
+        decimal: ',',
+        currency: CurrencySource::Column(Column::named(&["Währung", "Waehrung"])),
+        counterparty_name: Some(Column::named(&["Begünstigter / Auftraggeber"])),
+        counterparty_iban: Some(Column::named(&["IBAN"])),
+        remittance: vec![Column::named(&["Verwendungszweck"])],
+        bank_ref: None,
+        end_to_end_id: Some(Column::named(&["Kundenreferenz"])),
+        structured_ref: None,
+        status: None,
+        skip_footer_rows: 0,
+        footer_labels: vec!["Kontostand".into()],
         optional_columns_may_be_missing: true,
     }
 }
@@ -94,6 +131,8 @@ fn paypal() -> CsvMapping {
         end_to_end_id: None,
         structured_ref: None,
         status: Some((Column::named(&["Status"]), vec!["Completed".into()])),
+        skip_footer_rows: 0,
+        footer_labels: Vec::new(),
         optional_columns_may_be_missing: true,
     }
 }

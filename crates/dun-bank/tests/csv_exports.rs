@@ -236,7 +236,7 @@ fn a_header_that_fits_no_preset_is_refused_with_the_presets() {
         (err.place.as_str(), err.value.as_str()),
         ("options", "sparkasse")
     );
-    assert!(err.reason.contains("dun, de-bank, paypal"));
+    assert!(err.reason.contains("dun, de-bank, deutsche-bank, paypal"));
 
     let err = read(b"", None).unwrap_err();
     assert_eq!(err.place, "row 1");
@@ -244,5 +244,82 @@ fn a_header_that_fits_no_preset_is_refused_with_the_presets() {
 
 #[test]
 fn presets_are_listed() {
-    assert_eq!(presets(), ["dun", "de-bank", "paypal"]);
+    assert_eq!(presets(), ["dun", "de-bank", "deutsche-bank", "paypal"]);
+}
+
+/// Deutsche Bank's export as it downloads: Windows-1252, account lines
+/// above the header, money out in `Soll` with its minus, money in in
+/// `Haben`, an empty `Betrag`, and a closing `Kontostand` row.
+const DEUTSCHE_BANK: &str = "Umsätze Girokonto;Zeitraum: 30 Tage;;;;;;;;;;;;;;;;\r
+Neuer Kontostand;;;;;;;;;;;;;;;;;\r
+;;;;;;;;;;;;;;;;;\r
+Buchungstag;Wert;Umsatzart;Begünstigter / Auftraggeber;Verwendungszweck;IBAN;BIC;Kundenreferenz;Mandatsreferenz ;Gläubiger ID;Fremde Gebühren;Betrag;Abweichender Empfänger;Anzahl der Aufträge;Anzahl der Schecks;Soll;Haben;Währung\r
+02.03.2026;02.03.2026;SEPA-Überweisung von;Müller & Söhne GmbH;Rechnung INV-2026-0042 danke;DE89370400440532013000;COBADEFFXXX;E2E-0042;;;;;;;;;1.234,56;EUR\r
+03.03.2026;03.03.2026;SEPA-Lastschrift an;Stadtwerke Köln;Strom März Vertrag 4711;DE44500105175407324931;COLSDE33XXX;;M-1;DE9ZZZ00000012345;;;;;;-45,00;;EUR\r
+Kontostand;06.03.2026;;;5.432,10;EUR\r
+";
+
+fn deutsche_bank_lines() -> Vec<BankLine> {
+    let eur = cur("EUR");
+    let mut paid = BankLine::new(date(2026, 3, 2), 123456, eur);
+    paid.value_date = Some(date(2026, 3, 2));
+    paid.counterparty_name = Some("Müller & Söhne GmbH".into());
+    paid.counterparty_iban = Some("DE89370400440532013000".into());
+    paid.remittance = "Rechnung INV-2026-0042 danke".into();
+    paid.end_to_end_id = Some("E2E-0042".into());
+    let mut debit = BankLine::new(date(2026, 3, 3), -4500, eur);
+    debit.value_date = Some(date(2026, 3, 3));
+    debit.counterparty_name = Some("Stadtwerke Köln".into());
+    debit.counterparty_iban = Some("DE44500105175407324931".into());
+    debit.remittance = "Strom März Vertrag 4711".into();
+    vec![paid, debit]
+}
+
+#[test]
+fn deutsche_banks_export_reads_without_its_closing_balance_row() {
+    let bytes = windows_1252(DEUTSCHE_BANK);
+    assert!(
+        std::str::from_utf8(&bytes).is_err(),
+        "the test file is not UTF-8"
+    );
+    // Found from its header, the Kontostand row left unread.
+    let got = read(&bytes, None).unwrap();
+    assert_eq!(got.format, StatementFormat::Csv("deutsche-bank".into()));
+    assert_eq!(got.lines, deutsche_bank_lines());
+
+    // A mapping the user wrote: the last row skipped by count, or by the
+    // text in its date cell.
+    let mapping = |footer: &str| {
+        let toml = format!(
+            "skip_rows = 3\n{footer}\ndate = \"Buchungstag\"\ndate_format = \"dd.mm.yyyy\"\n\
+             value_date = \"Wert\"\ncredit = \"Haben\"\ndebit = \"Soll\"\ndecimal = \",\"\n\
+             currency = \"Währung\"\ncounterparty_name = \"Begünstigter / Auftraggeber\"\n\
+             counterparty_iban = \"IBAN\"\nremittance = \"Verwendungszweck\"\nend_to_end_id = \"Kundenreferenz\"\n"
+        );
+        ParseOptions {
+            preset: None,
+            mapping: Some(dun_bank::CsvMapping::from_toml(&toml).unwrap()),
+        }
+    };
+    for footer in ["skip_footer_rows = 1", "footer_labels = [\"kontostand\"]"] {
+        let got = parse_statements(&bytes, &mapping(footer)).unwrap();
+        assert_eq!(got[0].lines, deutsche_bank_lines(), "{footer}");
+    }
+    // Without either, the closing row is refused, naming it.
+    let err = parse_statements(&bytes, &mapping("")).unwrap_err();
+    assert_eq!(
+        (err.place.as_str(), err.value.as_str()),
+        ("row 7, column \"Buchungstag\"", "Kontostand")
+    );
+    // Skipping more rows than the footer has drops the last transaction,
+    // never reads past the header: two rows skipped leave one line.
+    let got = parse_statements(&bytes, &mapping("skip_footer_rows = 2")).unwrap();
+    assert_eq!(got[0].lines, deutsche_bank_lines()[..1]);
+    // A footer label that is not a date keeps other bad dates refused.
+    let bad = windows_1252(&DEUTSCHE_BANK.replace("03.03.2026;03.03.2026", "3.3.;03.03.2026"));
+    let err = read(&bad, None).unwrap_err();
+    assert_eq!(
+        (err.place.as_str(), err.value.as_str()),
+        ("row 6, column \"Buchungstag\"", "3.3.")
+    );
 }

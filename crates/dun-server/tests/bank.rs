@@ -82,7 +82,7 @@ server_test!(
 
         let (status, queue) = api.get("/api/v1/bank/transactions");
         assert_eq!(status, 200, "{queue}");
-        let waiting = &queue[0];
+        let waiting = &queue["items"][0];
         assert_eq!(waiting["candidates"][0]["customer"], json!("C2"), "{queue}");
         assert_eq!(
             waiting["candidates"][0]["invoices"],
@@ -119,7 +119,7 @@ server_test!(
         );
 
         let (_, matched) = api.get("/api/v1/bank/transactions?show=matched");
-        let auto: &Value = matched
+        let auto: &Value = matched["items"]
             .as_array()
             .unwrap()
             .iter()
@@ -163,5 +163,128 @@ server_test!(
             refused.body
         );
         problem(422, api.get("/api/v1/bank/transactions?show=everything"));
+    }
+);
+
+/// `text` as a URL query value.
+fn query_value(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn zip_of(entries: &[(&str, &str)]) -> Vec<u8> {
+    use std::io::Write;
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, text) in entries {
+        out.start_file(*name, options).unwrap();
+        out.write_all(text.as_bytes()).unwrap();
+    }
+    out.finish().unwrap().into_inner()
+}
+
+server_test!(
+    fn a_zip_a_mapping_and_the_queue_in_pages_over_http(server: &TestServer) {
+        let api = server.owner("Bank Pages Ltd");
+        // A ZIP of two statements: both imported, as two statements.
+        let march = camt053(&[
+            ("10.00", "Ann", "GB82WEST12345698765432", "one"),
+            ("11.00", "Bob", "FR1420041010050500013M02606", "two"),
+        ]);
+        let april = march
+            .replace("REF-", "APR-")
+            .replace("<Id>S1</Id>", "<Id>S2</Id>");
+        let archive = zip_of(&[("march.xml", &march), ("april.xml", &april)]);
+        let imported = api.send_bytes(
+            "POST",
+            "/api/v1/bank/statements?file_name=camt.zip",
+            Some(&archive),
+            "application/zip",
+            &[],
+        );
+        assert_eq!(imported.status, 201, "{}", imported.body);
+        assert_eq!(
+            (&imported.body["statements"], &imported.body["lines_new"]),
+            (&json!(2), &json!(4)),
+            "{}",
+            imported.body
+        );
+        // An entry cut short: refused whole, naming the entry and element.
+        let cut = zip_of(&[("may.xml", &march[..march.len() - 30])]);
+        let refused = api.send_bytes(
+            "POST",
+            "/api/v1/bank/statements",
+            Some(&cut),
+            "application/zip",
+            &[],
+        );
+        assert_eq!(refused.status, 422, "{}", refused.body);
+        let detail = refused.body["detail"].as_str().unwrap();
+        assert!(
+            detail.contains("ZIP entry \"may.xml\", Document"),
+            "{detail}"
+        );
+
+        // A CSV export no preset reads, with the mapping as TOML.
+        let mapping = "date = \"Datum\"\ndate_format = \"dd.mm.yyyy\"\namount = \"Betrag\"\ndecimal = \",\"\nfixed_currency = \"USD\"\nremittance = \"Text\"\n";
+        let csv = "Datum;Text;Betrag\n02.04.2026;Spende;5,00\n";
+        let imported = api.send_raw(
+            "POST",
+            &format!(
+                "/api/v1/bank/statements?file_name=x.csv&mapping={}",
+                query_value(mapping)
+            ),
+            Some(csv),
+            "text/csv",
+            &[],
+        );
+        assert_eq!(imported.status, 201, "{}", imported.body);
+        assert_eq!(imported.body["lines_new"], json!(1), "{}", imported.body);
+        // A mapping with a wrong key: refused, naming its line and key.
+        let wrong = mapping.replace("decimal", "decimals");
+        let refused = api.send_raw(
+            "POST",
+            &format!("/api/v1/bank/statements?mapping={}", query_value(&wrong)),
+            Some(csv),
+            "text/csv",
+            &[],
+        );
+        assert_eq!(refused.status, 422, "{}", refused.body);
+        let detail = refused.body["detail"].as_str().unwrap();
+        assert!(
+            detail.contains("line 4") && detail.contains("decimals"),
+            "{detail}"
+        );
+
+        // Five lines wait: two pages of two and one of one.
+        let mut seen = Vec::new();
+        let mut path = "/api/v1/bank/transactions?limit=2".to_string();
+        let mut pages = 0;
+        loop {
+            let (status, page) = api.get(&path);
+            assert_eq!(status, 200, "{page}");
+            pages += 1;
+            for line in page["items"].as_array().unwrap() {
+                seen.push(line["id"].as_i64().unwrap());
+            }
+            match page["next_cursor"].as_str() {
+                Some(cursor) => path = format!("/api/v1/bank/transactions?limit=2&cursor={cursor}"),
+                None => break,
+            }
+        }
+        assert_eq!(pages, 3);
+        let mut unique = seen.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!((seen.len(), unique.len()), (5, 5), "{seen:?}");
+        problem(422, api.get("/api/v1/bank/transactions?cursor=bank.zz"));
+        problem(422, api.get("/api/v1/bank/transactions?limit=501"));
     }
 );

@@ -269,7 +269,10 @@ fn populate_a(server: &TestServer, a: &Api) -> Ids {
     );
     assert_eq!(imported.status, 201, "A's bank import: {}", imported.body);
     let lines = created(a.get("/api/v1/bank/transactions"));
-    let bank_line_id = lines[0]["id"].as_i64().expect("a bank line id").to_string();
+    let bank_line_id = lines["items"][0]["id"]
+        .as_i64()
+        .expect("a bank line id")
+        .to_string();
     let _ = server;
     Ids {
         customer: A_CUSTOMER.into(),

@@ -106,7 +106,7 @@ fn line_key(line: &BankLine, seen: &mut HashMap<String, usize>) -> String {
 /// The matcher over the organisation's open book, with the invoices the
 /// new lines' references name and the payers people confirmed.
 fn matcher_for(tx: &mut Tx<'_>, org_id: i64, lines: &[&BankLine]) -> Result<Matcher, StoreError> {
-    let items = tx.query(
+    let mut items = tx.query(
         "SELECT id, number, customer_id, currency, open_minor, due_date FROM invoices
          WHERE org_id = $1 AND open_minor <> 0 AND open_minor > 0 AND status = 'issued'",
         params![org_id],
@@ -123,6 +123,15 @@ fn matcher_for(tx: &mut Tx<'_>, org_id: i64, lines: &[&BankLine]) -> Result<Matc
             })
         },
     )?;
+    // Plans stand as of the newest credit's booking day.
+    if let Some(as_of) = lines
+        .iter()
+        .filter(|l| l.is_credit())
+        .map(|l| l.booked)
+        .max()
+    {
+        fill_plan_due(tx, org_id, &mut items, as_of)?;
+    }
     let mut named_ids: Vec<i64> = lines
         .iter()
         .filter(|l| l.is_credit())
@@ -175,6 +184,40 @@ fn matcher_for(tx: &mut Tx<'_>, org_id: i64, lines: &[&BankLine]) -> Result<Matc
         },
     )?;
     Ok(Matcher::new(items, named, &payers, &customers))
+}
+
+/// Each open invoice on a plan in force learns what the plan has due on
+/// `as_of` and not yet paid ([`dun_core::collections::plan::Plan::due_by`]),
+/// so a known payer paying exactly the installment due is matched to the
+/// plan's invoices.
+fn fill_plan_due(
+    tx: &mut Tx<'_>,
+    org_id: i64,
+    items: &mut [OpenItem],
+    as_of: Date,
+) -> Result<(), StoreError> {
+    let plans = crate::plans::domain_plans(tx, org_id, "status = 'active'", &[])?;
+    if plans.is_empty() {
+        return Ok(());
+    }
+    let index: HashMap<i64, usize> = items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| (item.invoice_id, i))
+        .collect();
+    for plan in plans {
+        let open: Vec<(i64, i64)> = plan
+            .invoice_ids
+            .iter()
+            .map(|id| (*id, index.get(id).map_or(0, |&i| items[i].open_minor)))
+            .collect();
+        for (invoice_id, due) in plan.due_by(&open, as_of) {
+            if let Some(&i) = index.get(&invoice_id) {
+                items[i].plan_due_minor = Some(due);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Payers people confirmed: `iban:…` and `name:…` keys.

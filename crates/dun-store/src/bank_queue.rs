@@ -22,6 +22,32 @@ use crate::{customers, invoices, params, payments, Store};
 /// Most lines one queue page lists.
 pub const QUEUE_ROWS_MAX: usize = 500;
 
+/// Where a page of bank lines starts. Lines are listed newest first
+/// (booked date, then number); a page is found from a line of the page
+/// beside it, so lines decided meanwhile move no other line to another
+/// page.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BankCursor {
+    /// The newest lines.
+    #[default]
+    First,
+    /// The lines listed after this line (older).
+    After(i64),
+    /// The lines listed before this line (newer).
+    Before(i64),
+}
+
+/// One page of bank lines, with the cursors of the pages beside it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BankPage {
+    pub lines: Vec<BankTransaction>,
+    /// The next (older) page: `BankCursor::After(next_after)`.
+    pub next_after: Option<i64>,
+    /// The previous (newer) page: `BankCursor::Before(previous_before)`.
+    pub previous_before: Option<i64>,
+}
+
 /// Which lines to list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -272,28 +298,86 @@ pub(crate) fn reverse_return(
 }
 
 impl Store {
-    /// Bank lines, newest first, with candidates for those in the queue.
+    /// Bank lines, newest first, with candidates for those in the queue:
+    /// the first page of [`Store::bank_transactions_page`].
     pub fn bank_transactions(
         &mut self,
         org_id: i64,
         filter: BankFilter,
     ) -> Result<Vec<BankTransaction>, StoreError> {
+        Ok(self
+            .bank_transactions_page(org_id, filter, BankCursor::First, QUEUE_ROWS_MAX)?
+            .lines)
+    }
+
+    /// A page of at most `rows_max` (at most [`QUEUE_ROWS_MAX`]) bank
+    /// lines, newest first, from `cursor`, with the cursors of the pages
+    /// before and after it.
+    pub fn bank_transactions_page(
+        &mut self,
+        org_id: i64,
+        filter: BankFilter,
+        cursor: BankCursor,
+        rows_max: usize,
+    ) -> Result<BankPage, StoreError> {
+        let rows_max = rows_max.clamp(1, QUEUE_ROWS_MAX);
         let mut tx = self.conn().read_transaction()?;
-        let rows = tx.query(
-            &format!(
-                "SELECT {COLUMNS} FROM bank_transactions t LEFT JOIN customers c ON c.org_id = t.org_id AND c.id = t.customer_id
-                 WHERE t.org_id = $1 AND {} ORDER BY t.booked_date DESC, t.id DESC LIMIT {QUEUE_ROWS_MAX}",
-                filter.condition()
+        let from = match cursor {
+            BankCursor::First => None,
+            BankCursor::After(id) | BankCursor::Before(id) => Some(
+                tx.query_opt(
+                    "SELECT booked_date, id FROM bank_transactions WHERE org_id = $1 AND id = $2",
+                    params![org_id, id],
+                    |r| Ok((r.i64(0)?, r.i64(1)?)),
+                )?
+                .ok_or_else(|| StoreError::not_found("bank transaction", format!("#{id}")))?,
             ),
-            params![org_id],
-            row,
-        )?;
-        let mut out = Vec::with_capacity(rows.len());
+        };
+        let backwards = matches!(cursor, BankCursor::Before(_));
+        let (beyond, order) = match cursor {
+            BankCursor::First => ("", "DESC"),
+            BankCursor::After(_) => (
+                " AND (t.booked_date < $2 OR (t.booked_date = $2 AND t.id < $3))",
+                "DESC",
+            ),
+            BankCursor::Before(_) => (
+                " AND (t.booked_date > $2 OR (t.booked_date = $2 AND t.id > $3))",
+                "ASC",
+            ),
+        };
+        let (day, id) = from.unwrap_or((0, 0));
+        let sql = format!(
+            "SELECT {COLUMNS} FROM bank_transactions t LEFT JOIN customers c ON c.org_id = t.org_id AND c.id = t.customer_id
+             WHERE t.org_id = $1 AND {}{beyond} ORDER BY t.booked_date {order}, t.id {order} LIMIT {}",
+            filter.condition(),
+            rows_max + 1
+        );
+        let mut rows = if from.is_some() {
+            tx.query(&sql, params![org_id, day, id], row)?
+        } else {
+            tx.query(&sql, params![org_id], row)?
+        };
+        let more = rows.len() > rows_max;
+        rows.truncate(rows_max);
+        if backwards {
+            rows.reverse();
+        }
+        let mut lines = Vec::with_capacity(rows.len());
         for (mut t, detail) in rows {
             t.candidates = candidate_views(&mut tx, org_id, &detail.candidates)?;
-            out.push(t);
+            lines.push(t);
         }
-        Ok(out)
+        let (first, last) = (lines.first().map(|t| t.id), lines.last().map(|t| t.id));
+        let (next_after, previous_before) = match cursor {
+            BankCursor::First => (last.filter(|_| more), None),
+            BankCursor::After(_) => (last.filter(|_| more), first),
+            BankCursor::Before(_) => (last, first.filter(|_| more)),
+        };
+        Ok(BankPage {
+            lines,
+            next_after,
+            previous_before,
+        })
     }
 
     /// Whether a bank statement was imported at or after `since_utc`

@@ -330,3 +330,99 @@ storage_test!(
         );
     }
 );
+
+storage_test!(
+    fn a_known_payer_paying_the_installment_due_pays_the_plans_invoices(store: &mut Store) {
+        use dun_core::terms::Installment;
+        use dun_store::plans::NewPlan;
+        let acme = org(store, "Acme Ltd");
+        let c = customer(store, &acme, "C1");
+        let older = invoice(store, &acme, &c, "2026-01-05", "net30", 400_00);
+        let newer = invoice(store, &acme, &c, "2026-01-20", "net30", 200_00);
+        let other = invoice(store, &acme, &c, "2026-02-01", "net30", 55_00);
+        store
+            .create_plan(
+                acme.id,
+                &NewPlan {
+                    customer_ref: "C1".into(),
+                    invoices: vec![older.number.clone(), newer.number.clone()],
+                    installments: [
+                        ("2026-03-01", 150_00),
+                        ("2026-04-01", 150_00),
+                        ("2026-05-01", 300_00),
+                    ]
+                    .iter()
+                    .map(|(due, amount_minor)| Installment {
+                        due_date: d(due),
+                        amount_minor: *amount_minor,
+                    })
+                    .collect(),
+                    created_on: d("2026-02-15"),
+                    author: "clerk".into(),
+                },
+                None,
+            )
+            .unwrap();
+        // The payer's account is known: a person confirmed an earlier line.
+        let mut taught = line("2026-02-20", 55_00, "Feb");
+        taught.counterparty_iban = Some("GB82WEST12345698765432".into());
+        store
+            .import_bank_statements(
+                acme.id,
+                "feb.xml",
+                &[statement(vec![taught.clone()])],
+                false,
+            )
+            .unwrap();
+        let waiting = queue(store, &acme)[0].id;
+        store
+            .confirm_bank_transaction(
+                acme.id,
+                waiting,
+                &Confirm {
+                    customer_ref: "C1".into(),
+                    invoices: vec![(other.number.clone(), None)],
+                },
+            )
+            .unwrap();
+
+        // Exactly the first installment, after its day: matched to the plan.
+        let mut installment = taught.clone();
+        installment.booked = d("2026-03-03");
+        installment.amount_minor = 150_00;
+        installment.remittance = "Rate 1".into();
+        let s = store
+            .import_bank_statements(
+                acme.id,
+                "mar.xml",
+                &[statement(vec![installment.clone()])],
+                false,
+            )
+            .unwrap();
+        assert_eq!((s.matched, s.suggested), (1, 0));
+        assert_eq!(open_of(store, &acme, &older.number), 250_00);
+        assert_eq!(open_of(store, &acme, &newer.number), 200_00);
+        let matched = store
+            .bank_transactions(acme.id, BankFilter::Matched)
+            .unwrap();
+        assert_eq!(matched[0].rule.as_deref(), Some("known_payer"));
+        assert!(
+            matched[0]
+                .reasons
+                .iter()
+                .any(|r| r.contains("plan has due")),
+            "{:?}",
+            matched[0].reasons
+        );
+        // The same amount again before the second installment's day: the
+        // plan has nothing due, so a person decides.
+        installment.booked = d("2026-03-20");
+        installment.remittance = "Rate 2".into();
+        let s = store
+            .import_bank_statements(acme.id, "mar2.xml", &[statement(vec![installment])], false)
+            .unwrap();
+        assert_eq!((s.matched, s.suggested), (0, 1));
+        assert_eq!(open_of(store, &acme, &older.number), 250_00);
+        check_book(store);
+    }
+);

@@ -969,6 +969,60 @@ const JOURNEYS = [
       }
     },
   },
+  {
+    name: 'a customer opens a euro invoice in their portal: its payment reference and EPC QR code',
+    base: () => BASE_URL,
+    needs: ['/api/v1/session', '/api/v1/organisation/profile'],
+    async run(run) {
+      const { page } = run;
+      await page.goto(new URL('/healthz', BASE_URL).href);
+      // Set up through the session API: the organisation's IBAN, a customer
+      // billed in euro, an issued invoice and a portal link.
+      const made = await page.evaluate(async ({ email, password }) => {
+        const json = { 'content-type': 'application/json' };
+        const signIn = await fetch('/api/v1/session', { method: 'POST', headers: json, body: JSON.stringify({ email, password }) });
+        const { csrf_token: csrf } = await signIn.json();
+        const headers = { ...json, 'x-csrf-token': csrf };
+        const call = async (method, path, body) => {
+          const answer = await fetch(path, { method, headers, body: body && JSON.stringify(body) });
+          const text = await answer.text();
+          if (!answer.ok) throw new Error(`${method} ${path}: ${answer.status} ${text}`);
+          return JSON.parse(text);
+        };
+        const profile = await call('GET', '/api/v1/organisation/profile');
+        profile.payment = { ...profile.payment, iban: 'DE89370400440532013000', bic: 'COBADEFFXXX', account_name: profile.seller.name };
+        await call('PUT', '/api/v1/organisation/profile', profile);
+        const reference = `EURO-${Date.now().toString(36).toUpperCase()}`;
+        await call('POST', '/api/v1/customers', { reference, name: 'Euro Kunde GmbH' });
+        const invoice = await call('POST', '/api/v1/invoices', {
+          customer: reference,
+          currency: 'EUR',
+          issue: true,
+          lines: [{ description: 'Paletten', quantity: '3', unit_price: '411.52' }],
+        });
+        const link = await call('POST', `/api/v1/customers/${encodeURIComponent(reference)}/portal-links`);
+        return { number: invoice.number, url: link.url };
+      }, { email: EMAIL, password: PASSWORD });
+      const portalPath = made.url.replace(/^.*?(\/portal\/)/, '$1');
+      const invoiceUrl = new URL(`${portalPath}/invoices/${encodeURIComponent(made.number)}`, BASE_URL).href;
+
+      // The customer: no session, only the link.
+      const customerContext = await page.context().browser().newContext({ viewport: DESKTOP, locale: 'de-DE', timezoneId: 'Europe/Berlin' });
+      customerContext.setDefaultTimeout(STEP_TIMEOUT_MS);
+      try {
+        const portal = await customerContext.newPage();
+        await portal.goto(invoiceUrl);
+        await portal.getByRole('heading', { name: new RegExp(`Invoice ${escapeRegExp(made.number)}`) }).waitFor();
+        const reference = (await portal.locator('#payment-reference').innerText()).trim();
+        if (!/^RF\d\d/.test(reference)) throw new Error(`the payment reference reads "${reference}"`);
+        await portal.locator('figure.epc-qr svg').waitFor();
+        await portal.getByText('DE89370400440532013000').first().waitFor();
+        await new Run(portal, run.failures).mainPage('portal-invoice', { phone: true });
+      } finally {
+        await customerContext.close();
+      }
+    },
+  },
 ];
 
 async function main() {

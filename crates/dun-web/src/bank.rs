@@ -1,7 +1,9 @@
-//! The bank page: upload a statement (camt or a CSV export), see what
+//! The bank page: upload a statement (camt, a ZIP of camt files, or a CSV
+//! export, with a mapping the user writes when no layout reads it), see what
 //! matched by itself and why, and decide the lines waiting for a person —
 //! confirm a candidate, post to another customer and invoices, mark as
-//! not a customer payment, or undo a match.
+//! not a customer payment, or undo a match. Lines are listed a page of
+//! [`QUEUE_ROWS_MAX`] at a time, with Previous and Next.
 
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
@@ -10,7 +12,9 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use dun_server::app::{AppState, Caller, Need};
 use dun_server::problem::ApiError;
-use dun_store::bank_queue::{BankFilter, BankTransaction, Confirm};
+use dun_store::bank_queue::{
+    BankCursor, BankFilter, BankPage, BankTransaction, Confirm, QUEUE_ROWS_MAX,
+};
 use dun_store::Store;
 use maud::{html, Markup};
 use serde::Deserialize;
@@ -30,6 +34,10 @@ pub fn routes() -> Router<AppState> {
 #[derive(Deserialize, Default)]
 pub struct BankQuery {
     show: Option<String>,
+    /// The page of lines after (older than) this line.
+    after: Option<i64>,
+    /// The page of lines before (newer than) this line.
+    before: Option<i64>,
     /// After an import: what it did, as `read.new.matched.waiting`.
     imported: Option<String>,
 }
@@ -101,23 +109,29 @@ fn decide_forms(ctx: &Ctx, t: &BankTransaction) -> Markup {
 
 fn bank_page(
     ctx: &Ctx,
-    lines: &[BankTransaction],
+    lines_page: &BankPage,
     show: &str,
     notice: Option<&str>,
     refusal: Option<&str>,
 ) -> Markup {
+    let lines = &lines_page.lines;
     let body = html! {
         h1 { "Bank" }
         @if let Some(message) = refusal { p.notice.bad role="alert" { (message) } }
         @if let Some(message) = notice { p.notice.ok role="status" { (message) } }
         form.stack method="post" action="/bank/import" enctype="multipart/form-data" {
             (ctx.csrf_field())
-            label for="statement" { "Bank statement " span.hint { "(camt.053, camt.052, camt.054, or a CSV export)" } }
+            label for="statement" { "Bank statement " span.hint { "(camt.053, camt.052, camt.054, a ZIP of them, or a CSV export)" } }
             input #statement type="file" name="file" required;
             label for="preset" { "CSV layout" }
             select #preset name="preset" {
                 option value="" { "Find it from the header row" }
                 @for p in dun_bank::presets() { option value=(p) { (p) } }
+            }
+            details {
+                summary { "A CSV export no layout reads: write a mapping…" }
+                label for="mapping" { "Mapping (TOML) " span.hint { "(which column holds what; see the README's “Bank statements”)" } }
+                textarea #mapping name="mapping" rows="8" spellcheck="false" placeholder="date = \"Buchungstag\"\ndate_format = \"dd.mm.yyyy\"\namount = \"Betrag\"\ndecimal = \",\"\nfixed_currency = \"EUR\"\nskip_footer_rows = 1" {}
             }
             label { input type="checkbox" name="accept_unbalanced" value="1"; " Import even if its balances do not add up" }
             button type="submit" { "Import and match" }
@@ -165,6 +179,17 @@ fn bank_page(
                 } }
             } }
         }
+        @if lines_page.previous_before.is_some() || lines_page.next_after.is_some() {
+            nav.pager aria-label="Pages of bank lines" {
+                @if let Some(id) = lines_page.previous_before {
+                    a href=(format!("/bank?show={show}&before={id}")) rel="prev" { "← Previous " (QUEUE_ROWS_MAX) }
+                    " "
+                }
+                @if let Some(id) = lines_page.next_after {
+                    a href=(format!("/bank?show={show}&after={id}")) rel="next" { "Next " (QUEUE_ROWS_MAX) " →" }
+                }
+            }
+        }
     };
     page(ctx, "Bank", "Bank", body)
 }
@@ -196,7 +221,13 @@ pub async fn list(
 ) -> Response {
     read_page(&state, caller, move |store, p, ctx| {
         let show = query.show.unwrap_or_else(|| "queue".into());
-        let lines = store.bank_transactions(p.org_id, filter_of(&show)?)?;
+        let cursor = match (query.after, query.before) {
+            (Some(id), _) => BankCursor::After(id),
+            (None, Some(id)) => BankCursor::Before(id),
+            (None, None) => BankCursor::First,
+        };
+        let lines =
+            store.bank_transactions_page(p.org_id, filter_of(&show)?, cursor, QUEUE_ROWS_MAX)?;
         let notice = query.imported.as_deref().and_then(imported_notice);
         Ok((
             StatusCode::OK,
@@ -212,7 +243,12 @@ fn again(
     ctx: &Ctx,
     message: &str,
 ) -> Result<Markup, ApiError> {
-    let lines = store.bank_transactions(p.org_id, BankFilter::Queue)?;
+    let lines = store.bank_transactions_page(
+        p.org_id,
+        BankFilter::Queue,
+        BankCursor::First,
+        QUEUE_ROWS_MAX,
+    )?;
     Ok(bank_page(ctx, &lines, "queue", None, Some(message)))
 }
 
@@ -222,8 +258,8 @@ pub async fn import(
     caller: Result<Caller, ApiError>,
     mut multipart: Multipart,
 ) -> Response {
-    let (mut csrf, mut preset, mut accept, mut file, mut name) =
-        (None, None, false, Vec::new(), String::new());
+    let (mut csrf, mut preset, mut mapping, mut accept, mut file, mut name) =
+        (None, None, None, false, Vec::new(), String::new());
     loop {
         let field = match multipart.next_field().await {
             Ok(Some(f)) => f,
@@ -251,6 +287,10 @@ pub async fn import(
                 preset =
                     Some(String::from_utf8_lossy(&bytes).into_owned()).filter(|p| !p.is_empty())
             }
+            "mapping" => {
+                mapping = Some(String::from_utf8_lossy(&bytes).into_owned())
+                    .filter(|m| !m.trim().is_empty())
+            }
             "accept_unbalanced" => accept = true,
             "file" => file = bytes.to_vec(),
             _ => {}
@@ -268,10 +308,17 @@ pub async fn import(
                     "Choose a statement file to import.",
                 ));
             }
-            let options = dun_bank::ParseOptions {
-                preset,
-                mapping: None,
-            };
+            let mapping = mapping
+                .as_deref()
+                .map(dun_bank::CsvMapping::from_toml)
+                .transpose()
+                .map_err(|e| {
+                    ApiError::invalid(
+                        "mapping",
+                        format!("The mapping: {e}. Nothing was imported."),
+                    )
+                })?;
+            let options = dun_bank::ParseOptions { preset, mapping };
             let statements = dun_bank::parse_statements(&file, &options).map_err(|e| {
                 ApiError::invalid("file", format!("{name}: {e}. Nothing was imported."))
             })?;

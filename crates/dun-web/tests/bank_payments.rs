@@ -194,3 +194,102 @@ fn the_bank_and_payments_pages_on_sqlite() {
 fn the_bank_and_payments_pages_on_postgres() {
     common::store::on_postgres("bank_payments_pages", run);
 }
+
+fn multipart_with_mapping(csrf: &str, file: &str, mapping: &str) -> String {
+    format!(
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{csrf}\r\n\
+         --{BOUNDARY}\r\nContent-Disposition: form-data; name=\"mapping\"\r\n\r\n{mapping}\r\n\
+         --{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"konto.csv\"\r\nContent-Type: text/csv\r\n\r\n{file}\r\n\
+         --{BOUNDARY}--\r\n"
+    )
+}
+
+/// A mapping typed into the upload form reads an export no layout reads
+/// (and a wrong one is refused naming its line and key); 501 waiting
+/// lines are listed 500 and 1, with Next and Previous.
+fn pages_and_mappings(url: &str) {
+    let server = TestServer::start(url);
+    let owner = server.browser();
+    let made = owner.post_form(
+        "/setup",
+        &[
+            ("organisation", "Acme Tools"),
+            ("currency", "USD"),
+            ("timezone", "UTC"),
+            ("name", "Olive Owner"),
+            ("email", "olive@acme.example"),
+            ("password", PASSWORD),
+        ],
+    );
+    assert_eq!(made.status, 303, "{}", made.body);
+    let bank = owner.get("/bank");
+    bank.assert_contains("name=\"mapping\"");
+    let csrf = bank.csrf();
+    let content_type = format!("multipart/form-data; boundary={BOUNDARY}");
+    let mapping = "skip_rows = 1\ndate = \"Datum\"\ndate_format = \"dd.mm.yyyy\"\namount = \"Betrag\"\ndecimal = \",\"\nfixed_currency = \"USD\"\nremittance = \"Text\"\nfooter_labels = \"Kontostand\"\n";
+    let mut file = String::from("Konto 4711\nDatum;Text;Betrag\n");
+    for i in 0..501 {
+        file.push_str(&format!("02.03.2026;Spende {i};{},00\n", i + 1));
+    }
+    file.push_str("Kontostand;;125.751,00\n");
+    let wrong = owner.send(
+        "POST",
+        "/bank/import",
+        Some(multipart_with_mapping(
+            &csrf,
+            &file,
+            &mapping.replace("amount", "amout"),
+        )),
+        &[("Content-Type", &content_type)],
+    );
+    assert_eq!(wrong.status, 422, "{}", wrong.body);
+    wrong.assert_contains("line 4, key");
+    wrong.assert_contains("amout");
+    let uploaded = owner.send(
+        "POST",
+        "/bank/import",
+        Some(multipart_with_mapping(&csrf, &file, mapping)),
+        &[("Content-Type", &content_type)],
+    );
+    assert_eq!(uploaded.status, 303, "{}", uploaded.body);
+    let first = owner.get(uploaded.location.as_deref().unwrap());
+    first.assert_contains("Read 501 lines: 501 new");
+    assert_eq!(first.body.matches("id=\"line-").count(), 500);
+    assert!(
+        !first.body.contains("rel=\"prev\""),
+        "the first page has no previous"
+    );
+    let at = first.body.find("rel=\"next\"").expect("a Next link");
+    let href_at = first.body[..at].rfind("href=\"").unwrap() + "href=\"".len();
+    let next: String = first.body[href_at..]
+        .chars()
+        .take_while(|c| *c != '"')
+        .collect();
+    let second = owner.get(&next.replace("&amp;", "&"));
+    assert_eq!(second.status, 200, "{}", second.body);
+    assert_eq!(second.body.matches("id=\"line-").count(), 1);
+    second.assert_contains("Spende 0");
+    assert!(
+        !second.body.contains("rel=\"next\""),
+        "the last page has no next"
+    );
+    let at = second.body.find("rel=\"prev\"").expect("a Previous link");
+    let href_at = second.body[..at].rfind("href=\"").unwrap() + "href=\"".len();
+    let previous: String = second.body[href_at..]
+        .chars()
+        .take_while(|c| *c != '"')
+        .collect();
+    let back = owner.get(&previous.replace("&amp;", "&"));
+    assert_eq!(back.body.matches("id=\"line-").count(), 500);
+    back.assert_contains("Spende 500");
+}
+
+#[test]
+fn pages_and_mappings_on_sqlite() {
+    common::store::on_sqlite("bank_pages_mappings", pages_and_mappings);
+}
+
+#[test]
+fn pages_and_mappings_on_postgres() {
+    common::store::on_postgres("bank_pages_mappings", pages_and_mappings);
+}

@@ -654,7 +654,7 @@ web_test!(
             token_id: id(&tokens[0], "id"),
             recurring_id: id(&recurring, "id"),
             person_id: id(&person, "id"),
-            bank_line_id: id(&lines[0], "id"),
+            bank_line_id: id(&lines["items"][0], "id"),
             message_id: id(&sent, "message_id"),
             b_portal,
         };

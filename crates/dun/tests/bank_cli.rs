@@ -197,3 +197,92 @@ fn a_german_bank_export_pays_what_it_names_and_the_queue_does_the_rest() {
         );
     }
 }
+
+/// A camt.053 with one stranger's credit per bank reference.
+fn camt053(id: &str, refs: &[&str]) -> String {
+    let mut xml = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\
+         <Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.08\"><BkToCstmrStmt>\
+         <GrpHdr><MsgId>{id}</MsgId><CreDtTm>2026-03-03T05:00:00</CreDtTm></GrpHdr>\
+         <Stmt><Id>{id}</Id><CreDtTm>2026-03-03T05:00:00</CreDtTm>\
+         <Acct><Id><IBAN>DE89370400440532013000</IBAN></Id><Ccy>EUR</Ccy></Acct>"
+    );
+    for r in refs {
+        xml.push_str(&format!(
+            "<Ntry><Amt Ccy=\"EUR\">7.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>\
+             <BookgDt><Dt>2026-03-02</Dt></BookgDt><AcctSvcrRef>{r}</AcctSvcrRef><BkTxCd/>\
+             <NtryDtls><TxDtls><RmtInf><Ustrd>gift {r}</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>"
+        ));
+    }
+    xml + "</Stmt></BkToCstmrStmt></Document>"
+}
+
+#[test]
+fn a_zip_of_statements_imports_and_the_queue_pages() {
+    use std::io::Write;
+    for db in backends("a_zip_of_statements_imports") {
+        let label = db.label;
+        let dir = tempfile::tempdir().unwrap();
+        ok(
+            &db,
+            &[
+                "init",
+                "--org",
+                "Acme GmbH",
+                "--currency",
+                "EUR",
+                "--timezone",
+                "Europe/Berlin",
+            ],
+        );
+        // Named .dat: a ZIP is known by its first bytes, not its name.
+        let path = dir.path().join("kontoauszuege.dat");
+        let mut out = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        let first: Vec<String> = (0..300).map(|i| format!("A-{i}")).collect();
+        let second: Vec<String> = (0..202).map(|i| format!("B-{i}")).collect();
+        for (name, refs) in [("a.xml", &first), ("b.xml", &second)] {
+            let refs: Vec<&str> = refs.iter().map(String::as_str).collect();
+            out.start_file(name, options).unwrap();
+            out.write_all(camt053(name, &refs).as_bytes()).unwrap();
+        }
+        out.finish().unwrap();
+        let path = path.to_str().unwrap();
+        let out = ok(&db, &["bank", "import", path]);
+        assert!(
+            out.contains("Read 502 lines in 2 statement(s): 502 new"),
+            "[{label}] {out}"
+        );
+        let out = ok(&db, &["bank", "import", path]);
+        assert!(
+            out.contains("0 new, 502 already imported"),
+            "[{label}] {out}"
+        );
+
+        let first = dun(&db, &["bank", "queue", "--format", "json"]);
+        assert!(first.ok, "[{label}] {}", first.stderr);
+        assert_eq!(json(&first.stdout).as_array().unwrap().len(), 500);
+        let hint = first
+            .stderr
+            .lines()
+            .find(|l| l.starts_with("More lines: dun bank queue"))
+            .unwrap_or_else(|| panic!("[{label}] {}", first.stderr));
+        let after = hint.rsplit(' ').next().unwrap();
+        let rest = dun(
+            &db,
+            &["bank", "queue", "--after", after, "--format", "json"],
+        );
+        assert_eq!(json(&rest.stdout).as_array().unwrap().len(), 2, "[{label}]");
+        assert!(
+            rest.stderr.contains("--before"),
+            "[{label}] {}",
+            rest.stderr
+        );
+        assert!(
+            !rest.stderr.contains("More lines"),
+            "[{label}] {}",
+            rest.stderr
+        );
+    }
+}

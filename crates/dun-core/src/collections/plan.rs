@@ -143,6 +143,31 @@ impl Plan {
         unpaid
     }
 
+    /// What the plan has due on `date` and not yet paid, per covered
+    /// invoice (`(invoice id, open)` in, in the plan's order; each with
+    /// the part of its open amount owed by installments due on or before
+    /// `date`, possibly 0). Empty when the plan is not in force on `date`
+    /// (not active, or made later): its invoices are then owed as
+    /// invoices. What a known payer paying "the installment" is matched
+    /// against (`bank::matching`).
+    pub fn due_by(&self, open_by_invoice: &[(i64, i64)], date: Date) -> Vec<(i64, i64)> {
+        if self.status != PlanStatus::Active || self.created_on > date {
+            return Vec::new();
+        }
+        let parts = self.open_parts(open_by_invoice);
+        open_by_invoice
+            .iter()
+            .map(|&(invoice_id, _)| {
+                let due = parts
+                    .iter()
+                    .filter(|p| p.invoice_id == invoice_id && p.due_date <= date)
+                    .map(|p| p.amount_minor)
+                    .sum();
+                (invoice_id, due)
+            })
+            .collect()
+    }
+
     /// The covered invoices' open amounts (`(invoice id, open)`, in the
     /// plan's order) split over the unpaid installments' dates: each
     /// invoice's parts add up to its open amount. Anything open beyond the
@@ -227,6 +252,31 @@ mod tests {
             status: PlanStatus::Active,
             defaulted_on: None,
         }
+    }
+
+    #[test]
+    fn what_is_due_by_a_day_is_the_installments_due_less_paid() {
+        let open = [(10, 600_00), (11, 300_00)];
+        assert_eq!(plan().due_by(&open, d("2026-02-28")), [(10, 0), (11, 0)]);
+        assert_eq!(
+            plan().due_by(&open, d("2026-03-01")),
+            [(10, 300_00), (11, 0)]
+        );
+        assert_eq!(
+            plan().due_by(&open, d("2026-05-01")),
+            [(10, 600_00), (11, 300_00)]
+        );
+        // 400.00 paid: on April 1 the second installment's 200.00 is left.
+        let paid = [(10, 200_00), (11, 300_00)];
+        assert_eq!(
+            plan().due_by(&paid, d("2026-04-01")),
+            [(10, 200_00), (11, 0)]
+        );
+        // Not in force: nothing due as a plan.
+        let mut broken = plan();
+        broken.status = PlanStatus::Defaulted;
+        assert!(broken.due_by(&open, d("2026-04-01")).is_empty());
+        assert!(plan().due_by(&open, d("2026-02-01")).is_empty());
     }
 
     #[test]

@@ -7,14 +7,16 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use dun_store::bank::BankImportSummary;
-use dun_store::bank_queue::{BankFilter, BankTransaction, Confirm};
+use dun_store::bank_queue::{BankCursor, BankFilter, BankTransaction, Confirm};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::app::{AppState, Caller, Need};
-use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::extract::{
+    decode_id_cursor, encode_cursor, page_limit, ApiJson, ApiPath, ApiQuery, Page,
+};
 use crate::problem::ApiError;
 use crate::wire;
 
@@ -38,9 +40,16 @@ pub struct ImportQuery {
     /// The file's name, kept with the statement.
     #[param(max_length = 255)]
     pub file_name: Option<String>,
-    /// A CSV export's layout: `dun`, `de-bank` or `paypal` (default: found
-    /// from the header row). Ignored for camt XML.
+    /// A CSV export's layout: `dun`, `de-bank`, `deutsche-bank` or
+    /// `paypal` (default: found from the header row). Ignored for camt XML
+    /// and ZIP archives.
     pub preset: Option<String>,
+    /// A CSV mapping, the TOML text itself (URL-encoded, at most 16 KiB):
+    /// which column holds the date, the amount, the currency… for an
+    /// export no preset reads (README, "Bank statements"). Wins over
+    /// `preset`. A mapping that cannot be read is refused naming its line
+    /// and key.
+    pub mapping: Option<String>,
     /// Import even when opening + lines ≠ closing balance.
     pub accept_unbalanced: Option<bool>,
 }
@@ -79,8 +88,9 @@ fn import_out(s: BankImportSummary) -> BankImportOut {
     }
 }
 
-/// Imports a bank statement: camt.052/053/054 (.001.02 to .001.08) or a
-/// CSV export, as the bank wrote it. New credits that name an invoice, or
+/// Imports a bank statement: camt.052/053/054 (.001.02 to .001.08), a ZIP
+/// archive of camt files (each entry a statement; found by its first
+/// bytes), or a CSV export, as the bank wrote it. New credits that name an invoice, or
 /// come from a known payer with a telling amount, are posted; the rest
 /// wait in the queue. Lines imported before are skipped. Refused whole
 /// (nothing written) when the file cannot be read or its balances do not
@@ -103,9 +113,15 @@ async fn import_statement(
     ApiQuery(query): ApiQuery<ImportQuery>,
     body: Bytes,
 ) -> Result<(StatusCode, Json<BankImportOut>), ApiError> {
+    let mapping = query
+        .mapping
+        .as_deref()
+        .map(dun_bank::CsvMapping::from_toml)
+        .transpose()
+        .map_err(|e| ApiError::invalid("mapping", format!("{e}; nothing was imported")))?;
     let options = dun_bank::ParseOptions {
         preset: query.preset,
-        mapping: None,
+        mapping,
     };
     let statements = dun_bank::parse_statements(&body, &options).map_err(|e| {
         ApiError::invalid(
@@ -201,9 +217,13 @@ fn line_out(t: BankTransaction) -> BankLineOut {
 pub struct LinesQuery {
     /// `queue` (default: waiting for a person), `matched` or `all`.
     pub show: Option<String>,
+    /// Items per page, 1 to 500 (default 50).
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
 }
 
-/// Bank lines, newest first (at most 500).
+/// Bank lines, newest first, a page at a time.
 #[utoipa::path(
     get,
     path = "/api/v1/bank/transactions",
@@ -211,7 +231,7 @@ pub struct LinesQuery {
     params(LinesQuery),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, body = Vec<BankLineOut>),
+        (status = 200, body = Page<BankLineOut>),
         (status = 422, body = crate::problem::Problem, content_type = "application/problem+json")
     )
 )]
@@ -219,18 +239,40 @@ async fn list_lines(
     State(state): State<AppState>,
     caller: Caller,
     ApiQuery(query): ApiQuery<LinesQuery>,
-) -> Result<Json<Vec<BankLineOut>>, ApiError> {
+) -> Result<Json<Page<BankLineOut>>, ApiError> {
     let show = query.show.unwrap_or_else(|| "queue".into());
     let filter = BankFilter::parse(&show).ok_or_else(|| {
         ApiError::invalid("show", format!("show '{show}': queue, matched or all"))
     })?;
-    let list = state
+    let limit = page_limit(query.limit)?;
+    let cursor = match decode_id_cursor(LINES_LIST, query.cursor.as_deref())? {
+        Some(id) => BankCursor::After(id),
+        None => BankCursor::First,
+    };
+    let page = state
         .as_caller(caller, Need::Read, move |store, p| {
-            Ok(store.bank_transactions(p.org_id, filter)?)
+            // A line named by a cursor may be gone only with its organisation.
+            store
+                .bank_transactions_page(p.org_id, filter, cursor, limit as usize)
+                .map_err(|e| match e {
+                    dun_store::StoreError::NotFound { .. } => ApiError::invalid(
+                        "cursor",
+                        "cursor: not a cursor this list gave out; start again without one",
+                    ),
+                    e => e.into(),
+                })
         })
         .await?;
-    Ok(Json(list.into_iter().map(line_out).collect()))
+    Ok(Json(Page {
+        items: page.lines.into_iter().map(line_out).collect(),
+        next_cursor: page
+            .next_after
+            .map(|id| encode_cursor(LINES_LIST, &id.to_string())),
+    }))
 }
+
+/// The list name cursors of bank lines carry.
+const LINES_LIST: &str = "bank";
 
 /// One bank line.
 #[utoipa::path(

@@ -340,6 +340,18 @@ impl Api {
         content_type: &str,
         headers: &[(&str, &str)],
     ) -> Reply {
+        self.send_bytes(method, path, body.map(str::as_bytes), content_type, headers)
+    }
+
+    /// A request whose body is any bytes (a ZIP archive, say).
+    pub fn send_bytes(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&[u8]>,
+        content_type: &str,
+        headers: &[(&str, &str)],
+    ) -> Reply {
         let url = format!("{}{}", self.base, path);
         let mut request = ureq::http::Request::builder().method(method).uri(&url);
         if let Some(token) = &self.token {
@@ -355,10 +367,10 @@ impl Api {
             request = request.header(*name, *value);
         }
         let result = match body {
-            Some(text) => {
+            Some(bytes) => {
                 let request = request
                     .header("Content-Type", content_type)
-                    .body(text.to_string())
+                    .body(bytes.to_vec())
                     .expect("a request");
                 self.agent.run(request)
             }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::{anyhow, Context as _, Result};
 use clap::Subcommand;
 use dun_store::bank::BankImportSummary;
-use dun_store::bank_queue::{BankFilter, BankTransaction, Confirm};
+use dun_store::bank_queue::{BankCursor, BankFilter, BankTransaction, Confirm, QUEUE_ROWS_MAX};
 
 use super::{amount, money};
 use crate::cli::FormatArg;
@@ -27,7 +27,7 @@ pub enum BankCommand {
     Import {
         /// The statement file.
         file: PathBuf,
-        /// The CSV export's layout: dun, de-bank, paypal (default: found
+        /// The CSV export's layout: dun, de-bank, deutsche-bank, paypal (default: found
         /// from the header row).
         #[arg(long, value_name = "NAME")]
         preset: Option<String>,
@@ -40,11 +40,18 @@ pub enum BankCommand {
         #[arg(long)]
         accept_unbalanced: bool,
     },
-    /// Bank lines waiting for a person, with candidates and reasons.
+    /// Bank lines waiting for a person, with candidates and reasons, newest
+    /// first, 500 at a time (the next page: --after the last line's id).
     Queue {
         /// queue (default), matched, or all.
         #[arg(long, default_value = "queue")]
         show: String,
+        /// The page after (older than) this line.
+        #[arg(long, value_name = "ID", conflicts_with = "before")]
+        after: Option<i64>,
+        /// The page before (newer than) this line.
+        #[arg(long, value_name = "ID")]
+        before: Option<i64>,
         #[command(flatten)]
         format: FormatArg,
     },
@@ -174,11 +181,29 @@ pub fn run(ctx: &mut Context, command: BankCommand) -> Result<()> {
                     .import_bank_statements(org_id, &name, &statements, accept_unbalanced)?;
             print_summary(&summary);
         }
-        BankCommand::Queue { show, format } => {
+        BankCommand::Queue {
+            show,
+            after,
+            before,
+            format,
+        } => {
             let filter = BankFilter::parse(&show)
                 .ok_or_else(|| anyhow!("--show '{show}': write queue, matched or all"))?;
-            let list = ctx.store.bank_transactions(org_id, filter)?;
-            emit(format.format, &table(&list), &list)?;
+            let cursor = match (after, before) {
+                (Some(id), _) => BankCursor::After(id),
+                (None, Some(id)) => BankCursor::Before(id),
+                (None, None) => BankCursor::First,
+            };
+            let page = ctx
+                .store
+                .bank_transactions_page(org_id, filter, cursor, QUEUE_ROWS_MAX)?;
+            emit(format.format, &table(&page.lines), &page.lines)?;
+            if let Some(id) = page.previous_before {
+                eprintln!("Newer lines: dun bank queue --show {show} --before {id}");
+            }
+            if let Some(id) = page.next_after {
+                eprintln!("More lines: dun bank queue --show {show} --after {id}");
+            }
         }
         BankCommand::Confirm {
             id,
