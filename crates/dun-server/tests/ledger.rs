@@ -306,12 +306,13 @@ server_test!(
         problem(404, api.post("/api/v1/invoices/999999/issue", json!({})));
 
         // A viewer reads but does not write.
-        let (status, _) = api.post(
-            "/api/v1/users",
-            json!({"email": "vera@acme.example", "name": "Vera",
-        "password": "viewer password", "role": "viewer"}),
+        common::add_member(
+            &api,
+            "vera@acme.example",
+            "Vera",
+            "viewer password",
+            "viewer",
         );
-        assert_eq!(status, 201);
         let viewer = server.token_for_role("vera@acme.example", "viewer password", "viewer");
         assert_eq!(viewer.get("/api/v1/invoices").0, 200);
         problem(403, viewer.post("/api/v1/invoices", draft_body));

@@ -180,6 +180,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0028_payments_unallocated.sql"),
         postgres: include_str!("migrations/postgres/0028_payments_unallocated.sql"),
     },
+    Migration {
+        version: 32,
+        name: "invitations",
+        sqlite: include_str!("migrations/sqlite/0032_invitations.sql"),
+        postgres: include_str!("migrations/postgres/0032_invitations.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
