@@ -26,6 +26,7 @@ pub mod schedule;
 pub mod state;
 pub mod statement;
 pub mod terms;
+pub mod text;
 
 pub use currency::Currency;
 pub use date::Date;

@@ -574,3 +574,34 @@ server_test!(
         problem(404, api.post("/api/v1/invoices/NOPE-1/send", json!(null)));
     }
 );
+
+server_test!(
+    /// Issue 18 item 7: a customer reference over its limit or holding a
+    /// control character is a 422 naming the field, on both engines alike
+    /// (PostgreSQL answered a raw database error before).
+    fn a_customer_reference_has_a_limit_and_no_control_characters(server: &TestServer) {
+        let api = server.owner("Acme");
+        let long = "R".repeat(dun_core::text::CUSTOMER_REFERENCE_BYTES_MAX + 1);
+        for (reference, why) in [
+            (long.as_str(), "at most 64 bytes"),
+            ("C\u{1}2", "control character"),
+            ("C\t2", "control character"),
+        ] {
+            let body = problem(
+                422,
+                api.post(
+                    "/api/v1/customers",
+                    json!({"reference": reference, "name": "Limits"}),
+                ),
+            );
+            let detail = body["detail"].as_str().unwrap_or_default();
+            assert!(detail.contains("ref") && detail.contains(why), "{body}");
+        }
+        let fits = "R".repeat(dun_core::text::CUSTOMER_REFERENCE_BYTES_MAX);
+        let (status, body) = api.post(
+            "/api/v1/customers",
+            json!({"reference": fits, "name": "Limits"}),
+        );
+        assert_eq!(status, 201, "{body}");
+    }
+);
