@@ -781,7 +781,8 @@ pub struct ResetLinkOut {
     security(("token" = []), ("session" = [])),
     responses(
         (status = 201, body = ResetLinkOut),
-        (status = 404, body = crate::problem::Problem, content_type = "application/problem+json")
+        (status = 404, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::problem::Problem, content_type = "application/problem+json")
     )
 )]
 async fn issue_reset_link(
