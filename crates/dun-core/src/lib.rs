@@ -27,6 +27,7 @@ pub mod schedule;
 pub mod state;
 pub mod statement;
 pub mod terms;
+pub mod text;
 
 /// Longest reason a person gives for a change to the book — a void, credit
 /// note, write-off, waiver, dispute (opened or resolved), a payment's refund

@@ -42,18 +42,20 @@ server_test!(
             .all(|t| t.get("secret").is_none()));
 
         // A viewer cannot write; a collector cannot manage users.
-        let (status, _) = owner.post(
-            "/api/v1/users",
-            json!({"email": "vera@acme.example", "name": "Vera",
-        "password": "viewer password", "role": "viewer"}),
+        common::add_member(
+            &owner,
+            "vera@acme.example",
+            "Vera",
+            "viewer password",
+            "viewer",
         );
-        assert_eq!(status, 201);
-        let (status, _) = owner.post(
-            "/api/v1/users",
-            json!({"email": "cole@acme.example", "name": "Cole",
-        "password": "collector password", "role": "collector"}),
+        common::add_member(
+            &owner,
+            "cole@acme.example",
+            "Cole",
+            "collector password",
+            "collector",
         );
-        assert_eq!(status, 201);
         let viewer = server.token_for_role("vera@acme.example", "viewer password", "viewer");
         let collector =
             server.token_for_role("cole@acme.example", "collector password", "collector");
@@ -211,12 +213,13 @@ server_test!(
     /// every other session of theirs ends.
     fn a_user_changes_their_own_password_and_other_sessions_end(server: &TestServer) {
         let owner = server.owner("Acme");
-        let (status, body) = owner.post(
-            "/api/v1/users",
-            json!({"email": "vera@acme.example", "name": "Vera",
-                   "password": "viewer password", "role": "viewer"}),
+        common::add_member(
+            &owner,
+            "vera@acme.example",
+            "Vera",
+            "viewer password",
+            "viewer",
         );
-        assert_eq!(status, 201, "{body}");
         let asking = server.session("vera@acme.example", "viewer password", None);
         let other = server.session("vera@acme.example", "viewer password", None);
         let wrong = problem(
@@ -297,5 +300,202 @@ server_test!(
         }
         let (status, _) = owner.get("/api/v1/organisation");
         assert_eq!(status, 200);
+    }
+);
+
+/// The keys of a JSON object and, one level down, of its objects: the
+/// answer's shape, whatever its values.
+fn shape(value: &serde_json::Value) -> Vec<String> {
+    let mut keys = Vec::new();
+    if let Some(map) = value.as_object() {
+        for (k, v) in map {
+            keys.push(k.clone());
+            if let Some(inner) = v.as_object() {
+                keys.extend(inner.keys().map(|i| format!("{k}.{i}")));
+            }
+        }
+    }
+    keys.sort();
+    keys
+}
+
+server_test!(
+    /// Issue 18 item 5: an owner of A added a user of B with no consent,
+    /// saw their name and creation date, and 201/422 told anyone which
+    /// addresses had accounts. Now an owner invites; the answer is the same
+    /// for a known and an unknown address; the membership is made only when
+    /// the invitee accepts through the one-time link.
+    fn adding_someone_is_an_invitation_they_accept(server: &TestServer) {
+        let a = server.owner("Alpha");
+        {
+            let mut store = dun_store::Store::open(&server.database_url).unwrap();
+            let beta = store
+                .create_org(&dun_store::orgs::NewOrg {
+                    name: "Beta".into(),
+                    currency: dun_core::Currency::parse("USD").unwrap(),
+                    timezone: "UTC".into(),
+                    invoice_prefix: "B-".into(),
+                })
+                .unwrap();
+            store
+                .add_user(
+                    beta.id,
+                    "bea@beta.example",
+                    "Bea Beta-Only-Name",
+                    Some("bea's own password"),
+                    dun_store::accounts::Role::Collector,
+                )
+                .unwrap();
+        }
+        let (known_status, known) = a.post(
+            "/api/v1/invitations",
+            json!({"email": "bea@beta.example", "role": "viewer"}),
+        );
+        let (unknown_status, unknown) = a.post(
+            "/api/v1/invitations",
+            json!({"email": "nobody@new.example", "role": "viewer"}),
+        );
+        assert_eq!(
+            (known_status, unknown_status),
+            (201, 201),
+            "{known} {unknown}"
+        );
+        assert_eq!(shape(&known), shape(&unknown));
+        assert!(!known.to_string().contains("Beta-Only-Name"), "{known}");
+        assert!(known["link"].as_str().unwrap().contains("/invitations/"));
+        // No membership yet; the pending list shows address, role, expiry.
+        let (_, users) = a.get("/api/v1/users");
+        assert_eq!(users.as_array().unwrap().len(), 1, "{users}");
+        let (_, pending) = a.get("/api/v1/invitations");
+        assert_eq!(pending.as_array().unwrap().len(), 2, "{pending}");
+        assert!(pending[0]["expires_at"].is_string());
+        assert!(!pending.to_string().contains("Beta-Only-Name"));
+        // No one signed out lists them.
+        problem(401, server.anonymous().get("/api/v1/invitations"));
+
+        // Bea accepts with her own password: a member of both, and A's list
+        // shows her date of joining A, not her account's.
+        let anon = server.anonymous();
+        let token = common::link_token(&known);
+        problem(
+            422,
+            anon.post(
+                "/api/v1/invitations/accept",
+                json!({"token": token, "password": "not her password"}),
+            ),
+        );
+        let (status, accepted) = anon.post(
+            "/api/v1/invitations/accept",
+            json!({"token": token, "password": "bea's own password"}),
+        );
+        assert_eq!(status, 201, "{accepted}");
+        assert_eq!(accepted["organisation"], json!("Alpha"));
+        // Used: refused.
+        let used = problem(
+            422,
+            anon.post(
+                "/api/v1/invitations/accept",
+                json!({"token": token, "password": "bea's own password"}),
+            ),
+        );
+        assert!(used.to_string().contains("used"), "{used}");
+        let in_a = server.session("bea@beta.example", "bea's own password", Some("Alpha"));
+        assert_eq!(in_a.get("/api/v1/session").1["role"], json!("viewer"));
+        let in_b = server.session("bea@beta.example", "bea's own password", Some("Beta"));
+        assert_eq!(in_b.get("/api/v1/session").1["role"], json!("collector"));
+        let (_, users) = a.get("/api/v1/users");
+        let bea = users
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["email"] == json!("bea@beta.example"))
+            .expect("Bea in A's users");
+        assert_eq!(bea["created_at"], accepted["user"]["created_at"]);
+        assert!(!users.to_string().contains("Beta\""), "{users}");
+
+        // Withdrawn: refused, and no account is made.
+        let id = unknown["invitation"]["id"].as_i64().unwrap();
+        assert_eq!(a.delete(&format!("/api/v1/invitations/{id}")).0, 204);
+        problem(404, a.delete(&format!("/api/v1/invitations/{id}")));
+        problem(
+            422,
+            anon.post(
+                "/api/v1/invitations/accept",
+                json!({"token": common::link_token(&unknown), "name": "Nobody", "password": "a long enough phrase"}),
+            ),
+        );
+        problem(
+            401,
+            anon.post(
+                "/api/v1/session",
+                json!({"email": "nobody@new.example", "password": "a long enough phrase"}),
+            ),
+        );
+        let (_, pending) = a.get("/api/v1/invitations");
+        assert_eq!(pending, json!([]));
+        // Someone new accepts with a name and a password, and signs in.
+        common::add_member(
+            &a,
+            "nia@new.example",
+            "Nia",
+            "a long enough phrase",
+            "collector",
+        );
+        server.session("nia@new.example", "a long enough phrase", None);
+    }
+);
+
+server_test!(
+    /// Issue 18 item 4: an owner issues a one-time reset link for a member;
+    /// the member sets a new password through it and every session of
+    /// theirs ends; the link then refuses.
+    fn an_owner_issues_a_reset_link(server: &TestServer) {
+        let owner = server.owner("Acme");
+        let vera = common::add_member(
+            &owner,
+            "vera@acme.example",
+            "Vera",
+            "viewer password",
+            "viewer",
+        );
+        let id = vera["id"].as_i64().unwrap();
+        let session = server.session("vera@acme.example", "viewer password", None);
+        let viewer = server.token_for_role("vera@acme.example", "viewer password", "viewer");
+        // Only an owner issues one, and only for a member.
+        problem(
+            403,
+            viewer.post(&format!("/api/v1/users/{id}/reset-link"), json!({})),
+        );
+        problem(
+            404,
+            owner.post("/api/v1/users/999999/reset-link", json!({})),
+        );
+        let (status, made) = owner.post(&format!("/api/v1/users/{id}/reset-link"), json!({}));
+        assert_eq!(status, 201, "{made}");
+        assert_eq!(made["email"], json!("vera@acme.example"));
+        let token = common::link_token(&made);
+        let anon = server.anonymous();
+        problem(
+            422,
+            anon.post(
+                "/api/v1/password-reset",
+                json!({"token": token, "new_password": "short"}),
+            ),
+        );
+        let (status, body) = anon.post(
+            "/api/v1/password-reset",
+            json!({"token": token, "new_password": "a fresh long phrase"}),
+        );
+        assert_eq!(status, 204, "{body}");
+        assert_eq!(session.get("/api/v1/session").0, 401, "her sessions ended");
+        server.session("vera@acme.example", "a fresh long phrase", None);
+        let used = problem(
+            422,
+            anon.post(
+                "/api/v1/password-reset",
+                json!({"token": token, "new_password": "another long phrase"}),
+            ),
+        );
+        assert!(used.to_string().contains("used"), "{used}");
     }
 );

@@ -74,12 +74,13 @@ server_test!(
         assert_eq!(check["changes"], json!(["late_fee: flat 40.00 → 25.00"]));
 
         // Only an owner changes the policy.
-        let (status, _) = api.post(
-            "/api/v1/users",
-            json!({"email": "cole@acme.example", "name": "Cole",
-        "password": "collector password", "role": "collector"}),
+        common::add_member(
+            &api,
+            "cole@acme.example",
+            "Cole",
+            "collector password",
+            "collector",
         );
-        assert_eq!(status, 201);
         let collector =
             server.token_for_role("cole@acme.example", "collector password", "collector");
         problem(
@@ -644,12 +645,13 @@ server_test!(
         problem(404, api.get("/api/v1/customers/NOPE/timeline"));
 
         // A viewer reads but does not write.
-        let (status, _) = api.post(
-            "/api/v1/users",
-            json!({"email": "vera@acme.example", "name": "Vera",
-        "password": "viewer password", "role": "viewer"}),
+        common::add_member(
+            &api,
+            "vera@acme.example",
+            "Vera",
+            "viewer password",
+            "viewer",
         );
-        assert_eq!(status, 201);
         let viewer = server.token_for_role("vera@acme.example", "viewer password", "viewer");
         assert_eq!(viewer.get("/api/v1/customers/C1/timeline").0, 200);
         problem(
@@ -846,12 +848,13 @@ server_test!(
         };
         let (c1, c2) = (review("C1"), review("C2"));
 
-        let (status, _) = api.post(
-            "/api/v1/users",
-            json!({"email": "cole@acme.example", "name": "Cole",
-        "password": "collector password", "role": "collector"}),
+        common::add_member(
+            &api,
+            "cole@acme.example",
+            "Cole",
+            "collector password",
+            "collector",
         );
-        assert_eq!(status, 201);
         let collector =
             server.token_for_role("cole@acme.example", "collector password", "collector");
         // Writing off is the owner's; a word that is no decision names the field.
@@ -991,12 +994,13 @@ server_test!(
             201
         );
         issue(server, "C1", "2026-01-02", 50_000);
-        let (status, _) = api.post(
-            "/api/v1/users",
-            json!({"email": "cole@acme.example", "name": "Cole",
-        "password": "collector password", "role": "collector"}),
+        common::add_member(
+            &api,
+            "cole@acme.example",
+            "Cole",
+            "collector password",
+            "collector",
         );
-        assert_eq!(status, 201);
         let collector =
             server.token_for_role("cole@acme.example", "collector password", "collector");
         problem(

@@ -74,12 +74,13 @@ server_test!(
         assert_eq!(notes, 1, "{timeline}");
 
         // Keys belong to their caller: another token's same key is its own.
-        let (status, _) = api.post(
-            "/api/v1/users",
-            json!({"email": "cole@once.example", "name": "Cole",
-        "password": "collector password", "role": "collector"}),
+        common::add_member(
+            &api,
+            "cole@once.example",
+            "Cole",
+            "collector password",
+            "collector",
         );
-        assert_eq!(status, 201);
         let cole = server.token_for("cole@once.example", "collector password", None, "collector");
         let theirs = cole.send(
             "POST",

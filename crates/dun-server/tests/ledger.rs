@@ -306,12 +306,13 @@ server_test!(
         problem(404, api.post("/api/v1/invoices/999999/issue", json!({})));
 
         // A viewer reads but does not write.
-        let (status, _) = api.post(
-            "/api/v1/users",
-            json!({"email": "vera@acme.example", "name": "Vera",
-        "password": "viewer password", "role": "viewer"}),
+        common::add_member(
+            &api,
+            "vera@acme.example",
+            "Vera",
+            "viewer password",
+            "viewer",
         );
-        assert_eq!(status, 201);
         let viewer = server.token_for_role("vera@acme.example", "viewer password", "viewer");
         assert_eq!(viewer.get("/api/v1/invoices").0, 200);
         problem(403, viewer.post("/api/v1/invoices", draft_body));
@@ -571,5 +572,36 @@ server_test!(
             "{outbox}"
         );
         problem(404, api.post("/api/v1/invoices/NOPE-1/send", json!(null)));
+    }
+);
+
+server_test!(
+    /// Issue 18 item 7: a customer reference over its limit or holding a
+    /// control character is a 422 naming the field, on both engines alike
+    /// (PostgreSQL answered a raw database error before).
+    fn a_customer_reference_has_a_limit_and_no_control_characters(server: &TestServer) {
+        let api = server.owner("Acme");
+        let long = "R".repeat(dun_core::text::CUSTOMER_REFERENCE_BYTES_MAX + 1);
+        for (reference, why) in [
+            (long.as_str(), "at most 64 bytes"),
+            ("C\u{1}2", "control character"),
+            ("C\t2", "control character"),
+        ] {
+            let body = problem(
+                422,
+                api.post(
+                    "/api/v1/customers",
+                    json!({"reference": reference, "name": "Limits"}),
+                ),
+            );
+            let detail = body["detail"].as_str().unwrap_or_default();
+            assert!(detail.contains("ref") && detail.contains(why), "{body}");
+        }
+        let fits = "R".repeat(dun_core::text::CUSTOMER_REFERENCE_BYTES_MAX);
+        let (status, body) = api.post(
+            "/api/v1/customers",
+            json!({"reference": fits, "name": "Limits"}),
+        );
+        assert_eq!(status, 201, "{body}");
     }
 );

@@ -104,8 +104,16 @@ fn body_for(method: &str, path: &str, a: &Ids) -> Option<Value> {
             json!({"decision": "reject", "reason": "B decided it"})
         }
         ("POST", "/api/v1/tokens") => json!({"name": "b"}),
-        ("POST", "/api/v1/users") => {
-            json!({"email": "intruder@beta.example", "name": "I", "password": "intruder password", "role": "viewer"})
+        // B invites into B; accepting or resetting needs a link's secret,
+        // which B has not got for A (a made-up one is refused).
+        ("POST", "/api/v1/invitations") => {
+            json!({"email": "intruder@beta.example", "role": "viewer"})
+        }
+        ("POST", "/api/v1/invitations/accept") => {
+            json!({"token": "00".repeat(32), "password": "intruder password", "name": "I"})
+        }
+        ("POST", "/api/v1/password-reset") => {
+            json!({"token": "00".repeat(32), "new_password": "intruder password"})
         }
         ("PATCH", "/api/v1/users/{user_id}") => json!({"role": "viewer"}),
         ("PUT", "/api/v1/templates/{name}") => {
@@ -141,6 +149,7 @@ struct Ids {
     task_id: String,
     dispute_id: String,
     user_id: String,
+    invitation_id: String,
     token_id: String,
     recurring_id: String,
     person_id: String,
@@ -162,6 +171,7 @@ impl Ids {
             "task_id" => self.task_id.clone(),
             "dispute_id" => self.dispute_id.clone(),
             "user_id" => self.user_id.clone(),
+            "invitation_id" => self.invitation_id.clone(),
             "token_id" => self.token_id.clone(),
             "recurring_id" => self.recurring_id.clone(),
             "person_id" => self.person_id.clone(),
@@ -221,8 +231,22 @@ fn populate_a(server: &TestServer, a: &Api) -> Ids {
         .as_i64()
         .expect("the invoice's message")
         .to_string();
-    let user = created(a.post("/api/v1/users", json!({"email": "cole@alpha.example", "name": "Cole", "password": "collector password", "role": "collector"})));
+    let user = common::add_member(
+        a,
+        "cole@alpha.example",
+        "Cole",
+        "collector password",
+        "collector",
+    );
     let user_id = user["id"].as_i64().unwrap().to_string();
+    let invitation = created(a.post(
+        "/api/v1/invitations",
+        json!({"email": "pending@alpha.example", "role": "viewer"}),
+    ));
+    let invitation_id = invitation["invitation"]["id"]
+        .as_i64()
+        .expect("an invitation id")
+        .to_string();
     let tokens = created(a.get("/api/v1/tokens"));
     let token_id = tokens[0]["id"].as_i64().unwrap().to_string();
     let policy = created(a.get("/api/v1/policy"));
@@ -282,6 +306,7 @@ fn populate_a(server: &TestServer, a: &Api) -> Ids {
         task_id,
         dispute_id,
         user_id,
+        invitation_id,
         token_id,
         recurring_id,
         person_id,
@@ -307,6 +332,7 @@ fn snapshot(a: &Api, ids: &Ids) -> Vec<(String, Value)> {
         "/api/v1/plans".into(),
         "/api/v1/policy/versions".into(),
         "/api/v1/users".into(),
+        "/api/v1/invitations".into(),
         "/api/v1/tokens".into(),
         "/api/v1/organisation".into(),
         "/api/v1/runs".into(),
@@ -416,11 +442,18 @@ server_test!(
             }
         }
         assert!(walked > 50, "only {walked} operations walked");
+        // B's invitations are B's: none of A's addresses.
+        let (_, invitations) = b.get("/api/v1/invitations");
+        assert!(
+            !invitations.to_string().contains("alpha.example"),
+            "{invitations}"
+        );
 
         // B's own lists hold only B's rows; A's book is as it was.
         let after = snapshot(&a, &ids);
         for ((path, was), (_, is)) in before.iter().zip(after.iter()) {
-            if path == "/api/v1/tokens" || path == "/api/v1/users" {
+            if path == "/api/v1/tokens" || path == "/api/v1/users" || path == "/api/v1/invitations"
+            {
                 // B may have made its own token and user; A's lists are A's.
                 assert_eq!(was, is, "{path} changed for A");
                 continue;

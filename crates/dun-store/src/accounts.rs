@@ -143,7 +143,7 @@ pub struct Setup {
     pub password: String,
 }
 
-fn sha256_hex(text: &str) -> String {
+pub(crate) fn sha256_hex(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
 }
 
@@ -168,7 +168,7 @@ pub fn hash_password(password: &str) -> Result<String, StoreError> {
         .map_err(|e| StoreError::Conflict(format!("cannot hash the password: {e}")))
 }
 
-fn verify_password(password: &str, stored: &str) -> bool {
+pub(crate) fn verify_password(password: &str, stored: &str) -> bool {
     PasswordHash::new(stored)
         .map(|parsed| {
             Argon2::default()
@@ -184,7 +184,7 @@ fn check_password_rules(password: &str) -> Result<(), StoreError> {
 
 /// The password rules (`passwords.rs`) for the account `identity` (its
 /// address and name), as a typed refusal of the field `password`.
-fn check_password_for(password: &str, identity: &[&str]) -> Result<(), StoreError> {
+pub(crate) fn check_password_for(password: &str, identity: &[&str]) -> Result<(), StoreError> {
     match crate::passwords::weakness(password, identity) {
         None => Ok(()),
         Some(w) => Err(StoreError::Invalid(format!("password: {w}"))),
@@ -227,7 +227,7 @@ fn check_name(field: &str, name: &str) -> Result<String, StoreError> {
     Ok(name.to_string())
 }
 
-fn user_row(r: &crate::Row<'_>) -> Result<User, StoreError> {
+pub(crate) fn user_row(r: &crate::Row<'_>) -> Result<User, StoreError> {
     Ok(User {
         id: r.i64(0)?,
         email: r.string(1)?,
@@ -238,7 +238,7 @@ fn user_row(r: &crate::Row<'_>) -> Result<User, StoreError> {
 
 /// The new password's hash, and every session of the user's but `keep`
 /// ended: whoever held the old password is signed out.
-fn set_password_in(
+pub(crate) fn set_password_in(
     tx: &mut Tx<'_>,
     user_id: i64,
     new: &str,
@@ -256,7 +256,7 @@ fn set_password_in(
     Ok(())
 }
 
-fn insert_user(
+pub(crate) fn insert_user(
     tx: &mut Tx<'_>,
     email: &str,
     name: &str,
@@ -291,7 +291,11 @@ fn insert_user(
     })
 }
 
-fn member_role(tx: &mut Tx<'_>, org_id: i64, user_id: i64) -> Result<Option<Role>, StoreError> {
+pub(crate) fn member_role(
+    tx: &mut Tx<'_>,
+    org_id: i64,
+    user_id: i64,
+) -> Result<Option<Role>, StoreError> {
     tx.query_opt(
         "SELECT role FROM memberships WHERE org_id = $1 AND user_id = $2",
         params![org_id, user_id],
@@ -369,8 +373,11 @@ impl Store {
         Ok(users > 0)
     }
 
-    /// Adds a user to an organisation with `role`; a user who exists
-    /// already (in another organisation) is added with their own password.
+    /// Adds a user to an organisation with `role` at once; a user who
+    /// exists already (in another organisation) is added with their own
+    /// password. Only the operator's `dun user add` (shell access to the
+    /// database, no web session) adds directly: an owner over the web or
+    /// the API invites (`invitations.rs`), and the person accepts.
     pub fn add_user(
         &mut self,
         org_id: i64,
@@ -398,7 +405,11 @@ impl Store {
                         "email: '{email}' is a member of this organisation already; change their role instead"
                     )));
                 }
-                user
+                // A member's date is when they joined this organisation.
+                User {
+                    created_at: now.clone(),
+                    ..user
+                }
             }
             None => {
                 let password = password.ok_or_else(|| {
@@ -420,7 +431,7 @@ impl Store {
     pub fn members(&mut self, org_id: i64) -> Result<Vec<Member>, StoreError> {
         let mut tx = self.conn().read_transaction()?;
         tx.query(
-            "SELECT u.id, u.email, u.name, u.created_at, m.role
+            "SELECT u.id, u.email, u.name, m.created_at, m.role
              FROM memberships m JOIN users u ON u.id = m.user_id
              WHERE m.org_id = $1 ORDER BY u.email",
             params![org_id],
@@ -452,8 +463,10 @@ impl Store {
         )?;
         let user = tx
             .query_opt(
-                "SELECT id, email, name, created_at FROM users WHERE id = $1",
-                params![user_id],
+                "SELECT u.id, u.email, u.name, m.created_at
+                 FROM memberships m JOIN users u ON u.id = m.user_id
+                 WHERE m.org_id = $1 AND m.user_id = $2",
+                params![org_id, user_id],
                 user_row,
             )?
             .ok_or_else(|| StoreError::not_found("user", user_id))?;
@@ -814,7 +827,7 @@ const AUTH_BY_SESSION: &str = "SELECT s.id, s.org_id, m.role, u.id, u.email, s.c
 
 /// A hash of a random password, verified against when the address is
 /// unknown so that a miss costs what a wrong password costs.
-const DUMMY_HASH: &str =
+pub(crate) const DUMMY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0nU8jC1CMJ1bcoefZ0x8h6oXyqS6C5Qnb1SoR4mRtUk";
 
 fn set_up_already() -> StoreError {

@@ -126,6 +126,14 @@ pub const NOT_EXPORTED: &[(&str, &str)] = &[
     ),
     ("sessions", "secrets (browser sessions)"),
     (
+        "invitations",
+        "secrets (hashes of one-time invitation links); invite again",
+    ),
+    (
+        "password_resets",
+        "secrets (hashes of one-time reset links); issue a new one",
+    ),
+    (
         "http_requests",
         "a day's cache of HTTP answers, not the organisation's",
     ),

@@ -9,6 +9,12 @@ pub fn now_utc() -> String {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);
+    utc_of(secs)
+}
+
+/// A time given in seconds since 1970-01-01 UTC, as [`now_utc`] writes
+/// times.
+pub fn utc_of(secs: i64) -> String {
     let day = Date::from_day_number(secs.div_euclid(86_400) as i32);
     let s = secs.rem_euclid(86_400);
     format!("{day}T{:02}:{:02}:{:02}Z", s / 3600, s / 60 % 60, s % 60)

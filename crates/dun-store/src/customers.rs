@@ -15,7 +15,7 @@ use crate::error::StoreError;
 use crate::{idempotency, params, Store};
 
 /// Longest customer reference, in bytes.
-pub const REF_BYTES_MAX: usize = 64;
+pub const REF_BYTES_MAX: usize = dun_core::text::CUSTOMER_REFERENCE_BYTES_MAX;
 /// Longest customer name, in bytes.
 pub const NAME_BYTES_MAX: usize = 200;
 
@@ -81,21 +81,16 @@ pub(crate) fn customer_from_row(r: &Row<'_>) -> Result<Customer, StoreError> {
 /// (a credit limit shown in `currency`, the organisation's).
 pub fn check_customer(row: &CustomerRow, currency: Currency, errors: &mut ImportErrors) {
     let r = row.row;
-    if row.reference.trim().is_empty() || row.reference.len() > REF_BYTES_MAX {
+    if let Some(why) = dun_core::text::identifier_problem(&row.reference, REF_BYTES_MAX) {
         errors.push(
             r,
             "ref",
             &row.reference,
-            format!("a customer reference of 1 to {REF_BYTES_MAX} bytes is required"),
+            format!("a customer reference: {why}"),
         );
     }
-    if row.name.trim().is_empty() || row.name.len() > NAME_BYTES_MAX {
-        errors.push(
-            r,
-            "name",
-            &row.name,
-            format!("a name of 1 to {NAME_BYTES_MAX} bytes is required"),
-        );
+    if let Some(why) = dun_core::text::identifier_problem(&row.name, NAME_BYTES_MAX) {
+        errors.push(r, "name", &row.name, format!("a name: {why}"));
     }
     if let Some(email) = &row.email {
         let ok = email.len() <= 254

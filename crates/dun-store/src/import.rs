@@ -413,7 +413,17 @@ impl Store {
                         "no customer has this reference; import customers first",
                     );
                 }
-                if taken.contains(&row.number) {
+                if let Some(why) = dun_core::text::identifier_problem(
+                    &row.number,
+                    dun_core::text::INVOICE_NUMBER_BYTES_MAX,
+                ) {
+                    errors.push(
+                        row.row,
+                        "number",
+                        &row.number,
+                        format!("an invoice number: {why}"),
+                    );
+                } else if taken.contains(&row.number) {
                     errors.push(
                         row.row,
                         "number",

@@ -40,6 +40,7 @@ pub mod figures;
 pub mod http_requests;
 pub mod idempotency;
 pub mod import;
+pub mod invitations;
 pub mod invoice_list;
 pub mod invoices;
 pub mod letters;

@@ -186,6 +186,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0029_documents.sql"),
         postgres: include_str!("migrations/postgres/0029_documents.sql"),
     },
+    Migration {
+        version: 30,
+        name: "invitations",
+        sqlite: include_str!("migrations/sqlite/0030_invitations.sql"),
+        postgres: include_str!("migrations/postgres/0030_invitations.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

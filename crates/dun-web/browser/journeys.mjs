@@ -632,7 +632,11 @@ const JOURNEYS = [
       const typed = await api('POST', '/api/v1/tasks', { customer: customer.reference, title: `Ask ${customer.name} for the remittance advice` });
       if (typed.status !== 201) throw new Error(`task: ${typed.status} ${JSON.stringify(typed.body)}`);
       const email = `cole-${Date.now().toString(36)}@demo.example`;
-      const user = await api('POST', '/api/v1/users', { email, name: 'Cole Collector', password: PASSWORD, role: 'collector' });
+      // An owner invites; the collector accepts the one-time link.
+      const invited = await api('POST', '/api/v1/invitations', { email, role: 'collector' });
+      if (invited.status !== 201) throw new Error(`invitation: ${invited.status} ${JSON.stringify(invited.body)}`);
+      const token = invited.body.link.split('/').pop();
+      const user = await api('POST', '/api/v1/invitations/accept', { token, name: 'Cole Collector', password: PASSWORD });
       if (user.status !== 201) throw new Error(`collector: ${user.status} ${JSON.stringify(user.body)}`);
 
       // The collector, on a phone.

@@ -101,7 +101,7 @@ fn open_session(
 }
 
 /// Sends the browser on to the dashboard with the session cookie set.
-fn signed_in(state: &AppState, session: &NewSession) -> Response {
+pub(crate) fn signed_in(state: &AppState, session: &NewSession) -> Response {
     let secure = if state.config.secure_cookies() {
         "; Secure"
     } else {
@@ -144,7 +144,7 @@ pub(crate) fn posted_from_another_site(headers: &axum::http::HeaderMap, public_u
     }
 }
 
-fn another_site() -> Response {
+pub(crate) fn another_site() -> Response {
     html(
         StatusCode::FORBIDDEN,
         crate::layout::bare(

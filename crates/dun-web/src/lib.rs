@@ -22,6 +22,7 @@ mod customers;
 mod dashboard;
 pub mod dashboard_cache;
 mod imports;
+mod invitations;
 mod invoices;
 mod invoices_form;
 mod layout;
@@ -94,6 +95,7 @@ pub fn router() -> Router<AppState> {
         .merge(settings_templates::routes())
         .merge(settings_email::routes())
         .merge(portal::routes())
+        .merge(invitations::routes())
 }
 
 async fn home(State(state): State<AppState>, caller: Result<Caller, ApiError>) -> Response {

@@ -1,4 +1,5 @@
-//! The owner's settings: users (add, change role, remove), API tokens
+//! The owner's settings: users (invite, change role, issue a reset link,
+//! remove; pending invitations, withdrawn at will), API tokens
 //! (create, shown once; revoke), the closed period (close the books
 //! through a day; reopen with a reason) and online payment (the Stripe
 //! keys: set, never shown back, or removed). Everyone sees and manages their
@@ -25,7 +26,15 @@ use crate::{error_page, html as html_response, read_page, see_other, submit};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/settings", get(show))
-        .route("/settings/users", post(add_user))
+        .route("/settings/invitations", post(invite))
+        .route(
+            "/settings/invitations/{invitation_id}/withdraw",
+            post(withdraw_invitation),
+        )
+        .route(
+            "/settings/users/{user_id}/reset-link",
+            post(issue_reset_link),
+        )
         .route("/settings/users/{user_id}/role", post(change_role))
         .route("/settings/users/{user_id}/remove", post(remove_user))
         .route("/settings/tokens", post(create_token))
@@ -35,16 +44,12 @@ pub fn routes() -> Router<AppState> {
         .route("/settings/tokens/{token_id}/revoke", post(revoke_token))
 }
 
-/// What the add-user form held, to show again beside its error.
+/// What the invitation form held, to show again beside its error.
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct UserForm {
     csrf_token: Option<String>,
     #[serde(default)]
     email: String,
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    password: String,
     #[serde(default)]
     role: String,
 }
@@ -74,6 +79,8 @@ struct Shown<'a> {
     user_error: Option<(&'a str, &'a UserForm)>,
     token_error: Option<(&'a str, &'a TokenForm)>,
     new_token: Option<&'a NewToken>,
+    /// A one-time link just made (what it is for, the link), shown once.
+    new_link: Option<(&'a str, &'a str)>,
     /// The password form's outcome: `Ok(())` changed, `Err(why)` refused.
     password: Option<Result<(), &'a str>>,
     /// The period form's refusal, with what was typed.
@@ -133,10 +140,11 @@ fn settings_page(
     shown: Shown<'_>,
 ) -> Result<Markup, ApiError> {
     let owner = p.role == Role::Owner;
-    let members = if owner {
-        store.members(p.org_id)?
+    let (members, invitations) = if owner {
+        let now = dun_store::clock::now_utc();
+        (store.members(p.org_id)?, store.invitations(p.org_id, &now)?)
     } else {
-        Vec::new()
+        (Vec::new(), Vec::new())
     };
     let only = (!owner).then_some(p.user_id);
     let tokens = store.tokens(p.org_id, only)?;
@@ -226,7 +234,7 @@ fn settings_page(
                 div.scroll tabindex="0" { table.data {
                     thead { tr {
                         th scope="col" { "Name" } th scope="col" { "E-mail" }
-                        th scope="col" { "Role" } th scope="col" { span.visually-hidden { "Remove" } }
+                        th scope="col" { "Role" } th scope="col" { span.visually-hidden { "Reset link or remove" } }
                     } }
                     tbody { @for m in &members {
                         @let role_id = format!("role-{}", m.user.id);
@@ -243,6 +251,10 @@ fn settings_page(
                             }
                             td {
                                 @if m.user.id != p.user_id {
+                                    form.inline method="post" action=(format!("/settings/users/{}/reset-link", m.user.id)) {
+                                        (ctx.csrf_field())
+                                        button type="submit" aria-label=(format!("Reset link for {}", m.user.email)) { "Reset link" }
+                                    }
                                     form.inline method="post" action=(format!("/settings/users/{}/remove", m.user.id)) {
                                         (ctx.csrf_field())
                                         button.danger type="submit" aria-label=(format!("Remove {}", m.user.email)) { "Remove" }
@@ -254,21 +266,48 @@ fn settings_page(
                         }
                     } }
                 } }
-                h3 #add-user-title { "Add a user" }
+                @if let Some((what, link)) = shown.new_link {
+                    div.notice.ok role="status" {
+                        p { (what) " Copy the link now and hand it over — it is not shown again:" }
+                        p { code #new-link { (link) } }
+                    }
+                }
+                h3 #invitations-title { "Invitations" }
+                @if invitations.is_empty() {
+                    p.empty #no-invitations { "No invitations pending." }
+                } @else {
+                    div.scroll tabindex="0" { table.data #invitations {
+                        thead { tr {
+                            th scope="col" { "E-mail" } th scope="col" { "Role" }
+                            th scope="col" { "Expires" } th scope="col" { span.visually-hidden { "Withdraw" } }
+                        } }
+                        tbody { @for i in &invitations {
+                            tr {
+                                td { (i.email) }
+                                td { (i.role.as_str()) }
+                                td { (i.expires_at) }
+                                td {
+                                    form.inline method="post" action=(format!("/settings/invitations/{}/withdraw", i.id)) {
+                                        (ctx.csrf_field())
+                                        button.danger type="submit" aria-label=(format!("Withdraw the invitation of {}", i.email)) { "Withdraw" }
+                                    }
+                                }
+                            }
+                        } }
+                    } }
+                }
+                h3 #add-user-title { "Invite someone" }
+                p.muted { "They become a member when they open the link and accept: with the password of their Dun account, or as someone new with a name and a password. The link works once, for " (dun_store::invitations::INVITATION_DAYS) " days." }
                 @if let Some((message, _)) = shown.user_error {
                     p.notice.bad role="alert" { (message) }
                 }
-                form.stack method="post" action="/settings/users" aria-labelledby="add-user-title" {
+                form.stack method="post" action="/settings/invitations" aria-labelledby="add-user-title" {
                     (ctx.csrf_field())
                     label for="user-email" { "E-mail" }
                     input #user-email type="email" name="email" value=(user_form.email) required;
-                    label for="user-name" { "Name" }
-                    input #user-name type="text" name="name" value=(user_form.name) required;
-                    label for="user-password" { "Password " span.hint { "(at least 12 characters; not needed for someone with an account already)" } }
-                    input #user-password type="password" name="password" autocomplete="new-password";
                     label for="user-role" { "Role" }
                     (role_select("user-role", &user_form.role, Role::Owner))
-                    button.primary type="submit" { "Add the user" }
+                    button.primary type="submit" { "Make the invitation link" }
                 }
             }
         }
@@ -401,40 +440,124 @@ fn parse_role(text: &str) -> Result<Role, ApiError> {
     })
 }
 
-pub async fn add_user(
+/// An owner invites an address: the page again, showing the link once
+/// (not a redirect, so the link is never in an address; not cached). The
+/// answer is the same whether or not the address has an account.
+pub async fn invite(
     State(state): State<AppState>,
     caller: Result<Caller, ApiError>,
     Form(form): Form<UserForm>,
 ) -> Response {
-    let (submitted, for_page) = (form.clone(), form);
+    let site = state.config.site_url();
+    shown_once(&state, caller, form.csrf_token.clone(), move |store, p| {
+        let made = parse_role(&form.role).and_then(|role| {
+            store
+                .invite(p.org_id, p.user_id, &form.email, role)
+                .map_err(ApiError::from)
+        });
+        match made {
+            Ok(made) => Ok(Ok((
+                format!(
+                    "{} is invited as {}.",
+                    made.invitation.email,
+                    made.invitation.role.as_str()
+                ),
+                dun_server::routes::accounts::invitation_link(&site, &made.secret),
+            ))),
+            Err(e) if e.status.is_client_error() => Ok(Err((e.detail, form))),
+            Err(e) => Err(e),
+        }
+    })
+    .await
+}
+
+/// An owner issues a reset link for a member: the page again, showing it
+/// once.
+pub async fn issue_reset_link(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    Path(user_id): Path<i64>,
+    Form(form): Form<ButtonForm>,
+) -> Response {
+    let site = state.config.site_url();
+    shown_once(&state, caller, form.csrf_token, move |store, p| {
+        let made = store.issue_reset_link(p.org_id, p.user_id, user_id)?;
+        Ok(Ok((
+            format!(
+                "A reset link for {} is made; it works once, until {}.",
+                made.email, made.expires_at
+            ),
+            dun_server::routes::accounts::reset_link(&site, &made.secret),
+        )))
+    })
+    .await
+}
+
+/// What an owner's one-time link form came to: (what, link) to show once,
+/// or a refusal to show beside the form with what was typed.
+type LinkOutcome = Result<(String, String), (String, UserForm)>;
+
+/// Runs `work` for an owner and answers with the settings page showing the
+/// link it made (201), or its refusal (422).
+async fn shown_once<F>(
+    state: &AppState,
+    caller: Result<Caller, ApiError>,
+    csrf_token: Option<String>,
+    work: F,
+) -> Response
+where
+    F: FnOnce(&mut Store, &Principal) -> Result<LinkOutcome, ApiError> + Send + 'static,
+{
+    let Ok(caller) = caller else {
+        return see_other("/sign-in");
+    };
+    let caller = caller.with_form_csrf(csrf_token);
+    let done = state
+        .as_caller(caller, Need::Own, move |store, p| {
+            let ctx = Ctx::load(p)?;
+            match work(store, p)? {
+                Ok((what, link)) => {
+                    let shown = Shown {
+                        new_link: Some((&what, &link)),
+                        ..Shown::default()
+                    };
+                    Ok((StatusCode::CREATED, settings_page(store, p, &ctx, shown)?))
+                }
+                Err((why, form)) => {
+                    let shown = Shown {
+                        user_error: Some((&why, &form)),
+                        ..Shown::default()
+                    };
+                    Ok((
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        settings_page(store, p, &ctx, shown)?,
+                    ))
+                }
+            }
+        })
+        .await;
+    match done {
+        Ok((status, markup)) => html_response(status, markup),
+        Err(e) => error_page(e),
+    }
+}
+
+pub async fn withdraw_invitation(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    Path(invitation_id): Path<i64>,
+    Form(form): Form<ButtonForm>,
+) -> Response {
     submit(
         &state,
         caller,
-        submitted.csrf_token.clone(),
+        form.csrf_token.clone(),
         Need::Own,
         move |store, p, _| {
-            let role = parse_role(&submitted.role)?;
-            let password = Some(submitted.password.as_str()).filter(|s| !s.is_empty());
-            store.add_user(
-                p.org_id,
-                &submitted.email,
-                submitted.name.trim(),
-                password,
-                role,
-            )?;
+            store.withdraw_invitation(p.org_id, invitation_id)?;
             Ok("/settings#users".into())
         },
-        move |store, p, ctx, message| {
-            settings_page(
-                store,
-                p,
-                ctx,
-                Shown {
-                    user_error: Some((message, &for_page)),
-                    ..Shown::default()
-                },
-            )
-        },
+        users_refused,
     )
     .await
 }

@@ -505,12 +505,7 @@ web_test!(
         );
         assert_eq!(made.status, 303, "{}", made.body);
         issue(&browser, &csrf, "BOLT", "10.00");
-        let user = browser.post_json(
-            "/api/v1/users",
-            &csrf,
-            json!({"email": "vic@acme.example", "name": "Vic Viewer", "password": PASSWORD, "role": "viewer"}),
-        );
-        assert_eq!(user.status, 201, "{}", user.body);
+        browser.add_member(&csrf, "vic@acme.example", "Vic Viewer", PASSWORD, "viewer");
 
         let viewer = server.browser();
         let signed = viewer.post_form(
@@ -559,12 +554,13 @@ web_test!(
         assert!(!browser.get("/customers/BOLT").body.contains("viewer note"));
 
         // A collector works the customer but may not change the policy.
-        let user = browser.post_json(
-            "/api/v1/users",
+        browser.add_member(
             &csrf,
-            json!({"email": "cole@acme.example", "name": "Cole Collector", "password": PASSWORD, "role": "collector"}),
+            "cole@acme.example",
+            "Cole Collector",
+            PASSWORD,
+            "collector",
         );
-        assert_eq!(user.status, 201, "{}", user.body);
         let collector = server.browser();
         let signed = collector.post_form(
             "/sign-in",

@@ -8,7 +8,6 @@
 mod common;
 
 use common::{Browser, Page, TestServer};
-use serde_json::json;
 
 const PASSWORD: &str = "correct horse battery";
 const BOUNDARY: &str = "dun-import-boundary";
@@ -272,12 +271,7 @@ web_test!(
         assert_eq!(browser.get("/imports/export/secrets.csv").status, 404);
 
         // A viewer sees the page and the exports, and may not import.
-        let user = browser.post_json(
-            "/api/v1/users",
-            &csrf,
-            json!({"email": "vic@acme.example", "name": "Vic Viewer", "password": PASSWORD, "role": "viewer"}),
-        );
-        assert_eq!(user.status, 201, "{}", user.body);
+        browser.add_member(&csrf, "vic@acme.example", "Vic Viewer", PASSWORD, "viewer");
         let viewer = server.browser();
         let signed = viewer.post_form(
             "/sign-in",

@@ -685,12 +685,7 @@ web_test!(
         );
 
         // A viewer reads the invoice and the list, and sees no forms.
-        let added = browser.post_json(
-            "/api/v1/users",
-            &csrf,
-            json!({"email": "vic@acme.example", "name": "Vic Viewer", "password": PASSWORD, "role": "viewer"}),
-        );
-        assert_eq!(added.status, 201, "{}", added.body);
+        browser.add_member(&csrf, "vic@acme.example", "Vic Viewer", PASSWORD, "viewer");
         let viewer = server.browser();
         let signed = viewer.post_form(
             "/sign-in",

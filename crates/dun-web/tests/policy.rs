@@ -93,12 +93,7 @@ web_test!(
             .to_string();
 
         // A collector may read the policy but not open the editor.
-        let added = browser.post_json(
-            "/api/v1/users",
-            &csrf,
-            json!({"email": "cole@acme.example", "name": "Cole", "password": PASSWORD, "role": "collector"}),
-        );
-        assert_eq!(added.status, 201, "{}", added.body);
+        browser.add_member(&csrf, "cole@acme.example", "Cole", PASSWORD, "collector");
         let collector = server.browser();
         let signed = collector.post_form(
             "/sign-in",

@@ -7,7 +7,7 @@
 mod common;
 
 use common::{Browser, Page, TestServer};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 const PASSWORD: &str = "correct horse battery";
 
@@ -230,12 +230,7 @@ web_test!(
         let (browser, csrf) = owner(server);
         let (version, _) = in_force(&browser);
         let fields = fields_of(&browser.get("/policy/settings"));
-        let added = browser.post_json(
-            "/api/v1/users",
-            &csrf,
-            json!({"email": "vera@acme.example", "name": "Vera", "password": PASSWORD, "role": "viewer"}),
-        );
-        assert_eq!(added.status, 201, "{}", added.body);
+        browser.add_member(&csrf, "vera@acme.example", "Vera", PASSWORD, "viewer");
         let viewer = server.browser();
         let signed = viewer.post_form(
             "/sign-in",

@@ -298,12 +298,7 @@ web_test!(
             ],
         );
         assert_eq!(set.status, 303, "{}", set.body);
-        let user = browser.post_json(
-            "/api/v1/users",
-            &csrf,
-            json!({"email": "vic@acme.example", "name": "Vic Viewer", "password": PASSWORD, "role": "viewer"}),
-        );
-        assert_eq!(user.status, 201, "{}", user.body);
+        browser.add_member(&csrf, "vic@acme.example", "Vic Viewer", PASSWORD, "viewer");
         let viewer = server.browser();
         let signed = viewer.post_form(
             "/sign-in",

@@ -38,6 +38,13 @@ fn user_id(page: &Page, email: &str) -> String {
     row[start..start + end].to_string()
 }
 
+/// The one-time link an owner's form just made (shown once).
+fn new_link(page: &Page) -> String {
+    let marker = r#"<code id="new-link">"#;
+    let start = page.body.find(marker).expect("a link shown once") + marker.len();
+    page.body[start..start + page.body[start..].find('<').unwrap()].to_string()
+}
+
 fn api_status(server: &TestServer, secret: &str) -> u16 {
     let browser = server.browser();
     browser
@@ -57,50 +64,73 @@ web_test!(
         let settings = owner.get("/settings");
         assert_eq!(settings.status, 200, "{}", settings.body);
         settings.assert_contains("olive@acme.example");
-        settings.assert_contains("Add a user");
+        settings.assert_contains("Invite someone");
 
-        // A new user without a password is refused, with what was typed kept.
+        // Not an address: refused, with what was typed kept.
         let refused = owner.post_form(
-            "/settings/users",
+            "/settings/invitations",
             &[
                 ("csrf_token", &csrf),
-                ("email", "carl@acme.example"),
-                ("name", "Carl Collector"),
-                ("password", ""),
+                ("email", "carl at acme"),
                 ("role", "collector"),
             ],
         );
         assert_eq!(refused.status, 422, "{}", refused.body);
-        refused.assert_contains("password");
-        refused.assert_contains(r#"value="carl@acme.example""#);
-        refused.assert_contains(r#"value="Carl Collector""#);
+        refused.assert_contains("email");
+        refused.assert_contains(r#"value="carl at acme""#);
 
         // Without the CSRF field nothing is written.
         let forged = owner.post_form(
-            "/settings/users",
-            &[
-                ("email", "eve@acme.example"),
-                ("name", "Eve"),
-                ("password", PASSWORD),
-                ("role", "owner"),
-            ],
+            "/settings/invitations",
+            &[("email", "eve@acme.example"), ("role", "owner")],
         );
         assert_eq!(forged.status, 403, "{}", forged.body);
 
-        let added = owner.post_form(
-            "/settings/users",
+        // Issue 18 item 5: an invitation, its link shown once; Carl is not
+        // a member until he accepts.
+        let invited = owner.post_form(
+            "/settings/invitations",
             &[
                 ("csrf_token", &csrf),
                 ("email", "carl@acme.example"),
-                ("name", "Carl Collector"),
-                ("password", PASSWORD),
                 ("role", "viewer"),
             ],
         );
-        assert_eq!(added.status, 303, "{}", added.body);
+        assert_eq!(invited.status, 201, "{}", invited.body);
+        assert_eq!(invited.header("cache-control"), Some("no-store"));
+        let link = new_link(&invited);
+        let path = &link[link.find("/invitations/").expect("an invitation link")..];
+        let settings = owner.get("/settings");
+        assert!(!settings.body.contains(path), "the link is shown once");
+        let pending = settings
+            .body
+            .split(r#"id="invitations""#)
+            .nth(1)
+            .expect("the pending invitations");
+        assert!(pending.contains("carl@acme.example"), "{pending}");
+        assert!(!settings.body.contains("Carl Collector"));
+        assert!(!settings.body.contains("eve@acme.example"));
+
+        let carl_browser = server.browser();
+        let offer = carl_browser.get(path);
+        assert_eq!(offer.status, 200, "{}", offer.body);
+        offer.assert_contains("Acme Tools");
+        offer.assert_contains("viewer");
+        let weak =
+            carl_browser.post_form(path, &[("name", "Carl Collector"), ("password", "short")]);
+        assert_eq!(weak.status, 422, "{}", weak.body);
+        weak.assert_contains("password");
+        let accepted =
+            carl_browser.post_form(path, &[("name", "Carl Collector"), ("password", PASSWORD)]);
+        assert_eq!(accepted.status, 303, "{}", accepted.body);
+        assert_eq!(accepted.location.as_deref(), Some("/dashboard"));
+        assert_eq!(carl_browser.get("/settings").status, 200, "signed in");
+        // Used: the link's page says it is not valid.
+        let again = server.browser().get(path);
+        assert_eq!(again.status, 404, "{}", again.body);
         let settings = owner.get("/settings");
         settings.assert_contains("Carl Collector");
-        assert!(!settings.body.contains("eve@acme.example"));
+        settings.assert_contains("No invitations pending.");
         let carl = user_id(&settings, "carl@acme.example");
         let olive = user_id(&settings, "olive@acme.example");
 
@@ -138,25 +168,17 @@ web_test!(
         listed.assert_contains("ledger export");
         assert!(!listed.body.contains(&secret), "the secret is shown once");
 
-        // Carl signs in: he sees his own tokens only, and no users.
-        let carl_browser = server.browser();
-        let signed_in = carl_browser.post_form(
-            "/sign-in",
-            &[("email", "carl@acme.example"), ("password", PASSWORD)],
-        );
-        assert_eq!(signed_in.status, 303, "{}", signed_in.body);
+        // Carl sees his own tokens only, and no users.
         let his = carl_browser.get("/settings");
         assert_eq!(his.status, 200, "{}", his.body);
-        assert!(!his.body.contains("Add a user"));
+        assert!(!his.body.contains("Invite someone"));
         assert!(!his.body.contains("ledger export"));
         let carl_csrf = his.csrf();
         let barred = carl_browser.post_form(
-            "/settings/users",
+            "/settings/invitations",
             &[
                 ("csrf_token", &carl_csrf),
                 ("email", "mallory@acme.example"),
-                ("name", "Mallory"),
-                ("password", PASSWORD),
                 ("role", "owner"),
             ],
         );
@@ -252,6 +274,56 @@ web_test!(
             ],
         );
         assert_eq!(again.status, 303, "{}", again.body);
+    }
+);
+
+web_test!(
+    /// Issue 18 item 4: an owner makes a one-time reset link for a member
+    /// from the users list; the member sets a new password through it,
+    /// their sessions end, and the link then says it is not valid.
+    fn an_owner_makes_a_reset_link_for_a_member(server: &TestServer) {
+        let owner = server.browser();
+        let csrf = set_up(&owner);
+        owner.add_member(&csrf, "vera@acme.example", "Vera", PASSWORD, "viewer");
+        let vera = server.browser();
+        let signed_in = vera.post_form(
+            "/sign-in",
+            &[("email", "vera@acme.example"), ("password", PASSWORD)],
+        );
+        assert_eq!(signed_in.status, 303, "{}", signed_in.body);
+        let id = user_id(&owner.get("/settings"), "vera@acme.example");
+        let made = owner.post_form(
+            &format!("/settings/users/{id}/reset-link"),
+            &[("csrf_token", &csrf)],
+        );
+        assert_eq!(made.status, 201, "{}", made.body);
+        made.assert_contains("vera@acme.example");
+        let link = new_link(&made);
+        let path = &link[link.find("/reset-password/").expect("a reset link")..];
+
+        let opened = server.browser();
+        let page = opened.get(path);
+        assert_eq!(page.status, 200, "{}", page.body);
+        page.assert_contains("vera@acme.example");
+        let weak = opened.post_form(path, &[("new_password", "short")]);
+        assert_eq!(weak.status, 422, "{}", weak.body);
+        let set = opened.post_form(path, &[("new_password", "a fresh long phrase")]);
+        assert_eq!(set.status, 200, "{}", set.body);
+        set.assert_contains("Your password is set");
+        assert_eq!(
+            vera.get("/settings").location.as_deref(),
+            Some("/sign-in"),
+            "her sessions ended"
+        );
+        let again = server.browser().post_form(
+            "/sign-in",
+            &[
+                ("email", "vera@acme.example"),
+                ("password", "a fresh long phrase"),
+            ],
+        );
+        assert_eq!(again.status, 303, "{}", again.body);
+        assert_eq!(opened.get(path).status, 404, "used once");
     }
 );
 

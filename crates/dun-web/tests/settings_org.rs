@@ -33,17 +33,7 @@ fn set_up(browser: &Browser) -> String {
 
 /// A second user with `role`, signed in on a browser of their own.
 fn member(server: &TestServer, owner: &Browser, csrf: &str, email: &str, role: &str) -> Browser {
-    let added = owner.post_form(
-        "/settings/users",
-        &[
-            ("csrf_token", csrf),
-            ("email", email),
-            ("name", "Vera Member"),
-            ("password", PASSWORD),
-            ("role", role),
-        ],
-    );
-    assert_eq!(added.status, 303, "{}", added.body);
+    owner.add_member(csrf, email, "Vera Member", PASSWORD, role);
     let browser = server.browser();
     let signed_in = browser.post_form("/sign-in", &[("email", email), ("password", PASSWORD)]);
     assert_eq!(signed_in.status, 303, "{}", signed_in.body);

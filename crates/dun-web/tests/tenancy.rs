@@ -120,6 +120,7 @@ struct Ids {
     task_id: String,
     dispute_id: String,
     user_id: String,
+    invitation_id: String,
     token_id: String,
     recurring_id: String,
     person_id: String,
@@ -167,7 +168,10 @@ impl Ids {
             // Template names and export files are per organisation: B's own.
             "name" => "first_notice".into(),
             "file" => "invoices.csv".into(),
+            // A one-time link's secret is its own credential: a made-up one.
+            "token" if !path.starts_with("/portal/") => "00".repeat(32),
             "token" => self.b_portal.clone(),
+            "invitation_id" => self.invitation_id.clone(),
             "intent" => "pi_alpha".into(),
             other => panic!(
                 "the web tenancy walk has no value for the path parameter {{{other}}} ({path}); add one"
@@ -338,12 +342,19 @@ fn walk_for(method: &str, path: &str, a: &Ids) -> Option<Vec<(&'static str, Stri
         ("POST", "/policy/edit") => vec![("document", s("not a policy"))],
         // B's own policy, refused: a step's days that are not a number.
         ("POST", "/policy/settings") => vec![("step-1-days", s("soon"))],
-        ("POST", "/settings/users") => vec![
-            ("email", s("intruder@beta.example")),
-            ("name", s("I")),
-            ("password", s("intruder password")),
-            ("role", s("viewer")),
-        ],
+        ("POST", "/settings/invitations") => {
+            vec![("email", s("intruder@beta.example")), ("role", s("viewer"))]
+        }
+        ("POST", "/settings/invitations/{invitation_id}/withdraw")
+        | ("POST", "/settings/users/{user_id}/reset-link") => vec![],
+        ("GET", "/invitations/{token}") | ("GET", "/reset-password/{token}") => vec![],
+        ("POST", "/invitations/{token}") => {
+            vec![
+                ("name", s("Intruder")),
+                ("password", s("intruder password")),
+            ]
+        }
+        ("POST", "/reset-password/{token}") => vec![("new_password", s("intruder password"))],
         ("POST", "/settings/users/{user_id}/role") => vec![("role", s("viewer"))],
         ("POST", "/settings/users/{user_id}/remove") => vec![],
         ("POST", "/settings/tokens") => vec![("name", s("b")), ("role", s("viewer"))],
@@ -462,6 +473,7 @@ fn snapshot(a: &Browser, ids: &Ids) -> Vec<(String, String)> {
         "/api/v1/plans".into(),
         "/api/v1/policy/versions".into(),
         "/api/v1/users".into(),
+        "/api/v1/invitations".into(),
         "/api/v1/tokens".into(),
         "/api/v1/organisation".into(),
         "/api/v1/runs".into(),
@@ -538,9 +550,16 @@ web_test!(
         );
         post("/api/v1/runs", json!({}));
         let sent = post(&format!("/api/v1/invoices/{invoice}/send"), json!({}));
-        let user = post(
-            "/api/v1/users",
-            json!({"email": "cole@alpha.example", "name": "Cole", "password": "collector password", "role": "collector"}),
+        let user = a.add_member(
+            &a_csrf,
+            "cole@alpha.example",
+            "Cole",
+            "collector password",
+            "collector",
+        );
+        let invitation = post(
+            "/api/v1/invitations",
+            json!({"email": "pending@alpha.example", "role": "viewer"}),
         );
         post("/api/v1/tokens", json!({"name": "alpha"}));
         let tokens = read(&a, "/api/v1/tokens");
@@ -650,7 +669,8 @@ web_test!(
             payment_id: id(&payment, "payment_id"),
             task_id: id(&task, "id"),
             dispute_id: id(&dispute, "id"),
-            user_id: id(&user, "id"),
+            user_id: id(&user["user"], "id"),
+            invitation_id: id(&invitation["invitation"], "id"),
             token_id: id(&tokens[0], "id"),
             recurring_id: id(&recurring, "id"),
             person_id: id(&person, "id"),

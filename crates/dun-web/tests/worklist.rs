@@ -29,12 +29,7 @@ fn owner(server: &TestServer) -> (Browser, String) {
 }
 
 fn member(server: &TestServer, owner: &Browser, csrf: &str, email: &str, role: &str) -> Browser {
-    let added = owner.post_json(
-        "/api/v1/users",
-        csrf,
-        json!({"email": email, "name": role, "password": PASSWORD, "role": role}),
-    );
-    assert_eq!(added.status, 201, "{}", added.body);
+    owner.add_member(csrf, email, role, PASSWORD, role);
     let browser = server.browser();
     let signed = browser.post_form("/sign-in", &[("email", email), ("password", PASSWORD)]);
     assert_eq!(signed.status, 303, "{}", signed.body);

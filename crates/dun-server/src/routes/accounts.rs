@@ -8,6 +8,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use dun_store::accounts::{Credential, Member, Principal, Role, Setup, TokenInfo};
+use dun_store::invitations::{Acceptance, Accepted, Invitation};
 use dun_store::orgs::NewOrg;
 use dun_store::Org;
 use serde::{Deserialize, Serialize};
@@ -26,8 +27,13 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(whoami, sign_in, sign_out))
         .routes(routes!(change_password))
         .routes(routes!(organisation, update_organisation))
-        .routes(routes!(list_users, add_user))
+        .routes(routes!(list_users))
         .routes(routes!(change_role, remove_user))
+        .routes(routes!(list_invitations, invite))
+        .routes(routes!(withdraw_invitation))
+        .routes(routes!(accept_invitation))
+        .routes(routes!(issue_reset_link))
+        .routes(routes!(reset_password))
         .routes(routes!(list_tokens, create_token))
         .routes(routes!(revoke_token))
 }
@@ -504,44 +510,343 @@ async fn list_users(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct NewUserIn {
+pub struct InvitationIn {
+    /// The address to invite; whether it has an account anywhere changes
+    /// nothing in the answer.
     pub email: String,
-    pub name: String,
-    /// Needed when the address has no account yet (at least 12 characters, not a common password).
-    pub password: Option<String>,
     pub role: RoleName,
 }
 
-/// Adds a user to the organisation (owner only).
+#[derive(Serialize, ToSchema)]
+pub struct InvitationOut {
+    pub id: i64,
+    pub email: String,
+    pub role: RoleName,
+    pub created_at: String,
+    /// After this time the link no longer works.
+    pub expires_at: String,
+}
+
+fn invitation_out(i: Invitation) -> InvitationOut {
+    InvitationOut {
+        id: i.id,
+        email: i.email,
+        role: i.role.into(),
+        created_at: i.created_at,
+        expires_at: i.expires_at,
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NewInvitationOut {
+    pub invitation: InvitationOut,
+    /// The one-time link to hand to the invitee, shown this once
+    /// (`{public_url}/invitations/{token}`); Dun does not e-mail it.
+    pub link: String,
+}
+
+/// Pending invitations (not accepted, withdrawn or expired), newest first
+/// (owner only).
+#[utoipa::path(
+    get,
+    path = "/api/v1/invitations",
+    tag = "accounts",
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, body = Vec<InvitationOut>))
+)]
+async fn list_invitations(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<InvitationOut>>, ApiError> {
+    Ok(Json(
+        state
+            .as_caller(caller, Need::Own, |store, p| {
+                let now = dun_store::clock::now_utc();
+                Ok(store
+                    .invitations(p.org_id, &now)?
+                    .into_iter()
+                    .map(invitation_out)
+                    .collect())
+            })
+            .await?,
+    ))
+}
+
+/// Invites an address to the organisation with a role (owner only). The
+/// answer is the same whether or not the address has an account; the
+/// person becomes a member only when they accept through the link, which
+/// is in this answer and nowhere else and expires in 7 days. (An
+/// Idempotency-Key is refused here: a repeat could not show the link
+/// again.)
 #[utoipa::path(
     post,
-    path = "/api/v1/users",
+    path = "/api/v1/invitations",
     tag = "accounts",
-    request_body = NewUserIn,
+    request_body = InvitationIn,
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 201, body = UserOut),
+        (status = 201, body = NewInvitationOut),
         (status = 409, body = crate::problem::Problem, content_type = "application/problem+json"),
         (status = 422, body = crate::problem::Problem, content_type = "application/problem+json")
     )
 )]
-async fn add_user(
+async fn invite(
     State(state): State<AppState>,
     caller: Caller,
-    ApiJson(input): ApiJson<NewUserIn>,
-) -> Result<(StatusCode, Json<UserOut>), ApiError> {
-    let member = state
+    key: IdempotencyKey,
+    ApiJson(input): ApiJson<InvitationIn>,
+) -> Result<(StatusCode, Json<NewInvitationOut>), ApiError> {
+    if key.0.is_some() {
+        return Err(ApiError::invalid(
+            "Idempotency-Key",
+            "Idempotency-Key: not accepted when inviting, whose link is shown only once; send the request without it",
+        ));
+    }
+    let site = state.config.site_url();
+    let made = state
         .as_caller(caller, Need::Own, move |store, p| {
-            Ok(store.add_user(
-                p.org_id,
-                &input.email,
-                &input.name,
-                input.password.as_deref(),
-                input.role.into(),
-            )?)
+            Ok(store.invite(p.org_id, p.user_id, &input.email, input.role.into())?)
         })
         .await?;
-    Ok((StatusCode::CREATED, Json(user_out(member))))
+    Ok((
+        StatusCode::CREATED,
+        Json(NewInvitationOut {
+            link: invitation_link(&site, &made.secret),
+            invitation: invitation_out(made.invitation),
+        }),
+    ))
+}
+
+/// Where an invitation's secret is opened.
+pub fn invitation_link(site: &str, secret: &str) -> String {
+    format!("{}/invitations/{secret}", site.trim_end_matches('/'))
+}
+
+/// Where a reset link's secret is opened.
+pub fn reset_link(site: &str, secret: &str) -> String {
+    format!("{}/reset-password/{secret}", site.trim_end_matches('/'))
+}
+
+/// Withdraws a pending invitation: its link stops working (owner only).
+#[utoipa::path(
+    delete,
+    path = "/api/v1/invitations/{invitation_id}",
+    tag = "accounts",
+    params(("invitation_id" = i64, Path, description = "The invitation's id")),
+    security(("token" = []), ("session" = [])),
+    responses((status = 204, description = "Withdrawn"), (status = 404, body = crate::problem::Problem, content_type = "application/problem+json"))
+)]
+async fn withdraw_invitation(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(invitation_id): ApiPath<i64>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .as_caller(caller, Need::Own, move |store, p| {
+            Ok(store.withdraw_invitation(p.org_id, invitation_id)?)
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptIn {
+    /// The secret at the end of the invitation link.
+    pub token: String,
+    /// The password of the account the address has already; or, with
+    /// `name`, the password of a new account (at least 12 characters, not
+    /// a common password).
+    pub password: String,
+    /// Only for someone with no account yet: their name.
+    pub name: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AcceptedOut {
+    /// The organisation joined.
+    pub organisation: String,
+    pub user: UserOut,
+}
+
+/// Accepts an invitation (no sign-in: the link's secret and the password
+/// are the proof). The membership is made now; sign in afterwards.
+#[utoipa::path(
+    post,
+    path = "/api/v1/invitations/accept",
+    tag = "accounts",
+    request_body = AcceptIn,
+    responses(
+        (status = 201, body = AcceptedOut),
+        (status = 409, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 429, body = crate::problem::Problem, content_type = "application/problem+json")
+    )
+)]
+async fn accept_invitation(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    ApiJson(input): ApiJson<AcceptIn>,
+) -> Result<(StatusCode, Json<AcceptedOut>), ApiError> {
+    let accepted = accept_with(
+        &state,
+        peer,
+        &headers,
+        input.token,
+        input.name,
+        input.password,
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(AcceptedOut {
+            organisation: accepted.org.name,
+            user: UserOut {
+                id: accepted.user.id,
+                email: accepted.user.email,
+                name: accepted.user.name,
+                role: accepted.role.into(),
+                created_at: accepted.user.created_at,
+            },
+        }),
+    ))
+}
+
+/// Accepts an invitation for the API and the web form alike: a password
+/// proves an existing account, so failures count against the sign-in
+/// limit of the link (its identity) and of the client.
+pub async fn accept_with(
+    state: &AppState,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    token: String,
+    name: Option<String>,
+    password: String,
+) -> Result<Accepted, ApiError> {
+    let client = crate::limits::client_of(peer.ip(), headers, &state.config.trusted_proxies);
+    let limiter = state.login_limiter.clone();
+    let identity = format!("invitation:{}", token.get(..16).unwrap_or(&token));
+    if let Err(wait) = limiter.check(&identity, &client, Instant::now()) {
+        return Err(ApiError::too_many(
+            format!("too many failed attempts; try again in {wait} seconds"),
+            wait,
+        ));
+    }
+    let outcome = state
+        .pool
+        .write(move |store| {
+            let now = dun_store::clock::now_utc();
+            let how = match name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+                Some(name) => Acceptance::New {
+                    name,
+                    password: &password,
+                },
+                None => Acceptance::Existing {
+                    password: &password,
+                },
+            };
+            Ok(store.accept_invitation(&token, how, &now)?)
+        })
+        .await;
+    match &outcome {
+        Ok(_) => limiter.succeeded(&identity, &client),
+        Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
+            limiter.failed(&identity, &client, Instant::now())
+        }
+        Err(_) => {}
+    }
+    outcome
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ResetLinkOut {
+    /// The member the link is for.
+    pub email: String,
+    /// After this time the link no longer works.
+    pub expires_at: String,
+    /// The one-time link to hand to the member, shown this once
+    /// (`{public_url}/reset-password/{token}`).
+    pub link: String,
+}
+
+/// Issues a one-time reset link for a member of the organisation (owner
+/// only): whoever opens it sets the member's password, and every session of
+/// theirs ends. It expires in 24 hours; a newer link replaces it.
+#[utoipa::path(
+    post,
+    path = "/api/v1/users/{user_id}/reset-link",
+    tag = "accounts",
+    params(("user_id" = i64, Path, description = "The user's id")),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 201, body = ResetLinkOut),
+        (status = 404, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::problem::Problem, content_type = "application/problem+json")
+    )
+)]
+async fn issue_reset_link(
+    State(state): State<AppState>,
+    caller: Caller,
+    key: IdempotencyKey,
+    ApiPath(user_id): ApiPath<i64>,
+) -> Result<(StatusCode, Json<ResetLinkOut>), ApiError> {
+    if key.0.is_some() {
+        return Err(ApiError::invalid(
+            "Idempotency-Key",
+            "Idempotency-Key: not accepted when issuing a reset link, which is shown only once; send the request without it",
+        ));
+    }
+    let site = state.config.site_url();
+    let made = state
+        .as_caller(caller, Need::Own, move |store, p| {
+            Ok(store.issue_reset_link(p.org_id, p.user_id, user_id)?)
+        })
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(ResetLinkOut {
+            email: made.email,
+            expires_at: made.expires_at,
+            link: reset_link(&site, &made.secret),
+        }),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordResetIn {
+    /// The secret at the end of the reset link.
+    pub token: String,
+    /// At least 12 characters, not a common password.
+    pub new_password: String,
+}
+
+/// Sets a new password through a reset link (no sign-in: the link is the
+/// proof). The link is used up and every session of the member's ends.
+#[utoipa::path(
+    post,
+    path = "/api/v1/password-reset",
+    tag = "accounts",
+    request_body = PasswordResetIn,
+    responses(
+        (status = 204, description = "The password is set"),
+        (status = 422, body = crate::problem::Problem, content_type = "application/problem+json")
+    )
+)]
+async fn reset_password(
+    State(state): State<AppState>,
+    ApiJson(input): ApiJson<PasswordResetIn>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .pool
+        .write(move |store| {
+            let now = dun_store::clock::now_utc();
+            store.reset_password(&input.token, &input.new_password, &now)?;
+            Ok(())
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Deserialize, ToSchema)]

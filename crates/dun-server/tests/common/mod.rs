@@ -201,6 +201,32 @@ fn agent() -> ureq::Agent {
         .into()
 }
 
+/// Adds a member as an owner must (issue 18 item 5): `owner` invites
+/// `email` with `role`, and the invitee accepts the link as someone new
+/// with `name` and `password`. The member as the API shows them.
+pub fn add_member(owner: &Api, email: &str, name: &str, password: &str, role: &str) -> Value {
+    let (status, made) = owner.post(
+        "/api/v1/invitations",
+        serde_json::json!({"email": email, "role": role}),
+    );
+    assert_eq!(status, 201, "the invitation of {email}: {made}");
+    let token = link_token(&made);
+    let (status, accepted) = Api::new(&owner.base, None).post(
+        "/api/v1/invitations/accept",
+        serde_json::json!({"token": token, "name": name, "password": password}),
+    );
+    assert_eq!(status, 201, "{email} accepts: {accepted}");
+    accepted["user"].clone()
+}
+
+/// The secret at the end of a one-time link in an answer's `link`.
+pub fn link_token(answer: &Value) -> String {
+    let link = answer["link"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no link in {answer}"));
+    link.rsplit('/').next().unwrap().to_string()
+}
+
 /// A client of the API.
 pub struct Api {
     pub base: String,

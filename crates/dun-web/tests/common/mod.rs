@@ -254,6 +254,43 @@ impl Browser {
         (response.status().as_u16(), headers, bytes)
     }
 
+    /// Adds a member as an owner must (issue 18 item 5): this owner's
+    /// session invites `email` with `role` over the API, and the invitee
+    /// accepts the link as someone new. The accepted answer's JSON.
+    pub fn add_member(
+        &self,
+        csrf: &str,
+        email: &str,
+        name: &str,
+        password: &str,
+        role: &str,
+    ) -> serde_json::Value {
+        let made = self.post_json(
+            "/api/v1/invitations",
+            csrf,
+            serde_json::json!({"email": email, "role": role}),
+        );
+        assert_eq!(made.status, 201, "the invitation of {email}: {}", made.body);
+        let made: serde_json::Value = serde_json::from_str(&made.body).expect("JSON");
+        let link = made["link"].as_str().expect("a link");
+        let token = link.rsplit('/').next().unwrap();
+        let invitee = Browser {
+            base: self.base.clone(),
+            agent: self.agent.clone(),
+            cookie: Mutex::new(None),
+        };
+        let accepted = invitee.send(
+            "POST",
+            "/api/v1/invitations/accept",
+            Some(
+                serde_json::json!({"token": token, "name": name, "password": password}).to_string(),
+            ),
+            &[("Content-Type", "application/json")],
+        );
+        assert_eq!(accepted.status, 201, "{email} accepts: {}", accepted.body);
+        serde_json::from_str(&accepted.body).expect("JSON")
+    }
+
     pub fn forget_cookie(&self) {
         *self.cookie.lock().unwrap() = None;
     }

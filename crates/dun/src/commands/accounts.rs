@@ -15,7 +15,10 @@ use crate::output::{emit, Table};
 
 #[derive(Subcommand, Debug)]
 pub enum UserCommand {
-    /// Add a user to the organisation (the password is read from DUN_PASSWORD or standard input).
+    /// Add a user to the organisation at once (the password is read from
+    /// DUN_PASSWORD or standard input). Only the operator adds directly —
+    /// whoever runs this has the database itself; an owner over the web or
+    /// the API invites, and the person accepts through a one-time link.
     Add(UserAddArgs),
     /// The organisation's users and their roles.
     List(FormatArg),
