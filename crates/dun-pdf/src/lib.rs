@@ -65,6 +65,9 @@ pub fn render_letter(
 }
 
 /// The calculation sheet of an invoice's statutory interest as PDF bytes.
-pub fn render_interest_sheet(view: &sheet::InterestSheetView) -> Result<Vec<u8>, RenderError> {
-    sheet::render(view)
+pub fn render_interest_sheet(
+    view: &sheet::InterestSheetView,
+    settings: &dun_core::document::DocumentSettings,
+) -> Result<Vec<u8>, RenderError> {
+    sheet::render(view, settings)
 }

@@ -6,13 +6,14 @@
 //! `law::calculation_sheet`; this file only lays them out.
 
 use dun_core::collections::law::CalculationSheet;
+use dun_core::document::{DocumentLocale, DocumentSettings};
 use dun_core::party::Party;
 use dun_core::{Currency, Date};
 use serde::Serialize;
 
 use crate::canvas::{Font, Fonts, BLACK};
 use crate::invoice::{footer_text, head};
-use crate::layout::{Align, Column, Doc, BODY_PT, CONTENT_WIDTH_PT};
+use crate::layout::{Align, Column, Doc, BODY_PT};
 use crate::views::{amount, party};
 use crate::{LabelledAmount, PartyView, RenderError};
 
@@ -158,7 +159,7 @@ pub fn interest_sheet_view(f: SheetFacts<'_>) -> InterestSheetView {
     }
 }
 
-fn columns() -> [Column; 8] {
+fn columns(content_width: f32) -> [Column; 8] {
     let fixed = 68.0 + 68.0 + 34.0 + 70.0 + 52.0 + 52.0 + 66.0;
     let col = |width, align| Column { width, align };
     [
@@ -166,20 +167,31 @@ fn columns() -> [Column; 8] {
         col(68.0, Align::Left),
         col(34.0, Align::Right),
         col(70.0, Align::Right),
-        col(CONTENT_WIDTH_PT - fixed, Align::Left),
+        col(content_width - fixed, Align::Left),
         col(52.0, Align::Right),
         col(52.0, Align::Right),
         col(66.0, Align::Right),
     ]
 }
 
-/// The calculation sheet as PDF bytes.
-pub fn render(view: &InterestSheetView) -> Result<Vec<u8>, RenderError> {
+/// The calculation sheet as PDF bytes: in English whatever the document
+/// locale (its figures are written as the CLI's and the API's sheet), on
+/// the organisation's paper, with its logo.
+pub fn render(
+    view: &InterestSheetView,
+    settings: &DocumentSettings,
+) -> Result<Vec<u8>, RenderError> {
     let fonts = Fonts::load()?;
+    let settings = &DocumentSettings {
+        locale: DocumentLocale::En,
+        ..settings.clone()
+    };
     let mut doc = Doc::new(
         &fonts,
         format!("Calculation of interest · {} (continued)", view.invoice),
+        settings,
     );
+    let cw = doc.content_width();
     let meta: Vec<(&str, String)> = vec![
         ("Invoice", view.invoice.clone()),
         ("Date", view.date.clone()),
@@ -188,17 +200,10 @@ pub fn render(view: &InterestSheetView) -> Result<Vec<u8>, RenderError> {
     head(&mut doc, "Interest", &view.creditor, &meta);
     let (x, top) = (doc.x(), doc.y);
     doc.y = doc.party(x, top, 250.0, "Debtor", &view.debtor) + 12.0;
-    doc.paragraph(
-        x,
-        CONTENT_WIDTH_PT,
-        Font::Regular,
-        BODY_PT,
-        BLACK,
-        &view.basis,
-    );
+    doc.paragraph(x, cw, Font::Regular, BODY_PT, BLACK, &view.basis);
 
     doc.section("Statutory interest by month");
-    let columns = columns();
+    let columns = columns(cw);
     doc.table_header(&columns, &LABELS);
     for (i, row) in view.rows.iter().enumerate() {
         doc.table_row(
@@ -221,7 +226,7 @@ pub fn render(view: &InterestSheetView) -> Result<Vec<u8>, RenderError> {
     if view.rows.is_empty() {
         doc.paragraph(
             x,
-            CONTENT_WIDTH_PT,
+            cw,
             Font::Regular,
             BODY_PT,
             BLACK,
@@ -239,14 +244,7 @@ pub fn render(view: &InterestSheetView) -> Result<Vec<u8>, RenderError> {
         doc.text_right(right, y, Font::Bold, BODY_PT, BLACK, &total.amount);
     }
     doc.y += 8.0;
-    doc.paragraph(
-        x,
-        CONTENT_WIDTH_PT,
-        Font::Regular,
-        BODY_PT,
-        BLACK,
-        &view.ledger,
-    );
+    doc.paragraph(x, cw, Font::Regular, BODY_PT, BLACK, &view.ledger);
 
     let footer = footer_text(
         &view.creditor,
@@ -258,6 +256,8 @@ pub fn render(view: &InterestSheetView) -> Result<Vec<u8>, RenderError> {
         &pages,
         &crate::canvas::Info {
             title: &format!("Calculation of interest: {}, {}", view.invoice, view.date),
+            paper: settings.paper,
+            logo: settings.logo.as_ref(),
             author: &view.creditor.name,
         },
     )

@@ -350,7 +350,7 @@ server_test!(
         );
         assert_eq!(status, 200, "{body}");
         assert_eq!(body["documents"]["paper_size_in_use"], "us_letter");
-        let (_, _, pdf) = api.send_bytes("GET", &pdf_path, None, "");
+        let (_, _, pdf) = api.exchange_bytes("GET", &pdf_path, None, "");
         assert!(contains(&pdf, "/MediaBox [0 0 612 792]"));
 
         // Chosen: A4 and French, whatever the country; a GET round-trips.
@@ -367,7 +367,7 @@ server_test!(
             api.put("/api/v1/organisation/profile", again.clone()),
             (200, again)
         );
-        let (_, _, pdf) = api.send_bytes("GET", &pdf_path, None, "");
+        let (_, _, pdf) = api.exchange_bytes("GET", &pdf_path, None, "");
         assert!(contains(&pdf, "/MediaBox [0 0 595.28 841.89]"));
 
         // Refused whole, nothing written.
@@ -397,7 +397,7 @@ server_test!(
         );
 
         // The logo: not an image, too large, not the owner — refused.
-        let (status, _, body) = api.send_bytes(
+        let (status, _, body) = api.exchange_bytes(
             "PUT",
             "/api/v1/organisation/logo",
             Some(b"GIF89a not a logo"),
@@ -408,7 +408,7 @@ server_test!(
         let mut big = b"\x89PNG\r\n\x1a\n".to_vec();
         big.resize(600 * 1024, 0);
         let (status, _, body) =
-            api.send_bytes("PUT", "/api/v1/organisation/logo", Some(&big), "image/png");
+            api.exchange_bytes("PUT", "/api/v1/organisation/logo", Some(&big), "image/png");
         assert_eq!(status, 422);
         assert!(
             String::from_utf8_lossy(&body).contains("512 KiB"),
@@ -420,16 +420,17 @@ server_test!(
             let other =
                 server.token_for("owner@looks.example", "correct horse battery", None, role);
             let (status, _, _) =
-                other.send_bytes("PUT", "/api/v1/organisation/logo", Some(&logo), "image/png");
+                other.exchange_bytes("PUT", "/api/v1/organisation/logo", Some(&logo), "image/png");
             assert_eq!(status, 403, "{role}");
-            let (status, _, _) = other.send_bytes("DELETE", "/api/v1/organisation/logo", None, "");
+            let (status, _, _) =
+                other.exchange_bytes("DELETE", "/api/v1/organisation/logo", None, "");
             assert_eq!(status, 403, "{role}");
         }
         problem(404, api.get("/api/v1/organisation/logo"));
 
         // Set: described, served back as it was, drawn with its mask.
         let (status, _, body) =
-            api.send_bytes("PUT", "/api/v1/organisation/logo", Some(&logo), "image/png");
+            api.exchange_bytes("PUT", "/api/v1/organisation/logo", Some(&logo), "image/png");
         assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
         let described: serde_json::Value = serde_json::from_slice(&body).unwrap();
         assert_eq!(
@@ -440,19 +441,20 @@ server_test!(
             api.get("/api/v1/organisation/profile").1["documents"]["logo"],
             described
         );
-        let (status, media, bytes) = api.send_bytes("GET", "/api/v1/organisation/logo", None, "");
+        let (status, media, bytes) =
+            api.exchange_bytes("GET", "/api/v1/organisation/logo", None, "");
         assert_eq!((status, media.as_str()), (200, "image/png"));
         assert_eq!(bytes, logo);
-        let (_, _, pdf) = api.send_bytes("GET", &pdf_path, None, "");
+        let (_, _, pdf) = api.exchange_bytes("GET", &pdf_path, None, "");
         assert!(
             contains(&pdf, "/Subtype /Image") && contains(&pdf, "/SMask"),
             "the logo and its mask"
         );
 
-        let (status, _, _) = api.send_bytes("DELETE", "/api/v1/organisation/logo", None, "");
+        let (status, _, _) = api.exchange_bytes("DELETE", "/api/v1/organisation/logo", None, "");
         assert_eq!(status, 204);
         problem(404, api.get("/api/v1/organisation/logo"));
-        let (_, _, pdf) = api.send_bytes("GET", &pdf_path, None, "");
+        let (_, _, pdf) = api.exchange_bytes("GET", &pdf_path, None, "");
         assert!(!contains(&pdf, "/Subtype /Image"));
     }
 );

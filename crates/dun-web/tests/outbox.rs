@@ -350,12 +350,7 @@ fn seen_as_the_customer_will(
 
     // A viewer reads the message, its body and its files, as the outbox.
     let csrf = page.csrf();
-    let user = owner.post_json(
-        "/api/v1/users",
-        &csrf,
-        serde_json::json!({"email": "vic@acme.example", "name": "Vic Viewer", "password": PASSWORD, "role": "viewer"}),
-    );
-    assert_eq!(user.status, 201, "{}", user.body);
+    owner.add_member(&csrf, "vic@acme.example", "Vic Viewer", PASSWORD, "viewer");
     let viewer = server.browser();
     let signed = viewer.post_form(
         "/sign-in",

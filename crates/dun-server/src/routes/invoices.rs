@@ -1254,7 +1254,7 @@ async fn interest_sheet_pdf(
                 None => wire::today_in(&p.org.timezone)?,
             };
             let found = store.calculation_sheet(p.org_id, &invoice, as_of)?;
-            interest_sheet::interest_sheet_pdf(&found)
+            interest_sheet::interest_sheet_pdf(store, p.org_id, &found)
                 .map_err(|e| documents::document_error("invoice", e))
         })
         .await?;

@@ -320,7 +320,7 @@ impl Api {
 
     /// A request whose body is `bytes` of `content_type`; the answer's
     /// status, media type and bytes.
-    pub fn send_bytes(
+    pub fn exchange_bytes(
         &self,
         method: &str,
         path: &str,

@@ -158,7 +158,8 @@ pub fn run(ctx: &mut Context, command: InvoiceCommand) -> Result<()> {
             let as_of = ctx.date_or_today(as_of.as_deref(), "as-of")?;
             let found = ctx.store.calculation_sheet(org_id, &invoice, as_of)?;
             if let Some(path) = &pdf {
-                let (_, bytes) = dun_mail::interest_sheet::interest_sheet_pdf(&found)?;
+                let (_, bytes) =
+                    dun_mail::interest_sheet::interest_sheet_pdf(&mut ctx.store, org_id, &found)?;
                 crate::commands::document::write_out(path, &bytes, "the calculation sheet")?;
                 if path.as_os_str() == "-" {
                     return Ok(());
