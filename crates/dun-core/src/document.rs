@@ -357,8 +357,9 @@ fn png_size(bytes: &[u8]) -> Option<(u32, u32)> {
     Some((w, h))
 }
 
-/// A JPEG's width and height, from its first start-of-frame segment.
-fn jpeg_size(bytes: &[u8]) -> Option<(u32, u32)> {
+/// A JPEG's first start-of-frame segment: width, height and the number of
+/// components of its frame (1 grey, 3 colour, 4 CMYK).
+fn jpeg_frame(bytes: &[u8]) -> Option<(u32, u32, u8)> {
     let mut i = 2;
     loop {
         // Markers may be padded with 0xFF.
@@ -375,13 +376,18 @@ fn jpeg_size(bytes: &[u8]) -> Option<(u32, u32)> {
             let seg = bytes.get(i + 4..i + 2 + len)?;
             let h = u32::from(u16::from_be_bytes([*seg.get(1)?, *seg.get(2)?]));
             let w = u32::from(u16::from_be_bytes([*seg.get(3)?, *seg.get(4)?]));
-            return Some((w, h));
+            return Some((w, h, *seg.get(5)?));
         }
         if marker == 0xD9 || marker == 0xDA || len < 2 {
             return None;
         }
         i += 2 + len;
     }
+}
+
+/// A JPEG's width and height.
+fn jpeg_size(bytes: &[u8]) -> Option<(u32, u32)> {
+    jpeg_frame(bytes).map(|(w, h, _)| (w, h))
 }
 
 /// How the organisation's documents look.
@@ -397,25 +403,7 @@ pub struct DocumentSettings {
 
 /// The number of components of a JPEG's frame (1 grey, 3 colour, 4 CMYK).
 pub fn jpeg_components(bytes: &[u8]) -> Option<u8> {
-    let mut i = 2;
-    loop {
-        while *bytes.get(i)? == 0xFF && *bytes.get(i + 1)? == 0xFF {
-            i += 1;
-        }
-        if *bytes.get(i)? != 0xFF {
-            return None;
-        }
-        let marker = *bytes.get(i + 1)?;
-        let len = usize::from(u16::from_be_bytes([*bytes.get(i + 2)?, *bytes.get(i + 3)?]));
-        let is_sof = matches!(marker, 0xC0..=0xCF) && !matches!(marker, 0xC4 | 0xC8 | 0xCC);
-        if is_sof {
-            return bytes.get(i + 9).copied();
-        }
-        if marker == 0xD9 || marker == 0xDA || len < 2 {
-            return None;
-        }
-        i += 2 + len;
-    }
+    jpeg_frame(bytes).map(|(_, _, components)| components)
 }
 
 #[cfg(test)]
