@@ -182,7 +182,7 @@ fn figures_of_a_quarter_in_every_format() {
 
         let err = fails(&db, &["report", "figures", "--days", "0"]);
         assert!(
-            err.contains("--days 0") && err.contains("1 to 3660"),
+            err.contains("days: 0 is not a period length") && err.contains("1 to 3660"),
             "[{label}] {err}"
         );
         let err = fails(&db, &["report", "figures", "--as-of", "31/03/2026"]);
