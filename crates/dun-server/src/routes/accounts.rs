@@ -365,7 +365,8 @@ async fn sign_in(
 #[serde(deny_unknown_fields)]
 pub struct PasswordChange {
     pub current_password: String,
-    /// 10 to 256 characters.
+    /// At least 12 characters (at most 256 bytes), not a common password
+    /// and not the account's own address (OWASP ASVS level 2).
     pub new_password: String,
 }
 
