@@ -299,8 +299,8 @@ fn setup_form(error: Option<&str>, form: &SetupForm) -> Markup {
                     input #name type="text" name="name" value=(form.name) required autocomplete="name";
                     label for="email" { "E-mail address" }
                     input #email type="email" name="email" value=(form.email) required autocomplete="username";
-                    label for="password" { "Password " span.hint { "(at least 12 characters; a few unrelated words make a good one)" } }
-                    input #password type="password" name="password" required minlength="12" autocomplete="new-password";
+                    label for="password" { "Password " span.hint { "(at least " (dun_store::passwords::PASSWORD_CHARS_MIN) " characters; a few unrelated words make a good one)" } }
+                    input #password type="password" name="password" required minlength=(dun_store::passwords::PASSWORD_CHARS_MIN) autocomplete="new-password";
                 }
                 button.primary type="submit" { "Create and sign in" }
             }

@@ -84,8 +84,7 @@ fn offer_page(token: &str, offer: &InvitationOffer, error: Option<&str>, name: &
                 form.stack method="post" action=(action) {
                     label for="new-name" { "Your name" }
                     input #new-name type="text" name="name" value=(name) required autocomplete="name";
-                    label for="new-password" { "Choose a password " span.hint { "(12 characters or more, not a common password)" } }
-                    input #new-password type="password" name="password" required minlength="12" autocomplete="new-password";
+                    (crate::layout::new_password_field("new-password", "password", "Choose a password"))
                     button #accept-new.primary type="submit" { "Accept and sign in" }
                 }
             }
@@ -178,8 +177,7 @@ fn reset_form(token: &str, email: &str, error: Option<&str>) -> Markup {
                 p.notice.bad role="alert" { (error) }
             }
             form.stack method="post" action=(format!("/reset-password/{token}")) {
-                label for="reset-password" { "New password " span.hint { "(12 characters or more, not a common password)" } }
-                input #reset-password type="password" name="new_password" required minlength="12" autocomplete="new-password";
+                (crate::layout::new_password_field("reset-password", "new_password", "New password"))
                 button #set-password.primary type="submit" { "Set the password" }
             }
         },

@@ -126,6 +126,17 @@ pub fn page(ctx: &Ctx, current: &str, title: &str, body: Markup) -> Markup {
 }
 
 /// A page outside the signed-in frame (sign-in, set-up, errors).
+/// A new password's label and field: the rule's hint and the browser's own
+/// check of its minimum both read the one rule
+/// ([`dun_store::passwords::PASSWORD_CHARS_MIN`]).
+pub fn new_password_field(id: &str, name: &str, label: &str) -> Markup {
+    let min = dun_store::passwords::PASSWORD_CHARS_MIN;
+    html! {
+        label for=(id) { (label) " " span.hint { "(" (min) " characters or more, not a common password)" } }
+        input id=(id) type="password" name=(name) required minlength=(min) autocomplete="new-password";
+    }
+}
+
 pub fn bare(title: &str, body: Markup) -> Markup {
     html! {
         (DOCTYPE)

@@ -379,8 +379,7 @@ fn settings_page(
                 (ctx.csrf_field())
                 label for="current-password" { "Current password" }
                 input #current-password type="password" name="current_password" required autocomplete="current-password";
-                label for="new-password" { "New password " span.hint { "(12 characters or more, not a common password)" } }
-                input #new-password type="password" name="new_password" required minlength="12" autocomplete="new-password";
+                (crate::layout::new_password_field("new-password", "new_password", "New password"))
                 button.primary type="submit" { "Change the password" }
             }
         }
