@@ -23,16 +23,40 @@ use dun_core::{Currency, Date};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::bank_batch::{Batch, MatchedCredit, Posted};
 use crate::clock::now_utc;
 use crate::db::{placeholders, Param, Tx};
 use crate::error::StoreError;
 use crate::payments::{self, NewPayment};
-use crate::{params, Store};
+use crate::{bulk, params, Store};
 
 /// Longest file name kept with a statement, in bytes.
 pub const FILE_NAME_BYTES_MAX: usize = 255;
 /// Most ids bound in one `IN (…)` list.
 const IDS_PER_QUERY_MAX: usize = 500;
+/// Matched credits planned in memory before they are written together.
+const BATCH_CREDITS_MAX: usize = 10_000;
+
+/// A bank transaction's columns as an import writes them.
+const LINE_COLUMNS: [&str; 17] = [
+    "org_id",
+    "statement_id",
+    "account",
+    "line_key",
+    "bank_ref",
+    "booked_date",
+    "amount_minor",
+    "currency",
+    "counterparty_name",
+    "counterparty_iban",
+    "remittance",
+    "structured_ref",
+    "end_to_end_id",
+    "return_reason",
+    "status",
+    "detail",
+    "created_at",
+];
 
 /// What a bank import did.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -345,6 +369,8 @@ fn refresh(
 /// A new line as stored.
 struct NewLine<'a> {
     id: i64,
+    /// Where it stands in the file, 1-based across its statements.
+    file_line: i64,
     line: &'a BankLine,
 }
 
@@ -372,6 +398,7 @@ impl Store {
             ..BankImportSummary::default()
         };
         let mut new_lines: Vec<NewLine<'_>> = Vec::new();
+        let mut file_line = 0i64;
         for s in statements {
             let lines: Vec<&BankLine> = s.lines.iter().filter(|l| l.amount_minor != 0).collect();
             summary.lines_read += lines.len();
@@ -387,25 +414,57 @@ impl Store {
                 .ok_or_else(|| StoreError::Conflict("the statement was not saved".into()))?;
             let account = s.account_iban.clone().unwrap_or_default();
             let mut seen = HashMap::new();
-            let mut added = 0i64;
-            for line in lines {
-                let key = line_key(line, &mut seen);
-                let id = tx.query_opt(
-                    "INSERT INTO bank_transactions (org_id, statement_id, account, line_key, bank_ref, booked_date,
-                        amount_minor, currency, counterparty_name, counterparty_iban, remittance, structured_ref,
-                        end_to_end_id, return_reason, status, detail, created_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'new', '{}', $15)
-                     ON CONFLICT (org_id, account, line_key) DO NOTHING RETURNING id",
-                    params![org_id, statement_id, account.as_str(), key.as_str(), line.bank_ref.as_deref(),
-                        i64::from(line.booked.day_number()), line.amount_minor, line.currency.code(),
-                        line.counterparty_name.as_deref(), line.counterparty_iban.as_deref(), line.remittance.as_str(),
-                        line.structured_ref.as_deref(), line.end_to_end_id.as_deref(), line.return_reason.as_deref(),
-                        now.as_str()],
-                    |r| r.i64(0),
-                )?;
-                if let Some(id) = id {
-                    added += 1;
-                    new_lines.push(NewLine { id, line });
+            let keys: Vec<String> = lines.iter().map(|l| line_key(l, &mut seen)).collect();
+            let booked: Vec<i64> = lines
+                .iter()
+                .map(|l| i64::from(l.booked.day_number()))
+                .collect();
+            let mut rows: Vec<Param<'_>> = Vec::with_capacity(lines.len() * LINE_COLUMNS.len());
+            for ((line, key), booked) in lines.iter().zip(&keys).zip(&booked) {
+                rows.extend_from_slice(&[
+                    org_id.into(),
+                    statement_id.into(),
+                    account.as_str().into(),
+                    key.as_str().into(),
+                    line.bank_ref.as_deref().into(),
+                    (*booked).into(),
+                    line.amount_minor.into(),
+                    line.currency.code().into(),
+                    line.counterparty_name.as_deref().into(),
+                    line.counterparty_iban.as_deref().into(),
+                    line.remittance.as_str().into(),
+                    line.structured_ref.as_deref().into(),
+                    line.end_to_end_id.as_deref().into(),
+                    line.return_reason.as_deref().into(),
+                    "new".into(),
+                    "{}".into(),
+                    now.as_str().into(),
+                ]);
+            }
+            // Only the lines not seen before come back; the first of two
+            // identical keys in one file is the one kept.
+            let mut inserted: HashMap<String, i64> = HashMap::new();
+            bulk::insert_new(
+                &mut tx,
+                "bank_transactions",
+                &LINE_COLUMNS,
+                "org_id, account, line_key",
+                &rows,
+                Some("id, line_key"),
+                |r| {
+                    inserted.insert(r.string(1)?, r.i64(0)?);
+                    Ok(())
+                },
+            )?;
+            let added = inserted.len() as i64;
+            for (line, key) in lines.iter().zip(&keys) {
+                file_line += 1;
+                if let Some(id) = inserted.remove(key) {
+                    new_lines.push(NewLine {
+                        id,
+                        file_line,
+                        line,
+                    });
                 }
             }
             tx.execute(
@@ -418,9 +477,43 @@ impl Store {
         // cancel out.
         let lines: Vec<&BankLine> = new_lines.iter().map(|n| n.line).collect();
         let mut matcher = matcher_for(&mut tx, org_id, &lines)?;
+        // A customer who holds credit has it applied when a payment is
+        // posted (`payments::record_in`): their credits are posted one by
+        // one, the rest matched in full together.
+        let mut with_credit = customers_with_credit(&mut tx, org_id)?;
+        let mut batch = Batch::default();
+        let mut posting = Posting {
+            org_id,
+            now: &now,
+            author: &author,
+            summary: &mut summary,
+        };
         for n in new_lines.iter().filter(|n| n.line.is_credit()) {
             let outcome = matcher.decide(n.line);
             let (status, detail) = match outcome {
+                Outcome::Allocate {
+                    customer_id,
+                    allocations,
+                    credit_minor,
+                    rule,
+                    reasons,
+                } if !with_credit.contains(&customer_id)
+                    && MatchedCredit::is_whole(n.line, &allocations, credit_minor) =>
+                {
+                    batch.push(MatchedCredit {
+                        line_id: n.id,
+                        file_line: n.file_line,
+                        line: n.line,
+                        customer_id,
+                        allocations,
+                        rule,
+                        reasons,
+                    });
+                    if batch.len() >= BATCH_CREDITS_MAX {
+                        posting.settle(&mut tx, &mut batch, &mut matcher)?;
+                    }
+                    continue;
+                }
                 Outcome::Allocate {
                     customer_id,
                     allocations,
@@ -428,6 +521,9 @@ impl Store {
                     rule,
                     reasons,
                 } => {
+                    // The ledger as the credits before it leave it.
+                    posting.settle(&mut tx, &mut batch, &mut matcher)?;
+                    with_credit.insert(customer_id);
                     let l = n.line;
                     let payment = payment_of(
                         l.bank_ref.as_deref(),
@@ -447,18 +543,13 @@ impl Store {
                     ) {
                         Ok(payment_id) => {
                             refresh(&mut tx, org_id, customer_id, &mut matcher)?;
-                            summary.matched += 1;
-                            summary.payment_ids.push(payment_id);
-                            mark(
+                            posting.matched(
                                 &mut tx,
-                                org_id,
                                 n.id,
-                                "matched",
-                                Some(rule),
-                                Some(customer_id),
-                                Some(payment_id),
+                                rule,
+                                customer_id,
+                                payment_id,
                                 &reasons,
-                                None,
                             )?;
                             continue;
                         }
@@ -466,9 +557,7 @@ impl Store {
                         // since): a person decides.
                         Err(StoreError::Posting(e)) => (
                             "suggested",
-                            serde_json::json!({"candidates": [{"customer_id": customer_id,
-                                "invoice_ids": allocations.iter().map(|a| a.invoice_id).collect::<Vec<_>>(),
-                                "score": 50, "reasons": reasons}], "refused": e.to_string()}),
+                            refused_detail(customer_id, &allocations, &reasons, &e.to_string()),
                         ),
                         Err(e) => return Err(e),
                     }
@@ -482,16 +571,9 @@ impl Store {
                     serde_json::json!({ "candidates": candidates }),
                 ),
             };
-            if status == "unmatched" {
-                summary.unmatched += 1;
-            } else {
-                summary.suggested += 1;
-            }
-            tx.execute(
-                "UPDATE bank_transactions SET status = $3, detail = $4 WHERE org_id = $1 AND id = $2",
-                params![org_id, n.id, status, detail.to_string().as_str()],
-            )?;
+            posting.left(&mut tx, n.id, status, &detail)?;
         }
+        posting.settle(&mut tx, &mut batch, &mut matcher)?;
         for n in new_lines.iter().filter(|n| !n.line.is_credit()) {
             if n.line.return_reason.is_some()
                 && crate::bank_queue::reverse_return(&mut tx, org_id, n.id, n.line, &now, &author)?
@@ -508,6 +590,123 @@ impl Store {
         tx.commit()?;
         Ok(summary)
     }
+}
+
+/// Where the import posts, and what it has done so far.
+struct Posting<'s> {
+    org_id: i64,
+    now: &'s str,
+    author: &'s str,
+    summary: &'s mut BankImportSummary,
+}
+
+impl Posting<'_> {
+    /// Posts the batch's credits; the ones the ledger refused are left
+    /// for a person, and the matcher learns their invoices as they are.
+    fn settle(
+        &mut self,
+        tx: &mut Tx<'_>,
+        batch: &mut Batch<'_>,
+        matcher: &mut Matcher,
+    ) -> Result<(), StoreError> {
+        for (credit, posted) in batch.post(tx, self.org_id, self.now, self.author)? {
+            match posted {
+                Posted::Paid(payment_id) => self.matched(
+                    tx,
+                    credit.line_id,
+                    credit.rule,
+                    credit.customer_id,
+                    payment_id,
+                    &credit.reasons,
+                )?,
+                Posted::Refused(refusal) => {
+                    refresh(tx, self.org_id, credit.customer_id, matcher)?;
+                    let detail = refused_detail(
+                        credit.customer_id,
+                        &credit.allocations,
+                        &credit.reasons,
+                        &refusal,
+                    );
+                    self.left(tx, credit.line_id, "suggested", &detail)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A line a rule matched, posted as `payment_id`.
+    fn matched(
+        &mut self,
+        tx: &mut Tx<'_>,
+        line_id: i64,
+        rule: Rule,
+        customer_id: i64,
+        payment_id: i64,
+        reasons: &[Reason],
+    ) -> Result<(), StoreError> {
+        self.summary.matched += 1;
+        self.summary.payment_ids.push(payment_id);
+        mark(
+            tx,
+            self.org_id,
+            line_id,
+            "matched",
+            Some(rule),
+            Some(customer_id),
+            Some(payment_id),
+            reasons,
+            None,
+        )
+    }
+
+    /// A line left for a person: `suggested` (with candidates) or
+    /// `unmatched`.
+    fn left(
+        &mut self,
+        tx: &mut Tx<'_>,
+        line_id: i64,
+        status: &str,
+        detail: &serde_json::Value,
+    ) -> Result<(), StoreError> {
+        if status == "unmatched" {
+            self.summary.unmatched += 1;
+        } else {
+            self.summary.suggested += 1;
+        }
+        tx.execute(
+            "UPDATE bank_transactions SET status = $3, detail = $4 WHERE org_id = $1 AND id = $2",
+            params![self.org_id, line_id, status, detail.to_string().as_str()],
+        )?;
+        Ok(())
+    }
+}
+
+/// A match the ledger refused, left as a suggestion with the refusal.
+fn refused_detail(
+    customer_id: i64,
+    allocations: &[Allocation],
+    reasons: &[Reason],
+    refusal: &str,
+) -> serde_json::Value {
+    serde_json::json!({"candidates": [{"customer_id": customer_id,
+        "invoice_ids": allocations.iter().map(|a| a.invoice_id).collect::<Vec<_>>(),
+        "score": 50, "reasons": reasons}], "refused": refusal})
+}
+
+/// The customers who hold credit (unallocated money on a payment).
+fn customers_with_credit(
+    tx: &mut Tx<'_>,
+    org_id: i64,
+) -> Result<std::collections::HashSet<i64>, StoreError> {
+    Ok(tx
+        .query(
+            "SELECT DISTINCT customer_id FROM payments
+             WHERE org_id = $1 AND unallocated_minor > 0 AND status <> 'reversed'",
+            params![org_id],
+            |r| r.i64(0),
+        )?
+        .into_iter()
+        .collect())
 }
 
 /// Records what was decided for a line.

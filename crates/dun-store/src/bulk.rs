@@ -11,8 +11,15 @@ const PARAMS_PER_STATEMENT_MAX: usize = 30_000;
 /// Rows per statement, whatever the width.
 const ROWS_PER_STATEMENT_MAX: usize = 1_000;
 
-/// `INSERT INTO table (columns) VALUES ($1, …), (…) [RETURNING returning]`
-fn statement(table: &str, columns: &[&str], rows: usize, returning: Option<&str>) -> String {
+/// `INSERT INTO table (columns) VALUES ($1, …), (…) [ON CONFLICT (unique)
+/// DO NOTHING] [RETURNING returning]`
+fn statement(
+    table: &str,
+    columns: &[&str],
+    rows: usize,
+    skip_on: Option<&str>,
+    returning: Option<&str>,
+) -> String {
     let width = columns.len();
     let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
     for r in 0..rows {
@@ -25,6 +32,11 @@ fn statement(table: &str, columns: &[&str], rows: usize, returning: Option<&str>
             sql.push_str(&(r * width + c + 1).to_string());
         }
         sql.push(')');
+    }
+    if let Some(unique) = skip_on {
+        sql.push_str(" ON CONFLICT (");
+        sql.push_str(unique);
+        sql.push_str(") DO NOTHING");
     }
     if let Some(returning) = returning {
         sql.push_str(" RETURNING ");
@@ -41,6 +53,34 @@ pub fn insert(
     columns: &[&str],
     rows: &[Param<'_>],
     returning: Option<&str>,
+    returned: impl FnMut(&Row<'_>) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    insert_skipping(tx, table, columns, None, rows, returning, returned)
+}
+
+/// As [`insert`], skipping each row that would break the unique key
+/// `unique` (`ON CONFLICT (unique) DO NOTHING`): only the rows inserted
+/// are returned. On PostgreSQL a row another transaction is inserting
+/// waits for it, then is skipped if that one commits.
+pub fn insert_new(
+    tx: &mut Tx<'_>,
+    table: &str,
+    columns: &[&str],
+    unique: &str,
+    rows: &[Param<'_>],
+    returning: Option<&str>,
+    returned: impl FnMut(&Row<'_>) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    insert_skipping(tx, table, columns, Some(unique), rows, returning, returned)
+}
+
+fn insert_skipping(
+    tx: &mut Tx<'_>,
+    table: &str,
+    columns: &[&str],
+    skip_on: Option<&str>,
+    rows: &[Param<'_>],
+    returning: Option<&str>,
     mut returned: impl FnMut(&Row<'_>) -> Result<(), StoreError>,
 ) -> Result<(), StoreError> {
     let width = columns.len();
@@ -50,7 +90,7 @@ pub fn insert(
     // thousand rows' placeholders for a one-row insert was most of the CPU
     // a single payment cost.
     let full = (rows.len() >= per_statement * width)
-        .then(|| statement(table, columns, per_statement, returning));
+        .then(|| statement(table, columns, per_statement, skip_on, returning));
     for params in rows.chunks(per_statement * width) {
         let sql = if let Some(full) = full
             .as_deref()
@@ -58,7 +98,13 @@ pub fn insert(
         {
             std::borrow::Cow::Borrowed(full)
         } else {
-            std::borrow::Cow::Owned(statement(table, columns, params.len() / width, returning))
+            std::borrow::Cow::Owned(statement(
+                table,
+                columns,
+                params.len() / width,
+                skip_on,
+                returning,
+            ))
         };
         if returning.is_some() {
             tx.query_each(&sql, params, &mut returned)?;

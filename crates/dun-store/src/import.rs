@@ -870,7 +870,7 @@ fn repeated_payments(rows: &[PaymentRow]) -> Vec<ImportWarning> {
 }
 
 /// Writes planned payment entries and moves the invoices' open amounts.
-fn flush_allocations(
+pub(crate) fn flush_allocations(
     tx: &mut Tx<'_>,
     org_id: i64,
     pending: &[Entry],

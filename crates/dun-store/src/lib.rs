@@ -13,6 +13,7 @@ pub mod aging;
 pub mod api_ledger;
 pub mod backup;
 pub mod bank;
+mod bank_batch;
 pub mod bank_queue;
 pub mod book_export;
 mod bulk;

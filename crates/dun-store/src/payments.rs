@@ -60,7 +60,7 @@ pub struct PaymentPosted {
     pub unallocated_minor: i64,
 }
 
-fn check_text(field: &str, value: &str) -> Result<(), StoreError> {
+pub(crate) fn check_text(field: &str, value: &str) -> Result<(), StoreError> {
     if value.len() > REFERENCE_BYTES_MAX {
         return Err(StoreError::Invalid(format!(
             "{field} is longer than {REFERENCE_BYTES_MAX} bytes"
@@ -452,8 +452,37 @@ pub(crate) fn record_in(
             amount_minor: -e.ar_minor,
         });
     }
-    let allocated: i64 = allocations.iter().map(|a| a.amount_minor).sum();
+    let kept = payment.amount_minor - allocations.iter().map(|a| a.amount_minor).sum::<i64>();
+    let summary = timeline_summary(payment, &allocations);
+    let invoice_ids: Vec<i64> = allocations.iter().map(|a| a.invoice_id).collect();
+    timeline::log(
+        tx,
+        org_id,
+        now,
+        &NewEntry {
+            customer_id,
+            on_date: payment.received_date,
+            kind: "payment",
+            author,
+            summary: &summary,
+            detail: timeline_detail(id, payment),
+            invoice_ids: &invoice_ids,
+        },
+    )?;
+    Ok(PaymentPosted {
+        payment_id: id,
+        currency: payment.currency,
+        amount_minor: payment.amount_minor,
+        allocations,
+        unallocated_minor: kept,
+    })
+}
+
+/// What a received payment's timeline entry says: the amount and
+/// reference, what it paid, what it left as credit, and the note.
+pub(crate) fn timeline_summary(payment: &NewPayment, allocations: &[Allocated]) -> String {
     let c = payment.currency;
+    let allocated: i64 = allocations.iter().map(|a| a.amount_minor).sum();
     let paid: Vec<String> = allocations
         .iter()
         .map(|a| format!("{} {}", a.number, format_minor(a.amount_minor, c)))
@@ -477,34 +506,18 @@ pub(crate) fn record_in(
     if !payment.note.trim().is_empty() {
         summary.push_str(&format!(" — {}", payment.note.trim()));
     }
-    let invoice_ids: Vec<i64> = allocations.iter().map(|a| a.invoice_id).collect();
-    timeline::log(
-        tx,
-        org_id,
-        now,
-        &NewEntry {
-            customer_id,
-            on_date: payment.received_date,
-            kind: "payment",
-            author,
-            summary: &summary,
-            detail: serde_json::json!({
-                "payment_id": id,
-                "amount": format_minor(payment.amount_minor, c),
-                "currency": c.code(),
-                "reference": payment.reference,
-                "method": payment.method,
-                "note": payment.note,
-            }),
-            invoice_ids: &invoice_ids,
-        },
-    )?;
-    Ok(PaymentPosted {
-        payment_id: id,
-        currency: payment.currency,
-        amount_minor: payment.amount_minor,
-        allocations,
-        unallocated_minor: kept,
+    summary
+}
+
+/// A received payment's timeline detail.
+pub(crate) fn timeline_detail(payment_id: i64, payment: &NewPayment) -> serde_json::Value {
+    serde_json::json!({
+        "payment_id": payment_id,
+        "amount": format_minor(payment.amount_minor, payment.currency),
+        "currency": payment.currency.code(),
+        "reference": payment.reference,
+        "method": payment.method,
+        "note": payment.note,
     })
 }
 

@@ -426,3 +426,156 @@ storage_test!(
         check_book(store);
     }
 );
+
+/// What an organisation's ledger, payments and payment timeline say, with
+/// ids replaced by what a person reads (invoice numbers, the payment's
+/// place in order), so two organisations' books can be compared.
+fn ledger_as_read(store: &mut Store, org: &Org) -> Vec<String> {
+    let numbers: std::collections::HashMap<i64, String> = all_invoices(store, org.id)
+        .into_iter()
+        .map(|i| (i.id, i.number.unwrap_or_default()))
+        .collect();
+    let mut payments = store.payments(org.id, 1_000).unwrap();
+    payments.sort_by_key(|(id, _, _)| *id);
+    let place: std::collections::HashMap<i64, usize> = payments
+        .iter()
+        .enumerate()
+        .map(|(k, (id, _, _))| (*id, k + 1))
+        .collect();
+    let mut read: Vec<String> = payments
+        .iter()
+        .map(|(_, p, unallocated)| {
+            format!(
+                "payment {} {} {} {} '{}' unallocated {unallocated}",
+                p.received_date, p.customer_ref, p.amount_minor, p.method, p.reference
+            )
+        })
+        .collect();
+    for e in store.entries(org.id).unwrap() {
+        let e = e.entry;
+        read.push(format!(
+            "entry {} invoice {:?} payment {:?} ar {} credit {} on {}",
+            e.kind.as_str(),
+            e.invoice_id.map(|id| numbers[&id].clone()),
+            e.payment_id.map(|id| place[&id]),
+            e.ar_minor,
+            e.credit_minor,
+            e.effective_date
+        ));
+    }
+    for number in numbers.values() {
+        read.push(format!("open {number} {}", open_of(store, org, number)));
+    }
+    read.sort();
+    read
+}
+
+storage_test!(
+    fn credits_matched_together_post_what_each_typed_payment_would(store: &mut Store) {
+        // Two organisations with the same book; one learns its payments
+        // from a statement, the other has each typed with the allocations
+        // the matcher chose. Their books must read the same.
+        let acme = org(store, "Acme Ltd");
+        let twin = org(store, "Twin Ltd");
+        let mut invoices = Vec::new();
+        for o in [&acme, &twin] {
+            let c1 = customer(store, o, "C1");
+            let c2 = customer(store, o, "C2");
+            let c3 = customer(store, o, "C3");
+            let mut numbers = Vec::new();
+            for (c, day, amount) in [
+                (&c1, "2026-03-01", 100_00),
+                (&c1, "2026-03-02", 100_00),
+                (&c1, "2026-03-03", 75_50),
+                (&c2, "2026-03-04", 100_00),
+                (&c2, "2026-03-05", 100_00),
+                (&c3, "2026-03-06", 100_00),
+            ] {
+                numbers.push(invoice(store, o, c, day, "net30", amount));
+            }
+            invoices.push(numbers);
+        }
+        let inv = &invoices[0];
+        let reference = |k: usize| CreditorReference::for_invoice(inv[k].invoice_id).grouped();
+        let texts = [
+            (format!("RF {}", reference(0)), 100_00),
+            (format!("part {}", reference(1)), 40_00),
+            (format!("rest {}", reference(1)), 60_00),
+            (format!("invoice {}", inv[2].number.to_lowercase()), 75_50),
+            // An overpayment: 20.00 left as credit, applied by the policy
+            // to C2's other invoice.
+            (format!("{}", reference(3)), 120_00),
+            // C2 now holds credit: posted one by one, 80.00 to the
+            // invoice, the rest credit.
+            (format!("{}", reference(4)), 100_00),
+            (format!("{}", reference(5)), 100_00),
+        ];
+        let lines: Vec<BankLine> = texts
+            .iter()
+            .map(|(text, amount)| line("2026-03-20", *amount, text))
+            .collect();
+        let summary = store
+            .import_bank_statements(acme.id, "march.xml", &[statement(lines)], false)
+            .unwrap();
+        assert_eq!(
+            (summary.matched, summary.suggested, summary.unmatched),
+            (7, 0, 0)
+        );
+        let twin_invoices = &invoices[1];
+        let typed: [(&str, usize, &[(usize, i64)]); 7] = [
+            ("C1", 0, &[(0, 100_00)]),
+            ("C1", 1, &[(1, 40_00)]),
+            ("C1", 2, &[(1, 60_00)]),
+            ("C1", 3, &[(2, 75_50)]),
+            ("C2", 4, &[(3, 100_00)]),
+            ("C2", 5, &[(4, 80_00)]),
+            ("C3", 6, &[(5, 100_00)]),
+        ];
+        for (customer_ref, k, allocations) in typed {
+            let (text, amount) = &texts[k];
+            let payment = dun_store::payments::NewPayment {
+                customer_ref: customer_ref.into(),
+                currency: usd(),
+                received_date: d("2026-03-20"),
+                amount_minor: *amount,
+                method: "bank transfer".into(),
+                reference: text.clone(),
+                note: "from the bank statement, booked 2026-03-20".into(),
+            };
+            let explicit = allocations
+                .iter()
+                .map(|(i, a)| (twin_invoices[*i].number.clone(), *a))
+                .collect();
+            store
+                .record_payment(
+                    twin.id,
+                    &payment,
+                    &dun_store::payments::Allocate::Explicit(explicit),
+                    None,
+                )
+                .unwrap();
+        }
+        assert_eq!(ledger_as_read(store, &acme), ledger_as_read(store, &twin));
+        // The customers' timelines say the same, line for line.
+        for reference in ["C1", "C2", "C3"] {
+            let said: Vec<Vec<String>> = [&acme, &twin]
+                .iter()
+                .map(|o| {
+                    let c = store.customer(o.id, reference).unwrap();
+                    let mut s: Vec<String> = store
+                        .timeline(o.id, c.id, None, 100)
+                        .unwrap()
+                        .into_iter()
+                        .filter(|t| t.kind != "invoice")
+                        .map(|t| format!("{} {} {}", t.on_date, t.kind, t.summary))
+                        .collect();
+                    s.sort();
+                    s
+                })
+                .collect();
+            assert_eq!(said[0], said[1], "{reference}");
+            assert!(said[0].iter().any(|s| s.contains("Payment of")), "{said:?}");
+        }
+        check_book(store);
+    }
+);
