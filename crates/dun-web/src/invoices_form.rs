@@ -199,16 +199,12 @@ pub(crate) fn parse_lines(
             "Lines: an invoice needs at least one line with a quantity and a unit price.",
         ));
     }
-    let total: i128 = lines
-        .iter()
-        .map(|l| i128::from(l.net_minor()) + i128::from(l.tax_minor()))
-        .sum();
-    if total > i128::from(core_money::AMOUNT_MINOR_MAX) {
-        return Err(ApiError::invalid(
+    dun_core::invoice::checked_totals(&lines).map_err(|_| {
+        ApiError::invalid(
             "lines",
             "Lines: the invoice total is too large; split it into several invoices.",
-        ));
-    }
+        )
+    })?;
     Ok(lines)
 }
 
