@@ -627,6 +627,22 @@ server_test!(
             )["field"],
             json!("until")
         );
+        // A pause that would end before today: the store's one rule, its
+        // field (the web's form calls the same rule).
+        let past = problem(
+            422,
+            api.post(
+                "/api/v1/customers/C1/pause",
+                json!({"reason": "x", "until": "2001-01-01"}),
+            ),
+        );
+        assert_eq!(past["field"], json!("until"), "{past}");
+        assert!(
+            past["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("2001-01-01 is before")),
+            "{past}"
+        );
 
         // Everything above is on the timeline, newest first, a page at a time.
         let (status, page) = api.get("/api/v1/customers/C1/timeline?limit=2");

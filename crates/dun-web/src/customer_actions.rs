@@ -878,15 +878,13 @@ async fn pause(
                 "" => None,
                 text => Some(wire::parse_date("pause_until", text)?),
             };
-            if until.is_some_and(|u| u < ctx.today) {
-                return Err(ApiError::invalid(
+            // The store's rule, called first to word the form's hint.
+            dun_store::credit_file::check_pause_until(until, ctx.today).map_err(|e| {
+                ApiError::invalid(
                     "pause_until",
-                    format!(
-                        "A pause runs from today ({}); choose a later day.",
-                        ctx.today
-                    ),
-                ));
-            }
+                    format!("A pause runs from today ({}); choose a later day.", e.today),
+                )
+            })?;
             store
                 .pause_customer(p.org_id, reference, until, reason, ctx.today, &p.author())
                 .map_err(store_err)?;

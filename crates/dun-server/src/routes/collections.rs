@@ -1535,12 +1535,6 @@ async fn pause_customer(
         state
             .as_caller(caller, Need::Write, move |store, p| {
                 let on = today(p)?;
-                if until.is_some_and(|u| u < on) {
-                    return Err(ApiError::invalid(
-                        "until",
-                        "until: must not be before today",
-                    ));
-                }
                 Ok(store.pause_customer(
                     p.org_id,
                     &reference,
