@@ -28,7 +28,7 @@ use dun_store::credit_file::{CreditStanding, StatusDecision};
 use dun_store::customer_edit::CustomerEdit;
 use dun_store::disputes::{DisputeRecord, NewDispute, Resolution};
 use dun_store::invoices::InvoiceSummary;
-use dun_store::plans::NewPlan;
+use dun_store::plans::{NewPlan, PlanInstallments, Split, SPLIT_EVERY_DAYS_DEFAULT};
 use dun_store::records::{ContactKind, NewContact};
 use dun_store::{Store, StoreError};
 use maud::{html, Markup};
@@ -37,9 +37,6 @@ use serde::Deserialize;
 use crate::customers::{customer_page, Again};
 use crate::layout::{encode, words, Ctx, STATUSES};
 use crate::{error_page, html as html_response, submit};
-
-/// Days between installments unless the form says otherwise.
-const PLAN_EVERY_DAYS: u32 = 30;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -623,7 +620,7 @@ pub(crate) fn action_forms(
                         label for="plan_first" { "First installment due" }
                         input #plan_first type="date" name="plan_first" value=(form.plan_first) required;
                         label for="plan_every" { "Days between installments" }
-                        input #plan_every type="number" min="1" name="plan_every" value=(if form.plan_every.is_empty() { PLAN_EVERY_DAYS.to_string() } else { form.plan_every.clone() });
+                        input #plan_every type="number" min="1" name="plan_every" value=(if form.plan_every.is_empty() { SPLIT_EVERY_DAYS_DEFAULT.to_string() } else { form.plan_every.clone() });
                         button type="submit" { "Create the plan" }
                     }
                 }
@@ -1113,11 +1110,11 @@ async fn plan(
                     "Give the first installment's date.",
                 )?,
             )?;
-            let every: u32 = match f.plan_every.trim() {
-                "" => PLAN_EVERY_DAYS,
-                text => text.parse().map_err(|_| {
+            let every: Option<u32> = match f.plan_every.trim() {
+                "" => None,
+                text => Some(text.parse().map_err(|_| {
                     ApiError::invalid("plan_every", "Give the days between installments, e.g. 30.")
-                })?,
+                })?),
             };
             let chosen = required(
                 "plan_invoices",
@@ -1151,11 +1148,13 @@ async fn plan(
                     format!("{reference} has no open invoice {chosen} to put on a plan."),
                 ));
             }
-            let open_minor = covered
-                .iter()
-                .fold(0i64, |sum, i| sum.saturating_add(i.open_minor));
-            let installments = dun_store::plans::split_evenly(open_minor, count, first, every)
-                .map_err(store_err)?;
+            // The store reads what is open and splits it, under the plan's
+            // lock.
+            let installments = PlanInstallments::Split(Split {
+                count,
+                first,
+                every_days: every,
+            });
             store
                 .create_plan(
                     p.org_id,
