@@ -14,7 +14,7 @@ use crate::db::{Param, Tx};
 use crate::error::StoreError;
 use crate::records::{
     check_amount, check_author, customer_invoices, ids_json, locked_customer, numbers_of,
-    InvoiceRule, RECORDS_LIST_MAX,
+    InvoiceRule, RECORDS_LIST_MAX, RECORD_INVOICES_MAX,
 };
 use crate::timeline::{self, NewEntry};
 use crate::{customers, entries, idempotency, params, Store};
@@ -29,11 +29,34 @@ pub const SPLIT_EVERY_DAYS_DEFAULT: u32 = 30;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewPlan {
     pub customer_ref: String,
-    /// Invoice numbers it covers: all open, one currency, the customer's.
-    pub invoices: Vec<String>,
+    /// The invoices it covers: all open, one currency, the customer's.
+    pub invoices: PlanInvoices,
     pub installments: PlanInstallments,
     pub created_on: Date,
     pub author: String,
+}
+
+/// Which invoices a plan covers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlanInvoices {
+    /// These, by number.
+    Named(Vec<String>),
+    /// Every invoice of the customer in this currency with something open
+    /// when the plan is made, read under the plan's lock.
+    AllOpenIn(Currency),
+}
+
+impl From<Vec<String>> for PlanInvoices {
+    fn from(numbers: Vec<String>) -> Self {
+        PlanInvoices::Named(numbers)
+    }
+}
+
+impl FromIterator<String> for PlanInvoices {
+    fn from_iter<I: IntoIterator<Item = String>>(numbers: I) -> Self {
+        PlanInvoices::Named(numbers.into_iter().collect())
+    }
 }
 
 /// How a plan's installments are given.
@@ -217,7 +240,7 @@ fn plans_where(
 /// Checks what can be checked before the plan's transaction: the
 /// invoices named, and the installments given or the split asked for.
 fn check_plan(plan: &NewPlan) -> Result<(), StoreError> {
-    if plan.invoices.is_empty() {
+    if matches!(&plan.invoices, PlanInvoices::Named(numbers) if numbers.is_empty()) {
         return Err(StoreError::Invalid(
             "invoices: name the invoices the plan covers".into(),
         ));
@@ -277,11 +300,36 @@ impl Store {
         let tx = self.conn().transaction()?;
         idempotency::run(tx, org_id, key, "plan.create", plan, &now, |tx| {
             let customer = locked_customer(tx, org_id, &plan.customer_ref)?;
+            let numbers = match &plan.invoices {
+                PlanInvoices::Named(numbers) => numbers.clone(),
+                PlanInvoices::AllOpenIn(currency) => {
+                    let numbers = tx.query(
+                        "SELECT number FROM invoices
+                         WHERE org_id = $1 AND customer_id = $2 AND currency = $3
+                           AND status = 'issued' AND open_minor > 0 AND number IS NOT NULL
+                         ORDER BY issue_date, id LIMIT $4",
+                        params![
+                            org_id,
+                            customer.id,
+                            currency.code(),
+                            RECORD_INVOICES_MAX as i64
+                        ],
+                        |r| r.string(0),
+                    )?;
+                    if numbers.is_empty() {
+                        return Err(StoreError::Invalid(format!(
+                            "invoices: {} has no open invoice in {currency} to put on a plan",
+                            customer.reference
+                        )));
+                    }
+                    numbers
+                }
+            };
             let states = customer_invoices(
                 tx,
                 org_id,
                 &customer,
-                &plan.invoices,
+                &numbers,
                 &InvoiceRule {
                     open: true,
                     currency: None,

@@ -790,7 +790,7 @@ storage_test!(
 
 storage_test!(
     fn a_split_plan_divides_what_is_open_when_the_plan_is_made(store: &mut Store) {
-        use dun_store::plans::{PlanInstallments, Split, SPLIT_EVERY_DAYS_DEFAULT};
+        use dun_store::plans::{PlanInstallments, PlanInvoices, Split, SPLIT_EVERY_DAYS_DEFAULT};
         let acme = org(store, "Acme Ltd");
         let alpha = customer(store, &acme, "ALPHA");
         let a = invoice(store, &acme, &alpha, "2026-01-05", "net30", 600_00);
@@ -853,6 +853,47 @@ storage_test!(
             .unwrap();
         assert_eq!(again, made);
         assert_eq!(store.plans(acme.id, Some("ALPHA")).unwrap(), vec![made]);
+
+        // "Every open invoice in USD" (the web's choice), read under the
+        // plan's lock too: a paid one and one in euros are left out.
+        let beta = customer(store, &acme, "BETA");
+        let first = invoice(store, &acme, &beta, "2026-01-05", "net30", 100_00);
+        let paid = invoice(store, &acme, &beta, "2026-01-06", "net30", 50_00);
+        let second = invoice(store, &acme, &beta, "2026-01-07", "net30", 200_00);
+        issue_draft(
+            store,
+            &acme,
+            &draft_in(beta.id, eur(), d("2026-01-05"), "net30", 70_00),
+        );
+        store
+            .record_payment(
+                acme.id,
+                &payment(&beta, "2026-01-20", 50_00),
+                &Allocate::Explicit(vec![(paid.number.clone(), 50_00)]),
+                None,
+            )
+            .unwrap();
+        let mut all_usd = split(2, "2026-03-01", Some(14));
+        all_usd.customer_ref = "BETA".into();
+        all_usd.invoices = PlanInvoices::AllOpenIn(usd());
+        let mut in_yen = all_usd.clone();
+        in_yen.invoices = PlanInvoices::AllOpenIn(dun_core::Currency::parse("JPY").unwrap());
+        refused(
+            store,
+            &acme,
+            &["invoices:", "no open invoice in JPY"],
+            |s| s.create_plan(acme.id, &in_yen, None),
+        );
+        let made = store.create_plan(acme.id, &all_usd, None).unwrap();
+        assert_eq!(made.invoices, vec![first.number, second.number]);
+        assert_eq!(made.opening_minor, 300_00);
+        assert_eq!(
+            made.installments
+                .iter()
+                .map(|i| (i.due_date, i.amount_minor))
+                .collect::<Vec<_>>(),
+            vec![(d("2026-03-01"), 150_00), (d("2026-03-15"), 150_00)]
+        );
     }
 );
 

@@ -28,7 +28,7 @@ use dun_store::credit_file::{CreditStanding, StatusDecision};
 use dun_store::customer_edit::CustomerEdit;
 use dun_store::disputes::{DisputeRecord, NewDispute, Resolution};
 use dun_store::invoices::InvoiceSummary;
-use dun_store::plans::{NewPlan, PlanInstallments, Split, SPLIT_EVERY_DAYS_DEFAULT};
+use dun_store::plans::{NewPlan, PlanInstallments, PlanInvoices, Split, SPLIT_EVERY_DAYS_DEFAULT};
 use dun_store::records::{ContactKind, NewContact};
 use dun_store::{Store, StoreError};
 use maud::{html, Markup};
@@ -1096,33 +1096,15 @@ async fn plan(
                 &f.plan_invoices,
                 "Choose the invoices the plan covers.",
             )?;
-            let open = store.invoices(
-                p.org_id,
-                &dun_store::invoices::InvoiceFilter {
-                    customer_ref: Some(reference.to_string()),
-                    status: dun_store::invoices::StatusFilter::Open,
-                    as_of: Some(ctx.today),
-                    issued_by: Some(ctx.today),
-                    limit: dun_store::invoices::LIST_LIMIT_MAX,
-                    ..Default::default()
-                },
-            )?;
-            let covered: Vec<&InvoiceSummary> = match chosen.strip_prefix('*') {
-                Some(code) => open
-                    .iter()
-                    .filter(|i| i.currency.code() == code && i.open_minor > 0)
-                    .collect(),
-                None => open
-                    .iter()
-                    .filter(|i| i.number.as_deref() == Some(chosen))
-                    .collect(),
+            // "*EUR": every open invoice in euros, which the store reads
+            // under the plan's lock, as it reads what is open.
+            let invoices = match chosen.strip_prefix('*') {
+                Some(code) => PlanInvoices::AllOpenIn(
+                    dun_core::Currency::parse(code)
+                        .map_err(|e| ApiError::invalid("plan_invoices", format!("{e}.")))?,
+                ),
+                None => PlanInvoices::Named(vec![chosen.to_string()]),
             };
-            if covered.is_empty() {
-                return Err(ApiError::invalid(
-                    "plan_invoices",
-                    format!("{reference} has no open invoice {chosen} to put on a plan."),
-                ));
-            }
             // The store reads what is open and splits it, under the plan's
             // lock.
             let installments = PlanInstallments::Split(Split {
@@ -1135,7 +1117,7 @@ async fn plan(
                     p.org_id,
                     &NewPlan {
                         customer_ref: reference.to_string(),
-                        invoices: covered.iter().filter_map(|i| i.number.clone()).collect(),
+                        invoices,
                         installments,
                         created_on: ctx.today,
                         author: p.author(),

@@ -1974,7 +1974,7 @@ async fn create_plan(
                     p.org_id,
                     &dun_store::plans::NewPlan {
                         customer_ref: input.customer,
-                        invoices: input.invoices,
+                        invoices: input.invoices.into(),
                         installments,
                         created_on,
                         author: p.author(),

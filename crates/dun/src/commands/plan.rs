@@ -112,7 +112,7 @@ pub fn run(ctx: &mut Context, command: PlanCommand) -> Result<()> {
                 org_id,
                 &NewPlan {
                     customer_ref: customer,
-                    invoices,
+                    invoices: invoices.into(),
                     installments,
                     created_on,
                     author: author.name(),
