@@ -205,6 +205,17 @@ impl Currency {
     pub fn exponent(&self) -> u8 {
         self.exponent
     }
+
+    /// Every currency Dun knows (the ISO 4217 table above), in code order.
+    pub fn all() -> impl Iterator<Item = Currency> {
+        TABLE.iter().map(|(code, exponent)| {
+            let b = code.as_bytes();
+            Currency {
+                code: [b[0], b[1], b[2]],
+                exponent: *exponent,
+            }
+        })
+    }
 }
 
 impl fmt::Display for Currency {
@@ -255,5 +266,15 @@ mod tests {
         assert_eq!(Currency::parse("BHD").unwrap().exponent(), 3);
         assert!(Currency::parse("usd").is_err());
         assert!(Currency::parse("XYZ").is_err());
+    }
+
+    #[test]
+    fn all_is_every_code_parse_knows() {
+        let all: Vec<Currency> = Currency::all().collect();
+        assert_eq!(all.len(), TABLE.len());
+        for c in &all {
+            assert_eq!(Currency::parse(c.code()), Ok(*c));
+        }
+        assert!(all.iter().any(|c| c.code() == "BHD" && c.exponent() == 3));
     }
 }

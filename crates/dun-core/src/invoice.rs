@@ -228,6 +228,20 @@ pub fn totals(lines: &[InvoiceLine]) -> Totals {
     }
 }
 
+/// Sums lines as [`totals`] does, refusing a total larger than
+/// [`AMOUNT_MINOR_MAX`] (summed wide, so no number of lines overflows): the
+/// one check of an invoice's size, made at issue and by each shell's form.
+pub fn checked_totals(lines: &[InvoiceLine]) -> Result<Totals, InvoiceError> {
+    let total: i128 = lines
+        .iter()
+        .map(|l| l.net_minor_wide() + l.tax_minor_wide())
+        .sum();
+    if total > i128::from(AMOUNT_MINOR_MAX) {
+        return Err(InvoiceError::TooLarge);
+    }
+    Ok(totals(lines))
+}
+
 /// One VAT rate's part of a credit note against an invoice.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreditPart {
@@ -351,10 +365,7 @@ impl InvoiceDraft {
         if self.lines.len() > LINES_MAX {
             return Err(InvoiceError::TooManyLines);
         }
-        let total = self.totals().total_minor;
-        if total > AMOUNT_MINOR_MAX {
-            return Err(InvoiceError::TooLarge);
-        }
+        let total = checked_totals(&self.lines)?.total_minor;
         if self.installments.is_empty() {
             return Ok(self.terms.schedule(self.issue_date, total));
         }
@@ -477,5 +488,22 @@ mod tests {
         assert!(InvoiceLine::new("x", 10_000, -1, 0).is_err());
         assert_eq!(parse_tax_rate_ppm("8.875"), Ok(88_750));
         assert!(parse_tax_rate_ppm("101").is_err());
+    }
+
+    #[test]
+    fn an_invoice_larger_than_the_ledger_holds_is_refused_whole() {
+        let half = AMOUNT_MINOR_MAX / 2;
+        let line = |minor| InvoiceLine::new("big", 10_000, minor, 0).unwrap();
+        let at_max = [line(half), line(AMOUNT_MINOR_MAX - half)];
+        assert_eq!(
+            checked_totals(&at_max).map(|t| t.total_minor),
+            Ok(AMOUNT_MINOR_MAX)
+        );
+        let over = [line(half), line(half + 2)];
+        assert_eq!(checked_totals(&over), Err(InvoiceError::TooLarge));
+        // A thousand lines at the largest amount: summed wide, refused,
+        // never overflowed.
+        let many = vec![line(AMOUNT_MINOR_MAX); LINES_MAX];
+        assert_eq!(checked_totals(&many), Err(InvoiceError::TooLarge));
     }
 }

@@ -627,6 +627,22 @@ server_test!(
             )["field"],
             json!("until")
         );
+        // A pause that would end before today: the store's one rule, its
+        // field (the web's form calls the same rule).
+        let past = problem(
+            422,
+            api.post(
+                "/api/v1/customers/C1/pause",
+                json!({"reason": "x", "until": "2001-01-01"}),
+            ),
+        );
+        assert_eq!(past["field"], json!("until"), "{past}");
+        assert!(
+            past["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("2001-01-01 is before")),
+            "{past}"
+        );
 
         // Everything above is on the timeline, newest first, a page at a time.
         let (status, page) = api.get("/api/v1/customers/C1/timeline?limit=2");
@@ -768,9 +784,40 @@ server_test!(
             )["field"],
             json!("installments[0].date")
         );
+        // Split N ways: the store reads what is open under the plan's lock
+        // and splits it, every 30 days unless told (the web's form, given
+        // the same, makes the same plan).
+        let other = issue(server, "C1", "2026-01-03", 10_001);
+        let (status, split) = api.post(
+            "/api/v1/plans",
+            json!({"customer": "C1", "invoices": [other],
+                   "split": {"count": 3, "first": "2099-01-01"}}),
+        );
+        assert_eq!(status, 201, "{split}");
+        assert_eq!(split["opening"], json!("100.01"));
+        let parts: Vec<(&str, &str)> = split["installments"]
+            .as_array()
+            .expect("installments")
+            .iter()
+            .map(|i| {
+                (
+                    i["due_date"].as_str().unwrap_or_default(),
+                    i["amount"].as_str().unwrap_or_default(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            parts,
+            [
+                ("2099-01-01", "33.34"),
+                ("2099-01-31", "33.34"),
+                ("2099-03-02", "33.33")
+            ],
+            "{split}"
+        );
         let (status, plans) = api.get("/api/v1/plans?customer=C1");
         assert_eq!(status, 200);
-        assert_eq!(items(&plans).len(), 1);
+        assert_eq!(items(&plans).len(), 2);
         problem(404, api.get("/api/v1/plans?customer=NOPE"));
     }
 );

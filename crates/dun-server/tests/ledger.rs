@@ -75,6 +75,24 @@ server_test!(
             ) && detail.ends_with(" takes at most 6"),
             "{detail}"
         );
+        // Two lines that each fit but together are more than the ledger
+        // holds: the domain's one check of an invoice's size (the web's form
+        // refuses the same lines).
+        let big = json!({"description": "Big", "quantity": "1", "unit_price": "6000000000000.00"});
+        let too_large = problem(
+            422,
+            api.post(
+                "/api/v1/invoices",
+                json!({"customer": "C1", "lines": [big.clone(), big]}),
+            ),
+        );
+        assert_eq!(too_large["field"], json!("lines"), "{too_large}");
+        assert!(
+            too_large["detail"]
+                .as_str()
+                .is_some_and(|d| d.starts_with("lines: the invoice total is larger than")),
+            "{too_large}"
+        );
     }
 );
 

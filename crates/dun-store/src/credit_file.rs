@@ -37,6 +37,33 @@ pub fn paused_indefinitely() -> Date {
     Date::parse(PAUSED_INDEFINITELY).expect("a valid date")
 }
 
+/// A pause asked to end before the day it is made: the refusal, typed, for
+/// each shell to word (the store's own wording names the field first).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("until: {until} is before {today}; a pause runs from today")]
+pub struct PauseBeforeToday {
+    /// The last paused day asked for.
+    pub until: Date,
+    /// The day the pause is made.
+    pub today: Date,
+}
+
+impl From<PauseBeforeToday> for StoreError {
+    fn from(e: PauseBeforeToday) -> StoreError {
+        StoreError::Invalid(e.to_string())
+    }
+}
+
+/// Refuses a pause through a day before `today` (none: until resumed). The
+/// one check of that rule: [`Store::pause_customer`] makes it, and a shell
+/// may call it to word its own hint.
+pub fn check_pause_until(until: Option<Date>, today: Date) -> Result<(), PauseBeforeToday> {
+    match until {
+        Some(until) if until < today => Err(PauseBeforeToday { until, today }),
+        _ => Ok(()),
+    }
+}
+
 /// A person's override of a credit refusal on issue: why, and who.
 #[derive(Clone, Copy, Debug)]
 pub struct IssueOverride<'a> {
@@ -316,13 +343,7 @@ impl Store {
     ) -> Result<CreditStanding, StoreError> {
         let author = check_author(author)?;
         let reason = check_text("reason", reason, NOTE_BYTES_MAX)?;
-        if let Some(until) = until {
-            if until < on {
-                return Err(StoreError::Invalid(format!(
-                    "until: {until} is before {on}; a pause runs from today"
-                )));
-            }
-        }
+        check_pause_until(until, on)?;
         let through = until.unwrap_or_else(paused_indefinitely);
         let now = now_utc();
         let mut tx = self.conn().transaction()?;

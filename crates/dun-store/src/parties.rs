@@ -18,8 +18,9 @@ use crate::{params, Store};
 /// zero rated, exempt, reverse charge, intra-community supply, export,
 /// not subject to VAT.
 pub const ZERO_RATE_CATEGORIES: &[&str] = &["Z", "E", "AE", "K", "G", "O"];
-/// Longest tax exemption reason, in bytes.
-pub const EXEMPTION_REASON_BYTES_MAX: usize = 500;
+/// Longest tax exemption reason (the e-invoice's BT-120, printed on the
+/// invoice), in characters.
+pub const EXEMPTION_REASON_CHARS_MAX: usize = 500;
 
 /// How the seller's lines taxed at 0 % are declared on e-invoices.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,9 +53,11 @@ impl ZeroRate {
             )));
         }
         match &self.exemption_reason {
-            Some(r) if r.trim().is_empty() || r.len() > EXEMPTION_REASON_BYTES_MAX => {
+            Some(r)
+                if r.trim().is_empty() || r.chars().count() > EXEMPTION_REASON_CHARS_MAX =>
+            {
                 Err(StoreError::Invalid(format!(
-                    "tax exemption reason '{r}' must be 1 to {EXEMPTION_REASON_BYTES_MAX} bytes"
+                    "tax exemption reason '{r}' must be 1 to {EXEMPTION_REASON_CHARS_MAX} characters"
                 )))
             }
             None if self.category != "Z" => Err(StoreError::Invalid(format!(

@@ -14,9 +14,6 @@ use crate::error::StoreError;
 use crate::records::check_author;
 use crate::{params, Store};
 
-/// Most bytes of a reason for closing or reopening.
-pub const PERIOD_REASON_BYTES_MAX: usize = 1000;
-
 /// The books closed through a day.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ClosedPeriod {
@@ -76,11 +73,7 @@ impl Store {
     ) -> Result<Option<ClosedPeriod>, StoreError> {
         let author = check_author(author)?;
         let reason = reason.trim();
-        if reason.len() > PERIOD_REASON_BYTES_MAX {
-            return Err(StoreError::Invalid(format!(
-                "reason: at most {PERIOD_REASON_BYTES_MAX} bytes"
-            )));
-        }
+        crate::invoices::check_reason_chars("reason", reason)?;
         let now = now_utc();
         let mut tx = self.conn().transaction()?;
         crate::orgs::lock(&mut tx, org_id)?;

@@ -14,7 +14,7 @@ use crate::db::{Param, Tx};
 use crate::error::StoreError;
 use crate::records::{
     check_amount, check_author, customer_invoices, ids_json, locked_customer, numbers_of,
-    InvoiceRule, RECORDS_LIST_MAX,
+    InvoiceRule, RECORDS_LIST_MAX, RECORD_INVOICES_MAX,
 };
 use crate::timeline::{self, NewEntry};
 use crate::{customers, entries, idempotency, params, Store};
@@ -22,17 +22,75 @@ use crate::{customers, entries, idempotency, params, Store};
 /// Most installments one plan may have (ten years of monthly payments).
 pub const PLAN_INSTALLMENTS_MAX: usize = 120;
 
+/// Days between the installments of an even split when none are given.
+pub const SPLIT_EVERY_DAYS_DEFAULT: u32 = 30;
+
 /// A plan as a person proposes it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewPlan {
     pub customer_ref: String,
-    /// Invoice numbers it covers: all open, one currency, the customer's.
-    pub invoices: Vec<String>,
-    /// Dated amounts, in increasing date order, adding up exactly to what
-    /// the invoices have open.
-    pub installments: Vec<Installment>,
+    /// The invoices it covers: all open, one currency, the customer's.
+    pub invoices: PlanInvoices,
+    pub installments: PlanInstallments,
     pub created_on: Date,
     pub author: String,
+}
+
+/// Which invoices a plan covers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlanInvoices {
+    /// These, by number.
+    Named(Vec<String>),
+    /// Every invoice of the customer in this currency with something open
+    /// when the plan is made, read under the plan's lock.
+    AllOpenIn(Currency),
+}
+
+impl From<Vec<String>> for PlanInvoices {
+    fn from(numbers: Vec<String>) -> Self {
+        PlanInvoices::Named(numbers)
+    }
+}
+
+impl FromIterator<String> for PlanInvoices {
+    fn from_iter<I: IntoIterator<Item = String>>(numbers: I) -> Self {
+        PlanInvoices::Named(numbers.into_iter().collect())
+    }
+}
+
+/// How a plan's installments are given.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlanInstallments {
+    /// Dated amounts, in increasing date order, adding up exactly to what
+    /// the invoices have open.
+    Given(Vec<Installment>),
+    /// What the invoices have open — read under the plan's lock, in the
+    /// plan's transaction — in equal installments ([`split_evenly`]).
+    Split(Split),
+}
+
+impl From<Vec<Installment>> for PlanInstallments {
+    fn from(list: Vec<Installment>) -> Self {
+        PlanInstallments::Given(list)
+    }
+}
+
+impl FromIterator<Installment> for PlanInstallments {
+    fn from_iter<I: IntoIterator<Item = Installment>>(list: I) -> Self {
+        PlanInstallments::Given(list.into_iter().collect())
+    }
+}
+
+/// "Split what is open N ways": `count` installments, the first on
+/// `first`, then every `every_days` days ([`SPLIT_EVERY_DAYS_DEFAULT`]
+/// when not given).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Split {
+    pub count: u32,
+    pub first: Date,
+    pub every_days: Option<u32>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,6 +108,22 @@ pub struct PlanRecord {
     /// `active`, `completed` or `defaulted`.
     pub status: String,
     pub defaulted_on: Option<Date>,
+}
+
+impl Split {
+    /// `total_minor` split as asked; a refusal names the field `split`.
+    pub fn of(&self, total_minor: i64) -> Result<Vec<Installment>, StoreError> {
+        split_evenly(
+            total_minor,
+            self.count,
+            self.first,
+            self.every_days.unwrap_or(SPLIT_EVERY_DAYS_DEFAULT),
+        )
+        .map_err(|e| match e {
+            StoreError::Invalid(m) => StoreError::Invalid(format!("split: {m}")),
+            e => e,
+        })
+    }
 }
 
 /// `total_minor` in `count` installments every `every_days` days from
@@ -163,27 +237,39 @@ fn plans_where(
     Ok(rows)
 }
 
-fn check_installments(plan: &NewPlan) -> Result<(), StoreError> {
-    let list = &plan.installments;
+/// Checks what can be checked before the plan's transaction: the
+/// invoices named, and the installments given or the split asked for.
+fn check_plan(plan: &NewPlan) -> Result<(), StoreError> {
+    if matches!(&plan.invoices, PlanInvoices::Named(numbers) if numbers.is_empty()) {
+        return Err(StoreError::Invalid(
+            "invoices: name the invoices the plan covers".into(),
+        ));
+    }
+    match &plan.installments {
+        PlanInstallments::Given(list) => check_installments(list, plan.created_on),
+        PlanInstallments::Split(split) => {
+            // The amounts come under the lock; the count and the dates are
+            // checked now, on a split of the least that can be split.
+            check_installments(&split.of(i64::from(split.count.max(1)))?, plan.created_on)
+        }
+    }
+}
+
+fn check_installments(list: &[Installment], created_on: Date) -> Result<(), StoreError> {
     if list.is_empty() || list.len() > PLAN_INSTALLMENTS_MAX {
         return Err(StoreError::Invalid(format!(
             "a plan has 1 to {PLAN_INSTALLMENTS_MAX} installments (got {})",
             list.len()
         )));
     }
-    if plan.invoices.is_empty() {
-        return Err(StoreError::Invalid(
-            "invoices: name the invoices the plan covers".into(),
-        ));
-    }
     for (i, part) in list.iter().enumerate() {
         check_amount(&format!("installment {}", i + 1), part.amount_minor)?;
-        if part.due_date < plan.created_on {
+        if part.due_date < created_on {
             return Err(StoreError::Invalid(format!(
                 "installment {} is due {}, before the plan is made ({})",
                 i + 1,
                 part.due_date,
-                plan.created_on
+                created_on
             )));
         }
         if i > 0 && part.due_date <= list[i - 1].due_date {
@@ -209,16 +295,41 @@ impl Store {
         key: Option<&str>,
     ) -> Result<PlanRecord, StoreError> {
         let author = check_author(&plan.author)?.to_string();
-        check_installments(plan)?;
+        check_plan(plan)?;
         let now = now_utc();
         let tx = self.conn().transaction()?;
         idempotency::run(tx, org_id, key, "plan.create", plan, &now, |tx| {
             let customer = locked_customer(tx, org_id, &plan.customer_ref)?;
+            let numbers = match &plan.invoices {
+                PlanInvoices::Named(numbers) => numbers.clone(),
+                PlanInvoices::AllOpenIn(currency) => {
+                    let numbers = tx.query(
+                        "SELECT number FROM invoices
+                         WHERE org_id = $1 AND customer_id = $2 AND currency = $3
+                           AND status = 'issued' AND open_minor > 0 AND number IS NOT NULL
+                         ORDER BY issue_date, id LIMIT $4",
+                        params![
+                            org_id,
+                            customer.id,
+                            currency.code(),
+                            RECORD_INVOICES_MAX as i64
+                        ],
+                        |r| r.string(0),
+                    )?;
+                    if numbers.is_empty() {
+                        return Err(StoreError::Invalid(format!(
+                            "invoices: {} has no open invoice in {currency} to put on a plan",
+                            customer.reference
+                        )));
+                    }
+                    numbers
+                }
+            };
             let states = customer_invoices(
                 tx,
                 org_id,
                 &customer,
-                &plan.invoices,
+                &numbers,
                 &InvoiceRule {
                     open: true,
                     currency: None,
@@ -247,7 +358,11 @@ impl Store {
                 }
             }
             let opening: i64 = states.iter().map(|s| s.open_minor()).sum();
-            let planned: i64 = plan.installments.iter().map(|i| i.amount_minor).sum();
+            let installments = match &plan.installments {
+                PlanInstallments::Given(list) => list.clone(),
+                PlanInstallments::Split(split) => split.of(opening)?,
+            };
+            let planned: i64 = installments.iter().map(|i| i.amount_minor).sum();
             if planned != opening {
                 return Err(StoreError::Invalid(format!(
                     "the installments add up to {} {currency} but the invoices have {} {currency} open; they must be equal",
@@ -267,7 +382,7 @@ impl Store {
                         customer.id,
                         currency.code(),
                         ids_json(&ids).as_str(),
-                        serde_json::to_string(&plan.installments)?.as_str(),
+                        serde_json::to_string(&installments)?.as_str(),
                         i64::from(plan.created_on.day_number()),
                         opening,
                         now.as_str()
@@ -275,12 +390,12 @@ impl Store {
                     |r| r.i64(0),
                 )?
                 .ok_or_else(|| StoreError::Conflict("the plan was not saved".into()))?;
-            let first = plan.installments[0];
-            let last = plan.installments[plan.installments.len() - 1];
+            let first = installments[0];
+            let last = installments[installments.len() - 1];
             let summary = format!(
                 "Payment plan #{id}: {} {currency} in {} installment(s), {} to {} ({})",
                 format_minor(opening, currency),
-                plan.installments.len(),
+                installments.len(),
                 first.due_date,
                 last.due_date,
                 numbers.join(", ")
@@ -299,7 +414,7 @@ impl Store {
                         "plan_id": id,
                         "currency": currency,
                         "opening_minor": opening,
-                        "installments": plan.installments,
+                        "installments": installments,
                     }),
                     invoice_ids: &ids,
                 },
@@ -311,7 +426,7 @@ impl Store {
                 currency,
                 invoice_ids: ids,
                 invoices: numbers,
-                installments: plan.installments.clone(),
+                installments,
                 created_on: plan.created_on,
                 opening_minor: opening,
                 status: "active".into(),

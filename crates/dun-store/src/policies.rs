@@ -8,12 +8,14 @@
 //! it reads the current version, so two writers at once get N+1 and N+2.
 
 use dun_core::collections::document::{self, DEFAULT_POLICY};
-use dun_core::collections::policy::Policy;
+use dun_core::collections::policy::{CustomerOverride, Policy};
+use dun_core::Date;
 use serde::{Deserialize, Serialize};
 
 use crate::clock::now_utc;
 use crate::db::{Row, Tx};
 use crate::error::StoreError;
+use crate::invoices::check_reason_chars;
 use crate::records::check_author;
 use crate::{idempotency, params, Store};
 
@@ -115,6 +117,52 @@ fn latest(tx: &mut Tx<'_>, org_id: i64) -> Result<Option<PolicyVersion>, StoreEr
         params![org_id],
         version_from_row,
     )
+}
+
+/// The latest version under the organisation's lock (version 1, Dun's
+/// default, written first if the organisation has none).
+fn locked_latest(tx: &mut Tx<'_>, org_id: i64, now: &str) -> Result<PolicyVersion, StoreError> {
+    crate::orgs::lock(tx, org_id)?;
+    insert_default(tx, org_id, now)?;
+    latest(tx, org_id)?
+        .ok_or_else(|| StoreError::Corrupt("the default policy was not written".into()))
+}
+
+/// Writes `text` (read as `policy`) as the version after `current`;
+/// refused when it says the same as `current`. Returns the new version.
+fn insert_version(
+    tx: &mut Tx<'_>,
+    org_id: i64,
+    current: &PolicyVersion,
+    text: &str,
+    policy: &Policy,
+    author: &str,
+    now: &str,
+) -> Result<i64, StoreError> {
+    if current.policy == *policy {
+        return Err(StoreError::Invalid(format!(
+            "the document changes nothing: version {} in force says the same (notes aside); nothing was written",
+            current.version
+        )));
+    }
+    let mut changes = document::summarize_changes(&current.policy, policy);
+    if changes.is_empty() {
+        changes.push("the policy changed".into());
+    }
+    let version = current.version + 1;
+    tx.execute(
+        "INSERT INTO policy_versions (org_id, version, document, changes, author, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+        params![
+            org_id,
+            version,
+            text,
+            serde_json::to_string(&changes)?.as_str(),
+            author,
+            now
+        ],
+    )?;
+    Ok(version)
 }
 
 /// The policy in force inside a transaction that may not write: the
@@ -238,35 +286,81 @@ impl Store {
         };
         let tx = self.conn().transaction()?;
         let version = idempotency::run(tx, org_id, key, "policy.apply", &request, &now, |tx| {
-            crate::orgs::lock(tx, org_id)?;
-            insert_default(tx, org_id, &now)?;
-            let current = latest(tx, org_id)?
-                .ok_or_else(|| StoreError::Corrupt("the default policy was not written".into()))?;
-            if current.policy == policy {
-                return Err(StoreError::Invalid(format!(
-                    "the document changes nothing: version {} in force says the same (notes aside); nothing was written",
-                    current.version
-                )));
-            }
-            let mut changes = document::summarize_changes(&current.policy, &policy);
-            if changes.is_empty() {
-                changes.push("the policy changed".into());
-            }
-            let version = current.version + 1;
-            tx.execute(
-                "INSERT INTO policy_versions (org_id, version, document, changes, author, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-                params![
-                    org_id,
-                    version,
-                    text,
-                    serde_json::to_string(&changes)?.as_str(),
-                    author,
-                    now.as_str()
-                ],
-            )?;
-            Ok(version)
+            let current = locked_latest(tx, org_id, &now)?;
+            insert_version(tx, org_id, &current, text, &policy, author, &now)
         })?;
+        self.policy_version(org_id, version)
+    }
+
+    /// Gives customer `added.reference` their own rules: the policy in
+    /// force with a `[[customer]]` table appended (the owner's notes kept),
+    /// as a new version by `author`, and logged on the customer's timeline
+    /// as `override` — in one transaction, under the organisation's lock.
+    ///
+    /// Refused, with nothing written: an unknown customer, a reason that is
+    /// empty or longer than [`dun_core::REASON_CHARS_MAX`] characters, an
+    /// override that changes nothing, a customer that has an override in
+    /// the version in force (a conflict), and one the policy refuses
+    /// ([`StoreError::PolicyDocument`]).
+    pub fn add_customer_override(
+        &mut self,
+        org_id: i64,
+        added: &CustomerOverride,
+        on: Date,
+        author: &str,
+    ) -> Result<PolicyVersion, StoreError> {
+        let author = check_author(author)?;
+        if added.reason.trim().is_empty() {
+            return Err(StoreError::Invalid(
+                "reason: say why this customer has their own rules".into(),
+            ));
+        }
+        check_reason_chars("reason", &added.reason)?;
+        if added.terms.is_none()
+            && added.credit_limit.is_none()
+            && !added.pause
+            && added.ladder_shift_days == 0
+        {
+            return Err(StoreError::Invalid(
+                "override: give at least one change: terms, a credit limit, later ladder steps or no reminders".into(),
+            ));
+        }
+        let now = now_utc();
+        let mut tx = self.conn().transaction()?;
+        let current = locked_latest(&mut tx, org_id, &now)?;
+        let customer = crate::customers::by_ref(&mut tx, org_id, &added.reference)?;
+        let added = CustomerOverride {
+            reference: customer.reference.clone(),
+            ..added.clone()
+        };
+        if current.policy.override_for(&customer.reference).is_some() {
+            return Err(StoreError::Conflict(format!(
+                "override: {} already has an override in policy version {}; change it in the policy document",
+                customer.reference, current.version
+            )));
+        }
+        let text = document::append_override(
+            &current.document,
+            &added,
+            &format!("Added for {} by {author} on {on}.", customer.reference),
+        );
+        let policy = document::parse(&text).map_err(StoreError::PolicyDocument)?;
+        let version = insert_version(&mut tx, org_id, &current, &text, &policy, author, &now)?;
+        crate::timeline::log(
+            &mut tx,
+            org_id,
+            &now,
+            &crate::timeline::NewEntry {
+                customer_id: customer.id,
+                on_date: on,
+                kind: "override",
+                author,
+                summary: &format!("Policy override (version {version}): {}", added.describe()),
+                detail: serde_json::json!({ "policy_version": version, "override": added }),
+                invoice_ids: &[],
+            },
+        )?;
+        tx.commit()?;
         self.policy_version(org_id, version)
     }
 

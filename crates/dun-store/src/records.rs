@@ -424,6 +424,39 @@ impl Store {
         })
     }
 
+    /// The currency of a record about `invoices` (a promise, a plan's
+    /// installments) when none is given: the first named invoice's, else the
+    /// organisation's. The one rule for every shell, which reads it to parse
+    /// the amounts; the command checks the invoices against it again under
+    /// its lock.
+    pub fn default_currency(
+        &mut self,
+        org_id: i64,
+        invoices: &[String],
+    ) -> Result<Currency, StoreError> {
+        let mut tx = self.conn().read_transaction()?;
+        let code = match invoices.first() {
+            Some(number) => {
+                let id = invoices::find(&mut tx, org_id, number)?;
+                tx.query_opt(
+                    "SELECT currency FROM invoices WHERE org_id = $1 AND id = $2",
+                    params![org_id, id],
+                    |r| r.string(0),
+                )?
+                .ok_or_else(|| StoreError::not_found("invoice", number))?
+            }
+            None => tx
+                .query_opt(
+                    "SELECT currency FROM organisations WHERE id = $1",
+                    params![org_id],
+                    |r| r.string(0),
+                )?
+                .ok_or_else(|| StoreError::not_found("organisation", format!("#{org_id}")))?,
+        };
+        tx.commit()?;
+        entries::currency(&code)
+    }
+
     /// Promises of one customer or of all, newest first.
     pub fn promises(
         &mut self,

@@ -345,7 +345,7 @@ storage_test!(
                 acme.id,
                 &NewPlan {
                     customer_ref: "C1".into(),
-                    invoices: vec![older.number.clone(), newer.number.clone()],
+                    invoices: vec![older.number.clone(), newer.number.clone()].into(),
                     installments: [
                         ("2026-03-01", 150_00),
                         ("2026-04-01", 150_00),

@@ -255,7 +255,7 @@ storage_test!(
                     acme.id,
                     &NewPlan {
                         customer_ref: customer.into(),
-                        invoices: vec![number.into()],
+                        invoices: vec![number.into()].into(),
                         installments: parts
                             .iter()
                             .map(|(due, amount_minor)| Installment {

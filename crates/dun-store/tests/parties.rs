@@ -231,6 +231,16 @@ storage_test!(
         };
         store.set_zero_rate(acme.id, &reverse).unwrap();
         assert_eq!(store.zero_rate(acme.id).unwrap(), reverse);
+        // The reason is counted in characters: 500 two-byte ones (1000
+        // bytes) are kept, 501 refused.
+        let long = |n: usize| ZeroRate {
+            category: "E".into(),
+            exemption_reason: Some("ü".repeat(n)),
+        };
+        let max = dun_store::parties::EXEMPTION_REASON_CHARS_MAX;
+        store.set_zero_rate(acme.id, &long(max)).unwrap();
+        let message = invalid(store.set_zero_rate(acme.id, &long(max + 1)).map(|_| ()));
+        assert!(message.contains("1 to 500 characters"), "{message}");
     }
 );
 

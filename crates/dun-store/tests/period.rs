@@ -80,6 +80,21 @@ storage_test!(
             .set_closed_period(acme.id, Some(d("2026-01-15")), " ", "olive")
             .unwrap_err();
         assert!(err.to_string().starts_with("reason:"), "{err}");
+        // A reason is counted in characters, as every reason is: 1001 is
+        // refused, 1000 two-byte ones (2000 bytes) are not.
+        let over = "x".repeat(dun_core::REASON_CHARS_MAX + 1);
+        let err = store
+            .set_closed_period(acme.id, Some(d("2026-01-15")), &over, "olive")
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("reason: at most 1000 characters"),
+            "{err}"
+        );
+        let at_limit = "é".repeat(dun_core::REASON_CHARS_MAX);
+        store
+            .set_closed_period(acme.id, Some(d("2026-01-20")), &at_limit, "olive")
+            .unwrap();
         store
             .set_closed_period(
                 acme.id,

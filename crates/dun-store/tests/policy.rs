@@ -221,3 +221,102 @@ storage_test!(
         }
     }
 );
+
+storage_test!(
+    fn a_customer_override_is_one_new_version_and_its_timeline_entry(store: &mut Store) {
+        use dun_core::collections::policy::{CustomerOverride, PolicyAmount};
+        use dun_core::terms::Terms;
+
+        let acme = org(store, "Acme Ltd");
+        let bolt = customer(store, &acme, "BOLT");
+        let owner_text = final_demand_at(45).replacen("\n", "\n# The owner's note, kept.\n", 1);
+        store
+            .apply_policy(acme.id, &owner_text, "olive", None)
+            .unwrap();
+        // Quotes, a backslash, a new line and TOML's own words in the
+        // reason: written by TOML's rules, read back as given.
+        let reason = "Pays \"quarterly\" by cheque \\ \n[[customer]] ref = \"X\"";
+        let added = CustomerOverride {
+            reference: "BOLT".into(),
+            terms: Some(Terms::parse("net60").unwrap()),
+            credit_limit: Some(PolicyAmount::parse("10000").unwrap()),
+            pause: false,
+            ladder_shift_days: 0,
+            reason: reason.into(),
+        };
+        let made = store
+            .add_customer_override(acme.id, &added, d("2026-03-01"), "olive")
+            .unwrap();
+        assert_eq!(made.version, 3);
+        assert_eq!(made.policy.override_for("BOLT"), Some(&added));
+        assert!(made.document.starts_with(&owner_text), "{}", made.document);
+        assert_eq!(made.author, "olive");
+        let timeline = store.timeline(acme.id, bolt.id, None, 1).unwrap();
+        assert_eq!(timeline[0].kind, "override");
+        assert_eq!(
+            timeline[0].summary,
+            format!("Policy override (version 3): terms net60; credit limit 10000 — {reason}")
+        );
+
+        // Refused, nothing written: a second override, an unknown
+        // customer, no reason, a reason over the limit, no change.
+        let versions = store.policy_versions(acme.id).unwrap().len();
+        let entries = store.timeline(acme.id, bolt.id, None, 100).unwrap().len();
+        let again = store
+            .add_customer_override(acme.id, &added, d("2026-03-02"), "olive")
+            .unwrap_err();
+        assert!(
+            matches!(&again, StoreError::Conflict(m) if m.contains("already has an override in policy version 3")),
+            "{again}"
+        );
+        let mut nobody = added.clone();
+        nobody.reference = "NOPE".into();
+        assert!(matches!(
+            store.add_customer_override(acme.id, &nobody, d("2026-03-02"), "olive"),
+            Err(StoreError::NotFound { .. })
+        ));
+        let zed = customer(store, &acme, "ZED");
+        let zeds = store.timeline(acme.id, zed.id, None, 100).unwrap().len();
+        let with = |reason: String, pause: bool| CustomerOverride {
+            reference: "ZED".into(),
+            terms: None,
+            credit_limit: None,
+            pause,
+            ladder_shift_days: 0,
+            reason,
+        };
+        for (refused, words) in [
+            (with(" ".into(), true), "reason:"),
+            (
+                with("x".repeat(dun_core::REASON_CHARS_MAX + 1), true),
+                "reason: at most 1000 characters",
+            ),
+            (with("why".into(), false), "at least one change"),
+        ] {
+            let e = store
+                .add_customer_override(acme.id, &refused, d("2026-03-02"), "olive")
+                .unwrap_err();
+            assert!(e.to_string().contains(words), "{e}");
+        }
+        assert_eq!(store.policy_versions(acme.id).unwrap().len(), versions);
+        assert_eq!(
+            store.timeline(acme.id, bolt.id, None, 100).unwrap().len(),
+            entries
+        );
+        assert_eq!(
+            store.timeline(acme.id, zed.id, None, 100).unwrap().len(),
+            zeds
+        );
+        // 1000 two-byte characters are a reason within the limit.
+        let made = store
+            .add_customer_override(
+                acme.id,
+                &with("é".repeat(dun_core::REASON_CHARS_MAX), true),
+                d("2026-03-02"),
+                "olive",
+            )
+            .unwrap();
+        assert_eq!(made.version, 4);
+        assert!(made.policy.override_for("ZED").is_some_and(|o| o.pause));
+    }
+);

@@ -182,6 +182,34 @@ storage_test!(
             )
             .unwrap();
 
+        // A promise's currency when none is given: the first named
+        // invoice's, else the organisation's (the one rule the CLI and the
+        // API read).
+        assert_eq!(
+            store
+                .default_currency(acme.id, std::slice::from_ref(&euros.number))
+                .unwrap(),
+            eur()
+        );
+        assert_eq!(
+            store
+                .default_currency(acme.id, &[first.number.clone(), euros.number.clone()])
+                .unwrap(),
+            usd()
+        );
+        assert_eq!(store.default_currency(acme.id, &[]).unwrap(), usd());
+        assert!(matches!(
+            store.default_currency(acme.id, &["INV-999999".to_string()]),
+            Err(StoreError::NotFound { .. })
+        ));
+        let other = org(store, "Other Co");
+        assert!(
+            matches!(
+                store.default_currency(other.id, std::slice::from_ref(&euros.number)),
+                Err(StoreError::NotFound { .. })
+            ),
+            "another organisation's invoice is not found"
+        );
         let named = store
             .add_promise(
                 acme.id,
@@ -757,6 +785,115 @@ storage_test!(
         assert!(timeline[0]
             .summary
             .contains("900.00 USD in 3 installment(s)"));
+    }
+);
+
+storage_test!(
+    fn a_split_plan_divides_what_is_open_when_the_plan_is_made(store: &mut Store) {
+        use dun_store::plans::{PlanInstallments, PlanInvoices, Split, SPLIT_EVERY_DAYS_DEFAULT};
+        let acme = org(store, "Acme Ltd");
+        let alpha = customer(store, &acme, "ALPHA");
+        let a = invoice(store, &acme, &alpha, "2026-01-05", "net30", 600_00);
+        let b = invoice(store, &acme, &alpha, "2026-01-06", "net30", 400_01);
+        store
+            .record_payment(
+                acme.id,
+                &payment(&alpha, "2026-01-20", 100_00),
+                &Allocate::Explicit(vec![(a.number.clone(), 100_00)]),
+                None,
+            )
+            .unwrap();
+        let both = [a.number.as_str(), b.number.as_str()];
+        let split = |count: u32, first: &str, every_days: Option<u32>| {
+            let mut p = plan(&alpha, &both, &[]);
+            p.installments = PlanInstallments::Split(Split {
+                count,
+                first: d(first),
+                every_days,
+            });
+            p
+        };
+        // Refused by the field `split`, nothing written.
+        refused(store, &acme, &["split:", "1 to 120 installments"], |s| {
+            s.create_plan(acme.id, &split(0, "2026-03-01", None), None)
+        });
+        refused(store, &acme, &["before the plan is made"], |s| {
+            s.create_plan(acme.id, &split(3, "2026-02-14", None), None)
+        });
+        refused(store, &acme, &["split:", "at least one day apart"], |s| {
+            s.create_plan(acme.id, &split(3, "2026-03-01", Some(0)), None)
+        });
+        // 900.01 open after the payment, in three: the odd cent first,
+        // every 30 days (the one default) from the first.
+        let made = store
+            .create_plan(acme.id, &split(3, "2026-03-01", None), Some("split-1"))
+            .unwrap();
+        assert_eq!(made.opening_minor, 900_01);
+        let every = i32::try_from(SPLIT_EVERY_DAYS_DEFAULT).unwrap();
+        assert_eq!(
+            made.installments,
+            vec![
+                Installment {
+                    due_date: d("2026-03-01"),
+                    amount_minor: 300_01
+                },
+                Installment {
+                    due_date: d("2026-03-01").add_days(every),
+                    amount_minor: 300_00
+                },
+                Installment {
+                    due_date: d("2026-03-01").add_days(2 * every),
+                    amount_minor: 300_00
+                },
+            ]
+        );
+        // The same key again: the same plan, not a second.
+        let again = store
+            .create_plan(acme.id, &split(3, "2026-03-01", None), Some("split-1"))
+            .unwrap();
+        assert_eq!(again, made);
+        assert_eq!(store.plans(acme.id, Some("ALPHA")).unwrap(), vec![made]);
+
+        // "Every open invoice in USD" (the web's choice), read under the
+        // plan's lock too: a paid one and one in euros are left out.
+        let beta = customer(store, &acme, "BETA");
+        let first = invoice(store, &acme, &beta, "2026-01-05", "net30", 100_00);
+        let paid = invoice(store, &acme, &beta, "2026-01-06", "net30", 50_00);
+        let second = invoice(store, &acme, &beta, "2026-01-07", "net30", 200_00);
+        issue_draft(
+            store,
+            &acme,
+            &draft_in(beta.id, eur(), d("2026-01-05"), "net30", 70_00),
+        );
+        store
+            .record_payment(
+                acme.id,
+                &payment(&beta, "2026-01-20", 50_00),
+                &Allocate::Explicit(vec![(paid.number.clone(), 50_00)]),
+                None,
+            )
+            .unwrap();
+        let mut all_usd = split(2, "2026-03-01", Some(14));
+        all_usd.customer_ref = "BETA".into();
+        all_usd.invoices = PlanInvoices::AllOpenIn(usd());
+        let mut in_yen = all_usd.clone();
+        in_yen.invoices = PlanInvoices::AllOpenIn(dun_core::Currency::parse("JPY").unwrap());
+        refused(
+            store,
+            &acme,
+            &["invoices:", "no open invoice in JPY"],
+            |s| s.create_plan(acme.id, &in_yen, None),
+        );
+        let made = store.create_plan(acme.id, &all_usd, None).unwrap();
+        assert_eq!(made.invoices, vec![first.number, second.number]);
+        assert_eq!(made.opening_minor, 300_00);
+        assert_eq!(
+            made.installments
+                .iter()
+                .map(|i| (i.due_date, i.amount_minor))
+                .collect::<Vec<_>>(),
+            vec![(d("2026-03-01"), 150_00), (d("2026-03-15"), 150_00)]
+        );
     }
 );
 

@@ -28,7 +28,7 @@ use dun_store::credit_file::{CreditStanding, StatusDecision};
 use dun_store::customer_edit::CustomerEdit;
 use dun_store::disputes::{DisputeRecord, NewDispute, Resolution};
 use dun_store::invoices::InvoiceSummary;
-use dun_store::plans::NewPlan;
+use dun_store::plans::{NewPlan, PlanInstallments, PlanInvoices, Split, SPLIT_EVERY_DAYS_DEFAULT};
 use dun_store::records::{ContactKind, NewContact};
 use dun_store::{Store, StoreError};
 use maud::{html, Markup};
@@ -37,9 +37,6 @@ use serde::Deserialize;
 use crate::customers::{customer_page, Again};
 use crate::layout::{encode, words, Ctx, STATUSES};
 use crate::{error_page, html as html_response, submit};
-
-/// Days between installments unless the form says otherwise.
-const PLAN_EVERY_DAYS: u32 = 30;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -269,31 +266,6 @@ pub(crate) struct ActionFacts<'a> {
     pub contacts: &'a [dun_store::contacts::StoredContact],
     /// The organisation's currency (credit limits are in it).
     pub currency: dun_core::Currency,
-}
-
-/// An override as a person reads it.
-pub(crate) fn describe_override(o: &CustomerOverride) -> String {
-    let mut parts = Vec::new();
-    if let Some(t) = &o.terms {
-        parts.push(format!("terms {t}"));
-    }
-    if let Some(l) = &o.credit_limit {
-        parts.push(format!("credit limit {l}"));
-    }
-    if o.pause {
-        parts.push("no reminders, notices, fees or interest".to_string());
-    }
-    if o.ladder_shift_days != 0 {
-        parts.push(format!("ladder steps {} days later", o.ladder_shift_days));
-    }
-    if parts.is_empty() {
-        parts.push("no change".to_string());
-    }
-    let mut text = parts.join("; ");
-    if !o.reason.is_empty() {
-        text.push_str(&format!(" — {}", o.reason));
-    }
-    text
 }
 
 /// The action forms of a customer's page (none for a viewer); `again` is
@@ -573,7 +545,7 @@ pub(crate) fn action_forms(
             details.action open[form.form == "override"] {
                 summary { "Policy override" }
                 @if let Some(o) = facts.policy_override {
-                    p { "The policy gives this customer their own rules: " (describe_override(o)) ". Change or remove them in the policy editor." }
+                    p { "The policy gives this customer their own rules: " (o.describe()) ". Change or remove them in the policy editor." }
                 } @else if ctx.role != Role::Owner {
                     p.hint { "Only an owner can give a customer their own terms, credit limit or ladder in the policy." }
                 } @else {
@@ -623,7 +595,7 @@ pub(crate) fn action_forms(
                         label for="plan_first" { "First installment due" }
                         input #plan_first type="date" name="plan_first" value=(form.plan_first) required;
                         label for="plan_every" { "Days between installments" }
-                        input #plan_every type="number" min="1" name="plan_every" value=(if form.plan_every.is_empty() { PLAN_EVERY_DAYS.to_string() } else { form.plan_every.clone() });
+                        input #plan_every type="number" min="1" name="plan_every" value=(if form.plan_every.is_empty() { SPLIT_EVERY_DAYS_DEFAULT.to_string() } else { form.plan_every.clone() });
                         button type="submit" { "Create the plan" }
                     }
                 }
@@ -878,15 +850,13 @@ async fn pause(
                 "" => None,
                 text => Some(wire::parse_date("pause_until", text)?),
             };
-            if until.is_some_and(|u| u < ctx.today) {
-                return Err(ApiError::invalid(
+            // The store's rule, called first to word the form's hint.
+            dun_store::credit_file::check_pause_until(until, ctx.today).map_err(|e| {
+                ApiError::invalid(
                     "pause_until",
-                    format!(
-                        "A pause runs from today ({}); choose a later day.",
-                        ctx.today
-                    ),
-                ));
-            }
+                    format!("A pause runs from today ({}); choose a later day.", e.today),
+                )
+            })?;
             store
                 .pause_customer(p.org_id, reference, until, reason, ctx.today, &p.author())
                 .map_err(store_err)?;
@@ -1115,55 +1085,39 @@ async fn plan(
                     "Give the first installment's date.",
                 )?,
             )?;
-            let every: u32 = match f.plan_every.trim() {
-                "" => PLAN_EVERY_DAYS,
-                text => text.parse().map_err(|_| {
+            let every: Option<u32> = match f.plan_every.trim() {
+                "" => None,
+                text => Some(text.parse().map_err(|_| {
                     ApiError::invalid("plan_every", "Give the days between installments, e.g. 30.")
-                })?,
+                })?),
             };
             let chosen = required(
                 "plan_invoices",
                 &f.plan_invoices,
                 "Choose the invoices the plan covers.",
             )?;
-            let open = store.invoices(
-                p.org_id,
-                &dun_store::invoices::InvoiceFilter {
-                    customer_ref: Some(reference.to_string()),
-                    status: dun_store::invoices::StatusFilter::Open,
-                    as_of: Some(ctx.today),
-                    issued_by: Some(ctx.today),
-                    limit: dun_store::invoices::LIST_LIMIT_MAX,
-                    ..Default::default()
-                },
-            )?;
-            let covered: Vec<&InvoiceSummary> = match chosen.strip_prefix('*') {
-                Some(code) => open
-                    .iter()
-                    .filter(|i| i.currency.code() == code && i.open_minor > 0)
-                    .collect(),
-                None => open
-                    .iter()
-                    .filter(|i| i.number.as_deref() == Some(chosen))
-                    .collect(),
+            // "*EUR": every open invoice in euros, which the store reads
+            // under the plan's lock, as it reads what is open.
+            let invoices = match chosen.strip_prefix('*') {
+                Some(code) => PlanInvoices::AllOpenIn(
+                    dun_core::Currency::parse(code)
+                        .map_err(|e| ApiError::invalid("plan_invoices", format!("{e}.")))?,
+                ),
+                None => PlanInvoices::Named(vec![chosen.to_string()]),
             };
-            if covered.is_empty() {
-                return Err(ApiError::invalid(
-                    "plan_invoices",
-                    format!("{reference} has no open invoice {chosen} to put on a plan."),
-                ));
-            }
-            let open_minor = covered
-                .iter()
-                .fold(0i64, |sum, i| sum.saturating_add(i.open_minor));
-            let installments = dun_store::plans::split_evenly(open_minor, count, first, every)
-                .map_err(store_err)?;
+            // The store reads what is open and splits it, under the plan's
+            // lock.
+            let installments = PlanInstallments::Split(Split {
+                count,
+                first,
+                every_days: every,
+            });
             store
                 .create_plan(
                     p.org_id,
                     &NewPlan {
                         customer_ref: reference.to_string(),
-                        invoices: covered.iter().filter_map(|i| i.number.clone()).collect(),
+                        invoices,
                         installments,
                         created_on: ctx.today,
                         author: p.author(),
@@ -1216,27 +1170,6 @@ async fn portal_link(
     }
 }
 
-/// `text` as a TOML basic string.
-fn toml_string(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\u{:04X}", c as u32))
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 /// Gives the customer their own rules in the policy: a `[[customer]]`
 /// table appended to the document in force (the owner's notes kept), as a
 /// new version with the reason (owners only, as `PUT /api/v1/policy`),
@@ -1247,88 +1180,63 @@ async fn policy_override(
     Path(reference): Path<String>,
     Form(form): Form<ActionForm>,
 ) -> Response {
-    act_as(Need::Own, state, caller, reference, form, |store, p, ctx, f, reference| {
-        let reason = required("override_reason", &f.override_reason, "An override needs its reason.")?;
-        let terms = match f.override_terms.trim() {
-            "" => None,
-            t => Some(Terms::parse(t).map_err(|e| ApiError::invalid("override_terms", format!("terms: {e}")))?),
-        };
-        let credit_limit = match f.override_credit_limit.trim() {
-            "" => None,
-            t => Some(PolicyAmount::parse(t).map_err(|e| ApiError::invalid("override_credit_limit", format!("credit limit: {e}")))?),
-        };
-        let shift: i32 = match f.override_shift_days.trim() {
-            "" => 0,
-            t => t.parse().map_err(|_| ApiError::invalid("override_shift_days", format!("'{t}' is not a number of days.")))?,
-        };
-        let pause = !f.override_pause.trim().is_empty();
-        if terms.is_none() && credit_limit.is_none() && shift == 0 && !pause {
-            return Err(ApiError::invalid(
-                "override_terms",
-                "An override needs at least one change: terms, credit limit, later ladder steps or no reminders.",
-            ));
-        }
-        let customer = store.customer(p.org_id, reference)?;
-        let current = store.policy(p.org_id)?;
-        if current.policy.override_for(&customer.reference).is_some() {
-            return Err(ApiError::invalid(
-                "override_terms",
-                format!("{} already has an override in policy version {}; change it in the policy editor.", customer.reference, current.version),
-            ));
-        }
-        let added = CustomerOverride {
-            reference: customer.reference.clone(),
-            terms,
-            credit_limit,
-            pause,
-            ladder_shift_days: shift,
-            reason: reason.to_string(),
-        };
-        let mut table = format!(
-            "\n# Added on the customer's page by {} on {}.\n[[customer]]\nref = {}\n",
-            p.author().replace(['\n', '\r'], " "),
-            ctx.today,
-            toml_string(&customer.reference)
-        );
-        if let Some(t) = &added.terms {
-            table.push_str(&format!("terms = {}\n", toml_string(&t.to_string())));
-        }
-        if let Some(l) = &added.credit_limit {
-            table.push_str(&format!("credit_limit = {}\n", toml_string(&l.to_string())));
-        }
-        if pause {
-            table.push_str("pause = true\n");
-        }
-        if shift != 0 {
-            table.push_str(&format!("ladder_shift_days = {shift}\n"));
-        }
-        table.push_str(&format!("reason = {}\n", toml_string(reason)));
-        let mut document = current.document.clone();
-        if !document.ends_with('\n') {
-            document.push('\n');
-        }
-        document.push_str(&table);
-        let version = match store.apply_policy(p.org_id, &document, &p.author(), None) {
-            Ok(v) => v,
-            Err(StoreError::PolicyDocument(errors)) => {
-                let list: Vec<String> = errors.iter().map(|e| e.reason.clone()).collect();
-                return Err(ApiError::invalid("override_terms", format!("The policy refused it: {}", list.join("; "))));
+    act_as(
+        Need::Own,
+        state,
+        caller,
+        reference,
+        form,
+        |store, p, ctx, f, reference| {
+            let reason = required(
+                "override_reason",
+                &f.override_reason,
+                "An override needs its reason.",
+            )?;
+            let terms = match f.override_terms.trim() {
+                "" => None,
+                t => Some(
+                    Terms::parse(t)
+                        .map_err(|e| ApiError::invalid("override_terms", format!("terms: {e}")))?,
+                ),
+            };
+            let credit_limit = match f.override_credit_limit.trim() {
+                "" => None,
+                t => Some(PolicyAmount::parse(t).map_err(|e| {
+                    ApiError::invalid("override_credit_limit", format!("credit limit: {e}"))
+                })?),
+            };
+            let shift: i32 = match f.override_shift_days.trim() {
+                "" => 0,
+                t => t.parse().map_err(|_| {
+                    ApiError::invalid(
+                        "override_shift_days",
+                        format!("'{t}' is not a number of days."),
+                    )
+                })?,
+            };
+            let pause = !f.override_pause.trim().is_empty();
+            let added = CustomerOverride {
+                reference: reference.to_string(),
+                terms,
+                credit_limit,
+                pause,
+                ladder_shift_days: shift,
+                reason: reason.to_string(),
+            };
+            // The store appends the table to the policy in force, makes the new
+            // version and logs it, in one transaction.
+            match store.add_customer_override(p.org_id, &added, ctx.today, &p.author()) {
+                Ok(_) => Ok(()),
+                Err(StoreError::PolicyDocument(errors)) => {
+                    let list: Vec<String> = errors.iter().map(|e| e.reason.clone()).collect();
+                    Err(ApiError::invalid(
+                        "override_terms",
+                        format!("The policy refused it: {}", list.join("; ")),
+                    ))
+                }
+                Err(e) => Err(store_err(e)),
             }
-            Err(e) => return Err(store_err(e)),
-        };
-        let summary = format!("Policy override (version {}): {}", version.version, describe_override(&added));
-        store
-            .log_policy_override(
-                p.org_id,
-                &customer.reference,
-                version.version,
-                &summary,
-                serde_json::to_value(&added).unwrap_or_default(),
-                ctx.today,
-                &p.author(),
-            )
-            .map_err(store_err)?;
-        Ok(())
-    })
+        },
+    )
     .await
 }

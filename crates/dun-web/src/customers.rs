@@ -21,7 +21,7 @@ use dun_store::Store;
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use crate::customer_actions::{action_forms, describe_override, ActionFacts, ActionForm};
+use crate::customer_actions::{action_forms, ActionFacts, ActionForm};
 use crate::layout::{encode, money, page, status_class, words, Ctx, STATUSES, TIERS};
 use crate::{read_page, submit};
 
@@ -496,7 +496,7 @@ pub(crate) fn customer_page(
                     } @else { "running" } }
                     dt { "Risk tier" } dd { (words(standing.tier.as_str())) }
                     @if let Some(o) = policy_override {
-                        dt { "Policy override" } dd { (describe_override(o)) " (policy version " (policy.version) ")" }
+                        dt { "Policy override" } dd { (o.describe()) " (policy version " (policy.version) ")" }
                     }
                     dt { "Open disputes" } dd {
                         @if disputes.is_empty() { "none" }

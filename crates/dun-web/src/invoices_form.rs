@@ -174,19 +174,10 @@ fn form_currency(form: &DraftForm, ctx: &Ctx) -> Result<Currency, ApiError> {
 fn exponents() -> &'static str {
     static TEXT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     TEXT.get_or_init(|| {
-        let mut out = Vec::new();
-        for a in b'A'..=b'Z' {
-            for b in b'A'..=b'Z' {
-                for c in b'A'..=b'Z' {
-                    let code = String::from_utf8(vec![a, b, c]).unwrap_or_default();
-                    if let Ok(currency) = Currency::parse(&code) {
-                        if currency.exponent() != 2 {
-                            out.push(format!("{code}:{}", currency.exponent()));
-                        }
-                    }
-                }
-            }
-        }
+        let out: Vec<String> = Currency::all()
+            .filter(|c| c.exponent() != 2)
+            .map(|c| format!("{}:{}", c.code(), c.exponent()))
+            .collect();
         out.join(" ")
     })
 }
@@ -208,16 +199,12 @@ pub(crate) fn parse_lines(
             "Lines: an invoice needs at least one line with a quantity and a unit price.",
         ));
     }
-    let total: i128 = lines
-        .iter()
-        .map(|l| i128::from(l.net_minor()) + i128::from(l.tax_minor()))
-        .sum();
-    if total > i128::from(core_money::AMOUNT_MINOR_MAX) {
-        return Err(ApiError::invalid(
+    dun_core::invoice::checked_totals(&lines).map_err(|_| {
+        ApiError::invalid(
             "lines",
             "Lines: the invoice total is too large; split it into several invoices.",
-        ));
-    }
+        )
+    })?;
     Ok(lines)
 }
 
@@ -653,6 +640,18 @@ async fn submit_form(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_form_knows_every_currency_whose_minor_unit_is_not_the_cent() {
+        let text = exponents();
+        for (code, exponent) in [("JPY", 0), ("BHD", 3), ("KRW", 0)] {
+            assert!(
+                text.split(' ').any(|e| e == format!("{code}:{exponent}")),
+                "{text}"
+            );
+        }
+        assert!(!text.contains("USD") && !text.contains("EUR"), "{text}");
+    }
 
     #[test]
     fn repeated_names_make_rows_in_order() {

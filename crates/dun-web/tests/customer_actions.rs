@@ -410,7 +410,8 @@ web_test!(
                     ("plan_invoices", &second),
                     ("plan_count", "3"),
                     ("plan_first", "2030-01-01"),
-                    ("plan_every", "30"),
+                    // Empty: the store's default, 30 days (as the API's).
+                    ("plan_every", ""),
                 ],
             ),
             "BOLT",

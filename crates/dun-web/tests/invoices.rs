@@ -181,6 +181,16 @@ web_test!(
         let refused = browser.post_form("/invoices/new", &fields);
         assert_eq!(refused.status, 422, "{}", refused.body);
         refused.assert_contains("Currency: 'XYZ' is not an ISO 4217 currency code");
+        // Two lines that each fit but together are more than the ledger
+        // holds: the domain's one check (the API refuses the same lines).
+        let big = [
+            ("Big", "1", "6000000000000.00", ""),
+            ("Big", "1", "6000000000000.00", ""),
+        ];
+        let refused =
+            browser.post_form("/invoices/new", &draft_fields(&csrf, "BOLT", &big, "draft"));
+        assert_eq!(refused.status, 422, "{}", refused.body);
+        refused.assert_contains("Lines: the invoice total is too large");
 
         // Refusals keep every value and say what to fix.
         let bad = [("Hex bolts", "abc", "42.50", "20")];

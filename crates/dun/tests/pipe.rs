@@ -55,4 +55,25 @@ fn a_reader_that_goes_early_ends_the_command_quietly() {
         output.status.code()
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
+
+    // `dun customer show C1 | head -1` whose reader has gone before the
+    // first line: the pipe is closed as the command starts, so its first
+    // write meets it (issue 17 named this one; it ended with exit 101).
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dun"))
+        .args(["--db", &db.url, "customer", "show", "C1"])
+        .env_remove("DUN_ORG")
+        .env_remove("DUN_DATABASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start dun");
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("dun ends");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "exit {:?}, stderr: {stderr}",
+        output.status.code()
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
 }

@@ -13,7 +13,7 @@ use serde::Serialize;
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
-use super::policy::{Policy, PolicyProblem, OVERRIDES_MAX, STEPS_MAX};
+use super::policy::{CustomerOverride, Policy, PolicyProblem, OVERRIDES_MAX, STEPS_MAX};
 
 /// Largest policy document accepted, in bytes.
 pub const DOCUMENT_BYTES_MAX: usize = 256 * 1024;
@@ -87,6 +87,59 @@ pub fn render(policy: &Policy) -> String {
     let body = toml::to_string_pretty(policy)
         .expect("a policy is plain tables, strings, integers and booleans");
     format!("# Dun credit policy (written out by Dun; notes are not kept)\n\n{body}")
+}
+
+/// `text` (a policy document) with `added` appended as a `[[customer]]`
+/// table under the comment `note`, the owner's lines and notes kept as
+/// written. Every value is written by TOML's own rules (quotes, escapes),
+/// and only what the override sets. Unchecked: the caller [`parse`]s the
+/// result, as ever.
+pub fn append_override(text: &str, added: &CustomerOverride, note: &str) -> String {
+    /// The override as its table is written: what it leaves to the
+    /// defaults left out.
+    #[derive(Serialize)]
+    struct Row<'a> {
+        #[serde(rename = "ref")]
+        reference: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        terms: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        credit_limit: Option<String>,
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        pause: bool,
+        #[serde(skip_serializing_if = "is_zero")]
+        ladder_shift_days: i32,
+        #[serde(skip_serializing_if = "str::is_empty")]
+        reason: &'a str,
+    }
+    fn is_zero(days: &i32) -> bool {
+        *days == 0
+    }
+    #[derive(Serialize)]
+    struct Tables<'a> {
+        customer: [Row<'a>; 1],
+    }
+    let table = toml::to_string(&Tables {
+        customer: [Row {
+            reference: &added.reference,
+            terms: added.terms.as_ref().map(ToString::to_string),
+            credit_limit: added.credit_limit.as_ref().map(ToString::to_string),
+            pause: added.pause,
+            ladder_shift_days: added.ladder_shift_days,
+            reason: &added.reason,
+        }],
+    })
+    .expect("an override is strings, an integer and a boolean");
+    let mut out = text.to_string();
+    if !out.is_empty() && !out.ends_with('\n') {
+        out.push('\n');
+    }
+    let note: String = note
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    out.push_str(&format!("\n# {note}\n{table}"));
+    out
 }
 
 /// `text` (a policy document) changed to say `policy`: each value that
@@ -807,6 +860,50 @@ mod tests {
 
     fn default_policy() -> Policy {
         parse(DEFAULT_POLICY).unwrap_or_else(|e| panic!("the default policy: {e:#?}"))
+    }
+
+    #[test]
+    fn an_appended_override_reads_back_as_written_whatever_its_text() {
+        let reason =
+            "Pays \"quarterly\" by cheque\\ \"\"\"\n]] [[customer]]\tref = \"X\" \u{7f}\u{1b} é ☃";
+        let added = CustomerOverride {
+            reference: "BOLT \"#1\"".into(),
+            terms: Some(Terms::parse("net60").unwrap()),
+            credit_limit: Some(amount("10000")),
+            pause: false,
+            ladder_shift_days: 0,
+            reason: reason.into(),
+        };
+        let text = append_override(
+            DEFAULT_POLICY.trim_end_matches('\n'),
+            &added,
+            "Added by Ann\n[[customer]] on 2026-03-01",
+        );
+        let policy = parse(&text).unwrap_or_else(|e| panic!("{e:#?}\n{text}"));
+        assert_eq!(policy.overrides, vec![added.clone()], "{text}");
+        // Only what the override sets is written; the owner's text is kept.
+        let kept = DEFAULT_POLICY.trim_end_matches('\n');
+        assert!(text.starts_with(kept));
+        let table = &text[kept.len()..];
+        assert!(
+            !table.contains("pause") && !table.contains("ladder_shift_days"),
+            "{table}"
+        );
+        // A second override, with the rest of what one may say.
+        let other = CustomerOverride {
+            reference: "ZED".into(),
+            terms: None,
+            credit_limit: None,
+            pause: true,
+            ladder_shift_days: -5,
+            reason: String::new(),
+        };
+        let text = append_override(&text, &other, "another");
+        assert_eq!(
+            parse(&text).unwrap().overrides,
+            vec![added, other],
+            "{text}"
+        );
     }
 
     /// The default policy with `from` replaced by `to` (which must occur once).

@@ -10,9 +10,7 @@ use serde::Serialize;
 
 use super::action::TaskKind;
 use super::credit::CustomerStatus;
-
-/// Most bytes of the reason a person gives for a decision.
-pub const DECISION_REASON_BYTES_MAX: usize = 1000;
+use crate::REASON_CHARS_MAX;
 
 /// What an escalation hands the debt to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -118,7 +116,7 @@ pub enum DecisionRefusal {
     WriteOffNeedsOwner,
     #[error("decision: the customer is already {status}")]
     AlreadyHandedOver { status: CustomerStatus },
-    #[error("reason: give one, of 1 to {DECISION_REASON_BYTES_MAX} bytes")]
+    #[error("reason: give one, of 1 to {REASON_CHARS_MAX} characters")]
     Reason,
 }
 
@@ -154,7 +152,7 @@ pub fn check_decision(
         });
     }
     let reason = reason.trim();
-    if reason.is_empty() || reason.len() > DECISION_REASON_BYTES_MAX {
+    if reason.is_empty() || reason.chars().count() > REASON_CHARS_MAX {
         return Err(DecisionRefusal::Reason);
     }
     if let Decision::Approve(escalation) = decision {
@@ -227,6 +225,23 @@ mod tests {
             Err(DecisionRefusal::AlreadyHandedOver {
                 status: CustomerStatus::WithAgency
             })
+        );
+    }
+
+    #[test]
+    fn a_reason_is_counted_in_characters() {
+        let agency = Decision::Approve(Escalation::Agency);
+        let active = CustomerStatus::Active;
+        // 1000 two-byte characters: 2000 bytes, within the limit.
+        let at_limit = "é".repeat(REASON_CHARS_MAX);
+        assert_eq!(
+            check_decision(1, REVIEW, agency, active, false, &at_limit),
+            Ok(())
+        );
+        let over = "e".repeat(REASON_CHARS_MAX + 1);
+        assert_eq!(
+            check_decision(1, REVIEW, agency, active, false, &over),
+            Err(DecisionRefusal::Reason)
         );
     }
 }

@@ -770,6 +770,37 @@ pub struct CustomerOverride {
     pub reason: String,
 }
 
+impl CustomerOverride {
+    /// What it changes, in a sentence ("terms net60; credit limit 10000 —
+    /// why"), as the customer's page and timeline show it.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(t) = &self.terms {
+            parts.push(format!("terms {t}"));
+        }
+        if let Some(l) = &self.credit_limit {
+            parts.push(format!("credit limit {l}"));
+        }
+        if self.pause {
+            parts.push("no reminders, notices, fees or interest".to_string());
+        }
+        if self.ladder_shift_days != 0 {
+            parts.push(format!(
+                "ladder steps {} days later",
+                self.ladder_shift_days
+            ));
+        }
+        if parts.is_empty() {
+            parts.push("no change".to_string());
+        }
+        let mut text = parts.join("; ");
+        if !self.reason.is_empty() {
+            text.push_str(&format!(" — {}", self.reason));
+        }
+        text
+    }
+}
+
 /// The whole policy.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

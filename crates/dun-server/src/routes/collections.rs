@@ -15,6 +15,7 @@ use dun_core::{Currency, Date};
 use dun_store::collections::RunOutcome;
 use dun_store::credit_file::{CreditStanding, StatusDecision};
 use dun_store::disputes::{DisputeRecord, NewDispute, Resolution};
+use dun_store::plans::PlanInstallments;
 use dun_store::policies::{PolicyVersion, PolicyVersionSummary};
 use dun_store::records::{ContactKind, NewContact, NewPromise, PromiseRecord, PromisedPayment};
 use dun_store::timeline::{TimelineCursor, TimelineEntry};
@@ -1055,8 +1056,8 @@ pub struct ContactOut {
     pub promise: Option<PromiseOut>,
 }
 
-/// The currency of a promise: given, else the first invoice's, else the
-/// organisation's (as `dun log promise` decides).
+/// The currency of a promise: given, else the store's default (the first
+/// invoice's, else the organisation's).
 fn promise_currency(
     store: &mut Store,
     p: &dun_store::accounts::Principal,
@@ -1067,21 +1068,9 @@ fn promise_currency(
     if let Some(code) = given {
         return wire::parse_currency(field, code);
     }
-    let org = p.org.clone();
-    match invoices.first() {
-        Some(number) => {
-            let today = wire::today_in(&org.timezone)?;
-            match store.invoice(p.org_id, number, today) {
-                Ok(view) => Ok(view.currency),
-                Err(StoreError::NotFound { .. }) => Err(ApiError::invalid(
-                    "invoices",
-                    format!("invoices: there is no invoice {number}"),
-                )),
-                Err(e) => Err(e.into()),
-            }
-        }
-        None => Ok(org.currency),
-    }
+    store
+        .default_currency(p.org_id, invoices)
+        .map_err(no_such_invoice)
 }
 
 /// Logs a call, note or reply with a customer (a call may carry a promise).
@@ -1535,12 +1524,6 @@ async fn pause_customer(
         state
             .as_caller(caller, Need::Write, move |store, p| {
                 let on = today(p)?;
-                if until.is_some_and(|u| u < on) {
-                    return Err(ApiError::invalid(
-                        "until",
-                        "until: must not be before today",
-                    ));
-                }
                 Ok(store.pause_customer(
                     p.org_id,
                     &reference,
@@ -1873,7 +1856,7 @@ pub struct SplitIn {
     pub count: u32,
     /// The first installment's date.
     pub first: String,
-    /// Days between installments (default 30).
+    /// Days between installments (default 30: `dun_store::plans::SPLIT_EVERY_DAYS_DEFAULT`).
     pub every_days: Option<u32>,
 }
 
@@ -1888,6 +1871,18 @@ pub struct NewPlanIn {
     pub installments: Option<Vec<InstallmentIn>>,
     /// Instead of `installments`: divide what is open evenly.
     pub split: Option<SplitIn>,
+}
+
+/// An invoice named in the request that is not there: the field
+/// `invoices` (422), not the resource (404).
+fn no_such_invoice(e: StoreError) -> ApiError {
+    match e {
+        StoreError::NotFound {
+            what: "invoice",
+            key,
+        } => ApiError::invalid("invoices", format!("invoices: there is no invoice {key}")),
+        e => e.into(),
+    }
 }
 
 /// Puts open invoices on a payment plan: installments that add up exactly
@@ -1936,70 +1931,57 @@ async fn create_plan(
         }
     };
     let split = match &input.split {
-        Some(s) => Some((
-            s.count,
-            wire::parse_date("split.first", &s.first)?,
-            s.every_days.unwrap_or(30),
-        )),
+        Some(s) => Some(dun_store::plans::Split {
+            count: s.count,
+            first: wire::parse_date("split.first", &s.first)?,
+            every_days: s.every_days,
+        }),
         None => None,
     };
     let plan = state
         .as_caller(caller, Need::Write, move |store, p| {
             let created_on = today(p)?;
-            let mut currency = None;
-            let mut open_minor = 0i64;
-            for number in &input.invoices {
-                let view = match store.invoice(p.org_id, number, created_on) {
-                    Ok(v) => v,
-                    Err(StoreError::NotFound { .. }) => {
-                        return Err(ApiError::invalid(
-                            "invoices",
-                            format!("invoices: there is no invoice {number}"),
-                        ))
-                    }
-                    Err(e) => return Err(e.into()),
-                };
-                currency.get_or_insert(view.currency);
-                open_minor = open_minor.saturating_add(view.open_minor);
-            }
-            let currency = currency.unwrap_or(p.org.currency);
             let installments = match (given, split) {
-                (Some(list), _) => list
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, (due_date, amount))| {
-                        Ok(dun_core::terms::Installment {
-                            due_date,
-                            amount_minor: positive(
-                                &format!("installments[{i}].amount"),
-                                &amount,
-                                currency,
-                            )?,
-                        })
-                    })
-                    .collect::<Result<Vec<_>, ApiError>>()?,
-                (None, Some((count, first, every))) => {
-                    match dun_store::plans::split_evenly(open_minor, count, first, every) {
-                        Ok(list) => list,
-                        Err(StoreError::Invalid(m)) => {
-                            return Err(ApiError::invalid("split", format!("split: {m}")))
-                        }
-                        Err(e) => return Err(e.into()),
-                    }
+                (Some(list), _) => {
+                    // The invoices' currency, for the amounts; the store
+                    // checks it again under the plan's lock.
+                    let currency = store
+                        .default_currency(p.org_id, &input.invoices)
+                        .map_err(no_such_invoice)?;
+                    PlanInstallments::Given(
+                        list.into_iter()
+                            .enumerate()
+                            .map(|(i, (due_date, amount))| {
+                                Ok(dun_core::terms::Installment {
+                                    due_date,
+                                    amount_minor: positive(
+                                        &format!("installments[{i}].amount"),
+                                        &amount,
+                                        currency,
+                                    )?,
+                                })
+                            })
+                            .collect::<Result<Vec<_>, ApiError>>()?,
+                    )
                 }
-                (None, None) => Vec::new(),
+                // The store reads what is open and splits it, under the
+                // plan's lock.
+                (None, Some(split)) => PlanInstallments::Split(split),
+                (None, None) => PlanInstallments::Given(Vec::new()),
             };
-            Ok(store.create_plan(
-                p.org_id,
-                &dun_store::plans::NewPlan {
-                    customer_ref: input.customer,
-                    invoices: input.invoices,
-                    installments,
-                    created_on,
-                    author: p.author(),
-                },
-                key.as_deref(),
-            )?)
+            store
+                .create_plan(
+                    p.org_id,
+                    &dun_store::plans::NewPlan {
+                        customer_ref: input.customer,
+                        invoices: input.invoices.into(),
+                        installments,
+                        created_on,
+                        author: p.author(),
+                    },
+                    key.as_deref(),
+                )
+                .map_err(no_such_invoice)
         })
         .await?;
     Ok((StatusCode::CREATED, Json(plan_out(plan))))

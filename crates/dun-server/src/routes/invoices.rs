@@ -238,20 +238,8 @@ pub(crate) fn parse_lines(
     currency: Currency,
 ) -> Result<Vec<InvoiceLine>, ApiError> {
     let parsed = parse_each_line(lines, currency)?;
-    // Summed wide, so a large invoice is refused rather than overflowing.
-    let total: i128 = parsed
-        .iter()
-        .map(|l| i128::from(l.net_minor()) + i128::from(l.tax_minor()))
-        .sum();
-    if total > i128::from(dun_core::money::AMOUNT_MINOR_MAX) {
-        return Err(ApiError::invalid(
-            "lines",
-            format!(
-                "lines: the invoice total is larger than {} minor units",
-                dun_core::money::AMOUNT_MINOR_MAX
-            ),
-        ));
-    }
+    dun_core::invoice::checked_totals(&parsed)
+        .map_err(|e| ApiError::invalid("lines", format!("lines: {e}")))?;
     Ok(parsed)
 }
 

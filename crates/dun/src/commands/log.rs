@@ -301,21 +301,16 @@ fn note(
     Ok(())
 }
 
-/// `--currency`, else the first named invoice's, else the organisation's.
+/// `--currency`, else the store's default for a promise (the first named
+/// invoice's, else the organisation's).
 fn promise_currency(
     ctx: &mut Context,
     currency: Option<&str>,
     invoices: &[String],
 ) -> Result<Currency> {
-    if let Some(code) = currency {
-        return Currency::parse(code).map_err(|e| anyhow!("--currency: {e}"));
-    }
-    match invoices.first() {
-        Some(number) => {
-            let today = ctx.today()?;
-            Ok(ctx.store.invoice(ctx.org.id, number, today)?.currency)
-        }
-        None => Ok(ctx.org.currency),
+    match currency {
+        Some(code) => Currency::parse(code).map_err(|e| anyhow!("--currency: {e}")),
+        None => Ok(ctx.store.default_currency(ctx.org.id, invoices)?),
     }
 }
 

@@ -3,16 +3,13 @@
 use anyhow::{anyhow, bail, Result};
 use clap::Subcommand;
 use dun_core::terms::Installment;
-use dun_store::plans::{split_evenly, NewPlan, PlanRecord};
+use dun_store::plans::{NewPlan, PlanInstallments, PlanRecord, Split, SPLIT_EVERY_DAYS_DEFAULT};
 
 use super::log::{AuthorArg, OnArg};
 use super::{amount, money};
 use crate::cli::{FormatArg, KeyArg};
 use crate::context::{parse_date, Context};
 use crate::output::{emit, Table};
-
-/// Days between installments of `--split` when `--every-days` is not given.
-const SPLIT_EVERY_DAYS_DEFAULT: u32 = 30;
 
 #[derive(Subcommand, Debug)]
 pub enum PlanCommand {
@@ -77,45 +74,45 @@ pub fn run(ctx: &mut Context, command: PlanCommand) -> Result<()> {
             key,
         } => {
             let created_on = ctx.date_or_today(on.on.as_deref(), "on")?;
-            let today = ctx.today()?;
-            // The invoices' currency and what they have open, for amounts
-            // and the split; the store checks both again under its lock.
-            let mut currency = None;
-            let mut open_minor = 0i64;
-            for number in &invoices {
-                let view = ctx.store.invoice(org_id, number, today.max(created_on))?;
-                currency.get_or_insert(view.currency);
-                open_minor = open_minor.saturating_add(view.open_minor);
-            }
-            let currency = currency.ok_or_else(|| anyhow!("--invoice: name at least one"))?;
             let installments = match split {
-                Some(count) => {
-                    let first = parse_date(first.as_deref().unwrap_or_default(), "first")?;
-                    split_evenly(open_minor, count, first, every_days)?
+                // The store reads what is open and splits it, under the
+                // plan's lock.
+                Some(count) => PlanInstallments::Split(Split {
+                    count,
+                    first: parse_date(first.as_deref().unwrap_or_default(), "first")?,
+                    every_days: Some(every_days),
+                }),
+                None => {
+                    if installments.is_empty() {
+                        bail!("--installment: give at least one, or --split N --first DATE");
+                    }
+                    // The invoices' currency, for the amounts; the store
+                    // checks it again under its lock.
+                    let currency = ctx.store.default_currency(org_id, &invoices)?;
+                    PlanInstallments::Given(
+                        installments
+                            .iter()
+                            .map(|text| {
+                                let (date, amount_text) =
+                                    text.split_once('=').ok_or_else(|| {
+                                        anyhow!(
+                                    "--installment '{text}': write DATE=AMOUNT, e.g. 2026-03-01=500.00"
+                                )
+                                    })?;
+                                Ok(Installment {
+                                    due_date: parse_date(date, "installment")?,
+                                    amount_minor: amount(amount_text, currency, "installment")?,
+                                })
+                            })
+                            .collect::<Result<Vec<_>>>()?,
+                    )
                 }
-                None => installments
-                    .iter()
-                    .map(|text| {
-                        let (date, amount_text) = text.split_once('=').ok_or_else(|| {
-                            anyhow!(
-                                "--installment '{text}': write DATE=AMOUNT, e.g. 2026-03-01=500.00"
-                            )
-                        })?;
-                        Ok(Installment {
-                            due_date: parse_date(date, "installment")?,
-                            amount_minor: amount(amount_text, currency, "installment")?,
-                        })
-                    })
-                    .collect::<Result<Vec<_>>>()?,
             };
-            if installments.is_empty() {
-                bail!("--installment: give at least one, or --split N --first DATE");
-            }
             let plan = ctx.store.create_plan(
                 org_id,
                 &NewPlan {
                     customer_ref: customer,
-                    invoices,
+                    invoices: invoices.into(),
                     installments,
                     created_on,
                     author: author.name(),
