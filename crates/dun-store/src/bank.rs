@@ -24,11 +24,12 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::bank_batch::{Batch, MatchedCredit, Posted};
+use crate::bulk::{self, SetColumn};
 use crate::clock::now_utc;
 use crate::db::{placeholders, Param, Tx};
 use crate::error::StoreError;
 use crate::payments::{self, NewPayment};
-use crate::{bulk, params, Store};
+use crate::{params, Store};
 
 /// Longest file name kept with a statement, in bytes.
 pub const FILE_NAME_BYTES_MAX: usize = 255;
@@ -476,17 +477,29 @@ impl Store {
         // Credits first, then returns: a credit and its return in one file
         // cancel out.
         let lines: Vec<&BankLine> = new_lines.iter().map(|n| n.line).collect();
-        let mut matcher = matcher_for(&mut tx, org_id, &lines)?;
+        // The open book is read only when there is a new credit to match
+        // (a file imported again reads none of it).
+        let any_credit = lines.iter().any(|l| l.is_credit());
+        let mut matcher = if any_credit {
+            matcher_for(&mut tx, org_id, &lines)?
+        } else {
+            Matcher::new(Vec::new(), Vec::new(), &[], &[])
+        };
         // A customer who holds credit has it applied when a payment is
         // posted (`payments::record_in`): their credits are posted one by
         // one, the rest matched in full together.
-        let mut with_credit = customers_with_credit(&mut tx, org_id)?;
+        let mut with_credit = if any_credit {
+            customers_with_credit(&mut tx, org_id)?
+        } else {
+            Default::default()
+        };
         let mut batch = Batch::default();
         let mut posting = Posting {
             org_id,
             now: &now,
             author: &author,
             summary: &mut summary,
+            marks: Vec::new(),
         };
         for n in new_lines.iter().filter(|n| n.line.is_credit()) {
             let outcome = matcher.decide(n.line);
@@ -543,14 +556,7 @@ impl Store {
                     ) {
                         Ok(payment_id) => {
                             refresh(&mut tx, org_id, customer_id, &mut matcher)?;
-                            posting.matched(
-                                &mut tx,
-                                n.id,
-                                rule,
-                                customer_id,
-                                payment_id,
-                                &reasons,
-                            )?;
+                            posting.matched(n.id, rule, customer_id, payment_id, &reasons)?;
                             continue;
                         }
                         // A rule of the ledger refused (the invoice moved
@@ -571,9 +577,11 @@ impl Store {
                     serde_json::json!({ "candidates": candidates }),
                 ),
             };
-            posting.left(&mut tx, n.id, status, &detail)?;
+            posting.left(n.id, status, &detail);
         }
         posting.settle(&mut tx, &mut batch, &mut matcher)?;
+        // Before the returns, which look for the credits they return.
+        posting.write_marks(&mut tx)?;
         for n in new_lines.iter().filter(|n| !n.line.is_credit()) {
             if n.line.return_reason.is_some()
                 && crate::bank_queue::reverse_return(&mut tx, org_id, n.id, n.line, &now, &author)?
@@ -598,6 +606,18 @@ struct Posting<'s> {
     now: &'s str,
     author: &'s str,
     summary: &'s mut BankImportSummary,
+    /// What was decided for each line, written together at the end.
+    marks: Vec<LineMark>,
+}
+
+/// What was decided for a new line: its columns as [`mark`] writes them.
+struct LineMark {
+    line_id: i64,
+    status: &'static str,
+    rule: Option<Rule>,
+    customer_id: Option<i64>,
+    payment_id: Option<i64>,
+    detail: String,
 }
 
 impl Posting<'_> {
@@ -612,7 +632,6 @@ impl Posting<'_> {
         for (credit, posted) in batch.post(tx, self.org_id, self.now, self.author)? {
             match posted {
                 Posted::Paid(payment_id) => self.matched(
-                    tx,
                     credit.line_id,
                     credit.rule,
                     credit.customer_id,
@@ -627,7 +646,7 @@ impl Posting<'_> {
                         &credit.reasons,
                         &refusal,
                     );
-                    self.left(tx, credit.line_id, "suggested", &detail)?;
+                    self.left(credit.line_id, "suggested", &detail);
                 }
             }
         }
@@ -637,7 +656,6 @@ impl Posting<'_> {
     /// A line a rule matched, posted as `payment_id`.
     fn matched(
         &mut self,
-        tx: &mut Tx<'_>,
         line_id: i64,
         rule: Rule,
         customer_id: i64,
@@ -646,38 +664,63 @@ impl Posting<'_> {
     ) -> Result<(), StoreError> {
         self.summary.matched += 1;
         self.summary.payment_ids.push(payment_id);
-        mark(
-            tx,
-            self.org_id,
+        self.marks.push(LineMark {
             line_id,
-            "matched",
-            Some(rule),
-            Some(customer_id),
-            Some(payment_id),
-            reasons,
-            None,
-        )
+            status: "matched",
+            rule: Some(rule),
+            customer_id: Some(customer_id),
+            payment_id: Some(payment_id),
+            detail: serde_json::json!({ "reasons": reasons }).to_string(),
+        });
+        Ok(())
     }
 
     /// A line left for a person: `suggested` (with candidates) or
     /// `unmatched`.
-    fn left(
-        &mut self,
-        tx: &mut Tx<'_>,
-        line_id: i64,
-        status: &str,
-        detail: &serde_json::Value,
-    ) -> Result<(), StoreError> {
+    fn left(&mut self, line_id: i64, status: &'static str, detail: &serde_json::Value) {
         if status == "unmatched" {
             self.summary.unmatched += 1;
         } else {
             self.summary.suggested += 1;
         }
-        tx.execute(
-            "UPDATE bank_transactions SET status = $3, detail = $4 WHERE org_id = $1 AND id = $2",
-            params![self.org_id, line_id, status, detail.to_string().as_str()],
-        )?;
-        Ok(())
+        self.marks.push(LineMark {
+            line_id,
+            status,
+            rule: None,
+            customer_id: None,
+            payment_id: None,
+            detail: detail.to_string(),
+        });
+    }
+
+    /// Writes what was decided for each line, many lines a statement.
+    fn write_marks(&mut self, tx: &mut Tx<'_>) -> Result<(), StoreError> {
+        let marks = std::mem::take(&mut self.marks);
+        let mut rows: Vec<Param<'_>> = Vec::with_capacity(marks.len() * 6);
+        for m in &marks {
+            rows.extend_from_slice(&[
+                m.line_id.into(),
+                m.status.into(),
+                m.rule.map(Rule::as_str).into(),
+                m.customer_id.into(),
+                m.payment_id.into(),
+                m.detail.as_str().into(),
+            ]);
+        }
+        let column = |name, sql_type| SetColumn { name, sql_type };
+        bulk::update_by_id(
+            tx,
+            "bank_transactions",
+            self.org_id,
+            &[
+                column("status", "TEXT"),
+                column("rule", "TEXT"),
+                column("customer_id", "BIGINT"),
+                column("payment_id", "BIGINT"),
+                column("detail", "TEXT"),
+            ],
+            &rows,
+        )
     }
 }
 

@@ -135,3 +135,67 @@ pub fn move_invoices(
     }
     Ok(())
 }
+
+/// Rows per `UPDATE` of [`update_by_id`]: each row is a branch of a `CASE`
+/// per column, which SQLite tests in order, so a statement is kept short.
+const ROWS_PER_UPDATE_MAX: usize = 100;
+
+/// A column [`update_by_id`] sets, and the SQL type its values are cast to
+/// (PostgreSQL types a `CASE` of bare parameters as text).
+pub struct SetColumn<'a> {
+    pub name: &'a str,
+    pub sql_type: &'a str,
+}
+
+/// Sets `columns` of many rows of `table` in `org_id`, each row found by
+/// its id: `rows` is one flat list, per row its id and then one value per
+/// column. One statement per [`ROWS_PER_UPDATE_MAX`] rows — `UPDATE table
+/// SET c = CASE id WHEN $i THEN CAST($v AS type) … END, … WHERE org_id =
+/// $1 AND id IN (…)` — so a batch is one round trip on PostgreSQL, not one
+/// per row.
+pub fn update_by_id(
+    tx: &mut Tx<'_>,
+    table: &str,
+    org_id: i64,
+    columns: &[SetColumn<'_>],
+    rows: &[Param<'_>],
+) -> Result<(), StoreError> {
+    let width = columns.len() + 1;
+    assert_eq!(rows.len() % width, 0, "{table}: params are not whole rows");
+    for chunk in rows.chunks(ROWS_PER_UPDATE_MAX * width) {
+        let n = chunk.len() / width;
+        // $1 is the organisation; row r's id is $(2 + r * width), its
+        // values follow it.
+        let id_of = |r: usize| 2 + r * width;
+        let mut sql = format!("UPDATE {table} SET ");
+        for (c, column) in columns.iter().enumerate() {
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(column.name);
+            sql.push_str(" = CASE id");
+            for r in 0..n {
+                let id = id_of(r);
+                sql.push_str(&format!(
+                    " WHEN ${id} THEN CAST(${} AS {})",
+                    id + 1 + c,
+                    column.sql_type
+                ));
+            }
+            sql.push_str(" END");
+        }
+        sql.push_str(" WHERE org_id = $1 AND id IN (");
+        for r in 0..n {
+            if r > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("${}", id_of(r)));
+        }
+        sql.push(')');
+        let mut params: Vec<Param<'_>> = Vec::with_capacity(chunk.len() + 1);
+        params.push(org_id.into());
+        params.extend_from_slice(chunk);
+        tx.execute(&sql, &params)?;
+    }
+    Ok(())
+}

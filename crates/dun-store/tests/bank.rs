@@ -504,11 +504,11 @@ storage_test!(
             (format!("invoice {}", inv[2].number.to_lowercase()), 75_50),
             // An overpayment: 20.00 left as credit, applied by the policy
             // to C2's other invoice.
-            (format!("{}", reference(3)), 120_00),
+            (reference(3), 120_00),
             // C2 now holds credit: posted one by one, 80.00 to the
             // invoice, the rest credit.
-            (format!("{}", reference(4)), 100_00),
-            (format!("{}", reference(5)), 100_00),
+            (reference(4), 100_00),
+            (reference(5), 100_00),
         ];
         let lines: Vec<BankLine> = texts
             .iter()
@@ -522,7 +522,9 @@ storage_test!(
             (7, 0, 0)
         );
         let twin_invoices = &invoices[1];
-        let typed: [(&str, usize, &[(usize, i64)]); 7] = [
+        // Customer, line, and the invoices (by place) with what each gets.
+        type Typed<'a> = (&'a str, usize, &'a [(usize, i64)]);
+        let typed: [Typed<'_>; 7] = [
             ("C1", 0, &[(0, 100_00)]),
             ("C1", 1, &[(1, 40_00)]),
             ("C1", 2, &[(1, 60_00)]),

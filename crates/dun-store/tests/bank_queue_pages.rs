@@ -73,6 +73,14 @@ storage_test!(
         sorted.dedup();
         assert_eq!(all, sorted, "newest first, every line once");
         assert_eq!(all.len(), LINES);
+        // What was decided is written for every line, many a statement.
+        assert!(
+            [&first, &second, &third]
+                .iter()
+                .flat_map(|p| &p.lines)
+                .all(|t| t.status == "unmatched"),
+            "every line's decision written"
+        );
 
         // Back from the third page: the second again, then the first.
         let back = page(store, BankCursor::Before(third.previous_before.unwrap()));
