@@ -707,7 +707,7 @@ impl Posting<'_> {
                 m.detail.as_str().into(),
             ]);
         }
-        let column = |name, sql_type| SetColumn { name, sql_type };
+        let column = SetColumn::value;
         bulk::update_by_id(
             tx,
             "bank_transactions",

@@ -116,24 +116,48 @@ fn insert_skipping(
 }
 
 /// Moves the derived figures of invoices: `(invoice id, change to
-/// open_minor, day of the latest entry)`, one prepared UPDATE each.
+/// open_minor, day of the latest entry)`, each invoice once. A single
+/// invoice is one prepared UPDATE; many are [`update_by_id`]'s batches, a
+/// round trip per hundred on PostgreSQL.
 ///
-/// (One `UPDATE … FROM (VALUES …)` per batch would save PostgreSQL its
-/// round trips, but SQLite ran it at ~70 µs a row against ~3 µs for these.)
+/// (One `UPDATE … FROM (VALUES …)` per batch ran at ~70 µs a row on
+/// SQLite against ~3 µs for single prepared UPDATEs.)
 pub fn move_invoices(
     tx: &mut Tx<'_>,
     org_id: i64,
     moves: &[(i64, i64, i64)],
 ) -> Result<(), StoreError> {
-    for (id, delta, last) in moves {
+    if let [(id, delta, last)] = moves {
         tx.execute(
             "UPDATE invoices SET open_minor = open_minor + $1,
                 last_entry_date = CASE WHEN last_entry_date < $2 THEN $2 ELSE last_entry_date END
              WHERE org_id = $3 AND id = $4",
             crate::params![*delta, *last, org_id, *id],
         )?;
+        return Ok(());
     }
-    Ok(())
+    let mut rows: Vec<Param<'_>> = Vec::with_capacity(moves.len() * 3);
+    for (id, delta, last) in moves {
+        rows.extend_from_slice(&[(*id).into(), (*delta).into(), (*last).into()]);
+    }
+    update_by_id(
+        tx,
+        "invoices",
+        org_id,
+        &[
+            SetColumn {
+                name: "open_minor",
+                sql_type: "BIGINT",
+                to: Some("open_minor + {}"),
+            },
+            SetColumn {
+                name: "last_entry_date",
+                sql_type: "BIGINT",
+                to: Some("CASE WHEN last_entry_date < {} THEN {} ELSE last_entry_date END"),
+            },
+        ],
+        &rows,
+    )
 }
 
 /// Rows per `UPDATE` of [`update_by_id`]: each row is a branch of a `CASE`
@@ -145,11 +169,25 @@ const ROWS_PER_UPDATE_MAX: usize = 100;
 pub struct SetColumn<'a> {
     pub name: &'a str,
     pub sql_type: &'a str,
+    /// What the column becomes, `{}` standing for the row's value (as
+    /// `open_minor + {}`); `None`: the value itself.
+    pub to: Option<&'a str>,
+}
+
+impl<'a> SetColumn<'a> {
+    /// The column set to the row's value.
+    pub fn value(name: &'a str, sql_type: &'a str) -> SetColumn<'a> {
+        SetColumn {
+            name,
+            sql_type,
+            to: None,
+        }
+    }
 }
 
 /// Sets `columns` of many rows of `table` in `org_id`, each row found by
-/// its id: `rows` is one flat list, per row its id and then one value per
-/// column. One statement per [`ROWS_PER_UPDATE_MAX`] rows — `UPDATE table
+/// its id (each id once): `rows` is one flat list, per row its id and then
+/// one value per column. One statement per [`ROWS_PER_UPDATE_MAX`] rows — `UPDATE table
 /// SET c = CASE id WHEN $i THEN CAST($v AS type) … END, … WHERE org_id =
 /// $1 AND id IN (…)` — so a batch is one round trip on PostgreSQL, not one
 /// per row.
@@ -172,17 +210,22 @@ pub fn update_by_id(
             if c > 0 {
                 sql.push_str(", ");
             }
-            sql.push_str(column.name);
-            sql.push_str(" = CASE id");
+            let mut value = String::from("CASE id");
             for r in 0..n {
                 let id = id_of(r);
-                sql.push_str(&format!(
+                value.push_str(&format!(
                     " WHEN ${id} THEN CAST(${} AS {})",
                     id + 1 + c,
                     column.sql_type
                 ));
             }
-            sql.push_str(" END");
+            value.push_str(" END");
+            sql.push_str(column.name);
+            sql.push_str(" = ");
+            match column.to {
+                Some(template) => sql.push_str(&template.replace("{}", &value)),
+                None => sql.push_str(&value),
+            }
         }
         sql.push_str(" WHERE org_id = $1 AND id IN (");
         for r in 0..n {

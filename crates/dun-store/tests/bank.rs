@@ -581,3 +581,37 @@ storage_test!(
         check_book(store);
     }
 );
+
+storage_test!(
+    fn a_statement_paying_hundreds_of_invoices_moves_each_once(store: &mut Store) {
+        // More invoices than one statement of moves holds (a hundred):
+        // each paid exactly once, partly or in full, and the book verifies.
+        let acme = org(store, "Acme Ltd");
+        let c = customer(store, &acme, "C1");
+        let invoices: Vec<_> = (0..250)
+            .map(|k| invoice(store, &acme, &c, "2026-03-01", "net30", 10_00 + k))
+            .collect();
+        let lines: Vec<BankLine> = invoices
+            .iter()
+            .enumerate()
+            .map(|(k, inv)| {
+                // Every third invoice is paid a cent short.
+                let short = i64::from(k % 3 == 0);
+                line(
+                    &format!("2026-03-{:02}", 2 + k % 20),
+                    inv.amount_minor - short,
+                    &CreditorReference::for_invoice(inv.invoice_id).grouped(),
+                )
+            })
+            .collect();
+        let summary = store
+            .import_bank_statements(acme.id, "big.xml", &[statement(lines)], false)
+            .unwrap();
+        assert_eq!(summary.matched, 250);
+        for (k, inv) in invoices.iter().enumerate() {
+            let open = i64::from(k % 3 == 0);
+            assert_eq!(open_of(store, &acme, &inv.number), open, "{}", inv.number);
+        }
+        check_book(store);
+    }
+);
