@@ -415,7 +415,7 @@ impl Store {
                 }
                 if let Some(why) = dun_core::text::identifier_problem(
                     &row.number,
-                    dun_core::text::INVOICE_NUMBER_BYTES_MAX,
+                    dun_core::text::INVOICE_NUMBER_CHARS_MAX,
                 ) {
                     errors.push(
                         row.row,

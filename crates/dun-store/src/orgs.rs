@@ -9,8 +9,13 @@ use crate::db::Row;
 use crate::error::StoreError;
 use crate::{params, Store};
 
-/// Longest organisation name, in bytes.
-pub const NAME_BYTES_MAX: usize = 200;
+/// Longest organisation name, in characters.
+pub const NAME_CHARS_MAX: usize = dun_core::text::NAME_CHARS_MAX;
+/// Longest invoice number prefix, in characters (ASCII letters, digits,
+/// `-`, `_` and `/`).
+pub const INVOICE_PREFIX_CHARS_MAX: usize = 20;
+/// The `pattern` of an invoice number prefix (the OpenAPI document's).
+pub const INVOICE_PREFIX_PATTERN: &str = "^[A-Za-z0-9/_-]*$";
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Org {
@@ -62,20 +67,25 @@ impl Org {
 impl Store {
     pub fn create_org(&mut self, new: &NewOrg) -> Result<Org, StoreError> {
         let name = new.name.trim();
-        if name.is_empty() || name.len() > NAME_BYTES_MAX {
+        if let Some(why) = dun_core::text::identifier_problem(name, NAME_CHARS_MAX) {
             return Err(StoreError::Invalid(format!(
-                "organisation name must be 1 to {NAME_BYTES_MAX} bytes"
+                "name: an organisation name: {why}"
             )));
         }
         let prefix_ok = |p: &str| {
-            p.len() <= 20
+            p.len() <= INVOICE_PREFIX_CHARS_MAX
                 && p.chars()
                     .all(|c| c.is_ascii_alphanumeric() || "-_/".contains(c))
         };
         if !prefix_ok(&new.invoice_prefix) {
+            let shown: String = new
+                .invoice_prefix
+                .chars()
+                .take(40)
+                .filter(|c| !c.is_control())
+                .collect();
             return Err(StoreError::Invalid(format!(
-                "invoice prefix '{}' must be at most 20 letters, digits, '-', '_' or '/'",
-                new.invoice_prefix
+                "invoice_prefix: '{shown}' must be at most {INVOICE_PREFIX_CHARS_MAX} letters, digits, '-', '_' or '/'"
             )));
         }
         let now = now_utc();
