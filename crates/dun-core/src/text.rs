@@ -35,6 +35,9 @@ pub const IDENTIFIER_PATTERN: &str =
 /// The `pattern` for a note: line breaks and tabs, no other control
 /// character.
 pub const NOTE_PATTERN: &str = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$";
+/// The `pattern` for a required note (a reason): a note with a character
+/// that is not a space.
+pub const REQUIRED_NOTE_PATTERN: &str = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$";
 
 /// Why `text` is not an identifier of at most `max` characters, or `None`.
 pub fn identifier_problem(text: &str, max: usize) -> Option<String> {

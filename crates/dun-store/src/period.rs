@@ -14,8 +14,8 @@ use crate::error::StoreError;
 use crate::records::check_author;
 use crate::{params, Store};
 
-/// Most bytes of a reason for closing or reopening.
-pub const PERIOD_REASON_BYTES_MAX: usize = 1000;
+/// Most characters of a reason for closing or reopening.
+pub const PERIOD_REASON_CHARS_MAX: usize = 1000;
 
 /// The books closed through a day.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -76,10 +76,8 @@ impl Store {
     ) -> Result<Option<ClosedPeriod>, StoreError> {
         let author = check_author(author)?;
         let reason = reason.trim();
-        if reason.len() > PERIOD_REASON_BYTES_MAX {
-            return Err(StoreError::Invalid(format!(
-                "reason: at most {PERIOD_REASON_BYTES_MAX} bytes"
-            )));
+        if let Some(why) = dun_core::text::note_problem(reason, PERIOD_REASON_CHARS_MAX) {
+            return Err(StoreError::Invalid(format!("reason: {why}")));
         }
         let now = now_utc();
         let mut tx = self.conn().transaction()?;
