@@ -113,7 +113,7 @@ impl From<ReasonRefused> for StoreError {
 /// a control character ([`dun_core::text::note_problem`]), as the field
 /// `field`. The one check of a reason, for every shell to call.
 pub fn check_reason_chars(field: &'static str, reason: &str) -> Result<(), ReasonRefused> {
-    match dun_core::text::note_problem(reason.trim(), REASON_CHARS_MAX) {
+    match dun_core::text::note_problem(reason, REASON_CHARS_MAX) {
         Some(why) => Err(ReasonRefused { field, why }),
         None => Ok(()),
     }

@@ -75,10 +75,10 @@ impl Store {
         author: &str,
     ) -> Result<Option<ClosedPeriod>, StoreError> {
         let author = check_author(author)?;
-        let reason = reason.trim();
         if let Some(why) = dun_core::text::note_problem(reason, PERIOD_REASON_CHARS_MAX) {
             return Err(StoreError::Invalid(format!("reason: {why}")));
         }
+        let reason = reason.trim();
         let now = now_utc();
         let mut tx = self.conn().transaction()?;
         crate::orgs::lock(&mut tx, org_id)?;

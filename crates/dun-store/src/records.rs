@@ -48,14 +48,15 @@ pub(crate) fn check_text<'a>(
     text: &'a str,
     max: usize,
 ) -> Result<&'a str, StoreError> {
+    // Counted as sent, spaces around it too (the API's document says so).
+    if let Some(why) = dun_core::text::note_problem(text, max) {
+        return Err(StoreError::Invalid(format!("{field}: {why}")));
+    }
     let text = text.trim();
     if text.is_empty() {
         return Err(StoreError::Invalid(format!(
             "{field}: required, 1 to {max} characters"
         )));
-    }
-    if let Some(why) = dun_core::text::note_problem(text, max) {
-        return Err(StoreError::Invalid(format!("{field}: {why}")));
     }
     Ok(text)
 }
@@ -452,10 +453,10 @@ impl Store {
         contact: &NewContact,
     ) -> Result<ContactRecord, StoreError> {
         let author = check_author(&contact.author)?;
-        let summary = contact.summary.trim();
-        if let Some(why) = dun_core::text::note_problem(summary, NOTE_CHARS_MAX) {
+        if let Some(why) = dun_core::text::note_problem(&contact.summary, NOTE_CHARS_MAX) {
             return Err(StoreError::Invalid(format!("summary: {why}")));
         }
+        let summary = contact.summary.trim();
         let outcome = contact
             .outcome
             .as_deref()
