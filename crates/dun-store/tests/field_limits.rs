@@ -304,3 +304,31 @@ storage_test!(
         assert_eq!(store.orgs().unwrap().len(), 1);
     }
 );
+
+storage_test!(
+    /// A payments CSV: a method or reference holding a control character,
+    /// or over its limit, is a row error naming the column (it was written
+    /// as sent on SQLite).
+    fn payment_texts_are_refused_by_row(store: &mut Store) {
+        use dun_core::text::PAYMENT_REFERENCE_CHARS_MAX;
+        let acme = org(store, "Acme Ltd");
+        let c1 = customer(store, &acme, "C1");
+        invoice(store, &acme, &c1, "2026-01-05", "net 30", 12_000);
+        let before = snapshot(store, acme.id);
+        let csv = format!(
+            "date,customer_ref,currency,amount,method,reference\n\
+             2026-01-20,C1,USD,10.00,\"wire\u{1b}\",R1\n\
+             2026-01-20,C1,USD,10.00,wire,{}\n\
+             2026-01-20,C1,USD,10.00,wire,\"R\u{0}3\"\n\
+             2026-01-20,C1,USD,10.00,wire,{}\n",
+            "R".repeat(PAYMENT_REFERENCE_CHARS_MAX + 1),
+            "R".repeat(PAYMENT_REFERENCE_CHARS_MAX),
+        );
+        let rows = dun_csv::read_payments(csv.as_bytes())
+            .into_result()
+            .expect("the reader passes them to the book's check");
+        let columns = refused(store.import_payments(acme.id, &rows, &REQUEST, &mut |_| {}));
+        assert_eq!(columns, ["2:method", "3:reference", "4:reference"]);
+        assert_eq!(snapshot(store, acme.id), before, "nothing half-written");
+    }
+);
