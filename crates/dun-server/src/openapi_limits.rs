@@ -89,6 +89,16 @@ fn parameter(path: &str, name: &str) -> Option<Value> {
         "step" => integer(1, i64::from(dun_core::figures::TREND_STEP_DAYS_MAX)),
         "as_of" | "from" | "to" => date(),
         "currency" => currency(),
+        "status" if path == "/api/v1/outbox" => json!({"enum": dun_store::outbox::STATUSES}),
+        "status" if path == "/api/v1/recurring" => {
+            use dun_store::recurring::ScheduleStatus;
+            let all = [
+                ScheduleStatus::Active,
+                ScheduleStatus::Paused,
+                ScheduleStatus::Ended,
+            ];
+            json!({"enum": all.map(|s| s.as_str())})
+        }
         // In a path: not found unless it is one; a filter (`?customer=`)
         // takes any text and finds nothing.
         "reference" if path.contains("{reference}") => identifier(CUSTOMER_REFERENCE_CHARS_MAX),
@@ -113,6 +123,10 @@ fn property(schema: &str, name: &str) -> Option<Value> {
         ) => date(),
         ("SetupIn" | "SignIn" | "InvitationIn", "email") => email(false),
         (_, "email") => email(true),
+        ("OrganisationPatch", "run_at") => json!({"pattern": dun_store::orgs::RUN_AT_PATTERN}),
+        ("NewCollateralIn", "kind") => json!({
+            "enum": dun_store::collateral::CollateralKind::ALL.map(|k| k.as_str())
+        }),
         ("NewCustomerIn", "reference") => identifier(CUSTOMER_REFERENCE_CHARS_MAX),
         (_, "customer") => identifier(CUSTOMER_REFERENCE_CHARS_MAX),
         ("AllocationLineIn" | "ConfirmInvoiceIn" | "NewDisputeIn", "invoice" | "number") => {

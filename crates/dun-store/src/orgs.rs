@@ -14,6 +14,8 @@ pub const NAME_CHARS_MAX: usize = dun_core::text::NAME_CHARS_MAX;
 /// Longest invoice number prefix, in characters (ASCII letters, digits,
 /// `-`, `_` and `/`).
 pub const INVOICE_PREFIX_CHARS_MAX: usize = 20;
+/// The `pattern` of a daily run time, `HH:MM` (the OpenAPI document's).
+pub const RUN_AT_PATTERN: &str = "^([01][0-9]|2[0-3]):[0-5][0-9]$";
 /// The `pattern` of an invoice number prefix (the OpenAPI document's).
 pub const INVOICE_PREFIX_PATTERN: &str = "^[A-Za-z0-9/_-]*$";
 
@@ -143,13 +145,20 @@ impl Store {
     /// Sets the local time (`HH:MM`) at which a server runs the
     /// organisation's collections each day.
     pub fn set_run_at(&mut self, org_id: i64, run_at: &str) -> Result<(), StoreError> {
-        let valid = run_at.len() == 5
-            && run_at.as_bytes()[2] == b':'
-            && run_at[..2].parse::<u32>().is_ok_and(|h| h < 24)
-            && run_at[3..].parse::<u32>().is_ok_and(|m| m < 60);
+        let b = run_at.as_bytes();
+        let digits = |i: usize| -> Option<u32> {
+            (b[i].is_ascii_digit() && b[i + 1].is_ascii_digit())
+                .then(|| u32::from(b[i] - b'0') * 10 + u32::from(b[i + 1] - b'0'))
+        };
+        // Exactly HH:MM (RUN_AT_PATTERN): no sign, no space.
+        let valid = b.len() == 5
+            && b[2] == b':'
+            && digits(0).is_some_and(|h| h < 24)
+            && digits(3).is_some_and(|m| m < 60);
         if !valid {
             return Err(StoreError::Invalid(format!(
-                "run_at: '{run_at}' is not a time of day as HH:MM (00:00 to 23:59)"
+                "run_at: '{}' is not a time of day as HH:MM (00:00 to 23:59)",
+                run_at.chars().take(20).collect::<String>().escape_debug()
             )));
         }
         let mut tx = self.conn().transaction()?;

@@ -291,6 +291,21 @@ storage_test!(
             assert_refused(store.create_org(&new_org(&bad)), "name", &bad);
         }
 
+        // A daily run time is exactly HH:MM (the API's document declares
+        // the pattern): "+1:30" read as 01:30 before.
+        for bad in [
+            "+1:30",
+            " 1:30",
+            "1:30",
+            "01:3x",
+            "24:00",
+            "01:60",
+            "01:30\u{0}",
+        ] {
+            assert_refused(store.set_run_at(acme.id, bad), "run_at", bad);
+        }
+        store.set_run_at(acme.id, "23:59").unwrap();
+
         assert_eq!(snapshot(store, acme.id), before, "nothing written");
         assert_eq!(
             store.timeline(acme.id, c1.id, None, 1000).unwrap().len(),
