@@ -181,6 +181,11 @@ const TABLE: &[(&str, u8)] = &[
 ];
 
 impl Currency {
+    /// Every code [`Currency::parse`] accepts, in order.
+    pub fn codes() -> impl Iterator<Item = &'static str> {
+        TABLE.iter().map(|(code, _)| *code)
+    }
+
     /// Looks up an ISO 4217 code; case-sensitive, as the standard writes them.
     pub fn parse(code: &str) -> Result<Currency, UnknownCurrency> {
         TABLE

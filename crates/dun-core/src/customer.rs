@@ -10,14 +10,14 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::party::{is_email, is_phone, PartyError, EMAIL_BYTES_MAX, PHONE_BYTES_MAX};
+use crate::party::{is_email, is_phone, PartyError, EMAIL_CHARS_MAX, PHONE_BYTES_MAX};
 
 /// Most contacts a customer has besides its main e-mail and phone.
 pub const CONTACTS_MAX: usize = 20;
-/// Longest contact name, in bytes.
-pub const CONTACT_NAME_BYTES_MAX: usize = 200;
-/// Longest notes about a customer, in bytes.
-pub const NOTES_BYTES_MAX: usize = 4000;
+/// Longest contact name, in characters.
+pub const CONTACT_NAME_CHARS_MAX: usize = crate::text::NAME_CHARS_MAX;
+/// Longest notes about a customer, in characters.
+pub const NOTES_CHARS_MAX: usize = crate::text::NOTE_CHARS_MAX;
 
 /// What a contact is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -94,7 +94,7 @@ fn trimmed(value: &Option<String>) -> Option<String> {
 
 impl Contact {
     /// Trims every field and drops empty ones, then checks: the name at
-    /// most [`CONTACT_NAME_BYTES_MAX`] bytes, the e-mail and phone well
+    /// most [`CONTACT_NAME_CHARS_MAX`] characters, the e-mail and phone well
     /// formed, and at least one of them.
     pub fn normalized(&self) -> Result<Contact, Vec<PartyError>> {
         let c = Contact {
@@ -105,13 +105,11 @@ impl Contact {
         };
         let mut errors = Vec::new();
         if let Some(name) = &c.name {
-            if name.len() > CONTACT_NAME_BYTES_MAX || name.chars().any(char::is_control) {
+            if let Some(why) = crate::text::line_problem(name, CONTACT_NAME_CHARS_MAX) {
                 errors.push(PartyError::new(
                     "name",
                     name,
-                    format!(
-                        "a contact name of at most {CONTACT_NAME_BYTES_MAX} bytes, on one line"
-                    ),
+                    format!("a contact name, on one line: {why}"),
                 ));
             }
         }
@@ -120,7 +118,7 @@ impl Contact {
                 errors.push(PartyError::new(
                     "email",
                     email,
-                    format!("not an email address like name@example.com (at most {EMAIL_BYTES_MAX} bytes)"),
+                    format!("not an email address like name@example.com (at most {EMAIL_CHARS_MAX} characters)"),
                 ));
             }
         }
@@ -347,33 +345,12 @@ impl fmt::Display for PaymentMethod {
 }
 
 /// Notes about a customer, trimmed; `None` when empty. Refused over
-/// [`NOTES_BYTES_MAX`] bytes or holding control characters other than line
-/// breaks and tabs.
+/// [`NOTES_CHARS_MAX`] characters or holding control characters other than
+/// line breaks and tabs ([`crate::text::note_problem`]).
 pub fn normalize_notes(text: &str) -> Result<Option<String>, PartyError> {
     let t = text.trim();
-    if t.len() > NOTES_BYTES_MAX {
-        let shown: String = t.chars().take(40).collect();
-        return Err(PartyError::new(
-            "notes",
-            &format!("{shown}…"),
-            format!(
-                "notes of at most {NOTES_BYTES_MAX} bytes (these are {})",
-                t.len()
-            ),
-        ));
-    }
-    if let Some(c) = t
-        .chars()
-        .find(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-    {
-        return Err(PartyError::new(
-            "notes",
-            t,
-            format!(
-                "notes may not hold the control character U+{:04X}",
-                u32::from(c)
-            ),
-        ));
+    if let Some(why) = crate::text::note_problem(t, NOTES_CHARS_MAX) {
+        return Err(PartyError::new("notes", t, format!("notes {why}")));
     }
     Ok((!t.is_empty()).then(|| t.to_string()))
 }
@@ -500,9 +477,9 @@ mod tests {
                 .as_deref(),
             Some("Pays on the 15th.\nAsk for Jane.")
         );
-        let long = "x".repeat(NOTES_BYTES_MAX + 1);
+        let long = "x".repeat(NOTES_CHARS_MAX + 1);
         let e = normalize_notes(&long).unwrap_err();
-        assert!(e.reason.contains("at most 4000 bytes"), "{e}");
+        assert!(e.reason.contains("at most 4000 characters"), "{e}");
         assert!(normalize_notes("a\u{7}b").is_err());
     }
 }

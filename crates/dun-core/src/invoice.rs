@@ -14,8 +14,11 @@ pub const TAX_RATE_PPM_MAX: i64 = 1_000_000;
 const PPM: i128 = 1_000_000;
 /// Most lines one invoice may hold.
 pub const LINES_MAX: usize = 1000;
-/// Longest line description, in bytes.
-pub const DESCRIPTION_BYTES_MAX: usize = 1000;
+/// Longest line description, in characters (line breaks and tabs allowed,
+/// no other control character: [`crate::text::note_problem`]).
+pub const LINE_DESCRIPTION_CHARS_MAX: usize = 1000;
+/// Longest description of a whole invoice, in characters (as a line's).
+pub const DESCRIPTION_CHARS_MAX: usize = crate::text::NOTE_CHARS_MAX;
 
 /// One line: quantity × unit price, taxed at a rate. Stored as JSON
 /// (`LineJson`, below).
@@ -102,8 +105,8 @@ pub enum LineError {
         "tax rate '{0}' must be a percentage from 0 to 100 with at most 4 decimals, e.g. 8.875"
     )]
     TaxRate(String),
-    #[error("description is longer than {DESCRIPTION_BYTES_MAX} bytes")]
-    Description,
+    #[error("description: {0}")]
+    Description(String),
     #[error("the line total is larger than {AMOUNT_MINOR_MAX} minor units")]
     TooLarge,
 }
@@ -173,8 +176,8 @@ impl InvoiceLine {
         if !(0..=TAX_RATE_PPM_MAX).contains(&tax_rate_ppm) {
             return Err(LineError::TaxRate(format_tax_rate(tax_rate_ppm)));
         }
-        if description.len() > DESCRIPTION_BYTES_MAX {
-            return Err(LineError::Description);
+        if let Some(why) = crate::text::note_problem(description, LINE_DESCRIPTION_CHARS_MAX) {
+            return Err(LineError::Description(why));
         }
         let line = InvoiceLine {
             description: description.to_string(),
@@ -350,6 +353,10 @@ pub enum InvoiceError {
     NegativeInstallment { index: usize, amount: i64 },
     #[error("the invoice total is larger than {AMOUNT_MINOR_MAX} minor units")]
     TooLarge,
+    #[error("description: {0}")]
+    Description(String),
+    #[error("lines[{index}].description: {why}")]
+    LineDescription { index: usize, why: String },
 }
 
 impl InvoiceDraft {
@@ -364,6 +371,16 @@ impl InvoiceDraft {
         }
         if self.lines.len() > LINES_MAX {
             return Err(InvoiceError::TooManyLines);
+        }
+        if let Some(why) = crate::text::note_problem(&self.description, DESCRIPTION_CHARS_MAX) {
+            return Err(InvoiceError::Description(why));
+        }
+        for (index, line) in self.lines.iter().enumerate() {
+            if let Some(why) =
+                crate::text::note_problem(&line.description, LINE_DESCRIPTION_CHARS_MAX)
+            {
+                return Err(InvoiceError::LineDescription { index, why });
+            }
         }
         let total = checked_totals(&self.lines)?.total_minor;
         if self.installments.is_empty() {

@@ -9,23 +9,23 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Longest party name, in bytes.
-pub const NAME_BYTES_MAX: usize = 200;
+/// Longest party name, in characters.
+pub const NAME_CHARS_MAX: usize = crate::text::NAME_CHARS_MAX;
 /// Most street address lines (UBL: street name, additional street name,
 /// address line).
 pub const ADDRESS_LINES_MAX: usize = 3;
-/// Longest address line, city or region, in bytes.
-pub const ADDRESS_FIELD_BYTES_MAX: usize = 200;
+/// Longest address line, city or region, in characters.
+pub const ADDRESS_FIELD_CHARS_MAX: usize = 200;
 /// Longest postcode, in bytes.
 pub const POSTCODE_BYTES_MAX: usize = 20;
 /// Longest VAT or company identifier, in bytes.
 pub const IDENTIFIER_BYTES_MAX: usize = 40;
-/// Longest e-mail address, in bytes.
-pub const EMAIL_BYTES_MAX: usize = 254;
+/// Longest e-mail address, in characters.
+pub const EMAIL_CHARS_MAX: usize = crate::text::EMAIL_CHARS_MAX;
 /// Longest phone number, in bytes.
 pub const PHONE_BYTES_MAX: usize = 40;
-/// Longest account name or payment note, in bytes.
-pub const PAYMENT_TEXT_BYTES_MAX: usize = 500;
+/// Longest account name or payment note, in characters.
+pub const PAYMENT_TEXT_CHARS_MAX: usize = 500;
 /// Shortest and longest IBAN, in characters (Norway 15, Saint Lucia 32, the
 /// standard allows 34).
 pub const IBAN_CHARS_MIN: usize = 15;
@@ -118,24 +118,36 @@ pub struct PartyError {
     pub reason: String,
 }
 
+/// Most characters of a refused value a refusal repeats.
+pub const SHOWN_CHARS_MAX: usize = 80;
+
 impl PartyError {
+    /// The value is shown as written, but a control character by its
+    /// escape (`\u{0}`) and no more than [`SHOWN_CHARS_MAX`] characters of it.
     pub fn new(field: &'static str, value: &str, reason: impl Into<String>) -> PartyError {
+        let mut shown = String::new();
+        for c in value.chars().take(SHOWN_CHARS_MAX) {
+            if c.is_control() {
+                shown.extend(c.escape_unicode());
+            } else {
+                shown.push(c);
+            }
+        }
+        if value.chars().nth(SHOWN_CHARS_MAX).is_some() {
+            shown.push('…');
+        }
         PartyError {
             field,
-            value: value.to_string(),
+            value: shown,
             reason: reason.into(),
         }
     }
 }
 
-/// An e-mail address as Dun accepts one: `local@domain.tld`, no spaces, at
-/// most [`EMAIL_BYTES_MAX`] bytes.
+/// An e-mail address as Dun accepts one (the rule is
+/// [`crate::text::email_problem`]).
 pub fn is_email(text: &str) -> bool {
-    text.len() <= EMAIL_BYTES_MAX
-        && !text.contains(char::is_whitespace)
-        && text.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty() && domain.contains('.') && !domain.contains('@')
-        })
+    crate::text::email_problem(text).is_none()
 }
 
 /// A phone number as Dun accepts one: digits, spaces and `+ - ( ) .`, at
@@ -215,11 +227,11 @@ impl Party {
     /// the caller: `gb` is refused with the accepted form.
     pub fn check(&self) -> Result<(), Vec<PartyError>> {
         let mut errors = Vec::new();
-        if self.name.trim().is_empty() || self.name.len() > NAME_BYTES_MAX {
+        if let Some(why) = crate::text::identifier_problem(&self.name, NAME_CHARS_MAX) {
             errors.push(PartyError::new(
                 "name",
                 &self.name,
-                format!("a name of 1 to {NAME_BYTES_MAX} bytes is required"),
+                format!("a name: {why}"),
             ));
         }
         if self.address_lines.len() > ADDRESS_LINES_MAX {
@@ -233,22 +245,18 @@ impl Party {
             ));
         }
         for line in &self.address_lines {
-            if line.len() > ADDRESS_FIELD_BYTES_MAX {
+            if let Some(why) = crate::text::line_problem(line, ADDRESS_FIELD_CHARS_MAX) {
                 errors.push(PartyError::new(
                     "address",
                     line,
-                    format!("an address line may hold at most {ADDRESS_FIELD_BYTES_MAX} bytes"),
+                    format!("an address line: {why}"),
                 ));
             }
         }
         for (field, value) in [("city", &self.city), ("region", &self.region)] {
             if let Some(v) = value {
-                if v.len() > ADDRESS_FIELD_BYTES_MAX {
-                    errors.push(PartyError::new(
-                        field,
-                        v,
-                        format!("at most {ADDRESS_FIELD_BYTES_MAX} bytes"),
-                    ));
+                if let Some(why) = crate::text::line_problem(v, ADDRESS_FIELD_CHARS_MAX) {
+                    errors.push(PartyError::new(field, v, why));
                 }
             }
         }
@@ -469,12 +477,8 @@ impl PaymentInstructions {
             ("payment_note", &self.note),
         ] {
             if let Some(v) = value {
-                if v.len() > PAYMENT_TEXT_BYTES_MAX {
-                    errors.push(PartyError::new(
-                        field,
-                        v,
-                        format!("at most {PAYMENT_TEXT_BYTES_MAX} bytes"),
-                    ));
+                if let Some(why) = crate::text::note_problem(v, PAYMENT_TEXT_CHARS_MAX) {
+                    errors.push(PartyError::new(field, v, why));
                 }
             }
         }

@@ -462,7 +462,7 @@ fn invoice_line(
                 dun_core::invoice::LineError::Quantity(_) => "quantity",
                 dun_core::invoice::LineError::NegativePrice(_) => "unit_price",
                 dun_core::invoice::LineError::TaxRate(_) => "tax_rate",
-                dun_core::invoice::LineError::Description => "description",
+                dun_core::invoice::LineError::Description(_) => "description",
                 dun_core::invoice::LineError::TooLarge => "amount",
             };
             let text = r.text(column, errors).unwrap_or("");

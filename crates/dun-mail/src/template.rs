@@ -228,9 +228,15 @@ impl Template {
         if self.subject.contains(['\n', '\r']) {
             return Err(fail("subject", "must be one line".into()));
         }
+        if let Some(why) = dun_core::text::line_problem(&self.subject, SUBJECT_BYTES_MAX) {
+            return Err(fail("subject", why));
+        }
         for (part, body) in [("text body", &self.text), ("html body", &self.html)] {
             if body.trim().is_empty() || body.len() > BODY_BYTES_MAX {
                 return Err(fail(part, format!("must be 1 to {BODY_BYTES_MAX} bytes")));
+            }
+            if let Some(why) = dun_core::text::note_problem(body, BODY_BYTES_MAX) {
+                return Err(fail(part, why));
             }
         }
         pieces(name, "subject", &self.subject)?;
@@ -441,6 +447,52 @@ mod tests {
             html: "ok".into(),
         };
         assert_eq!(two_lines.check("x").unwrap_err().part, "subject");
+        // Issue 18 item 7: no NUL or other control character in any part;
+        // a body keeps its line breaks and tabs.
+        for (part, bad) in [
+            (
+                "subject",
+                Template {
+                    subject: "a\u{0}b".into(),
+                    text: "ok".into(),
+                    html: "ok".into(),
+                },
+            ),
+            (
+                "subject",
+                Template {
+                    subject: "a\tb".into(),
+                    text: "ok".into(),
+                    html: "ok".into(),
+                },
+            ),
+            (
+                "text body",
+                Template {
+                    subject: "s".into(),
+                    text: "a\u{0}b".into(),
+                    html: "ok".into(),
+                },
+            ),
+            (
+                "html body",
+                Template {
+                    subject: "s".into(),
+                    text: "ok".into(),
+                    html: "a\u{1b}b".into(),
+                },
+            ),
+        ] {
+            let e = bad.check("x").unwrap_err();
+            assert_eq!(e.part, part, "{e}");
+            assert!(e.reason.contains("control character"), "{e}");
+        }
+        let lines = Template {
+            subject: "s".into(),
+            text: "Dear you,\r\n\tthanks".into(),
+            html: "ok".into(),
+        };
+        lines.check("x").unwrap();
     }
 
     #[test]

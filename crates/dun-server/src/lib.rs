@@ -25,6 +25,7 @@ pub mod limits;
 pub mod logging;
 pub mod metrics;
 pub mod openapi;
+pub mod openapi_limits;
 pub mod pool;
 pub mod problem;
 pub mod routes;

@@ -150,12 +150,14 @@ pub fn api_router() -> OpenApiRouter<AppState> {
 }
 
 /// The document served at `/openapi.json`.
-pub fn document() -> &'static utoipa::openapi::OpenApi {
-    static DOCUMENT: std::sync::OnceLock<utoipa::openapi::OpenApi> = std::sync::OnceLock::new();
+pub fn document() -> &'static serde_json::Value {
+    static DOCUMENT: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
     DOCUMENT.get_or_init(|| {
         let mut doc = api_router().split_for_parts().1;
         // After the routes are gathered: the derive's modifiers run before.
         CommonProblems.modify(&mut doc);
+        let mut doc = serde_json::to_value(&doc).unwrap_or_default();
+        crate::openapi_limits::declare(&mut doc);
         doc
     })
 }

@@ -300,6 +300,33 @@ server_test!(
         }
         let (status, _) = owner.get("/api/v1/organisation");
         assert_eq!(status, 200);
+        // One level down too: schemathesis' negative data found a profile
+        // whose `documents` was `[null, null]` accepted.
+        let (status, before) = owner.get("/api/v1/organisation/profile");
+        assert_eq!(status, 200, "{before}");
+        for documents in [json!([null, null]), json!(["a4", "de"]), json!(7)] {
+            let body = json!({"seller": {"name": "Acme"}, "documents": documents});
+            let reply = owner.send(
+                "PUT",
+                "/api/v1/organisation/profile",
+                Some(body.clone()),
+                &[],
+            );
+            assert_eq!(reply.status, 422, "{body}: {}", reply.body);
+            assert_eq!(reply.body["field"], json!("documents"), "{}", reply.body);
+        }
+        let reply = owner.send(
+            "PUT",
+            "/api/v1/organisation/profile",
+            Some(json!({"seller": [null]})),
+            &[],
+        );
+        assert_eq!(reply.status, 422, "{}", reply.body);
+        assert_eq!(
+            owner.get("/api/v1/organisation/profile").1,
+            before,
+            "nothing changed"
+        );
     }
 );
 

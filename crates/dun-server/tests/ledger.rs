@@ -599,9 +599,9 @@ server_test!(
     /// (PostgreSQL answered a raw database error before).
     fn a_customer_reference_has_a_limit_and_no_control_characters(server: &TestServer) {
         let api = server.owner("Acme");
-        let long = "R".repeat(dun_core::text::CUSTOMER_REFERENCE_BYTES_MAX + 1);
+        let long = "R".repeat(dun_core::text::CUSTOMER_REFERENCE_CHARS_MAX + 1);
         for (reference, why) in [
-            (long.as_str(), "at most 64 bytes"),
+            (long.as_str(), "at most 64 characters"),
             ("C\u{1}2", "control character"),
             ("C\t2", "control character"),
         ] {
@@ -615,7 +615,7 @@ server_test!(
             let detail = body["detail"].as_str().unwrap_or_default();
             assert!(detail.contains("ref") && detail.contains(why), "{body}");
         }
-        let fits = "R".repeat(dun_core::text::CUSTOMER_REFERENCE_BYTES_MAX);
+        let fits = "R".repeat(dun_core::text::CUSTOMER_REFERENCE_CHARS_MAX);
         let (status, body) = api.post(
             "/api/v1/customers",
             json!({"reference": fits, "name": "Limits"}),

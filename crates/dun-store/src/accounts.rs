@@ -20,10 +20,10 @@ use crate::orgs::{org_from_row_at, NewOrg, Org};
 use crate::{params, Store};
 
 pub use crate::passwords::{PASSWORD_BYTES_MAX, PASSWORD_CHARS_MIN};
-/// Longest e-mail address, in bytes (RFC 5321's path limit).
-pub const EMAIL_BYTES_MAX: usize = 254;
-/// Longest user or token name, in bytes.
-pub const NAME_BYTES_MAX: usize = 200;
+/// Longest e-mail address, in characters (RFC 5321's path limit).
+pub const EMAIL_CHARS_MAX: usize = dun_core::text::EMAIL_CHARS_MAX;
+/// Longest user or token name, in characters.
+pub const NAME_CHARS_MAX: usize = dun_core::text::NAME_CHARS_MAX;
 /// Most live (unrevoked) tokens an organisation may hold.
 pub const TOKENS_PER_ORG_MAX: i64 = 1_000;
 /// What every token secret starts with, so a leaked one is recognisable.
@@ -201,17 +201,14 @@ pub fn sign_in_identity(email: &str) -> String {
 /// The address lower-cased and trimmed, if it looks like one.
 pub fn normalize_email(email: &str) -> Result<String, StoreError> {
     let email = sign_in_identity(email);
-    let valid = email.len() <= EMAIL_BYTES_MAX
-        && !email.chars().any(char::is_whitespace)
-        && email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty()
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-        });
-    if !valid {
+    if let Some(why) = dun_core::text::email_problem(&email) {
+        let shown: String = email
+            .chars()
+            .take(80)
+            .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
+            .collect();
         return Err(StoreError::Invalid(format!(
-            "email: '{email}' is not an e-mail address (name@example.com, at most {EMAIL_BYTES_MAX} bytes)"
+            "email: '{shown}': {why} (at most {EMAIL_CHARS_MAX} characters)"
         )));
     }
     Ok(email)
@@ -219,10 +216,8 @@ pub fn normalize_email(email: &str) -> Result<String, StoreError> {
 
 fn check_name(field: &str, name: &str) -> Result<String, StoreError> {
     let name = name.trim();
-    if name.is_empty() || name.len() > NAME_BYTES_MAX {
-        return Err(StoreError::Invalid(format!(
-            "{field}: must be 1 to {NAME_BYTES_MAX} bytes"
-        )));
+    if let Some(why) = dun_core::text::identifier_problem(name, NAME_CHARS_MAX) {
+        return Err(StoreError::Invalid(format!("{field}: {why}")));
     }
     Ok(name.to_string())
 }

@@ -311,7 +311,8 @@ pub(crate) fn payment_of(
         .filter(|r| !r.is_empty())
         .unwrap_or(remittance)
         .chars()
-        .take(payments::REFERENCE_BYTES_MAX / 4)
+        .filter(|c| !c.is_control())
+        .take(payments::REFERENCE_CHARS_MAX)
         .collect();
     NewPayment {
         customer_ref: String::new(),

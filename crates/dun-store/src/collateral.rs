@@ -10,12 +10,12 @@ use serde::{Deserialize, Serialize};
 use crate::clock::now_utc;
 use crate::db::Tx;
 use crate::error::StoreError;
-use crate::records::{check_author, locked_customer, NOTE_BYTES_MAX};
+use crate::records::{check_author, locked_customer, NOTE_CHARS_MAX};
 use crate::timeline::{self, NewEntry};
 use crate::{customers, entries, params, Store};
 
-/// Longest collateral reference (a filing number, a bank's reference), in bytes.
-pub const COLLATERAL_REFERENCE_BYTES_MAX: usize = 200;
+/// Longest collateral reference (a filing number, a bank's reference), in characters.
+pub const COLLATERAL_REFERENCE_CHARS_MAX: usize = 200;
 
 /// The kinds of collateral a credit file holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -118,16 +118,12 @@ impl Store {
             }
         }
         let reference = new.reference.trim();
-        if reference.len() > COLLATERAL_REFERENCE_BYTES_MAX {
-            return Err(StoreError::Invalid(format!(
-                "reference is longer than {COLLATERAL_REFERENCE_BYTES_MAX} bytes"
-            )));
+        if let Some(why) = dun_core::text::line_problem(reference, COLLATERAL_REFERENCE_CHARS_MAX) {
+            return Err(StoreError::Invalid(format!("reference: {why}")));
         }
         let note = new.note.trim();
-        if note.len() > NOTE_BYTES_MAX {
-            return Err(StoreError::Invalid(format!(
-                "note is longer than {NOTE_BYTES_MAX} bytes"
-            )));
+        if let Some(why) = dun_core::text::note_problem(note, NOTE_CHARS_MAX) {
+            return Err(StoreError::Invalid(format!("note: {why}")));
         }
         let day = |d: Option<Date>| d.map(|d| i64::from(d.day_number()));
         let now = now_utc();

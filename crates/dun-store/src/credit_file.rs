@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::clock::now_utc;
 use crate::db::{Row, Tx};
 use crate::error::StoreError;
-use crate::records::{check_author, check_text, locked_customer, NOTE_BYTES_MAX};
+use crate::records::{check_author, check_text, locked_customer, NOTE_CHARS_MAX};
 use crate::timeline::{self, NewEntry};
 use crate::{entries, params, Store};
 
@@ -342,7 +342,7 @@ impl Store {
         author: &str,
     ) -> Result<CreditStanding, StoreError> {
         let author = check_author(author)?;
-        let reason = check_text("reason", reason, NOTE_BYTES_MAX)?;
+        let reason = check_text("reason", reason, NOTE_CHARS_MAX)?;
         check_pause_until(until, on)?;
         let through = until.unwrap_or_else(paused_indefinitely);
         let now = now_utc();
@@ -460,7 +460,7 @@ pub(crate) fn set_status_in(
     now: &str,
 ) -> Result<(), StoreError> {
     let status = decision.status;
-    let reason = check_text("reason", decision.reason, NOTE_BYTES_MAX)?;
+    let reason = check_text("reason", decision.reason, NOTE_CHARS_MAX)?;
     if let Some(until) = decision.until {
         if until < on {
             return Err(StoreError::Invalid(format!(

@@ -14,10 +14,10 @@ use crate::db::{Row, Tx};
 use crate::error::StoreError;
 use crate::{idempotency, params, Store};
 
-/// Longest customer reference, in bytes.
-pub const REF_BYTES_MAX: usize = dun_core::text::CUSTOMER_REFERENCE_BYTES_MAX;
-/// Longest customer name, in bytes.
-pub const NAME_BYTES_MAX: usize = 200;
+/// Longest customer reference, in characters.
+pub const REF_CHARS_MAX: usize = dun_core::text::CUSTOMER_REFERENCE_CHARS_MAX;
+/// Longest customer name, in characters.
+pub const NAME_CHARS_MAX: usize = dun_core::text::NAME_CHARS_MAX;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Customer {
@@ -81,7 +81,7 @@ pub(crate) fn customer_from_row(r: &Row<'_>) -> Result<Customer, StoreError> {
 /// (a credit limit shown in `currency`, the organisation's).
 pub fn check_customer(row: &CustomerRow, currency: Currency, errors: &mut ImportErrors) {
     let r = row.row;
-    if let Some(why) = dun_core::text::identifier_problem(&row.reference, REF_BYTES_MAX) {
+    if let Some(why) = dun_core::text::identifier_problem(&row.reference, REF_CHARS_MAX) {
         errors.push(
             r,
             "ref",
@@ -89,21 +89,12 @@ pub fn check_customer(row: &CustomerRow, currency: Currency, errors: &mut Import
             format!("a customer reference: {why}"),
         );
     }
-    if let Some(why) = dun_core::text::identifier_problem(&row.name, NAME_BYTES_MAX) {
+    if let Some(why) = dun_core::text::identifier_problem(&row.name, NAME_CHARS_MAX) {
         errors.push(r, "name", &row.name, format!("a name: {why}"));
     }
     if let Some(email) = &row.email {
-        let ok = email.len() <= 254
-            && email.split_once('@').is_some_and(|(local, domain)| {
-                !local.is_empty() && domain.contains('.') && !email.contains(char::is_whitespace)
-            });
-        if !ok {
-            errors.push(
-                r,
-                "email",
-                email,
-                "not an email address like name@example.com",
-            );
+        if let Some(why) = dun_core::text::email_problem(email) {
+            errors.push(r, "email", email, why);
         }
     }
     if let Some(phone) = &row.phone {

@@ -113,7 +113,7 @@ impl Store {
                 "reason: say why the invoice is disputed, in 1 to {REASON_CHARS_MAX} characters"
             )));
         }
-        invoices::check_reason_chars("reason", &reason)?;
+        invoices::check_reason_chars("reason", &dispute.reason)?;
         let now = now_utc();
         let tx = self.conn().transaction()?;
         idempotency::run(tx, org_id, key, "dispute.open", dispute, &now, |tx| {
@@ -216,12 +216,11 @@ impl Store {
         author: &str,
     ) -> Result<DisputeRecord, StoreError> {
         let author = check_author(author)?;
-        let reason = match resolution {
-            Resolution::CreditNote { reason, .. } | Resolution::Rejected { reason } => {
-                reason.trim()
-            }
+        let raw = match resolution {
+            Resolution::CreditNote { reason, .. } | Resolution::Rejected { reason } => reason,
         };
-        invoices::check_reason_chars("reason", reason)?;
+        invoices::check_reason_chars("reason", raw)?;
+        let reason = raw.trim();
         let now = now_utc();
         let mut tx = self.conn().transaction()?;
         let found = tx.query_opt(

@@ -415,7 +415,7 @@ impl Store {
                 }
                 if let Some(why) = dun_core::text::identifier_problem(
                     &row.number,
-                    dun_core::text::INVOICE_NUMBER_BYTES_MAX,
+                    dun_core::text::INVOICE_NUMBER_CHARS_MAX,
                 ) {
                     errors.push(
                         row.row,
@@ -651,6 +651,16 @@ impl Store {
             // Plan every payment against the invoices as earlier rows left them.
             let mut planned: Vec<(usize, i64, Vec<Entry>)> = Vec::with_capacity(rows.len());
             for (index, row) in rows.iter().enumerate() {
+                let mut texts_ok = true;
+                for (column, text) in [("method", &row.method), ("reference", &row.reference)] {
+                    if let Some(why) = crate::payments::payment_text_problem(column, text) {
+                        errors.push(row.row, column, text, why);
+                        texts_ok = false;
+                    }
+                }
+                if !texts_ok {
+                    continue;
+                }
                 let Some(&customer_id) = customer_ids.get(&row.customer_ref) else {
                     errors.push(
                         row.row,

@@ -92,30 +92,31 @@ pub struct Reduction {
     pub reason: String,
 }
 
-/// A reason over [`REASON_CHARS_MAX`] characters: the refusal, typed, for
+/// A reason over [`REASON_CHARS_MAX`] characters, or holding a control
+/// character other than a line break or a tab: the refusal, typed, for
 /// each shell to word (the store's own wording names the field first).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{field}: at most {REASON_CHARS_MAX} characters; this one has {chars}")]
-pub struct ReasonTooLong {
+#[error("{field}: {why}")]
+pub struct ReasonRefused {
     pub field: &'static str,
-    /// How many characters the reason has.
-    pub chars: usize,
+    /// What is wrong and what is accepted.
+    pub why: String,
 }
 
-impl From<ReasonTooLong> for StoreError {
-    fn from(e: ReasonTooLong) -> StoreError {
+impl From<ReasonRefused> for StoreError {
+    fn from(e: ReasonRefused) -> StoreError {
         StoreError::Invalid(e.to_string())
     }
 }
 
-/// Refuses a reason longer than [`REASON_CHARS_MAX`] characters, as the
-/// field `field`. The one check of that limit, for every shell to call.
-pub fn check_reason_chars(field: &'static str, reason: &str) -> Result<(), ReasonTooLong> {
-    let chars = reason.trim().chars().count();
-    if chars > REASON_CHARS_MAX {
-        return Err(ReasonTooLong { field, chars });
+/// Refuses a reason longer than [`REASON_CHARS_MAX`] characters or holding
+/// a control character ([`dun_core::text::note_problem`]), as the field
+/// `field`. The one check of a reason, for every shell to call.
+pub fn check_reason_chars(field: &'static str, reason: &str) -> Result<(), ReasonRefused> {
+    match dun_core::text::note_problem(reason, REASON_CHARS_MAX) {
+        Some(why) => Err(ReasonRefused { field, why }),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 pub(crate) fn check_reason(reason: &str) -> Result<(), StoreError> {

@@ -154,7 +154,7 @@ impl Store {
             m.customer_ref,
             names.join(", ")
         );
-        let mut end = title.len().min(crate::worklist::TASK_TITLE_BYTES_MAX);
+        let mut end = title.len().min(crate::worklist::TASK_TITLE_CHARS_MAX);
         while !title.is_char_boundary(end) {
             end -= 1;
         }

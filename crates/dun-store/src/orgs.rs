@@ -9,8 +9,15 @@ use crate::db::Row;
 use crate::error::StoreError;
 use crate::{params, Store};
 
-/// Longest organisation name, in bytes.
-pub const NAME_BYTES_MAX: usize = 200;
+/// Longest organisation name, in characters.
+pub const NAME_CHARS_MAX: usize = dun_core::text::NAME_CHARS_MAX;
+/// Longest invoice number prefix, in characters (ASCII letters, digits,
+/// `-`, `_` and `/`).
+pub const INVOICE_PREFIX_CHARS_MAX: usize = 20;
+/// The `pattern` of a daily run time, `HH:MM` (the OpenAPI document's).
+pub const RUN_AT_PATTERN: &str = "^([01][0-9]|2[0-3]):[0-5][0-9]$";
+/// The `pattern` of an invoice number prefix (the OpenAPI document's).
+pub const INVOICE_PREFIX_PATTERN: &str = "^[A-Za-z0-9/_-]*$";
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Org {
@@ -62,20 +69,25 @@ impl Org {
 impl Store {
     pub fn create_org(&mut self, new: &NewOrg) -> Result<Org, StoreError> {
         let name = new.name.trim();
-        if name.is_empty() || name.len() > NAME_BYTES_MAX {
+        if let Some(why) = dun_core::text::identifier_problem(name, NAME_CHARS_MAX) {
             return Err(StoreError::Invalid(format!(
-                "organisation name must be 1 to {NAME_BYTES_MAX} bytes"
+                "name: an organisation name: {why}"
             )));
         }
         let prefix_ok = |p: &str| {
-            p.len() <= 20
+            p.len() <= INVOICE_PREFIX_CHARS_MAX
                 && p.chars()
                     .all(|c| c.is_ascii_alphanumeric() || "-_/".contains(c))
         };
         if !prefix_ok(&new.invoice_prefix) {
+            let shown: String = new
+                .invoice_prefix
+                .chars()
+                .take(40)
+                .filter(|c| !c.is_control())
+                .collect();
             return Err(StoreError::Invalid(format!(
-                "invoice prefix '{}' must be at most 20 letters, digits, '-', '_' or '/'",
-                new.invoice_prefix
+                "invoice_prefix: '{shown}' must be at most {INVOICE_PREFIX_CHARS_MAX} letters, digits, '-', '_' or '/'"
             )));
         }
         let now = now_utc();
@@ -133,13 +145,20 @@ impl Store {
     /// Sets the local time (`HH:MM`) at which a server runs the
     /// organisation's collections each day.
     pub fn set_run_at(&mut self, org_id: i64, run_at: &str) -> Result<(), StoreError> {
-        let valid = run_at.len() == 5
-            && run_at.as_bytes()[2] == b':'
-            && run_at[..2].parse::<u32>().is_ok_and(|h| h < 24)
-            && run_at[3..].parse::<u32>().is_ok_and(|m| m < 60);
+        let b = run_at.as_bytes();
+        let digits = |i: usize| -> Option<u32> {
+            (b[i].is_ascii_digit() && b[i + 1].is_ascii_digit())
+                .then(|| u32::from(b[i] - b'0') * 10 + u32::from(b[i + 1] - b'0'))
+        };
+        // Exactly HH:MM (RUN_AT_PATTERN): no sign, no space.
+        let valid = b.len() == 5
+            && b[2] == b':'
+            && digits(0).is_some_and(|h| h < 24)
+            && digits(3).is_some_and(|m| m < 60);
         if !valid {
             return Err(StoreError::Invalid(format!(
-                "run_at: '{run_at}' is not a time of day as HH:MM (00:00 to 23:59)"
+                "run_at: '{}' is not a time of day as HH:MM (00:00 to 23:59)",
+                run_at.chars().take(20).collect::<String>().escape_debug()
             )));
         }
         let mut tx = self.conn().transaction()?;

@@ -127,19 +127,18 @@ fn wrong_state(id: i64, action: OutboxAction, status: &str) -> StoreError {
 
 /// The reason as kept: trimmed, required where the action needs one,
 /// refused when longer than [`OUTBOX_REASON_CHARS_MAX`].
-fn checked_reason(action: OutboxAction, reason: &str) -> Result<String, StoreError> {
-    let reason = reason.trim();
+fn checked_reason(action: OutboxAction, raw: &str) -> Result<String, StoreError> {
+    let reason = raw.trim();
     if action.needs_reason() && reason.is_empty() {
         return Err(StoreError::Invalid(format!(
             "reason: say why the message is {}; it goes on the customer's timeline",
             action.past()
         )));
     }
-    let chars = reason.chars().count();
-    if chars > OUTBOX_REASON_CHARS_MAX {
-        return Err(StoreError::Invalid(format!(
-            "reason: {chars} characters; at most {OUTBOX_REASON_CHARS_MAX}"
-        )));
+    // The reason as sent counts, spaces around it too: the limit a client
+    // reads in the API's document is on what it sends.
+    if let Some(why) = dun_core::text::note_problem(raw, OUTBOX_REASON_CHARS_MAX) {
+        return Err(StoreError::Invalid(format!("reason: {why}")));
     }
     Ok(reason.to_string())
 }

@@ -375,13 +375,6 @@ impl Store {
         party: &Party,
     ) -> Result<Party, StoreError> {
         let party = party.normalized().map_err(refused)?;
-        if party.name.len() > crate::customers::NAME_BYTES_MAX {
-            return Err(StoreError::Invalid(format!(
-                "name '{}': a customer name is at most {} bytes",
-                party.name,
-                crate::customers::NAME_BYTES_MAX
-            )));
-        }
         let author = self.acting();
         let now = crate::clock::now_utc();
         let mut tx = self.conn().transaction()?;

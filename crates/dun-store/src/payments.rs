@@ -17,8 +17,8 @@ use crate::error::StoreError;
 use crate::timeline::{self, NewEntry};
 use crate::{idempotency, invoices, params, Store};
 
-/// Longest payment reference or method, in bytes.
-pub const REFERENCE_BYTES_MAX: usize = 200;
+/// Longest payment reference, method or note, in characters.
+pub const REFERENCE_CHARS_MAX: usize = dun_core::text::PAYMENT_REFERENCE_CHARS_MAX;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewPayment {
@@ -60,13 +60,21 @@ pub struct PaymentPosted {
     pub unallocated_minor: i64,
 }
 
-pub(crate) fn check_text(field: &str, value: &str) -> Result<(), StoreError> {
-    if value.len() > REFERENCE_BYTES_MAX {
-        return Err(StoreError::Invalid(format!(
-            "{field} is longer than {REFERENCE_BYTES_MAX} bytes"
-        )));
+/// Why a payment's method or reference (one line), or its note (line
+/// breaks allowed), is refused, or `None`: the one rule every shell asks.
+pub fn payment_text_problem(field: &str, value: &str) -> Option<String> {
+    if field == "note" {
+        dun_core::text::note_problem(value, REFERENCE_CHARS_MAX)
+    } else {
+        dun_core::text::line_problem(value, REFERENCE_CHARS_MAX)
     }
-    Ok(())
+}
+
+pub(crate) fn check_text(field: &str, value: &str) -> Result<(), StoreError> {
+    match payment_text_problem(field, value) {
+        Some(why) => Err(StoreError::Invalid(format!("{field}: {why}"))),
+        None => Ok(()),
+    }
 }
 
 /// A payment read under its customer's lock: the lock comes first, so the

@@ -72,8 +72,8 @@ impl Store {
         author: &str,
     ) -> Result<Option<ClosedPeriod>, StoreError> {
         let author = check_author(author)?;
-        let reason = reason.trim();
         crate::invoices::check_reason_chars("reason", reason)?;
+        let reason = reason.trim();
         let now = now_utc();
         let mut tx = self.conn().transaction()?;
         crate::orgs::lock(&mut tx, org_id)?;

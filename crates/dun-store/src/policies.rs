@@ -20,7 +20,7 @@ use crate::records::check_author;
 use crate::{idempotency, params, Store};
 
 /// Longest author name kept with a version, in bytes.
-pub use crate::records::AUTHOR_BYTES_MAX;
+pub use crate::records::AUTHOR_CHARS_MAX;
 /// Who wrote version 1, the default policy.
 pub const DEFAULT_AUTHOR: &str = "dun init";
 /// What version 1 changed.

@@ -19,10 +19,10 @@ use crate::invoices;
 use crate::timeline::{self, NewEntry};
 use crate::{entries, idempotency, params, Store};
 
-/// Longest author name (a person, or `policy vN · rule`), in bytes.
-pub const AUTHOR_BYTES_MAX: usize = 200;
-/// Longest note, call summary or outcome a person writes, in bytes.
-pub const NOTE_BYTES_MAX: usize = timeline::SUMMARY_BYTES_MAX;
+/// Longest author name (a person, or `policy vN · rule`), in characters.
+pub const AUTHOR_CHARS_MAX: usize = dun_core::text::NAME_CHARS_MAX;
+/// Longest note, call summary or outcome a person writes, in characters.
+pub const NOTE_CHARS_MAX: usize = dun_core::text::NOTE_CHARS_MAX;
 /// Most invoices one record may name.
 pub const RECORD_INVOICES_MAX: usize = 500;
 /// Most records one list returns.
@@ -33,24 +33,29 @@ pub const RECORDS_LIST_MAX: i64 = 10_000;
 
 pub(crate) fn check_author(author: &str) -> Result<&str, StoreError> {
     let author = author.trim();
-    if author.is_empty() || author.len() > AUTHOR_BYTES_MAX {
+    if let Some(why) = dun_core::text::identifier_problem(author, AUTHOR_CHARS_MAX) {
         return Err(StoreError::Invalid(format!(
-            "author must be 1 to {AUTHOR_BYTES_MAX} bytes (who is recording this?)"
+            "author: {why} (who is recording this?)"
         )));
     }
     Ok(author)
 }
 
-/// `text` trimmed, required and at most `max` bytes.
+/// `text` trimmed, required, at most `max` characters and holding no
+/// control character but line breaks and tabs.
 pub(crate) fn check_text<'a>(
     field: &str,
     text: &'a str,
     max: usize,
 ) -> Result<&'a str, StoreError> {
+    // Counted as sent, spaces around it too (the API's document says so).
+    if let Some(why) = dun_core::text::note_problem(text, max) {
+        return Err(StoreError::Invalid(format!("{field}: {why}")));
+    }
     let text = text.trim();
-    if text.is_empty() || text.len() > max {
+    if text.is_empty() {
         return Err(StoreError::Invalid(format!(
-            "{field} must be 1 to {max} bytes"
+            "{field}: required, 1 to {max} characters"
         )));
     }
     Ok(text)
@@ -481,16 +486,14 @@ impl Store {
         contact: &NewContact,
     ) -> Result<ContactRecord, StoreError> {
         let author = check_author(&contact.author)?;
-        let summary = contact.summary.trim();
-        if summary.len() > NOTE_BYTES_MAX {
-            return Err(StoreError::Invalid(format!(
-                "the text is longer than {NOTE_BYTES_MAX} bytes"
-            )));
+        if let Some(why) = dun_core::text::note_problem(&contact.summary, NOTE_CHARS_MAX) {
+            return Err(StoreError::Invalid(format!("summary: {why}")));
         }
+        let summary = contact.summary.trim();
         let outcome = contact
             .outcome
             .as_deref()
-            .map(|o| check_text("outcome", o, NOTE_BYTES_MAX))
+            .map(|o| check_text("outcome", o, NOTE_CHARS_MAX))
             .transpose()?;
         let line = match (contact.kind, outcome) {
             (ContactKind::Call, None) => {
@@ -506,7 +509,7 @@ impl Store {
                 ))
             }
             (kind, None) => {
-                check_text("the text", summary, NOTE_BYTES_MAX)?;
+                check_text("summary", summary, NOTE_CHARS_MAX)?;
                 match kind {
                     ContactKind::Reply => format!("Reply: {summary}"),
                     _ => summary.to_string(),

@@ -28,7 +28,7 @@
 //! credit check is not a failure of the run: the draft stays for a person,
 //! with a task and a timeline entry saying why.
 
-use dun_core::invoice::{totals, InvoiceDraft, InvoiceLine, DESCRIPTION_BYTES_MAX};
+use dun_core::invoice::{totals, InvoiceDraft, InvoiceLine, DESCRIPTION_CHARS_MAX};
 use dun_core::money::format_minor;
 use dun_core::schedule::{Due, Schedule};
 use dun_core::terms::Terms;
@@ -540,10 +540,8 @@ impl Store {
         new: &NewRecurring,
     ) -> Result<Recurring, StoreError> {
         let author = check_author(&new.created_by)?.to_string();
-        if new.description.len() > DESCRIPTION_BYTES_MAX {
-            return Err(StoreError::Invalid(format!(
-                "description is longer than {DESCRIPTION_BYTES_MAX} bytes"
-            )));
+        if let Some(why) = dun_core::text::note_problem(&new.description, DESCRIPTION_CHARS_MAX) {
+            return Err(StoreError::Invalid(format!("description: {why}")));
         }
         if let Some(ends) = new.ends_on {
             if ends < new.starts_on {

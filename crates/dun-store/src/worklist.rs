@@ -18,15 +18,15 @@ use crate::error::StoreError;
 use crate::policies::in_force;
 use crate::records::{
     check_author, check_text, insert_promise, locked_customer, NewPromise, PromisedPayment,
-    NOTE_BYTES_MAX,
+    NOTE_CHARS_MAX,
 };
 use crate::timeline::{self, NewEntry};
 use crate::{customers, entries, params, Store};
 
 /// Most rows one worklist returns.
 pub const WORKLIST_LIMIT_MAX: i64 = 1000;
-/// Longest task title, in bytes.
-pub const TASK_TITLE_BYTES_MAX: usize = 200;
+/// Longest task title, in characters.
+pub const TASK_TITLE_CHARS_MAX: usize = 200;
 /// Timeline kinds that count as contact with the customer: what a person
 /// logged, and messages the run sent.
 pub const CONTACT_KINDS: [&str; 7] = [
@@ -348,7 +348,7 @@ impl Store {
         author: &str,
     ) -> Result<TaskRecord, StoreError> {
         let author = check_author(author)?;
-        let title = check_text("title", title, TASK_TITLE_BYTES_MAX)?;
+        let title = check_text("title", title, TASK_TITLE_CHARS_MAX)?;
         let now = now_utc();
         let mut tx = self.conn().transaction()?;
         let customer = locked_customer(&mut tx, org_id, customer_ref)?;
@@ -412,7 +412,7 @@ impl Store {
         author: &str,
     ) -> Result<TaskRecord, StoreError> {
         let author = check_author(author)?;
-        let outcome = check_text("outcome", outcome, NOTE_BYTES_MAX)?;
+        let outcome = check_text("outcome", outcome, NOTE_CHARS_MAX)?;
         let now = now_utc();
         let mut tx = self.conn().transaction()?;
         let before = task(&mut tx, org_id, task_id)?;
@@ -485,7 +485,7 @@ impl Store {
         author: &str,
     ) -> Result<TaskRecord, StoreError> {
         let author = check_author(author)?;
-        let reason = check_text("reason", reason, NOTE_BYTES_MAX)?;
+        let reason = check_text("reason", reason, NOTE_CHARS_MAX)?;
         let now = now_utc();
         let mut tx = self.conn().transaction()?;
         let before = task(&mut tx, org_id, task_id)?;

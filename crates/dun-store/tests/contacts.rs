@@ -10,7 +10,7 @@
 mod common;
 
 use common::*;
-use dun_core::customer::{Contact, ContactRole, PaymentMethod, CONTACTS_MAX, NOTES_BYTES_MAX};
+use dun_core::customer::{Contact, ContactRole, PaymentMethod, CONTACTS_MAX, NOTES_CHARS_MAX};
 use dun_core::party::Party;
 use dun_store::customer_edit::CustomerEdit;
 use dun_store::{Store, StoreError};
@@ -295,7 +295,7 @@ storage_test!(
                 org.id,
                 "C1",
                 &CustomerEdit {
-                    notes: Some(Some("x".repeat(NOTES_BYTES_MAX + 1))),
+                    notes: Some(Some("x".repeat(NOTES_CHARS_MAX + 1))),
                     ..CustomerEdit::default()
                 },
                 on,
@@ -303,7 +303,7 @@ storage_test!(
             )
             .unwrap_err();
         assert!(err.to_string().starts_with("notes: 'xxx"), "{err}");
-        assert!(err.to_string().contains("at most 4000 bytes"), "{err}");
+        assert!(err.to_string().contains("at most 4000 characters"), "{err}");
         store
             .edit_customer(
                 org.id,

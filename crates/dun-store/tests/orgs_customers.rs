@@ -51,7 +51,10 @@ storage_test!(
         bad_prefix.invoice_prefix = "INV 2026".into();
         match store.create_org(&bad_prefix) {
             Err(StoreError::Invalid(message)) => {
-                assert!(message.contains("invoice prefix 'INV 2026'"), "{message}")
+                assert!(
+                    message.starts_with("invoice_prefix: 'INV 2026'"),
+                    "{message}"
+                )
             }
             other => panic!("a prefix with a space was accepted: {other:?}"),
         }

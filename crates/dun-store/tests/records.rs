@@ -431,7 +431,7 @@ storage_test!(
         let error = refused(
             store,
             &acme,
-            &["reason: at most 1000 characters", "this one has 1001"],
+            &["reason: at most 1000 characters", "(1001 given)"],
             |s| s.open_dispute(acme.id, &over, None),
         );
         assert!(!error.to_string().contains("bytes"), "{error}");

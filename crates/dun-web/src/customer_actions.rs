@@ -17,7 +17,7 @@ use axum::routing::post;
 use axum::{Form, Router};
 use dun_core::collections::credit::CustomerStatus;
 use dun_core::collections::policy::{CustomerOverride, PolicyAmount};
-use dun_core::customer::{Contact, ContactRole, PaymentMethod, NOTES_BYTES_MAX};
+use dun_core::customer::{Contact, ContactRole, PaymentMethod, NOTES_CHARS_MAX};
 use dun_core::terms::Terms;
 use dun_core::Date;
 use dun_server::app::{AppState, Caller, Need};
@@ -438,7 +438,7 @@ pub(crate) fn action_forms(
                             }
                         }
                     }
-                    label for="edit_notes" { "Notes " span.hint { "(at most " (NOTES_BYTES_MAX) " bytes)" } }
+                    label for="edit_notes" { "Notes " span.hint { "(at most " (NOTES_CHARS_MAX) " characters)" } }
                     textarea #edit_notes name="edit_notes" rows="3" { (if again { form.edit_notes.clone() } else { c.notes.clone().unwrap_or_default() }) }
                     button type="submit" { "Save details" }
                 }

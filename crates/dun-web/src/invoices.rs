@@ -23,7 +23,7 @@ use dun_store::accounts::{Principal, Role};
 use dun_store::credit_file::IssueOverride;
 use dun_store::invoices::{check_reason_chars, Reduction, REASON_CHARS_MAX};
 use dun_store::invoices::{InvoiceFilter, StatusFilter};
-use dun_store::payments::{Allocate, NewPayment, REFERENCE_BYTES_MAX};
+use dun_store::payments::{payment_text_problem, Allocate, NewPayment};
 use dun_store::waivers::Waiver;
 use dun_store::Store;
 use maud::{html, Markup};
@@ -776,13 +776,7 @@ fn reason_of(text: &str) -> Result<String, ApiError> {
         ));
     }
     if let Err(e) = check_reason_chars("reason", reason) {
-        return Err(ApiError::invalid(
-            "reason",
-            format!(
-                "Reason: at most {REASON_CHARS_MAX} characters; this one has {}.",
-                e.chars
-            ),
-        ));
+        return Err(ApiError::invalid("reason", format!("Reason: {}.", e.why)));
     }
     Ok(reason.to_string())
 }
@@ -1077,12 +1071,12 @@ pub async fn payment(
                 m => m.to_string(),
             };
             let reference = f.reference.trim().to_string();
-            for (label, text) in [("Method", &method), ("Payer's reference", &reference)] {
-                if text.len() > REFERENCE_BYTES_MAX {
-                    return Err(ApiError::invalid(
-                        "reference",
-                        format!("{label}: at most {REFERENCE_BYTES_MAX} bytes."),
-                    ));
+            for (field, label, text) in [
+                ("method", "Method", &method),
+                ("reference", "Payer's reference", &reference),
+            ] {
+                if let Some(why) = payment_text_problem(field, text) {
+                    return Err(ApiError::invalid(field, format!("{label}: {why}.")));
                 }
             }
             let allocate = match f.allocation.as_str() {

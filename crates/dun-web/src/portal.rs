@@ -920,10 +920,7 @@ async fn dispute(
         if let Err(e) = check_reason_chars("reason", reason) {
             return Err(ApiError::invalid(
                 "dispute_reason",
-                format!(
-                    "Please say it in at most {REASON_CHARS_MAX} characters; yours has {}.",
-                    e.chars
-                ),
+                format!("Your reason: {}.", e.why),
             ));
         }
         let open = open_invoices(store, v)?;

@@ -352,7 +352,7 @@ portal_test!(
         let over = "λ".repeat(1001);
         let refused = customer.post_form(&format!("{base}/dispute"), &[("dispute_invoice", &bolt), ("dispute_reason", &over)]);
         assert_eq!(refused.status, 422, "{}", refused.body);
-        refused.assert_contains("Please say it in at most 1000 characters; yours has 1001.");
+        refused.assert_contains("Your reason: at most 1000 characters (1001 given).");
         refused.assert_contains(&over);
         assert!(!refused.body.contains("bytes"), "{}", refused.body);
         let at_limit = "λ".repeat(1000);
@@ -365,7 +365,7 @@ portal_test!(
         let problem: serde_json::Value = serde_json::from_str(&over_api.body).unwrap();
         assert_eq!(problem["field"], json!("reason"), "{problem}");
         let detail = problem["detail"].as_str().unwrap();
-        assert!(detail.contains("at most 1000 characters; this one has 1001"), "{detail}");
+        assert!(detail.contains("at most 1000 characters (1001 given)"), "{detail}");
         let credit_over = browser.post_json(&format!("/api/v1/invoices/{zed}/credit-notes"), &csrf, json!({"amount": "1.00", "reason": "ω".repeat(1001)}));
         assert_eq!(credit_over.status, 422, "{}", credit_over.body);
         let problem: serde_json::Value = serde_json::from_str(&credit_over.body).unwrap();
@@ -408,7 +408,7 @@ portal_test!(
         let long = "x".repeat(1_500);
         let too_long = customer.post_form(&format!("{base}/dispute"), &[("dispute_invoice", &bolt), ("dispute_reason", &long)]);
         assert_eq!(too_long.status, 422, "{}", too_long.body);
-        too_long.assert_contains("Please say it in at most 1000 characters; yours has 1500.");
+        too_long.assert_contains("Your reason: at most 1000 characters (1500 given).");
         assert!(!too_long.body.contains("bytes"), "{}", too_long.body);
         // A dispute on another customer's invoice is refused; on one's own, recorded.
         let theirs = customer.post_form(&format!("{base}/dispute"), &[("dispute_invoice", &zed), ("dispute_reason", "not ours")]);

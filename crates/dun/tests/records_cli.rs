@@ -209,7 +209,7 @@ fn a_collectors_week_is_on_the_timeline() {
         let greek = "λ".repeat(1001);
         let err = fails(&db, &["log", "dispute", "INV-000002", "--reason", &greek]);
         assert!(
-            err.contains("reason: at most 1000 characters; this one has 1001"),
+            err.contains("reason: at most 1000 characters (1001 given)"),
             "[{label}] {err}"
         );
         let out = ok(

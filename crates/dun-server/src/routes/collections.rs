@@ -586,7 +586,12 @@ async fn list_runs(
     caller: Caller,
     ApiQuery(query): ApiQuery<LimitQuery>,
 ) -> Result<Json<Vec<RunRecordOut>>, ApiError> {
-    let limit = limit_in("limit", query.limit, 50, 1000)?;
+    let limit = limit_in(
+        "limit",
+        query.limit,
+        50,
+        dun_store::collections::RUNS_LIMIT_MAX,
+    )?;
     let runs = state
         .as_caller(caller, Need::Read, move |store, p| {
             Ok(store.runs(p.org_id, limit)?)
@@ -662,7 +667,12 @@ async fn worklist(
     caller: Caller,
     ApiQuery(query): ApiQuery<WorklistQuery>,
 ) -> Result<Json<Vec<WorklistRowOut>>, ApiError> {
-    let limit = limit_in("limit", query.limit, 50, 1000)?;
+    let limit = limit_in(
+        "limit",
+        query.limit,
+        50,
+        dun_store::worklist::WORKLIST_LIMIT_MAX,
+    )?;
     let out = state
         .as_caller(caller, Need::Read, move |store, p| {
             let org = p.org.clone();
@@ -1014,6 +1024,7 @@ pub struct ContactIn {
     /// Numbers of the invoices it concerns.
     pub invoices: Option<Vec<String>>,
     /// A payment promised on a call.
+    #[serde(default, deserialize_with = "crate::wire::opt_object")]
     pub promise: Option<PromiseIn>,
     /// The day it happened (default: today).
     pub on: Option<String>,
@@ -1870,6 +1881,7 @@ pub struct NewPlanIn {
     /// Each installment, in date order, adding up to what the invoices have open.
     pub installments: Option<Vec<InstallmentIn>>,
     /// Instead of `installments`: divide what is open evenly.
+    #[serde(default, deserialize_with = "crate::wire::opt_object")]
     pub split: Option<SplitIn>,
 }
 

@@ -1048,12 +1048,13 @@ pub struct PaymentIo {
 #[derive(Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProfileIo {
+    #[serde(deserialize_with = "crate::wire::object")]
     pub seller: PartyIo,
     /// Absent: no payment instructions.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::wire::object")]
     pub payment: PaymentIo,
     /// How its documents look. Absent on a PUT: kept as they are.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::wire::opt_object")]
     pub documents: Option<DocumentsIo>,
 }
 

@@ -47,9 +47,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(interest_sheet_pdf))
 }
 
-/// Longest description of an invoice, in bytes.
-const DESCRIPTION_BYTES_MAX: usize = 4000;
-
 /// One row of the invoice list.
 #[derive(Serialize, ToSchema)]
 pub struct InvoiceSummaryOut {
@@ -201,16 +198,6 @@ pub struct InvoiceCreated {
     pub open: String,
 }
 
-fn check_text(field: &str, text: &str, max: usize) -> Result<(), ApiError> {
-    if text.len() > max {
-        return Err(ApiError::invalid(
-            field,
-            format!("{field}: at most {max} bytes"),
-        ));
-    }
-    Ok(())
-}
-
 /// The store's limit on a reason ([`dun_store::invoices::REASON_CHARS_MAX`]
 /// characters), checked before the write, refused as the field `reason`.
 fn check_reason(reason: &str) -> Result<(), ApiError> {
@@ -356,7 +343,6 @@ fn draft_of(
         None => p.org.currency,
     };
     let description = input.description.clone().unwrap_or_default();
-    check_text("description", &description, DESCRIPTION_BYTES_MAX)?;
     let lines = parse_lines(&input.lines, currency)?;
     let installments = input
         .installments

@@ -18,6 +18,9 @@ use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::problem::ApiError;
 use crate::wire;
 
+/// Most messages one page of the outbox list returns.
+pub const OUTBOX_PAGE_MAX: i64 = 1000;
+
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(outbox))
@@ -110,7 +113,7 @@ async fn outbox(
     caller: Caller,
     ApiQuery(query): ApiQuery<OutboxQuery>,
 ) -> Result<Json<Vec<OutboxMessageOut>>, ApiError> {
-    let limit = limit_in("limit", query.limit, 50, 1000)?;
+    let limit = limit_in("limit", query.limit, 50, OUTBOX_PAGE_MAX)?;
     let list = state
         .as_caller(caller, Need::Read, move |store, p| {
             match store.outbox(p.org_id, query.status.as_deref(), limit) {

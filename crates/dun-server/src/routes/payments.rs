@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use dun_core::Currency;
 use dun_store::api_ledger::{PaymentSummary, PaymentView};
-use dun_store::payments::{Allocate, NewPayment, PaymentPosted, REFERENCE_BYTES_MAX};
+use dun_store::payments::{Allocate, NewPayment, PaymentPosted};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -231,16 +231,6 @@ fn posted_out(p: PaymentPosted) -> PaymentPostedOut {
     }
 }
 
-fn check_text(field: &str, text: &str) -> Result<(), ApiError> {
-    if text.len() > REFERENCE_BYTES_MAX {
-        return Err(ApiError::invalid(
-            field,
-            format!("{field}: at most {REFERENCE_BYTES_MAX} bytes"),
-        ));
-    }
-    Ok(())
-}
-
 /// Records a payment and allocates it, all or nothing.
 #[utoipa::path(
     post,
@@ -271,9 +261,6 @@ async fn record_payment(
     let method = input.method.unwrap_or_else(|| "bank_transfer".to_string());
     let reference = input.reference.unwrap_or_default();
     let note = input.note.unwrap_or_default();
-    check_text("note", &note)?;
-    check_text("method", &method)?;
-    check_text("reference", &reference)?;
     let customer = input.customer;
     let amount = input.amount;
     let allocation = input.allocation;
