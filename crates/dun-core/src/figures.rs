@@ -375,84 +375,201 @@ pub fn compute(inputs: &FigureInputs) -> Figures {
     }
 }
 
-/// AR movements per currency and day after a date, and AR now: enough to
-/// know AR as of any later date and the sums of any period starting after
-/// it. The store fills it from the ledger in one pass.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Movements {
-    after: Date,
-    ar_now: BTreeMap<Currency, i64>,
-    daily: BTreeMap<Currency, BTreeMap<Date, PeriodSums>>,
+/// What one day's entries add to the totals the figures are read from, in
+/// one currency. The store keeps one per organisation, currency and day,
+/// written with the entries, so a figure of any date reads a few hundred
+/// of them instead of the ledger.
+///
+/// Current AR needs due dates; for invoices with one due date it is kept
+/// exactly by two amounts per day. An entry effective on day E on an
+/// invoice due on day U counts in the current AR of the days E through U
+/// (none when E is after U): it is added to `current_from_minor` of day E
+/// and to `current_until_minor` of day U, so the current AR at the end of
+/// D is the sum of `current_from_minor` over days up to D less the sum of
+/// `current_until_minor` over days before D. (An entry is never dated
+/// before its invoice's issue date, so an invoice issued after D counts
+/// nothing.) Invoices in installments, and plans, are aged by the reader.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct DayTotals {
+    /// What moved AR with effect on the day, by kind.
+    pub sums: PeriodSums,
+    /// Entries effective on the day on invoices with one due date on or
+    /// after it: current from the day on.
+    pub current_from_minor: i64,
+    /// Entries on invoices with one due date on the day, effective on or
+    /// before it: current through the day, past due after it.
+    pub current_until_minor: i64,
 }
 
-impl Movements {
-    /// Movements will be kept for days after `after`.
-    pub fn new(after: Date) -> Movements {
-        Movements {
+impl DayTotals {
+    pub fn merge(&mut self, other: &DayTotals) {
+        self.sums.merge(&other.sums);
+        self.current_from_minor += other.current_from_minor;
+        self.current_until_minor += other.current_until_minor;
+    }
+
+    pub fn is_zero(&self) -> bool {
+        *self == DayTotals::default()
+    }
+}
+
+/// Daily totals by currency and day, gathered from entries: what a posting
+/// adds to the kept totals, or what a whole ledger gives them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DailyTotals {
+    days: BTreeMap<(Currency, Date), DayTotals>,
+}
+
+impl DailyTotals {
+    pub fn new() -> DailyTotals {
+        DailyTotals::default()
+    }
+
+    /// Adds entries of one kind effective on `effective` on an invoice
+    /// whose one due date is `single_due` (`None` for an invoice in
+    /// installments, which the reader ages part by part).
+    pub fn add(
+        &mut self,
+        currency: Currency,
+        kind: EntryKind,
+        effective: Date,
+        ar_minor: i64,
+        single_due: Option<Date>,
+    ) {
+        let day = self.days.entry((currency, effective)).or_default();
+        day.sums.add(kind, ar_minor);
+        if let Some(due) = single_due.filter(|due| effective <= *due) {
+            day.current_from_minor += ar_minor;
+            self.days
+                .entry((currency, due))
+                .or_default()
+                .current_until_minor += ar_minor;
+        }
+    }
+
+    /// Every (currency, day) with its totals, in order.
+    pub fn days(&self) -> impl Iterator<Item = (Currency, Date, &DayTotals)> {
+        self.days.iter().map(|((c, d), t)| (*c, *d, t))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.days.is_empty()
+    }
+}
+
+/// The daily totals of the days after a date, one by one, and of the days
+/// up to it, summed: enough to know AR and the current AR of invoices with
+/// one due date at the end of any later date, and what moved AR in any
+/// period starting after it. The store fills it from the kept totals.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Totals {
+    after: Date,
+    /// Every day up to and including `after`, summed.
+    through_after: BTreeMap<Currency, DayTotals>,
+    daily: BTreeMap<Currency, BTreeMap<Date, DayTotals>>,
+}
+
+impl Totals {
+    /// Days after `after` will be kept one by one.
+    pub fn new(after: Date) -> Totals {
+        Totals {
             after,
-            ar_now: BTreeMap::new(),
+            through_after: BTreeMap::new(),
             daily: BTreeMap::new(),
         }
     }
 
-    /// The first date these movements can answer for (AR at its end).
+    /// The first date these totals can answer for (AR at its end).
     pub fn after(&self) -> Date {
         self.after
     }
 
-    /// Adds an amount open now (after every entry on the ledger).
-    pub fn add_open(&mut self, currency: Currency, open_minor: i64) {
-        *self.ar_now.entry(currency).or_default() += open_minor;
-    }
-
-    /// Adds entries of one kind effective on `date`; dates on or before
-    /// [`Movements::after`] are ignored.
-    pub fn add(&mut self, currency: Currency, kind: EntryKind, date: Date, ar_minor: i64) {
-        if date <= self.after {
-            return;
-        }
-        self.daily
-            .entry(currency)
-            .or_default()
-            .entry(date)
-            .or_default()
-            .add(kind, ar_minor);
+    /// Adds a day's totals; a day on or before [`Totals::after`] is added
+    /// to their sum (so the sum of those days may be added as one of them).
+    pub fn add(&mut self, currency: Currency, day: Date, totals: &DayTotals) {
+        let slot = if day <= self.after {
+            self.through_after.entry(currency).or_default()
+        } else {
+            self.daily
+                .entry(currency)
+                .or_default()
+                .entry(day)
+                .or_default()
+        };
+        slot.merge(totals);
     }
 
     pub fn currencies(&self) -> BTreeSet<Currency> {
-        self.ar_now
+        self.through_after
             .keys()
             .chain(self.daily.keys())
             .copied()
             .collect()
     }
 
-    /// AR at the end of `date` (`date` ≥ [`Movements::after`]).
+    /// The days kept one by one from the day after [`Totals::after`]
+    /// through `last`.
+    fn days_through(
+        &self,
+        currency: Currency,
+        last: Date,
+    ) -> impl Iterator<Item = (&Date, &DayTotals)> {
+        let first = self.after.add_days(1);
+        self.daily
+            .get(&currency)
+            .filter(|_| last >= first)
+            .into_iter()
+            .flat_map(move |days| days.range(first..=last))
+    }
+
+    fn before(&self, currency: Currency) -> DayTotals {
+        self.through_after
+            .get(&currency)
+            .copied()
+            .unwrap_or_default()
+    }
+
+    /// AR at the end of `date` (`date` ≥ [`Totals::after`]).
     pub fn ar_as_of(&self, currency: Currency, date: Date) -> i64 {
-        debug_assert!(date >= self.after, "AR before the movements kept");
-        let later: i64 = self.daily.get(&currency).map_or(0, |days| {
-            days.range(date.add_days(1)..)
-                .map(|(_, s)| s.net_minor())
-                .sum()
-        });
-        self.ar_now.get(&currency).copied().unwrap_or(0) - later
+        debug_assert!(date >= self.after, "AR before the totals kept");
+        self.before(currency).sums.net_minor()
+            + self
+                .days_through(currency, date)
+                .map(|(_, t)| t.sums.net_minor())
+                .sum::<i64>()
+    }
+
+    /// AR not past due at the end of `date` on invoices with one due date
+    /// (`date` after [`Totals::after`]): what became current by `date`
+    /// less what fell due before it.
+    pub fn current_as_of(&self, currency: Currency, date: Date) -> i64 {
+        debug_assert!(date > self.after, "current AR before the totals kept");
+        let before = self.before(currency);
+        let mut current = before.current_from_minor - before.current_until_minor;
+        for (day, t) in self.days_through(currency, date) {
+            current += t.current_from_minor;
+            if *day < date {
+                current -= t.current_until_minor;
+            }
+        }
+        current
     }
 
     /// What moved AR within `period` (which must start after
-    /// [`Movements::after`]).
+    /// [`Totals::after`]).
     pub fn sums(&self, currency: Currency, period: Period) -> PeriodSums {
         debug_assert!(period.day_before() >= self.after);
         let mut sums = PeriodSums::default();
         if let Some(days) = self.daily.get(&currency) {
             for (_, day) in days.range(period.first_day()..=period.end) {
-                sums.merge(day);
+                sums.merge(&day.sums);
             }
         }
         sums
     }
 
-    /// The inputs of `period`'s figures, given its ending current AR (which
-    /// needs due dates, so the caller reads it from the aging).
+    /// The inputs of `period`'s figures, given its ending current AR (of
+    /// which [`Totals::current_as_of`] gives the part with one due date).
     pub fn inputs(
         &self,
         currency: Currency,
@@ -467,71 +584,6 @@ impl Movements {
             ending_current_ar_minor,
             sums: self.sums(currency, period),
         }
-    }
-}
-
-/// Enough to know, at any date after a given one, the AR not yet past due
-/// on invoices with one due date (the aging's `current` bucket): their
-/// open amounts now, and every entry on them effective after that date, each
-/// with its invoice's due date. On a date X an invoice was open by what is
-/// open now less what moved after X, and is current when due on or after X.
-/// (An invoice issued after X has all its entries after X, so it counts
-/// nothing; no issue date is needed.) Invoices in installments are aged
-/// part by part by the caller.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct NotDue {
-    after: Option<Date>,
-    /// (due date, amount open now).
-    open_now: BTreeMap<Currency, Vec<(Date, i64)>>,
-    /// (effective date, due date, amount).
-    later: BTreeMap<Currency, Vec<(Date, Date, i64)>>,
-}
-
-impl NotDue {
-    /// Entries will be kept when effective after `after`.
-    pub fn new(after: Date) -> NotDue {
-        NotDue {
-            after: Some(after),
-            ..NotDue::default()
-        }
-    }
-
-    /// Adds what is open now on invoices due on `due`.
-    pub fn add_open(&mut self, currency: Currency, due: Date, open_minor: i64) {
-        self.open_now
-            .entry(currency)
-            .or_default()
-            .push((due, open_minor));
-    }
-
-    /// Adds entries effective on `effective` on invoices due on `due`;
-    /// entries on or before the date given to [`NotDue::new`] are ignored.
-    pub fn add_later(&mut self, currency: Currency, effective: Date, due: Date, ar_minor: i64) {
-        if self.after.is_some_and(|after| effective <= after) {
-            return;
-        }
-        self.later
-            .entry(currency)
-            .or_default()
-            .push((effective, due, ar_minor));
-    }
-
-    /// The AR not past due at the end of `date` (on or after the date
-    /// given to [`NotDue::new`]).
-    pub fn at(&self, currency: Currency, date: Date) -> i64 {
-        let open: i64 = self.open_now.get(&currency).map_or(0, |rows| {
-            rows.iter()
-                .filter(|(due, _)| *due >= date)
-                .map(|(_, amount)| amount)
-                .sum()
-        });
-        let later: i64 = self.later.get(&currency).map_or(0, |rows| {
-            rows.iter()
-                .filter(|(effective, due, _)| *effective > date && *due >= date)
-                .map(|(_, _, amount)| amount)
-                .sum()
-        });
-        open - later
     }
 }
 
@@ -555,6 +607,18 @@ mod tests {
     fn d(text: &str) -> Date {
         Date::parse(text).unwrap()
     }
+
+    const KINDS: [EntryKind; 9] = [
+        EntryKind::InvoiceIssued,
+        EntryKind::InvoiceVoided,
+        EntryKind::Fee,
+        EntryKind::Interest,
+        EntryKind::Allocation,
+        EntryKind::AllocationReversed,
+        EntryKind::CreditNote,
+        EntryKind::WriteOff,
+        EntryKind::PaymentReceived,
+    ];
 
     fn inputs(
         beginning: i64,
@@ -720,45 +784,67 @@ mod tests {
         assert_eq!(s.net_minor(), 10_345 - 3_000 - 500 - 700);
     }
 
+    fn totals_of(after: Date, daily: &DailyTotals) -> Totals {
+        let mut t = Totals::new(after);
+        for (currency, day, totals) in daily.days() {
+            t.add(currency, day, totals);
+        }
+        t
+    }
+
     #[test]
-    fn movements_give_ar_as_of_and_period_sums() {
-        let mut m = Movements::new(d("2025-12-31"));
-        // Now: 700 open. Before: issued 1000 on 01-10, paid 300 on 02-15,
-        // and an entry before the window that is ignored.
-        m.add_open(usd(), 700);
-        m.add(usd(), EntryKind::InvoiceIssued, d("2026-01-10"), 1_000);
-        m.add(usd(), EntryKind::Allocation, d("2026-02-15"), -300);
-        m.add(usd(), EntryKind::InvoiceIssued, d("2025-12-01"), 99);
-        assert_eq!(m.ar_as_of(usd(), d("2025-12-31")), 0);
-        assert_eq!(m.ar_as_of(usd(), d("2026-01-10")), 1_000);
-        assert_eq!(m.ar_as_of(usd(), d("2026-02-14")), 1_000);
-        assert_eq!(m.ar_as_of(usd(), d("2026-02-15")), 700);
+    fn totals_give_ar_as_of_and_period_sums() {
+        // Issued 1000 on 01-10, 300 paid on 02-15, and 99 issued before
+        // the days kept one by one (summed with them).
+        let mut daily = DailyTotals::new();
+        daily.add(
+            usd(),
+            EntryKind::InvoiceIssued,
+            d("2026-01-10"),
+            1_000,
+            None,
+        );
+        daily.add(usd(), EntryKind::Allocation, d("2026-02-15"), -300, None);
+        daily.add(usd(), EntryKind::InvoiceIssued, d("2025-12-01"), 99, None);
+        let t = totals_of(d("2025-12-31"), &daily);
+        assert_eq!(t.ar_as_of(usd(), d("2025-12-31")), 99);
+        assert_eq!(t.ar_as_of(usd(), d("2026-01-10")), 1_099);
+        assert_eq!(t.ar_as_of(usd(), d("2026-02-14")), 1_099);
+        assert_eq!(t.ar_as_of(usd(), d("2026-02-15")), 799);
         let p = Period::new(d("2026-01-31"), 31).unwrap();
-        let i = m.inputs(usd(), p, 1_000);
-        assert_eq!((i.beginning_ar_minor, i.ending_ar_minor), (0, 1_000));
+        let i = t.inputs(usd(), p, 1_000);
+        assert_eq!((i.beginning_ar_minor, i.ending_ar_minor), (99, 1_099));
         assert_eq!(i.sums.invoiced_minor, 1_000);
         assert!(has_activity(&i));
-        assert_eq!(m.currencies().len(), 1);
+        assert_eq!(t.currencies().len(), 1);
     }
 
     /// One invoice issued 01-10, due 02-09, 1000; 400 paid 01-20, 600 paid
-    /// 02-20; kept from 01-05: current on 01-15 (1000), 01-25 (600), 02-09
-    /// (600); past due on 02-10; not yet issued (nothing) on 01-09.
+    /// 02-20 (after its due date: it never was current AR); current on
+    /// 01-15 (1000), 01-25 (600), 02-09 (600); past due on 02-10; not yet
+    /// issued (nothing) on 01-09. An invoice in installments counts nothing.
     #[test]
-    fn not_due_from_now_and_later_entries() {
-        let mut n = NotDue::new(d("2026-01-05"));
-        let due = d("2026-02-09");
-        n.add_open(usd(), due, 0);
-        n.add_later(usd(), d("2026-01-10"), due, 1000);
-        n.add_later(usd(), d("2026-01-20"), due, -400);
-        n.add_later(usd(), d("2026-02-20"), due, -600);
-        n.add_later(usd(), d("2026-01-05"), due, 77); // not after: ignored
-        assert_eq!(n.at(usd(), d("2026-01-09")), 0);
-        assert_eq!(n.at(usd(), d("2026-01-15")), 1000);
-        assert_eq!(n.at(usd(), d("2026-01-25")), 600);
-        assert_eq!(n.at(usd(), d("2026-02-09")), 600);
-        assert_eq!(n.at(usd(), d("2026-02-10")), 0);
-        assert_eq!(n.at(Currency::parse("EUR").unwrap(), d("2026-01-15")), 0);
+    fn current_ar_from_the_day_an_entry_is_effective_through_its_due_date() {
+        let due = Some(d("2026-02-09"));
+        let mut daily = DailyTotals::new();
+        daily.add(usd(), EntryKind::InvoiceIssued, d("2026-01-10"), 1000, due);
+        daily.add(usd(), EntryKind::Allocation, d("2026-01-20"), -400, due);
+        daily.add(usd(), EntryKind::Allocation, d("2026-02-20"), -600, due);
+        daily.add(usd(), EntryKind::InvoiceIssued, d("2026-01-10"), 555, None);
+        let t = totals_of(d("2026-01-05"), &daily);
+        assert_eq!(t.current_as_of(usd(), d("2026-01-09")), 0);
+        assert_eq!(t.current_as_of(usd(), d("2026-01-15")), 1000);
+        assert_eq!(t.current_as_of(usd(), d("2026-01-25")), 600);
+        assert_eq!(t.current_as_of(usd(), d("2026-02-09")), 600);
+        assert_eq!(t.current_as_of(usd(), d("2026-02-10")), 0);
+        assert_eq!(
+            t.current_as_of(Currency::parse("EUR").unwrap(), d("2026-01-15")),
+            0
+        );
+        // The same answers when the days up to 01-25 are summed.
+        let t = totals_of(d("2026-01-25"), &daily);
+        assert_eq!(t.current_as_of(usd(), d("2026-02-09")), 600);
+        assert_eq!(t.current_as_of(usd(), d("2026-02-10")), 0);
     }
 
     fn any_inputs() -> impl Strategy<Value = FigureInputs> {
@@ -807,32 +893,59 @@ mod tests {
             }
         }
 
-        /// Beginning + what moved in the period = ending, for any movements.
+        /// Beginning + what moved in the period = ending, for any entries.
         #[test]
-        fn movements_add_up(
+        fn totals_add_up(
             entries in proptest::collection::vec((0usize..9, 1i32..200, -10_000i64..10_000), 0..60),
             end in 20i32..200,
             days in 1u32..120,
         ) {
-            let kinds = [
-                EntryKind::InvoiceIssued, EntryKind::InvoiceVoided, EntryKind::Fee,
-                EntryKind::Interest, EntryKind::Allocation, EntryKind::AllocationReversed,
-                EntryKind::CreditNote, EntryKind::WriteOff, EntryKind::PaymentReceived,
-            ];
             let base = d("2026-01-01");
-            let mut m = Movements::new(base.add_days(-200));
-            let mut total = 0;
+            let mut daily = DailyTotals::new();
             for (k, day, amount) in &entries {
-                let amount = if kinds[*k] == EntryKind::PaymentReceived { 0 } else { *amount };
-                m.add(usd(), kinds[*k], base.add_days(*day), amount);
-                total += amount;
+                let amount = if KINDS[*k] == EntryKind::PaymentReceived { 0 } else { *amount };
+                daily.add(usd(), KINDS[*k], base.add_days(*day), amount, None);
             }
-            m.add_open(usd(), total);
             let p = Period::new(base.add_days(end), days).unwrap();
-            let i = m.inputs(usd(), p, 0);
+            let t = totals_of(p.day_before(), &daily);
+            let i = t.inputs(usd(), p, 0);
             prop_assert_eq!(i.beginning_ar_minor + i.sums.net_minor(), i.ending_ar_minor);
             let f = compute(&i);
             prop_assert_eq!(f.credit_sales_minor, i.sums.credit_sales_minor());
+        }
+
+        /// AR and current AR read from daily totals, whichever day they
+        /// are summed through, equal the entries' own sums: AR as of D is
+        /// every entry effective by D; current AR is those on invoices with
+        /// one due date on or after D.
+        #[test]
+        fn totals_equal_the_entries_on_every_date(
+            entries in proptest::collection::vec(
+                (0usize..9, -30i32..120, proptest::option::of(-30i32..150), -10_000i64..10_000),
+                0..60,
+            ),
+            after in -40i32..100,
+        ) {
+            let base = d("2026-01-01");
+            let mut daily = DailyTotals::new();
+            for (k, day, due, amount) in &entries {
+                let amount = if KINDS[*k] == EntryKind::PaymentReceived { 0 } else { *amount };
+                daily.add(usd(), KINDS[*k], base.add_days(*day), amount,
+                          due.map(|due| base.add_days(due)));
+            }
+            let t = totals_of(base.add_days(after), &daily);
+            for date in (after + 1)..160 {
+                let net = |k: usize, a: i64| if KINDS[k] == EntryKind::PaymentReceived { 0 } else { a };
+                let ar: i64 = entries.iter().filter(|e| e.1 <= date).map(|e| net(e.0, e.3)).sum();
+                let current: i64 = entries
+                    .iter()
+                    .filter(|e| e.1 <= date && e.2.is_some_and(|due| due >= date))
+                    .map(|e| net(e.0, e.3))
+                    .sum();
+                let on = base.add_days(date);
+                prop_assert_eq!(t.ar_as_of(usd(), on), ar, "AR on {}", on);
+                prop_assert_eq!(t.current_as_of(usd(), on), current, "current on {}", on);
+            }
         }
     }
 }

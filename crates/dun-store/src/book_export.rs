@@ -28,7 +28,8 @@
 //! Secrets never leave: users' password hashes, the organisation's portal
 //! link key and its Stripe keys are written as absent (listed in the
 //! manifest's `absent`); API tokens and sessions are not exported, nor is
-//! the HTTP replay cache ([`NOT_EXPORTED`]). A rebuilt book's users have no
+//! the HTTP replay cache ([`NOT_EXPORTED`]); the daily totals, derived from
+//! the ledger, are rebuilt from the imported entries. A rebuilt book's users have no
 //! password until one is set (`dun user password`), portal links sent
 //! before no longer open, and Stripe keys are set again.
 
@@ -140,6 +141,10 @@ pub const NOT_EXPORTED: &[(&str, &str)] = &[
     (
         "schema_migrations",
         "the database's own; the manifest names its version",
+    ),
+    (
+        "daily_totals",
+        "derived from the ledger's entries; the import rebuilds them",
     ),
 ];
 
@@ -1234,6 +1239,7 @@ impl Store {
                 tx.advance_identity(table.name)?;
             }
         }
+        crate::daily_totals::rebuild(&mut tx, manifest.organisation_id)?;
         tx.commit()?;
         // Fresh statistics for the planner, as after any large import.
         self.conn().analyze()?;

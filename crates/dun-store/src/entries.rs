@@ -9,6 +9,7 @@ use dun_core::terms::Installment;
 use dun_core::{Currency, Date};
 use serde::Serialize;
 
+use crate::daily_totals::Dues;
 use crate::db::{Param, Row, Tx};
 use crate::error::StoreError;
 use crate::params;
@@ -36,12 +37,26 @@ pub(crate) fn kind(text: &str) -> Result<EntryKind, StoreError> {
     EntryKind::parse(text).ok_or_else(|| StoreError::Corrupt(format!("entry kind '{text}'")))
 }
 
-/// Inserts entries as they are. The caller keeps the derived figures right.
+/// Inserts entries as they are, and adds them to the daily totals the
+/// figures read (`daily_totals.rs`). The caller keeps the invoices' and
+/// payments' derived figures right.
 pub(crate) fn insert(
     tx: &mut Tx<'_>,
     org_id: i64,
     entries: &[Entry],
     now: &str,
+) -> Result<(), StoreError> {
+    insert_knowing(tx, org_id, entries, now, &Dues::new())
+}
+
+/// As [`insert`], given the due dates of (some of) the entries' invoices,
+/// which are then not read back.
+pub(crate) fn insert_knowing(
+    tx: &mut Tx<'_>,
+    org_id: i64,
+    entries: &[Entry],
+    now: &str,
+    dues: &Dues,
 ) -> Result<(), StoreError> {
     // Nothing is posted into a period the owner closed.
     if let Some(earliest) = entries.iter().map(|e| e.effective_date).min() {
@@ -70,7 +85,8 @@ pub(crate) fn insert(
         &rows,
         None,
         |_| Ok(()),
-    )
+    )?;
+    crate::daily_totals::add(tx, org_id, entries, dues)
 }
 
 /// Appends entries and updates, in the same transaction, the figures
@@ -374,11 +390,13 @@ impl crate::Store {
         Ok(charges)
     }
 
-    /// Checks that the figures kept beside the ledger equal the sums of its
-    /// entries. Returns a description of every disagreement (none is good).
+    /// Checks that the figures kept beside the ledger (invoices' open
+    /// amounts, payments' unallocated amounts, the daily totals) equal the
+    /// sums of its entries. Returns a description of every disagreement
+    /// (none is good).
     pub fn verify(&mut self, org_id: i64) -> Result<Vec<String>, StoreError> {
         let mut tx = self.conn().read_transaction()?;
-        let mut problems = Vec::new();
+        let mut problems = crate::daily_totals::check(&mut tx, org_id)?;
         tx.query_each(
             "SELECT i.id, i.open_minor, COALESCE(CAST(SUM(e.ar_minor) AS BIGINT), 0) FROM invoices i
              LEFT JOIN ledger_entries e ON e.org_id = i.org_id AND e.invoice_id = i.id

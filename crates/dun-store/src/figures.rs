@@ -2,32 +2,31 @@
 //! CEI, bad-debt ratio) read from the database; the definitions and the
 //! arithmetic are the domain's (`dun_core::figures`).
 //!
-//! Everything is read in one snapshot by three kinds of query:
-//! - **AR now** per currency: the sum of open amounts, from the covering
-//!   partial index `invoices_open`.
-//! - **What moved after the earliest date asked about**, summed per
-//!   currency, kind and day: only invoices moved after that date can have
-//!   such entries (`invoices_by_last_entry`), and their entries are found
-//!   through `entries_by_invoice`. AR at any later date is AR now less what
-//!   moved after it; a period's credit sales and write-offs are the sums of
-//!   its days. (No entry is ever dated before its invoice's issue date, so
-//!   this equals the aging's total as of every date; a test holds them
-//!   equal.)
-//! - **Current AR at each period's end**, which needs due dates: the same
-//!   partition as the aging report (`aging.rs`), summed in SQL where one
-//!   due date decides, rebuilt by the domain for invoices in installments.
+//! Everything is read in one snapshot, in a few hundred rows whatever the
+//! size of the ledger:
+//! - **The daily totals** (`daily_totals.rs`, kept with the entries): the
+//!   days up to the earliest date asked about summed in SQL, and each day
+//!   after it through the latest. AR at any date, a period's credit sales
+//!   and write-offs, and the current AR of invoices with one due date come
+//!   from them (`dun_core::figures::Totals`). (No entry is ever dated
+//!   before its invoice's issue date, so this equals the aging's total and
+//!   current bucket as of every date; a test holds them equal.)
+//! - **Invoices in installments** open now or moved after the earliest
+//!   date, and **payment plans** with the invoices they cover: their
+//!   current AR is rebuilt by the domain part by part, as the aging
+//!   (`aging.rs`) does.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use dun_core::collections::plan::Plan;
-use dun_core::figures::{self, Figures, Movements, NotDue, Period};
+use dun_core::figures::{self, Figures, Period, Totals};
 use dun_core::state::InvoiceState;
 use dun_core::{Currency, Date};
 use serde::Serialize;
 
 use crate::db::Tx;
-use crate::entries;
 use crate::error::StoreError;
+use crate::{daily_totals, entries};
 use crate::{params, Store};
 
 /// One point of a trend: a period and its figures per currency.
@@ -37,24 +36,9 @@ pub struct TrendPoint {
     pub figures: Vec<Figures>,
 }
 
-/// Reads `(currency, amount)` rows into per-currency sums.
-fn sum_by_currency(
-    tx: &mut Tx<'_>,
-    sql: &str,
-    params: &[crate::Param<'_>],
-    into: &mut BTreeMap<Currency, i64>,
-) -> Result<(), StoreError> {
-    tx.query_each(sql, params, |r| {
-        let currency = entries::currency(&r.string(0)?)?;
-        *into.entry(currency).or_default() += r.i64(1)?;
-        Ok(())
-    })
-}
-
 /// What the figures of periods ending after `after` are computed from.
 struct Gathered {
-    movements: Movements,
-    not_due: NotDue,
+    totals: Totals,
     /// Invoices in installments open now or moved after `after`.
     split: Vec<InvoiceState>,
     /// Payment plans made by the latest date, and every invoice they cover:
@@ -63,76 +47,54 @@ struct Gathered {
     planned: BTreeMap<i64, InvoiceState>,
 }
 
-/// Reads, in one pass over what moved after `after`, AR now, every AR
-/// movement since, and what the current AR of any later date needs.
-fn gather(tx: &mut Tx<'_>, org_id: i64, after: Date) -> Result<Gathered, StoreError> {
-    let mut movements = Movements::new(after);
-    let mut not_due = NotDue::new(after);
+/// Reads the daily totals through `last` (the days up to `after` summed),
+/// and what the current AR of invoices in installments and under plans
+/// needs.
+fn gather(tx: &mut Tx<'_>, org_id: i64, after: Date, last: Date) -> Result<Gathered, StoreError> {
+    let mut totals = Totals::new(after);
     let after_day = i64::from(after.day_number());
-    let mut open = BTreeMap::new();
-    sum_by_currency(
-        tx,
-        "SELECT currency, CAST(SUM(open_minor) AS BIGINT) FROM invoices
-         WHERE org_id = $1 AND open_minor <> 0 GROUP BY currency",
-        params![org_id],
-        &mut open,
-    )?;
-    for (currency, amount) in open {
-        movements.add_open(currency, amount);
-    }
-    // Open now with one due date, by due date (from the covering
-    // `invoices_open`); one falling due by `after` is past due on every
-    // date asked about.
+    let columns = daily_totals::columns(str::to_string);
     tx.query_each(
-        "SELECT currency, due_date, CAST(SUM(open_minor) AS BIGINT) FROM invoices
-         WHERE org_id = $1 AND open_minor <> 0 AND installment_count = 1 AND due_date > $2
-         GROUP BY currency, due_date",
+        &format!(
+            "SELECT currency, {} FROM daily_totals WHERE org_id = $1 AND day <= $2
+             GROUP BY currency",
+            daily_totals::columns(|c| format!("CAST(SUM({c}) AS BIGINT)"))
+        ),
         params![org_id, after_day],
         |r| {
-            not_due.add_open(entries::currency(&r.string(0)?)?, day(r.i64(1)?), r.i64(2)?);
+            totals.add(
+                entries::currency(&r.string(0)?)?,
+                after,
+                &daily_totals::read(r, 1)?,
+            );
             Ok(())
         },
     )?;
-    // Every entry effective after `after` is on an invoice whose last entry
-    // is after it: the invoices come from `invoices_by_last_entry`, their
-    // entries from `entries_by_invoice`. `CROSS JOIN` makes SQLite keep
-    // that order (it would otherwise walk every entry of the organisation);
-    // PostgreSQL plans it as any inner join.
-    let mut split_moved = false;
     tx.query_each(
-        "SELECT e.currency, e.kind, e.effective_date, i.due_date, i.installment_count,
-                CAST(SUM(e.ar_minor) AS BIGINT)
-         FROM invoices i CROSS JOIN ledger_entries e
-         WHERE i.org_id = $1 AND i.last_entry_date > $2
-           AND e.org_id = i.org_id AND e.invoice_id = i.id AND e.effective_date > $2
-         GROUP BY e.currency, e.kind, e.effective_date, i.due_date, i.installment_count",
-        params![org_id, after_day],
+        &format!(
+            "SELECT currency, day, {columns} FROM daily_totals
+             WHERE org_id = $1 AND day > $2 AND day <= $3"
+        ),
+        params![org_id, after_day, i64::from(last.day_number())],
         |r| {
-            let currency = entries::currency(&r.string(0)?)?;
-            let effective = day(r.i64(2)?);
-            let amount = r.i64(5)?;
-            movements.add(currency, entries::kind(&r.string(1)?)?, effective, amount);
-            if r.i64(4)? == 1 {
-                let due = day(r.i64(3)?);
-                if due > after {
-                    not_due.add_later(currency, effective, due, amount);
-                }
-            } else {
-                split_moved = true;
-            }
+            totals.add(
+                entries::currency(&r.string(0)?)?,
+                day(r.i64(1)?),
+                &daily_totals::read(r, 2)?,
+            );
             Ok(())
         },
     )?;
+    // In installments: open now (`invoices_open_split`), or closed since
+    // `after` (`invoices_split_by_last_entry`).
     let mut split =
         entries::invoice_states(tx, org_id, "open_minor <> 0 AND installment_count > 1", &[])?;
-    if split_moved {
-        split.extend(entries::invoice_states(
-            tx,
-            org_id,
-            "last_entry_date > $2 AND installment_count > 1 AND status <> 'draft'",
-            params![after_day],
-        )?);
-    }
+    split.extend(entries::invoice_states(
+        tx,
+        org_id,
+        "installment_count > 1 AND last_entry_date > $2 AND status <> 'draft'",
+        params![after_day],
+    )?);
     let plans = crate::plans::domain_plans(tx, org_id, "1 = 1", &[])?;
     let ids: BTreeSet<i64> = plans
         .iter()
@@ -146,8 +108,7 @@ fn gather(tx: &mut Tx<'_>, org_id: i64, after: Date) -> Result<Gathered, StoreEr
         entries::invoice_states(tx, org_id, &format!("id IN ({})", list.join(", ")), &[])?
     };
     Ok(Gathered {
-        movements,
-        not_due,
+        totals,
         split: split.into_values().collect(),
         plans,
         planned,
@@ -202,7 +163,9 @@ fn current_ar(gathered: &Gathered, currency: Currency, date: Date) -> i64 {
         .filter(|part| part.due_date >= date)
         .map(|part| part.amount_minor)
         .sum();
-    gathered.not_due.at(currency, date) + split + plan_correction(gathered, currency, date)
+    gathered.totals.current_as_of(currency, date)
+        + split
+        + plan_correction(gathered, currency, date)
 }
 
 fn figures_of(
@@ -213,8 +176,9 @@ fn figures_of(
     let Some(after) = periods.iter().map(Period::day_before).min() else {
         return Ok(Vec::new());
     };
-    let gathered = gather(tx, org_id, after)?;
-    let currencies: BTreeSet<Currency> = gathered.movements.currencies();
+    let last = periods.iter().map(|p| p.end).max().unwrap_or(after);
+    let gathered = gather(tx, org_id, after, last)?;
+    let currencies: BTreeSet<Currency> = gathered.totals.currencies();
     Ok(periods
         .iter()
         .map(|period| {
@@ -222,7 +186,7 @@ fn figures_of(
                 .iter()
                 .map(|c| {
                     let current = current_ar(&gathered, *c, period.end);
-                    gathered.movements.inputs(*c, *period, current)
+                    gathered.totals.inputs(*c, *period, current)
                 })
                 .filter(figures::has_activity)
                 .map(|inputs| figures::compute(&inputs))

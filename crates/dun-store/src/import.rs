@@ -576,7 +576,12 @@ impl Store {
                         posting::issue(&state)
                     })
                     .collect();
-                entries::insert(tx, org_id, &issued, now)?;
+                // Imported invoices have one due date each (installment_count 1).
+                let dues: crate::daily_totals::Dues = chunk
+                    .iter()
+                    .map(|r| (ids[&r.number], Some(r.due_date)))
+                    .collect();
+                entries::insert_knowing(tx, org_id, &issued, now, &dues)?;
                 progress(chunk.len());
             }
             advance_sequence(

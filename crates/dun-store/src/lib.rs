@@ -27,6 +27,7 @@ pub mod credit_note_mail;
 pub mod customer_edit;
 pub mod customer_list;
 pub mod customers;
+mod daily_totals;
 pub mod db;
 mod debtors;
 pub mod delivery;

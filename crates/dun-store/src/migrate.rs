@@ -192,7 +192,19 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0030_invitations.sql"),
         postgres: include_str!("migrations/postgres/0030_invitations.sql"),
     },
+    Migration {
+        version: 31,
+        name: "daily_totals",
+        sqlite: include_str!("migrations/sqlite/0031_daily_totals.sql"),
+        postgres: include_str!("migrations/postgres/0031_daily_totals.sql"),
+    },
 ];
+
+/// What fills, in the same transaction, the rows a migration's new table
+/// derives from rows already there (a migration's SQL only creates and
+/// adds): by version.
+type Backfill = fn(&mut crate::db::Tx<'_>) -> Result<(), StoreError>;
+const BACKFILLS: &[(i64, Backfill)] = &[(31, crate::daily_totals::backfill)];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
     version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)";
@@ -254,6 +266,9 @@ pub fn migrate(conn: &mut Conn, now: &str) -> Result<(), StoreError> {
         };
         for statement in statements(sql) {
             tx.execute(&statement, &[])?;
+        }
+        for (_, backfill) in BACKFILLS.iter().filter(|(v, _)| *v == migration.version) {
+            backfill(&mut tx)?;
         }
         tx.execute(
             "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
