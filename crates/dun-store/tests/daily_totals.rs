@@ -176,8 +176,8 @@ fn book(store: &mut Store) -> Org {
             acme.id,
             &NewPlan {
                 customer_ref: "BETA".into(),
-                invoices: vec!["INV-000002".into()],
-                installments: vec![
+                invoices: dun_store::plans::PlanInvoices::Named(vec!["INV-000002".into()]),
+                installments: dun_store::plans::PlanInstallments::Given(vec![
                     Installment {
                         due_date: d("2026-03-20"),
                         amount_minor: 200_00,
@@ -186,7 +186,7 @@ fn book(store: &mut Store) -> Org {
                         due_date: d("2026-04-20"),
                         amount_minor: 250_00,
                     },
-                ],
+                ]),
                 created_on: d("2026-03-01"),
                 author: "clerk".into(),
             },
