@@ -205,10 +205,10 @@ pub fn update_by_id(
         // $1 is the organisation; row r's id is $(2 + r * width), its
         // values follow it.
         let id_of = |r: usize| 2 + r * width;
-        let mut sql = format!("UPDATE {table} SET ");
+        let mut sets = String::new();
         for (c, column) in columns.iter().enumerate() {
             if c > 0 {
-                sql.push_str(", ");
+                sets.push_str(", ");
             }
             let mut value = String::from("CASE id");
             for r in 0..n {
@@ -220,21 +220,18 @@ pub fn update_by_id(
                 ));
             }
             value.push_str(" END");
-            sql.push_str(column.name);
-            sql.push_str(" = ");
+            sets.push_str(column.name);
+            sets.push_str(" = ");
             match column.to {
-                Some(template) => sql.push_str(&template.replace("{}", &value)),
-                None => sql.push_str(&value),
+                Some(template) => sets.push_str(&template.replace("{}", &value)),
+                None => sets.push_str(&value),
             }
         }
-        sql.push_str(" WHERE org_id = $1 AND id IN (");
-        for r in 0..n {
-            if r > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str(&format!("${}", id_of(r)));
-        }
-        sql.push(')');
+        let ids: Vec<String> = (0..n).map(|r| format!("${}", id_of(r))).collect();
+        let sql = format!(
+            "UPDATE {table} SET {sets} WHERE org_id = $1 AND id IN ({})",
+            ids.join(", ")
+        );
         let mut params: Vec<Param<'_>> = Vec::with_capacity(chunk.len() + 1);
         params.push(org_id.into());
         params.extend_from_slice(chunk);

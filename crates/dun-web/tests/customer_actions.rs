@@ -615,7 +615,7 @@ web_test!(
             ],
         );
         assert_eq!(refused.status, 422, "{}", refused.body);
-        refused.assert_contains("not an email address");
+        refused.assert_contains("not an e-mail address");
         refused.assert_contains(r#"value="billing at bolt""#);
         let saved = browser.post_form(
             "/customers/BOLT/edit",
