@@ -297,19 +297,7 @@ fn insert_payments(
     bulk::insert(
         tx,
         "payments",
-        &[
-            "org_id",
-            "customer_id",
-            "currency",
-            "received_date",
-            "amount_minor",
-            "method",
-            "reference",
-            "unallocated_minor",
-            "status",
-            "import_row",
-            "created_at",
-        ],
+        &payments::IMPORTED_COLUMNS,
         &rows,
         Some("id, import_row"),
         |r| {

@@ -24,7 +24,7 @@ use crate::clock::now_utc;
 use crate::db::{Param, Tx};
 use crate::error::StoreError;
 use crate::timeline::{self, NewEntry};
-use crate::{bulk, customers, entries, idempotency, invoices, params, Store};
+use crate::{bulk, customers, entries, idempotency, invoices, params, payments, Store};
 
 /// Rows written per progress report.
 const PROGRESS_EVERY_ROWS: usize = 10_000;
@@ -786,19 +786,7 @@ impl Store {
                 bulk::insert(
                     tx,
                     "payments",
-                    &[
-                        "org_id",
-                        "customer_id",
-                        "currency",
-                        "received_date",
-                        "amount_minor",
-                        "method",
-                        "reference",
-                        "unallocated_minor",
-                        "status",
-                        "import_row",
-                        "created_at",
-                    ],
+                    &payments::IMPORTED_COLUMNS,
                     &params,
                     Some("id, import_row"),
                     |r| {

@@ -70,6 +70,22 @@ pub fn payment_text_problem(field: &str, value: &str) -> Option<String> {
     }
 }
 
+/// A payment's columns as a file's import writes them, many rows a
+/// statement (`import_row`: where it stands in the file), in this order.
+pub(crate) const IMPORTED_COLUMNS: [&str; 11] = [
+    "org_id",
+    "customer_id",
+    "currency",
+    "received_date",
+    "amount_minor",
+    "method",
+    "reference",
+    "unallocated_minor",
+    "status",
+    "import_row",
+    "created_at",
+];
+
 pub(crate) fn check_text(field: &str, value: &str) -> Result<(), StoreError> {
     match payment_text_problem(field, value) {
         Some(why) => Err(StoreError::Invalid(format!("{field}: {why}"))),
