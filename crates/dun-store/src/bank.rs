@@ -671,7 +671,7 @@ impl Posting<'_> {
             rule: Some(rule),
             customer_id: Some(customer_id),
             payment_id: Some(payment_id),
-            detail: serde_json::json!({ "reasons": reasons }).to_string(),
+            detail: matched_detail(reasons),
         });
         Ok(())
     }
@@ -753,6 +753,11 @@ fn customers_with_credit(
         .collect())
 }
 
+/// A matched line's detail: the rule's reasons.
+fn matched_detail(reasons: &[Reason]) -> String {
+    serde_json::json!({ "reasons": reasons }).to_string()
+}
+
 /// Records what was decided for a line.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn mark(
@@ -766,7 +771,7 @@ pub(crate) fn mark(
     reasons: &[Reason],
     decided_by: Option<&str>,
 ) -> Result<(), StoreError> {
-    let detail = serde_json::json!({ "reasons": reasons }).to_string();
+    let detail = matched_detail(reasons);
     tx.execute(
         "UPDATE bank_transactions SET status = $3, rule = $4, customer_id = $5, payment_id = $6, detail = $7, decided_by = $8
          WHERE org_id = $1 AND id = $2",
