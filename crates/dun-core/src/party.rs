@@ -18,8 +18,8 @@ pub const ADDRESS_LINES_MAX: usize = 3;
 pub const ADDRESS_FIELD_CHARS_MAX: usize = 200;
 /// Longest postcode, in bytes.
 pub const POSTCODE_BYTES_MAX: usize = 20;
-/// Longest VAT or company identifier, in bytes.
-pub const IDENTIFIER_BYTES_MAX: usize = 40;
+/// Longest VAT, company or tax identifier, in characters.
+pub const IDENTIFIER_CHARS_MAX: usize = 40;
 /// Longest e-mail address, in characters.
 pub const EMAIL_CHARS_MAX: usize = crate::text::EMAIL_CHARS_MAX;
 /// Longest phone number, in bytes.
@@ -32,8 +32,8 @@ pub const IBAN_CHARS_MIN: usize = 15;
 pub const IBAN_CHARS_MAX: usize = 34;
 
 /// Longest electronic address identifier (the part after the scheme), in
-/// bytes.
-pub const ENDPOINT_ID_BYTES_MAX: usize = 100;
+/// characters.
+pub const ENDPOINT_ID_CHARS_MAX: usize = 100;
 
 /// The electronic address schemes an e-invoice may name (EN 16931 BT-34 and
 /// BT-49: the CEF EAS code list, as CEN's EN 16931 rules check it in
@@ -214,8 +214,25 @@ impl Party {
                 None => e,
             }),
         };
-        party.check()?;
-        Ok(party)
+        let mut errors = party.check().err().unwrap_or_default();
+        // Lines given empty count too: at most ADDRESS_LINES_MAX are sent.
+        if self.address_lines.len() > ADDRESS_LINES_MAX
+            && party.address_lines.len() <= ADDRESS_LINES_MAX
+        {
+            errors.push(PartyError::new(
+                "address",
+                &self.address_lines.join(" / "),
+                format!(
+                    "{} lines given; at most {ADDRESS_LINES_MAX} street address lines are kept (city, postcode and country have fields of their own)",
+                    self.address_lines.len()
+                ),
+            ));
+        }
+        if errors.is_empty() {
+            Ok(party)
+        } else {
+            Err(errors)
+        }
     }
 
     /// The electronic address as (scheme, identifier), when it is set.
@@ -282,7 +299,7 @@ impl Party {
         }
         if let Some(vat) = &self.vat_id {
             let ok = vat.len() >= 4
-                && vat.len() <= IDENTIFIER_BYTES_MAX
+                && vat.len() <= IDENTIFIER_CHARS_MAX
                 && vat.chars().take(2).all(|c| c.is_ascii_uppercase())
                 && vat.chars().skip(2).all(|c| c.is_ascii_alphanumeric());
             if !ok {
@@ -299,13 +316,13 @@ impl Party {
         ] {
             if let Some(id) = value {
                 if id.is_empty()
-                    || id.len() > IDENTIFIER_BYTES_MAX
+                    || id.chars().count() > IDENTIFIER_CHARS_MAX
                     || id.chars().any(char::is_control)
                 {
                     errors.push(PartyError::new(
                         field,
                         id,
-                        format!("{what} of 1 to {IDENTIFIER_BYTES_MAX} bytes"),
+                        format!("{what} of 1 to {IDENTIFIER_CHARS_MAX} characters"),
                     ));
                 }
             }
@@ -332,7 +349,7 @@ impl Party {
             let ok = endpoint.split_once(':').is_some_and(|(scheme, id)| {
                 EAS_SCHEMES.contains(&scheme)
                     && !id.is_empty()
-                    && id.len() <= ENDPOINT_ID_BYTES_MAX
+                    && id.chars().count() <= ENDPOINT_ID_CHARS_MAX
                     && !id.chars().any(|c| c.is_whitespace() || c.is_control())
             });
             if !ok {
@@ -340,7 +357,7 @@ impl Party {
                     "endpoint",
                     endpoint,
                     format!(
-                        "an electronic address is SCHEME:ID, e.g. 0088:5790000435975 (a GLN) or 9930:DE123456789, with a scheme from the EAS code list (0002 … 9959, AN, AQ, AS, AU, EM) and an identifier of 1 to {ENDPOINT_ID_BYTES_MAX} bytes without spaces"
+                        "an electronic address is SCHEME:ID, e.g. 0088:5790000435975 (a GLN) or 9930:DE123456789, with a scheme from the EAS code list (0002 … 9959, AN, AQ, AS, AU, EM) and an identifier of 1 to {ENDPOINT_ID_CHARS_MAX} characters without spaces"
                     ),
                 ));
             }

@@ -59,6 +59,16 @@ pub enum PostingError {
     PaymentReversed(i64),
 }
 
+impl PostingError {
+    /// Whether the book as it stands refuses the posting (a draft, a void
+    /// invoice, what is open or unallocated, a reversed payment, a closed
+    /// period…) rather than the amount as written: the same request may
+    /// succeed once the book changes.
+    pub fn concerns_book_state(&self) -> bool {
+        !matches!(self, PostingError::Amount(_))
+    }
+}
+
 fn check_amount(amount_minor: i64) -> Result<(), PostingError> {
     if amount_minor <= 0 || amount_minor > AMOUNT_MINOR_MAX {
         return Err(PostingError::Amount(amount_minor));

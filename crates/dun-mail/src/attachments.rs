@@ -31,9 +31,13 @@ pub enum DocumentError {
     Store(#[from] StoreError),
     #[error("the PDF cannot be rendered: {0}")]
     Render(#[from] dun_pdf::RenderError),
-    /// The document cannot exist as asked (a broken EN 16931 rule…).
+    /// The document cannot exist as asked.
     #[error("{0}")]
     Refused(String),
+    /// The e-invoice would break EN 16931 rules, each listed: the book
+    /// (the organisation's or the customer's details) must change first.
+    #[error("{0}")]
+    NotConforming(String),
     /// A draft has no number, so no document: it is issued first.
     #[error("invoice #{id} is a draft and has no number yet; issue it first")]
     Draft { id: i64 },
@@ -272,7 +276,7 @@ pub fn checked_ubl_document(
     let violations = check_en16931(&document);
     if !violations.is_empty() {
         let list: Vec<String> = violations.iter().map(|v| format!("  {v}")).collect();
-        return Err(DocumentError::Refused(format!(
+        return Err(DocumentError::NotConforming(format!(
             "{} would not be a valid EN 16931 e-invoice; nothing was written:\n{}",
             document.header.number,
             list.join("\n")

@@ -9,10 +9,10 @@
 
 use std::collections::BTreeMap;
 
-/// Longest subject, in bytes.
-pub const SUBJECT_BYTES_MAX: usize = 300;
-/// Longest body (text or HTML), in bytes.
-pub const BODY_BYTES_MAX: usize = 100_000;
+/// Longest subject, in characters.
+pub const SUBJECT_CHARS_MAX: usize = 300;
+/// Longest body (text or HTML), in characters.
+pub const BODY_CHARS_MAX: usize = 100_000;
 
 /// Every placeholder a template may use, with what it becomes.
 pub const PLACEHOLDERS: [(&str, &str); 20] = [
@@ -219,23 +219,26 @@ impl Template {
             line: 1,
             reason,
         };
-        if self.subject.trim().is_empty() || self.subject.len() > SUBJECT_BYTES_MAX {
+        if self.subject.trim().is_empty() {
             return Err(fail(
                 "subject",
-                format!("must be 1 to {SUBJECT_BYTES_MAX} bytes"),
+                format!("must be 1 to {SUBJECT_CHARS_MAX} characters"),
             ));
         }
         if self.subject.contains(['\n', '\r']) {
             return Err(fail("subject", "must be one line".into()));
         }
-        if let Some(why) = dun_core::text::line_problem(&self.subject, SUBJECT_BYTES_MAX) {
+        if let Some(why) = dun_core::text::line_problem(&self.subject, SUBJECT_CHARS_MAX) {
             return Err(fail("subject", why));
         }
         for (part, body) in [("text body", &self.text), ("html body", &self.html)] {
-            if body.trim().is_empty() || body.len() > BODY_BYTES_MAX {
-                return Err(fail(part, format!("must be 1 to {BODY_BYTES_MAX} bytes")));
+            if body.trim().is_empty() {
+                return Err(fail(
+                    part,
+                    format!("must be 1 to {BODY_CHARS_MAX} characters"),
+                ));
             }
-            if let Some(why) = dun_core::text::note_problem(body, BODY_BYTES_MAX) {
+            if let Some(why) = dun_core::text::note_problem(body, BODY_CHARS_MAX) {
                 return Err(fail(part, why));
             }
         }

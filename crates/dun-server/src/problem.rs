@@ -175,6 +175,9 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::NotFound { .. } => ApiError::not_found(message),
             StoreError::Conflict(_) => with_field(ApiError::conflict(message)),
+            StoreError::Posting(p) if p.concerns_book_state() => {
+                with_field(ApiError::conflict(message))
+            }
             StoreError::Refused(_) => ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "credit-refused",

@@ -33,7 +33,7 @@ server_test!(
         assert_eq!(pdf.content_type, "application/pdf");
 
         // Without the seller's and buyer's countries the e-invoice breaks rules.
-        let refused = problem(422, api.get(&format!("/api/v1/invoices/{number}/xml")));
+        let refused = problem(409, api.get(&format!("/api/v1/invoices/{number}/xml")));
         let detail = refused["detail"].as_str().unwrap();
         assert!(detail.contains("EN 16931"), "{detail}");
         assert!(detail.contains("BR-"), "the rules are listed: {detail}");
@@ -70,7 +70,7 @@ server_test!(
             json!({"customer": "ACME", "lines": [{"description": "d", "quantity": "1", "unit_price": "1.00"}]}),
         );
         let draft = draft["id"].as_i64().unwrap();
-        problem(422, api.get(&format!("/api/v1/invoices/{draft}/pdf")));
+        problem(409, api.get(&format!("/api/v1/invoices/{draft}/pdf")));
 
         // Malformed profile values are refused, nothing written.
         problem(

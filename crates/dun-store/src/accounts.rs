@@ -214,12 +214,13 @@ pub fn normalize_email(email: &str) -> Result<String, StoreError> {
     Ok(email)
 }
 
+/// A name as written is within its limit (as the API declares it); what
+/// is kept is trimmed.
 fn check_name(field: &str, name: &str) -> Result<String, StoreError> {
-    let name = name.trim();
     if let Some(why) = dun_core::text::identifier_problem(name, NAME_CHARS_MAX) {
         return Err(StoreError::Invalid(format!("{field}: {why}")));
     }
-    Ok(name.to_string())
+    Ok(name.trim().to_string())
 }
 
 pub(crate) fn user_row(r: &crate::Row<'_>) -> Result<User, StoreError> {

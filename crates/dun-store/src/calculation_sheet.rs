@@ -38,7 +38,7 @@ impl Store {
         let invoice = entries::invoice_state(&mut tx, org_id, id)?;
         let (_, policy) = policies::in_force(&mut tx, org_id)?;
         if policy.law.is_none() {
-            return Err(StoreError::Invalid(
+            return Err(StoreError::Conflict(
                 "law: the policy names no late-payment law (law = \"none\"), so no statutory interest runs; name one with a `law = \"…\"` line at the top of the policy".into(),
             ));
         }

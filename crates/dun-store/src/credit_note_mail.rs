@@ -97,7 +97,7 @@ impl Store {
                 // payable, as every collection e-mail (contacts.rs).
                 let recipients = crate::contacts::recipients_in(tx, org_id, customer_id)?;
                 if recipients.is_empty() {
-                    return Err(StoreError::Invalid(format!(
+                    return Err(StoreError::Conflict(format!(
                         "email: customer {reference} has no e-mail address to send {number} to (give the customer an e-mail address or a billing contact)"
                     )));
                 }

@@ -139,7 +139,7 @@ impl Store {
                     .transpose()?
                     .unwrap_or_default();
                 if line == 0 || line as usize > lines.len() {
-                    return Err(StoreError::Invalid(format!(
+                    return Err(StoreError::Conflict(format!(
                         "invoice {} has lines 1 to {}; there is no line {line}",
                         state.number,
                         lines.len()

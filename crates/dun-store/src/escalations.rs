@@ -195,7 +195,10 @@ impl Store {
             |refusal| match refusal {
                 dun_core::collections::escalation::DecisionRefusal::AlreadyHandedOver {
                     ..
-                } => StoreError::Conflict(refusal.to_string()),
+                }
+                | dun_core::collections::escalation::DecisionRefusal::NotAReview { .. } => {
+                    StoreError::Conflict(refusal.to_string())
+                }
                 _ => StoreError::Invalid(refusal.to_string()),
             },
         )?;

@@ -329,7 +329,23 @@ pub(crate) fn reduce(
     }
     let state = locked_invoice(tx, org_id, invoice)?;
     let (id, customer_id) = (state.id, state.customer_id);
-    let amount = amount_minor.unwrap_or_else(|| state.reducible_on(date));
+    let amount = match amount_minor {
+        Some(amount) => amount,
+        None => match state.reducible_on(date) {
+            0 => {
+                return Err(StoreError::Conflict(format!(
+                    "invoice {} has nothing open on {date} to {}",
+                    state.number,
+                    if kind == EntryKind::CreditNote {
+                        "credit"
+                    } else {
+                        "write off"
+                    }
+                )))
+            }
+            open => open,
+        },
+    };
     let (document_id, document_number) = match kind {
         EntryKind::CreditNote => {
             let number = next_number(tx, org_id, "credit_note")?;
@@ -975,7 +991,7 @@ impl Store {
                 // payable, as every collection e-mail (contacts.rs).
                 let recipients = crate::contacts::recipients_in(tx, org_id, customer_id)?;
                 if recipients.is_empty() {
-                    return Err(StoreError::Invalid(format!(
+                    return Err(StoreError::Conflict(format!(
                         "email: customer {reference} has no e-mail address to send {number} to (give the customer an e-mail address or a billing contact)"
                     )));
                 }

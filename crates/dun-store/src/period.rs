@@ -44,7 +44,7 @@ fn closed(tx: &mut Tx<'_>, org_id: i64) -> Result<Option<ClosedPeriod>, StoreErr
 pub(crate) fn require_open(tx: &mut Tx<'_>, org_id: i64, earliest: Date) -> Result<(), StoreError> {
     if let Some(c) = closed(tx, org_id)? {
         if earliest <= c.through {
-            return Err(StoreError::Invalid(format!(
+            return Err(StoreError::Conflict(format!(
                 "date: {earliest} is in a closed period — the books are closed through {} (by {}, {}); date it after {}, or the owner reopens the period",
                 c.through, c.by, c.at, c.through
             )));

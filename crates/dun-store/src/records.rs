@@ -139,15 +139,15 @@ pub(crate) fn customer_invoices(
 pub(crate) fn check_open(state: &InvoiceState) -> Result<(), StoreError> {
     use dun_core::invoice::DocumentStatus;
     match state.status {
-        DocumentStatus::Draft => Err(StoreError::Invalid(format!(
+        DocumentStatus::Draft => Err(StoreError::Conflict(format!(
             "invoice {} is a draft; it is not owed yet",
             state.number
         ))),
-        DocumentStatus::Void => Err(StoreError::Invalid(format!(
+        DocumentStatus::Void => Err(StoreError::Conflict(format!(
             "invoice {} is void",
             state.number
         ))),
-        _ if state.open_minor() <= 0 => Err(StoreError::Invalid(format!(
+        _ if state.open_minor() <= 0 => Err(StoreError::Conflict(format!(
             "invoice {} is paid; nothing is open on it",
             state.number
         ))),
@@ -253,7 +253,7 @@ pub(crate) fn insert_promise(
         },
     )?;
     if states.is_empty() && crate::credit_file::open_in(tx, org_id, customer.id, c)? <= 0 {
-        return Err(StoreError::Invalid(format!(
+        return Err(StoreError::Conflict(format!(
             "{} owes nothing in {c}; a promise covers open invoices",
             customer.reference
         )));

@@ -82,7 +82,7 @@ impl Store {
                 let words = charge_words(waiver.charge);
                 let on = charged_minor(&state, waiver.charge);
                 if on <= 0 {
-                    return Err(StoreError::Invalid(format!(
+                    return Err(StoreError::Conflict(format!(
                         "charge: {} has no {words} to waive",
                         state.number
                     )));

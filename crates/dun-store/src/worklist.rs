@@ -417,7 +417,7 @@ impl Store {
         let mut tx = self.conn().transaction()?;
         let before = task(&mut tx, org_id, task_id)?;
         if before.kind == TaskKind::Escalation.as_str() {
-            return Err(StoreError::Invalid(format!(
+            return Err(StoreError::Conflict(format!(
                 "task: #{task_id} is an escalation review; decide it instead: {}",
                 dun_core::collections::escalation::Decision::ACCEPTED
             )));

@@ -63,7 +63,7 @@ impl Store {
                     |r| Ok((r.i64(0)?, r.i64(1)?, crate::recurring::date(r, 2)?)),
                 )?;
                 if written.is_empty() {
-                    return Err(StoreError::Invalid(format!(
+                    return Err(StoreError::Conflict(format!(
                         "invoice: {} has no write-off to reverse",
                         state.number
                     )));

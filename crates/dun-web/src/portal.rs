@@ -627,7 +627,7 @@ fn pdf(filename: &str, bytes: Vec<u8>) -> Response {
 fn document_failed(e: DocumentError) -> ApiError {
     match e {
         DocumentError::Store(e) => e.into(),
-        DocumentError::Refused(m) => ApiError::internal(m),
+        DocumentError::Refused(m) | DocumentError::NotConforming(m) => ApiError::internal(m),
         draft @ DocumentError::Draft { .. } => ApiError::internal(draft.to_string()),
         DocumentError::Render(e) => ApiError::internal(format!("rendering a PDF: {e}")),
     }

@@ -1060,6 +1060,7 @@ fn promise_out(p: PromiseRecord) -> PromiseOut {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = ContactLoggedOut)]
 pub struct ContactOut {
     /// The timeline entry written.
     pub timeline_id: i64,
@@ -1855,6 +1856,7 @@ async fn list_plans(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = PlanInstallmentIn)]
 pub struct InstallmentIn {
     pub date: String,
     pub amount: String,
@@ -1885,14 +1887,14 @@ pub struct NewPlanIn {
     pub split: Option<SplitIn>,
 }
 
-/// An invoice named in the request that is not there: the field
-/// `invoices` (422), not the resource (404).
+/// An invoice named in the request that is not there: 404, as an
+/// invoice named anywhere else, naming the field `invoices`.
 fn no_such_invoice(e: StoreError) -> ApiError {
     match e {
         StoreError::NotFound {
             what: "invoice",
             key,
-        } => ApiError::invalid("invoices", format!("invoices: there is no invoice {key}")),
+        } => ApiError::not_found(format!("invoices: there is no invoice {key}")).field("invoices"),
         e => e.into(),
     }
 }

@@ -74,7 +74,9 @@ pub(crate) fn document_error(field: &str, e: DocumentError) -> ApiError {
             ApiError::not_found(message)
         }
         DocumentError::Refused(message) => ApiError::invalid(field, message),
-        draft @ DocumentError::Draft { .. } => ApiError::invalid(field, draft.to_string()),
+        // What the book holds, not what was asked, stands in the way.
+        DocumentError::NotConforming(message) => ApiError::conflict(message),
+        draft @ DocumentError::Draft { .. } => ApiError::conflict(draft.to_string()),
         DocumentError::Render(e) => ApiError::internal(format!("rendering a PDF: {e}")),
     }
 }
@@ -89,7 +91,7 @@ pub(crate) fn document_error(field: &str, e: DocumentError) -> ApiError {
     responses(
         (status = 200, description = "The invoice as PDF", content_type = "application/pdf"),
         (status = 404, body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A draft, which has no number yet", body = crate::problem::Problem, content_type = "application/problem+json")
+        (status = 409, description = "A draft, which has no number yet", body = crate::problem::Problem, content_type = "application/problem+json")
     )
 )]
 async fn invoice_pdf(
@@ -108,7 +110,7 @@ async fn invoice_pdf(
 }
 
 /// The invoice (or credit note) as a UBL 2.1 e-invoice, checked against
-/// EN 16931: a document that would break a rule is refused (422) with
+/// EN 16931: a document that would break a rule is refused (409) with
 /// every rule it breaks.
 #[utoipa::path(
     get,
@@ -119,7 +121,7 @@ async fn invoice_pdf(
     responses(
         (status = 200, description = "The UBL e-invoice", content_type = "application/xml"),
         (status = 404, body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A draft, or a document breaking EN 16931 rules (each listed)", body = crate::problem::Problem, content_type = "application/problem+json")
+        (status = 409, description = "A draft, or a document the book's details would make break EN 16931 rules (each listed)", body = crate::problem::Problem, content_type = "application/problem+json")
     )
 )]
 async fn invoice_xml(
@@ -391,7 +393,7 @@ async fn customer_statement_pdf(
 // ---- Message templates ----
 
 /// Longest template name, in bytes.
-const TEMPLATE_NAME_BYTES_MAX: usize = 64;
+pub(crate) const TEMPLATE_NAME_BYTES_MAX: usize = 64;
 
 /// A message template: the wording of one kind of e-mail.
 #[derive(Serialize, ToSchema)]
@@ -561,7 +563,7 @@ async fn get_template(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TemplateIn {
-    /// One line, at most 300 bytes; may use placeholders.
+    /// One line, at most 300 characters; may use placeholders.
     pub subject: String,
     /// The plain-text body; `{{placeholders}}` from the documented list only.
     pub text: String,

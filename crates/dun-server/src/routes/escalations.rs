@@ -259,7 +259,9 @@ async fn claim_file_zip(
 fn claim_error(e: DocumentError) -> ApiError {
     match e {
         DocumentError::Store(e) => e.into(),
-        DocumentError::Refused(message) => ApiError::internal(message),
+        DocumentError::Refused(message) | DocumentError::NotConforming(message) => {
+            ApiError::internal(message)
+        }
         draft @ DocumentError::Draft { .. } => ApiError::internal(draft.to_string()),
         DocumentError::Render(e) => ApiError::internal(format!("rendering a PDF: {e}")),
     }

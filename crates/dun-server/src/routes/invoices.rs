@@ -1211,6 +1211,7 @@ pub struct SheetOut {
     responses(
         (status = 200, description = "The calculation sheet as PDF", content_type = "application/pdf"),
         (status = 404, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The policy names no late-payment law", body = crate::problem::Problem, content_type = "application/problem+json"),
         (status = 422, body = crate::problem::Problem, content_type = "application/problem+json")
     )
 )]
@@ -1248,6 +1249,7 @@ async fn interest_sheet_pdf(
     responses(
         (status = 200, body = SheetOut),
         (status = 404, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The policy names no late-payment law", body = crate::problem::Problem, content_type = "application/problem+json"),
         (status = 422, body = crate::problem::Problem, content_type = "application/problem+json")
     )
 )]

@@ -156,9 +156,16 @@ async fn outbox_message(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OutboxReasonIn {
-    /// Why, for the customer's timeline (at most 500 characters; required
-    /// to cancel).
+    /// Why, for the customer's timeline (at most 500 characters).
     #[serde(default)]
+    pub reason: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OutboxCancelIn {
+    /// Why the message is cancelled, for the customer's timeline (1 to
+    /// 500 characters).
     pub reason: String,
 }
 
@@ -244,7 +251,7 @@ async fn send_message_now(
     post,
     path = "/api/v1/outbox/{message_id}/cancel",
     tag = "outbox",
-    request_body = OutboxReasonIn,
+    request_body = OutboxCancelIn,
     params(("message_id" = i64, Path, description = "The message's id")),
     security(("token" = []), ("session" = [])),
     responses(
@@ -258,7 +265,7 @@ async fn cancel_message(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath(message_id): ApiPath<i64>,
-    ApiJson(input): ApiJson<OutboxReasonIn>,
+    ApiJson(input): ApiJson<OutboxCancelIn>,
 ) -> Result<Json<OutboxMessageOut>, ApiError> {
     act(
         state,

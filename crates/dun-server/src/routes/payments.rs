@@ -29,7 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// Most invoices one explicit allocation names.
-const ALLOCATIONS_MAX: usize = 1000;
+pub(crate) const ALLOCATIONS_MAX: usize = 1000;
 
 #[derive(Serialize, ToSchema)]
 pub struct PaymentSummaryOut {

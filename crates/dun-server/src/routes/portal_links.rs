@@ -61,10 +61,10 @@ async fn make_portal_link(
             let url =
                 dun_mail::attachments::portal_link(store, p.org_id, customer.id, today, public_url.as_deref())?
                     .ok_or_else(|| {
-                        ApiError::invalid(
-                            "public_url",
+                        ApiError::conflict(
                             "public_url: the server has no public address (DUN_PUBLIC_URL) to put in a link",
                         )
+                        .field("public_url")
                     })?;
             Ok(PortalLinkOut {
                 customer: customer.reference,
