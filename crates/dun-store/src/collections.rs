@@ -1104,6 +1104,124 @@ fn describe(action: &Action, numbers: &HashMap<i64, &str>) -> (&'static str, Str
     }
 }
 
+/// Rows per guarded `UPDATE` ([`Guarded`]): each row is a branch of a
+/// `CASE` per column, which SQLite tests in order.
+const ROWS_PER_UPDATE: usize = 100;
+
+/// Updates of one table the run makes only where each row still says what
+/// the run read: one statement per batch of rows, `UPDATE table SET c =
+/// CASE id WHEN … END, … WHERE +org_id = $1 AND id IN (…) AND condition
+/// AND guard = CASE id WHEN … END RETURNING id`, so a first run's
+/// thousands of holds and tiers are a few round trips, not one each.
+struct Guarded<'a> {
+    table: &'static str,
+    /// Set on every row, `$2`… standing for [`Guarded::fixed`].
+    also: &'static str,
+    fixed: Vec<Param<'a>>,
+    /// Columns set to each row's values, with their SQL types.
+    set: &'static [(&'static str, &'static str)],
+    /// The column that must still hold the row's last value.
+    guard: Option<(&'static str, &'static str)>,
+    /// What every row must still say.
+    condition: &'static str,
+    /// Per row: the action, the row's id, then its values.
+    rows: Vec<(usize, i64, Vec<Param<'a>>)>,
+}
+
+impl<'a> Guarded<'a> {
+    fn new(table: &'static str, also: &'static str) -> Self {
+        Guarded {
+            table,
+            also,
+            fixed: Vec::new(),
+            set: &[],
+            guard: None,
+            condition: "",
+            rows: Vec::new(),
+        }
+    }
+
+    fn row<const N: usize>(&mut self, action: usize, id: i64, values: [Param<'a>; N]) {
+        debug_assert_eq!(N, self.set.len() + usize::from(self.guard.is_some()));
+        self.rows.push((action, id, values.to_vec()));
+    }
+
+    /// Writes the rows in their order and returns the actions whose row
+    /// did not change. A row named twice is written in a later statement
+    /// than the first time, so each sees what the one before left.
+    fn apply(&self, tx: &mut Tx<'_>, org_id: i64) -> Result<Vec<usize>, StoreError> {
+        let mut rounds: Vec<Vec<&(usize, i64, Vec<Param<'a>>)>> = Vec::new();
+        let mut seen: HashMap<i64, usize> = HashMap::new();
+        for row in &self.rows {
+            let round = seen.entry(row.1).or_insert(0);
+            if rounds.len() <= *round {
+                rounds.push(Vec::new());
+            }
+            rounds[*round].push(row);
+            *round += 1;
+        }
+        let mut unchanged = Vec::new();
+        for round in &rounds {
+            for chunk in round.chunks(ROWS_PER_UPDATE) {
+                let mut params: Vec<Param<'_>> = vec![org_id.into()];
+                params.extend_from_slice(&self.fixed);
+                let mut ids = Vec::with_capacity(chunk.len());
+                let mut value_at: Vec<usize> = Vec::with_capacity(chunk.len());
+                for (_, id, values) in chunk {
+                    params.push((*id).into());
+                    ids.push(format!("${}", params.len()));
+                    value_at.push(params.len() + 1);
+                    params.extend_from_slice(values);
+                }
+                let case = |column: usize, sql_type: &str| {
+                    let mut sql = String::from("CASE id");
+                    for (r, first) in value_at.iter().enumerate() {
+                        sql.push_str(&format!(
+                            " WHEN {} THEN CAST(${} AS {sql_type})",
+                            ids[r],
+                            first + column
+                        ));
+                    }
+                    sql.push_str(" END");
+                    sql
+                };
+                let mut sets: Vec<String> = self
+                    .set
+                    .iter()
+                    .enumerate()
+                    .map(|(c, (name, sql_type))| format!("{name} = {}", case(c, sql_type)))
+                    .collect();
+                if !self.also.is_empty() {
+                    sets.push(self.also.to_string());
+                }
+                let mut sql = format!(
+                    "UPDATE {} SET {} WHERE +org_id = $1 AND id IN ({})",
+                    self.table,
+                    sets.join(", "),
+                    ids.join(", ")
+                );
+                if !self.condition.is_empty() {
+                    sql.push_str(" AND ");
+                    sql.push_str(self.condition);
+                }
+                if let Some((name, sql_type)) = self.guard {
+                    sql.push_str(&format!(" AND {name} = {}", case(self.set.len(), sql_type)));
+                }
+                sql.push_str(" RETURNING id");
+                let changed: HashSet<i64> =
+                    tx.query(&sql, &params, |r| r.i64(0))?.into_iter().collect();
+                unchanged.extend(
+                    chunk
+                        .iter()
+                        .filter(|(_, id, _)| !changed.contains(id))
+                        .map(|(action, ..)| *action),
+                );
+            }
+        }
+        Ok(unchanged)
+    }
+}
+
 /// Writes what `plan` decided. Returns the run's id and the actions applied.
 fn apply(
     tx: &mut Tx<'_>,
@@ -1217,40 +1335,65 @@ fn apply(
 
     // Status and tier changes, promises and plans: only if the row still
     // says what the run read (a person may have changed it meanwhile).
+    // Each kind is one statement per batch of rows, each row updated only
+    // where it still holds what the run read; an action whose row did not
+    // change is not applied.
+    let reasons: Vec<Option<String>> = plan
+        .actions
+        .iter()
+        .enumerate()
+        .map(|(i, action)| match &action.kind {
+            ActionKind::SetTier { reasons, .. } if keep[i] => {
+                serde_json::to_string(reasons).map(Some)
+            }
+            _ => Ok(None),
+        })
+        .collect::<Result<_, _>>()?;
+    let mut statuses = Guarded::new(
+        "customers",
+        "status_by_policy = 1, status_held_until = NULL",
+    );
+    statuses.set = &[("status", "TEXT")];
+    statuses.guard = Some(("status", "TEXT"));
+    let mut tiers = Guarded::new("customers", "");
+    tiers.set = &[("tier", "TEXT"), ("tier_reasons", "TEXT")];
+    tiers.guard = Some(("tier", "TEXT"));
+    let mut promises = Guarded::new("promises", "settled_on = $2");
+    promises.fixed = vec![as_of.into()];
+    promises.set = &[("status", "TEXT")];
+    promises.condition = "status = 'active'";
+    let mut plans = Guarded::new("payment_plans", "");
+    plans.set = &[("status", "TEXT"), ("defaulted_on", "BIGINT")];
+    plans.condition = "status = 'active'";
+    let mut closed = Guarded::new("tasks", "status = 'done', closed_at = $2");
+    closed.fixed = vec![now.into()];
+    closed.set = &[("outcome", "TEXT")];
+    closed.condition = "status = 'open'";
     for (i, action) in plan.actions.iter().enumerate() {
         if !keep[i] {
             continue;
         }
         let cid = action.customer_id;
-        let changed = match &action.kind {
-            ActionKind::SetStatus { from, to, .. } => tx.execute(
-                "UPDATE customers SET status = $1, status_by_policy = 1, status_held_until = NULL
-                 WHERE org_id = $2 AND id = $3 AND status = $4",
-                params![to.as_str(), org_id, cid, from.as_str()],
-            )?,
-            ActionKind::SetTier { from, to, reasons } => tx.execute(
-                "UPDATE customers SET tier = $1, tier_reasons = $2
-                 WHERE org_id = $3 AND id = $4 AND tier = $5",
-                params![
-                    to.as_str(),
-                    serde_json::to_string(reasons)?.as_str(),
-                    org_id,
-                    cid,
-                    from.as_str()
+        match &action.kind {
+            ActionKind::SetStatus { from, to, .. } => {
+                statuses.row(i, cid, [to.as_str().into(), from.as_str().into()])
+            }
+            ActionKind::SetTier { from, to, .. } => tiers.row(
+                i,
+                cid,
+                [
+                    to.as_str().into(),
+                    reasons[i].as_deref().into(),
+                    from.as_str().into(),
                 ],
-            )?,
+            ),
             ActionKind::PromiseSettled {
                 promise_id, kept, ..
-            } => tx.execute(
-                "UPDATE promises SET status = $1, settled_on = $2
-                 WHERE org_id = $3 AND id = $4 AND status = 'active'",
-                params![
-                    if *kept { "kept" } else { "broken" },
-                    as_of,
-                    org_id,
-                    *promise_id
-                ],
-            )?,
+            } => promises.row(
+                i,
+                *promise_id,
+                [if *kept { "kept" } else { "broken" }.into()],
+            ),
             ActionKind::PlanSettled {
                 plan_id, outcome, ..
             } => {
@@ -1258,22 +1401,16 @@ fn apply(
                     PlanOutcome::Completed => ("completed", None),
                     PlanOutcome::Defaulted => ("defaulted", Some(as_of)),
                 };
-                tx.execute(
-                    "UPDATE payment_plans SET status = $1, defaulted_on = $2
-                     WHERE org_id = $3 AND id = $4 AND status = 'active'",
-                    params![status, defaulted_on, org_id, *plan_id],
-                )?
+                plans.row(i, *plan_id, [status.into(), defaulted_on.into()])
             }
             ActionKind::CloseTask {
                 task_id, reason, ..
-            } => tx.execute(
-                "UPDATE tasks SET status = 'done', outcome = $1, closed_at = $2
-                 WHERE org_id = $3 AND id = $4 AND status = 'open'",
-                params![reason.as_str(), now, org_id, *task_id],
-            )?,
-            _ => 1,
-        };
-        if changed == 0 {
+            } => closed.row(i, *task_id, [reason.as_str().into()]),
+            _ => {}
+        }
+    }
+    for guarded in [&statuses, &tiers, &promises, &plans, &closed] {
+        for i in guarded.apply(tx, org_id)? {
             keep[i] = false;
         }
     }
@@ -1523,9 +1660,7 @@ fn apply(
                 .ok_or_else(|| StoreError::not_found("invoice", format!("#{id}")))?;
             payers.insert(state.customer_id);
         }
-        for customer_id in &payers {
-            customers::lock(tx, org_id, *customer_id)?;
-        }
+        lock_customers(tx, org_id, &payers)?;
         let ids: Vec<i64> = charged.into_iter().collect();
         let mut status_now: HashMap<i64, String> = HashMap::new();
         for chunk in ids.chunks(IDS_PER_STATEMENT) {
@@ -1639,8 +1774,53 @@ fn apply_credit_of(
     as_of: Date,
     now: &str,
 ) -> Result<(), StoreError> {
-    for customer_id in payers {
+    // Most have none: which do is one read per batch, not one per payer.
+    let mut with_credit: BTreeSet<i64> = BTreeSet::new();
+    let ids: Vec<i64> = payers.iter().copied().collect();
+    for chunk in ids.chunks(IDS_PER_STATEMENT) {
+        let mut all: Vec<Param<'_>> = vec![org_id.into()];
+        all.extend(chunk.iter().map(|id| Param::from(*id)));
+        tx.query_each(
+            &format!(
+                "SELECT DISTINCT customer_id FROM payments
+                 WHERE org_id = $1 AND unallocated_minor > 0 AND status <> 'reversed'
+                    AND customer_id IN ({})",
+                placeholders(2, chunk.len())
+            ),
+            &all,
+            |r| {
+                with_credit.insert(r.i64(0)?);
+                Ok(())
+            },
+        )?;
+    }
+    for customer_id in &with_credit {
         crate::unapplied::apply(tx, org_id, *customer_id, as_of, now, Some(&book.policy))?;
+    }
+    Ok(())
+}
+
+/// Takes the row locks of `payers`, as [`customers::lock`] does each, in
+/// ascending ids, a batch per statement.
+fn lock_customers(tx: &mut Tx<'_>, org_id: i64, payers: &BTreeSet<i64>) -> Result<(), StoreError> {
+    let ids: Vec<i64> = payers.iter().copied().collect();
+    for chunk in ids.chunks(IDS_PER_STATEMENT) {
+        let mut all: Vec<Param<'_>> = vec![org_id.into()];
+        all.extend(chunk.iter().map(|id| Param::from(*id)));
+        let locked = tx.execute(
+            &format!(
+                "UPDATE customers SET lock_version = lock_version + 1
+                 WHERE org_id = $1 AND id IN ({})",
+                placeholders(2, chunk.len())
+            ),
+            &all,
+        )?;
+        if locked != chunk.len() as u64 {
+            // One is missing: which, the single lock says.
+            for id in chunk {
+                customers::lock(tx, org_id, *id)?;
+            }
+        }
     }
     Ok(())
 }

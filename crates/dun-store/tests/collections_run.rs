@@ -939,3 +939,66 @@ storage_test!(
         assert!(after.plan.actions.is_empty(), "{:?}", lines(&after));
     }
 );
+
+storage_test!(
+    /// Holds, fees, tasks, and the next day's lifted holds and closed tasks
+    /// for more customers than one statement writes: each row once, every
+    /// batch applied.
+    fn a_run_over_many_customers_writes_every_batch(store: &mut Store, url: &str) {
+        let acme = book(store);
+        let day = "2026-06-30";
+        let many = 130;
+        let mut customers = Vec::new();
+        for n in 0..many {
+            let c = customer(store, &acme, &format!("C{n:03}"));
+            let number = overdue(store, &acme, &c, day, 70, 100_00 + n);
+            customers.push((c, number));
+        }
+        let first = run_on(store, &acme, day, true);
+        assert_eq!(first.applied.len(), first.plan.actions.len());
+        let kinds = |outcome: &RunOutcome, name: &str| {
+            outcome
+                .applied_actions()
+                .filter(|a| a.kind.name() == name)
+                .count() as i64
+        };
+        assert_eq!(kinds(&first, "status"), many);
+        assert_eq!(kinds(&first, "fee"), many);
+        assert_eq!(
+            count(url, "customers", acme.id, "status = 'cod_required'"),
+            many
+        );
+        assert_eq!(
+            count(url, "customers", acme.id, "status_by_policy = 1"),
+            many
+        );
+        assert_eq!(count(url, "tasks", acme.id, "status = 'open'"), many);
+        assert_eq!(count(url, "ledger_entries", acme.id, "kind = 'fee'"), many);
+        // Every other customer pays: their holds lift and their calls close,
+        // the others' stay.
+        for (c, number) in customers.iter().step_by(2) {
+            let open = open_of(store, &acme, number);
+            store
+                .record_payment(
+                    acme.id,
+                    &payment(c, "2026-07-01", open),
+                    &dun_store::payments::Allocate::OldestDueFirst,
+                    None,
+                )
+                .unwrap();
+        }
+        let paid = (many + 1) / 2;
+        let next = run_on(store, &acme, "2026-07-02", true);
+        assert_eq!(kinds(&next, "status"), paid);
+        assert_eq!(kinds(&next, "task_closed"), paid);
+        assert_eq!(
+            count(url, "customers", acme.id, "status = 'cod_required'"),
+            many - paid
+        );
+        assert_eq!(count(url, "tasks", acme.id, "status = 'open'"), many - paid);
+        assert!(run_on(store, &acme, "2026-07-02", true)
+            .plan
+            .actions
+            .is_empty());
+    }
+);

@@ -176,6 +176,15 @@ impl Ctx<'_> {
             .and_then(|marks| marks.iter().find(|m| m.key == key))
     }
 
+    /// Whether the mark `args` writes is done, without writing it: most
+    /// keys a day's run looks up were done long ago.
+    fn done_as(&self, subject: Subject, args: std::fmt::Arguments<'_>) -> bool {
+        self.input
+            .done
+            .get(&subject)
+            .is_some_and(|marks| marks.iter().any(|m| key_is(&m.key, args)))
+    }
+
     fn push(
         &mut self,
         customer_id: i64,
@@ -190,6 +199,25 @@ impl Ctx<'_> {
             kind,
         });
     }
+}
+
+/// Whether `key` is exactly what `args` writes (compared piece by piece,
+/// nothing allocated).
+fn key_is(key: &str, args: std::fmt::Arguments<'_>) -> bool {
+    struct Rest<'k>(&'k str);
+    impl std::fmt::Write for Rest<'_> {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            match self.0.strip_prefix(s) {
+                Some(rest) => {
+                    self.0 = rest;
+                    Ok(())
+                }
+                None => Err(std::fmt::Error),
+            }
+        }
+    }
+    let mut rest = Rest(key);
+    std::fmt::write(&mut rest, args).is_ok() && rest.0.is_empty()
 }
 
 /// Decides the run for `input.as_of`.
@@ -220,28 +248,27 @@ pub fn decide(input: &RunInput<'_>) -> RunPlan {
     let disputed: BTreeSet<i64> = input.disputes.iter().map(|d| d.invoice_id).collect();
     let mut customers: Vec<&RunCustomer> = input.customers.iter().collect();
     customers.sort_by_key(|c| c.id);
-    let none = Vec::new();
     for customer in customers {
-        let mut invoices = by_customer.get(&customer.id).cloned().unwrap_or_default();
+        let mut invoices = by_customer.remove(&customer.id).unwrap_or_default();
         in_chase_order(&mut invoices, input.as_of);
-        let settled = settled_by_customer
-            .get(&customer.id)
-            .cloned()
-            .unwrap_or_default();
-        let pick = |map: &HashMap<i64, Vec<usize>>| map.get(&customer.id).unwrap_or(&none).clone();
-        decide_customer(
-            &mut ctx,
+        let settled = settled_by_customer.remove(&customer.id).unwrap_or_default();
+        let id = customer.id;
+        fn pick(map: &HashMap<i64, Vec<usize>>, id: i64) -> &[usize] {
+            map.get(&id).map_or(&[], Vec::as_slice)
+        }
+        let book = CustomerBook {
             customer,
-            &invoices,
-            &settled,
-            &pick(&promises),
-            &pick(&plans),
-            &pick(&collateral),
-            &pick(&receipts),
-            &pick(&open_tasks),
-            &pick(&credits),
-            &disputed,
-        );
+            invoices: &invoices,
+            settled: &settled,
+            promises: pick(&promises, id),
+            plans: pick(&plans, id),
+            collateral: pick(&collateral, id),
+            receipts: pick(&receipts, id),
+            open_tasks: pick(&open_tasks, id),
+            credits: pick(&credits, id),
+            disputed: &disputed,
+        };
+        decide_customer(&mut ctx, &book);
     }
     RunPlan {
         as_of: input.as_of,
@@ -327,30 +354,159 @@ fn threshold(step: &Step, shift: i32) -> i32 {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn decide_customer(
-    ctx: &mut Ctx<'_>,
-    customer: &RunCustomer,
-    invoices: &[&InvoiceState],
-    settled: &[&InvoiceState],
-    promises: &[usize],
-    plans: &[usize],
-    collateral: &[usize],
-    receipts: &[usize],
-    open_tasks: &[usize],
-    credits: &[usize],
-    disputed: &BTreeSet<i64>,
-) {
-    let input = ctx.input;
-    let policy = input.policy;
-    let as_of = input.as_of;
-    let cid = customer.id;
+/// One customer's positions in the run's lists, and the invoices it owes.
+struct CustomerBook<'a, 'i> {
+    customer: &'a RunCustomer,
+    /// Open or recently moved, in chase order.
+    invoices: &'i [&'a InvoiceState],
+    /// Settled, with charges the run may have to reverse.
+    settled: &'i [&'a InvoiceState],
+    promises: &'i [usize],
+    plans: &'i [usize],
+    collateral: &'i [usize],
+    receipts: &'i [usize],
+    open_tasks: &'i [usize],
+    credits: &'i [usize],
+    disputed: &'i BTreeSet<i64>,
+}
 
-    // The tier first: it moves the ladder for this very run.
+/// The customer's standing for this run: its tier (reassessed first, as it
+/// moves the ladder for this very run), the ladder's shift, and whether the
+/// ladder is paused.
+struct Standing {
+    tier: Tier,
+    shift: i32,
+    paused: bool,
+}
+
+/// Why the policy would hold a customer: worded only when a hold is placed
+/// or proposed (a customer already held needs only to know there is one).
+enum HoldReason<'a> {
+    /// An invoice `dpd` days past due, `days` or more.
+    DaysPastDue {
+        number: &'a str,
+        dpd: i32,
+        days: u32,
+    },
+    /// An invoice reached a step with a credit hold.
+    Step { step: &'a str, number: &'a str },
+    /// The risk tier requires cash on delivery.
+    Tier(Tier),
+}
+
+impl HoldReason<'_> {
+    fn rule(&self) -> String {
+        match self {
+            HoldReason::DaysPastDue { .. } => "credit.cod_when_days_past_due".into(),
+            HoldReason::Step { step, .. } => format!("step.{step}"),
+            HoldReason::Tier(tier) => format!("tiers.{tier}"),
+        }
+    }
+
+    fn reason(&self) -> String {
+        match self {
+            HoldReason::DaysPastDue { number, dpd, days } => {
+                format!("invoice {number} is {dpd} days past due ({days} or more)")
+            }
+            HoldReason::Step { step, number } => format!("invoice {number} reached {step}"),
+            HoldReason::Tier(tier) => format!("risk tier {tier} requires cash on delivery"),
+        }
+    }
+}
+
+/// What the invoice phase of one customer's decision gathers for the
+/// phases after it.
+#[derive(Default)]
+struct Owed<'a> {
+    items: MessageItems,
+    tasks: StepTasks,
+    hold_reasons: Vec<HoldReason<'a>>,
+    /// Something at or above the policy's minimum is overdue.
+    overdue_any: bool,
+    /// Something below the policy's minimum is overdue.
+    small_overdue: bool,
+    /// This run's fees, per invoice.
+    planned_fees: BTreeMap<i64, i64>,
+    /// Invoices with something still owed after this run's charges.
+    owing: BTreeSet<i64>,
+    /// Steps sent on a balance below the policy's minimum.
+    below_minimum: Vec<Mark>,
+}
+
+/// What plans and promises say of a customer's invoices.
+#[derive(Default)]
+struct Arrangements<'a> {
+    /// Invoices a promise or a current plan pauses.
+    suppressed: BTreeSet<i64>,
+    /// Promises broken today.
+    broken: Vec<&'a Promise>,
+    /// Interest runs on these invoices only from this date (a plan's default).
+    interest_not_before: BTreeMap<i64, Date>,
+    /// Invoices a current plan owes by an installment's date.
+    plan_due: BTreeMap<i64, Date>,
+}
+
+/// One customer's decision, phase by phase, in this order: tier, promises,
+/// plans, corrections of undue charges, the minimum balance, the invoices
+/// (interest, fees, holds, ladder), the message, tasks, holds, stale tasks,
+/// collateral.
+fn decide_customer<'a>(ctx: &mut Ctx<'a>, book: &CustomerBook<'a, '_>) {
+    let standing = decide_tier(ctx, book.customer);
+    let mut owed = Owed::default();
+    let mut arranged = Arrangements::default();
+    settle_promises(ctx, book, &mut arranged);
+    decide_plans(ctx, book, standing.paused, &mut arranged, &mut owed.items);
+    let (corrected, returned) = decide_corrections(ctx, book, standing.shift, &arranged);
+    let invoices: Vec<&InvoiceState> = book
+        .invoices
+        .iter()
+        .map(|inv| corrected.iter().find(|c| c.id == inv.id).unwrap_or(*inv))
+        .collect();
+    let invoices = invoices.as_slice();
+    let overdue = overdue_by_currency(ctx, book, invoices, &arranged);
+    decide_invoices(
+        ctx, book, &standing, &arranged, &overdue, invoices, &returned, &mut owed,
+    );
+    let Owed {
+        items,
+        tasks,
+        hold_reasons,
+        overdue_any,
+        small_overdue,
+        owing,
+        below_minimum,
+        ..
+    } = owed;
+    push_message(ctx, book.customer.id, items, below_minimum);
+    broken_promise_tasks(ctx, book.customer, invoices, &arranged.broken, &owing);
+    step_tasks(ctx, book.customer, invoices, tasks);
+    let review = decide_holds(
+        ctx,
+        book.customer,
+        standing.tier,
+        hold_reasons,
+        overdue_any,
+        small_overdue,
+    );
+    close_stale_tasks(
+        ctx,
+        book.customer,
+        invoices,
+        book.open_tasks,
+        &owing,
+        review,
+    );
+    collateral_warnings(ctx, book.customer, book.collateral);
+}
+
+/// The tier first: it moves the ladder for this very run.
+fn decide_tier(ctx: &mut Ctx<'_>, customer: &RunCustomer) -> Standing {
+    let policy = ctx.input.policy;
+    let as_of = ctx.input.as_of;
     let assessment = assess(&customer.history, &policy.tiers, as_of);
     if assessment.tier != customer.tier {
         ctx.push(
-            cid,
+            customer.id,
             assessment.tier.rule_name(),
             Vec::new(),
             ActionKind::SetTier {
@@ -371,11 +527,22 @@ fn decide_customer(
         as_of,
     )
     .is_some();
+    Standing {
+        tier,
+        shift,
+        paused,
+    }
+}
 
-    // Promises: kept, broken, or still pausing what they cover.
-    let mut suppressed: BTreeSet<i64> = BTreeSet::new();
-    let mut broken: Vec<&Promise> = Vec::new();
-    for &i in promises {
+/// Promises: kept, broken, or still pausing what they cover.
+fn settle_promises<'a>(
+    ctx: &mut Ctx<'a>,
+    book: &CustomerBook<'a, '_>,
+    arranged: &mut Arrangements<'a>,
+) {
+    let input = ctx.input;
+    let cid = book.customer.id;
+    for &i in book.promises {
         let p = &input.promises[i];
         let settled = |kept, received_minor| ActionKind::PromiseSettled {
             promise_id: p.id,
@@ -384,58 +551,81 @@ fn decide_customer(
             amount_minor: p.amount_minor,
             received_minor,
         };
-        match p.standing(receipts.iter().map(|&r| &input.receipts[r]), as_of) {
+        match p.standing(
+            book.receipts.iter().map(|&r| &input.receipts[r]),
+            input.as_of,
+        ) {
             PromiseStanding::NotMade => {}
             PromiseStanding::Kept { received_minor } => {
                 ctx.push(cid, "promises", Vec::new(), settled(true, received_minor));
             }
             PromiseStanding::Broken { received_minor } => {
                 ctx.push(cid, "promises", Vec::new(), settled(false, received_minor));
-                broken.push(p);
+                arranged.broken.push(p);
             }
             PromiseStanding::Pauses if p.invoice_ids.is_empty() => {
-                suppressed.extend(invoices.iter().filter(|i| p.covers(i)).map(|i| i.id));
+                arranged
+                    .suppressed
+                    .extend(book.invoices.iter().filter(|i| p.covers(i)).map(|i| i.id));
             }
-            PromiseStanding::Pauses => suppressed.extend(p.invoice_ids.iter().copied()),
+            PromiseStanding::Pauses => arranged.suppressed.extend(p.invoice_ids.iter().copied()),
         }
     }
+}
 
-    // Plans: a current plan is dunned per installment instead of its invoices.
-    let mut items: Vec<(i32, String, Vec<Channel>, MessageItem, Mark)> = Vec::new();
-    let mut interest_not_before: BTreeMap<i64, Date> = BTreeMap::new();
-    let mut plan_due: BTreeMap<i64, Date> = BTreeMap::new();
-    for &i in plans {
+/// Plans: a current plan is dunned per installment instead of its invoices.
+fn decide_plans(
+    ctx: &mut Ctx<'_>,
+    book: &CustomerBook<'_, '_>,
+    paused: bool,
+    arranged: &mut Arrangements<'_>,
+    items: &mut MessageItems,
+) {
+    let input = ctx.input;
+    for &i in book.plans {
         let plan = &input.plans[i];
         if plan.status == PlanStatus::Defaulted {
             if let Some(on) = plan.defaulted_on {
                 for id in &plan.invoice_ids {
-                    interest_not_before.insert(*id, on);
+                    arranged.interest_not_before.insert(*id, on);
                 }
             }
             continue;
         }
         decide_plan(
             ctx,
-            customer,
+            book.customer,
             plan,
-            invoices,
+            book.invoices,
             paused,
-            &mut suppressed,
-            &mut items,
-            &mut interest_not_before,
-            &mut plan_due,
+            &mut arranged.suppressed,
+            items,
+            &mut arranged.interest_not_before,
+            &mut arranged.plan_due,
         );
     }
+}
 
-    // Charges made on a balance the book now knows was paid (money dated
-    // on or before them, recorded after): reversed first, and the rest of
-    // the run sees the invoices as corrected. What an invoice was paid
-    // beyond its corrected balance returns to the customer as credit.
-    let corrected: Vec<InvoiceState> = invoices
+/// Charges made on a balance the book now knows was paid (money dated on
+/// or before them, recorded after): reversed first, and the rest of the
+/// run sees the invoices as corrected. What an invoice was paid beyond its
+/// corrected balance returns to the customer as credit.
+fn decide_corrections(
+    ctx: &mut Ctx<'_>,
+    book: &CustomerBook<'_, '_>,
+    shift: i32,
+    arranged: &Arrangements<'_>,
+) -> (Vec<InvoiceState>, Vec<Credit>) {
+    let customer = book.customer;
+    let corrected: Vec<InvoiceState> = book
+        .invoices
         .iter()
-        .chain(settled)
+        .chain(book.settled)
         .filter_map(|inv| {
-            let not_before = later(interest_not_before.get(&inv.id).copied(), inv.ladder_from);
+            let not_before = later(
+                arranged.interest_not_before.get(&inv.id).copied(),
+                inv.ladder_from,
+            );
             correct_charges(ctx, customer, inv, shift, not_before)
         })
         .collect();
@@ -443,58 +633,78 @@ fn decide_customer(
         .iter()
         .filter(|inv| inv.open_minor() < 0)
         .map(|inv| Credit {
-            customer_id: cid,
+            customer_id: customer.id,
             currency: inv.currency,
             unapplied_minor: -inv.open_minor(),
         })
         .collect();
-    let invoices: Vec<&InvoiceState> = invoices
-        .iter()
-        .map(|inv| corrected.iter().find(|c| c.id == inv.id).unwrap_or(*inv))
-        .collect();
-    let invoices = invoices.as_slice();
+    (corrected, returned)
+}
 
-    // Balances below the policy's minimum, per currency: reminded, never
-    // charged, held, re-tiered or escalated.
-    let due_of = |inv: &InvoiceState| {
-        plan_due
-            .get(&inv.id)
-            .copied()
-            .unwrap_or_else(|| first_due(inv, as_of))
-    };
-    let mut overdue_by_currency: BTreeMap<Currency, i64> = BTreeMap::new();
+/// The date an invoice is owed by: a current plan's installment, else its
+/// oldest open due date.
+fn due_of(arranged: &Arrangements<'_>, inv: &InvoiceState, as_of: Date) -> Date {
+    arranged
+        .plan_due
+        .get(&inv.id)
+        .copied()
+        .unwrap_or_else(|| first_due(inv, as_of))
+}
+
+/// Balances below the policy's minimum, per currency: reminded, never
+/// charged, held, re-tiered or escalated. The overdue balance per currency.
+fn overdue_by_currency(
+    ctx: &Ctx<'_>,
+    book: &CustomerBook<'_, '_>,
+    invoices: &[&InvoiceState],
+    arranged: &Arrangements<'_>,
+) -> BTreeMap<Currency, i64> {
+    let as_of = ctx.input.as_of;
+    let mut overdue: BTreeMap<Currency, i64> = BTreeMap::new();
     for inv in invoices {
-        if due_of(inv) < as_of && !disputed.contains(&inv.id) {
-            *overdue_by_currency.entry(inv.currency).or_default() += inv.open_as_of(as_of).max(0);
+        if due_of(arranged, inv, as_of) < as_of && !book.disputed.contains(&inv.id) {
+            *overdue.entry(inv.currency).or_default() += inv.open_as_of(as_of).max(0);
         }
     }
+    overdue
+}
+
+/// Invoices: per invoice not paid, void, written off, disputed, promised,
+/// planned or paused, the month's interest first, then the effects of every
+/// step reached, then the ladder of each part owed.
+#[allow(clippy::too_many_arguments)]
+fn decide_invoices<'a: 'v, 'v>(
+    ctx: &mut Ctx<'a>,
+    book: &CustomerBook<'a, '_>,
+    standing: &Standing,
+    arranged: &Arrangements<'_>,
+    overdue: &BTreeMap<Currency, i64>,
+    invoices: &[&'v InvoiceState],
+    returned: &[Credit],
+    owed: &mut Owed<'v>,
+) {
+    let input = ctx.input;
+    let policy = input.policy;
+    let as_of = input.as_of;
+    let cid = book.customer.id;
+    let shift = standing.shift;
     let is_small = |inv: &InvoiceState| {
         let minimum = policy.minimum_overdue_minor(inv.currency, input.home_currency);
-        overdue_by_currency.get(&inv.currency).copied().unwrap_or(0) < minimum
+        overdue.get(&inv.currency).copied().unwrap_or(0) < minimum
     };
-
-    // Invoices.
-    let mut tasks: BTreeMap<String, (Step, Vec<i64>, Vec<Mark>)> = BTreeMap::new();
-    let mut hold_reasons: Vec<(String, String)> = Vec::new();
-    let mut overdue_any = false;
-    let mut small_overdue = false;
-    let mut planned_fees: BTreeMap<i64, i64> = BTreeMap::new();
-    // Invoices with something still owed after this run's charges.
-    let mut owing: BTreeSet<i64> = BTreeSet::new();
-    let mut below_minimum: Vec<Mark> = Vec::new();
     // Unapplied credit covers invoices oldest due first, as applying it
     // would; an invoice it covers whole is owed nothing for: no message,
     // fee, interest or hold.
     let mut credit = CreditCover::new(
-        credits
+        book.credits
             .iter()
             .map(|&i| &input.credits[i])
             .chain(returned.iter()),
     );
-    for inv in invoices {
+    for &inv in invoices {
         let status = inv.status_as_of(as_of);
-        let is_disputed = disputed.contains(&inv.id);
-        let dunned = !(paused || is_disputed || suppressed.contains(&inv.id));
+        let is_disputed = book.disputed.contains(&inv.id);
+        let dunned = !(standing.paused || is_disputed || arranged.suppressed.contains(&inv.id));
         let small = is_small(inv);
         let open_before = inv.open_as_of(as_of).max(0);
         let room = credit.room(inv.currency);
@@ -510,10 +720,13 @@ fn decide_customer(
         {
             decide_interest(
                 ctx,
-                customer,
+                book.customer,
                 inv,
                 shift,
-                later(interest_not_before.get(&inv.id).copied(), inv.ladder_from),
+                later(
+                    arranged.interest_not_before.get(&inv.id).copied(),
+                    inv.ladder_from,
+                ),
             )
         } else {
             0
@@ -521,7 +734,7 @@ fn decide_customer(
         // The law's fixed compensation, once per invoice, while it is late.
         let compensation_minor =
             if dunned && !small && !(open_before > 0 && room >= open_before) && status.is_open() {
-                decide_compensation(ctx, customer, inv)
+                decide_compensation(ctx, book.customer, inv)
             } else {
                 0
             };
@@ -533,100 +746,41 @@ fn decide_customer(
         let open = !covered
             && (status.is_open() || (status == SettlementStatus::Paid && interest_minor > 0));
         if open {
-            owing.insert(inv.id);
+            owed.owing.insert(inv.id);
         }
-        let due = due_of(inv);
+        let due = due_of(arranged, inv, as_of);
         let dpd = as_of.days_since(due);
         // Below the policy's minimum a balance never holds a customer:
         // a hold the policy placed lifts once only such balances are late.
         if open && dpd > 0 && !is_disputed {
             if small {
-                small_overdue = true;
+                owed.small_overdue = true;
             } else {
-                overdue_any = true;
+                owed.overdue_any = true;
             }
         }
         if open && dpd > 0 && !is_disputed && !small {
             if let Some(days) = policy.credit.cod_when_days_past_due {
                 if dpd >= days as i32 {
-                    hold_reasons.push((
-                        "credit.cod_when_days_past_due".into(),
-                        format!(
-                            "invoice {} is {dpd} days past due ({days} or more)",
-                            inv.number
-                        ),
-                    ));
+                    owed.hold_reasons.push(HoldReason::DaysPastDue {
+                        number: &inv.number,
+                        dpd,
+                        days,
+                    });
                 }
             }
         }
-        if !dunned {
+        if !dunned || !open {
             continue;
         }
-        if !open {
-            continue;
-        }
-        let subject = Subject::Invoice { id: inv.id };
-        let steps = ctx.steps;
-        let reached: Vec<&Step> = steps
-            .iter()
-            .filter(|s| dpd >= threshold(s, shift))
-            .filter(|s| !before_ladder(inv, due, s, shift))
-            .collect();
-        // Effects of every reached step, done now or before or skipped.
-        for step in reached.iter().filter(|_| !small) {
-            if step.has(Effect::CreditHold) {
-                hold_reasons.push((
-                    format!("step.{}", step.key),
-                    format!("invoice {} reached {}", inv.number, step.key),
-                ));
-            }
-            if step.has(Effect::LateFee) {
-                if let Some(rule) = &policy.late_fee {
-                    let periods = fee_periods(rule, threshold(step, shift), dpd);
-                    for n in 0..periods {
-                        let key = match rule.per {
-                            FeeBasis::Invoice => format!("fee:{}", step.key),
-                            FeeBasis::Period => format!("fee:{}:{n}", step.key),
-                        };
-                        if ctx.done(subject, &key).is_some() {
-                            continue;
-                        }
-                        let already = planned_fees.get(&inv.id).copied().unwrap_or(0);
-                        let home = input.home_currency;
-                        let amount =
-                            late_fee_minor(rule, inv, as_of, policy.payments.allocation, home)
-                                .and_then(|fee| Ok(fee.min(cap_room(rule, inv, already, home)?)));
-                        let amount = match amount {
-                            Ok(amount) => amount,
-                            Err(missing) => {
-                                not_charged(ctx, cid, inv, &format!("fee:{}", step.key), missing);
-                                break;
-                            }
-                        };
-                        if amount > 0 {
-                            *planned_fees.entry(inv.id).or_default() += amount;
-                            ctx.push(
-                                cid,
-                                "late_fee",
-                                vec![Mark::new(subject, key)],
-                                ActionKind::Fee {
-                                    invoice_id: inv.id,
-                                    number: inv.number.clone(),
-                                    currency: inv.currency,
-                                    amount_minor: amount,
-                                    step: step.key.clone(),
-                                },
-                            );
-                        }
-                    }
-                }
-            }
+        if !small {
+            decide_step_effects(ctx, cid, inv, shift, due, dpd, owed);
         }
         // Messages and tasks: the latest step of each kind not yet done,
         // per part owed on its own date (each installment of installment
         // terms runs its own ladder; charges stay per invoice, above).
         // This run's charges are owed with the part that reached them.
-        let charges = interest_minor + planned_fees.get(&inv.id).copied().unwrap_or(0);
+        let charges = interest_minor + owed.planned_fees.get(&inv.id).copied().unwrap_or(0);
         let parts = ladder_parts(inv, as_of, due);
         let count = parts.len() as u32;
         for (i, part) in parts.into_iter().enumerate() {
@@ -642,41 +796,133 @@ fn decide_customer(
                     shift,
                     small,
                 },
-                &mut items,
-                &mut tasks,
-                &mut below_minimum,
+                &mut owed.items,
+                &mut owed.tasks,
+                &mut owed.below_minimum,
             );
         }
     }
+}
 
-    if !items.is_empty() {
-        items.sort_by_key(|(threshold, ..)| *threshold);
-        let template = items.last().map(|i| i.1.clone()).unwrap_or_default();
-        let step = items.last().map(|i| i.3.step.clone()).unwrap_or_default();
-        let rule = format!("step.{step}");
-        let mut channels: Vec<Channel> = items.iter().flat_map(|i| i.2.iter().copied()).collect();
-        channels.sort();
-        channels.dedup();
-        let marks = items
-            .iter()
-            .map(|i| i.4.clone())
-            .chain(below_minimum)
-            .collect();
-        let mut list: Vec<MessageItem> = items.into_iter().map(|i| i.3).collect();
-        list.sort_by_key(|i| (i.due_date, i.invoice_id));
-        ctx.push(
-            cid,
-            rule,
-            marks,
-            ActionKind::Message(Message {
-                channels,
-                template,
-                step,
-                items: list,
-            }),
-        );
+/// The effects of every step an invoice reached, done now or before or
+/// skipped: a credit hold, the late fee (once per invoice and step, or per
+/// period, under a cap).
+fn decide_step_effects<'a: 'v, 'v>(
+    ctx: &mut Ctx<'a>,
+    cid: i64,
+    inv: &'v InvoiceState,
+    shift: i32,
+    due: Date,
+    dpd: i32,
+    owed: &mut Owed<'v>,
+) {
+    let input = ctx.input;
+    let policy = input.policy;
+    let as_of = input.as_of;
+    let subject = Subject::Invoice { id: inv.id };
+    let steps: &'a [Step] = ctx.steps;
+    let reached = steps
+        .iter()
+        .filter(|s| dpd >= threshold(s, shift))
+        .filter(|s| !before_ladder(inv, due, s, shift));
+    for step in reached {
+        if step.has(Effect::CreditHold) {
+            owed.hold_reasons.push(HoldReason::Step {
+                step: &step.key,
+                number: &inv.number,
+            });
+        }
+        if !step.has(Effect::LateFee) {
+            continue;
+        }
+        let Some(rule) = &policy.late_fee else {
+            continue;
+        };
+        let periods = fee_periods(rule, threshold(step, shift), dpd);
+        for n in 0..periods {
+            // Looked up without writing the key: most were charged before.
+            let done = match rule.per {
+                FeeBasis::Invoice => ctx.done_as(subject, format_args!("fee:{}", step.key)),
+                FeeBasis::Period => ctx.done_as(subject, format_args!("fee:{}:{n}", step.key)),
+            };
+            if done {
+                continue;
+            }
+            let already = owed.planned_fees.get(&inv.id).copied().unwrap_or(0);
+            let home = input.home_currency;
+            let amount = late_fee_minor(rule, inv, as_of, policy.payments.allocation, home)
+                .and_then(|fee| Ok(fee.min(cap_room(rule, inv, already, home)?)));
+            let amount = match amount {
+                Ok(amount) => amount,
+                Err(missing) => {
+                    not_charged(ctx, cid, inv, &format!("fee:{}", step.key), missing);
+                    break;
+                }
+            };
+            if amount > 0 {
+                let key = match rule.per {
+                    FeeBasis::Invoice => format!("fee:{}", step.key),
+                    FeeBasis::Period => format!("fee:{}:{n}", step.key),
+                };
+                *owed.planned_fees.entry(inv.id).or_default() += amount;
+                ctx.push(
+                    cid,
+                    "late_fee",
+                    vec![Mark::new(subject, key)],
+                    ActionKind::Fee {
+                        invoice_id: inv.id,
+                        number: inv.number.clone(),
+                        currency: inv.currency,
+                        amount_minor: amount,
+                        step: step.key.clone(),
+                    },
+                );
+            }
+        }
     }
-    // A broken promise: a call, if anything it covered is still owed.
+}
+
+/// All customer-facing items of one customer become one message, with the
+/// template of the most pressing step.
+fn push_message(ctx: &mut Ctx<'_>, cid: i64, mut items: MessageItems, below_minimum: Vec<Mark>) {
+    if items.is_empty() {
+        return;
+    }
+    items.sort_by_key(|(threshold, ..)| *threshold);
+    let template = items.last().map(|i| i.1.clone()).unwrap_or_default();
+    let step = items.last().map(|i| i.3.step.clone()).unwrap_or_default();
+    let rule = format!("step.{step}");
+    let mut channels: Vec<Channel> = items.iter().flat_map(|i| i.2.iter().copied()).collect();
+    channels.sort();
+    channels.dedup();
+    let marks = items
+        .iter()
+        .map(|i| i.4.clone())
+        .chain(below_minimum)
+        .collect();
+    let mut list: Vec<MessageItem> = items.into_iter().map(|i| i.3).collect();
+    list.sort_by_key(|i| (i.due_date, i.invoice_id));
+    ctx.push(
+        cid,
+        rule,
+        marks,
+        ActionKind::Message(Message {
+            channels,
+            template,
+            step,
+            items: list,
+        }),
+    );
+}
+
+/// A broken promise: a call, if anything it covered is still owed.
+fn broken_promise_tasks(
+    ctx: &mut Ctx<'_>,
+    customer: &RunCustomer,
+    invoices: &[&InvoiceState],
+    broken: &[&Promise],
+    owing: &BTreeSet<i64>,
+) {
     for p in broken {
         let covered_owed = invoices
             .iter()
@@ -685,7 +931,7 @@ fn decide_customer(
             .any(|i| owing.contains(&i.id));
         if covered_owed {
             ctx.push(
-                cid,
+                customer.id,
                 "promises",
                 Vec::new(),
                 ActionKind::Task(Task {
@@ -696,11 +942,21 @@ fn decide_customer(
                     ),
                     invoice_ids: p.invoice_ids.clone(),
                     proposals: Vec::new(),
-                    due_date: as_of,
+                    due_date: ctx.input.as_of,
                 }),
             );
         }
     }
+}
+
+/// The ladder's internal steps: one task per step for all the invoices
+/// that reached it.
+fn step_tasks(
+    ctx: &mut Ctx<'_>,
+    customer: &RunCustomer,
+    invoices: &[&InvoiceState],
+    tasks: StepTasks,
+) {
     for (key, (step, invoice_ids, marks)) in tasks {
         let proposals: Vec<String> = step
             .effects
@@ -745,7 +1001,7 @@ fn decide_customer(
             ),
         };
         ctx.push(
-            cid,
+            customer.id,
             format!("step.{key}"),
             marks,
             ActionKind::Task(Task {
@@ -753,36 +1009,51 @@ fn decide_customer(
                 title,
                 invoice_ids,
                 proposals,
-                due_date: as_of,
+                due_date: ctx.input.as_of,
             }),
         );
     }
+}
 
-    // Holds: placed by the policy's rules, lifted by them when nothing is overdue.
+/// Holds: placed by the policy's rules, lifted by them when nothing is
+/// overdue; while a person's decision holds, proposed instead. Returns
+/// where a status review stands.
+fn decide_holds(
+    ctx: &mut Ctx<'_>,
+    customer: &RunCustomer,
+    tier: Tier,
+    mut hold_reasons: Vec<HoldReason<'_>>,
+    overdue_any: bool,
+    small_overdue: bool,
+) -> Review {
+    let policy = ctx.input.policy;
+    let as_of = ctx.input.as_of;
+    let cid = customer.id;
     let tier_rule = policy.tiers.rule(tier);
     if tier_rule.cod {
-        hold_reasons.push((
-            format!("tiers.{tier}"),
-            format!("risk tier {tier} requires cash on delivery"),
-        ));
+        hold_reasons.push(HoldReason::Tier(tier));
     }
     let person_holds = person_decision_holds(customer, as_of);
     let wants_hold = customer.status == CustomerStatus::Active && !hold_reasons.is_empty();
     let review_holds = wants_hold && person_holds;
     match customer.status {
         CustomerStatus::Active if review_holds => {
-            propose_status(ctx, customer, CustomerStatus::CodRequired, &hold_reasons);
+            let reasons: Vec<(String, String)> = hold_reasons
+                .iter()
+                .map(|r| (r.rule(), r.reason()))
+                .collect();
+            propose_status(ctx, customer, CustomerStatus::CodRequired, &reasons);
         }
         CustomerStatus::Active if !hold_reasons.is_empty() => {
-            let (rule, reason) = hold_reasons.swap_remove(0);
+            let first = &hold_reasons[0];
             ctx.push(
                 cid,
-                rule,
+                first.rule(),
                 Vec::new(),
                 ActionKind::SetStatus {
                     from: CustomerStatus::Active,
                     to: CustomerStatus::CodRequired,
-                    reason,
+                    reason: first.reason(),
                 },
             );
         }
@@ -810,17 +1081,19 @@ fn decide_customer(
         }
         _ => {}
     }
-
-    let review = match (review_holds, wants_hold) {
+    match (review_holds, wants_hold) {
         (true, _) => Review::Holds,
         (false, true) => Review::DecisionEnded,
         (false, false) => Review::NotWanted,
-    };
-    close_stale_tasks(ctx, customer, invoices, open_tasks, &owing, review);
+    }
+}
 
-    // Collateral about to lapse.
+/// Collateral about to lapse: a task once per collateral.
+fn collateral_warnings(ctx: &mut Ctx<'_>, customer: &RunCustomer, collateral: &[usize]) {
+    let policy = ctx.input.policy;
+    let as_of = ctx.input.as_of;
     for &i in collateral {
-        let c = &input.collateral[i];
+        let c = &ctx.input.collateral[i];
         let Some(expires) = c.expires_on else {
             continue;
         };
@@ -833,7 +1106,7 @@ fn decide_customer(
                 "expires"
             };
             ctx.push(
-                cid,
+                customer.id,
                 "collateral.warn_days_before_expiry",
                 vec![Mark::new(subject, "expiry")],
                 ActionKind::Task(Task {
@@ -1286,10 +1559,12 @@ fn decide_statutory_interest(
     }
     let mut planned = 0;
     for (from, through) in interest_months(start, input.as_of) {
-        let key = format!("interest:{}", month_key(from));
-        if ctx.done(subject, &key).is_some() {
+        // Looked up without writing the key: most months were charged.
+        let (y, m, _) = from.ymd();
+        if ctx.done_as(subject, format_args!("interest:{y:04}-{m:02}")) {
             continue;
         }
+        let key = || format!("interest:{}", month_key(from));
         let charge = match statutory_interest(
             policy.law,
             input.reference_rates,
@@ -1316,7 +1591,7 @@ fn decide_statutory_interest(
             ctx.push(
                 customer.id,
                 format!("law.{}", policy.law),
-                vec![Mark::new(subject, key)],
+                vec![Mark::new(subject, key())],
                 ActionKind::Interest {
                     invoice_id: inv.id,
                     number: inv.number.clone(),
@@ -1438,10 +1713,12 @@ fn decide_interest(
     };
     let mut planned = 0;
     for (from, through) in interest_months(start, input.as_of) {
-        let key = format!("interest:{}", month_key(from));
-        if ctx.done(subject, &key).is_some() {
+        // Looked up without writing the key: most months were charged.
+        let (y, m, _) = from.ymd();
+        if ctx.done_as(subject, format_args!("interest:{y:04}-{m:02}")) {
             continue;
         }
+        let key = || format!("interest:{}", month_key(from));
         // Nothing open in the whole month: nothing to charge.
         if inv.open_as_of(from) <= 0
             && !inv
@@ -1473,7 +1750,7 @@ fn decide_interest(
             ctx.push(
                 customer.id,
                 "interest",
-                vec![Mark::new(subject, key)],
+                vec![Mark::new(subject, key())],
                 ActionKind::Interest {
                     invoice_id: inv.id,
                     number: inv.number.clone(),
