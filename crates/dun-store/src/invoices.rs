@@ -10,7 +10,6 @@ use dun_core::terms::{Installment, Terms};
 use dun_core::{Currency, Date};
 use serde::{Deserialize, Serialize};
 
-use crate::clock::now_utc;
 use crate::credit_file::{self, IssueOverride};
 use crate::customers;
 use crate::db::Tx;
@@ -411,7 +410,7 @@ impl Store {
         draft: &InvoiceDraft,
         key: Option<&str>,
     ) -> Result<i64, StoreError> {
-        let now = now_utc();
+        let now = self.now_utc();
         let tx = self.conn().transaction()?;
         idempotency::run(tx, org_id, key, "invoice.create", draft, &now, |tx| {
             insert_draft(tx, org_id, draft, &now)
@@ -431,7 +430,7 @@ impl Store {
         override_by: Option<IssueOverride<'_>>,
         key: Option<&str>,
     ) -> Result<Posted, StoreError> {
-        let now = now_utc();
+        let now = self.now_utc();
         // Without an override the request is the invoice alone, as it was
         // before credit checks, so keys already stored still match.
         let request = match &override_by {
@@ -455,7 +454,7 @@ impl Store {
         override_by: Option<IssueOverride<'_>>,
         key: Option<&str>,
     ) -> Result<Posted, StoreError> {
-        let now = now_utc();
+        let now = self.now_utc();
         let request = match &override_by {
             None => serde_json::json!([draft]),
             Some(o) => serde_json::json!([draft, o.reason, o.author]),
@@ -495,7 +494,7 @@ impl Store {
         key: Option<&str>,
     ) -> Result<Posted, StoreError> {
         check_reason(reason)?;
-        let now = now_utc();
+        let now = self.now_utc();
         let author = self.acting();
         let tx = self.conn().transaction()?;
         idempotency::run(
@@ -561,7 +560,7 @@ impl Store {
                 )))
             }
         };
-        let now = now_utc();
+        let now = self.now_utc();
         let request = (
             invoice,
             reduction.amount_minor,
@@ -945,7 +944,7 @@ impl Store {
         today: Date,
         key: Option<&str>,
     ) -> Result<InvoiceSent, StoreError> {
-        let now = now_utc();
+        let now = self.now_utc();
         let author = self.acting();
         let tx = self.conn().transaction()?;
         idempotency::run(
