@@ -61,7 +61,7 @@ storage_test!(
     fn a_run_and_its_messages_are_recorded_at_the_stores_instant(store: &mut Store) {
         let acme = org(store, "Acme");
         let zeta = customer(store, &acme, "ZETA");
-        invoice(store, &acme, &zeta, "2026-01-05", "net30", 100_00);
+        invoice(store, &acme, &zeta, "2026-01-05", "net30", 10_000);
         stop_at(store, LATE_EVENING);
         store
             .run_collections(acme.id, d("2026-03-02"), true)
