@@ -609,7 +609,7 @@ fn prepare(
             if m.channels.iter().any(|c| c == "letter") {
                 let files: Vec<(String, Vec<u8>)> = match letters {
                     Letters::Keep => {
-                        let now = dun_store::clock::now_utc();
+                        let now = store.now_utc();
                         crate::letters::letters_for(store, org_id, m, &now, today, public_url)?
                             .into_iter()
                             .map(|l| (l.filename, l.pdf))

@@ -137,7 +137,7 @@ impl Caller {
                 ApiError::unauthorized("the API token is unknown or revoked").field("Authorization")
             })?,
             CallerSecret::Session(secret) => store
-                .authenticate_session(secret, &dun_store::clock::now_utc())?
+                .authenticate_session(secret, &store.now_utc())?
                 .ok_or_else(|| ApiError::unauthorized("the session has ended; sign in again"))?,
         };
         if self.writes {

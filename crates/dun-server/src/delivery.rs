@@ -32,7 +32,8 @@ pub async fn drain(state: &AppState, smtp: &Arc<SmtpConfig>, worker: &str) -> Re
             .run(move |store| {
                 let today = crate::wire::today_in(&org.timezone)?;
                 let mut sender = SmtpSender::new((*smtp).clone());
-                let now = dun_store::clock::now_utc;
+                let clock = store.clock();
+                let now = move || clock.now_utc();
                 Ok(deliver_with_documents(
                     store,
                     org_id,

@@ -101,7 +101,7 @@ pub async fn remember(
                     &scope,
                     &key,
                     &request_sha256,
-                    &dun_store::clock::now_utc(),
+                    &store.now_utc(),
                     &crate::wire::utc_in(-ABANDONED_AFTER_SECONDS),
                 )?)
             })

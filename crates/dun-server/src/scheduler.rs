@@ -96,7 +96,9 @@ async fn due(state: &AppState) -> Result<Vec<Due>, ApiError> {
                 // statement (until its latest time).
                 let payments = store.policy(org.id)?.policy.payments;
                 if payments.run_after_bank_import {
-                    let midnight = dun_store::clock::start_of_today_utc(&org.timezone)
+                    let midnight = store
+                        .clock()
+                        .start_of_today_utc(&org.timezone)
                         .unwrap_or_else(|_| utc(now.timestamp()));
                     let imported = store.bank_imported_since(org.id, &midnight)?;
                     if !payments.run_may_start(&local, imported) {

@@ -37,9 +37,11 @@ pub fn opt_date(field: &str, text: Option<&str>) -> Result<Option<Date>, ApiErro
     text.map(|t| parse_date(field, t)).transpose()
 }
 
-/// Today in the organisation's time zone.
+/// Today in the organisation's time zone, by the machine's clock (the
+/// server's, as its stores' clock is).
 pub fn today_in(timezone: &str) -> Result<Date, ApiError> {
-    dun_store::clock::today_in(timezone)
+    dun_store::clock::Clock::System
+        .today_in(timezone)
         .map_err(|e| ApiError::internal(format!("the organisation's time zone: {e}")))
 }
 

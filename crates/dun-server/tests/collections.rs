@@ -283,7 +283,7 @@ server_test!(
             .claim_next_message(
                 org.id,
                 "test-worker",
-                &dun_store::clock::now_utc(),
+                &store.now_utc(),
                 dun_core::Date::parse("2026-03-15").unwrap(),
             )
             .unwrap()

@@ -13,7 +13,6 @@ use argon2::Argon2;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::clock::now_utc;
 use crate::db::Tx;
 use crate::error::StoreError;
 use crate::orgs::{org_from_row_at, NewOrg, Org};
@@ -341,7 +340,7 @@ impl Store {
             Err(StoreError::NotFound { .. }) => self.create_org(&setup.org)?,
             Err(e) => return Err(e),
         };
-        let now = now_utc();
+        let now = self.now_utc();
         let mut tx = self.conn().transaction()?;
         crate::orgs::lock(&mut tx, org.id)?;
         let users = tx
@@ -382,7 +381,7 @@ impl Store {
         password: Option<&str>,
         role: Role,
     ) -> Result<Member, StoreError> {
-        let now = now_utc();
+        let now = self.now_utc();
         let email = normalize_email(email)?;
         if let Some(password) = password {
             check_password_for(password, &[&email, name])?;
@@ -473,7 +472,7 @@ impl Store {
     /// Removes a user from the organisation, ending their sessions there
     /// and revoking the tokens they made for it.
     pub fn remove_user(&mut self, org_id: i64, user_id: i64) -> Result<(), StoreError> {
-        let now = now_utc();
+        let now = self.now_utc();
         let mut tx = self.conn().transaction()?;
         crate::orgs::lock(&mut tx, org_id)?;
         let current = member_role(&mut tx, org_id, user_id)?
@@ -552,7 +551,7 @@ impl Store {
         role: Role,
     ) -> Result<NewToken, StoreError> {
         let name = check_name("name", name)?;
-        let now = now_utc();
+        let now = self.now_utc();
         let secret = format!("{TOKEN_PREFIX}{}", random_hex(32)?);
         let prefix: String = secret.chars().take(TOKEN_PREFIX.len() + 8).collect();
         let mut tx = self.conn().transaction()?;
@@ -643,7 +642,7 @@ impl Store {
         token_id: i64,
         only_user: Option<i64>,
     ) -> Result<(), StoreError> {
-        let now = now_utc();
+        let now = self.now_utc();
         let mut tx = self.conn().transaction()?;
         let found = tx.query_opt(
             "SELECT user_id FROM api_tokens WHERE org_id = $1 AND id = $2",
@@ -695,7 +694,7 @@ impl Store {
         org_id: i64,
         expires_at: &str,
     ) -> Result<NewSession, StoreError> {
-        let now = now_utc();
+        let now = self.now_utc();
         let secret = random_hex(32)?;
         let csrf_token = random_hex(16)?;
         let mut tx = self.conn().transaction()?;

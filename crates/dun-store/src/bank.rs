@@ -25,7 +25,6 @@ use sha2::{Digest, Sha256};
 
 use crate::bank_batch::{Batch, MatchedCredit, Posted};
 use crate::bulk::{self, SetColumn};
-use crate::clock::now_utc;
 use crate::db::{placeholders, Param, Tx};
 use crate::error::StoreError;
 use crate::payments::{self, NewPayment};
@@ -392,7 +391,7 @@ impl Store {
                 "file name: at most {FILE_NAME_BYTES_MAX} bytes"
             )));
         }
-        let now = now_utc();
+        let now = self.now_utc();
         let author = self.acting();
         let mut tx = self.conn().transaction()?;
         let mut summary = BankImportSummary {

@@ -14,7 +14,6 @@ use dun_core::{Currency, Date};
 use serde::{Deserialize, Serialize};
 
 use crate::bank::{learn_payer, mark, payment_of};
-use crate::clock::now_utc;
 use crate::db::{Row, Tx};
 use crate::error::StoreError;
 use crate::{customers, invoices, params, payments, Store};
@@ -427,7 +426,7 @@ impl Store {
         id: i64,
         confirm: &Confirm,
     ) -> Result<BankTransaction, StoreError> {
-        let now = now_utc();
+        let now = self.now_utc();
         let author = self.acting();
         let mut tx = self.conn().transaction()?;
         claim(&mut tx, org_id, id, "'unmatched', 'suggested'", "matched")?;
@@ -537,7 +536,7 @@ impl Store {
         reason: &str,
     ) -> Result<BankTransaction, StoreError> {
         check_reason(reason)?;
-        let now = now_utc();
+        let now = self.now_utc();
         let author = self.acting();
         let mut tx = self.conn().transaction()?;
         claim(&mut tx, org_id, id, "'matched'", "unmatched")?;

@@ -7,7 +7,6 @@ use dun_core::money::format_minor;
 use dun_core::{Currency, Date};
 use serde::{Deserialize, Serialize};
 
-use crate::clock::now_utc;
 use crate::db::Tx;
 use crate::error::StoreError;
 use crate::records::{check_author, locked_customer, NOTE_CHARS_MAX};
@@ -126,7 +125,7 @@ impl Store {
             return Err(StoreError::Invalid(format!("note: {why}")));
         }
         let day = |d: Option<Date>| d.map(|d| i64::from(d.day_number()));
-        let now = now_utc();
+        let now = self.now_utc();
         let mut tx = self.conn().transaction()?;
         let customer = locked_customer(&mut tx, org_id, &new.customer_ref)?;
         let id = tx

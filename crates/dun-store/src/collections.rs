@@ -53,7 +53,6 @@ use dun_core::{Currency, Date};
 use serde::Serialize;
 
 use crate::aging::CustomerName;
-use crate::clock::now_utc;
 use crate::db::{Backend, Param, Row, Tx};
 use crate::entries::{self, currency};
 use crate::error::StoreError;
@@ -1698,7 +1697,7 @@ fn apply(
 
     tx.execute(
         "UPDATE runs SET actions = $1, finished_at = $2 WHERE org_id = $3 AND id = $4",
-        params![kept.len() as i64, now_utc().as_str(), org_id, run_id],
+        params![kept.len() as i64, now, org_id, run_id],
     )?;
     let applied = kept
         .iter()
@@ -2005,7 +2004,7 @@ impl Store {
         as_of: Date,
         asker: Asker<'_>,
     ) -> Result<RunOutcome, StoreError> {
-        let now = now_utc();
+        let now = self.now_utc();
         let started = Instant::now();
         let mut tx = self.conn().transaction()?;
         crate::orgs::lock(&mut tx, org_id)?;

@@ -8,7 +8,6 @@ use dun_core::party::PartyError;
 use dun_core::Date;
 use serde::{Deserialize, Serialize};
 
-use crate::clock::now_utc;
 use crate::db::{Row, Tx};
 use crate::records::locked_customer;
 use crate::timeline::{self, NewEntry};
@@ -165,7 +164,7 @@ impl Store {
         key: Option<&str>,
     ) -> Result<StoredContact, StoreError> {
         let contact = contact.normalized().map_err(|e| refused(&e))?;
-        let now = now_utc();
+        let now = self.now_utc();
         let author = self.acting();
         let tx = self.conn().transaction()?;
         idempotency::run(
@@ -219,7 +218,7 @@ impl Store {
         on: Date,
         key: Option<&str>,
     ) -> Result<StoredContact, StoreError> {
-        let now = now_utc();
+        let now = self.now_utc();
         let author = self.acting();
         let tx = self.conn().transaction()?;
         idempotency::run(

@@ -12,7 +12,6 @@ use dun_core::state::InvoiceState;
 use dun_core::{Currency, Date};
 use serde::{Deserialize, Serialize};
 
-use crate::clock::now_utc;
 use crate::db::{Row, Tx};
 use crate::error::StoreError;
 use crate::records::{check_author, check_text, locked_customer, NOTE_CHARS_MAX};
@@ -345,7 +344,7 @@ impl Store {
         let reason = check_text("reason", reason, NOTE_CHARS_MAX)?;
         check_pause_until(until, on)?;
         let through = until.unwrap_or_else(paused_indefinitely);
-        let now = now_utc();
+        let now = self.now_utc();
         let mut tx = self.conn().transaction()?;
         let customer = locked_customer(&mut tx, org_id, reference)?;
         tx.execute(
@@ -384,7 +383,7 @@ impl Store {
         author: &str,
     ) -> Result<CreditStanding, StoreError> {
         let author = check_author(author)?;
-        let now = now_utc();
+        let now = self.now_utc();
         let mut tx = self.conn().transaction()?;
         let customer = locked_customer(&mut tx, org_id, reference)?;
         let before = standing(&mut tx, org_id, &customer.reference)?;
@@ -430,7 +429,7 @@ impl Store {
         author: &str,
     ) -> Result<CreditStanding, StoreError> {
         let author = check_author(author)?;
-        let now = now_utc();
+        let now = self.now_utc();
         let mut tx = self.conn().transaction()?;
         let customer = locked_customer(&mut tx, org_id, reference)?;
         set_status_in(

@@ -6,7 +6,6 @@
 use dun_core::Date;
 use serde::{Deserialize, Serialize};
 
-use crate::clock::now_utc;
 use crate::outbox::{self, MessageKind, NewMessage};
 use crate::timeline::{self, NewEntry};
 use crate::{idempotency, params, Store, StoreError};
@@ -64,7 +63,7 @@ impl Store {
         today: Date,
         key: Option<&str>,
     ) -> Result<CreditNoteSent, StoreError> {
-        let now = now_utc();
+        let now = self.now_utc();
         let author = self.acting();
         let tx = self.conn().transaction()?;
         idempotency::run(

@@ -10,7 +10,6 @@ use dun_core::terms::Terms;
 use dun_core::Date;
 use serde::Serialize;
 
-use crate::clock::now_utc;
 use crate::credit_file::org_currency;
 use crate::customers::{by_ref, check_customer, Customer};
 use crate::records::locked_customer;
@@ -62,7 +61,7 @@ impl Store {
         on: Date,
         key: Option<&str>,
     ) -> Result<Customer, StoreError> {
-        let now = now_utc();
+        let now = self.now_utc();
         let author = self.acting();
         let tx = self.conn().transaction()?;
         idempotency::run(

@@ -9,7 +9,6 @@ use dun_core::terms::Terms;
 use dun_core::Currency;
 use serde::{Deserialize, Serialize};
 
-use crate::clock::now_utc;
 use crate::db::{Row, Tx};
 use crate::error::StoreError;
 use crate::{idempotency, params, Store};
@@ -266,7 +265,7 @@ impl Store {
         row: &CustomerRow,
         key: Option<&str>,
     ) -> Result<Customer, StoreError> {
-        let now = now_utc();
+        let now = self.now_utc();
         let mut tx = self.conn().transaction()?;
         let currency = crate::credit_file::org_currency(&mut tx, org_id)?;
         let mut errors = ImportErrors::default();
@@ -304,7 +303,7 @@ impl Store {
         party: &Party,
         contact: Option<&Contact>,
     ) -> Result<Customer, StoreError> {
-        let now = now_utc();
+        let now = self.now_utc();
         let mut tx = self.conn().transaction()?;
         let currency = crate::credit_file::org_currency(&mut tx, org_id)?;
         let mut problems: Vec<String> = Vec::new();

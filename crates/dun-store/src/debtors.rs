@@ -5,7 +5,6 @@
 use dun_core::collections::law::DebtorKind;
 use dun_core::Date;
 
-use crate::clock::now_utc;
 use crate::error::StoreError;
 use crate::records::check_author;
 use crate::timeline::{self, NewEntry};
@@ -23,7 +22,7 @@ impl Store {
         author: &str,
     ) -> Result<(), StoreError> {
         let author = check_author(author)?.to_string();
-        let now = now_utc();
+        let now = self.now_utc();
         let mut tx = self.conn().transaction()?;
         let id = tx
             .query_opt(

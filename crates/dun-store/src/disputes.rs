@@ -8,7 +8,6 @@ use dun_core::money::format_minor;
 use dun_core::Date;
 use serde::{Deserialize, Serialize};
 
-use crate::clock::now_utc;
 use crate::customers;
 use crate::db::{Param, Row, Tx};
 use crate::error::StoreError;
@@ -114,7 +113,7 @@ impl Store {
             )));
         }
         invoices::check_reason_chars("reason", &dispute.reason)?;
-        let now = now_utc();
+        let now = self.now_utc();
         let tx = self.conn().transaction()?;
         idempotency::run(tx, org_id, key, "dispute.open", dispute, &now, |tx| {
             let invoice_id = invoices::find(tx, org_id, dispute.invoice.trim())?;
@@ -221,7 +220,7 @@ impl Store {
         };
         invoices::check_reason_chars("reason", raw)?;
         let reason = raw.trim();
-        let now = now_utc();
+        let now = self.now_utc();
         let mut tx = self.conn().transaction()?;
         let found = tx.query_opt(
             "SELECT customer_id FROM disputes WHERE org_id = $1 AND id = $2",

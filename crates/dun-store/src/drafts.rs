@@ -8,7 +8,6 @@ use dun_core::invoice::{DocumentStatus, InvoiceDraft};
 use dun_core::money::format_minor;
 use serde::{Deserialize, Serialize};
 
-use crate::clock::now_utc;
 use crate::db::Tx;
 use crate::invoices::{find, DraftColumns};
 use crate::timeline::{self, NewEntry};
@@ -62,7 +61,7 @@ impl Store {
     ) -> Result<i64, StoreError> {
         let columns = DraftColumns::of(draft)?;
         let totals = columns.totals;
-        let now = now_utc();
+        let now = self.now_utc();
         let author = self.acting();
         let tx = self.conn().transaction()?;
         idempotency::run(
@@ -141,7 +140,7 @@ impl Store {
         on: dun_core::Date,
         key: Option<&str>,
     ) -> Result<DeletedDraft, StoreError> {
-        let now = now_utc();
+        let now = self.now_utc();
         let author = self.acting();
         let tx = self.conn().transaction()?;
         idempotency::run(

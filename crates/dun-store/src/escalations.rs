@@ -185,7 +185,7 @@ impl Store {
         } = *given;
         let author = check_author(author)?;
         let reason = reason.trim();
-        let now = crate::clock::now_utc();
+        let now = self.now_utc();
         let mut tx = self.conn().transaction()?;
         let review = task(&mut tx, org_id, task_id)?;
         let customer = locked_customer(&mut tx, org_id, &review.customer_ref)?;

@@ -20,7 +20,6 @@ use serde::{Deserialize, Serialize};
 
 pub use dun_core::import::ImportErrors;
 
-use crate::clock::now_utc;
 use crate::db::{Param, Tx};
 use crate::error::StoreError;
 use crate::timeline::{self, NewEntry};
@@ -187,7 +186,7 @@ fn run_import(
     request: &ImportRequest<'_>,
     work: impl FnOnce(&mut Tx<'_>, &str) -> Result<ImportSummary, StoreError>,
 ) -> Result<ImportSummary, StoreError> {
-    let now = now_utc();
+    let now = store.now_utc();
     let mut tx = store.conn().transaction()?;
     if request.dry_run {
         let summary = work(&mut tx, &now)?;

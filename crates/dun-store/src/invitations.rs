@@ -23,7 +23,7 @@ use crate::accounts::{
     check_password_for, insert_user, member_role, normalize_email, random_hex, set_password_in,
     sha256_hex, user_row, verify_password, Role, User, DUMMY_HASH,
 };
-use crate::clock::{now_utc, seconds_of, utc_of};
+use crate::clock::{seconds_of, utc_of};
 use crate::error::StoreError;
 use crate::orgs::Org;
 use crate::{params, Store};
@@ -88,7 +88,7 @@ pub struct NewResetLink {
     pub secret: String,
 }
 
-/// `now` (as [`now_utc`] writes it) moved on by `seconds`.
+/// `now` (as [`crate::clock::Clock::now_utc`] writes it) moved on by `seconds`.
 fn later(now: &str, seconds: i64) -> String {
     utc_of(seconds_of(now).unwrap_or(0).saturating_add(seconds))
 }
@@ -134,7 +134,7 @@ impl Store {
         role: Role,
     ) -> Result<NewInvitation, StoreError> {
         let email = normalize_email(email)?;
-        let now = now_utc();
+        let now = self.now_utc();
         let expires_at = later(&now, INVITATION_DAYS * 86_400);
         let secret = random_hex(32)?;
         let mut tx = self.conn().transaction()?;
@@ -209,7 +209,7 @@ impl Store {
     /// working. One accepted, withdrawn or of another organisation is not
     /// found.
     pub fn withdraw_invitation(&mut self, org_id: i64, id: i64) -> Result<(), StoreError> {
-        let now = now_utc();
+        let now = self.now_utc();
         let mut tx = self.conn().transaction()?;
         let changed = tx.execute(
             "UPDATE invitations SET withdrawn_at = $1
@@ -344,7 +344,7 @@ impl Store {
         issued_by: i64,
         user_id: i64,
     ) -> Result<NewResetLink, StoreError> {
-        let now = now_utc();
+        let now = self.now_utc();
         let expires_at = later(&now, RESET_LINK_HOURS * 3600);
         let secret = random_hex(32)?;
         let mut tx = self.conn().transaction()?;

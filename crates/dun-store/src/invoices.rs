@@ -10,7 +10,6 @@ use dun_core::terms::{Installment, Terms};
 use dun_core::{Currency, Date};
 use serde::{Deserialize, Serialize};
 
-use crate::clock::now_utc;
 use crate::credit_file::{self, IssueOverride};
 use crate::customers;
 use crate::db::Tx;
@@ -427,7 +426,7 @@ impl Store {
         draft: &InvoiceDraft,
         key: Option<&str>,
     ) -> Result<i64, StoreError> {
-        let now = now_utc();
+        let now = self.now_utc();
         let tx = self.conn().transaction()?;
         idempotency::run(tx, org_id, key, "invoice.create", draft, &now, |tx| {
             insert_draft(tx, org_id, draft, &now)
@@ -447,7 +446,7 @@ impl Store {
         override_by: Option<IssueOverride<'_>>,
         key: Option<&str>,
     ) -> Result<Posted, StoreError> {
-        let now = now_utc();
+        let now = self.now_utc();
         // Without an override the request is the invoice alone, as it was
         // before credit checks, so keys already stored still match.
         let request = match &override_by {
@@ -471,7 +470,7 @@ impl Store {
         override_by: Option<IssueOverride<'_>>,
         key: Option<&str>,
     ) -> Result<Posted, StoreError> {
-        let now = now_utc();
+        let now = self.now_utc();
         let request = match &override_by {
             None => serde_json::json!([draft]),
             Some(o) => serde_json::json!([draft, o.reason, o.author]),
@@ -511,7 +510,7 @@ impl Store {
         key: Option<&str>,
     ) -> Result<Posted, StoreError> {
         check_reason(reason)?;
-        let now = now_utc();
+        let now = self.now_utc();
         let author = self.acting();
         let tx = self.conn().transaction()?;
         idempotency::run(
@@ -577,7 +576,7 @@ impl Store {
                 )))
             }
         };
-        let now = now_utc();
+        let now = self.now_utc();
         let request = (
             invoice,
             reduction.amount_minor,
@@ -961,7 +960,7 @@ impl Store {
         today: Date,
         key: Option<&str>,
     ) -> Result<InvoiceSent, StoreError> {
-        let now = now_utc();
+        let now = self.now_utc();
         let author = self.acting();
         let tx = self.conn().transaction()?;
         idempotency::run(

@@ -85,15 +85,41 @@ pub struct Store {
     /// request or command): the author of the timeline entries of money
     /// moved by hand.
     acting: Option<String>,
+    /// Where the commands on this handle read "now" (see [`clock`]).
+    clock: clock::Clock,
 }
 
 impl Store {
     /// Opens the database at `url` (a SQLite path, or `postgres://…`) and
-    /// brings its schema up to date.
+    /// brings its schema up to date. Its clock is the system's
+    /// ([`clock::Clock::System`]) until [`Store::set_clock`] installs another.
     pub fn open(url: &str) -> Result<Store, StoreError> {
         let mut conn = Conn::open(url)?;
-        migrate::migrate(&mut conn, &clock::now_utc())?;
-        Ok(Store { conn, acting: None })
+        let clock = clock::Clock::System;
+        migrate::migrate(&mut conn, &clock.now_utc())?;
+        Ok(Store {
+            conn,
+            acting: None,
+            clock,
+        })
+    }
+
+    /// Installs the clock the next commands read "now" from: a test stops
+    /// it at an instant ([`clock::Clock::Fixed`]) to see what a command
+    /// records, or decides, then.
+    pub fn set_clock(&mut self, clock: clock::Clock) {
+        self.clock = clock;
+    }
+
+    /// The clock this handle reads "now" from; a shell asks it for the
+    /// `now` and the `today` it passes to commands that take them.
+    pub fn clock(&self) -> clock::Clock {
+        self.clock
+    }
+
+    /// Now, as this handle's clock tells it (`YYYY-MM-DDTHH:MM:SSZ`).
+    pub fn now_utc(&self) -> String {
+        self.clock.now_utc()
     }
 
     /// Sets who the next commands are done for (`None`: nobody named, the
@@ -113,6 +139,7 @@ impl Store {
         Ok(Store {
             conn: Conn::open(url)?,
             acting: None,
+            clock: clock::Clock::System,
         })
     }
 

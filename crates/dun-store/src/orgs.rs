@@ -4,7 +4,6 @@ use dun_core::aging::AgingEdges;
 use dun_core::Currency;
 use serde::{Deserialize, Serialize};
 
-use crate::clock::now_utc;
 use crate::db::Row;
 use crate::error::StoreError;
 use crate::{params, Store};
@@ -90,7 +89,7 @@ impl Store {
                 "invoice_prefix: '{shown}' must be at most {INVOICE_PREFIX_CHARS_MAX} letters, digits, '-', '_' or '/'"
             )));
         }
-        let now = now_utc();
+        let now = self.now_utc();
         let mut tx = self.conn().transaction()?;
         let inserted = tx.query_opt(
             "INSERT INTO organisations (name, currency, timezone, invoice_prefix, next_invoice_number,

@@ -10,7 +10,6 @@
 use dun_core::Date;
 use serde::Serialize;
 
-use crate::clock::now_utc;
 use crate::db::{Row, Tx};
 use crate::error::StoreError;
 use crate::{params, Store};
@@ -320,7 +319,7 @@ pub(crate) fn enqueue(
 impl Store {
     /// Puts one message in the outbox, in its own transaction.
     pub fn enqueue_message(&mut self, org_id: i64, msg: &NewMessage) -> Result<i64, StoreError> {
-        let now = now_utc();
+        let now = self.now_utc();
         let mut tx = self.conn().transaction()?;
         let id = enqueue(&mut tx, org_id, msg, &now)?;
         tx.commit()?;

@@ -210,7 +210,9 @@ fn log_party_changes(
             |r| r.string(0),
         )?
         .unwrap_or_default();
-    let today = crate::clock::today_in(&timezone)
+    let secs = crate::clock::seconds_of(now)
+        .ok_or_else(|| StoreError::Corrupt(format!("'{now}' is not a time")))?;
+    let today = crate::clock::today_at(secs, &timezone)
         .map_err(|e| StoreError::Corrupt(format!("organisation #{org_id}: {e}")))?;
     crate::timeline::log(
         tx,
@@ -376,7 +378,7 @@ impl Store {
     ) -> Result<Party, StoreError> {
         let party = party.normalized().map_err(refused)?;
         let author = self.acting();
-        let now = crate::clock::now_utc();
+        let now = self.now_utc();
         let mut tx = self.conn().transaction()?;
         let customer = crate::customers::by_ref(&mut tx, org_id, customer_ref.trim())?;
         crate::customers::lock(&mut tx, org_id, customer.id)?;
@@ -439,7 +441,7 @@ impl Store {
             checked.push((reference.trim(), party));
         }
         let author = self.acting();
-        let now = crate::clock::now_utc();
+        let now = self.now_utc();
         let mut tx = self.conn().transaction()?;
         for (reference, party) in &checked {
             let customer = crate::customers::by_ref(&mut tx, org_id, reference)?;

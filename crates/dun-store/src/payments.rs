@@ -9,7 +9,6 @@ use dun_core::state::{InvoiceState, PaymentState};
 use dun_core::{Currency, Date};
 use serde::{Deserialize, Serialize};
 
-use crate::clock::now_utc;
 use crate::customers;
 use crate::db::{placeholders, Param, Tx};
 use crate::entries::{self, INVOICE_HEADER};
@@ -285,7 +284,7 @@ impl Store {
     ) -> Result<PaymentPosted, StoreError> {
         check_text("method", &payment.method)?;
         check_text("reference", &payment.reference)?;
-        let now = now_utc();
+        let now = self.now_utc();
         let author = self.acting();
         let tx = self.conn().transaction()?;
         idempotency::run(
@@ -312,7 +311,7 @@ impl Store {
         date: Date,
         key: Option<&str>,
     ) -> Result<PaymentPosted, StoreError> {
-        let now = now_utc();
+        let now = self.now_utc();
         let tx = self.conn().transaction()?;
         idempotency::run(
             tx,
@@ -349,7 +348,7 @@ impl Store {
         key: Option<&str>,
     ) -> Result<PaymentPosted, StoreError> {
         check_money_reason(reason)?;
-        let now = now_utc();
+        let now = self.now_utc();
         let author = self.acting();
         let tx = self.conn().transaction()?;
         idempotency::run(
@@ -385,7 +384,7 @@ impl Store {
         key: Option<&str>,
     ) -> Result<PaymentPosted, StoreError> {
         check_money_reason(reason)?;
-        let now = now_utc();
+        let now = self.now_utc();
         let author = self.acting();
         let tx = self.conn().transaction()?;
         idempotency::run(

@@ -8,7 +8,6 @@
 use dun_core::Date;
 use serde::Serialize;
 
-use crate::clock::now_utc;
 use crate::db::Tx;
 use crate::error::StoreError;
 use crate::records::check_author;
@@ -74,7 +73,7 @@ impl Store {
         let author = check_author(author)?;
         crate::invoices::check_reason_chars("reason", reason)?;
         let reason = reason.trim();
-        let now = now_utc();
+        let now = self.now_utc();
         let mut tx = self.conn().transaction()?;
         crate::orgs::lock(&mut tx, org_id)?;
         let before = closed(&mut tx, org_id)?;

@@ -9,7 +9,6 @@ use dun_core::terms::Installment;
 use dun_core::{Currency, Date};
 use serde::{Deserialize, Serialize};
 
-use crate::clock::now_utc;
 use crate::db::{Param, Tx};
 use crate::error::StoreError;
 use crate::records::{
@@ -296,7 +295,7 @@ impl Store {
     ) -> Result<PlanRecord, StoreError> {
         let author = check_author(&plan.author)?.to_string();
         check_plan(plan)?;
-        let now = now_utc();
+        let now = self.now_utc();
         let tx = self.conn().transaction()?;
         idempotency::run(tx, org_id, key, "plan.create", plan, &now, |tx| {
             let customer = locked_customer(tx, org_id, &plan.customer_ref)?;

@@ -12,7 +12,6 @@ use dun_core::collections::policy::{CustomerOverride, Policy};
 use dun_core::Date;
 use serde::{Deserialize, Serialize};
 
-use crate::clock::now_utc;
 use crate::db::{Row, Tx};
 use crate::error::StoreError;
 use crate::invoices::check_reason_chars;
@@ -279,7 +278,7 @@ impl Store {
     ) -> Result<PolicyVersion, StoreError> {
         let policy = document::parse(text).map_err(StoreError::PolicyDocument)?;
         let author = check_author(author)?;
-        let now = now_utc();
+        let now = self.now_utc();
         let request = ApplyRequest {
             document: text,
             author,
@@ -325,7 +324,7 @@ impl Store {
                 "override: give at least one change: terms, a credit limit, later ladder steps or no reminders".into(),
             ));
         }
-        let now = now_utc();
+        let now = self.now_utc();
         let mut tx = self.conn().transaction()?;
         let current = locked_latest(&mut tx, org_id, &now)?;
         let customer = crate::customers::by_ref(&mut tx, org_id, &added.reference)?;
@@ -377,9 +376,10 @@ impl Store {
         if any.is_some() {
             return Ok(());
         }
+        let now = self.now_utc();
         let mut tx = self.conn().transaction()?;
         crate::orgs::lock(&mut tx, org_id)?;
-        insert_default(&mut tx, org_id, &now_utc())?;
+        insert_default(&mut tx, org_id, &now)?;
         tx.commit()
     }
 }

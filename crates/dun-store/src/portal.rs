@@ -234,7 +234,7 @@ impl Store {
         author: &str,
     ) -> Result<i64, StoreError> {
         let author = crate::records::check_author(author)?;
-        let now = crate::clock::now_utc();
+        let now = self.now_utc();
         let mut tx = self.conn().transaction()?;
         let (customer_id, generation) = tx
             .query_opt(

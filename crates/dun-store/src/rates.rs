@@ -7,7 +7,6 @@ use dun_core::collections::credit::ExchangeRate;
 use dun_core::collections::policy::Rate;
 use dun_core::{Currency, Date};
 
-use crate::clock::now_utc;
 use crate::db::{Row, Tx};
 use crate::error::StoreError;
 use crate::records::check_author;
@@ -69,7 +68,7 @@ impl Store {
         let author = check_author(author)?;
         let rate = ExchangeRate::new(from, to, rate, effective_from)
             .map_err(|(field, reason)| StoreError::Invalid(format!("{field}: {reason}")))?;
-        let now = now_utc();
+        let now = self.now_utc();
         let mut tx = self.conn().transaction()?;
         tx.execute(
             "INSERT INTO exchange_rates (org_id, from_currency, to_currency, effective_from, rate_micros, author, created_at)

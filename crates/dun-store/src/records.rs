@@ -11,7 +11,6 @@ use dun_core::state::InvoiceState;
 use dun_core::{Currency, Date};
 use serde::{Deserialize, Serialize};
 
-use crate::clock::now_utc;
 use crate::customers::{self, Customer};
 use crate::db::{Param, Tx};
 use crate::error::StoreError;
@@ -421,7 +420,7 @@ impl Store {
         key: Option<&str>,
     ) -> Result<PromiseRecord, StoreError> {
         let author = check_author(&promise.author)?.to_string();
-        let now = now_utc();
+        let now = self.now_utc();
         let tx = self.conn().transaction()?;
         idempotency::run(tx, org_id, key, "promise.add", promise, &now, |tx| {
             let customer = locked_customer(tx, org_id, &promise.customer_ref)?;
@@ -522,7 +521,7 @@ impl Store {
                     .into(),
             ));
         }
-        let now = now_utc();
+        let now = self.now_utc();
         let mut tx = self.conn().transaction()?;
         let customer = locked_customer(&mut tx, org_id, &contact.customer_ref)?;
         let states = customer_invoices(

@@ -35,7 +35,6 @@ use dun_core::terms::Terms;
 use dun_core::{Currency, Date};
 use serde::{Deserialize, Serialize};
 
-use crate::clock::now_utc;
 use crate::customers;
 use crate::db::{Row, Tx};
 use crate::entries::currency;
@@ -561,7 +560,7 @@ impl Store {
                 new.ends_on.map_or_else(String::new, |d| d.to_string())
             )));
         }
-        let now = now_utc();
+        let now = self.now_utc();
         let mut tx = self.conn().transaction()?;
         let customer = customers::by_ref(&mut tx, org_id, new.customer_ref.trim())?;
         let terms = new.terms.clone().unwrap_or_else(|| customer.terms.clone());
@@ -725,7 +724,7 @@ impl Store {
         to: ScheduleStatus,
     ) -> Result<Recurring, StoreError> {
         let author = check_author(author)?.to_string();
-        let now = now_utc();
+        let now = self.now_utc();
         let mut tx = self.conn().transaction()?;
         // The run claims occurrences under the organisation's lock; so
         // does this, so a pause lands wholly before or after a claim.
@@ -793,7 +792,7 @@ impl Store {
         org_id: i64,
         as_of: Date,
     ) -> Result<ScheduleReport, StoreError> {
-        let now = now_utc();
+        let now = self.now_utc();
         let mut ended_recurring = Vec::new();
         // Step 1, and the statements, in one transaction.
         let mut tx = self.conn().transaction()?;
@@ -873,7 +872,7 @@ impl Store {
             Err(e) if refusal(&e) => Err((None, e.to_string())),
             Err(e) => return Err(e),
         };
-        let now = now_utc();
+        let now = self.now_utc();
         let mut tx = self.conn().transaction()?;
         orgs::lock(&mut tx, org_id)?;
         let author = run_author(r.id);

@@ -11,7 +11,6 @@ use dun_core::collections::law::{
 use dun_core::collections::law_example::{self, LawExample};
 use dun_core::Date;
 
-use crate::clock::now_utc;
 use crate::db::{Row, Tx};
 use crate::error::StoreError;
 use crate::records::check_author;
@@ -97,7 +96,7 @@ impl Store {
             )));
         }
         let rows = parse_rates_csv(text).map_err(|p| refusal(&p))?;
-        let now = now_utc();
+        let now = self.now_utc();
         let mut tx = self.conn().transaction()?;
         for row in &rows {
             tx.execute(

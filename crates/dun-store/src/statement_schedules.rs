@@ -15,7 +15,6 @@ use dun_core::schedule::Schedule;
 use dun_core::Date;
 use serde::Serialize;
 
-use crate::clock::now_utc;
 use crate::customers;
 use crate::db::{Row, Tx};
 use crate::error::StoreError;
@@ -278,7 +277,7 @@ impl Store {
         author: &str,
     ) -> Result<StatementSchedule, StoreError> {
         let author = check_author(author)?.to_string();
-        let now = now_utc();
+        let now = self.now_utc();
         let first = schedule.next_on_or_after(starts_on);
         let mut tx = self.conn().transaction()?;
         orgs::lock(&mut tx, org_id)?;
@@ -344,7 +343,7 @@ impl Store {
         author: &str,
     ) -> Result<StatementSchedule, StoreError> {
         let author = check_author(author)?.to_string();
-        let now = now_utc();
+        let now = self.now_utc();
         let mut tx = self.conn().transaction()?;
         orgs::lock(&mut tx, org_id)?;
         let s = by_customer(&mut tx, org_id, customer_ref)?;

@@ -16,7 +16,6 @@ use dun_core::posting::AllocationRequest;
 use dun_core::{Currency, Date};
 use serde::Serialize;
 
-use crate::clock::now_utc;
 use crate::db::Tx;
 use crate::error::StoreError;
 use crate::payments::{self, NewPayment};
@@ -505,7 +504,7 @@ impl Store {
         org_id: i64,
         intent: &StoredIntent,
     ) -> Result<(), StoreError> {
-        let now = now_utc();
+        let now = self.now_utc();
         let mut tx = self.conn().transaction()?;
         tx.execute(
             "INSERT INTO stripe_intents (org_id, intent_id, idempotency_key, customer_id, currency,
@@ -583,7 +582,7 @@ impl Store {
         event: &StripeEvent,
     ) -> Result<EventOutcome, StoreError> {
         event.check()?;
-        let now = now_utc();
+        let now = self.now_utc();
         let mut tx = self.conn().transaction()?;
         if !claim(&mut tx, org_id, event, &now)? {
             return Ok(EventOutcome::Duplicate);

@@ -174,7 +174,7 @@ impl Store {
     /// Writes one entry that no other command writes (the delivery worker's
     /// notes, say), in its own transaction.
     pub fn log_timeline(&mut self, org_id: i64, entry: &NewEntry<'_>) -> Result<i64, StoreError> {
-        let now = crate::clock::now_utc();
+        let now = self.now_utc();
         let mut tx = self.conn().transaction()?;
         let id = log(&mut tx, org_id, &now, entry)?;
         tx.commit()?;

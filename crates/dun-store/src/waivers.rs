@@ -13,7 +13,6 @@ use dun_core::money::format_minor;
 use dun_core::{posting, Date};
 use serde::{Deserialize, Serialize};
 
-use crate::clock::now_utc;
 use crate::invoices::{check_reason, locked_invoice};
 use crate::timeline::{self, NewEntry};
 use crate::{entries, idempotency, Store, StoreError};
@@ -67,7 +66,7 @@ impl Store {
                 dun_core::collections::charges::WAIVABLE_CHARGES
             )));
         }
-        let now = now_utc();
+        let now = self.now_utc();
         let author = self.acting();
         let tx = self.conn().transaction()?;
         idempotency::run(

@@ -11,7 +11,6 @@ use dun_core::collections::worklist::priority;
 use dun_core::{Currency, Date};
 use serde::{Deserialize, Serialize};
 
-use crate::clock::now_utc;
 use crate::credit_file::org_currency;
 use crate::db::{Row, Tx};
 use crate::error::StoreError;
@@ -349,7 +348,7 @@ impl Store {
     ) -> Result<TaskRecord, StoreError> {
         let author = check_author(author)?;
         let title = check_text("title", title, TASK_TITLE_CHARS_MAX)?;
-        let now = now_utc();
+        let now = self.now_utc();
         let mut tx = self.conn().transaction()?;
         let customer = locked_customer(&mut tx, org_id, customer_ref)?;
         let id = tx
@@ -413,7 +412,7 @@ impl Store {
     ) -> Result<TaskRecord, StoreError> {
         let author = check_author(author)?;
         let outcome = check_text("outcome", outcome, NOTE_CHARS_MAX)?;
-        let now = now_utc();
+        let now = self.now_utc();
         let mut tx = self.conn().transaction()?;
         let before = task(&mut tx, org_id, task_id)?;
         if before.kind == TaskKind::Escalation.as_str() {
@@ -486,7 +485,7 @@ impl Store {
     ) -> Result<TaskRecord, StoreError> {
         let author = check_author(author)?;
         let reason = check_text("reason", reason, NOTE_CHARS_MAX)?;
-        let now = now_utc();
+        let now = self.now_utc();
         let mut tx = self.conn().transaction()?;
         let before = task(&mut tx, org_id, task_id)?;
         if before.kind == TaskKind::Escalation.as_str() {

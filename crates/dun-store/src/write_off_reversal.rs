@@ -8,7 +8,6 @@ use dun_core::money::format_minor;
 use dun_core::{posting, Date};
 use serde::{Deserialize, Serialize};
 
-use crate::clock::now_utc;
 use crate::invoices::{check_reason, locked_invoice};
 use crate::timeline::{self, NewEntry};
 use crate::{entries, idempotency, params, Store, StoreError};
@@ -44,7 +43,7 @@ impl Store {
             ));
         }
         check_reason(reason)?;
-        let now = now_utc();
+        let now = self.now_utc();
         let author = self.acting();
         let tx = self.conn().transaction()?;
         idempotency::run(

@@ -9,7 +9,7 @@ mod common;
 
 use common::*;
 use dun_store::accounts::Role;
-use dun_store::clock::{now_utc, seconds_of, utc_of};
+use dun_store::clock::{seconds_of, utc_of, Clock};
 use dun_store::invitations::{Acceptance, INVITATION_DAYS, RESET_LINK_HOURS};
 use dun_store::Store;
 
@@ -23,8 +23,11 @@ fn owner_of(store: &mut Store, org_id: i64, email: &str) -> i64 {
         .id
 }
 
+/// The instant the scenarios happen at: each stops its store's clock here.
+const NOW: &str = "2026-05-04T09:00:00Z";
+
 fn days_from_now(days: i64) -> String {
-    utc_of(seconds_of(&now_utc()).unwrap() + days * 86_400)
+    utc_of(seconds_of(NOW).unwrap() + days * 86_400)
 }
 
 fn emails(store: &mut Store, org_id: i64) -> Vec<String> {
@@ -40,6 +43,7 @@ fn emails(store: &mut Store, org_id: i64) -> Vec<String> {
 
 storage_test!(
     fn an_invitation_makes_a_member_only_when_accepted(store: &mut Store) {
+        store.set_clock(Clock::at(NOW).unwrap());
         let a = org(store, "Alpha");
         let b = org(store, "Beta");
         let ann = owner_of(store, a.id, "ann@alpha.example");
@@ -66,15 +70,12 @@ storage_test!(
         assert_eq!(known.secret.len(), unknown.secret.len());
         assert_ne!(known.secret, unknown.secret);
         assert_eq!(emails(store, a.id), ["ann@alpha.example"]);
-        let pending = store.invitations(a.id, &now_utc()).unwrap();
+        let pending = store.invitations(a.id, NOW).unwrap();
         assert_eq!(pending.len(), 2);
-        assert!(pending.iter().all(|i| i.expires_at > now_utc()));
+        assert!(pending.iter().all(|i| i.expires_at.as_str() > NOW));
         // Another organisation sees none of A's invitations.
-        assert!(store.invitations(b.id, &now_utc()).unwrap().is_empty());
-        let offer = store
-            .invitation_offer(&known.secret, &now_utc())
-            .unwrap()
-            .unwrap();
+        assert!(store.invitations(b.id, NOW).unwrap().is_empty());
+        let offer = store.invitation_offer(&known.secret, NOW).unwrap().unwrap();
         assert_eq!(
             (offer.org_name.as_str(), offer.role),
             ("Alpha", Role::Viewer)
@@ -105,7 +106,7 @@ storage_test!(
                 Acceptance::Existing {
                     password: "not his password",
                 },
-                &now_utc(),
+                NOW,
             )
             .unwrap_err();
         assert!(wrong.to_string().contains("password"), "{wrong}");
@@ -113,7 +114,7 @@ storage_test!(
             .accept_invitation(
                 &known.secret,
                 Acceptance::Existing { password: PASSWORD },
-                &now_utc(),
+                NOW,
             )
             .unwrap();
         assert_eq!(accepted.org.id, a.id);
@@ -148,7 +149,7 @@ storage_test!(
             .accept_invitation(
                 &known.secret,
                 Acceptance::Existing { password: PASSWORD },
-                &now_utc(),
+                NOW,
             )
             .unwrap_err();
         assert!(again.to_string().contains("used"), "{again}");
@@ -170,7 +171,7 @@ storage_test!(
                     name: "Nia",
                     password: PASSWORD,
                 },
-                &now_utc(),
+                NOW,
             )
             .unwrap_err();
         assert!(withdrawn.to_string().contains("withdrawn"), "{withdrawn}");
@@ -191,7 +192,7 @@ storage_test!(
                     name: "Nia",
                     password: "short",
                 },
-                &now_utc(),
+                NOW,
             )
             .is_err());
         assert!(store
@@ -205,14 +206,14 @@ storage_test!(
                     name: "Nia",
                     password: PASSWORD,
                 },
-                &now_utc(),
+                NOW,
             )
             .unwrap();
         assert_eq!(
             emails(store, a.id),
             ["ann@alpha.example", "ben@beta.example", "nia@new.example"]
         );
-        assert!(store.invitations(a.id, &now_utc()).unwrap().is_empty());
+        assert!(store.invitations(a.id, NOW).unwrap().is_empty());
         // Inviting a member of A again says so (A's own list shows them).
         assert!(store
             .invite(a.id, ann, "nia@new.example", Role::Viewer)
@@ -221,18 +222,16 @@ storage_test!(
             .contains("member of this organisation already"));
         // A forged or malformed link is refused like any other.
         assert!(store
-            .invitation_offer(&"00".repeat(32), &now_utc())
+            .invitation_offer(&"00".repeat(32), NOW)
             .unwrap()
             .is_none());
-        assert!(store
-            .invitation_offer("../../etc", &now_utc())
-            .unwrap()
-            .is_none());
+        assert!(store.invitation_offer("../../etc", NOW).unwrap().is_none());
     }
 );
 
 storage_test!(
     fn a_reset_link_sets_a_password_once_and_ends_the_sessions(store: &mut Store) {
+        store.set_clock(Clock::at(NOW).unwrap());
         let a = org(store, "Alpha");
         let b = org(store, "Beta");
         let ann = owner_of(store, a.id, "ann@alpha.example");
@@ -254,7 +253,7 @@ storage_test!(
 
         let link = store.issue_reset_link(a.id, ann, cole).unwrap();
         assert_eq!(link.email, "cole@alpha.example");
-        let later = utc_of(seconds_of(&now_utc()).unwrap() + RESET_LINK_HOURS * 3600 + 60);
+        let later = utc_of(seconds_of(NOW).unwrap() + RESET_LINK_HOURS * 3600 + 60);
         assert!(store
             .reset_link_email(&link.secret, &later)
             .unwrap()
@@ -264,29 +263,27 @@ storage_test!(
             .unwrap_err()
             .to_string()
             .contains("expired"));
-        assert!(store
-            .reset_password(&link.secret, "short", &now_utc())
-            .is_err());
+        assert!(store.reset_password(&link.secret, "short", NOW).is_err());
         assert_eq!(
             store
-                .reset_link_email(&link.secret, &now_utc())
+                .reset_link_email(&link.secret, NOW)
                 .unwrap()
                 .as_deref(),
             Some("cole@alpha.example")
         );
         store
-            .reset_password(&link.secret, "a brand new phrase", &now_utc())
+            .reset_password(&link.secret, "a brand new phrase", NOW)
             .unwrap();
         assert!(store
             .check_password("cole@alpha.example", "a brand new phrase")
             .unwrap()
             .is_some());
         assert!(store
-            .authenticate_session(&session.secret, &now_utc())
+            .authenticate_session(&session.secret, NOW)
             .unwrap()
             .is_none());
         assert!(store
-            .reset_password(&link.secret, "yet another phrase", &now_utc())
+            .reset_password(&link.secret, "yet another phrase", NOW)
             .unwrap_err()
             .to_string()
             .contains("used"));
@@ -294,11 +291,11 @@ storage_test!(
         let first = store.issue_reset_link(a.id, ann, cole).unwrap();
         let second = store.issue_reset_link(a.id, ann, cole).unwrap();
         assert!(store
-            .reset_link_email(&first.secret, &now_utc())
+            .reset_link_email(&first.secret, NOW)
             .unwrap()
             .is_none());
         assert!(store
-            .reset_link_email(&second.secret, &now_utc())
+            .reset_link_email(&second.secret, NOW)
             .unwrap()
             .is_some());
     }

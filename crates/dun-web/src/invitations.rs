@@ -96,7 +96,7 @@ pub async fn show(State(state): State<AppState>, Path(token): Path<String>) -> R
     let secret = token.clone();
     let offer = state
         .pool
-        .run(move |store| Ok(store.invitation_offer(&secret, &dun_store::clock::now_utc())?))
+        .run(move |store| Ok(store.invitation_offer(&secret, &store.now_utc())?))
         .await;
     match offer {
         Ok(Some(offer)) => html_response(StatusCode::OK, offer_page(&token, &offer, None, "")),
@@ -147,7 +147,7 @@ pub async fn accept(
     let secret = token.clone();
     let offer = state
         .pool
-        .run(move |store| Ok(store.invitation_offer(&secret, &dun_store::clock::now_utc())?))
+        .run(move |store| Ok(store.invitation_offer(&secret, &store.now_utc())?))
         .await;
     match offer {
         Ok(Some(offer)) => html_response(
@@ -188,7 +188,7 @@ pub async fn reset_page(State(state): State<AppState>, Path(token): Path<String>
     let secret = token.clone();
     let email = state
         .pool
-        .run(move |store| Ok(store.reset_link_email(&secret, &dun_store::clock::now_utc())?))
+        .run(move |store| Ok(store.reset_link_email(&secret, &store.now_utc())?))
         .await;
     match email {
         Ok(Some(email)) => html_response(StatusCode::OK, reset_form(&token, &email, None)),
@@ -210,7 +210,7 @@ pub async fn reset(
     let done = state
         .pool
         .write(move |store| {
-            let now = dun_store::clock::now_utc();
+            let now = store.now_utc();
             let Some(email) = store.reset_link_email(&secret, &now)? else {
                 return Ok(Reset::Gone);
             };

@@ -258,7 +258,7 @@ pub async fn act(
         form.csrf_token.clone(),
         Need::Write,
         move |store, p, ctx| {
-            let now = dun_store::clock::now_utc();
+            let now = store.now_utc();
             match store.act_on_message(
                 p.org_id,
                 id,

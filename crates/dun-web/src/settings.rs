@@ -141,7 +141,7 @@ fn settings_page(
 ) -> Result<Markup, ApiError> {
     let owner = p.role == Role::Owner;
     let (members, invitations) = if owner {
-        let now = dun_store::clock::now_utc();
+        let now = store.now_utc();
         (store.members(p.org_id)?, store.invitations(p.org_id, &now)?)
     } else {
         (Vec::new(), Vec::new())

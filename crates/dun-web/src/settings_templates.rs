@@ -306,7 +306,7 @@ pub async fn edit(
                 &wording.text,
                 &wording.html,
                 &p.author(),
-                &dun_store::clock::now_utc(),
+                &store.now_utc(),
             )?;
             Ok(format!("/settings/templates/{}?done=saved", encode(&name)))
         },

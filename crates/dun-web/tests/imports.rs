@@ -246,7 +246,7 @@ web_test!(
             done.location.as_deref(),
             Some("/imports?done=invoices&written=1&rows=1")
         );
-        let today = dun_store::clock::today_in("UTC").unwrap();
+        let today = store.clock().today_in("UTC").unwrap();
         let run = store.run_collections(org.id, today, false).unwrap();
         let kinds: Vec<(&str, &str)> = run
             .plan

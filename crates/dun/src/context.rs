@@ -18,7 +18,10 @@ impl Context {
 
     /// Today in the organisation's time zone.
     pub fn today(&self) -> Result<Date> {
-        today_in(&self.org.timezone)
+        self.store
+            .clock()
+            .today_in(&self.org.timezone)
+            .map_err(|e| anyhow!("--timezone: {e}"))
     }
 
     /// `text` as a date, or today when absent.
@@ -58,6 +61,9 @@ pub fn check_timezone(name: &str) -> Result<jiff::tz::TimeZone> {
     })
 }
 
+/// Today in `timezone` by the machine's clock (before a store is open).
 pub fn today_in(timezone: &str) -> Result<Date> {
-    dun_store::clock::today_in(timezone).map_err(|e| anyhow!("--timezone: {e}"))
+    dun_store::clock::Clock::System
+        .today_in(timezone)
+        .map_err(|e| anyhow!("--timezone: {e}"))
 }

@@ -331,7 +331,7 @@ async fn sign_in(
             let expires = wire::utc_in(session_hours as i64 * 3600);
             let session = store.create_session(user.id, org.id, &expires)?;
             let principal = store
-                .authenticate_session(&session.secret, &dun_store::clock::now_utc())?
+                .authenticate_session(&session.secret, &store.now_utc())?
                 .ok_or_else(|| ApiError::internal("a session just made was not found"))?;
             let who = whoami_of(store, &principal)?;
             Ok(Some((session, who)))
@@ -562,7 +562,7 @@ async fn list_invitations(
     Ok(Json(
         state
             .as_caller(caller, Need::Own, |store, p| {
-                let now = dun_store::clock::now_utc();
+                let now = store.now_utc();
                 Ok(store
                     .invitations(p.org_id, &now)?
                     .into_iter()
@@ -737,7 +737,7 @@ pub async fn accept_with(
     let outcome = state
         .pool
         .write(move |store| {
-            let now = dun_store::clock::now_utc();
+            let now = store.now_utc();
             let how = match name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
                 Some(name) => Acceptance::New {
                     name,
@@ -842,7 +842,7 @@ async fn reset_password(
     state
         .pool
         .write(move |store| {
-            let now = dun_store::clock::now_utc();
+            let now = store.now_utc();
             store.reset_password(&input.token, &input.new_password, &now)?;
             Ok(())
         })

@@ -601,7 +601,7 @@ async fn put_template(
                 &wording.text,
                 &wording.html,
                 &p.author(),
-                &dun_store::clock::now_utc(),
+                &store.now_utc(),
             )?)
         })
         .await?;

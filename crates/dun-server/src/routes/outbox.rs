@@ -180,7 +180,7 @@ async fn act(
     let m = state
         .as_caller(caller, Need::Write, move |store, p| {
             let today = wire::today_in(&p.org.timezone)?;
-            let now = dun_store::clock::now_utc();
+            let now = store.now_utc();
             match store.act_on_message(p.org_id, id, action, &reason, &p.author(), &now, today) {
                 Err(StoreError::Invalid(m)) => Err(ApiError::invalid("reason", m)),
                 other => Ok(other?),

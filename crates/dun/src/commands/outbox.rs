@@ -9,7 +9,6 @@ use clap::{Args, Subcommand};
 use dun_mail::config::{SmtpConfig, FROM_VAR, HOST_VAR, PORT_VAR, REPLY_TO_VAR, TLS_VAR};
 use dun_mail::worker::{deliver_with_documents, worker_name, DrainOptions};
 use dun_mail::SmtpSender;
-use dun_store::clock::now_utc;
 use dun_store::outbox_actions::OutboxAction;
 
 use super::log::AuthorArg;
@@ -218,15 +217,10 @@ fn act(
     author: &AuthorArg,
 ) -> Result<()> {
     let today = ctx.today()?;
-    let m = ctx.store.act_on_message(
-        ctx.org.id,
-        id,
-        action,
-        reason,
-        &author.name(),
-        &now_utc(),
-        today,
-    )?;
+    let now = ctx.store.now_utc();
+    let m =
+        ctx.store
+            .act_on_message(ctx.org.id, id, action, reason, &author.name(), &now, today)?;
     let to = m.recipient.as_deref().unwrap_or(&m.customer_ref);
     let said = match action {
         OutboxAction::Hold => {
@@ -248,7 +242,8 @@ fn letter(ctx: &mut Context, id: i64, dir: &std::path::Path) -> Result<()> {
         if !m.channels.iter().any(|c| c == "letter") {
             bail!("message #{id} has no letter: its step has no `letter` channel (see `dun outbox list`)");
         }
-        letters = dun_mail::letters::letters_for(&mut ctx.store, org, &m, &now_utc(), today, None)?;
+        let now = ctx.store.now_utc();
+        letters = dun_mail::letters::letters_for(&mut ctx.store, org, &m, &now, today, None)?;
     }
     for l in letters {
         let path = dir.join(&l.filename);
@@ -280,10 +275,11 @@ fn send(ctx: &mut Context, args: &SendArgs) -> Result<()> {
     let Some(config) = args.config()? else {
         // Letters do not wait for an e-mail server.
         let today = ctx.today()?;
+        let now = ctx.store.now_utc();
         dun_mail::letters::make_letters(
             &mut ctx.store,
             ctx.org.id,
-            &now_utc(),
+            &now,
             today,
             args.public_url.as_deref(),
         )?;
@@ -298,7 +294,8 @@ fn send(ctx: &mut Context, args: &SendArgs) -> Result<()> {
     };
     let worker = worker_name();
     let mut sender = SmtpSender::new(config.clone());
-    let now = now_utc;
+    let clock = ctx.store.clock();
+    let now = move || clock.now_utc();
     loop {
         let today = ctx.today()?;
         // Each message carries its documents: an invoice's PDF and UBL

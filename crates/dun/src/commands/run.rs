@@ -193,7 +193,7 @@ fn warn_before_the_bank(ctx: &mut Context, as_of: dun_core::Date) -> Result<()> 
     if !payments.run_after_bank_import {
         return Ok(());
     }
-    let midnight = dun_store::clock::start_of_today_utc(&ctx.org.timezone)?;
+    let midnight = ctx.store.clock().start_of_today_utc(&ctx.org.timezone)?;
     if !ctx.store.bank_imported_since(ctx.org.id, &midnight)? {
         eprintln!(
             "note: the policy has the run wait for the day's bank statement (run_after_bank_import), and none was imported today; customers who paid since the last statement may be reminded — import it first (`dun bank import FILE`)"

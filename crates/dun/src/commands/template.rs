@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, bail, Context as _, Result};
 use clap::Subcommand;
 use dun_mail::template::{self, Template, PLACEHOLDERS};
-use dun_store::clock::now_utc;
 use dun_store::delivery::StoredTemplate;
 use serde::Serialize;
 
@@ -184,7 +183,7 @@ pub fn run(ctx: &mut Context, command: TemplateCommand) -> Result<()> {
                 &wording.text,
                 &wording.html,
                 &author.name(),
-                &now_utc(),
+                &ctx.store.now_utc(),
             )?;
             println!(
                 "Template {} saved (version {}); the next messages use it",
