@@ -11,7 +11,10 @@
 # and a few web pages (dashboard, worklist, reports, customers) signed in.
 #
 #   bench/soak.sh [--minutes M] [--invoices N] [--postgres URL] [--json FILE]
-#                 [--connections C]
+#                 [--connections C] [--bin DUN]
+#
+# --bin runs that `dun` binary instead of building this checkout's (an
+# earlier commit's, to compare).
 #
 # Server settings come from the environment as for `dun serve`
 # (DUN_SQLITE_CACHE_MIB, DUN_SQLITE_MMAP_MIB, DUN_POOL_SIZE, …).
@@ -23,6 +26,7 @@ invoices=100000
 postgres=""
 json=""
 connections=8
+bin=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --minutes) minutes="$2"; shift 2 ;;
@@ -30,15 +34,19 @@ while [ $# -gt 0 ]; do
     --postgres) postgres="$2"; shift 2 ;;
     --json) json="$2"; shift 2 ;;
     --connections) connections="$2"; shift 2 ;;
-    *) echo "unknown option $1 (accepted: --minutes M, --invoices N, --postgres URL, --json FILE, --connections C)" >&2; exit 2 ;;
+    --bin) bin="$2"; shift 2 ;;
+    *) echo "unknown option $1 (accepted: --minutes M, --invoices N, --postgres URL, --json FILE, --connections C, --bin DUN)" >&2; exit 2 ;;
   esac
 done
 command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)" >&2; exit 1; }
 sample_s=10
 
-cargo build --release -q -p dun
-target="${CARGO_TARGET_DIR:-target}"
-dun="$target/release/dun"
+if [ -n "$bin" ]; then
+  dun="$bin"
+else
+  cargo build --release -q -p dun
+  dun="${CARGO_TARGET_DIR:-target}/release/dun"
+fi
 work="$(mktemp -d)"
 server_pid=""
 wrk_pid=""
