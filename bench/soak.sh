@@ -182,7 +182,9 @@ file_bytes() { # the SQLite file and its WAL, or the PostgreSQL database
 }
 status_kib() { awk -v k="$1:" '$1 == k {print $2}' "/proc/$server_pid/status"; }
 
-echo "dun serve on $engine, $invoices-invoice demo book, $minutes min of wrk -t1 -c$connections, commit $(git rev-parse --short HEAD), $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)" >&2
+commit="$(git rev-parse --short HEAD)"
+[ -n "$bin" ] && commit="$commit, binary $bin"
+echo "dun serve on $engine, $invoices-invoice demo book, $minutes min of wrk -t1 -c$connections, commit $commit, $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)" >&2
 wrk -t1 -c"$connections" -d"$(( minutes * 60 + 5 ))s" --timeout 30s -s "$work/soak.lua" "$base" > "$work/wrk.txt" 2>&1 &
 wrk_pid=$!
 started=$(date +%s)
@@ -202,7 +204,7 @@ cat "/proc/$server_pid/smaps_rollup" > "$work/smaps_rollup.txt" 2>/dev/null || t
 wait "$wrk_pid" || true
 wrk_pid=""
 
-python3 - "$work" "$engine" "$invoices" "$minutes" "$connections" "$(git rev-parse --short HEAD)" "${json:-}" <<'PY'
+python3 - "$work" "$engine" "$invoices" "$minutes" "$connections" "$commit" "${json:-}" <<'PY'
 import json, os, re, sys
 work, engine, invoices, minutes, connections, commit, out = sys.argv[1:8]
 samples = [json.loads(l) for l in open(os.path.join(work, "samples.jsonl"))]
