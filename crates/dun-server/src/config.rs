@@ -34,6 +34,12 @@ pub struct Config {
     /// On SQLite, the page cache all the server's connections share, MiB:
     /// what bounds its memory however large the book grows.
     pub sqlite_cache_mib: u64,
+    /// On SQLite, how much of the database file all the server's
+    /// connections map into memory together, MiB (each maps its share of
+    /// the file's start; 0 maps none). Mapped pages count in the server's
+    /// resident memory once per connection that read them, so this bounds
+    /// that part of it; the CLI's bulk commands map the whole file.
+    pub sqlite_mmap_mib: u64,
     /// Largest request body accepted.
     pub body_limit_bytes: usize,
     /// Longest a request may take before it is answered 503.
@@ -77,6 +83,7 @@ impl Default for Config {
             public_url: None,
             pool_size: 8,
             sqlite_cache_mib: 256,
+            sqlite_mmap_mib: SQLITE_MMAP_MIB_DEFAULT,
             body_limit_bytes: 1024 * 1024,
             request_timeout_ms: 30_000,
             shutdown_grace_ms: 30_000,
@@ -99,6 +106,8 @@ impl Default for Config {
 const POOL_SIZE_MAX: usize = 256;
 const SQLITE_CACHE_MIB_MIN: u64 = 8;
 const SQLITE_CACHE_MIB_MAX: u64 = 64 * 1024;
+const SQLITE_MMAP_MIB_DEFAULT: u64 = 0;
+const SQLITE_MMAP_MIB_MAX: u64 = 64 * 1024;
 const BODY_LIMIT_BYTES_MAX: usize = 64 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -170,6 +179,9 @@ impl Config {
             "DUN_POOL_SIZE" => self.pool_size = number(key, value, "a whole number")?,
             "DUN_SQLITE_CACHE_MIB" => {
                 self.sqlite_cache_mib = number(key, value, "a whole number of MiB")?
+            }
+            "DUN_SQLITE_MMAP_MIB" => {
+                self.sqlite_mmap_mib = number(key, value, "a whole number of MiB")?
             }
             "DUN_BODY_LIMIT_BYTES" => {
                 self.body_limit_bytes = number(key, value, "a whole number of bytes")?
@@ -245,6 +257,12 @@ impl Config {
             return Err(ConfigError(format!(
                 "sqlite_cache_mib: {} is outside {SQLITE_CACHE_MIB_MIN} to {SQLITE_CACHE_MIB_MAX}",
                 self.sqlite_cache_mib
+            )));
+        }
+        if self.sqlite_mmap_mib > SQLITE_MMAP_MIB_MAX {
+            return Err(ConfigError(format!(
+                "sqlite_mmap_mib: {} is outside 0 to {SQLITE_MMAP_MIB_MAX}",
+                self.sqlite_mmap_mib
             )));
         }
         if self.body_limit_bytes < 1024 || self.body_limit_bytes > BODY_LIMIT_BYTES_MAX {
@@ -357,6 +375,8 @@ mod tests {
         assert!(e.0.starts_with("pool_size:"), "{e}");
         let e = Config::from_toml("sqlite_cache_mib = 1\n").unwrap_err();
         assert!(e.0.starts_with("sqlite_cache_mib:"), "{e}");
+        let e = Config::from_toml("sqlite_mmap_mib = 100000\n").unwrap_err();
+        assert!(e.0.starts_with("sqlite_mmap_mib:"), "{e}");
         let e = Config::load(None, env(&[("DUN_POOL_SIZE", "many")])).unwrap_err();
         assert_eq!(e.0, "DUN_POOL_SIZE: 'many' is not a whole number");
         let e = Config::load(None, env(&[("DUN_SCHEDULER", "maybe")])).unwrap_err();

@@ -85,6 +85,7 @@ pub fn state(config: Config) -> Result<AppState, dun_store::StoreError> {
         &config.database_url,
         config.pool_size,
         config.sqlite_cache_mib,
+        config.sqlite_mmap_mib,
     );
     let login_limiter = LoginLimiter::new(
         config.login_failures_max,

@@ -48,8 +48,8 @@ pub struct Pool {
 
 struct Inner {
     url: String,
-    /// Each SQLite connection's page cache, KiB (a share of the budget).
-    cache_kib: u64,
+    /// Each SQLite connection's share of the memory budgets.
+    share: Share,
     idle: Mutex<Vec<Store>>,
     permits: Arc<Semaphore>,
     /// The SQLite writer thread's queue; none on PostgreSQL.
@@ -82,28 +82,28 @@ fn is_postgres(url: &str) -> bool {
 
 impl Pool {
     /// A pool of at most `size` connections to `url`, whose schema the
-    /// caller has already brought up to date.
-    /// A pool of `size` connections to `url`; on SQLite the connections'
-    /// page caches share `cache_mib` MiB (the pooled ones, one per worker
-    /// thread for quick reads, and the writer's), so the server's memory
-    /// stays bounded however large the book grows.
-    pub fn new(url: &str, size: usize, cache_mib: u64) -> Pool {
+    /// caller has already brought up to date. On SQLite the connections
+    /// (the pooled ones, one per worker thread for quick reads, and the
+    /// writer's) share two budgets: `cache_mib` MiB of page cache and
+    /// `mmap_mib` MiB of the file mapped into memory, so the server's
+    /// memory stays bounded however large the book grows.
+    pub fn new(url: &str, size: usize, cache_mib: u64, mmap_mib: u64) -> Pool {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let cache_kib = cache_mib * 1024 / (size + threads + 1) as u64;
+        let share = Share::of(size + threads + 1, cache_mib, mmap_mib);
         let writer = (!is_postgres(url)).then(|| {
             let (sender, receiver) =
                 std::sync::mpsc::sync_channel::<(Job, Reply)>(WRITES_QUEUED_MAX);
             let url = url.to_string();
             std::thread::Builder::new()
                 .name("dun-sqlite-writer".into())
-                .spawn(move || write_groups(&url, cache_kib, receiver))
+                .spawn(move || write_groups(&url, share, receiver))
                 .expect("start the SQLite writer thread");
             sender
         });
         Pool {
             inner: Arc::new(Inner {
                 url: url.to_string(),
-                cache_kib,
+                share,
                 idle: Mutex::new(Vec::with_capacity(size)),
                 permits: Arc::new(Semaphore::new(size)),
                 writer,
@@ -144,7 +144,7 @@ impl Pool {
             {
                 Some(at) => at,
                 None => {
-                    let store = connect(&self.inner.url, self.inner.cache_kib)?;
+                    let store = connect(&self.inner.url, self.inner.share)?;
                     quick.push((Arc::downgrade(&self.inner), store));
                     quick.len() - 1
                 }
@@ -174,7 +174,7 @@ impl Pool {
             let idle = inner.idle.lock().map(|mut v| v.pop()).unwrap_or(None);
             let mut store = match idle {
                 Some(store) => store,
-                None => connect(&inner.url, inner.cache_kib)?,
+                None => connect(&inner.url, inner.share)?,
             };
             let result = work(&mut store);
             if !store.is_broken() {
@@ -224,15 +224,41 @@ impl Pool {
     }
 }
 
-/// The SQLite writer: group after group until the pool is dropped.
-/// A connection to `url` with its page cache bounded to `cache_kib`.
-fn connect(url: &str, cache_kib: u64) -> Result<Store, ApiError> {
+/// One SQLite connection's share of the server's memory budgets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Share {
+    /// Its page cache, KiB.
+    pub cache_kib: u64,
+    /// How much of the file it maps, bytes.
+    pub mmap_bytes: u64,
+}
+
+impl Share {
+    /// Each of `connections` connections' share of `cache_mib` MiB of page
+    /// cache and `mmap_mib` MiB of mapped file.
+    pub fn of(connections: usize, cache_mib: u64, mmap_mib: u64) -> Share {
+        let connections = connections.max(1) as u64;
+        Share {
+            cache_kib: cache_mib * 1024 / connections,
+            mmap_bytes: mmap_mib * 1024 * 1024 / connections,
+        }
+    }
+}
+
+/// A connection to `url` within its `share` of the memory budgets.
+fn connect(url: &str, share: Share) -> Result<Store, ApiError> {
     let mut store = Store::connect(url).map_err(ApiError::from)?;
-    store.limit_cache_kib(cache_kib).map_err(ApiError::from)?;
+    store
+        .limit_cache_kib(share.cache_kib)
+        .map_err(ApiError::from)?;
+    store
+        .limit_mmap_bytes(share.mmap_bytes)
+        .map_err(ApiError::from)?;
     Ok(store)
 }
 
-fn write_groups(url: &str, cache_kib: u64, queue: std::sync::mpsc::Receiver<(Job, Reply)>) {
+/// The SQLite writer: group after group until the pool is dropped.
+fn write_groups(url: &str, share: Share, queue: std::sync::mpsc::Receiver<(Job, Reply)>) {
     let mut store: Option<Store> = None;
     while let Ok(first) = queue.recv() {
         let mut group = vec![first];
@@ -243,7 +269,7 @@ fn write_groups(url: &str, cache_kib: u64, queue: std::sync::mpsc::Receiver<(Job
             }
         }
         if store.is_none() {
-            match connect(url, cache_kib) {
+            match connect(url, share) {
                 Ok(s) => store = Some(s),
                 Err(e) => {
                     let message = e.detail.clone();

@@ -20,7 +20,10 @@ use crate::error::StoreError;
 const SQLITE_BUSY_TIMEOUT_MS: u64 = 10_000;
 /// Most memory one SQLite connection's page cache may use, in KiB.
 const SQLITE_CACHE_KIB: u64 = 512 * 1024;
-/// Most of a SQLite file mapped into memory for reading, in bytes.
+/// Most of a SQLite file mapped into memory for reading, in bytes (SQLite
+/// caps it at its compile-time `SQLITE_MAX_MMAP_SIZE`, 2 GiB here). A
+/// server lowers both this and the page cache per connection
+/// ([`Store::limit_mmap_bytes`](crate::Store::limit_mmap_bytes)).
 const SQLITE_MMAP_BYTES: i64 = 8 * 1024 * 1024 * 1024;
 /// Rows ANALYZE samples per index on SQLite.
 const SQLITE_ANALYSIS_ROWS: i64 = 1000;
@@ -60,6 +63,50 @@ fn set_wal(conn: &rusqlite::Connection) -> Result<(), StoreError> {
 
 /// Pause between attempts to put a new SQLite file in WAL mode, in ms.
 const SQLITE_WAL_RETRY_MS: u64 = 5;
+
+/// What bounds one SQLite connection's memory, as SQLite reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SqliteMemory {
+    /// Most its page cache holds, KiB.
+    pub cache_kib: u64,
+    /// Most of the file it maps, bytes: the mapped pages it reads count in
+    /// the process's resident memory (once per connection that maps them).
+    pub mmap_bytes: u64,
+}
+
+impl crate::Store {
+    /// Bounds how much of the SQLite file this connection maps to `bytes`
+    /// (0: none; reads then copy pages into the bounded page cache). A
+    /// server shares one budget among its connections, as it does the page
+    /// cache's. Nothing on PostgreSQL.
+    pub fn limit_mmap_bytes(&mut self, bytes: u64) -> Result<(), StoreError> {
+        if let Conn::Sqlite(conn) = &mut self.conn {
+            let bytes = i64::try_from(bytes).unwrap_or(i64::MAX);
+            conn.pragma_update(None, "mmap_size", bytes)?;
+        }
+        Ok(())
+    }
+
+    /// This connection's page cache and mapping limits as SQLite reports
+    /// them; `None` on PostgreSQL, whose server keeps its own memory.
+    pub fn sqlite_memory(&mut self) -> Result<Option<SqliteMemory>, StoreError> {
+        let Conn::Sqlite(conn) = &mut self.conn else {
+            return Ok(None);
+        };
+        let pages: i64 = conn.query_row("PRAGMA cache_size", [], |r| r.get(0))?;
+        let cache_kib = if pages < 0 {
+            pages.unsigned_abs()
+        } else {
+            let page_bytes: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
+            (pages * page_bytes).unsigned_abs() / 1024
+        };
+        let mmap: i64 = conn.query_row("PRAGMA mmap_size", [], |r| r.get(0))?;
+        Ok(Some(SqliteMemory {
+            cache_kib,
+            mmap_bytes: mmap.unsigned_abs(),
+        }))
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
