@@ -465,11 +465,13 @@ fn e_invoice_or_why_not(
             content_type: XML.into(),
             bytes: xml,
         }),
-        Err(DocumentError::Refused(why)) => prepared.withheld.push(Withheld {
-            what,
-            number: number.to_string(),
-            why,
-        }),
+        Err(DocumentError::Refused(why) | DocumentError::NotConforming(why)) => {
+            prepared.withheld.push(Withheld {
+                what,
+                number: number.to_string(),
+                why,
+            })
+        }
         Err(other) => return Err(other),
     }
     Ok(())
@@ -676,7 +678,7 @@ fn resent_invoices(
                 content_type: XML.into(),
                 bytes: xml,
             }),
-            Err(DocumentError::Refused(_)) => {}
+            Err(DocumentError::Refused(_) | DocumentError::NotConforming(_)) => {}
             Err(other) => return Err(other),
         }
     }

@@ -754,7 +754,7 @@ server_test!(
         );
         assert_eq!(
             problem(
-                422,
+                404,
                 api.post(
                     "/api/v1/plans",
                     json!({"customer": "C1", "invoices": ["NOPE-1"],
@@ -1004,7 +1004,7 @@ server_test!(
         );
         assert_eq!(refused["field"], json!("charge"));
         let refused = problem(
-            422,
+            409,
             api.post(
                 &path,
                 json!({"charge": "interest", "reason": "x", "date": "2026-04-03"}),
@@ -1062,7 +1062,7 @@ server_test!(
         assert_eq!(period["closed_through"], json!("2026-01-31"));
         assert_eq!(collector.get("/api/v1/period").1, period);
         let refused = problem(
-            422,
+            409,
             collector.post(
                 "/api/v1/payments",
                 json!({"customer": "C1", "currency": "USD", "received_date": "2026-01-20", "amount": "10.00"}),

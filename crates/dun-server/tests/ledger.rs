@@ -403,7 +403,7 @@ server_test!(
         assert_eq!(status, 200, "{refunded}");
         assert_eq!(refunded["unallocated"], json!("10.00"));
         problem(
-            422,
+            409,
             api.post(
                 &format!("/api/v1/payments/{credit_id}/refund"),
                 json!({"amount": "50.00", "reason": "overpaid"}),
@@ -566,7 +566,7 @@ server_test!(
         let second = issued(&api, "C2", "20.00");
         let number = |v: &Value| v["number"].as_str().unwrap().to_string();
         let refused = problem(
-            422,
+            409,
             api.post(
                 &format!("/api/v1/invoices/{}/send", number(&first)),
                 json!(null),

@@ -44,7 +44,7 @@ storage_test!(
             )
             .unwrap_err();
         assert!(
-            matches!(&err, StoreError::Invalid(m)
+            matches!(&err, StoreError::Conflict(m)
                 if m.starts_with("date: 2026-01-20 is in a closed period — the books are closed through 2026-01-31 (by ann")),
             "{err}"
         );
@@ -61,7 +61,7 @@ storage_test!(
                 None,
             )
             .unwrap_err();
-        assert!(matches!(err, StoreError::Invalid(_)), "{err}");
+        assert!(matches!(err, StoreError::Conflict(_)), "{err}");
         assert_eq!(snapshot(store, acme.id), before, "nothing was written");
 
         // After the closed period: posted as ever.

@@ -510,7 +510,7 @@ web_test!(
             &csrf,
             json!({"reason": "again"}),
         );
-        assert_eq!(again.status, 422, "{}", again.body);
+        assert_eq!(again.status, 409, "{}", again.body);
         assert!(
             again.body.contains("has no write-off to reverse"),
             "{}",

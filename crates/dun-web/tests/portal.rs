@@ -539,7 +539,7 @@ mod without_a_public_url_no_customer_link_is_made {
         let (browser, csrf) = owner(&server);
         book(&browser, &csrf);
         let refused = browser.post_json("/api/v1/customers/BOLT/portal-links", &csrf, json!({}));
-        assert_eq!(refused.status, 422, "{}", refused.body);
+        assert_eq!(refused.status, 409, "{}", refused.body);
         assert!(refused.body.contains("DUN_PUBLIC_URL"), "{}", refused.body);
         let page = browser.post_form("/customers/BOLT/portal-link", &[("csrf_token", &csrf)]);
         assert!(page.body.contains("DUN_PUBLIC_URL"), "{}", page.body);

@@ -364,7 +364,7 @@ web_test!(
             &csrf,
             serde_json::json!({"customer": "BOLT", "amount": "10.00", "received_date": "2026-11-15"}),
         );
-        assert_eq!(payment.status, 422, "{}", payment.body);
+        assert_eq!(payment.status, 409, "{}", payment.body);
         assert!(
             payment
                 .body

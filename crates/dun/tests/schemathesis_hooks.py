@@ -40,7 +40,9 @@ PERIOD_DAYS_MAX = 3660
 # (`dun-store/src/passwords.rs`' tests): a client's user picks a strong one.
 PASSWORD = "correct horse battery staple {}"
 #
-# A logged call says how it went (`outcome`); a dispute resolved by a
+# A logged call says how it went (`outcome`), and only a call has one; a
+# plan gives its installments or asks to split, not both; a dispute
+# resolved by a
 # credit note names its amount, a rejected one none
 # (`dun-server/tests/collections.rs`).
 #
@@ -77,6 +79,12 @@ def _date(value):
         return None
 
 
+def _whole(amount):
+    """An amount without its decimals, and not zero."""
+    whole = amount.split(".")[0]
+    return whole if whole.strip("0") else "1"
+
+
 def _integers(value):
     """A client sends whole numbers as JSON integers (796, not 796.0)."""
     items = value.items() if isinstance(value, dict) else enumerate(value)
@@ -108,8 +116,9 @@ def before_call(context, case, kwargs):
         end = _date(query.get("to")) or today
         if start is not None and start > end:
             query["from"], start = end.isoformat(), end
-        if start is not None and (end - start).days > PERIOD_DAYS_MAX:
-            query["from"] = (end - datetime.timedelta(days=PERIOD_DAYS_MAX)).isoformat()
+        # Both days count: `to - from` is at most PERIOD_DAYS_MAX - 1.
+        if start is not None and (end - start).days >= PERIOD_DAYS_MAX:
+            query["from"] = (end - datetime.timedelta(days=PERIOD_DAYS_MAX - 1)).isoformat()
     if case.query and isinstance(case.query.get("edges"), str):
         try:
             edges = sorted({int(e) for e in case.query["edges"].split(",")})
@@ -130,6 +139,9 @@ def before_call(context, case, kwargs):
             body["date"] = today.isoformat()
     if case.path == "/api/v1/invoices" and body.get("issue") is not True:
         body.pop("override_reason", None)
+    if case.path.startswith("/api/v1/invoices") and body.get("installments"):
+        # Installments add up to the invoice's total, a sum of its lines.
+        body.pop("installments")
     if case.method.upper() == "PATCH" and "/customers/" in case.path:
         body["notes"] = "edited " + uuid.uuid4().hex
     if case.path == "/api/v1/rates" and body.get("from") == body.get("to"):
@@ -145,7 +157,7 @@ def before_call(context, case, kwargs):
     if isinstance(allocation, list):
         for line in allocation:
             if isinstance(line, dict) and isinstance(line.get("amount"), str):
-                line["amount"] = line["amount"].split(".")[0] or "1"
+                line["amount"] = _whole(line["amount"])
     _integers(body)
     payment = body.get("payment")
     if isinstance(payment, dict) and payment.get("iban"):
@@ -157,8 +169,19 @@ def before_call(context, case, kwargs):
     for field in ("password", "new_password"):
         if isinstance(body.get(field), str) and not case.path.endswith("/session"):
             body[field] = PASSWORD.format(uuid.uuid4().hex[:8])
-    if body.get("kind") == "call" and not (body.get("outcome") or "").strip():
-        body["outcome"] = "answered"
+    if case.path.endswith("/contacts"):
+        if body.get("kind") == "call":
+            if not (body.get("outcome") or "").strip():
+                body["outcome"] = "answered"
+        else:
+            body.pop("outcome", None)
+    if case.path == "/api/v1/plans":
+        if body.get("installments"):
+            body.pop("split", None)
+        else:
+            body.pop("installments", None)
+            if not isinstance(body.get("split"), dict):
+                body["split"] = {"count": 2, "first": today.isoformat()}
     if case.path.endswith("/resolve"):
         if body.get("resolution") == "rejected":
             body.pop("amount", None)
@@ -167,5 +190,7 @@ def before_call(context, case, kwargs):
     if case.path == "/api/v1/period":
         if not (body.get("reason") or "").strip():
             body["reason"] = "a correction"
-    if body.get("currency") in NO_MINOR_UNITS and isinstance(body.get("amount"), str):
-        body["amount"] = body["amount"].split(".")[0] or "1"
+    # A refund is in its payment's currency, which the request does not name.
+    refund = case.path.endswith("/refund")
+    if (refund or body.get("currency") in NO_MINOR_UNITS) and isinstance(body.get("amount"), str):
+        body["amount"] = _whole(body["amount"])
