@@ -226,7 +226,7 @@ fn property(schema: &str, name: &str) -> Option<Value> {
         ("LineIn", "tax_rate") => json!({
             "pattern": "^(100(\\.0{1,4})?|[0-9]{1,2}(\\.[0-9]{1,4})?)%?$"
         }),
-        ("LineIn", "unit_price") => json!({"pattern": "^-?[0-9]{1,13}(\\.[0-9]{1,2})?$"}),
+        ("LineIn", "unit_price") => json!({"pattern": "^[0-9]{1,13}(\\.[0-9]{1,2})?$"}),
         ("LineIn", "quantity") => json!({
             "pattern": "^(0{0,10}[1-9][0-9]{0,10}(\\.[0-9]{1,4})?|0{0,10}\\.[0-9]{0,3}[1-9])$"
         }),

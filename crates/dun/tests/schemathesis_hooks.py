@@ -79,6 +79,20 @@ def _date(value):
         return None
 
 
+LINES_TOTAL_MAX = 1e9
+
+
+def _total(lines):
+    """What `lines` come to, roughly (any unreadable line: 0)."""
+    total = 0.0
+    for line in lines:
+        try:
+            total += float(line.get("quantity")) * float(line.get("unit_price"))
+        except (AttributeError, TypeError, ValueError):
+            pass
+    return total
+
+
 def _whole(amount):
     """An amount without its decimals, and not zero."""
     whole = amount.split(".")[0]
@@ -139,6 +153,12 @@ def before_call(context, case, kwargs):
             body["date"] = today.isoformat()
     if case.path == "/api/v1/invoices" and body.get("issue") is not True:
         body.pop("override_reason", None)
+    lines = body.get("lines")
+    if isinstance(lines, list) and _total(lines) > LINES_TOTAL_MAX:
+        # Line totals, and the invoice's, stay within the amount limit.
+        for line in lines:
+            if isinstance(line, dict):
+                line["quantity"], line["unit_price"] = "1", "1.00"
     if case.path.startswith("/api/v1/invoices") and body.get("installments"):
         # Installments add up to the invoice's total, a sum of its lines.
         body.pop("installments")
